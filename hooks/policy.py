@@ -1,0 +1,291 @@
+"""The policy: ``[tool.hotfix-hooks]`` in the consuming repository's ``pyproject.toml``
+(or a standalone ``.hotfix-hooks.toml``), with the ARIS3 v1 protocol as defaults.
+
+The schema below is the single source of truth for every key: its type, its default
+and its documentation (``hotfix-hooks config`` prints it, the README documents it).
+Each concern owns one table (``[tool.hotfix-hooks.<concern>]``).
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+import re
+from collections.abc import Callable
+from typing import Any
+
+from hooks.errors import ConfigError
+
+SEVERITY_VALUES = ('error', 'warning', 'info')
+
+
+@dataclasses.dataclass(frozen=True)
+class Key:
+    """One policy key: ``kind`` is str, str?, int, float, bool, regex, list[str],
+    map[str,str], map[str,list[str]], severity, enum:<a|b>, table (nested keys),
+    list[table], map[table] or any (validated by ``check``)."""
+
+    kind: str
+    default: Any
+    doc: str
+    keys: dict[str, Key] | None = None          # for table / list[table] / map[table]
+    check: Callable[[str, Any], Any] | None = None
+
+
+def _table(doc: str, **keys: Key) -> Key:
+    return Key('table', None, doc, keys=keys)
+
+
+SCHEMA: dict[str, Key] = {
+    'base': Key('str?', None,
+                'Base branch that hotfixes start from and are compared against. Default: the '
+                "remote's default branch (origin/HEAD), else main, else master."),
+    'remote': Key('str', 'origin', 'Remote whose branches count as "already shipped".'),
+    'hotfix_prefix': Key('str', 'hotfix/', 'Branch prefix that marks a hotfix branch.'),
+    'release_branches': Key('list[str]', [],
+                            'Glob patterns of release branches that the gates and the '
+                            'hotfix-only rules also apply to (e.g. ["release/*"]).'),
+    'ticket_pattern': Key('regex', r'[A-Z][A-Z0-9]+-[0-9]+',
+                          'Regular expression of a ticket id (ARIS-77).'),
+    'unknown_branch': Key('enum:error|warning|pass', 'error',
+                          'What to do when the branch cannot be determined (detached HEAD '
+                          'outside CI): fail closed (error), warn, or pass.'),
+    'severity': Key('map[str,str]', {},
+                    'Per-rule severity override: { "rule-id" = "warning" }.'),
+    'disable': Key('list[str]', [], 'Rule ids that are not reported at all.'),
+    'max_diff_bytes': Key('int', 50_000_000,
+                          'Largest diff (bytes of patch text) the scan reads; a larger '
+                          'change fails closed with exit 2.'),
+    'naming': _table(
+        'Branch, tag, PR title and commit message rules.',
+        near_miss_prefixes=Key('list[str]', ['hotfix-', 'Hotfix/', 'HOTFIX/', 'hot-fix/',
+                                             'hot_fix/', 'hotfixes/', 'hf/', 'hfix/'],
+                               'Branch prefixes reported as malformed hotfix branches.'),
+        description_min_length=Key('int', 3, 'Shortest <short-description>.'),
+        description_max_length=Key('int', 48, 'Longest <short-description>.'),
+        allowed_prefixes=Key('list[str]', [],
+                             'When not empty, every branch must start with one of these '
+                             '(besides the base and release branches).'),
+        pr_title_prefix=Key('str', 'Hotfix: ', 'Required start of a hotfix PR title.'),
+        pr_title_min_summary=Key('int', 3, 'Shortest impact summary in the PR title.'),
+        tag_marker=Key('str', '+hotfix.', 'What makes a tag a hotfix tag.'),
+        tag_requires_released_version=Key('bool', True,
+                                          'The <version> part must be an existing tag.'),
+        commit_msg=Key('bool', False,
+                       'Require every commit message on a hotfix branch to mention the '
+                       "branch's ticket."),
+    ),
+    'contract': _table('API contract guard (hotfix-api-contract).'),
+    'actions': _table('/actions flow and idempotency guard (hotfix-actions-flow).'),
+    'migrations': _table('Migration safety guard (hotfix-migrations).'),
+    'scope': _table(
+        'Hotfix scope budget.',
+        max_files=Key('int', 15, 'More changed files than this is a scope finding.'),
+        max_lines=Key('int', 400, 'More changed lines (added + removed) than this is a '
+                                  'scope finding.'),
+        severity=Key('severity', 'warning', 'Severity of scope findings.'),
+    ),
+}
+
+CONFIG_FILES = ('.hotfix-hooks.toml', 'pyproject.toml')
+
+
+@dataclasses.dataclass
+class Policy:
+    """The effective policy: validated values and where each came from."""
+
+    values: dict[str, Any]
+    sources: dict[str, str]
+    path: str | None = None          # the file the user's values came from
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.values.get(name) or {}
+
+    @property
+    def ticket_re(self) -> re.Pattern[str]:
+        return re.compile(self.values['ticket_pattern'])
+
+
+def defaults() -> dict[str, Any]:
+    return _defaults_of(SCHEMA)
+
+
+def _defaults_of(schema: dict[str, Key]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, key in schema.items():
+        if key.kind == 'table':
+            out[name] = _defaults_of(key.keys or {})
+        else:
+            out[name] = copy.deepcopy(key.default)
+    return out
+
+
+def load(root: str, path: str | None = None) -> Policy:
+    """Load the policy of the repository at ``root`` (or from ``path``)."""
+    if path is None:
+        for name in CONFIG_FILES:
+            candidate = os.path.join(root, name)
+            if os.path.isfile(candidate):
+                raw = _read_toml(candidate)
+                if name == 'pyproject.toml':
+                    raw = raw.get('tool', {}).get('hotfix-hooks')
+                    if raw is None:
+                        continue
+                path = candidate
+                break
+        else:
+            return from_mapping({}, None)
+        return from_mapping(raw, path)
+    if not os.path.isfile(path):
+        raise ConfigError(f'{path}: policy file not found')
+    raw = _read_toml(path)
+    if os.path.basename(path) == 'pyproject.toml':
+        raw = raw.get('tool', {}).get('hotfix-hooks', {})
+    return from_mapping(raw, path)
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        with open(path, 'rb') as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f'{path}: invalid TOML: {e}') from None
+    except OSError as e:
+        raise ConfigError(f'{path}: cannot read: {e.strerror}') from None
+
+
+def from_mapping(raw: dict[str, Any] | None, path: str | None) -> Policy:
+    """Validate ``raw`` (the ``[tool.hotfix-hooks]`` table) against the schema."""
+    where = os.path.basename(path) if path else 'default'
+    if raw is not None and not isinstance(raw, dict):
+        raise ConfigError(f'{where}: [tool.hotfix-hooks] must be a table')
+    sources: dict[str, str] = {}
+    values = _validate(SCHEMA, raw or {}, prefix='', where=where, sources=sources)
+    return Policy(values=values, sources=sources, path=path)
+
+
+def _validate(schema: dict[str, Key], raw: dict[str, Any], prefix: str, where: str,
+              sources: dict[str, str]) -> dict[str, Any]:
+    unknown = sorted(set(raw) - set(schema))
+    if unknown:
+        name = prefix + unknown[0]
+        known = ', '.join(sorted(schema)) or '(none)'
+        raise ConfigError(f'{where}: unknown policy key {name!r}; expected one of: {known}')
+    out: dict[str, Any] = {}
+    for name, key in schema.items():
+        full = prefix + name
+        if key.kind == 'table':
+            sub = raw.get(name, {})
+            if not isinstance(sub, dict):
+                raise ConfigError(f'{where}: policy key {full!r} must be a table')
+            out[name] = _validate(key.keys or {}, sub, full + '.', where, sources)
+            continue
+        if name in raw:
+            out[name] = _coerce(full, key, raw[name], where)
+            sources[full] = where
+        else:
+            out[name] = copy.deepcopy(key.default)
+            sources[full] = 'default'
+    return out
+
+
+def _type_error(where: str, name: str, expected: str, value: Any) -> ConfigError:
+    return ConfigError(f'{where}: policy key {name!r} must be {expected}, '
+                       f'got {type(value).__name__} {value!r}')
+
+
+def _coerce(name: str, key: Key, value: Any, where: str) -> Any:
+    kind = key.kind
+    if key.check is not None:
+        try:
+            return key.check(name, value)
+        except ConfigError as e:
+            raise ConfigError(f'{where}: {e.message}') from None
+    if kind == 'any':
+        return value
+    if kind == 'str' or (kind == 'str?' and value is not None):
+        if not isinstance(value, str):
+            raise _type_error(where, name, 'a string', value)
+        return value
+    if kind == 'int':
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _type_error(where, name, 'a non-negative integer', value)
+        return value
+    if kind == 'float':
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise _type_error(where, name, 'a number', value)
+        return float(value)
+    if kind == 'bool':
+        if not isinstance(value, bool):
+            raise _type_error(where, name, 'true or false', value)
+        return value
+    if kind == 'regex':
+        if not isinstance(value, str):
+            raise _type_error(where, name, 'a regular expression string', value)
+        try:
+            re.compile(value)
+        except re.error as e:
+            raise ConfigError(f'{where}: policy key {name!r} is not a valid regular '
+                              f'expression: {e}') from None
+        return value
+    if kind == 'severity':
+        if value not in SEVERITY_VALUES:
+            raise _type_error(where, name, 'one of "error", "warning", "info"', value)
+        return value
+    if kind.startswith('enum:'):
+        allowed = kind[5:].split('|')
+        if value not in allowed:
+            raise _type_error(where, name, 'one of ' + ', '.join(f'"{a}"' for a in allowed),
+                              value)
+        return value
+    if kind == 'list[str]':
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _type_error(where, name, 'a list of strings', value)
+        return list(value)
+    if kind == 'map[str,str]':
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise _type_error(where, name, 'a table of strings', value)
+        if name.endswith('severity'):
+            for rule, sev in value.items():
+                if sev not in SEVERITY_VALUES:
+                    raise ConfigError(f'{where}: policy key {name}.{rule!r} must be one of '
+                                      f'"error", "warning", "info", got {sev!r}')
+        return dict(value)
+    if kind == 'map[str,list[str]]':
+        if not isinstance(value, dict) or not all(
+                isinstance(v, list) and all(isinstance(x, str) for x in v)
+                for v in value.values()):
+            raise _type_error(where, name, 'a table of string lists', value)
+        return {k: list(v) for k, v in value.items()}
+    if kind == 'list[table]':
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise _type_error(where, name, 'an array of tables', value)
+        return [_validate(key.keys or {}, v, f'{name}[{i}].', where, {})
+                for i, v in enumerate(value)]
+    if kind == 'map[table]':
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            raise _type_error(where, name, 'a table of tables', value)
+        return {k: _validate(key.keys or {}, v, f'{name}.{k}.', where, {})
+                for k, v in value.items()}
+    raise AssertionError(f'unknown policy kind {kind}')  # pragma: no cover
+
+
+def describe(schema: dict[str, Key] | None = None, prefix: str = '') -> list[tuple[str, Key]]:
+    """Every key of the schema, flattened (``naming.tag_marker``), for docs and ``config``."""
+    out: list[tuple[str, Key]] = []
+    for name, key in (schema or SCHEMA).items():
+        if key.kind == 'table':
+            out.extend(describe(key.keys or {}, prefix + name + '.'))
+        else:
+            out.append((prefix + name, key))
+    return out
