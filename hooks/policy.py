@@ -77,7 +77,38 @@ SCHEMA: dict[str, Key] = {
     ),
     'contract': _table('API contract guard (hotfix-api-contract).'),
     'actions': _table('/actions flow and idempotency guard (hotfix-actions-flow).'),
-    'migrations': _table('Migration safety guard (hotfix-migrations).'),
+    'migrations': _table(
+        'Migration safety guard (hotfix-migrations).',
+        folders=Key('list[str]', [],
+                    'Folders (globs) that hold migrations. Empty: found without configuration '
+                    '(Alembic versions/, Django migrations/, SQL migrations folders and the '
+                    'golang-migrate / Flyway file names anywhere).'),
+        exclude=Key('list[str]', [], 'Glob patterns of migration files that are ignored.'),
+        dialect=Key('enum:postgresql|mysql|sqlite|tsql|oracle', 'postgresql',
+                    'Production SQL dialect (not the test one). postgresql uses pglast; the '
+                    'others need the optional sqlglot extra (hotfix-hooks[dialects]). Locking '
+                    'rules apply to postgresql only.'),
+        version_column_length=Key('int', 32,
+                                  'Length of alembic_version.version_num in production; a '
+                                  'longer revision id is reported.'),
+        allow_branch_labels=Key('bool', True,
+                                'Heads that sit on differently labelled Alembic branches '
+                                '(branch_labels) are not reported as multiple heads.'),
+        check_unchanged=Key('bool', False,
+                            'Run the file-level rules on every migration, not only the ones '
+                            'the change adds or modifies (history rules always see the whole '
+                            'graph).'),
+        volatile_functions=Key('list[str]', ['random', 'gen_random_uuid', 'uuid_generate_v1',
+                                             'uuid_generate_v4', 'clock_timestamp',
+                                             'timeofday', 'nextval', 'txid_current'],
+                               'SQL functions whose use as a column default rewrites the '
+                               'table.'),
+        severity=Key('map[str,str]', {},
+                     'Per-rule severity override for migration rules: '
+                     '{ "migration-index-not-concurrent" = "error" }. Applies on and off '
+                     'hotfix branches.'),
+        disable=Key('list[str]', [], 'Migration rule ids that are not reported at all.'),
+    ),
     'scope': _table(
         'Hotfix scope budget.',
         max_files=Key('int', 15, 'More changed files than this is a scope finding.'),

@@ -1,0 +1,168 @@
+"""The migration safety guard: ``check(changes, policy, run)``.
+
+File-level rules run on the migrations this change adds or modifies; the revision graph
+is checked whole on the head every time, and the history against the base of the change.
+On a hotfix branch irreversible / destructive / incompatible / history findings are errors,
+locking and meta findings warnings; off hotfix branches everything is one level lower.
+``[tool.hotfix-hooks.migrations] severity`` overrides any rule.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from hooks.changeset import ChangeSet
+from hooks.changeset import DELETED
+from hooks.checks import RunInfo
+from hooks.findings import Finding
+from hooks.findings import lower
+from hooks.migrations import discover
+from hooks.migrations import graph
+from hooks.migrations import model as m
+from hooks.migrations import suppress
+from hooks.migrations.rules import check_migration
+from hooks.migrations.rules import Raw
+from hooks.migrations.rules import RULES
+from hooks.policy import Policy
+
+
+def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
+    cfg = policy.section('migrations')
+    opts = discover.Options(cfg)
+    new_paths = [f.path for f in changes.files if f.status != DELETED]
+    old_paths = [f.old_path or f.path for f in changes.files]
+    changed = set(new_paths)
+    head_paths = discover.candidate_paths(changes.head, new_paths, opts)
+    if not head_paths and not any(p.endswith(('.py', '.sql')) for p in old_paths):
+        return []
+    head_graph = discover.load(changes.head, head_paths, opts, analyse=False)
+    analyse_all = bool(cfg.get('check_unchanged'))
+    targets = [g for g in head_graph if analyse_all or g.path in changed
+               or (g.downgrade_path or '') in changed]
+    paths = sorted({p for g in targets for p in (g.path, g.downgrade_path) if p})
+    analysed = discover.load(changes.head, paths, opts, analyse=True)
+    by_path = {a.path: a for a in analysed}
+    head_all = [by_path.get(g.path, g) for g in head_graph]
+
+    owners = _Owners(changes, head_paths, opts, by_path)
+    added = {f.path for f in changes.files if f.status == 'added'}
+    new_tables = {o.table for a in analysed if a.path in added for o in a.upgrade
+                  if o.kind == m.CREATE_TABLE and o.table}
+    raws: list[Raw] = []
+    for mig in analysed:
+        raws.extend(check_migration(mig, new_tables, owners.find, opts.dialect))
+    raws.extend(graph.whole_graph(head_all, cfg['version_column_length'],
+                                  cfg['allow_branch_labels']))
+    mig_changes = [f for f in changes.files
+                   if f.path in head_paths or (f.old_path or f.path).endswith(('.py', '.sql'))]
+    if mig_changes:
+        base_paths = discover.candidate_paths(changes.base, old_paths, opts)
+        if base_paths:
+            base_migs = discover.load(changes.base, base_paths, opts, analyse=False)
+            triples = [(f.status, f.old_path or f.path, None if f.status == DELETED else f.path)
+                       for f in mig_changes]
+            base_text = {t[1]: changes.base.text(t[1]) for t in triples}
+            head_text = {t[2]: changes.head.text(t[2]) for t in triples if t[2]}
+            raws.extend(graph.against_base(base_migs, head_all, triples, base_text, head_text))
+    return _finish(raws, analysed, head_all, cfg, policy, run)
+
+
+class _Owners:
+    """Who created a table/column: analyses the other migrations only when asked."""
+
+    def __init__(self, changes: ChangeSet, paths: list[str], opts: discover.Options,
+                 done: dict[str, m.Migration]) -> None:
+        self.changes = changes
+        self.paths = paths
+        self.opts = opts
+        self.done = done
+        self.index: dict[tuple[str, str], list[tuple[m.Migration, dict[str, Any]]]] | None = None
+
+    def _build(self) -> dict[tuple[str, str], list[tuple[m.Migration, dict[str, Any]]]]:
+        rest = [p for p in self.paths if p not in self.done]
+        migs = list(self.done.values()) + discover.load(self.changes.head, rest, self.opts)
+        index: dict[tuple[str, str], list[tuple[m.Migration, dict[str, Any]]]] = {}
+        for mig in sorted(migs, key=lambda x: x.path):
+            for o in mig.upgrade:
+                if o.kind == m.CREATE_TABLE and o.table:
+                    index.setdefault(('table', o.table), []).append((mig, {}))
+                    for col, attrs in (o.attrs.get('columns') or {}).items():
+                        index.setdefault(('column', f'{o.table}.{col}'), []).append((mig, attrs))
+                elif o.kind == m.ADD_COLUMN and o.table and o.column:
+                    index.setdefault(('column', f'{o.table}.{o.column}'), []).append(
+                        (mig, dict(o.attrs)))
+                elif o.kind == m.ALTER_COLUMN and o.table and o.column:
+                    for prev in index.get(('column', f'{o.table}.{o.column}'), []):
+                        if o.attrs.get('type'):
+                            prev[1]['type'] = o.attrs['type']
+                        if isinstance(o.attrs.get('nullable'), bool):
+                            prev[1]['nullable'] = o.attrs['nullable']
+        return index
+
+    def find(self, kind: str, name: str | None,
+             mig: m.Migration) -> tuple[m.Migration, dict[str, Any]] | None:
+        if name is None:
+            return None
+        if self.index is None:
+            self.index = self._build()
+        for owner, attrs in self.index.get((kind, name), []):
+            if owner.path != mig.path:
+                return owner, attrs
+        return None
+
+
+def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migration],
+            cfg: dict[str, Any], policy: Policy, run: RunInfo) -> list[Finding]:
+    sups: dict[str, list[m.Suppression]] = {}
+    for mig in head_all:
+        for s in mig.suppressions:
+            sups.setdefault(s.path, []).append(s)
+    checked_files = {p for a in analysed for p in (a.path, a.downgrade_path) if p}
+    overrides = {**(policy.get('severity') or {}), **(cfg.get('severity') or {})}
+    disabled = set(policy.get('disable') or []) | set(cfg.get('disable') or [])
+    findings: list[Finding] = []
+    seen: set[tuple[Any, ...]] = set()
+
+    def emit(raw: Raw, waiver: dict[str, Any] | None = None) -> None:
+        key = (raw.rule, raw.path, raw.line, raw.message)
+        if key in seen or raw.rule in disabled:
+            return
+        seen.add(key)
+        family, sev = RULES[raw.rule][0], RULES[raw.rule][1]
+        if not run.hotfix:
+            sev = lower(sev)
+        sev = overrides.get(raw.rule, sev)
+        extra = {'family': family, **raw.extra}
+        msg = raw.message
+        if raw.conditional:
+            extra['conditional'] = raw.conditional
+            msg += f' [conditional: {raw.conditional}]'
+        findings.append(Finding(rule=raw.rule, category='migration', severity=sev,
+                                message=msg, path=raw.path, line=raw.line, hint=raw.hint,
+                                extra=extra, waived=waiver is not None, waiver=waiver))
+
+    for raw in raws:
+        if raw.rule in disabled:
+            continue
+        waiver = None
+        spans = raw.spans or ([(raw.line, raw.line)] if raw.line else [])
+        for s in sups.get(raw.path or '', []):
+            if s.reason and suppress.matches(s, raw.rule, raw.path, spans):
+                s.used = True
+                waiver = {'reason': s.reason, 'line': s.line}
+                break
+        emit(raw, waiver)
+    for path in sorted(checked_files):
+        for s in sups.get(path, []):
+            if not s.reason:
+                emit(Raw('migration-suppression-reason-missing', path, s.line,
+                         f'suppression of {", ".join(s.rules) or "nothing"} has no reason, so it '
+                         'does not apply', RULES['migration-suppression-reason-missing'][3],
+                         spans=[(s.line, s.line)]))
+            elif not s.used:
+                unknown = [r for r in s.rules if r not in RULES]
+                emit(Raw('migration-suppression-unused', path, s.line,
+                         f'suppression of {", ".join(s.rules) or "nothing"} matches no finding'
+                         + (f' (unknown rule: {", ".join(unknown)})' if unknown else ''),
+                         RULES['migration-suppression-unused'][3], spans=[(s.line, s.line)]))
+    findings.sort(key=Finding.sort_key)
+    return findings

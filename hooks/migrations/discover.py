@@ -1,0 +1,308 @@
+"""Find and parse the migrations of one side of the change (no configuration needed).
+
+* Alembic: a ``.py`` file with ``revision``/``down_revision`` and ``def upgrade``.
+* Django: ``class Migration(migrations.Migration)`` in a ``migrations/`` package.
+* SQL: golang-migrate (``<v>_name.up.sql``/``.down.sql``), dbmate (``-- migrate:up`` /
+  ``-- migrate:down``), Flyway (``V<v>__name.sql`` / ``U<v>__name.sql``), and plain ``.sql``
+  files under a migrations folder.
+
+Candidate files are the ones under a migrations-like folder (or the policy's
+``folders``), plus any changed ``.py``/``.sql`` file; their content decides.
+"""
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from hooks.changeset import matches_any
+from hooks.changeset import Snapshot
+from hooks.migrations import model as m
+from hooks.migrations import pyfront
+from hooks.migrations import sql as sqlmod
+from hooks.migrations import suppress
+
+MIGRATION_DIRS = frozenset({'versions', 'migrations', 'migration', 'migrate', 'alembic'})
+_GOLANG = re.compile(r'^(?P<v>\d+)_(?P<name>.+)\.(?P<dir>up|down)\.sql$')
+_FLYWAY = re.compile(r'^(?P<kind>[VU])(?P<v>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$')
+_DBMATE_UP = re.compile(r'^--\s*migrate:up\b(?P<opts>[^\n]*)$', re.M)
+_DBMATE_DOWN = re.compile(r'^--\s*migrate:down\b[^\n]*$', re.M)
+_LEADING_VERSION = re.compile(r'^(\d+)')
+
+
+class Options:
+    def __init__(self, cfg: dict[str, Any]) -> None:
+        self.folders: list[str] = list(cfg.get('folders') or [])
+        self.exclude: list[str] = list(cfg.get('exclude') or [])
+        self.dialect: str = cfg.get('dialect') or 'postgresql'
+        self.volatile: tuple[str, ...] = tuple(cfg.get('volatile_functions')
+                                               or sqlmod.DEFAULT_VOLATILE)
+
+
+def candidate_paths(snap: Snapshot, changed: Iterable[str], opts: Options) -> list[str]:
+    out = set()
+    folders = [f.rstrip('/') for f in opts.folders]
+    for p in snap.paths():
+        if not p.endswith(('.py', '.sql')):
+            continue
+        if folders:
+            if any(p.startswith(f + '/') or matches_any(posixpath.dirname(p), [f])
+                   for f in folders):
+                out.add(p)
+        elif _in_migration_dir(p) or _sql_convention(p):
+            out.add(p)
+    if not folders:
+        out.update(p for p in changed if p.endswith(('.py', '.sql')) and snap.exists(p))
+    if opts.exclude:
+        out = {p for p in out if not matches_any(p, opts.exclude)}
+    return sorted(out)
+
+
+def _in_migration_dir(path: str) -> bool:
+    parts = path.split('/')[:-1]
+    return any(p in MIGRATION_DIRS for p in parts)
+
+
+def _sql_convention(path: str) -> bool:
+    base = posixpath.basename(path)
+    return bool(_GOLANG.match(base) or _FLYWAY.match(base))
+
+
+def load(snap: Snapshot, paths: Iterable[str], opts: Options,
+         analyse: bool = True) -> list[m.Migration]:
+    """Parse every migration among ``paths``. With ``analyse=False`` only the graph facts
+    (revision, parents) are read, which is enough for the history of the base side."""
+    migrations: list[m.Migration] = []
+    sql_paths = []
+    for path in paths:
+        if path.endswith('.py'):
+            mig = _python(snap, path, opts, analyse)
+            if mig is not None:
+                migrations.append(mig)
+        elif path.endswith('.sql'):
+            sql_paths.append(path)
+    migrations.extend(_sql_files(snap, sql_paths, opts, analyse))
+    return migrations
+
+
+def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migration | None:
+    data = snap.read(path)
+    if data is None:
+        return None
+    is_alembic = b'revision' in data and b'def upgrade' in data
+    is_django = b'Migration' in data and b'migrations' in data
+    if not (is_alembic or is_django) or posixpath.basename(path) in ('env.py', '__init__.py'):
+        return None
+    text = snap.text(path)
+    if text is None:
+        return None
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as e:
+        mig = m.Migration(path=path, framework='alembic' if is_alembic else 'django')
+        mig.parse_error = (e.lineno or 1, f'Python syntax error: {e.msg}')
+        mig.suppressions = suppress.scan(path, text)
+        return mig
+    if is_alembic:
+        facts = pyfront.module_facts(tree)
+        if 'revision' in facts and 'down_revision' in facts:
+            mig = _alembic(path, tree, facts, opts, analyse)
+            mig.suppressions = suppress.scan(path, text)
+            return mig
+    if is_django:
+        from hooks.migrations import django
+        cls = django.is_django(tree)
+        if cls is not None:
+            mig = django.parse(path, tree, cls, opts.dialect, opts.volatile) if analyse else \
+                _django_graph_only(path, tree, cls)
+            mig.suppressions = suppress.scan(path, text)
+            return mig
+    return None
+
+
+def _django_graph_only(path: str, tree: ast.Module, cls: ast.ClassDef) -> m.Migration:
+    from hooks.migrations import django
+    skeleton = ast.Module(body=[ast.ClassDef(
+        name=cls.name, bases=cls.bases, keywords=[], decorator_list=[], type_params=[],
+        body=[n for n in cls.body if isinstance(n, (ast.Assign, ast.AnnAssign)) and any(
+            isinstance(t, ast.Name) and t.id == 'dependencies'
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))] or [ast.Pass()],
+        lineno=cls.lineno, col_offset=0)], type_ignores=[])
+    return django.parse(path, skeleton, cls, 'postgresql', ())
+
+
+def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opts: Options,
+             analyse: bool) -> m.Migration:
+    rev, rev_line = facts['revision']
+    down, down_line = facts['down_revision']
+    if isinstance(down, str):
+        parents: tuple[str, ...] = (down,)
+    elif isinstance(down, (tuple, list)):
+        parents = tuple(str(d) for d in down)
+    else:
+        parents = ()
+    labels = facts.get('branch_labels', (None, 0))[0]
+    if isinstance(labels, str):
+        labels = (labels,)
+    mig = m.Migration(
+        path=path, framework='alembic', revision=str(rev) if rev is not None else None,
+        parents=parents, group=posixpath.dirname(path), revision_line=rev_line,
+        parents_line=down_line,
+        branch_labels=tuple(labels) if isinstance(labels, (tuple, list)) else ())
+    if down is pyfront.UNKNOWN:
+        mig.parents = ('<not a literal>',)
+    if not analyse:
+        return mig
+    mod = pyfront.Module(path, tree, opts.dialect, opts.volatile)
+    up = mod.funcs.get('upgrade')
+    if up is not None:
+        mig.upgrade_line = up.lineno
+        pyfront.Walker(mod, mig.upgrade).run(up)
+    mig.has_work = any(o.kind != m.INTROSPECTION for o in mig.upgrade)
+    down_fn = mod.funcs.get('downgrade')
+    if down_fn is None:
+        mig.downgrade = None
+        mig.downgrade_state = 'missing'
+        return mig
+    mig.downgrade_line = down_fn.lineno
+    mig.downgrade = []
+    walker = pyfront.Walker(mod, mig.downgrade)
+    walker.run(down_fn)
+    body = [s for s in down_fn.body
+            if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if all(isinstance(s, (ast.Pass, ast.Return)) for s in body):
+        mig.downgrade_state = 'noop'
+    elif walker.raises:
+        unconditional = [r for r in walker.raises if r[1] is None]
+        first = (unconditional or walker.raises)[0]
+        mig.downgrade_state = 'raises' if unconditional else 'raises-conditional'
+        mig.downgrade_raise_line = first[0]
+    return mig
+
+
+# -- SQL files --------------------------------------------------------------------
+def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
+               analyse: bool) -> list[m.Migration]:
+    out: list[m.Migration] = []
+    by_dir_golang: dict[tuple[str, str, str], dict[str, str]] = {}
+    flyway_undo: dict[tuple[str, str], str] = {}
+    for p in paths:
+        base = posixpath.basename(p)
+        g = _GOLANG.match(base)
+        if g:
+            key = (posixpath.dirname(p), g.group('v'), g.group('name'))
+            by_dir_golang.setdefault(key, {})[g.group('dir')] = p
+            continue
+        f = _FLYWAY.match(base)
+        if f and f.group('kind') == 'U':
+            flyway_undo[(posixpath.dirname(p), _version(f.group('v')))] = p
+    for p in paths:
+        base = posixpath.basename(p)
+        d = posixpath.dirname(p)
+        g = _GOLANG.match(base)
+        if g:
+            if g.group('dir') == 'down':
+                pair = by_dir_golang[(d, g.group('v'), g.group('name'))]
+                if 'up' not in pair:
+                    continue  # a down without an up is not a migration
+                continue
+            pair = by_dir_golang[(d, g.group('v'), g.group('name'))]
+            out.append(_sql_mig(snap, p, 'golang-migrate', g.group('v'), pair.get('down'),
+                                opts, analyse))
+            continue
+        f = _FLYWAY.match(base)
+        if f:
+            if f.group('kind') == 'V':
+                undo = flyway_undo.get((d, _version(f.group('v'))))
+                out.append(_sql_mig(snap, p, 'flyway', _version(f.group('v')), undo, opts,
+                                    analyse))
+            continue
+        data = snap.read(p)
+        if data is None:
+            continue
+        text = snap.text(p) or ''
+        if _DBMATE_UP.search(text):
+            v = _LEADING_VERSION.match(base)
+            out.append(_dbmate(p, text, v.group(1) if v else base, opts, analyse))
+        elif _in_migration_dir(p) or opts.folders:
+            v = _LEADING_VERSION.match(base)
+            mig = m.Migration(path=p, framework='sql', convention='plain',
+                              revision=v.group(1) if v else None, group=d, revision_line=1,
+                              downgrade=[], downgrade_state='n/a')
+            mig.suppressions = suppress.scan(p, text)
+            if analyse:
+                mig.upgrade = sqlmod.analyse(text, 1, opts.dialect, volatile=opts.volatile,
+                                             in_transaction=_transactional(text))
+                mig.has_work = bool(mig.upgrade)
+            out.append(mig)
+    return out
+
+
+def _version(v: str) -> str:
+    return '.'.join(str(int(x)) for x in re.split(r'[._]', v))
+
+
+def _transactional(text: str) -> bool:
+    """Whether the statements of a file run inside one transaction."""
+    return len(sqlmod.split_statements(text)) > 1 or bool(
+        re.search(r'^\s*BEGIN\b', text, re.M | re.I))
+
+
+def _sql_mig(snap: Snapshot, path: str, convention: str, version: str, down_path: str | None,
+             opts: Options, analyse: bool) -> m.Migration:
+    text = snap.text(path) or ''
+    mig = m.Migration(path=path, framework='sql', convention=convention, revision=version,
+                      group=posixpath.dirname(path), revision_line=1, downgrade_path=down_path)
+    mig.suppressions = suppress.scan(path, text)
+    if not analyse:
+        return mig
+    mig.upgrade = sqlmod.analyse(text, 1, opts.dialect, volatile=opts.volatile,
+                                 in_transaction=convention == 'flyway' or _transactional(text))
+    mig.has_work = bool(mig.upgrade)
+    if down_path is None:
+        mig.downgrade, mig.downgrade_state = None, 'missing'
+        return mig
+    down_text = snap.text(down_path) or ''
+    mig.suppressions += suppress.scan(down_path, down_text)
+    mig.downgrade = sqlmod.analyse(down_text, 1, opts.dialect, volatile=opts.volatile,
+                                   in_transaction=_transactional(down_text))
+    for o in mig.downgrade:
+        o.path = down_path
+    mig.downgrade_line = 1
+    if not mig.downgrade:
+        mig.downgrade_state = 'noop'
+    return mig
+
+
+def _dbmate(path: str, text: str, version: str, opts: Options, analyse: bool) -> m.Migration:
+    mig = m.Migration(path=path, framework='sql', convention='dbmate', revision=version,
+                      group=posixpath.dirname(path), revision_line=1)
+    mig.suppressions = suppress.scan(path, text)
+    up = _DBMATE_UP.search(text)
+    down = _DBMATE_DOWN.search(text)
+    assert up is not None
+    up_tx = 'transaction:false' not in up.group('opts').replace(' ', '')
+    mig.atomic = up_tx
+    up_start = up.end()
+    up_end = down.start() if down and down.start() > up_start else len(text)
+    up_line = text[:up_start].count('\n') + 1
+    if not analyse:
+        return mig
+    mig.upgrade = sqlmod.analyse(text[up_start:up_end], up_line, opts.dialect,
+                                 in_transaction=up_tx, volatile=opts.volatile)
+    mig.has_work = bool(mig.upgrade)
+    if down is None:
+        mig.downgrade, mig.downgrade_state = None, 'missing'
+        return mig
+    d_start = down.end()
+    d_end = up.start() if up.start() > d_start else len(text)
+    mig.downgrade_line = text[:down.start()].count('\n') + 1
+    mig.downgrade = sqlmod.analyse(text[d_start:d_end], text[:d_start].count('\n') + 1,
+                                   opts.dialect, volatile=opts.volatile,
+                                   in_transaction='transaction:false' not in
+                                   text[down.start():d_start].replace(' ', ''))
+    if not mig.downgrade:
+        mig.downgrade_state = 'noop'
+    return mig

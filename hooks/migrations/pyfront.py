@@ -1,0 +1,690 @@
+"""Alembic migrations: module facts (revision, down_revision, ...) and a static walk of
+``upgrade()``/``downgrade()`` that turns ``op``/``batch_op`` calls, SQL strings and
+SQLAlchemy Core statements into ``Op`` records.
+
+Resolved statically: module constants, loops over literal tuples (unrolled), helper
+functions of the same file (inlined, with their arguments bound), ``batch_alter_table``
+contexts, ``autocommit_block()``, literal / ``sa.text()`` / f-string / ``.format`` SQL,
+``table().update()/delete()/insert()``, ``op.bulk_insert``. Code under ``if``/``try`` is
+walked on every branch and its ops are marked conditional. Nothing is imported or run.
+"""
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import Any
+
+from hooks.migrations import model as m
+from hooks.migrations import sql as sqlmod
+from hooks.migrations.values import ColumnDef
+from hooks.migrations.values import CoreDml
+from hooks.migrations.values import Marker
+from hooks.migrations.values import PLACEHOLDER
+from hooks.migrations.values import Sql
+from hooks.migrations.values import TableRef
+from hooks.migrations.values import TypeVal
+from hooks.migrations.values import UNKNOWN
+
+MAX_DEPTH = 4
+MAX_UNROLL = 200
+
+# op method -> positional parameter names (op.X form); batch_op drops ``table_name``-like
+# parameters listed in _BATCH_DROP.
+_PARAMS: dict[str, tuple[str, ...]] = {
+    'create_table': ('table_name',),
+    'drop_table': ('table_name',),
+    'add_column': ('table_name', 'column'),
+    'drop_column': ('table_name', 'column_name'),
+    'alter_column': ('table_name', 'column_name'),
+    'rename_table': ('old_table_name', 'new_table_name'),
+    'create_index': ('index_name', 'table_name', 'columns'),
+    'drop_index': ('index_name', 'table_name'),
+    'create_unique_constraint': ('constraint_name', 'table_name', 'columns'),
+    'create_check_constraint': ('constraint_name', 'table_name', 'condition'),
+    'create_foreign_key': ('constraint_name', 'source_table', 'referent_table',
+                           'local_cols', 'remote_cols'),
+    'create_primary_key': ('constraint_name', 'table_name', 'columns'),
+    'create_exclude_constraint': ('constraint_name', 'table_name'),
+    'drop_constraint': ('constraint_name', 'table_name', 'type_'),
+    'execute': ('sqltext',),
+    'bulk_insert': ('table', 'rows'),
+    'batch_alter_table': ('table_name',),
+}
+_BATCH_DROP = {'table_name', 'source_table'}
+
+_TYPE_NAMES = ('String', 'Text', 'Integer', 'BigInteger', 'SmallInteger', 'Numeric',
+               'Float', 'Boolean', 'Date', 'DateTime', 'Time', 'Interval', 'JSON', 'JSONB',
+               'UUID', 'Enum', 'ENUM', 'VARCHAR', 'CHAR', 'TEXT', 'INTEGER', 'BIGINT',
+               'SMALLINT', 'NUMERIC', 'DECIMAL', 'FLOAT', 'REAL', 'BOOLEAN', 'DATE',
+               'TIMESTAMP', 'TIME', 'ARRAY', 'LargeBinary', 'Unicode', 'UnicodeText',
+               'DOUBLE_PRECISION', 'INET', 'CIDR', 'BYTEA', 'HSTORE', 'TSVECTOR', 'Double')
+
+
+class Module:
+    """Facts of one Alembic file, and the walker over its functions."""
+
+    def __init__(self, path: str, tree: ast.Module, dialect: str,
+                 volatile: tuple[str, ...]) -> None:
+        self.path = path
+        self.tree = tree
+        self.dialect = dialect
+        self.volatile = volatile
+        self.consts: dict[str, Any] = {}
+        self.funcs: dict[str, ast.FunctionDef] = {}
+        self.const_lines: dict[str, int] = {}
+        self.op_names = {'op'}
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                self.funcs[node.name] = node
+            elif isinstance(node, ast.ImportFrom) and node.module == 'alembic':
+                for a in node.names:
+                    if a.name == 'op':
+                        self.op_names.add(a.asname or 'op')
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if node.value is None:
+                    continue
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        self.consts[t.id] = self._const(node.value)
+                        self.const_lines[t.id] = node.lineno
+
+    def _const(self, node: ast.AST) -> Any:
+        w = Walker(self, [])
+        return w.ev(node, _State({}, None, False, (), 0, collect=False))
+
+
+class _State:
+    __slots__ = ('env', 'cond', 'autocommit', 'anchors', 'depth', 'collect')
+
+    def __init__(self, env: dict[str, Any], cond: str | None, autocommit: bool,
+                 anchors: tuple[tuple[int, int], ...], depth: int, collect: bool = True) -> None:
+        self.env = env
+        self.cond = cond
+        self.autocommit = autocommit
+        self.anchors = anchors
+        self.depth = depth
+        self.collect = collect
+
+    def child(self, **kw: Any) -> _State:
+        s = _State(self.env, self.cond, self.autocommit, self.anchors, self.depth, self.collect)
+        for k, v in kw.items():
+            setattr(s, k, v)
+        return s
+
+
+class _Return(Exception):
+    pass
+
+
+class Walker:
+    """Walks one function body, appending ``Op``s to ``ops``."""
+
+    def __init__(self, mod: Module, ops: list[m.Op]) -> None:
+        self.mod = mod
+        self.ops = ops
+        self.raises: list[tuple[int, str | None]] = []
+
+    # -- entry ----------------------------------------------------------------------
+    def run(self, func: ast.FunctionDef) -> None:
+        st = _State({}, None, False, (), 0)
+        self.body(func.body, st)
+
+    def body(self, stmts: list[ast.stmt], st: _State) -> None:
+        try:
+            for s in stmts:
+                self.stmt(s, st)
+        except _Return:
+            pass
+
+    def add(self, kind: str, node: ast.AST, st: _State, **kw: Any) -> m.Op:
+        op = m.Op(kind=kind, line=node.lineno, end_line=getattr(node, 'end_lineno', None),
+                  conditional=st.cond, in_transaction=not st.autocommit, anchors=st.anchors,
+                  source=_src(node), **kw)
+        if st.collect:
+            self.ops.append(op)
+        return op
+
+    # -- statements -----------------------------------------------------------------
+    def stmt(self, s: ast.stmt, st: _State) -> None:
+        if isinstance(s, ast.Expr):
+            if isinstance(s.value, ast.Constant):
+                return
+            self.ev(s.value, st)
+        elif isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if s.value is None:
+                return
+            val = self.ev(s.value, st)
+            targets = s.targets if isinstance(s, ast.Assign) else [s.target]
+            for t in targets:
+                self.bind(t, UNKNOWN if isinstance(s, ast.AugAssign) else val, st)
+        elif isinstance(s, (ast.For, ast.AsyncFor)):
+            items = self.ev(s.iter, st)
+            if isinstance(items, dict):
+                items = list(items)
+            if isinstance(items, (list, tuple)) and 0 < len(items) <= MAX_UNROLL:
+                for item in items:
+                    self.bind(s.target, item, st)
+                    self.body(s.body, st)
+            else:
+                self.bind(s.target, UNKNOWN, st)
+                self.body(s.body, st.child(cond=_cond(st.cond, 'for ' + _src(s.iter))))
+            self.body(s.orelse, st)
+        elif isinstance(s, ast.While):
+            self.body(s.body, st.child(cond=_cond(st.cond, 'while ' + _src(s.test))))
+        elif isinstance(s, ast.If):
+            self.ev(s.test, st)
+            text = _src(s.test)
+            self.body(s.body, st.child(cond=_cond(st.cond, f'if {text}')))
+            if s.orelse:
+                self.body(s.orelse, st.child(cond=_cond(st.cond, f'if not ({text})')))
+        elif isinstance(s, (ast.With, ast.AsyncWith)):
+            inner = st
+            for item in s.items:
+                val = self.ev(item.context_expr, st)
+                if isinstance(val, Marker) and val.kind == 'autocommit':
+                    inner = inner.child(autocommit=True)
+                if item.optional_vars is not None:
+                    self.bind(item.optional_vars, val, st)
+            self.body(s.body, inner)
+        elif isinstance(s, ast.Try) or type(s).__name__ == 'TryStar':
+            self.body(s.body, st)
+            for h in s.handlers:
+                self.body(h.body, st.child(cond=_cond(st.cond, 'except')))
+            self.body(s.orelse, st)
+            self.body(s.finalbody, st)
+        elif isinstance(s, ast.Return):
+            if s.value is not None:
+                self.ev(s.value, st)
+            raise _Return
+        elif isinstance(s, ast.Raise):
+            self.raises.append((s.lineno, st.cond))
+            raise _Return
+        elif isinstance(s, ast.FunctionDef):
+            st.env[s.name] = s
+        elif isinstance(s, ast.Match):
+            for case in s.cases:
+                self.body(case.body, st.child(cond=_cond(st.cond, 'match')))
+
+    def bind(self, target: ast.AST, val: Any, st: _State) -> None:
+        if isinstance(target, ast.Name):
+            st.env[target.id] = val
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            vals = val if isinstance(val, (tuple, list)) and len(val) == len(target.elts) \
+                else [UNKNOWN] * len(target.elts)
+            for t, v in zip(target.elts, vals):
+                self.bind(t, v, st)
+
+    # -- expressions ----------------------------------------------------------------
+    def lookup(self, name: str, st: _State) -> Any:
+        if name in st.env:
+            return st.env[name]
+        if name in self.mod.op_names:
+            return Marker('op')
+        if name in self.mod.consts:
+            return self.mod.consts[name]
+        return UNKNOWN
+
+    def ev(self, node: ast.AST | None, st: _State) -> Any:
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return self.lookup(node.id, st)
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            vals = [self.ev(e, st) for e in node.elts if not isinstance(e, ast.Starred)]
+            return tuple(vals) if isinstance(node, ast.Tuple) else list(vals)
+        if isinstance(node, ast.Dict):
+            out = {}
+            for k, v in zip(node.keys, node.values):
+                key = self.ev(k, st) if k is not None else UNKNOWN
+                val = self.ev(v, st)
+                if isinstance(key, (str, int)):
+                    out[key] = val
+            return out
+        if isinstance(node, ast.JoinedStr):
+            return self.fstring(node, st)
+        if isinstance(node, ast.BinOp):
+            return self.binop(node, st)
+        if isinstance(node, ast.Call):
+            return self.call(node, st)
+        if isinstance(node, ast.Attribute):
+            base = self.ev(node.value, st)
+            if isinstance(base, TableRef) and node.attr == 'c':
+                return base
+            return UNKNOWN
+        if isinstance(node, ast.Subscript):
+            base = self.ev(node.value, st)
+            idx = self.ev(node.slice, st)
+            try:
+                if isinstance(base, (tuple, list, dict, str)) and not isinstance(idx, type(UNKNOWN)):
+                    return base[idx]
+            except (KeyError, IndexError, TypeError):
+                return UNKNOWN
+            return UNKNOWN
+        if isinstance(node, (ast.BoolOp, ast.Compare, ast.UnaryOp)):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.ev(child, st)
+            return UNKNOWN
+        if isinstance(node, ast.IfExp):
+            self.ev(node.test, st)
+            a = self.ev(node.body, st)
+            b = self.ev(node.orelse, st)
+            return a if a == b else UNKNOWN
+        return UNKNOWN
+
+    def fstring(self, node: ast.JoinedStr, st: _State) -> Any:
+        parts: list[str] = []
+        partial = False
+        for v in node.values:
+            if isinstance(v, ast.Constant):
+                parts.append(str(v.value))
+                continue
+            val = self.ev(v.value, st) if isinstance(v, ast.FormattedValue) else UNKNOWN
+            val = _plain(val)
+            if isinstance(val, (str, int, float)) and not isinstance(val, bool) and \
+                    (not isinstance(v, ast.FormattedValue) or v.format_spec is None):
+                parts.append(str(val))
+            else:
+                parts.append(PLACEHOLDER)
+                partial = True
+        text = ''.join(parts)
+        return Sql(text, partial=True) if partial else text
+
+    def binop(self, node: ast.BinOp, st: _State) -> Any:
+        left = self.ev(node.left, st)
+        right = self.ev(node.right, st)
+        if isinstance(node.op, ast.Add):
+            if isinstance(left, (tuple, list)) and isinstance(right, type(left)):
+                return left + right
+            lp, rp = _plain(left), _plain(right)
+            if isinstance(lp, str) and isinstance(rp, str):
+                partial = any(isinstance(x, Sql) and x.partial for x in (left, right))
+                return Sql(lp + rp, partial) if partial else lp + rp
+            if isinstance(lp, str) or isinstance(rp, str):
+                return Sql((lp if isinstance(lp, str) else PLACEHOLDER)
+                           + (rp if isinstance(rp, str) else PLACEHOLDER), partial=True)
+        if isinstance(node.op, ast.Mod) and isinstance(_plain(left), str):
+            args = right if isinstance(right, tuple) else (right,)
+            try:
+                if all(isinstance(_plain(a), (str, int, float)) for a in args):
+                    return _plain(left) % tuple(_plain(a) for a in args)
+            except (TypeError, ValueError):
+                pass
+            return Sql(_plain(left).replace('%s', PLACEHOLDER), partial=True)
+        if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+            try:
+                return eval(compile(ast.Expression(ast.BinOp(  # noqa: S307 - literals only
+                    ast.Constant(left), node.op, ast.Constant(right))), '<c>', 'eval'))
+            except Exception:  # noqa: BLE001
+                return UNKNOWN
+        return UNKNOWN
+
+    # -- calls ----------------------------------------------------------------------
+    def call(self, node: ast.Call, st: _State) -> Any:
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            base = self.ev(func.value, st)
+            attr = func.attr
+            if isinstance(base, Marker):
+                if base.kind in ('op', 'batch'):
+                    return self.op_call(attr, node, st, base)
+                if base.kind == 'bind' and attr in ('execute', 'exec_driver_sql'):
+                    return self.execute(node, node.args[0] if node.args else None, st)
+                if base.kind == 'context' and attr == 'autocommit_block':
+                    return Marker('autocommit')
+                if base.kind == 'inspector':
+                    self._args(node, st)
+                    return UNKNOWN
+            if isinstance(base, TableRef) and attr in ('update', 'delete', 'insert'):
+                return CoreDml(attr, base.name)
+            if isinstance(base, CoreDml):
+                self._args(node, st)
+                if attr in ('where', 'filter', 'filter_by'):
+                    return CoreDml(base.verb, base.table, True)
+                return base
+            if isinstance(base, TypeVal) and attr in ('create', 'drop') and base.enum_name:
+                self._args(node, st)
+                kind = m.CREATE_OBJECT if attr == 'create' else m.DROP_OBJECT
+                self.add(kind, node, st, name=sqlmod.norm(base.enum_name),
+                         attrs={'object': 'type'})
+                return None
+            if attr == 'format' and isinstance(_plain(base), str):
+                args = [self.ev(a, st) for a in node.args]
+                kwargs = {k.arg: self.ev(k.value, st) for k in node.keywords if k.arg}
+                if all(isinstance(_plain(a), (str, int, float)) for a in [*args, *kwargs.values()]):
+                    try:
+                        return _plain(base).format(*[_plain(a) for a in args],
+                                                   **{k: _plain(v) for k, v in kwargs.items()})
+                    except (IndexError, KeyError, ValueError):
+                        pass
+                return Sql(_format_placeholders(_plain(base)), partial=True)
+            if attr in ('join',) and isinstance(base, str):
+                items = self.ev(node.args[0], st) if node.args else UNKNOWN
+                if isinstance(items, (list, tuple)) and all(isinstance(_plain(i), str) for i in items):
+                    return base.join(_plain(i) for i in items)
+                return Sql(PLACEHOLDER, partial=True)
+            name = attr
+        elif isinstance(func, ast.Name):
+            target = self.lookup(func.id, st)
+            if isinstance(target, ast.FunctionDef):
+                return self.inline(target, node, st)
+            if func.id in self.mod.funcs and func.id not in ('upgrade', 'downgrade'):
+                return self.inline(self.mod.funcs[func.id], node, st)
+            name = func.id
+        else:
+            self._args(node, st)
+            return UNKNOWN
+        return self.library_call(name, node, st)
+
+    def _args(self, node: ast.Call, st: _State) -> tuple[list[Any], dict[str, Any]]:
+        args = [self.ev(a.value if isinstance(a, ast.Starred) else a, st) for a in node.args]
+        kwargs = {k.arg: self.ev(k.value, st) for k in node.keywords if k.arg}
+        return args, kwargs
+
+    def library_call(self, name: str, node: ast.Call, st: _State) -> Any:
+        if name == 'text' or name == 'literal_column':
+            arg = self.ev(node.args[0], st) if node.args else UNKNOWN
+            return arg if isinstance(arg, (str, Sql)) else Sql(PLACEHOLDER, partial=True) \
+                if arg is UNKNOWN else UNKNOWN
+        if name in ('table', 'Table'):
+            args, _ = self._args(node, st)
+            return TableRef(sqlmod.norm(args[0]) if args and isinstance(args[0], str) else None)
+        if name in ('update', 'delete', 'insert') and node.args:
+            t = self.ev(node.args[0], st)
+            if isinstance(t, TableRef):
+                return CoreDml(name, t.name)
+        if name == 'inspect' or name == 'from_engine':
+            self._args(node, st)
+            self.add(m.INTROSPECTION, node, st)
+            return Marker('inspector')
+        if name == 'Column':
+            return self.column(node, st)
+        if name in ('Enum', 'ENUM'):
+            args, kwargs = self._args(node, st)
+            enum_name = kwargs.get('name')
+            return TypeVal(_src(node), enum_name if isinstance(enum_name, str) else None)
+        if name in _TYPE_NAMES:
+            return TypeVal(_src(node))
+        if name in ('inline_literal',):
+            args, _ = self._args(node, st)
+            return args[0] if args else UNKNOWN
+        self._args(node, st)
+        return UNKNOWN
+
+    def column(self, node: ast.Call, st: _State) -> ColumnDef:
+        args, kwargs = self._args(node, st)
+        name = args[0] if args and isinstance(args[0], str) else None
+        type_text = ''
+        rest = node.args[1:] if name is not None else node.args
+        constraints = []
+        for a, val in zip(rest, args[1:] if name is not None else args):
+            if isinstance(val, TypeVal):
+                type_text = val.text
+            elif isinstance(a, ast.Call):
+                callee = _callee(a)
+                if callee == 'ForeignKey':
+                    constraints.append('foreign_key')
+                elif callee in _TYPE_NAMES or (callee and callee[:1].isupper()
+                                              and not type_text and callee not in (
+                                                  'CheckConstraint', 'Identity', 'Computed')):
+                    type_text = _src(a)
+            elif isinstance(a, ast.Attribute | ast.Name) and not type_text:
+                type_text = _src(a)
+        pk = kwargs.get('primary_key') is True
+        nullable = kwargs.get('nullable')
+        nullable = (not pk) if not isinstance(nullable, bool) else nullable
+        sd_node = next((k.value for k in node.keywords if k.arg == 'server_default'), None)
+        server_default = None
+        volatile = False
+        if sd_node is not None and not (isinstance(sd_node, ast.Constant) and sd_node.value is None):
+            server_default = 'set'
+            text = _plain(kwargs.get('server_default'))
+            if isinstance(text, str) and any(v + '(' in text.lower().replace(' ', '')
+                                             for v in self.mod.volatile):
+                volatile = True
+        if any(_callee(a) == 'Computed' for a in node.args if isinstance(a, ast.Call)):
+            server_default, volatile = 'set', True
+        if any(_callee(a) == 'Identity' for a in node.args if isinstance(a, ast.Call)):
+            server_default = 'set'
+        if kwargs.get('unique') is True:
+            constraints.append('unique')
+        return ColumnDef(name=sqlmod.norm(name) if name else None, type=type_text,
+                         nullable=nullable, server_default=server_default, volatile=volatile,
+                         primary_key=pk, constraints=tuple(constraints))
+
+    def inline(self, func: ast.FunctionDef, node: ast.Call, st: _State) -> Any:
+        args, kwargs = self._args(node, st)
+        if st.depth >= MAX_DEPTH:
+            return UNKNOWN
+        env: dict[str, Any] = {}
+        params = [a.arg for a in func.args.posonlyargs + func.args.args]
+        defaults = func.args.defaults
+        for i, p in enumerate(params):
+            d = i - (len(params) - len(defaults))
+            env[p] = self.ev(defaults[d], st) if d >= 0 else UNKNOWN
+        for p, v in zip(params, args):
+            env[p] = v
+        for a in func.args.kwonlyargs:
+            env[a.arg] = UNKNOWN
+        for k, v in kwargs.items():
+            env[k] = v
+        for name, val in st.env.items():
+            if isinstance(val, Marker) and name not in env:
+                env[name] = val
+        inner = _State(env, st.cond, st.autocommit,
+                       st.anchors + ((node.lineno, getattr(node, 'end_lineno', node.lineno)),),
+                       st.depth + 1, st.collect)
+        # a helper that only returns an expression (e.g. builds SQL) is evaluated
+        body = [b for b in func.body if not (isinstance(b, ast.Expr)
+                                              and isinstance(b.value, ast.Constant))]
+        if len(body) == 1 and isinstance(body[0], ast.Return):
+            return self.ev(body[0].value, inner)
+        self.body(func.body, inner)
+        return UNKNOWN
+
+    # -- op.* -----------------------------------------------------------------------
+    def op_call(self, attr: str, node: ast.Call, st: _State, base: Marker) -> Any:
+        batch = base.kind == 'batch'
+        params = _PARAMS.get(attr, ())
+        if batch:
+            params = tuple(p for p in params if p not in _BATCH_DROP)
+        bound: dict[str, Any] = {}
+        values = [self.ev(a, st) for a in node.args if not isinstance(a, ast.Starred)]
+        for p, v in zip(params, values):
+            bound[p] = v
+        extra_pos = values[len(params):]
+        nodes = {k.arg: k.value for k in node.keywords if k.arg}
+        for k in node.keywords:
+            if k.arg:
+                bound[k.arg] = self.ev(k.value, st)
+        if batch:
+            bound.setdefault('table_name', base.table)
+            bound.setdefault('source_table', base.table)
+
+        def s(key: str) -> str | None:
+            v = _plain(bound.get(key))
+            return sqlmod.norm(v) if isinstance(v, str) else None
+
+        add = self.add
+        if attr == 'get_bind':
+            return Marker('bind')
+        if attr == 'get_context':
+            return Marker('context')
+        if attr == 'batch_alter_table':
+            return Marker('batch', s('table_name'))
+        if attr == 'f':
+            return bound.get('name', values[0] if values else UNKNOWN)
+        if attr == 'inline_literal':
+            return values[0] if values else UNKNOWN
+        if attr == 'create_table':
+            cols = {c.name: _col_attrs(c) for c in extra_pos if isinstance(c, ColumnDef) and c.name}
+            add(m.CREATE_TABLE, node, st, table=s('table_name'), attrs={'columns': cols})
+            return TableRef(s('table_name'))
+        if attr == 'drop_table':
+            add(m.DROP_TABLE, node, st, table=s('table_name'))
+        elif attr == 'add_column':
+            col = bound.get('column')
+            if isinstance(col, ColumnDef):
+                add(m.ADD_COLUMN, node, st, table=s('table_name'), column=col.name,
+                    attrs=_col_attrs(col))
+                for c in col.constraints:
+                    add(m.ADD_CONSTRAINT, node, st, table=s('table_name'), name=None,
+                        attrs={'constraint': c, 'new_column': True, 'not_valid': False})
+            else:
+                add(m.ADD_COLUMN, node, st, table=s('table_name'), column=None,
+                    attrs={'nullable': None})
+        elif attr == 'drop_column':
+            add(m.DROP_COLUMN, node, st, table=s('table_name'), column=s('column_name'))
+        elif attr == 'alter_column':
+            self.alter_column(node, st, s('table_name'), s('column_name'), bound, nodes)
+        elif attr == 'rename_table':
+            add(m.RENAME_TABLE, node, st, table=s('old_table_name'),
+                attrs={'new_name': s('new_table_name')})
+        elif attr == 'create_index':
+            unique = bound.get('unique') is True
+            concurrent = bound.get('postgresql_concurrently') is True
+            add(m.CREATE_INDEX, node, st, table=s('table_name'), name=s('index_name'),
+                attrs={'unique': unique, 'concurrent': concurrent})
+        elif attr == 'drop_index':
+            add(m.DROP_INDEX, node, st, table=s('table_name'), name=s('index_name'),
+                attrs={'concurrent': bound.get('postgresql_concurrently') is True})
+        elif attr in ('create_unique_constraint', 'create_check_constraint',
+                      'create_foreign_key', 'create_primary_key', 'create_exclude_constraint'):
+            kind = {'create_unique_constraint': 'unique', 'create_check_constraint': 'check',
+                    'create_foreign_key': 'foreign_key', 'create_primary_key': 'primary_key',
+                    'create_exclude_constraint': 'exclusion'}[attr]
+            table = s('source_table') if kind == 'foreign_key' else s('table_name')
+            add(m.ADD_CONSTRAINT, node, st, table=table, name=s('constraint_name'),
+                attrs={'constraint': kind,
+                       'not_valid': bound.get('postgresql_not_valid') is True,
+                       'referent': s('referent_table')})
+        elif attr == 'drop_constraint':
+            add(m.DROP_CONSTRAINT, node, st, table=s('table_name'), name=s('constraint_name'),
+                attrs={'constraint': _plain(bound.get('type_'))})
+        elif attr == 'execute':
+            return self.execute(node, node.args[0] if node.args else nodes.get('sqltext'), st,
+                                value=bound.get('sqltext', UNKNOWN))
+        elif attr == 'bulk_insert':
+            t = bound.get('table')
+            add(m.DML, node, st, table=t.name if isinstance(t, TableRef) else None,
+                attrs={'verb': 'insert', 'where': True, 'via': 'bulk_insert'})
+        elif attr in ('get_bind', 'get_context', 'run_async', 'invoke', 'implementation_for'):
+            return UNKNOWN
+        else:
+            add(m.OTHER, node, st, attrs={'call': attr})
+        return None
+
+    def alter_column(self, node: ast.Call, st: _State, table: str | None, column: str | None,
+                     bound: dict[str, Any], nodes: dict[str, ast.AST]) -> None:
+        attrs: dict[str, Any] = {}
+        if isinstance(bound.get('nullable'), bool):
+            attrs['nullable'] = bound['nullable']
+        if 'type_' in bound:
+            t = bound['type_']
+            attrs['type'] = t.text if isinstance(t, TypeVal) else _src(nodes.get('type_'))
+            attrs['using'] = 'postgresql_using' in bound
+        if 'existing_type' in bound:
+            t = bound['existing_type']
+            attrs['old_type'] = t.text if isinstance(t, TypeVal) else _src(nodes.get('existing_type'))
+        if 'server_default' in bound:
+            sd = bound['server_default']
+            if sd is None:
+                attrs['server_default'] = 'drop'
+            elif sd is not False:
+                attrs['server_default'] = 'set'
+        if 'existing_nullable' in bound and isinstance(bound['existing_nullable'], bool):
+            attrs['existing_nullable'] = bound['existing_nullable']
+        new_name = _plain(bound.get('new_column_name'))
+        if any(k in attrs for k in ('nullable', 'type', 'server_default')):
+            self.add(m.ALTER_COLUMN, node, st, table=table, column=column, attrs=attrs)
+        if isinstance(new_name, str):
+            self.add(m.RENAME_COLUMN, node, st, table=table, column=column,
+                     attrs={'new_name': sqlmod.norm(new_name)})
+        if not attrs and not isinstance(new_name, str):
+            self.add(m.OTHER, node, st, table=table, column=column, attrs={'call': 'alter_column'})
+
+    def execute(self, node: ast.Call, arg: ast.AST | None, st: _State,
+                value: Any = UNKNOWN) -> Any:
+        val = value if value is not UNKNOWN else self.ev(arg, st)
+        if isinstance(val, CoreDml):
+            self.add(m.DML, node, st, table=val.table,
+                     attrs={'verb': val.verb, 'where': val.where or val.verb == 'insert'})
+            return UNKNOWN
+        text = _plain(val)
+        if not isinstance(text, str):
+            self.add(m.UNANALYSABLE, node, st, attrs={
+                'reason': f'the SQL passed to execute() is not a literal: {_src(arg)[:80]}'})
+            return UNKNOWN
+        if not st.collect:
+            return UNKNOWN
+        ops = sqlmod.analyse(text, node.lineno, self.mod.dialect,
+                             end_line=getattr(node, 'end_lineno', None), conditional=st.cond,
+                             in_transaction=not st.autocommit, anchors=st.anchors,
+                             exact_lines=False, volatile=self.mod.volatile)
+        if isinstance(val, Sql) and val.partial:
+            for o in ops:
+                o.attrs['partial'] = True
+                for key in ('table', 'column', 'name'):
+                    if getattr(o, key) and PLACEHOLDER in getattr(o, key):
+                        setattr(o, key, None)
+        self.ops.extend(ops)
+        return UNKNOWN
+
+
+def _col_attrs(c: ColumnDef) -> dict[str, Any]:
+    return {'type': c.type, 'nullable': c.nullable, 'server_default': c.server_default,
+            'volatile': c.volatile, 'primary_key': c.primary_key}
+
+
+def _plain(v: Any) -> Any:
+    return v.text if isinstance(v, Sql) else v
+
+
+def _format_placeholders(text: str) -> str:
+    import re
+    return re.sub(r'\{[^{}]*\}', PLACEHOLDER, text)
+
+
+def _cond(outer: str | None, inner: str) -> str:
+    inner = inner if len(inner) <= 80 else inner[:77] + '...'
+    return f'{outer}; {inner}' if outer else inner
+
+
+def _callee(node: ast.Call) -> str | None:
+    f = node.func
+    if isinstance(f, ast.Attribute):
+        return f.attr
+    if isinstance(f, ast.Name):
+        return f.id
+    return None
+
+
+def _src(node: ast.AST | None) -> str:
+    if node is None:
+        return ''
+    try:
+        return ast.unparse(node)
+    except Exception:  # noqa: BLE001
+        return ''
+
+
+def module_facts(tree: ast.Module) -> dict[str, tuple[Any, int]]:
+    """revision / down_revision / branch_labels / depends_on values and their lines."""
+    out: dict[str, tuple[Any, int]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Name) and t.id in ('revision', 'down_revision',
+                                                        'branch_labels', 'depends_on'):
+                    try:
+                        out[t.id] = (ast.literal_eval(node.value), node.lineno)
+                    except ValueError:
+                        out[t.id] = (UNKNOWN, node.lineno)
+    return out
+
+
+Analyser = Callable[[ast.FunctionDef], list[m.Op]]
