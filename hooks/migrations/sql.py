@@ -344,6 +344,8 @@ def _sqlglot(ctx: _Ctx, dialect: str) -> list[m.Op]:
         loc = len(ctx.sql[:offset].encode('utf-8'))
         try:
             tree = sqlglot.parse_one(chunk, read=dialect)
+            if tree is None:
+                continue
         except Exception as e:  # noqa: BLE001 - sqlglot raises several error types
             ops.append(ctx.op(m.UNANALYSABLE, loc, chunk,
                               attrs={'reason': f'SQL does not parse ({dialect}): '
@@ -361,6 +363,10 @@ def _glot_stmt(ctx: _Ctx, exp: Any, t: Any, loc: int, src: str) -> list[m.Op]:
         return norm(tbl.name) if tbl is not None else None
 
     if isinstance(t, exp.Command):
+        rename = re.match(r'(?is)\s*TABLE\s+(\S+)\s+TO\s+(\S+)\s*$', (t.expression.name if t.expression is not None else ''))
+        if str(t.this).upper() == 'RENAME' and rename:
+            return [op(m.RENAME_TABLE, loc, src, table=norm(rename.group(1).strip('`')),
+                       attrs={'new_name': norm(rename.group(2).strip('`'))})]
         return [op(m.UNANALYSABLE, loc, src,
                    attrs={'reason': 'statement kept as an opaque command by sqlglot'})]
     if isinstance(t, exp.Create):
@@ -403,8 +409,16 @@ def _glot_stmt(ctx: _Ctx, exp: Any, t: Any, loc: int, src: str) -> list[m.Op]:
                               attrs={'nullable': not notnull, 'type': action.args.get('kind') and
                                      action.args['kind'].sql(),
                                      'server_default': 'set' if has_default else None}))
-            elif isinstance(action, exp.Drop):
-                out.append(op(m.DROP_COLUMN, loc, src, table=table, column=norm(action.this.name)))
+            elif isinstance(action, exp.Drop) and (action.args.get('kind') or 'COLUMN').upper() \
+                    == 'COLUMN':
+                for col in action.args.get('tables') or [action.this]:
+                    if col is not None:
+                        out.append(op(m.DROP_COLUMN, loc, src, table=table, column=norm(col.name)))
+            elif type(action).__name__ == 'ModifyColumn' and isinstance(action.this, exp.ColumnDef):
+                cdef = action.this
+                out.append(op(m.ALTER_COLUMN, loc, src, table=table, column=norm(cdef.name),
+                              attrs={'type': cdef.args['kind'].sql() if cdef.args.get('kind')
+                                     else ''}))
             elif isinstance(action, exp.RenameColumn):
                 out.append(op(m.RENAME_COLUMN, loc, src, table=table,
                               column=norm(action.this.name),
