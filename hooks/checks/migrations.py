@@ -91,11 +91,8 @@ class _Owners:
                     index.setdefault(('column', f'{o.table}.{o.column}'), []).append(
                         (mig, dict(o.attrs)))
                 elif o.kind == m.ALTER_COLUMN and o.table and o.column:
-                    for prev in index.get(('column', f'{o.table}.{o.column}'), []):
-                        if o.attrs.get('type'):
-                            prev[1]['type'] = o.attrs['type']
-                        if isinstance(o.attrs.get('nullable'), bool):
-                            prev[1]['nullable'] = o.attrs['nullable']
+                    index.setdefault(('alter', f'{o.table}.{o.column}'), []).append(
+                        (mig, dict(o.attrs)))
         return index
 
     def find(self, kind: str, name: str | None,
@@ -106,6 +103,14 @@ class _Owners:
             self.index = self._build()
         for owner, attrs in self.index.get((kind, name), []):
             if owner.path != mig.path:
+                attrs = dict(attrs)
+                for other, change in self.index.get(('alter', name), []):
+                    if other.path == mig.path:
+                        continue
+                    if change.get('type'):
+                        attrs['type'] = change['type']
+                    if isinstance(change.get('nullable'), bool):
+                        attrs['nullable'] = change['nullable']
                 return owner, attrs
         return None
 
