@@ -89,9 +89,9 @@ def _pglast(ctx: _Ctx) -> list[m.Op]:
     try:
         stmts = parser.parse_sql(ctx.sql)
     except parser.ParseError as e:
-        loc = getattr(e, 'location', None) or 0
+        loc = e.args[1] if len(e.args) > 1 and isinstance(e.args[1], int) else 0
         msg = str(e.args[0]) if e.args else str(e)
-        return [ctx.op(m.UNANALYSABLE, _char_to_byte(ctx.sql, loc), ctx.sql,
+        return [ctx.op(m.UNANALYSABLE, loc, '',
                        attrs={'reason': f'SQL does not parse: {msg}'})]
     ops: list[m.Op] = []
     for raw in stmts:
@@ -106,10 +106,6 @@ def _pglast(ctx: _Ctx) -> list[m.Op]:
     return ops
 
 
-def _char_to_byte(text: str, index: int) -> int:
-    return len(text[:index].encode('utf-8'))
-
-
 def _s(node: Any) -> str:
     """Text of a pglast String / identifier list."""
     if node is None:
@@ -118,6 +114,9 @@ def _s(node: Any) -> str:
         return node
     if isinstance(node, (tuple, list)):
         return '.'.join(_s(n) for n in node)
+    if type(node).__name__ == 'TypeName':
+        return '.'.join(n.sval for n in node.names or () if getattr(n, 'sval', None)
+                        and n.sval != 'pg_catalog')
     for attr in ('sval', 'relname', 'objname', 'name'):
         val = getattr(node, attr, None)
         if val is not None:
