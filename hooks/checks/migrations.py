@@ -34,14 +34,11 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     head_paths = discover.candidate_paths(changes.head, new_paths, opts)
     if not head_paths and not any(p.endswith(('.py', '.sql')) for p in old_paths):
         return []
-    head_graph = discover.load(changes.head, head_paths, opts, analyse=False)
     analyse_all = bool(cfg.get('check_unchanged'))
-    targets = [g for g in head_graph if analyse_all or g.path in changed
-               or (g.downgrade_path or '') in changed]
-    paths = sorted({p for g in targets for p in (g.path, g.downgrade_path) if p})
-    analysed = discover.load(changes.head, paths, opts, analyse=True)
+    head_all = discover.load(changes.head, head_paths, opts,
+                             analyse=True if analyse_all else changed)
+    analysed = [g for g in head_all if g.analysed]
     by_path = {a.path: a for a in analysed}
-    head_all = [by_path.get(g.path, g) for g in head_graph]
 
     owners = _Owners(changes, head_paths, opts, by_path)
     added = {f.path for f in changes.files if f.status == 'added'}
@@ -55,15 +52,33 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     mig_changes = [f for f in changes.files
                    if f.path in head_paths or (f.old_path or f.path).endswith(('.py', '.sql'))]
     if mig_changes:
+        # unchanged files are identical on both sides: reuse their head facts
+        touched = {f.old_path or f.path for f in changes.files}
         base_paths = discover.candidate_paths(changes.base, old_paths, opts)
-        if base_paths:
-            base_migs = discover.load(changes.base, base_paths, opts, analyse=False)
+        reread = [p for p in base_paths if p in touched]
+        base_migs = [g for g in head_all if g.path not in touched
+                     and (g.downgrade_path or '') not in touched and changes.base.exists(g.path)]
+        base_migs += discover.load(changes.base, _with_pairs(reread, base_paths), opts,
+                                   analyse=False)
+        if base_migs:
             triples = [(f.status, f.old_path or f.path, None if f.status == DELETED else f.path)
                        for f in mig_changes]
             base_text = {t[1]: changes.base.text(t[1]) for t in triples}
             head_text = {t[2]: changes.head.text(t[2]) for t in triples if t[2]}
             raws.extend(graph.against_base(base_migs, head_all, triples, base_text, head_text))
     return _finish(raws, analysed, head_all, cfg, policy, run)
+
+
+def _with_pairs(paths: list[str], universe: list[str]) -> list[str]:
+    """``paths`` plus the other half of golang-migrate / Flyway pairs (same version)."""
+    out = set(paths)
+    for p in paths:
+        if p.endswith('.sql'):
+            stem = p.rsplit('/', 1)[-1].split('_', 1)[0].lstrip('VU')
+            d = p.rsplit('/', 1)[0] if '/' in p else ''
+            out.update(q for q in universe if q.startswith(d) and
+                       q.rsplit('/', 1)[-1].split('_', 1)[0].lstrip('VU') == stem)
+    return sorted(out)
 
 
 class _Owners:
@@ -79,7 +94,8 @@ class _Owners:
 
     def _build(self) -> dict[tuple[str, str], list[tuple[m.Migration, dict[str, Any]]]]:
         rest = [p for p in self.paths if p not in self.done]
-        migs = list(self.done.values()) + discover.load(self.changes.head, rest, self.opts)
+        migs = list(self.done.values()) + [
+            g for g in discover.load(self.changes.head, rest, self.opts) if g.path not in self.done]
         index: dict[tuple[str, str], list[tuple[m.Migration, dict[str, Any]]]] = {}
         for mig in sorted(migs, key=lambda x: x.path):
             for o in mig.upgrade:

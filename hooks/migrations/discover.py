@@ -14,9 +14,12 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from collections.abc import Callable
+from collections.abc import Collection
 from collections.abc import Iterable
 from typing import Any
 
+from hooks.changeset import decode_text
 from hooks.changeset import matches_any
 from hooks.changeset import Snapshot
 from hooks.migrations import model as m
@@ -71,19 +74,22 @@ def _sql_convention(path: str) -> bool:
 
 
 def load(snap: Snapshot, paths: Iterable[str], opts: Options,
-         analyse: bool = True) -> list[m.Migration]:
-    """Parse every migration among ``paths``. With ``analyse=False`` only the graph facts
-    (revision, parents) are read, which is enough for the history of the base side."""
+         analyse: bool | Collection[str] = True) -> list[m.Migration]:
+    """Parse every migration among ``paths``. ``analyse`` says which ones get the full
+    analysis (True: all, or the set of paths); the others only have their graph facts
+    (revision, parents), which is all the history rules need."""
+    want: Callable[[str], bool] = (lambda p: analyse) if isinstance(analyse, bool) \
+        else (lambda p: p in analyse)  # type: ignore[operator]
     migrations: list[m.Migration] = []
     sql_paths = []
     for path in paths:
         if path.endswith('.py'):
-            mig = _python(snap, path, opts, analyse)
+            mig = _python(snap, path, opts, want(path))
             if mig is not None:
                 migrations.append(mig)
         elif path.endswith('.sql'):
             sql_paths.append(path)
-    migrations.extend(_sql_files(snap, sql_paths, opts, analyse))
+    migrations.extend(_sql_files(snap, sql_paths, opts, want))
     return migrations
 
 
@@ -95,7 +101,7 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
     is_django = b'Migration' in data and b'migrations' in data
     if not (is_alembic or is_django) or posixpath.basename(path) in ('env.py', '__init__.py'):
         return None
-    text = snap.text(path)
+    text = decode_text(data)
     if text is None:
         return None
     try:
@@ -103,6 +109,7 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
     except SyntaxError as e:
         mig = m.Migration(path=path, framework='alembic' if is_alembic else 'django')
         mig.parse_error = (e.lineno or 1, f'Python syntax error: {e.msg}')
+        mig.analysed = analyse
         mig.suppressions = suppress.scan(path, text)
         return mig
     if is_alembic:
@@ -130,7 +137,9 @@ def _django_graph_only(path: str, tree: ast.Module, cls: ast.ClassDef) -> m.Migr
             isinstance(t, ast.Name) and t.id == 'dependencies'
             for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))] or [ast.Pass()],
         lineno=cls.lineno, col_offset=0)], type_ignores=[])
-    return django.parse(path, skeleton, cls, 'postgresql', ())
+    mig = django.parse(path, skeleton, cls, 'postgresql', ())
+    mig.analysed = False
+    return mig
 
 
 def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opts: Options,
@@ -155,6 +164,7 @@ def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opt
         mig.parents = ('<not a literal>',)
     if not analyse:
         return mig
+    mig.analysed = True
     mod = pyfront.Module(path, tree, opts.dialect, opts.volatile)
     up = mod.funcs.get('upgrade')
     if up is not None:
@@ -184,7 +194,7 @@ def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opt
 
 # -- SQL files --------------------------------------------------------------------
 def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
-               analyse: bool) -> list[m.Migration]:
+               want: Callable[[str], bool]) -> list[m.Migration]:
     out: list[m.Migration] = []
     by_dir_golang: dict[tuple[str, str, str], dict[str, str]] = {}
     flyway_undo: dict[tuple[str, str], str] = {}
@@ -209,30 +219,32 @@ def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
                     continue  # a down without an up is not a migration
                 continue
             pair = by_dir_golang[(d, g.group('v'), g.group('name'))]
-            out.append(_sql_mig(snap, p, 'golang-migrate', g.group('v'), pair.get('down'),
-                                opts, analyse))
+            down = pair.get('down')
+            out.append(_sql_mig(snap, p, 'golang-migrate', g.group('v'), down, opts,
+                                want(p) or bool(down and want(down))))
             continue
         f = _FLYWAY.match(base)
         if f:
             if f.group('kind') == 'V':
                 undo = flyway_undo.get((d, _version(f.group('v'))))
                 out.append(_sql_mig(snap, p, 'flyway', _version(f.group('v')), undo, opts,
-                                    analyse))
+                                    want(p) or bool(undo and want(undo))))
             continue
         data = snap.read(p)
         if data is None:
             continue
-        text = snap.text(p) or ''
+        text = decode_text(data) or ''
         if _DBMATE_UP.search(text):
             v = _LEADING_VERSION.match(base)
-            out.append(_dbmate(p, text, v.group(1) if v else base, opts, analyse))
+            out.append(_dbmate(p, text, v.group(1) if v else base, opts, want(p)))
         elif _in_migration_dir(p) or opts.folders:
             v = _LEADING_VERSION.match(base)
             mig = m.Migration(path=p, framework='sql', convention='plain',
                               revision=v.group(1) if v else None, group=d, revision_line=1,
                               downgrade=[], downgrade_state='n/a')
             mig.suppressions = suppress.scan(p, text)
-            if analyse:
+            if want(p):
+                mig.analysed = True
                 mig.upgrade = sqlmod.analyse(text, 1, opts.dialect, volatile=opts.volatile,
                                              in_transaction=_transactional(text))
                 mig.has_work = bool(mig.upgrade)
@@ -258,6 +270,7 @@ def _sql_mig(snap: Snapshot, path: str, convention: str, version: str, down_path
     mig.suppressions = suppress.scan(path, text)
     if not analyse:
         return mig
+    mig.analysed = True
     mig.upgrade = sqlmod.analyse(text, 1, opts.dialect, volatile=opts.volatile,
                                  in_transaction=convention == 'flyway' or _transactional(text))
     mig.has_work = bool(mig.upgrade)
@@ -290,6 +303,7 @@ def _dbmate(path: str, text: str, version: str, opts: Options, analyse: bool) ->
     up_line = text[:up_start].count('\n') + 1
     if not analyse:
         return mig
+    mig.analysed = True
     mig.upgrade = sqlmod.analyse(text[up_start:up_end], up_line, opts.dialect,
                                  in_transaction=up_tx, volatile=opts.volatile)
     mig.has_work = bool(mig.upgrade)

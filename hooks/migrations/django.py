@@ -40,7 +40,7 @@ def parse(path: str, tree: ast.Module, cls: ast.ClassDef, dialect: str,
     app = app_label(path)
     name = posixpath.splitext(posixpath.basename(path))[0]
     mig = m.Migration(path=path, framework='django', revision=name, group=app,
-                      revision_line=cls.lineno, downgrade=[])
+                      revision_line=cls.lineno, downgrade=[], analysed=True)
     ops_node: ast.AST | None = None
     for node in cls.body:
         if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:

@@ -113,6 +113,7 @@ class Migration:
     suppressions: list[Suppression] = dataclasses.field(default_factory=list)
     parse_error: tuple[int, str] | None = None
     has_work: bool = False               # upgrade does something (for -noop)
+    analysed: bool = False               # upgrade/downgrade were analysed (not graph only)
 
     @property
     def label(self) -> str:

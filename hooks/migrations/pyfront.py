@@ -361,6 +361,8 @@ class Walker:
                     except (IndexError, KeyError, ValueError):
                         pass
                 return Sql(_format_placeholders(_plain(base)), partial=True)
+            if isinstance(base, dict) and attr in ('items', 'keys', 'values') and not node.args:
+                return tuple(getattr(base, attr)())
             if attr in ('join',) and isinstance(base, str):
                 items = self.ev(node.args[0], st) if node.args else UNKNOWN
                 if isinstance(items, (list, tuple)) and all(isinstance(_plain(i), str) for i in items):
@@ -408,6 +410,8 @@ class Walker:
             return TypeVal(_src(node), enum_name if isinstance(enum_name, str) else None)
         if name in _TYPE_NAMES:
             return TypeVal(_src(node))
+        if name in _SEQ_BUILTINS and node.args and not node.keywords:
+            return _seq_builtin(name, [self.ev(a, st) for a in node.args])
         if name in ('inline_literal',):
             args, _ = self._args(node, st)
             return args[0] if args else UNKNOWN
@@ -420,9 +424,11 @@ class Walker:
         type_text = ''
         rest = node.args[1:] if name is not None else node.args
         constraints = []
+        enum = None
         for a, val in zip(rest, args[1:] if name is not None else args):
             if isinstance(val, TypeVal):
                 type_text = val.text
+                enum = val.enum_name
             elif isinstance(a, ast.Call):
                 callee = _callee(a)
                 if callee == 'ForeignKey':
@@ -453,7 +459,7 @@ class Walker:
             constraints.append('unique')
         return ColumnDef(name=sqlmod.norm(name) if name else None, type=type_text,
                          nullable=nullable, server_default=server_default, volatile=volatile,
-                         primary_key=pk, constraints=tuple(constraints))
+                         primary_key=pk, constraints=tuple(constraints), enum=enum)
 
     def inline(self, func: ast.FunctionDef, node: ast.Call, st: _State) -> Any:
         args, kwargs = self._args(node, st)
@@ -522,6 +528,10 @@ class Walker:
         if attr == 'create_table':
             cols = {c.name: _col_attrs(c) for c in extra_pos if isinstance(c, ColumnDef) and c.name}
             add(m.CREATE_TABLE, node, st, table=s('table_name'), attrs={'columns': cols})
+            for c in extra_pos:
+                if isinstance(c, ColumnDef) and c.enum:
+                    add(m.CREATE_OBJECT, node, st, name=sqlmod.norm(c.enum),
+                        attrs={'object': 'type', 'implicit': True})
             return TableRef(s('table_name'))
         if attr == 'drop_table':
             add(m.DROP_TABLE, node, st, table=s('table_name'))
@@ -632,6 +642,32 @@ class Walker:
                         setattr(o, key, None)
         self.ops.extend(ops)
         return UNKNOWN
+
+
+_SEQ_BUILTINS = ('reversed', 'sorted', 'list', 'tuple', 'set', 'enumerate', 'zip', 'range')
+
+
+def _seq_builtin(name: str, args: list[Any]) -> Any:
+    seqs = [list(a) if isinstance(a, dict) else a for a in args]
+    if name == 'range':
+        if all(isinstance(a, int) and not isinstance(a, bool) for a in seqs):
+            r = range(*seqs)
+            return tuple(r) if len(r) <= MAX_UNROLL else UNKNOWN
+        return UNKNOWN
+    if not all(isinstance(a, (list, tuple)) for a in seqs):
+        return UNKNOWN
+    if name == 'reversed':
+        return tuple(reversed(seqs[0]))
+    if name == 'sorted':
+        try:
+            return tuple(sorted(seqs[0]))
+        except TypeError:
+            return tuple(seqs[0])
+    if name == 'enumerate':
+        return tuple(enumerate(seqs[0]))
+    if name == 'zip':
+        return tuple(zip(*seqs))
+    return tuple(seqs[0])
 
 
 def _col_attrs(c: ColumnDef) -> dict[str, Any]:

@@ -249,7 +249,8 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
                             + ': a one-step rollback destroys its data'))
         elif o.kind == m.DROP_OBJECT and o.name and \
                 (o.attrs.get('object'), o.name) not in U['create_object'] and \
-                o.attrs.get('object') not in ('trigger',):
+                o.attrs.get('object') not in ('trigger',) and \
+                not any(o.name in u.attrs.get('body', '') for u in up):
             out.append(_raw('migration-downgrade-overreach', mig, o,
                             f'the downgrade drops {o.attrs.get("object")} {o.name}, which this '
                             'migration did not create'))

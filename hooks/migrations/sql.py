@@ -253,6 +253,9 @@ def _pg_stmt(ctx: _Ctx, st: Any, loc: int, src: str) -> list[m.Op]:
         if 'concurrently' in opts:
             return [op(m.OTHER, loc, src, attrs={'concurrent': True})]
         return [op(m.BLOCKING, loc, src, attrs={'command': 'REINDEX'})]
+    if kind == 'DoStmt':
+        body = ' '.join(_s(getattr(a, 'arg', None)) for a in st.args or ())
+        return [op(m.OTHER, loc, src, attrs={'statement': kind, 'body': body.lower()})]
     return [op(m.OTHER, loc, src, attrs={'statement': kind})]
 
 

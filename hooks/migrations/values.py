@@ -51,6 +51,7 @@ class ColumnDef:
     volatile: bool = False
     primary_key: bool = False
     constraints: tuple[str, ...] = ()    # foreign_key / unique / check declared inline
+    enum: str | None = None              # named enum type (created with the table)
 
 
 @dataclasses.dataclass
