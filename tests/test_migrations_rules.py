@@ -548,3 +548,25 @@ def test_non_postgresql_dialect_skips_locking_rules() -> None:
                 "op.drop_index('ix_users_name')")
     assert not by_rule(run(files, policy={'migrations': {'dialect': 'mysql'}}),
                        'migration-index-not-concurrent')
+
+
+def test_file_level_suppression_and_readme_documents_every_rule_and_key() -> None:
+    from pathlib import Path
+
+    from hooks.migrations.rules import RULES
+    from hooks.policy import SCHEMA
+
+    files = mig("""
+        # hotfix-hooks: ignore-file[migration-index-not-concurrent] reason="lookup table, 12 rows"
+        op.create_index('ix_users_name', 'users', ['name'])
+        op.create_index('ix_orders_note', 'orders', ['note'])
+        """, """
+        op.drop_index('ix_orders_note')
+        op.drop_index('ix_users_name')
+        """)
+    idx = by_rule(run(files), 'migration-index-not-concurrent')
+    assert len(idx) == 2 and all(f.waived for f in idx)
+    readme = (Path(__file__).resolve().parent.parent / 'README.md').read_text()
+    section = readme[readme.index('## Migration safety guard'):]
+    assert all(f'`{rule}`' in section for rule in RULES)
+    assert all(f'`migrations.{key}`' in section for key in SCHEMA['migrations'].keys or {})

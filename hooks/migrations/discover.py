@@ -112,6 +112,17 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
         mig.analysed = analyse
         mig.suppressions = suppress.scan(path, text)
         return mig
+    try:
+        return _python_tree(snap, path, opts, analyse, text, tree, is_alembic, is_django)
+    except (RecursionError, ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
+        mig = m.Migration(path=path, framework='alembic' if is_alembic else 'django')
+        mig.parse_error = (1, f'the analyser could not follow this file ({type(e).__name__})')
+        mig.analysed = analyse
+        return mig
+
+
+def _python_tree(snap: Snapshot, path: str, opts: Options, analyse: bool, text: str,
+                 tree: ast.Module, is_alembic: bool, is_django: bool) -> m.Migration | None:
     if is_alembic:
         facts = pyfront.module_facts(tree)
         if 'revision' in facts and 'down_revision' in facts:
