@@ -570,3 +570,62 @@ def test_file_level_suppression_and_readme_documents_every_rule_and_key() -> Non
     section = readme[readme.index('## Migration safety guard'):]
     assert all(f'`{rule}`' in section for rule in RULES)
     assert all(f'`migrations.{key}`' in section for key in SCHEMA['migrations'].keys or {})
+
+
+def test_bind_parameters_and_the_commit_idiom_are_understood() -> None:
+    found = run(mig("""
+        conn = op.get_bind()
+        conn.execute(sa.text("UPDATE users SET status = :s WHERE id = ANY(:ids)")
+                     .bindparams(s='blocked', ids=[1, 2]))
+        op.execute("COMMIT")
+        op.create_index('ix_users_name', 'users', ['name'], postgresql_concurrently=True)
+        """, """
+        conn = op.get_bind()
+        conn.execute(sa.text("UPDATE users SET status = 'active' WHERE status = :s"), {'s': 'blocked'})
+        op.drop_index('ix_users_name', table_name='users', postgresql_concurrently=True)
+        """))
+    assert not rules(found) & {'migration-sql-unanalysable',
+                               'migration-concurrently-in-transaction',
+                               'migration-data-change-irreversible'}
+
+
+def test_orm_session_writes_are_data_changes() -> None:
+    found = run(mig("""
+        session = sa.orm.Session(bind=op.get_bind())
+        for user in session.query(User).filter(User.status == 'new'):
+            user.status = 'active'
+        session.query(User).filter(User.legacy_code.isnot(None)).delete()
+        session.commit()
+        """, "pass", preamble='from app.models import User'))
+    assert by_rule(found, 'migration-downgrade-noop')
+    changes = by_rule(run(mig("""
+        session = sa.orm.Session(bind=op.get_bind())
+        session.query(User).filter(User.legacy_code.isnot(None)).delete()
+        """, "op.execute('SELECT 1')", preamble='from app.models import User')),
+        'migration-data-change-irreversible')
+    assert changes and 'DELETE' in changes[0].message
+
+
+def test_multidb_template_dispatch_is_followed() -> None:
+    text = alembic('globals()[f"upgrade_{engine_name}"]()',
+                   'globals()[f"downgrade_{engine_name}"]()', preamble='''
+
+def upgrade_engine1():
+    op.drop_table('orders')
+
+
+def downgrade_engine1():
+    pass
+''').replace('def upgrade() -> None:', 'def upgrade(engine_name: str) -> None:').replace(
+        'def downgrade() -> None:', 'def downgrade(engine_name: str) -> None:')
+    found = run({NEW: text})
+    assert {'migration-drop-table', 'migration-downgrade-incomplete'} <= rules(found)
+
+
+def test_duplicate_sql_versions() -> None:
+    base = {'db/migrations/000001_init.up.sql': 'CREATE TABLE a (id int);\n',
+            'db/migrations/000001_init.down.sql': 'DROP TABLE a;\n'}
+    found = run({'db/migrations/000001_other.up.sql': 'CREATE TABLE b (id int);\n',
+                 'db/migrations/000001_other.down.sql': 'DROP TABLE b;\n'}, base=base)
+    [f] = by_rule(found, 'migration-duplicate-revision')
+    assert 'version 000001' in f.message

@@ -181,6 +181,10 @@ def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opt
     if up is not None:
         mig.upgrade_line = up.lineno
         pyfront.Walker(mod, mig.upgrade).run(up)
+        if _dispatches(up):      # multidb template: globals()[f"upgrade_{engine}"]()
+            for name, fn in mod.funcs.items():
+                if name.startswith('upgrade_'):
+                    pyfront.Walker(mod, mig.upgrade).run(fn)
     mig.has_work = any(o.kind != m.INTROSPECTION for o in mig.upgrade)
     down_fn = mod.funcs.get('downgrade')
     if down_fn is None:
@@ -193,6 +197,12 @@ def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opt
     walker.run(down_fn)
     body = [s for s in down_fn.body
             if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if _dispatches(down_fn):
+        for name, fn in mod.funcs.items():
+            if name.startswith('downgrade_'):
+                walker.run(fn)
+                body += [s for s in fn.body if not (isinstance(s, ast.Expr)
+                                                     and isinstance(s.value, ast.Constant))]
     if all(isinstance(s, (ast.Pass, ast.Return)) for s in body):
         mig.downgrade_state = 'noop'
     elif walker.raises:
@@ -201,6 +211,11 @@ def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opt
         mig.downgrade_state = 'raises' if unconditional else 'raises-conditional'
         mig.downgrade_raise_line = first[0]
     return mig
+
+
+def _dispatches(fn: ast.FunctionDef) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+               and n.func.id == 'globals' for n in ast.walk(fn))
 
 
 # -- SQL files --------------------------------------------------------------------
@@ -283,7 +298,7 @@ def _sql_mig(snap: Snapshot, path: str, convention: str, version: str, down_path
         return mig
     mig.analysed = True
     mig.upgrade = sqlmod.analyse(text, 1, opts.dialect, volatile=opts.volatile,
-                                 in_transaction=convention == 'flyway' or _transactional(text))
+                                 in_transaction=_transactional(text))
     mig.has_work = bool(mig.upgrade)
     if down_path is None:
         mig.downgrade, mig.downgrade_state = None, 'missing'

@@ -51,6 +51,15 @@ def whole_graph(migs: list[Migration], version_column_length: int,
                            'use a shorter revision id, or widen version_num in production and '
                            'set [tool.hotfix-hooks.migrations] version_column_length'))
     out.extend(_cycles(by_rev))
+    sql_versions: dict[tuple[str, str], list[Migration]] = defaultdict(list)
+    for m in migs:
+        if m.framework == 'sql' and m.revision and m.convention != 'plain':
+            sql_versions[(m.group, m.revision)].append(m)
+    for (_group, version), ms in sorted(sql_versions.items()):
+        for dup in ms[1:]:
+            out.append(Raw('migration-duplicate-revision', dup.path, 1,
+                           f'version {version} is also used by {ms[0].path}',
+                           'give one of the two migrations the next free version'))
     groups: dict[str, list[Migration]] = defaultdict(list)
     for (scope, _rev), ms in by_rev.items():
         groups[scope + '|' + (ms[0].group if scope == 'alembic' else '')].append(ms[0])

@@ -11,6 +11,7 @@ walked on every branch and its ops are marked conditional. Nothing is imported o
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -351,6 +352,18 @@ class Walker:
                 self.add(kind, node, st, name=sqlmod.norm(base.enum_name),
                          attrs={'object': 'type'})
                 return None
+            if isinstance(base, (str, Sql)) and attr in ('bindparams', 'columns',
+                                                         'execution_options', 'params'):
+                self._args(node, st)
+                return base
+            if isinstance(base, Marker) and base.kind == 'session':
+                return self.session_call(attr, node, st)
+            if isinstance(base, Marker) and base.kind == 'query':
+                self._args(node, st)
+                if attr in ('update', 'delete'):
+                    self.add(m.DML, node, st, attrs={'verb': attr, 'where': True, 'orm': True})
+                    return UNKNOWN
+                return base
             if attr == 'format' and isinstance(_plain(base), str):
                 args = [self.ev(a, st) for a in node.args]
                 kwargs = {k.arg: self.ev(k.value, st) for k in node.keywords if k.arg}
@@ -398,6 +411,9 @@ class Walker:
             t = self.ev(node.args[0], st)
             if isinstance(t, TableRef):
                 return CoreDml(name, t.name)
+        if name in ('Session', 'sessionmaker', 'scoped_session'):
+            self._args(node, st)
+            return Marker('session')
         if name == 'inspect' or name == 'from_engine':
             self._args(node, st)
             self.add(m.INTROSPECTION, node, st)
@@ -616,6 +632,22 @@ class Walker:
         if not attrs and not isinstance(new_name, str):
             self.add(m.OTHER, node, st, table=table, column=column, attrs={'call': 'alter_column'})
 
+    def session_call(self, attr: str, node: ast.Call, st: _State) -> Any:
+        """An ORM session in a migration: execute() is analysed like op.execute; writes
+        through the session are data changes on tables that cannot be told statically."""
+        if attr == 'execute':
+            return self.execute(node, node.args[0] if node.args else None, st)
+        if attr == 'query':
+            self._args(node, st)
+            return Marker('query')
+        self._args(node, st)
+        if attr in ('add', 'add_all', 'delete', 'merge', 'bulk_save_objects',
+                    'bulk_insert_mappings', 'bulk_update_mappings'):
+            self.add(m.DML, node, st, attrs={'verb': 'insert' if 'insert' in attr or attr in (
+                'add', 'add_all') else 'delete' if attr == 'delete' else 'update',
+                'where': True, 'orm': True})
+        return UNKNOWN
+
     def execute(self, node: ast.Call, arg: ast.AST | None, st: _State,
                 value: Any = UNKNOWN) -> Any:
         val = value if value is not UNKNOWN else self.ev(arg, st)
@@ -630,6 +662,10 @@ class Walker:
             return UNKNOWN
         if not st.collect:
             return UNKNOWN
+        if text.strip().rstrip(';').strip().lower() in ('commit', 'end'):
+            st.autocommit = True        # the old "escape the transaction" idiom
+            return UNKNOWN
+        text = _BIND_PARAM.sub(r'\1NULL', text).replace('%%', '%')
         ops = sqlmod.analyse(text, node.lineno, self.mod.dialect,
                              end_line=getattr(node, 'end_lineno', None), conditional=st.cond,
                              in_transaction=not st.autocommit, anchors=st.anchors,
@@ -643,6 +679,9 @@ class Walker:
         self.ops.extend(ops)
         return UNKNOWN
 
+
+# :name bind parameters (not ::casts, not 10:30) and %(name)s / %s driver parameters
+_BIND_PARAM = re.compile(r'(^|[^:\w]):[A-Za-z_]\w*|()%\(\w+\)s|()(?<!%)%s')
 
 _SEQ_BUILTINS = ('reversed', 'sorted', 'list', 'tuple', 'set', 'enumerate', 'zip', 'range')
 
