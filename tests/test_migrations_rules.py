@@ -629,3 +629,29 @@ def test_duplicate_sql_versions() -> None:
                  'db/migrations/000001_other.down.sql': 'DROP TABLE b;\n'}, base=base)
     [f] = by_rule(found, 'migration-duplicate-revision')
     assert 'version 000001' in f.message
+
+
+def test_project_helpers_are_reported_not_silently_passed() -> None:
+    found = run(mig("""
+        logger.info('adding audit triggers')
+        create_audit_trigger('orders')
+        with batch_alter_table('users') as batch_op:
+            batch_op.drop_column('legacy_code')
+        """, """
+        with batch_alter_table('users') as batch_op:
+            batch_op.add_column(sa.Column('legacy_code', sa.Text()))
+        drop_audit_trigger('orders')
+        """, preamble='''
+import logging
+
+from myapp.migrations_util import batch_alter_table, create_audit_trigger, drop_audit_trigger
+
+logger = logging.getLogger(__name__)
+'''))
+    opaque = by_rule(found, 'migration-sql-unanalysable')
+    assert sorted(f.message.split('calls ')[1].split('()')[0] for f in opaque) == \
+        ['create_audit_trigger', 'drop_audit_trigger']
+    assert 'myapp.migrations_util' in opaque[0].message
+    # the imported batch_alter_table helper is still understood
+    assert 'users.legacy_code' in by_rule(found, 'migration-drop-column')[0].message
+    assert not by_rule(found, 'migration-downgrade-incomplete')

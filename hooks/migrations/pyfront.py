@@ -74,13 +74,22 @@ class Module:
         self.funcs: dict[str, ast.FunctionDef] = {}
         self.const_lines: dict[str, int] = {}
         self.op_names = {'op'}
+        self.imported: dict[str, str] = {}      # local name -> module, for project imports
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
                 self.funcs[node.name] = node
-            elif isinstance(node, ast.ImportFrom) and node.module == 'alembic':
+            elif isinstance(node, ast.ImportFrom):
                 for a in node.names:
-                    if a.name == 'op':
+                    if node.module == 'alembic' and a.name == 'op':
                         self.op_names.add(a.asname or 'op')
+                    elif not _library(node.module or '') and node.level == 0 or node.level:
+                        self.imported[a.asname or a.name] = ('.' * node.level) + (node.module or '')
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.name == 'alembic.op':
+                        self.op_names.add(a.asname or 'op')
+                    elif not _library(a.name):
+                        self.imported[a.asname or a.name.split('.')[0]] = a.name
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                 if node.value is None:
@@ -151,6 +160,7 @@ class Walker:
         if isinstance(s, ast.Expr):
             if isinstance(s.value, ast.Constant):
                 return
+            self._opaque_helper(s.value, st)
             self.ev(s.value, st)
         elif isinstance(s, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             if s.value is None:
@@ -206,6 +216,23 @@ class Walker:
         elif isinstance(s, ast.Match):
             for case in s.cases:
                 self.body(case.body, st.child(cond=_cond(st.cond, 'match')))
+
+    def _opaque_helper(self, node: ast.AST, st: _State) -> None:
+        """A statement that calls a function imported from the project (not a library):
+        whatever it does to the database is invisible here, so say so."""
+        if not isinstance(node, ast.Call):
+            return
+        f = node.func
+        root = f
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id in st.env or root.id not in self.mod.imported:
+            return
+        if isinstance(f, ast.Attribute) and f.attr in _HARMLESS_METHODS:
+            return
+        self.add(m.UNANALYSABLE, node, st, attrs={
+            'reason': f'calls {_src(f)}() from {self.mod.imported[root.id]}, which is not '
+                      'analysed (the guard never imports project code)'})
 
     def bind(self, target: ast.AST, val: Any, st: _State) -> None:
         if isinstance(target, ast.Name):
@@ -414,7 +441,11 @@ class Walker:
         if name in ('Session', 'sessionmaker', 'scoped_session'):
             self._args(node, st)
             return Marker('session')
-        if name == 'inspect' or name == 'from_engine':
+        if name == 'batch_alter_table':
+            args, _ = self._args(node, st)
+            table = _plain(args[0]) if args else None
+            return Marker('batch', sqlmod.norm(table) if isinstance(table, str) else None)
+        if name == 'inspect' or name == 'from_engine' or name in ('get_inspector',):
             self._args(node, st)
             self.add(m.INTROSPECTION, node, st)
             return Marker('inspector')
@@ -707,6 +738,18 @@ def _seq_builtin(name: str, args: list[Any]) -> Any:
     if name == 'zip':
         return tuple(zip(*seqs))
     return tuple(seqs[0])
+
+
+_LIBRARIES = ('alembic', 'sqlalchemy', 'sqlmodel', 'typing', 'typing_extensions', 'datetime',
+              'uuid', 'json', 'logging', 'os', 'sys', 're', 'enum', 'decimal', 'collections',
+              'itertools', 'functools', 'textwrap', 'time', 'dataclasses', 'geoalchemy2',
+              'sqlalchemy_utils', 'psycopg2', 'psycopg', '__future__', 'contextlib', 'warnings',
+              'django', 'pathlib', 'hashlib', 'secrets', 'string', 'math', 'copy', 'csv')
+_HARMLESS_METHODS = ('info', 'debug', 'warning', 'warn', 'error', 'exception', 'critical')
+
+
+def _library(module: str) -> bool:
+    return module.split('.')[0] in _LIBRARIES
 
 
 def _col_attrs(c: ColumnDef) -> dict[str, Any]:

@@ -500,6 +500,13 @@ def _alter_incompatible(mig: m.Migration, o: m.Op, added: dict[tuple[Any, Any], 
     return out
 
 
+def _backfill_what(o: m.Op) -> str:
+    verb = o.attrs.get('verb')
+    if verb == 'python':
+        return 'a RunPython data migration'
+    return f'an {verb.upper()} backfill' if verb == 'update' else f'a {str(verb).upper()} backfill'
+
+
 def _locking(mig: m.Migration, existing: Callable[[str | None], bool], owner: Owner) -> list[Raw]:
     out: list[Raw] = []
     ddl_line = None
@@ -556,7 +563,7 @@ def _locking(mig: m.Migration, existing: Callable[[str | None], bool], owner: Ow
             if o.kind == m.DML and o.in_transaction and existing(o.table) and \
                     o.attrs.get('verb') in ('update', 'delete', 'python'):
                 out.append(_raw('migration-backfill-with-ddl', mig, o,
-                                f'a {o.attrs["verb"].upper()} backfill runs in the same '
+                                f'{_backfill_what(o)} runs in the same '
                                 f'transaction as the DDL on line {ddl_line}: the DDL locks are '
                                 'held for the whole backfill'))
                 break
