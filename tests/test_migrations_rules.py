@@ -655,3 +655,15 @@ logger = logging.getLogger(__name__)
     # the imported batch_alter_table helper is still understood
     assert 'users.legacy_code' in by_rule(found, 'migration-drop-column')[0].message
     assert not by_rule(found, 'migration-downgrade-incomplete')
+
+
+def test_enum_value_added_in_autocommit_block_needs_no_downgrade() -> None:
+    found = run(mig("""
+        with op.get_context().autocommit_block():
+            for label in ('baseline', 'final'):
+                op.execute(f"ALTER TYPE surveytype ADD VALUE IF NOT EXISTS '{label}'")
+        """, """
+        # PostgreSQL cannot remove enum values.
+        pass
+        """))
+    assert found == []

@@ -50,6 +50,16 @@ def test_golang_migrate_empty_down_is_noop() -> None:
                  f'{GM}/000003_tier.down.sql': '-- nothing to do\n'})
     [f] = by_rule(found, 'migration-downgrade-noop')
     assert f.extra['file'] == f'{GM}/000003_tier.down.sql'
+    select = run({f'{GM}/000003_tier.up.sql': 'ALTER TABLE users ADD COLUMN tier text;\n',
+                  f'{GM}/000003_tier.down.sql': 'SELECT 1;\n'})
+    assert by_rule(select, 'migration-downgrade-noop')
+
+
+def test_enum_value_additions_need_no_downgrade() -> None:
+    up = ("ALTER TYPE order_state ADD VALUE IF NOT EXISTS 'refunded';\n"
+          "SET lock_timeout = '2s';\n")
+    assert run({f'{GM}/000003_enum.up.sql': up,
+                f'{GM}/000003_enum.down.sql': '-- PostgreSQL cannot drop enum values\n'}) == []
 
 
 def test_sql_down_overreach_and_incomplete_point_at_the_down_file() -> None:
@@ -77,7 +87,7 @@ def test_sql_line_numbers_and_destructive_statements() -> None:
           'DROP TYPE IF EXISTS mood;\n'
           'COMMIT;\n')
     found = run({f'{GM}/000003_cleanup.up.sql': up,
-                 f'{GM}/000003_cleanup.down.sql': 'SELECT 1;\n'})
+                 f'{GM}/000003_cleanup.down.sql': 'ALTER TABLE users ADD COLUMN legacy text;\n'})
     lines: dict[str, int | None] = {}
     for f in found:
         lines.setdefault(f.rule, f.line)

@@ -185,7 +185,7 @@ def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opt
             for name, fn in mod.funcs.items():
                 if name.startswith('upgrade_'):
                     pyfront.Walker(mod, mig.upgrade).run(fn)
-    mig.has_work = any(o.kind != m.INTROSPECTION for o in mig.upgrade)
+    mig.has_work = any(not o.inert for o in mig.upgrade)
     down_fn = mod.funcs.get('downgrade')
     if down_fn is None:
         mig.downgrade = None
@@ -273,7 +273,7 @@ def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
                 mig.analysed = True
                 mig.upgrade = sqlmod.analyse(text, 1, opts.dialect, volatile=opts.volatile,
                                              in_transaction=_transactional(text))
-                mig.has_work = bool(mig.upgrade)
+                mig.has_work = any(not o.inert for o in mig.upgrade)
             out.append(mig)
     return out
 
@@ -299,7 +299,7 @@ def _sql_mig(snap: Snapshot, path: str, convention: str, version: str, down_path
     mig.analysed = True
     mig.upgrade = sqlmod.analyse(text, 1, opts.dialect, volatile=opts.volatile,
                                  in_transaction=_transactional(text))
-    mig.has_work = bool(mig.upgrade)
+    mig.has_work = any(not o.inert for o in mig.upgrade)
     if down_path is None:
         mig.downgrade, mig.downgrade_state = None, 'missing'
         return mig
@@ -310,7 +310,7 @@ def _sql_mig(snap: Snapshot, path: str, convention: str, version: str, down_path
     for o in mig.downgrade:
         o.path = down_path
     mig.downgrade_line = 1
-    if not mig.downgrade:
+    if all(o.inert for o in mig.downgrade):
         mig.downgrade_state = 'noop'
     return mig
 
@@ -332,7 +332,7 @@ def _dbmate(path: str, text: str, version: str, opts: Options, analyse: bool) ->
     mig.analysed = True
     mig.upgrade = sqlmod.analyse(text[up_start:up_end], up_line, opts.dialect,
                                  in_transaction=up_tx, volatile=opts.volatile)
-    mig.has_work = bool(mig.upgrade)
+    mig.has_work = any(not o.inert for o in mig.upgrade)
     if down is None:
         mig.downgrade, mig.downgrade_state = None, 'missing'
         return mig
@@ -343,6 +343,6 @@ def _dbmate(path: str, text: str, version: str, opts: Options, analyse: bool) ->
                                    opts.dialect, volatile=opts.volatile,
                                    in_transaction='transaction:false' not in
                                    text[down.start():d_start].replace(' ', ''))
-    if not mig.downgrade:
+    if all(o.inert for o in mig.downgrade):
         mig.downgrade_state = 'noop'
     return mig

@@ -60,6 +60,12 @@ class Op:
     source: str = ''                    # short text of the call / statement for messages
     path: str | None = None             # set for ops from a file other than the migration's
 
+    @property
+    def inert(self) -> bool:
+        """Nothing for a downgrade to undo (SET, COMMENT, SELECT, VALIDATE, ADD VALUE)."""
+        return self.kind in (INTROSPECTION, VALIDATE_CONSTRAINT, BLOCKING) or \
+            bool(self.attrs.get('inert'))
+
     def spans(self) -> list[tuple[int, int]]:
         return [(self.line, self.end_line or self.line), *self.anchors]
 

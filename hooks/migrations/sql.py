@@ -256,7 +256,14 @@ def _pg_stmt(ctx: _Ctx, st: Any, loc: int, src: str) -> list[m.Op]:
     if kind == 'DoStmt':
         body = ' '.join(_s(getattr(a, 'arg', None)) for a in st.args or ())
         return [op(m.OTHER, loc, src, attrs={'statement': kind, 'body': body.lower()})]
-    return [op(m.OTHER, loc, src, attrs={'statement': kind})]
+    return [op(m.OTHER, loc, src, attrs={'statement': kind, 'inert': kind in _INERT})]
+
+
+# statements that leave nothing a downgrade must undo (settings, comments, reads, enum
+# values added - PostgreSQL cannot drop them and keeping them is backward compatible)
+_INERT = frozenset({'VariableSetStmt', 'VariableShowStmt', 'CommentStmt', 'TransactionStmt',
+                    'SelectStmt', 'AlterEnumStmt', 'LockStmt', 'ExplainStmt', 'NotifyStmt',
+                    'CheckPointStmt', 'VacuumStmt', 'AnalyzeStmt'})
 
 
 def _pg_created_object(st: Any, kind: str) -> tuple[str, str] | None:
