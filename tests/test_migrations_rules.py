@@ -667,3 +667,32 @@ def test_enum_value_added_in_autocommit_block_needs_no_downgrade() -> None:
         pass
         """))
     assert found == []
+
+
+def test_dialect_branches_and_enum_types() -> None:
+    up = """
+    bind = op.get_bind()
+    if bind.dialect.name == 'postgresql':
+        kind = postgresql.ENUM('imap', 'gmail', name='provider', create_type=False)
+        for enum in (kind,):
+            enum.create(bind, checkfirst=True)
+        state = postgresql.ENUM(name='existing_state', create_type=False)
+    else:
+        kind = sa.String()
+        state = sa.String()
+    op.create_table('mail_account', sa.Column('id', sa.Integer(), primary_key=True),
+                    sa.Column('provider', kind, nullable=False, server_default='imap'),
+                    sa.Column('state', state, nullable=True))
+    """
+    down = """
+    op.drop_table('mail_account')
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP TYPE IF EXISTS provider')
+    """
+    assert run(mig(up, down)) == []
+    leaky = run(mig("""
+        op.create_table('mail_account', sa.Column('id', sa.Integer(), primary_key=True),
+                        sa.Column('kind', sa.Enum('a', 'b', name='mail_kind')))
+        """, "op.drop_table('mail_account')"))
+    [f] = by_rule(leaky, 'migration-downgrade-incomplete')
+    assert 'creates type mail_kind' in f.message

@@ -186,9 +186,16 @@ class Walker:
         elif isinstance(s, ast.If):
             self.ev(s.test, st)
             text = _src(s.test)
-            self.body(s.body, st.child(cond=_cond(st.cond, f'if {text}')))
+            env_a, env_b = dict(st.env), dict(st.env)
+            self.body(s.body, st.child(cond=_cond(st.cond, f'if {text}'), env=env_a))
             if s.orelse:
-                self.body(s.orelse, st.child(cond=_cond(st.cond, f'if not ({text})')))
+                self.body(s.orelse, st.child(cond=_cond(st.cond, f'if not ({text})'),
+                                             env=env_b))
+            # after the branches a name keeps the first branch's value (the production
+            # dialect's branch comes first in real migrations) unless it was unknown there
+            for k in set(env_a) | set(env_b):
+                a = env_a.get(k, UNKNOWN)
+                st.env[k] = a if a is not UNKNOWN else env_b.get(k, UNKNOWN)
         elif isinstance(s, (ast.With, ast.AsyncWith)):
             inner = st
             for item in s.items:
@@ -454,7 +461,8 @@ class Walker:
         if name in ('Enum', 'ENUM'):
             args, kwargs = self._args(node, st)
             enum_name = kwargs.get('name')
-            return TypeVal(_src(node), enum_name if isinstance(enum_name, str) else None)
+            return TypeVal(_src(node), enum_name if isinstance(enum_name, str) else None,
+                           create_type=kwargs.get('create_type') is not False)
         if name in _TYPE_NAMES:
             return TypeVal(_src(node))
         if name in _SEQ_BUILTINS and node.args and not node.keywords:
@@ -475,7 +483,7 @@ class Walker:
         for a, val in zip(rest, args[1:] if name is not None else args):
             if isinstance(val, TypeVal):
                 type_text = val.text
-                enum = val.enum_name
+                enum = val.enum_name if val.create_type else None
             elif isinstance(a, ast.Call):
                 callee = _callee(a)
                 if callee == 'ForeignKey':

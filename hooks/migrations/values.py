@@ -58,6 +58,7 @@ class ColumnDef:
 class TypeVal:
     text: str
     enum_name: str | None = None
+    create_type: bool = True
 
 
 @dataclasses.dataclass
