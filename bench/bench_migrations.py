@@ -290,8 +290,10 @@ def main() -> int:
         ours = [str(env_dir / 'bin' / 'hotfix-hooks'), 'scan', '--only', 'migrations',
                 '--from-ref', 'main', '--to-ref', 'HEAD', '--format', 'json']
         guard = [str(env_dir / 'bin' / 'alembic-guard'), '--format', 'json', 'alembic/versions']
+        spine = [str(env_dir / 'bin' / 'hotfix-hooks'), 'scan', '--only', 'scope',
+                 '--from-ref', 'main', '--to-ref', 'HEAD', '--format', 'json']
         cases = {'python -c pass': [py, '-c', 'pass'], 'alembic-guard': guard,
-                 'hotfix-hooks migrations': ours}
+                 'hotfix-hooks scope (spine)': spine, 'hotfix-hooks migrations': ours}
         found = {}
         for name, argv in cases.items():
             res = subprocess.run(argv, cwd=tmp, env=env, capture_output=True, text=True)
@@ -309,6 +311,8 @@ def main() -> int:
     print(f'hotfix-hooks / python -c pass  = {ours_m / base:.2f}x')
     print(f'alembic-guard / python -c pass = {guard_m / base:.2f}x')
     print(f'hotfix-hooks / alembic-guard   = {ours_m / guard_m:.2f}x')
+    print(f'migration guard own cost (migrations - scope run) = '
+          f'{(ours_m - med["hotfix-hooks scope (spine)"]) * 1000:.1f} ms')
     try:
         ours_findings = json.loads(found['hotfix-hooks migrations'][1])['findings']
         print(f'hotfix-hooks findings: {len(ours_findings)} (exit '

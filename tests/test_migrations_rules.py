@@ -696,3 +696,14 @@ def test_dialect_branches_and_enum_types() -> None:
         """, "op.drop_table('mail_account')"))
     [f] = by_rule(leaky, 'migration-downgrade-incomplete')
     assert 'creates type mail_kind' in f.message
+
+
+def test_alembic_ini_locations_are_discovered() -> None:
+    from tests.migration_fixtures import INIT
+    base = {'alembic.ini': '[alembic]\nscript_location = %(here)s/db\n'
+                           'version_locations = %(here)s/db/revs\n',
+            'db/revs/a1f0c2d3e4b5_init.py': INIT}
+    found = run({'db/revs/c3_drop.py': alembic("op.drop_table('orders')", "pass",
+                                               down_revision='a1f0c2d3e4b5')}, base=base)
+    assert by_rule(found, 'migration-drop-table')
+    assert not by_rule(found, 'migration-unknown-parent')

@@ -47,6 +47,7 @@ class Options:
 def candidate_paths(snap: Snapshot, changed: Iterable[str], opts: Options) -> list[str]:
     out = set()
     folders = [f.rstrip('/') for f in opts.folders]
+    extra = [] if folders else _alembic_ini_dirs(snap)
     for p in snap.paths():
         if not p.endswith(('.py', '.sql')):
             continue
@@ -54,13 +55,29 @@ def candidate_paths(snap: Snapshot, changed: Iterable[str], opts: Options) -> li
             if any(p.startswith(f + '/') or matches_any(posixpath.dirname(p), [f])
                    for f in folders):
                 out.add(p)
-        elif _in_migration_dir(p) or _sql_convention(p):
+        elif _in_migration_dir(p) or _sql_convention(p) or \
+                any(p.startswith(d + '/') for d in extra):
             out.add(p)
     if not folders:
         out.update(p for p in changed if p.endswith(('.py', '.sql')) and snap.exists(p))
     if opts.exclude:
         out = {p for p in out if not matches_any(p, opts.exclude)}
     return sorted(out)
+
+
+def _alembic_ini_dirs(snap: Snapshot) -> list[str]:
+    """``script_location`` and ``version_locations`` of a root ``alembic.ini``."""
+    if not snap.exists('alembic.ini'):
+        return []
+    text = snap.text('alembic.ini') or ''
+    dirs = []
+    for key, value in re.findall(r'(?m)^\s*(script_location|version_locations)\s*=\s*(.+)$',
+                                 text):
+        for item in re.split(r'[\s,;:]+' if key == 'version_locations' else r'\n', value):
+            item = item.strip().replace('%(here)s/', '').replace('%(here)s', '').strip('/')
+            if item and ':' not in item:
+                dirs.append(item if key == 'version_locations' else item + '/versions')
+    return dirs
 
 
 def _in_migration_dir(path: str) -> bool:

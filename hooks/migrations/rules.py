@@ -80,6 +80,8 @@ def _raw(rule: str, mig: m.Migration, op: m.Op | None, message: str, hint: str =
     if op is not None:
         if op.source:
             extra.setdefault('statement', op.source)
+        if op.anchors:
+            extra.setdefault('called_from_lines', [a[0] for a in op.anchors])
         return Raw(rule, op.path or mig.path, op.line, message, hint, extra,
                    op.spans(), op.conditional)
     return Raw(rule, mig.path, line, message, hint, extra,
