@@ -707,3 +707,14 @@ def test_alembic_ini_locations_are_discovered() -> None:
                                                down_revision='a1f0c2d3e4b5')}, base=base)
     assert by_rule(found, 'migration-drop-table')
     assert not by_rule(found, 'migration-unknown-parent')
+
+
+def test_loop_over_live_tables_is_analysed_once_and_marked() -> None:
+    found = run(mig("""
+        insp = sa.inspect(op.get_bind())
+        for name in insp.get_table_names():
+            op.execute(f"UPDATE {name} SET updated_at = now()")
+        """, "op.execute('SELECT 1')"))
+    [f] = by_rule(found, 'migration-update-without-where')
+    assert f.message.startswith('UPDATE on ? without WHERE')
+    assert f.extra['conditional'] == 'for insp.get_table_names()'

@@ -714,7 +714,7 @@ class Walker:
                 o.attrs['partial'] = True
                 for key in ('table', 'column', 'name'):
                     if getattr(o, key) and PLACEHOLDER in getattr(o, key):
-                        setattr(o, key, None)
+                        setattr(o, key, getattr(o, key).replace(PLACEHOLDER, '?'))
         self.ops.extend(ops)
         return UNKNOWN
 

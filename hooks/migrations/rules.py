@@ -431,10 +431,18 @@ def _incompatible(mig: m.Migration, existing: Callable[[str | None], bool],
                             'code still uses the old name'))
         elif k == m.ADD_COLUMN and existing(o.table) and o.attrs.get('nullable') is False \
                 and not o.attrs.get('server_default'):
+            if mig.framework == 'django':
+                why = ('Django adds it with a temporary default and drops the default in the '
+                       'same migration, so INSERTs of the running code, which does not set it, '
+                       'fail')
+            else:
+                why = ('the running code does not set it, so its INSERTs fail (and the '
+                       'migration fails on a non-empty table)')
             out.append(_raw('migration-not-null-column-without-default', mig, o,
                             f'adds NOT NULL column {o.table}.{o.column} without a server '
-                            'default: the running code does not set it, so its INSERTs fail '
-                            '(and the migration fails on a non-empty table)'))
+                            f'default: {why}',
+                            'add it nullable, or with a server default (Django: db_default=...)'
+                            if mig.framework == 'django' else ''))
         elif k == m.ALTER_COLUMN and existing(o.table):
             out.extend(_alter_incompatible(mig, o, added, owner))
         elif k == m.ADD_CONSTRAINT and existing(o.table) and not o.attrs.get('new_column') \
