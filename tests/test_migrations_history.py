@@ -174,3 +174,26 @@ def test_off_hotfix_branch_history_findings_are_warnings(history_repo: GitRepo) 
     assert res.returncode == 0
     assert {f['severity'] for f in findings if f['rule'] == 'migration-history-edited'} == \
         {'warning'}
+
+
+def test_quick_graph_facts_match_the_full_parse() -> None:
+    from hooks.changeset import MemorySnapshot
+    from hooks.migrations import discover
+    from tests.migration_fixtures import django
+    from tests.migration_fixtures import DJANGO_BASE
+
+    files = {**BASE, **DJANGO_BASE, f'{V}/c3_tier.py': GOOD,
+             f'{V}/m1_merge.py': alembic('pass', 'pass', revision='m1',
+                                         down_revision=('c3d4e5f6a7b8', 'b2c3d4e5f6a7')),
+             **dict([django("migrations.RunPython(forwards, backwards),", name='0003_data',
+                            deps="('shop', '0002_order'),\n        ('auth', '0012_x')")])}
+    snap = MemorySnapshot(files)
+    opts = discover.Options({})
+    paths = discover.candidate_paths(snap, [], opts)
+    quick = {x.path: x for x in discover.load(snap, paths, opts, analyse=False)}
+    full = {x.path: x for x in discover.load(snap, paths, opts, analyse=True)}
+    assert set(quick) == set(full) and len(quick) == 7
+    for path, q in quick.items():
+        f = full[path]
+        assert (q.framework, q.revision, q.parents, q.group, q.revision_line, q.parents_line) == \
+            (f.framework, f.revision, f.parents, f.group, f.revision_line, f.parents_line), path

@@ -121,6 +121,10 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
     text = decode_text(data)
     if text is None:
         return None
+    if not analyse:
+        quick = _graph_facts(path, text, is_alembic, is_django)
+        if quick is not None:
+            return quick
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as e:
@@ -136,6 +140,82 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
         mig.parse_error = (1, f'the analyser could not follow this file ({type(e).__name__})')
         mig.analysed = analyse
         return mig
+
+
+_FACT_RX = re.compile(r'^(revision|down_revision|branch_labels)\s*(?::[^=\n]*)?=\s*(.+)$', re.M)
+_DJANGO_CLASS = re.compile(r'^class Migration\(\s*(?:migrations\.)?Migration\s*\)\s*:', re.M)
+_DJANGO_DEPS = re.compile(r'^\s+dependencies\s*(?::[^=\n]*)?=\s*', re.M)
+
+
+def _literal_at(text: str, start: int) -> tuple[Any, int] | None:
+    """The Python literal starting at ``start`` (one line, or a bracketed block)."""
+    end = text.find('\n', start)
+    end = len(text) if end == -1 else end
+    chunk = text[start:end].split('#', 1)[0].strip()
+    if chunk[:1] in '([{' and chunk.count(chunk[0]) > chunk.count(')]}'['([{'.index(chunk[0])]):
+        depth, i = 0, start
+        while i < len(text):
+            c = text[i]
+            if c in '([{':
+                depth += 1
+            elif c in ')]}':
+                depth -= 1
+                if depth == 0:
+                    chunk = text[start:i + 1]
+                    break
+            elif c == '#':
+                i = text.find('\n', i)
+                if i == -1:
+                    return None
+                continue
+            i += 1
+        else:
+            return None
+    try:
+        return ast.literal_eval(chunk), text[:start].count('\n') + 1
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return None
+
+
+def _graph_facts(path: str, text: str, is_alembic: bool, is_django: bool) -> m.Migration | None:
+    """Revision and parents without a full parse (for the many unchanged files); None
+    when the file is not simple enough, and the caller parses it properly."""
+    if is_alembic:
+        found: dict[str, tuple[Any, int]] = {}
+        for mt in _FACT_RX.finditer(text):
+            lit = _literal_at(text, mt.start(2))
+            if lit is None:
+                return None
+            found.setdefault(mt.group(1), lit)
+        if 'revision' in found and 'down_revision' in found and \
+                re.search(r'^def upgrade\b', text, re.M):
+            mig = _alembic(path, ast.Module(body=[], type_ignores=[]), found, Options({}), False)
+            mig.suppressions = suppress.scan(path, text)
+            return mig
+    if is_django and _DJANGO_CLASS.search(text):
+        from hooks.migrations import django
+        deps = _DJANGO_DEPS.search(text)
+        parents: list[str] = []
+        line = None
+        if deps is not None:
+            lit = _literal_at(text, deps.end())
+            if lit is None or not isinstance(lit[0], (list, tuple)):
+                return None
+            line = lit[1]
+            app = django.app_label(path)
+            for d in lit[0]:
+                if not (isinstance(d, (tuple, list)) and len(d) == 2):
+                    return None
+                if d[0] == app and isinstance(d[1], str):
+                    parents.append(d[1])
+        mig = m.Migration(path=path, framework='django',
+                          revision=posixpath.splitext(posixpath.basename(path))[0],
+                          group=django.app_label(path), parents=tuple(parents),
+                          parents_line=line, downgrade=[],
+                          revision_line=text[:_DJANGO_CLASS.search(text).start()].count('\n') + 1)
+        mig.suppressions = suppress.scan(path, text)
+        return mig
+    return None
 
 
 def _python_tree(snap: Snapshot, path: str, opts: Options, analyse: bool, text: str,
