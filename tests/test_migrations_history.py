@@ -61,6 +61,9 @@ def test_unknown_parent_duplicate_cycle_roots() -> None:
            f'{V}/x2.py': alembic('pass', 'pass', revision='x2', down_revision='x1')}
     [c] = by_rule(graph(cyc), 'migration-revision-cycle')
     assert 'x1' in c.message and 'x2' in c.message
+    chain = {f'{V}/x1.py': alembic('pass', 'pass', revision='x1', down_revision='b2c3d4e5f6a7'),
+             f'{V}/x2.py': alembic('pass', 'pass', revision='x2', down_revision='x1')}
+    assert not by_rule(graph(chain), 'migration-revision-cycle')
     root = alembic('pass', 'pass', revision='r0', down_revision=None)
     assert by_rule(graph({f'{V}/r0.py': root}), 'migration-multiple-roots')
 

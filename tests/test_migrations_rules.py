@@ -296,6 +296,14 @@ def test_drop_not_null_and_set_not_null() -> None:
     assert by_rule(found, 'migration-drop-not-null')[0].line == 17
     [s] = by_rule(found, 'migration-set-not-null')
     assert s.line == 18 and s.severity == 'warning'
+    ok = run(mig("""
+        op.create_table('coupons', sa.Column('id', sa.Integer(), primary_key=True),
+                        sa.Column('code', sa.String(20), nullable=True),
+                        sa.Column('kind', sa.String(20), nullable=False))
+        op.alter_column('coupons', 'code', nullable=False)
+        op.alter_column('coupons', 'kind', nullable=True)
+        """, "op.drop_table('coupons')"))
+    assert not rules(ok) & {'migration-set-not-null', 'migration-drop-not-null'}
 
 
 def test_new_constraint_on_existing_table() -> None:
@@ -342,6 +350,7 @@ def test_index_concurrency() -> None:
     drop = run(mig("op.drop_index('ix_old', table_name='orders')",
                    "op.create_index('ix_old', 'orders', ['note'])"))
     assert by_rule(drop, 'migration-drop-index-not-concurrent')
+    assert not by_rule(good, 'migration-drop-index-not-concurrent')
 
 
 def test_constraint_without_not_valid() -> None:
@@ -489,6 +498,8 @@ def test_file_unparsable() -> None:
                               "pass")})
     [f] = by_rule(found, 'migration-file-unparsable')
     assert 'syntax error' in f.message
+    assert not by_rule(run(mig("op.add_column('users', sa.Column('x', sa.Integer()))",
+                               "op.drop_column('users', 'x')")), 'migration-file-unparsable')
 
 
 def test_suppressions() -> None:
@@ -511,6 +522,13 @@ def test_suppressions() -> None:
     assert missing.line == 19
     [unused] = by_rule(found, 'migration-suppression-unused')
     assert unused.line == 20
+    clean = run(mig(up.replace('# hotfix-hooks: ignore[migration-drop-column]\n',
+                               '# hotfix-hooks: ignore[migration-drop-column] reason="empty"\n')
+                    .replace('    # hotfix-hooks: ignore[migration-rename-table] reason="stale"\n',
+                             ''), down))
+    assert not rules(clean) & {'migration-suppression-reason-missing',
+                               'migration-suppression-unused'}
+    assert all(f.waived for f in by_rule(clean, 'migration-drop-column'))
 
 
 # -- severity ---------------------------------------------------------------------------
