@@ -113,3 +113,17 @@ def test_django_history_two_leaves_and_insert_below() -> None:
     merged = run(a, b, django('', name='0004_merge',
                               deps="('shop', '0003_x'),\n        ('shop', '0003_y')"))
     assert not by_rule(merged, 'migration-multiple-heads')
+
+
+def test_squashed_migration_is_not_a_second_head() -> None:
+    replaces = "replaces = [('shop', '0001_initial'), ('shop', '0002_order')]"
+    squashed = django("migrations.CreateModel(name='Customer', fields=[]),",
+                      name='0001_squashed_0002_order', deps="('auth', '0001_initial')",
+                      extra=replaces)
+    nxt = django("migrations.AddField(model_name='customer', name='x', "
+                 "field=models.IntegerField(null=True)),", name='0003_x')
+    found = run(squashed, nxt)
+    assert not by_rule(found, 'migration-multiple-heads')
+    assert not by_rule(found, 'migration-file-unparsable')
+    unmarked = run((squashed[0], squashed[1].replace(replaces, 'initial = True')), nxt)
+    assert by_rule(unmarked, 'migration-multiple-heads')

@@ -266,3 +266,13 @@ def test_mysql_dialect_via_sqlglot() -> None:
             'migration-rename-table'} <= rules(found)
     assert not by_rule(found, 'migration-sql-unanalysable')
     assert not by_rule(found, 'migration-index-not-concurrent')   # PostgreSQL-only rules
+
+
+def test_flyway_repeatable_migrations_may_change() -> None:
+    d = 'src/main/resources/db/migration'
+    base = {**FW_BASE, f'{d}/R__views.sql': 'CREATE OR REPLACE VIEW v AS SELECT 1;\n'}
+    found = run({f'{d}/R__views.sql': 'DROP VIEW v;\nCREATE VIEW v AS SELECT 2;\n'}, base=base)
+    assert found == []
+    edited = run({f'{d}/V1__init.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n'},
+                 base=base)
+    assert [f.rule for f in edited] == ['migration-history-edited']

@@ -192,7 +192,7 @@ def _graph_facts(path: str, text: str, is_alembic: bool, is_django: bool) -> m.M
             mig = _alembic(path, ast.Module(body=[], type_ignores=[]), found, Options({}), False)
             mig.suppressions = suppress.scan(path, text)
             return mig
-    if is_django and _DJANGO_CLASS.search(text):
+    if is_django and _DJANGO_CLASS.search(text) and not re.search(r'^\s+replaces\s*=', text, re.M):
         from hooks.migrations import django
         deps = _DJANGO_DEPS.search(text)
         parents: list[str] = []
@@ -334,6 +334,8 @@ def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
     for p in paths:
         base = posixpath.basename(p)
         d = posixpath.dirname(p)
+        if base.startswith('R__'):
+            continue            # Flyway repeatable migration: re-applied on every change
         g = _GOLANG.match(base)
         if g:
             if g.group('dir') == 'down':

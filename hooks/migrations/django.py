@@ -58,6 +58,8 @@ def parse(path: str, tree: ast.Module, cls: ast.ClassDef, dialect: str,
                         if dep_app == app and isinstance(dep_name, str):
                             parents.append(dep_name)
             mig.parents = tuple(parents)
+        if 'replaces' in names:
+            mig.replaces = True
         if 'operations' in names:
             ops_node = node.value
             mig.upgrade_line = node.lineno

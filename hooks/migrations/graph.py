@@ -65,8 +65,9 @@ def whole_graph(migs: list[Migration], version_column_length: int,
         groups[scope + '|' + (ms[0].group if scope == 'alembic' else '')].append(ms[0])
     for gkey, ms in sorted(groups.items()):
         scope = gkey.split('|')[0]
-        heads = [m for m in ms if not children.get((scope, m.revision or ''))]
-        roots = [m for m in ms if not m.parents]
+        heads = [m for m in ms if not children.get((scope, m.revision or ''))
+                 and not m.replaces]
+        roots = [m for m in ms if not m.parents and not m.replaces]
         if scope == 'alembic' and len(roots) > 1 and not (allow_branch_labels and all(
                 r.branch_labels for r in roots)):
             out.append(Raw('migration-multiple-roots', roots[1].path, roots[1].parents_line,

@@ -107,6 +107,7 @@ class Migration:
     revision_line: int | None = None
     parents_line: int | None = None
     branch_labels: tuple[str, ...] = ()
+    replaces: bool = False               # a Django squashed migration
     upgrade: list[Op] = dataclasses.field(default_factory=list)
     downgrade: list[Op] | None = None    # None: there is no downgrade at all
     upgrade_line: int | None = None

@@ -360,7 +360,11 @@ def _sqlglot(ctx: _Ctx, dialect: str) -> list[m.Op]:
                               attrs={'reason': f'SQL does not parse ({dialect}): '
                                                f'{str(e).splitlines()[0][:120]}'}))
             continue
-        ops.extend(_glot_stmt(ctx, exp, tree, loc, chunk))
+        try:
+            ops.extend(_glot_stmt(ctx, exp, tree, loc, chunk))
+        except Exception as e:  # noqa: BLE001 - an odd tree is a finding, not a crash
+            ops.append(ctx.op(m.UNANALYSABLE, loc, chunk, attrs={
+                'reason': f'statement not understood ({type(e).__name__})'}))
     return ops
 
 
