@@ -19,9 +19,9 @@ from hooks.migrations import discover
 from hooks.migrations import graph
 from hooks.migrations import model as m
 from hooks.migrations import suppress
+from hooks.migrations.catalog import Raw
+from hooks.migrations.catalog import RULES
 from hooks.migrations.rules import check_migration
-from hooks.migrations.rules import Raw
-from hooks.migrations.rules import RULES
 from hooks.policy import Policy
 
 

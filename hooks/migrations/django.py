@@ -240,7 +240,8 @@ def _reverse_note(mig: m.Migration, el: ast.Call, rule: str, what: str, arg: str
     elif isinstance(reverse, ast.Attribute) and reverse.attr in _NOOP:
         msg = (f'{what} uses {_src(reverse)} as {arg}: the rollback "succeeds" but leaves '
                'the data as the forward step changed it')
-    elif isinstance(reverse, (ast.Constant, ast.List, ast.Tuple)) and not _src(reverse).strip("'\"[]() "):
+    elif isinstance(reverse, (ast.Constant, ast.List, ast.Tuple)) and \
+            not _src(reverse).strip("'\"[]() "):
         msg = f'{what} has an empty {arg}'
     else:
         return

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from hooks.migrations.model import Migration
-from hooks.migrations.rules import Raw
+from hooks.migrations.catalog import Raw
 
 _HINT_HEADS = ('merge the heads (alembic merge heads / makemigrations --merge), or rebase '
                'the new migration onto the current head')

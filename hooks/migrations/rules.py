@@ -3,148 +3,15 @@ meta. Input: ``Migration``s with their ``Op`` lists; output: ``Raw`` findings (t
 turns them into ``Finding``s with the right severity and applies suppressions)."""
 from __future__ import annotations
 
-import dataclasses
-import re
 from collections.abc import Callable
 from typing import Any
 
 from hooks.migrations import model as m
-
-IRREVERSIBLE, DESTRUCTIVE, INCOMPATIBLE, LOCKING, HISTORY, META = (
-    'irreversible', 'destructive', 'incompatible', 'locking', 'history', 'meta')
-
-# rule id -> (family, severity on a hotfix branch, one-line example, how to fix)
-RULES: dict[str, tuple[str, str, str, str]] = {
-    'migration-downgrade-missing': (IRREVERSIBLE, 'error', 'an Alembic file without downgrade(); a .up.sql without .down.sql', 'write the downgrade that undoes upgrade()'),
-    'migration-downgrade-noop': (IRREVERSIBLE, 'error', 'def downgrade(): pass', 'undo every operation of upgrade() in downgrade()'),
-    'migration-downgrade-raises': (IRREVERSIBLE, 'error', 'def downgrade(): raise NotImplementedError', 'write a real downgrade (restore data from a backup table if needed)'),
-    'migration-downgrade-incomplete': (IRREVERSIBLE, 'error', "upgrade adds users.email, downgrade does not drop it", 'add the inverse of each listed operation to downgrade()'),
-    'migration-downgrade-overreach': (IRREVERSIBLE, 'error', "downgrade drops table orders, created by an earlier revision", 'only undo what this migration did'),
-    'migration-data-change-irreversible': (IRREVERSIBLE, 'error', "op.execute('UPDATE users SET ...') with no compensating DML in downgrade", 'save the old values (backup column/table) and restore them in downgrade()'),
-    'migration-runpython-irreversible': (IRREVERSIBLE, 'error', 'migrations.RunPython(forwards) or reverse_code=RunPython.noop', 'pass a reverse_code that restores the data'),
-    'migration-runsql-irreversible': (IRREVERSIBLE, 'error', "migrations.RunSQL('UPDATE ...') without reverse_sql", 'pass a reverse_sql that undoes the SQL'),
-    'migration-drop-table': (DESTRUCTIVE, 'error', "op.drop_table('orders') / DROP TABLE orders / DeleteModel", 'stop using the table first; drop it in a later, non-hotfix release'),
-    'migration-drop-column': (DESTRUCTIVE, 'error', "batch_op.drop_column('legacy') / RemoveField", 'stop reading/writing the column first; drop it in a later release'),
-    'migration-truncate': (DESTRUCTIVE, 'error', 'TRUNCATE audit_log CASCADE', 'delete only the rows you mean to, with a backup'),
-    'migration-delete-without-where': (DESTRUCTIVE, 'error', 'DELETE FROM sessions', 'add a WHERE clause (and keep a backup for the downgrade)'),
-    'migration-update-without-where': (DESTRUCTIVE, 'error', "UPDATE users SET status = 'active'", 'add a WHERE clause; keep the old values for the downgrade'),
-    'migration-drop-object': (DESTRUCTIVE, 'error', 'DROP TYPE mood / DROP FUNCTION f() / DROP EXTENSION x', 'keep the object until nothing uses it; drop it in a later release'),
-    'migration-type-change-lossy': (DESTRUCTIVE, 'error', "alter_column('users', 'name', type_=sa.String(50), existing_type=sa.String(200))", 'widen instead, or add a new column and migrate the data'),
-    'migration-rename-column': (INCOMPATIBLE, 'error', "alter_column('users', 'name', new_column_name='full_name')", 'add the new column, write both, backfill, switch reads, drop later (expand/contract)'),
-    'migration-rename-table': (INCOMPATIBLE, 'error', "op.rename_table('user', 'account')", 'create the new table or a view with the old name; switch code first'),
-    'migration-column-type-changed': (INCOMPATIBLE, 'error', "alter_column('orders', 'total', type_=sa.Numeric(12, 2))", 'add a new column with the new type and migrate in steps'),
-    'migration-not-null-column-without-default': (INCOMPATIBLE, 'error', "add_column('users', sa.Column('tier', sa.String(), nullable=False))", 'add it nullable or with a server_default'),
-    'migration-not-null-default-dropped': (INCOMPATIBLE, 'error', "alter_column('users', 'tier', server_default=None) on a NOT NULL column", 'keep the server default until every writer sets the column'),
-    'migration-drop-not-null': (INCOMPATIBLE, 'error', "alter_column('users', 'email', nullable=True)", 'make sure every reader handles NULL before relaxing the constraint'),
-    'migration-new-constraint-on-existing-table': (INCOMPATIBLE, 'error', "op.create_unique_constraint('uq_email', 'users', ['email'])", 'clean the data first; add the constraint NOT VALID / after the code writes valid rows'),
-    'migration-index-not-concurrent': (LOCKING, 'warning', "op.create_index('ix_users_email', 'users', ['email'])", 'postgresql_concurrently=True inside op.get_context().autocommit_block()'),
-    'migration-drop-index-not-concurrent': (LOCKING, 'warning', "op.drop_index('ix_users_email')", 'postgresql_concurrently=True inside autocommit_block()'),
-    'migration-concurrently-in-transaction': (LOCKING, 'warning', 'CREATE INDEX CONCURRENTLY outside autocommit_block()', 'run it in op.get_context().autocommit_block() (Django: atomic = False)'),
-    'migration-constraint-without-not-valid': (LOCKING, 'warning', "op.create_foreign_key(...) without postgresql_not_valid=True", 'add it NOT VALID, then VALIDATE CONSTRAINT in a separate migration'),
-    'migration-constraint-builds-index': (LOCKING, 'warning', 'ALTER TABLE users ADD CONSTRAINT uq UNIQUE (email)', 'CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX'),
-    'migration-set-not-null': (LOCKING, 'warning', "alter_column('users', 'email', nullable=False)", 'add CHECK (col IS NOT NULL) NOT VALID, validate it, then SET NOT NULL'),
-    'migration-table-rewrite': (LOCKING, 'warning', 'ALTER COLUMN id TYPE bigint / ADD COLUMN ... DEFAULT random()', 'add a new column and backfill in batches'),
-    'migration-blocking-command': (LOCKING, 'warning', 'VACUUM FULL / CLUSTER / REINDEX / DETACH PARTITION', 'use the CONCURRENTLY form or run it outside the deploy'),
-    'migration-backfill-with-ddl': (LOCKING, 'warning', 'ALTER TABLE ... and UPDATE ... in one migration', 'move the backfill to its own migration (or batch it outside a transaction)'),
-    'migration-history-edited': (HISTORY, 'error', 'upgrade() of a shipped revision changed', 'revert the edit; put the change in a new migration'),
-    'migration-inserted-below-head': (HISTORY, 'error', "new revision with down_revision = an older revision", 'set down_revision to the current head'),
-    'migration-multiple-heads': (HISTORY, 'error', 'two revisions with the same down_revision', 'alembic merge heads, or rebase the new revision onto the head'),
-    'migration-multiple-roots': (HISTORY, 'error', 'two revisions with down_revision = None', 'chain the second root onto the history'),
-    'migration-unknown-parent': (HISTORY, 'error', "down_revision = 'deadbeef' that no file declares", 'point it at an existing revision'),
-    'migration-duplicate-revision': (HISTORY, 'error', 'two files with revision = "abc123"', 'give one of them a new id'),
-    'migration-revision-cycle': (HISTORY, 'error', 'a -> b -> a', 'fix down_revision so the chain ends at a root'),
-    'migration-revision-id-too-long': (HISTORY, 'warning', 'revision = "2026_11_27_add_customer_tier_column" (33 > 32)', 'shorten the id or set version_column_length'),
-    'migration-sql-unanalysable': (META, 'warning', 'op.execute(build_sql()) / SQL that does not parse', 'use a literal SQL string, or suppress with a reason after review'),
-    'migration-file-unparsable': (META, 'warning', 'a migration file with a Python syntax error', 'fix the syntax error'),
-    'migration-live-introspection': (META, 'info', 'sa.inspect(op.get_bind())', 'informational: offline SQL cannot be produced; both branches were analysed'),
-    'migration-suppression-unused': (META, 'warning', '# hotfix-hooks: ignore[migration-drop-table] on a line with no such finding', 'remove the stale suppression'),
-    'migration-suppression-reason-missing': (META, 'warning', '# hotfix-hooks: ignore[migration-drop-table] (no reason="...")', 'add reason="why this is safe"'),
-}
-
-
-@dataclasses.dataclass
-class Raw:
-    rule: str
-    path: str | None
-    line: int | None
-    message: str
-    hint: str
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
-    spans: list[tuple[int, int]] = dataclasses.field(default_factory=list)
-    conditional: str | None = None
-
-
-def _raw(rule: str, mig: m.Migration, op: m.Op | None, message: str, hint: str = '',
-         line: int | None = None, **extra: Any) -> Raw:
-    hint = hint or RULES[rule][3]
-    if op is not None:
-        if op.source:
-            extra.setdefault('statement', op.source)
-        if op.anchors:
-            extra.setdefault('called_from_lines', [a[0] for a in op.anchors])
-        return Raw(rule, op.path or mig.path, op.line, message, hint, extra,
-                   op.spans(), op.conditional)
-    return Raw(rule, mig.path, line, message, hint, extra,
-               [(line, line)] if line else [])
-
-
-# -- types ------------------------------------------------------------------------
-_FAMILIES = [
-    (r'^(unicodetext|text|clob|citext|tsvector)\b', 'text', 10 ** 9),
-    (r'^(string|unicode|varchar|character varying|nvarchar|char|character|nchar)\b', 'text', None),
-    (r'^(bigint|biginteger|int8|bigserial)\b', 'int', 8),
-    (r'^(smallint|smallinteger|int2)\b', 'int', 2),
-    (r'^(integer|int|int4|serial)\b', 'int', 4),
-    (r'^(numeric|decimal)\b', 'numeric', None),
-    (r'^(float|double|double_precision|real|float8|float4)\b', 'float', 8),
-    (r'^(boolean|bool)\b', 'bool', 1),
-    (r'^(datetime|timestamp|timestamptz)\b', 'datetime', 2),
-    (r'^(date)\b', 'date', 1),
-    (r'^(json|jsonb)\b', 'json', 1),
-]
-
-
-def type_family(text: str | None) -> tuple[str, int | None] | None:
-    if not text:
-        return None
-    t = text.strip().lower()
-    t = re.sub(r'^(sa|sqlalchemy|postgresql|mysql|types|models|db|pg)\.', '', t)
-    t = re.sub(r'^(sa|sqlalchemy|postgresql|mysql|types|models|db|pg)\.', '', t)
-    t = t.replace('field', '') if t.endswith(('field)', 'field')) or 'field(' in t else t
-    for rx, fam, size in _FAMILIES:
-        mt = re.match(rx, t)
-        if mt:
-            if size is None:
-                num = re.search(r'(?:\(|length\s*=\s*)(\d+)', t)
-                size = int(num.group(1)) if num else (10 ** 9 if fam == 'text' else None)
-            return fam, size
-    return ('other:' + re.sub(r'\(.*', '', t), None)
-
-
-_LOSSY_FAMILY = {('text', 'int'), ('text', 'numeric'), ('text', 'float'), ('text', 'bool'),
-                 ('text', 'date'), ('text', 'datetime'), ('numeric', 'int'), ('float', 'int'),
-                 ('datetime', 'date'), ('int', 'bool'), ('json', 'text'), ('text', 'json'),
-                 ('numeric', 'float')}
-
-
-def lossy(old: str | None, new: str | None) -> bool:
-    a, b = type_family(old), type_family(new)
-    if a is None or b is None:
-        return False
-    if a[0] == b[0]:
-        return a[1] is not None and b[1] is not None and b[1] < a[1]
-    return (a[0], b[0]) in _LOSSY_FAMILY
-
-
-def rewrites(old: str | None, new: str | None) -> bool:
-    """PostgreSQL rewrites the table for a type change, except a varchar widening or
-    varchar -> text."""
-    a, b = type_family(old), type_family(new)
-    if a is not None and b is not None and a[0] == b[0] == 'text' and \
-            (b[1] or 0) >= (a[1] or 0):
-        return False
-    return True
-
+from hooks.migrations.catalog import Raw
+from hooks.migrations.catalog import raw
+from hooks.migrations.sqltypes import lossy
+from hooks.migrations.sqltypes import rewrites
+from hooks.migrations.sqltypes import type_family
 
 # -- the rules ----------------------------------------------------------------------
 Owner = Callable[[str, str | None, m.Migration], 'tuple[m.Migration, dict[str, Any]] | None']
@@ -155,7 +22,7 @@ def check_migration(mig: m.Migration, new_tables: set[str], owner: Owner,
     out: list[Raw] = []
     if mig.parse_error is not None:
         line, msg = mig.parse_error
-        out.append(_raw('migration-file-unparsable', mig, None,
+        out.append(raw('migration-file-unparsable', mig, None,
                         f'{msg}: the migration cannot be analysed', line=line))
         return out
     up = mig.upgrade
@@ -174,14 +41,14 @@ def check_migration(mig: m.Migration, new_tables: set[str], owner: Owner,
     for side, ops in (('upgrade', up), ('downgrade', mig.downgrade or [])):
         for o in ops:
             if o.kind == m.UNANALYSABLE:
-                out.append(_raw('migration-sql-unanalysable', mig, o,
+                out.append(raw('migration-sql-unanalysable', mig, o,
                                 f'{side}: {o.attrs.get("reason", "cannot be analysed")}; '
                                 'nothing in it was checked'))
     seen = set()
     for o in up + (mig.downgrade or []):
         if o.kind == m.INTROSPECTION and o.line not in seen:
             seen.add(o.line)
-            out.append(_raw('migration-live-introspection', mig, o,
+            out.append(raw('migration-live-introspection', mig, o,
                             'the migration inspects the live database; its SQL cannot be '
                             'rendered offline, so every branch was analysed statically'))
     for note in mig.notes:
@@ -200,12 +67,12 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
         what = {'golang-migrate': 'no matching .down.sql file',
                 'flyway': 'no matching U<version>__ undo migration',
                 'dbmate': 'no "-- migrate:down" section'}.get(mig.convention, 'no downgrade()')
-        out.append(_raw('migration-downgrade-missing', mig, None,
+        out.append(raw('migration-downgrade-missing', mig, None,
                         f'{mig.label} has {what}: it cannot be rolled back',
                         line=mig.upgrade_line or mig.revision_line or 1))
         return out
     if state == 'noop' and mig.has_work:
-        out.append(_raw('migration-downgrade-noop', mig, None,
+        out.append(raw('migration-downgrade-noop', mig, None,
                         f'the downgrade of {mig.label} does nothing while the upgrade changes '
                         'the schema or data: a rollback "succeeds" and leaves everything as is',
                         line=mig.downgrade_line, **({'file': mig.downgrade_path}
@@ -213,7 +80,7 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
         return out
     if state in ('raises', 'raises-conditional'):
         cond = state == 'raises-conditional'
-        r = _raw('migration-downgrade-raises', mig, None,
+        r = raw('migration-downgrade-raises', mig, None,
                  f'the downgrade of {mig.label} raises'
                  + (' on some paths' if cond else '') + ': rollback is impossible',
                  line=mig.downgrade_raise_line)
@@ -231,21 +98,21 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
     for o in up:
         missing = _inverse_missing(o, D)
         if missing:
-            out.append(_raw('migration-downgrade-incomplete', mig, o,
+            out.append(raw('migration-downgrade-incomplete', mig, o,
                             f'upgrade {missing[0]}, but the downgrade does not {missing[1]}'
                             + note))
     for o in down:
         if o.kind == m.DROP_TABLE and o.table and o.table not in U['create_table'] \
                 and o.table not in U['rename_to']:
             own = owner('table', o.table, mig)
-            out.append(_raw('migration-downgrade-overreach', mig, o,
+            out.append(raw('migration-downgrade-overreach', mig, o,
                             f'the downgrade drops table {o.table}, which this migration did '
                             'not create' + _owned(own) + ': a one-step rollback destroys its data'))
         elif o.kind == m.DROP_COLUMN and o.table and o.column and \
                 (o.table, o.column) not in U['add_column'] and o.table not in U['create_table'] \
                 and (o.table, o.column) not in U['rename_col_to']:
             own = owner('column', f'{o.table}.{o.column}', mig)
-            out.append(_raw('migration-downgrade-overreach', mig, o,
+            out.append(raw('migration-downgrade-overreach', mig, o,
                             f'the downgrade drops column {o.table}.{o.column}, which this '
                             'migration did not add' + _owned(own)
                             + ': a one-step rollback destroys its data'))
@@ -253,7 +120,7 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
                 (o.attrs.get('object'), o.name) not in U['create_object'] and \
                 o.attrs.get('object') not in ('trigger',) and \
                 not any(o.name in u.attrs.get('body', '') for u in up):
-            out.append(_raw('migration-downgrade-overreach', mig, o,
+            out.append(raw('migration-downgrade-overreach', mig, o,
                             f'the downgrade drops {o.attrs.get("object")} {o.name}, which this '
                             'migration did not create'))
     if state == 'ok':
@@ -267,7 +134,7 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
                     o.table in D['drop_table']
             if not comp:
                 verb = o.attrs.get('verb', 'DML').upper()
-                out.append(_raw('migration-data-change-irreversible', mig, o,
+                out.append(raw('migration-data-change-irreversible', mig, o,
                                 f'upgrade runs {verb} on {o.table or "a table"} and the downgrade '
                                 'has no DML to restore the previous data'))
     return out
@@ -336,7 +203,7 @@ def _inverse_missing(o: m.Op, D: dict[str, set[Any]]) -> tuple[str, str] | None:
         return f'adds constraint {o.name}', f'drop constraint {o.name}'
     if k == m.RENAME_TABLE and (o.attrs.get('new_name'), t) not in D['rename_table']:
         return (f'renames table {t} to {o.attrs.get("new_name")}',
-                f'rename it back')
+                'rename it back')
     if k == m.RENAME_COLUMN:
         new = o.attrs.get('new_name')
         if not any(r[1] == new and r[2] == c for r in D['rename_column']):
@@ -374,16 +241,16 @@ def _destructive(mig: m.Migration, fresh: set[str], existing: Callable[[str | No
     for o in mig.upgrade:
         k = o.kind
         if k == m.DROP_TABLE and existing(o.table):
-            out.append(_raw('migration-drop-table', mig, o,
+            out.append(raw('migration-drop-table', mig, o,
                             f'drops table {o.table}: its data is gone and running code that '
                             'still queries it fails' + (' (CASCADE also drops dependent objects)'
                                                        if o.attrs.get('cascade') else '')))
         elif k == m.DROP_COLUMN and existing(o.table):
-            out.append(_raw('migration-drop-column', mig, o,
+            out.append(raw('migration-drop-column', mig, o,
                             f'drops column {o.table}.{o.column}: its data is gone and the '
                             'running code (ORMs select every column) breaks'))
         elif k == m.DML and o.attrs.get('verb') == 'truncate' and existing(o.table):
-            out.append(_raw('migration-truncate', mig, o,
+            out.append(raw('migration-truncate', mig, o,
                             f'truncates {o.table}' + (' with CASCADE: every table with a foreign '
                                                      'key to it is emptied too'
                                                      if o.attrs.get('cascade') else '')
@@ -391,18 +258,18 @@ def _destructive(mig: m.Migration, fresh: set[str], existing: Callable[[str | No
         elif k == m.DML and o.attrs.get('verb') in ('delete', 'update') and \
                 not o.attrs.get('where') and existing(o.table):
             verb = o.attrs['verb']
-            out.append(_raw(f'migration-{verb}-without-where', mig, o,
+            out.append(raw(f'migration-{verb}-without-where', mig, o,
                             f'{verb.upper()} on {o.table or "a table"} without WHERE changes '
                             'every row'))
         elif k == m.DROP_OBJECT:
-            out.append(_raw('migration-drop-object', mig, o,
+            out.append(raw('migration-drop-object', mig, o,
                             f'drops {o.attrs.get("object")} {o.name}'
                             + (' with CASCADE' if o.attrs.get('cascade') else '')
                             + ': running code or dependent objects may still use it'))
         elif k == m.ALTER_COLUMN and 'type' in o.attrs and existing(o.table):
             old = o.attrs.get('old_type') or _owner_type(owner, o, mig)
             if lossy(old, o.attrs['type']):
-                out.append(_raw('migration-type-change-lossy', mig, o,
+                out.append(raw('migration-type-change-lossy', mig, o,
                                 f'changes {o.table}.{o.column} from {old} to {o.attrs["type"]}: '
                                 'values that do not fit are truncated or rejected'))
     return out
@@ -422,11 +289,11 @@ def _incompatible(mig: m.Migration, existing: Callable[[str | None], bool],
     for o in mig.upgrade:
         k = o.kind
         if k == m.RENAME_COLUMN and existing(o.table):
-            out.append(_raw('migration-rename-column', mig, o,
+            out.append(raw('migration-rename-column', mig, o,
                             f'renames {o.table}.{o.column} to {o.attrs.get("new_name")}: the '
                             'running code still uses the old name'))
         elif k == m.RENAME_TABLE and existing(o.table):
-            out.append(_raw('migration-rename-table', mig, o,
+            out.append(raw('migration-rename-table', mig, o,
                             f'renames table {o.table} to {o.attrs.get("new_name")}: the running '
                             'code still uses the old name'))
         elif k == m.ADD_COLUMN and existing(o.table) and o.attrs.get('nullable') is False \
@@ -438,7 +305,7 @@ def _incompatible(mig: m.Migration, existing: Callable[[str | None], bool],
             else:
                 why = ('the running code does not set it, so its INSERTs fail (and the '
                        'migration fails on a non-empty table)')
-            out.append(_raw('migration-not-null-column-without-default', mig, o,
+            out.append(raw('migration-not-null-column-without-default', mig, o,
                             f'adds NOT NULL column {o.table}.{o.column} without a server '
                             f'default: {why}',
                             'add it nullable, or with a server default (Django: db_default=...)'
@@ -448,12 +315,12 @@ def _incompatible(mig: m.Migration, existing: Callable[[str | None], bool],
         elif k == m.ADD_CONSTRAINT and existing(o.table) and not o.attrs.get('new_column') \
                 and o.attrs.get('constraint') in ('unique', 'check', 'foreign_key',
                                                   'primary_key', 'exclusion'):
-            out.append(_raw('migration-new-constraint-on-existing-table', mig, o,
+            out.append(raw('migration-new-constraint-on-existing-table', mig, o,
                             f'adds a {o.attrs["constraint"].replace("_", " ")} constraint '
                             f'{o.name or ""} to existing table {o.table}: rows or writes of the '
                             'running code that violate it are rejected'.replace('  ', ' ')))
         elif k == m.CREATE_INDEX and o.attrs.get('unique') and existing(o.table):
-            out.append(_raw('migration-new-constraint-on-existing-table', mig, o,
+            out.append(raw('migration-new-constraint-on-existing-table', mig, o,
                             f'adds unique index {o.name or ""} to existing table {o.table}: '
                             'duplicate rows make it fail and duplicate writes are rejected'
                             .replace('  ', ' ')))
@@ -473,26 +340,26 @@ def _alter_incompatible(mig: m.Migration, o: m.Op, added: dict[tuple[Any, Any], 
         prev = own[1]
         if type_family(prev.get('type')) != type_family(a.get('type')):
             if lossy(prev.get('type'), a.get('type')):
-                out.append(_raw('migration-type-change-lossy', mig, o,
+                out.append(raw('migration-type-change-lossy', mig, o,
                                 f'changes {col} from {prev.get("type")} to {a.get("type")}: values '
                                 'that do not fit are truncated or rejected'))
-            out.append(_raw('migration-column-type-changed', mig, o,
+            out.append(raw('migration-column-type-changed', mig, o,
                             f'changes the type of {col} from {prev.get("type")} to '
                             f'{a.get("type")}: the running code may send values the new type '
                             'rejects'))
         if prev.get('nullable') is False and a.get('nullable') is True:
-            out.append(_raw('migration-drop-not-null', mig, o,
+            out.append(raw('migration-drop-not-null', mig, o,
                             f'makes {col} nullable: running code that assumes a value breaks '
                             'on NULL'))
         return out
     if 'type' in a:
         old = a.get('old_type') or _owner_type(owner, o, mig)
-        out.append(_raw('migration-column-type-changed', mig, o,
+        out.append(raw('migration-column-type-changed', mig, o,
                         f'changes the type of {col}' + (f' from {old}' if old else '')
                         + f' to {a["type"]}: the running code may send or expect values of '
                         'the old type'))
     if a.get('nullable') is True:
-        out.append(_raw('migration-drop-not-null', mig, o,
+        out.append(raw('migration-drop-not-null', mig, o,
                         f'makes {col} nullable: running code that assumes a value breaks on '
                         'NULL'))
     if a.get('server_default') == 'drop':
@@ -504,7 +371,7 @@ def _alter_incompatible(mig: m.Migration, o: m.Op, added: dict[tuple[Any, Any], 
             own = owner('column', col, mig)
             notnull = bool(own and own[1].get('nullable') is False)
         if notnull:
-            out.append(_raw('migration-not-null-default-dropped', mig, o,
+            out.append(raw('migration-not-null-default-dropped', mig, o,
                             f'drops the server default of NOT NULL column {col}: INSERTs of '
                             'the running code, which do not set it, fail'))
     return out
@@ -524,46 +391,46 @@ def _locking(mig: m.Migration, existing: Callable[[str | None], bool], owner: Ow
         k = o.kind
         concurrent = o.attrs.get('concurrent')
         if concurrent and o.in_transaction:
-            out.append(_raw('migration-concurrently-in-transaction', mig, o,
+            out.append(raw('migration-concurrently-in-transaction', mig, o,
                             'a CONCURRENTLY operation runs inside the migration transaction: '
                             'PostgreSQL rejects it and the deploy fails'))
         if k == m.CREATE_INDEX and not concurrent and existing(o.table):
-            out.append(_raw('migration-index-not-concurrent', mig, o,
+            out.append(raw('migration-index-not-concurrent', mig, o,
                             f'creates index {o.name or ""} on existing table {o.table} without '
                             'CONCURRENTLY: writes to the table block for the whole build'
                             .replace('  ', ' ')))
         elif k == m.DROP_INDEX and not concurrent and existing(o.table):
-            out.append(_raw('migration-drop-index-not-concurrent', mig, o,
+            out.append(raw('migration-drop-index-not-concurrent', mig, o,
                             f'drops index {o.name} without CONCURRENTLY: takes an ACCESS '
                             'EXCLUSIVE lock on the table'))
         elif k == m.ADD_CONSTRAINT and existing(o.table) and not o.attrs.get('new_column'):
             kind = o.attrs.get('constraint')
             if kind in ('foreign_key', 'check') and not o.attrs.get('not_valid'):
-                out.append(_raw('migration-constraint-without-not-valid', mig, o,
+                out.append(raw('migration-constraint-without-not-valid', mig, o,
                                 f'adds {kind.replace("_", " ")} {o.name or ""} without NOT VALID: '
                                 'the whole table is scanned under a lock that blocks writes'
                                 .replace('  ', ' ')))
             elif kind in ('unique', 'primary_key') and not o.attrs.get('using_index'):
-                out.append(_raw('migration-constraint-builds-index', mig, o,
+                out.append(raw('migration-constraint-builds-index', mig, o,
                                 f'adds {kind.replace("_", " ")} {o.name or ""} which builds its '
                                 'index under an ACCESS EXCLUSIVE lock'.replace('  ', ' ')))
         elif k == m.ALTER_COLUMN and existing(o.table) and not o.attrs.get('django_field'):
             if o.attrs.get('nullable') is False:
-                out.append(_raw('migration-set-not-null', mig, o,
+                out.append(raw('migration-set-not-null', mig, o,
                                 f'SET NOT NULL on {o.table}.{o.column} scans the whole table '
                                 'under an ACCESS EXCLUSIVE lock'))
             if 'type' in o.attrs:
                 old = o.attrs.get('old_type') or _owner_type(owner, o, mig)
                 if rewrites(old, o.attrs['type']):
-                    out.append(_raw('migration-table-rewrite', mig, o,
+                    out.append(raw('migration-table-rewrite', mig, o,
                                     f'changing the type of {o.table}.{o.column} rewrites the '
                                     'table under an ACCESS EXCLUSIVE lock'))
         elif k == m.ADD_COLUMN and o.attrs.get('volatile') and existing(o.table):
-            out.append(_raw('migration-table-rewrite', mig, o,
+            out.append(raw('migration-table-rewrite', mig, o,
                             f'adding {o.table}.{o.column} with a volatile default or stored '
                             'generated value rewrites the table under an ACCESS EXCLUSIVE lock'))
         elif k == m.BLOCKING:
-            out.append(_raw('migration-blocking-command', mig, o,
+            out.append(raw('migration-blocking-command', mig, o,
                             f'{o.attrs.get("command")} blocks reads and writes of the table'))
         if k in m.SCHEMA_KINDS and k not in (m.CREATE_TABLE, m.CREATE_OBJECT) \
                 and existing(o.table) and o.in_transaction and ddl_line is None:
@@ -572,7 +439,7 @@ def _locking(mig: m.Migration, existing: Callable[[str | None], bool], owner: Ow
         for o in mig.upgrade:
             if o.kind == m.DML and o.in_transaction and existing(o.table) and \
                     o.attrs.get('verb') in ('update', 'delete', 'python'):
-                out.append(_raw('migration-backfill-with-ddl', mig, o,
+                out.append(raw('migration-backfill-with-ddl', mig, o,
                                 f'{_backfill_what(o)} runs in the same '
                                 f'transaction as the DDL on line {ddl_line}: the DDL locks are '
                                 'held for the whole backfill'))

@@ -321,7 +321,8 @@ def _pg_alter_cmd(ctx: _Ctx, cmd: Any, table: str | None, loc: int, src: str) ->
     if sub in ('AT_AddConstraint', 'AT_AddConstraintRecurse'):
         con = cmd.def_
         ct = con.contype.name
-        return [op(m.ADD_CONSTRAINT, loc, src, table=table, name=norm(getattr(con, 'conname', None)),
+        return [op(m.ADD_CONSTRAINT, loc, src, table=table,
+                   name=norm(getattr(con, 'conname', None)),
                    attrs={'constraint': _CONSTRAINTS.get(ct, ct.lower()),
                           'not_valid': bool(con.skip_validation),
                           'using_index': bool(getattr(con, 'indexname', None))})]
@@ -376,7 +377,8 @@ def _glot_stmt(ctx: _Ctx, exp: Any, t: Any, loc: int, src: str) -> list[m.Op]:
         return norm(tbl.name) if tbl is not None else None
 
     if isinstance(t, exp.Command):
-        rename = re.match(r'(?is)\s*TABLE\s+(\S+)\s+TO\s+(\S+)\s*$', (t.expression.name if t.expression is not None else ''))
+        rest = t.expression.name if t.expression is not None else ''
+        rename = re.match(r'(?is)\s*TABLE\s+(\S+)\s+TO\s+(\S+)\s*$', rest)
         if str(t.this).upper() == 'RENAME' and rename:
             return [op(m.RENAME_TABLE, loc, src, table=norm(rename.group(1).strip('`')),
                        attrs={'new_name': norm(rename.group(2).strip('`'))})]

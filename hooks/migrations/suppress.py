@@ -1,6 +1,7 @@
 """Inline suppressions.
 
-    op.drop_column('users', 'legacy')  # hotfix-hooks: ignore[migration-drop-column] reason="emptied in 0041"
+    # hotfix-hooks: ignore[migration-drop-column] reason="emptied in 0041"
+    op.drop_column('users', 'legacy')
     -- hotfix-hooks: ignore[migration-update-without-where] reason="one-row config table"
     # hotfix-hooks: ignore-file[migration-index-not-concurrent] reason="table is empty"
 

@@ -5,6 +5,7 @@ time when it can be known from the source alone.
 """
 from __future__ import annotations
 
+import ast
 import dataclasses
 from typing import Any
 
@@ -68,3 +69,18 @@ class Marker:
 
     kind: str
     table: str | None = None
+
+
+def plain(v: Any) -> Any:
+    """The text of ``Sql``, anything else unchanged."""
+    return v.text if isinstance(v, Sql) else v
+
+
+def src(node: ast.AST | None) -> str:
+    """Source text of a node (for messages)."""
+    if node is None:
+        return ''
+    try:
+        return ast.unparse(node)
+    except Exception:  # noqa: BLE001 - a message must never crash the run
+        return ''
