@@ -12,6 +12,7 @@ Candidate files are the ones under a migrations-like folder (or the policy's
 from __future__ import annotations
 
 import ast
+import copy
 import posixpath
 import re
 from collections.abc import Callable
@@ -239,13 +240,12 @@ def _python_tree(snap: Snapshot, path: str, opts: Options, analyse: bool, text: 
 
 def _django_graph_only(path: str, tree: ast.Module, cls: ast.ClassDef) -> m.Migration:
     from hooks.migrations import django
-    skeleton = ast.Module(body=[ast.ClassDef(
-        name=cls.name, bases=cls.bases, keywords=[], decorator_list=[], type_params=[],
-        body=[n for n in cls.body if isinstance(n, (ast.Assign, ast.AnnAssign)) and any(
-            isinstance(t, ast.Name) and t.id == 'dependencies'
-            for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))] or [ast.Pass()],
-        lineno=cls.lineno, col_offset=0)], type_ignores=[])
-    mig = django.parse(path, skeleton, cls, 'postgresql', ())
+    keep = ('dependencies', 'replaces', 'atomic')
+    skeleton = copy.copy(cls)
+    skeleton.body = [n for n in cls.body if isinstance(n, (ast.Assign, ast.AnnAssign)) and any(
+        isinstance(t, ast.Name) and t.id in keep
+        for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
+    mig = django.parse(path, tree, skeleton, 'postgresql', ())
     mig.analysed = False
     return mig
 

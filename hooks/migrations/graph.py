@@ -178,8 +178,10 @@ def _parts(tree: ast.AST) -> dict[str, str]:
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and any(
                 isinstance(t, ast.Name) and t.id in ('revision', 'down_revision')
                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target])):
-            name = (node.targets[0] if isinstance(node, ast.Assign) else node.target).id
-            out[name] = ast.dump(node.value)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            name = next(t.id for t in targets if isinstance(t, ast.Name)
+                        and t.id in ('revision', 'down_revision'))
+            out[name] = ast.dump(node.value) if node.value is not None else ''
         elif isinstance(node, ast.ClassDef) and node.name == 'Migration':
             for sub in node.body:
                 if isinstance(sub, ast.Assign) and isinstance(sub.targets[0], ast.Name):
