@@ -239,7 +239,10 @@ def test_lossy_type_change_uses_existing_type_or_history() -> None:
                  "op.alter_column('users', 'name', type_=sa.String(200))"))
     assert not by_rule(ok, 'migration-type-change-lossy')
     assert not by_rule(ok, 'migration-table-rewrite')       # varchar widening: no rewrite
-    assert by_rule(ok, 'migration-column-type-changed')
+    assert not by_rule(ok, 'migration-column-type-changed')  # and compatible with old code
+    unknown_old = run(mig("op.alter_column('users', 'nickname', type_=sa.String(500))",
+                          "op.alter_column('users', 'nickname', type_=sa.Text())"))
+    assert by_rule(unknown_old, 'migration-column-type-changed')
 
 
 # -- backward-incompatible -----------------------------------------------------------

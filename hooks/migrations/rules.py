@@ -12,6 +12,7 @@ from hooks.migrations.catalog import raw
 from hooks.migrations.sqltypes import lossy
 from hooks.migrations.sqltypes import rewrites
 from hooks.migrations.sqltypes import type_family
+from hooks.migrations.sqltypes import widens
 
 # -- the rules ----------------------------------------------------------------------
 Owner = Callable[[str, str | None, m.Migration], 'tuple[m.Migration, dict[str, Any]] | None']
@@ -332,13 +333,13 @@ def _alter_incompatible(mig: m.Migration, o: m.Op, added: dict[tuple[Any, Any], 
     out: list[Raw] = []
     a = o.attrs
     col = f'{o.table}.{o.column}'
-    prev: dict[str, Any] | None = None
     if a.get('django_field'):
         own = owner('column', col, mig)
         if own is None:
             return out
         prev = own[1]
-        if type_family(prev.get('type')) != type_family(a.get('type')):
+        if type_family(prev.get('type')) != type_family(a.get('type')) and \
+                not widens(prev.get('type'), a.get('type')):
             if lossy(prev.get('type'), a.get('type')):
                 out.append(raw('migration-type-change-lossy', mig, o,
                                 f'changes {col} from {prev.get("type")} to {a.get("type")}: values '
@@ -354,10 +355,19 @@ def _alter_incompatible(mig: m.Migration, o: m.Op, added: dict[tuple[Any, Any], 
         return out
     if 'type' in a:
         old = a.get('old_type') or _owner_type(owner, o, mig)
-        out.append(raw('migration-column-type-changed', mig, o,
-                        f'changes the type of {col}' + (f' from {old}' if old else '')
-                        + f' to {a["type"]}: the running code may send or expect values of '
-                        'the old type'))
+        if not widens(old, a['type']):
+            out.append(raw('migration-column-type-changed', mig, o,
+                           f'changes the type of {col}' + (f' from {old}' if old else '')
+                           + f' to {a["type"]}: the running code may send or expect values '
+                           'of the old type'))
+    return out + _alter_nullability(mig, o, added, owner)
+
+
+def _alter_nullability(mig: m.Migration, o: m.Op, added: dict[tuple[Any, Any], m.Op],
+                       owner: Owner) -> list[Raw]:
+    out: list[Raw] = []
+    a = o.attrs
+    col = f'{o.table}.{o.column}'
     if a.get('nullable') is True:
         out.append(raw('migration-drop-not-null', mig, o,
                         f'makes {col} nullable: running code that assumes a value breaks on '

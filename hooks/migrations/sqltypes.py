@@ -39,11 +39,11 @@ def type_family(text: str | None) -> tuple[str, int | None] | None:
 
 _LOSSY_FAMILY = {('text', 'int'), ('text', 'numeric'), ('text', 'float'), ('text', 'bool'),
                  ('text', 'date'), ('text', 'datetime'), ('numeric', 'int'), ('float', 'int'),
-                 ('datetime', 'date'), ('int', 'bool'), ('json', 'text'), ('text', 'json'),
-                 ('numeric', 'float')}
+                 ('datetime', 'date'), ('int', 'bool'), ('text', 'json'), ('numeric', 'float')}
 
 
 def lossy(old: str | None, new: str | None) -> bool:
+    """Values of ``old`` may not fit ``new`` (narrowing, text -> number, ...)."""
     a, b = type_family(old), type_family(new)
     if a is None or b is None:
         return False
@@ -60,3 +60,11 @@ def rewrites(old: str | None, new: str | None) -> bool:
             (b[1] or 0) >= (a[1] or 0):
         return False
     return True
+
+
+def widens(old: str | None, new: str | None) -> bool:
+    """``new`` holds every value of ``old`` in the same family (varchar(50) -> varchar(200),
+    varchar -> text, integer -> bigint): backward compatible for the running code."""
+    a, b = type_family(old), type_family(new)
+    return a is not None and b is not None and a[0] == b[0] and a[1] is not None and \
+        b[1] is not None and b[1] >= a[1]
