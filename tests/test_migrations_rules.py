@@ -741,3 +741,15 @@ def test_loop_over_live_tables_is_analysed_once_and_marked() -> None:
     [f] = by_rule(found, 'migration-update-without-where')
     assert f.message.startswith('UPDATE on ? without WHERE')
     assert f.extra['conditional'] == 'for insp.get_table_names()'
+
+
+def test_drop_and_recreate_is_neutral_for_the_downgrade() -> None:
+    found = run(mig("""
+        with op.get_context().autocommit_block():
+            op.drop_index('ix_orders_user_id', table_name='orders', postgresql_concurrently=True)
+            op.create_index('ix_orders_user_id', 'orders', ['user_id', 'total'],
+                            postgresql_concurrently=True)
+        op.execute('DROP FUNCTION IF EXISTS orders_total()')
+        op.execute('CREATE FUNCTION orders_total() RETURNS numeric AS $$ SELECT 1 $$ LANGUAGE sql')
+        """, "op.execute('SELECT 1')"))
+    assert not rules(found) & {'migration-downgrade-incomplete', 'migration-drop-object'}

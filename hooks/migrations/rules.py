@@ -96,9 +96,10 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
     U = _index(up)
     opaque = any(o.kind == m.UNANALYSABLE for o in down)
     note = ' (part of the downgrade could not be analysed)' if opaque else ''
+    recreated = _recreated(U)
     for o in up:
         missing = _inverse_missing(o, D)
-        if missing:
+        if missing and _key(o) not in recreated:
             out.append(raw('migration-downgrade-incomplete', mig, o,
                             f'upgrade {missing[0]}, but the downgrade does not {missing[1]}'
                             + note))
@@ -187,6 +188,37 @@ def _index(ops: list[m.Op]) -> dict[str, set[Any]]:
     return idx
 
 
+_PAIRS = {m.CREATE_TABLE: 'table', m.DROP_TABLE: 'table', m.CREATE_INDEX: 'index',
+          m.DROP_INDEX: 'index', m.ADD_CONSTRAINT: 'constraint', m.DROP_CONSTRAINT: 'constraint',
+          m.ADD_COLUMN: 'column', m.DROP_COLUMN: 'column', m.CREATE_OBJECT: 'object',
+          m.DROP_OBJECT: 'object'}
+
+
+def _key(o: m.Op) -> tuple[str, Any] | None:
+    kind = _PAIRS.get(o.kind)
+    if kind is None:
+        return None
+    if kind == 'table':
+        return kind, o.table
+    if kind == 'column':
+        return kind, (o.table, o.column)
+    if kind == 'object':
+        return kind, (o.attrs.get('object'), o.name)
+    return kind, o.name
+
+
+def _recreated(U: dict[str, set[Any]]) -> set[tuple[str, Any]]:
+    """Objects the upgrade drops and creates again (a redefinition): neutral for the
+    downgrade-incomplete rule."""
+    out: set[tuple[str, Any]] = set()
+    out |= {('table', t) for t in U['create_table'] & U['drop_table']}
+    out |= {('column', c) for c in U['add_column'] & U['drop_column']}
+    out |= {('index', i) for i in U['create_index'] & U['drop_index'] if i}
+    out |= {('constraint', c) for c in U['add_constraint'] & U['drop_constraint'] if c}
+    out |= {('object', x) for x in U['create_object'] & U['drop_object']}
+    return out
+
+
 def _inverse_missing(o: m.Op, D: dict[str, set[Any]]) -> tuple[str, str] | None:
     k, t, c = o.kind, o.table, o.column
     if t is None and k in (m.CREATE_TABLE, m.ADD_COLUMN, m.DROP_TABLE, m.DROP_COLUMN,
@@ -239,6 +271,8 @@ def _inverse_missing(o: m.Op, D: dict[str, set[Any]]) -> tuple[str, str] | None:
 def _destructive(mig: m.Migration, fresh: set[str], existing: Callable[[str | None], bool],
                  owner: Owner) -> list[Raw]:
     out: list[Raw] = []
+    recreated = {(o.attrs.get('object'), o.name) for o in mig.upgrade
+                 if o.kind == m.CREATE_OBJECT}
     for o in mig.upgrade:
         k = o.kind
         if k == m.DROP_TABLE and existing(o.table):
@@ -262,7 +296,7 @@ def _destructive(mig: m.Migration, fresh: set[str], existing: Callable[[str | No
             out.append(raw(f'migration-{verb}-without-where', mig, o,
                             f'{verb.upper()} on {o.table or "a table"} without WHERE changes '
                             'every row'))
-        elif k == m.DROP_OBJECT:
+        elif k == m.DROP_OBJECT and (o.attrs.get('object'), o.name) not in recreated:
             out.append(raw('migration-drop-object', mig, o,
                             f'drops {o.attrs.get("object")} {o.name}'
                             + (' with CASCADE' if o.attrs.get('cascade') else '')
