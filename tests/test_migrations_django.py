@@ -127,3 +127,16 @@ def test_squashed_migration_is_not_a_second_head() -> None:
     assert not by_rule(found, 'migration-file-unparsable')
     unmarked = run((squashed[0], squashed[1].replace(replaces, 'initial = True')), nxt)
     assert by_rule(unmarked, 'migration-multiple-heads')
+
+
+def test_runsql_with_statement_lists_and_params() -> None:
+    found = run(django('''
+        migrations.RunSQL(
+            sql=[("UPDATE shop_customer SET nickname = %s WHERE nickname = ''", ['n/a']),
+                 "DELETE FROM shop_order"],
+            reverse_sql=["UPDATE shop_customer SET nickname = '' WHERE nickname = 'n/a'"],
+        ),
+    '''))
+    assert rules(found) == {'migration-delete-without-where'}
+    opaque = run(django('migrations.RunSQL(build_sql()),'))
+    assert {'migration-sql-unanalysable', 'migration-runsql-irreversible'} <= rules(opaque)

@@ -209,9 +209,7 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
     elif name == 'RunSQL':
         sql_node = _kw(el, 'sql', 0)
         reverse = _kw(el, 'reverse_sql', 1)
-        sql = walker.ev(sql_node, _state())
-        text = sql if isinstance(sql, str) else '\n;\n'.join(
-            s for s in sql if isinstance(s, str)) if isinstance(sql, (list, tuple)) else None
+        text = _runsql_text(walker.ev(sql_node, _state()))
         if text is None:
             add(m.UNANALYSABLE, attrs={'reason': 'RunSQL sql is not a literal'})
         else:
@@ -226,6 +224,22 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
                 _operation(mig, walker, sub, app, dialect, volatile)
     elif name:
         add(m.OTHER, attrs={'call': name})
+
+
+def _runsql_text(sql: Any) -> str | None:
+    """RunSQL's ``sql``: a string, or a list of strings / (sql, params) pairs."""
+    if isinstance(sql, str):
+        return sql
+    if not isinstance(sql, (list, tuple)):
+        return None
+    parts = []
+    for item in sql:
+        if isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
+            item = item[0].replace('%s', 'NULL')
+        if not isinstance(item, str):
+            return None
+        parts.append(item)
+    return '\n;\n'.join(parts)
 
 
 def _state() -> Any:
