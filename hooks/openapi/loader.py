@@ -1,0 +1,188 @@
+"""Loading OpenAPI documents (JSON or YAML) and finding the line of a JSON pointer.
+
+Parsing uses ``json`` or PyYAML's C loader when available. Lines are looked up lazily,
+only for the pointers a finding reports: YAML through the composed node tree (built once,
+on the first lookup), JSON by scanning the text for the pointer's keys in order.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from typing import Any
+
+_MISSING = object()
+
+
+class SpecError(Exception):
+    """The file is not valid JSON/YAML (``line`` is 1-based when known)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def escape(segment: str) -> str:
+    return segment.replace('~', '~0').replace('/', '~1')
+
+
+def unescape(segment: str) -> str:
+    return segment.replace('~1', '/').replace('~0', '~')
+
+
+def split_pointer(pointer: str) -> list[str]:
+    if not pointer:
+        return []
+    return [unescape(s) for s in pointer.split('/')[1:]]
+
+
+def lookup(doc: Any, pointer: str) -> Any:
+    """The node at ``pointer`` in ``doc`` or ``_MISSING``."""
+    node = doc
+    for seg in split_pointer(pointer):
+        if isinstance(node, dict):
+            if seg in node:
+                node = node[seg]
+            elif seg.isdigit() and int(seg) in node:   # YAML integer keys (status codes)
+                node = node[int(seg)]
+            else:
+                return _MISSING
+        elif isinstance(node, list):
+            if not seg.isdigit() or int(seg) >= len(node):
+                return _MISSING
+            node = node[int(seg)]
+        else:
+            return _MISSING
+    return node
+
+
+def is_missing(node: Any) -> bool:
+    return node is _MISSING
+
+
+@dataclasses.dataclass
+class Spec:
+    """One parsed OpenAPI document."""
+
+    path: str
+    text: str
+    data: dict[str, Any]
+    syntax: str                       # 'json' | 'yaml'
+    _yaml_root: Any = dataclasses.field(default=None, repr=False)
+    _lines: dict[str, int | None] = dataclasses.field(default_factory=dict, repr=False)
+
+    @property
+    def version(self) -> str:
+        """'2.0', '3.0' or '3.1'."""
+        if 'swagger' in self.data:
+            return '2.0'
+        v = str(self.data.get('openapi', '3.0'))
+        return '3.1' if v.startswith('3.1') else '3.0'
+
+    def line(self, pointer: str | None) -> int | None:
+        """1-based line of the key (or item) at ``pointer``; the nearest known ancestor's
+        line when the exact place cannot be found."""
+        if pointer is None:
+            return None
+        if pointer in self._lines:
+            return self._lines[pointer]
+        try:
+            got = self._yaml_line(pointer) if self.syntax == 'yaml' else self._json_line(pointer)
+        except Exception:  # noqa: BLE001 - a line number is a nicety, never a crash
+            got = None
+        self._lines[pointer] = got
+        return got
+
+    def _json_line(self, pointer: str) -> int | None:
+        text = self.text
+        pos = 0
+        found = None
+        node: Any = self.data
+        for seg in split_pointer(pointer):
+            if isinstance(node, list):
+                node = node[int(seg)] if seg.isdigit() and int(seg) < len(node) else None
+                continue        # array index: keep the parent's position
+            if not isinstance(node, dict):
+                break
+            node = node.get(seg)
+            m = re.compile(re.escape(json.dumps(seg)) + r'\s*:').search(text, pos)
+            if m is None:
+                break
+            pos = m.start()
+            found = pos
+        if found is None:
+            return None
+        return text.count('\n', 0, found) + 1
+
+    def _yaml_line(self, pointer: str) -> int | None:
+        import yaml
+        if self._yaml_root is None:
+            loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+            self._yaml_root = yaml.compose(self.text, Loader=loader)
+        node = self._yaml_root
+        line = None
+        for seg in split_pointer(pointer):
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if str(k.value) == seg:
+                        line = k.start_mark.line + 1
+                        node = v
+                        break
+                else:
+                    return line
+            elif isinstance(node, yaml.SequenceNode):
+                if not seg.isdigit() or int(seg) >= len(node.value):
+                    return line
+                node = node.value[int(seg)]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+
+def looks_like_contract(data: bytes) -> bool:
+    """Cheap pre-filter before parsing: the bytes mention an openapi/swagger key."""
+    head = data[:4096]
+    return (b'openapi' in head or b'swagger' in head) and (
+        b'paths' in data or b'components' in data or b'definitions' in data)
+
+
+def parse(text: str, path: str) -> Spec:
+    """Parse ``text`` as JSON (when it looks like JSON) or YAML. Raises ``SpecError``."""
+    stripped = text.lstrip()
+    if path.endswith('.json') or stripped.startswith('{'):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            if path.endswith('.json'):
+                raise SpecError(f'invalid JSON: {e.msg} (line {e.lineno} column {e.colno})',
+                                e.lineno) from None
+            data = _yaml_load(text)
+        syntax = 'json'
+    else:
+        data = _yaml_load(text)
+        syntax = 'yaml'
+    if not isinstance(data, dict):
+        raise SpecError('the document is not a mapping', 1)
+    return Spec(path=path, text=text, data=data, syntax=syntax)
+
+
+def _yaml_load(text: str) -> Any:
+    import yaml
+    loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as e:
+        mark = getattr(e, 'problem_mark', None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(e, 'problem', None) or str(e).splitlines()[0]
+        where = f' (line {line})' if line else ''
+        raise SpecError(f'invalid YAML: {problem}{where}', line) from None
+
+
+def is_contract(data: Any) -> bool:
+    """A mapping with a top-level ``openapi`` (3.x) or ``swagger`` (2.0) key."""
+    if not isinstance(data, dict):
+        return False
+    return str(data.get('openapi', '')).startswith('3') or str(data.get('swagger', '')).startswith('2')
