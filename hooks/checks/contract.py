@@ -182,7 +182,7 @@ def apply_frozen(findings: list[Finding], groups: list[str], endpoints: list[str
     out = list(findings)
     for op, (why, fs) in per_op.items():
         rules_seen = ', '.join(dict.fromkeys(x.rule for x in fs))
-        first = fs[0]
+        first = next((x for x in fs if x.line), fs[0])
         out.append(Finding(
             rule='frozen-endpoint-changed', category='contract', severity='error',
             path=first.path, line=first.line,
