@@ -128,9 +128,10 @@ def _load(data: bytes | None, path: str) -> tuple[Any, Finding | None]:
 def _glob_rx(path: str) -> str:
     from hooks.openapi.model import normalize_path
     out = []
-    for seg in normalize_path(path).strip('/').split('/'):
+    segs = normalize_path(path).strip('/').split('/')
+    for i, seg in enumerate(segs):
         if seg == '**':
-            out.append('(?:/.*)?')
+            out.append('/.+' if i == len(segs) - 1 else '(?:/[^/]+)*')
         elif seg == '':
             continue
         else:

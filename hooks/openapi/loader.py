@@ -101,8 +101,14 @@ class Spec:
         node: Any = self.data
         for seg in split_pointer(pointer):
             if isinstance(node, list):
-                node = node[int(seg)] if seg.isdigit() and int(seg) < len(node) else None
-                continue        # array index: keep the parent's position
+                if not seg.isdigit() or int(seg) >= len(node):
+                    break
+                node = node[int(seg)]
+                at = _array_item(text, pos, int(seg))
+                if at is None:
+                    break
+                pos = found = at
+                continue
             if not isinstance(node, dict):
                 break
             node = node.get(seg)
@@ -139,6 +145,33 @@ class Spec:
             else:
                 return line
         return line
+
+
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+
+
+def _array_item(text: str, pos: int, index: int) -> int | None:
+    """Offset of item ``index`` of the JSON array that follows the key at ``pos``."""
+    start = text.find('[', pos)
+    if start == -1:
+        return None
+    depth = 0
+    count = 0
+    for m in _TOKEN_RE.finditer(text, start):
+        tok = m.group(0)
+        if tok in '[{':
+            depth += 1
+            if depth == 2 and count == index:
+                return m.start()
+        elif tok in ']}':
+            depth -= 1
+            if depth == 0:
+                return None
+        elif tok == ',' and depth == 1:
+            count += 1
+        elif depth == 1 and count == index:
+            return m.start()
+    return None
 
 
 def looks_like_contract(data: bytes) -> bool:

@@ -74,6 +74,7 @@ class N:
     """A normalised schema (see the module doc)."""
 
     ptr: str
+    node: Any = None
     known: bool = True
     name: str | None = None
     types: frozenset[str] | None = None       # None: any type
@@ -124,7 +125,7 @@ def norm(doc: Doc, node: Any, ptr: str) -> N:
     cached = doc.norms.get(ptr)
     if cached is not None:
         return cached
-    n = N(ptr=ptr, name=component_name(ptr))
+    n = N(ptr=ptr, node=node, name=component_name(ptr))
     doc.norms[ptr] = n            # before filling: a cycle through allOf sees this one
     if node is None:
         n.known = False
@@ -351,7 +352,8 @@ class Comparer:
 
         # -- type -----------------------------------------------------------------
         ot, nt = o.types, n.types
-        if ot != nt:
+        union = bool(o.branches) != bool(n.branches)   # compared branch by branch below
+        if ot != nt and not union:
             old_s = '|'.join(sorted(ot)) if ot else 'any'
             new_s = '|'.join(sorted(nt)) if nt else 'any'
             if nt is None or (ot is not None and _covers(nt, ot)):
@@ -562,23 +564,35 @@ class Comparer:
 
     def _branches(self, o: N, n: N, level: str, req: bool, subject: str,
                   out: list[Change]) -> None:
+        obr = o.branches or [(o.node, o.ptr)]
+        nbr = n.branches or [(n.node, n.ptr)]
+        ob = {self._branch_key(self.base, b[0], b[1], i): b for i, b in enumerate(obr)}
+        nb = {self._branch_key(self.head, b[0], b[1], i): b for i, b in enumerate(nbr)}
+        kind_name = n.branch_kind or o.branch_kind
+        kind = 'one-of' if kind_name == 'oneOf' else 'any-of'
         if not o.branches or not n.branches:
-            return
-        ob = {self._branch_key(self.base, b[0], b[1], i): b for i, b in enumerate(o.branches)}
-        nb = {self._branch_key(self.head, b[0], b[1], i): b for i, b in enumerate(n.branches)}
-        kind = 'one-of' if n.branch_kind == 'oneOf' else 'any-of'
+            single = n if not n.branches else o
+            if single.branches == [] and len(ob if single is o else nb) == 1:
+                key = next(iter(ob if single is o else nb))
+                if key.startswith('idx:'):      # an inline schema: pair it with branch 0
+                    other = nb if single is o else ob
+                    first = next(iter(other))
+                    if single is o:
+                        ob = {first: ob[key]}
+                    else:
+                        nb = {first: nb[key]}
         for k, b in ob.items():
             if k in nb:
                 out.extend(self.schema(*b, *nb[k], level))
             else:
                 what = k.split(':', 1)[1]
                 out.append(Change(f'{level}-{kind}-removed', 'error' if req else 'info',
-                                  f'{subject}: {n.branch_kind} branch {what} removed',
+                                  f'{subject}: {kind_name} branch {what} removed',
                                   b[1], n.ptr, removal=True))
         for k, b in nb.items():
             if k not in ob:
                 what = k.split(':', 1)[1]
                 sev = 'info' if req or kind == 'any-of' else 'error'
                 out.append(Change(f'{level}-{kind}-added', sev,
-                                  f'{subject}: {n.branch_kind} branch {what} added', o.ptr,
+                                  f'{subject}: {kind_name} branch {what} added', o.ptr,
                                   b[1]))
