@@ -515,8 +515,13 @@ class Builder:
                 model = fn.returns
         resp: dict[str, Any] = {'description': 'Successful Response'}
         if model is not None and not (isinstance(model, ast.Constant) and model.value is None):
+            before = len(self.unresolved)
             schema = self.type_schema(route.file, model, route.line)
-            resp['content'] = {'application/json': {'schema': schema}}
+            if isinstance(model, ast.Call) and before == len(self.unresolved):
+                self.unresolved.append((route.file, route.line,
+                                        f'response model {ast.unparse(model)}'))
+            if not (schema == {} and len(self.unresolved) > before):
+                resp['content'] = {'application/json': {'schema': schema}}
         op['responses'][status] = resp
         self.locs[f'{op_ptr}/responses/{status}'] = (route.file, route.line)
         extra = _kw(call, 'responses') if call is not None else None
