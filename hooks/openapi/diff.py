@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import json
 import re
 from typing import Any
 
@@ -130,6 +131,10 @@ def diff_specs(base: Spec | None, head: Spec | None, *, today: _dt.date | None =
         ops_out['base'], ops_out['head'] = bops, hops
     col = _Collector()
     cmp = Comparer(bdoc, hdoc)
+    clean = _clean_components(bdoc.data, hdoc.data)
+    cmp.clean = clean
+    same_globals = all(bdoc.data.get(k) == hdoc.data.get(k)
+                       for k in ('security', 'consumes', 'produces'))
     head_paths = {k[1] for k in hops}
     removed_by_path: dict[str, list[Op]] = {}
     for key, o in bops.items():
@@ -139,6 +144,8 @@ def diff_specs(base: Spec | None, head: Spec | None, *, today: _dt.date | None =
                 _removed_op(col, o, today)
             else:
                 removed_by_path.setdefault(key[1], []).append(o)
+            continue
+        if same_globals and _unchanged(bdoc.data, hdoc.data, o, n, clean):
             continue
         _compare_op(col, cmp, o, n)
     for ops in removed_by_path.values():
@@ -151,6 +158,68 @@ def diff_specs(base: Spec | None, head: Spec | None, *, today: _dt.date | None =
     if head is not None:
         findings.extend(validate(head, hdoc, hops))
     return findings
+
+
+_SECTIONS_3 = ('schemas', 'parameters', 'responses', 'requestBodies', 'headers',
+               'securitySchemes', 'pathItems')
+_SECTIONS_2 = ('definitions', 'parameters', 'responses')
+
+
+def _components(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    comps = data.get('components')
+    if isinstance(comps, dict):
+        for sec in _SECTIONS_3:
+            items = comps.get(sec)
+            if isinstance(items, dict):
+                for name, node in items.items():
+                    out[f'#/components/{sec}/{escape(str(name))}'] = node
+    for sec in _SECTIONS_2:
+        items = data.get(sec)
+        if isinstance(items, dict):
+            for name, node in items.items():
+                out[f'#/{sec}/{escape(str(name))}'] = node
+    return out
+
+
+def _refs_in(node: Any) -> set[str]:
+    return set(_REF_RE.findall(json.dumps(node, default=str)))
+
+
+def _clean_components(bdata: dict[str, Any], hdata: dict[str, Any]) -> set[str]:
+    """Refs (``#/components/...``) whose target is identical on both sides, including
+    everything it references: comparing them can only find nothing."""
+    bc, hc = _components(bdata), _components(hdata)
+    dirty = {k for k in set(bc) | set(hc) if bc.get(k, _ABSENT) != hc.get(k, _ABSENT)}
+    users: dict[str, set[str]] = {}
+    for k, node in hc.items():
+        if k in dirty:
+            continue
+        for r in _refs_in(node):
+            users.setdefault(r, set()).add(k)
+    todo = list(dirty)
+    while todo:
+        k = todo.pop()
+        for u in users.get(k, ()):
+            if u not in dirty:
+                dirty.add(u)
+                todo.append(u)
+    return {k for k in hc if k not in dirty}
+
+
+_ABSENT = object()
+
+
+def _unchanged(bdata: dict[str, Any], hdata: dict[str, Any], o: Op, n: Op,
+               clean: set[str]) -> bool:
+    """The operation's path item is identical and only references clean components."""
+    if o.path != n.path:
+        return False
+    bitem = (bdata.get('paths') or {}).get(o.path)
+    hitem = (hdata.get('paths') or {}).get(n.path)
+    if bitem != hitem:
+        return False
+    return all(r in clean for r in _refs_in(hitem))
 
 
 def _removed_op(col: _Collector, o: Op, today: _dt.date) -> None:
