@@ -494,8 +494,14 @@ class Comparer:
         head_label = label(n.ptr)
         for name in list(o.props) + [p for p in n.props if p not in o.props]:
             ohave, nhave = o.props.get(name), n.props.get(name)
-            hl = f'{head_label}.{name}' if head_label else name
-            bl = f'{base_label}.{name}' if base_label else name
+            # Name the property by its own location (its root cause), not by the path
+            # that reached it: a shared component reads the same from every operation.
+            hl = label(nhave[1]) if nhave else ''
+            bl = label(ohave[1]) if ohave else ''
+            hl = hl or (f'{head_label}.{name}' if head_label else name)
+            bl = bl or (f'{base_label}.{name}' if base_label else name)
+            if not nhave:
+                hl = bl
             if ohave and nhave:
                 pn = norm(self.head, *nhave)
                 if (req and pn.read_only) or (not req and pn.write_only):
