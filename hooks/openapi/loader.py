@@ -28,12 +28,16 @@ def escape(segment: str) -> str:
 
 
 def unescape(segment: str) -> str:
+    if '~' not in segment:
+        return segment
     return segment.replace('~1', '/').replace('~0', '~')
 
 
 def split_pointer(pointer: str) -> list[str]:
     if not pointer:
         return []
+    if '~' not in pointer:
+        return pointer.split('/')[1:]
     return [unescape(s) for s in pointer.split('/')[1:]]
 
 

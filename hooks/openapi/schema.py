@@ -28,6 +28,8 @@ UPPER = (('maxLength', 'max-length'), ('maximum', 'max'),
 LOWER = (('minLength', 'min-length'), ('minimum', 'min'),
          ('exclusiveMinimum', 'exclusive-min'), ('minItems', 'min-items'))
 _BARE_KEYS = {'type', 'format', 'title', 'description', 'nullable', 'examples', 'example'}
+_UNSET = object()
+_BOUND_KEYS = frozenset(k for k, _ in UPPER + LOWER)
 _FORMAT_WIDENINGS = {('int32', 'int64'), ('float', 'double'), ('date', 'date-time')}
 
 
@@ -50,6 +52,7 @@ class Doc:
         self.data = data
         self.norms: dict[str, N] = {}
         self.unresolved: dict[str, str] = {}      # pointer of the $ref -> the ref text
+        self._targets: dict[str, Any] = {}
 
     def deref(self, node: Any, ptr: str) -> tuple[Any, str]:
         """Follow ``$ref`` chains. ``(None, ptr)`` when a ref dangles or loops."""
@@ -61,7 +64,9 @@ class Doc:
                     self.unresolved.setdefault(ptr, ref)
                 return None, ptr
             seen.add(ref)
-            target = lookup(self.data, ref[1:])
+            target = self._targets.get(ref, _UNSET)
+            if target is _UNSET:
+                target = self._targets[ref] = lookup(self.data, ref[1:])
             if is_missing(target):
                 self.unresolved.setdefault(ptr + '/$ref', ref)
                 return None, ptr
@@ -99,6 +104,8 @@ class N:
 
 
 def component_name(ptr: str) -> str | None:
+    if not ptr.startswith(('/components/schemas/', '/definitions/')):
+        return None
     segs = split_pointer(ptr)
     if len(segs) == 3 and segs[:2] == ['components', 'schemas']:
         return segs[2]
@@ -165,8 +172,8 @@ def _fill(doc: Doc, n: N, node: dict[str, Any], ptr: str) -> None:
         n.values = {_vkey(v): v for v in vals if v is not None}
     if isinstance(node.get('x-extensible-enum'), list):
         n.extensible = True
-    for kw, _ in UPPER + LOWER:
-        v = node.get(kw)
+    for kw in _BOUND_KEYS.intersection(node):
+        v = node[kw]
         if _number(v):
             n.bounds[kw] = (v, f'{ptr}/{kw}')
     for excl, plain in (('exclusiveMaximum', 'maximum'), ('exclusiveMinimum', 'minimum')):
