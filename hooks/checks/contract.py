@@ -198,7 +198,7 @@ def apply_frozen(findings: list[Finding], groups: list[str], endpoints: list[str
 def _hotfix(findings: list[Finding], severity: str) -> list[Finding]:
     out = []
     for f in findings:
-        if f.rule == 'api-operation-added':
+        if f.rule in ('api-operation-added', 'api-route-added'):
             f = Finding(rule='api-operation-added-in-hotfix', category='scope',
                         severity=severity, path=f.path, line=f.line,
                         message=f.message + ' on a hotfix branch: new feature scope',
