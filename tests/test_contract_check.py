@@ -291,3 +291,37 @@ def test_deleted_and_new_spec_files() -> None:
         'openapi-spec-removed': 'error'}
     added = ChangeSet.from_texts(base={}, head={'openapi.json': text})
     assert check(added, from_mapping({}, None), RunInfo()) == []
+
+
+def test_malformed_structures_are_compared_without_crashing() -> None:
+    base = base_spec()
+    garbage = [None, 3, 'x', [], {'$ref': 5}, {'type': 7}, {'enum': 'a'}, {'required': 'x'},
+               {'properties': []}, {'allOf': {}}, {'anyOf': [None, 3]}, {'maxLength': 'ten'}]
+    for g in garbage:
+        for where in (lambda d: item(d)['properties'].update(name=g),
+                      lambda d: get_op(d).update(parameters=g),
+                      lambda d: get_op(d).update(responses=g),
+                      lambda d: d['paths'].update({'/items': g}),
+                      lambda d: get_op(d).update(security=[{'token': g}])):
+            head = edit(base, where)
+            assert isinstance(run(base, head), list)
+            assert isinstance(run(head, base), list)
+
+
+def test_absurdly_deep_schema_is_a_warning_not_a_crash() -> None:
+    import sys
+    base = base_spec()
+    deep: dict[str, Any] = {'type': 'string'}
+    for _ in range(400):
+        deep = {'type': 'object', 'properties': {'a': deep}}
+    item(base)['properties']['deep'] = deep
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(5000)
+    try:
+        old = json.dumps(base)
+    finally:
+        sys.setrecursionlimit(limit)
+    new = old.replace('"type": "string"}}', '"type": "integer"}}')
+    changes = ChangeSet.from_texts(base={'openapi.json': old}, head={'openapi.json': new})
+    assert rules(check(changes, from_mapping({}, None), RunInfo())) == {
+        'openapi-too-deep': 'warning'}

@@ -247,3 +247,11 @@ def test_flask_routes_and_tests_are_excluded() -> None:
 
 def test_code_comparison_can_be_disabled() -> None:
     assert run(tree(), tree(models=MODELS.replace('    created: str\n', '')), code=False) == []
+
+
+def test_route_module_with_a_syntax_error_is_reported_not_guessed() -> None:
+    found = run(tree(), tree(router=ROUTER.replace('def get_item(', 'def get_item((')))
+    assert [(f.rule, f.severity, f.path) for f in found
+            if f.rule != 'openapi-spec-stale'][-1] == (
+        'api-code-unresolved', 'info', 'shop/routers/items.py')
+    assert any('does not parse' in f.message for f in found)

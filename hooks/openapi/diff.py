@@ -122,6 +122,20 @@ def _sunset(value: Any) -> _dt.date | None:
 def diff_specs(base: Spec | None, head: Spec | None, *, today: _dt.date | None = None,
                ops_out: dict[str, Any] | None = None) -> list[Finding]:
     """Compare two documents (``None`` = absent) and return grouped findings."""
+    try:
+        return _diff_specs(base, head, today=today, ops_out=ops_out)
+    except RecursionError:
+        spec = head or base
+        return [Finding(
+            rule='openapi-too-deep', category='contract', severity='warning',
+            path=spec.path if spec else None,
+            message='the schemas nest too deeply to be compared; the contract was not checked',
+            hint='flatten the schema with $ref components (a few hundred nesting levels '
+                 'is beyond what any client handles)')]
+
+
+def _diff_specs(base: Spec | None, head: Spec | None, *, today: _dt.date | None,
+                ops_out: dict[str, Any] | None) -> list[Finding]:
     today = today or _today()
     bdoc = Doc(base.data if base else {})
     hdoc = Doc(head.data if head else {})
@@ -425,7 +439,7 @@ def _alternatives(sec: list[dict[str, list[str]]] | None) -> list[dict[str, set[
     out = []
     for req in sec:
         if isinstance(req, dict):
-            out.append({str(k): set(v) if isinstance(v, list) else set()
+            out.append({str(k): {str(x) for x in v} if isinstance(v, list) else set()
                         for k, v in req.items()})
     return out or [{}]
 

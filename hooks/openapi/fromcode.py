@@ -756,7 +756,13 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
         return []
     trees: dict[str, Any] = {}
     base = build(Project(changes.base, exclude, trees))
-    head = build(Project(changes.head, exclude, trees))
+    head_project = Project(changes.head, exclude, trees)
+    head = build(head_project)
+    for f in changed_py:
+        data = head_project.source(f.path) if f.path in head_project.path_set else None
+        if data and any(m in data for m in _PREFILTER) and head_project.tree(f.path) is None:
+            head.unresolved.append((f.path, 1, 'the module does not parse (syntax error): '
+                                    'its routes'))
     out: list[Finding] = []
     if base.doc != head.doc:
         bspec, hspec = CodeSpec(base), CodeSpec(head)

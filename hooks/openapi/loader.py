@@ -185,8 +185,7 @@ def looks_like_contract(data: bytes) -> bool:
         b'paths' in data or b'components' in data or b'definitions' in data)
 
 
-def parse(text: str, path: str) -> Spec:
-    """Parse ``text`` as JSON (when it looks like JSON) or YAML. Raises ``SpecError``."""
+def _parse(text: str, path: str) -> Spec:
     stripped = text.lstrip()
     if path.endswith('.json') or stripped.startswith('{'):
         try:
@@ -203,6 +202,14 @@ def parse(text: str, path: str) -> Spec:
     if not isinstance(data, dict):
         raise SpecError('the document is not a mapping', 1)
     return Spec(path=path, text=text, data=data, syntax=syntax)
+
+
+def parse(text: str, path: str) -> Spec:
+    """Parse ``text`` as JSON (when it looks like JSON) or YAML. Raises ``SpecError``."""
+    try:
+        return _parse(text, path)
+    except RecursionError:
+        raise SpecError('the document nests too deeply to be read') from None
 
 
 def _yaml_load(text: str) -> Any:

@@ -324,7 +324,7 @@ class Comparer:
     def schema(self, onode: Any, optr: str, nnode: Any, nptr: str, level: str,
                subject: str = '') -> list[Change]:
         if (self.clean and isinstance(onode, dict) and isinstance(nnode, dict)
-                and onode.get('$ref') is not None and onode.get('$ref') == nnode.get('$ref')
+                and isinstance(onode.get('$ref'), str) and onode.get('$ref') == nnode.get('$ref')
                 and onode['$ref'] in self.clean and len(onode) == 1 and len(nnode) == 1):
             return []
         o = norm(self.base, onode, optr)
