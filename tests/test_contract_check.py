@@ -325,3 +325,13 @@ def test_absurdly_deep_schema_is_a_warning_not_a_crash() -> None:
     changes = ChangeSet.from_texts(base={'openapi.json': old}, head={'openapi.json': new})
     assert rules(check(changes, from_mapping({}, None), RunInfo())) == {
         'openapi-too-deep': 'warning'}
+
+
+def test_removals_point_at_the_base_line() -> None:
+    base = base_spec()
+    head = edit(base, lambda d: item(d)['properties'].pop('note'))
+    (f,) = run(base, head, path='openapi.yaml')
+    assert f.rule == 'response-property-removed' and f.extra['side'] == 'base'
+    lines = yaml.safe_dump(base, sort_keys=False).splitlines()
+    assert lines[f.line - 1].strip() == 'note:'
+    assert f'line {f.line} of the base version' in f.message

@@ -120,3 +120,23 @@ def test_large_spec_realistic_edit_exact_findings(large_pair: tuple[str, str]) -
     by_rule = {f.rule: f for f in findings}
     assert '"quantity"' in lines[by_rule['response-property-became-optional'].line - 1]
     assert '"Idempotency-Key"' in lines[by_rule['new-required-request-parameter'].line]
+
+
+def test_scan_reports_code_contract_change_and_stale_spec(tmp_path: Path) -> None:
+    from tests.test_contract_code import ROUTER
+    from tests.test_contract_code import tree
+    repo = GitRepo(tmp_path / 'svc')
+    files = tree()
+    files['openapi.json'] = json.dumps(base_spec(), indent=2)
+    for i in range(150):      # an ordinary amount of unrelated code
+        files[f'shop/util/mod{i}.py'] = f'def helper_{i}(x):\n    return x + {i}\n'
+    repo.commit('service', files=files)
+    repo.checkout('hotfix/ARIS-9-idempotency', create=True)
+    repo.commit('require the key', files={'shop/routers/items.py': ROUTER.replace(
+        '"required": False', '"required": True')})
+    res = repo.hh('scan', '--only', 'contract', '--from-ref', 'main', '--to-ref', 'HEAD',
+                  '--format', 'json')
+    assert res.returncode == 1, res.stdout + res.stderr
+    found = {(f['rule'], f['path'], f['line']) for f in json.loads(res.stdout)['findings']}
+    assert found == {('request-parameter-became-required', 'shop/routers/items.py', 16),
+                     ('openapi-spec-stale', 'openapi.json', 1)}

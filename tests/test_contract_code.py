@@ -117,7 +117,8 @@ def test_response_field_removed_reports_model_file_and_operations() -> None:
     assert f.path == 'shop/models.py'
     assert f.extra['affected'] == ['GET /aris3/items/{item_id}', 'PUT /aris3/items/{item_id}',
                                    'GET /aris3/items']
-    assert 'base shop/models.py line 14' in f.message
+    assert f.line == 14 and f.extra['side'] == 'base'
+    assert 'line 14 of shop/models.py in the base version' in f.message
 
 
 def test_response_field_made_optional_and_nullable() -> None:

@@ -499,12 +499,11 @@ def _group(hits: list[_Hit], base: Spec | None, head: Spec | None) -> list[Findi
         else:
             shown = ', '.join(ops[:5]) + (f' and {len(ops) - 5} more' if len(ops) > 5 else '')
             msg = f'{message} (affects {len(ops)} operations: {shown})'
-        if side == 'base':
-            msg += f' [base line {line}]' if line else ''
+        if side == 'base' and line:
+            msg += f' (line {line} of the base version)'
         out.append(Finding(
             rule=rule, category='contract', severity=sev, message=msg,
-            path=(head or base).path if (head or base) else None,
-            line=None if side == 'base' else line,
+            path=(head or base).path if (head or base) else None, line=line,
             hint=hint_for(rule, sev),
             extra={'operation': ops[0], 'affected': ops, 'pointer': ptr, 'side': side,
                    **({'base_line': line} if side == 'base' else {})}))

@@ -98,10 +98,10 @@ class CodeSpec:
 class Project:
     """One snapshot's Python modules, parsed on demand (identical bytes parsed once)."""
 
-    def __init__(self, snap: Snapshot, exclude: list[str], trees: dict[str, Any]) -> None:
+    def __init__(self, snap: Snapshot, exclude: list[str], trees: dict[Any, Any]) -> None:
         self.snap = snap
         self.exclude = exclude
-        self.trees = trees                     # sha1(bytes) -> ast.Module | None (shared)
+        self.trees = trees     # sha1 -> ast.Module | None; (blob, id) -> bytes (shared)
         self.paths = [p for p in snap.paths() if p.endswith('.py')
                       and not matches_any(p, exclude)]
         self.path_set = set(self.paths)
@@ -109,7 +109,15 @@ class Project:
 
     def source(self, path: str) -> bytes | None:
         if path not in self.sources:
-            data = self.snap.read(path)
+            # Snapshots listed from git know each file's blob id: a file unchanged between
+            # base and head is read once for both sides.
+            entry = getattr(self.snap, 'entries', {}).get(path)
+            blob = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
+            data = self.trees.get(('blob', blob)) if blob else None
+            if data is None:
+                data = self.snap.read(path)
+                if blob and data is not None:
+                    self.trees[('blob', blob)] = data
             self.sources[path] = data if data is not None else b''
         return self.sources[path] or None
 
@@ -399,12 +407,15 @@ class Builder:
                                'schema': dict(_FLASK_TYPES.get(flask_types.get(name) or '',
                                                                {'type': 'string'}))})
         if call is not None:
-            extra = _literal(_kw(call, 'openapi_extra'))
+            extra_node = _kw(call, 'openapi_extra')
+            extra = _literal(extra_node)
             if isinstance(extra, dict):
-                for p in extra.get('parameters') or []:
+                lines = _param_lines(extra_node)
+                for i, p in enumerate(extra.get('parameters') or []):
                     if isinstance(p, dict) and isinstance(p.get('name'), str):
                         params.append(p)
-                        self.locs[f'{op_ptr}/parameters/{len(params) - 1}'] = (file, route.line)
+                        self.locs[f'{op_ptr}/parameters/{len(params) - 1}'] = (
+                            file, lines[i] if i < len(lines) else route.line)
                 if isinstance(extra.get('requestBody'), dict):
                     op['requestBody'] = extra['requestBody']
             elif _kw(call, 'openapi_extra') is not None:
@@ -542,6 +553,16 @@ class Builder:
                 self.locs[f'{op_ptr}/responses/{code}'] = (route.file, route.line)
         elif extra is not None:
             self.unresolved.append((route.file, route.line, 'responses= is not a dict literal'))
+
+
+def _param_lines(extra: ast.expr | None) -> list[int]:
+    """Lines of the items of ``openapi_extra={"parameters": [...]}``."""
+    if isinstance(extra, ast.Dict):
+        for k, v in zip(extra.keys, extra.values):
+            if isinstance(k, ast.Constant) and k.value == 'parameters' and isinstance(
+                    v, (ast.List, ast.Tuple)):
+                return [e.lineno for e in v.elts]
+    return []
 
 
 def _is_model_schema(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
@@ -794,8 +815,8 @@ def _relocate(findings: list[Finding], bspec: CodeSpec, hspec: CodeSpec) -> list
         f.rule = _RENAMES.get(f.rule, f.rule)
         f.path, f.line = (where if where else (None, None))
         if side == 'base' and where:
-            f.message = f.message.replace(' [base line', ' [base ' + where[0] + ' line')
-            f.line = None
+            f.message = f.message.replace(' of the base version)',
+                                          f' of {where[0]} in the base version)')
         f.extra['source'] = 'route code'
         f.extra['code_change'] = True
         f.hint = f.hint.replace('the path', 'the route').replace('the operation', 'the route')
