@@ -335,3 +335,13 @@ def test_removals_point_at_the_base_line() -> None:
     lines = yaml.safe_dump(base, sort_keys=False).splitlines()
     assert lines[f.line - 1].strip() == 'note:'
     assert f'line {f.line} of the base version' in f.message
+
+
+def test_external_refs_are_named_not_followed() -> None:
+    base = base_spec()
+    head = edit(base, lambda d: item(d)['properties'].update(
+        audit={'$ref': 'common.yaml#/components/schemas/Audit'}))
+    got = {f.rule: f for f in run(base, head)}
+    assert got['openapi-ref-external'].severity == 'info'
+    assert 'common.yaml#/components/schemas/Audit' in got['openapi-ref-external'].message
+    assert got['response-property-added'].severity == 'info'

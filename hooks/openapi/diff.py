@@ -19,7 +19,6 @@ from hooks.openapi.loader import escape
 from hooks.openapi.loader import is_missing
 from hooks.openapi.loader import lookup
 from hooks.openapi.loader import Spec
-from hooks.openapi.model import normalize_path
 from hooks.openapi.model import Op
 from hooks.openapi.model import operations
 from hooks.openapi.schema import Change
@@ -523,6 +522,16 @@ def validate(spec: Spec, doc: Doc, ops: dict[tuple[str, str], Op]) -> list[Findi
     dangling = {r for r in refs if r.startswith('#') and is_missing(lookup(spec.data, r[1:]))}
     if dangling:
         out.extend(_dangling(spec, dangling))
+    external = sorted(r for r in refs if not r.startswith('#'))
+    if external:
+        shown = ', '.join(external[:5]) + (f' and {len(external) - 5} more'
+                                           if len(external) > 5 else '')
+        out.append(Finding(
+            rule='openapi-ref-external', category='contract', severity='info', path=spec.path,
+            line=None, message=f'external $refs are not followed, what they point to is not '
+                               f'compared: {shown}',
+            hint='bundle the spec into one file (e.g. the framework\'s generated openapi.json) '
+                 'to have everything compared', extra={'refs': external}))
     seen: dict[str, Op] = {}
     for op in ops.values():
         if op.operation_id is None:
@@ -607,8 +616,3 @@ def _op_label(container_ptr: str) -> str:
     path = unescape(segs[2]) if len(segs) > 2 else '?'
     method = segs[3].upper() if len(segs) > 3 else '*'
     return f'{method} {path}'
-
-
-def normalized(label: str) -> tuple[str, str]:
-    method, _, path = label.partition(' ')
-    return method, normalize_path(path)

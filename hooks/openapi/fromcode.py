@@ -38,12 +38,14 @@ _SCALARS: dict[str, dict[str, Any]] = {
     'UUID4': {'type': 'string', 'format': 'uuid4'},
     'datetime': {'type': 'string', 'format': 'date-time'},
     'datetime.datetime': {'type': 'string', 'format': 'date-time'},
-    'date': {'type': 'string', 'format': 'date'}, 'datetime.date': {'type': 'string', 'format': 'date'},
+    'date': {'type': 'string', 'format': 'date'},
+    'datetime.date': {'type': 'string', 'format': 'date'},
     'time': {'type': 'string', 'format': 'time'},
     'timedelta': {'type': 'string', 'format': 'duration'},
     'Decimal': {'type': 'number'}, 'decimal.Decimal': {'type': 'number'},
-    'EmailStr': {'type': 'string', 'format': 'email'}, 'HttpUrl': {'type': 'string', 'format': 'uri'},
-    'AnyUrl': {'type': 'string', 'format': 'uri'}, 'UploadFile': {'type': 'string', 'format': 'binary'},
+    'EmailStr': {'type': 'string', 'format': 'email'},
+    'HttpUrl': {'type': 'string', 'format': 'uri'}, 'AnyUrl': {'type': 'string', 'format': 'uri'},
+    'UploadFile': {'type': 'string', 'format': 'binary'},
     'Any': {}, 'object': {}, 'dict': {'type': 'object'}, 'Dict': {'type': 'object'},
     'list': {'type': 'array'}, 'List': {'type': 'array'}, 'None': {'type': 'null'},
     'StrictStr': {'type': 'string'}, 'StrictInt': {'type': 'integer'},
@@ -286,9 +288,7 @@ class Builder:
             return schema
         if base in _ARRAYS:
             out: dict[str, Any] = {'type': 'array'}
-            if args and not (isinstance(args[-1], ast.Constant) and args[-1].value is Ellipsis):
-                out['items'] = self.type_schema(file, args[0], line)
-            elif args:
+            if args:            # List[X], Tuple[X, ...]: the items are X
                 out['items'] = self.type_schema(file, args[0], line)
             return out
         if base in _MAPS:

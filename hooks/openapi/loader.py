@@ -229,4 +229,5 @@ def is_contract(data: Any) -> bool:
     """A mapping with a top-level ``openapi`` (3.x) or ``swagger`` (2.0) key."""
     if not isinstance(data, dict):
         return False
-    return str(data.get('openapi', '')).startswith('3') or str(data.get('swagger', '')).startswith('2')
+    return (str(data.get('openapi', '')).startswith('3')
+            or str(data.get('swagger', '')).startswith('2'))

@@ -47,7 +47,8 @@ class Body:
 class Response:
     ptr: str
     content: dict[str, tuple[Any, str] | None]
-    headers: dict[str, tuple[bool, tuple[Any, str] | None, str]]   # lower name -> (required, schema, ptr)
+    # lower-case header name -> (required, schema, pointer)
+    headers: dict[str, tuple[bool, tuple[Any, str] | None, str]]
 
 
 @dataclasses.dataclass
