@@ -345,3 +345,12 @@ def test_external_refs_are_named_not_followed() -> None:
     assert got['openapi-ref-external'].severity == 'info'
     assert 'common.yaml#/components/schemas/Audit' in got['openapi-ref-external'].message
     assert got['response-property-added'].severity == 'info'
+
+
+def test_x_frozen_in_the_spec_freezes_the_operation() -> None:
+    base = base_spec()
+    base['paths']['/items']['get']['x-frozen'] = True
+    head = edit(base, lambda d: item(d)['properties'].update(sku={'type': 'string'}))
+    frozen = [f for f in run(base, head) if f.rule == 'frozen-endpoint-changed']
+    assert [(f.extra['operation'], f.extra['frozen_by']) for f in frozen] == [
+        ('GET /items', 'x-frozen in api/openapi.json')]

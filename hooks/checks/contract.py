@@ -31,10 +31,11 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     cfg = policy.section('contract')
     findings: list[Finding] = []
     spec_changed = False
+    marked: dict[tuple[str, str], str] = {}     # operations the spec marks x-frozen
     for f in changes.files:
         if not _candidate(f, cfg):
             continue
-        got = compare_file(f, cfg)
+        got = compare_file(f, cfg, marked)
         if got is None:
             continue
         spec_changed = True
@@ -46,7 +47,7 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
         if not spec_changed and any(x.extra.get('code_change') for x in code):
             findings.extend(_stale(changes, cfg, code))
     findings = apply_frozen(findings, cfg.get('frozen_groups', []),
-                            cfg.get('frozen_endpoints', []))
+                            cfg.get('frozen_endpoints', []), marked)
     if run.hotfix:
         findings = _hotfix(findings, cfg.get('hotfix_new_operation', 'warning'))
     return findings
@@ -61,8 +62,10 @@ def _candidate(f: FileChange, cfg: dict[str, Any]) -> bool:
     return f.path.endswith(SPEC_SUFFIXES) or (f.old_path or '').endswith(SPEC_SUFFIXES)
 
 
-def compare_file(f: FileChange, cfg: dict[str, Any]) -> list[Finding] | None:
-    """Findings for one changed file, or ``None`` when it is not a contract file."""
+def compare_file(f: FileChange, cfg: dict[str, Any],
+                 marked: dict[tuple[str, str], str] | None = None) -> list[Finding] | None:
+    """Findings for one changed file, or ``None`` when it is not a contract file.
+    Operations the base marks ``x-frozen: true`` are added to ``marked``."""
     from hooks.openapi import diff_specs
     from hooks.openapi.loader import is_contract
     from hooks.openapi.loader import looks_like_contract
@@ -98,7 +101,12 @@ def compare_file(f: FileChange, cfg: dict[str, Any]) -> list[Finding] | None:
         # New file (or unparseable base): only its validity can be checked.
         out.extend(f2 for f2 in diff_specs(None, head) if f2.rule.startswith('openapi-'))
         return out
-    out.extend(diff_specs(base, head))
+    ops: dict[str, Any] = {}
+    out.extend(diff_specs(base, head, ops_out=ops))
+    if marked is not None:
+        for key, op in ops.get('base', {}).items():
+            if op.frozen:
+                marked[key] = f'x-frozen in {f.old_path or f.path}'
     return out
 
 
@@ -166,10 +174,13 @@ def frozen_match(label: str, rules: list[tuple[str, str | None, re.Pattern[str]]
     return None
 
 
-def apply_frozen(findings: list[Finding], groups: list[str], endpoints: list[str]
-                 ) -> list[Finding]:
-    """Add one ``frozen-endpoint-changed`` error per frozen operation that changed."""
-    if not groups and not endpoints:
+def apply_frozen(findings: list[Finding], groups: list[str], endpoints: list[str],
+                 marked: dict[tuple[str, str], str] | None = None) -> list[Finding]:
+    """Add one ``frozen-endpoint-changed`` error per frozen operation that changed
+    (frozen by the policy, or ``marked`` by ``x-frozen: true`` in the spec)."""
+    from hooks.openapi.model import normalize_path
+    marked = marked or {}
+    if not groups and not endpoints and not marked:
         return findings
     rules = frozen_rules(groups, endpoints)
     per_op: dict[str, tuple[str, list[Finding]]] = {}
@@ -177,7 +188,8 @@ def apply_frozen(findings: list[Finding], groups: list[str], endpoints: list[str
         if f.rule.startswith('openapi-'):
             continue
         for op in f.extra.get('affected') or []:
-            why = frozen_match(op, rules)
+            method, _, path = op.partition(' ')
+            why = marked.get((method, normalize_path(path))) or frozen_match(op, rules)
             if why:
                 per_op.setdefault(op, (why, []))[1].append(f)
     out = list(findings)

@@ -54,9 +54,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hooks import report
     from hooks.findings import exit_code
     from hooks.findings import Finding
-    from hooks.openapi import diff_specs
-    from hooks.openapi.loader import parse
-    from hooks.openapi.loader import SpecError
 
     parser = argparse.ArgumentParser(
         prog='hotfix-hooks openapi-diff',
@@ -71,9 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     old_text, old_path = read_source(args.old)
     new_text, new_path = read_source(args.new)
-    if old_text == new_text:
+    if old_text == new_text:        # identical bytes: nothing to compare
         findings: list[Finding] = []
     else:
+        from hooks.openapi import diff_specs
+        from hooks.openapi.loader import parse
+        from hooks.openapi.loader import SpecError
         specs = []
         for text, path in ((old_text, old_path), (new_text, new_path)):
             try:

@@ -64,6 +64,7 @@ class Op:
     deprecated: bool = False
     sunset: Any = None
     operation_id: str | None = None
+    frozen: bool = False          # x-frozen: true on the operation or its path item
 
     @property
     def label(self) -> str:
@@ -118,6 +119,7 @@ def operations(doc: Doc) -> dict[tuple[str, str], Op]:
                     responses=responses, security=sec, security_ptr=sec_ptr,
                     deprecated=node.get('deprecated') is True,
                     sunset=node.get('x-sunset'),
+                    frozen=node.get('x-frozen') is True or item.get('x-frozen') is True,
                     operation_id=node.get('operationId') if isinstance(
                         node.get('operationId'), str) else None)
             out.setdefault(op.key, op)
