@@ -322,7 +322,10 @@ def _compare_params(col: _Collector, cmp: Comparer, o: Op, n: Op) -> None:
 
 def _param_default(col: _Collector, cmp: Comparer, p: Any, q: Any, what: str, op: str
                    ) -> None:
+    from hooks.openapi.schema import _ref_free
     from hooks.openapi.schema import norm
+    if p.schema[0] == q.schema[0] and _ref_free(p.schema[0], 4):
+        return
     od = norm(cmp.base, *p.schema).default
     nd = norm(cmp.head, *q.schema).default
     if od is not None and nd is not None and od[0] != nd[0] and not q.required:

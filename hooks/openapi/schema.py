@@ -267,6 +267,20 @@ def _merge(n: N, s: N, adopt_name: bool = False) -> None:
     n.deprecated = n.deprecated or s.deprecated
 
 
+def _ref_free(node: Any, depth: int) -> bool:
+    """True when ``node`` provably contains no ``$ref`` (checked ``depth`` levels deep)."""
+    if isinstance(node, dict):
+        if '$ref' in node or depth == 0:
+            return False
+        return all(_ref_free(v, depth - 1) for v in node.values()
+                   if isinstance(v, (dict, list)))
+    if isinstance(node, list):
+        if depth == 0:
+            return False
+        return all(_ref_free(v, depth - 1) for v in node if isinstance(v, (dict, list)))
+    return True
+
+
 def label(ptr: str) -> str:
     """A readable name of a schema location: ``Item.tags[].name``, ``body.name``."""
     segs = split_pointer(ptr)
@@ -323,6 +337,8 @@ class Comparer:
 
     def schema(self, onode: Any, optr: str, nnode: Any, nptr: str, level: str,
                subject: str = '') -> list[Change]:
+        if onode == nnode and _ref_free(onode, 4):
+            return []               # identical and self-contained: nothing can differ
         if (self.clean and isinstance(onode, dict) and isinstance(nnode, dict)
                 and isinstance(onode.get('$ref'), str) and onode.get('$ref') == nnode.get('$ref')
                 and onode['$ref'] in self.clean and len(onode) == 1 and len(nnode) == 1):
@@ -497,26 +513,27 @@ class Comparer:
 
     def _properties(self, o: N, n: N, level: str, req: bool, out: list[Change]) -> None:
         sub = nested_level(level)
-        base_label = label(o.ptr)
-        head_label = label(n.ptr)
         for name in list(o.props) + [p for p in n.props if p not in o.props]:
             ohave, nhave = o.props.get(name), n.props.get(name)
-            # Name the property by its own location (its root cause), not by the path
-            # that reached it: a shared component reads the same from every operation.
-            hl = label(nhave[1]) if nhave else ''
-            bl = label(ohave[1]) if ohave else ''
-            hl = hl or (f'{head_label}.{name}' if head_label else name)
-            bl = bl or (f'{base_label}.{name}' if base_label else name)
-            if not nhave:
-                hl = bl
             if ohave and nhave:
+                oreq, nreq = name in o.required, name in n.required
+                if oreq == nreq and ohave[0] == nhave[0] and _ref_free(ohave[0], 4):
+                    continue        # identical, self-contained, same requiredness
                 pn = norm(self.head, *nhave)
                 if (req and pn.read_only) or (not req and pn.write_only):
                     continue
                 out.extend(self.schema(*ohave, *nhave, sub))
-                oreq, nreq = name in o.required, name in n.required
                 if oreq == nreq:
                     continue
+            # Name the property by its own location (its root cause), not by the path
+            # that reached it: a shared component reads the same from every operation.
+            hl = label(nhave[1]) if nhave else ''
+            bl = label(ohave[1]) if ohave else ''
+            hl = hl or '.'.join(x for x in (label(n.ptr), name) if x)
+            bl = bl or '.'.join(x for x in (label(o.ptr), name) if x)
+            if not nhave:
+                hl = bl
+            if ohave and nhave:
                 if req:
                     if nreq:
                         out.append(Change('request-property-became-required', 'error',
