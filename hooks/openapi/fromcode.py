@@ -24,8 +24,13 @@ from hooks.changeset import Snapshot
 from hooks.findings import Finding
 from hooks.openapi.loader import escape
 
-_PREFILTER = (b'route', b'.get(', b'.post(', b'.put(', b'.patch(', b'.delete(',
-              b'include_router', b'register_blueprint', b'add_api_route', b'add_url_rule')
+# A module can define routes only if it matches this (read before parsing anything).
+_ROUTE_RE = re.compile(
+    rb'\.(?:get|post|put|patch|delete|head|options|trace|route|api_route)\s*\('
+    rb'|add_api_route|add_url_rule|include_router|register_blueprint|\bRoute\s*\(')
+# A changed module can change the contract only if it has routes or models / enums.
+_CONTRACT_RE = re.compile(_ROUTE_RE.pattern + rb'|BaseModel|SQLModel|Enum\b|Field\s*\('
+                          rb'|^class \w+\(\w', re.M)
 _MARKERS = {'Path': 'path', 'Query': 'query', 'Header': 'header', 'Cookie': 'cookie',
             'Body': 'body', 'Form': 'form', 'File': 'file', 'Depends': 'depends',
             'Security': 'depends'}
@@ -672,7 +677,7 @@ def build(project: Project) -> CodeContract:
     mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
     for path in project.paths:
         data = project.source(path)
-        if data is None or not any(m in data for m in _PREFILTER):
+        if data is None or not _ROUTE_RE.search(data):
             continue
         tree = project.tree(path)
         if tree is None:
@@ -773,15 +778,16 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     changed_py = [f for f in changes.files
                   if (f.path.endswith('.py') or (f.old_path or '').endswith('.py'))
                   and not matches_any(f.path, exclude)]
-    if not changed_py:
-        return []
+    if not any(_CONTRACT_RE.search(b) for f in changed_py
+               for b in (f.old_bytes(), f.new_bytes()) if b):
+        return []           # plain logic changed: the contract cannot have
     trees: dict[str, Any] = {}
     base = build(Project(changes.base, exclude, trees))
     head_project = Project(changes.head, exclude, trees)
     head = build(head_project)
     for f in changed_py:
         data = head_project.source(f.path) if f.path in head_project.path_set else None
-        if data and any(m in data for m in _PREFILTER) and head_project.tree(f.path) is None:
+        if data and _ROUTE_RE.search(data) and head_project.tree(f.path) is None:
             head.unresolved.append((f.path, 1, 'the module does not parse (syntax error): '
                                     'its routes'))
     out: list[Finding] = []
