@@ -256,3 +256,36 @@ def test_route_module_with_a_syntax_error_is_reported_not_guessed() -> None:
             if f.rule != 'openapi-spec-stale'][-1] == (
         'api-code-unresolved', 'info', 'shop/routers/items.py')
     assert any('does not parse' in f.message for f in found)
+
+
+def test_responses_models_and_nested_router_mounts() -> None:
+    models = MODELS + '''
+
+class Problem(BaseModel):
+    code: str
+    detail: str
+'''
+    router = ROUTER.replace(
+        '@router.delete("/{item_id}", status_code=204)',
+        '@router.delete("/{item_id}", status_code=204, responses={409: {"model": Problem}})'
+    ).replace('from shop.models import Item, ItemIn', 'from shop.models import Item, ItemIn, Problem')
+    api = ('from fastapi import APIRouter\n\nfrom shop.routers import items\n\n'
+           'api_router = APIRouter()\napi_router.include_router(items.router, prefix="/v1")\n')
+    app = ('from fastapi import FastAPI\n\nfrom shop.routers.api import api_router\n\n'
+           'app = FastAPI()\napp.include_router(api_router, prefix="/aris3")\n')
+    base = tree(models=models, router=router, app=app, **{'shop/routers/api.py': api})
+    head = dict(base, **{'shop/models.py': models.replace('    detail: str\n', '')})
+    found = run(base, head)
+    (f,) = [x for x in found if x.rule == 'response-property-removed']
+    assert f.severity == 'error'
+    assert f.extra['affected'] == ['DELETE /aris3/v1/items/{item_id}']
+
+
+def test_change_reported_by_the_regenerated_spec_is_not_repeated_from_code() -> None:
+    spec = {'openapi': '3.1.0', 'info': {'title': 's', 'version': '1'}, 'paths': {
+        '/aris3/items/{item_id}': {'delete': {'responses': {'204': {'description': 'x'}}}}}}
+    base = tree(**{'openapi.json': json.dumps(spec)})
+    head = tree(router=ROUTER.split('@router.delete')[0],
+                **{'openapi.json': json.dumps({**spec, 'paths': {}})})
+    found = run(base, head)
+    assert [(f.rule, f.path) for f in found] == [('api-path-removed', 'openapi.json')]

@@ -43,7 +43,7 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     if cfg.get('code', True):
         from hooks.openapi.fromcode import code_findings
         code = code_findings(changes, cfg)
-        findings.extend(code)
+        findings.extend(_not_in_spec(code, findings))
         if not spec_changed and any(x.extra.get('code_change') for x in code):
             findings.extend(_stale(changes, cfg, code))
     findings = apply_frozen(findings, cfg.get('frozen_groups', []),
@@ -51,6 +51,24 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     if run.hotfix:
         findings = _hotfix(findings, cfg.get('hotfix_new_operation', 'warning'))
     return findings
+
+
+_SAME_RULE = {'api-path-removed': 'api-route-removed', 'api-operation-removed': 'api-route-removed',
+              'api-operation-added': 'api-route-added'}
+
+
+def _not_in_spec(code: list[Finding], spec: list[Finding]) -> list[Finding]:
+    """Code findings the changed spec does not already report (same rule, operation)."""
+    from hooks.openapi.model import normalize_path
+
+    def key(f: Finding) -> tuple[str, tuple[str, ...]]:
+        ops = []
+        for op in f.extra.get('affected') or []:
+            method, _, path = op.partition(' ')
+            ops.append(f'{method} {normalize_path(path)}')
+        return _SAME_RULE.get(f.rule, f.rule), tuple(sorted(ops))
+    seen = {key(f) for f in spec}
+    return [f for f in code if not f.extra.get('code_change') or key(f) not in seen]
 
 
 def _candidate(f: FileChange, cfg: dict[str, Any]) -> bool:
