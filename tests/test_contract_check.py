@@ -354,3 +354,16 @@ def test_x_frozen_in_the_spec_freezes_the_operation() -> None:
     frozen = [f for f in run(base, head) if f.rule == 'frozen-endpoint-changed']
     assert [(f.extra['operation'], f.extra['frozen_by']) for f in frozen] == [
         ('GET /items', 'x-frozen in api/openapi.json')]
+
+
+def test_base_path_and_servers() -> None:
+    base = _swagger(['id'])
+    base['basePath'] = '/v1'
+    head = edit(base, lambda d: d.update(basePath='/v2'))
+    (f,) = run(base, head, path='swagger.json')
+    assert (f.rule, f.severity, len(f.extra['affected'])) == ('api-base-path-changed', 'error', 2)
+    v3 = edit(base_spec(), lambda d: d.update(servers=[{'url': 'https://api.example.com/aris3'}]))
+    moved = edit(v3, lambda d: d.update(servers=[{'url': 'https://api.example.com/aris4'}]))
+    assert rules(run(v3, moved)) == {'api-base-path-changed': 'error'}
+    added = edit(v3, lambda d: d['servers'].append({'url': 'https://eu.example.com/aris3'}))
+    assert run(v3, added) == []

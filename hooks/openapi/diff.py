@@ -63,6 +63,8 @@ HINTS: dict[str, str] = {
     'openapi-unparseable': 'fix the JSON/YAML syntax at the reported line',
     'openapi-ref-unresolved': 'point the $ref at an existing component or add the component',
     'openapi-duplicate-operation-id': 'give every operation a unique operationId',
+    'api-base-path-changed': 'keep serving the API under its old base path (add the new one '
+                             'next to it)',
     'frozen-endpoint-changed': 'frozen endpoints must not change at all: revert the change '
                                'to this endpoint',
 }
@@ -167,6 +169,7 @@ def _diff_specs(base: Spec | None, head: Spec | None, *, today: _dt.date | None,
         if key not in bops:
             col.add(Change('api-operation-added', 'info', f'new operation {n.label}', None,
                            n.ptr), n.label)
+    _compare_servers(col, bdoc.data, hdoc.data, bops)
     findings = _group(col.hits, base, head)
     if head is not None:
         findings.extend(validate(head, hdoc, hops))
@@ -233,6 +236,37 @@ def _unchanged(bdata: dict[str, Any], hdata: dict[str, Any], o: Op, n: Op,
     if bitem != hitem:
         return False
     return all(r in clean for r in _refs_in(hitem))
+
+
+def _server_paths(data: dict[str, Any]) -> set[str] | None:
+    """The path prefixes the API is served under (``None`` when not declared)."""
+    if 'swagger' in data:
+        bp = data.get('basePath')
+        return {str(bp).rstrip('/') or '/'} if isinstance(bp, str) else None
+    servers = data.get('servers')
+    if not isinstance(servers, list) or not servers:
+        return None
+    out = set()
+    for s in servers:
+        url = s.get('url') if isinstance(s, dict) else None
+        if isinstance(url, str):
+            path = re.sub(r'^[a-zA-Z][\w+.-]*://[^/]*', '', url)
+            out.add(path.rstrip('/') or '/')
+    return out or None
+
+
+def _compare_servers(col: _Collector, bdata: dict[str, Any], hdata: dict[str, Any],
+                     bops: dict[tuple[str, str], Op]) -> None:
+    old, new = _server_paths(bdata), _server_paths(hdata)
+    if old is None or new is None or old <= new:
+        return
+    gone = ', '.join(sorted(old - new))
+    ptr = '/basePath' if 'swagger' in hdata else '/servers'
+    change = Change('api-base-path-changed', 'error',
+                    f'the API is no longer served under {gone} (now: '
+                    f'{", ".join(sorted(new))}): every operation moves', ptr, ptr)
+    for o in bops.values():
+        col.add(change, o.label)
 
 
 def _removed_op(col: _Collector, o: Op, today: _dt.date) -> None:
