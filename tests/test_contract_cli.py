@@ -140,3 +140,22 @@ def test_scan_reports_code_contract_change_and_stale_spec(tmp_path: Path) -> Non
     found = {(f['rule'], f['path'], f['line']) for f in json.loads(res.stdout)['findings']}
     assert found == {('request-parameter-became-required', 'shop/routers/items.py', 16),
                      ('openapi-spec-stale', 'openapi.json', 1)}
+
+
+def test_scan_reads_frozen_endpoints_from_pyproject(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / 'frozen')
+    base = base_spec()
+    repo.commit('v1', files={
+        'openapi.json': json.dumps(base, indent=2),
+        'pyproject.toml': '[tool.hotfix-hooks.contract]\n'
+                          'frozen_endpoints = ["GET /items", "PATCH /items/**"]\n'})
+    repo.checkout('feature/sku', create=True)
+    repo.commit('add sku', files={'openapi.json': json.dumps(edit(base, lambda d: item(d)[
+        'properties'].update(sku={'type': 'string'})), indent=2)})
+    res = repo.hh('scan', '--only', 'contract', '--from-ref', 'main', '--to-ref', 'HEAD',
+                  '--format', 'json')
+    assert res.returncode == 1, res.stdout + res.stderr
+    frozen = [f for f in json.loads(res.stdout)['findings']
+              if f['rule'] == 'frozen-endpoint-changed']
+    assert [(f['operation'], f['frozen_by']) for f in frozen] == [
+        ('GET /items', 'frozen_endpoints: "GET /items"')]
