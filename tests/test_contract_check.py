@@ -367,3 +367,17 @@ def test_base_path_and_servers() -> None:
     assert rules(run(v3, moved)) == {'api-base-path-changed': 'error'}
     added = edit(v3, lambda d: d['servers'].append({'url': 'https://eu.example.com/aris3'}))
     assert run(v3, added) == []
+
+
+def test_yaml_lines_of_list_items_without_a_second_parse() -> None:
+    base = base_spec()
+    head = edit(base, lambda d: get_op(d)['parameters'].append(
+        {'name': 'X-Tenant', 'in': 'header', 'required': True, 'schema': {'type': 'string'}}))
+    for indent in (2, 4):
+        text = yaml.safe_dump(head, sort_keys=False, indent=indent)
+        changes = ChangeSet.from_texts(
+            base={'api.yaml': yaml.safe_dump(base, sort_keys=False, indent=indent)},
+            head={'api.yaml': text})
+        (f,) = check(changes, from_mapping({}, None), RunInfo())
+        assert f.rule == 'new-required-request-parameter'
+        assert text.splitlines()[f.line - 1].strip() == '- name: X-Tenant'

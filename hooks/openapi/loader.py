@@ -92,7 +92,12 @@ class Spec:
         if pointer in self._lines:
             return self._lines[pointer]
         try:
-            got = self._yaml_line(pointer) if self.syntax == 'yaml' else self._json_line(pointer)
+            if self.syntax == 'yaml':
+                got = self._yaml_scan(pointer)
+                if got is None:
+                    got = self._yaml_line(pointer)
+            else:
+                got = self._json_line(pointer)
         except Exception:  # noqa: BLE001 - a line number is a nicety, never a crash
             got = None
         self._lines[pointer] = got
@@ -125,6 +130,48 @@ class Spec:
             return None
         return text.count('\n', 0, found) + 1
 
+    def _yaml_scan(self, pointer: str) -> int | None:
+        """Line of ``pointer`` in block-style YAML by scanning the text for each key inside
+        its parent's block (no second parse). ``None`` when the text is not laid out that
+        way; the caller then uses the node tree."""
+        text = self.text
+        pos = 0                 # start of the line of the current node
+        indent = -1             # column of the current node's key (or dash)
+        line = None
+        node: Any = self.data
+        for seg in split_pointer(pointer):
+            if isinstance(node, list):
+                if not seg.isdigit() or int(seg) >= len(node):
+                    return line
+                node = node[int(seg)]
+                item = _yaml_item(text, pos, indent, int(seg))
+                if item is None:
+                    return None
+                pos, indent = item
+                line = text.count('\n', 0, pos) + 1
+                continue
+            if not isinstance(node, dict):
+                return line
+            node = node.get(seg, node.get(int(seg)) if seg.isdigit() else None)
+            key = re.escape(seg)
+            rx = re.compile(r'^( *)(?:- +)?(?P<k>%s|\'%s\'|"%s")[ \t]*:(?=\s)'
+                            % (key, key, key), re.M)
+            m = None
+            for cand in rx.finditer(text, pos):
+                if cand.start('k') - cand.start() > indent:
+                    m = cand
+                    break
+            if m is None:
+                return None
+            between = text[pos:m.start()]
+            nl = between.find('\n')
+            if indent >= 0 and nl != -1 and re.search(
+                    r'^ {0,%d}[^\s#]' % indent, between[nl + 1:], re.M):
+                return None     # left the parent's block before finding the key
+            pos, indent = m.start(), m.start('k') - m.start()
+            line = text.count('\n', 0, pos) + 1
+        return line
+
     def _yaml_line(self, pointer: str) -> int | None:
         import yaml
         if self._yaml_root is None:
@@ -149,6 +196,34 @@ class Spec:
             else:
                 return line
         return line
+
+
+def _yaml_item(text: str, pos: int, indent: int, index: int) -> tuple[int, int] | None:
+    """(line start, dash column) of item ``index`` of the block sequence under the key
+    whose line starts at ``pos`` (the dash may sit at the key's own column)."""
+    i = text.find('\n', pos)
+    count = -1
+    item_indent = None
+    while i != -1:
+        start = i + 1
+        i = text.find('\n', start)
+        row = text[start:i if i != -1 else len(text)]
+        stripped = row.lstrip(' ')
+        if not stripped or stripped.startswith('#'):
+            continue
+        col = len(row) - len(stripped)
+        dash = stripped.startswith('- ') or stripped == '-'
+        if item_indent is None:
+            if not dash or col < indent:
+                return None
+            item_indent = col
+        if col < item_indent or (col == item_indent and not dash):
+            return None
+        if dash and col == item_indent:
+            count += 1
+            if count == index:
+                return start, col
+    return None
 
 
 _TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
