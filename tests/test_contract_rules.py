@@ -154,6 +154,10 @@ PAIRS: list[tuple[str, Any, str, str, Any, str | None]] = [
      lambda d: d['paths']['/items']['get'].update(security=[{'token': []}]),
      'security-requirement-added', 'error',
      lambda d: get_op(d).update(security=[{'token': []}, {}]), 'security-requirement-removed'),
+    ('parameter-deprecated', lambda d: _view(d).update(deprecated=True),
+     'request-parameter-deprecated', 'info', None, None),
+    ('property-deprecated', lambda d: item(d)['properties']['note'].update(deprecated=True),
+     'response-property-deprecated', 'info', None, None),
     ('security-scope-added', lambda d: get_op(d).update(security=[{'token': ['read']}]),
      'security-scope-added', 'error', None, None),
 ]

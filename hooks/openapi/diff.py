@@ -331,6 +331,9 @@ def _compare_params(col: _Collector, cmp: Comparer, o: Op, n: Op) -> None:
                            f'path parameter `{p.name}` renamed to `{q.name}` (same path)',
                            p.ptr, q.ptr), op)
         qwhat = f'{q.where} parameter `{q.name}`'
+        if q.deprecated and not p.deprecated:
+            col.add(Change('request-parameter-deprecated', 'info', f'{qwhat} deprecated',
+                           p.ptr, q.ptr), op)
         if q.required and not p.required:
             col.add(Change('request-parameter-became-required', 'error',
                            f'{qwhat} became required: clients that omit it break', p.ptr,

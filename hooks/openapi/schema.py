@@ -523,6 +523,11 @@ class Comparer:
                 if (req and pn.read_only) or (not req and pn.write_only):
                     continue
                 out.extend(self.schema(*ohave, *nhave, sub))
+                if pn.deprecated and not norm(self.base, *ohave).deprecated:
+                    where = 'request' if req else 'response'
+                    out.append(Change(f'{where}-property-deprecated', 'info',
+                                      f'{where} property `{label(nhave[1]) or name}` '
+                                      'deprecated', ohave[1], nhave[1]))
                 if oreq == nreq:
                     continue
             # Name the property by its own location (its root cause), not by the path
