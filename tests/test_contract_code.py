@@ -289,3 +289,17 @@ def test_change_reported_by_the_regenerated_spec_is_not_repeated_from_code() -> 
                 **{'openapi.json': json.dumps({**spec, 'paths': {}})})
     found = run(base, head)
     assert [(f.rule, f.path) for f in found] == [('api-path-removed', 'openapi.json')]
+
+
+def test_optional_and_embedded_bodies() -> None:
+    router = ROUTER.replace('def put_item(item_id: str, body: ItemIn):',
+                            'def put_item(item_id: str, body: ItemIn | None = None):')
+    head = router.replace('body: ItemIn | None = None', 'body: ItemIn')
+    got = code_rules(run(tree(router=router), tree(router=head)))
+    assert got == {'request-body-became-required': 'error',
+                   'request-body-became-not-nullable': 'error'}
+    embed = ROUTER.replace('from fastapi import APIRouter, Header, Query',
+                           'from fastapi import APIRouter, Body, Header, Query').replace(
+        'body: ItemIn):', 'body: ItemIn = Body(..., embed=True)):')
+    got = code_rules(run(tree(), tree(router=embed)))
+    assert got['new-required-request-property'] == 'error'     # {"body": {...}} now

@@ -483,6 +483,8 @@ class Builder:
         elif kind == 'header' and _kw_const(marker, 'convert_underscores') is not False:
             name = name.replace('_', '-')
         if kind in ('body', 'form', 'file'):
+            if marker is not None and _kw_const(marker, 'embed') is True:
+                kind = 'body-embed'
             body.append((name, schema, not has_default, kind, arg.lineno))
             return
         param = {'name': name, 'in': kind, 'required': kind == 'path' or not has_default,
@@ -497,7 +499,7 @@ class Builder:
             media = 'multipart/form-data'
         elif any(b[3] == 'form' for b in body):
             media = 'application/x-www-form-urlencoded'
-        if len(body) == 1 and media == 'application/json':
+        if len(body) == 1 and media == 'application/json' and body[0][3] == 'body':
             name, schema, required, _, line = body[0]
             return {'required': required, 'content': {media: {'schema': schema}}}
         props = {b[0]: b[1] for b in body}
@@ -571,6 +573,8 @@ def _param_lines(extra: ast.expr | None) -> list[int]:
 
 
 def _is_model_schema(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    if isinstance(schema.get('anyOf'), list):       # Optional[Model] = None
+        return any(_is_model_schema(s, schemas) for s in schema['anyOf'] if isinstance(s, dict))
     ref = schema.get('$ref', '')
     if ref.startswith('#/components/schemas/'):
         target = schemas.get(ref.rsplit('/', 1)[-1], {})
