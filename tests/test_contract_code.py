@@ -303,3 +303,23 @@ def test_optional_and_embedded_bodies() -> None:
         'body: ItemIn):', 'body: ItemIn = Body(..., embed=True)):')
     got = code_rules(run(tree(), tree(router=embed)))
     assert got['new-required-request-property'] == 'error'     # {"body": {...}} now
+
+
+def test_headers_declared_by_dependencies() -> None:
+    deps = ('from fastapi import Header\n\n\n'
+            'def idempotency(idempotency_key: str | None = Header(None)):\n'
+            '    return idempotency_key\n')
+    router = ROUTER.replace('from fastapi import APIRouter, Header, Query',
+                            'from fastapi import APIRouter, Depends, Header, Query\n\n'
+                            'from shop.deps import idempotency').replace(
+        '@router.delete("/{item_id}", status_code=204)',
+        '@router.delete("/{item_id}", status_code=204, dependencies=[Depends(idempotency)])')
+    base = tree(router=router, **{'shop/deps.py': deps})
+    head = dict(base, **{'shop/deps.py': deps.replace('str | None = Header(None)',
+                                                      'str = Header(...)')})
+    found = run(base, head)
+    assert code_rules(found) == {'request-parameter-became-required': 'error',
+                                 'request-parameter-became-not-nullable': 'error'}
+    (f,) = [x for x in found if x.rule == 'request-parameter-became-required']
+    assert f.extra['operation'] == 'DELETE /aris3/items/{item_id}'
+    assert f.path == 'shop/deps.py' and f.line == 4

@@ -29,7 +29,8 @@ _ROUTE_RE = re.compile(
     rb'\.(?:get|post|put|patch|delete|head|options|trace|route|api_route)\s*\('
     rb'|add_api_route|add_url_rule|include_router|register_blueprint|\bRoute\s*\(')
 # A changed module can change the contract only if it has routes or models / enums.
-_CONTRACT_RE = re.compile(_ROUTE_RE.pattern + rb'|BaseModel|SQLModel|Enum\b|Field\s*\('
+_CONTRACT_RE = re.compile(_ROUTE_RE.pattern + rb'|BaseModel|SQLModel|Enum\b'
+                          rb'|\b(?:Field|Header|Query|Path|Body|Cookie|Form|File|Depends)\s*\('
                           rb'|^class \w+\(\w', re.M)
 _MARKERS = {'Path': 'path', 'Query': 'query', 'Header': 'header', 'Cookie': 'cookie',
             'Body': 'body', 'Form': 'form', 'File': 'file', 'Depends': 'depends',
@@ -185,7 +186,8 @@ class Builder:
             return None
         head, _, rest = name.partition('.')
         for node in tree.body:
-            if isinstance(node, ast.ClassDef) and node.name == name:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+                    and node.name == name:
                 return file, node
         for node in tree.body:
             if isinstance(node, ast.ImportFrom):
@@ -394,18 +396,15 @@ class Builder:
         body: list[tuple[str, dict[str, Any], bool, str, int]] = []
         fn = route.node
         call = route.call
+        ctx = (path_names, flask_types, params, body, op_ptr)
         if fn is not None:
-            args = fn.args
-            positional = args.posonlyargs + args.args
-            defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) \
-                + list(args.defaults)
-            pairs = list(zip(positional, defaults)) + list(zip(args.kwonlyargs,
-                                                               args.kw_defaults))
-            for i, (arg, default) in enumerate(pairs):
-                if arg.arg in ('self', 'cls'):
-                    continue
-                self._param(file, arg, default, path_names, flask_types, params, body,
-                            op_ptr, len(params))
+            self._arguments(file, fn, ctx, 0)
+        if call is not None:
+            deps = _kw(call, 'dependencies')
+            if isinstance(deps, (ast.List, ast.Tuple)):
+                for d in deps.elts:
+                    if isinstance(d, ast.Call) and _marker(d) == 'depends':
+                        self._depends(file, d, ctx, 0)
         for name in path_names:
             if not any(p['in'] == 'path' and p['name'] == name for p in params):
                 params.append({'name': name, 'in': 'path', 'required': True,
@@ -434,10 +433,33 @@ class Builder:
             op['deprecated'] = True
         return op
 
+    def _arguments(self, file: str, fn: ast.FunctionDef | ast.AsyncFunctionDef,
+                   ctx: tuple[Any, ...], depth: int) -> None:
+        args = fn.args
+        positional = args.posonlyargs + args.args
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) \
+            + list(args.defaults)
+        pairs = list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
+        for arg, default in pairs:
+            if arg.arg in ('self', 'cls'):
+                continue
+            self._param(file, arg, default, *ctx, depth=depth)
+
+    def _depends(self, file: str, call: ast.Call, ctx: tuple[Any, ...], depth: int) -> None:
+        """The parameters a dependency (``Depends(fn)``) adds to the operation."""
+        target = call.args[0] if call.args else _kw(call, 'dependency')
+        name = _dotted(target)
+        if name is None or depth >= 3:
+            return
+        got = self.symbol(file, name)
+        if got is None or not isinstance(got[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return      # a class or an object (security scheme): not modelled
+        self._arguments(got[0], got[1], ctx, depth + 1)
+
     def _param(self, file: str, arg: ast.arg, default: ast.expr | None, path_names: set[str],
                flask_types: dict[str, str], params: list[dict[str, Any]],
                body: list[tuple[str, dict[str, Any], bool, str, int]], op_ptr: str,
-               index: int) -> None:
+               depth: int = 0) -> None:
         ann = arg.annotation
         marker = None
         if isinstance(ann, ast.Subscript) and (_dotted(ann.value) or '').endswith('Annotated'):
@@ -458,6 +480,12 @@ class Builder:
             has_default = default is not None
         kind = _marker(marker) if marker is not None else None
         if kind == 'depends':
+            assert marker is not None
+            if not marker.args and _kw(marker, 'dependency') is None and ann is not None:
+                marker = ast.Call(func=marker.func, args=[ann], keywords=[])   # Depends()
+                ast.copy_location(marker, arg)
+            self._depends(file, marker, (path_names, flask_types, params, body, op_ptr),
+                          depth)
             return
         tname = (_dotted(ann) or '').rsplit('.', 1)[-1] if ann is not None else ''
         if tname in _SKIP_TYPES:
