@@ -8,7 +8,10 @@ both specs). Prints medians, peak RSS and the ratio to the load baseline.
 
 ``--peers`` also times peer tools when they are installed in ``--peer-dir`` (an npm
 prefix holding ``@useoptic/optic`` or ``@pb33f/openapi-changes``); a tool that is not
-there or does not run is skipped with a note.
+there or does not run is skipped with a note. Optic 1.0.9 installs from npm but crashes at
+start (an ``ajv`` conflict inside Spectral) unless ``ajv`` is pinned: a ``package.json``
+in the prefix with ``"overrides": {"ajv": "^8.20.0"}``, then ``npm install``.
+``@pb33f/openapi-changes`` does not install offline (its postinstall downloads a binary).
 """
 from __future__ import annotations
 
