@@ -1,0 +1,432 @@
+"""``hotfix-hooks gate``: the protocol's mandatory checks, run on exactly the pushed commit.
+
+For a hotfix branch (or a release branch / ``[tool.hotfix-hooks.gate] branches``):
+
+1. resolve the pushed commit and its range (``hooks.context``), pick the impacted domains
+   from the changed files (``hooks.gate_plan.select_domains``);
+2. plan: the policy's gates (smoke, integrity), the touched domains' regression subsets,
+   the rollback dry-run (``--rollback-dry-run``, the hotfix record, or the policy);
+3. reuse what already passed on this very tree (evidence under the git directory) unless
+   ``--rerun``;
+4. run the rest in place when the working tree is clean and HEAD has the pushed tree,
+   otherwise in a temporary detached worktree of the pushed commit (removed afterwards);
+5. store the evidence keyed by the tree, print a summary table (exit 1 when a gate fails).
+
+Any other branch passes at once without running anything.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import io
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from collections.abc import Sequence
+from typing import Any
+
+from hooks import context
+from hooks import gitutil
+from hooks.evidence import GateResult
+from hooks.findings import Finding
+
+FORMATS = ('text', 'json')
+
+
+@dataclasses.dataclass
+class GateRun:
+    """Everything one push's gate run decided and produced (for the report)."""
+
+    branch: str | None
+    commit: str = ''
+    tree: str = ''
+    skipped_reason: str = ''                 # non-empty: nothing ran (not a hotfix branch ...)
+    workspace: str = ''                      # 'in place' | 'temporary worktree'
+    workspace_why: str = ''
+    domains: dict[str, str] = dataclasses.field(default_factory=dict)   # domain -> because
+    untouched: list[str] = dataclasses.field(default_factory=list)
+    unmatched: list[str] = dataclasses.field(default_factory=list)
+    results: list[GateResult] = dataclasses.field(default_factory=list)
+    reused: set[str] = dataclasses.field(default_factory=set)
+    evidence_path: str = ''
+    notes: list[str] = dataclasses.field(default_factory=list)
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    interrupted: bool = False
+
+
+# -- which branches ----------------------------------------------------------------
+def gated_branch(branch: str | None, policy: Any) -> bool:
+    """Hotfix branches, release branches, and the policy's extra ``gate.branches``."""
+    import fnmatch
+
+    from hooks.naming import is_hotfix_branch
+    from hooks.naming import is_release_branch
+
+    if not branch:
+        return False
+    return (is_hotfix_branch(branch, policy) or is_release_branch(branch, policy)
+            or any(fnmatch.fnmatchcase(branch, g) for g in policy.section('gate')['branches']))
+
+
+# -- where to run ------------------------------------------------------------------
+def in_place_problem(root: str, commit: str, tree: str) -> str:
+    """Why the gates cannot run in the working tree ('' when they can)."""
+    head_tree = gitutil.rev_parse('HEAD', root, peel='tree')
+    if head_tree != tree:
+        head = gitutil.rev_parse('HEAD', root) or 'no commit'
+        return f'HEAD ({head[:12]}) does not have the pushed tree'
+    status = gitutil.run(['status', '--porcelain', '-z', '--untracked-files=normal'],
+                         cwd=root).stdout
+    entries = [e[3:] for e in gitutil.zsplit(status) if len(e) > 3]
+    if entries:
+        shown = ', '.join(entries[:3]) + (f' (+{len(entries) - 3} more)'
+                                          if len(entries) > 3 else '')
+        return f'the working tree has uncommitted or untracked files: {shown}'
+    return ''
+
+
+@contextlib.contextmanager
+def workspace(root: str, commit: str, tree: str, run: GateRun) -> Iterator[str]:
+    """The directory holding exactly ``commit``: the working tree or a temporary worktree."""
+    problem = in_place_problem(root, commit, tree)
+    if not problem:
+        run.workspace, run.workspace_why = 'in place', 'working tree clean, HEAD has the pushed tree'
+        yield root
+        return
+    run.workspace, run.workspace_why = 'temporary worktree', problem
+    tmp = tempfile.mkdtemp(prefix='hotfix-gates-')
+    path = os.path.join(tmp, 'wt')
+    try:
+        gitutil.run(['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach',
+                     '--quiet', path, commit], cwd=root)
+        yield path
+    finally:
+        gitutil.run(['worktree', 'remove', '--force', path], cwd=root, check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+        gitutil.run(['worktree', 'prune'], cwd=root, check=False)
+
+
+def log_dir(git_dir: str, tree: str) -> str:
+    return os.path.join(git_dir, 'hotfix-hooks', 'logs', tree)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r'[^A-Za-z0-9_.-]+', '-', name)
+
+
+# -- one pushed ref -----------------------------------------------------------------
+def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
+             progress_stream: Any, live: bool) -> GateRun:
+    from hooks import evidence
+    from hooks import gate_plan
+    from hooks import gate_run
+    from hooks import gitchanges
+    from hooks.naming import branch_ticket
+
+    run = GateRun(branch=ctx.branch, notes=list(ctx.notes))
+    if ctx.mode == 'none':
+        run.skipped_reason = 'a branch deletion: nothing to gate'
+        return run
+    if ctx.mode == 'tag':
+        run.skipped_reason = f'a tag push ({ctx.tag}): nothing to gate'
+        return run
+    if not gated_branch(ctx.branch, policy):
+        run.skipped_reason = _skip_reason(ctx)
+        return run
+    if ctx.mode != 'range':
+        head = gitutil.rev_parse('HEAD', ctx.root)
+        if head is None:
+            run.skipped_reason = 'no commit yet: nothing to gate'
+            return run
+        base = ctx.base if ctx.mode == 'worktree' else None
+        if base is None:
+            base = context.resolve(context.Request(branch=ctx.branch, stage='manual'),
+                                   policy, cwd=ctx.root).base
+        ctx = dataclasses.replace(ctx, mode='range', head=head, base=base)
+        run.notes.append(f'not a push: gating the committed HEAD ({head[:12]}); uncommitted '
+                         'changes are not part of it')
+    assert ctx.head is not None
+    run.commit = ctx.head
+    run.tree = gitutil.rev_parse(ctx.head, ctx.root, peel='tree') or ''
+
+    changes = gitchanges.build(ctx, policy)
+    try:
+        selection = gate_plan.select_domains(changes, policy['domains'])
+        ticket = branch_ticket(ctx.branch, policy)
+        record = None
+        if ticket:
+            rpath = gate_plan.record_path(policy, ticket)
+            record = (rpath, changes.head.text(rpath))
+    finally:
+        changes.close()
+    run.domains = {name: selection.because(name) for name in selection.selected}
+    run.untouched, run.unmatched = selection.untouched, selection.unmatched
+    rollback, source, problems = gate_plan.rollback_command(args.rollback_dry_run, record,
+                                                            policy)
+    run.findings += problems
+    specs = gate_plan.plan(policy, selection, rollback, source)
+
+    git_dir = ctx.git_dir
+    previous = {} if args.rerun else evidence.load(git_dir, run.tree)
+    to_run: list[gate_plan.GateSpec] = []
+    reused: dict[str, GateResult] = {}
+    for spec in specs:
+        prev = gate_plan.reusable(spec, previous, run.tree)
+        if prev is not None:
+            reused[spec.name] = prev
+        else:
+            to_run.append(spec)
+    run.reused = set(reused)
+
+    outcomes: dict[str, gate_run.Outcome] = {}
+    logs = log_dir(git_dir, run.tree)
+    if to_run:
+        with workspace(ctx.root, run.commit, run.tree, run) as where:
+            progress = gate_run.Progress(progress_stream, live)
+            jobs = args.jobs if args.jobs is not None else policy.section('gate')['jobs']
+            outcomes, run.interrupted = gate_run.run_all(
+                to_run, where, lambda s: os.path.join(logs, _safe(s.name) + '.log'),
+                gate_run.child_env(), jobs, progress)
+    else:
+        run.workspace, run.workspace_why = 'nothing run', 'every gate already passed on this tree'
+
+    fresh: list[GateResult] = []
+    for spec in specs:
+        if spec.name in reused:
+            run.results.append(reused[spec.name])
+            continue
+        out = outcomes.get(spec.name)
+        if out is None:
+            continue
+        detail = out.detail or spec.detail
+        if out.detail and spec.detail:
+            detail = f'{out.detail}; {spec.detail}'
+        result = GateResult(
+            name=spec.name, kind=spec.kind, command=list(spec.command), status=out.status,
+            exit_code=out.exit_code, duration_s=out.duration_s, commit=run.commit,
+            tree=run.tree, started_at=out.started_at, finished_at=out.finished_at,
+            log=os.path.join(logs, _safe(spec.name) + '.log'), detail=detail)
+        run.results.append(result)
+        fresh.append(result)
+    if not rollback and 'rollback' in previous and previous['rollback'].passed:
+        run.results.append(previous['rollback'])        # passed on this tree earlier
+        run.reused.add('rollback')
+    elif not rollback:
+        required = policy.section('gate')['rollback_required']
+        skipped = GateResult(name='rollback', kind='rollback', command=[], status='skipped',
+                             exit_code=None, duration_s=0.0, commit=run.commit, tree=run.tree,
+                             started_at=gate_run.utc_now(), finished_at=gate_run.utc_now(),
+                             detail='no rollback dry-run command')
+        run.results.append(skipped)
+        fresh.append(skipped)
+        rec = record[0] if record else gate_plan.RECORD_PATH
+        run.findings.append(Finding(
+            rule='gate-rollback-dry-run-missing', category='gate',
+            severity='error' if required else 'warning',
+            message='no rollback dry-run command: the protocol requires the rollback path '
+                    'to be tested in dry-run before merge',
+            hint=f'set [rollback] dry_run in {rec}, or [tool.hotfix-hooks.gate] '
+                 'rollback_dry_run, or pass --rollback-dry-run CMD'))
+    if fresh and run.tree:
+        run.evidence_path = evidence.store(git_dir, run.tree, fresh)
+    elif run.tree:
+        run.evidence_path = os.path.join(evidence.evidence_dir(git_dir), f'{run.tree}.json')
+    run.findings += result_findings(run, ctx.root)
+    return run
+
+
+def result_findings(run: GateRun, root: str) -> list[Finding]:
+    """One finding per failed gate (category gate), with the log to read."""
+    rules = {'fail': 'gate-failed', 'timeout': 'gate-timeout', 'error': 'gate-could-not-run'}
+    out = []
+    for r in run.results:
+        if r.status not in rules or r.name in run.reused:
+            continue
+        what = {'gate': 'gate', 'domain': 'regression subset', 'rollback': 'rollback dry-run'}
+        label = f'{what.get(r.kind, "gate")} `{r.name}`'
+        log = _rel(r.log, root)
+        if r.status == 'error':
+            message = f'{label}: {r.detail}'
+            hint = ('install the command or fix its path in the policy ([tool.hotfix-hooks.'
+                    f'{"domains" if r.kind == "domain" else "gates"}]); log: {log}')
+        elif r.status == 'timeout':
+            message = f'{label} {r.detail}: `{" ".join(r.command)}`'
+            hint = f'see what hung in {log}, or raise its timeout in the policy'
+        else:
+            message = f'{label} failed ({r.detail}): `{" ".join(r.command)}`'
+            hint = f'fix the code (log: {log}), then push again'
+        out.append(Finding(rule=rules[r.status], category='gate', severity='error',
+                           message=message, hint=hint,
+                           extra={'gate': r.name, 'log': r.log, 'commit': r.commit,
+                                  'tree': r.tree}))
+    if run.interrupted:
+        out.append(Finding(rule='gate-interrupted', category='gate', severity='error',
+                           message='interrupted: the gates did not all run',
+                           hint='push again to run them'))
+    return out
+
+
+# -- output ------------------------------------------------------------------------
+def _rel(path: str | None, root: str) -> str:
+    if not path:
+        return ''
+    rel = os.path.relpath(path, root)
+    return path if rel.startswith('..') else rel
+
+
+def render_text(runs: Sequence[GateRun], root: str, policy: Any, out: Any) -> None:
+    from hooks import gate_run
+    from hooks import report
+
+    findings: list[Finding] = []
+    for run in runs:
+        findings += run.findings
+        if run.skipped_reason:
+            out.write(f'hotfix-hooks gate: {run.skipped_reason}\n')
+            continue
+        out.write(f'hotfix-hooks gate: {run.branch} @ {run.commit[:12]} '
+                  f'(tree {run.tree[:12]})\n')
+        for note in run.notes:
+            out.write(f'  note: {note}\n')
+        out.write(f'  ran: {run.workspace} ({run.workspace_why})\n')
+        if run.domains:
+            out.write('  impacted domains:\n')
+            for name, because in run.domains.items():
+                out.write(f'    {name:<12} touched by {because}\n')
+        else:
+            out.write('  impacted domains: none (no changed file matches a domain\'s paths)\n')
+        if run.untouched and run.domains:
+            out.write(f'  not touched: {", ".join(run.untouched)}\n')
+        if run.unmatched:
+            out.write('  changed files matching no domain:\n')
+            for p in run.unmatched:
+                out.write(f'    {p}\n')
+        if run.results:
+            width = max(8, *(len(r.name) for r in run.results))
+            out.write(f'\n  {"gate":<{width}}  {"status":<8}  {"time":>7}  detail\n')
+            for r in run.results:
+                status = r.status.upper() if r.status in ('fail', 'timeout', 'error') \
+                    else r.status
+                detail = r.detail
+                if r.name in run.reused:
+                    status = 'pass'
+                    detail = f'reused: passed on this tree at {r.finished_at}'
+                out.write(f'  {r.name:<{width}}  {status:<8}  {r.duration_s:>6.1f}s  '
+                          f'{detail}\n')
+        tail_n = policy.section('gate')['log_tail']
+        for r in run.results:
+            if r.status in ('fail', 'timeout') and r.name not in run.reused and r.log:
+                out.write(f'\n  --- last {tail_n} lines of {r.name} '
+                          f'({_rel(r.log, root)}) ---\n')
+                for line in gate_run.tail(r.log, tail_n):
+                    out.write(f'  | {line}\n')
+        if run.evidence_path:
+            out.write(f'\n  evidence: {_rel(run.evidence_path, root)}\n')
+    out.flush()
+    ran = [r for run in runs for r in run.results]
+    failed = [r for r in ran if r.status in ('fail', 'timeout', 'error')]
+    ok = ''
+    if ran and not failed:
+        ok = f'hotfix-hooks gate: passed ({len(ran)} result(s))'
+    elif not ran:
+        ok = 'hotfix-hooks gate: nothing to run'
+    report.render(findings, 'text', stream=out, ok_message=ok)
+
+
+def render_json(runs: Sequence[GateRun], out: Any) -> None:
+    from hooks import report
+
+    findings = [f for run in runs for f in run.findings]
+    payload = []
+    for run in runs:
+        results = []
+        for r in run.results:
+            item = dataclasses.asdict(r)
+            item['reused'] = r.name in run.reused
+            results.append(item)
+        payload.append({
+            'branch': run.branch, 'commit': run.commit, 'tree': run.tree,
+            'skipped': run.skipped_reason or None, 'workspace': run.workspace,
+            'workspace_why': run.workspace_why, 'domains': run.domains,
+            'untouched_domains': run.untouched, 'unmatched_files': run.unmatched,
+            'results': results, 'evidence': run.evidence_path or None,
+            'interrupted': run.interrupted, 'notes': run.notes})
+    report.render(findings, 'json', stream=out, extra={'runs': payload})
+
+
+# -- command -------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    from hooks import policy as policy_mod
+    from hooks.errors import UsageError
+    from hooks.findings import apply_policy
+    from hooks.findings import exit_code
+
+    parser = argparse.ArgumentParser(
+        prog='hotfix-hooks gate',
+        description='Run the pre-push gates (smoke, integrity, impacted-domain regressions, '
+                    'rollback dry-run) on exactly the pushed commit of a hotfix branch.')
+    context.add_arguments(parser)
+    parser.add_argument('--rerun', action='store_true',
+                        help='run every gate even if it already passed on this tree')
+    parser.add_argument('--jobs', '-j', type=int, metavar='N',
+                        help='run up to N gates in parallel (default: [tool.hotfix-hooks.gate] '
+                             'jobs, 1)')
+    parser.add_argument('--format', choices=FORMATS, default='text')
+    parser.add_argument('--rollback-dry-run', metavar='CMD',
+                        help='the rollback dry-run command (split with shlex, no shell); '
+                             'overrides the hotfix record and the policy')
+    parser.add_argument('--config', help='policy file')
+    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError('--jobs must be at least 1')
+    root = gitutil.toplevel()
+    policy = policy_mod.load(root, args.config)
+    req = context.request_from_args(args)
+
+    stdin = None
+    if req.stage == 'pre-push' and not req.from_ref:
+        stdin = io.StringIO('' if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read())
+    # cheap first: which branch (no range, no diff) - other branches pass at once
+    branches = context.resolve_branches(req, policy, stdin=stdin)
+    if stdin is not None:
+        stdin.seek(0)
+    if not any(c.mode == 'branch' and gated_branch(c.branch, policy) for c in branches):
+        runs = [GateRun(branch=c.branch, skipped_reason=_skip_reason(c)) for c in branches]
+    else:
+        live = (args.format == 'text' and not os.environ.get('PRE_COMMIT')
+                and _isatty(sys.stderr))
+        runs = []
+        for ctx in context.resolve_all(req, policy, stdin=stdin):
+            runs.append(gate_one(ctx, policy, args, sys.stderr, live))
+            if runs[-1].interrupted:
+                break
+    for run in runs:
+        run.findings = apply_policy(run.findings, policy['severity'], policy['disable'])
+    if args.format == 'json':
+        render_json(runs, sys.stdout)
+    else:
+        render_text(runs, root, policy, sys.stdout)
+    if any(run.interrupted for run in runs):
+        return 130
+    return exit_code([f for run in runs for f in run.findings])
+
+
+def _skip_reason(ctx: context.Context) -> str:
+    if ctx.mode == 'none':
+        return 'a branch deletion: nothing to gate'
+    if ctx.mode == 'tag':
+        return f'a tag push ({ctx.tag}): nothing to gate'
+    what = f'branch {ctx.branch!r}' if ctx.branch else 'an unknown branch (detached HEAD)'
+    return f'{what} is not a hotfix branch: no gates to run'
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
