@@ -327,14 +327,32 @@ def render_text(runs: Sequence[GateRun], root: str, policy: Any, out: Any) -> No
         if run.evidence_path:
             out.write(f'\n  evidence: {_rel(run.evidence_path, root)}\n')
     out.flush()
-    ran = [r for run in runs for r in run.results]
-    failed = [r for r in ran if r.status in ('fail', 'timeout', 'error')]
-    ok = ''
-    if ran and not failed:
-        ok = f'hotfix-hooks gate: passed ({len(ran)} result(s))'
-    elif not ran:
-        ok = 'hotfix-hooks gate: nothing to run'
-    report.render(findings, 'text', stream=out, ok_message=ok)
+    if findings:
+        out.write('\n')
+        report.render(findings, 'text', stream=out)
+    out.write(verdict(runs) + '\n')
+    out.flush()
+
+
+def verdict(runs: Sequence[GateRun]) -> str:
+    results = [r for run in runs for r in run.results]
+    if not results:
+        return 'hotfix-hooks gate: nothing to run'
+    failed = [r.name for r in results if r.status in ('fail', 'timeout', 'error')]
+    counts = {'pass': 0, 'reused': 0, 'skipped': 0}
+    for run in runs:
+        for r in run.results:
+            if r.name in run.reused:
+                counts['reused'] += 1
+            elif r.status in counts:
+                counts[r.status] += 1
+    tally = ', '.join(f'{n} {k}' for k, n in counts.items() if n)
+    if any(run.interrupted for run in runs):
+        return f'hotfix-hooks gate: INTERRUPTED ({tally or "nothing finished"})'
+    if failed:
+        return (f'hotfix-hooks gate: FAILED: {len(failed)} of {len(results)} failed '
+                f'({", ".join(failed)}); {tally}')
+    return f'hotfix-hooks gate: passed ({tally})'
 
 
 def render_json(runs: Sequence[GateRun], out: Any) -> None:
