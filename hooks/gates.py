@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import dataclasses
 import io
 import os
@@ -146,7 +147,8 @@ def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
         if base is None:
             base = context.resolve(context.Request(branch=ctx.branch, stage='manual'),
                                    policy, cwd=ctx.root).base
-        ctx = dataclasses.replace(ctx, mode='range', head=head, base=base)
+        ctx = copy.copy(ctx)
+        ctx.mode, ctx.head, ctx.base = 'range', head, base
         run.notes.append(f'not a push: gating the committed HEAD ({head[:12]}); uncommitted '
                          'changes are not part of it')
     assert ctx.head is not None

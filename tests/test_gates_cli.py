@@ -72,6 +72,9 @@ BASE_FILES = {
 }
 
 
+BRANCH = 'hotfix/ARIS-77-fix-stock-totals'
+
+
 class Consumer:
     def __init__(self, repo: GitRepo, marks: Path) -> None:
         self.repo = repo
@@ -283,6 +286,7 @@ def test_config_shows_gates_and_domains(consumer: Consumer) -> None:
 
 def test_ctrl_c_stops_everything(consumer: Consumer) -> None:
     consumer.repo.commit('hang', files={'app/state.txt': 'hang\n'})
+    consumer.repo.write('notes.txt', 'untracked: the gates run in a temporary worktree\n')
     env = dict(consumer.repo.env)
     env.update(_with_pythonpath(consumer.env))
     proc = subprocess.Popen([sys.executable, '-m', 'hooks', 'gate'], cwd=consumer.repo.path,
@@ -301,4 +305,28 @@ def test_ctrl_c_stops_everything(consumer: Consumer) -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(gate_pid, 0)
     assert 'integrity' not in consumer.ran()                 # nothing new started
+    assert 'ran: temporary worktree' in out
+    assert consumer.repo.git('worktree', 'list', '--porcelain').count('worktree ') == 1
+    assert 'INTERRUPTED' in out
     assert 'Traceback' not in err
+
+
+def test_rollback_evidence_is_kept_when_no_command_is_known_later(consumer: Consumer) -> None:
+    consumer.repo.commit('fix', files={'app/config.py': 'X = 5\n'})
+    assert consumer.gate('--rollback-dry-run', 'python scripts/rollback.py once').returncode == 0
+    res = consumer.gate()
+    assert consumer.ran().count('rollback once') == 1
+    assert consumer.evidence()['results']['rollback']['status'] == 'pass'
+    assert 'gate-rollback-dry-run-missing' not in res.stdout
+
+
+def test_several_refs_in_one_plain_git_push(consumer: Consumer) -> None:
+    sha = consumer.repo.commit('fix', files={'app/pos/checkout.py': 'total = 2\n'})
+    consumer.repo.checkout('feature/x', create=True)
+    other = consumer.repo.commit('feature', files={'app/stock/totals.py': 'drift = 9\n'})
+    lines = (f'refs/heads/feature/x {other} refs/heads/feature/x {"0" * 40}\n'
+             f'refs/heads/{BRANCH} {sha} refs/heads/{BRANCH} {"0" * 40}\n')
+    res = consumer.gate('--stage', 'pre-push', input=lines)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "branch 'feature/x' is not a hotfix branch" in res.stdout
+    assert consumer.ran() == ['smoke', 'integrity', 'domain:pos']
