@@ -18,45 +18,45 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import copy
-import dataclasses
 import io
 import os
 import re
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import Any
+from typing import TYPE_CHECKING
 
 from hooks import context
 from hooks import gitutil
-from hooks.evidence import GateResult
 from hooks.findings import Finding
+
+if TYPE_CHECKING:
+    from hooks.evidence import GateResult
 
 FORMATS = ('text', 'json')
 
 
-@dataclasses.dataclass
 class GateRun:
     """Everything one push's gate run decided and produced (for the report)."""
 
-    branch: str | None
-    commit: str = ''
-    tree: str = ''
-    skipped_reason: str = ''                 # non-empty: nothing ran (not a hotfix branch ...)
-    workspace: str = ''                      # 'in place' | 'temporary worktree'
-    workspace_why: str = ''
-    domains: dict[str, str] = dataclasses.field(default_factory=dict)   # domain -> because
-    untouched: list[str] = dataclasses.field(default_factory=list)
-    unmatched: list[str] = dataclasses.field(default_factory=list)
-    results: list[GateResult] = dataclasses.field(default_factory=list)
-    reused: set[str] = dataclasses.field(default_factory=set)
-    evidence_path: str = ''
-    notes: list[str] = dataclasses.field(default_factory=list)
-    findings: list[Finding] = dataclasses.field(default_factory=list)
-    interrupted: bool = False
+    def __init__(self, branch: str | None, skipped_reason: str = '',
+                 notes: list[str] | None = None) -> None:
+        self.branch = branch
+        self.commit = ''
+        self.tree = ''
+        self.skipped_reason = skipped_reason     # non-empty: nothing ran (not a hotfix ...)
+        self.workspace = ''                      # 'in place' | 'temporary worktree' | ...
+        self.workspace_why = ''
+        self.domains: dict[str, str] = {}        # domain -> the file that made it run
+        self.untouched: list[str] = []
+        self.unmatched: list[str] = []
+        self.results: list[GateResult] = []
+        self.reused: set[str] = set()
+        self.evidence_path = ''
+        self.notes: list[str] = list(notes or [])
+        self.findings: list[Finding] = []
+        self.interrupted = False
 
 
 # -- which branches ----------------------------------------------------------------
@@ -99,6 +99,9 @@ def workspace(root: str, commit: str, tree: str, run: GateRun) -> Iterator[str]:
         yield root
         return
     run.workspace, run.workspace_why = 'temporary worktree', problem
+    import shutil
+    import tempfile
+
     tmp = tempfile.mkdtemp(prefix='hotfix-gates-')
     path = os.path.join(tmp, 'wt')
     try:
@@ -126,9 +129,10 @@ def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
     from hooks import gate_plan
     from hooks import gate_run
     from hooks import gitchanges
+    from hooks.evidence import GateResult
     from hooks.naming import branch_ticket
 
-    run = GateRun(branch=ctx.branch, notes=list(ctx.notes))
+    run = GateRun(branch=ctx.branch, notes=ctx.notes)
     if ctx.mode == 'none':
         run.skipped_reason = 'a branch deletion: nothing to gate'
         return run
@@ -147,6 +151,8 @@ def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
         if base is None:
             base = context.resolve(context.Request(branch=ctx.branch, stage='manual'),
                                    policy, cwd=ctx.root).base
+        import copy
+
         ctx = copy.copy(ctx)
         ctx.mode, ctx.head, ctx.base = 'range', head, base
         run.notes.append(f'not a push: gating the committed HEAD ({head[:12]}); uncommitted '
@@ -281,7 +287,6 @@ def _rel(path: str | None, root: str) -> str:
 
 
 def render_text(runs: Sequence[GateRun], root: str, policy: Any, out: Any) -> None:
-    from hooks import gate_run
     from hooks import report
 
     findings: list[Finding] = []
@@ -324,7 +329,9 @@ def render_text(runs: Sequence[GateRun], root: str, policy: Any, out: Any) -> No
             if r.status in ('fail', 'timeout') and r.name not in run.reused and r.log:
                 out.write(f'\n  --- last {tail_n} lines of {r.name} '
                           f'({_rel(r.log, root)}) ---\n')
-                for line in gate_run.tail(r.log, tail_n):
+                from hooks.gate_run import tail
+
+                for line in tail(r.log, tail_n):
                     out.write(f'  | {line}\n')
         if run.evidence_path:
             out.write(f'\n  evidence: {_rel(run.evidence_path, root)}\n')
@@ -332,7 +339,8 @@ def render_text(runs: Sequence[GateRun], root: str, policy: Any, out: Any) -> No
     if findings:
         out.write('\n')
         report.render(findings, 'text', stream=out)
-    out.write(verdict(runs) + '\n')
+    if not all(run.skipped_reason for run in runs):
+        out.write(verdict(runs) + '\n')
     out.flush()
 
 
@@ -358,6 +366,8 @@ def verdict(runs: Sequence[GateRun]) -> str:
 
 
 def render_json(runs: Sequence[GateRun], out: Any) -> None:
+    import dataclasses
+
     from hooks import report
 
     findings = [f for run in runs for f in run.findings]
