@@ -172,7 +172,8 @@ def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
     finally:
         changes.close()
     run.domains = {name: selection.because(name) for name in selection.selected}
-    run.untouched, run.unmatched = selection.untouched, selection.unmatched
+    run.untouched = selection.untouched
+    run.unmatched = [p for p in selection.unmatched if not record or p != record[0]]
     rollback, source, problems = gate_plan.rollback_command(args.rollback_dry_run, record,
                                                             policy)
     run.findings += problems
