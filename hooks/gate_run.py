@@ -257,6 +257,8 @@ class Progress:
         if not self.live:
             return
         with self.lock:
+            if not self.running:
+                return
             now = time.monotonic()
             parts = [f'{n} {now - t:.0f}s' for n, t in self.running.items()]
             line = f'[{self.finished}/{self.total}] running: ' + ', '.join(parts)

@@ -98,3 +98,15 @@ def test_hanging_gate_is_killed_at_its_timeout(pusher: Pusher) -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert pusher.remote_sha() == ''
+
+
+def test_manual_stage_gates_the_committed_head(pusher: Pusher) -> None:
+    """What CI or a person runs: pre-commit run --hook-stage manual hotfix-gates."""
+    import sys
+
+    pusher.repo.commit('ARIS-77 fix', files={'app/pos/checkout.py': 'total = 2\n'})
+    res = pusher.repo.run([sys.executable, '-m', 'pre_commit', 'run', '--hook-stage', 'manual',
+                           'hotfix-gates'], check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert 'pos          touched by app/pos/checkout.py' in res.stdout
+    assert pusher.ran() == ['smoke', 'integrity', 'domain:pos']
