@@ -114,6 +114,23 @@ def test_non_hotfix_branch_runs_nothing(consumer: Consumer) -> None:
     assert not (consumer.repo.path / '.git' / 'hotfix-hooks').exists()
 
 
+def test_branch_option_overrides_the_checked_out_branch(consumer: Consumer) -> None:
+    consumer.repo.commit('fix', files={'app/pos/checkout.py': 'total = 2\n'})
+    res = consumer.gate('--branch', 'docs/typo')
+    assert res.returncode == 0
+    assert "branch 'docs/typo' is not a hotfix branch" in res.stdout
+    assert consumer.ran() == []
+    consumer.repo.checkout('release/0.1', create=True)
+    res = consumer.gate('--branch', 'release/0.1')
+    assert 'not a hotfix branch' in res.stdout
+    consumer.repo.commit('policy', files={
+        'pyproject.toml': PYPROJECT.replace('base = "main"\n',
+                                            'base = "main"\nrelease_branches = ["release/*"]\n')})
+    res = consumer.gate('--branch', 'release/0.1')
+    assert res.returncode == 0, res.stdout
+    assert consumer.ran()[:2] == ['smoke', 'integrity']
+
+
 def test_hotfix_branch_runs_gates_and_touched_domains(consumer: Consumer) -> None:
     consumer.repo.commit('fix', files={'app/stock/totals.py': 'drift = 0  # fixed\n',
                                        'app/config.py': 'X = 2\n'})

@@ -133,6 +133,16 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert not alive(parent) and not alive(child)
 
 
+def test_a_gate_ignoring_sigterm_is_killed_anyway(tmp_path: Path) -> None:
+    code = ('import os, signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n'
+            'open("pid", "w").write(str(os.getpid()))\ntime.sleep(60)\n')
+    t0 = time.monotonic()
+    out, _ = run(tmp_path, spec('stubborn', PY, '-c', code, timeout=0.5))
+    assert out.status == 'timeout'
+    assert time.monotonic() - t0 < gate_run.GRACE_S + 5
+    assert not alive(int((tmp_path / 'pid').read_text()))
+
+
 def test_jobs_run_independent_gates_in_parallel(tmp_path: Path) -> None:
     # each gate waits for the other's file: only a parallel run can pass both
     wait_for = ('import os, sys, time\nopen(sys.argv[1], "w")\nend = time.time() + 10\n'
