@@ -125,41 +125,83 @@ def _safe(name: str) -> str:
 # -- one pushed ref -----------------------------------------------------------------
 def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
              progress_stream: Any, live: bool) -> GateRun:
+    """Plan, reuse, run and record the gates of one pushed ref."""
     from hooks import evidence
     from hooks import gate_plan
-    from hooks import gate_run
-    from hooks import gitchanges
-    from hooks.evidence import GateResult
-    from hooks.naming import branch_ticket
 
     run = GateRun(branch=ctx.branch, notes=ctx.notes)
-    if ctx.mode == 'none':
-        run.skipped_reason = 'a branch deletion: nothing to gate'
-        return run
-    if ctx.mode == 'tag':
-        run.skipped_reason = f'a tag push ({ctx.tag}): nothing to gate'
-        return run
-    if not gated_branch(ctx.branch, policy):
+    if ctx.mode in ('none', 'tag') or not gated_branch(ctx.branch, policy):
         run.skipped_reason = _skip_reason(ctx)
         return run
-    if ctx.mode != 'range':
-        head = gitutil.rev_parse('HEAD', ctx.root)
-        if head is None:
-            run.skipped_reason = 'no commit yet: nothing to gate'
-            return run
-        base = ctx.base if ctx.mode == 'worktree' else None
-        if base is None:
-            base = context.resolve(context.Request(branch=ctx.branch, stage='manual'),
-                                   policy, cwd=ctx.root).base
-        import copy
-
-        ctx = copy.copy(ctx)
-        ctx.mode, ctx.head, ctx.base = 'range', head, base
-        run.notes.append(f'not a push: gating the committed HEAD ({head[:12]}); uncommitted '
-                         'changes are not part of it')
-    assert ctx.head is not None
+    ctx = _as_range(ctx, policy, run)
+    if ctx is None:
+        return run
     run.commit = ctx.head
     run.tree = gitutil.rev_parse(ctx.head, ctx.root, peel='tree') or ''
+
+    selection, record = _select(ctx, policy)
+    run.domains = {name: selection.because(name) for name in selection.selected}
+    run.untouched = selection.untouched
+    run.unmatched = [p for p in selection.unmatched if not record or p != record[0]]
+    rollback, source, problems = gate_plan.rollback_command(args.rollback_dry_run, record,
+                                                            policy)
+    run.findings += problems
+    specs = gate_plan.plan(policy, selection, rollback, source)
+
+    previous = {} if args.rerun else evidence.load(ctx.git_dir, run.tree)
+    reused = {s.name: r for s in specs
+              if (r := gate_plan.reusable(s, previous, run.tree)) is not None}
+    if not rollback and 'rollback' in previous and previous['rollback'].passed:
+        reused['rollback'] = previous['rollback']      # passed on this tree earlier
+    run.reused = set(reused)
+    to_run = [s for s in specs if s.name not in reused]
+
+    fresh = _execute(ctx, policy, args, run, to_run, progress_stream, live)
+    for spec in specs:
+        if spec.name in reused:
+            run.results.append(reused[spec.name])
+        elif spec.name in fresh:
+            run.results.append(fresh[spec.name])
+    if not rollback:
+        if 'rollback' in reused:
+            run.results.append(reused['rollback'])
+        else:
+            fresh['rollback'] = _no_rollback(run, policy, record)
+            run.results.append(fresh['rollback'])
+    if fresh and run.tree:
+        run.evidence_path = evidence.store(ctx.git_dir, run.tree, list(fresh.values()))
+    elif run.tree:
+        run.evidence_path = os.path.join(evidence.evidence_dir(ctx.git_dir), f'{run.tree}.json')
+    run.findings += result_findings(run, ctx.root)
+    return run
+
+
+def _as_range(ctx: context.Context, policy: Any, run: GateRun) -> context.Context | None:
+    """A push is a range already; a manual or CI run gates the committed HEAD."""
+    import copy
+
+    if ctx.mode == 'range':
+        return ctx
+    head = gitutil.rev_parse('HEAD', ctx.root)
+    if head is None:
+        run.skipped_reason = 'no commit yet: nothing to gate'
+        return None
+    base = ctx.base if ctx.mode == 'worktree' else None
+    if base is None:
+        base = context.resolve(context.Request(branch=ctx.branch, stage='manual'), policy,
+                               cwd=ctx.root).base
+    ctx = copy.copy(ctx)
+    ctx.mode, ctx.head, ctx.base = 'range', head, base
+    run.notes.append(f'not a push: gating the committed HEAD ({head[:12]}); uncommitted '
+                     'changes are not part of it')
+    return ctx
+
+
+def _select(ctx: context.Context, policy: Any) -> tuple[Any, tuple[str, str | None] | None]:
+    """(domain selection, (record path, record text in the pushed commit) or None)."""
+    from hooks import gate_plan
+    from hooks import gitchanges
+    from hooks.naming import branch_ticket
 
     changes = gitchanges.build(ctx, policy)
     try:
@@ -171,81 +213,61 @@ def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
             record = (rpath, changes.head.text(rpath))
     finally:
         changes.close()
-    run.domains = {name: selection.because(name) for name in selection.selected}
-    run.untouched = selection.untouched
-    run.unmatched = [p for p in selection.unmatched if not record or p != record[0]]
-    rollback, source, problems = gate_plan.rollback_command(args.rollback_dry_run, record,
-                                                            policy)
-    run.findings += problems
-    specs = gate_plan.plan(policy, selection, rollback, source)
+    return selection, record
 
-    git_dir = ctx.git_dir
-    previous = {} if args.rerun else evidence.load(git_dir, run.tree)
-    to_run: list[gate_plan.GateSpec] = []
-    reused: dict[str, GateResult] = {}
-    for spec in specs:
-        prev = gate_plan.reusable(spec, previous, run.tree)
-        if prev is not None:
-            reused[spec.name] = prev
-        else:
-            to_run.append(spec)
-    run.reused = set(reused)
 
-    outcomes: dict[str, gate_run.Outcome] = {}
-    logs = log_dir(git_dir, run.tree)
-    if to_run:
-        with workspace(ctx.root, run.commit, run.tree, run) as where:
-            progress = gate_run.Progress(progress_stream, live)
-            jobs = args.jobs if args.jobs is not None else policy.section('gate')['jobs']
-            outcomes, run.interrupted = gate_run.run_all(
-                to_run, where, lambda s: os.path.join(logs, _safe(s.name) + '.log'),
-                gate_run.child_env(), jobs, progress)
-    else:
+def _execute(ctx: context.Context, policy: Any, args: argparse.Namespace, run: GateRun,
+             to_run: Sequence[Any], progress_stream: Any, live: bool) -> dict[str, GateResult]:
+    """Run ``to_run`` on the pushed commit; the results by name (interrupted ones left out)."""
+    from hooks import gate_run
+    from hooks.evidence import GateResult
+
+    if not to_run:
         run.workspace, run.workspace_why = 'nothing run', 'every gate already passed on this tree'
+        return {}
+    logs = log_dir(ctx.git_dir, run.tree)
 
-    fresh: list[GateResult] = []
-    for spec in specs:
-        if spec.name in reused:
-            run.results.append(reused[spec.name])
-            continue
+    def log_path(spec: Any) -> str:
+        return os.path.join(logs, _safe(spec.name) + '.log')
+
+    with workspace(ctx.root, run.commit, run.tree, run) as where:
+        jobs = args.jobs if args.jobs is not None else policy.section('gate')['jobs']
+        outcomes, run.interrupted = gate_run.run_all(
+            to_run, where, log_path, gate_run.child_env(), jobs,
+            gate_run.Progress(progress_stream, live))
+    fresh: dict[str, GateResult] = {}
+    for spec in to_run:
         out = outcomes.get(spec.name)
         if out is None:
             continue
-        detail = out.detail or spec.detail
-        if out.detail and spec.detail:
-            detail = f'{out.detail}; {spec.detail}'
-        result = GateResult(
+        detail = '; '.join(d for d in (out.detail, spec.detail) if d)
+        fresh[spec.name] = GateResult(
             name=spec.name, kind=spec.kind, command=list(spec.command), status=out.status,
             exit_code=out.exit_code, duration_s=out.duration_s, commit=run.commit,
             tree=run.tree, started_at=out.started_at, finished_at=out.finished_at,
-            log=os.path.join(logs, _safe(spec.name) + '.log'), detail=detail)
-        run.results.append(result)
-        fresh.append(result)
-    if not rollback and 'rollback' in previous and previous['rollback'].passed:
-        run.results.append(previous['rollback'])        # passed on this tree earlier
-        run.reused.add('rollback')
-    elif not rollback:
-        required = policy.section('gate')['rollback_required']
-        skipped = GateResult(name='rollback', kind='rollback', command=[], status='skipped',
-                             exit_code=None, duration_s=0.0, commit=run.commit, tree=run.tree,
-                             started_at=gate_run.utc_now(), finished_at=gate_run.utc_now(),
-                             detail='no rollback dry-run command')
-        run.results.append(skipped)
-        fresh.append(skipped)
-        rec = record[0] if record else gate_plan.RECORD_PATH
-        run.findings.append(Finding(
-            rule='gate-rollback-dry-run-missing', category='gate',
-            severity='error' if required else 'warning',
-            message='no rollback dry-run command: the protocol requires the rollback path '
-                    'to be tested in dry-run before merge',
-            hint=f'set [rollback] dry_run in {rec}, or [tool.hotfix-hooks.gate] '
-                 'rollback_dry_run, or pass --rollback-dry-run CMD'))
-    if fresh and run.tree:
-        run.evidence_path = evidence.store(git_dir, run.tree, fresh)
-    elif run.tree:
-        run.evidence_path = os.path.join(evidence.evidence_dir(git_dir), f'{run.tree}.json')
-    run.findings += result_findings(run, ctx.root)
-    return run
+            log=log_path(spec), detail=detail)
+    return fresh
+
+
+def _no_rollback(run: GateRun, policy: Any, record: tuple[str, str | None] | None
+                 ) -> GateResult:
+    """The 'skipped' rollback result, and the finding saying where to put the command."""
+    from hooks import gate_plan
+    from hooks.evidence import GateResult
+    from hooks.gate_run import utc_now
+
+    rec = record[0] if record else gate_plan.RECORD_PATH
+    run.findings.append(Finding(
+        rule='gate-rollback-dry-run-missing', category='gate',
+        severity='error' if policy.section('gate')['rollback_required'] else 'warning',
+        message='no rollback dry-run command: the protocol requires the rollback path '
+                'to be tested in dry-run before merge',
+        hint=f'set [rollback] dry_run in {rec}, or [tool.hotfix-hooks.gate] '
+             'rollback_dry_run, or pass --rollback-dry-run CMD'))
+    now = utc_now()
+    return GateResult(name='rollback', kind='rollback', command=[], status='skipped',
+                      exit_code=None, duration_s=0.0, commit=run.commit, tree=run.tree,
+                      started_at=now, finished_at=now, detail='no rollback dry-run command')
 
 
 def result_findings(run: GateRun, root: str) -> list[Finding]:
