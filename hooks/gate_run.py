@@ -192,6 +192,8 @@ def run_gate(spec: GateSpec, root: str, log_path: str, env: dict[str, str],
                 if _basename(argv[0]) in ('pytest', 'py.test') or argv[1:3] == ['-m', 'pytest']:
                     if code == 5:
                         detail = 'pytest collected no tests (exit 5)'
+                    elif code == 4:
+                        detail = 'pytest usage error or path not found (exit 4)'
                 return result('fail', code, detail)
     return result('pass', 0)
 

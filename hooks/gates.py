@@ -287,6 +287,12 @@ def result_findings(run: GateRun, root: str) -> list[Finding]:
         elif r.status == 'timeout':
             message = f'{label} {r.detail}: `{" ".join(r.command)}`'
             hint = f'see what hung in {log}, or raise its timeout in the policy'
+        elif 'collected no tests' in r.detail:
+            message = f'{label} selected no tests ({r.detail}): `{" ".join(r.command)}`'
+            section = (f'domains.{r.name.removeprefix("domain:")}' if r.kind == 'domain'
+                       else 'gates')
+            hint = ('add regression tests for it, or point its command at the right ones '
+                    f'([tool.hotfix-hooks.{section}] command)')
         else:
             message = f'{label} failed ({r.detail}): `{" ".join(r.command)}`'
             hint = f'fix the code (log: {log}), then push again'

@@ -347,3 +347,18 @@ def test_several_refs_in_one_plain_git_push(consumer: Consumer) -> None:
     assert res.returncode == 0, res.stdout + res.stderr
     assert "branch 'feature/x' is not a hotfix branch" in res.stdout
     assert consumer.ran() == ['smoke', 'integrity', 'domain:pos']
+
+
+def test_domain_without_regression_tests_says_so(consumer: Consumer) -> None:
+    consumer.repo.commit('policy', files={
+        'pyproject.toml': PYPROJECT.replace(
+            'command = ["python", "scripts/regress.py", "rbac"]',
+            'command = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "scripts", '
+            '"-k", "rbac"]'),
+        'app/rbac/roles.py': 'ADMIN = 1\n'})
+    res = consumer.gate()
+    assert res.returncode == 1
+    assert ('[gate-failed] regression subset `domain:rbac` selected no tests (pytest collected '
+            'no tests (exit 5)') in res.stdout
+    assert 'fix: add regression tests for it' in res.stdout
+    assert '[tool.hotfix-hooks.domains.rbac] command' in res.stdout
