@@ -5,7 +5,8 @@ same run (interleaved, so machine noise hits every case alike).
 
 Cases (medians, wall ms):
 * ``python -c pass``                        - the interpreter floor;
-* non-hotfix branch                         - the gate must pass at once (budget 3x floor);
+* ``hotfix-hooks check-branch``             - the cheapest hook of the suite;
+* non-hotfix branch                         - the gate must pass at once;
 * hotfix branch, evidence reused            - the second push of the same tree;
 * hotfix branch, ``--rerun``, 3 tiny gates  - against running the same 3 commands directly
   one after the other (the runner's overhead);
@@ -107,6 +108,8 @@ def main() -> int:
 
         cases = {
             'python -c pass': lambda: once([PY, '-c', 'pass'], repo, env),
+            'check-branch (cheapest hook)': lambda: (on('feature/reports'), once(
+                [PY, '-m', 'hooks', 'check-branch'], repo, env))[1],
             'gate: non-hotfix branch': lambda: (on('feature/reports'),
                                                 once(hh, repo, env))[1],
             'gate: evidence reused': lambda: (on('hotfix/ARIS-77-fix-pos-total'),
@@ -135,6 +138,8 @@ def main() -> int:
     floor = med['python -c pass']
     quick = med['gate: non-hotfix branch'] / floor
     print(f'non-hotfix branch / python -c pass        = {quick:.2f}x')
+    print(f'non-hotfix branch / check-branch          = '
+          f'{med["gate: non-hotfix branch"] / med["check-branch (cheapest hook)"]:.2f}x')
     print(f'evidence reused / python -c pass          = {med["gate: evidence reused"] / floor:.2f}x')
     over = med['gate --rerun (6 tiny gates)'] - med['the 6 commands run directly']
     print(f'gate --rerun / the same commands directly = '

@@ -210,10 +210,18 @@ def _select(ctx: context.Context, policy: Any) -> tuple[Any, tuple[str, str | No
         record = None
         if ticket:
             rpath = gate_plan.record_path(policy, ticket)
-            record = (rpath, changes.head.text(rpath))
+            record = (rpath, _file_at(ctx.root, ctx.head or 'HEAD', rpath))
     finally:
         changes.close()
     return selection, record
+
+
+def _file_at(root: str, commit: str, path: str) -> str | None:
+    """Text of ``path`` in ``commit`` (None when absent): one cheap ``git cat-file``."""
+    res = gitutil.run(['cat-file', 'blob', f'{commit}:{path}'], cwd=root, check=False)
+    if res.returncode != 0:
+        return None
+    return res.stdout.decode('utf-8', 'replace')
 
 
 def _execute(ctx: context.Context, policy: Any, args: argparse.Namespace, run: GateRun,
