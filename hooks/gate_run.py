@@ -301,7 +301,8 @@ def run_all(specs: Sequence[GateSpec], root: str, log_path: Callable[[GateSpec],
         pending = set(futures)
         try:
             while pending:
-                done, pending = concurrent.futures.wait(pending, timeout=0.25)
+                done, pending = concurrent.futures.wait(
+                    pending, timeout=0.25, return_when=concurrent.futures.FIRST_COMPLETED)
                 for fut in done:
                     outcomes[futures[fut].name] = fut.result()
                 progress.tick()
