@@ -136,6 +136,8 @@ def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
     ctx = _as_range(ctx, policy, run)
     if ctx is None:
         return run
+    if not args.config:
+        policy = policy_at(ctx.root, ctx.head, policy)
     run.commit = ctx.head
     run.tree = gitutil.rev_parse(ctx.head, ctx.root, peel='tree') or ''
 
@@ -174,6 +176,35 @@ def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
         run.evidence_path = os.path.join(evidence.evidence_dir(ctx.git_dir), f'{run.tree}.json')
     run.findings += result_findings(run, ctx.root)
     return run
+
+
+def policy_at(root: str, commit: str, current: Any) -> Any:
+    """The policy as committed in ``commit``: the gates it defines are what that tree is
+    proven with (an uncommitted edit of pyproject.toml does not change what runs)."""
+    from hooks import policy as policy_mod
+
+    for name in policy_mod.CONFIG_FILES:
+        text = _file_at(root, commit, name)
+        if text is None:
+            continue
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            from hooks.errors import ConfigError
+
+            raise ConfigError(f'{name} in {commit[:12]}: invalid TOML: {e}') from None
+        if name == 'pyproject.toml':
+            raw = raw.get('tool', {}).get('hotfix-hooks')
+            if raw is None:
+                continue
+        return policy_mod.from_mapping(raw, os.path.join(root, name))
+    if current.path is None:
+        return current
+    return policy_mod.from_mapping({}, None)
 
 
 def _as_range(ctx: context.Context, policy: Any, run: GateRun) -> context.Context | None:

@@ -362,3 +362,13 @@ def test_domain_without_regression_tests_says_so(consumer: Consumer) -> None:
             'no tests (exit 5)') in res.stdout
     assert 'fix: add regression tests for it' in res.stdout
     assert '[tool.hotfix-hooks.domains.rbac] command' in res.stdout
+
+
+def test_gates_are_the_ones_committed_with_the_pushed_tree(consumer: Consumer) -> None:
+    consumer.repo.commit('fix', files={'app/pos/checkout.py': 'total = 2\n'})
+    # an uncommitted policy edit does not change what proves the pushed tree
+    consumer.repo.write('pyproject.toml', PYPROJECT.replace('scripts/smoke.py', 'scripts/nope.py'))
+    res = consumer.gate()
+    assert res.returncode == 0, res.stdout
+    assert consumer.ran() == ['smoke', 'integrity', 'domain:pos']
+    assert consumer.evidence()['results']['smoke']['command'] == ['python', 'scripts/smoke.py']
