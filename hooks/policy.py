@@ -472,7 +472,7 @@ def _coerce(name: str, key: Key, value: Any, where: str) -> Any:
 def describe(schema: dict[str, Key] | None = None, prefix: str = '') -> list[tuple[str, Key]]:
     """Every key of the schema, flattened (``naming.tag_marker``), for docs and ``config``."""
     out: list[tuple[str, Key]] = []
-    for name, key in (schema or SCHEMA).items():
+    for name, key in (SCHEMA if schema is None else schema).items():
         if key.kind == 'table':
             out.extend(describe(key.keys or {}, prefix + name + '.'))
         else:
