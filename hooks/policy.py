@@ -301,6 +301,7 @@ SCHEMA: dict[str, Key] = {
                      '{ "migration-index-not-concurrent" = "error" }. Applies on and off '
                      'hotfix branches.'),
         disable=Key('list[str]', [], 'Migration rule ids that are not reported at all.'),
+    ),
     'gates': Key('any', DEFAULT_GATES,
                  'Ordered pre-push gates ([[tool.hotfix-hooks.gates]]): name, command, cwd, '
                  'env, timeout (seconds), setup (commands run first). Default: the protocol\'s '
