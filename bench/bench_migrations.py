@@ -170,7 +170,7 @@ def downgrade() -> None:
     for name in FLAGS:
         op.execute(sa.text(f"DELETE FROM feature_flags WHERE name = '{{name}}'"))
 '''),
-    ('fk t{j} -> users', '''
+    ('fk t{j} owner', '''
 
 def upgrade() -> None:
     op.create_foreign_key('fk_t{j}_reviewer', 't{j}', 'users', ['owner_id'], ['id'],
