@@ -60,9 +60,10 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
                      and (g.downgrade_path or '') not in touched and changes.base.exists(g.path)]
         base_migs += discover.load(changes.base, _with_pairs(reread, base_paths), opts,
                                    analyse=False)
+        shipped = {p for g in base_migs for p in (g.path, g.downgrade_path) if p}
         if base_migs:
             triples = [(f.status, f.old_path or f.path, None if f.status == DELETED else f.path)
-                       for f in mig_changes]
+                       for f in mig_changes if (f.old_path or f.path) in shipped]
             base_text = {t[1]: changes.base.text(t[1]) for t in triples}
             head_text = {t[2]: changes.head.text(t[2]) for t in triples if t[2]}
             raws.extend(graph.against_base(base_migs, head_all, triples, base_text, head_text))
