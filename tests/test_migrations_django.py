@@ -140,3 +140,18 @@ def test_runsql_with_statement_lists_and_params() -> None:
     assert rules(found) == {'migration-delete-without-where'}
     opaque = run(django('migrations.RunSQL(build_sql()),'))
     assert {'migration-sql-unanalysable', 'migration-runsql-irreversible'} <= rules(opaque)
+
+
+def test_alter_field_locking_compares_with_the_previous_field() -> None:
+    found = run(django('''
+        migrations.AlterField(model_name='customer', name='nickname',
+                              field=models.CharField(max_length=100)),
+        migrations.AlterField(model_name='order', name='total',
+                              field=models.BigIntegerField()),
+    '''))
+    assert by_rule(found, 'migration-set-not-null')[0].message.startswith(
+        'SET NOT NULL on shop_customer.nickname')
+    assert 'shop_order.total' in by_rule(found, 'migration-table-rewrite')[0].message
+    same = run(django("migrations.AlterField(model_name='customer', name='nickname', "
+                      "field=models.CharField(max_length=100, null=True, help_text='x')),"))
+    assert same == []

@@ -458,14 +458,24 @@ def _locking(mig: m.Migration, existing: Callable[[str | None], bool], owner: Ow
                 out.append(raw('migration-constraint-builds-index', mig, o,
                                 f'adds {kind.replace("_", " ")} {o.name or ""} which builds its '
                                 'index under an ACCESS EXCLUSIVE lock'.replace('  ', ' ')))
-        elif k == m.ALTER_COLUMN and existing(o.table) and not o.attrs.get('django_field'):
-            if o.attrs.get('nullable') is False:
+        elif k == m.ALTER_COLUMN and existing(o.table):
+            attrs = o.attrs
+            if attrs.get('django_field'):       # AlterField: compare with the previous field
+                own = owner('column', f'{o.table}.{o.column}', mig) if o.column else None
+                if own is None:
+                    continue
+                prev = own[1]
+                attrs = {'nullable': False if prev.get('nullable') is True
+                         and attrs.get('nullable') is False else None}
+                if type_family(prev.get('type')) != type_family(o.attrs.get('type')):
+                    attrs.update(type=o.attrs.get('type'), old_type=prev.get('type'))
+            if attrs.get('nullable') is False:
                 out.append(raw('migration-set-not-null', mig, o,
                                 f'SET NOT NULL on {o.table}.{o.column} scans the whole table '
                                 'under an ACCESS EXCLUSIVE lock'))
-            if 'type' in o.attrs:
-                old = o.attrs.get('old_type') or _owner_type(owner, o, mig)
-                if rewrites(old, o.attrs['type']):
+            if 'type' in attrs:
+                old = attrs.get('old_type') or _owner_type(owner, o, mig)
+                if rewrites(old, attrs['type']):
                     out.append(raw('migration-table-rewrite', mig, o,
                                     f'changing the type of {o.table}.{o.column} rewrites the '
                                     'table under an ACCESS EXCLUSIVE lock'))
