@@ -753,3 +753,9 @@ def test_drop_and_recreate_is_neutral_for_the_downgrade() -> None:
         op.execute('CREATE FUNCTION orders_total() RETURNS numeric AS $$ SELECT 1 $$ LANGUAGE sql')
         """, "op.execute('SELECT 1')"))
     assert not rules(found) & {'migration-downgrade-incomplete', 'migration-drop-object'}
+
+
+def test_sa_ddl_is_analysed_like_text() -> None:
+    found = run(mig("op.execute(sa.DDL('ALTER TABLE users DROP COLUMN legacy_code'))",
+                    "op.add_column('users', sa.Column('legacy_code', sa.Text()))"))
+    assert rules(found) == {'migration-drop-column'}

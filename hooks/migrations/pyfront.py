@@ -414,7 +414,7 @@ class Walker(OpCalls):
         return args, kwargs
 
     def library_call(self, name: str, node: ast.Call, st: _State) -> Any:
-        if name == 'text' or name == 'literal_column':
+        if name in ('text', 'literal_column', 'DDL'):
             arg = self.ev(node.args[0], st) if node.args else UNKNOWN
             return arg if isinstance(arg, (str, Sql)) else Sql(PLACEHOLDER, partial=True) \
                 if arg is UNKNOWN else UNKNOWN
