@@ -563,6 +563,10 @@ def test_only_changed_migrations_are_linted_unless_configured() -> None:
     everything = run({'README.md': 'docs'}, base=base, policy={'migrations': {
         'check_unchanged': True}})
     assert by_rule(everything, 'migration-drop-table')
+    changes = ChangeSet.from_texts(base=base, head={**base, 'README.md': 'docs'})
+    also = check(changes, from_mapping({}, None),
+                 RunInfo(hotfix=True, options={'all_violations': True}))
+    assert by_rule(also, 'migration-drop-table')     # scan --all-violations
 
 
 def test_non_postgresql_dialect_skips_locking_rules() -> None:

@@ -34,7 +34,7 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     head_paths = discover.candidate_paths(changes.head, new_paths, opts)
     if not head_paths and not any(p.endswith(('.py', '.sql')) for p in old_paths):
         return []
-    analyse_all = bool(cfg.get('check_unchanged'))
+    analyse_all = bool(cfg.get('check_unchanged') or run.options.get('all_violations'))
     head_all = discover.load(changes.head, head_paths, opts,
                              analyse=True if analyse_all else changed)
     analysed = [g for g in head_all if g.analysed]

@@ -93,6 +93,9 @@ def _pglast(ctx: _Ctx) -> list[m.Op]:
         msg = str(e.args[0]) if e.args else str(e)
         return [ctx.op(m.UNANALYSABLE, loc, '',
                        attrs={'reason': f'SQL does not parse: {msg}'})]
+    except (RecursionError, MemoryError, ValueError) as e:
+        return [ctx.op(m.UNANALYSABLE, 0, '',
+                       attrs={'reason': f'SQL could not be parsed ({type(e).__name__})'})]
     ops: list[m.Op] = []
     for raw in stmts:
         loc = raw.stmt_location or 0
