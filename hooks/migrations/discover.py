@@ -193,7 +193,8 @@ def _graph_facts(path: str, text: str, is_alembic: bool, is_django: bool) -> m.M
             mig = _alembic(path, ast.Module(body=[], type_ignores=[]), found, Options({}), False)
             mig.suppressions = suppress.scan(path, text)
             return mig
-    if is_django and _DJANGO_CLASS.search(text) and not re.search(r'^\s+replaces\s*=', text, re.M):
+    cls_match = _DJANGO_CLASS.search(text) if is_django else None
+    if cls_match is not None and not re.search(r'^\s+replaces\s*=', text, re.M):
         from hooks.migrations import django
         deps = _DJANGO_DEPS.search(text)
         parents: list[str] = []
@@ -213,7 +214,7 @@ def _graph_facts(path: str, text: str, is_alembic: bool, is_django: bool) -> m.M
                           revision=posixpath.splitext(posixpath.basename(path))[0],
                           group=django.app_label(path), parents=tuple(parents),
                           parents_line=line, downgrade=[],
-                          revision_line=text[:_DJANGO_CLASS.search(text).start()].count('\n') + 1)
+                          revision_line=text[:cls_match.start()].count('\n') + 1)
         mig.suppressions = suppress.scan(path, text)
         return mig
     return None

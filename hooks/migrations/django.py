@@ -52,8 +52,9 @@ def parse(path: str, tree: ast.Module, cls: ast.ClassDef, dialect: str,
             parents = []
             if isinstance(node.value, (ast.List, ast.Tuple)):
                 for el in node.value.elts:
-                    if isinstance(el, (ast.Tuple, ast.List)) and len(el.elts) == 2 and all(
-                            isinstance(e, ast.Constant) for e in el.elts):
+                    if isinstance(el, (ast.Tuple, ast.List)) and len(el.elts) == 2 and \
+                            isinstance(el.elts[0], ast.Constant) and \
+                            isinstance(el.elts[1], ast.Constant):
                         dep_app, dep_name = el.elts[0].value, el.elts[1].value
                         if dep_app == app and isinstance(dep_name, str):
                             parents.append(dep_name)
@@ -100,7 +101,7 @@ def _field(call: ast.AST | None) -> dict[str, Any]:
     f = call.func
     tname = f.attr if isinstance(f, ast.Attribute) else getattr(f, 'id', '')
     length = _kw(call, 'max_length')
-    info['type'] = tname + (f'({length.value})' if isinstance(length, ast.Constant) else '')
+    info['type'] = tname + (f'({length.value!s})' if isinstance(length, ast.Constant) else '')
     info['m2m'] = tname == 'ManyToManyField'
     null = _kw(call, 'null')
     info['nullable'] = isinstance(null, ast.Constant) and null.value is True
@@ -108,8 +109,8 @@ def _field(call: ast.AST | None) -> dict[str, Any]:
         info['server_default'] = 'set'
     if tname in ('ForeignKey', 'OneToOneField'):
         info['foreign_key'] = True
-    if _kw(call, 'unique') is not None and isinstance(_kw(call, 'unique'), ast.Constant) \
-            and _kw(call, 'unique').value is True:
+    unique = _kw(call, 'unique')
+    if isinstance(unique, ast.Constant) and unique.value is True:
         info['unique'] = True
     return info
 

@@ -73,7 +73,7 @@ class OpCalls:
         for p, v in zip(params, values):
             bound[p] = v
         extra_pos = values[len(params):]
-        nodes = {k.arg: k.value for k in node.keywords if k.arg}
+        nodes: dict[str, ast.AST] = {k.arg: k.value for k in node.keywords if k.arg}
         for k in node.keywords:
             if k.arg:
                 bound[k.arg] = self.ev(k.value, st)

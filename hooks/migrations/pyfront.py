@@ -127,7 +127,8 @@ class Walker(OpCalls):
             pass
 
     def add(self, kind: str, node: ast.AST, st: _State, **kw: Any) -> m.Op:
-        op = m.Op(kind=kind, line=node.lineno, end_line=getattr(node, 'end_lineno', None),
+        op = m.Op(kind=kind, line=getattr(node, 'lineno', 1),
+                  end_line=getattr(node, 'end_lineno', None),
                   conditional=st.cond, in_transaction=not st.autocommit, anchors=st.anchors,
                   source=_src(node), **kw)
         if st.collect:
@@ -185,11 +186,12 @@ class Walker(OpCalls):
                     self.bind(item.optional_vars, val, st)
             self.body(s.body, inner)
         elif isinstance(s, ast.Try) or type(s).__name__ == 'TryStar':
-            self.body(s.body, st)
-            for h in s.handlers:
+            block: Any = s
+            self.body(block.body, st)
+            for h in block.handlers:
                 self.body(h.body, st.child(cond=_cond(st.cond, 'except')))
-            self.body(s.orelse, st)
-            self.body(s.finalbody, st)
+            self.body(block.orelse, st)
+            self.body(block.finalbody, st)
         elif isinstance(s, ast.Return):
             if s.value is not None:
                 self.ev(s.value, st)
@@ -311,7 +313,9 @@ class Walker(OpCalls):
         left = self.ev(node.left, st)
         right = self.ev(node.right, st)
         if isinstance(node.op, ast.Add):
-            if isinstance(left, (tuple, list)) and isinstance(right, type(left)):
+            if isinstance(left, tuple) and isinstance(right, tuple):
+                return left + right
+            if isinstance(left, list) and isinstance(right, list):
                 return left + right
             lp, rp = _plain(left), _plain(right)
             if isinstance(lp, str) and isinstance(rp, str):
@@ -533,8 +537,9 @@ _SEQ_BUILTINS = ('reversed', 'sorted', 'list', 'tuple', 'set', 'enumerate', 'zip
 def _seq_builtin(name: str, args: list[Any]) -> Any:
     seqs = [list(a) if isinstance(a, dict) else a for a in args]
     if name == 'range':
-        if all(isinstance(a, int) and not isinstance(a, bool) for a in seqs):
-            r = range(*seqs)
+        ints = [a for a in seqs if isinstance(a, int) and not isinstance(a, bool)]
+        if len(ints) == len(seqs) and len(ints) <= 3:
+            r = range(*ints)
             return tuple(r) if len(r) <= MAX_UNROLL else UNKNOWN
         return UNKNOWN
     if not all(isinstance(a, (list, tuple)) for a in seqs):

@@ -28,7 +28,8 @@ def check_migration(mig: m.Migration, new_tables: set[str], owner: Owner,
         return out
     up = mig.upgrade
     created = {o.table for o in up if o.kind == m.CREATE_TABLE and o.table}
-    created |= {o.attrs.get('new_name') for o in up if o.kind == m.RENAME_TABLE}
+    created |= {o.attrs['new_name'] for o in up
+                if o.kind == m.RENAME_TABLE and o.attrs.get('new_name')}
     fresh = new_tables | created
 
     def existing(table: str | None) -> bool:
