@@ -121,6 +121,12 @@ def history_repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     for branch, files in BRANCHES.items():
         repo.checkout(branch, create=True, start='main')
         repo.commit(f'{branch} change', files=files)
+    # a third migration ships on release/1.1; a hotfix then moves it below the head
+    repo.checkout('release/1.1', create=True, start='main')
+    repo.commit('ship c3', files={f'{V}/c3d4e5f6a7b8_tier.py': GOOD})
+    repo.checkout('hotfix/OPS-7-moved-below', create=True)
+    repo.commit('move c3', files={f'{V}/c3d4e5f6a7b8_tier.py': GOOD.replace(
+        "down_revision = 'b2c3d4e5f6a7'", "down_revision = 'a1f0c2d3e4b5'")})
     repo.checkout('main')
     return repo
 
@@ -151,6 +157,18 @@ def test_revision_inserted_below_head(history_repo: GitRepo) -> None:
     assert rc == 1 and rules == {'migration-inserted-below-head', 'migration-multiple-heads'}
     below = next(f for f in findings if f['rule'] == 'migration-inserted-below-head')
     assert below['base_heads'] == ['b2c3d4e5f6a7'] and below['line'] == 11
+
+
+def test_shipped_revision_moved_below_the_head(history_repo: GitRepo) -> None:
+    res = history_repo.hh('scan', '--only', 'migrations', '--from-ref', 'release/1.1',
+                          '--to-ref', 'hotfix/OPS-7-moved-below', '--branch',
+                          'hotfix/OPS-7-moved-below', '--format', 'json')
+    findings = json.loads(res.stdout)['findings']
+    assert res.returncode == 1
+    edited = next(f for f in findings if f['rule'] == 'migration-history-edited')
+    assert edited['change'] == ['down_revision'] and edited['line'] == 11
+    heads = next(f for f in findings if f['rule'] == 'migration-multiple-heads')
+    assert sorted(heads['heads']) == ['b2c3d4e5f6a7', 'c3d4e5f6a7b8']
 
 
 def test_two_heads(history_repo: GitRepo) -> None:
