@@ -320,8 +320,14 @@ def main() -> int:
               + ', '.join(sorted({f["rule"] for f in ours_findings})))
     except (ValueError, KeyError):
         print('hotfix-hooks output:', found['hotfix-hooks migrations'][1][:300])
-    print(f'alembic-guard exit {found["alembic-guard"][0]}, output: '
-          f'{found["alembic-guard"][1].strip()[:300]}')
+    try:
+        guard_findings = json.loads(found['alembic-guard'][1])
+        guard_findings = guard_findings.get('findings', guard_findings) \
+            if isinstance(guard_findings, dict) else guard_findings
+        print(f'alembic-guard findings: {len(guard_findings)} (exit {found["alembic-guard"][0]}): '
+              + ', '.join(sorted({f"{g.get('rule')} {g.get('name')}" for g in guard_findings})))
+    except (ValueError, AttributeError):
+        print('alembic-guard output:', found['alembic-guard'][1][:300])
     print(f'target: hotfix-hooks median <= 300 ms: {"PASS" if ours_m <= 0.3 else "FAIL"}')
     return 0 if ours_m <= 0.3 else 1
 
