@@ -48,7 +48,7 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     for mig in analysed:
         raws.extend(check_migration(mig, new_tables, owners.find, opts.dialect))
     raws.extend(graph.whole_graph(head_all, cfg['version_column_length'],
-                                  cfg['allow_branch_labels']))
+                                  cfg['allow_branch_labels'], frozenset(changed)))
     mig_changes = [f for f in changes.files
                    if f.path in head_paths or (f.old_path or f.path).endswith(('.py', '.sql'))]
     if mig_changes:

@@ -20,7 +20,9 @@ def _key(m: Migration) -> str:
 
 
 def whole_graph(migs: list[Migration], version_column_length: int,
-                allow_branch_labels: bool) -> list[Raw]:
+                allow_branch_labels: bool, touched: frozenset[str] = frozenset()) -> list[Raw]:
+    """Heads, roots, parents, duplicates, cycles and id lengths of every graph. A finding
+    about several migrations points at one the change ``touched`` when there is one."""
     out: list[Raw] = []
     graph = [m for m in migs if m.framework in ('alembic', 'django') and m.revision]
     by_rev: dict[tuple[str, str], list[Migration]] = defaultdict(list)
@@ -82,7 +84,7 @@ def whole_graph(migs: list[Migration], version_column_length: int,
                 heads = [h for hs in by_label.values() if len(hs) > 1 for h in hs]
                 if len(heads) < 2:
                     continue
-            heads.sort(key=lambda h: h.path)
+            heads.sort(key=lambda h: (h.path in touched, h.path))
             where = heads[-1]
             out.append(Raw('migration-multiple-heads', where.path, where.revision_line,
                            f'{len(heads)} heads in {where.group or scope}: '
