@@ -336,7 +336,9 @@ def check_tag_main(argv: Sequence[str] | None = None) -> int:
     tags = [t.removeprefix('refs/tags/') for t in args.tags if not os.path.exists(t)
             or t.startswith('refs/tags/')]
     if not tags:
-        req = context.Request(stage=args.stage or 'pre-push')
+        # only a plain git pre-push hook (--stage pre-push) has refs on stdin: reading it
+        # otherwise would wait forever on a CI job's open stdin
+        req = context.Request(stage=args.stage)
         for ctx in context.resolve_branches(req, policy):
             if ctx.mode == 'tag' and ctx.tag:
                 tags.append(ctx.tag)

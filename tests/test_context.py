@@ -9,11 +9,13 @@ from __future__ import annotations
 import itertools
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tests.gitrepo import GitRepo
+from tests.gitrepo import ROOT
 from tests.hookkit import assert_one_line_error
 from tests.hookkit import COMMIT_MSG
 from tests.hookkit import context_of
@@ -48,15 +50,18 @@ class World:
         self.repo.git('checkout', '-q', '-B', name, 'main')
 
 
-@pytest.fixture(scope='module')
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    tmp = tmp_path_factory.mktemp('push')
+def _make_world(tmp: Path) -> World:
     repo = GitRepo(tmp / 'work')
     bare = repo.add_bare_remote()
     repo.commit('base', {'README.md': 'hello\n', 'requirements-base.txt': 'x==1\n'})
     repo.git('push', '-q', '-u', 'origin', 'main')
     install_hook(repo, 'pre-push', PRE_PUSH)
     return World(repo, bare, tmp)
+
+
+@pytest.fixture(scope='module')
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return _make_world(tmp_path_factory.mktemp('push'))
 
 
 def _pushed_line(run: HookRun) -> list[str]:
@@ -214,6 +219,37 @@ def test_first_push_of_a_root_commit_checks_everything_from_the_empty_tree(
     assert paths_of(run.findings()) == {'requirements-root.txt'}
 
 
+def test_merging_main_into_the_branch_does_not_scan_mains_changes(tmp_path: Path) -> None:
+    w = _make_world(tmp_path)
+    repo = w.repo
+    w.branch('hotfix/ARIS-40-merged')
+    repo.commit('mine', {'requirements-mine.txt': 'm==1\n'})
+    repo.git('push', '-q', '--no-verify', 'origin', 'hotfix/ARIS-40-merged')
+    repo.checkout('main')
+    new_main = repo.commit('upstream', {'requirements-upstream.txt': 'u==1\n'})
+    repo.git('push', '-q', '--no-verify', 'origin', 'main')
+    repo.checkout('hotfix/ARIS-40-merged')
+    repo.git('merge', '-q', '--no-edit', 'main')
+
+    run = w.push('origin', 'hotfix/ARIS-40-merged')
+
+    assert run.context['base'] == new_main
+    # FROM..TO would re-check everything main brought in with the merge
+    assert paths_of(run.findings()) == {'requirements-mine.txt'}
+
+
+def test_one_push_of_a_branch_and_a_tag_checks_each_ref(world: World) -> None:
+    repo = world.repo
+    world.branch('hotfix/ARIS-41-with-tag')
+    tip = repo.commit('x', {'requirements-with-tag.txt': 'x==1\n'})
+    repo.tag('0.4.0')
+    run = world.push('origin', 'hotfix/ARIS-41-with-tag', '0.4.0')
+    modes = sorted((c['mode'], c['branch'] or c['tag']) for c in run.contexts)
+    assert modes == [('range', 'hotfix/ARIS-41-with-tag'), ('tag', '0.4.0')]
+    assert all(c['head'] == tip for c in run.contexts)
+    assert paths_of(run.findings()) == {'requirements-with-tag.txt'}
+
+
 # -- the pre-commit framework's pre-push environment ------------------------------------
 @pytest.fixture(scope='module')
 def env_branch(world: World) -> dict[str, str]:
@@ -285,6 +321,19 @@ def test_precommit_pre_push_root_commit_without_from_to(tmp_path: Path) -> None:
     rc, data, err = hh_json(repo, 'scan', env=env)
     assert rc == 0, err
     assert paths_of(data['findings']) == {'requirements-a.txt', 'requirements-b.txt'}
+
+
+def test_precommit_pre_push_from_ref_unknown_locally(world: World,
+                                                   env_branch: dict[str, str]) -> None:
+    # row g': someone else pushed, no fetch: FROM is a sha this clone has never seen
+    env = _precommit_push_env(world, 'refs/heads/hotfix/ARIS-10-env',
+                              'refs/heads/hotfix/ARIS-10-env', 'f' * 40, env_branch['tip'])
+    ctx = context_of(world.repo, env=env)
+    assert (ctx['base'], ctx['head']) == (world.main, env_branch['tip'])
+    rc, data, err = hh_json(world.repo, 'scan', '--base', 'develop', env=env)
+    assert rc == 0 and 'Traceback' not in err
+    # without a base branch: every commit not yet on the remote
+    assert paths_of(data['findings']) == {'requirements-env1.txt', 'requirements-env2.txt'}
 
 
 def test_precommit_pre_push_annotated_tag_to_ref_is_the_tag_object(world: World) -> None:
@@ -406,6 +455,22 @@ def test_commit_all_reads_git_temporary_index(committing: GitRepo, tmp_path: Pat
     run = _git_commit(committing, tmp_path / 'h3', '-a', '-m', 'all')
     assert run.text('index_file').endswith('index.lock')
     assert paths_of(run.findings()) == {'requirements-tracked.txt'}
+
+
+def test_commit_in_a_linked_worktree_where_git_exports_git_dir(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / 'main-wt')
+    base = repo.commit('base', {'README.md': 'x\n'})
+    install_hook(repo, 'pre-commit', PRE_COMMIT)
+    repo.git('config', 'core.hooksPath', str(repo.path / '.git' / 'hooks'))
+    repo.git('worktree', 'add', '-q', '-b', 'hotfix/ARIS-42-linked', str(tmp_path / 'lw'))
+    wt = GitRepo(tmp_path / 'lw', env=repo.env, init=False)
+    wt.write('requirements-linked.txt', 'l==1\n')
+    wt.git('add', '-A')
+    run = _git_commit(wt, tmp_path / 'h', '-m', 'linked')
+    ctx = run.context
+    assert (ctx['mode'], ctx['base'], ctx['branch']) == ('index', base, 'hotfix/ARIS-42-linked')
+    assert ctx['root'] == str(tmp_path / 'lw')
+    assert paths_of(run.findings()) == {'requirements-linked.txt'}
 
 
 # -- commit-msg: the message file git passes --------------------------------------------
@@ -596,6 +661,28 @@ def test_detached_head_outside_ci_is_an_explicit_branch_unknown(ci: CIWorld) -> 
     rc, data, err = hh_json(ci.clone, 'check-branch')
     assert rc == 1
     assert data['findings'][0]['rule'] == 'branch-unknown'
+
+
+def test_ci_tag_build_checks_the_tag_without_waiting_for_stdin(ci: CIWorld) -> None:
+    env = {**ci.clone.env, 'PYTHONPATH': str(ROOT), 'GITHUB_ACTIONS': 'true',
+           'GITHUB_REF': 'refs/tags/0.9.0+hotfix.1', 'GITHUB_REF_NAME': '0.9.0+hotfix.1'}
+    # a CI job's stdin can be an open pipe that never closes
+    proc = subprocess.Popen([sys.executable, '-m', 'hooks', 'check-tag', '--format', 'json'],
+                            cwd=ci.clone.path, env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail('check-tag waited for input on stdin')
+    finally:
+        proc.stdin.close()
+    out, err = proc.stdout.read(), proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    assert proc.returncode == 1, err
+    assert 'version 0.9.0 has no tag' in json.loads(out)['findings'][0]['message']
 
 
 @pytest.mark.parametrize('case', ['gitlab-mr', 'github-pr', 'no-ci'])
