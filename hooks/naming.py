@@ -408,7 +408,11 @@ def check_commit_msg_main(argv: Sequence[str] | None = None) -> int:
         return 0
     path = args.file
     if not path:
-        path = gitutil.out(['rev-parse', '--git-path', 'COMMIT_EDITMSG'], cwd=root)
+        # no argument (pre-commit's top-level ``files`` filtered it out): git's message
+        # file, which is MERGE_MSG while a merge is being committed
+        merging = gitutil.out(['rev-parse', '--git-path', 'MERGE_HEAD'], cwd=root)
+        name = 'MERGE_MSG' if os.path.exists(os.path.join(root, merging)) else 'COMMIT_EDITMSG'
+        path = gitutil.out(['rev-parse', '--git-path', name], cwd=root)
     if not os.path.isabs(path):
         path = os.path.join(root, path)
     try:

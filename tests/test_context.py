@@ -514,6 +514,32 @@ def test_commit_msg_hook_reads_merge_msg(msg_repo: GitRepo, tmp_path: Path) -> N
     assert 'ARIS-15' in (tmp_path / 'commit-msg.json').read_text()
 
 
+def test_commit_msg_without_argument_reads_gits_message_file(msg_repo: GitRepo,
+                                                             tmp_path: Path) -> None:
+    # pre-commit runs an always_run hook with no argument when its top-level "files"
+    # filters the message path out
+    install_hook(msg_repo, 'commit-msg',
+                 'eval "$HH check-commit-msg --format json" > "$HOOK_OUT/commit-msg.json"\n')
+    env = {'HOOK_OUT': str(tmp_path)}
+    msg_repo.write('a.txt', 'a\n')
+    msg_repo.git('add', 'a.txt')
+    msg_repo.git('commit', '-q', '-m', 'ARIS-15: first', env=env)
+    msg_repo.write('a.txt', 'b\n')
+    msg_repo.git('add', 'a.txt')
+    assert msg_repo.run(['git', 'commit', '-q', '-m', 'no ticket'], env=env,
+                        check=False).returncode != 0
+    msg_repo.git('reset', '-q', '--hard')
+    msg_repo.git('checkout', '-q', '-b', 'side3', 'main')
+    msg_repo.commit('side3', {'side3.txt': 's\n'})
+    msg_repo.git('checkout', '-q', 'hotfix/ARIS-15-messages')
+    (msg_repo.path / '.git' / 'COMMIT_EDITMSG').write_text('ARIS-15: first\n')
+    # COMMIT_EDITMSG holds an older message with the ticket; the merge's own has none
+    refused = msg_repo.run(['git', 'merge', '-q', '--no-ff', '-m', 'bring in side3', 'side3'],
+                           env=env, check=False)
+    assert refused.returncode != 0
+    assert 'ARIS-15' in (tmp_path / 'commit-msg.json').read_text()
+
+
 def test_commit_msg_in_a_linked_worktree(msg_repo: GitRepo, tmp_path: Path) -> None:
     env = {'HOOK_OUT': str(tmp_path)}
     hooks = msg_repo.path / '.git' / 'hooks'
