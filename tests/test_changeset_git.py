@@ -328,3 +328,23 @@ def test_unfinished_merge_with_conflicts_does_not_crash(tmp_path: Path) -> None:
     for args in (('scan', '--staged'), ('scan',)):
         res = repo.hh(*args)
         assert res.returncode == 0, res.stderr
+
+
+def test_non_utf8_path_is_scanned_and_reported(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / 'latin1-name')
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.git('checkout', '-q', '-b', 'hotfix/ARIS-24-odd-name')
+    (repo.path / os.fsdecode(b'requirements-caf\xe9.txt')).write_bytes(b'x==1\n')
+    repo.git('add', '-A')
+    repo.git('commit', '-q', '-m', 'latin-1 name')
+    cs = _build(repo, context.Request(from_ref='main', to_ref='HEAD'))
+    try:
+        (f,) = cs.files
+        assert os.fsencode(f.path) == b'requirements-caf\xe9.txt'
+        assert f.new_bytes() == b'x==1\n' and f.added_lines == [1]
+    finally:
+        cs.close()
+    for fmt in ('json', 'text', 'github'):
+        res = repo.hh('scan', '--format', fmt)
+        assert res.returncode == 0 and 'Traceback' not in res.stderr, res.stderr
+        assert 'requirements-caf' in res.stdout

@@ -25,6 +25,7 @@ from tests.hookkit import install_hook
 from tests.hookkit import paths_of
 from tests.hookkit import PRE_COMMIT
 from tests.hookkit import PRE_PUSH
+from tests.hookkit import PY
 from tests.hookkit import write_policy
 
 EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
@@ -201,6 +202,30 @@ def test_plain_git_pre_push_hook_refuses_a_bad_branch_name(world: World) -> None
     said = res.stdout + res.stderr
     assert "'Hotfix/'" in said and 'git branch -m hotfix/ARIS-6-wrong-case' in said
     assert repo.git('ls-remote', 'origin', 'refs/heads/Hotfix/*') == ''
+
+
+def test_readme_plain_pre_push_hook_blocks_and_passes(tmp_path: Path) -> None:
+    # README: .git/hooks/pre-push can be `exec hotfix-hooks scan --stage pre-push "$@"`
+    w = _make_world(tmp_path)
+    repo = w.repo
+    install_hook(repo, 'pre-push', f"exec '{PY}' -m hooks scan --with-naming --stage pre-push "
+                                   '"$@"\n')
+    write_policy(repo, '[scope]\nseverity = "error"\n')
+    w.branch('hotfix/ARIS-43-readme-hook')
+    repo.commit('deps', {'requirements-blocked.txt': 'b==1\n'})
+    res = repo.run(['git', 'push', 'origin', 'hotfix/ARIS-43-readme-hook'], check=False)
+    assert res.returncode != 0
+    assert '[scope-dependency-changed]' in res.stdout + res.stderr
+    repo.git('reset', '-q', '--hard', 'main')
+    repo.commit('code', {'src.py': 'x = 1\n'})
+    repo.git('push', '-q', 'origin', 'hotfix/ARIS-43-readme-hook')
+    assert repo.git('ls-remote', 'origin', 'refs/heads/hotfix/ARIS-43-readme-hook')
+    w.branch('hotfixes/ARIS-43-misnamed')
+    res = repo.run(['git', 'push', 'origin', 'hotfixes/ARIS-43-misnamed'], check=False)
+    assert res.returncode != 0 and '[branch-name]' in res.stdout + res.stderr
+    repo.tag('0.1.0+hotfix.1')              # 0.1.0 was never released
+    res = repo.run(['git', 'push', 'origin', '0.1.0+hotfix.1'], check=False)
+    assert res.returncode != 0 and '[tag-name]' in res.stdout + res.stderr
 
 
 def test_first_push_of_a_root_commit_checks_everything_from_the_empty_tree(
@@ -709,6 +734,20 @@ def test_ci_tag_build_checks_the_tag_without_waiting_for_stdin(ci: CIWorld) -> N
     proc.stderr.close()
     assert proc.returncode == 1, err
     assert 'version 0.9.0 has no tag' in json.loads(out)['findings'][0]['message']
+
+
+def test_ci_clone_without_the_target_branch_is_exit_2(ci: CIWorld, tmp_path: Path) -> None:
+    subprocess.run(['git', 'clone', '-q', '--single-branch', '--branch', HOTFIX, '--template=',
+                    str(ci.upstream.path), str(tmp_path / 'single')], env=ci.upstream.env,
+                   check=True, capture_output=True)
+    single = GitRepo(tmp_path / 'single', env=ci.upstream.env, init=False)
+    single.git('checkout', '-q', '--detach')
+    res = single.hh('scan', env=dict(CI_CASES['gitlab-mr'][1]))
+    assert_one_line_error(res, 'release/1.0 is not in this clone', 'fetch')
+    # the MR's diff base sha, when the CI gives it, is enough
+    env = {**CI_CASES['gitlab-mr'][1], 'CI_MERGE_REQUEST_DIFF_BASE_SHA': ci.shas['r1']}
+    ctx = context_of(single, env=env)
+    assert (ctx['base'], ctx['head']) == (ci.shas['r1'], ci.shas['h1'])
 
 
 @pytest.mark.parametrize('case', ['gitlab-mr', 'github-pr', 'no-ci'])

@@ -132,3 +132,13 @@ def test_explicit_config_file(repo: GitRepo, tmp_path: Path) -> None:
     assert_one_line_error(repo.hh('config', '--config', str(tmp_path / 'missing.toml')),
                           'missing.toml', 'not found')
 
+
+
+def test_severity_override_can_make_a_warning_block(repo: GitRepo) -> None:
+    repo.git('checkout', '-q', '-b', 'hotfix/ARIS-31-deps')
+    repo.commit('deps', {'requirements.txt': 'a==1\n'})
+    rc, data, _ = hh_json(repo, 'scan')
+    assert rc == 0 and data['findings'][0]['severity'] == 'warning'
+    _pyproject(repo, '[tool.hotfix-hooks.severity]\nscope-dependency-changed = "error"\n')
+    rc, data, _ = hh_json(repo, 'scan')
+    assert rc == 1 and data['findings'][0]['severity'] == 'error'
