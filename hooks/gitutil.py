@@ -123,8 +123,23 @@ def merge_base(a: str, b: str, cwd: str | None = None) -> str | None:
     return try_out(['merge-base', a, b], cwd=cwd) or None
 
 
+def _rebasing_branch(gitdir: str) -> str | None:
+    """The branch a rebase in progress is rewriting (HEAD is detached meanwhile)."""
+    for state in ('rebase-merge', 'rebase-apply'):
+        try:
+            with open(os.path.join(gitdir, state, 'head-name'), encoding='utf-8',
+                      errors='surrogateescape') as f:
+                name = f.read().strip()
+        except OSError:
+            continue
+        if name.startswith('refs/heads/'):
+            return name[len('refs/heads/'):]
+    return None
+
+
 def current_branch(cwd: str | None = None) -> str | None:
-    """Short name of the checked-out branch, ``None`` on a detached HEAD."""
+    """Short name of the checked-out branch (during a rebase: the branch being rebased),
+    ``None`` on a detached HEAD."""
     found = _find_dot_git(cwd)
     head = _head_file(found[1]) if found else None
     if head:
@@ -136,10 +151,11 @@ def current_branch(cwd: str | None = None) -> str | None:
         if content.startswith('ref: refs/heads/') and not content.endswith('/.invalid'):
             return content[len('ref: refs/heads/'):]
         if content and not content.startswith('ref:'):
-            return None  # detached: HEAD holds a sha
+            return _rebasing_branch(os.path.dirname(head))   # detached: HEAD holds a sha
     ref = try_out(['symbolic-ref', '-q', 'HEAD'], cwd=cwd)
     if not ref:
-        return None
+        gitdir = try_out(['rev-parse', '--absolute-git-dir'], cwd=cwd)
+        return _rebasing_branch(gitdir) if gitdir else None
     return ref.removeprefix('refs/heads/')
 
 

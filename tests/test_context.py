@@ -498,6 +498,29 @@ def test_commit_in_a_linked_worktree_where_git_exports_git_dir(tmp_path: Path) -
     assert paths_of(run.findings()) == {'requirements-linked.txt'}
 
 
+@pytest.mark.parametrize('branch, blocked', [('hotfix/ARIS-44-rebased', False),
+                                             ('hotfix-ARIS-44-rebased', True)])
+def test_commit_during_a_rebase_knows_the_branch_being_rebased(tmp_path: Path, branch: str,
+                                                               blocked: bool) -> None:
+    repo = GitRepo(tmp_path / 'rebase')
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.git('checkout', '-q', '-b', branch)
+    repo.commit('a', {'a.txt': 'a\n'})
+    repo.commit('b', {'b.txt': 'b\n'})
+    install_hook(repo, 'pre-commit', 'eval "$HH check-branch"\n')
+    repo.git('rebase', '-q', '-i', 'main', env={'GIT_SEQUENCE_EDITOR': 'sed -i 1s/^pick/edit/'})
+    assert repo.run(['git', 'symbolic-ref', '-q', 'HEAD'], check=False).returncode == 1
+    repo.write('a.txt', 'a2\n')
+    repo.git('add', 'a.txt')
+    res = repo.run(['git', 'commit', '-q', '--amend', '--no-edit'], check=False)
+    if blocked:
+        assert res.returncode != 0 and '[branch-name]' in res.stdout + res.stderr
+    else:
+        assert res.returncode == 0, res.stdout + res.stderr
+        repo.git('rebase', '--continue')
+        assert repo.git('symbolic-ref', '--short', 'HEAD') == branch
+
+
 # -- commit-msg: the message file git passes --------------------------------------------
 @pytest.fixture
 def msg_repo(tmp_path: Path) -> GitRepo:
