@@ -254,6 +254,17 @@ def test_commit_msg_when_enabled(msgs: GitRepo, message: str, ok: bool) -> None:
         assert 'ARIS-77' in findings[0]['message'] and 'ARIS-77: ' in findings[0]['hint']
 
 
+def test_commit_msg_honours_core_comment_char(msgs: GitRepo) -> None:
+    write_policy(msgs, '[naming]\ncommit_msg = true\n')
+    msgs.git('config', 'core.commentChar', ';')
+    try:
+        assert _msg(msgs, 'fix drift\n; ARIS-77 in a comment\n')[0] == 1
+        assert _msg(msgs, 'fix drift\n#ARIS-77 is text with this comment char\n')[0] == 0
+    finally:
+        msgs.git('config', '--unset', 'core.commentChar')
+        (msgs.path / '.hotfix-hooks.toml').unlink()
+
+
 def test_commit_msg_unreadable_file_is_exit_2(msgs: GitRepo) -> None:
     write_policy(msgs, '[naming]\ncommit_msg = true\n')
     try:
