@@ -498,6 +498,36 @@ def test_commit_in_a_linked_worktree_where_git_exports_git_dir(tmp_path: Path) -
     assert paths_of(run.findings()) == {'requirements-linked.txt'}
 
 
+def test_commit_finishing_a_merge_of_main_reads_only_the_branchs_own_changes(
+        tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / 'merging')
+    repo.commit('base', {'README.md': 'base\n'})
+    repo.git('checkout', '-q', '-b', 'hotfix/ARIS-14-commit-stage')
+    install_hook(repo, 'pre-commit', PRE_COMMIT)
+    repo.commit('mine', {'requirements-mine.txt': 'm==1\n', 'README.md': 'mine\n'})
+    repo.checkout('main')
+    main = repo.commit('upstream', {'requirements-upstream.txt': 'u==1\n', 'README.md': 'up\n'})
+    repo.checkout('hotfix/ARIS-14-commit-stage')
+    assert repo.run(['git', 'merge', '-q', 'main'], check=False).returncode != 0   # conflict
+    repo.write('README.md', 'mine and up\n')
+    repo.git('add', 'README.md')
+    run = _git_commit(repo, tmp_path / 'merge', '--no-edit')
+    assert run.context['base'] == main
+    # main's dependency change is not this hotfix's change
+    assert paths_of(run.findings()) == {'requirements-mine.txt'}
+    # merging anything else is read as usual: the index vs HEAD
+    repo.git('checkout', '-q', '-b', 'colleague', 'main')
+    repo.commit('theirs', {'requirements-theirs.txt': 't==1\n', 'README.md': 'theirs\n'})
+    repo.checkout('hotfix/ARIS-14-commit-stage')
+    head = repo.head()
+    assert repo.run(['git', 'merge', '-q', 'colleague'], check=False).returncode != 0
+    repo.write('README.md', 'all\n')
+    repo.git('add', 'README.md')
+    run = _git_commit(repo, tmp_path / 'merge2', '--no-edit')
+    assert run.context['base'] == head
+    assert paths_of(run.findings()) == {'requirements-theirs.txt'}
+
+
 @pytest.mark.parametrize('branch, blocked', [('hotfix/ARIS-44-rebased', False),
                                              ('hotfix-ARIS-44-rebased', True)])
 def test_commit_during_a_rebase_knows_the_branch_being_rebased(tmp_path: Path, branch: str,
