@@ -727,6 +727,9 @@ CI_CASES: dict[str, tuple[str, dict[str, str], str]] = {
     'buildkite-pr': ('Buildkite', {
         'BUILDKITE': 'true', 'BUILDKITE_BRANCH': HOTFIX, 'BUILDKITE_PULL_REQUEST': '3',
         'BUILDKITE_PULL_REQUEST_BASE_BRANCH': 'release/1.0'}, 'r1'),
+    'travis-pr': ('Travis CI', {
+        'TRAVIS': 'true', 'TRAVIS_PULL_REQUEST': '3', 'TRAVIS_PULL_REQUEST_BRANCH': HOTFIX,
+        'TRAVIS_BRANCH': 'release/1.0'}, 'r1'),
 }
 
 
