@@ -1,7 +1,6 @@
 """The command line: dispatch, exit codes, environment errors, and the three reporters."""
 from __future__ import annotations
 
-import json
 import os
 import pty
 import subprocess
