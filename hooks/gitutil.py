@@ -57,9 +57,11 @@ def zsplit(data: bytes) -> list[str]:
 def _find_dot_git(cwd: str | None = None) -> tuple[str, str] | None:
     """(work tree root, path of .git) found by walking up, without running git.
 
-    ``None`` when git's own discovery is needed (GIT_DIR/GIT_WORK_TREE set, nothing found).
+    ``None`` when git's own discovery is needed (GIT_DIR/GIT_WORK_TREE or
+    GIT_CEILING_DIRECTORIES set, nothing found).
     """
-    if os.environ.get('GIT_DIR') or os.environ.get('GIT_WORK_TREE'):
+    if (os.environ.get('GIT_DIR') or os.environ.get('GIT_WORK_TREE')
+            or os.environ.get('GIT_CEILING_DIRECTORIES')):
         return None
     d = os.path.abspath(cwd or os.getcwd())
     while True:

@@ -152,6 +152,17 @@ def test_not_a_git_repository_is_exit_2_one_line(tmp_path: Path) -> None:
         assert_one_line_error(outside.hh(*args, env=env), 'not inside a git repository')
 
 
+def test_git_ceiling_directories_are_honoured(tmp_path: Path) -> None:
+    outer = GitRepo(tmp_path / 'outer')
+    outer.commit('base', {'README.md': 'x\n'})
+    (outer.path / 'unpacked').mkdir()
+    inner = GitRepo(outer.path / 'unpacked', env=outer.env, init=False)
+    assert inner.hh('check-branch').returncode == 0           # inside outer's work tree
+    env = {'GIT_CEILING_DIRECTORIES': str(outer.path)}
+    for args in (('check-branch',), ('scan',)):
+        assert_one_line_error(inner.hh(*args, env=env), 'not inside a git repository')
+
+
 def test_unknown_command_and_usage(repo: GitRepo) -> None:
     assert_one_line_error(repo.hh('scna'), "unknown command 'scna'")
     res = repo.hh()
