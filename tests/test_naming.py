@@ -307,3 +307,17 @@ def test_new_refuses_a_bad_ticket_and_an_existing_branch(started: tuple[GitRepo,
     assert_one_line_error(repo.hh('new', 'ARIS-77', 'Fix drift'),
                           'hotfix/ARIS-77-fix-drift already exists')
     assert repo.git('symbolic-ref', '--short', 'HEAD') == 'feature/x'
+
+
+def test_new_starts_from_the_policy_base(started: tuple[GitRepo, str]) -> None:
+    repo, _ = started
+    repo.git('branch', 'release/1.0', 'main')
+    release = repo.commit('on feature', {'g.txt': 'g\n'})
+    repo.git('branch', '-f', 'release/1.0', release)
+    write_policy(repo, 'base = "release/1.0"\n')
+    res = repo.hh('new', 'ARIS-80', 'Patch the release', '--no-switch')
+    assert res.returncode == 0, res.stderr
+    assert repo.git('rev-parse', 'hotfix/ARIS-80-patch-the-release') == release
+    assert repo.git('symbolic-ref', '--short', 'HEAD') == 'feature/x'
+    res = repo.hh('new', 'ARIS-81', 'From main', '--base', 'main')
+    assert repo.head() == repo.git('rev-parse', 'origin/main')
