@@ -747,6 +747,20 @@ def test_ci_detached_head_branch_and_base(ci: CIWorld, case: str) -> None:
     assert ctx['base'] == ci.shas[base], (ctx['why'], ci.shas)
 
 
+def test_github_pr_checkout_of_the_merge_commit(ci: CIWorld, tmp_path: Path) -> None:
+    # actions/checkout on pull_request: detached at refs/pull/N/merge (base tip + PR head)
+    clone = ci.upstream.clone(tmp_path / 'pr-merge')
+    clone.git('checkout', '-q', '--detach', 'origin/release/1.0')
+    clone.git('merge', '-q', '--no-ff', '-m', 'Merge into release', f'origin/{HOTFIX}')
+    env = dict(CI_CASES['github-pr'][1])
+    env['GITHUB_EVENT_PATH'] = _github_event(tmp_path, ci.shas['r2'])
+    ctx = context_of(clone, env=env)
+    assert (ctx['branch'], ctx['base'], ctx['head']) == (HOTFIX, ci.shas['r2'], clone.head())
+    rc, data, err = hh_json(clone, 'scan', env=env)
+    assert rc == 0, err
+    assert paths_of(data['findings']) == {'requirements-hotfix.txt'}
+
+
 def test_ci_scan_reads_the_pr_range_only(ci: CIWorld) -> None:
     env = dict(CI_CASES['gitlab-mr'][1])
     rc, data, err = hh_json(ci.clone, 'scan', env=env)
