@@ -422,7 +422,8 @@ class _Resolver:
             why.append(f'base = merge-base with {base_ref}'
                        + (f' (PR/MR target from {ci.target_var})' if ci.target else ''))
         return self.ctx('ci', 'range', branch=branch, branch_source=source, base=base,
-                        head=head, base_ref=base_ref, why=why, ci=ci)
+                        head=head, base_ref=base_ref, why=why, ci=ci,
+                        tag=ci.tag if branch is None else None)    # a CI tag build
 
     def worktree(self, stage: str) -> Context:
         self.require_commits()

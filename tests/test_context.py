@@ -784,6 +784,22 @@ def test_detached_head_outside_ci_is_an_explicit_branch_unknown(ci: CIWorld) -> 
     assert data['findings'][0]['rule'] == 'branch-unknown'
 
 
+def test_ci_tag_build_with_the_umbrella_hook_checks_the_tag_not_a_branch(tmp_path: Path
+                                                                         ) -> None:
+    repo = GitRepo(tmp_path / 'tagged')
+    repo.commit('release', {'README.md': 'x\n'})
+    repo.tag('0.1.0')
+    repo.commit('fix', {'README.md': 'y\n'})
+    repo.tag('0.1.0+hotfix.1', annotated=True)
+    repo.git('checkout', '-q', '--detach', '0.1.0+hotfix.1')
+    for tag, rc in (('0.1.0+hotfix.1', 0), ('0.1.0+hotfix.3', 1)):
+        env = {'GITHUB_ACTIONS': 'true', 'GITHUB_REF': f'refs/tags/{tag}',
+               'GITHUB_REF_NAME': tag}
+        got, data, err = hh_json(repo, 'scan', '--with-naming', env=env)
+        assert got == rc, (tag, data, err)
+        assert [f['rule'] for f in data['findings']] == ([] if rc == 0 else ['tag-name'])
+
+
 def test_ci_tag_build_checks_the_tag_without_waiting_for_stdin(ci: CIWorld) -> None:
     env = {**ci.clone.env, 'PYTHONPATH': str(ROOT), 'GITHUB_ACTIONS': 'true',
            'GITHUB_REF': 'refs/tags/0.9.0+hotfix.1', 'GITHUB_REF_NAME': '0.9.0+hotfix.1'}
