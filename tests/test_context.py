@@ -800,6 +800,25 @@ def test_ci_tag_build_with_the_umbrella_hook_checks_the_tag_not_a_branch(tmp_pat
         assert [f['rule'] for f in data['findings']] == ([] if rc == 0 else ['tag-name'])
 
 
+@pytest.mark.parametrize('env', [
+    {'JENKINS_URL': 'http://jenkins.example/', 'BRANCH_NAME': '0.1.0+hotfix.3',
+     'TAG_NAME': '0.1.0+hotfix.3'},
+    {'BUILDKITE': 'true', 'BUILDKITE_BRANCH': '0.1.0+hotfix.3', 'BUILDKITE_TAG': '0.1.0+hotfix.3'},
+    {'TRAVIS': 'true', 'TRAVIS_BRANCH': '0.1.0+hotfix.3', 'TRAVIS_TAG': '0.1.0+hotfix.3'},
+    {'GITLAB_CI': 'true', 'CI_COMMIT_REF_NAME': '0.1.0+hotfix.3',
+     'CI_COMMIT_TAG': '0.1.0+hotfix.3'},
+], ids=['jenkins', 'buildkite', 'travis', 'gitlab'])
+def test_ci_tag_builds_check_the_tag_even_when_the_branch_variable_holds_it(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    repo = GitRepo(tmp_path / 'tagged')
+    repo.commit('release', {'README.md': 'x\n'})
+    repo.tag('0.1.0')
+    repo.git('checkout', '-q', '--detach')
+    rc, data, err = hh_json(repo, 'check-tag', env=env)     # 0.1.0+hotfix.3: a gap
+    assert rc == 1, (data, err)
+    assert 'the next is 1, not 3' in data['findings'][0]['message']
+
+
 def test_ci_tag_build_checks_the_tag_without_waiting_for_stdin(ci: CIWorld) -> None:
     env = {**ci.clone.env, 'PYTHONPATH': str(ROOT), 'GITHUB_ACTIONS': 'true',
            'GITHUB_REF': 'refs/tags/0.9.0+hotfix.1', 'GITHUB_REF_NAME': '0.9.0+hotfix.1'}
