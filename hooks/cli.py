@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'context': ('hooks.context:main', 'print how this invocation was resolved'),
     'config': ('hooks.config_cmd:main', 'print the effective policy and its sources'),
     'new': ('hooks.new:main', 'start a hotfix: create hotfix/<ticket>-<slug> from the base'),
+    'openapi-diff': ('hooks.openapi.cli:main',
+                     'compare two OpenAPI specs (files or REV:path); exit 1 on breaking'),
 }
 
 PROG = 'hotfix-hooks'

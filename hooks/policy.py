@@ -238,7 +238,37 @@ SCHEMA: dict[str, Key] = {
                        'Require every commit message on a hotfix branch to mention the '
                        "branch's ticket."),
     ),
-    'contract': _table('API contract guard (hotfix-api-contract).'),
+    'contract': _table(
+        'API contract guard (hotfix-api-contract).',
+        include=Key('list[str]', [],
+                    'Globs of contract files to compare besides the ones found automatically '
+                    '(changed JSON/YAML files with a top-level openapi/swagger key).'),
+        exclude=Key('list[str]', [], 'Globs of files never treated as contracts.'),
+        frozen_groups=Key('list[str]', [],
+                          'Frozen API groups: path prefixes (["/aris3/stock"]). Any change '
+                          'to an operation under them, even additive, is an error.'),
+        frozen_endpoints=Key('list[str]', [],
+                             'Frozen endpoints: "METHOD /path" with * (one segment) and ** '
+                             '(any depth); METHOD may be *. ["GET /aris3/stock", '
+                             '"PATCH /aris3/**"]. Any change to them is an error.'),
+        hotfix_new_operation=Key('severity', 'warning',
+                                 'Severity of a new operation on a hotfix branch (reported '
+                                 'as scope: new feature scope).'),
+        code=Key('bool', True,
+                 'Also build the contract from the route code (ast only) and compare it.'),
+        code_exclude=Key('list[str]', ['tests/**', '**/tests/**', 'test_*.py',
+                                       '**/conftest.py', 'migrations/**', '**/migrations/**'],
+                         'Globs of Python files never read for routes.'),
+        specs=Key('list[str]', ['**/openapi*.json', '**/openapi*.yaml', '**/openapi*.yml',
+                                '**/swagger*.json', '**/swagger*.yaml', '**/swagger*.yml'],
+                  'Globs of committed spec snapshots checked for staleness when the route '
+                  'code changes the contract but no spec changed.'),
+        stale_severity=Key('severity', 'warning',
+                           'Severity of openapi-spec-stale (code contract changed, committed '
+                           'spec did not).'),
+        max_spec_bytes=Key('int', 20_000_000,
+                           'Larger contract files are not compared (reported at info).'),
+    ),
     'actions': _table('/actions flow and idempotency guard (hotfix-actions-flow).'),
     'migrations': _table('Migration safety guard (hotfix-migrations).'),
     'gates': Key('any', DEFAULT_GATES,
