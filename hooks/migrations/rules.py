@@ -102,8 +102,8 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
         missing = _inverse_missing(o, D)
         if missing and _key(o) not in recreated:
             out.append(raw('migration-downgrade-incomplete', mig, o,
-                            f'upgrade {missing[0]}, but the downgrade does not {missing[1]}'
-                            + note))
+                           f'upgrade {missing[0]}, but the downgrade does not {missing[1]}'
+                           + note, f'make the downgrade {missing[1]}'))
     for o in down:
         if o.kind == m.DROP_TABLE and o.table and o.table not in U['create_table'] \
                 and o.table not in U['rename_to']:
