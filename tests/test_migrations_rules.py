@@ -763,3 +763,16 @@ def test_sa_ddl_is_analysed_like_text() -> None:
     found = run(mig("op.execute(sa.DDL('ALTER TABLE users DROP COLUMN legacy_code'))",
                     "op.add_column('users', sa.Column('legacy_code', sa.Text()))"))
     assert rules(found) == {'migration-drop-column'}
+
+
+def test_core_table_create_and_metadata_create_all() -> None:
+    ok = run(mig("""
+        audit = sa.Table('audit', sa.MetaData(), sa.Column('id', sa.Integer(), primary_key=True))
+        audit.create(op.get_bind())
+        """, "op.drop_table('audit')"))
+    assert ok == []
+    found = run(mig("metadata.create_all(op.get_bind())", "op.drop_table('audit')",
+                    preamble='metadata = sa.MetaData()'))
+    [over] = by_rule(found, 'migration-downgrade-overreach')
+    assert 'part of the upgrade could not be analysed' in over.message
+    assert 'create_all' in by_rule(found, 'migration-sql-unanalysable')[0].message

@@ -358,6 +358,17 @@ class Walker(OpCalls):
                     return UNKNOWN
             if isinstance(base, TableRef) and attr in ('update', 'delete', 'insert'):
                 return CoreDml(attr, base.name)
+            if isinstance(base, TableRef) and attr in ('create', 'drop'):
+                self._args(node, st)
+                self.add(m.CREATE_TABLE if attr == 'create' else m.DROP_TABLE, node, st,
+                         table=base.name, attrs={'columns': {}})
+                return None
+            if attr in ('create_all', 'drop_all'):
+                self._args(node, st)
+                self.add(m.UNANALYSABLE, node, st, attrs={
+                    'reason': f'{_src(func)}() creates or drops every table of a MetaData '
+                              'object, which is not analysed'})
+                return None
             if isinstance(base, CoreDml):
                 self._args(node, st)
                 if attr in ('where', 'filter', 'filter_by'):

@@ -104,21 +104,26 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
             out.append(raw('migration-downgrade-incomplete', mig, o,
                            f'upgrade {missing[0]}, but the downgrade does not {missing[1]}'
                            + note, f'make the downgrade {missing[1]}'))
+    if any(u.kind == m.UNANALYSABLE for u in up):
+        note_up = ' (part of the upgrade could not be analysed)'
+    else:
+        note_up = ''
     for o in down:
         if o.kind == m.DROP_TABLE and o.table and o.table not in U['create_table'] \
                 and o.table not in U['rename_to']:
             own = owner('table', o.table, mig)
             out.append(raw('migration-downgrade-overreach', mig, o,
                             f'the downgrade drops table {o.table}, which this migration did '
-                            'not create' + _owned(own) + ': a one-step rollback destroys its data'))
+                           'not create' + _owned(own) + ': a one-step rollback destroys its data'
+                           + note_up))
         elif o.kind == m.DROP_COLUMN and o.table and o.column and \
                 (o.table, o.column) not in U['add_column'] and o.table not in U['create_table'] \
                 and (o.table, o.column) not in U['rename_col_to']:
             own = owner('column', f'{o.table}.{o.column}', mig)
             out.append(raw('migration-downgrade-overreach', mig, o,
                             f'the downgrade drops column {o.table}.{o.column}, which this '
-                            'migration did not add' + _owned(own)
-                            + ': a one-step rollback destroys its data'))
+                           'migration did not add' + _owned(own)
+                           + ': a one-step rollback destroys its data' + note_up))
         elif o.kind == m.DROP_OBJECT and o.name and \
                 (o.attrs.get('object'), o.name) not in U['create_object'] and \
                 o.attrs.get('object') not in ('trigger',) and \
