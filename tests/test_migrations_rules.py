@@ -776,3 +776,19 @@ def test_core_table_create_and_metadata_create_all() -> None:
     [over] = by_rule(found, 'migration-downgrade-overreach')
     assert 'part of the upgrade could not be analysed' in over.message
     assert 'create_all' in by_rule(found, 'migration-sql-unanalysable')[0].message
+
+
+def test_foreign_key_on_a_new_nullable_column_is_compatible() -> None:
+    ok = run(mig("""
+        op.add_column('orders', sa.Column('coupon_id', sa.Integer(), nullable=True))
+        op.create_foreign_key('fk_orders_coupon', 'orders', 'users', ['coupon_id'], ['id'],
+                              postgresql_not_valid=True)
+        """, """
+        op.drop_constraint('fk_orders_coupon', 'orders', type_='foreignkey')
+        op.drop_column('orders', 'coupon_id')
+        """))
+    assert ok == []
+    old_col = run(mig("op.create_foreign_key('fk_orders_user', 'orders', 'users', "
+                      "['user_id'], ['id'], postgresql_not_valid=True)",
+                      "op.drop_constraint('fk_orders_user', 'orders', type_='foreignkey')"))
+    assert rules(old_col) == {'migration-new-constraint-on-existing-table'}

@@ -276,3 +276,15 @@ def test_flyway_repeatable_migrations_may_change() -> None:
     edited = run({f'{d}/V1__init.sql': 'CREATE TABLE users (id bigint PRIMARY KEY);\n'},
                  base=base)
     assert [f.rule for f in edited] == ['migration-history-edited']
+
+
+def test_constraint_on_new_sql_column_is_compatible() -> None:
+    up = ('ALTER TABLE orders ADD COLUMN coupon_id bigint;\n'
+          'ALTER TABLE orders ADD CONSTRAINT fk_coupon FOREIGN KEY (coupon_id) '
+          'REFERENCES users (id) NOT VALID;\n')
+    down = ('ALTER TABLE orders DROP CONSTRAINT fk_coupon;\n'
+            'ALTER TABLE orders DROP COLUMN coupon_id;\n')
+    assert run({f'{GM}/000003_coupon.up.sql': up, f'{GM}/000003_coupon.down.sql': down}) == []
+    old = up.replace('(coupon_id)', '(user_id)')
+    found = run({f'{GM}/000003_coupon.up.sql': old, f'{GM}/000003_coupon.down.sql': down})
+    assert by_rule(found, 'migration-new-constraint-on-existing-table')

@@ -354,6 +354,7 @@ def _incompatible(mig: m.Migration, existing: Callable[[str | None], bool],
         elif k == m.ALTER_COLUMN and existing(o.table):
             out.extend(_alter_incompatible(mig, o, added, owner))
         elif k == m.ADD_CONSTRAINT and existing(o.table) and not o.attrs.get('new_column') \
+                and not _on_new_columns(o, added) \
                 and o.attrs.get('constraint') in ('unique', 'check', 'foreign_key',
                                                   'primary_key', 'exclusion'):
             out.append(raw('migration-new-constraint-on-existing-table', mig, o,
@@ -366,6 +367,15 @@ def _incompatible(mig: m.Migration, existing: Callable[[str | None], bool],
                             'duplicate rows make it fail and duplicate writes are rejected'
                             .replace('  ', ' ')))
     return out
+
+
+def _on_new_columns(o: m.Op, added: dict[tuple[Any, Any], m.Op]) -> bool:
+    """A UNIQUE / FK on columns this migration adds as nullable: every existing row is
+    NULL and the running code never writes them, so nothing it does is rejected."""
+    cols = o.attrs.get('columns') or []
+    return o.attrs.get('constraint') in ('unique', 'foreign_key') and bool(cols) and all(
+        (o.table, c) in added and added[(o.table, c)].attrs.get('nullable') is not False
+        for c in cols)
 
 
 def _alter_incompatible(mig: m.Migration, o: m.Op, added: dict[tuple[Any, Any], m.Op],

@@ -327,6 +327,9 @@ def _pg_alter_cmd(ctx: _Ctx, cmd: Any, table: str | None, loc: int, src: str) ->
         return [op(m.ADD_CONSTRAINT, loc, src, table=table,
                    name=norm(getattr(con, 'conname', None)),
                    attrs={'constraint': _CONSTRAINTS.get(ct, ct.lower()),
+                          'columns': [norm(_s(c)) for c in (getattr(con, 'fk_attrs', None)
+                                                            or getattr(con, 'keys', None)
+                                                            or ())],
                           'not_valid': bool(con.skip_validation),
                           'using_index': bool(getattr(con, 'indexname', None))})]
     if sub == 'AT_DropConstraint':
