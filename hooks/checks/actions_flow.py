@@ -1,0 +1,774 @@
+"""Static flow analysis for the actions guard: which state-like fields a route handler
+writes (directly or through the functions it calls, followed through imports of the
+repository to a bounded depth) and how it handles an idempotency key.
+
+Everything is read through a ``Snapshot`` and parsed with ``ast``; nothing of the scanned
+repository is imported or run.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import posixpath
+import re
+
+from hooks.changeset import Snapshot
+from hooks.changeset import decode_text
+
+FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+HTTP_METHODS = frozenset(('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'))
+# Calls that write their keyword arguments / dict arguments to a record.
+WRITE_CALLS = frozenset(('values', 'update', 'update_one', 'update_many', 'find_one_and_update',
+                         'filter_update', 'set', 'patch', 'bulk_update', 'update_or_create'))
+# Calls that make up a value the client should have sent (a server-side generated key).
+GENERATOR_CALLS = frozenset(('uuid1', 'uuid3', 'uuid4', 'uuid5', 'uuid6', 'uuid7', 'token_hex',
+                             'token_urlsafe', 'token_bytes', 'urandom', 'randbytes',
+                             'getrandbits', 'ulid', 'new_ulid', 'generate_id', 'new_id',
+                             'time_ns', 'nanoid', 'generate'))
+DEPENDENCY_CALLS = frozenset(('Depends', 'Security'))
+WARN_CALLS = frozenset(('warning', 'warn', 'info', 'debug', 'log', 'print', 'exception'))
+REJECT_CALLS = frozenset(('abort', 'HTTPException', 'reject', 'bad_request'))
+STRICT_FLAGS = frozenset(('required', 'enforce', 'enforced', 'strict', 'mandatory'))
+_SQL_SET = r'\bSET\b[^;]*?\b(?:{})\s*='
+
+
+def _text(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except Exception:  # noqa: BLE001 - unparse of exotic trees must not crash a scan
+        return ''
+
+
+def short(node: ast.AST, limit: int = 90) -> str:
+    t = ' '.join(_text(node).split())
+    return t if len(t) <= limit else t[:limit - 3] + '...'
+
+
+def call_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ''
+
+
+# -- modules and imports -----------------------------------------------------------------
+
+@dataclasses.dataclass
+class Module:
+    path: str
+    tree: ast.Module
+    functions: dict[str, FuncNode]
+    classes: dict[str, ast.ClassDef]
+    imports: dict[str, tuple[str, str | None, int]]     # local -> (module, attr, level)
+    instances: dict[str, ast.expr]                      # module var -> class expression
+    assigns: dict[str, ast.Call]                        # module var -> constructor call
+
+
+def build_module(path: str, tree: ast.Module) -> Module:
+    functions: dict[str, FuncNode] = {}
+    classes: dict[str, ast.ClassDef] = {}
+    imports: dict[str, tuple[str, str | None, int]] = {}
+    instances: dict[str, ast.expr] = {}
+    assigns: dict[str, ast.Call] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions[node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            classes[node.name] = node
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    imports[a.asname] = (a.name, None, 0)
+                else:
+                    top = a.name.split('.')[0]
+                    imports[top] = (top, None, 0)
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                if a.name != '*':
+                    imports[a.asname or a.name] = (node.module or '', a.name, node.level)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    instances[t.id] = node.value.func
+                    assigns[t.id] = node.value
+    return Module(path, tree, functions, classes, imports, instances, assigns)
+
+
+class Index:
+    """Parsed Python modules of one side of the change, loaded lazily and cached."""
+
+    def __init__(self, snap: Snapshot, trees: dict[bytes, ast.Module | SyntaxError] | None = None
+                 ) -> None:
+        self.snap = snap
+        self._trees = trees if trees is not None else {}
+        self._mods: dict[str, Module | None] = {}
+        self.errors: dict[str, SyntaxError] = {}
+        self.texts: dict[str, str] = {}
+        self._found: dict[tuple[str, str, int], str | None] = {}
+
+    def text(self, path: str) -> str | None:
+        if path in self.texts:
+            return self.texts[path]
+        data = self.snap.read(path)
+        text = decode_text(data) if data is not None else None
+        if text is not None:
+            self.texts[path] = text
+        return text
+
+    def module(self, path: str) -> Module | None:
+        if path in self._mods:
+            return self._mods[path]
+        mod = None
+        text = self.text(path)
+        if text is not None:
+            key = text.encode('utf-8', 'surrogatepass')
+            tree = self._trees.get(key)
+            if tree is None:
+                try:
+                    tree = ast.parse(text, filename=path)
+                except (SyntaxError, ValueError) as e:
+                    tree = e if isinstance(e, SyntaxError) else SyntaxError(str(e))
+                self._trees[key] = tree
+            if isinstance(tree, SyntaxError):
+                self.errors[path] = tree
+            else:
+                mod = build_module(path, tree)
+        self._mods[path] = mod
+        return mod
+
+    def find_module(self, from_path: str, dotted: str, level: int) -> str | None:
+        """Repository path of the module ``dotted`` imported from ``from_path``."""
+        key = (posixpath.dirname(from_path), dotted, level)
+        if key not in self._found:
+            self._found[key] = self._find_module(from_path, dotted, level)
+        return self._found[key]
+
+    def _find_module(self, from_path: str, dotted: str, level: int) -> str | None:
+        rel = dotted.replace('.', '/') if dotted else ''
+        if level:
+            base = posixpath.dirname(from_path)
+            for _ in range(level - 1):
+                base = posixpath.dirname(base)
+            roots = [base + '/' if base else '']
+        else:
+            parts = from_path.split('/')[:-1]
+            roots = [''] + ['/'.join(parts[:i]) + '/' for i in range(1, len(parts) + 1)]
+            roots.append('src/')
+        for root in roots:
+            stem = (root + rel).rstrip('/')
+            if not stem:
+                continue
+            for cand in (stem + '.py', stem + '/__init__.py'):
+                if self.snap.exists(cand):
+                    return cand
+        return None
+
+    def lookup(self, mod: Module, name: str, hops: int = 0) -> tuple[str, Module, ast.AST | None] | None:
+        """What ``name`` means in ``mod``: ('function'|'class'|'module', module, node)."""
+        if name in mod.functions:
+            return ('function', mod, mod.functions[name])
+        if name in mod.classes:
+            return ('class', mod, mod.classes[name])
+        imp = mod.imports.get(name)
+        if imp is None or hops > 3:
+            return None
+        dotted, attr, level = imp
+        if attr is None:
+            path = self.find_module(mod.path, dotted, level)
+            target = self.module(path) if path else None
+            return ('module', target, None) if target else None
+        sub = self.find_module(mod.path, f'{dotted}.{attr}' if dotted else attr, level)
+        if sub:
+            target = self.module(sub)
+            return ('module', target, None) if target else None
+        path = self.find_module(mod.path, dotted, level)
+        target = self.module(path) if path else None
+        if target is None:
+            return None
+        return self.lookup(target, attr, hops + 1)
+
+    def module_attr(self, mod: Module, expr: ast.expr) -> Module | None:
+        """``pkg.sub`` in ``import pkg.sub`` -> the module of ``pkg/sub.py``."""
+        if isinstance(expr, ast.Name):
+            got = self.lookup(mod, expr.id)
+            return got[1] if got and got[0] == 'module' else None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, (ast.Name, ast.Attribute)):
+            dotted = _text(expr)
+            top = dotted.split('.')[0]
+            imp = mod.imports.get(top)
+            if imp and imp[1] is None and imp[0] == top:
+                path = self.find_module(mod.path, dotted, 0)
+                return self.module(path) if path else None
+            parent = self.module_attr(mod, expr.value)
+            if parent is not None:
+                got = self.lookup(parent, expr.attr)
+                return got[1] if got and got[0] == 'module' else None
+        return None
+
+
+# -- evidence ----------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    kind: str          # write | marker | generated
+    detail: str        # the statement / expression, shortened
+    file: str
+    line: int
+    function: str      # qualified function where it was found (module:function)
+
+    @property
+    def fingerprint(self) -> tuple[str, str, str]:
+        return (self.kind, self.detail, self.function)
+
+    def where(self) -> str:
+        return f'{self.file}:{self.line}'
+
+
+@dataclasses.dataclass
+class Profile:
+    """What a route (handler + dependencies + followed calls) does."""
+
+    writes: list[Evidence] = dataclasses.field(default_factory=list)
+    markers: list[Evidence] = dataclasses.field(default_factory=list)
+    params: dict[str, str] = dataclasses.field(default_factory=dict)   # key param -> state
+    param_lines: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)
+    flags: dict[str, bool] = dataclasses.field(default_factory=dict)
+    flag_lines: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)
+    generated: list[Evidence] = dataclasses.field(default_factory=list)
+    rejects: int = 0
+    warns: int = 0
+    warn_lines: list[tuple[str, int]] = dataclasses.field(default_factory=list)
+    functions: set[str] = dataclasses.field(default_factory=set)
+
+    @property
+    def handled(self) -> bool:
+        return bool(self.markers)
+
+    @property
+    def required(self) -> bool:
+        return 'required' in self.params.values() or any(self.flags.values())
+
+    def write_fingerprint(self) -> frozenset[tuple[str, str, str]]:
+        return frozenset(e.fingerprint for e in self.writes)
+
+
+class Analyzer:
+    """Follows a handler into the functions it calls and collects evidence."""
+
+    def __init__(self, index: Index, state_attrs: list[str], markers: list[str],
+                 depth: int) -> None:
+        self.index = index
+        self.state = {s.lower() for s in state_attrs}
+        self.marker_re = re.compile('|'.join(re.escape(m) for m in markers), re.I) \
+            if markers else re.compile(r'(?!x)x')
+        self.sql_re = re.compile(
+            _SQL_SET.format('|'.join(re.escape(s) for s in sorted(self.state))), re.I) \
+            if self.state else None
+        self.depth = depth
+        self._fn_cache: dict[tuple[int, int], _FnFacts] = {}
+
+    # -- public ----------------------------------------------------------------------
+    def profile(self, mod: Module, fn: FuncNode | None, extra: list[ast.AST] = ()) -> Profile:
+        prof = Profile()
+        seen: set[int] = set()
+        for node in extra:
+            self._visit_expr(node, mod, prof, seen)
+        if fn is not None:
+            self._visit(fn, mod, 0, None, prof, seen)
+        return prof
+
+    def is_marker(self, text: str) -> bool:
+        return bool(self.marker_re.search(text))
+
+    # -- traversal --------------------------------------------------------------------
+    def _visit_expr(self, node: ast.AST, mod: Module, prof: Profile, seen: set[int]) -> None:
+        """Dependencies and markers in a decorator call / router constructor."""
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and call_name(sub.func) in DEPENDENCY_CALLS and sub.args:
+                self._follow(sub.args[0], mod, 0, None, {}, prof, seen, dependency=True)
+            self._marker_node(sub, mod, '<route>', prof)
+            if isinstance(sub, ast.Call):
+                self._flags(sub, mod, prof)
+
+    def _visit(self, fn: FuncNode, mod: Module, depth: int, cls: ast.ClassDef | None,
+               prof: Profile, seen: set[int]) -> None:
+        if id(fn) in seen:
+            return
+        seen.add(id(fn))
+        facts = self._facts(fn, mod, cls)
+        prof.functions.add(facts.qualname)
+        prof.writes.extend(facts.writes)
+        prof.markers.extend(facts.markers)
+        prof.generated.extend(facts.generated)
+        for name, (state, line) in facts.params.items():
+            prev = prof.params.get(name)
+            if prev != 'required':
+                prof.params[name] = state
+                prof.param_lines[name] = (mod.path, line)
+        for name, (value, line) in facts.flags.items():
+            prof.flags[name] = prof.flags.get(name, False) or value
+            prof.flag_lines.setdefault(name, (mod.path, line))
+        if facts.markers:
+            prof.rejects += facts.rejects
+            prof.warns += facts.warns
+            prof.warn_lines.extend((mod.path, ln) for ln in facts.warn_line_nos)
+        for dep in facts.dependencies:
+            self._follow(dep, mod, depth, cls, facts.local_types, prof, seen, dependency=True)
+        if depth >= self.depth:
+            return
+        for callee in facts.calls:
+            self._follow(callee, mod, depth + 1, cls, facts.local_types, prof, seen)
+
+    def _follow(self, expr: ast.expr, mod: Module, depth: int, cls: ast.ClassDef | None,
+                local_types: dict[str, ast.expr], prof: Profile, seen: set[int],
+                dependency: bool = False) -> None:
+        target = self._resolve(expr, mod, cls, local_types)
+        if target is None:
+            return
+        tmod, tfn, tcls = target
+        self._visit(tfn, tmod, depth, tcls, prof, seen)
+
+    def _resolve(self, expr: ast.expr, mod: Module, cls: ast.ClassDef | None,
+                 local_types: dict[str, ast.expr]
+                 ) -> tuple[Module, FuncNode, ast.ClassDef | None] | None:
+        if isinstance(expr, ast.Call):      # Depends(factory()) / Cls(...)
+            return self._resolve(expr.func, mod, cls, local_types)
+        if isinstance(expr, ast.Name):
+            got = self.index.lookup(mod, expr.id)
+            if got is None:
+                return None
+            kind, tmod, node = got
+            if kind == 'function':
+                return tmod, node, None  # type: ignore[return-value]
+            if kind == 'class':
+                init = _method(node, '__call__') or _method(node, '__init__')  # type: ignore[arg-type]
+                return (tmod, init, node) if init else None  # type: ignore[return-value]
+            return None
+        if not isinstance(expr, ast.Attribute):
+            return None
+        attr = expr.attr
+        base = expr.value
+        if isinstance(base, ast.Name) and base.id in ('self', 'cls') and cls is not None:
+            m = _method(cls, attr)
+            return (mod, m, cls) if m else None
+        # a class: Cls.method / Cls(...).method / typed local variable / module instance
+        cls_expr: ast.expr | None = None
+        if isinstance(base, ast.Call):
+            cls_expr = base.func
+        elif isinstance(base, ast.Name) and base.id in local_types:
+            cls_expr = local_types[base.id]
+        elif isinstance(base, ast.Name) and base.id in mod.instances:
+            cls_expr = mod.instances[base.id]
+        elif isinstance(base, ast.Name):
+            cls_expr = base
+        found = self._class(cls_expr, mod) if cls_expr is not None else None
+        if found is not None:
+            cmod, cnode = found
+            m = _method(cnode, attr)
+            return (cmod, m, cnode) if m else None
+        target_mod = self.index.module_attr(mod, base)
+        if target_mod is not None:
+            got = self.index.lookup(target_mod, attr)
+            if got is None:
+                if attr in target_mod.instances:
+                    return None
+                return None
+            kind, tmod, node = got
+            if kind == 'function':
+                return tmod, node, None  # type: ignore[return-value]
+            if kind == 'class':
+                init = _method(node, '__init__')  # type: ignore[arg-type]
+                return (tmod, init, node) if init else None  # type: ignore[return-value]
+        # module-level instance in another module: ``from app.services import orders_service``
+        if isinstance(base, ast.Name):
+            got = self.index.lookup(mod, base.id)
+            if got is None:
+                imp = mod.imports.get(base.id)
+                if imp and imp[1]:
+                    path = self.index.find_module(mod.path, imp[0], imp[2])
+                    src = self.index.module(path) if path else None
+                    if src is not None and imp[1] in src.instances:
+                        found = self._class(src.instances[imp[1]], src)
+                        if found is not None:
+                            m = _method(found[1], attr)
+                            return (found[0], m, found[1]) if m else None
+        return None
+
+    def _class(self, expr: ast.expr, mod: Module) -> tuple[Module, ast.ClassDef] | None:
+        if isinstance(expr, ast.Name):
+            got = self.index.lookup(mod, expr.id)
+            if got and got[0] == 'class':
+                return got[1], got[2]  # type: ignore[return-value]
+            return None
+        if isinstance(expr, ast.Attribute):
+            target_mod = self.index.module_attr(mod, expr.value)
+            if target_mod is not None:
+                got = self.index.lookup(target_mod, expr.attr)
+                if got and got[0] == 'class':
+                    return got[1], got[2]  # type: ignore[return-value]
+        if isinstance(expr, ast.Subscript):      # Annotated[Cls, Depends(...)]
+            inner = expr.slice
+            if isinstance(inner, ast.Tuple) and inner.elts:
+                return self._class(inner.elts[0], mod)
+        return None
+
+    # -- per-function facts ------------------------------------------------------------
+    def _facts(self, fn: FuncNode, mod: Module, cls: ast.ClassDef | None) -> _FnFacts:
+        key = (id(mod.tree), id(fn))
+        cached = self._fn_cache.get(key)
+        if cached is not None:
+            return cached
+        qual = f'{mod.path}:{cls.name + "." if cls else ""}{fn.name}'
+        facts = _FnFacts(qual)
+        self._params(fn, mod, facts)
+        for node in ast.walk(fn):
+            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                self._assign(node, mod, facts)
+            elif isinstance(node, ast.Call):
+                self._call(node, mod, facts)
+            elif isinstance(node, ast.Raise):
+                facts.rejects += 1
+            elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
+                if _status_4xx(node.value):
+                    facts.rejects += 1
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and self.sql_re is not None and 'SET' in node.value.upper() \
+                    and self.sql_re.search(node.value):
+                facts.writes.append(Evidence('write', short(node), mod.path, node.lineno, qual))
+            self._marker_node(node, mod, qual, facts)
+        if facts.markers:
+            self._generated(fn, mod, facts)
+        self._fn_cache[key] = facts
+        return facts
+
+    def _params(self, fn: FuncNode, mod: Module, facts: _FnFacts) -> None:
+        a = fn.args
+        positional = a.posonlyargs + a.args
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+        pairs = list(zip(positional, defaults)) + list(zip(a.kwonlyargs, a.kw_defaults))
+        for arg, default in pairs:
+            ann = arg.annotation
+            if ann is not None:
+                facts.local_types[arg.arg] = ann
+            deps = [n for n in (default, ann) if n is not None]
+            for node in deps:
+                for sub in ast.walk(node):
+                    if isinstance(sub, ast.Call) and call_name(sub.func) in DEPENDENCY_CALLS \
+                            and sub.args:
+                        facts.dependencies.append(sub.args[0])
+                    elif isinstance(sub, ast.Call) and call_name(sub.func) in DEPENDENCY_CALLS \
+                            and not sub.args and ann is not None:
+                        facts.dependencies.append(ann)
+            text = arg.arg + ' ' + ' '.join(_text(n) for n in deps)
+            if not self.is_marker(text):
+                continue
+            if any(isinstance(s, ast.Call) and call_name(s.func) in DEPENDENCY_CALLS
+                   for n in deps for s in ast.walk(n)):
+                state = 'dependency'     # the dependency itself is followed
+            else:
+                state = _param_state(default, ann)
+            facts.params[arg.arg] = (state, arg.lineno)
+
+    def _assign(self, node: ast.Assign | ast.AugAssign | ast.AnnAssign, mod: Module,
+                facts: _FnFacts) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        for t in targets:
+            for leaf in _leaves(t):
+                name = None
+                if isinstance(leaf, ast.Attribute):
+                    name = leaf.attr
+                elif isinstance(leaf, ast.Subscript):
+                    sl = leaf.slice
+                    if isinstance(sl, ast.Constant) and isinstance(sl.value, str):
+                        name = sl.value
+                if name is not None and name.lower() in self.state:
+                    facts.writes.append(Evidence('write', short(node), mod.path, node.lineno,
+                                                 facts.qualname))
+                    break
+            if isinstance(t, ast.Name) and isinstance(value, ast.Call):
+                facts.local_types[t.id] = value.func
+
+    def _call(self, node: ast.Call, mod: Module, facts: _FnFacts) -> None:
+        name = call_name(node.func)
+        if name == 'setattr' and len(node.args) >= 2:
+            attr = node.args[1]
+            if isinstance(attr, ast.Constant) and isinstance(attr.value, str) \
+                    and attr.value.lower() in self.state:
+                facts.writes.append(Evidence('write', short(node), mod.path, node.lineno,
+                                             facts.qualname))
+        elif name in WRITE_CALLS and isinstance(node.func, ast.Attribute):
+            hit = any(k.arg and k.arg.lower() in self.state for k in node.keywords)
+            args = node.args[1:] if name in ('update_one', 'update_many',
+                                             'find_one_and_update') else node.args
+            if not hit:
+                hit = any(self._dict_writes(a) for a in args)
+            if hit:
+                facts.writes.append(Evidence('write', short(node), mod.path, node.lineno,
+                                             facts.qualname))
+        if name in DEPENDENCY_CALLS:
+            if node.args:
+                facts.dependencies.append(node.args[0])
+            return
+        if name in REJECT_CALLS:
+            facts.rejects += 1
+        if name in WARN_CALLS and isinstance(node.func, ast.Attribute | ast.Name):
+            facts.warns += 1
+            facts.warn_line_nos.append(node.lineno)
+        self._flags(node, mod, facts)
+        if name and name not in ('setattr', 'getattr', 'isinstance', 'len', 'str', 'int'):
+            facts.calls.append(node.func)
+
+    def _flags(self, node: ast.Call, mod: Module, facts: _FnFacts | Profile) -> None:
+        for k in node.keywords:
+            if k.arg in STRICT_FLAGS and isinstance(k.value, ast.Constant) \
+                    and isinstance(k.value.value, bool):
+                owner = call_name(node.func)
+                if self.is_marker(_text(node)):
+                    label = f'{owner}({k.arg}=)'
+                    if isinstance(facts, Profile):
+                        facts.flags[label] = facts.flags.get(label, False) or k.value.value
+                        facts.flag_lines.setdefault(label, (mod.path, node.lineno))
+                    else:
+                        facts.flags[label] = (k.value.value, node.lineno)
+
+    def _dict_writes(self, node: ast.expr) -> bool:
+        if not isinstance(node, ast.Dict):
+            return False
+        for k, v in zip(node.keys, node.values):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                if k.value.lower() in self.state:
+                    return True
+                if k.value.startswith('$') and self._dict_writes(v):
+                    return True
+        return False
+
+    def _marker_node(self, node: ast.AST, mod: Module, qual: str,
+                     out: _FnFacts | Profile) -> None:
+        text = None
+        if isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        elif isinstance(node, ast.arg):
+            text = node.arg
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            text = node.name
+        elif isinstance(node, ast.keyword):
+            text = node.arg
+        if text and len(text) < 400 and self.marker_re.search(text):
+            line = getattr(node, 'lineno', 0) or 0
+            out.markers.append(Evidence('marker', text[:80], mod.path, line, qual))
+
+    def _generated(self, fn: FuncNode, mod: Module, facts: _FnFacts) -> None:
+        for node in ast.walk(fn):
+            if not isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return,
+                                     ast.Expr, ast.NamedExpr)):
+                continue
+            value = getattr(node, 'value', None)
+            if value is None:
+                continue
+            text = _text(node)
+            if not self.is_marker(text):
+                continue
+            if any(isinstance(s, ast.Call) and call_name(s.func) in GENERATOR_CALLS
+                   for s in ast.walk(value)):
+                facts.generated.append(Evidence('generated', short(node), mod.path,
+                                                node.lineno, facts.qualname))
+
+
+@dataclasses.dataclass
+class _FnFacts:
+    qualname: str
+    writes: list[Evidence] = dataclasses.field(default_factory=list)
+    markers: list[Evidence] = dataclasses.field(default_factory=list)
+    generated: list[Evidence] = dataclasses.field(default_factory=list)
+    params: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)
+    flags: dict[str, tuple[bool, int]] = dataclasses.field(default_factory=dict)
+    rejects: int = 0
+    warns: int = 0
+    warn_line_nos: list[int] = dataclasses.field(default_factory=list)
+    calls: list[ast.expr] = dataclasses.field(default_factory=list)
+    dependencies: list[ast.expr] = dataclasses.field(default_factory=list)
+    local_types: dict[str, ast.expr] = dataclasses.field(default_factory=dict)
+
+
+def _method(cls: ast.ClassDef, name: str) -> FuncNode | None:
+    for node in cls.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return node
+    return None
+
+
+def _leaves(t: ast.expr) -> list[ast.expr]:
+    if isinstance(t, (ast.Tuple, ast.List)):
+        out: list[ast.expr] = []
+        for e in t.elts:
+            out.extend(_leaves(e))
+        return out
+    if isinstance(t, ast.Starred):
+        return _leaves(t.value)
+    return [t]
+
+
+def _status_4xx(call: ast.Call) -> bool:
+    for k in call.keywords:
+        if k.arg == 'status_code':
+            v = k.value
+            if isinstance(v, ast.Constant) and isinstance(v.value, int):
+                return 400 <= v.value < 500
+            if isinstance(v, ast.Attribute) and re.match(r'HTTP_4\d\d', v.attr):
+                return True
+    return False
+
+
+def _param_state(default: ast.expr | None, ann: ast.expr | None) -> str:
+    """'required', 'optional' or 'generated' for an idempotency-key parameter."""
+    call = default if isinstance(default, ast.Call) else None
+    if call is None and isinstance(ann, ast.Subscript) and _text(ann.value).endswith('Annotated'):
+        sl = ann.slice
+        elts = sl.elts if isinstance(sl, ast.Tuple) else []
+        for e in elts[1:]:
+            if isinstance(e, ast.Call):
+                call = e
+        if default is not None and not isinstance(default, ast.Call):
+            return _plain_default(default)
+    if call is None:
+        return 'required' if default is None else _plain_default(default)
+    if any(k.arg == 'default_factory' for k in call.keywords):
+        return 'generated'
+    for k in call.keywords:
+        if k.arg == 'default':
+            return _plain_default(k.value)
+    if call.args:
+        first = call.args[0]
+        if isinstance(first, ast.Constant) and first.value is Ellipsis:
+            return 'required'
+        if call_name(call.func) in DEPENDENCY_CALLS:
+            return 'required'
+        return _plain_default(first)
+    return 'required'
+
+
+def _plain_default(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant) and node.value is Ellipsis:
+        return 'required'
+    if any(isinstance(s, ast.Call) and call_name(s.func) in GENERATOR_CALLS
+           for s in ast.walk(node)):
+        return 'generated'
+    return 'optional'
+
+
+# -- middleware ------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Middleware:
+    name: str
+    file: str
+    line: int
+    prefixes: set[str]
+    methods: set[str]
+    profile: Profile
+    registered_in: list[tuple[str, int]] = dataclasses.field(default_factory=list)
+
+    def covers(self, method: str, path: str | None) -> bool:
+        if self.methods and method not in self.methods and method != '?':
+            return False
+        if not self.prefixes or path is None:
+            return True
+        return any(path.startswith(p) for p in self.prefixes)
+
+
+def find_middleware(analyzer: Analyzer, mod: Module) -> dict[str, Middleware]:
+    """Idempotency middleware defined in ``mod``: classes with a ``dispatch``/``__call__``
+    (or a ``*Middleware`` base) and ``@app.middleware('http')`` functions that mention
+    an idempotency marker; plus the guard lists they use (path prefixes, methods)."""
+    out: dict[str, Middleware] = {}
+    consts = _module_strings(mod.tree)
+    for node in mod.tree.body:
+        if isinstance(node, ast.ClassDef):
+            is_mw = (_method(node, 'dispatch') or _method(node, '__call__')
+                     or any('Middleware' in _text(b) for b in node.bases))
+            body_text_marker = analyzer.is_marker(node.name) or any(
+                isinstance(s, ast.Constant) and isinstance(s.value, str)
+                and analyzer.is_marker(s.value) for s in ast.walk(node))
+            if not (is_mw and body_text_marker):
+                continue
+            fns = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            prof = Profile()
+            seen: set[int] = set()
+            for fn in fns:
+                analyzer._visit(fn, mod, 0, node, prof, seen)
+            analyzer._marker_node(node, mod, node.name, prof)
+            prefixes, methods = _guards(node, consts)
+            out[node.name] = Middleware(node.name, mod.path, node.lineno, prefixes, methods, prof)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if not any(isinstance(d, ast.Call) and call_name(d.func) == 'middleware'
+                       for d in node.decorator_list):
+                continue
+            prof = analyzer.profile(mod, node)
+            if not prof.handled:
+                continue
+            prefixes, methods = _guards(node, consts)
+            out[node.name] = Middleware(node.name, mod.path, node.lineno, prefixes, methods, prof,
+                                        [(mod.path, node.lineno)])
+    return out
+
+
+def registrations(mod: Module) -> list[tuple[str, int, set[str], set[str]]]:
+    """``app.add_middleware(Name, ...)`` / ``Middleware(Name, ...)`` calls in ``mod``:
+    (name, line, prefixes, methods) from the keyword arguments."""
+    consts = _module_strings(mod.tree)
+    out = []
+    for node in ast.walk(mod.tree):
+        if isinstance(node, ast.Call) and call_name(node.func) in ('add_middleware', 'Middleware') \
+                and node.args:
+            name = call_name(node.args[0]) if isinstance(node.args[0], (ast.Name, ast.Attribute)) else ''
+            if not name:
+                continue
+            prefixes: set[str] = set()
+            methods: set[str] = set()
+            for k in node.keywords:
+                _collect_strings(k.value, consts, prefixes, methods)
+            out.append((name, node.lineno, prefixes, methods))
+    return out
+
+
+def _module_strings(tree: ast.Module) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            strings = [s.value for s in ast.walk(node.value)
+                       if isinstance(s, ast.Constant) and isinstance(s.value, str)]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    out[t.id] = strings
+    return out
+
+
+def _collect_strings(node: ast.AST, consts: dict[str, list[str]], prefixes: set[str],
+                     methods: set[str]) -> None:
+    for s in ast.walk(node):
+        values: list[str] = []
+        if isinstance(s, ast.Constant) and isinstance(s.value, str):
+            values = [s.value]
+        elif isinstance(s, ast.Name) and s.id in consts:
+            values = consts[s.id]
+        for v in values:
+            if v.upper() in HTTP_METHODS and v.isalpha():
+                methods.add(v.upper())
+            elif v.startswith('/') and ' ' not in v:
+                prefixes.add(v)
+
+
+def _guards(node: ast.AST, consts: dict[str, list[str]]) -> tuple[set[str], set[str]]:
+    prefixes: set[str] = set()
+    methods: set[str] = set()
+    _collect_strings(node, consts, prefixes, methods)
+    return prefixes, methods

@@ -1,0 +1,341 @@
+"""Pure tests of the actions guard: ChangeSet.from_texts over a small FastAPI-style service."""
+from __future__ import annotations
+
+from typing import Any
+
+from hooks.changeset import ChangeSet
+from hooks.checks import RunInfo
+from hooks.checks.actions import check
+from hooks.policy import from_mapping
+from tests.actions_service import CASH
+from tests.actions_service import edit
+from tests.actions_service import SERVICE_FILES
+
+BASE = SERVICE_FILES
+
+
+def run(head: dict[str, str], base: dict[str, str] | None = None, all_violations: bool = False,
+        **policy: Any) -> list[tuple[str, str | None, int | None]]:
+    return [(f.rule, f.path, f.line) for f in findings(head, base, all_violations, **policy)]
+
+
+def findings(head: dict[str, str], base: dict[str, str] | None = None,
+             all_violations: bool = False, **policy: Any):  # type: ignore[no-untyped-def]
+    changes = ChangeSet.from_texts(base=base or BASE, head=head)
+    pol = from_mapping({'actions': policy} if policy else {}, None)
+    return check(changes, pol, RunInfo(options={'all_violations': all_violations}))
+
+
+def test_unchanged_service_has_no_findings() -> None:
+    assert run(dict(BASE)) == []
+
+
+# -- actions-bypass-route ------------------------------------------------------------------
+
+NEW_CANCEL = '''
+
+@router.post("/{order_id}/cancel")
+def cancel_order(order_id: int, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    return {"ok": True}
+'''
+
+
+def test_new_transition_route_outside_actions_is_a_bypass() -> None:
+    head = edit('app/routers/orders.py', '\n\n@router.patch', NEW_CANCEL + '\n\n@router.patch')
+    got = findings(head)
+    assert [(f.rule, f.path, f.line) for f in got] == [
+        ('actions-bypass-route', 'app/routers/orders.py', 21)]
+    msg = got[0].message
+    assert 'POST /orders/{order_id}/cancel' in msg and "path segment 'cancel'" in msg
+    assert 'actions endpoint' in got[0].hint
+
+
+def test_new_data_route_with_key_is_not_a_bypass() -> None:
+    head = edit('app/routers/orders.py', '\n\n@router.patch',
+                NEW_CANCEL.replace('cancel', 'notes') + '\n\n@router.patch')
+    assert run(head) == []
+
+
+def test_transition_hidden_behind_helper_in_another_module() -> None:
+    # a new POST route with a neutral name whose service helper flips the status two calls deep
+    head = edit('app/routers/orders.py', '\n\n@router.patch', '''
+
+@router.post("/{order_id}/notes")
+def add_note(order_id: int, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    order = svc.load(None, order_id)
+    svc.apply_action(None, order, "cancel")
+    return order
+''' + '\n\n@router.patch')
+    got = findings(head)
+    assert [(f.rule, f.line) for f in got] == [('actions-bypass-route', 21)]
+    assert 'writes order.status = value at app/services/orders.py:15 (via _set_state)' \
+        in got[0].message
+
+
+def test_follow_depth_bounds_the_search() -> None:
+    head = edit('app/routers/orders.py', '\n\n@router.patch', '''
+
+@router.post("/{order_id}/notes")
+def add_note(order_id: int, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    svc.apply_action(None, None, "cancel")
+''' + '\n\n@router.patch')
+    assert run(head, follow_depth=1) == []
+    assert [r for r, _, _ in run(head, follow_depth=2)] == ['actions-bypass-route']
+
+
+def test_add_api_route_transition_is_a_bypass() -> None:
+    head = edit('app/routers/cash.py', 'router.add_api_route(', '''def close_session(session_id: int):
+    return {"ok": True}
+
+
+router.add_api_route("/sessions/{session_id}/close", close_session, methods=["POST"])
+router.add_api_route(''')
+    got = findings(head)
+    assert [(f.rule, f.line) for f in got] == [('actions-bypass-route', 14)]
+    assert 'POST /cash/sessions/{session_id}/close' in got[0].message
+
+
+def test_router_prefix_is_part_of_the_route() -> None:
+    # the actions pattern matches the full path: a prefix ".../actions" makes a route an
+    # actions route, so the same function under that prefix is fine
+    files = edit('app/routers/cash.py', 'prefix="/cash"', 'prefix="/cash/actions"')
+    head = edit('app/routers/cash.py', 'router.add_api_route(', '''def close(session_id: int):
+    return {"ok": True}
+
+
+router.add_api_route("/close", close, methods=["POST"])
+router.add_api_route(''', files)
+    assert run(head, base=files) == []
+    head2 = edit('app/routers/cash.py', 'prefix="/cash/actions"', 'prefix="/cash/ops"', head)
+    rules = sorted(r for r, _, _ in run(head2, base=head))
+    # both actions routes moved (one of them out of the actions path): one finding each
+    assert rules == ['actions-route-removed', 'actions-route-removed']
+
+
+def test_existing_violation_is_not_this_change() -> None:
+    base = edit('app/routers/orders.py', '\n\n@router.patch', NEW_CANCEL + '\n\n@router.patch')
+    head = edit('app/routers/orders.py', 'return {"ok": True}', 'return {"ok": True, "v": 2}',
+                base)
+    assert run(head, base=base) == []
+    assert [r for r, _, _ in run(head, base=base, all_violations=True)] == [
+        'actions-bypass-route', 'idempotency-missing']
+
+
+def test_editing_the_transition_logic_of_an_existing_bypass_is_reported() -> None:
+    base = edit('app/routers/orders.py', '\n\n@router.patch', '''
+
+@router.post("/{order_id}/cancel")
+def cancel_order(order_id: int, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    order = svc.load(None, order_id)
+    order.status = "cancelled"
+''' + '\n\n@router.patch')
+    head = edit('app/routers/orders.py', 'order.status = "cancelled"', 'order.status = "void"',
+                base)
+    got = findings(head, base=base)
+    assert [(f.rule, f.line) for f in got] == [('actions-bypass-route', 21)]
+    assert "writes order.status = 'void'" in got[0].message
+
+
+# -- actions-bypass-patch-transition --------------------------------------------------------
+
+def test_patch_handler_that_now_writes_status() -> None:
+    head = edit('app/routers/orders.py', '    svc.edit(None, order, body)\n',
+                '    svc.edit(None, order, body)\n    order.status = body["status"]\n')
+    got = findings(head)
+    assert [(f.rule, f.path, f.line) for f in got] == [
+        ('actions-bypass-patch-transition', 'app/routers/orders.py', 25)]
+    assert 'PATCH /orders/{order_id}' in got[0].message
+    assert got[0].extra['route_line'] == 21
+
+
+def test_patch_transition_through_changed_helper_only() -> None:
+    # only the service changed: the PATCH route that calls it is found through its import
+    head = edit('app/services/orders.py', '    order.note = data["note"]\n',
+                '    order.note = data["note"]\n    setattr(order, "status", data["status"])\n')
+    got = findings(head)
+    assert [(f.rule, f.path, f.line) for f in got] == [
+        ('actions-bypass-patch-transition', 'app/services/orders.py', 20)]
+    assert '(in edit, app/services/orders.py:20)' in got[0].message
+
+
+def test_flask_blueprint_patch_transition_and_update_keyword() -> None:
+    head = edit('app/web/legacy.py', '    transfer.note = request.json["note"]\n',
+                '    transfer.note = request.json["note"]\n'
+                '    db.query(Transfer).filter_by(id=tid).update(state="received")\n')
+    got = findings(head)
+    assert [(f.rule, f.line) for f in got] == [('actions-bypass-patch-transition', 10)]
+    assert 'PATCH /legacy/transfers/<int:tid>' in got[0].message
+
+
+def test_patch_data_edit_is_fine() -> None:
+    head = edit('app/web/legacy.py', '    transfer.note = request.json["note"]\n',
+                '    transfer.note = request.json["note"].strip()\n'
+                '    transfer.meta = {"state_label": 1}\n')
+    assert run(head) == []
+
+
+# -- actions-route-removed ------------------------------------------------------------------
+
+def test_actions_route_renamed() -> None:
+    head = edit('app/routers/orders.py', '"/{order_id}/actions"', '"/{order_id}/action"')
+    got = findings(head)
+    assert [(f.rule, f.line) for f in got] == [('actions-route-removed', 13)]
+    assert 'changed to POST /orders/{order_id}/action' in got[0].message
+
+
+def test_actions_route_method_changed_and_removed() -> None:
+    head = edit('app/routers/orders.py', '@router.post("/{order_id}/actions")',
+                '@router.put("/{order_id}/actions")')
+    assert [r for r, _, _ in run(head)] == ['actions-route-removed']
+    head = edit('app/routers/cash.py', CASH, CASH.split('router.add_api_route')[0])
+    got = findings(head)
+    assert [(f.rule, f.path, f.line) for f in got] == [
+        ('actions-route-removed', 'app/routers/cash.py', None)]
+    assert 'POST /cash/sessions/{session_id}/actions' in got[0].message
+
+
+def test_actions_route_parameter_rename_is_not_a_change() -> None:
+    head = edit('app/routers/orders.py', '"/{order_id}/actions")\ndef order_action(order_id',
+                '"/{oid}/actions")\ndef order_action(oid')
+    assert run(head) == []
+
+
+# -- idempotency ------------------------------------------------------------------------------
+
+def test_idempotency_moved_into_dependency_is_not_flagged() -> None:
+    head = edit('app/routers/orders.py', '''@router.post("/{order_id}/actions")
+def order_action(order_id: int, body: dict,
+                 idempotency_key: str = Header(..., alias="Idempotency-Key")):''',
+                '''@router.post("/{order_id}/actions", dependencies=[Depends(require_idempotency_key)])
+def order_action(order_id: int, body: dict):''')
+    head = edit('app/routers/orders.py', 'from app.services import orders as svc',
+                'from app.deps import require_idempotency_key\nfrom app.services import orders as svc',
+                head)
+    assert run(head) == []
+
+
+def test_idempotency_removed_from_route() -> None:
+    head = edit('app/routers/orders.py', ''',
+                 idempotency_key: str = Header(..., alias="Idempotency-Key")):''', '):')
+    got = findings(head)
+    assert [(f.rule, f.line) for f in got] == [('idempotency-removed', 13)]
+    assert 'handled an idempotency key at the base' in got[0].message
+
+
+def test_idempotency_key_became_optional() -> None:
+    head = edit('app/routers/orders.py', 'Header(..., alias="Idempotency-Key")',
+                'Header(None, alias="Idempotency-Key")')
+    got = findings(head)
+    assert [(f.rule, f.line) for f in got] == [('idempotency-weakened', 15)]
+    assert "'idempotency_key' became optional" in got[0].message
+
+
+def test_idempotency_key_generated_server_side() -> None:
+    head = edit('app/routers/orders.py', '    order = svc.load(None, order_id)\n    svc.apply',
+                '    idempotency_key = idempotency_key or str(uuid.uuid4())\n'
+                '    order = svc.load(None, order_id)\n    svc.apply')
+    got = findings(head)
+    assert [(f.rule, f.line) for f in got] == [('idempotency-weakened', 16)]
+    assert 'generated server-side' in got[0].message
+
+
+def test_dependency_check_turned_into_warning() -> None:
+    base = edit('app/routers/orders.py', '''@router.post("/{order_id}/actions")
+def order_action(order_id: int, body: dict,
+                 idempotency_key: str = Header(..., alias="Idempotency-Key")):''',
+                '''@router.post("/{order_id}/actions")
+def order_action(order_id: int, body: dict, key: str = Depends(require_idempotency_key)):''')
+    base = edit('app/routers/orders.py', 'from app.services import orders as svc',
+                'from app.deps import require_idempotency_key\n'
+                'from app.services import orders as svc', base)
+    head = edit('app/deps.py', '        raise HTTPException(status_code=400, detail="Idempotency-Key required")',
+                '        log.warning("missing Idempotency-Key")', base)
+    got = findings(head, base=base)
+    assert [(f.rule, f.path, f.line) for f in got] == [
+        ('idempotency-weakened', 'app/deps.py', 10)]
+    assert 'only logs a warning' in got[0].message
+    # the Header(...) of the dependency made optional is weakening too
+    head = edit('app/deps.py', 'Header(..., alias=', 'Header(default=None, alias=', base)
+    assert [(r, p) for r, p, _ in run(head, base=base)] == [
+        ('idempotency-weakened', 'app/deps.py')]
+
+
+def test_middleware_lost_a_guarded_prefix() -> None:
+    head = edit('app/middleware.py', '("/cash", "/transfers")', '("/cash",)')
+    got = findings(head)
+    assert [(f.rule, f.path, f.line) for f in got] == [
+        ('idempotency-weakened', 'app/middleware.py', 9)]
+    assert '/transfers' in got[0].message
+
+
+def test_middleware_unregistered_and_route_no_longer_covered() -> None:
+    head = edit('app/main.py', 'app.add_middleware(IdempotencyMiddleware)\n', '')
+    rules = run(head)
+    assert rules == [('idempotency-removed', 'app/main.py', None)]
+
+
+def test_new_route_without_key_is_missing_but_middleware_covers_cash() -> None:
+    head = edit('app/routers/orders.py', '\n\n@router.patch', '''
+
+@router.post("/{order_id}/notes")
+def add_note(order_id: int):
+    return {}
+''' + '\n\n@router.patch')
+    got = findings(head)
+    assert [(f.rule, f.severity, f.line) for f in got] == [
+        ('idempotency-missing', 'warning', 21)]
+    head = edit('app/routers/cash.py', 'router.add_api_route(', '''def note(session_id: int):
+    return {}
+
+
+router.add_api_route("/sessions/{session_id}/notes", note, methods=["POST"])
+router.add_api_route(''')
+    assert run(head) == []
+
+
+# -- robustness ------------------------------------------------------------------------------
+
+def test_unparseable_python_is_a_finding() -> None:
+    head = edit('app/routers/orders.py', 'def get_order(order_id: int):', 'def get_order(order_id: int:')
+    got = findings(head)
+    assert [(f.rule, f.path, f.line) for f in got] == [
+        ('actions-unparseable-python', 'app/routers/orders.py', 9)]
+    assert 'cannot parse' in got[0].message
+
+
+def test_unresolvable_path_is_info() -> None:
+    head = edit('app/routers/orders.py', '\n\n@router.patch', '''
+
+@router.post(settings.CANCEL_PATH)
+def do_it(order_id: int):
+    return {}
+''' + '\n\n@router.patch')
+    got = findings(head)
+    assert [(f.rule, f.severity) for f in got] == [('actions-route-unresolved', 'info')]
+    assert 'settings.CANCEL_PATH' in got[0].message
+
+
+def test_tests_and_non_web_files_are_ignored() -> None:
+    head = dict(BASE)
+    head['tests/test_orders.py'] = 'from fastapi import APIRouter\nr = APIRouter()\n' \
+        '@r.post("/x/cancel")\ndef cancel(): ...\n'
+    head['scripts/tool.py'] = 'def broken(:\n'
+    assert run(head) == [('actions-unparseable-python', 'scripts/tool.py', 1)]
+    assert run(head, exclude_globs=['tests/**', 'scripts/**']) == []
+
+
+def test_web_code_globs_limit_the_files() -> None:
+    head = edit('app/routers/orders.py', '\n\n@router.patch', NEW_CANCEL + '\n\n@router.patch')
+    assert run(head, web_code_globs=['app/web/**']) == []
+    assert [r for r, _, _ in run(head, web_code_globs=['app/routers/*.py'])] == [
+        'actions-bypass-route']
+
+
+def test_custom_vocabulary_and_actions_pattern() -> None:
+    head = edit('app/routers/orders.py', '\n\n@router.patch',
+                NEW_CANCEL.replace('cancel', 'escalate') + '\n\n@router.patch')
+    assert run(head) == []
+    assert [r for r, _, _ in run(head, transition_vocabulary=['escalate'])] == [
+        'actions-bypass-route']
+    head = edit('app/routers/orders.py', '\n\n@router.patch', NEW_CANCEL + '\n\n@router.patch')
+    assert run(head, actions_path_pattern=r'/(actions|cancel)$') == []
