@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import fnmatch
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -174,6 +173,13 @@ class ChangeSet:
     base_label: str = 'base'
     head_label: str = 'head'
     notes: list[str] = dataclasses.field(default_factory=list)
+    on_close: Callable[[], None] | None = dataclasses.field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Release what reading contents needed (the git object reader)."""
+        if self.on_close is not None:
+            self.on_close()
+            self.on_close = None
 
     def __post_init__(self) -> None:
         for f in self.files:
@@ -333,9 +339,3 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
     return any(glob_to_regex(p).match(path) for p in patterns)
 
-
-def fnmatch_segment(name: str, pattern: str) -> bool:
-    return fnmatch.fnmatchcase(name, pattern)
-
-
-Loader = Callable[[str], 'bytes | None']

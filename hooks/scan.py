@@ -1,0 +1,86 @@
+"""``hotfix-hooks scan``: the whole pipeline.
+
+context -> change set -> checks -> findings -> report. Every diff hook runs this with
+``--only <check>``; with no ``--only`` every registered check runs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from hooks import checks as checks_mod
+from hooks import context
+from hooks.findings import Finding
+
+
+def run_info(ctx: context.Context, policy: Any, options: dict[str, Any] | None = None
+             ) -> checks_mod.RunInfo:
+    from hooks.naming import branch_ticket
+    from hooks.naming import is_hotfix_branch
+    from hooks.naming import is_release_branch
+
+    hotfix = is_hotfix_branch(ctx.branch, policy) or is_release_branch(ctx.branch, policy)
+    return checks_mod.RunInfo(branch=ctx.branch, hotfix=hotfix,
+                              ticket=branch_ticket(ctx.branch, policy), stage=ctx.stage,
+                              options=dict(options or {}))
+
+
+def collect(ctx: context.Context, policy: Any, only: Sequence[str] | None = None,
+            options: dict[str, Any] | None = None) -> list[Finding]:
+    """Run the selected checks over the context's change; policy overrides applied."""
+    from hooks import gitchanges
+    from hooks.findings import apply_policy
+
+    if ctx.mode not in ('index', 'range', 'worktree'):
+        return []
+    changes = gitchanges.build(ctx, policy)
+    try:
+        run = run_info(ctx, policy, options)
+        findings: list[Finding] = []
+        for name in only or list(checks_mod.CHECKS):
+            findings.extend(checks_mod.load(name)(changes, policy, run))
+    finally:
+        changes.close()
+    return apply_policy(findings, policy['severity'], policy['disable'])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from hooks import gitutil
+    from hooks import policy as policy_mod
+    from hooks import report
+    from hooks.errors import UsageError
+    from hooks.findings import exit_code
+
+    parser = argparse.ArgumentParser(
+        prog='hotfix-hooks scan',
+        description='Run the diff checks over the resolved range of changes.')
+    context.add_arguments(parser)
+    parser.add_argument('--only', action='append', metavar='CHECK',
+                        help=f'run only this check (repeatable): {", ".join(checks_mod.CHECKS)}')
+    parser.add_argument('--all-violations', action='store_true',
+                        help='report violations that already existed at the base too')
+    parser.add_argument('--format', choices=report.FORMATS, default='text')
+    parser.add_argument('--config', help='policy file')
+    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    unknown = [c for c in args.only or () if c not in checks_mod.CHECKS]
+    if unknown:
+        raise UsageError(f'unknown check {unknown[0]!r}; known: {", ".join(checks_mod.CHECKS)}')
+    root = gitutil.toplevel()
+    policy = policy_mod.load(root, args.config)
+    req = context.request_from_args(args)
+    findings: list[Finding] = []
+    header: list[str] = []
+    for ctx in context.resolve_all(req, policy):
+        if ctx.mode in ('tag', 'none'):
+            header.append(f'hotfix-hooks scan: {ctx.why[0] if ctx.why else "nothing to scan"}')
+            continue
+        header += [f'hotfix-hooks scan: note: {n}' for n in ctx.notes]
+        findings += collect(ctx, policy, args.only,
+                            {'all_violations': args.all_violations})
+    for line in header:
+        print(line, file=sys.stderr)
+    report.render(findings, args.format)
+    return exit_code(findings)
