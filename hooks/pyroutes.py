@@ -175,9 +175,29 @@ def _kw(call: ast.Call, name: str) -> ast.expr | None:
     return None
 
 
+_BODIES = ('body', 'orelse', 'finalbody', 'handlers')
+
+
+def iter_statements(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+    """Every statement, recursively into compound statements (functions, classes, if,
+    with, try, ...), without descending into expressions: much cheaper than ``ast.walk``."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in _BODIES:
+            sub = getattr(node, field, None)
+            if sub:
+                stack.extend(reversed(sub))
+        cases = getattr(node, 'cases', None)
+        if cases:
+            for case in reversed(cases):
+                stack.extend(reversed(case.body))
+
+
 def _routers(tree: ast.Module, consts: _Consts) -> dict[str, _Router]:
     out: dict[str, _Router] = {}
-    for node in ast.walk(tree):
+    for node in iter_statements(tree.body):
         if isinstance(node, ast.Assign):
             targets, value = node.targets, node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -273,18 +293,23 @@ def find_routes(source: str, file: str, tree: ast.Module | None = None) -> list[
     consts = _Consts(tree)
     routers = _routers(tree, consts)
     framework_hint = _module_framework(tree)
+    statements = list(iter_statements(tree.body))
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-    for node in ast.walk(tree):
+    for node in statements:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions.setdefault(node.name, node)
     builder = _Builder(file, consts, routers, framework_hint, functions)
-    for node in ast.walk(tree):
+    for node in statements:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:
                 if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute):
                     builder.decorator(dec, node)
-        elif isinstance(node, ast.Call):
-            builder.call(node)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            builder.call(node.value)
+    if 'Route(' in source or not source:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _call_name(node.func) == 'Route':
+                builder.call(node)
     builder.routes.sort(key=lambda r: r.line)
     return builder.routes
 

@@ -27,6 +27,9 @@ from hooks.changeset import ChangeSet
 from hooks.changeset import DELETED
 from hooks.changeset import matches_any
 from hooks.checks import RunInfo
+from hooks.checks.actions_delta import defined_names
+from hooks.checks.actions_delta import names_regex
+from hooks.checks.actions_delta import span
 from hooks.checks.actions_flow import Analyzer
 from hooks.checks.actions_flow import find_middleware
 from hooks.checks.actions_flow import Index
@@ -97,11 +100,12 @@ class _Vocabulary:
 class _Side:
     """One side of the change: its modules, routes and idempotency middleware."""
 
-    def __init__(self, run: _Run, snap_index: Index) -> None:
+    def __init__(self, run: _Run, snap_index: Index, fn_cache: dict) -> None:  # type: ignore[type-arg]
         self.run = run
         self.index = snap_index
         self.analyzer = Analyzer(snap_index, run.cfg['state_attributes'],
-                                 run.cfg['idempotency_markers'], run.cfg['follow_depth'])
+                                 run.cfg['idempotency_markers'], run.cfg['follow_depth'],
+                                 fn_cache)
         self.routes: list[Route] = []
         self._profiles: dict[int, Profile] = {}
         self.middleware: dict[str, Middleware] = {}
@@ -118,10 +122,14 @@ class _Side:
         return mod
 
     def add_middleware(self, mod: Module) -> None:
-        for name, mw in find_middleware(self.analyzer, mod).items():
-            self.middleware.setdefault(name, mw)
-        for reg in registrations(mod):
-            self.registered.setdefault(reg[0], []).append((mod.path, *reg[1:]))
+        text = self.index.text(mod.path) or ''
+        if 'Middleware' in text or 'middleware' in text:
+            low = text.lower()
+            if any(m.lower() in low for m in self.run.cfg['idempotency_markers']):
+                for name, mw in find_middleware(self.analyzer, mod).items():
+                    self.middleware.setdefault(name, mw)
+            for reg in registrations(mod):
+                self.registered.setdefault(reg[0], []).append((mod.path, *reg[1:]))
 
     def guards(self, name: str) -> tuple[set[str], set[str]]:
         mw = self.middleware[name]
@@ -172,8 +180,13 @@ class _Run:
         self.actions_re = re.compile(cfg['actions_path_pattern'])
         self.mutating = {m.upper() for m in cfg['mutating_methods']}
         trees: dict = {}     # parsed trees shared by both sides (keyed by content)
-        self.base = _Side(self, Index(changes.base, trees))
-        self.head = _Side(self, Index(changes.head, trees))
+        fn_cache: dict = {}  # per-function facts shared by both sides
+        self.base = _Side(self, Index(changes.base, trees), fn_cache)
+        self.head = _Side(self, Index(changes.head, trees), fn_cache)
+        self.changed_names: set[str] = set()
+        self.dirty_spans: dict[str, list[tuple[int, int]] | None] = {}   # head path -> spans
+        self.affected: re.Pattern[str] | None = None
+        self._lines: dict[str, list[str]] = {}
         self.out: list[Finding] = []
         self.head_to_base: dict[str, str] = {}
         self.base_to_head: dict[str, str] = {}
@@ -209,16 +222,79 @@ class _Run:
                 has_routes = any(r.file == f.path for r in self.head.routes)
             if f.status != 'added' and self._wanted(old):
                 self.base_to_head[old] = f.path if f.status != DELETED else old
+                head_mod = self.head.index.module(f.path) if f.status != DELETED else None
+                if head_mod is not None and f.hunks and not self.all:
+                    self.base.index.derive[old] = (head_mod.tree, f.hunks)
                 self.base.add_module(old)
                 has_routes = has_routes or any(r.file == old for r in self.base.routes)
+            self._delta(f.path, old, f.status)
             if not has_routes and f.status != DELETED:
                 helpers.append(f.path)
         if helpers:
             self._importers(helpers)
+        self._affected_names()
         self._compare_routes()
         self._compare_middleware()
         self.out.sort(key=lambda f: f.sort_key())
         return self.out
+
+    def _delta(self, path: str, old: str, status: str) -> None:
+        """Record the changed top-level statements of a changed file (and their names)."""
+        delta = self.base.index.delta.get(old)
+        if delta is not None:
+            dirty_base, dirty_head = delta
+            self.changed_names |= defined_names(dirty_base) | defined_names(dirty_head)
+            self.dirty_spans[path] = [span(s) for s in dirty_head]
+            return
+        self.dirty_spans[path] = None           # everything counts as changed
+        for side, p in ((self.base, old), (self.head, path)):
+            if (side is self.base and status == 'added') or \
+                    (side is self.head and status == DELETED):
+                continue
+            mod = side.index.module(p)
+            if mod is not None:
+                self.changed_names |= defined_names(mod.tree.body)
+
+    def _affected_names(self) -> None:
+        """Close the changed names over the functions of the analysed modules that call
+        them (to the follow depth): a route whose handler mentions one is re-analysed."""
+        names = set(self.changed_names)
+        segments: list[tuple[str, str]] = []
+        for path in self.head_to_base:
+            mod = self.head.index.module(path)
+            text = self.head.index.text(path)
+            if mod is None or text is None:
+                continue
+            lines = text.split('\n')
+            for stmt in mod.tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    s, e = span(stmt)
+                    segments.append((stmt.name, '\n'.join(lines[s - 1:e])))
+        for _ in range(self.cfg['follow_depth']):
+            rx = names_regex(names)
+            if rx is None:
+                break
+            grown = {name for name, seg in segments if name not in names and rx.search(seg)}
+            if not grown:
+                break
+            names |= grown
+        self.affected = names_regex(names)
+
+    def _needs_analysis(self, h: Route, b: Route | None) -> bool:
+        if self.all or b is None:
+            return True
+        spans = self.dirty_spans.get(h.file, [])
+        node = h.node or h.call
+        start, end = h.line, getattr(node, 'end_lineno', None) or h.line
+        if spans is None or any(s <= end and start <= e for s, e in spans):
+            return True
+        if self.affected is None:
+            return False
+        lines = self._lines.get(h.file)
+        if lines is None:
+            lines = self._lines[h.file] = (self.head.index.text(h.file) or '').split('\n')
+        segment = '\n'.join(lines[start - 1:end]) if node is not None else ''
+        return bool(self.affected.search(segment))
 
     def _unparseable(self, path: str, err: SyntaxError) -> None:
         line = err.lineno if isinstance(err.lineno, int) else None
@@ -362,7 +438,7 @@ class _Run:
                     hint='write the path (and methods) as string or module constants, or '
                          'review this route by hand'))
             return
-        if h.method == '?':
+        if h.method == '?' or not self._needs_analysis(h, b):
             return
         if not self.is_actions(h) and not (b is not None and self.is_actions(b)):
             self._bypass(h, b)      # (an actions route moved out: actions-route-removed)

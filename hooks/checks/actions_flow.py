@@ -108,6 +108,10 @@ class Index:
         self.errors: dict[str, SyntaxError] = {}
         self.texts: dict[str, str] = {}
         self._found: dict[tuple[str, str, int], str | None] = {}
+        # path -> (head tree, hunks): build this side from the head tree + changed regions
+        self.derive: dict[str, tuple[ast.Module, list]] = {}  # type: ignore[type-arg]
+        # path -> (this side's changed statements, the head's); absent: not derived
+        self.delta: dict[str, tuple[list[ast.stmt], list[ast.stmt]]] = {}
 
     def text(self, path: str) -> str | None:
         if path in self.texts:
@@ -123,6 +127,16 @@ class Index:
             return self._mods[path]
         mod = None
         text = self.text(path)
+        if text is not None and path in self.derive:
+            from hooks.checks.actions_delta import derive_base
+            head_tree, hunks = self.derive.pop(path)
+            got = derive_base(head_tree, text, hunks)
+            if got is not None:
+                tree, dirty_here, dirty_head = got
+                self.delta[path] = (dirty_here, dirty_head)
+                mod = build_module(path, tree)
+                self._mods[path] = mod
+                return mod
         if text is not None:
             key = text.encode('utf-8', 'surrogatepass')
             tree = self._trees.get(key)
@@ -259,7 +273,7 @@ class Analyzer:
     """Follows a handler into the functions it calls and collects evidence."""
 
     def __init__(self, index: Index, state_attrs: list[str], markers: list[str],
-                 depth: int) -> None:
+                 depth: int, fn_cache: dict | None = None) -> None:  # type: ignore[type-arg]
         self.index = index
         self.state = {s.lower() for s in state_attrs}
         self.marker_re = re.compile('|'.join(re.escape(m) for m in markers), re.I) \
@@ -268,7 +282,8 @@ class Analyzer:
             _SQL_SET.format('|'.join(re.escape(s) for s in sorted(self.state))), re.I) \
             if self.state else None
         self.depth = depth
-        self._fn_cache: dict[tuple[int, int], _FnFacts] = {}
+        # facts depend only on the function's own code: shared by both sides
+        self._fn_cache: dict[tuple[str, int], _FnFacts] = fn_cache if fn_cache is not None else {}
 
     # -- public ----------------------------------------------------------------------
     def profile(self, mod: Module, fn: FuncNode | None, extra: list[ast.AST] = ()) -> Profile:
@@ -417,7 +432,7 @@ class Analyzer:
 
     # -- per-function facts ------------------------------------------------------------
     def _facts(self, fn: FuncNode, mod: Module, cls: ast.ClassDef | None) -> _FnFacts:
-        key = (id(mod.tree), id(fn))
+        key = (mod.path + (cls.name if cls else ''), id(fn))
         cached = self._fn_cache.get(key)
         if cached is not None:
             return cached
