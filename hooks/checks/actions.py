@@ -29,7 +29,6 @@ from hooks.changeset import matches_any
 from hooks.checks import RunInfo
 from hooks.checks.actions_delta import defined_names
 from hooks.checks.actions_delta import names_regex
-from hooks.checks.actions_delta import span
 from hooks.checks.actions_flow import Analyzer
 from hooks.checks.actions_flow import find_middleware
 from hooks.checks.actions_flow import Index
@@ -45,6 +44,9 @@ from hooks.pyroutes import Route
 CATEGORY = 'actions'
 ROUTE_HINT = re.compile(r'\.(?:get|post|put|patch|delete|head|options|trace|route|api_route|'
                         r'add_api_route|add_url_rule)\s*\(|\bRoute\s*\(')
+ROUTE_DEF = re.compile(r'^[ \t]*@[\w.]+\.(?:get|post|put|patch|delete|head|options|trace|route|'
+                       r'api_route)\s*\(|\.(?:add_api_route|add_url_rule)\s*\(|\bRoute\s*\(',
+                       re.M)
 _WORD_SPLIT = re.compile(r'[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])')
 
 HINT_BYPASS = ('move the transition into the actions endpoint (POST .../actions with the '
@@ -117,9 +119,26 @@ class _Side:
             return None
         text = self.index.text(path) or ''
         if ROUTE_HINT.search(text):
-            self.routes.extend(find_routes(text, path, mod.tree))
+            for route in find_routes(text, path, mod.tree):
+                if route.node is None and route.call is not None:
+                    self._endpoint(mod, route)
+                self.routes.append(route)
         self.add_middleware(mod)
         return mod
+
+    def _endpoint(self, mod: Module, route: Route) -> None:
+        """The handler of ``add_api_route(path, endpoint)`` when it is a function of the
+        module that was not parsed yet (functions are parsed on demand)."""
+        call = route.call
+        assert call is not None
+        pos = 2 if getattr(call.func, 'attr', '') == 'add_url_rule' else 1
+        endpoint = call.args[pos] if len(call.args) > pos else next(
+            (k.value for k in call.keywords if k.arg in ('endpoint', 'view_func')), None)
+        if isinstance(endpoint, ast.Name):
+            got = self.index.lookup(mod, endpoint.id)
+            if got is not None and got[0] == 'function' and got[1] is mod:
+                route.node = got[2]  # type: ignore[assignment]
+                route.function = endpoint.id
 
     def add_middleware(self, mod: Module) -> None:
         text = self.index.text(mod.path) or ''
@@ -179,19 +198,20 @@ class _Run:
         self.vocab = _Vocabulary(cfg['transition_vocabulary'])
         self.actions_re = re.compile(cfg['actions_path_pattern'])
         self.mutating = {m.upper() for m in cfg['mutating_methods']}
-        trees: dict = {}     # parsed trees shared by both sides (keyed by content)
+        chunks: dict = {}    # parsed top-level statements shared by both sides (by text)
         fn_cache: dict = {}  # per-function facts shared by both sides
-        self.base = _Side(self, Index(changes.base, trees), fn_cache)
-        self.head = _Side(self, Index(changes.head, trees), fn_cache)
+        markers = cfg['idempotency_markers']
+        self.head = _Side(self, Index(changes.head, chunks, markers), fn_cache)
+        self.base = _Side(self, Index(changes.base, chunks, markers), fn_cache)
         self.changed_names: set[str] = set()
         self.dirty_spans: dict[str, list[tuple[int, int]] | None] = {}   # head path -> spans
         self.affected: re.Pattern[str] | None = None
         self._lines: dict[str, list[str]] = {}
+        self.importers: list[str] = []
         self.out: list[Finding] = []
         self.head_to_base: dict[str, str] = {}
         self.base_to_head: dict[str, str] = {}
         self.changed_paths: set[str] = set()
-        self.added_lines: dict[str, set[int]] = {}
         self._scanned = False
         self.broken: set[str] = set()      # base paths whose head does not parse
 
@@ -206,70 +226,82 @@ class _Run:
 
     def findings(self) -> list[Finding]:
         helpers: list[str] = []
+        pairs: list[tuple[str | None, str | None]] = []
         for f in self.changes.files:
             old = f.old_path or f.path
             if not (self._wanted(f.path) or self._wanted(old)) or f.binary:
                 continue
             self.changed_paths.add(f.path)
-            self.added_lines[f.path] = set(f.added_lines)
-            has_routes = False
-            if f.status != DELETED and self._wanted(f.path):
-                self.head_to_base[f.path] = old
-                mod = self.head.add_module(f.path)
-                if mod is None and f.path in self.head.index.errors:
-                    self._unparseable(f.path, self.head.index.errors[f.path])
-                    self.broken.add(old)
-                has_routes = any(r.file == f.path for r in self.head.routes)
-            if f.status != 'added' and self._wanted(old):
-                self.base_to_head[old] = f.path if f.status != DELETED else old
-                head_mod = self.head.index.module(f.path) if f.status != DELETED else None
-                if head_mod is not None and f.hunks and not self.all:
-                    self.base.index.derive[old] = (head_mod.tree, f.hunks)
-                self.base.add_module(old)
-                has_routes = has_routes or any(r.file == old for r in self.base.routes)
-            self._delta(f.path, old, f.status)
-            if not has_routes and f.status != DELETED:
-                helpers.append(f.path)
+            hp = f.path if f.status != DELETED and self._wanted(f.path) else None
+            bp = old if f.status != 'added' and self._wanted(old) else None
+            if hp:
+                self.head_to_base[hp] = old
+            if bp:
+                self.base_to_head[bp] = f.path if f.status != DELETED else old
+            self._load_pair(hp, bp)
+            pairs.append((hp, bp))
+            texts = [side.index.text(p) or '' for side, p in ((self.head, hp), (self.base, bp))
+                     if p]
+            if hp and not any(ROUTE_DEF.search(t) for t in texts):
+                helpers.append(hp)
         if helpers:
             self._importers(helpers)
         self._affected_names()
+        for hp, bp in pairs + [(p, p) for p in self.importers]:
+            if hp:
+                self.head.add_module(hp)
+            if bp:
+                self.base.add_module(bp)
         self._compare_routes()
         self._compare_middleware()
         self.out.sort(key=lambda f: f.sort_key())
         return self.out
 
-    def _delta(self, path: str, old: str, status: str) -> None:
-        """Record the changed top-level statements of a changed file (and their names)."""
-        delta = self.base.index.delta.get(old)
-        if delta is not None:
-            dirty_base, dirty_head = delta
-            self.changed_names |= defined_names(dirty_base) | defined_names(dirty_head)
-            self.dirty_spans[path] = [span(s) for s in dirty_head]
-            return
-        self.dirty_spans[path] = None           # everything counts as changed
-        for side, p in ((self.base, old), (self.head, path)):
-            if (side is self.base and status == 'added') or \
-                    (side is self.head and status == DELETED):
-                continue
-            mod = side.index.module(p)
-            if mod is not None:
-                self.changed_names |= defined_names(mod.tree.body)
+    def _load_pair(self, hp: str | None, bp: str | None) -> None:
+        """Parse what changed in one file on both sides; record its changed names."""
+        self._load_changed(hp, bp)
+        if hp and hp in self.head.index.errors:
+            self._unparseable(hp, self.head.index.errors[hp])
+            if bp:
+                self.broken.add(bp)
+
+    def _load_changed(self, hp: str | None, bp: str | None) -> None:
+        head, base = self.head.index, self.base.index
+        hmod = head.module(hp) if hp else None
+        bmod = base.module(bp) if bp else None
+        hc = head.chunked.get(hp) if hmod is not None else None
+        bc = base.chunked.get(bp) if bmod is not None else None
+        if hc is not None and bc is not None and not self.all:
+            bkeys = {c.key for c in bc}
+            hkeys = {c.key for c in hc}
+            head.materialize(hp, lambda c: c.key not in bkeys)  # type: ignore[arg-type]
+            base.materialize(bp, lambda c: c.key not in hkeys)  # type: ignore[arg-type]
+            hc, bc = head.chunked.get(hp), base.chunked.get(bp)  # type: ignore[arg-type]
+            if hc is not None and bc is not None:
+                dirty_h = [c for c in hc if c.key not in bkeys]
+                dirty_b = [c for c in bc if c.key not in hkeys]
+                for c in dirty_h + dirty_b:
+                    self.changed_names |= defined_names(c.stmts or ())
+                self.dirty_spans[hp] = [(c.start, c.end) for c in dirty_h]  # type: ignore[index]
+                return
+        if hp:
+            self.dirty_spans[hp] = None        # everything counts as changed
+        for index, path in ((head, hp), (base, bp)):
+            if path:
+                mod = index.materialize(path, lambda c: True)
+                if mod is not None:
+                    self.changed_names |= defined_names(mod.tree.body)
 
     def _affected_names(self) -> None:
         """Close the changed names over the functions of the analysed modules that call
-        them (to the follow depth): a route whose handler mentions one is re-analysed."""
+        them (to the follow depth), and parse the handlers that mention one: a route whose
+        handler (or a helper it calls) changed is analysed again."""
         names = set(self.changed_names)
         segments: list[tuple[str, str]] = []
         for path in self.head_to_base:
-            mod = self.head.index.module(path)
-            text = self.head.index.text(path)
-            if mod is None or text is None:
-                continue
-            lines = text.split('\n')
-            for stmt in mod.tree.body:
-                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    s, e = span(stmt)
-                    segments.append((stmt.name, '\n'.join(lines[s - 1:e])))
+            for c in self.head.index.chunked.get(path) or ():
+                if c.kind != 'stmt' and c.name:
+                    segments.append((c.name, c.text))
         for _ in range(self.cfg['follow_depth']):
             rx = names_regex(names)
             if rx is None:
@@ -278,16 +310,22 @@ class _Run:
             if not grown:
                 break
             names |= grown
-        self.affected = names_regex(names)
+        self.affected = rx = names_regex(names)
+        if rx is None:
+            return
+        wanted = lambda c: c.kind != 'stmt' and bool(rx.search(c.text))  # noqa: E731
+        for path in self.head_to_base:
+            self.head.index.materialize(path, wanted)
+        for path in self.base_to_head:
+            self.base.index.materialize(path, wanted)
 
     def _needs_analysis(self, h: Route, b: Route | None) -> bool:
         if self.all or b is None:
             return True
-        spans = self.dirty_spans.get(h.file, [])
+        if self._touched(h):
+            return True
         node = h.node or h.call
         start, end = h.line, getattr(node, 'end_lineno', None) or h.line
-        if spans is None or any(s <= end and start <= e for s, e in spans):
-            return True
         if self.affected is None:
             return False
         lines = self._lines.get(h.file)
@@ -327,7 +365,7 @@ class _Run:
         helper_set = set(helpers)
         for p in candidates[:self.cfg['max_repo_files']]:
             text = self.head.index.text(p)
-            if not text or not ROUTE_HINT.search(text) or not any(s in text for s in stems):
+            if not text or not any(s in text for s in stems) or not ROUTE_DEF.search(text):
                 continue
             mod = self.head.index.module(p)
             if mod is None or not self._imports_any(self.head.index, mod, helper_set):
@@ -335,9 +373,8 @@ class _Run:
             self.head_to_base[p] = p
             self.base_to_head[p] = p
             self.changed_paths.add(p)
-            self.added_lines.setdefault(p, set())
-            self.head.add_module(p)
-            self.base.add_module(p)
+            self.dirty_spans[p] = []
+            self.importers.append(p)
 
     @staticmethod
     def _imports_any(index: Index, mod: Module, targets: set[str]) -> bool:
@@ -394,13 +431,13 @@ class _Run:
         return got
 
     def _touched(self, route: Route) -> bool:
-        added = self.added_lines.get(route.file)
-        if not added:
-            return False
+        """The route's own code (decorator to end of handler) is in a changed statement."""
+        spans = self.dirty_spans.get(route.file, [])
+        if spans is None:
+            return True
         node = route.node or route.call
-        start = route.line
-        end = getattr(node, 'end_lineno', None) or route.line
-        return any(start <= n <= end for n in added)
+        start, end = route.line, getattr(node, 'end_lineno', None) or route.line
+        return any(s <= end and start <= e for s, e in spans)
 
     def _compare_routes(self) -> None:
         by_file_key: dict = {}

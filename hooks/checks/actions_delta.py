@@ -1,15 +1,16 @@
-"""Incremental parsing for the actions guard: the base side of a modified module is built
-from the head's syntax tree plus the parsed base text of the regions the diff touched, so
-a one-line edit in a 1,000-line router does not cost a second full parse. Also tells which
-top-level statements changed (their names seed the "affected routes" search).
+"""Incremental parsing for the actions guard. A module is split into top-level statements
+("chunks") by looking at lines only; chunks whose text is the same on both sides of the
+change are clean. Only what the analysis needs is parsed: module-level statements and
+classes, changed chunks, handlers that mention a changed name, and functions the analysis
+follows into. So a one-line edit in a 1,000-line router does not cost two full parses.
 """
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Iterable
 
-from hooks.changeset import Hunk
 
 
 def span(stmt: ast.stmt) -> tuple[int, int]:
@@ -20,73 +21,90 @@ def span(stmt: ast.stmt) -> tuple[int, int]:
     return start, stmt.end_lineno or stmt.lineno
 
 
-def derive_base(head: ast.Module, base_text: str, hunks: list[Hunk]
-                ) -> tuple[ast.Module, list[ast.stmt], list[ast.stmt]] | None:
-    """(base tree, base statements in changed regions, head statements in changed regions)
+@dataclasses.dataclass
+class Chunk:
+    """One top-level statement (with its decorators and trailing blank lines/comments)."""
 
-    Head statements no hunk touches are reused as they are (their line numbers are the
-    head's); everything between them is parsed from the base text with base line numbers.
-    ``None`` when that is not safe (a region does not parse on its own): parse in full.
-    """
-    if '\r' in base_text:
-        return None
-    lines = base_text.split('\n')
-    hunks = sorted(hunks, key=lambda h: (h.new_start, h.old_start))
-    body: list[ast.stmt] = []
-    dirty_base: list[ast.stmt] = []
-    dirty_head: list[ast.stmt] = []
-    prev_end = 0          # last base line consumed
-    first = 0             # index of the first hunk not entirely before the statement
-    offset = 0            # base line - head line before that hunk
-    for stmt in head.body:
-        s, e = span(stmt)
-        while first < len(hunks) and _before(hunks[first], s):
-            offset += hunks[first].old_length - hunks[first].new_length
-            first += 1
-        if first < len(hunks) and _touches(hunks[first], s, e):
-            dirty_head.append(stmt)
-            continue
-        bs = s + offset
-        gap = _parse(lines, prev_end, bs - 1)
-        if gap is None:
-            return None
-        body.extend(gap)
-        dirty_base.extend(gap)
-        body.append(stmt)
-        prev_end = e + offset
-    gap = _parse(lines, prev_end, len(lines))
-    if gap is None:
-        return None
-    body.extend(gap)
-    dirty_base.extend(gap)
-    return ast.Module(body=body, type_ignores=[]), dirty_base, dirty_head
+    start: int                 # 1-based first line
+    text: str
+    name: str = ''             # def/class name
+    kind: str = 'stmt'         # stmt | def | class
+    stmts: list[ast.stmt] | None = None   # parsed statements (None: not parsed yet)
+
+    @property
+    def key(self) -> str:
+        return self.text.rstrip()
+
+    @property
+    def end(self) -> int:
+        return self.start + self.key.count('\n')
 
 
-def _before(h: Hunk, s: int) -> bool:
-    if h.new_length:
-        return h.new_start + h.new_length - 1 < s
-    return h.new_start < s
+_CODE = re.compile(r'[A-Za-z_@]')
+_CONTINUATION = re.compile(r'(?:else|elif|except|finally)\b')
+_DEF = re.compile(r'(?:async\s+)?(def|class)\s+([A-Za-z_]\w*)')
 
 
-def _touches(h: Hunk, s: int, e: int) -> bool:
-    if h.new_length:
-        return h.new_start <= e
-    return h.new_start < e          # a deletion strictly inside the statement
+def split_chunks(text: str) -> list[Chunk]:
+    """Split a module into top-level statements by looking at lines only (column-0 code
+    lines outside triple-quoted strings start a statement). Cheap, and safe: a wrong split
+    makes a chunk fail to parse, and the caller then parses the whole module."""
+    lines = text.split('\n')
+    chunks: list[Chunk] = []
+    start = 1
+    name, kind = '', 'stmt'
+    in_decorator = False
+    quote: str | None = None
+    for i, line in enumerate(lines, 1):
+        if quote is None and line and _CODE.match(line) and not _CONTINUATION.match(line):
+            m = _DEF.match(line)
+            if in_decorator and (m or line.startswith('@')):
+                if m:
+                    in_decorator = False
+                    kind, name = m.group(1), m.group(2)
+            else:
+                if i > 1:
+                    chunks.append(Chunk(start, '\n'.join(lines[start - 1:i - 1]), name, kind))
+                start = i
+                in_decorator = line.startswith('@')
+                kind, name = (m.group(1), m.group(2)) if m else \
+                    (('def', '') if in_decorator else ('stmt', ''))
+        if '"""' in line or "'''" in line:
+            quote = _quotes(line, quote)
+    chunks.append(Chunk(start, '\n'.join(lines[start - 1:]), name, kind))
+    return chunks
 
 
-def _parse(lines: list[str], after: int, upto: int) -> list[ast.stmt] | None:
-    """Statements of base lines ``after+1 .. upto`` (1-based), with base line numbers."""
-    if upto <= after:
-        return []
-    chunk = lines[after:upto]
-    if not any(ln.strip() and not ln.lstrip().startswith('#') for ln in chunk):
-        return []
+def _quotes(line: str, state: str | None) -> str | None:
+    i = 0
+    while True:
+        if state is None:
+            hits = [j for j in (line.find('"""', i), line.find("'''", i)) if j >= 0]
+            if not hits:
+                return None
+            j = min(hits)
+            state, i = line[j:j + 3], j + 3
+        else:
+            j = line.find(state, i)
+            if j < 0:
+                return state
+            state, i = None, j + 3
+
+
+def parse_chunk(chunk: Chunk, cache: dict[str, list[ast.stmt] | None]) -> list[ast.stmt] | None:
+    """Parse one chunk (line numbers of the file); ``None`` when it does not parse alone.
+    The cache is keyed by text and shared by both sides of the change."""
+    key = chunk.key
+    if key in cache:
+        return cache[key]
     try:
-        tree = ast.parse('\n'.join(chunk))
+        tree = ast.parse(chunk.text)
     except (SyntaxError, ValueError):
+        cache[key] = None
         return None
-    if after:
-        ast.increment_lineno(tree, after)
+    if chunk.start > 1:
+        ast.increment_lineno(tree, chunk.start - 1)
+    cache[key] = tree.body
     return tree.body
 
 

@@ -11,9 +11,13 @@ import ast
 import dataclasses
 import posixpath
 import re
+from collections.abc import Callable
 
-from hooks.changeset import Snapshot
 from hooks.changeset import decode_text
+from hooks.changeset import Snapshot
+from hooks.checks.actions_delta import Chunk
+from hooks.checks.actions_delta import parse_chunk
+from hooks.checks.actions_delta import split_chunks
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -64,6 +68,11 @@ class Module:
     imports: dict[str, tuple[str, str | None, int]]     # local -> (module, attr, level)
     instances: dict[str, ast.expr]                      # module var -> class expression
     assigns: dict[str, ast.Call]                        # module var -> constructor call
+    lazy: dict[str, Chunk] = dataclasses.field(default_factory=dict)   # unparsed defs
+
+
+def _body(chunks: list[Chunk]) -> list[ast.stmt]:
+    return [s for c in chunks if c.stmts for s in c.stmts]
 
 
 def build_module(path: str, tree: ast.Module) -> Module:
@@ -98,20 +107,20 @@ def build_module(path: str, tree: ast.Module) -> Module:
 
 
 class Index:
-    """Parsed Python modules of one side of the change, loaded lazily and cached."""
+    """Python modules of one side of the change, loaded lazily, parsed a chunk (top-level
+    statement) at a time: module-level statements and classes at once, functions when
+    the analysis needs them (see ``hooks.checks.actions_delta``)."""
 
-    def __init__(self, snap: Snapshot, trees: dict[bytes, ast.Module | SyntaxError] | None = None
-                 ) -> None:
+    def __init__(self, snap: Snapshot, chunk_cache: dict[str, list[ast.stmt] | None],
+                 markers: list[str]) -> None:
         self.snap = snap
-        self._trees = trees if trees is not None else {}
+        self.cache = chunk_cache
+        self.markers = [m.lower() for m in markers]
         self._mods: dict[str, Module | None] = {}
         self.errors: dict[str, SyntaxError] = {}
         self.texts: dict[str, str] = {}
+        self.chunked: dict[str, list[Chunk]] = {}     # path -> its chunks (absent: full parse)
         self._found: dict[tuple[str, str, int], str | None] = {}
-        # path -> (head tree, hunks): build this side from the head tree + changed regions
-        self.derive: dict[str, tuple[ast.Module, list]] = {}  # type: ignore[type-arg]
-        # path -> (this side's changed statements, the head's); absent: not derived
-        self.delta: dict[str, tuple[list[ast.stmt], list[ast.stmt]]] = {}
 
     def text(self, path: str) -> str | None:
         if path in self.texts:
@@ -122,36 +131,75 @@ class Index:
             self.texts[path] = text
         return text
 
+    def _eager(self, chunk: Chunk) -> bool:
+        if chunk.kind != 'def':
+            return True
+        low = chunk.text.lower()
+        return any(m in low for m in self.markers)
+
     def module(self, path: str) -> Module | None:
         if path in self._mods:
             return self._mods[path]
         mod = None
         text = self.text(path)
-        if text is not None and path in self.derive:
-            from hooks.checks.actions_delta import derive_base
-            head_tree, hunks = self.derive.pop(path)
-            got = derive_base(head_tree, text, hunks)
-            if got is not None:
-                tree, dirty_here, dirty_head = got
-                self.delta[path] = (dirty_here, dirty_head)
-                mod = build_module(path, tree)
-                self._mods[path] = mod
-                return mod
         if text is not None:
-            key = text.encode('utf-8', 'surrogatepass')
-            tree = self._trees.get(key)
-            if tree is None:
-                try:
-                    tree = ast.parse(text, filename=path)
-                except (SyntaxError, ValueError) as e:
-                    tree = e if isinstance(e, SyntaxError) else SyntaxError(str(e))
-                self._trees[key] = tree
-            if isinstance(tree, SyntaxError):
-                self.errors[path] = tree
+            chunks = split_chunks(text)
+            ok = True
+            for c in chunks:
+                if self._eager(c):
+                    c.stmts = parse_chunk(c, self.cache)
+                    if c.stmts is None:
+                        ok = False
+                        break
+            if ok:
+                self.chunked[path] = chunks
+                mod = build_module(path, ast.Module(body=_body(chunks), type_ignores=[]))
+                mod.lazy = {c.name: c for c in chunks if c.stmts is None and c.name}
             else:
-                mod = build_module(path, tree)
+                mod = self._full(path, text)
         self._mods[path] = mod
         return mod
+
+    def _full(self, path: str, text: str) -> Module | None:
+        self.chunked.pop(path, None)
+        try:
+            tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError) as e:
+            self.errors[path] = e if isinstance(e, SyntaxError) else SyntaxError(str(e))
+            return None
+        return build_module(path, tree)
+
+    def materialize(self, path: str, wanted: Callable[[Chunk], bool]) -> Module | None:
+        """Parse the chunks of ``path`` that ``wanted`` selects (a chunk that does not
+        parse alone makes the whole module parse in full: the error is then real)."""
+        mod = self.module(path)
+        chunks = self.chunked.get(path)
+        if mod is None or chunks is None:
+            return mod
+        todo = [c for c in chunks if c.stmts is None and wanted(c)]
+        if not todo:
+            return mod
+        for c in todo:
+            c.stmts = parse_chunk(c, self.cache)
+            if c.stmts is None:
+                full = self._full(path, self.text(path) or '')
+                self._mods[path] = full
+                return full
+        fresh = build_module(path, ast.Module(body=_body(chunks), type_ignores=[]))
+        fresh.lazy = {c.name: c for c in chunks if c.stmts is None and c.name}
+        mod.__dict__.update(fresh.__dict__)      # keep the object: routes point into it
+        return mod
+
+    def _lazy(self, mod: Module, name: str) -> None:
+        chunk = mod.lazy.pop(name, None)
+        if chunk is None:
+            return
+        chunk.stmts = parse_chunk(chunk, self.cache)
+        for node in chunk.stmts or ():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                mod.functions.setdefault(node.name, node)
+            elif isinstance(node, ast.ClassDef):
+                mod.classes.setdefault(node.name, node)
 
     def find_module(self, from_path: str, dotted: str, level: int) -> str | None:
         """Repository path of the module ``dotted`` imported from ``from_path``."""
@@ -182,6 +230,8 @@ class Index:
 
     def lookup(self, mod: Module, name: str, hops: int = 0) -> tuple[str, Module, ast.AST | None] | None:
         """What ``name`` means in ``mod``: ('function'|'class'|'module', module, node)."""
+        if name in mod.lazy:
+            self._lazy(mod, name)
         if name in mod.functions:
             return ('function', mod, mod.functions[name])
         if name in mod.classes:
