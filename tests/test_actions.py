@@ -339,3 +339,54 @@ def test_custom_vocabulary_and_actions_pattern() -> None:
         'actions-bypass-route']
     head = edit('app/routers/orders.py', '\n\n@router.patch', NEW_CANCEL + '\n\n@router.patch')
     assert run(head, actions_path_pattern=r'/(actions|cancel)$') == []
+
+
+def test_module_constant_prefix_change_moves_the_actions_route() -> None:
+    base = edit('app/routers/orders.py', 'router = APIRouter(prefix="/orders"',
+                'PREFIX = "/orders"\nrouter = APIRouter(prefix=PREFIX')
+    head = edit('app/routers/orders.py', 'PREFIX = "/orders"', 'PREFIX = "/v2/orders"', base)
+    got = findings(head, base=base)
+    assert [(f.rule, f.line) for f in got] == [('actions-route-removed', 14)]
+    assert 'changed to POST /v2/orders/{order_id}/actions' in got[0].message
+
+
+def test_unchanged_handler_calling_a_changed_helper_of_the_same_module() -> None:
+    base = edit('app/routers/orders.py', '    svc.edit(None, order, body)\n',
+                '    _touch(order)\n    svc.edit(None, order, body)\n')
+    base['app/routers/orders.py'] += '\n\ndef _touch(order):\n    order.seen = True\n'
+    head = edit('app/routers/orders.py', '    order.seen = True\n',
+                '    order.seen = True\n    order.state = "reviewed"\n', base)
+    got = findings(head, base=base)
+    assert [(f.rule, f.line) for f in got] == [('actions-bypass-patch-transition', 31)]
+    assert 'PATCH /orders/{order_id} (edit_order)' in got[0].message
+
+
+def test_guard_required_flag_turned_off() -> None:
+    guard = '''from fastapi import Header, HTTPException
+
+
+class IdempotencyGuard:
+    def __init__(self, required: bool = True):
+        self.required = required
+
+    def __call__(self, idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+        if self.required and not idempotency_key:
+            raise HTTPException(status_code=400)
+        return idempotency_key
+'''
+    base = edit('app/routers/orders.py', ''',
+                 idempotency_key: str = Header(..., alias="Idempotency-Key")):''',
+                ', key=Depends(IdempotencyGuard(required=True))):')
+    base = edit('app/routers/orders.py', 'from app.services import orders as svc',
+                'from app.guard import IdempotencyGuard\nfrom app.services import orders as svc',
+                base)
+    base['app/guard.py'] = guard
+    head = edit('app/routers/orders.py', 'IdempotencyGuard(required=True)',
+                'IdempotencyGuard(required=False)', base)
+    got = findings(head, base=base)
+    assert [(f.rule, f.path, f.line) for f in got] == [
+        ('idempotency-weakened', 'app/routers/orders.py', 15)]
+    assert 'IdempotencyGuard(required=) changed from True to False' in got[0].message
+    # the same guard kept required: nothing
+    head = edit('app/routers/orders.py', 'key=Depends(', 'guard_key=Depends(', base)
+    assert run(head, base=base) == []

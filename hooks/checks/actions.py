@@ -297,17 +297,20 @@ class _Run:
         them (to the follow depth), and parse the handlers that mention one: a route whose
         handler (or a helper it calls) changed is analysed again."""
         names = set(self.changed_names)
-        segments: list[tuple[str, str]] = []
+        segments: list[tuple[set[str], str]] = []
         for path in self.head_to_base:
             for c in self.head.index.chunked.get(path) or ():
-                if c.kind != 'stmt' and c.name:
-                    segments.append((c.name, c.text))
-        for _ in range(self.cfg['follow_depth']):
+                defined = {c.name} if c.name else defined_names(c.stmts or ())
+                if defined:
+                    segments.append((defined, c.text))
+        # module constants and routers count as one more level (PREFIX -> router -> routes)
+        for _ in range(self.cfg['follow_depth'] + 1):
             rx = names_regex(names)
             if rx is None:
                 break
-            grown = {name for name, seg in segments if name not in names and rx.search(seg)}
-            if not grown:
+            grown = {n for defined, seg in segments if not defined <= names and rx.search(seg)
+                     for n in defined}
+            if not grown - names:
                 break
             names |= grown
         self.affected = rx = names_regex(names)
@@ -610,15 +613,19 @@ class _Run:
     def _weakened(pb: Profile, ph: Profile) -> list[tuple[str, str | None, int | None]]:
         out: list[tuple[str, str | None, int | None]] = []
         if pb.required and not ph.required:
-            loose = [n for n, s in ph.params.items() if s in ('optional', 'generated')]
+            loose = [n for n, s in ph.params.items()
+                     if s in ('optional', 'generated') and pb.params.get(n) != s]
+            flags = [k for k, v in ph.flags.items() if not v and pb.flags.get(k)]
             if loose:
                 path, line = ph.param_lines[loose[0]]
                 out.append((f'the idempotency key {loose[0]!r} became optional '
                             f'({ph.params[loose[0]]}; it was required)', path, line))
+            elif flags:
+                path, line = ph.flag_lines[flags[0]]
+                out.append((f'{flags[0]} changed from True to False: the idempotency key '
+                            f'is no longer required', path, line))
             else:
-                flags = [k for k, v in ph.flags.items() if not v]
-                path, line = ph.flag_lines[flags[0]] if flags else (None, None)
-                out.append(('the idempotency key is no longer required', path, line))
+                out.append(('the idempotency key is no longer required', None, None))
         else:
             for label, value in pb.flags.items():
                 if value and ph.flags.get(label) is False:
