@@ -2,6 +2,8 @@
 pre-commit framework; real ``git commit`` and ``git push`` to a local bare remote."""
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -53,3 +55,45 @@ def test_push_checks_the_pushed_branch_not_the_checked_out_one(consumer) -> None
     res = repo.run(['git', 'push', 'origin', 'HEAD:refs/heads/hf/aris-78'], check=False)
     assert res.returncode != 0
     assert "'hf/aris-78'" in res.stdout + res.stderr
+
+
+SCOPE_POLICY = '''[tool.hotfix-hooks]
+base = "main"
+
+[tool.hotfix-hooks.scope]
+severity = "error"
+'''
+
+
+def test_scan_hook_same_verdict_on_commit_push_and_run(consumer) -> None:
+    """The diff hook reads the index on commit, the pushed commit on push, and the whole
+    branch on `pre-commit run`: the same finding every time."""
+    repo = consumer(['hotfix-scope'], files={'pyproject.toml': SCOPE_POLICY,
+                                             'requirements.txt': 'flask==3.0\n'})
+    repo.checkout('hotfix/ARIS-90-pin-flask', create=True)
+    repo.write('requirements.txt', 'flask==3.1\n')
+    repo.git('add', '-A')
+    res = repo.run(['git', 'commit', '-m', 'ARIS-90 pin flask'], check=False)
+    assert res.returncode != 0
+    out = res.stdout + res.stderr
+    assert 'requirements.txt' in out and '[scope-dependency-changed]' in out
+
+    # committed with --no-verify, plus an unrelated later commit: the push still sees it
+    repo.git('commit', '-q', '--no-verify', '-m', 'ARIS-90 pin flask')
+    repo.commit('ARIS-90 notes', files={'NOTES.md': 'n\n'})
+    res = repo.run(['git', 'push', 'origin', 'HEAD'], check=False)
+    assert res.returncode != 0
+    assert '[scope-dependency-changed]' in res.stdout + res.stderr
+
+    # `pre-commit run --all-files` (what people run by hand and CI runs): same finding
+    res = repo.run([sys.executable, '-m', 'pre_commit', 'run', '--all-files'], check=False)
+    assert res.returncode != 0
+    assert '[scope-dependency-changed]' in res.stdout
+
+    # a branch without the dependency change passes everywhere
+    repo.checkout('hotfix/ARIS-91-notes-only', create=True, start='main')
+    repo.write('NOTES.md', 'n\n')
+    repo.git('add', '-A')
+    res = repo.run(['git', 'commit', '-m', 'ARIS-91 notes'], check=False)
+    assert res.returncode == 0, res.stdout
+    assert repo.run(['git', 'push', 'origin', 'HEAD'], check=False).returncode == 0
