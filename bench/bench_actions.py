@@ -1,6 +1,7 @@
 """Benchmark: ``hotfix-hooks scan --only actions`` over a change that touches 50 router
 modules of 1,000 lines each, as a whole process, against ``python -c pass`` measured in
-the same run (interleaved).
+the same run (interleaved), and against ``scan --only scope`` (the same pipeline - context,
+git change set, report - with a trivial check).
 
     python bench/bench_actions.py [--runs 15] [--modules 50] [--lines 1000]
 
@@ -158,7 +159,9 @@ def main() -> int:
         print(f'change: {args.modules} router modules x {args.lines} lines; scan exit '
               f'{res.returncode}, {res.stdout.count(chr(10) + "    " + chr(34) + "rule")} '
               f'findings')
+        spine = [a if a != 'actions' else 'scope' for a in scan]
         cases = {'python -c pass': [sys.executable, '-c', 'pass'],
+                 'hotfix-hooks scan --only scope': spine,      # the pipeline without this check
                  'hotfix-hooks scan --only actions': scan}
         samples: dict[str, list[float]] = {k: [] for k in cases}
         for argv in cases.values():
@@ -171,6 +174,7 @@ def main() -> int:
         print(f'{k:<34} median {v:7.1f} ms   (min {min(samples[k]):.1f}, '
               f'max {max(samples[k]):.1f}, n={len(samples[k])})')
     scan_ms = med['hotfix-hooks scan --only actions']
+    print(f'scan / scan --only scope = {scan_ms / med["hotfix-hooks scan --only scope"]:.1f}x')
     print(f'scan / python -c pass = {scan_ms / med["python -c pass"]:.1f}x; '
           f'scan median {scan_ms / 1000:.3f} s (budget 1 s)')
     return 0 if scan_ms <= 1000 else 1

@@ -87,8 +87,7 @@ SCHEMA: dict[str, Key] = {
         transition_vocabulary=Key('list[str]', [
             'status', 'state', 'transition', 'cancel', 'dispatch', 'receive', 'close',
             'reopen', 'open', 'checkout', 'void', 'refund', 'approve', 'reject', 'complete',
-            'finalize', 'finalise', 'activate', 'deactivate', 'confirm', 'submit', 'ship',
-            'deliver', 'fulfill', 'fulfil', 'archive', 'restore', 'suspend', 'resume',
+            'finalize', 'finalise', 'activate', 'deactivate', 'confirm', 'submit', 'deliver', 'fulfill', 'fulfil', 'archive', 'restore', 'suspend', 'resume',
             'settle', 'reverse', 'accept', 'decline', 'expire', 'lock', 'unlock', 'publish',
             'unpublish', 'start', 'stop', 'pause'],
             'Words that name a state transition. A mutating route outside the actions path '

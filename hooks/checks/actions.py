@@ -74,7 +74,7 @@ def words_of(text: str) -> list[str]:
 
 def _inflections(word: str) -> set[str]:
     forms = {word, word + 's', word + 'es', word + 'ed', word + 'd', word + 'ing',
-             word + 'ation', word + 'ion', word + 'ment'}
+             word + 'ation', word + 'ion'}
     if word.endswith('e'):
         forms |= {word[:-1] + 'ing', word[:-1] + 'ation', word[:-1] + 'ion'}
     if word.endswith('l'):

@@ -134,8 +134,8 @@ class Index:
     def _eager(self, chunk: Chunk) -> bool:
         if chunk.kind != 'def':
             return True
-        low = chunk.text.lower()
-        return any(m in low for m in self.markers)
+        low = chunk.text.lower()       # an ``@app.middleware('http')`` idempotency guard
+        return 'middleware' in low and any(m in low for m in self.markers)
 
     def module(self, path: str) -> Module | None:
         if path in self._mods:
