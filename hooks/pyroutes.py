@@ -50,7 +50,7 @@ _NOT_ROUTERS = {'mock', 'patch', 'unittest', 'pytest', 'requests', 'httpx', 'ses
 @dataclasses.dataclass
 class Route:
     method: str               # 'GET' | 'POST' | ... ; '?' when the methods are not resolvable
-    path: str | None          # full path incl. the router prefix of the same module; None if unresolvable
+    path: str | None          # full path incl. the same module's router prefix; None: unresolvable
     raw_path: str             # the path expression as written (ast.unparse), for messages
     function: str             # handler function name ('' for a non-local endpoint)
     file: str                 # repository path of the module

@@ -390,3 +390,28 @@ class IdempotencyGuard:
     # the same guard kept required: nothing
     head = edit('app/routers/orders.py', 'key=Depends(', 'guard_key=Depends(', base)
     assert run(head, base=base) == []
+
+
+def test_deleted_router_removes_its_actions_route() -> None:
+    head = dict(BASE)
+    del head['app/routers/cash.py']
+    got = findings(head)
+    assert [(f.rule, f.path, f.line) for f in got] == [
+        ('actions-route-removed', 'app/routers/cash.py', None)]
+
+
+def test_router_module_moved_keeps_its_routes() -> None:
+    head = dict(BASE)
+    head['app/api/orders_v1.py'] = head.pop('app/routers/orders.py')
+    changes = ChangeSet.from_texts(base=BASE, head=head,
+                                   renames={'app/api/orders_v1.py': 'app/routers/orders.py'})
+    assert check(changes, from_mapping({}, None), RunInfo()) == []
+    # moved without rename detection (a delete and an add): still the same routes
+    assert run(head) == []
+
+
+def test_binary_and_non_utf8_python_files_are_skipped() -> None:
+    head = dict(BASE)
+    head['app/blob.py'] = b'\x00\x01binary'
+    head['app/latin.py'] = 'x = "caf\xe9"\n'.encode('latin-1')
+    assert run(head) == []

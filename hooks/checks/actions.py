@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from hooks.changeset import ChangeSet
 from hooks.changeset import DELETED
@@ -30,6 +31,7 @@ from hooks.checks import RunInfo
 from hooks.checks.actions_delta import defined_names
 from hooks.checks.actions_delta import names_regex
 from hooks.checks.actions_flow import Analyzer
+from hooks.checks.actions_flow import Evidence
 from hooks.checks.actions_flow import find_middleware
 from hooks.checks.actions_flow import Index
 from hooks.checks.actions_flow import Middleware
@@ -102,7 +104,7 @@ class _Vocabulary:
 class _Side:
     """One side of the change: its modules, routes and idempotency middleware."""
 
-    def __init__(self, run: _Run, snap_index: Index, fn_cache: dict) -> None:  # type: ignore[type-arg]
+    def __init__(self, run: _Run, snap_index: Index, fn_cache: dict[Any, Any]) -> None:
         self.run = run
         self.index = snap_index
         self.analyzer = Analyzer(snap_index, run.cfg['state_attributes'],
@@ -191,7 +193,7 @@ class _Side:
 
 
 class _Run:
-    def __init__(self, changes: ChangeSet, cfg: dict, run: RunInfo) -> None:  # type: ignore[type-arg]
+    def __init__(self, changes: ChangeSet, cfg: dict[str, Any], run: RunInfo) -> None:
         self.changes = changes
         self.cfg = cfg
         self.all = bool(run.options.get('all_violations'))
@@ -420,7 +422,8 @@ class _Run:
         return bool(self.actions_re.search(route.path if route.path is not None
                                            else route.raw_path))
 
-    def _match(self, h: Route, by_file_key: dict, by_key: dict, by_func: dict) -> Route | None:  # type: ignore[type-arg]
+    def _match(self, h: Route, by_file_key: dict[Any, Route], by_key: dict[Any, list[Route]],
+               by_func: dict[Any, Route]) -> Route | None:
         old = self.head_to_base.get(h.file, h.file)
         got = by_file_key.get((old, h.key))
         if got is None:
@@ -496,7 +499,7 @@ class _Run:
                 return ast.unparse(endpoint).split('.')[-1]
         return ''
 
-    def _evidence(self, side: _Side, r: Route) -> tuple[set[str], set[str], dict]:  # type: ignore[type-arg]
+    def _evidence(self, side: _Side, r: Route) -> tuple[set[str], set[str], dict[Any, Evidence]]:
         path_words = set(self.vocab.path_hits(r.path or ''))
         name_words = set(self.vocab.hits(self._name_of(r)))
         writes = {e.fingerprint: e for e in side.profile(r).writes}
@@ -509,7 +512,8 @@ class _Run:
         if self.all or b is None:
             new_p, new_n, new_w = hp, hn, list(hw.values())
         else:
-            bp, bn, bw = self._evidence(self.base, b) if not self.is_actions(b) else (set(), set(), {})
+            bp, bn, bw = (self._evidence(self.base, b) if not self.is_actions(b)
+                          else (set(), set(), {}))
             new_p, new_n = hp - bp, hn - bn
             new_w = [e for fp, e in hw.items() if fp not in bw]
             if not (new_p or new_n or new_w):

@@ -228,7 +228,8 @@ class Index:
                     return cand
         return None
 
-    def lookup(self, mod: Module, name: str, hops: int = 0) -> tuple[str, Module, ast.AST | None] | None:
+    def lookup(self, mod: Module, name: str, hops: int = 0
+               ) -> tuple[str, Module, ast.AST | None] | None:
         """What ``name`` means in ``mod``: ('function'|'class'|'module', module, node)."""
         if name in mod.lazy:
             self._lazy(mod, name)
@@ -409,7 +410,8 @@ class Analyzer:
             if kind == 'function':
                 return tmod, node, None  # type: ignore[return-value]
             if kind == 'class':
-                init = _method(node, '__call__') or _method(node, '__init__')  # type: ignore[arg-type]
+                cls_node: ast.ClassDef = node  # type: ignore[assignment]
+                init = _method(cls_node, '__call__') or _method(cls_node, '__init__')
                 return (tmod, init, node) if init else None  # type: ignore[return-value]
             return None
         if not isinstance(expr, ast.Attribute):
@@ -512,7 +514,8 @@ class Analyzer:
     def _params(self, fn: FuncNode, mod: Module, facts: _FnFacts) -> None:
         a = fn.args
         positional = a.posonlyargs + a.args
-        defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults))
+        defaults += list(a.defaults)
         pairs = list(zip(positional, defaults)) + list(zip(a.kwonlyargs, a.kw_defaults))
         for arg, default in pairs:
             ann = arg.annotation
@@ -793,7 +796,8 @@ def registrations(mod: Module) -> list[tuple[str, int, set[str], set[str]]]:
     for node in ast.walk(mod.tree):
         if isinstance(node, ast.Call) and call_name(node.func) in ('add_middleware', 'Middleware') \
                 and node.args:
-            name = call_name(node.args[0]) if isinstance(node.args[0], (ast.Name, ast.Attribute)) else ''
+            first = node.args[0]
+            name = call_name(first) if isinstance(first, (ast.Name, ast.Attribute)) else ''
             if not name:
                 continue
             prefixes: set[str] = set()
