@@ -415,3 +415,22 @@ def test_binary_and_non_utf8_python_files_are_skipped() -> None:
     head['app/blob.py'] = b'\x00\x01binary'
     head['app/latin.py'] = 'x = "caf\xe9"\n'.encode('latin-1')
     assert run(head) == []
+
+
+def test_initialising_a_new_object_or_a_response_is_not_a_transition() -> None:
+    head = edit('app/routers/orders.py', '\n\n@router.patch', '''
+
+@router.post("")
+def create_order(body: dict, response: Response,
+                 idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    order = Order(**body)
+    order.status = "new"
+    payload = {}
+    payload["status"] = "created"
+    response.status = 201
+    return payload
+''' + '\n\n@router.patch')
+    assert run(head) == []
+    loaded = edit('app/routers/orders.py', 'order = Order(**body)', 'order = svc.load(None, 1)',
+                  head)
+    assert [r for r, _, _ in run(loaded)] == ['actions-bypass-route']

@@ -580,19 +580,22 @@ class _Run:
     def _idempotency(self, h: Route, b: Route | None) -> None:
         ph = self.head.profile(h)
         handled_h = ph.handled or (self.head.covered(h) is not None)
-        if b is None or (self.all and not handled_h):
+        missing = Finding(
+            rule='idempotency-missing', category=CATEGORY, severity='warning',
+            path=h.file, line=h.line,
+            message=f'{"new " if b is None else ""}mutating route {h.describe()} '
+                    f'({h.function or "handler"}) has no idempotency-key handling',
+            hint=HINT_IDEM_MISSING, extra={'route': h.describe()})
+        if b is None:
             if not handled_h:
-                self.out.append(Finding(
-                    rule='idempotency-missing', category=CATEGORY, severity='warning',
-                    path=h.file, line=h.line,
-                    message=f'{"new " if b is None else ""}mutating route {h.describe()} '
-                            f'({h.function or "handler"}) has no idempotency-key handling',
-                    hint=HINT_IDEM_MISSING, extra={'route': h.describe()}))
+                self.out.append(missing)
             return
         pb = self.base.profile(b)
         mw_b = self.base.covered(b)
         handled_b = pb.handled or mw_b is not None
         if not handled_b:
+            if self.all and not handled_h:
+                self.out.append(missing)
             return
         if not handled_h:
             was = (f'{pb.markers[0].detail} in {pb.markers[0].function.split(":")[-1]}'

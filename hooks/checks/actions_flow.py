@@ -491,7 +491,10 @@ class Analyzer:
         qual = f'{mod.path}:{cls.name + "." if cls else ""}{fn.name}'
         facts = _FnFacts(qual)
         self._params(fn, mod, facts)
-        for node in ast.walk(fn):
+        nodes = list(ast.walk(fn))
+        facts.fresh = {t.id for n in nodes if isinstance(n, ast.Assign) and _fresh(n.value)
+                       for t in n.targets if isinstance(t, ast.Name)} | {'<response>'}
+        for node in nodes:
             if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
                 self._assign(node, mod, facts)
             elif isinstance(node, ast.Call):
@@ -553,7 +556,8 @@ class Analyzer:
                     sl = leaf.slice
                     if isinstance(sl, ast.Constant) and isinstance(sl.value, str):
                         name = sl.value
-                if name is not None and name.lower() in self.state:
+                if name is not None and name.lower() in self.state \
+                        and _root(leaf) not in facts.fresh:
                     facts.writes.append(Evidence('write', short(node), mod.path, node.lineno,
                                                  facts.qualname))
                     break
@@ -565,7 +569,8 @@ class Analyzer:
         if name == 'setattr' and len(node.args) >= 2:
             attr = node.args[1]
             if isinstance(attr, ast.Constant) and isinstance(attr.value, str) \
-                    and attr.value.lower() in self.state:
+                    and attr.value.lower() in self.state \
+                    and _root(node.args[0]) not in facts.fresh:
                 facts.writes.append(Evidence('write', short(node), mod.path, node.lineno,
                                              facts.qualname))
         elif name in WRITE_CALLS and isinstance(node.func, ast.Attribute):
@@ -664,6 +669,31 @@ class _FnFacts:
     calls: list[ast.expr] = dataclasses.field(default_factory=list)
     dependencies: list[ast.expr] = dataclasses.field(default_factory=list)
     local_types: dict[str, ast.expr] = dataclasses.field(default_factory=dict)
+    # locals built in the function (a new object, a dict): setting their status is
+    # initialising, not a transition; and HTTP responses
+    fresh: set[str] = dataclasses.field(default_factory=set)
+
+
+_RESPONSE_NAMES = frozenset(('response', 'resp', 'request', 'req'))
+
+
+def _fresh(value: ast.expr | None) -> bool:
+    """A value that builds a new object: ``Order(...)``, ``{...}``, ``dict(...)``."""
+    if isinstance(value, (ast.Dict, ast.DictComp)):
+        return True
+    if isinstance(value, ast.Call):
+        name = call_name(value.func)
+        return name == 'dict' or (name[:1].isupper() and not name.isupper())
+    return False
+
+
+def _root(node: ast.expr) -> str:
+    """``order`` for ``order.status`` / ``order["status"]`` / ``order.meta.status``."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    if isinstance(node, ast.Name):
+        return '<response>' if node.id.lower() in _RESPONSE_NAMES else node.id
+    return ''
 
 
 def _method(cls: ast.ClassDef, name: str) -> FuncNode | None:
