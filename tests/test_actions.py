@@ -155,7 +155,8 @@ def test_patch_transition_through_changed_helper_only() -> None:
     got = findings(head)
     assert [(f.rule, f.path, f.line) for f in got] == [
         ('actions-bypass-patch-transition', 'app/services/orders.py', 20)]
-    assert '(in edit, app/services/orders.py:20)' in got[0].message
+    assert '(in edit(), reached from the handler at app/routers/orders.py:21)' \
+        in got[0].message
 
 
 def test_flask_blueprint_patch_transition_and_update_keyword() -> None:

@@ -523,8 +523,9 @@ class _Run:
         what = 'new' if b is None else 'changed'
         if h.method in ('PATCH', 'PUT') and new_w:
             first = sorted(new_w, key=lambda e: (e.file != h.file, e.file, e.line))[0]
-            via = '' if first.file == h.file else f' (in {first.function.split(":")[-1]}, ' \
-                                                  f'{first.where()})'
+            func = first.function.split(':')[-1]
+            via = '' if func == h.function and first.file == h.file else \
+                f' (in {func}(), reached from the handler at {h.file}:{h.line})'
             self.out.append(Finding(
                 rule='actions-bypass-patch-transition', category=CATEGORY, severity='error',
                 path=first.file, line=first.line,
@@ -625,8 +626,10 @@ class _Run:
             flags = [k for k, v in ph.flags.items() if not v and pb.flags.get(k)]
             if loose:
                 path, line = ph.param_lines[loose[0]]
-                out.append((f'the idempotency key {loose[0]!r} became optional '
-                            f'({ph.params[loose[0]]}; it was required)', path, line))
+                what = ('now gets a server-generated default'
+                        if ph.params[loose[0]] == 'generated' else 'became optional')
+                out.append((f'the idempotency key {loose[0]!r} {what} (it was required)',
+                            path, line))
             elif flags:
                 path, line = ph.flag_lines[flags[0]]
                 out.append((f'{flags[0]} changed from True to False: the idempotency key '
