@@ -366,7 +366,7 @@ class _Run:
             parts = h[:-3].split('/')
             stems.add(parts[-2] if parts[-1] == '__init__' and len(parts) > 1 else parts[-1])
         candidates = self._repo_py()
-        candidates.sort(key=lambda p: -max(_common(p, h) for h in helpers))
+        candidates.sort(key=_nearest_first(helpers))
         helper_set = set(helpers)
         for p in candidates[:self.cfg['max_repo_files']]:
             text = self.head.index.text(p)
@@ -400,7 +400,9 @@ class _Run:
             return
         self._scanned = True
         markers = [m.lower() for m in self.cfg['idempotency_markers']]
-        for p in self._repo_py()[:self.cfg['max_repo_files']]:
+        candidates = self._repo_py()
+        candidates.sort(key=_nearest_first(self.changed_paths))   # the app's own package
+        for p in candidates[:self.cfg['max_repo_files']]:
             if p in self.head_to_base:
                 continue
             text = self.head.index.text(p)
@@ -709,10 +711,17 @@ class _Run:
                     hint=HINT_IDEM_WEAK, extra={'middleware': name}))
 
 
-def _common(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a.split('/'), b.split('/')):
-        if x != y:
-            break
-        n += 1
-    return n
+def _nearest_first(paths: Iterable[str]):  # type: ignore[no-untyped-def]
+    """Sort key: files sharing the longest directory prefix with one of ``paths`` first."""
+    prefixes: set[tuple[str, ...]] = set()
+    for p in paths:
+        parts = tuple(p.split('/')[:-1])
+        prefixes.update(parts[:i] for i in range(1, len(parts) + 1))
+
+    def key(path: str) -> int:
+        parts = tuple(path.split('/')[:-1])
+        for i in range(len(parts), 0, -1):
+            if parts[:i] in prefixes:
+                return -i
+        return 0
+    return key
