@@ -435,3 +435,32 @@ def create_order(body: dict, response: Response,
     loaded = edit('app/routers/orders.py', 'order = Order(**body)', 'order = svc.load(None, 1)',
                   head)
     assert [r for r, _, _ in run(loaded)] == ['actions-bypass-route']
+
+
+def test_pathological_nesting_is_a_finding_not_a_crash() -> None:
+    head = dict(BASE)
+    head['app/deep.py'] = 'x = ' + '(' * 300 + '1' + ')' * 300 + '\n'
+    head['app/nul.py'] = 'x = 1\n\x00\n'
+    got = run(head)
+    assert ('actions-unparseable-python', 'app/deep.py', 1) in got
+    assert all(r == 'actions-unparseable-python' for r, _, _ in got)
+
+
+def test_middleware_check_turned_into_warning_and_middleware_removed() -> None:
+    files = edit('app/middleware.py', 'from starlette.responses import JSONResponse\n',
+                 'from starlette.responses import JSONResponse\nimport logging\n'
+                 'log = logging.getLogger(__name__)\n')
+    head = edit('app/middleware.py',
+                '                return JSONResponse({"detail": "Idempotency-Key required"}, '
+                'status_code=400)',
+                '                log.warning("request without Idempotency-Key")', files)
+    got = findings(head, base=files)
+    assert [(f.rule, f.path, f.line) for f in got] == [
+        ('idempotency-weakened', 'app/middleware.py', 16)]
+    assert 'only logs a warning' in got[0].message
+    head = edit('app/middleware.py', 'key = request.headers.get(HEADER)',
+                'key = request.headers.get(HEADER) or str(uuid.uuid4())', files)
+    assert [r for r, _, _ in run(head, base=files)] == ['idempotency-weakened']
+    gone = dict(files)
+    gone['app/middleware.py'] = 'class IdempotencyMiddleware:\n    pass\n'
+    assert [r for r, _, _ in run(gone, base=files)] == ['idempotency-removed']

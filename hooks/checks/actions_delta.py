@@ -99,7 +99,7 @@ def parse_chunk(chunk: Chunk, cache: dict[str, list[ast.stmt] | None]) -> list[a
         return cache[key]
     try:
         tree = ast.parse(chunk.text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         cache[key] = None
         return None
     if chunk.start > 1:

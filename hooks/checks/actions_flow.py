@@ -164,8 +164,10 @@ class Index:
         self.chunked.pop(path, None)
         try:
             tree = ast.parse(text, filename=path)
-        except (SyntaxError, ValueError) as e:
-            self.errors[path] = e if isinstance(e, SyntaxError) else SyntaxError(str(e))
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+            self.errors[path] = e if isinstance(e, SyntaxError) else SyntaxError(
+                'nested too deeply to parse' if isinstance(e, (RecursionError, MemoryError))
+                else str(e))
             return None
         return build_module(path, tree)
 
@@ -333,6 +335,7 @@ class Analyzer:
             _SQL_SET.format('|'.join(re.escape(s) for s in sorted(self.state))), re.I) \
             if self.state else None
         self.depth = depth
+        self._consts: dict[str, dict[str, list[str]]] = {}
         # facts depend only on the function's own code: shared by both sides
         self._fn_cache: dict[tuple[str, int], _FnFacts] = fn_cache if fn_cache is not None else {}
 
@@ -646,13 +649,23 @@ class Analyzer:
             value = getattr(node, 'value', None)
             if value is None:
                 continue
-            text = _text(node)
-            if not self.is_marker(text):
+            if not any(isinstance(s, ast.Call) and call_name(s.func) in GENERATOR_CALLS
+                       for s in ast.walk(value)):
                 continue
-            if any(isinstance(s, ast.Call) and call_name(s.func) in GENERATOR_CALLS
-                   for s in ast.walk(value)):
+            # the key by name, by header string, or through a module constant (HEADER)
+            consts = self._strings(mod)
+            text = _text(node) + ' ' + ' '.join(
+                v for n in ast.walk(value) if isinstance(n, ast.Name) for v in consts.get(n.id, ()))
+            if self.is_marker(text):
                 facts.generated.append(Evidence('generated', short(node), mod.path,
                                                 node.lineno, facts.qualname))
+
+
+    def _strings(self, mod: Module) -> dict[str, list[str]]:
+        got = self._consts.get(mod.path)
+        if got is None:
+            got = self._consts[mod.path] = _module_strings(mod.tree)
+        return got
 
 
 @dataclasses.dataclass
