@@ -158,6 +158,7 @@ class _Router:
     framework: str
     prefix: str | None            # None when the prefix expression is not resolvable
     prefix_raw: str = ''
+    guessed: bool = False         # not defined in the module and not named like a router
 
 
 def _call_name(func: ast.expr) -> str:
@@ -334,10 +335,10 @@ class _Builder:
             return known
         # A router defined elsewhere (``from app.main import app``): only in modules that
         # import a web framework, and never for well-known non-router names (mock.patch).
-        if self.hint is None or name.split('.')[0] in _NOT_ROUTERS \
-                or not _ROUTER_NAME_RE.search(name):
+        # Other names count when the path is a literal URL ('/...').
+        if self.hint is None or name.split('.')[0] in _NOT_ROUTERS:
             return None
-        return _Router(name, self.hint, '')
+        return _Router(name, self.hint, '', guessed=not _ROUTER_NAME_RE.search(name))
 
     def _path(self, router: _Router, expr: ast.expr | None
               ) -> tuple[str | None, str, str | None]:
@@ -356,9 +357,12 @@ class _Builder:
              node: ast.FunctionDef | ast.AsyncFunctionDef | None, call: ast.Call,
              line: int) -> None:
         path, raw, why = self._path(router, path_expr)
-        if path is not None and not (path == '' or path.startswith('/')) and \
-                router.name not in self.routers:
-            return      # not a URL: some other decorator with a string argument
+        if router.name not in self.routers and router.name:
+            if path is None and router.guessed:
+                return      # an unknown object with a non-literal argument: not a route
+            if path is not None and not (path.startswith('/') or (path == '' and not
+                                                                   router.guessed)):
+                return      # not a URL: some other decorator with a string argument
         reason = '; '.join(r for r in (why, why_methods) if r) or None
         for method in methods:
             self.routes.append(Route(
