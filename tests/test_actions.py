@@ -464,3 +464,36 @@ def test_middleware_check_turned_into_warning_and_middleware_removed() -> None:
     gone = dict(files)
     gone['app/middleware.py'] = 'class IdempotencyMiddleware:\n    pass\n'
     assert [r for r, _, _ in run(gone, base=files)] == ['idempotency-removed']
+
+
+def test_status_added_to_the_patch_body_model_of_a_generic_setattr_handler() -> None:
+    models = '''from typing import Optional
+
+from pydantic import BaseModel
+
+
+class Order:
+    status = "open"
+
+
+class OrderPatch(BaseModel):
+    note: Optional[str] = None
+'''
+    base = edit('app/routers/orders.py', '''def edit_order(order_id: int, body: dict):
+    order = svc.load(None, order_id)
+    svc.edit(None, order, body)''', '''def edit_order(order_id: int, body: OrderPatch):
+    order = svc.load(None, order_id)
+    for field, value in body.dict(exclude_unset=True).items():
+        setattr(order, field, value)''')
+    base = edit('app/routers/orders.py', 'from app.services import orders as svc',
+                'from app.models import OrderPatch\nfrom app.services import orders as svc', base)
+    base['app/models.py'] = models
+    head = edit('app/models.py', '    note: Optional[str] = None\n',
+                '    note: Optional[str] = None\n    status: Optional[str] = None\n', base)
+    got = findings(head, base=base)
+    assert [(f.rule, f.path, f.line) for f in got] == [
+        ('actions-bypass-patch-transition', 'app/routers/orders.py', 26)]
+    assert 'sets OrderPatch.status from the request body' in got[0].message
+    head = edit('app/models.py', '    note: Optional[str] = None\n',
+                '    note: Optional[str] = None\n    priority: Optional[int] = None\n', base)
+    assert run(head, base=base) == []

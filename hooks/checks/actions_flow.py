@@ -309,6 +309,7 @@ class Profile:
     warns: int = 0
     warn_lines: list[tuple[str, int]] = dataclasses.field(default_factory=list)
     functions: set[str] = dataclasses.field(default_factory=set)
+    dynamic: list[Evidence] = dataclasses.field(default_factory=list)  # setattr(o, name, v)
 
     @property
     def handled(self) -> bool:
@@ -347,7 +348,27 @@ class Analyzer:
             self._visit_expr(node, mod, prof, seen)
         if fn is not None:
             self._visit(fn, mod, 0, None, prof, seen)
+            if prof.dynamic:
+                self._body_fields(fn, mod, prof)
         return prof
+
+    def _body_fields(self, fn: FuncNode, mod: Module, prof: Profile) -> None:
+        """A generic ``setattr(obj, field, value)`` loop writes whatever the request body
+        model holds: a state-like field in that model is a state write."""
+        for arg in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs:
+            for ann in _unwrap(arg.annotation):
+                found = self._class(ann, mod)
+                if found is None:
+                    continue
+                cmod, cls = found
+                fields = [n.target.id for n in cls.body if isinstance(n, ast.AnnAssign)
+                          and isinstance(n.target, ast.Name)
+                          and n.target.id.lower() in self.state]
+                for field in fields:
+                    dyn = prof.dynamic[0]
+                    prof.writes.append(Evidence(
+                        'write', f'{dyn.detail} sets {cls.name}.{field} from the request body',
+                        dyn.file, dyn.line, dyn.function))
 
     def is_marker(self, text: str) -> bool:
         return bool(self.marker_re.search(text))
@@ -370,6 +391,7 @@ class Analyzer:
         facts = self._facts(fn, mod, cls)
         prof.functions.add(facts.qualname)
         prof.writes.extend(facts.writes)
+        prof.dynamic.extend(facts.dynamic)
         prof.markers.extend(facts.markers)
         prof.generated.extend(facts.generated)
         for name, (state, line) in facts.params.items():
@@ -576,6 +598,9 @@ class Analyzer:
                     and _root(node.args[0]) not in facts.fresh:
                 facts.writes.append(Evidence('write', short(node), mod.path, node.lineno,
                                              facts.qualname))
+            elif not isinstance(attr, ast.Constant) and _root(node.args[0]) not in facts.fresh:
+                facts.dynamic.append(Evidence('write', short(node), mod.path, node.lineno,
+                                              facts.qualname))
         elif name in WRITE_CALLS and isinstance(node.func, ast.Attribute):
             hit = any(k.arg and k.arg.lower() in self.state for k in node.keywords)
             args = node.args[1:] if name in ('update_one', 'update_many',
@@ -682,9 +707,30 @@ class _FnFacts:
     calls: list[ast.expr] = dataclasses.field(default_factory=list)
     dependencies: list[ast.expr] = dataclasses.field(default_factory=list)
     local_types: dict[str, ast.expr] = dataclasses.field(default_factory=dict)
+    dynamic: list[Evidence] = dataclasses.field(default_factory=list)
     # locals built in the function (a new object, a dict): setting their status is
     # initialising, not a transition; and HTTP responses
     fresh: set[str] = dataclasses.field(default_factory=set)
+
+
+def _unwrap(ann: ast.expr | None) -> list[ast.expr]:
+    """``Model`` out of ``Optional[Model]``, ``Model | None``, ``Annotated[Model, ...]``."""
+    if ann is None:
+        return []
+    if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
+        return _unwrap(ann.left) + _unwrap(ann.right)
+    if isinstance(ann, ast.Subscript):
+        inner = ann.slice
+        elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+        head = call_name(ann.value)
+        if head == 'Annotated':
+            return _unwrap(elts[0]) if elts else []
+        if head in ('Optional', 'Union'):
+            return [x for e in elts for x in _unwrap(e)]
+        return []
+    if isinstance(ann, (ast.Name, ast.Attribute)):
+        return [ann]
+    return []
 
 
 _RESPONSE_NAMES = frozenset(('response', 'resp', 'request', 'req'))
