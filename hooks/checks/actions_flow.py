@@ -20,6 +20,7 @@ from hooks.checks.actions_delta import parse_chunk
 from hooks.checks.actions_delta import split_chunks
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+_Target = tuple['Module', FuncNode, 'ast.ClassDef | None']
 
 HTTP_METHODS = frozenset(('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'))
 # Calls that write their keyword arguments / dict arguments to a record.
@@ -337,6 +338,7 @@ class Analyzer:
             if self.state else None
         self.depth = depth
         self._consts: dict[str, dict[str, list[str]]] = {}
+        self._resolved: dict[tuple[int, str], _Target | None] = {}
         # facts depend only on the function's own code: shared by both sides
         self._fn_cache: dict[tuple[str, int], _FnFacts] = fn_cache if fn_cache is not None else {}
 
@@ -416,7 +418,11 @@ class Analyzer:
     def _follow(self, expr: ast.expr, mod: Module, depth: int, cls: ast.ClassDef | None,
                 local_types: dict[str, ast.expr], prof: Profile, seen: set[int],
                 dependency: bool = False) -> None:
-        target = self._resolve(expr, mod, cls, local_types)
+        key = (id(expr), mod.path)
+        if key in self._resolved:
+            target = self._resolved[key]
+        else:
+            target = self._resolved[key] = self._resolve(expr, mod, cls, local_types)
         if target is None:
             return
         tmod, tfn, tcls = target
@@ -517,24 +523,45 @@ class Analyzer:
         facts = _FnFacts(qual)
         self._params(fn, mod, facts)
         nodes = list(ast.walk(fn))
-        facts.fresh = {t.id for n in nodes if isinstance(n, ast.Assign) and _fresh(n.value)
-                       for t in n.targets if isinstance(t, ast.Name)} | {'<response>'}
+        facts.fresh = {t.id for n in nodes if type(n) is ast.Assign and _fresh(n.value)
+                       for t in n.targets if type(t) is ast.Name} | {'<response>'}
+        marker = self.marker_re.search
+        generators = False
         for node in nodes:
-            if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-                self._assign(node, mod, facts)
-            elif isinstance(node, ast.Call):
+            t = type(node)
+            text = None
+            if t is ast.Name:
+                text = node.id
+            elif t is ast.Attribute:
+                text = node.attr
+            elif t is ast.Call:
                 self._call(node, mod, facts)
-            elif isinstance(node, ast.Raise):
+                generators = generators or call_name(node.func) in GENERATOR_CALLS
+            elif t is ast.Constant:
+                value = node.value
+                if type(value) is str:
+                    text = value if len(value) < 400 else None
+                    if self.sql_re is not None and 'SET' in value.upper() \
+                            and self.sql_re.search(value):
+                        facts.writes.append(Evidence('write', short(node), mod.path,
+                                                     node.lineno, qual))
+            elif t is ast.Assign or t is ast.AugAssign or t is ast.AnnAssign:
+                self._assign(node, mod, facts)
+            elif t is ast.Raise:
                 facts.rejects += 1
-            elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
-                if _status_4xx(node.value):
+            elif t is ast.Return:
+                if type(node.value) is ast.Call and _status_4xx(node.value):
                     facts.rejects += 1
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and self.sql_re is not None and 'SET' in node.value.upper() \
-                    and self.sql_re.search(node.value):
-                facts.writes.append(Evidence('write', short(node), mod.path, node.lineno, qual))
-            self._marker_node(node, mod, qual, facts)
-        if facts.markers:
+            elif t is ast.arg:
+                text = node.arg
+            elif t is ast.keyword:
+                text = node.arg
+            elif t is ast.FunctionDef or t is ast.AsyncFunctionDef or t is ast.ClassDef:
+                text = node.name
+            if text and marker(text):
+                facts.markers.append(Evidence('marker', text[:80], mod.path,
+                                              getattr(node, 'lineno', 0) or 0, qual))
+        if facts.markers and generators:
             self._generated(fn, mod, facts)
         self._fn_cache[key] = facts
         return facts
@@ -558,8 +585,8 @@ class Analyzer:
                     elif isinstance(sub, ast.Call) and call_name(sub.func) in DEPENDENCY_CALLS \
                             and not sub.args and ann is not None:
                         facts.dependencies.append(ann)
-            text = arg.arg + ' ' + ' '.join(_text(n) for n in deps)
-            if not self.is_marker(text):
+            if not self.is_marker(arg.arg) and not any(
+                    self.is_marker(_ident(sub)) for n in deps for sub in ast.walk(n)):
                 continue
             if any(isinstance(s, ast.Call) and call_name(s.func) in DEPENDENCY_CALLS
                    for n in deps for s in ast.walk(n)):
@@ -711,6 +738,20 @@ class _FnFacts:
     # locals built in the function (a new object, a dict): setting their status is
     # initialising, not a transition; and HTTP responses
     fresh: set[str] = dataclasses.field(default_factory=set)
+
+
+def _ident(node: ast.AST) -> str:
+    """The identifier or string a node carries ('' for others)."""
+    t = type(node)
+    if t is ast.Name:
+        return node.id  # type: ignore[attr-defined,no-any-return]
+    if t is ast.Attribute:
+        return node.attr  # type: ignore[attr-defined,no-any-return]
+    if t is ast.Constant and type(node.value) is str:  # type: ignore[attr-defined]
+        return node.value  # type: ignore[attr-defined,no-any-return]
+    if t is ast.keyword:
+        return node.arg or ''  # type: ignore[attr-defined]
+    return ''
 
 
 def _unwrap(ann: ast.expr | None) -> list[ast.expr]:
