@@ -28,6 +28,7 @@ from hooks.changeset import ChangeSet
 from hooks.changeset import DELETED
 from hooks.changeset import matches_any
 from hooks.checks import RunInfo
+from hooks.checks.actions_delta import Chunk
 from hooks.checks.actions_delta import defined_names
 from hooks.checks.actions_delta import names_regex
 from hooks.checks.actions_flow import Analyzer
@@ -282,8 +283,7 @@ class _Run:
             if hc is not None and bc is not None:
                 dirty_h = [c for c in hc if c.key not in bkeys]
                 dirty_b = [c for c in bc if c.key not in hkeys]
-                for c in dirty_h + dirty_b:
-                    self.changed_names |= defined_names(c.stmts or ())
+                self._changed_names(hp, bp, dirty_h, dirty_b)  # type: ignore[arg-type]
                 self.dirty_spans[hp] = [(c.start, c.end) for c in dirty_h]  # type: ignore[index]
                 return
         if hp:
@@ -293,6 +293,26 @@ class _Run:
                 mod = index.materialize(path, lambda c: True)
                 if mod is not None:
                     self.changed_names |= defined_names(mod.tree.body)
+
+    def _changed_names(self, hp: str, bp: str, dirty_h: list[Chunk],
+                       dirty_b: list[Chunk]) -> None:
+        """Names the changed statements define. A function edited on both sides whose
+        analysis facts (state writes, key handling, calls ...) stayed the same does not
+        count: the routes calling it cannot have changed in what this guard checks."""
+        funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
+        hmod, bmod = self.head.index.module(hp), self.base.index.module(bp)
+        h_defs = {n.name: n for c in dirty_h for n in c.stmts or () if isinstance(n, funcs)}
+        b_defs = {n.name: n for c in dirty_b for n in c.stmts or () if isinstance(n, funcs)}
+        for side_chunks in (dirty_h, dirty_b):
+            for c in side_chunks:
+                for stmt in c.stmts or ():
+                    name = getattr(stmt, 'name', None)
+                    if isinstance(stmt, funcs) and name in h_defs and name in b_defs \
+                            and hmod is not None and bmod is not None \
+                            and self.head.analyzer.summary(h_defs[name], hmod) == \
+                            self.base.analyzer.summary(b_defs[name], bmod):
+                        continue
+                    self.changed_names |= defined_names([stmt])
 
     def _affected_names(self) -> None:
         """Close the changed names over the functions of the analysed modules that call

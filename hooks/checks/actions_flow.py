@@ -372,6 +372,18 @@ class Analyzer:
                         'write', f'{dyn.detail} sets {cls.name}.{field} from the request body',
                         dyn.file, dyn.line, dyn.function))
 
+    def summary(self, fn: FuncNode, mod: Module) -> tuple[object, ...]:
+        """What the analysis sees of one function, without line numbers: equal summaries
+        on both sides mean an edit did not change anything this guard checks."""
+        f = self._facts(fn, mod, None)
+        return (sorted(e.detail for e in f.writes), sorted(e.detail for e in f.markers),
+                sorted((k, v[0]) for k, v in f.params.items()),
+                sorted((k, v[0]) for k, v in f.flags.items()),
+                sorted(e.detail for e in f.generated), f.rejects, f.warns,
+                sorted(e.detail for e in f.dynamic), sorted(_text(c) for c in f.calls),
+                sorted(_text(d) for d in f.dependencies), sorted(f.fresh),
+                sorted((k, _text(v)) for k, v in f.local_types.items()))
+
     def is_marker(self, text: str) -> bool:
         return bool(self.marker_re.search(text))
 
