@@ -497,3 +497,25 @@ class OrderPatch(BaseModel):
     head = edit('app/models.py', '    note: Optional[str] = None\n',
                 '    note: Optional[str] = None\n    priority: Optional[int] = None\n', base)
     assert run(head, base=base) == []
+
+
+def test_one_helper_many_patch_routes_is_one_finding() -> None:
+    base = edit('app/web/legacy.py', '''@bp.route("/transfers/<int:tid>", methods=["PATCH"])''',
+                '''@bp.route("/transfers/<int:tid>/meta", methods=["PUT"])
+def put_meta(tid):
+    transfer = load_transfer(tid)
+    return {"ok": True}
+
+
+@bp.route("/transfers/<int:tid>", methods=["PATCH"])''')
+    head = edit('app/web/legacy.py', '''def load_transfer(tid):
+    return None''', '''def load_transfer(tid):
+    transfer = db.get(tid)
+    transfer.status = "touched"
+    return transfer''', base)
+    got = findings(head, base=base)
+    assert [(f.rule, f.line) for f in got] == [('actions-bypass-patch-transition', 21)]
+    assert got[0].message.startswith('2 PATCH/PUT routes now write a state-like field through '
+                                     'load_transfer()')
+    assert got[0].extra['routes'] == ['PUT /legacy/transfers/<int:tid>/meta (app/web/legacy.py:6)',
+                                      'PATCH /legacy/transfers/<int:tid> (app/web/legacy.py:12)']

@@ -211,6 +211,7 @@ class _Run:
         self.affected: re.Pattern[str] | None = None
         self._lines: dict[str, list[str]] = {}
         self.importers: list[str] = []
+        self._patch_groups: dict[tuple[str, int, str], Finding] = {}
         self.out: list[Finding] = []
         self.head_to_base: dict[str, str] = {}
         self.base_to_head: dict[str, str] = {}
@@ -548,7 +549,19 @@ class _Run:
             func = first.function.split(':')[-1]
             via = '' if func == h.function and first.file == h.file else \
                 f' (in {func}(), reached from the handler at {h.file}:{h.line})'
-            self.out.append(Finding(
+            shared = self._patch_groups.get((first.file, first.line, first.detail))
+            if shared is not None and via:
+                # one root cause (a helper many handlers call): one finding, every route
+                shared.extra['routes'].append(f'{h.describe()} ({h.file}:{h.line})')
+                n = len(shared.extra['routes'])
+                shared.message = (f'{n} PATCH/PUT routes now write a state-like field through '
+                                  f'{func}(): {first.detail}; routes: '
+                                  + ', '.join(shared.extra['routes'][:5])
+                                  + (f' and {n - 5} more' if n > 5 else '')
+                                  + '; a PATCH/PUT is a data edit, state transitions belong '
+                                    'to the /actions flow')
+                return
+            finding = Finding(
                 rule='actions-bypass-patch-transition', category=CATEGORY, severity='error',
                 path=first.file, line=first.line,
                 message=f'{h.describe()} ({h.function or "handler"}) now writes a state-like '
@@ -556,7 +569,10 @@ class _Run:
                         f'transitions belong to the /actions flow',
                 hint=HINT_PATCH,
                 extra={'route': h.describe(), 'route_line': h.line,
-                       'evidence': [f'{e.where()}: {e.detail}' for e in new_w]}))
+                       'routes': [f'{h.describe()} ({h.file}:{h.line})'],
+                       'evidence': [f'{e.where()}: {e.detail}' for e in new_w]})
+            self._patch_groups[(first.file, first.line, first.detail)] = finding
+            self.out.append(finding)
             return
         reasons = []
         if new_p:
