@@ -25,9 +25,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'check-commit-msg': ('hooks.naming:check_commit_msg_main',
                          'check that a commit message names the branch ticket'),
     'scan': ('hooks.scan:main', 'run the diff checks over the resolved range'),
+    'gate': ('hooks.gates:main',
+             'run the pre-push gates (smoke, integrity, impacted domains, rollback dry-run)'),
     'context': ('hooks.context:main', 'print how this invocation was resolved'),
     'config': ('hooks.config_cmd:main', 'print the effective policy and its sources'),
     'new': ('hooks.new:main', 'start a hotfix: create hotfix/<ticket>-<slug> from the base'),
+    'openapi-diff': ('hooks.openapi.cli:main',
+                     'compare two OpenAPI specs (files or REV:path); exit 1 on breaking'),
 }
 
 PROG = 'hotfix-hooks'
