@@ -9,7 +9,7 @@ import pytest
 
 from hooks.changeset import MemorySnapshot
 from hooks.checks.actions_delta import split_chunks
-from hooks.checks.actions_flow import Index
+from hooks.checks.actions_index import Index
 
 TRICKY = '''"""Orders router.
 

@@ -33,12 +33,12 @@ from hooks.checks.actions_delta import defined_names
 from hooks.checks.actions_delta import names_regex
 from hooks.checks.actions_flow import Analyzer
 from hooks.checks.actions_flow import Evidence
-from hooks.checks.actions_flow import find_middleware
-from hooks.checks.actions_flow import Index
-from hooks.checks.actions_flow import Middleware
-from hooks.checks.actions_flow import Module
 from hooks.checks.actions_flow import Profile
-from hooks.checks.actions_flow import registrations
+from hooks.checks.actions_index import Index
+from hooks.checks.actions_index import Module
+from hooks.checks.actions_middleware import find_middleware
+from hooks.checks.actions_middleware import Middleware
+from hooks.checks.actions_middleware import registrations
 from hooks.findings import Finding
 from hooks.policy import Policy
 from hooks.pyroutes import find_routes

@@ -13,14 +13,6 @@ from collections.abc import Iterable
 
 
 
-def span(stmt: ast.stmt) -> tuple[int, int]:
-    """First line (decorators included) and last line of a statement."""
-    start = stmt.lineno
-    for dec in getattr(stmt, 'decorator_list', ()):
-        start = min(start, dec.lineno)
-    return start, stmt.end_lineno or stmt.lineno
-
-
 @dataclasses.dataclass
 class Chunk:
     """One top-level statement (with its decorators and trailing blank lines/comments)."""

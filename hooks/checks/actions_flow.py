@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import posixpath
 import re
-from collections.abc import Callable
 
-from hooks.changeset import decode_text
-from hooks.changeset import Snapshot
-from hooks.checks.actions_delta import Chunk
-from hooks.checks.actions_delta import parse_chunk
-from hooks.checks.actions_delta import split_chunks
+from hooks.checks.actions_index import FuncNode
+from hooks.checks.actions_index import Index
+from hooks.checks.actions_index import Module
+from hooks.checks.actions_index import module_strings as _module_strings
 
-FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 _Target = tuple['Module', FuncNode, 'ast.ClassDef | None']
 
 HTTP_METHODS = frozenset(('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'))
@@ -38,7 +34,7 @@ STRICT_FLAGS = frozenset(('required', 'enforce', 'enforced', 'strict', 'mandator
 _SQL_SET = r'\bSET\b[^;]*?\b(?:{})\s*='
 
 
-def _text(node: ast.AST) -> str:
+def source_of(node: ast.AST) -> str:
     try:
         return ast.unparse(node)
     except Exception:  # noqa: BLE001 - unparse of exotic trees must not crash a scan
@@ -46,7 +42,7 @@ def _text(node: ast.AST) -> str:
 
 
 def short(node: ast.AST, limit: int = 90) -> str:
-    t = ' '.join(_text(node).split())
+    t = ' '.join(source_of(node).split())
     return t if len(t) <= limit else t[:limit - 3] + '...'
 
 
@@ -56,225 +52,6 @@ def call_name(func: ast.expr) -> str:
     if isinstance(func, ast.Attribute):
         return func.attr
     return ''
-
-
-# -- modules and imports -----------------------------------------------------------------
-
-@dataclasses.dataclass
-class Module:
-    path: str
-    tree: ast.Module
-    functions: dict[str, FuncNode]
-    classes: dict[str, ast.ClassDef]
-    imports: dict[str, tuple[str, str | None, int]]     # local -> (module, attr, level)
-    instances: dict[str, ast.expr]                      # module var -> class expression
-    assigns: dict[str, ast.Call]                        # module var -> constructor call
-    lazy: dict[str, Chunk] = dataclasses.field(default_factory=dict)   # unparsed defs
-
-
-def _body(chunks: list[Chunk]) -> list[ast.stmt]:
-    return [s for c in chunks if c.stmts for s in c.stmts]
-
-
-def build_module(path: str, tree: ast.Module) -> Module:
-    functions: dict[str, FuncNode] = {}
-    classes: dict[str, ast.ClassDef] = {}
-    imports: dict[str, tuple[str, str | None, int]] = {}
-    instances: dict[str, ast.expr] = {}
-    assigns: dict[str, ast.Call] = {}
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            functions[node.name] = node
-        elif isinstance(node, ast.ClassDef):
-            classes[node.name] = node
-        elif isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    imports[a.asname] = (a.name, None, 0)
-                else:
-                    top = a.name.split('.')[0]
-                    imports[top] = (top, None, 0)
-        elif isinstance(node, ast.ImportFrom):
-            for a in node.names:
-                if a.name != '*':
-                    imports[a.asname or a.name] = (node.module or '', a.name, node.level)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                if isinstance(t, ast.Name):
-                    instances[t.id] = node.value.func
-                    assigns[t.id] = node.value
-    return Module(path, tree, functions, classes, imports, instances, assigns)
-
-
-class Index:
-    """Python modules of one side of the change, loaded lazily, parsed a chunk (top-level
-    statement) at a time: module-level statements and classes at once, functions when
-    the analysis needs them (see ``hooks.checks.actions_delta``)."""
-
-    def __init__(self, snap: Snapshot, chunk_cache: dict[str, list[ast.stmt] | None],
-                 markers: list[str]) -> None:
-        self.snap = snap
-        self.cache = chunk_cache
-        self.markers = [m.lower() for m in markers]
-        self._mods: dict[str, Module | None] = {}
-        self.errors: dict[str, SyntaxError] = {}
-        self.texts: dict[str, str] = {}
-        self.chunked: dict[str, list[Chunk]] = {}     # path -> its chunks (absent: full parse)
-        self._found: dict[tuple[str, str, int], str | None] = {}
-
-    def text(self, path: str) -> str | None:
-        if path in self.texts:
-            return self.texts[path]
-        data = self.snap.read(path)
-        text = decode_text(data) if data is not None else None
-        if text is not None:
-            self.texts[path] = text
-        return text
-
-    def _eager(self, chunk: Chunk) -> bool:
-        if chunk.kind != 'def':
-            return True
-        low = chunk.text.lower()       # an ``@app.middleware('http')`` idempotency guard
-        return 'middleware' in low and any(m in low for m in self.markers)
-
-    def module(self, path: str) -> Module | None:
-        if path in self._mods:
-            return self._mods[path]
-        mod = None
-        text = self.text(path)
-        if text is not None:
-            chunks = split_chunks(text)
-            ok = True
-            for c in chunks:
-                if self._eager(c):
-                    c.stmts = parse_chunk(c, self.cache)
-                    if c.stmts is None:
-                        ok = False
-                        break
-            if ok:
-                self.chunked[path] = chunks
-                mod = build_module(path, ast.Module(body=_body(chunks), type_ignores=[]))
-                mod.lazy = {c.name: c for c in chunks if c.stmts is None and c.name}
-            else:
-                mod = self._full(path, text)
-        self._mods[path] = mod
-        return mod
-
-    def _full(self, path: str, text: str) -> Module | None:
-        self.chunked.pop(path, None)
-        try:
-            tree = ast.parse(text, filename=path)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
-            self.errors[path] = e if isinstance(e, SyntaxError) else SyntaxError(
-                'nested too deeply to parse' if isinstance(e, (RecursionError, MemoryError))
-                else str(e))
-            return None
-        return build_module(path, tree)
-
-    def materialize(self, path: str, wanted: Callable[[Chunk], bool]) -> Module | None:
-        """Parse the chunks of ``path`` that ``wanted`` selects (a chunk that does not
-        parse alone makes the whole module parse in full: the error is then real)."""
-        mod = self.module(path)
-        chunks = self.chunked.get(path)
-        if mod is None or chunks is None:
-            return mod
-        todo = [c for c in chunks if c.stmts is None and wanted(c)]
-        if not todo:
-            return mod
-        for c in todo:
-            c.stmts = parse_chunk(c, self.cache)
-            if c.stmts is None:
-                full = self._full(path, self.text(path) or '')
-                self._mods[path] = full
-                return full
-        fresh = build_module(path, ast.Module(body=_body(chunks), type_ignores=[]))
-        fresh.lazy = {c.name: c for c in chunks if c.stmts is None and c.name}
-        mod.__dict__.update(fresh.__dict__)      # keep the object: routes point into it
-        return mod
-
-    def _lazy(self, mod: Module, name: str) -> None:
-        chunk = mod.lazy.pop(name, None)
-        if chunk is None:
-            return
-        chunk.stmts = parse_chunk(chunk, self.cache)
-        for node in chunk.stmts or ():
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                mod.functions.setdefault(node.name, node)
-            elif isinstance(node, ast.ClassDef):
-                mod.classes.setdefault(node.name, node)
-
-    def find_module(self, from_path: str, dotted: str, level: int) -> str | None:
-        """Repository path of the module ``dotted`` imported from ``from_path``."""
-        key = (posixpath.dirname(from_path), dotted, level)
-        if key not in self._found:
-            self._found[key] = self._find_module(from_path, dotted, level)
-        return self._found[key]
-
-    def _find_module(self, from_path: str, dotted: str, level: int) -> str | None:
-        rel = dotted.replace('.', '/') if dotted else ''
-        if level:
-            base = posixpath.dirname(from_path)
-            for _ in range(level - 1):
-                base = posixpath.dirname(base)
-            roots = [base + '/' if base else '']
-        else:
-            parts = from_path.split('/')[:-1]
-            roots = [''] + ['/'.join(parts[:i]) + '/' for i in range(1, len(parts) + 1)]
-            roots.append('src/')
-        for root in roots:
-            stem = (root + rel).rstrip('/')
-            if not stem:
-                continue
-            for cand in (stem + '.py', stem + '/__init__.py'):
-                if self.snap.exists(cand):
-                    return cand
-        return None
-
-    def lookup(self, mod: Module, name: str, hops: int = 0
-               ) -> tuple[str, Module, ast.AST | None] | None:
-        """What ``name`` means in ``mod``: ('function'|'class'|'module', module, node)."""
-        if name in mod.lazy:
-            self._lazy(mod, name)
-        if name in mod.functions:
-            return ('function', mod, mod.functions[name])
-        if name in mod.classes:
-            return ('class', mod, mod.classes[name])
-        imp = mod.imports.get(name)
-        if imp is None or hops > 3:
-            return None
-        dotted, attr, level = imp
-        if attr is None:
-            path = self.find_module(mod.path, dotted, level)
-            target = self.module(path) if path else None
-            return ('module', target, None) if target else None
-        sub = self.find_module(mod.path, f'{dotted}.{attr}' if dotted else attr, level)
-        if sub:
-            target = self.module(sub)
-            return ('module', target, None) if target else None
-        path = self.find_module(mod.path, dotted, level)
-        target = self.module(path) if path else None
-        if target is None:
-            return None
-        return self.lookup(target, attr, hops + 1)
-
-    def module_attr(self, mod: Module, expr: ast.expr) -> Module | None:
-        """``pkg.sub`` in ``import pkg.sub`` -> the module of ``pkg/sub.py``."""
-        if isinstance(expr, ast.Name):
-            got = self.lookup(mod, expr.id)
-            return got[1] if got and got[0] == 'module' else None
-        if isinstance(expr, ast.Attribute) and isinstance(expr.value, (ast.Name, ast.Attribute)):
-            dotted = _text(expr)
-            top = dotted.split('.')[0]
-            imp = mod.imports.get(top)
-            if imp and imp[1] is None and imp[0] == top:
-                path = self.find_module(mod.path, dotted, 0)
-                return self.module(path) if path else None
-            parent = self.module_attr(mod, expr.value)
-            if parent is not None:
-                got = self.lookup(parent, expr.attr)
-                return got[1] if got and got[0] == 'module' else None
-        return None
 
 
 # -- evidence ----------------------------------------------------------------------------
@@ -319,9 +96,6 @@ class Profile:
     @property
     def required(self) -> bool:
         return 'required' in self.params.values() or any(self.flags.values())
-
-    def write_fingerprint(self) -> frozenset[tuple[str, str, str]]:
-        return frozenset(e.fingerprint for e in self.writes)
 
 
 class Analyzer:
@@ -380,9 +154,9 @@ class Analyzer:
                 sorted((k, v[0]) for k, v in f.params.items()),
                 sorted((k, v[0]) for k, v in f.flags.items()),
                 sorted(e.detail for e in f.generated), f.rejects, f.warns,
-                sorted(e.detail for e in f.dynamic), sorted(_text(c) for c in f.calls),
-                sorted(_text(d) for d in f.dependencies), sorted(f.fresh),
-                sorted((k, _text(v)) for k, v in f.local_types.items()))
+                sorted(e.detail for e in f.dynamic), sorted(source_of(c) for c in f.calls),
+                sorted(source_of(d) for d in f.dependencies), sorted(f.fresh),
+                sorted((k, source_of(v)) for k, v in f.local_types.items()))
 
     def is_marker(self, text: str) -> bool:
         return bool(self.marker_re.search(text))
@@ -454,7 +228,7 @@ class Analyzer:
                 return tmod, node, None  # type: ignore[return-value]
             if kind == 'class':
                 cls_node: ast.ClassDef = node  # type: ignore[assignment]
-                init = _method(cls_node, '__call__') or _method(cls_node, '__init__')
+                init = method_of(cls_node, '__call__') or method_of(cls_node, '__init__')
                 return (tmod, init, node) if init else None  # type: ignore[return-value]
             return None
         if not isinstance(expr, ast.Attribute):
@@ -462,7 +236,7 @@ class Analyzer:
         attr = expr.attr
         base = expr.value
         if isinstance(base, ast.Name) and base.id in ('self', 'cls') and cls is not None:
-            m = _method(cls, attr)
+            m = method_of(cls, attr)
             return (mod, m, cls) if m else None
         # a class: Cls.method / Cls(...).method / typed local variable / module instance
         cls_expr: ast.expr | None = None
@@ -477,7 +251,7 @@ class Analyzer:
         found = self._class(cls_expr, mod) if cls_expr is not None else None
         if found is not None:
             cmod, cnode = found
-            m = _method(cnode, attr)
+            m = method_of(cnode, attr)
             return (cmod, m, cnode) if m else None
         target_mod = self.index.module_attr(mod, base)
         if target_mod is not None:
@@ -490,7 +264,7 @@ class Analyzer:
             if kind == 'function':
                 return tmod, node, None  # type: ignore[return-value]
             if kind == 'class':
-                init = _method(node, '__init__')  # type: ignore[arg-type]
+                init = method_of(node, '__init__')  # type: ignore[arg-type]
                 return (tmod, init, node) if init else None  # type: ignore[return-value]
         # module-level instance in another module: ``from app.services import orders_service``
         if isinstance(base, ast.Name):
@@ -503,7 +277,7 @@ class Analyzer:
                     if src is not None and imp[1] in src.instances:
                         found = self._class(src.instances[imp[1]], src)
                         if found is not None:
-                            m = _method(found[1], attr)
+                            m = method_of(found[1], attr)
                             return (found[0], m, found[1]) if m else None
         return None
 
@@ -667,7 +441,7 @@ class Analyzer:
             if k.arg in STRICT_FLAGS and isinstance(k.value, ast.Constant) \
                     and isinstance(k.value.value, bool):
                 owner = call_name(node.func)
-                if self.is_marker(_text(node)):
+                if self.is_marker(source_of(node)):
                     label = f'{owner}({k.arg}=)'
                     if isinstance(facts, Profile):
                         facts.flags[label] = facts.flags.get(label, False) or k.value.value
@@ -718,7 +492,7 @@ class Analyzer:
                 continue
             # the key by name, by header string, or through a module constant (HEADER)
             consts = self._strings(mod)
-            text = _text(node) + ' ' + ' '.join(
+            text = source_of(node) + ' ' + ' '.join(
                 v for n in ast.walk(value) if isinstance(n, ast.Name) for v in consts.get(n.id, ()))
             if self.is_marker(text):
                 facts.generated.append(Evidence('generated', short(node), mod.path,
@@ -808,7 +582,7 @@ def _root(node: ast.expr) -> str:
     return ''
 
 
-def _method(cls: ast.ClassDef, name: str) -> FuncNode | None:
+def method_of(cls: ast.ClassDef, name: str) -> FuncNode | None:
     for node in cls.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
             return node
@@ -840,7 +614,7 @@ def _status_4xx(call: ast.Call) -> bool:
 def _param_state(default: ast.expr | None, ann: ast.expr | None) -> str:
     """'required', 'optional' or 'generated' for an idempotency-key parameter."""
     call = default if isinstance(default, ast.Call) else None
-    if call is None and isinstance(ann, ast.Subscript) and _text(ann.value).endswith('Annotated'):
+    if call is None and isinstance(ann, ast.Subscript) and source_of(ann.value).endswith('Annotated'):
         sl = ann.slice
         elts = sl.elts if isinstance(sl, ast.Tuple) else []
         for e in elts[1:]:
@@ -872,114 +646,3 @@ def _plain_default(node: ast.expr) -> str:
            for s in ast.walk(node)):
         return 'generated'
     return 'optional'
-
-
-# -- middleware ------------------------------------------------------------------------
-
-@dataclasses.dataclass
-class Middleware:
-    name: str
-    file: str
-    line: int
-    prefixes: set[str]
-    methods: set[str]
-    profile: Profile
-    registered_in: list[tuple[str, int]] = dataclasses.field(default_factory=list)
-
-    def covers(self, method: str, path: str | None) -> bool:
-        if self.methods and method not in self.methods and method != '?':
-            return False
-        if not self.prefixes or path is None:
-            return True
-        return any(path.startswith(p) for p in self.prefixes)
-
-
-def find_middleware(analyzer: Analyzer, mod: Module) -> dict[str, Middleware]:
-    """Idempotency middleware defined in ``mod``: classes with a ``dispatch``/``__call__``
-    (or a ``*Middleware`` base) and ``@app.middleware('http')`` functions that mention
-    an idempotency marker; plus the guard lists they use (path prefixes, methods)."""
-    out: dict[str, Middleware] = {}
-    consts = _module_strings(mod.tree)
-    for node in mod.tree.body:
-        if isinstance(node, ast.ClassDef):
-            is_mw = (_method(node, 'dispatch') or _method(node, '__call__')
-                     or any('Middleware' in _text(b) for b in node.bases))
-            body_text_marker = analyzer.is_marker(node.name) or any(
-                isinstance(s, ast.Constant) and isinstance(s.value, str)
-                and analyzer.is_marker(s.value) for s in ast.walk(node))
-            if not (is_mw and body_text_marker):
-                continue
-            fns = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-            prof = Profile()
-            seen: set[int] = set()
-            for fn in fns:
-                analyzer._visit(fn, mod, 0, node, prof, seen)
-            analyzer._marker_node(node, mod, node.name, prof)
-            prefixes, methods = _guards(node, consts)
-            out[node.name] = Middleware(node.name, mod.path, node.lineno, prefixes, methods, prof)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if not any(isinstance(d, ast.Call) and call_name(d.func) == 'middleware'
-                       for d in node.decorator_list):
-                continue
-            prof = analyzer.profile(mod, node)
-            if not prof.handled:
-                continue
-            prefixes, methods = _guards(node, consts)
-            out[node.name] = Middleware(node.name, mod.path, node.lineno, prefixes, methods, prof,
-                                        [(mod.path, node.lineno)])
-    return out
-
-
-def registrations(mod: Module) -> list[tuple[str, int, set[str], set[str]]]:
-    """``app.add_middleware(Name, ...)`` / ``Middleware(Name, ...)`` calls in ``mod``:
-    (name, line, prefixes, methods) from the keyword arguments."""
-    consts = _module_strings(mod.tree)
-    out = []
-    for node in ast.walk(mod.tree):
-        if isinstance(node, ast.Call) and call_name(node.func) in ('add_middleware', 'Middleware') \
-                and node.args:
-            first = node.args[0]
-            name = call_name(first) if isinstance(first, (ast.Name, ast.Attribute)) else ''
-            if not name:
-                continue
-            prefixes: set[str] = set()
-            methods: set[str] = set()
-            for k in node.keywords:
-                _collect_strings(k.value, consts, prefixes, methods)
-            out.append((name, node.lineno, prefixes, methods))
-    return out
-
-
-def _module_strings(tree: ast.Module) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for node in tree.body:
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            strings = [s.value for s in ast.walk(node.value)
-                       if isinstance(s, ast.Constant) and isinstance(s.value, str)]
-            for t in targets:
-                if isinstance(t, ast.Name):
-                    out[t.id] = strings
-    return out
-
-
-def _collect_strings(node: ast.AST, consts: dict[str, list[str]], prefixes: set[str],
-                     methods: set[str]) -> None:
-    for s in ast.walk(node):
-        values: list[str] = []
-        if isinstance(s, ast.Constant) and isinstance(s.value, str):
-            values = [s.value]
-        elif isinstance(s, ast.Name) and s.id in consts:
-            values = consts[s.id]
-        for v in values:
-            if v.upper() in HTTP_METHODS and v.isalpha():
-                methods.add(v.upper())
-            elif v.startswith('/') and ' ' not in v:
-                prefixes.add(v)
-
-
-def _guards(node: ast.AST, consts: dict[str, list[str]]) -> tuple[set[str], set[str]]:
-    prefixes: set[str] = set()
-    methods: set[str] = set()
-    _collect_strings(node, consts, prefixes, methods)
-    return prefixes, methods
