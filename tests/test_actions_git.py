@@ -210,3 +210,49 @@ def test_hook_refuses_a_transition_route_on_commit(consumer) -> None:  # type: i
     repo.git('add', '-A')
     res = repo.run(['git', 'commit', '-m', 'ARIS-91 trim notes'], check=False)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+PASSING = {
+    # actions-bypass-route: a new data route (not a transition) that takes the key
+    'new-data-route': edit('app/routers/orders.py', '\n\n@router.patch', '''
+
+@router.post("/{order_id}/notes")
+def add_note(order_id: int, idempotency_key: str = Header(..., alias="Idempotency-Key")):
+    return {"ok": True}
+''' + '\n\n@router.patch'),
+    # actions-bypass-patch-transition: a PATCH data edit
+    'patch-data-edit': edit('app/services/orders.py', 'order.note = data["note"]',
+                            'order.note = data["note"].strip()[:500]'),
+    # actions-route-removed: the actions route's path parameter renamed (same endpoint)
+    'param-rename': edit('app/routers/orders.py',
+                         '"/{order_id}/actions")\ndef order_action(order_id: int',
+                         '"/{id}/actions")\ndef order_action(id: int'),
+    # idempotency-weakened / -removed: the actions handler fixed, key kept required
+    'handler-fix': edit('app/services/orders.py', '    if action == "cancel":\n',
+                        '    if action in ("cancel", "CANCEL"):\n'),
+    # idempotency-missing: a new POST under /cash is guarded by the middleware
+    'middleware-covers': edit('app/routers/cash.py', 'router.add_api_route(', '''def note(session_id: int):
+    return {}
+
+
+router.add_api_route("/sessions/{session_id}/notes", note, methods=["POST"])
+router.add_api_route('''),
+    # actions-unparseable-python / actions-route-unresolved: plain valid code
+    'plain-fix': edit('app/web/legacy.py', 'return None', 'return {"id": tid}'),
+}
+
+
+@pytest.mark.parametrize('name', sorted(PASSING))
+def test_passing_hotfixes(service: tuple[GitRepo, str], name: str) -> None:
+    repo, base = service
+    rc, found = scan(repo, base, PASSING[name])
+    assert (rc, found) == (0, [])
+
+
+def test_renamed_actions_path(service: tuple[GitRepo, str]) -> None:
+    repo, base = service
+    rc, found = scan(repo, base, edit('app/routers/orders.py', '"/{order_id}/actions"',
+                                      '"/{order_id}/cancel"'))
+    assert rc == 1
+    assert rules(found) == [('actions-route-removed', 'app/routers/orders.py', 13)]
+    assert 'changed to POST /orders/{order_id}/cancel' in found[0]['message']
