@@ -519,3 +519,20 @@ def put_meta(tid):
                                      'load_transfer()')
     assert got[0].extra['routes'] == ['PUT /legacy/transfers/<int:tid>/meta (app/web/legacy.py:6)',
                                       'PATCH /legacy/transfers/<int:tid> (app/web/legacy.py:12)']
+
+
+def test_annotated_header_made_optional_or_generated() -> None:
+    base = edit('app/routers/orders.py', 'idempotency_key: str = Header(..., alias="Idempotency-Key")',
+                'idempotency_key: Annotated[str, Header(alias="Idempotency-Key")]')
+    base = edit('app/routers/orders.py', 'from fastapi import APIRouter',
+                'from typing import Annotated\n\nfrom fastapi import APIRouter', base)
+    optional = edit('app/routers/orders.py', 'Annotated[str, Header(alias="Idempotency-Key")]',
+                    'Annotated[str | None, Header(alias="Idempotency-Key")] = None', base)
+    got = findings(optional, base=base)
+    assert [(f.rule, f.line) for f in got] == [('idempotency-weakened', 17)]
+    assert 'became optional' in got[0].message
+    generated = edit('app/routers/orders.py', 'Header(alias="Idempotency-Key")',
+                     'Header(alias="Idempotency-Key", default_factory=uuid4)', base)
+    got = findings(generated, base=base)
+    assert [(f.rule, f.line) for f in got] == [('idempotency-weakened', 17)]
+    assert 'server-generated default' in got[0].message
