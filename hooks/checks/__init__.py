@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 CHECKS: dict[str, str] = {
     'scope': 'hooks.checks.scope:check',
     'contract': 'hooks.checks.contract:check',
+    'actions': 'hooks.checks.actions:check',
     'migrations': 'hooks.checks.migrations:check',
 }
 
