@@ -211,8 +211,8 @@ def raw(rule: str, mig: m.Migration, op: m.Op | None, message: str, hint: str = 
     """A ``Raw`` finding pointing at ``op`` (or at ``line`` of the migration)."""
     hint = hint or RULES[rule][3]
     if op is not None:
-        if op.source:
-            extra.setdefault('statement', op.source)
+        if op.statement():
+            extra.setdefault('statement', op.statement())
         if op.anchors:
             extra.setdefault('called_from_lines', [a[0] for a in op.anchors])
         return Raw(rule, op.path or mig.path, op.line, message, hint, extra,

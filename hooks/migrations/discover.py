@@ -225,7 +225,7 @@ def _python_tree(snap: Snapshot, path: str, opts: Options, analyse: bool, text: 
     if is_alembic:
         facts = pyfront.module_facts(tree)
         if 'revision' in facts and 'down_revision' in facts:
-            mig = _alembic(path, tree, facts, opts, analyse)
+            mig = _alembic(path, tree, facts, opts, analyse, 'globals()' in text)
             mig.suppressions = suppress.scan(path, text)
             return mig
     if is_django:
@@ -252,7 +252,7 @@ def _django_graph_only(path: str, tree: ast.Module, cls: ast.ClassDef) -> m.Migr
 
 
 def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opts: Options,
-             analyse: bool) -> m.Migration:
+             analyse: bool, dynamic: bool = False) -> m.Migration:
     rev, rev_line = facts['revision']
     down, down_line = facts['down_revision']
     if isinstance(down, str):
@@ -279,7 +279,7 @@ def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opt
     if up is not None:
         mig.upgrade_line = up.lineno
         pyfront.Walker(mod, mig.upgrade).run(up)
-        if _dispatches(up):      # multidb template: globals()[f"upgrade_{engine}"]()
+        if dynamic and _dispatches(up):      # multidb template: globals()[f"upgrade_{engine}"]()
             for name, fn in mod.funcs.items():
                 if name.startswith('upgrade_'):
                     pyfront.Walker(mod, mig.upgrade).run(fn)
@@ -295,7 +295,7 @@ def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opt
     walker.run(down_fn)
     body = [s for s in down_fn.body
             if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-    if _dispatches(down_fn):
+    if dynamic and _dispatches(down_fn):
         for name, fn in mod.funcs.items():
             if name.startswith('downgrade_'):
                 walker.run(fn)

@@ -58,6 +58,17 @@ class Op:
     in_transaction: bool = True
     anchors: tuple[tuple[int, int], ...] = ()   # extra (start, end) spans (helper call sites)
     source: str = ''                    # short text of the call / statement for messages
+    node: Any = dataclasses.field(default=None, repr=False, compare=False)  # Python call
+
+    def statement(self) -> str:
+        """The source text for messages (rendered only when a finding needs it)."""
+        if not self.source and self.node is not None:
+            import ast
+            try:
+                self.source = ' '.join(ast.unparse(self.node).split())[:120]
+            except Exception:  # noqa: BLE001 - a message must never crash the run
+                self.source = ''
+        return self.source
     path: str | None = None             # set for ops from a file other than the migration's
 
     @property

@@ -138,11 +138,11 @@ class OpCalls:
                     'create_foreign_key': 'foreign_key', 'create_primary_key': 'primary_key',
                     'create_exclude_constraint': 'exclusion'}[attr]
             table = s('source_table') if kind == 'foreign_key' else s('table_name')
-            cols = bound.get('local_cols' if kind == 'foreign_key' else 'columns')
-            cols = [sqlmod.norm(c) for c in cols if isinstance(c, str)] \
-                if isinstance(cols, (list, tuple)) else []
+            given = bound.get('local_cols' if kind == 'foreign_key' else 'columns')
+            names = [sqlmod.norm(c) for c in given if isinstance(c, str)] \
+                if isinstance(given, (list, tuple)) else []
             add(m.ADD_CONSTRAINT, node, st, table=table, name=s('constraint_name'),
-                attrs={'constraint': kind, 'columns': cols,
+                attrs={'constraint': kind, 'columns': names,
                        'not_valid': bound.get('postgresql_not_valid') is True,
                        'referent': s('referent_table')})
         elif attr == 'drop_constraint':

@@ -130,7 +130,7 @@ class Walker(OpCalls):
         op = m.Op(kind=kind, line=getattr(node, 'lineno', 1),
                   end_line=getattr(node, 'end_lineno', None),
                   conditional=st.cond, in_transaction=not st.autocommit, anchors=st.anchors,
-                  source=_src(node), **kw)
+                  node=node, **kw)
         if st.collect:
             self.ops.append(op)
         return op
