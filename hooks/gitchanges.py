@@ -4,8 +4,8 @@ Two git calls list the change: ``git diff --raw -z`` (statuses, modes, blob ids,
 NUL-separated so no path is ever mangled) and ``git diff -p -U0`` (hunks, parsed with
 unidiff). Both list files in the same order, so patch sections are matched to raw entries
 by position, never by re-parsing quoted path names. File contents are read lazily through
-GitPython's object database (one persistent ``git cat-file`` process, not one per file),
-and only when a check asks for them.
+GitPython's object-database layer (gitdb in process; GitPython's ``git cat-file`` database
+as the fallback), never one subprocess per file, and only when a check asks for them.
 """
 from __future__ import annotations
 
@@ -34,28 +34,50 @@ _ZERO = '0' * 40
 
 
 class ObjectReader:
-    """Reads blobs by id through GitPython's object database, opened on first use."""
+    """Reads blobs by id, opened on first use.
+
+    GitPython's object-database layer does the reading: ``gitdb.GitDB`` (loose objects,
+    packs and alternates, in process: ~10 ms to import) and, for what it cannot read
+    (a promisor/partial clone, an unusual object store), GitPython's ``GitCmdObjectDB``
+    (one persistent ``git cat-file`` process; importing GitPython costs ~100 ms more, so
+    it is only paid when needed). Never one subprocess per file.
+    """
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self._repo: Any = None
+        self._db: Any = None
+        self._cmd_repo: Any = None
+
+    def _gitdb(self) -> Any:
+        if self._db is None:
+            from gitdb.db import GitDB
+
+            objects = gitutil.out(['rev-parse', '--git-path', 'objects'], cwd=self.root)
+            self._db = GitDB(os.path.join(self.root, objects))
+        return self._db
 
     def read(self, sha: str) -> bytes | None:
         if not sha or sha == _ZERO:
             return None
-        if self._repo is None:
-            import git  # heavy (~130 ms): only when a content is really needed
-
-            self._repo = git.Repo(self.root)
+        binsha = bytes.fromhex(sha)
         try:
-            return self._repo.odb.stream(bytes.fromhex(sha)).read()  # type: ignore[no-any-return]
+            return self._gitdb().stream(binsha).read()  # type: ignore[no-any-return]
+        except Exception:  # noqa: BLE001 - fall back to git itself
+            pass
+        try:
+            if self._cmd_repo is None:
+                import git  # heavy: only when gitdb could not read an object
+
+                self._cmd_repo = git.Repo(self.root)
+            return self._cmd_repo.odb.stream(binsha).read()  # type: ignore[no-any-return]
         except Exception as e:  # noqa: BLE001 - a missing object is an environment error
             raise GitError(f'cannot read git object {sha[:12]}: {e}') from None
 
     def close(self) -> None:
-        if self._repo is not None:
-            self._repo.close()
-            self._repo = None
+        if self._cmd_repo is not None:
+            self._cmd_repo.close()
+            self._cmd_repo = None
+        self._db = None
 
 
 class _ListedSnapshot(Snapshot):
