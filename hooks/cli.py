@@ -28,6 +28,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'context': ('hooks.context:main', 'print how this invocation was resolved'),
     'config': ('hooks.config_cmd:main', 'print the effective policy and its sources'),
     'new': ('hooks.new:main', 'start a hotfix: create hotfix/<ticket>-<slug> from the base'),
+    'record': ('hooks.record_cmds:record_main',
+               'check the hotfix record (hotfixes/<ticket>.toml) of the branch'),
+    'readiness': ('hooks.record_cmds:readiness_main',
+                  'is the hotfix ready to merge? every mandatory check with its evidence'),
+    'status': ('hooks.record_cmds:status_main',
+               'print the hotfix status message from the record and the evidence'),
+    'decide': ('hooks.record_cmds:decide_main',
+               'rollback-first or patch-forward? the four conditions and why'),
 }
 
 PROG = 'hotfix-hooks'

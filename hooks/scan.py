@@ -31,19 +31,30 @@ def collect(ctx: context.Context, policy: Any, only: Sequence[str] | None = None
             options: dict[str, Any] | None = None) -> list[Finding]:
     """Run the selected checks over the context's change; policy overrides applied."""
     from hooks import gitchanges
-    from hooks.findings import apply_policy
 
     if ctx.mode not in ('index', 'range', 'worktree'):
         return []
     changes = gitchanges.build(ctx, policy)
     try:
-        run = run_info(ctx, policy, options)
-        findings: list[Finding] = []
-        for name in only or list(checks_mod.CHECKS):
-            findings.extend(checks_mod.load(name)(changes, policy, run))
+        return run_checks(changes, ctx, policy, only, options)
     finally:
         changes.close()
-    return apply_policy(findings, policy['severity'], policy['disable'])
+
+
+def run_checks(changes: Any, ctx: context.Context, policy: Any,
+               only: Sequence[str] | None = None, options: dict[str, Any] | None = None
+               ) -> list[Finding]:
+    """Run the checks over a built change set; policy overrides and the hotfix record's
+    waivers applied (stale waivers are reported only when every check ran)."""
+    from hooks.findings import apply_policy
+    from hooks.waivers import apply_from_changes
+
+    run = run_info(ctx, policy, options)
+    findings: list[Finding] = []
+    for name in only or list(checks_mod.CHECKS):
+        findings.extend(checks_mod.load(name)(changes, policy, run))
+    findings = apply_policy(findings, policy['severity'], policy['disable'])
+    return apply_from_changes(findings, changes, policy, run, report_stale=not only)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,27 @@
+"""The hotfix record check: on a hotfix branch the record of the branch's ticket must
+exist, parse and be complete, match the branch, be eligible, carry the approvals (a
+warning until ``--require-approvals``), and agree with the rollback-first conditions (the
+data-integrity condition is also derived from the change). Waivers that cannot waive are
+reported here; applying them happens after every check ran (``hooks.scan``)."""
+from __future__ import annotations
+
+from hooks import integrity
+from hooks import record
+from hooks import waivers
+from hooks.changeset import ChangeSet
+from hooks.checks import RunInfo
+from hooks.findings import Finding
+from hooks.policy import Policy
+
+
+def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
+    if not run.hotfix or not run.ticket:
+        return []
+    rec, findings, _path = record.load(changes.head, policy, run.ticket)
+    if rec is None:
+        return findings
+    derived = integrity.derive(changes, policy)
+    findings += record.validate(rec, policy, run.ticket, derived,
+                                bool(run.options.get('require_approvals')))
+    findings += waivers.check(rec, policy)
+    return findings
