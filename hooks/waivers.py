@@ -85,8 +85,8 @@ def apply(findings: list[Finding], rec: Record | None, policy: Any,
     out = list(findings)
     if report_stale:
         for w in rec.exceptions:
-            if w.index in used or not w.rule:
-                continue
+            if w.index in used or problems(w, rec, policy)[0] == 'record-waiver-invalid':
+                continue  # an invalid exception is reported as such by the record check
             out.append(Finding(
                 rule='record-waiver-stale', category='record', severity='warning',
                 path=rec.path, line=w.line,
