@@ -2,23 +2,23 @@
 target branch and title when there is one (the env-ci shape)."""
 from __future__ import annotations
 
-import dataclasses
-import json
 from collections.abc import Mapping
 
 
-@dataclasses.dataclass
 class CIInfo:
-    name: str                          # 'GitHub Actions', 'GitLab CI', ...
-    branch: str | None = None          # source branch of the PR, else the branch built
-    branch_var: str = ''               # which variable gave the branch
-    target: str | None = None          # PR/MR target branch
-    target_var: str = ''
-    base_sha: str | None = None        # PR/MR base commit when the CI gives it
-    title: str | None = None           # PR/MR title when the CI gives it
-    title_source: str = ''
-    is_pr: bool = False
-    tag: str | None = None
+    """What a CI system says about the build (the env-ci shape)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name                       # 'GitHub Actions', 'GitLab CI', ...
+        self.branch: str | None = None         # source branch of the PR, else the branch built
+        self.branch_var = ''                   # which variable gave the branch
+        self.target: str | None = None         # PR/MR target branch
+        self.target_var = ''
+        self.base_sha: str | None = None       # PR/MR base commit when the CI gives it
+        self.title: str | None = None          # PR/MR title when the CI gives it
+        self.title_source = ''
+        self.is_pr = False
+        self.tag: str | None = None
 
 
 def _strip_heads(ref: str | None) -> str | None:
@@ -51,6 +51,8 @@ def _github(env: Mapping[str, str]) -> CIInfo:
         info.target, info.target_var = env['GITHUB_BASE_REF'], 'GITHUB_BASE_REF'
     event_path = env.get('GITHUB_EVENT_PATH')
     if event_path:
+        import json
+
         try:
             with open(event_path, encoding='utf-8') as f:
                 event = json.load(f)

@@ -50,7 +50,17 @@ def _usage() -> str:
     return '\n'.join(lines)
 
 
+def _safe_streams() -> None:
+    """Paths that are not UTF-8 (kept as surrogates) must print, not crash."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors='backslashreplace')  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _safe_streams()
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ('-h', '--help', 'help'):
         print(_usage())

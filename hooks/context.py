@@ -15,19 +15,25 @@ It says which stage this is, which branch, and exactly which range of changes to
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
 import os
 import sys
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
+from typing import TYPE_CHECKING
 
 from hooks import gitutil
-from hooks.ci import CIInfo
-from hooks.ci import detect as detect_ci
 from hooks.errors import GitError
 from hooks.errors import UsageError
+
+if TYPE_CHECKING:
+    from hooks.ci import CIInfo
+
+
+def detect_ci(env: Mapping[str, str]) -> CIInfo | None:
+    from hooks.ci import detect
+
+    return detect(env)
 
 STAGES = ('pre-commit', 'commit-msg', 'pre-push', 'manual', 'ci')
 FETCH_HINT = ('fetch the history: in GitHub Actions use actions/checkout with '
@@ -35,45 +41,62 @@ FETCH_HINT = ('fetch the history: in GitHub Actions use actions/checkout with '
               '"git fetch --unshallow" (or "git fetch origin <base>")')
 
 
-@dataclasses.dataclass
+_CONTEXT_FIELDS = ('root', 'git_dir', 'stage', 'mode', 'branch', 'branch_source', 'base', 'head',
+                   'base_ref', 'why', 'notes', 'tag', 'remote', 'commit_msg_file', 'ci')
+
+
 class Context:
-    root: str
-    git_dir: str
-    stage: str
-    mode: str                                   # index | range | worktree | tag | none
-    branch: str | None = None
-    branch_source: str = ''
-    base: str | None = None                     # commit sha or EMPTY_TREE
-    head: str | None = None                     # commit sha (range/tag), None for index/worktree
-    base_ref: str | None = None                 # the base branch ref used for the merge-base
-    why: list[str] = dataclasses.field(default_factory=list)
-    notes: list[str] = dataclasses.field(default_factory=list)   # shown to the user
-    tag: str | None = None                      # pushed tag (mode tag)
-    remote: str | None = None
-    commit_msg_file: str | None = None
-    ci: CIInfo | None = None
+    """How this invocation was resolved (see the module docstring for the modes)."""
+
+    def __init__(self, root: str, git_dir: str, stage: str, mode: str,
+                 branch: str | None = None, branch_source: str = '',
+                 base: str | None = None, head: str | None = None,
+                 base_ref: str | None = None, why: list[str] | None = None,
+                 notes: list[str] | None = None, tag: str | None = None,
+                 remote: str | None = None, commit_msg_file: str | None = None,
+                 ci: CIInfo | None = None) -> None:
+        self.root = root
+        self.git_dir = git_dir
+        self.stage = stage
+        self.mode = mode                        # index | range | worktree | tag | none | branch
+        self.branch = branch
+        self.branch_source = branch_source
+        self.base = base                        # commit sha or EMPTY_TREE
+        self.head = head                        # commit sha (range/tag), None for index/worktree
+        self.base_ref = base_ref                # the base branch ref used for the merge-base
+        self.why = why or []
+        self.notes = notes or []                # shown to the user
+        self.tag = tag                          # pushed tag (mode tag)
+        self.remote = remote
+        self.commit_msg_file = commit_msg_file
+        self.ci = ci
 
     @property
     def empty_base(self) -> bool:
         return self.base == gitutil.EMPTY_TREE
 
     def to_json(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        data = {k: getattr(self, k) for k in _CONTEXT_FIELDS}
         data['ci'] = self.ci.name if self.ci else None
         return data
 
+    def __repr__(self) -> str:
+        return f'Context({self.stage}, {self.mode}, branch={self.branch!r}, base={self.base}, head={self.head})'
 
-@dataclasses.dataclass
+
 class Request:
     """What the caller asked for explicitly (CLI flags)."""
 
-    from_ref: str | None = None
-    to_ref: str | None = None
-    branch: str | None = None
-    stage: str | None = None
-    staged: bool = False
-    base: str | None = None
-    commit_msg_file: str | None = None
+    def __init__(self, from_ref: str | None = None, to_ref: str | None = None,
+                 branch: str | None = None, stage: str | None = None, staged: bool = False,
+                 base: str | None = None, commit_msg_file: str | None = None) -> None:
+        self.from_ref = from_ref
+        self.to_ref = to_ref
+        self.branch = branch
+        self.stage = stage
+        self.staged = staged
+        self.base = base
+        self.commit_msg_file = commit_msg_file
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -427,6 +450,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pol = policy_mod.load(root)
     contexts = resolve_all(req, pol)
     if args.format == 'json':
+        import json
+
         print(json.dumps([c.to_json() for c in contexts], indent=2))
         return 0
     for c in contexts:

@@ -1,7 +1,6 @@
 """Findings: what every check returns, and how severities combine into an exit code."""
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,7 +9,6 @@ CATEGORIES = ('naming', 'contract', 'actions', 'migration', 'scope', 'gate', 're
 _RANK = {'error': 0, 'warning': 1, 'info': 2}
 
 
-@dataclasses.dataclass
 class Finding:
     """One problem found by a check.
 
@@ -21,22 +19,40 @@ class Finding:
     print when present (``operation``, ``pointer``, ``affected`` ...).
     """
 
-    rule: str
-    category: str
-    severity: str
-    message: str
-    path: str | None = None
-    line: int | None = None
-    hint: str = ''
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
-    waived: bool = False
-    waiver: dict[str, Any] | None = None
+    __slots__ = ('rule', 'category', 'severity', 'message', 'path', 'line', 'hint', 'extra',
+                 'waived', 'waiver')
 
-    def __post_init__(self) -> None:
+    def __init__(self, rule: str, category: str, severity: str, message: str,
+                 path: str | None = None, line: int | None = None, hint: str = '',
+                 extra: dict[str, Any] | None = None, waived: bool = False,
+                 waiver: dict[str, Any] | None = None) -> None:
+        self.rule = rule
+        self.category = category
+        self.severity = severity
+        self.message = message
+        self.path = path
+        self.line = line
+        self.hint = hint
+        self.extra = extra if extra is not None else {}
+        self.waived = waived
+        self.waiver = waiver
         if self.severity not in _RANK:
             raise ValueError(f'unknown severity {self.severity!r}')
         if self.category not in CATEGORIES:
             raise ValueError(f'unknown category {self.category!r}')
+
+    def __repr__(self) -> str:
+        return (f'Finding({self.rule!r}, {self.severity}, {self.path}:{self.line}, '
+                f'{self.message!r})')
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Finding) and self.to_json() == other.to_json()
+
+    def replace(self, **changes: Any) -> Finding:
+        data = {k: getattr(self, k) for k in self.__slots__}
+        data['extra'] = dict(self.extra)
+        data.update(changes)
+        return Finding(**data)
 
     @property
     def blocking(self) -> bool:

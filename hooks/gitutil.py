@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
+from typing import Any
 
 from hooks.errors import GitError
 
@@ -13,8 +13,10 @@ TIMEOUT = 120
 
 
 def run(args: Sequence[str], cwd: str | None = None, check: bool = True,
-        input: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+        input: bytes | None = None, env: dict[str, str] | None = None) -> Any:
     """Run ``git ARGS`` and return the completed process (bytes output)."""
+    import subprocess  # not on the check-branch fast path
+
     argv = ['git', '-c', 'core.quotePath=false', *args]
     try:
         res = subprocess.run(argv, cwd=cwd, input=input, capture_output=True, env=env,
@@ -52,7 +54,44 @@ def zsplit(data: bytes) -> list[str]:
     return parts
 
 
+def _find_dot_git(cwd: str | None = None) -> tuple[str, str] | None:
+    """(work tree root, path of .git) found by walking up, without running git.
+
+    ``None`` when git's own discovery is needed (GIT_DIR/GIT_WORK_TREE set, nothing found).
+    """
+    if os.environ.get('GIT_DIR') or os.environ.get('GIT_WORK_TREE'):
+        return None
+    d = os.path.abspath(cwd or os.getcwd())
+    while True:
+        dot_git = os.path.join(d, '.git')
+        if os.path.exists(dot_git):
+            return d, dot_git
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _head_file(dot_git: str) -> str | None:
+    if os.path.isdir(dot_git):
+        return os.path.join(dot_git, 'HEAD')
+    try:
+        with open(dot_git, encoding='utf-8') as f:
+            line = f.readline().strip()
+    except OSError:
+        return None
+    if not line.startswith('gitdir: '):
+        return None
+    gd = line[len('gitdir: '):]
+    if not os.path.isabs(gd):
+        gd = os.path.join(os.path.dirname(dot_git), gd)
+    return os.path.join(gd, 'HEAD')
+
+
 def toplevel(cwd: str | None = None) -> str:
+    found = _find_dot_git(cwd)
+    if found is not None:
+        return found[0]
     res = run(['rev-parse', '--show-toplevel'], cwd=cwd, check=False)
     if res.returncode != 0:
         raise GitError('not inside a git repository',
@@ -86,6 +125,18 @@ def merge_base(a: str, b: str, cwd: str | None = None) -> str | None:
 
 def current_branch(cwd: str | None = None) -> str | None:
     """Short name of the checked-out branch, ``None`` on a detached HEAD."""
+    found = _find_dot_git(cwd)
+    head = _head_file(found[1]) if found else None
+    if head:
+        try:
+            with open(head, encoding='utf-8', errors='surrogateescape') as f:
+                content = f.read().strip()
+        except OSError:
+            content = ''
+        if content.startswith('ref: refs/heads/') and not content.endswith('/.invalid'):
+            return content[len('ref: refs/heads/'):]
+        if content and not content.startswith('ref:'):
+            return None  # detached: HEAD holds a sha
     ref = try_out(['symbolic-ref', '-q', 'HEAD'], cwd=cwd)
     if not ref:
         return None

@@ -10,7 +10,6 @@ import argparse
 import os
 import re
 import sys
-import unicodedata
 from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +27,8 @@ BRANCH_SHAPE = 'hotfix/<ticket>-<short-description>'
 # -- helpers -------------------------------------------------------------------
 def slugify(text: str, max_length: int = 48) -> str:
     """Lowercase kebab-case ASCII, cut at a word boundary to ``max_length``."""
+    import unicodedata
+
     norm = unicodedata.normalize('NFKD', text).encode('ascii', 'ignore').decode()
     slug = re.sub(r'[^a-z0-9]+', '-', norm.lower()).strip('-')
     if len(slug) > max_length:

@@ -8,28 +8,30 @@ Each concern owns one table (``[tool.hotfix-hooks.<concern>]``).
 from __future__ import annotations
 
 import copy
-import dataclasses
 import os
 import re
-from collections.abc import Callable
 from typing import Any
+from typing import Callable
 
 from hooks.errors import ConfigError
 
 SEVERITY_VALUES = ('error', 'warning', 'info')
 
 
-@dataclasses.dataclass(frozen=True)
 class Key:
     """One policy key: ``kind`` is str, str?, int, float, bool, regex, list[str],
     map[str,str], map[str,list[str]], severity, enum:<a|b>, table (nested keys),
     list[table], map[table] or any (validated by ``check``)."""
 
-    kind: str
-    default: Any
-    doc: str
-    keys: dict[str, Key] | None = None          # for table / list[table] / map[table]
-    check: Callable[[str, Any], Any] | None = None
+    __slots__ = ('kind', 'default', 'doc', 'keys', 'check')
+
+    def __init__(self, kind: str, default: Any, doc: str, keys: dict[str, Key] | None = None,
+                 check: Callable[[str, Any], Any] | None = None) -> None:
+        self.kind = kind
+        self.default = default
+        self.doc = doc
+        self.keys = keys              # for table / list[table] / map[table]
+        self.check = check            # custom validator: (name, value) -> value
 
 
 def _table(doc: str, **keys: Key) -> Key:
@@ -187,13 +189,14 @@ SCHEMA: dict[str, Key] = {
 CONFIG_FILES = ('.hotfix-hooks.toml', 'pyproject.toml')
 
 
-@dataclasses.dataclass
 class Policy:
     """The effective policy: validated values and where each came from."""
 
-    values: dict[str, Any]
-    sources: dict[str, str]
-    path: str | None = None          # the file the user's values came from
+    def __init__(self, values: dict[str, Any], sources: dict[str, str],
+                 path: str | None = None) -> None:
+        self.values = values
+        self.sources = sources
+        self.path = path              # the file the user's values came from
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

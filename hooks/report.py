@@ -2,7 +2,6 @@
 (``{"findings": [...], "summary": {...}}``) and ``github`` (workflow-command annotations)."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -35,6 +34,8 @@ def render(findings: Sequence[Finding], fmt: str = 'text', *, stream: TextIO | N
     stream = stream or sys.stdout
     ordered = sorted(findings, key=Finding.sort_key)
     if fmt == 'json':
+        import json
+
         payload: dict[str, Any] = {'findings': [f.to_json() for f in ordered],
                                    'summary': summarize(ordered)}
         if extra:

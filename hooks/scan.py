@@ -57,6 +57,21 @@ def run_checks(changes: Any, ctx: context.Context, policy: Any,
     return apply_from_changes(findings, changes, policy, run, report_stale=not only)
 
 
+def naming_findings(ctx: context.Context, policy: Any) -> list[Finding]:
+    """branch-name for a branch, tag-name for a pushed tag (policy overrides applied)."""
+    from hooks import gitutil
+    from hooks import naming
+    from hooks.findings import apply_policy
+
+    if ctx.mode == 'none':
+        return []
+    if ctx.mode == 'tag':
+        found = naming.check_tag(ctx.tag or '', gitutil.tags(ctx.root), policy) if ctx.tag else []
+    else:
+        found = naming.check_branch(ctx.branch, policy, ctx.branch_source)
+    return apply_policy(found, policy['severity'], policy['disable'])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from hooks import gitutil
     from hooks import policy as policy_mod
@@ -72,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f'run only this check (repeatable): {", ".join(checks_mod.CHECKS)}')
     parser.add_argument('--all-violations', action='store_true',
                         help='report violations that already existed at the base too')
+    parser.add_argument('--with-naming', action='store_true',
+                        help='also run the branch-name rule (and tag-name on a tag push) in '
+                             'this process: what the umbrella hook "hotfix" does')
     parser.add_argument('--format', choices=report.FORMATS, default='text')
     parser.add_argument('--config', help='policy file')
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
@@ -85,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     findings: list[Finding] = []
     header: list[str] = []
     for ctx in context.resolve_all(req, policy):
+        if args.with_naming:
+            findings += naming_findings(ctx, policy)
         if ctx.mode in ('tag', 'none'):
             header.append(f'hotfix-hooks scan: {ctx.why[0] if ctx.why else "nothing to scan"}')
             continue

@@ -35,3 +35,106 @@ def make_repo(tmp_path: Path) -> Callable[..., GitRepo]:
 @pytest.fixture
 def repo(make_repo: Callable[..., GitRepo]) -> GitRepo:
     return make_repo()
+
+
+# -- the real pre-commit framework ----------------------------------------------------
+HOOK_REPO_FILES = ('hooks', 'pyproject.toml', '.pre-commit-hooks.yaml', 'README.md')
+
+
+def _content_hash() -> str:
+    import hashlib
+
+    from tests.gitrepo import ROOT
+
+    h = hashlib.sha256()
+    for name in HOOK_REPO_FILES:
+        p = ROOT / name
+        files = sorted(p.rglob('*')) if p.is_dir() else [p]
+        for f in files:
+            if f.is_file() and '__pycache__' not in f.parts:
+                h.update(str(f.relative_to(ROOT)).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@pytest.fixture(scope='session')
+def hook_repo() -> tuple[str, str]:
+    """This project, as a git repository pre-commit can install: (path, rev).
+
+    Built from the current source (so uncommitted work is tested too) in a cache folder
+    keyed by the content, with fixed dates so the same content gives the same commit and
+    pre-commit reuses the environment it built (PRE_COMMIT_HOME below).
+    """
+    import fcntl
+    import shutil
+    import subprocess
+
+    from tests.gitrepo import ROOT
+
+    cache = ROOT / '.pytest_cache' / 'hotfix-hooks-e2e'
+    cache.mkdir(parents=True, exist_ok=True)
+    dest = cache / f'hook-repo-{_content_hash()}'
+    with open(cache / '.lock', 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (dest / '.git').is_dir():
+            if dest.exists():
+                shutil.rmtree(dest)
+            dest.mkdir()
+            for name in HOOK_REPO_FILES:
+                src = ROOT / name
+                if src.is_dir():
+                    shutil.copytree(src, dest / name,
+                                    ignore=shutil.ignore_patterns('__pycache__'))
+                else:
+                    shutil.copy2(src, dest / name)
+            env = git_env(cache)
+            env.update(GIT_AUTHOR_DATE='2026-01-01T00:00:00Z',
+                       GIT_COMMITTER_DATE='2026-01-01T00:00:00Z')
+            for args in (['init', '-q', '-b', 'main', '--template='], ['add', '-A'],
+                         ['-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'hook repo']):
+                subprocess.run(['git', *args], cwd=dest, env=env, check=True,
+                               capture_output=True)
+        rev = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=dest, env=git_env(cache),
+                             check=True, capture_output=True, text=True).stdout.strip()
+    return str(dest), rev
+
+
+@pytest.fixture(scope='session')
+def pre_commit_home() -> str:
+    """One pre-commit store for every test run (pre-commit locks it itself)."""
+    from tests.gitrepo import ROOT
+
+    home = ROOT / '.pytest_cache' / 'pre-commit-home'
+    home.mkdir(parents=True, exist_ok=True)
+    return str(home)
+
+
+@pytest.fixture
+def consumer(tmp_path: Path, hook_repo: tuple[str, str], pre_commit_home: str) -> Callable[..., GitRepo]:
+    """``consumer(hooks=[...], hook_types=[...])``: a repository that uses hotfix-hooks
+    through the real pre-commit framework, with a local bare remote ``origin``."""
+    import sys
+
+    def _make(hooks: list[str], hook_types: tuple[str, ...] = ('pre-commit', 'pre-push'),
+              files: dict[str, str] | None = None, args: dict[str, list[str]] | None = None
+              ) -> GitRepo:
+        repo = GitRepo(tmp_path / 'consumer')
+        repo.env['PRE_COMMIT_HOME'] = pre_commit_home
+        bindir = os.path.dirname(sys.executable)
+        repo.env['PATH'] = bindir + os.pathsep + repo.env.get('PATH', '')
+        lines = ['repos:', f'-   repo: {hook_repo[0]}', f'    rev: {hook_repo[1]}', '    hooks:']
+        for h in hooks:
+            lines.append(f'    -   id: {h}')
+            if args and h in args:
+                lines.append(f'        args: {args[h]!r}')
+        repo.write('.pre-commit-config.yaml', '\n'.join(lines) + '\n')
+        repo.write('README.md', '# service\n')
+        for rel, content in (files or {}).items():
+            repo.write(rel, content)
+        repo.commit('initial')
+        repo.add_bare_remote('origin')
+        repo.git('push', '-q', 'origin', 'main')
+        repo.run([sys.executable, '-m', 'pre_commit', 'install', '--install-hooks',
+                  *[a for t in hook_types for a in ('-t', t)]])
+        return repo
+    return _make

@@ -51,7 +51,6 @@ class GitRepo:
             if not bare:
                 self.git('config', 'commit.gpgsign', 'false')
                 self.git('config', 'tag.gpgsign', 'false')
-                self.git('config', 'core.hooksPath', '.git/hooks')
 
     # -- plumbing ----------------------------------------------------------
     def git(self, *args: str, check: bool = True, input: str | bytes | None = None,

@@ -593,3 +593,8 @@ def test_status_template_placeholders_are_checked() -> None:
     pol = policy_of(record={'status_template': 'HOTFIX {ticket} ({severity}) {{ok}}'})
     assert status.render(pol.section('record')['status_template'],
                          {'ticket': 'ARIS-77'}) == 'HOTFIX ARIS-77 (unknown) {ok}\n'
+
+
+def test_the_record_is_not_required_per_commit() -> None:
+    run = RunInfo(branch=BRANCH, hotfix=True, ticket='ARIS-77', stage='pre-commit')
+    assert record_check(changes_with(None), POLICY, run) == []
