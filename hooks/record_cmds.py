@@ -8,6 +8,7 @@ HEAD (or the pushed / CI commit): evidence exists for commits only.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import json
 import sys
@@ -107,8 +108,10 @@ def _one_context(args: argparse.Namespace, committed: bool) -> tuple[Any, contex
         if head is None:
             raise UsageError('no commit yet: readiness judges a commit')
         dirty = gitutil.try_out(['status', '--porcelain', '--untracked-files=no'], ctx.root)
-        ctx = dataclasses.replace(ctx, mode='range', head=head,
-                                  why=[*ctx.why, 'readiness judges the committed HEAD'])
+        ctx = copy.copy(ctx)
+        ctx.mode, ctx.head = 'range', head
+        ctx.why = [*ctx.why, 'readiness judges the committed HEAD']
+        ctx.notes = list(ctx.notes)
         if dirty:
             ctx.notes.append(f'uncommitted changes are not part of this check; it judges '
                              f'commit {head[:12]}')
