@@ -176,8 +176,8 @@ def _gate_evidence(r: Any) -> str:
 def _gate_row(check: str, name: str, facts: Facts) -> Row:
     r = facts.evidence.get(name)
     if r is None:
-        return Row(check, 'MISSING', f'no result for this commit ({facts.short}); run the '
-                                     f'{name} gate on it')
+        return Row(check, 'MISSING', f'no result for this commit ({facts.short}): run '
+                                     '"hotfix-hooks gate"')
     status = 'PASS' if r.status == 'pass' else ('FAIL' if r.status in FAILED else 'MISSING')
     return Row(check, status, _gate_evidence(r), r.commit, r.finished_at)
 
