@@ -598,3 +598,49 @@ def test_status_template_placeholders_are_checked() -> None:
 def test_the_record_is_not_required_per_commit() -> None:
     run = RunInfo(branch=BRANCH, hotfix=True, ticket='ARIS-77', stage='pre-commit')
     assert record_check(changes_with(None), POLICY, run) == []
+
+
+# -- readiness rows (pure: facts in, rows out) --------------------------------------------
+def facts(changed: list[str], results: dict[str, str]) -> Any:
+    from hooks.evidence import GateResult
+    from hooks.record_cmds import Facts
+
+    ev = {n: GateResult(name=n, kind='domain', command=['t'], status=st, exit_code=0,
+                        duration_s=1.0, commit='c' * 40, tree='t' * 40,
+                        started_at='2026-11-27T12:00:00Z', finished_at='2026-11-27T12:00:01Z')
+          for n, st in results.items()}
+    return Facts(ctx=ctx(), branch=BRANCH, ticket='ARIS-77', hotfix=True, commit='c' * 40,
+                 tree='t' * 40, findings=[], record=None, record_path=PATH, derived=[],
+                 changed=changed, evidence=ev)
+
+
+def with_domains() -> policy_mod.Policy:
+    values = dict(POLICY.values)
+    values['domains'] = {'stock': {'paths': ['app/stock/**'], 'enabled': True},
+                         'pos': {'paths': ['app/pos/**'], 'enabled': True}}
+    return policy_mod.Policy(values=values, sources={})
+
+
+@pytest.mark.parametrize('changed,results,status,words', [
+    (['app/stock/x.py'], {}, 'MISSING', 'impacted domain(s) stock have no passing result'),
+    (['app/stock/x.py'], {'domain:stock': 'fail'}, 'FAIL', 'stock: fail'),
+    (['app/stock/x.py'], {'domain:stock': 'pass'}, 'PASS', 'stock: pass on cccccccccccc'),
+    (['app/stock/x.py'], {'domain:pos': 'pass'}, 'MISSING', 'stock'),
+    (['app/api.py'], {}, 'PASS', 'no impacted domain'),
+])
+def test_targeted_regression_needs_every_impacted_domain(changed: list[str],
+                                                         results: dict[str, str], status: str,
+                                                         words: str) -> None:
+    from hooks.record_cmds import _regression_row
+
+    row = _regression_row(facts(changed, results), with_domains())
+    assert row.status == status and words in row.evidence
+
+
+def test_targeted_regression_without_a_domain_map_needs_results() -> None:
+    from hooks.record_cmds import _regression_row
+
+    values = {k: v for k, v in POLICY.values.items() if k != 'domains'}
+    bare = policy_mod.Policy(values=values, sources={})
+    assert _regression_row(facts(['app/api.py'], {}), bare).status == 'MISSING'
+    assert _regression_row(facts(['app/api.py'], {'domain:pos': 'pass'}), bare).status == 'PASS'
