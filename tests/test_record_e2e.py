@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import pytest
+
+from tests.gitrepo import GitRepo
 
 from tests.test_record import COMPLETE
 from tests.test_record import edit
@@ -12,7 +15,8 @@ from tests.test_record import PATH
 pytestmark = pytest.mark.e2e
 
 
-def test_push_needs_the_record_and_ci_needs_the_approvals(consumer) -> None:  # type: ignore[no-untyped-def]
+def test_push_needs_the_record_and_ci_needs_the_approvals(
+        consumer: Callable[..., GitRepo]) -> None:
     repo = consumer(['hotfix-record'])
     repo.checkout('hotfix/ARIS-77-fix-stock-totals', create=True)
     repo.commit('ARIS-77 fix', files={'app/api.py': 'TOTAL = 2\n'})
@@ -32,8 +36,9 @@ def test_push_needs_the_record_and_ci_needs_the_approvals(consumer) -> None:  # 
 
     # CI on the pull request: the same hook with --require-approvals
     config = (repo.path / '.pre-commit-config.yaml').read_text()
-    (repo.path.parent / 'ci-config.yaml').write_text(
-        config.replace('id: hotfix-record', "id: hotfix-record\n        args: ['--require-approvals']"))
+    ci_config = config.replace('id: hotfix-record',
+                               "id: hotfix-record\n        args: ['--require-approvals']")
+    (repo.path.parent / 'ci-config.yaml').write_text(ci_config)
     res = repo.run([*ci, '-c', str(repo.path.parent / 'ci-config.yaml')], check=False)
     assert res.returncode == 1
     assert 'error [record-approval-pending] the incident owner (Ines Incident)' in res.stdout
