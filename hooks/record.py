@@ -480,14 +480,14 @@ def validate(rec: Record, policy: Any, ticket: str | None, derived: list[str],
                 'the incident owner and release owner approvals documented before merge',
                 f'once they approved, set [approvals.{role}] name and approved_at '
                 '(UTC, e.g. "2026-11-27T13:05:00Z") and commit', severity=sev, role=role)
-    verdict = decide(rec, derived)
+    verdict = decide(rec, derived, policy)
     if derived and rec.conditions.get('data_integrity_risk') is False:
         add('record-data-integrity-undeclared', 'conditions.data_integrity_risk',
             'the record says data_integrity_risk = false, but the change touches data: '
             + '; '.join(derived),
             'set [conditions] data_integrity_risk = true and decide again ("hotfix-hooks '
-            'decide"), or waive this with an approved [[exceptions]] entry explaining why the '
-            'risk is trivial', reasons=derived)
+            'decide"), or, when the owners judge the risk trivial, waive this rule with an '
+            '[[exceptions]] entry (path: the record) saying why', reasons=derived)
     if rec.decision == 'patch-forward' and verdict.recommendation == 'rollback-first':
         add('record-decision-mismatch', 'decision',
             'the record says patch-forward but the rollback-first conditions hold: '
@@ -527,12 +527,37 @@ class Verdict:
                 'reasons': [dataclasses.asdict(r) for r in self.reasons]}
 
 
-def decide(rec: Record | None, derived: list[str]) -> Verdict:
-    """Rollback-first when any condition holds (declared, or derived from the change)."""
+def integrity_waiver(rec: Record | None, policy: Any) -> Waiver | None:
+    """A valid exception for ``record-data-integrity-undeclared``: the owners judged the
+    derived data-integrity risk trivial, so the record's "false" stands."""
+    from hooks import waivers
+
+    if rec is None or policy is None:
+        return None
+    probe = Finding(rule='record-data-integrity-undeclared', category='record',
+                    severity='error', message='', path=rec.path)
+    for w in rec.exceptions:
+        if waivers.matches(w, probe) and not waivers.problems(w, rec, policy)[0]:
+            return w
+    return None
+
+
+def decide(rec: Record | None, derived: list[str], policy: Any = None) -> Verdict:
+    """Rollback-first when any condition holds (declared, or derived from the change).
+
+    With ``policy``, an approved exception for ``record-data-integrity-undeclared`` lets the
+    record's ``data_integrity_risk = false`` stand against the derived risk.
+    """
     reasons = []
     unknown = []
+    accepted = integrity_waiver(rec, policy)
     for name, label in CONDITIONS.items():
         declared = rec.conditions.get(name) if rec is not None else None
+        if name == 'data_integrity_risk' and derived and declared is False and accepted:
+            reasons.append(Reason(name, False, 'record (derived risk waived)',
+                                  f'{label}: no (record; the derived risk - '
+                                  f'{"; ".join(derived)} - is waived: {accepted.reason})'))
+            continue
         if name == 'data_integrity_risk' and derived:
             source = 'record+derived' if declared else 'derived'
             reasons.append(Reason(name, True, source,

@@ -347,7 +347,7 @@ def status_values(facts: Facts, policy: Any) -> dict[str, str]:
                       + ', '.join(impacted_domains(facts, policy) or []) + ')')
     else:
         regression = ''
-    verdict = record_mod.decide(rec, facts.derived)
+    verdict = record_mod.decide(rec, facts.derived, policy)
     values = {
         'ticket': (rec.ticket if rec else '') or (facts.ticket or ''),
         'frozen_rules': frozen,
@@ -400,7 +400,7 @@ def decide_main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     policy, ctx = _one_context(args, committed=False)
     facts = gather(ctx, policy)
-    verdict = record_mod.decide(facts.record, facts.derived)
+    verdict = record_mod.decide(facts.record, facts.derived, policy)
     if args.format == 'json':
         data = verdict.to_json()
         data.update({'branch': facts.branch, 'record': facts.record_path,

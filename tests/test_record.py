@@ -530,14 +530,31 @@ def test_stale_waiver_is_reported_on_a_full_run_only() -> None:
     assert 'record-waiver-stale' not in rules(scan_all(text, only=['scope']))
 
 
-def test_record_rules_can_be_waived_but_completeness_cannot() -> None:
-    text = (COMPLETE + exception('record-data-integrity-undeclared', PATH, reason='cosmetic')
-            + exception('record-decision-mismatch', PATH, reason='cosmetic'))
+def test_owners_can_waive_the_derived_integrity_risk_once() -> None:
+    """One approved exception for record-data-integrity-undeclared lets the record's
+    "false" stand: no decision mismatch follows from the derived risk."""
+    text = COMPLETE + exception('record-data-integrity-undeclared', PATH,
+                                reason='totals are computed on read; no stored data changes')
     changes = changes_with(text, head={'app/stock/totals.py': '# comment\n'},
                            base={'app/stock/totals.py': ''})
     found = scan.run_checks(changes, ctx(), POLICY)
-    assert {f.rule: f.waived for f in found} == {'record-data-integrity-undeclared': True,
-                                                 'record-decision-mismatch': True}
+    assert [(f.rule, f.waived) for f in found] == [('record-data-integrity-undeclared', True)]
+    assert exit_code(found) == 0
+    rec, _ = record.parse(text, PATH, POLICY)
+    verdict = record.decide(rec, ['app/stock/totals.py: in the stock totals area'], POLICY)
+    assert verdict.recommendation == 'patch-forward' and verdict.matches
+    reason = [r for r in verdict.reasons if r.condition == 'data_integrity_risk'][0]
+    assert reason.value is False and 'no stored data changes' in reason.text
+    unapproved = COMPLETE + exception('record-data-integrity-undeclared', PATH, '["release_owner"]')
+    rec, _ = record.parse(unapproved, PATH, POLICY)
+    assert record.decide(rec, ['x'], POLICY).recommendation == 'rollback-first'
+
+
+def test_decision_mismatch_can_be_waived_but_completeness_cannot() -> None:
+    text = edit(COMPLETE, 'eta_exceeds_slo', 'true') + exception(
+        'record-decision-mismatch', PATH, reason='the rollback is slower than the patch')
+    found = scan.run_checks(changes_with(text), ctx(), POLICY)
+    assert [(f.rule, f.waived) for f in found] == [('record-decision-mismatch', True)]
     text = edit(COMPLETE, 'owner', '""') + exception('record-field-missing', PATH)
     found = scan.run_checks(changes_with(text), ctx(), POLICY)
     assert rules(found) == ['record-field-missing', 'record-waiver-invalid']
