@@ -98,6 +98,15 @@ def test_new_writes_the_record_template_and_commits_nothing(tmp_path: Path) -> N
     assert '[record-field-missing] the record field "owner"' in res.stdout
 
 
+def test_new_keeps_an_existing_record(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / 'fresh')
+    repo.commit('base', files={'app/api.py': 'x = 1\n'})
+    repo.write(PATH, COMPLETE)                       # e.g. left over, untracked
+    res = repo.hh('new', 'ARIS-77', 'Fix stock totals drift')
+    assert res.returncode == 0 and f'Kept the existing hotfix record {PATH}' in res.stdout
+    assert (repo.path / PATH).read_text() == COMPLETE
+
+
 # -- the hotfix-record hook ------------------------------------------------------------
 def test_record_hook_passes_a_complete_record(repo: GitRepo) -> None:
     res = repo.hh('record', '--require-approvals')
