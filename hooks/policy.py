@@ -96,6 +96,167 @@ def _status_template(name: str, value: Any) -> str:
     return value
 
 
+# -- gates (issue 6): commands, the ordered gate list, the domain map --------------
+def _command(name: str, value: Any) -> list[str]:
+    """A command: an argv list, or a string split with shlex (never given to a shell)."""
+    import shlex
+
+    if isinstance(value, str):
+        try:
+            argv = shlex.split(value)
+        except ValueError as e:
+            raise ConfigError(f'policy key {name!r}: cannot split {value!r}: {e}') from None
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        argv = list(value)
+    else:
+        raise ConfigError(f'policy key {name!r} must be a command (a list of strings or a '
+                          f'string), got {type(value).__name__} {value!r}')
+    if not argv or not argv[0]:
+        raise ConfigError(f'policy key {name!r}: the command is empty')
+    return argv
+
+
+def _optional_command(name: str, value: Any) -> list[str]:
+    if value in ('', []):
+        return []
+    return _command(name, value)
+
+
+def _commands(name: str, value: Any) -> list[list[str]]:
+    if not isinstance(value, list):
+        raise ConfigError(f'policy key {name!r} must be a list of commands, got '
+                          f'{type(value).__name__} {value!r}')
+    return [_command(f'{name}[{i}]', v) for i, v in enumerate(value)]
+
+
+def _positive(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f'policy key {name!r} must be a positive number of seconds, got '
+                          f'{value!r}')
+    return float(value)
+
+
+_GATE_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+
+
+def _gate_name(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not _GATE_NAME_RE.match(value):
+        raise ConfigError(f'policy key {name!r} must be a name of letters, digits, "-", "_" '
+                          f'or ".", got {value!r}')
+    if value == 'rollback':
+        raise ConfigError(f'policy key {name!r}: "rollback" is reserved for the rollback '
+                          'dry-run')
+    return value
+
+
+def _run_keys(timeout: float) -> dict[str, Key]:
+    return {
+        'command': Key('any', [], 'The command: an argv list, or a string split with shlex '
+                                  '(never run through a shell).', check=_command),
+        'cwd': Key('str', '.', 'Working directory, relative to the repository root.'),
+        'env': Key('map[str,str]', {}, 'Extra environment variables for the command and '
+                                       'its setup steps.'),
+        'timeout': Key('float', timeout, 'Seconds the whole gate (setup steps included) may '
+                                         'take; then its process group is killed.',
+                       check=_positive),
+        'setup': Key('any', [], 'Commands run first, in order, with the same cwd and env '
+                                '(e.g. [["alembic", "upgrade", "head"]]).', check=_commands),
+    }
+
+
+GATE_KEYS: dict[str, Key] = {
+    'name': Key('str', '', 'Gate name, shown in the summary and used as the evidence key.',
+                check=_gate_name),
+    **_run_keys(900.0),
+}
+DOMAIN_KEYS: dict[str, Key] = {
+    'paths': Key('list[str]', [], 'Path globs; a changed file matching one makes the '
+                                  'domain\'s regression subset run ("**" crosses directories).'),
+    'enabled': Key('bool', True, 'false turns a (default) domain off.'),
+    **_run_keys(900.0),
+}
+
+
+def _gate(name: str, command: list[str]) -> dict[str, Any]:
+    return {'name': name, 'command': command, 'cwd': '.', 'env': {}, 'timeout': 900.0,
+            'setup': []}
+
+
+def _domain(paths: list[str], command: list[str]) -> dict[str, Any]:
+    return {'paths': paths, 'enabled': True, 'command': command, 'cwd': '.', 'env': {},
+            'timeout': 900.0, 'setup': []}
+
+
+def _word_globs(*words: str) -> list[str]:
+    """Globs for files and directories named after a domain word (pos, pos_x, x_pos ...)."""
+    out: list[str] = []
+    for w in words:
+        out += [f'**/{w}/**', f'**/{w}.*', f'**/{w}_*', f'**/*_{w}.*', f'**/*_{w}_*']
+    return out
+
+
+DEFAULT_GATES = [
+    _gate('smoke', ['pytest', '-q', 'tests/smoke/test_post_go_live_stability.py']),
+    _gate('integrity', ['python', 'scripts/post_go_live_integrity_check.py', '--strict']),
+]
+DEFAULT_DOMAINS = {
+    'pos': _domain(_word_globs('pos', 'checkout'), ['pytest', '-q', 'tests', '-k', 'pos']),
+    'transfers': _domain(_word_globs('transfer', 'transfers'),
+                         ['pytest', '-q', 'tests', '-k', 'transfer']),
+    'stock': _domain(_word_globs('stock', 'stocks', 'inventory'),
+                     ['pytest', '-q', 'tests', '-k', 'stock']),
+    'rbac': _domain(_word_globs('rbac', 'permission', 'permissions', 'roles'),
+                    ['pytest', '-q', 'tests', '-k', 'rbac']),
+}
+
+
+def _sub_validate(keys: dict[str, Key], raw: dict[str, Any], prefix: str) -> dict[str, Any]:
+    try:
+        return _validate(keys, raw, prefix, '\0', {})
+    except ConfigError as e:
+        raise ConfigError(e.message.removeprefix('\0: ')) from None
+
+
+def _gates(name: str, value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f'policy key {name!r} must be an array of tables '
+                          f'([[tool.hotfix-hooks.gates]]), got {type(value).__name__}')
+    out = [_sub_validate(GATE_KEYS, v, f'{name}[{i}].') for i, v in enumerate(value)]
+    seen: set[str] = set()
+    for i, gate in enumerate(out):
+        if not gate['name']:
+            raise ConfigError(f'policy key {name}[{i}].name is missing: every gate needs a name')
+        if not gate['command']:
+            raise ConfigError(f'policy key {name}[{i}].command is missing (gate '
+                              f'{gate["name"]!r})')
+        if gate['name'] in seen:
+            raise ConfigError(f'policy key {name!r}: two gates are named {gate["name"]!r}')
+        seen.add(gate['name'])
+    return out
+
+
+def _domains(name: str, value: Any) -> dict[str, dict[str, Any]]:
+    """The user's domains, merged key by key over the defaults (pos, transfers, ...)."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError(f'policy key {name!r} must be a table of tables '
+                          '([tool.hotfix-hooks.domains.<name>])')
+    out = copy.deepcopy(DEFAULT_DOMAINS)
+    for dom, raw in value.items():
+        if not _GATE_NAME_RE.match(dom):
+            raise ConfigError(f'policy key {name}.{dom!r}: a domain name is letters, digits, '
+                              '"-", "_" or "."')
+        checked = _sub_validate(DOMAIN_KEYS, raw, f'{name}.{dom}.')
+        merged = dict(out.get(dom) or {})
+        for k in DOMAIN_KEYS:
+            if k in raw or k not in merged:
+                merged[k] = checked[k]
+        if merged['enabled'] and merged['paths'] and not merged['command']:
+            raise ConfigError(f'policy key {name}.{dom}.command is missing')
+        out[dom] = merged
+    return out
+
+
+
 SCHEMA: dict[str, Key] = {
     'base': Key('str?', None,
                 'Base branch that hotfixes start from and are compared against. Default: the '
@@ -135,9 +296,64 @@ SCHEMA: dict[str, Key] = {
                        'Require every commit message on a hotfix branch to mention the '
                        "branch's ticket."),
     ),
-    'contract': _table('API contract guard (hotfix-api-contract).'),
+    'contract': _table(
+        'API contract guard (hotfix-api-contract).',
+        include=Key('list[str]', [],
+                    'Globs of contract files to compare besides the ones found automatically '
+                    '(changed JSON/YAML files with a top-level openapi/swagger key).'),
+        exclude=Key('list[str]', [], 'Globs of files never treated as contracts.'),
+        frozen_groups=Key('list[str]', [],
+                          'Frozen API groups: path prefixes (["/aris3/stock"]). Any change '
+                          'to an operation under them, even additive, is an error.'),
+        frozen_endpoints=Key('list[str]', [],
+                             'Frozen endpoints: "METHOD /path" with * (one segment) and ** '
+                             '(any depth); METHOD may be *. ["GET /aris3/stock", '
+                             '"PATCH /aris3/**"]. Any change to them is an error.'),
+        hotfix_new_operation=Key('severity', 'warning',
+                                 'Severity of a new operation on a hotfix branch (reported '
+                                 'as scope: new feature scope).'),
+        code=Key('bool', True,
+                 'Also build the contract from the route code (ast only) and compare it.'),
+        code_exclude=Key('list[str]', ['tests/**', '**/tests/**', 'test_*.py',
+                                       '**/conftest.py', 'migrations/**', '**/migrations/**'],
+                         'Globs of Python files never read for routes.'),
+        specs=Key('list[str]', ['**/openapi*.json', '**/openapi*.yaml', '**/openapi*.yml',
+                                '**/swagger*.json', '**/swagger*.yaml', '**/swagger*.yml'],
+                  'Globs of committed spec snapshots checked for staleness when the route '
+                  'code changes the contract but no spec changed.'),
+        stale_severity=Key('severity', 'warning',
+                           'Severity of openapi-spec-stale (code contract changed, committed '
+                           'spec did not).'),
+        max_spec_bytes=Key('int', 20_000_000,
+                           'Larger contract files are not compared (reported at info).'),
+    ),
     'actions': _table('/actions flow and idempotency guard (hotfix-actions-flow).'),
     'migrations': _table('Migration safety guard (hotfix-migrations).'),
+    'gates': Key('any', DEFAULT_GATES,
+                 'Ordered pre-push gates ([[tool.hotfix-hooks.gates]]): name, command, cwd, '
+                 'env, timeout (seconds), setup (commands run first). Default: the protocol\'s '
+                 'smoke suite and strict integrity check.', check=_gates),
+    'domains': Key('any', DEFAULT_DOMAINS,
+                   'Impacted-domain regression subsets ([tool.hotfix-hooks.domains.<name>]): '
+                   'paths (globs), command, cwd, env, timeout, setup, enabled. Merged key by key '
+                   'over the defaults pos, transfers, stock, rbac.', check=_domains),
+    'gate': _table(
+        'How the pre-push gates run (hotfix-gates, hotfix-hooks gate).',
+        branches=Key('list[str]', [],
+                     'Extra branch globs the gates run on, besides hotfix branches and the '
+                     'release_branches (e.g. ["main"]).'),
+        rollback_dry_run=Key('any', [],
+                             'Rollback dry-run command, used when the hotfix record '
+                             '(hotfixes/<ticket>.toml [rollback] dry_run) and '
+                             '--rollback-dry-run give none.', check=_optional_command),
+        rollback_timeout=Key('float', 300.0, 'Seconds the rollback dry-run may take.',
+                             check=_positive),
+        rollback_required=Key('bool', False,
+                              'A hotfix without any rollback dry-run command fails the gate '
+                              '(otherwise: a warning).'),
+        jobs=Key('int', 1, 'Gates run in parallel by default (--jobs overrides).'),
+        log_tail=Key('int', 30, 'Lines of a failed gate\'s output shown.'),
+    ),
     'scope': _table(
         'Hotfix scope budget.',
         max_files=Key('int', 15, 'More changed files than this is a scope finding.'),
@@ -383,7 +599,7 @@ def _coerce(name: str, key: Key, value: Any, where: str) -> Any:
 def describe(schema: dict[str, Key] | None = None, prefix: str = '') -> list[tuple[str, Key]]:
     """Every key of the schema, flattened (``naming.tag_marker``), for docs and ``config``."""
     out: list[tuple[str, Key]] = []
-    for name, key in (schema or SCHEMA).items():
+    for name, key in (SCHEMA if schema is None else schema).items():
         if key.kind == 'table':
             out.extend(describe(key.keys or {}, prefix + name + '.'))
         else:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # name -> "module:function". Order is the report order.
 CHECKS: dict[str, str] = {
     'scope': 'hooks.checks.scope:check',
+    'contract': 'hooks.checks.contract:check',
     'record': 'hooks.checks.record:check',
 }
 

@@ -1,0 +1,308 @@
+"""Loading OpenAPI documents (JSON or YAML) and finding the line of a JSON pointer.
+
+Parsing uses ``json`` or PyYAML's C loader when available. Lines are looked up lazily,
+only for the pointers a finding reports: YAML through the composed node tree (built once,
+on the first lookup), JSON by scanning the text for the pointer's keys in order.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from typing import Any
+
+_MISSING = object()
+
+
+class SpecError(Exception):
+    """The file is not valid JSON/YAML (``line`` is 1-based when known)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def escape(segment: str) -> str:
+    return segment.replace('~', '~0').replace('/', '~1')
+
+
+def unescape(segment: str) -> str:
+    if '~' not in segment:
+        return segment
+    return segment.replace('~1', '/').replace('~0', '~')
+
+
+def split_pointer(pointer: str) -> list[str]:
+    if not pointer:
+        return []
+    if '~' not in pointer:
+        return pointer.split('/')[1:]
+    return [unescape(s) for s in pointer.split('/')[1:]]
+
+
+def lookup(doc: Any, pointer: str) -> Any:
+    """The node at ``pointer`` in ``doc`` or ``_MISSING``."""
+    node = doc
+    for seg in split_pointer(pointer):
+        if isinstance(node, dict):
+            if seg in node:
+                node = node[seg]
+            elif seg.isdigit() and int(seg) in node:   # YAML integer keys (status codes)
+                node = node[int(seg)]
+            else:
+                return _MISSING
+        elif isinstance(node, list):
+            if not seg.isdigit() or int(seg) >= len(node):
+                return _MISSING
+            node = node[int(seg)]
+        else:
+            return _MISSING
+    return node
+
+
+def is_missing(node: Any) -> bool:
+    return node is _MISSING
+
+
+@dataclasses.dataclass
+class Spec:
+    """One parsed OpenAPI document."""
+
+    path: str
+    text: str
+    data: dict[str, Any]
+    syntax: str                       # 'json' | 'yaml'
+    _yaml_root: Any = dataclasses.field(default=None, repr=False)
+    _lines: dict[str, int | None] = dataclasses.field(default_factory=dict, repr=False)
+
+    @property
+    def version(self) -> str:
+        """'2.0', '3.0' or '3.1'."""
+        if 'swagger' in self.data:
+            return '2.0'
+        v = str(self.data.get('openapi', '3.0'))
+        return '3.1' if v.startswith('3.1') else '3.0'
+
+    def line(self, pointer: str | None) -> int | None:
+        """1-based line of the key (or item) at ``pointer``; the nearest known ancestor's
+        line when the exact place cannot be found."""
+        if pointer is None:
+            return None
+        if pointer in self._lines:
+            return self._lines[pointer]
+        try:
+            if self.syntax == 'yaml':
+                got = self._yaml_scan(pointer)
+                if got is None:
+                    got = self._yaml_line(pointer)
+            else:
+                got = self._json_line(pointer)
+        except Exception:  # noqa: BLE001 - a line number is a nicety, never a crash
+            got = None
+        self._lines[pointer] = got
+        return got
+
+    def _json_line(self, pointer: str) -> int | None:
+        text = self.text
+        pos = 0
+        found = None
+        node: Any = self.data
+        for seg in split_pointer(pointer):
+            if isinstance(node, list):
+                if not seg.isdigit() or int(seg) >= len(node):
+                    break
+                node = node[int(seg)]
+                at = _array_item(text, pos, int(seg))
+                if at is None:
+                    break
+                pos = found = at
+                continue
+            if not isinstance(node, dict):
+                break
+            node = node.get(seg)
+            m = re.compile(re.escape(json.dumps(seg)) + r'\s*:').search(text, pos)
+            if m is None:
+                break
+            pos = m.start()
+            found = pos
+        if found is None:
+            return None
+        return text.count('\n', 0, found) + 1
+
+    def _yaml_scan(self, pointer: str) -> int | None:
+        """Line of ``pointer`` in block-style YAML by scanning the text for each key inside
+        its parent's block (no second parse). ``None`` when the text is not laid out that
+        way; the caller then uses the node tree."""
+        text = self.text
+        pos = 0                 # start of the line of the current node
+        indent = -1             # column of the current node's key (or dash)
+        line = None
+        node: Any = self.data
+        for seg in split_pointer(pointer):
+            if isinstance(node, list):
+                if not seg.isdigit() or int(seg) >= len(node):
+                    return line
+                node = node[int(seg)]
+                item = _yaml_item(text, pos, indent, int(seg))
+                if item is None:
+                    return None
+                pos, indent = item
+                line = text.count('\n', 0, pos) + 1
+                continue
+            if not isinstance(node, dict):
+                return line
+            node = node.get(seg, node.get(int(seg)) if seg.isdigit() else None)
+            key = re.escape(seg)
+            rx = re.compile(r'^( *)(?:- +)?(?P<k>%s|\'%s\'|"%s")[ \t]*:(?=\s)'
+                            % (key, key, key), re.M)
+            m = None
+            for cand in rx.finditer(text, pos):
+                if cand.start('k') - cand.start() > indent:
+                    m = cand
+                    break
+            if m is None:
+                return None
+            between = text[pos:m.start()]
+            nl = between.find('\n')
+            if indent >= 0 and nl != -1 and re.search(
+                    r'^ {0,%d}[^\s#]' % indent, between[nl + 1:], re.M):
+                return None     # left the parent's block before finding the key
+            pos, indent = m.start(), m.start('k') - m.start()
+            line = text.count('\n', 0, pos) + 1
+        return line
+
+    def _yaml_line(self, pointer: str) -> int | None:
+        import yaml
+        if self._yaml_root is None:
+            loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+            self._yaml_root = yaml.compose(self.text, Loader=loader)
+        node = self._yaml_root
+        line = None
+        for seg in split_pointer(pointer):
+            if isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    if str(k.value) == seg:
+                        line = k.start_mark.line + 1
+                        node = v
+                        break
+                else:
+                    return line
+            elif isinstance(node, yaml.SequenceNode):
+                if not seg.isdigit() or int(seg) >= len(node.value):
+                    return line
+                node = node.value[int(seg)]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+
+def _yaml_item(text: str, pos: int, indent: int, index: int) -> tuple[int, int] | None:
+    """(line start, dash column) of item ``index`` of the block sequence under the key
+    whose line starts at ``pos`` (the dash may sit at the key's own column)."""
+    i = text.find('\n', pos)
+    count = -1
+    item_indent = None
+    while i != -1:
+        start = i + 1
+        i = text.find('\n', start)
+        row = text[start:i if i != -1 else len(text)]
+        stripped = row.lstrip(' ')
+        if not stripped or stripped.startswith('#'):
+            continue
+        col = len(row) - len(stripped)
+        dash = stripped.startswith('- ') or stripped == '-'
+        if item_indent is None:
+            if not dash or col < indent:
+                return None
+            item_indent = col
+        if col < item_indent or (col == item_indent and not dash):
+            return None
+        if dash and col == item_indent:
+            count += 1
+            if count == index:
+                return start, col
+    return None
+
+
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+
+
+def _array_item(text: str, pos: int, index: int) -> int | None:
+    """Offset of item ``index`` of the JSON array that follows the key at ``pos``."""
+    start = text.find('[', pos)
+    if start == -1:
+        return None
+    depth = 0
+    count = 0
+    for m in _TOKEN_RE.finditer(text, start):
+        tok = m.group(0)
+        if tok in '[{':
+            depth += 1
+            if depth == 2 and count == index:
+                return m.start()
+        elif tok in ']}':
+            depth -= 1
+            if depth == 0:
+                return None
+        elif tok == ',' and depth == 1:
+            count += 1
+        elif depth == 1 and count == index:
+            return m.start()
+    return None
+
+
+def looks_like_contract(data: bytes) -> bool:
+    """Cheap pre-filter before parsing: the bytes mention an openapi/swagger key."""
+    head = data[:4096]
+    return (b'openapi' in head or b'swagger' in head) and (
+        b'paths' in data or b'components' in data or b'definitions' in data)
+
+
+def _parse(text: str, path: str) -> Spec:
+    stripped = text.lstrip()
+    if path.endswith('.json') or stripped.startswith('{'):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            if path.endswith('.json'):
+                raise SpecError(f'invalid JSON: {e.msg} (line {e.lineno} column {e.colno})',
+                                e.lineno) from None
+            data = _yaml_load(text)
+        syntax = 'json'
+    else:
+        data = _yaml_load(text)
+        syntax = 'yaml'
+    if not isinstance(data, dict):
+        raise SpecError('the document is not a mapping', 1)
+    return Spec(path=path, text=text, data=data, syntax=syntax)
+
+
+def parse(text: str, path: str) -> Spec:
+    """Parse ``text`` as JSON (when it looks like JSON) or YAML. Raises ``SpecError``."""
+    try:
+        return _parse(text, path)
+    except RecursionError:
+        raise SpecError('the document nests too deeply to be read') from None
+
+
+def _yaml_load(text: str) -> Any:
+    import yaml
+    loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as e:
+        mark = getattr(e, 'problem_mark', None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(e, 'problem', None) or str(e).splitlines()[0]
+        where = f' (line {line})' if line else ''
+        raise SpecError(f'invalid YAML: {problem}{where}', line) from None
+
+
+def is_contract(data: Any) -> bool:
+    """A mapping with a top-level ``openapi`` (3.x) or ``swagger`` (2.0) key."""
+    if not isinstance(data, dict):
+        return False
+    return (str(data.get('openapi', '')).startswith('3')
+            or str(data.get('swagger', '')).startswith('2'))
