@@ -5,7 +5,8 @@ findings about no file) when it gives a reason and is approved by every role the
 requires (``[tool.hotfix-hooks.record] waiver_approvers``). A waived finding stays in the
 report, marked waived, with the waiver attached; it no longer fails the run. An exception
 that matches no finding is reported as stale (only when every check ran, so that a
-``--only`` run never calls another check's waiver stale).
+``--only`` run never calls another check's waiver stale, and not on the commit stage, where
+the record check does not run).
 """
 from __future__ import annotations
 
@@ -105,4 +106,6 @@ def apply_from_changes(findings: list[Finding], changes: Any, policy: Any, run: 
     from hooks import record
 
     rec, _, _ = record.load(changes.head, policy, run.ticket)
-    return apply(findings, rec, policy, report_stale)
+    # on the commit stage the record check does not run: its findings cannot be "missing"
+    stale = report_stale and run.stage not in ('pre-commit', 'commit-msg')
+    return apply(findings, rec, policy, stale)

@@ -527,6 +527,10 @@ def test_stale_waiver_is_reported_on_a_full_run_only() -> None:
     assert len(stale) == 1 and stale[0].severity == 'warning' and stale[0].line == 29
     assert 'migration-downgrade-noop' in stale[0].message
     assert 'record-waiver-stale' not in rules(scan_all(text, only=['scope']))
+    commit_stage = ctx()
+    commit_stage.stage, commit_stage.mode = 'pre-commit', 'index'
+    changes = changes_with(text)
+    assert 'record-waiver-stale' not in rules(scan.run_checks(changes, commit_stage, STRICT))
 
 
 def test_owners_can_waive_the_derived_integrity_risk_once() -> None:
