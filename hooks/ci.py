@@ -176,7 +176,12 @@ def detect(env: Mapping[str, str]) -> CIInfo | None:
     """The CI this runs in, or ``None`` (a bare ``CI=true`` gives a generic adapter)."""
     for var, adapter in ADAPTERS:
         if env.get(var):
-            return adapter(env)
+            info = adapter(env)
+            if info.tag and info.branch == info.tag:
+                # Jenkins, Buildkite and Travis put the tag name in their branch variable
+                # on a tag build: it is a tag, not a branch
+                info.branch, info.branch_var = None, ''
+            return info
     if env.get('CI', '').lower() in ('true', '1', 'yes'):
         return CIInfo('CI')
     return None

@@ -63,8 +63,21 @@ def _safe_streams() -> None:
             pass
 
 
+def _one_line_usage_errors() -> None:
+    """argparse prints its usage block and exits 2; make it one line like every other error."""
+    import argparse
+
+    def error(self: argparse.ArgumentParser, message: str) -> None:
+        from hooks.errors import UsageError
+
+        raise UsageError(f'{message} (see "{self.prog} --help")')
+
+    argparse.ArgumentParser.error = error  # type: ignore[method-assign,assignment]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _safe_streams()
+    _one_line_usage_errors()
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ('-h', '--help', 'help'):
         print(_usage())

@@ -288,6 +288,17 @@ class _Resolver:
             return self.ctx('pre-commit', 'index', branch=branch, branch_source=source,
                             base=gitutil.EMPTY_TREE,
                             why=['commit stage: the index vs the empty tree (first commit)'])
+        merge_head = gitutil.rev_parse('MERGE_HEAD', self.root)
+        if merge_head is not None:
+            # finishing a merge of the base branch (conflicts resolved, git commit): what
+            # the base brought in is not this branch's change; read the index against the
+            # merged base commit, as the push will (merge-base with the base branch)
+            found = self.base_ref()
+            if found is not None and gitutil.is_ancestor(merge_head, found[1], self.root):
+                return self.ctx('pre-commit', 'index', branch=branch, branch_source=source,
+                                base=merge_head, base_ref=found[0],
+                                why=['commit stage, merging the base branch in: the index vs '
+                                     f'the merged commit of {found[0]}'])
         return self.ctx('pre-commit', 'index', branch=branch, branch_source=source, base=head,
                         why=['commit stage: the index vs HEAD'])
 
@@ -411,7 +422,8 @@ class _Resolver:
             why.append(f'base = merge-base with {base_ref}'
                        + (f' (PR/MR target from {ci.target_var})' if ci.target else ''))
         return self.ctx('ci', 'range', branch=branch, branch_source=source, base=base,
-                        head=head, base_ref=base_ref, why=why, ci=ci)
+                        head=head, base_ref=base_ref, why=why, ci=ci,
+                        tag=ci.tag if branch is None else None)    # a CI tag build
 
     def worktree(self, stage: str) -> Context:
         self.require_commits()

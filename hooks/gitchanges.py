@@ -197,16 +197,42 @@ def _parse_raw(data: bytes) -> list[dict[str, Any]]:
 
 
 def _split_patch(text: str) -> list[str]:
+    """One section per ``diff --git`` header (or ``* Unmerged path`` line). Lines are split
+    on ``\\n`` only: file contents may hold ``\\r``, form feeds or U+2028."""
     sections: list[str] = []
     current: list[str] = []
-    for line in text.splitlines(keepends=True):
-        if line.startswith('diff --git ') and current:
+    lines = text.split('\n')
+    if lines and lines[-1] == '':
+        lines.pop()
+    for line in lines:
+        if line.startswith(('diff --git ', '* Unmerged path ')) and current:
             sections.append(''.join(current))
             current = []
-        current.append(line)
+        current.append(line + '\n')
     if current:
         sections.append(''.join(current))
     return sections
+
+
+def _sections_per_entry(raw: list[dict[str, Any]], sections: list[str]) -> list[list[str]]:
+    """The patch sections of each raw entry, in order. A type change (file <-> symlink or
+    submodule) is one raw entry but two patch sections: the deletion, then the addition."""
+    out: list[list[str]] = []
+    i = 0
+    for entry in raw:
+        if i >= len(sections):
+            break
+        group = [sections[i]]
+        i += 1
+        if (entry['letter'] == 'T' and i < len(sections)
+                and '\ndeleted file mode ' in group[0] and '\nnew file mode ' in sections[i]):
+            group.append(sections[i])
+            i += 1
+        out.append(group)
+    if len(out) != len(raw) or i != len(sections):
+        raise GitError(f'git diff listed {len(raw)} files but produced {len(sections)} '
+                       'patch sections')
+    return out
 
 
 def _parse_section(section: str) -> tuple[bool, list[Hunk]]:
@@ -280,12 +306,13 @@ def build(ctx: Context, policy: Any) -> ChangeSet:
                        f'limit {limit:,})',
                        hint='split the change, or raise [tool.hotfix-hooks] max_diff_bytes')
     sections = _split_patch(patch_bytes.decode('utf-8', 'surrogateescape'))
-    if len(sections) != len(raw):
-        raise GitError(f'git diff listed {len(raw)} files but produced {len(sections)} '
-                       'patch sections')
     files = []
-    for entry, section in zip(raw, sections):
-        binary, hunks = _parse_section(section)
+    for entry, group in zip(raw, _sections_per_entry(raw, sections)):
+        binary, hunks = False, []
+        for section in group:
+            section_binary, section_hunks = _parse_section(section)
+            binary = binary or section_binary
+            hunks += section_hunks
         if MODE_SUBMODULE in (entry['old_mode'], entry['new_mode']):
             binary, hunks = False, []
         fc = FileChange(

@@ -57,9 +57,11 @@ def zsplit(data: bytes) -> list[str]:
 def _find_dot_git(cwd: str | None = None) -> tuple[str, str] | None:
     """(work tree root, path of .git) found by walking up, without running git.
 
-    ``None`` when git's own discovery is needed (GIT_DIR/GIT_WORK_TREE set, nothing found).
+    ``None`` when git's own discovery is needed (GIT_DIR/GIT_WORK_TREE or
+    GIT_CEILING_DIRECTORIES set, nothing found).
     """
-    if os.environ.get('GIT_DIR') or os.environ.get('GIT_WORK_TREE'):
+    if (os.environ.get('GIT_DIR') or os.environ.get('GIT_WORK_TREE')
+            or os.environ.get('GIT_CEILING_DIRECTORIES')):
         return None
     d = os.path.abspath(cwd or os.getcwd())
     while True:
@@ -123,8 +125,23 @@ def merge_base(a: str, b: str, cwd: str | None = None) -> str | None:
     return try_out(['merge-base', a, b], cwd=cwd) or None
 
 
+def _rebasing_branch(gitdir: str) -> str | None:
+    """The branch a rebase in progress is rewriting (HEAD is detached meanwhile)."""
+    for state in ('rebase-merge', 'rebase-apply'):
+        try:
+            with open(os.path.join(gitdir, state, 'head-name'), encoding='utf-8',
+                      errors='surrogateescape') as f:
+                name = f.read().strip()
+        except OSError:
+            continue
+        if name.startswith('refs/heads/'):
+            return name[len('refs/heads/'):]
+    return None
+
+
 def current_branch(cwd: str | None = None) -> str | None:
-    """Short name of the checked-out branch, ``None`` on a detached HEAD."""
+    """Short name of the checked-out branch (during a rebase: the branch being rebased),
+    ``None`` on a detached HEAD."""
     found = _find_dot_git(cwd)
     head = _head_file(found[1]) if found else None
     if head:
@@ -136,10 +153,11 @@ def current_branch(cwd: str | None = None) -> str | None:
         if content.startswith('ref: refs/heads/') and not content.endswith('/.invalid'):
             return content[len('ref: refs/heads/'):]
         if content and not content.startswith('ref:'):
-            return None  # detached: HEAD holds a sha
+            return _rebasing_branch(os.path.dirname(head))   # detached: HEAD holds a sha
     ref = try_out(['symbolic-ref', '-q', 'HEAD'], cwd=cwd)
     if not ref:
-        return None
+        gitdir = try_out(['rev-parse', '--absolute-git-dir'], cwd=cwd)
+        return _rebasing_branch(gitdir) if gitdir else None
     return ref.removeprefix('refs/heads/')
 
 

@@ -87,7 +87,9 @@ def suggest_branch(name: str, policy: Any) -> str:
             rest = rest[len(p):]
             break
     ticket, remainder = _find_ticket(rest, policy)
-    slug = slugify(remainder, policy['naming']['description_max_length']) or 'short-description'
+    slug = slugify(remainder, policy['naming']['description_max_length'])
+    if len(slug) < policy['naming']['description_min_length']:
+        slug = 'short-description'      # never suggest a name the rule refuses again
     return f'{prefix}{ticket or "<TICKET>"}-{slug}'
 
 
@@ -198,14 +200,16 @@ def check_tag(tag: str, existing: Iterable[str], policy: Any) -> list[Finding]:
             f'v{version}' not in existing:
         return bad(f'version {version} has no tag: a hotfix tag must build on a released '
                    'version', f'check the version (git tag --list "{version.split("-")[0]}*")')
+    # every other tag of this version, including sloppy spellings (+hotfix.01) of a number
     used = sorted(int(t[len(version) + len(marker):]) for t in existing
                   if t.startswith(version + marker)
-                  and re.fullmatch(r'[1-9][0-9]*', t[len(version) + len(marker):]))
-    expected = (used[-1] + 1) if used else 1
+                  and re.fullmatch(r'[0-9]+', t[len(version) + len(marker):]))
+    expected = next(i for i in range(1, len(used) + 2) if i not in used)
     if number in used:
         return bad(f'hotfix number {number} is already used for {version}',
-                   f'use {version}{marker}{expected}')
-    if number != expected:
+                   f'use {version}{marker}{max(used) + 1}')
+    # older tags may be pushed after newer ones (git push --tags): only a hole below counts
+    if any(i not in used for i in range(1, number)):
         return bad(f'hotfix numbers for {version} must go up by one: the next is {expected}, '
                    f'not {number}', f'tag it as {version}{marker}{expected}')
     return []
@@ -262,8 +266,8 @@ def check_commit_msg(message: str, branch: str | None, policy: Any) -> list[Find
     first = message.splitlines()[0] if message else ''
     if first.startswith(('Merge ', 'Revert "', 'fixup! ', 'squash! ', 'amend! ')):
         return []
-    if ticket in message:
-        return []
+    if re.search(rf'(?<![A-Za-z0-9]){re.escape(ticket)}(?![0-9])', message):
+        return []       # the ticket itself, not ARIS-770 for ARIS-77
     return [Finding(rule='commit-msg', category='naming', severity='error',
                     message=f'the commit message does not mention the ticket {ticket} of '
                             f'branch {branch}',
@@ -332,7 +336,9 @@ def check_tag_main(argv: Sequence[str] | None = None) -> int:
     tags = [t.removeprefix('refs/tags/') for t in args.tags if not os.path.exists(t)
             or t.startswith('refs/tags/')]
     if not tags:
-        req = context.Request(stage=args.stage or 'pre-push')
+        # only a plain git pre-push hook (--stage pre-push) has refs on stdin: reading it
+        # otherwise would wait forever on a CI job's open stdin
+        req = context.Request(stage=args.stage)
         for ctx in context.resolve_branches(req, policy):
             if ctx.mode == 'tag' and ctx.tag:
                 tags.append(ctx.tag)
@@ -373,6 +379,14 @@ def check_pr_title_main(argv: Sequence[str] | None = None) -> int:
                          '(GITHUB_EVENT_PATH with pull_request, or CI_MERGE_REQUEST_TITLE)')
     branch = args.branch
     if branch is None:
+        # the title belongs to the PR: its source branch (from the CI) wins over whatever
+        # branch the CI job happens to have checked out (Jenkins: PR-3)
+        from hooks.ci import detect
+
+        ci = detect(os.environ)
+        if ci is not None and ci.is_pr and ci.branch:
+            branch = ci.branch
+    if branch is None:
         ctxs = context.resolve_branches(context.Request(stage='ci'), policy)
         branch = ctxs[0].branch if ctxs else None
     return _report(_policy_filter(check_pr_title(title, branch, policy), policy), args.format)
@@ -394,7 +408,11 @@ def check_commit_msg_main(argv: Sequence[str] | None = None) -> int:
         return 0
     path = args.file
     if not path:
-        path = gitutil.out(['rev-parse', '--git-path', 'COMMIT_EDITMSG'], cwd=root)
+        # no argument (pre-commit's top-level ``files`` filtered it out): git's message
+        # file, which is MERGE_MSG while a merge is being committed
+        merging = gitutil.out(['rev-parse', '--git-path', 'MERGE_HEAD'], cwd=root)
+        name = 'MERGE_MSG' if os.path.exists(os.path.join(root, merging)) else 'COMMIT_EDITMSG'
+        path = gitutil.out(['rev-parse', '--git-path', name], cwd=root)
     if not os.path.isabs(path):
         path = os.path.join(root, path)
     try:

@@ -65,7 +65,7 @@ def naming_findings(ctx: context.Context, policy: Any) -> list[Finding]:
 
     if ctx.mode == 'none':
         return []
-    if ctx.mode == 'tag':
+    if ctx.mode == 'tag' or (ctx.branch is None and ctx.tag):   # tag push, CI tag build
         found = naming.check_tag(ctx.tag or '', gitutil.tags(ctx.root), policy) if ctx.tag else []
     else:
         found = naming.check_branch(ctx.branch, policy, ctx.branch_source)

@@ -1,0 +1,190 @@
+"""The command line: dispatch, exit codes, environment errors, and the three reporters."""
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.gitrepo import GitRepo
+from tests.gitrepo import ROOT
+from tests.hookkit import assert_one_line_error
+from tests.hookkit import hh_json
+from tests.hookkit import write_policy
+
+BRANCH = 'hotfix/ARIS-30-report-formats'
+FINDING_FIELDS = {'rule', 'category', 'severity', 'path', 'line', 'message', 'hint'}
+
+
+@pytest.fixture(scope='module')
+def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
+    """A hotfix branch changing two dependency files; scope findings are errors."""
+    r = GitRepo(tmp_path_factory.mktemp('cli') / 'repo')
+    r.commit('base', {'README.md': 'x\n', 'src/app.py': 'print(1)\n',
+                      'requirements.txt': 'a==1\n'})
+    r.git('checkout', '-q', '-b', BRANCH)
+    r.commit('deps', {'requirements.txt': 'a==1\nb==2\n',
+                      'requirements-a,b.txt': 'c==3\n', 'src/app.py': 'print(2)\n'})
+    write_policy(r, '[scope]\nseverity = "error"\nmax_files = 2\n')
+    return r
+
+
+# -- reporters ---------------------------------------------------------------------------
+def test_json_report_shape(repo: GitRepo) -> None:
+    rc, data, _ = hh_json(repo, 'scan')
+    assert rc == 1
+    assert set(data) == {'findings', 'summary'}
+    assert data['summary'] == {'error': 3, 'warning': 0, 'info': 0, 'waived': 0, 'total': 3}
+    for f in data['findings']:
+        assert FINDING_FIELDS <= set(f), f
+        assert f['category'] == 'scope' and f['severity'] == 'error'
+        assert f['message'] and f['hint']
+    located = [(f['rule'], f['path'], f['line']) for f in data['findings']]
+    assert located == [('scope-too-many-files', None, None),
+                       ('scope-dependency-changed', 'requirements-a,b.txt', 1),
+                       ('scope-dependency-changed', 'requirements.txt', 2)]
+
+
+def test_json_report_with_no_findings(repo: GitRepo) -> None:
+    rc, data, _ = hh_json(repo, 'check-branch')
+    assert (rc, data) == (0, {'findings': [], 'summary': {'error': 0, 'warning': 0, 'info': 0,
+                                                         'waived': 0, 'total': 0}})
+
+
+def test_github_annotations(repo: GitRepo) -> None:
+    res = repo.hh('scan', '--format', 'github')
+    assert res.returncode == 1
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith('::error title=scope-too-many-files::the hotfix changes 3 files')
+    assert lines[1].startswith('::error file=requirements-a%2Cb.txt,line=1,'
+                               'title=scope-dependency-changed::dependency file added')
+    assert ' -- fix: ' in lines[1]
+    assert lines[2].startswith('::error file=requirements.txt,line=2,')
+    assert lines[-1] == 'hotfix-hooks: 3 error(s), 0 warning(s), 0 info, 0 waived'
+    rc = repo.hh('check-branch', '--branch', 'hf/ARIS-1-x', '--format', 'github')
+    assert rc.stdout.startswith('::error title=branch-name::branch ')
+
+
+def test_text_report_groups_findings_per_file(repo: GitRepo) -> None:
+    res = repo.hh('scan')
+    assert res.returncode == 1
+    out = res.stdout.splitlines()
+    assert out[0] == '(repository)'
+    i = out.index('requirements-a,b.txt')
+    assert out[i + 1] == ('  requirements-a,b.txt:1: error [scope-dependency-changed] '
+                          'dependency file added in a hotfix')
+    assert out[i + 2].startswith('      fix: ')
+    assert out[-1] == 'hotfix-hooks: FAILED: 3 error(s), 0 warning(s), 0 info'
+    assert '\033[' not in res.stdout
+
+
+def _on_pty(repo: GitRepo, *args: str, no_color: bool) -> str:
+    env = {k: v for k, v in repo.env.items() if k not in ('NO_COLOR', 'FORCE_COLOR')}
+    env['PYTHONPATH'] = str(ROOT)
+    if no_color:
+        env['NO_COLOR'] = '1'
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, '-m', 'hooks', *args], cwd=repo.path, env=env,
+                              stdout=slave, stderr=slave, stdin=subprocess.DEVNULL,
+                              timeout=60)
+    finally:
+        os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.returncode == 1
+    return b''.join(chunks).decode()
+
+
+def test_colour_on_a_terminal_and_no_color_honoured(repo: GitRepo) -> None:
+    coloured = _on_pty(repo, 'check-branch', '--branch', 'hf/ARIS-1-abc', no_color=False)
+    assert '\033[31merror\033[0m' in coloured and '\033[31mFAILED\033[0m' in coloured
+    plain = _on_pty(repo, 'check-branch', '--branch', 'hf/ARIS-1-abc', no_color=True)
+    assert '\033[' not in plain and 'error [branch-name]' in plain
+
+
+def test_exit_codes_errors_and_warnings(repo: GitRepo) -> None:
+    assert repo.hh('check-branch', '--branch', 'hf/ARIS-1-abc').returncode == 1
+    assert repo.hh('check-branch', '--branch', BRANCH).returncode == 0
+    # scope findings are warnings by default: reported, exit 0
+    rc, data, _ = hh_json(repo, 'scan', '--config', str(repo.path / 'README.md'))
+    assert rc == 2
+    other = repo.path.parent / 'warn.toml'
+    other.write_text('[scope]\nmax_files = 2\n')
+    rc, data, _ = hh_json(repo, 'scan', '--config', str(other))
+    assert rc == 0 and data['summary']['warning'] == 3
+
+
+# -- the command line itself -------------------------------------------------------------
+def test_scan_from_a_subdirectory_sees_the_whole_repository(repo: GitRepo) -> None:
+    sub = GitRepo(repo.path / 'src', env=repo.env, init=False)
+    rc, data, err = hh_json(sub, 'scan')
+    assert rc == 1, err
+    assert data['summary']['total'] == 3
+
+
+def test_scan_only_and_filenames(repo: GitRepo) -> None:
+    assert_one_line_error(repo.hh('scan', '--only', 'nosuch'), "unknown check 'nosuch'")
+    # pre-commit may append file names: accepted and ignored (the range decides)
+    rc, data, _ = hh_json(repo, 'scan', '--only', 'scope', 'README.md', 'src/app.py')
+    assert rc == 1 and data['summary']['total'] == 3
+
+
+def test_not_a_git_repository_is_exit_2_one_line(tmp_path: Path) -> None:
+    plain = tmp_path / 'plain'
+    plain.mkdir()
+    outside = GitRepo(plain, init=False)
+    env = {'GIT_CEILING_DIRECTORIES': str(tmp_path)}
+    for args in (('scan',), ('context',), ('check-branch',), ('check-tag', '1.0.0+hotfix.1'),
+                 ('config',), ('new', 'ARIS-1', 'fix it'),
+                 ('check-pr-title', '--title', 'x')):
+        assert_one_line_error(outside.hh(*args, env=env), 'not inside a git repository')
+
+
+def test_git_ceiling_directories_are_honoured(tmp_path: Path) -> None:
+    outer = GitRepo(tmp_path / 'outer')
+    outer.commit('base', {'README.md': 'x\n'})
+    (outer.path / 'unpacked').mkdir()
+    inner = GitRepo(outer.path / 'unpacked', env=outer.env, init=False)
+    assert inner.hh('check-branch').returncode == 0           # inside outer's work tree
+    env = {'GIT_CEILING_DIRECTORIES': str(outer.path)}
+    for args in (('check-branch',), ('scan',)):
+        assert_one_line_error(inner.hh(*args, env=env), 'not inside a git repository')
+
+
+def test_unknown_command_and_usage(repo: GitRepo) -> None:
+    assert_one_line_error(repo.hh('scna'), "unknown command 'scna'")
+    res = repo.hh()
+    assert res.returncode == 2 and 'commands:' in res.stdout
+    res = repo.hh('--help')
+    assert res.returncode == 0
+    for cmd in ('check-branch', 'check-tag', 'check-pr-title', 'check-commit-msg', 'scan',
+                'context', 'config', 'new'):
+        assert f'  {cmd} ' in res.stdout
+    res = repo.hh('--version')
+    assert res.returncode == 0 and res.stdout.startswith('hotfix-hooks ')
+    res = repo.hh('scan', '--bogus')
+    assert res.returncode == 2 and 'unrecognized arguments: --bogus' in res.stderr
+    assert 'Traceback' not in res.stderr
+
+
+def test_check_branch_does_not_load_heavy_modules(repo: GitRepo) -> None:
+    code = ('import sys\n'
+            'from hooks import cli\n'
+            f'rc = cli.main(["check-branch", "--branch", "{BRANCH}"])\n'
+            'heavy = [m for m in ("git", "unidiff", "yaml", "pglast") if m in sys.modules]\n'
+            'print(rc, heavy)\n')
+    res = subprocess.run([sys.executable, '-c', code], cwd=repo.path, capture_output=True,
+                         text=True, env={**repo.env, 'PYTHONPATH': str(ROOT)}, timeout=60)
+    assert res.stdout.strip() == '0 []', res.stderr

@@ -1,0 +1,145 @@
+"""The policy: ARIS3 defaults, ``[tool.hotfix-hooks]`` in pyproject.toml or a standalone
+``.hotfix-hooks.toml``, ``hotfix-hooks config``, and one clear line for every bad input."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.gitrepo import GitRepo
+from tests.hookkit import assert_one_line_error
+from tests.hookkit import hh_json
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    r = GitRepo(tmp_path / 'repo')
+    r.commit('base', {'README.md': 'x\n'})
+    return r
+
+
+def _pyproject(repo: GitRepo, text: str) -> None:
+    (repo.path / 'pyproject.toml').write_text('[project]\nname = "shop"\n\n' + text)
+
+
+def _config(repo: GitRepo) -> dict:
+    res = repo.hh('config', '--format', 'json')
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)  # type: ignore[no-any-return]
+
+
+def test_defaults_are_the_aris3_protocol(repo: GitRepo) -> None:
+    cfg = _config(repo)
+    assert cfg['file'] is None
+    values = cfg['values']
+    assert values['hotfix_prefix'] == 'hotfix/'
+    assert values['ticket_pattern'] == '[A-Z][A-Z0-9]+-[0-9]+'
+    assert values['naming']['pr_title_prefix'] == 'Hotfix: '
+    assert values['naming']['tag_marker'] == '+hotfix.'
+    assert values['naming']['commit_msg'] is False
+    assert set(cfg['sources'].values()) == {'default'}
+    # and they are what the rules apply with no configuration at all
+    rc, data, _ = hh_json(repo, 'check-branch', '--branch', 'hotfix/ARIS-77-x')
+    assert rc == 1 and 'shorter than 3' in data['findings'][0]['message']
+
+
+def test_pyproject_table_is_read_and_config_says_where_values_come_from(repo: GitRepo) -> None:
+    _pyproject(repo, '[tool.hotfix-hooks]\nbase = "develop"\n'
+                     'severity = { "branch-name" = "warning" }\n\n'
+                     '[tool.hotfix-hooks.naming]\ndescription_max_length = 12\n')
+    cfg = _config(repo)
+    assert cfg['file'].endswith('pyproject.toml')
+    assert cfg['values']['base'] == 'develop'
+    assert cfg['values']['naming']['description_max_length'] == 12
+    assert cfg['sources']['base'] == 'pyproject.toml'
+    assert cfg['sources']['naming.description_max_length'] == 'pyproject.toml'
+    assert cfg['sources']['naming.description_min_length'] == 'default'
+
+    text = repo.hh('config').stdout.splitlines()
+    assert text[0].startswith('# policy file: ') and text[0].endswith('pyproject.toml')
+    line = next(ln for ln in text if ln.startswith('naming.description_max_length'))
+    assert line.split('=', 1)[1].strip() == '12  # pyproject.toml'
+    line = next(ln for ln in text if ln.startswith('hotfix_prefix'))
+    assert line.split('=', 1)[1].strip() == '"hotfix/"  # default'
+
+    # the values are applied: 12 characters at most, and branch-name is only a warning
+    rc, data, _ = hh_json(repo, 'check-branch', '--branch', 'hotfix/ARIS-77-fix-stock-totals')
+    assert rc == 0
+    (f,) = data['findings']
+    assert f['severity'] == 'warning' and 'at most 12' in f['message']
+
+
+def test_standalone_file_wins_over_pyproject(repo: GitRepo) -> None:
+    _pyproject(repo, '[tool.hotfix-hooks]\nbase = "develop"\n')
+    (repo.path / '.hotfix-hooks.toml').write_text('base = "trunk"\n[naming]\ncommit_msg = true\n')
+    cfg = _config(repo)
+    assert cfg['file'].endswith('.hotfix-hooks.toml')
+    assert cfg['values']['base'] == 'trunk' and cfg['values']['naming']['commit_msg'] is True
+    assert cfg['sources']['base'] == '.hotfix-hooks.toml'
+
+
+def test_pyproject_without_a_hotfix_table_means_defaults(repo: GitRepo) -> None:
+    _pyproject(repo, '[tool.black]\nline-length = 100\n')
+    assert _config(repo)['file'] is None
+
+
+def test_disable_and_unknown_branch_pass(repo: GitRepo) -> None:
+    _pyproject(repo, '[tool.hotfix-hooks]\ndisable = ["branch-name"]\nunknown_branch = "pass"\n')
+    rc, data, _ = hh_json(repo, 'check-branch', '--branch', 'hf/whatever')
+    assert (rc, data['findings']) == (0, [])
+    repo.git('checkout', '-q', '--detach')
+    rc, data, _ = hh_json(repo, 'check-branch')
+    assert (rc, data['findings']) == (0, [])
+
+
+@pytest.mark.parametrize('text, says', [
+    ('[tool.hotfix-hooks\nbase = "x"\n', 'pyproject.toml: invalid TOML'),
+    ('[tool.hotfix-hooks]\nbsae = "main"\n', "unknown policy key 'bsae'"),
+    ('[tool.hotfix-hooks.naming]\ndescripton_max_length = 3\n',
+     "unknown policy key 'naming.descripton_max_length'"),
+    ('[tool.hotfix-hooks]\nbase = 3\n', "policy key 'base' must be a string, got int 3"),
+    ('[tool.hotfix-hooks.naming]\ncommit_msg = "yes"\n',
+     "policy key 'naming.commit_msg' must be true or false"),
+    ('[tool.hotfix-hooks.scope]\nmax_files = -1\n',
+     "policy key 'scope.max_files' must be a non-negative integer"),
+    ('[tool.hotfix-hooks]\nticket_pattern = "[A-"\n',
+     "policy key 'ticket_pattern' is not a valid regular expression"),
+    ('[tool.hotfix-hooks]\nunknown_branch = "maybe"\n',
+     "policy key 'unknown_branch' must be one of"),
+    ('[tool.hotfix-hooks]\nseverity = { "branch-name" = "fatal" }\n', "'branch-name'"),
+    ('[tool.hotfix-hooks]\nnaming = 3\n', "policy key 'naming' must be a table"),
+    ('[tool]\nhotfix-hooks = 3\n', '[tool.hotfix-hooks] must be a table'),
+])
+def test_bad_policy_is_exit_2_with_one_line_naming_the_problem(repo: GitRepo, text: str,
+                                                                 says: str) -> None:
+    _pyproject(repo, text)
+    for cmd in (('config',), ('check-branch', '--branch', 'main'), ('scan',), ('context',)):
+        line = assert_one_line_error(repo.hh(*cmd), says)
+        assert 'pyproject.toml' in line
+
+
+def test_bad_standalone_file_names_that_file(repo: GitRepo) -> None:
+    (repo.path / '.hotfix-hooks.toml').write_text('base = = 1\n')
+    assert_one_line_error(repo.hh('check-branch'), '.hotfix-hooks.toml', 'invalid TOML')
+
+
+def test_explicit_config_file(repo: GitRepo, tmp_path: Path) -> None:
+    other = tmp_path / 'team-policy.toml'
+    other.write_text('[naming]\ndescription_min_length = 1\n')
+    rc, data, _ = hh_json(repo, 'check-branch', '--branch', 'hotfix/ARIS-1-x',
+                          '--config', str(other))
+    assert (rc, data['findings']) == (0, [])
+    assert_one_line_error(repo.hh('config', '--config', str(tmp_path / 'missing.toml')),
+                          'missing.toml', 'not found')
+
+
+
+def test_severity_override_can_make_a_warning_block(repo: GitRepo) -> None:
+    repo.git('checkout', '-q', '-b', 'hotfix/ARIS-31-deps')
+    repo.commit('deps', {'requirements.txt': 'a==1\n'})
+    rc, data, _ = hh_json(repo, 'scan')
+    assert rc == 0 and data['findings'][0]['severity'] == 'warning'
+    _pyproject(repo, '[tool.hotfix-hooks.severity]\nscope-dependency-changed = "error"\n')
+    rc, data, _ = hh_json(repo, 'scan')
+    assert rc == 1 and data['findings'][0]['severity'] == 'error'
