@@ -366,6 +366,9 @@ SCHEMA: dict[str, Key] = {
         new_module_ignore=Key('list[str]', list(_NEW_MODULE_IGNORE),
                               'Globs of added files that are not new feature scope (tests, '
                               'migrations, the hotfix record).'),
+        new_module_severity=Key('severity', 'warning',
+                                'Severity of scope-new-module and scope-new-package (apart '
+                                'from severity, which covers the budget and dependencies).'),
     ),
     'record': _table(
         'The hotfix record (hotfix-record; record, readiness, status, decide commands).',

@@ -21,6 +21,13 @@ from hooks.findings import Finding
 from hooks.record import Record
 
 DIFF_CATEGORIES = ('contract', 'actions', 'migration', 'scope')
+
+
+def all_checks() -> list[str]:
+    """Every registered check, the opt-in record check included."""
+    from hooks.checks import CHECKS
+
+    return list(CHECKS)
 FAILED = ('fail', 'timeout', 'error')
 
 
@@ -60,7 +67,8 @@ def gather(ctx: context.Context, policy: Any, options: dict[str, Any] | None = N
     rec_path = None
     changes = gitchanges.build(ctx, policy)
     try:
-        findings = scan.run_checks(changes, ctx, policy, None, options)
+        findings = scan.run_checks(changes, ctx, policy, all_checks(), options,
+                                   report_stale=True)
         if run.ticket:
             rec, _, rec_path = record.load(changes.head, policy, run.ticket)
         derived = integrity.derive(changes, policy)
@@ -146,8 +154,8 @@ def record_main(argv: Sequence[str] | None = None) -> int:
             continue
         for n in ctx.notes:
             print(f'hotfix-hooks record: note: {n}', file=sys.stderr)
-        found = scan.collect(ctx, policy, None,
-                             {'require_approvals': args.require_approvals})
+        found = scan.collect(ctx, policy, all_checks(),
+                             {'require_approvals': args.require_approvals}, report_stale=True)
         shown += [f for f in found if f.category == 'record' or f.waived]
     report.render(shown, args.format)
     return exit_code(shown)

@@ -4,9 +4,9 @@ An exception waives the findings of one rule at one path (a glob; ``*`` also mat
 findings about no file) when it gives a reason and is approved by every role the policy
 requires (``[tool.hotfix-hooks.record] waiver_approvers``). A waived finding stays in the
 report, marked waived, with the waiver attached; it no longer fails the run. An exception
-that matches no finding is reported as stale (only when every check ran, so that a
-``--only`` run never calls another check's waiver stale, and not on the commit stage, where
-the record check does not run).
+that matches no finding is reported as stale (only when every default check ran, so that a ``--only``
+run never calls another check's waiver stale; exceptions for ``record-*`` rules only when
+the record check ran too, and never on the commit stage, where it does not run).
 """
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def check(rec: Record, policy: Any) -> list[Finding]:
 
 
 def apply(findings: list[Finding], rec: Record | None, policy: Any,
-          report_stale: bool) -> list[Finding]:
+          report_stale: bool, record_ran: bool = True) -> list[Finding]:
     """Mark the findings the record's valid exceptions waive; report stale exceptions."""
     if rec is None or not rec.exceptions:
         return findings
@@ -88,6 +88,8 @@ def apply(findings: list[Finding], rec: Record | None, policy: Any,
         for w in rec.exceptions:
             if w.index in used or problems(w, rec, policy)[0] == 'record-waiver-invalid':
                 continue  # an invalid exception is reported as such by the record check
+            if not record_ran and w.rule.startswith('record-'):
+                continue  # the record check did not run: its findings cannot be missing
             out.append(Finding(
                 rule='record-waiver-stale', category='record', severity='warning',
                 path=rec.path, line=w.line,
@@ -99,7 +101,7 @@ def apply(findings: list[Finding], rec: Record | None, policy: Any,
 
 
 def apply_from_changes(findings: list[Finding], changes: Any, policy: Any, run: Any,
-                       report_stale: bool) -> list[Finding]:
+                       report_stale: bool, ran: Any = ('record',)) -> list[Finding]:
     """``apply`` with the record of the run's hotfix ticket, read from the change's head."""
     if not run.hotfix or not run.ticket:
         return findings
@@ -108,4 +110,4 @@ def apply_from_changes(findings: list[Finding], changes: Any, policy: Any, run: 
     rec, _, _ = record.load(changes.head, policy, run.ticket)
     # on the commit stage the record check does not run: its findings cannot be "missing"
     stale = report_stale and run.stage not in ('pre-commit', 'commit-msg')
-    return apply(findings, rec, policy, stale)
+    return apply(findings, rec, policy, stale, record_ran='record' in ran)

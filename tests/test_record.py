@@ -465,10 +465,20 @@ def exception(rule: str, path: str, approved_by: str = '["incident_owner", "rele
 STRICT = policy_of(scope={'severity': 'error'})
 
 
+def run_all(changes: ChangeSet, policy: Any = POLICY, context: Context | None = None
+            ) -> list[Finding]:
+    """What the record commands run: every check, the opt-in record check included."""
+    from hooks.record_cmds import all_checks
+
+    return scan.run_checks(changes, context or ctx(), policy, all_checks(), report_stale=True)
+
+
 def scan_all(rec: str, policy: Any = STRICT, only: list[str] | None = None) -> list[Finding]:
     changes = changes_with(rec, head={'requirements.txt': 'psycopg==3.2.3\n'},
                            base={'requirements.txt': 'psycopg==3.2.1\n'})
-    return scan.run_checks(changes, ctx(), policy, only)
+    if only:
+        return scan.run_checks(changes, ctx(), policy, only)
+    return run_all(changes, policy)
 
 
 def test_valid_waiver_keeps_the_finding_visible_as_waived() -> None:
@@ -530,7 +540,7 @@ def test_stale_waiver_is_reported_on_a_full_run_only() -> None:
     commit_stage = ctx()
     commit_stage.stage, commit_stage.mode = 'pre-commit', 'index'
     changes = changes_with(text)
-    assert 'record-waiver-stale' not in rules(scan.run_checks(changes, commit_stage, STRICT))
+    assert 'record-waiver-stale' not in rules(run_all(changes, STRICT, commit_stage))
 
 
 def test_owners_can_waive_the_derived_integrity_risk_once() -> None:
@@ -540,7 +550,7 @@ def test_owners_can_waive_the_derived_integrity_risk_once() -> None:
                                 reason='totals are computed on read; no stored data changes')
     changes = changes_with(text, head={'app/stock/totals.py': '# comment\n'},
                            base={'app/stock/totals.py': ''})
-    found = scan.run_checks(changes, ctx(), POLICY)
+    found = run_all(changes)
     assert [(f.rule, f.waived) for f in found] == [('record-data-integrity-undeclared', True)]
     assert exit_code(found) == 0
     rec, _ = record.parse(text, PATH, POLICY)
@@ -556,10 +566,10 @@ def test_owners_can_waive_the_derived_integrity_risk_once() -> None:
 def test_decision_mismatch_can_be_waived_but_completeness_cannot() -> None:
     text = edit(COMPLETE, 'eta_exceeds_slo', 'true') + exception(
         'record-decision-mismatch', PATH, reason='the rollback is slower than the patch')
-    found = scan.run_checks(changes_with(text), ctx(), POLICY)
+    found = run_all(changes_with(text))
     assert [(f.rule, f.waived) for f in found] == [('record-decision-mismatch', True)]
     text = edit(COMPLETE, 'owner', '""') + exception('record-field-missing', PATH)
-    found = scan.run_checks(changes_with(text), ctx(), POLICY)
+    found = run_all(changes_with(text))
     assert rules(found) == ['record-field-missing', 'record-waiver-invalid']
     assert not any(f.waived for f in found)
 
@@ -570,6 +580,15 @@ def test_pathless_findings_are_waived_with_a_star() -> None:
                            head={'app/b.py': 'b\n'}, base={'app/b.py': 'a\n'})
     [f] = scan.run_checks(changes, ctx(), pol)
     assert f.rule == 'scope-too-many-files' and f.waived
+
+
+def test_a_plain_scan_runs_no_record_check_and_calls_no_record_waiver_stale() -> None:
+    """The record check is opt-in (its own hook): a plain scan / the umbrella hook neither
+    requires the record nor reports its record-rule waivers as stale."""
+    assert scan.run_checks(changes_with(None), ctx(), POLICY) == []
+    text = COMPLETE + exception('record-decision-mismatch', PATH)
+    assert scan.run_checks(changes_with(text), ctx(), POLICY) == []
+    assert rules(run_all(changes_with(text))) == ['record-waiver-stale']
 
 
 def test_waivers_apply_only_to_matching_rule_and_path() -> None:
@@ -594,6 +613,10 @@ def test_new_module_and_new_package_are_scope_findings() -> None:
         ('scope-new-module', 'app/helpers2.py'),
         ('scope-new-package', 'app/reports/__init__.py')]
     assert all(f.severity == 'warning' for f in found)
+    strict = policy_of(scope={'severity': 'error', 'new_module_severity': 'error'})
+    assert {f.severity for f in scope_check(changes, strict, run_info())} == {'error'}
+    budget_only = policy_of(scope={'severity': 'error'})
+    assert {f.severity for f in scope_check(changes, budget_only, run_info())} == {'warning'}
 
 
 def test_the_record_does_not_count_against_the_scope_budget() -> None:

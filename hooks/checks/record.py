@@ -2,7 +2,10 @@
 exist, parse and be complete, match the branch, be eligible, carry the approvals (a
 warning until ``--require-approvals``), and agree with the rollback-first conditions (the
 data-integrity condition is also derived from the change). Waivers that cannot waive are
-reported here; applying them happens after every check ran (``hooks.scan``)."""
+reported here; applying them happens after every check ran (``hooks.scan``).
+
+Opt-in (``checks.OPT_IN``): run by ``hotfix-hooks record`` / ``readiness`` / ``status`` /
+``decide`` and ``scan --only record``, not by a plain scan or the umbrella hook."""
 from __future__ import annotations
 
 from hooks import integrity

@@ -53,7 +53,7 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
             hint=('a dependency or lock-file change is new risk during an incident; ship it '
                   'in a normal release unless the fix needs it'),
         ))
-    findings += _new_modules(changes, cfg, sev)
+    findings += _new_modules(changes, cfg, cfg.get('new_module_severity', 'warning'))
     return findings
 
 
