@@ -282,7 +282,8 @@ def readiness_rows(facts: Facts, policy: Any) -> list[Row]:
         bad = [f for f in rec_findings if f.blocking]
         waived = sum(1 for f in rec_findings if f.waived)
         rows.append(Row('hotfix record', 'FAIL' if bad else 'PASS',
-                        '; '.join(f'[{f.rule}] {f.message}' for f in bad) or
+                        (f'{rec.path}: ' + ', '.join(sorted({f.rule for f in bad})))
+                        if bad else
                         f'{rec.path}: {rec.severity} {rec.eligibility}, {rec.decision}'
                         + (f' ({waived} waived)' if waived else '')))
     return rows

@@ -211,6 +211,19 @@ def test_readiness_reports_pending_approvals_and_scan_errors(repo: GitRepo) -> N
     assert 'requirements.txt:1: error [scope-dependency-changed]' in res.stdout
 
 
+def test_readiness_fails_a_record_that_contradicts_the_change(repo: GitRepo) -> None:
+    repo.commit('stock fix', files={'app/stock/totals.py': 'def recount():\n    return 1\n'})
+    store(repo, 'smoke', 'integrity', 'rollback', 'domain:stock')
+    res = repo.hh('readiness')
+    assert res.returncode == 1
+    assert rows(res.stdout)['hotfix record'] == 'FAIL'
+    assert (f'{PATH}: record-data-integrity-undeclared, record-decision-mismatch'
+            in res.stdout)
+    assert f'{PATH}:26: error [record-data-integrity-undeclared]' in res.stdout
+    assert res.stdout.splitlines()[-1] == ('NOT READY: 1 of 8 checks are not PASS '
+                                           '(hotfix record)')
+
+
 # -- status ----------------------------------------------------------------------------
 def status_lines(repo: GitRepo) -> list[str]:
     res = repo.hh('status')
