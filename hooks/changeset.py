@@ -13,7 +13,6 @@ whole migration history) read them through ``changes.base`` / ``changes.head``.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -102,10 +101,29 @@ class FileChange:
     old_mode: str | None = None    # e.g. 100644, 100755, 120000 (symlink), 160000 (submodule)
     new_mode: str | None = None
     binary: bool = False
-    hunks: list[Hunk] = dataclasses.field(default_factory=list)
+    hunks_: list[Hunk] | None = dataclasses.field(default=None, repr=False)
     similarity: int | None = None  # rename/copy score
+    added_count: int | None = None     # lines added / removed (from numstat), when known
+    removed_count: int | None = None
     _base: Snapshot | None = dataclasses.field(default=None, repr=False, compare=False)
     _head: Snapshot | None = dataclasses.field(default=None, repr=False, compare=False)
+    _load_hunks: Callable[[], None] | None = dataclasses.field(default=None, repr=False,
+                                                               compare=False)
+
+    @property
+    def hunks(self) -> list[Hunk]:
+        """Hunks of the diff, parsed on first use (a change set that no check reads
+        line by line never runs ``git diff -p`` nor imports unidiff)."""
+        if self.hunks_ is None:
+            if self._load_hunks is not None:
+                self._load_hunks()
+            if self.hunks_ is None:
+                self.hunks_ = []
+        return self.hunks_
+
+    @hunks.setter
+    def hunks(self, value: list[Hunk]) -> None:
+        self.hunks_ = value
 
     @property
     def mode_changed(self) -> bool:
@@ -129,6 +147,8 @@ class FileChange:
 
     @property
     def lines_changed(self) -> int:
+        if self.hunks_ is None and self.added_count is not None:
+            return self.added_count + (self.removed_count or 0)
         return sum(len(h.added) + len(h.removed) for h in self.hunks)
 
     def old_bytes(self) -> bytes | None:
@@ -253,7 +273,7 @@ class ChangeSet:
                 path=path, status=status, old_path=old_path,
                 old_mode=None if old is None else '100644',
                 new_mode=None if new is None else '100644',
-                binary=binary, hunks=hunks,
+                binary=binary, hunks_=hunks,
             ))
         return cls(files=files, base=base_snap, head=head_snap)
 
@@ -273,6 +293,8 @@ def is_binary(data: bytes | None) -> bool:
 
 def diff_hunks(old: bytes, new: bytes) -> list[Hunk]:
     """Hunks (zero context) between two byte strings, as ``git diff -U0`` would give."""
+    import difflib
+
     a = old.decode('utf-8', 'surrogateescape').splitlines()
     b = new.decode('utf-8', 'surrogateescape').splitlines()
     hunks = []

@@ -48,7 +48,7 @@ _CONTEXT_FIELDS = ('root', 'git_dir', 'stage', 'mode', 'branch', 'branch_source'
 class Context:
     """How this invocation was resolved (see the module docstring for the modes)."""
 
-    def __init__(self, root: str, git_dir: str, stage: str, mode: str,
+    def __init__(self, root: str, git_dir: str | None, stage: str, mode: str,
                  branch: str | None = None, branch_source: str = '',
                  base: str | None = None, head: str | None = None,
                  base_ref: str | None = None, why: list[str] | None = None,
@@ -56,7 +56,7 @@ class Context:
                  remote: str | None = None, commit_msg_file: str | None = None,
                  ci: CIInfo | None = None) -> None:
         self.root = root
-        self.git_dir = git_dir
+        self._git_dir = git_dir or None
         self.stage = stage
         self.mode = mode                        # index | range | worktree | tag | none | branch
         self.branch = branch
@@ -70,6 +70,17 @@ class Context:
         self.remote = remote
         self.commit_msg_file = commit_msg_file
         self.ci = ci
+
+    @property
+    def git_dir(self) -> str:
+        """The (common) git directory; asked of git only when someone needs it."""
+        if self._git_dir is None:
+            self._git_dir = gitutil.git_dir(self.root)
+        return self._git_dir
+
+    @git_dir.setter
+    def git_dir(self, value: str) -> None:
+        self._git_dir = value
 
     @property
     def empty_base(self) -> bool:
@@ -135,8 +146,7 @@ def resolve_all(req: Request, policy: Any, env: Mapping[str, str] | None = None,
     """Resolve the invocation; a plain-git pre-push of several refs gives one context each."""
     env = os.environ if env is None else env
     root = gitutil.toplevel(cwd)
-    git_dir = gitutil.git_dir(root)
-    resolver = _Resolver(req, policy, env, root, git_dir)
+    resolver = _Resolver(req, policy, env, root, None)
 
     push_lines: list[str] = []
     if (req.stage == 'pre-push' and not req.from_ref and 'PRE_COMMIT_FROM_REF' not in env
@@ -201,7 +211,7 @@ def resolve(req: Request, policy: Any, env: Mapping[str, str] | None = None,
 
 class _Resolver:
     def __init__(self, req: Request, policy: Any, env: Mapping[str, str], root: str,
-                 git_dir: str) -> None:
+                 git_dir: str | None) -> None:
         self.req = req
         self.policy = policy
         self.env = env
@@ -220,6 +230,7 @@ class _Resolver:
     def peel(self, rev: str, what: str) -> str:
         sha = gitutil.rev_parse(rev, self.root)
         if sha is None:
+            self.require_commits()
             if gitutil.is_shallow(self.root):
                 raise GitError(f'{what} {rev!r} is not in this shallow clone', hint=FETCH_HINT)
             raise GitError(f'unknown {what} {rev!r}',
@@ -303,7 +314,6 @@ class _Resolver:
                         why=['commit stage: the index vs HEAD'])
 
     def explicit_range(self, a: str, b: str, stage: str, reason: str) -> Context:
-        self.require_commits()
         base = self.peel(a, 'ref')
         head = self.peel(b, 'ref')
         branch, source = self.branch()
@@ -392,7 +402,6 @@ class _Resolver:
         return parents[0] if parents else gitutil.EMPTY_TREE
 
     def ci_range(self, ci: CIInfo) -> Context:
-        self.require_commits()
         head = self.peel('HEAD', 'commit')
         branch, source = self.branch(ci=ci)
         why = [f'{ci.name}: the change from its base to HEAD']
@@ -426,7 +435,6 @@ class _Resolver:
                         tag=ci.tag if branch is None else None)    # a CI tag build
 
     def worktree(self, stage: str) -> Context:
-        self.require_commits()
         head = self.peel('HEAD', 'commit')
         branch, source = self.branch()
         found = self.base_ref()

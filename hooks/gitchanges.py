@@ -4,8 +4,8 @@ Two git calls list the change: ``git diff --raw -z`` (statuses, modes, blob ids,
 NUL-separated so no path is ever mangled) and ``git diff -p -U0`` (hunks, parsed with
 unidiff). Both list files in the same order, so patch sections are matched to raw entries
 by position, never by re-parsing quoted path names. File contents are read lazily through
-GitPython's object database (one persistent ``git cat-file`` process, not one per file),
-and only when a check asks for them.
+GitPython's object-database layer (gitdb in process; GitPython's ``git cat-file`` database
+as the fallback), never one subprocess per file, and only when a check asks for them.
 """
 from __future__ import annotations
 
@@ -34,28 +34,50 @@ _ZERO = '0' * 40
 
 
 class ObjectReader:
-    """Reads blobs by id through GitPython's object database, opened on first use."""
+    """Reads blobs by id, opened on first use.
+
+    GitPython's object-database layer does the reading: ``gitdb.GitDB`` (loose objects,
+    packs and alternates, in process: ~10 ms to import) and, for what it cannot read
+    (a promisor/partial clone, an unusual object store), GitPython's ``GitCmdObjectDB``
+    (one persistent ``git cat-file`` process; importing GitPython costs ~100 ms more, so
+    it is only paid when needed). Never one subprocess per file.
+    """
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self._repo: Any = None
+        self._db: Any = None
+        self._cmd_repo: Any = None
+
+    def _gitdb(self) -> Any:
+        if self._db is None:
+            from gitdb.db import GitDB
+
+            objects = gitutil.out(['rev-parse', '--git-path', 'objects'], cwd=self.root)
+            self._db = GitDB(os.path.join(self.root, objects))
+        return self._db
 
     def read(self, sha: str) -> bytes | None:
         if not sha or sha == _ZERO:
             return None
-        if self._repo is None:
-            import git  # heavy (~130 ms): only when a content is really needed
-
-            self._repo = git.Repo(self.root)
+        binsha = bytes.fromhex(sha)
         try:
-            return self._repo.odb.stream(bytes.fromhex(sha)).read()  # type: ignore[no-any-return]
+            return self._gitdb().stream(binsha).read()  # type: ignore[no-any-return]
+        except Exception:  # noqa: BLE001 - fall back to git itself
+            pass
+        try:
+            if self._cmd_repo is None:
+                import git  # heavy: only when gitdb could not read an object
+
+                self._cmd_repo = git.Repo(self.root)
+            return self._cmd_repo.odb.stream(binsha).read()  # type: ignore[no-any-return]
         except Exception as e:  # noqa: BLE001 - a missing object is an environment error
             raise GitError(f'cannot read git object {sha[:12]}: {e}') from None
 
     def close(self) -> None:
-        if self._repo is not None:
-            self._repo.close()
-            self._repo = None
+        if self._cmd_repo is not None:
+            self._cmd_repo.close()
+            self._cmd_repo = None
+        self._db = None
 
 
 class _ListedSnapshot(Snapshot):
@@ -170,13 +192,13 @@ class WorktreeSnapshot(Snapshot):
 
 
 def _parse_raw(data: bytes) -> list[dict[str, Any]]:
+    """Entries of ``git diff --raw --numstat -z``: the raw records, then one numstat
+    record per file in the same order (binary files have ``-`` counts)."""
     items = gitutil.zsplit(data)
-    out = []
+    out: list[dict[str, Any]] = []
     i = 0
-    while i < len(items):
+    while i < len(items) and items[i].startswith(':'):
         meta = items[i]
-        if not meta.startswith(':'):
-            raise GitError(f'unexpected git diff --raw output: {meta[:60]!r}')
         old_mode, new_mode, old_sha, new_sha, status = meta[1:].split(' ')
         letter = status[0]
         if letter in 'RC':
@@ -193,6 +215,14 @@ def _parse_raw(data: bytes) -> list[dict[str, Any]]:
             'old_path': old_path, 'path': path,
             'similarity': int(status[1:]) if status[1:].isdigit() else None,
         })
+    for entry in out:
+        if i >= len(items):
+            raise GitError('git diff --numstat listed fewer files than --raw')
+        added, removed, path = items[i].split('\t', 2)
+        i += 3 if path == '' else 1          # renames: "A\tD\t" NUL old NUL new
+        entry['binary'] = added == '-'
+        entry['added_count'] = int(added) if added.isdigit() else 0
+        entry['removed_count'] = int(removed) if removed.isdigit() else 0
     return out
 
 
@@ -296,31 +326,43 @@ def build(ctx: Context, policy: Any) -> ChangeSet:
         head_label = 'working tree'
     common = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M',
               '--ignore-submodules=none']
-    raw = _parse_raw(gitutil.run([*common, '--raw', '-z', '--no-abbrev', *diff_args, '--'],
-                                 cwd=root).stdout)
+    raw = _parse_raw(gitutil.run([*common, '--raw', '--numstat', '-z', '--no-abbrev',
+                                  *diff_args, '--'], cwd=root).stdout)
     limit = int(policy.get('max_diff_bytes') or 0) if policy is not None else 0
-    patch_bytes = gitutil.run([*common, '-p', '-U0', '--src-prefix=a/', '--dst-prefix=b/',
-                               *diff_args, '--'], cwd=root).stdout
-    if limit and len(patch_bytes) > limit:
-        raise GitError(f'the change is too large to scan ({len(patch_bytes):,} bytes of diff; '
-                       f'limit {limit:,})',
-                       hint='split the change, or raise [tool.hotfix-hooks] max_diff_bytes')
-    sections = _split_patch(patch_bytes.decode('utf-8', 'surrogateescape'))
-    files = []
-    for entry, group in zip(raw, _sections_per_entry(raw, sections)):
-        binary, hunks = False, []
-        for section in group:
-            section_binary, section_hunks = _parse_section(section)
-            binary = binary or section_binary
-            hunks += section_hunks
-        if MODE_SUBMODULE in (entry['old_mode'], entry['new_mode']):
-            binary, hunks = False, []
-        fc = FileChange(
+    files: list[FileChange] = []
+
+    def load_hunks() -> None:
+        """``git diff -p -U0`` once for every file, parsed with unidiff, on first use."""
+        patch_bytes = gitutil.run([*common, '-p', '-U0', '--src-prefix=a/', '--dst-prefix=b/',
+                                   *diff_args, '--'], cwd=root).stdout
+        if limit and len(patch_bytes) > limit:
+            raise GitError(f'the change is too large to scan ({len(patch_bytes):,} bytes of '
+                           f'diff; limit {limit:,})',
+                           hint='split the change, or raise [tool.hotfix-hooks] max_diff_bytes')
+        sections = _split_patch(patch_bytes.decode('utf-8', 'surrogateescape'))
+        for fc, entry, group in zip(files, raw, _sections_per_entry(raw, sections)):
+            hunks: list[Hunk] = []
+            for section in group:
+                hunks += _parse_section(section)[1]
+            if fc.binary or MODE_SUBMODULE in (entry['old_mode'], entry['new_mode']):
+                hunks = []
+            fc.hunks = hunks
+
+    for entry in raw:
+        submodule = MODE_SUBMODULE in (entry['old_mode'], entry['new_mode'])
+        files.append(FileChange(
             path=entry['path'], status=entry['status'], old_path=entry['old_path'],
-            old_mode=entry['old_mode'], new_mode=entry['new_mode'], binary=binary,
-            hunks=hunks, similarity=entry['similarity'], _base=base, _head=head,
-        )
-        files.append(fc)
+            old_mode=entry['old_mode'], new_mode=entry['new_mode'],
+            binary=entry['binary'] and not submodule, similarity=entry['similarity'],
+            added_count=0 if submodule else entry['added_count'],
+            removed_count=0 if submodule else entry['removed_count'],
+            _base=base, _head=head, _load_hunks=load_hunks,
+        ))
+    if limit and raw:
+        # fail closed before any check runs when the change is obviously too large
+        total_lines = sum(e['added_count'] + e['removed_count'] for e in raw)
+        if total_lines > limit // 8:
+            load_hunks()
     return ChangeSet(files=files, base=base, head=head,
                      base_label='empty tree' if base_rev == gitutil.EMPTY_TREE else base_rev[:12],
                      head_label=head_label, notes=list(ctx.notes), on_close=reader.close)

@@ -327,8 +327,81 @@ SCHEMA: dict[str, Key] = {
         max_spec_bytes=Key('int', 20_000_000,
                            'Larger contract files are not compared (reported at info).'),
     ),
-    'actions': _table('/actions flow and idempotency guard (hotfix-actions-flow).'),
-    'migrations': _table('Migration safety guard (hotfix-migrations).'),
+    'actions': _table(
+        '/actions flow and idempotency guard (hotfix-actions-flow).',
+        actions_path_pattern=Key('regex', r'(^|/)actions(/|$)',
+                                 'Regular expression searched in a route path that marks the '
+                                 'actions endpoints owning every state transition (default: a '
+                                 'path segment "actions").'),
+        transition_vocabulary=Key('list[str]', [
+            'status', 'state', 'transition', 'cancel', 'dispatch', 'receive', 'close',
+            'reopen', 'open', 'checkout', 'void', 'refund', 'approve', 'reject', 'complete',
+            'finalize', 'finalise', 'activate', 'deactivate', 'confirm', 'submit', 'deliver',
+            'fulfill', 'fulfil', 'archive', 'restore', 'suspend', 'resume', 'settle', 'reverse', 'accept', 'decline', 'expire', 'lock', 'unlock', 'publish',
+            'unpublish', 'start', 'stop', 'pause'],
+            'Words that name a state transition. A mutating route outside the actions path '
+            'whose path segment or function name contains one (also inflected: cancelled, '
+            'closing) is a bypass.'),
+        state_attributes=Key('list[str]', [
+            'status', 'state', 'stage', 'phase', 'lifecycle', 'lifecycle_state',
+            'workflow_state', 'is_active', 'is_closed', 'is_cancelled', 'is_voided',
+            'is_approved', 'closed_at', 'cancelled_at', 'voided_at', 'approved_at',
+            'completed_at', 'dispatched_at', 'received_at'],
+            'State-like field names (case-insensitive). Writing one (attribute, dict key, '
+            'setattr, .values()/.update() keyword, SQL "SET status =") in a handler or the '
+            'functions it calls is a state transition.'),
+        idempotency_markers=Key('list[str]', ['idempotency', 'idempotent'],
+                                'Case-insensitive substrings of identifiers, strings and header '
+                                'names that mark idempotency-key handling.'),
+        mutating_methods=Key('list[str]', ['POST', 'PUT', 'PATCH', 'DELETE'],
+                             'HTTP methods whose routes can change state.'),
+        web_code_globs=Key('list[str]', [],
+                           'Globs of the files that hold web code. Empty: every changed .py '
+                           'file that defines routes (and route modules that import a changed '
+                           'module).'),
+        exclude_globs=Key('list[str]', ['tests/**', 'test/**', '**/tests/**', 'test_*.py',
+                                        '*_test.py', 'conftest.py'],
+                          'Python files never analysed (tests, fixtures).'),
+        follow_depth=Key('int', 2,
+                         'How many calls deep a handler is followed (into helper functions '
+                         'and imported modules of the repository) looking for state writes '
+                         'and idempotency handling.'),
+        max_repo_files=Key('int', 3000,
+                           'Most unchanged .py files read when looking for the idempotency '
+                           'middleware and for routes that import a changed module.'),
+    ),
+    'migrations': _table(
+        'Migration safety guard (hotfix-migrations).',
+        folders=Key('list[str]', [],
+                    'Folders (globs) that hold migrations. Empty: found without configuration '
+                    '(Alembic versions/, Django migrations/, SQL migrations folders and the '
+                    'golang-migrate / Flyway file names anywhere).'),
+        exclude=Key('list[str]', [], 'Glob patterns of migration files that are ignored.'),
+        dialect=Key('enum:postgresql|mysql|sqlite|tsql|oracle', 'postgresql',
+                    'Production SQL dialect (not the test one). postgresql uses pglast; the '
+                    'others need the optional sqlglot extra (hotfix-hooks[dialects]). Locking '
+                    'rules apply to postgresql only.'),
+        version_column_length=Key('int', 32,
+                                  'Length of alembic_version.version_num in production; a '
+                                  'longer revision id is reported.'),
+        allow_branch_labels=Key('bool', True,
+                                'Heads that sit on differently labelled Alembic branches '
+                                '(branch_labels) are not reported as multiple heads.'),
+        check_unchanged=Key('bool', False,
+                            'Run the file-level rules on every migration, not only the ones '
+                            'the change adds or modifies (history rules always see the whole '
+                            'graph).'),
+        volatile_functions=Key('list[str]', ['random', 'gen_random_uuid', 'uuid_generate_v1',
+                                             'uuid_generate_v4', 'clock_timestamp',
+                                             'timeofday', 'nextval', 'txid_current'],
+                               'SQL functions whose use as a column default rewrites the '
+                               'table.'),
+        severity=Key('map[str,str]', {},
+                     'Per-rule severity override for migration rules: '
+                     '{ "migration-index-not-concurrent" = "error" }. Applies on and off '
+                     'hotfix branches.'),
+        disable=Key('list[str]', [], 'Migration rule ids that are not reported at all.'),
+    ),
     'gates': Key('any', DEFAULT_GATES,
                  'Ordered pre-push gates ([[tool.hotfix-hooks.gates]]): name, command, cwd, '
                  'env, timeout (seconds), setup (commands run first). Default: the protocol\'s '

@@ -50,7 +50,7 @@ _NOT_ROUTERS = {'mock', 'patch', 'unittest', 'pytest', 'requests', 'httpx', 'ses
 @dataclasses.dataclass
 class Route:
     method: str               # 'GET' | 'POST' | ... ; '?' when the methods are not resolvable
-    path: str | None          # full path incl. the router prefix of the same module; None if unresolvable
+    path: str | None          # full path incl. the same module's router prefix; None: unresolvable
     raw_path: str             # the path expression as written (ast.unparse), for messages
     function: str             # handler function name ('' for a non-local endpoint)
     file: str                 # repository path of the module
@@ -158,6 +158,7 @@ class _Router:
     framework: str
     prefix: str | None            # None when the prefix expression is not resolvable
     prefix_raw: str = ''
+    guessed: bool = False         # not defined in the module and not named like a router
 
 
 def _call_name(func: ast.expr) -> str:
@@ -175,9 +176,29 @@ def _kw(call: ast.Call, name: str) -> ast.expr | None:
     return None
 
 
+_BODIES = ('body', 'orelse', 'finalbody', 'handlers')
+
+
+def iter_statements(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+    """Every statement, recursively into compound statements (functions, classes, if,
+    with, try, ...), without descending into expressions: much cheaper than ``ast.walk``."""
+    stack = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in _BODIES:
+            sub = getattr(node, field, None)
+            if sub:
+                stack.extend(reversed(sub))
+        cases = getattr(node, 'cases', None)
+        if cases:
+            for case in reversed(cases):
+                stack.extend(reversed(case.body))
+
+
 def _routers(tree: ast.Module, consts: _Consts) -> dict[str, _Router]:
     out: dict[str, _Router] = {}
-    for node in ast.walk(tree):
+    for node in iter_statements(tree.body):
         if isinstance(node, ast.Assign):
             targets, value = node.targets, node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -273,18 +294,23 @@ def find_routes(source: str, file: str, tree: ast.Module | None = None) -> list[
     consts = _Consts(tree)
     routers = _routers(tree, consts)
     framework_hint = _module_framework(tree)
+    statements = list(iter_statements(tree.body))
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-    for node in ast.walk(tree):
+    for node in statements:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions.setdefault(node.name, node)
     builder = _Builder(file, consts, routers, framework_hint, functions)
-    for node in ast.walk(tree):
+    for node in statements:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:
                 if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute):
                     builder.decorator(dec, node)
-        elif isinstance(node, ast.Call):
-            builder.call(node)
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            builder.call(node.value)
+    if 'Route(' in source or not source:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _call_name(node.func) == 'Route':
+                builder.call(node)
     builder.routes.sort(key=lambda r: r.line)
     return builder.routes
 
@@ -309,10 +335,10 @@ class _Builder:
             return known
         # A router defined elsewhere (``from app.main import app``): only in modules that
         # import a web framework, and never for well-known non-router names (mock.patch).
-        if self.hint is None or name.split('.')[0] in _NOT_ROUTERS \
-                or not _ROUTER_NAME_RE.search(name):
+        # Other names count when the path is a literal URL ('/...').
+        if self.hint is None or name.split('.')[0] in _NOT_ROUTERS:
             return None
-        return _Router(name, self.hint, '')
+        return _Router(name, self.hint, '', guessed=not _ROUTER_NAME_RE.search(name))
 
     def _path(self, router: _Router, expr: ast.expr | None
               ) -> tuple[str | None, str, str | None]:
@@ -331,9 +357,12 @@ class _Builder:
              node: ast.FunctionDef | ast.AsyncFunctionDef | None, call: ast.Call,
              line: int) -> None:
         path, raw, why = self._path(router, path_expr)
-        if path is not None and not (path == '' or path.startswith('/')) and \
-                router.name not in self.routers:
-            return      # not a URL: some other decorator with a string argument
+        if router.name not in self.routers and router.name:
+            if path is None and router.guessed:
+                return      # an unknown object with a non-literal argument: not a route
+            if path is not None and not (path.startswith('/') or (path == '' and not
+                                                                   router.guessed)):
+                return      # not a URL: some other decorator with a string argument
         reason = '; '.join(r for r in (why, why_methods) if r) or None
         for method in methods:
             self.routes.append(Route(

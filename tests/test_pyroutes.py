@@ -169,6 +169,9 @@ def test_x(m): ...
 
 @cache.get("key")
 def cached(): ...
+
+@cache.get(KEY_FROM_ELSEWHERE)
+def cached2(): ...
 '''
     assert routes(src) == []
     assert routes('@app.post("/x")\ndef f(): ...\n') == []   # no web framework imported
@@ -206,3 +209,14 @@ app = Starlette(routes=[Route("/sales/{id}/void", void_sale, methods=["POST"])])
     got = find_routes(src, 'a.py')
     assert [(r.method, r.path, r.function, r.framework) for r in got] == [
         ('POST', '/sales/{id}/void', 'void_sale', 'starlette')]
+
+
+def test_router_imported_under_any_name_with_a_literal_path() -> None:
+    src = '''
+from fastapi import Depends
+from app.api import v1
+
+@v1.post("/orders/{id}/void")
+def void(id: int): ...
+'''
+    assert routes(src) == [('POST', '/orders/{id}/void', 'void')]

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 CHECKS: dict[str, str] = {
     'scope': 'hooks.checks.scope:check',
     'contract': 'hooks.checks.contract:check',
+    'actions': 'hooks.checks.actions:check',
+    'migrations': 'hooks.checks.migrations:check',
     'record': 'hooks.checks.record:check',
 }
 # run only when named (--only) or by their own command, not in a plain scan / the umbrella

@@ -1,0 +1,138 @@
+"""The data the migration guard works on: migrations, the operations they perform, and
+the source spans findings point at.
+
+Every front end (Alembic / Django Python files, SQL files of each convention, raw SQL
+inside Python) produces the same ``Op`` records, so the rules are written once.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+# Op kinds.
+CREATE_TABLE = 'create_table'
+DROP_TABLE = 'drop_table'
+RENAME_TABLE = 'rename_table'
+ADD_COLUMN = 'add_column'
+DROP_COLUMN = 'drop_column'
+ALTER_COLUMN = 'alter_column'
+RENAME_COLUMN = 'rename_column'
+CREATE_INDEX = 'create_index'
+DROP_INDEX = 'drop_index'
+ADD_CONSTRAINT = 'add_constraint'
+DROP_CONSTRAINT = 'drop_constraint'
+VALIDATE_CONSTRAINT = 'validate_constraint'
+CREATE_OBJECT = 'create_object'      # schema, type, view, function, sequence, extension, trigger
+DROP_OBJECT = 'drop_object'
+DML = 'dml'                          # insert / update / delete / truncate / python (RunPython)
+BLOCKING = 'blocking'                # vacuum full, cluster, reindex, detach partition
+OTHER = 'other'                      # analysed, but nothing the rules care about
+UNANALYSABLE = 'unanalysable'
+INTROSPECTION = 'introspection'
+
+SCHEMA_KINDS = (CREATE_TABLE, DROP_TABLE, RENAME_TABLE, ADD_COLUMN, DROP_COLUMN, ALTER_COLUMN,
+                RENAME_COLUMN, CREATE_INDEX, DROP_INDEX, ADD_CONSTRAINT, DROP_CONSTRAINT,
+                CREATE_OBJECT, DROP_OBJECT)
+
+
+@dataclasses.dataclass
+class Op:
+    """One database operation found statically.
+
+    ``table``/``column``/``name`` are normalised (lower case, no ``public.``).
+    ``attrs`` carries kind-specific facts: ``nullable`` (True/False/None = unchanged),
+    ``server_default`` ('set' / 'drop' / None), ``type`` (new type text), ``old_type``,
+    ``concurrent``, ``unique``, ``constraint`` (foreign_key/check/unique/primary_key),
+    ``not_valid``, ``where`` (DML has a WHERE), ``verb`` (update/delete/insert/truncate),
+    ``cascade``, ``object`` (schema/type/view/...), ``new_name``, ``volatile``.
+    """
+
+    kind: str
+    line: int
+    end_line: int | None = None
+    table: str | None = None
+    column: str | None = None
+    name: str | None = None
+    attrs: dict[str, Any] = dataclasses.field(default_factory=dict)
+    conditional: str | None = None      # the condition text when under an ``if``
+    in_transaction: bool = True
+    anchors: tuple[tuple[int, int], ...] = ()   # extra (start, end) spans (helper call sites)
+    source: str = ''                    # short text of the call / statement for messages
+    node: Any = dataclasses.field(default=None, repr=False, compare=False)  # Python call
+
+    def statement(self) -> str:
+        """The source text for messages (rendered only when a finding needs it)."""
+        if not self.source and self.node is not None:
+            import ast
+            try:
+                self.source = ' '.join(ast.unparse(self.node).split())[:120]
+            except Exception:  # noqa: BLE001 - a message must never crash the run
+                self.source = ''
+        return self.source
+    path: str | None = None             # set for ops from a file other than the migration's
+
+    @property
+    def inert(self) -> bool:
+        """Nothing for a downgrade to undo (SET, COMMENT, SELECT, VALIDATE, ADD VALUE)."""
+        return self.kind in (INTROSPECTION, VALIDATE_CONSTRAINT, BLOCKING) or \
+            bool(self.attrs.get('inert'))
+
+    def spans(self) -> list[tuple[int, int]]:
+        return [(self.line, self.end_line or self.line), *self.anchors]
+
+
+@dataclasses.dataclass
+class Note:
+    """A finding a front end already knows (Django RunPython without reverse, ...)."""
+
+    rule: str
+    line: int | None
+    message: str
+    hint: str
+    end_line: int | None = None
+    path: str | None = None
+
+
+@dataclasses.dataclass
+class Suppression:
+    """``# hotfix-hooks: ignore[rule-a, rule-b] reason="..."`` (``--`` in SQL)."""
+
+    path: str
+    line: int
+    rules: tuple[str, ...]
+    reason: str | None
+    whole_file: bool = False
+    used: bool = False
+
+
+@dataclasses.dataclass
+class Migration:
+    """One migration: an Alembic revision, a Django migration or an SQL migration."""
+
+    path: str
+    framework: str                       # alembic | django | sql
+    convention: str = ''                 # golang-migrate | dbmate | flyway | plain (sql)
+    revision: str | None = None          # alembic revision / django name / sql version
+    parents: tuple[str, ...] = ()        # alembic down_revision / django same-app deps
+    group: str = ''                      # graph key: versions dir / django app / sql dir
+    revision_line: int | None = None
+    parents_line: int | None = None
+    branch_labels: tuple[str, ...] = ()
+    replaces: bool = False               # a Django squashed migration
+    upgrade: list[Op] = dataclasses.field(default_factory=list)
+    downgrade: list[Op] | None = None    # None: there is no downgrade at all
+    upgrade_line: int | None = None
+    downgrade_line: int | None = None
+    downgrade_path: str | None = None    # the .down.sql / U__ file when separate
+    downgrade_state: str = 'ok'          # ok | missing | noop | raises
+    downgrade_raise_line: int | None = None
+    atomic: bool = True                  # Django Migration.atomic / dbmate transaction
+    notes: list[Note] = dataclasses.field(default_factory=list)   # front-end findings
+    suppressions: list[Suppression] = dataclasses.field(default_factory=list)
+    parse_error: tuple[int, str] | None = None
+    has_work: bool = False               # upgrade does something (for -noop)
+    analysed: bool = False               # upgrade/downgrade were analysed (not graph only)
+
+    @property
+    def label(self) -> str:
+        return self.revision or self.path

@@ -1,0 +1,86 @@
+"""Static values the Python analyser tracks while it walks ``upgrade()``/``downgrade()``.
+
+Nothing here is executed: these are stand-ins for what an expression would be at run
+time when it can be known from the source alone.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+from typing import Any
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return 'UNKNOWN'
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN: Any = _Unknown()
+PLACEHOLDER = 'hh_unresolved'
+
+
+@dataclasses.dataclass
+class Sql:
+    """SQL text; ``partial`` when parts of an f-string could not be resolved and were
+    replaced by a placeholder identifier."""
+
+    text: str
+    partial: bool = False
+
+
+@dataclasses.dataclass
+class TableRef:
+    name: str | None
+
+
+@dataclasses.dataclass
+class CoreDml:
+    verb: str
+    table: str | None
+    where: bool = False
+
+
+@dataclasses.dataclass
+class ColumnDef:
+    name: str | None
+    type: str = ''
+    nullable: bool = True
+    server_default: str | None = None    # 'set' or None
+    volatile: bool = False
+    primary_key: bool = False
+    constraints: tuple[str, ...] = ()    # foreign_key / unique / check declared inline
+    enum: str | None = None              # named enum type (created with the table)
+
+
+@dataclasses.dataclass
+class TypeVal:
+    text: str
+    enum_name: str | None = None
+    create_type: bool = True
+
+
+@dataclasses.dataclass
+class Marker:
+    """op, batch_op (with its table), bind/connection, inspector, migration context,
+    autocommit block."""
+
+    kind: str
+    table: str | None = None
+
+
+def plain(v: Any) -> Any:
+    """The text of ``Sql``, anything else unchanged."""
+    return v.text if isinstance(v, Sql) else v
+
+
+def src(node: ast.AST | None) -> str:
+    """Source text of a node (for messages)."""
+    if node is None:
+        return ''
+    try:
+        return ast.unparse(node)
+    except Exception:  # noqa: BLE001 - a message must never crash the run
+        return ''

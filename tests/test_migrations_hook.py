@@ -1,0 +1,53 @@
+"""The hotfix-migrations hook as users run it: manifest entry, staged changes on a hotfix
+branch (what pre-commit runs), and policy errors."""
+from __future__ import annotations
+
+import yaml
+
+from tests.gitrepo import GitRepo
+from tests.gitrepo import ROOT
+from tests.migration_fixtures import alembic
+from tests.migration_fixtures import BASE
+from tests.migration_fixtures import V
+
+
+def test_manifest_entry() -> None:
+    hooks = {h['id']: h for h in yaml.safe_load((ROOT / '.pre-commit-hooks.yaml').read_text())}
+    h = hooks['hotfix-migrations']
+    assert h['entry'] == 'hotfix-hooks scan --only migrations'
+    assert (h['language'], h['pass_filenames'], h['always_run'], h['require_serial']) == \
+        ('python', False, True, True)
+    assert h['stages'] == ['pre-commit', 'pre-push', 'manual']
+    assert h['minimum_pre_commit_version'] == '3.2.0'
+
+
+def test_staged_migration_on_hotfix_branch(repo: GitRepo) -> None:
+    repo.commit('shipped', files=BASE)
+    repo.checkout('hotfix/OPS-7-drop-legacy', create=True)
+    repo.write(f'{V}/c3d4e5f6a7b8_drop_legacy.py',
+               alembic("op.drop_column('users', 'legacy_code')", 'pass'))
+    repo.git('add', '-A')
+    res = repo.hh('scan', '--only', 'migrations', '--staged')
+    assert res.returncode == 1, res.stderr
+    assert 'error [migration-drop-column]' in res.stdout
+    assert 'error [migration-downgrade-noop]' in res.stdout
+    # the same change on a feature branch is reported one level lower and does not block
+    repo.git('stash')
+    repo.checkout('feature/cleanup', create=True, start='main')
+    repo.git('stash', 'pop')
+    repo.git('add', '-A')
+    res = repo.hh('scan', '--only', 'migrations', '--staged')
+    assert res.returncode == 0 and 'warning [migration-drop-column]' in res.stdout
+
+
+def test_non_migration_change_is_silent_and_bad_policy_is_exit_2(repo: GitRepo) -> None:
+    repo.commit('shipped', files={**BASE, 'app.py': 'x = 1\n'})
+    repo.checkout('hotfix/OPS-8-typo', create=True)
+    repo.write('app.py', 'x = 2\n')
+    repo.git('add', '-A')
+    res = repo.hh('scan', '--only', 'migrations', '--staged')
+    assert (res.returncode, res.stdout.strip()) == (0, '')
+    repo.write('pyproject.toml', '[tool.hotfix-hooks.migrations]\ndialect = "db2"\n')
+    res = repo.hh('scan', '--only', 'migrations', '--staged')
+    assert res.returncode == 2
+    assert "'migrations.dialect'" in res.stderr and 'Traceback' not in res.stderr
