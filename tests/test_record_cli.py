@@ -332,3 +332,28 @@ def test_scan_shows_waived_findings_as_waived(repo: GitRepo) -> None:
     res = repo.hh('readiness')
     assert res.returncode == 0, res.stdout
     assert '1 waived' in res.stdout and 'waived [scope-dependency-changed]' in res.stdout
+
+
+def test_record_waives_a_finding_of_the_migrations_check(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / 'mig')
+    repo.commit('base', files={'migrations/versions/0030_base.py': (
+        'revision = "0030"\ndown_revision = None\n\n\ndef upgrade():\n    pass\n\n\n'
+        'def downgrade():\n    pass\n')})
+    repo.checkout(BRANCH, create=True)
+    migration = 'migrations/versions/0031_note.py'
+    repo.commit('note column', files={migration: (
+        'import sqlalchemy as sa\nfrom alembic import op\n\nrevision = "0031"\n'
+        'down_revision = "0030"\n\n\ndef upgrade():\n'
+        '    op.add_column("stock", sa.Column("note", sa.Text(), nullable=True))\n\n\n'
+        'def downgrade():\n    pass\n'), PATH: COMPLETE})
+    res = repo.hh('scan')
+    assert res.returncode == 1 and 'error [migration-downgrade-noop]' in res.stdout
+    waiver = ('\n[[exceptions]]\nrule = "migration-downgrade-noop"\n'
+              f'path = "{migration}"\nreason = "a nullable column; the old code ignores it"\n'
+              'approved_by = ["incident_owner", "release_owner"]\n')
+    repo.commit('waiver', files={PATH: COMPLETE + waiver})
+    for args in (('scan',), ('scan', '--only', 'migrations'), ('record',)):
+        res = repo.hh(*args)
+        assert res.returncode == 0, (args, res.stdout)
+        assert f'{migration}:12: waived [migration-downgrade-noop]' in res.stdout
+        assert 'waived: a nullable column; the old code ignores it' in res.stdout
