@@ -32,6 +32,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'new': ('hooks.new:main', 'start a hotfix: create hotfix/<ticket>-<slug> from the base'),
     'openapi-diff': ('hooks.openapi.cli:main',
                      'compare two OpenAPI specs (files or REV:path); exit 1 on breaking'),
+    'record': ('hooks.record_cmds:record_main',
+               'check the hotfix record (hotfixes/<ticket>.toml) of the branch'),
+    'readiness': ('hooks.record_cmds:readiness_main',
+                  'is the hotfix ready to merge? every mandatory check with its evidence'),
+    'status': ('hooks.record_cmds:status_main',
+               'print the hotfix status message from the record and the evidence'),
+    'decide': ('hooks.record_cmds:decide_main',
+               'rollback-first or patch-forward? the four conditions and why'),
 }
 
 PROG = 'hotfix-hooks'

@@ -62,4 +62,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     short = base_ref.removeprefix('refs/remotes/').removeprefix('refs/heads/')
     print(f'Created branch {name} from {short} ({base_sha[:12]})'
           + ('' if args.no_switch else ' and switched to it'))
+    if not args.no_switch:
+        print(write_record(root, args.ticket, policy))
     return 0
+
+
+def write_record(root: str, ticket: str, policy: object) -> str:
+    """Write the hotfix record template (never over an existing file); say what happened."""
+    import os
+
+    from hooks import record
+
+    rel = record.record_path(policy, ticket)
+    path = os.path.join(root, rel)
+    if os.path.exists(path):
+        return f'Kept the existing hotfix record {rel}'
+    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+    with open(path, 'x', encoding='utf-8', newline='\n') as f:
+        f.write(record.render_template(ticket))
+    return (f'Wrote the hotfix record {rel} (not committed): fill in every field, then '
+            f'"git add {rel}" and commit it')

@@ -38,6 +38,64 @@ def _table(doc: str, **keys: Key) -> Key:
     return Key('table', None, doc, keys=keys)
 
 
+# -- record (issue 7) -------------------------------------------------------------------
+_NEW_MODULE_IGNORE = ('tests/**', 'test/**', '**/tests/**', '**/test_*.py', '**/*_test.py',
+                      '**/conftest.py', '**/migrations/**', '**/alembic/versions/**',
+                      'hotfixes/**')
+_RECORD_REQUIRED = ('ticket', 'severity', 'eligibility', 'customer_impact', 'decision',
+                    'change_scope', 'owner', 'next_update_utc', 'rollback.command',
+                    'rollback.dry_run')
+_INTEGRITY_AREAS = {
+    'stock totals': ['**/stock/**', '**/stock_*', '**/*_stock.*', '**/*_stock_*',
+                     '**/inventory/**'],
+    'transfer state': ['**/transfer/**', '**/transfers/**', '**/transfer_*', '**/*_transfer.*',
+                       '**/*_transfers.*'],
+    'checkout accounting': ['**/checkout/**', '**/checkout_*', '**/*_checkout.*',
+                            '**/accounting/**', '**/ledger/**', '**/ledger_*',
+                            '**/*_ledger.*'],
+}
+_INTEGRITY_IGNORE = ('tests/**', 'test/**', '**/tests/**', '**/test_*.py', '**/*_test.py',
+                     'docs/**', '**/*.md', 'hotfixes/**')
+_MIGRATION_PATHS = ('**/migrations/**', '**/alembic/versions/**', '**/versions/*.py',
+                    '**/*.sql')
+_STATUS_TEMPLATE = """[ARIS3 HOTFIX STATUS]
+Ticket: {ticket}
+Severity: {severity}
+Customer impact: {customer_impact}
+Current decision: {decision}
+Change scope: {change_scope}
+Frozen rules check: {frozen_rules}
+Checks executed:
+- smoke: {smoke}
+- integrity: {integrity}
+- targeted regression: {targeted_regression}
+Rollback plan: {rollback_plan}
+Owner: {owner}
+Next update (UTC): {next_update_utc}
+"""
+
+
+def _record_path(name: str, value: Any) -> str:
+    if not isinstance(value, str) or '{ticket}' not in value:
+        raise ConfigError(f'policy key {name!r} must be a path containing {{ticket}}, '
+                          f'got {value!r}')
+    if value.startswith('/') or '..' in value.split('/'):
+        raise ConfigError(f'policy key {name!r} must be a relative path inside the '
+                          f'repository, got {value!r}')
+    return value
+
+
+def _status_template(name: str, value: Any) -> str:
+    from hooks.status import template_problem
+
+    if not isinstance(value, str):
+        raise ConfigError(f'policy key {name!r} must be a string, got {value!r}')
+    problem = template_problem(value)
+    if problem:
+        raise ConfigError(f'policy key {name!r}: {problem}')
+    return value
+
+
 # -- gates (issue 6): commands, the ordered gate list, the domain map --------------
 def _command(name: str, value: Any) -> list[str]:
     """A command: an argv list, or a string split with shlex (never given to a shell)."""
@@ -375,6 +433,48 @@ SCHEMA: dict[str, Key] = {
         max_lines=Key('int', 400, 'More changed lines (added + removed) than this is a '
                                   'scope finding.'),
         severity=Key('severity', 'warning', 'Severity of scope findings.'),
+        module_suffixes=Key('list[str]', ['.py'],
+                            'File suffixes of source modules: an added one is a new module '
+                            '(scope-new-module).'),
+        new_module_ignore=Key('list[str]', list(_NEW_MODULE_IGNORE),
+                              'Globs of added files that are not new feature scope (tests, '
+                              'migrations, the hotfix record).'),
+        new_module_severity=Key('severity', 'warning',
+                                'Severity of scope-new-module and scope-new-package (apart '
+                                'from severity, which covers the budget and dependencies).'),
+    ),
+    'record': _table(
+        'The hotfix record (hotfix-record; record, readiness, status, decide commands).',
+        path=Key('str', 'hotfixes/{ticket}.toml',
+                 'Where the record of a hotfix lives in the repository; {ticket} is the '
+                 "branch's ticket.", check=_record_path),
+        required_fields=Key('list[str]', list(_RECORD_REQUIRED),
+                            'Record fields that must be filled in ("rollback.command" is '
+                            'satisfied by rollback.command or rollback.release_tag).'),
+        required_approvers=Key('list[str]', ['incident_owner', 'release_owner'],
+                               'Roles under [approvals.<role>] whose approval (name and UTC '
+                               'time) is required before merge.'),
+        waiver_approvers=Key('list[str]', ['incident_owner', 'release_owner'],
+                             'Roles every [[exceptions]] waiver must list in approved_by.'),
+        p2_eligibility=Key('list[str]', ['config-change', 'observability'],
+                           'Eligibility categories a P2 hotfix may have; any other P2 is not '
+                           'eligible (record-not-eligible).'),
+        integrity_areas=Key('map[str,list[str]]', dict(_INTEGRITY_AREAS),
+                            'Data-integrity areas (name = path globs): a change touching one '
+                            'makes the data-integrity condition true.'),
+        integrity_domains=Key('list[str]', ['stock', 'transfers', 'pos'],
+                              'Domains (of the [tool.hotfix-hooks.domains] table) whose paths '
+                              'are data-integrity areas too.'),
+        integrity_ignore=Key('list[str]', list(_INTEGRITY_IGNORE),
+                             'Globs of files that never count as a data-integrity change '
+                             '(tests, docs).'),
+        migration_paths=Key('list[str]', list(_MIGRATION_PATHS),
+                            'Globs of migration files; one that changes data (INSERT, UPDATE, '
+                            'DELETE, bulk_insert, RunPython ...) is a data-integrity risk.'),
+        status_template=Key('str', _STATUS_TEMPLATE,
+                            'The status message of "hotfix-hooks status" ({field} '
+                            'placeholders; default: the ARIS3 v1 communication template).',
+                            check=_status_template),
     ),
 }
 

@@ -28,22 +28,37 @@ def run_info(ctx: context.Context, policy: Any, options: dict[str, Any] | None =
 
 
 def collect(ctx: context.Context, policy: Any, only: Sequence[str] | None = None,
-            options: dict[str, Any] | None = None) -> list[Finding]:
+            options: dict[str, Any] | None = None, report_stale: bool | None = None
+            ) -> list[Finding]:
     """Run the selected checks over the context's change; policy overrides applied."""
     from hooks import gitchanges
-    from hooks.findings import apply_policy
 
     if ctx.mode not in ('index', 'range', 'worktree'):
         return []
     changes = gitchanges.build(ctx, policy)
     try:
-        run = run_info(ctx, policy, options)
-        findings: list[Finding] = []
-        for name in only or list(checks_mod.CHECKS):
-            findings.extend(checks_mod.load(name)(changes, policy, run))
+        return run_checks(changes, ctx, policy, only, options, report_stale)
     finally:
         changes.close()
-    return apply_policy(findings, policy['severity'], policy['disable'])
+
+
+def run_checks(changes: Any, ctx: context.Context, policy: Any,
+               only: Sequence[str] | None = None, options: dict[str, Any] | None = None,
+               report_stale: bool | None = None) -> list[Finding]:
+    """Run the checks (``only``, else every check but the opt-in ones) over a built change
+    set; policy overrides and the hotfix record's waivers applied. Stale waivers are
+    reported when every default check ran (or when ``report_stale`` says so)."""
+    from hooks.findings import apply_policy
+    from hooks.waivers import apply_from_changes
+
+    run = run_info(ctx, policy, options)
+    names = list(only) if only else [n for n in checks_mod.CHECKS if n not in checks_mod.OPT_IN]
+    findings: list[Finding] = []
+    for name in names:
+        findings.extend(checks_mod.load(name)(changes, policy, run))
+    findings = apply_policy(findings, policy['severity'], policy['disable'])
+    stale = not only if report_stale is None else report_stale
+    return apply_from_changes(findings, changes, policy, run, stale, ran=names)
 
 
 def naming_findings(ctx: context.Context, policy: Any) -> list[Finding]:

@@ -24,7 +24,11 @@ CHECKS: dict[str, str] = {
     'contract': 'hooks.checks.contract:check',
     'actions': 'hooks.checks.actions:check',
     'migrations': 'hooks.checks.migrations:check',
+    'record': 'hooks.checks.record:check',
 }
+# run only when named (--only) or by their own command, not in a plain scan / the umbrella
+# hook: the record has its own hook (hotfix-record) and is required on push only
+OPT_IN: frozenset[str] = frozenset({'record'})
 
 
 @dataclasses.dataclass

@@ -1,0 +1,32 @@
+"""The hotfix record check: on a hotfix branch the record of the branch's ticket must
+exist, parse and be complete, match the branch, be eligible, carry the approvals (a
+warning until ``--require-approvals``), and agree with the rollback-first conditions (the
+data-integrity condition is also derived from the change). Waivers that cannot waive are
+reported here; applying them happens after every check ran (``hooks.scan``).
+
+Opt-in (``checks.OPT_IN``): run by ``hotfix-hooks record`` / ``readiness`` / ``status`` /
+``decide`` and ``scan --only record``, not by a plain scan or the umbrella hook."""
+from __future__ import annotations
+
+from hooks import integrity
+from hooks import record
+from hooks import waivers
+from hooks.changeset import ChangeSet
+from hooks.checks import RunInfo
+from hooks.findings import Finding
+from hooks.policy import Policy
+
+
+def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
+    # the record is required on push, not per commit: a fix is committed before the
+    # record is filled in (the umbrella hook runs every check on commit too)
+    if not run.hotfix or not run.ticket or run.stage in ('pre-commit', 'commit-msg'):
+        return []
+    rec, findings, _path = record.load(changes.head, policy, run.ticket)
+    if rec is None:
+        return findings
+    derived = integrity.derive(changes, policy)
+    findings += record.validate(rec, policy, run.ticket, derived,
+                                bool(run.options.get('require_approvals')))
+    findings += waivers.check(rec, policy)
+    return findings
