@@ -40,6 +40,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                'print the hotfix status message from the record and the evidence'),
     'decide': ('hooks.record_cmds:decide_main',
                'rollback-first or patch-forward? the four conditions and why'),
+    'ci': ('hooks.ci_cmd:main',
+           'CI on a pull request: naming + PR title, the full scan, the record (approvals)'),
+    'demo': ('hooks.demo:main', 'play a whole hotfix in a throwaway repository'),
 }
 
 PROG = 'hotfix-hooks'

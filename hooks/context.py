@@ -204,6 +204,20 @@ def resolve_branches(req: Request, policy: Any, env: Mapping[str, str] | None = 
     return [make('branch', None, 'unknown (detached HEAD)')]
 
 
+def resolve_ci(req: Request, policy: Any, env: Mapping[str, str] | None = None,
+               cwd: str | None = None) -> Context:
+    """The CI view of the change: base..HEAD as the pull request shows it (``--from-ref``
+    /``--to-ref`` when given). Outside a CI system it behaves as one would on this clone."""
+    from hooks.ci import CIInfo
+
+    env = os.environ if env is None else env
+    root = gitutil.toplevel(cwd)
+    resolver = _Resolver(req, policy, env, root, None)
+    if req.from_ref and req.to_ref:
+        return resolver.explicit_range(req.from_ref, req.to_ref, 'ci', '--from-ref/--to-ref given')
+    return resolver.ci_range(detect_ci(env) or CIInfo('local run (no CI detected)'))
+
+
 def resolve(req: Request, policy: Any, env: Mapping[str, str] | None = None,
             stdin: Any = None, cwd: str | None = None) -> Context:
     return resolve_all(req, policy, env, stdin, cwd)[0]

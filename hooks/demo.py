@@ -85,9 +85,10 @@ class Player:
         shown = show or ' '.join(shlex.quote(a) for a in argv)
         if not quiet:
             self.say(f'$ {shown}')
-        res = subprocess.run(argv, cwd=self.repo, env=self.env, capture_output=True, text=True,
-                             stdin=subprocess.DEVNULL, timeout=600)
-        text = (res.stdout + res.stderr).rstrip()
+        res = subprocess.run(argv, cwd=self.repo, env=self.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
+                             timeout=600)
+        text = res.stdout.rstrip()
         if text and not quiet:
             self.say(text)
         if not quiet and res.returncode:
@@ -220,10 +221,20 @@ class Player:
         text = _set_in(text, 'approvals.incident_owner', 'approved_at', '2026-11-27T12:40:00Z')
         text = _set_in(text, 'approvals.release_owner', 'name', 'Rene Release')
         text = _set_in(text, 'approvals.release_owner', 'approved_at', '2026-11-27T12:45:00Z')
+        # the change touches the stock-totals area, so the data-integrity condition is
+        # derived true; the owners judge it trivial (nothing stored changes) and sign that
+        text += (
+            '\n[[exceptions]]\n'
+            'rule = "record-data-integrity-undeclared"\n'
+            'path = "hotfixes/ARIS-77.toml"\n'
+            'reason = "the fix changes how totals are computed for display; no stored stock '
+            'data is written"\n'
+            'approved_by = ["incident_owner", "release_owner"]\n'
+        )
         with open(path, 'w', encoding='utf-8') as f:
             f.write(text)
         self.say('$ $EDITOR hotfixes/ARIS-77.toml   # impact, scope, rollback plan, approvals')
-        self.sh(['git', 'diff', '--stat'], show='git diff --stat')
+        self.sh(['git', 'diff', '-U0', '--no-color'], show='git diff -U0')
 
 
 def _toml_str(value: str) -> str:
