@@ -526,7 +526,7 @@ def load(root: str, path: str | None = None) -> Policy:
             if os.path.isfile(candidate):
                 raw = _read_toml(candidate)
                 if name == 'pyproject.toml':
-                    raw = raw.get('tool', {}).get('hotfix-hooks')
+                    raw = _tool_table(raw, candidate).get('hotfix-hooks')
                     if raw is None:
                         continue
                 path = candidate
@@ -538,8 +538,16 @@ def load(root: str, path: str | None = None) -> Policy:
         raise ConfigError(f'{path}: policy file not found')
     raw = _read_toml(path)
     if os.path.basename(path) == 'pyproject.toml':
-        raw = raw.get('tool', {}).get('hotfix-hooks', {})
+        raw = _tool_table(raw, path).get('hotfix-hooks', {})
     return from_mapping(raw, path)
+
+
+def _tool_table(raw: dict[str, Any], path: str) -> dict[str, Any]:
+    tool = raw.get('tool', {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f'{os.path.basename(path)}: [tool] must be a table, got '
+                          f'{type(tool).__name__} {tool!r}')
+    return tool
 
 
 def _read_toml(path: str) -> dict[str, Any]:
@@ -552,6 +560,8 @@ def _read_toml(path: str) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f'{path}: invalid TOML: {e}') from None
+    except UnicodeDecodeError:
+        raise ConfigError(f'{path}: invalid TOML: not UTF-8 text (save it as UTF-8)') from None
     except OSError as e:
         raise ConfigError(f'{path}: cannot read: {e.strerror}') from None
 

@@ -1,0 +1,76 @@
+"""Adversarial input, as a user in the middle of an incident hits it: every command ends
+with exit 0 / 1 / 2, an error is ONE line on stderr without a traceback, and a change the
+tool cannot read never passes silently."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.gitrepo import GitRepo
+
+BRANCH = 'hotfix/ARIS-9-fix-stock-drift'
+
+
+def assert_error(res: subprocess.CompletedProcess, *needles: str) -> None:
+    """Exit 2 with one clear line on stderr, no traceback, no 'internal error'."""
+    err = res.stderr.strip()
+    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
+    assert len(err.splitlines()) == 1, err
+    assert 'Traceback' not in err and 'internal error' not in err, err
+    for n in needles:
+        assert n in err, err
+
+
+@pytest.fixture
+def hotfix_repo(repo: GitRepo) -> GitRepo:
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.checkout(BRANCH, create=True)
+    repo.commit('fix', {'src/fix.txt': 'y\n'})
+    return repo
+
+
+# -- policy files ------------------------------------------------------------------------
+@pytest.mark.parametrize('name', ['.hotfix-hooks.toml', 'pyproject.toml'])
+def test_policy_file_not_utf8_is_one_line_config_error(hotfix_repo: GitRepo, name: str) -> None:
+    hotfix_repo.write(name, b'# caf\xe9\nbase = "main"\n')
+    for cmd in ('scan', 'config', 'check-branch'):
+        assert_error(hotfix_repo.hh(cmd), name, 'UTF-8')
+
+
+@pytest.mark.parametrize('text', ['tool = "x"\n', 'tool = [1]\n'])
+def test_pyproject_tool_not_a_table_is_one_line_config_error(hotfix_repo: GitRepo,
+                                                             text: str) -> None:
+    hotfix_repo.write('pyproject.toml', text)
+    assert_error(hotfix_repo.hh('scan'), 'pyproject.toml', '[tool]')
+    assert_error(hotfix_repo.hh('config', '--config', 'pyproject.toml'), 'pyproject.toml',
+                 '[tool]')
+
+
+# -- files the checks cannot decode ------------------------------------------------------
+ALEMBIC_BASE = ('revision = "a1"\ndown_revision = None\n\n\ndef upgrade():\n'
+                '    op.create_table("stock")\n\n\ndef downgrade():\n    op.drop_table("stock")\n')
+
+
+@pytest.mark.parametrize('path,content,rule', [
+    ('migrations/002_drop.sql', b'-- caf\xe9 (latin-1)\nDROP TABLE stock;\n',
+     'migration-drop-table'),
+    ('alembic/versions/a2.py',
+     b'# -*- coding: latin-1 -*-\n# caf\xe9\nrevision = "a2"\ndown_revision = "a1"\n\n\n'
+     b'def upgrade():\n    op.drop_table("stock")\n\n\ndef downgrade():\n    pass\n',
+     'migration-drop-table'),
+    ('alembic/versions/a2.py',
+     b'# caf\xe9\nrevision = "a2"\ndown_revision = "a1"\n\n\n'
+     b'def upgrade():\n    op.drop_table("stock")\n\n\ndef downgrade():\n    pass\n',
+     'migration-drop-table'),
+])
+def test_non_utf8_migration_is_still_checked(repo: GitRepo, path: str, content: bytes,
+                                             rule: str) -> None:
+    repo.commit('base', {'migrations/001_init.sql': 'CREATE TABLE stock (id int);\n',
+                         'alembic/versions/a1.py': ALEMBIC_BASE})
+    repo.checkout(BRANCH, create=True)
+    repo.commit('drop', {path: content})
+    res = repo.hh('scan', '--only', 'migrations', '--format', 'json')
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert f'"rule": "{rule}"' in res.stdout
+    assert path in res.stdout
