@@ -198,7 +198,7 @@ def policy_at(root: str, commit: str, current: Any) -> Any:
 
             raise ConfigError(f'{name} in {commit[:12]}: invalid TOML: {e}') from None
         if name == 'pyproject.toml':
-            raw = raw.get('tool', {}).get('hotfix-hooks')
+            raw = policy_mod._tool_table(raw, name).get('hotfix-hooks')
             if raw is None:
                 continue
         return policy_mod.from_mapping(raw, os.path.join(root, name))

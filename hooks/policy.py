@@ -130,7 +130,10 @@ def _commands(name: str, value: Any) -> list[list[str]]:
 
 
 def _positive(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    import math
+
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+            or not math.isfinite(value)):
         raise ConfigError(f'policy key {name!r} must be a positive number of seconds, got '
                           f'{value!r}')
     return float(value)
@@ -149,13 +152,33 @@ def _gate_name(name: str, value: Any) -> str:
     return value
 
 
+def _relative_dir(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f'policy key {name!r} must be a string, got {value!r}')
+    if value.startswith('/') or '..' in value.split('/') or '\0' in value:
+        raise ConfigError(f'policy key {name!r} must be a relative path inside the '
+                          f'repository, got {value!r}')
+    return value
+
+
+def _env(name: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f'policy key {name!r} must be a table of strings, got {value!r}')
+    for k, v in value.items():
+        if not k or '=' in k or '\0' in k or '\0' in v:
+            raise ConfigError(f'policy key {name}.{k!r}: an environment variable needs a '
+                              'non-empty name without "=" and no NUL character')
+    return dict(value)
+
+
 def _run_keys(timeout: float) -> dict[str, Key]:
     return {
         'command': Key('any', [], 'The command: an argv list, or a string split with shlex '
                                   '(never run through a shell).', check=_command),
-        'cwd': Key('str', '.', 'Working directory, relative to the repository root.'),
+        'cwd': Key('str', '.', 'Working directory, relative to the repository root.',
+                   check=_relative_dir),
         'env': Key('map[str,str]', {}, 'Extra environment variables for the command and '
-                                       'its setup steps.'),
+                                       'its setup steps.', check=_env),
         'timeout': Key('float', timeout, 'Seconds the whole gate (setup steps included) may '
                                          'take; then its process group is killed.',
                        check=_positive),

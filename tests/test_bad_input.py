@@ -74,3 +74,29 @@ def test_non_utf8_migration_is_still_checked(repo: GitRepo, path: str, content: 
     assert res.returncode == 1, (res.stdout, res.stderr)
     assert f'"rule": "{rule}"' in res.stdout
     assert path in res.stdout
+
+
+# -- gate commands the policy configures ---------------------------------------------------
+@pytest.mark.parametrize('gate,needle', [
+    ('env = { "A=B" = "x" }', 'gates[0].env'),
+    ('env = { "A" = "x\\u0000y" }', 'gates[0].env'),
+    ('env = { "" = "x" }', 'gates[0].env'),
+    ('timeout = nan', 'gates[0].timeout'),
+    ('timeout = inf', 'gates[0].timeout'),
+    ('cwd = "../.."', 'gates[0].cwd'),
+    ('cwd = "/tmp"', 'gates[0].cwd'),
+])
+def test_bad_gate_settings_are_one_line_config_errors(hotfix_repo: GitRepo, gate: str,
+                                                      needle: str) -> None:
+    """Caught when the policy is read (gate, scan, config), never as an internal error or
+    as a gate that runs outside the commit it is meant to prove."""
+    hotfix_repo.commit('policy', {'.hotfix-hooks.toml':
+                                  f'[[gates]]\nname = "g"\ncommand = ["true"]\n{gate}\n'})
+    for cmd in ('gate', 'config'):
+        assert_error(hotfix_repo.hh(cmd), needle)
+
+
+def test_bad_domain_env_is_a_one_line_config_error(hotfix_repo: GitRepo) -> None:
+    hotfix_repo.commit('policy', {'.hotfix-hooks.toml':
+                                  '[domains.stock]\nenv = { "X=Y" = "1" }\n'})
+    assert_error(hotfix_repo.hh('gate'), 'domains.stock.env')
