@@ -100,3 +100,28 @@ def test_bad_domain_env_is_a_one_line_config_error(hotfix_repo: GitRepo) -> None
     hotfix_repo.commit('policy', {'.hotfix-hooks.toml':
                                   '[domains.stock]\nenv = { "X=Y" = "1" }\n'})
     assert_error(hotfix_repo.hh('gate'), 'domains.stock.env')
+
+
+ROUTES_BASE = '''from fastapi import APIRouter
+router = APIRouter()
+
+
+@router.post('/orders/{oid}/actions')
+def order_action(oid: int, idempotency_key: str):
+    return {}
+'''
+
+
+def test_non_utf8_route_module_is_still_checked_for_bypasses(repo: GitRepo) -> None:
+    """A latin-1 comment must not hide a new bypass route (nor report the actions route,
+    still there, as removed)."""
+    repo.commit('base', {'app/routes.py': ROUTES_BASE})
+    repo.checkout(BRANCH, create=True)
+    bypass = ("# caf\xe9\n" + ROUTES_BASE + "\n\n@router.post('/orders/{oid}/cancel')\n"
+              "def cancel_order(oid: int, db):\n    order = db.get(oid)\n"
+              "    order.status = 'cancelled'\n    return {}\n")
+    repo.commit('bypass', {'app/routes.py': bypass.encode('latin-1')})
+    res = repo.hh('scan', '--only', 'actions', '--format', 'json')
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert '"rule": "actions-bypass-route"' in res.stdout
+    assert 'actions-route-removed' not in res.stdout

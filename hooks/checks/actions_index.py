@@ -10,6 +10,7 @@ import posixpath
 from collections.abc import Callable
 
 from hooks.changeset import decode_text
+from hooks.changeset import is_binary
 from hooks.changeset import Snapshot
 from hooks.checks.actions_delta import Chunk
 from hooks.checks.actions_delta import parse_chunk
@@ -95,6 +96,8 @@ class Index:
             return self.texts[path]
         data = self.snap.read(path)
         text = decode_text(data) if data is not None else None
+        if text is None and data is not None and not is_binary(data):
+            text = data.decode('utf-8', 'replace')   # a latin-1 comment hides nothing
         if text is not None:
             self.texts[path] = text
         return text
