@@ -278,10 +278,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise GitError('git is not installed or not on PATH')
     root = args.dir or tempfile.mkdtemp(prefix='hotfix-hooks-demo-')
     if args.dir:
-        os.makedirs(root, exist_ok=True)
-        if os.listdir(root):
-            from hooks.errors import UsageError
+        from hooks.errors import UsageError
 
+        try:
+            os.makedirs(root, exist_ok=True)
+            entries = os.listdir(root)
+        except OSError as e:
+            raise UsageError(f'cannot use {root} as the demo folder: {e.strerror}',
+                             hint='pass an empty or new folder') from None
+        if entries:
             raise UsageError(f'{root} is not empty', hint='pass an empty or new folder')
     try:
         return Player(root).play()

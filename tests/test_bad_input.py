@@ -125,3 +125,12 @@ def test_non_utf8_route_module_is_still_checked_for_bypasses(repo: GitRepo) -> N
     assert res.returncode == 1, (res.stdout, res.stderr)
     assert '"rule": "actions-bypass-route"' in res.stdout
     assert 'actions-route-removed' not in res.stdout
+
+
+# -- commands' own arguments --------------------------------------------------------------
+def test_demo_dir_that_is_a_file_is_a_usage_error(tmp_path) -> None:
+    target = tmp_path / 'notes.txt'
+    target.write_text('x\n')
+    res = GitRepo(tmp_path, init=False).hh('demo', '--dir', str(target))
+    assert_error(res, 'notes.txt')
+    assert target.read_text() == 'x\n'
