@@ -280,6 +280,17 @@ def _domains(name: str, value: Any) -> dict[str, dict[str, Any]]:
 
 
 
+MAX_FOLLOW_DEPTH = 100
+
+
+def _follow_depth(name: str, value: Any) -> int:
+    if (not isinstance(value, int) or isinstance(value, bool) or value < 0
+            or value > MAX_FOLLOW_DEPTH):
+        raise ConfigError(f'policy key {name!r} must be an integer from 0 to '
+                          f'{MAX_FOLLOW_DEPTH}, got {value!r}')
+    return value
+
+
 SCHEMA: dict[str, Key] = {
     'base': Key('str?', None,
                 'Base branch that hotfixes start from and are compared against. Default: the '
@@ -388,7 +399,8 @@ SCHEMA: dict[str, Key] = {
         follow_depth=Key('int', 2,
                          'How many calls deep a handler is followed (into helper functions '
                          'and imported modules of the repository) looking for state writes '
-                         'and idempotency handling.'),
+                         f'and idempotency handling (at most {MAX_FOLLOW_DEPTH}).',
+                         check=_follow_depth),
         max_repo_files=Key('int', 3000,
                            'Most unchanged .py files read when looking for the idempotency '
                            'middleware and for routes that import a changed module.'),

@@ -134,3 +134,19 @@ def test_demo_dir_that_is_a_file_is_a_usage_error(tmp_path) -> None:
     res = GitRepo(tmp_path, init=False).hh('demo', '--dir', str(target))
     assert_error(res, 'notes.txt')
     assert target.read_text() == 'x\n'
+
+
+def test_follow_depth_too_deep_to_follow_is_a_config_error(repo: GitRepo) -> None:
+    """A depth the analyser cannot recurse to was an internal RecursionError on a long call
+    chain; it is refused when the policy is read."""
+    chain = ''.join(f'def f{i}(x):\n    return f{i + 1}(x)\n' for i in range(700))
+    repo.commit('base', {'app/routes.py': ROUTES_BASE})
+    repo.checkout(BRANCH, create=True)
+    repo.commit('chain', {'app/routes.py': ROUTES_BASE + chain + 'def f700(x):\n'
+                          '    x.status = "done"\n\n\n@router.post("/orders/{oid}/go")\n'
+                          'def go(oid, db):\n    return f0(db.get(oid))\n'})
+    repo.write('.hotfix-hooks.toml', '[actions]\nfollow_depth = 1000\n')
+    assert_error(repo.hh('scan', '--only', 'actions'), 'actions.follow_depth')
+    repo.write('.hotfix-hooks.toml', '[actions]\nfollow_depth = 100\n')
+    res = repo.hh('scan', '--only', 'actions')
+    assert res.returncode in (0, 1) and 'error:' not in res.stderr, res.stderr
