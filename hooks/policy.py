@@ -280,6 +280,21 @@ def _domains(name: str, value: Any) -> dict[str, dict[str, Any]]:
 
 
 
+def _ticket_pattern(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f'policy key {name!r} must be a regular expression string, '
+                          f'got {type(value).__name__} {value!r}')
+    try:
+        re.compile(value)
+    except re.error as e:
+        raise ConfigError(f'policy key {name!r} is not a valid regular expression: '
+                          f'{e}') from None
+    if value.startswith(('^', '\\A')) or re.search(r'(?<!\\)(\\\\)*(\$|\\Z)$', value):
+        raise ConfigError(f'policy key {name!r} must not be anchored (^, $, \\A, \\Z): it is '
+                          f'searched inside branch names and titles, got {value!r}')
+    return value
+
+
 MAX_FOLLOW_DEPTH = 100
 
 
@@ -301,7 +316,9 @@ SCHEMA: dict[str, Key] = {
                             'Glob patterns of release branches that the gates and the '
                             'hotfix-only rules also apply to (e.g. ["release/*"]).'),
     'ticket_pattern': Key('regex', r'[A-Z][A-Z0-9]+-[0-9]+',
-                          'Regular expression of a ticket id (ARIS-77).'),
+                          'Regular expression of a ticket id (ARIS-77), without ^ or $: it '
+                          'is searched inside branch names, PR titles and commit messages.',
+                          check=_ticket_pattern),
     'unknown_branch': Key('enum:error|warning|pass', 'error',
                           'What to do when the branch cannot be determined (detached HEAD '
                           'outside CI): fail closed (error), warn, or pass.'),

@@ -150,3 +150,14 @@ def test_follow_depth_too_deep_to_follow_is_a_config_error(repo: GitRepo) -> Non
     repo.write('.hotfix-hooks.toml', '[actions]\nfollow_depth = 100\n')
     res = repo.hh('scan', '--only', 'actions')
     assert res.returncode in (0, 1) and 'error:' not in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize('pattern', ['^[A-Z]+-[0-9]+$', '^[A-Z]+-[0-9]+', '[A-Z]+-[0-9]+$',
+                                     r'\A[A-Z]+-[0-9]+\Z'])
+def test_anchored_ticket_pattern_is_a_config_error(hotfix_repo: GitRepo, pattern: str) -> None:
+    """The ticket pattern is searched inside branch names, titles and messages: with ^/$
+    a valid branch made by "hotfix-hooks new" was refused, and the record went unchecked."""
+    hotfix_repo.write('.hotfix-hooks.toml', f"ticket_pattern = '{pattern}'\n")
+    for cmd in ('check-branch', 'record', 'new'):
+        args = (cmd, 'ARIS-10', 'fix the totals') if cmd == 'new' else (cmd,)
+        assert_error(hotfix_repo.hh(*args), 'ticket_pattern')
