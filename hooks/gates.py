@@ -259,12 +259,22 @@ def _execute(ctx: context.Context, policy: Any, args: argparse.Namespace, run: G
              to_run: Sequence[Any], progress_stream: Any, live: bool) -> dict[str, GateResult]:
     """Run ``to_run`` on the pushed commit; the results by name (interrupted ones left out)."""
     from hooks import gate_run
+    from hooks.evidence import evidence_dir
     from hooks.evidence import GateResult
 
     if not to_run:
         run.workspace, run.workspace_why = 'nothing run', 'every gate already passed on this tree'
         return {}
     logs = log_dir(ctx.git_dir, run.tree)
+    try:
+        os.makedirs(logs, exist_ok=True)
+        os.makedirs(evidence_dir(ctx.git_dir), exist_ok=True)
+    except OSError as e:
+        from hooks.errors import GitError
+
+        raise GitError(f'cannot write the gate logs and evidence under '
+                       f'{os.path.join(ctx.git_dir, "hotfix-hooks")}: {e.strerror}',
+                       hint='make it a writable folder (remove what is in the way)') from None
 
     def log_path(spec: Any) -> str:
         return os.path.join(logs, _safe(spec.name) + '.log')

@@ -161,3 +161,14 @@ def test_anchored_ticket_pattern_is_a_config_error(hotfix_repo: GitRepo, pattern
     for cmd in ('check-branch', 'record', 'new'):
         args = (cmd, 'ARIS-10', 'fix the totals') if cmd == 'new' else (cmd,)
         assert_error(hotfix_repo.hh(*args), 'ticket_pattern')
+
+
+def test_gate_that_cannot_write_its_logs_is_a_one_line_error(hotfix_repo: GitRepo) -> None:
+    """.git/hotfix-hooks unusable (a file there, a read-only git dir): exit 2, one line,
+    before any gate runs."""
+    ran = hotfix_repo.path.parent / 'ran'
+    hotfix_repo.commit('policy', {'.hotfix-hooks.toml': '[[gates]]\nname = "g"\n'
+                                  f'command = ["touch", "{ran}"]\n'})
+    (hotfix_repo.path / '.git' / 'hotfix-hooks').write_text('not a folder\n')
+    assert_error(hotfix_repo.hh('gate'), 'hotfix-hooks')
+    assert not ran.exists()
