@@ -172,3 +172,23 @@ def test_gate_that_cannot_write_its_logs_is_a_one_line_error(hotfix_repo: GitRep
     (hotfix_repo.path / '.git' / 'hotfix-hooks').write_text('not a folder\n')
     assert_error(hotfix_repo.hh('gate'), 'hotfix-hooks')
     assert not ran.exists()
+
+
+# -- symlinks ------------------------------------------------------------------------------
+def test_symlinked_python_module_is_not_parsed_as_code(repo: GitRepo) -> None:
+    """A symlink's blob is its target path, not Python: it was reported as an unparseable
+    file (an error that blocked the commit)."""
+    import os
+
+    repo.commit('base', {'app/routes.py': ROUTES_BASE})
+    repo.checkout(BRANCH, create=True)
+    (repo.path / 'lib').mkdir()
+    os.symlink('../app/routes.py', repo.path / 'lib' / 'compat.py')
+    repo.git('add', '-A')
+    res = repo.hh('scan', '--staged', '--only', 'actions', '--format', 'json')
+    assert res.returncode == 0, (res.stdout, res.stderr)
+    assert 'actions-unparseable-python' not in res.stdout
+    repo.commit('link')
+    res = repo.hh('scan', '--only', 'actions', '--format', 'json')
+    assert res.returncode == 0, (res.stdout, res.stderr)
+    assert 'actions-unparseable-python' not in res.stdout

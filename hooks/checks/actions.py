@@ -27,6 +27,7 @@ from typing import Any
 from hooks.changeset import ChangeSet
 from hooks.changeset import DELETED
 from hooks.changeset import matches_any
+from hooks.changeset import MODE_SYMLINK
 from hooks.checks import RunInfo
 from hooks.checks.actions_delta import Chunk
 from hooks.checks.actions_delta import defined_names
@@ -236,8 +237,13 @@ class _Run:
             if not (self._wanted(f.path) or self._wanted(old)) or f.binary:
                 continue
             self.changed_paths.add(f.path)
-            hp = f.path if f.status != DELETED and self._wanted(f.path) else None
-            bp = old if f.status != 'added' and self._wanted(old) else None
+            # a symlink's blob is its target's path, not code (the target is a file too)
+            hp = f.path if (f.status != DELETED and self._wanted(f.path)
+                            and f.new_mode != MODE_SYMLINK) else None
+            bp = old if (f.status != 'added' and self._wanted(old)
+                         and f.old_mode != MODE_SYMLINK) else None
+            if hp is None and bp is None:
+                continue
             if hp:
                 self.head_to_base[hp] = old
             if bp:
