@@ -331,8 +331,14 @@ class _Resolver:
         base = self.peel(a, 'ref')
         head = self.peel(b, 'ref')
         branch, source = self.branch()
+        why = [f'{reason}: {a}..{b}']
+        # what A gained after B forked off is not B's change (pre-commit reads A...B too)
+        mb = gitutil.merge_base(base, head, self.root) if base != head else None
+        if mb and mb not in (base, head):
+            base = mb
+            why.append(f'{a} moved on since {b} forked: range = merge-base .. {b}')
         return self.ctx(stage, 'range', branch=branch, branch_source=source, base=base,
-                        head=head, why=[f'{reason}: {a}..{b}'])
+                        head=head, why=why)
 
     def require_commits(self) -> None:
         if not gitutil.has_commits(self.root):

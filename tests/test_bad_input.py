@@ -192,3 +192,25 @@ def test_symlinked_python_module_is_not_parsed_as_code(repo: GitRepo) -> None:
     res = repo.hh('scan', '--only', 'actions', '--format', 'json')
     assert res.returncode == 0, (res.stdout, res.stderr)
     assert 'actions-unparseable-python' not in res.stdout
+
+
+# -- ranges --------------------------------------------------------------------------------
+ROUTES_A = ('from fastapi import APIRouter\nrouter = APIRouter()\n\n\n'
+            '@router.get("/a")\ndef a():\n    return 1\n')
+
+
+@pytest.mark.parametrize('cmd', ['scan', 'ci'])
+def test_from_ref_that_moved_ahead_does_not_blame_the_hotfix(repo: GitRepo, cmd: str) -> None:
+    """``--from-ref origin/main --to-ref HEAD`` after main moved on (the CI recipe): what
+    main added since the branch was cut is not the hotfix removing it (pre-commit itself
+    reads FROM...TO, from the merge-base)."""
+    repo.commit('base', {'app/routes.py': ROUTES_A})
+    repo.checkout(BRANCH, create=True)
+    repo.commit('fix', {'README.md': 'fixed\n'})
+    repo.checkout('main')
+    repo.commit('main moves on', {'app/routes.py': ROUTES_A + '\n\n@router.get("/b")\n'
+                                                   'def b():\n    return 2\n'})
+    repo.checkout(BRANCH)
+    res = repo.hh(cmd, '--from-ref', 'main', '--to-ref', 'HEAD', '--format', 'json')
+    assert 'api-route-removed' not in res.stdout, res.stdout
+    assert 'Traceback' not in res.stderr
