@@ -22,6 +22,7 @@ from typing import Any
 from hooks.changeset import ChangeSet
 from hooks.changeset import DELETED
 from hooks.changeset import FileChange
+from hooks.changeset import is_binary
 from hooks.changeset import matches_any
 
 DML_RE = re.compile(r'\b(INSERT\s+INTO|UPDATE\s+[\w".]+\s+SET|DELETE\s+FROM|TRUNCATE|'
@@ -118,6 +119,9 @@ def python_data_changes(source: str) -> list[str]:
 
 def migration_data_changes(fc: FileChange) -> list[str]:
     text = fc.new_text()
+    data = None if text is not None or fc.binary else fc.new_bytes()
+    if data and not is_binary(data):
+        text = data.decode('utf-8', 'replace')     # a latin-1 comment hides nothing
     if not text:
         return []
     if fc.path.endswith('.py'):

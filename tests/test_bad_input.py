@@ -214,3 +214,14 @@ def test_from_ref_that_moved_ahead_does_not_blame_the_hotfix(repo: GitRepo, cmd:
     res = repo.hh(cmd, '--from-ref', 'main', '--to-ref', 'HEAD', '--format', 'json')
     assert 'api-route-removed' not in res.stdout, res.stdout
     assert 'Traceback' not in res.stderr
+
+
+def test_non_utf8_data_migration_still_makes_rollback_first(repo: GitRepo) -> None:
+    """A latin-1 comment in a data-changing migration turned the recommendation from
+    rollback-first into patch-forward (the migration was read as empty)."""
+    repo.commit('base', {'migrations/001_init.sql': 'CREATE TABLE stock (id int);\n'})
+    repo.checkout(BRANCH, create=True)
+    repo.commit('fix', {'migrations/002_fix.sql': b'-- caf\xe9\nUPDATE stock SET id = 2;\n'})
+    res = repo.hh('decide', '--format', 'json')
+    assert '"recommendation": "rollback-first"' in res.stdout, res.stdout
+    assert 'UPDATE' in res.stdout
