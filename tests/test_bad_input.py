@@ -225,3 +225,13 @@ def test_non_utf8_data_migration_still_makes_rollback_first(repo: GitRepo) -> No
     res = repo.hh('decide', '--format', 'json')
     assert '"recommendation": "rollback-first"' in res.stdout, res.stdout
     assert 'UPDATE' in res.stdout
+
+
+def test_edited_non_utf8_shipped_migration_is_reported(repo: GitRepo) -> None:
+    repo.commit('base', {'migrations/001_init.sql': b'-- caf\xe9\nCREATE TABLE t (id int);\n'})
+    repo.checkout(BRANCH, create=True)
+    repo.commit('edit', {'migrations/001_init.sql':
+                         b'-- caf\xe9\nCREATE TABLE t (id bigint);\n'})
+    res = repo.hh('scan', '--only', 'migrations', '--format', 'json')
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert '"rule": "migration-history-edited"' in res.stdout

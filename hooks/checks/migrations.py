@@ -64,8 +64,9 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
         if base_migs:
             triples = [(f.status, f.old_path or f.path, None if f.status == DELETED else f.path)
                        for f in mig_changes if (f.old_path or f.path) in shipped]
-            base_text = {t[1]: changes.base.text(t[1]) for t in triples}
-            head_text = {t[2]: changes.head.text(t[2]) for t in triples if t[2]}
+            base_text = {t[1]: discover.lenient_text(changes.base.read(t[1])) for t in triples}
+            head_text = {t[2]: discover.lenient_text(changes.head.read(t[2]))
+                         for t in triples if t[2]}
             raws.extend(graph.against_base(base_migs, head_all, triples, base_text, head_text))
     return _finish(raws, analysed, head_all, cfg, policy, run)
 

@@ -112,7 +112,7 @@ def load(snap: Snapshot, paths: Iterable[str], opts: Options,
     return migrations
 
 
-def _lenient_text(data: bytes | None) -> str | None:
+def lenient_text(data: bytes | None) -> str | None:
     """A migration's text; one that is not UTF-8 (a latin-1 comment or literal) is read
     with replacement characters rather than skipped, so its statements are still checked.
     ``None`` only for absent or binary content."""
@@ -132,7 +132,7 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
     is_django = b'Migration' in data and b'migrations' in data
     if not (is_alembic or is_django) or posixpath.basename(path) in ('env.py', '__init__.py'):
         return None
-    text = _lenient_text(data)
+    text = lenient_text(data)
     if text is None:
         return None
     if not analyse:
@@ -372,7 +372,7 @@ def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
         data = snap.read(p)
         if data is None:
             continue
-        text = _lenient_text(data) or ''
+        text = lenient_text(data) or ''
         if _DBMATE_UP.search(text):
             v = _LEADING_VERSION.match(base)
             out.append(_dbmate(p, text, v.group(1) if v else base, opts, want(p)))
@@ -403,7 +403,7 @@ def _transactional(text: str) -> bool:
 
 def _sql_mig(snap: Snapshot, path: str, convention: str, version: str, down_path: str | None,
              opts: Options, analyse: bool) -> m.Migration:
-    text = _lenient_text(snap.read(path)) or ''
+    text = lenient_text(snap.read(path)) or ''
     mig = m.Migration(path=path, framework='sql', convention=convention, revision=version,
                       group=posixpath.dirname(path), revision_line=1, downgrade_path=down_path)
     mig.suppressions = suppress.scan(path, text)
@@ -416,7 +416,7 @@ def _sql_mig(snap: Snapshot, path: str, convention: str, version: str, down_path
     if down_path is None:
         mig.downgrade, mig.downgrade_state = None, 'missing'
         return mig
-    down_text = _lenient_text(snap.read(down_path)) or ''
+    down_text = lenient_text(snap.read(down_path)) or ''
     mig.suppressions += suppress.scan(down_path, down_text)
     mig.downgrade = sqlmod.analyse(down_text, 1, opts.dialect, volatile=opts.volatile,
                                    in_transaction=_transactional(down_text))
