@@ -337,8 +337,10 @@ class _Resolver:
         if mb and mb not in (base, head):
             base = mb
             why.append(f'{a} moved on since {b} forked: range = merge-base .. {b}')
+        notes = [f'{a} and {b} are the same commit: the range is empty, nothing to check'
+                 ] if base == head else []
         return self.ctx(stage, 'range', branch=branch, branch_source=source, base=base,
-                        head=head, why=why)
+                        head=head, why=why, notes=notes)
 
     def require_commits(self) -> None:
         if not gitutil.has_commits(self.root):

@@ -235,3 +235,12 @@ def test_edited_non_utf8_shipped_migration_is_reported(repo: GitRepo) -> None:
     res = repo.hh('scan', '--only', 'migrations', '--format', 'json')
     assert res.returncode == 1, (res.stdout, res.stderr)
     assert '"rule": "migration-history-edited"' in res.stdout
+
+
+def test_empty_range_says_so(hotfix_repo: GitRepo) -> None:
+    """--from-ref equal to --to-ref: nothing to check, and the user is told (not a silent
+    pass that looks like a clean change)."""
+    res = hotfix_repo.hh('scan', '--from-ref', 'HEAD', '--to-ref', hotfix_repo.head())
+    assert res.returncode == 0
+    assert 'same commit' in res.stderr and 'nothing' in res.stderr, res.stderr
+    assert 'Traceback' not in res.stderr
