@@ -353,7 +353,13 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(c))
             i += 1
-    rx = re.compile(''.join(out) + r'\Z')
+    try:
+        rx = re.compile(''.join(out) + r'\Z')
+    except re.error as e:
+        from hooks.errors import ConfigError
+
+        raise ConfigError(f'invalid glob pattern {pattern!r} in the policy: {e.msg}',
+                          hint='fix the [...] character class') from None
     _GLOB_CACHE[pattern] = rx
     return rx
 

@@ -244,3 +244,16 @@ def test_empty_range_says_so(hotfix_repo: GitRepo) -> None:
     assert res.returncode == 0
     assert 'same commit' in res.stderr and 'nothing' in res.stderr, res.stderr
     assert 'Traceback' not in res.stderr
+
+
+@pytest.mark.parametrize('policy,cmd', [
+    ('[record]\nmigration_paths = ["[z-a]"]\n', 'readiness'),
+    ('[record]\nintegrity_areas = { stock = ["src/[z-a]/**"] }\n', 'decide'),
+    ('[scope]\nnew_module_ignore = ["src/x[]"]\n', 'scan'),
+    ('[domains.stock]\npaths = ["[9-0]*"]\n', 'gate'),
+])
+def test_invalid_glob_is_a_one_line_config_error(hotfix_repo: GitRepo, policy: str,
+                                                 cmd: str) -> None:
+    hotfix_repo.commit('code', {'src/new_module.py': 'x = 1\n'})
+    hotfix_repo.commit('policy', {'.hotfix-hooks.toml': policy})
+    assert_error(hotfix_repo.hh(cmd), 'glob')
