@@ -295,6 +295,42 @@ def _ticket_pattern(name: str, value: Any) -> str:
     return value
 
 
+_HTTP_METHODS = ('GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE', '*',
+                 'ANY')
+
+
+def _str_list(name: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f'policy key {name!r} must be a list of strings, got '
+                          f'{type(value).__name__} {value!r}')
+    return list(value)
+
+
+def _frozen_groups(name: str, value: Any) -> list[str]:
+    for g in _str_list(name, value):
+        if not g.startswith('/'):
+            raise ConfigError(f'policy key {name!r}: {g!r} is not an API path prefix '
+                              '(expected e.g. "/aris3/stock")')
+    return list(value)
+
+
+def _frozen_endpoints(name: str, value: Any) -> list[str]:
+    for e in _str_list(name, value):
+        method, _, path = e.strip().partition(' ')
+        if not path:
+            method, path = '*', method
+        if method.upper() not in _HTTP_METHODS or not path.strip().startswith('/'):
+            raise ConfigError(f'policy key {name!r}: {e!r} is not "METHOD /path" (expected '
+                              'e.g. "GET /aris3/stock", "* /aris3/**" or "/aris3/stock")')
+    return list(value)
+
+
+def _non_empty(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f'policy key {name!r} must be a non-empty string, got {value!r}')
+    return value
+
+
 MAX_FOLLOW_DEPTH = 100
 
 
@@ -340,7 +376,7 @@ SCHEMA: dict[str, Key] = {
                              '(besides the base and release branches).'),
         pr_title_prefix=Key('str', 'Hotfix: ', 'Required start of a hotfix PR title.'),
         pr_title_min_summary=Key('int', 3, 'Shortest impact summary in the PR title.'),
-        tag_marker=Key('str', '+hotfix.', 'What makes a tag a hotfix tag.'),
+        tag_marker=Key('str', '+hotfix.', 'What makes a tag a hotfix tag.', check=_non_empty),
         tag_requires_released_version=Key('bool', True,
                                           'The <version> part must be an existing tag.'),
         commit_msg=Key('bool', False,
@@ -355,11 +391,13 @@ SCHEMA: dict[str, Key] = {
         exclude=Key('list[str]', [], 'Globs of files never treated as contracts.'),
         frozen_groups=Key('list[str]', [],
                           'Frozen API groups: path prefixes (["/aris3/stock"]). Any change '
-                          'to an operation under them, even additive, is an error.'),
+                          'to an operation under them, even additive, is an error.',
+                          check=_frozen_groups),
         frozen_endpoints=Key('list[str]', [],
                              'Frozen endpoints: "METHOD /path" with * (one segment) and ** '
                              '(any depth); METHOD may be *. ["GET /aris3/stock", '
-                             '"PATCH /aris3/**"]. Any change to them is an error.'),
+                             '"PATCH /aris3/**"]. Any change to them is an error.',
+                             check=_frozen_endpoints),
         hotfix_new_operation=Key('severity', 'warning',
                                  'Severity of a new operation on a hotfix branch (reported '
                                  'as scope: new feature scope).'),

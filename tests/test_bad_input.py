@@ -257,3 +257,28 @@ def test_invalid_glob_is_a_one_line_config_error(hotfix_repo: GitRepo, policy: s
     hotfix_repo.commit('code', {'src/new_module.py': 'x = 1\n'})
     hotfix_repo.commit('policy', {'.hotfix-hooks.toml': policy})
     assert_error(hotfix_repo.hh(cmd), 'glob')
+
+
+@pytest.mark.parametrize('policy,key', [
+    ('[naming]\ntag_marker = ""\n', 'naming.tag_marker'),
+    ('[contract]\nfrozen_endpoints = ["GET"]\n', 'contract.frozen_endpoints'),
+    ('[contract]\nfrozen_endpoints = ["/aris3/stock GET"]\n', 'contract.frozen_endpoints'),
+    ('[contract]\nfrozen_endpoints = ["FETCH /aris3/stock"]\n', 'contract.frozen_endpoints'),
+    ('[contract]\nfrozen_groups = ["aris3/stock"]\n', 'contract.frozen_groups'),
+    ('[contract]\nfrozen_groups = [""]\n', 'contract.frozen_groups'),
+])
+def test_policy_values_that_would_never_match_are_config_errors(
+        hotfix_repo: GitRepo, policy: str, key: str) -> None:
+    """An empty tag marker crashed check-tag; a frozen endpoint or group that can never
+    match an operation silently froze nothing."""
+    hotfix_repo.write('.hotfix-hooks.toml', policy)
+    for args in (('check-tag', '1.0.0+hotfix.1'), ('scan',), ('config',)):
+        assert_error(hotfix_repo.hh(*args), key)
+
+
+def test_frozen_endpoint_forms_that_are_valid(hotfix_repo: GitRepo) -> None:
+    hotfix_repo.write('.hotfix-hooks.toml', '[contract]\nfrozen_groups = ["/aris3/stock/"]\n'
+                      'frozen_endpoints = ["GET /a", "* /b/**", "any /c", "/d/*", '
+                      '"patch /e"]\n')
+    res = hotfix_repo.hh('config')
+    assert res.returncode == 0, res.stderr
