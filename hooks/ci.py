@@ -66,10 +66,12 @@ def _github(env: Mapping[str, str]) -> CIInfo:
             base = pr.get('base') or {}
             head = pr.get('head') or {}
             if isinstance(base, dict):
-                info.base_sha = base.get('sha') or None
-                if not info.target and base.get('ref'):
+                sha = base.get('sha')
+                info.base_sha = sha if isinstance(sha, str) and sha else None
+                if not info.target and isinstance(base.get('ref'), str) and base['ref']:
                     info.target, info.target_var = base['ref'], 'GITHUB_EVENT_PATH'
-            if isinstance(head, dict) and not info.branch and head.get('ref'):
+            if (isinstance(head, dict) and not info.branch and isinstance(head.get('ref'), str)
+                    and head['ref']):
                 info.branch, info.branch_var = head['ref'], 'GITHUB_EVENT_PATH'
     return info
 

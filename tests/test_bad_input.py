@@ -282,3 +282,16 @@ def test_frozen_endpoint_forms_that_are_valid(hotfix_repo: GitRepo) -> None:
                       '"patch /e"]\n')
     res = hotfix_repo.hh('config')
     assert res.returncode == 0, res.stderr
+
+
+# -- CI ------------------------------------------------------------------------------------
+def test_github_event_with_wrong_types_is_not_an_internal_error(hotfix_repo: GitRepo) -> None:
+    event = hotfix_repo.path.parent / 'event.json'
+    event.write_text('{"pull_request": {"title": "Hotfix: ARIS-9 fix stock drift", '
+                     '"base": {"sha": 5, "ref": 7}, "head": {"ref": ["x"]}}}')
+    env = {'GITHUB_ACTIONS': 'true', 'GITHUB_EVENT_NAME': 'pull_request',
+           'GITHUB_EVENT_PATH': str(event)}
+    for cmd in ('ci', 'context', 'check-pr-title'):
+        res = hotfix_repo.hh(cmd, env=env)
+        assert res.returncode in (0, 1), (cmd, res.stdout, res.stderr)
+        assert 'internal error' not in res.stderr and 'Traceback' not in res.stderr
