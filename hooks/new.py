@@ -77,8 +77,15 @@ def write_record(root: str, ticket: str, policy: object) -> str:
     path = os.path.join(root, rel)
     if os.path.exists(path):
         return f'Kept the existing hotfix record {rel}'
-    os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-    with open(path, 'x', encoding='utf-8', newline='\n') as f:
-        f.write(record.render_template(ticket))
+    try:
+        os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+        with open(path, 'x', encoding='utf-8', newline='\n') as f:
+            f.write(record.render_template(ticket))
+    except OSError as e:
+        from hooks.errors import ConfigError
+
+        raise ConfigError(f'cannot write the hotfix record {rel}: {e.strerror}',
+                          hint='the branch is created; clear the path and write the record '
+                               'from the template in the README') from None
     return (f'Wrote the hotfix record {rel} (not committed): fill in every field, then '
             f'"git add {rel}" and commit it')

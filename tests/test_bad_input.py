@@ -295,3 +295,11 @@ def test_github_event_with_wrong_types_is_not_an_internal_error(hotfix_repo: Git
         res = hotfix_repo.hh(cmd, env=env)
         assert res.returncode in (0, 1), (cmd, res.stdout, res.stderr)
         assert 'internal error' not in res.stderr and 'Traceback' not in res.stderr
+
+
+def test_new_when_the_record_cannot_be_written_is_one_line(repo: GitRepo) -> None:
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.write('hotfixes', 'a file where the records folder goes\n')
+    res = repo.hh('new', 'ARIS-12', 'fix stock drift')
+    assert_error(res, 'hotfixes/ARIS-12.toml')
+    assert 'Created branch hotfix/ARIS-12-fix-stock-drift' in res.stdout
