@@ -137,6 +137,7 @@ def record_main(argv: Sequence[str] | None = None) -> int:
     from hooks import report
     from hooks import scan
     from hooks.findings import exit_code
+    from hooks.naming import is_hotfix_branch
 
     parser = _parser('record', 'Check the hotfix record of the branch (hotfixes/<ticket>.toml).')
     parser.add_argument('--require-approvals', action='store_true',
@@ -150,7 +151,7 @@ def record_main(argv: Sequence[str] | None = None) -> int:
         if ctx.mode not in ('index', 'range', 'worktree'):
             continue
         run = scan.run_info(ctx, policy)
-        if not run.hotfix or not run.ticket:
+        if not run.hotfix or not (run.ticket or is_hotfix_branch(run.branch, policy)):
             continue
         for n in ctx.notes:
             print(f'hotfix-hooks record: note: {n}', file=sys.stderr)

@@ -303,3 +303,23 @@ def test_new_when_the_record_cannot_be_written_is_one_line(repo: GitRepo) -> Non
     res = repo.hh('new', 'ARIS-12', 'fix stock drift')
     assert_error(res, 'hotfixes/ARIS-12.toml')
     assert 'Created branch hotfix/ARIS-12-fix-stock-drift' in res.stdout
+
+
+def test_record_on_a_hotfix_branch_without_ticket_does_not_pass_silently(repo: GitRepo) -> None:
+    """The record of hotfix/<no ticket>-... cannot be found: the hotfix-record hook said
+    nothing and passed."""
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.checkout('hotfix/fix-stock-drift', create=True)
+    repo.commit('fix', {'src/fix.txt': 'y\n'})
+    res = repo.hh('record', '--format', 'json')
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert '"rule": "record-missing"' in res.stdout and 'ticket' in res.stdout
+
+
+def test_record_on_a_release_branch_is_still_not_required(repo: GitRepo) -> None:
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.checkout('release/1.2', create=True)
+    repo.commit('fix', {'src/fix.txt': 'y\n'})
+    repo.write('.hotfix-hooks.toml', 'release_branches = ["release/*"]\n')
+    res = repo.hh('record')
+    assert res.returncode == 0, (res.stdout, res.stderr)

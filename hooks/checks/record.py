@@ -20,8 +20,19 @@ from hooks.policy import Policy
 def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     # the record is required on push, not per commit: a fix is committed before the
     # record is filled in (the umbrella hook runs every check on commit too)
-    if not run.hotfix or not run.ticket or run.stage in ('pre-commit', 'commit-msg'):
+    if not run.hotfix or run.stage in ('pre-commit', 'commit-msg'):
         return []
+    if not run.ticket:
+        from hooks.naming import is_hotfix_branch
+
+        if not is_hotfix_branch(run.branch, policy):
+            return []           # a release branch: no ticket, no record
+        return [Finding(
+            rule='record-missing', category='record', severity='error', path=None,
+            message=f'branch {run.branch} names no ticket, so its hotfix record cannot be '
+                    'found',
+            hint='rename the branch to hotfix/<ticket>-<short-description> (git branch -m), '
+                 'then write the record of that ticket')]
     rec, findings, _path = record.load(changes.head, policy, run.ticket)
     if rec is None:
         return findings
