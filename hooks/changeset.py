@@ -358,7 +358,7 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
     except re.error as e:
         from hooks.errors import ConfigError
 
-        raise ConfigError(f'invalid glob pattern {pattern!r} in the policy: {e.msg}',
+        raise ConfigError(f'invalid glob pattern {pattern!r}: {e.msg}',
                           hint='fix the [...] character class') from None
     _GLOB_CACHE[pattern] = rx
     return rx

@@ -28,6 +28,8 @@ def problems(w: Waiver, rec: Record, policy: Any) -> tuple[str, list[str]]:
         return 'record-waiver-invalid', [f'{", ".join(missing)} missing']
     if w.rule in UNWAIVABLE:
         return 'record-waiver-invalid', [f'the rule {w.rule} cannot be waived']
+    if not _valid_glob(w.path):
+        return 'record-waiver-invalid', [f'the path {w.path!r} is not a valid glob']
     required = list(policy.section('record').get('waiver_approvers',
                                                  ('incident_owner', 'release_owner')))
     named = {rec.approver_roles(x) or x for x in w.approved_by}
@@ -37,12 +39,23 @@ def problems(w: Waiver, rec: Record, policy: Any) -> tuple[str, list[str]]:
     return '', []
 
 
+def _valid_glob(pattern: str) -> bool:
+    from hooks.changeset import glob_to_regex
+    from hooks.errors import ConfigError
+
+    try:
+        glob_to_regex(pattern)
+    except ConfigError:
+        return False
+    return True
+
+
 def matches(w: Waiver, f: Finding) -> bool:
     if f.rule != w.rule:
         return False
     if f.path is None:
         return w.path in PATHLESS
-    return f.path == w.path or matches_any(f.path, [w.path])
+    return f.path == w.path or (_valid_glob(w.path) and matches_any(f.path, [w.path]))
 
 
 def check(rec: Record, policy: Any) -> list[Finding]:

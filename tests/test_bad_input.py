@@ -323,3 +323,19 @@ def test_record_on_a_release_branch_is_still_not_required(repo: GitRepo) -> None
     repo.write('.hotfix-hooks.toml', 'release_branches = ["release/*"]\n')
     res = repo.hh('record')
     assert res.returncode == 0, (res.stdout, res.stderr)
+
+
+def test_waiver_with_an_invalid_glob_is_a_record_finding(repo: GitRepo) -> None:
+    """A bad [...] in an exception's path is the record's problem (record-waiver-invalid),
+    not an error blamed on the policy that stops every check."""
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.checkout(BRANCH, create=True)
+    repo.commit('fix', {'src/fix.py': 'x = 1\n', 'hotfixes/ARIS-9.toml':
+                        'ticket = "ARIS-9"\n[[exceptions]]\nrule = "scope-new-package"\n'
+                        'path = "src/[z-a]"\nreason = "r"\n'
+                        'approved_by = ["incident_owner", "release_owner"]\n'})
+    for cmd in ('record', 'scan'):
+        res = repo.hh(cmd, '--format', 'json')
+        assert res.returncode in (0, 1), (cmd, res.stdout, res.stderr)
+        assert 'error:' not in res.stderr, res.stderr
+    assert '"rule": "record-waiver-invalid"' in repo.hh('record', '--format', 'json').stdout
