@@ -344,7 +344,8 @@ class _Resolver:
 
     def require_commits(self) -> None:
         if not gitutil.has_commits(self.root):
-            raise GitError('this repository has no commits yet',
+            raise GitError('HEAD has no commits yet (an empty repository, or a new orphan '
+                           'branch)',
                            hint='commit something first; only the commit stage reads an '
                                 'empty repository')
 

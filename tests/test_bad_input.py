@@ -339,3 +339,9 @@ def test_waiver_with_an_invalid_glob_is_a_record_finding(repo: GitRepo) -> None:
         assert res.returncode in (0, 1), (cmd, res.stdout, res.stderr)
         assert 'error:' not in res.stderr, res.stderr
     assert '"rule": "record-waiver-invalid"' in repo.hh('record', '--format', 'json').stdout
+
+
+def test_orphan_branch_is_not_called_an_empty_repository(hotfix_repo: GitRepo) -> None:
+    hotfix_repo.git('checkout', '-q', '--orphan', 'hotfix/ARIS-10-orphan')
+    res = hotfix_repo.hh('scan')
+    assert_error(res, 'orphan')
