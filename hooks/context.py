@@ -259,7 +259,12 @@ class _Resolver:
         cands = []
         head_ref = self.git('symbolic-ref', '-q', f'refs/remotes/{self.remote}/HEAD')
         if head_ref:
-            cands.append(head_ref)
+            # a single-branch clone of the hotfix (CI) points origin/HEAD at the branch
+            # itself: as the base it would make the range empty
+            name = head_ref.removeprefix(f'refs/remotes/{self.remote}/')
+            if (not name.startswith(self.policy['hotfix_prefix'])
+                    and name != gitutil.current_branch(self.root)):
+                cands.append(head_ref)
         for n in ('main', 'master'):
             cands += [f'refs/remotes/{self.remote}/{n}', f'refs/heads/{n}']
         return cands

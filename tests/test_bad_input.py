@@ -345,3 +345,23 @@ def test_orphan_branch_is_not_called_an_empty_repository(hotfix_repo: GitRepo) -
     hotfix_repo.git('checkout', '-q', '--orphan', 'hotfix/ARIS-10-orphan')
     res = hotfix_repo.hh('scan')
     assert_error(res, 'orphan')
+
+
+@pytest.mark.parametrize('depth', [(), ('--depth', '1')])
+def test_single_branch_clone_of_the_hotfix_does_not_use_itself_as_base(
+        repo: GitRepo, tmp_path, depth: tuple[str, ...]) -> None:
+    """In ``git clone --single-branch --branch hotfix/...`` origin/HEAD is the hotfix
+    branch itself: taken as the base, the range was empty and every check passed."""
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.checkout(BRANCH, create=True)
+    repo.commit('bypass', {'migrations/001_drop.sql': 'DROP TABLE stock;\n'})
+    clone = repo.clone(tmp_path / 'ci-clone', '--single-branch', '--branch', BRANCH,
+                       *(('--no-local',) if depth else ()), *depth)
+    for cmd in ('scan', 'readiness', 'context'):
+        assert_error(clone.hh(cmd), 'base')
+    clone.git('fetch', '-q', *depth, 'origin', 'main:refs/remotes/origin/main')
+    res = clone.hh('scan', '--only', 'migrations')
+    if depth:
+        assert_error(res, 'shallow')
+    else:
+        assert res.returncode == 1 and 'migration-drop-table' in res.stdout, res.stdout
