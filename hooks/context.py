@@ -262,8 +262,7 @@ class _Resolver:
             # a single-branch clone of the hotfix (CI) points origin/HEAD at the branch
             # itself: as the base it would make the range empty
             name = head_ref.removeprefix(f'refs/remotes/{self.remote}/')
-            if (not name.startswith(self.policy['hotfix_prefix'])
-                    and name != gitutil.current_branch(self.root)):
+            if not name.startswith(self.policy['hotfix_prefix']):
                 cands.append(head_ref)
         for n in ('main', 'master'):
             cands += [f'refs/remotes/{self.remote}/{n}', f'refs/heads/{n}']
