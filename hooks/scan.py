@@ -52,7 +52,8 @@ def run_checks(changes: Any, ctx: context.Context, policy: Any,
     from hooks.waivers import apply_from_changes
 
     run = run_info(ctx, policy, options)
-    names = list(only) if only else [n for n in checks_mod.CHECKS if n not in checks_mod.OPT_IN]
+    names = (list(dict.fromkeys(only)) if only
+             else [n for n in checks_mod.CHECKS if n not in checks_mod.OPT_IN])
     findings: list[Finding] = []
     for name in names:
         findings.extend(checks_mod.load(name)(changes, policy, run))

@@ -365,3 +365,12 @@ def test_single_branch_clone_of_the_hotfix_does_not_use_itself_as_base(
         assert_error(res, 'shallow')
     else:
         assert res.returncode == 1 and 'migration-drop-table' in res.stdout, res.stdout
+
+
+def test_repeated_only_reports_each_finding_once(hotfix_repo: GitRepo) -> None:
+    """``--only scope`` in the hook's entry and again in the user's args."""
+    hotfix_repo.commit('module', {'src/new_module.py': 'x = 1\n'})
+    once = hotfix_repo.hh('scan', '--only', 'scope', '--format', 'json')
+    twice = hotfix_repo.hh('scan', '--only', 'scope', '--only', 'scope', '--format', 'json')
+    assert once.stdout.count('"rule"') >= 1
+    assert twice.stdout == once.stdout
