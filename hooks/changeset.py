@@ -164,16 +164,14 @@ class FileChange:
         return self._head.read(self.path)
 
     def old_text(self) -> str | None:
-        """Base content as text; ``None`` when absent, binary or not UTF-8."""
-        if self.binary:
-            return None
+        """Base content as text; ``None`` when absent, binary or not UTF-8 (judged on the
+        content: ``-diff`` in .gitattributes makes git call a text file binary)."""
         data = self.old_bytes()
         return decode_text(data) if data is not None else None
 
     def new_text(self) -> str | None:
-        """Head content as text; ``None`` when absent, binary or not UTF-8."""
-        if self.binary:
-            return None
+        """Head content as text; ``None`` when absent, binary or not UTF-8 (judged on the
+        content)."""
         data = self.new_bytes()
         return decode_text(data) if data is not None else None
 

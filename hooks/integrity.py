@@ -119,7 +119,7 @@ def python_data_changes(source: str) -> list[str]:
 
 def migration_data_changes(fc: FileChange) -> list[str]:
     text = fc.new_text()
-    data = None if text is not None or fc.binary else fc.new_bytes()
+    data = None if text is not None else fc.new_bytes()
     if data and not is_binary(data):
         text = data.decode('utf-8', 'replace')     # a latin-1 comment hides nothing
     if not text:

@@ -374,3 +374,23 @@ def test_repeated_only_reports_each_finding_once(hotfix_repo: GitRepo) -> None:
     twice = hotfix_repo.hh('scan', '--only', 'scope', '--only', 'scope', '--format', 'json')
     assert once.stdout.count('"rule"') >= 1
     assert twice.stdout == once.stdout
+
+
+# -- .gitattributes ------------------------------------------------------------------------
+def test_files_marked_minus_diff_are_still_checked(repo: GitRepo) -> None:
+    """``*.py -diff`` / ``*.sql -diff`` in .gitattributes make git call text files binary:
+    the /actions bypass passed, and the data-changing migration no longer made the
+    recommendation rollback-first."""
+    repo.commit('base', {'app/routes.py': ROUTES_BASE,
+                         'migrations/001_init.sql': 'CREATE TABLE stock (id int);\n',
+                         '.gitattributes': '*.py -diff\n*.sql -diff\n'})
+    repo.checkout(BRANCH, create=True)
+    repo.commit('bypass', {'app/routes.py': ROUTES_BASE + (
+        "\n\n@router.post('/orders/{oid}/cancel')\ndef cancel_order(oid: int, db):\n"
+        "    order = db.get(oid)\n    order.status = 'cancelled'\n    return {}\n"),
+        'migrations/002_fix.sql': 'UPDATE stock SET id = 2;\n'})
+    res = repo.hh('scan', '--only', 'actions', '--format', 'json')
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert '"rule": "actions-bypass-route"' in res.stdout
+    res = repo.hh('decide', '--format', 'json')
+    assert '"recommendation": "rollback-first"' in res.stdout, res.stdout

@@ -26,6 +26,7 @@ from typing import Any
 
 from hooks.changeset import ChangeSet
 from hooks.changeset import DELETED
+from hooks.changeset import is_binary
 from hooks.changeset import matches_any
 from hooks.changeset import MODE_SYMLINK
 from hooks.checks import RunInfo
@@ -234,8 +235,9 @@ class _Run:
         pairs: list[tuple[str | None, str | None]] = []
         for f in self.changes.files:
             old = f.old_path or f.path
-            if not (self._wanted(f.path) or self._wanted(old)) or f.binary:
-                continue
+            if not (self._wanted(f.path) or self._wanted(old)) or (f.binary and any(
+                    is_binary(b) for b in (f.old_bytes(), f.new_bytes()))):
+                continue        # binary by content, not by a "-diff" attribute
             self.changed_paths.add(f.path)
             # a symlink's blob is its target's path, not code (the target is a file too)
             hp = f.path if (f.status != DELETED and self._wanted(f.path)
