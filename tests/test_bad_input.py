@@ -4,6 +4,7 @@ tool cannot read never passes silently."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -128,7 +129,7 @@ def test_non_utf8_route_module_is_still_checked_for_bypasses(repo: GitRepo) -> N
 
 
 # -- commands' own arguments --------------------------------------------------------------
-def test_demo_dir_that_is_a_file_is_a_usage_error(tmp_path) -> None:
+def test_demo_dir_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
     target = tmp_path / 'notes.txt'
     target.write_text('x\n')
     res = GitRepo(tmp_path, init=False).hh('demo', '--dir', str(target))
@@ -349,7 +350,7 @@ def test_orphan_branch_is_not_called_an_empty_repository(hotfix_repo: GitRepo) -
 
 @pytest.mark.parametrize('depth', [(), ('--depth', '1')])
 def test_single_branch_clone_of_the_hotfix_does_not_use_itself_as_base(
-        repo: GitRepo, tmp_path, depth: tuple[str, ...]) -> None:
+        repo: GitRepo, tmp_path: Path, depth: tuple[str, ...]) -> None:
     """In ``git clone --single-branch --branch hotfix/...`` origin/HEAD is the hotfix
     branch itself: taken as the base, the range was empty and every check passed."""
     repo.commit('base', {'README.md': 'x\n'})
