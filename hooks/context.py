@@ -130,6 +130,14 @@ def request_from_args(args: argparse.Namespace) -> Request:
                    stage=args.stage, staged=args.staged, base=args.base)
 
 
+def _is_push_line(parts: list[str]) -> bool:
+    """git's pre-push stdin: ``<local ref> <local sha> <remote ref> <remote sha>``."""
+    def sha(x: str) -> bool:
+        return len(x) in (40, 64) and all(c in '0123456789abcdef' for c in x)
+
+    return len(parts) == 4 and sha(parts[1]) and sha(parts[3])
+
+
 def _stdin_lines(stdin: Any) -> list[str]:
     if stdin is None:
         return []
@@ -179,9 +187,12 @@ def resolve_branches(req: Request, policy: Any, env: Mapping[str, str] | None = 
         out = []
         for line in _stdin_lines(stdin if stdin is not None else sys.stdin):
             parts = line.split()
-            if len(parts) == 4 and set(parts[1]) == {'0'}:
+            if not _is_push_line(parts):
+                raise UsageError(f'unexpected pre-push input line: {line!r} (expected '
+                                 '"<local ref> <local sha> <remote ref> <remote sha>")')
+            if set(parts[1]) == {'0'}:
                 out.append(make('none', parts[2].removeprefix('refs/heads/'), 'deleted ref'))
-            elif len(parts) == 4:
+            else:
                 pushed.append(parts[2])
         if out and not pushed:
             return out
@@ -367,7 +378,7 @@ class _Resolver:
 
     def from_push_line(self, line: str) -> Context:
         parts = line.split()
-        if len(parts) != 4:
+        if not _is_push_line(parts):
             raise UsageError(f'unexpected pre-push input line: {line!r} '
                              '(expected "<local ref> <local sha> <remote ref> <remote sha>")')
         local_ref, local_sha, remote_ref, remote_sha = parts

@@ -130,6 +130,14 @@ def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
     from hooks import gate_plan
 
     run = GateRun(branch=ctx.branch, notes=ctx.notes)
+    if ctx.mode not in ('none', 'tag') and ctx.branch is None:
+        # fail closed: a hook that cannot tell the branch must not pass quietly
+        from hooks.naming import check_branch
+
+        run.findings = check_branch(None, policy)
+        run.skipped_reason = ('cannot tell which branch this is, so the gates did not run '
+                              '(pass --branch NAME)')
+        return run
     if ctx.mode in ('none', 'tag') or not gated_branch(ctx.branch, policy):
         run.skipped_reason = _skip_reason(ctx)
         return run
@@ -503,7 +511,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     branches = context.resolve_branches(req, policy, stdin=stdin)
     if stdin is not None:
         stdin.seek(0)
-    if not any(c.mode == 'branch' and gated_branch(c.branch, policy) for c in branches):
+    if not any(c.mode == 'branch' and (c.branch is None or gated_branch(c.branch, policy))
+               for c in branches):
         runs = [GateRun(branch=c.branch, skipped_reason=_skip_reason(c)) for c in branches]
     else:
         live = (args.format == 'text' and not os.environ.get('PRE_COMMIT')

@@ -34,6 +34,12 @@ class Key:
         self.check = check            # custom validator: (name, value) -> value
 
 
+def _non_empty_str(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f'policy key {name!r} must be a non-empty string, got {value!r}')
+    return value
+
+
 def _table(doc: str, **keys: Key) -> Key:
     return Key('table', None, doc, keys=keys)
 
@@ -347,7 +353,8 @@ SCHEMA: dict[str, Key] = {
                 'Base branch that hotfixes start from and are compared against. Default: the '
                 "remote's default branch (origin/HEAD), else main, else master."),
     'remote': Key('str', 'origin', 'Remote whose branches count as "already shipped".'),
-    'hotfix_prefix': Key('str', 'hotfix/', 'Branch prefix that marks a hotfix branch.'),
+    'hotfix_prefix': Key('str', 'hotfix/', 'Branch prefix that marks a hotfix branch.',
+                         check=lambda name, value: _non_empty_str(name, value)),
     'release_branches': Key('list[str]', [],
                             'Glob patterns of release branches that the gates and the '
                             'hotfix-only rules also apply to (e.g. ["release/*"]).'),

@@ -151,6 +151,11 @@ def record_main(argv: Sequence[str] | None = None) -> int:
         if ctx.mode not in ('index', 'range', 'worktree'):
             continue
         run = scan.run_info(ctx, policy)
+        if ctx.branch is None:
+            from hooks.naming import check_branch
+
+            shown += check_branch(None, policy)      # fail closed on an unknown branch
+            continue
         if not run.hotfix or not (run.ticket or is_hotfix_branch(run.branch, policy)):
             continue
         for n in ctx.notes:

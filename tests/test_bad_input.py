@@ -395,3 +395,42 @@ def test_files_marked_minus_diff_are_still_checked(repo: GitRepo) -> None:
     assert '"rule": "actions-bypass-route"' in res.stdout
     res = repo.hh('decide', '--format', 'json')
     assert '"recommendation": "rollback-first"' in res.stdout, res.stdout
+
+
+def test_gate_and_record_fail_closed_on_a_detached_head_outside_ci(tmp_path) -> None:
+    """A hook that cannot tell the branch must not pass quietly (unknown_branch = error)."""
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / 'detached')
+    repo.commit('base', {'a.txt': 'a\n'})
+    repo.checkout('hotfix/ARIS-5-fix-a', create=True)
+    repo.commit('ARIS-5 fix', {'a.txt': 'b\n'})
+    repo.git('checkout', '-q', '--detach')
+    for cmd in (['gate'], ['record']):
+        res = repo.hh(*cmd)
+        assert res.returncode == 1, (cmd, res.stdout, res.stderr)
+        assert '[branch-unknown]' in res.stdout
+        assert 'Traceback' not in res.stderr
+    res = repo.hh('gate', '--branch', 'feature/x')
+    assert res.returncode == 0                     # naming the branch settles it
+
+
+def test_check_tag_refuses_garbage_push_input(tmp_path) -> None:
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / 'tagjunk')
+    repo.commit('base', {'a.txt': 'a\n'})
+    res = repo.hh('check-tag', '--stage', 'pre-push', input='not a push line\n')
+    assert res.returncode == 2
+    assert 'unexpected pre-push input line' in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_empty_hotfix_prefix_is_a_config_error(tmp_path) -> None:
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / 'prefix')
+    repo.commit('base', {'pyproject.toml': '[tool.hotfix-hooks]\nhotfix_prefix = ""\n'})
+    res = repo.hh('check-branch')
+    assert res.returncode == 2
+    assert "'hotfix_prefix'" in res.stderr and len(res.stderr.strip().splitlines()) == 1
