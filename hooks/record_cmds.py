@@ -46,6 +46,14 @@ class Facts:
     changed: list[str]
     evidence: dict[str, Any]
     notes: list[str] = dataclasses.field(default_factory=list)
+    record_problems: list[Finding] = dataclasses.field(default_factory=list)
+
+    def record_absence(self) -> str:
+        """Why there is no usable record: missing, or present but unreadable."""
+        for f in self.record_problems:
+            if f.rule != 'record-missing':
+                return f'the record {self.record_path} cannot be read ({f.message})'
+        return f'no record at {self.record_path or "-"}'
 
     @property
     def short(self) -> str:
@@ -65,12 +73,13 @@ def gather(ctx: context.Context, policy: Any, options: dict[str, Any] | None = N
     run = scan.run_info(ctx, policy, options)
     rec = None
     rec_path = None
+    rec_problems: list[Finding] = []
     changes = gitchanges.build(ctx, policy)
     try:
         findings = scan.run_checks(changes, ctx, policy, all_checks(), options,
                                    report_stale=True)
         if run.ticket:
-            rec, _, rec_path = record.load(changes.head, policy, run.ticket)
+            rec, rec_problems, rec_path = record.load(changes.head, policy, run.ticket)
         derived = integrity.derive(changes, policy)
         changed = sorted({p for f in changes.files for p in (f.path, f.old_path) if p})
     finally:
@@ -81,7 +90,7 @@ def gather(ctx: context.Context, policy: Any, options: dict[str, Any] | None = N
     return Facts(ctx=ctx, branch=ctx.branch, ticket=run.ticket, hotfix=run.hotfix,
                  commit=commit, tree=tree, findings=findings, record=rec,
                  record_path=rec_path, derived=derived, changed=changed, evidence=results,
-                 notes=list(ctx.notes))
+                 notes=list(ctx.notes), record_problems=rec_problems)
 
 
 # -- shared CLI plumbing ---------------------------------------------------------------
@@ -398,7 +407,7 @@ def status_main(argv: Sequence[str] | None = None) -> int:
     facts = gather(ctx, policy)
     _notes(facts, 'status')
     if facts.record is None and facts.ticket:
-        print(f'hotfix-hooks status: note: no record at {facts.record_path}; its fields are '
+        print(f'hotfix-hooks status: note: {facts.record_absence()}; its fields are '
               'unknown', file=sys.stderr)
     template = policy.section('record').get('status_template') or ''
     sys.stdout.write(status.render(template, status_values(facts, policy)))
@@ -428,7 +437,7 @@ def decide_main(argv: Sequence[str] | None = None) -> int:
         mark = {True: '[x]', False: '[ ]', None: '[?]'}[r.value]
         print(f'  {mark} {r.text}')
     if facts.record is None:
-        print(f'record decision: unknown (no record at {facts.record_path or "-"})')
+        print(f'record decision: unknown ({facts.record_absence()})')
         return 1
     recorded = facts.record.decision or 'unknown'
     if verdict.matches:

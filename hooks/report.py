@@ -49,6 +49,12 @@ def render(findings: Sequence[Finding], fmt: str = 'text', *, stream: TextIO | N
     stream.flush()
 
 
+def _one_line(text: str) -> str:
+    """A path with a newline or tab must not break the one-line-per-finding layout."""
+    return text.replace('\\', '\\\\').replace('\n', '\\n').replace('\t', '\\t') \
+        if ('\n' in text or '\t' in text) else text
+
+
 def _label(f: Finding) -> str:
     return 'waived' if f.waived else f.severity
 
@@ -62,10 +68,11 @@ def text(findings: Sequence[Finding], color: bool = False, header: Sequence[str]
     groups: dict[str, list[Finding]] = {}
     for f in findings:
         groups.setdefault(f.path or '(repository)', []).append(f)
-    for path, items in groups.items():
+    for raw_path, items in groups.items():
+        path = _one_line(raw_path)
         lines.append(c('bold', path))
         for f in items:
-            loc = f'{path}:{f.line}: ' if f.line and f.path else (f'{f.path}: ' if f.path else '')
+            loc = f'{path}:{f.line}: ' if f.line and f.path else (f'{path}: ' if f.path else '')
             label = _label(f)
             lines.append(f'  {loc}{c(label, label)} [{f.rule}] {f.message}')
             op = f.extra.get('operation')

@@ -434,3 +434,28 @@ def test_empty_hotfix_prefix_is_a_config_error(tmp_path) -> None:
     res = repo.hh('check-branch')
     assert res.returncode == 2
     assert "'hotfix_prefix'" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_decide_and_status_say_the_record_is_unreadable_not_missing(tmp_path) -> None:
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / 'badrecord')
+    repo.commit('base', {'a.txt': 'a\n'})
+    repo.checkout('hotfix/ARIS-8-fix-a', create=True)
+    repo.commit('ARIS-8 fix', {'a.txt': 'b\n', 'hotfixes/ARIS-8.toml': 'ticket = "ARIS-8\n'})
+    res = repo.hh('decide')
+    assert res.returncode == 1
+    assert 'record decision: unknown (the record hotfixes/ARIS-8.toml cannot be read' in res.stdout
+    res = repo.hh('status')
+    assert 'cannot be read' in res.stderr and 'Traceback' not in res.stderr
+
+
+def test_text_report_keeps_one_line_per_finding_for_paths_with_newlines() -> None:
+    from hooks.findings import Finding
+    from hooks.report import text
+
+    out = text([Finding('scope-dependency-changed', 'scope', 'error', 'dependency file',
+                        path='req\nuirements.txt', line=1)])
+    lines = out.splitlines()
+    assert lines[0] == 'req\\nuirements.txt'
+    assert lines[1].startswith('  req\\nuirements.txt:1: error [scope-dependency-changed]')
