@@ -191,28 +191,7 @@ def policy_at(root: str, commit: str, current: Any) -> Any:
     proven with (an uncommitted edit of pyproject.toml does not change what runs)."""
     from hooks import policy as policy_mod
 
-    for name in policy_mod.CONFIG_FILES:
-        text = _file_at(root, commit, name)
-        if text is None:
-            continue
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            from hooks.errors import ConfigError
-
-            raise ConfigError(f'{name} in {commit[:12]}: invalid TOML: {e}') from None
-        if name == 'pyproject.toml':
-            raw = policy_mod._tool_table(raw, name).get('hotfix-hooks')
-            if raw is None:
-                continue
-        return policy_mod.from_mapping(raw, os.path.join(root, name))
-    if current.path is None:
-        return current
-    return policy_mod.from_mapping({}, None)
+    return policy_mod.load_at(root, commit, current)
 
 
 def _as_range(ctx: context.Context, policy: Any, run: GateRun) -> context.Context | None:

@@ -586,6 +586,7 @@ class Policy:
         self.values = values
         self.sources = sources
         self.path = path              # the file the user's values came from
+        self.explicit = False         # given with --config: never replaced by a commit's
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -636,7 +637,45 @@ def load(root: str, path: str | None = None) -> Policy:
     raw = _read_toml(path)
     if os.path.basename(path) == 'pyproject.toml':
         raw = _tool_table(raw, path).get('hotfix-hooks', {})
-    return from_mapping(raw, path)
+    policy = from_mapping(raw, path)
+    policy.explicit = True
+    return policy
+
+
+def load_at(root: str, commit: str, current: Policy) -> Policy:
+    """The policy as committed in ``commit`` (what CI will read when it checks that commit).
+
+    A push or a range is judged by the rules committed in the commit being pushed when it
+    has them, not by a checked-out-elsewhere or edited ``pyproject.toml``; ``--config``
+    still wins, and a commit without a policy file keeps the policy found on disk.
+    """
+    if current.explicit:
+        return current
+    from hooks import gitutil
+
+    for name in CONFIG_FILES:
+        res = gitutil.run(['cat-file', 'blob', f'{commit}:{name}'], cwd=root, check=False)
+        if res.returncode != 0:
+            continue
+        label = f'{name} in {commit[:12]}'
+        try:
+            text = res.stdout.decode('utf-8')
+        except UnicodeDecodeError:
+            raise ConfigError(f'{label}: not UTF-8 text') from None
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f'{label}: invalid TOML: {e}') from None
+        if name == 'pyproject.toml':
+            raw = _tool_table(raw, name).get('hotfix-hooks')
+            if raw is None:
+                continue
+        return from_mapping(raw, os.path.join(root, name))
+    return current      # the commit has no policy file: the one found on disk stands
 
 
 def _tool_table(raw: dict[str, Any], path: str) -> dict[str, Any]:

@@ -35,6 +35,10 @@ def collect(ctx: context.Context, policy: Any, only: Sequence[str] | None = None
 
     if ctx.mode not in ('index', 'range', 'worktree'):
         return []
+    if ctx.mode == 'range' and ctx.head:
+        from hooks import policy as policy_mod
+
+        policy = policy_mod.load_at(ctx.root, ctx.head, policy)   # the pushed commit's rules
     changes = gitchanges.build(ctx, policy)
     try:
         return run_checks(changes, ctx, policy, only, options, report_stale)

@@ -143,3 +143,33 @@ def test_severity_override_can_make_a_warning_block(repo: GitRepo) -> None:
     _pyproject(repo, '[tool.hotfix-hooks.severity]\nscope-dependency-changed = "error"\n')
     rc, data, _ = hh_json(repo, 'scan')
     assert rc == 1 and data['findings'][0]['severity'] == 'error'
+
+
+def test_a_range_is_judged_by_the_policy_committed_in_its_head(tmp_path) -> None:
+    """Pushing (or scanning) a branch that is not checked out uses that branch's committed
+    policy - what CI will read - not the checked-out branch's pyproject.toml."""
+    import json
+
+    from tests.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / 'policy-at-head')
+    repo.commit('base', {'requirements.txt': 'flask==3.0\n',
+                         'pyproject.toml': '[tool.hotfix-hooks]\nbase = "main"\n'})
+    repo.checkout('hotfix/ARIS-9-pin-flask', create=True)
+    repo.commit('ARIS-9 pin', {
+        'requirements.txt': 'flask==3.1\n',
+        'pyproject.toml': '[tool.hotfix-hooks]\nbase = "main"\n\n'
+                          '[tool.hotfix-hooks.scope]\nseverity = "error"\n'})
+    repo.checkout('main')
+    res = repo.hh('scan', '--from-ref', 'main', '--to-ref', 'hotfix/ARIS-9-pin-flask',
+                  '--branch', 'hotfix/ARIS-9-pin-flask', '--format', 'json')
+    found = json.loads(res.stdout)['findings']
+    assert res.returncode == 1
+    assert [(f['rule'], f['severity']) for f in found] == [('scope-dependency-changed', 'error')]
+    # --config still wins over the commit's policy
+    (tmp_path / 'mine.toml').write_text('[scope]\nseverity = "info"\n')
+    res = repo.hh('scan', '--from-ref', 'main', '--to-ref', 'hotfix/ARIS-9-pin-flask',
+                  '--branch', 'hotfix/ARIS-9-pin-flask', '--format', 'json',
+                  '--config', str(tmp_path / 'mine.toml'))
+    assert res.returncode == 0
+    assert [f['severity'] for f in json.loads(res.stdout)['findings']] == ['info']
