@@ -459,3 +459,20 @@ def test_text_report_keeps_one_line_per_finding_for_paths_with_newlines() -> Non
     lines = out.splitlines()
     assert lines[0] == 'req\\nuirements.txt'
     assert lines[1].startswith('  req\\nuirements.txt:1: error [scope-dependency-changed]')
+
+
+def test_scope_line_budget_fails_and_passes() -> None:
+    from hooks.changeset import ChangeSet
+    from hooks.checks import RunInfo
+    from hooks.checks.scope import check
+    from hooks.policy import from_mapping
+
+    policy = from_mapping({'scope': {'max_lines': 10}}, None)
+    big = ChangeSet.from_texts(base={'app/a.py': ''},
+                               head={'app/a.py': ''.join(f'x{i} = {i}\n' for i in range(11))})
+    small = ChangeSet.from_texts(base={'app/a.py': ''}, head={'app/a.py': 'x = 1\n'})
+    hotfix = RunInfo(branch='hotfix/ARIS-1-x', hotfix=True)
+    found = [f.rule for f in check(big, policy, hotfix)]
+    assert found == ['scope-too-many-lines']
+    assert check(small, policy, hotfix) == []
+    assert check(big, policy, RunInfo(branch='feature/x')) == []   # hotfix branches only

@@ -323,3 +323,33 @@ def test_headers_declared_by_dependencies() -> None:
     (f,) = [x for x in found if x.rule == 'request-parameter-became-required']
     assert f.extra['operation'] == 'DELETE /aris3/items/{item_id}'
     assert f.path == 'shop/deps.py' and f.line == 4
+
+
+NEW_ROUTE = '''
+
+@router.get("/{item_id}/history")
+def item_history(item_id: str) -> list[Item]:
+    ...
+'''
+
+
+def test_route_added_in_code_is_additive_and_scope_on_a_hotfix_branch() -> None:
+    head = tree(router=ROUTER + NEW_ROUTE)
+    found = run(tree(), head)
+    added = [f for f in found if f.rule == 'api-route-added']
+    assert [(f.severity, f.extra.get('operation')) for f in added] == [
+        ('info', 'GET /aris3/items/{item_id}/history')]
+    changes = ChangeSet.from_texts(base=tree(), head=head)
+    on_hotfix = check(changes, from_mapping({}, None), RunInfo(branch='hotfix/ARIS-1-x',
+                                                               hotfix=True))
+    scope = [f for f in on_hotfix if f.rule == 'api-operation-added-in-hotfix']
+    assert scope and scope[0].category == 'scope' and scope[0].severity == 'warning'
+    assert not [f for f in on_hotfix if f.rule == 'api-route-added']
+
+
+def test_spec_larger_than_the_limit_is_reported_not_compared() -> None:
+    head = tree(**{'openapi.json': SPEC.replace('"1"', '"2"')})
+    found = run(tree(), head, max_spec_bytes=10)
+    assert [(f.rule, f.severity, f.path) for f in found] == [
+        ('openapi-too-large', 'info', 'openapi.json')]
+    assert run(tree(), head) == []          # under the default limit: compared, no change
