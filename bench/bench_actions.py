@@ -168,9 +168,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, GIT_AUTHOR_NAME='b', GIT_AUTHOR_EMAIL='b@x',
                    GIT_COMMITTER_NAME='b', GIT_COMMITTER_EMAIL='b@x',
-                   PYTHONPATH=str(ROOT), GIT_CONFIG_NOSYSTEM='1')
+                   PYTHONPATH=str(ROOT / 'hooks'), GIT_CONFIG_NOSYSTEM='1')
         base, head = build(tmp, env, args.modules, args.lines, args.variant)
-        scan = [sys.executable, '-m', 'hooks', 'scan', '--only', 'actions', '--from-ref', base,
+        scan = [sys.executable, '-m', 'hotfix_hooks', 'scan', '--only', 'actions', '--from-ref', base,
                 '--to-ref', head, '--format', 'json']
         res = subprocess.run(scan, cwd=tmp, env=env, capture_output=True, text=True)
         found = len(json.loads(res.stdout)['findings']) if res.stdout.strip() else 0

@@ -87,12 +87,12 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, GIT_AUTHOR_NAME='b', GIT_AUTHOR_EMAIL='b@x',
-                   GIT_COMMITTER_NAME='b', GIT_COMMITTER_EMAIL='b@x', PYTHONPATH=str(ROOT),
+                   GIT_COMMITTER_NAME='b', GIT_COMMITTER_EMAIL='b@x', PYTHONPATH=str(ROOT / 'hooks'),
                    NO_COLOR='1')
         for k in ('PRE_COMMIT', 'VIRTUAL_ENV'):
             env.pop(k, None)
         repo = setup(tmp, env)
-        hh = [PY, '-m', 'hooks', 'gate']
+        hh = [PY, '-m', 'hotfix_hooks', 'gate']
         fast = ['--rollback-dry-run', f'{PY} scripts/gate.py rollback']
         slow_env = dict(env, BENCH_SLOW='1')
 
@@ -109,7 +109,7 @@ def main() -> int:
         cases = {
             'python -c pass': lambda: once([PY, '-c', 'pass'], repo, env),
             'check-branch (cheapest hook)': lambda: (on('feature/reports'), once(
-                [PY, '-m', 'hooks', 'check-branch'], repo, env))[1],
+                [PY, '-m', 'hotfix_hooks', 'check-branch'], repo, env))[1],
             'gate: non-hotfix branch': lambda: (on('feature/reports'),
                                                 once(hh, repo, env))[1],
             'gate: evidence reused': lambda: (on('hotfix/ARIS-77-fix-pos-total'),

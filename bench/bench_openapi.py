@@ -84,7 +84,7 @@ def main() -> int:
     wide = Path(tmp, 'wide.json')
     wide.write_text(json.dumps(wide_doc, indent=2))
     del wide_doc
-    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR='1')
+    env = dict(os.environ, PYTHONPATH=str(ROOT / 'hooks'), NO_COLOR='1')
     py = sys.executable
     print(f'spec pair: {old.stat().st_size / 1024:.0f} KB + {new.stat().st_size / 1024:.0f} KB,'
           f' {len(doc["paths"])} paths, {len(doc["components"]["schemas"])} schemas;'
@@ -92,7 +92,7 @@ def main() -> int:
 
     load_src = ('import json\nfor p in ("old.json", "new.json"):\n'
                 '    json.load(open(p, "rb"))\n')
-    hh = [py, '-m', 'hooks', 'openapi-diff']
+    hh = [py, '-m', 'hotfix_hooks', 'openapi-diff']
     ((start, start_rss, _), (load, load_rss, _), (diff, diff_rss, code), (same, same_rss, _),
      (wdiff, wdiff_rss, wcode)) = measure_all(
         [[py, '-c', 'pass'], [py, '-c', load_src],

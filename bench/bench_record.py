@@ -82,8 +82,7 @@ def build(tmp: str, env: dict[str, str], files: int) -> None:
     Path(tmp, 'hotfixes/ARIS-77.toml').write_text(RECORD)
     git(tmp, env, 'add', '-A')
     git(tmp, env, 'commit', '-q', '-m', 'ARIS-77 fix')
-    from hooks import evidence
-
+    from hotfix_hooks.gates import evidence
     sha = git(tmp, env, 'rev-parse', 'HEAD')
     tree = git(tmp, env, 'rev-parse', 'HEAD^{tree}')
     evidence.store(os.path.join(tmp, '.git'), tree, [evidence.GateResult(
@@ -111,11 +110,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, GIT_AUTHOR_NAME='b', GIT_AUTHOR_EMAIL='b@x',
                    GIT_COMMITTER_NAME='b', GIT_COMMITTER_EMAIL='b@x', NO_COLOR='1',
-                   PYTHONPATH=str(ROOT))
+                   PYTHONPATH=str(ROOT / 'hooks'))
         for k in [k for k in env if k.startswith(('PRE_COMMIT', 'GITHUB_', 'GITLAB_'))] + ['CI']:
             env.pop(k, None)
         build(tmp, env, args.files)
-        hh = [py, '-m', 'hooks']
+        hh = [py, '-m', 'hotfix_hooks']
         cases = {
             'python -c pass': [py, '-c', 'pass'],
             'scan --only scope': [*hh, 'scan', '--only', 'scope'],

@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from hooks.findings import Finding
-from hooks.openapi import diff_specs
-from hooks.openapi import parse
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.openapi import diff_specs
+from hotfix_hooks.openapi import parse
 
 
 def base_spec() -> dict[str, Any]:

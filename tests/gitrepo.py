@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / 'hooks'    # the source root: the package hotfix_hooks lives in it
 
 _DROP = ('GIT_DIR', 'GIT_INDEX_FILE', 'GIT_WORK_TREE', 'GIT_OBJECT_DIRECTORY',
          'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_PREFIX')
@@ -74,7 +75,7 @@ class GitRepo:
     def hh(self, *args: str, env: dict[str, str] | None = None, input: str | None = None,
            check: bool = False) -> subprocess.CompletedProcess:
         """Run ``hotfix-hooks ARGS`` as a real process in this repository."""
-        return self.run([sys.executable, '-m', 'hooks', *args], env=_with_pythonpath(env),
+        return self.run([sys.executable, '-m', 'hotfix_hooks', *args], env=_with_pythonpath(env),
                         input=input, check=check)
 
     # -- porcelain ---------------------------------------------------------
@@ -144,5 +145,5 @@ class GitRepo:
 def _with_pythonpath(env: dict[str, str] | None) -> dict[str, str]:
     out = dict(env or {})
     pp = os.environ.get('PYTHONPATH', '')
-    out['PYTHONPATH'] = str(ROOT) + (os.pathsep + pp if pp else '')
+    out['PYTHONPATH'] = str(SRC) + (os.pathsep + pp if pp else '')
     return out

@@ -11,14 +11,15 @@ from typing import Any
 
 from tests.gitrepo import GitRepo
 from tests.gitrepo import ROOT
+from tests.gitrepo import SRC
 
 PY = sys.executable
 
 
 def _script(body: str) -> str:
     return ('#!/bin/sh\n'
-            f"PYTHONPATH='{ROOT}'; export PYTHONPATH\n"
-            f"HH=\"'{PY}' -m hooks\"\n" + body)
+            f"PYTHONPATH='{SRC}'; export PYTHONPATH\n"
+            f"HH=\"'{PY}' -m hotfix_hooks\"\n" + body)
 
 
 def install_hook(repo: GitRepo, name: str, body: str) -> Path:

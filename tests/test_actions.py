@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hooks.changeset import ChangeSet
-from hooks.checks import RunInfo
-from hooks.checks.actions import check
-from hooks.policy import from_mapping
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.actions import check
+from hotfix_hooks.policy import from_mapping
 from tests.actions_service import CASH
 from tests.actions_service import edit
 from tests.actions_service import SERVICE_FILES

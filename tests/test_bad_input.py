@@ -451,8 +451,8 @@ def test_decide_and_status_say_the_record_is_unreadable_not_missing(tmp_path) ->
 
 
 def test_text_report_keeps_one_line_per_finding_for_paths_with_newlines() -> None:
-    from hooks.findings import Finding
-    from hooks.report import text
+    from hotfix_hooks.findings import Finding
+    from hotfix_hooks.report import text
 
     out = text([Finding('scope-dependency-changed', 'scope', 'error', 'dependency file',
                         path='req\nuirements.txt', line=1)])
@@ -462,10 +462,10 @@ def test_text_report_keeps_one_line_per_finding_for_paths_with_newlines() -> Non
 
 
 def test_scope_line_budget_fails_and_passes() -> None:
-    from hooks.changeset import ChangeSet
-    from hooks.checks import RunInfo
-    from hooks.checks.scope import check
-    from hooks.policy import from_mapping
+    from hotfix_hooks.changeset import ChangeSet
+    from hotfix_hooks.checks import RunInfo
+    from hotfix_hooks.checks.scope import check
+    from hotfix_hooks.policy import from_mapping
 
     policy = from_mapping({'scope': {'max_lines': 10}}, None)
     big = ChangeSet.from_texts(base={'app/a.py': ''},

@@ -1,4 +1,4 @@
-"""The change set built from real git (``hooks.gitchanges.build``): statuses, odd paths,
+"""The change set built from real git (``hotfix_hooks.git.changes.build``): statuses, odd paths,
 binary and non-UTF-8 content, symlinks, submodules, hunks, and lazy contents in the
 index, range and worktree modes."""
 from __future__ import annotations
@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from hooks import context
-from hooks import gitchanges
-from hooks import policy as policy_mod
-from hooks.changeset import ChangeSet
+from hotfix_hooks.git import context
+from hotfix_hooks.git import changes as git_changes
+from hotfix_hooks import policy as policy_mod
+from hotfix_hooks.changeset import ChangeSet
 from tests.gitrepo import GitRepo
 from tests.gitrepo import ROOT
+from tests.gitrepo import SRC
 from tests.hookkit import assert_one_line_error
 from tests.hookkit import hh_json
 from tests.hookkit import write_policy
@@ -41,7 +42,7 @@ LATIN1_NEW = b'caf\xe9\nna\xefve\n'
 
 def _build(repo: GitRepo, req: context.Request, pol: policy_mod.Policy = POLICY) -> ChangeSet:
     ctx = context.resolve(req, pol, env={}, cwd=str(repo.path))
-    return gitchanges.build(ctx, pol)
+    return git_changes.build(ctx, pol)
 
 
 class Range:
@@ -203,17 +204,18 @@ def test_contents_are_read_lazily(rng: Range) -> None:
     # content is read, and the full GitPython (~130 ms) not even then on a normal repository
     code = (
         'import sys\n'
-        'from hooks import context, gitchanges, policy\n'
+        'from hotfix_hooks import policy\n'
+        'from hotfix_hooks.git import changes as git_changes, context\n'
         'pol = policy.from_mapping({}, None)\n'
         f'ctx = context.resolve(context.Request(from_ref={rng.base!r}, to_ref={rng.head!r}), '
         'pol, env={})\n'
-        'cs = gitchanges.build(ctx, pol)\n'
+        'cs = git_changes.build(ctx, pol)\n'
         'print(len(cs), "gitdb" in sys.modules)\n'
         'print(cs.get("modified.txt").new_bytes().decode().strip())\n'
         'print("gitdb" in sys.modules, "git" in sys.modules)\n'
     )
     res = subprocess.run([sys.executable, '-c', code], cwd=rng.repo.path, capture_output=True,
-                         text=True, env={**rng.repo.env, 'PYTHONPATH': str(ROOT)}, check=True)
+                         text=True, env={**rng.repo.env, 'PYTHONPATH': str(SRC)}, check=True)
     assert res.stdout.split()[:2] == ['15', 'False']
     assert res.stdout.split()[-2:] == ['True', 'False']
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.gitrepo import GitRepo
 from tests.gitrepo import ROOT
+from tests.gitrepo import SRC
 from tests.hookkit import assert_one_line_error
 from tests.hookkit import hh_json
 from tests.hookkit import write_policy
@@ -83,12 +84,12 @@ def test_text_report_groups_findings_per_file(repo: GitRepo) -> None:
 
 def _on_pty(repo: GitRepo, *args: str, no_color: bool) -> str:
     env = {k: v for k, v in repo.env.items() if k not in ('NO_COLOR', 'FORCE_COLOR')}
-    env['PYTHONPATH'] = str(ROOT)
+    env['PYTHONPATH'] = str(SRC)
     if no_color:
         env['NO_COLOR'] = '1'
     master, slave = pty.openpty()
     try:
-        proc = subprocess.run([sys.executable, '-m', 'hooks', *args], cwd=repo.path, env=env,
+        proc = subprocess.run([sys.executable, '-m', 'hotfix_hooks', *args], cwd=repo.path, env=env,
                               stdout=slave, stderr=slave, stdin=subprocess.DEVNULL,
                               timeout=60)
     finally:
@@ -181,10 +182,10 @@ def test_unknown_command_and_usage(repo: GitRepo) -> None:
 
 def test_check_branch_does_not_load_heavy_modules(repo: GitRepo) -> None:
     code = ('import sys\n'
-            'from hooks import cli\n'
+            'from hotfix_hooks import cli\n'
             f'rc = cli.main(["check-branch", "--branch", "{BRANCH}"])\n'
             'heavy = [m for m in ("git", "unidiff", "yaml", "pglast") if m in sys.modules]\n'
             'print(rc, heavy)\n')
     res = subprocess.run([sys.executable, '-c', code], cwd=repo.path, capture_output=True,
-                         text=True, env={**repo.env, 'PYTHONPATH': str(ROOT)}, timeout=60)
+                         text=True, env={**repo.env, 'PYTHONPATH': str(SRC)}, timeout=60)
     assert res.stdout.strip() == '0 []', res.stderr

@@ -16,6 +16,7 @@ import pytest
 
 from tests.gitrepo import GitRepo
 from tests.gitrepo import ROOT
+from tests.gitrepo import SRC
 from tests.hookkit import assert_one_line_error
 from tests.hookkit import COMMIT_MSG
 from tests.hookkit import context_of
@@ -208,7 +209,7 @@ def test_readme_plain_pre_push_hook_blocks_and_passes(tmp_path: Path) -> None:
     # README: .git/hooks/pre-push can be `exec hotfix-hooks scan --stage pre-push "$@"`
     w = _make_world(tmp_path)
     repo = w.repo
-    install_hook(repo, 'pre-push', f"exec '{PY}' -m hooks scan --with-naming --stage pre-push "
+    install_hook(repo, 'pre-push', f"exec '{PY}' -m hotfix_hooks scan --with-naming --stage pre-push "
                                    '"$@"\n')
     write_policy(repo, '[scope]\nseverity = "error"\n')
     w.branch('hotfix/ARIS-43-readme-hook')
@@ -820,10 +821,10 @@ def test_ci_tag_builds_check_the_tag_even_when_the_branch_variable_holds_it(
 
 
 def test_ci_tag_build_checks_the_tag_without_waiting_for_stdin(ci: CIWorld) -> None:
-    env = {**ci.clone.env, 'PYTHONPATH': str(ROOT), 'GITHUB_ACTIONS': 'true',
+    env = {**ci.clone.env, 'PYTHONPATH': str(SRC), 'GITHUB_ACTIONS': 'true',
            'GITHUB_REF': 'refs/tags/0.9.0+hotfix.1', 'GITHUB_REF_NAME': '0.9.0+hotfix.1'}
     # a CI job's stdin can be an open pipe that never closes
-    proc = subprocess.Popen([sys.executable, '-m', 'hooks', 'check-tag', '--format', 'json'],
+    proc = subprocess.Popen([sys.executable, '-m', 'hotfix_hooks', 'check-tag', '--format', 'json'],
                             cwd=ci.clone.path, env=env, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

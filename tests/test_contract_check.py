@@ -8,10 +8,10 @@ from typing import Any
 
 import yaml
 
-from hooks.changeset import ChangeSet
-from hooks.checks import RunInfo
-from hooks.checks.contract import check
-from hooks.policy import from_mapping
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.contract import check
+from hotfix_hooks.policy import from_mapping
 from tests.contract_helpers import base_spec
 from tests.contract_helpers import diff
 from tests.contract_helpers import edit

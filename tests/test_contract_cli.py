@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hooks.openapi import diff_specs
-from hooks.openapi import parse
+from hotfix_hooks.openapi import diff_specs
+from hotfix_hooks.openapi import parse
 from tests.contract_helpers import base_spec
 from tests.contract_helpers import edit
 from tests.contract_helpers import item

@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hooks.changeset import ChangeSet
-from hooks.checks import RunInfo
-from hooks.checks.contract import check
-from hooks.policy import from_mapping
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.contract import check
+from hotfix_hooks.policy import from_mapping
 from tests.contract_helpers import rules
 
 MODELS = '''\

@@ -5,8 +5,8 @@ import re
 
 import yaml
 
-from hooks.cli import COMMANDS
-from hooks.policy import describe
+from hotfix_hooks.cli import COMMANDS
+from hotfix_hooks.policy import describe
 from tests.gitrepo import ROOT
 
 README = (ROOT / 'README.md').read_text()

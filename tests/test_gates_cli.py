@@ -306,7 +306,7 @@ def test_ctrl_c_stops_everything(consumer: Consumer) -> None:
     consumer.repo.write('notes.txt', 'untracked: the gates run in a temporary worktree\n')
     env = dict(consumer.repo.env)
     env.update(_with_pythonpath(consumer.env))
-    proc = subprocess.Popen([sys.executable, '-m', 'hooks', 'gate'], cwd=consumer.repo.path,
+    proc = subprocess.Popen([sys.executable, '-m', 'hotfix_hooks', 'gate'], cwd=consumer.repo.path,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     pid_file = Path(str(consumer.marks) + '.pid')
     deadline = time.monotonic() + 20

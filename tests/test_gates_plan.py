@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from hooks import gate_plan
-from hooks import policy as policy_mod
-from hooks.changeset import ChangeSet
-from hooks.errors import ConfigError
-from hooks.errors import UsageError
-from hooks.evidence import GateResult
+from hotfix_hooks.gates import plan as gate_plan
+from hotfix_hooks import policy as policy_mod
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.errors import ConfigError
+from hotfix_hooks.errors import UsageError
+from hotfix_hooks.gates.evidence import GateResult
 
 DEFAULT = policy_mod.from_mapping({}, None)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks import gate_run
-from hooks.gate_plan import GateSpec
+from hotfix_hooks.gates import process as gate_process
+from hotfix_hooks.gates.plan import GateSpec
 
 PY = sys.executable
 
@@ -23,10 +23,10 @@ def spec(name: str, *argv: str, timeout: float = 30, setup: list[list[str]] | No
                     setup=setup or [], cwd=cwd, env=env or {})
 
 
-def run(tmp_path: Path, s: GateSpec) -> tuple[gate_run.Outcome, str]:
+def run(tmp_path: Path, s: GateSpec) -> tuple[gate_process.Outcome, str]:
     log = tmp_path / 'logs' / f'{s.name}.log'
-    out = gate_run.run_gate(s, str(tmp_path), str(log), gate_run.child_env(),
-                            gate_run.ProcessTable())
+    out = gate_process.run_gate(s, str(tmp_path), str(log), gate_process.child_env(),
+                            gate_process.ProcessTable())
     return out, log.read_text()
 
 
@@ -54,7 +54,7 @@ def test_failure_keeps_the_exit_code_and_stderr(tmp_path: Path) -> None:
                                   'import sys; print("boom", file=sys.stderr); sys.exit(3)'))
     assert (out.status, out.exit_code, out.detail) == ('fail', 3, 'exit 3')
     assert 'boom' in log
-    assert gate_run.tail(str(tmp_path / 'logs' / 'smoke.log'), 1) == ['boom']
+    assert gate_process.tail(str(tmp_path / 'logs' / 'smoke.log'), 1) == ['boom']
 
 
 def test_missing_program_is_named(tmp_path: Path) -> None:
@@ -139,7 +139,7 @@ def test_a_gate_ignoring_sigterm_is_killed_anyway(tmp_path: Path) -> None:
     t0 = time.monotonic()
     out, _ = run(tmp_path, spec('stubborn', PY, '-c', code, timeout=0.5))
     assert out.status == 'timeout'
-    assert time.monotonic() - t0 < gate_run.GRACE_S + 5
+    assert time.monotonic() - t0 < gate_process.GRACE_S + 5
     assert not alive(int((tmp_path / 'pid').read_text()))
 
 
@@ -152,9 +152,9 @@ def test_jobs_run_independent_gates_in_parallel(tmp_path: Path) -> None:
     specs = [spec('a', PY, 'w.py', 'a', 'b', timeout=20), spec('b', PY, 'w.py', 'b', 'a',
                                                                   timeout=20)]
     stream = io.StringIO()
-    outcomes, interrupted = gate_run.run_all(
+    outcomes, interrupted = gate_process.run_all(
         specs, str(tmp_path), lambda s: str(tmp_path / 'logs' / f'{s.name}.log'),
-        gate_run.child_env(), 2, gate_run.Progress(stream, live=False))
+        gate_process.child_env(), 2, gate_process.Progress(stream, live=False))
     assert not interrupted
     assert {n: o.status for n, o in outcomes.items()} == {'a': 'pass', 'b': 'pass'}
     text = stream.getvalue()
@@ -163,18 +163,18 @@ def test_jobs_run_independent_gates_in_parallel(tmp_path: Path) -> None:
 
 def test_one_job_runs_gates_in_order(tmp_path: Path) -> None:
     specs = [spec(n, PY, '-c', f'open("order", "a").write("{n}")') for n in 'xyz']
-    outcomes, _ = gate_run.run_all(specs, str(tmp_path),
+    outcomes, _ = gate_process.run_all(specs, str(tmp_path),
                                    lambda s: str(tmp_path / f'{s.name}.log'),
-                                   gate_run.child_env(), 1, gate_run.Progress(io.StringIO(), False))
+                                   gate_process.child_env(), 1, gate_process.Progress(io.StringIO(), False))
     assert (tmp_path / 'order').read_text() == 'xyz'
     assert all(o.status == 'pass' for o in outcomes.values())
 
 
 def test_live_progress_rewrites_one_status_line(tmp_path: Path) -> None:
     stream = io.StringIO()
-    progress = gate_run.Progress(stream, live=True)
-    gate_run.run_all([spec('slow', PY, '-c', 'import time; time.sleep(0.7)')], str(tmp_path),
-                     lambda s: str(tmp_path / 'slow.log'), gate_run.child_env(), 1, progress)
+    progress = gate_process.Progress(stream, live=True)
+    gate_process.run_all([spec('slow', PY, '-c', 'import time; time.sleep(0.7)')], str(tmp_path),
+                     lambda s: str(tmp_path / 'slow.log'), gate_process.child_env(), 1, progress)
     text = stream.getvalue()
     assert '\r\033[K[0/1] running: slow' in text
     assert re.search(r'\r\033\[Kgate slow: pass \(\d+\.\ds\)\n', text)
@@ -182,12 +182,12 @@ def test_live_progress_rewrites_one_status_line(tmp_path: Path) -> None:
 
 def test_child_env_drops_git_variables_and_the_hook_virtualenv() -> None:
     bindir = os.path.join(sys.prefix, 'bin')
-    env = gate_run.child_env({'GIT_DIR': '/x/.git', 'GIT_INDEX_FILE': 'i', 'PRE_COMMIT': '1',
+    env = gate_process.child_env({'GIT_DIR': '/x/.git', 'GIT_INDEX_FILE': 'i', 'PRE_COMMIT': '1',
                               'VIRTUAL_ENV': sys.prefix, 'PATH': f'{bindir}:/usr/bin',
                               'KEEP': 'yes'})
     assert env == {'PRE_COMMIT': '1', 'PATH': '/usr/bin', 'KEEP': 'yes'}
     # outside pre-commit, a project venv that has hotfix-hooks installed stays on PATH
-    env = gate_run.child_env({'VIRTUAL_ENV': sys.prefix, 'PATH': f'{bindir}:/usr/bin'})
+    env = gate_process.child_env({'VIRTUAL_ENV': sys.prefix, 'PATH': f'{bindir}:/usr/bin'})
     assert env['PATH'] == f'{bindir}:/usr/bin' and env['VIRTUAL_ENV'] == sys.prefix
 
 
@@ -199,4 +199,4 @@ def test_child_env_drops_git_variables_and_the_hook_virtualenv() -> None:
 ])
 def test_missing_detects_programs_and_scripts(tmp_path: Path, argv: list[str],
                                               expected: str | None) -> None:
-    assert gate_run.missing(argv, str(tmp_path), dict(os.environ)) == expected
+    assert gate_process.missing(argv, str(tmp_path), dict(os.environ)) == expected

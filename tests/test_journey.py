@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hooks import demo
-from hooks import demo_service
+from hotfix_hooks.demo import story as demo
+from hotfix_hooks.demo import service as demo_service
 from tests.gitrepo import GitRepo
 from tests.gitrepo import ROOT
 

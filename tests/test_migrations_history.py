@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from hooks.changeset import ChangeSet
-from hooks.checks import RunInfo
-from hooks.checks.migrations import check
-from hooks.findings import Finding
-from hooks.policy import from_mapping
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.migrations import check
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.policy import from_mapping
 from tests.gitrepo import GitRepo
 from tests.migration_fixtures import alembic
 from tests.migration_fixtures import BASE
@@ -198,8 +198,8 @@ def test_off_hotfix_branch_history_findings_are_warnings(history_repo: GitRepo) 
 
 
 def test_quick_graph_facts_match_the_full_parse() -> None:
-    from hooks.changeset import MemorySnapshot
-    from hooks.migrations import discover
+    from hotfix_hooks.changeset import MemorySnapshot
+    from hotfix_hooks.migrations import discover
     from tests.migration_fixtures import django
     from tests.migration_fixtures import DJANGO_BASE
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from hooks.changeset import ChangeSet
-from hooks.checks import RunInfo
-from hooks.checks.migrations import check
-from hooks.findings import Finding
-from hooks.policy import from_mapping
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.migrations import check
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.policy import from_mapping
 from tests.migration_fixtures import alembic
 from tests.migration_fixtures import BASE
 from tests.migration_fixtures import V
@@ -579,8 +579,8 @@ def test_non_postgresql_dialect_skips_locking_rules() -> None:
 def test_file_level_suppression_and_readme_documents_every_rule_and_key() -> None:
     from pathlib import Path
 
-    from hooks.migrations.catalog import RULES
-    from hooks.policy import SCHEMA
+    from hotfix_hooks.migrations.catalog import RULES
+    from hotfix_hooks.policy import SCHEMA
 
     files = mig("""
         # hotfix-hooks: ignore-file[migration-index-not-concurrent] reason="lookup table, 12 rows"

@@ -2,11 +2,11 @@
 PostgreSQL via pglast (tricky statements must parse), other dialects via sqlglot."""
 from __future__ import annotations
 
-from hooks.changeset import ChangeSet
-from hooks.checks import RunInfo
-from hooks.checks.migrations import check
-from hooks.findings import Finding
-from hooks.policy import from_mapping
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.migrations import check
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.policy import from_mapping
 
 GM = 'db/migrations'
 GM_BASE = {

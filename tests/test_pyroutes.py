@@ -4,9 +4,9 @@ import ast
 
 import pytest
 
-from hooks.pyroutes import find_routes
-from hooks.pyroutes import module_routers
-from hooks.pyroutes import normalize_path
+from hotfix_hooks.actions.routes import find_routes
+from hotfix_hooks.actions.routes import module_routers
+from hotfix_hooks.actions.routes import normalize_path
 
 
 def routes(src: str) -> list[tuple[str, str | None, str]]:

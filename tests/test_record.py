@@ -7,20 +7,20 @@ from typing import Any
 
 import pytest
 
-from hooks import integrity
-from hooks import policy as policy_mod
-from hooks import record
-from hooks import scan
-from hooks import status
-from hooks import waivers
-from hooks.changeset import ChangeSet
-from hooks.checks import RunInfo
-from hooks.checks.record import check as record_check
-from hooks.checks.scope import check as scope_check
-from hooks.context import Context
-from hooks.errors import ConfigError
-from hooks.findings import exit_code
-from hooks.findings import Finding
+from hotfix_hooks.record import integrity
+from hotfix_hooks import policy as policy_mod
+from hotfix_hooks.record import model as record
+from hotfix_hooks.pipeline import scan
+from hotfix_hooks.record import status
+from hotfix_hooks.record import waivers
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.record import check as record_check
+from hotfix_hooks.checks.scope import check as scope_check
+from hotfix_hooks.git.context import Context
+from hotfix_hooks.errors import ConfigError
+from hotfix_hooks.findings import exit_code
+from hotfix_hooks.findings import Finding
 
 BRANCH = 'hotfix/ARIS-77-fix-stock-totals-drift'
 PATH = 'hotfixes/ARIS-77.toml'
@@ -468,7 +468,7 @@ STRICT = policy_of(scope={'severity': 'error'})
 def run_all(changes: ChangeSet, policy: Any = POLICY, context: Context | None = None
             ) -> list[Finding]:
     """What the record commands run: every check, the opt-in record check included."""
-    from hooks.record_cmds import all_checks
+    from hotfix_hooks.pipeline.readiness import all_checks
 
     return scan.run_checks(changes, context or ctx(), policy, all_checks(), report_stale=True)
 
@@ -645,8 +645,8 @@ def test_the_record_is_not_required_per_commit() -> None:
 
 # -- readiness rows (pure: facts in, rows out) --------------------------------------------
 def facts(changed: list[str], results: dict[str, str]) -> Any:
-    from hooks.evidence import GateResult
-    from hooks.record_cmds import Facts
+    from hotfix_hooks.gates.evidence import GateResult
+    from hotfix_hooks.pipeline.readiness import Facts
 
     ev = {n: GateResult(name=n, kind='domain', command=['t'], status=st, exit_code=0,
                         duration_s=1.0, commit='c' * 40, tree='t' * 40,
@@ -674,14 +674,14 @@ def with_domains() -> policy_mod.Policy:
 def test_targeted_regression_needs_every_impacted_domain(changed: list[str],
                                                          results: dict[str, str], status: str,
                                                          words: str) -> None:
-    from hooks.record_cmds import _regression_row
+    from hotfix_hooks.pipeline.readiness import _regression_row
 
     row = _regression_row(facts(changed, results), with_domains())
     assert row.status == status and words in row.evidence
 
 
 def test_targeted_regression_without_a_domain_map_needs_results() -> None:
-    from hooks.record_cmds import _regression_row
+    from hotfix_hooks.pipeline.readiness import _regression_row
 
     values = {k: v for k, v in POLICY.values.items() if k != 'domains'}
     bare = policy_mod.Policy(values=values, sources={})

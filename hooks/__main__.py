@@ -1,6 +1,0 @@
-from __future__ import annotations
-
-from hooks.cli import main
-
-if __name__ == '__main__':
-    raise SystemExit(main())

@@ -1,0 +1,648 @@
+"""Static flow analysis for the actions guard: which state-like fields a route handler
+writes (directly or through the functions it calls, followed through imports of the
+repository to a bounded depth) and how it handles an idempotency key.
+
+Everything is read through a ``Snapshot`` and parsed with ``ast``; nothing of the scanned
+repository is imported or run.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+
+from hotfix_hooks.actions.index import FuncNode
+from hotfix_hooks.actions.index import Index
+from hotfix_hooks.actions.index import Module
+from hotfix_hooks.actions.index import module_strings as _module_strings
+
+_Target = tuple['Module', FuncNode, 'ast.ClassDef | None']
+
+HTTP_METHODS = frozenset(('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'))
+# Calls that write their keyword arguments / dict arguments to a record.
+WRITE_CALLS = frozenset(('values', 'update', 'update_one', 'update_many', 'find_one_and_update',
+                         'filter_update', 'set', 'patch', 'bulk_update', 'update_or_create'))
+# Calls that make up a value the client should have sent (a server-side generated key).
+GENERATOR_CALLS = frozenset(('uuid1', 'uuid3', 'uuid4', 'uuid5', 'uuid6', 'uuid7', 'token_hex',
+                             'token_urlsafe', 'token_bytes', 'urandom', 'randbytes',
+                             'getrandbits', 'ulid', 'new_ulid', 'generate_id', 'new_id',
+                             'time_ns', 'nanoid', 'generate'))
+DEPENDENCY_CALLS = frozenset(('Depends', 'Security'))
+WARN_CALLS = frozenset(('warning', 'warn', 'info', 'debug', 'log', 'print', 'exception'))
+REJECT_CALLS = frozenset(('abort', 'HTTPException', 'reject', 'bad_request'))
+STRICT_FLAGS = frozenset(('required', 'enforce', 'enforced', 'strict', 'mandatory'))
+_SQL_SET = r'\bSET\b[^;]*?\b(?:{})\s*='
+
+
+def source_of(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except Exception:  # noqa: BLE001 - unparse of exotic trees must not crash a scan
+        return ''
+
+
+def short(node: ast.AST, limit: int = 90) -> str:
+    t = ' '.join(source_of(node).split())
+    return t if len(t) <= limit else t[:limit - 3] + '...'
+
+
+def call_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ''
+
+
+# -- evidence ----------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    kind: str          # write | marker | generated
+    detail: str        # the statement / expression, shortened
+    file: str
+    line: int
+    function: str      # qualified function where it was found (module:function)
+
+    @property
+    def fingerprint(self) -> tuple[str, str, str]:
+        return (self.kind, self.detail, self.function)
+
+    def where(self) -> str:
+        return f'{self.file}:{self.line}'
+
+
+@dataclasses.dataclass
+class Profile:
+    """What a route (handler + dependencies + followed calls) does."""
+
+    writes: list[Evidence] = dataclasses.field(default_factory=list)
+    markers: list[Evidence] = dataclasses.field(default_factory=list)
+    params: dict[str, str] = dataclasses.field(default_factory=dict)   # key param -> state
+    param_lines: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)
+    flags: dict[str, bool] = dataclasses.field(default_factory=dict)
+    flag_lines: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)
+    generated: list[Evidence] = dataclasses.field(default_factory=list)
+    rejects: int = 0
+    warns: int = 0
+    warn_lines: list[tuple[str, int]] = dataclasses.field(default_factory=list)
+    functions: set[str] = dataclasses.field(default_factory=set)
+    dynamic: list[Evidence] = dataclasses.field(default_factory=list)  # setattr(o, name, v)
+
+    @property
+    def handled(self) -> bool:
+        return bool(self.markers)
+
+    @property
+    def required(self) -> bool:
+        return 'required' in self.params.values() or any(self.flags.values())
+
+
+class Analyzer:
+    """Follows a handler into the functions it calls and collects evidence."""
+
+    def __init__(self, index: Index, state_attrs: list[str], markers: list[str],
+                 depth: int, fn_cache: dict | None = None) -> None:  # type: ignore[type-arg]
+        self.index = index
+        self.state = {s.lower() for s in state_attrs}
+        self.marker_re = re.compile('|'.join(re.escape(m) for m in markers), re.I) \
+            if markers else re.compile(r'(?!x)x')
+        self.sql_re = re.compile(
+            _SQL_SET.format('|'.join(re.escape(s) for s in sorted(self.state))), re.I) \
+            if self.state else None
+        self.depth = depth
+        self._consts: dict[str, dict[str, list[str]]] = {}
+        self._resolved: dict[tuple[int, str], _Target | None] = {}
+        # facts depend only on the function's own code: shared by both sides
+        self._fn_cache: dict[tuple[str, int], _FnFacts] = fn_cache if fn_cache is not None else {}
+
+    # -- public ----------------------------------------------------------------------
+    def profile(self, mod: Module, fn: FuncNode | None, extra: list[ast.AST] = ()) -> Profile:
+        prof = Profile()
+        seen: set[int] = set()
+        for node in extra:
+            self._visit_expr(node, mod, prof, seen)
+        if fn is not None:
+            self._visit(fn, mod, 0, None, prof, seen)
+            if prof.dynamic:
+                self._body_fields(fn, mod, prof)
+        return prof
+
+    def _body_fields(self, fn: FuncNode, mod: Module, prof: Profile) -> None:
+        """A generic ``setattr(obj, field, value)`` loop writes whatever the request body
+        model holds: a state-like field in that model is a state write."""
+        for arg in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs:
+            for ann in _unwrap(arg.annotation):
+                found = self._class(ann, mod)
+                if found is None:
+                    continue
+                cmod, cls = found
+                fields = [n.target.id for n in cls.body if isinstance(n, ast.AnnAssign)
+                          and isinstance(n.target, ast.Name)
+                          and n.target.id.lower() in self.state]
+                for field in fields:
+                    dyn = prof.dynamic[0]
+                    prof.writes.append(Evidence(
+                        'write', f'{dyn.detail} sets {cls.name}.{field} from the request body',
+                        dyn.file, dyn.line, dyn.function))
+
+    def summary(self, fn: FuncNode, mod: Module) -> tuple[object, ...]:
+        """What the analysis sees of one function, without line numbers: equal summaries
+        on both sides mean an edit did not change anything this guard checks."""
+        f = self._facts(fn, mod, None)
+        return (sorted(e.detail for e in f.writes), sorted(e.detail for e in f.markers),
+                sorted((k, v[0]) for k, v in f.params.items()),
+                sorted((k, v[0]) for k, v in f.flags.items()),
+                sorted(e.detail for e in f.generated), f.rejects, f.warns,
+                sorted(e.detail for e in f.dynamic), sorted(source_of(c) for c in f.calls),
+                sorted(source_of(d) for d in f.dependencies), sorted(f.fresh),
+                sorted((k, source_of(v)) for k, v in f.local_types.items()))
+
+    def is_marker(self, text: str) -> bool:
+        return bool(self.marker_re.search(text))
+
+    # -- traversal --------------------------------------------------------------------
+    def _visit_expr(self, node: ast.AST, mod: Module, prof: Profile, seen: set[int]) -> None:
+        """Dependencies and markers in a decorator call / router constructor."""
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call) and call_name(sub.func) in DEPENDENCY_CALLS and sub.args:
+                self._follow(sub.args[0], mod, 0, None, {}, prof, seen, dependency=True)
+            self._marker_node(sub, mod, '<route>', prof)
+            if isinstance(sub, ast.Call):
+                self._flags(sub, mod, prof)
+
+    def _visit(self, fn: FuncNode, mod: Module, depth: int, cls: ast.ClassDef | None,
+               prof: Profile, seen: set[int]) -> None:
+        if id(fn) in seen:
+            return
+        seen.add(id(fn))
+        facts = self._facts(fn, mod, cls)
+        prof.functions.add(facts.qualname)
+        prof.writes.extend(facts.writes)
+        prof.dynamic.extend(facts.dynamic)
+        prof.markers.extend(facts.markers)
+        prof.generated.extend(facts.generated)
+        for name, (state, line) in facts.params.items():
+            prev = prof.params.get(name)
+            if prev != 'required':
+                prof.params[name] = state
+                prof.param_lines[name] = (mod.path, line)
+        for name, (value, line) in facts.flags.items():
+            prof.flags[name] = prof.flags.get(name, False) or value
+            prof.flag_lines.setdefault(name, (mod.path, line))
+        if facts.markers:
+            prof.rejects += facts.rejects
+            prof.warns += facts.warns
+            prof.warn_lines.extend((mod.path, ln) for ln in facts.warn_line_nos)
+        for dep in facts.dependencies:
+            self._follow(dep, mod, depth, cls, facts.local_types, prof, seen, dependency=True)
+        if depth >= self.depth:
+            return
+        for callee in facts.calls:
+            self._follow(callee, mod, depth + 1, cls, facts.local_types, prof, seen)
+
+    def _follow(self, expr: ast.expr, mod: Module, depth: int, cls: ast.ClassDef | None,
+                local_types: dict[str, ast.expr], prof: Profile, seen: set[int],
+                dependency: bool = False) -> None:
+        key = (id(expr), mod.path)
+        if key in self._resolved:
+            target = self._resolved[key]
+        else:
+            target = self._resolved[key] = self._resolve(expr, mod, cls, local_types)
+        if target is None:
+            return
+        tmod, tfn, tcls = target
+        self._visit(tfn, tmod, depth, tcls, prof, seen)
+
+    def _resolve(self, expr: ast.expr, mod: Module, cls: ast.ClassDef | None,
+                 local_types: dict[str, ast.expr]
+                 ) -> tuple[Module, FuncNode, ast.ClassDef | None] | None:
+        if isinstance(expr, ast.Call):      # Depends(factory()) / Cls(...)
+            return self._resolve(expr.func, mod, cls, local_types)
+        if isinstance(expr, ast.Name):
+            got = self.index.lookup(mod, expr.id)
+            if got is None:
+                return None
+            kind, tmod, node = got
+            if kind == 'function':
+                return tmod, node, None  # type: ignore[return-value]
+            if kind == 'class':
+                cls_node: ast.ClassDef = node  # type: ignore[assignment]
+                init = method_of(cls_node, '__call__') or method_of(cls_node, '__init__')
+                return (tmod, init, node) if init else None  # type: ignore[return-value]
+            return None
+        if not isinstance(expr, ast.Attribute):
+            return None
+        attr = expr.attr
+        base = expr.value
+        if isinstance(base, ast.Name) and base.id in ('self', 'cls') and cls is not None:
+            m = method_of(cls, attr)
+            return (mod, m, cls) if m else None
+        # a class: Cls.method / Cls(...).method / typed local variable / module instance
+        cls_expr: ast.expr | None = None
+        if isinstance(base, ast.Call):
+            cls_expr = base.func
+        elif isinstance(base, ast.Name) and base.id in local_types:
+            cls_expr = local_types[base.id]
+        elif isinstance(base, ast.Name) and base.id in mod.instances:
+            cls_expr = mod.instances[base.id]
+        elif isinstance(base, ast.Name):
+            cls_expr = base
+        found = self._class(cls_expr, mod) if cls_expr is not None else None
+        if found is not None:
+            cmod, cnode = found
+            m = method_of(cnode, attr)
+            return (cmod, m, cnode) if m else None
+        target_mod = self.index.module_attr(mod, base)
+        if target_mod is not None:
+            got = self.index.lookup(target_mod, attr)
+            if got is None:
+                if attr in target_mod.instances:
+                    return None
+                return None
+            kind, tmod, node = got
+            if kind == 'function':
+                return tmod, node, None  # type: ignore[return-value]
+            if kind == 'class':
+                init = method_of(node, '__init__')  # type: ignore[arg-type]
+                return (tmod, init, node) if init else None  # type: ignore[return-value]
+        # module-level instance in another module: ``from app.services import orders_service``
+        if isinstance(base, ast.Name):
+            got = self.index.lookup(mod, base.id)
+            if got is None:
+                imp = mod.imports.get(base.id)
+                if imp and imp[1]:
+                    path = self.index.find_module(mod.path, imp[0], imp[2])
+                    src = self.index.module(path) if path else None
+                    if src is not None and imp[1] in src.instances:
+                        found = self._class(src.instances[imp[1]], src)
+                        if found is not None:
+                            m = method_of(found[1], attr)
+                            return (found[0], m, found[1]) if m else None
+        return None
+
+    def _class(self, expr: ast.expr, mod: Module) -> tuple[Module, ast.ClassDef] | None:
+        if isinstance(expr, ast.Name):
+            got = self.index.lookup(mod, expr.id)
+            if got and got[0] == 'class':
+                return got[1], got[2]  # type: ignore[return-value]
+            return None
+        if isinstance(expr, ast.Attribute):
+            target_mod = self.index.module_attr(mod, expr.value)
+            if target_mod is not None:
+                got = self.index.lookup(target_mod, expr.attr)
+                if got and got[0] == 'class':
+                    return got[1], got[2]  # type: ignore[return-value]
+        if isinstance(expr, ast.Subscript):      # Annotated[Cls, Depends(...)]
+            inner = expr.slice
+            if isinstance(inner, ast.Tuple) and inner.elts:
+                return self._class(inner.elts[0], mod)
+        return None
+
+    # -- per-function facts ------------------------------------------------------------
+    def _facts(self, fn: FuncNode, mod: Module, cls: ast.ClassDef | None) -> _FnFacts:
+        key = (mod.path + (cls.name if cls else ''), id(fn))
+        cached = self._fn_cache.get(key)
+        if cached is not None:
+            return cached
+        qual = f'{mod.path}:{cls.name + "." if cls else ""}{fn.name}'
+        facts = _FnFacts(qual)
+        self._params(fn, mod, facts)
+        nodes = list(ast.walk(fn))
+        facts.fresh = {t.id for n in nodes if type(n) is ast.Assign and _fresh(n.value)
+                       for t in n.targets if type(t) is ast.Name} | {'<response>'}
+        marker = self.marker_re.search
+        generators = False
+        for node in nodes:
+            t = type(node)
+            text = None
+            if t is ast.Name:
+                text = node.id
+            elif t is ast.Attribute:
+                text = node.attr
+            elif t is ast.Call:
+                self._call(node, mod, facts)
+                generators = generators or call_name(node.func) in GENERATOR_CALLS
+            elif t is ast.Constant:
+                value = node.value
+                if type(value) is str:
+                    text = value if len(value) < 400 else None
+                    if self.sql_re is not None and 'SET' in value.upper() \
+                            and self.sql_re.search(value):
+                        facts.writes.append(Evidence('write', short(node), mod.path,
+                                                     node.lineno, qual))
+            elif t is ast.Assign or t is ast.AugAssign or t is ast.AnnAssign:
+                self._assign(node, mod, facts)
+            elif t is ast.Raise:
+                facts.rejects += 1
+            elif t is ast.Return:
+                if type(node.value) is ast.Call and _status_4xx(node.value):
+                    facts.rejects += 1
+            elif t is ast.arg:
+                text = node.arg
+            elif t is ast.keyword:
+                text = node.arg
+            elif t is ast.FunctionDef or t is ast.AsyncFunctionDef or t is ast.ClassDef:
+                text = node.name
+            if text and marker(text):
+                facts.markers.append(Evidence('marker', text[:80], mod.path,
+                                              getattr(node, 'lineno', 0) or 0, qual))
+        if facts.markers and generators:
+            self._generated(fn, mod, facts)
+        self._fn_cache[key] = facts
+        return facts
+
+    def _params(self, fn: FuncNode, mod: Module, facts: _FnFacts) -> None:
+        a = fn.args
+        positional = a.posonlyargs + a.args
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults))
+        defaults += list(a.defaults)
+        pairs = list(zip(positional, defaults)) + list(zip(a.kwonlyargs, a.kw_defaults))
+        for arg, default in pairs:
+            ann = arg.annotation
+            if ann is not None:
+                facts.local_types[arg.arg] = ann
+            deps = [n for n in (default, ann) if n is not None]
+            for node in deps:
+                for sub in ast.walk(node):
+                    if isinstance(sub, ast.Call) and call_name(sub.func) in DEPENDENCY_CALLS \
+                            and sub.args:
+                        facts.dependencies.append(sub.args[0])
+                    elif isinstance(sub, ast.Call) and call_name(sub.func) in DEPENDENCY_CALLS \
+                            and not sub.args and ann is not None:
+                        facts.dependencies.append(ann)
+            if not self.is_marker(arg.arg) and not any(
+                    self.is_marker(_ident(sub)) for n in deps for sub in ast.walk(n)):
+                continue
+            if any(isinstance(s, ast.Call) and call_name(s.func) in DEPENDENCY_CALLS
+                   for n in deps for s in ast.walk(n)):
+                state = 'dependency'     # the dependency itself is followed
+            else:
+                state = _param_state(default, ann)
+            facts.params[arg.arg] = (state, arg.lineno)
+
+    def _assign(self, node: ast.Assign | ast.AugAssign | ast.AnnAssign, mod: Module,
+                facts: _FnFacts) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
+        for t in targets:
+            for leaf in _leaves(t):
+                name = None
+                if isinstance(leaf, ast.Attribute):
+                    name = leaf.attr
+                elif isinstance(leaf, ast.Subscript):
+                    sl = leaf.slice
+                    if isinstance(sl, ast.Constant) and isinstance(sl.value, str):
+                        name = sl.value
+                if name is not None and name.lower() in self.state \
+                        and _root(leaf) not in facts.fresh:
+                    facts.writes.append(Evidence('write', short(node), mod.path, node.lineno,
+                                                 facts.qualname))
+                    break
+            if isinstance(t, ast.Name) and isinstance(value, ast.Call):
+                facts.local_types[t.id] = value.func
+
+    def _call(self, node: ast.Call, mod: Module, facts: _FnFacts) -> None:
+        name = call_name(node.func)
+        if name == 'setattr' and len(node.args) >= 2:
+            attr = node.args[1]
+            if isinstance(attr, ast.Constant) and isinstance(attr.value, str) \
+                    and attr.value.lower() in self.state \
+                    and _root(node.args[0]) not in facts.fresh:
+                facts.writes.append(Evidence('write', short(node), mod.path, node.lineno,
+                                             facts.qualname))
+            elif not isinstance(attr, ast.Constant) and _root(node.args[0]) not in facts.fresh:
+                facts.dynamic.append(Evidence('write', short(node), mod.path, node.lineno,
+                                              facts.qualname))
+        elif name in WRITE_CALLS and isinstance(node.func, ast.Attribute):
+            hit = any(k.arg and k.arg.lower() in self.state for k in node.keywords)
+            args = node.args[1:] if name in ('update_one', 'update_many',
+                                             'find_one_and_update') else node.args
+            if not hit:
+                hit = any(self._dict_writes(a) for a in args)
+            if hit:
+                facts.writes.append(Evidence('write', short(node), mod.path, node.lineno,
+                                             facts.qualname))
+        if name in DEPENDENCY_CALLS:
+            if node.args:
+                facts.dependencies.append(node.args[0])
+            return
+        if name in REJECT_CALLS:
+            facts.rejects += 1
+        if name in WARN_CALLS and isinstance(node.func, ast.Attribute | ast.Name):
+            facts.warns += 1
+            facts.warn_line_nos.append(node.lineno)
+        self._flags(node, mod, facts)
+        if name and name not in ('setattr', 'getattr', 'isinstance', 'len', 'str', 'int'):
+            facts.calls.append(node.func)
+
+    def _flags(self, node: ast.Call, mod: Module, facts: _FnFacts | Profile) -> None:
+        for k in node.keywords:
+            if k.arg in STRICT_FLAGS and isinstance(k.value, ast.Constant) \
+                    and isinstance(k.value.value, bool):
+                owner = call_name(node.func)
+                if self.is_marker(source_of(node)):
+                    label = f'{owner}({k.arg}=)'
+                    if isinstance(facts, Profile):
+                        facts.flags[label] = facts.flags.get(label, False) or k.value.value
+                        facts.flag_lines.setdefault(label, (mod.path, node.lineno))
+                    else:
+                        facts.flags[label] = (k.value.value, node.lineno)
+
+    def _dict_writes(self, node: ast.expr) -> bool:
+        if not isinstance(node, ast.Dict):
+            return False
+        for k, v in zip(node.keys, node.values):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                if k.value.lower() in self.state:
+                    return True
+                if k.value.startswith('$') and self._dict_writes(v):
+                    return True
+        return False
+
+    def _marker_node(self, node: ast.AST, mod: Module, qual: str,
+                     out: _FnFacts | Profile) -> None:
+        text = None
+        if isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        elif isinstance(node, ast.arg):
+            text = node.arg
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            text = node.name
+        elif isinstance(node, ast.keyword):
+            text = node.arg
+        if text and len(text) < 400 and self.marker_re.search(text):
+            line = getattr(node, 'lineno', 0) or 0
+            out.markers.append(Evidence('marker', text[:80], mod.path, line, qual))
+
+    def _generated(self, fn: FuncNode, mod: Module, facts: _FnFacts) -> None:
+        for node in ast.walk(fn):
+            if not isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return,
+                                     ast.Expr, ast.NamedExpr)):
+                continue
+            value = getattr(node, 'value', None)
+            if value is None:
+                continue
+            if not any(isinstance(s, ast.Call) and call_name(s.func) in GENERATOR_CALLS
+                       for s in ast.walk(value)):
+                continue
+            # the key by name, by header string, or through a module constant (HEADER)
+            consts = self._strings(mod)
+            text = source_of(node) + ' ' + ' '.join(
+                v for n in ast.walk(value) if isinstance(n, ast.Name) for v in consts.get(n.id, ()))
+            if self.is_marker(text):
+                facts.generated.append(Evidence('generated', short(node), mod.path,
+                                                node.lineno, facts.qualname))
+
+
+    def _strings(self, mod: Module) -> dict[str, list[str]]:
+        got = self._consts.get(mod.path)
+        if got is None:
+            got = self._consts[mod.path] = _module_strings(mod.tree)
+        return got
+
+
+@dataclasses.dataclass
+class _FnFacts:
+    qualname: str
+    writes: list[Evidence] = dataclasses.field(default_factory=list)
+    markers: list[Evidence] = dataclasses.field(default_factory=list)
+    generated: list[Evidence] = dataclasses.field(default_factory=list)
+    params: dict[str, tuple[str, int]] = dataclasses.field(default_factory=dict)
+    flags: dict[str, tuple[bool, int]] = dataclasses.field(default_factory=dict)
+    rejects: int = 0
+    warns: int = 0
+    warn_line_nos: list[int] = dataclasses.field(default_factory=list)
+    calls: list[ast.expr] = dataclasses.field(default_factory=list)
+    dependencies: list[ast.expr] = dataclasses.field(default_factory=list)
+    local_types: dict[str, ast.expr] = dataclasses.field(default_factory=dict)
+    dynamic: list[Evidence] = dataclasses.field(default_factory=list)
+    # locals built in the function (a new object, a dict): setting their status is
+    # initialising, not a transition; and HTTP responses
+    fresh: set[str] = dataclasses.field(default_factory=set)
+
+
+def _ident(node: ast.AST) -> str:
+    """The identifier or string a node carries ('' for others)."""
+    t = type(node)
+    if t is ast.Name:
+        return node.id  # type: ignore[attr-defined,no-any-return]
+    if t is ast.Attribute:
+        return node.attr  # type: ignore[attr-defined,no-any-return]
+    if t is ast.Constant and type(node.value) is str:  # type: ignore[attr-defined]
+        return node.value  # type: ignore[attr-defined,no-any-return]
+    if t is ast.keyword:
+        return node.arg or ''  # type: ignore[attr-defined]
+    return ''
+
+
+def _unwrap(ann: ast.expr | None) -> list[ast.expr]:
+    """``Model`` out of ``Optional[Model]``, ``Model | None``, ``Annotated[Model, ...]``."""
+    if ann is None:
+        return []
+    if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
+        return _unwrap(ann.left) + _unwrap(ann.right)
+    if isinstance(ann, ast.Subscript):
+        inner = ann.slice
+        elts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+        head = call_name(ann.value)
+        if head == 'Annotated':
+            return _unwrap(elts[0]) if elts else []
+        if head in ('Optional', 'Union'):
+            return [x for e in elts for x in _unwrap(e)]
+        return []
+    if isinstance(ann, (ast.Name, ast.Attribute)):
+        return [ann]
+    return []
+
+
+_RESPONSE_NAMES = frozenset(('response', 'resp', 'request', 'req'))
+
+
+def _fresh(value: ast.expr | None) -> bool:
+    """A value that builds a new object: ``Order(...)``, ``{...}``, ``dict(...)``."""
+    if isinstance(value, (ast.Dict, ast.DictComp)):
+        return True
+    if isinstance(value, ast.Call):
+        name = call_name(value.func)
+        return name == 'dict' or (name[:1].isupper() and not name.isupper())
+    return False
+
+
+def _root(node: ast.expr) -> str:
+    """``order`` for ``order.status`` / ``order["status"]`` / ``order.meta.status``."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    if isinstance(node, ast.Name):
+        return '<response>' if node.id.lower() in _RESPONSE_NAMES else node.id
+    return ''
+
+
+def method_of(cls: ast.ClassDef, name: str) -> FuncNode | None:
+    for node in cls.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return node
+    return None
+
+
+def _leaves(t: ast.expr) -> list[ast.expr]:
+    if isinstance(t, (ast.Tuple, ast.List)):
+        out: list[ast.expr] = []
+        for e in t.elts:
+            out.extend(_leaves(e))
+        return out
+    if isinstance(t, ast.Starred):
+        return _leaves(t.value)
+    return [t]
+
+
+def _status_4xx(call: ast.Call) -> bool:
+    for k in call.keywords:
+        if k.arg == 'status_code':
+            v = k.value
+            if isinstance(v, ast.Constant) and isinstance(v.value, int):
+                return 400 <= v.value < 500
+            if isinstance(v, ast.Attribute) and re.match(r'HTTP_4\d\d', v.attr):
+                return True
+    return False
+
+
+def _param_state(default: ast.expr | None, ann: ast.expr | None) -> str:
+    """'required', 'optional' or 'generated' for an idempotency-key parameter."""
+    call = default if isinstance(default, ast.Call) else None
+    if call is None and isinstance(ann, ast.Subscript) and source_of(ann.value).endswith('Annotated'):
+        sl = ann.slice
+        elts = sl.elts if isinstance(sl, ast.Tuple) else []
+        for e in elts[1:]:
+            if isinstance(e, ast.Call):
+                call = e
+        if default is not None and not isinstance(default, ast.Call):
+            return _plain_default(default)
+    if call is None:
+        return 'required' if default is None else _plain_default(default)
+    if any(k.arg == 'default_factory' for k in call.keywords):
+        return 'generated'
+    for k in call.keywords:
+        if k.arg == 'default':
+            return _plain_default(k.value)
+    if call.args:
+        first = call.args[0]
+        if isinstance(first, ast.Constant) and first.value is Ellipsis:
+            return 'required'
+        if call_name(call.func) in DEPENDENCY_CALLS:
+            return 'required'
+        return _plain_default(first)
+    return 'required'
+
+
+def _plain_default(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant) and node.value is Ellipsis:
+        return 'required'
+    if any(isinstance(s, ast.Call) and call_name(s.func) in GENERATOR_CALLS
+           for s in ast.walk(node)):
+        return 'generated'
+    return 'optional'

@@ -1,0 +1,260 @@
+"""Python modules of one side of a change, for the actions guard: read through a
+``Snapshot``, parsed a top-level statement at a time (``hooks.checks.actions_delta``), and
+imports resolved to repository paths. Nothing is imported or run.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import posixpath
+from collections.abc import Callable
+
+from hotfix_hooks.changeset import decode_text
+from hotfix_hooks.changeset import is_binary
+from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.actions.delta import Chunk
+from hotfix_hooks.actions.delta import parse_chunk
+from hotfix_hooks.actions.delta import split_chunks
+
+FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def source_of(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except Exception:  # noqa: BLE001 - unparse of exotic trees must not crash a scan
+        return ''
+
+
+# -- modules and imports -----------------------------------------------------------------
+
+@dataclasses.dataclass
+class Module:
+    path: str
+    tree: ast.Module
+    functions: dict[str, FuncNode]
+    classes: dict[str, ast.ClassDef]
+    imports: dict[str, tuple[str, str | None, int]]     # local -> (module, attr, level)
+    instances: dict[str, ast.expr]                      # module var -> class expression
+    assigns: dict[str, ast.Call]                        # module var -> constructor call
+    lazy: dict[str, Chunk] = dataclasses.field(default_factory=dict)   # unparsed defs
+
+
+def _body(chunks: list[Chunk]) -> list[ast.stmt]:
+    return [s for c in chunks if c.stmts for s in c.stmts]
+
+
+def build_module(path: str, tree: ast.Module) -> Module:
+    functions: dict[str, FuncNode] = {}
+    classes: dict[str, ast.ClassDef] = {}
+    imports: dict[str, tuple[str, str | None, int]] = {}
+    instances: dict[str, ast.expr] = {}
+    assigns: dict[str, ast.Call] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions[node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            classes[node.name] = node
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.asname:
+                    imports[a.asname] = (a.name, None, 0)
+                else:
+                    top = a.name.split('.')[0]
+                    imports[top] = (top, None, 0)
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                if a.name != '*':
+                    imports[a.asname or a.name] = (node.module or '', a.name, node.level)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    instances[t.id] = node.value.func
+                    assigns[t.id] = node.value
+    return Module(path, tree, functions, classes, imports, instances, assigns)
+
+
+class Index:
+    """Python modules of one side of the change, loaded lazily, parsed a chunk (top-level
+    statement) at a time: module-level statements and classes at once, functions when
+    the analysis needs them (see ``hooks.checks.actions_delta``)."""
+
+    def __init__(self, snap: Snapshot, chunk_cache: dict[str, list[ast.stmt] | None],
+                 markers: list[str]) -> None:
+        self.snap = snap
+        self.cache = chunk_cache
+        self.markers = [m.lower() for m in markers]
+        self._mods: dict[str, Module | None] = {}
+        self.errors: dict[str, SyntaxError] = {}
+        self.texts: dict[str, str] = {}
+        self.chunked: dict[str, list[Chunk]] = {}     # path -> its chunks (absent: full parse)
+        self._found: dict[tuple[str, str, int], str | None] = {}
+
+    def text(self, path: str) -> str | None:
+        if path in self.texts:
+            return self.texts[path]
+        data = self.snap.read(path)
+        text = decode_text(data) if data is not None else None
+        if text is None and data is not None and not is_binary(data):
+            text = data.decode('utf-8', 'replace')   # a latin-1 comment hides nothing
+        if text is not None:
+            self.texts[path] = text
+        return text
+
+    def _eager(self, chunk: Chunk) -> bool:
+        if chunk.kind != 'def':
+            return True
+        low = chunk.text.lower()       # an ``@app.middleware('http')`` idempotency guard
+        return 'middleware' in low and any(m in low for m in self.markers)
+
+    def module(self, path: str) -> Module | None:
+        if path in self._mods:
+            return self._mods[path]
+        mod = None
+        text = self.text(path)
+        if text is not None:
+            chunks = split_chunks(text)
+            ok = True
+            for c in chunks:
+                if self._eager(c):
+                    c.stmts = parse_chunk(c, self.cache)
+                    if c.stmts is None:
+                        ok = False
+                        break
+            if ok:
+                self.chunked[path] = chunks
+                mod = build_module(path, ast.Module(body=_body(chunks), type_ignores=[]))
+                mod.lazy = {c.name: c for c in chunks if c.stmts is None and c.name}
+            else:
+                mod = self._full(path, text)
+        self._mods[path] = mod
+        return mod
+
+    def _full(self, path: str, text: str) -> Module | None:
+        self.chunked.pop(path, None)
+        try:
+            tree = ast.parse(text, filename=path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+            self.errors[path] = e if isinstance(e, SyntaxError) else SyntaxError(
+                'nested too deeply to parse' if isinstance(e, (RecursionError, MemoryError))
+                else str(e))
+            return None
+        return build_module(path, tree)
+
+    def materialize(self, path: str, wanted: Callable[[Chunk], bool]) -> Module | None:
+        """Parse the chunks of ``path`` that ``wanted`` selects (a chunk that does not
+        parse alone makes the whole module parse in full: the error is then real)."""
+        mod = self.module(path)
+        chunks = self.chunked.get(path)
+        if mod is None or chunks is None:
+            return mod
+        todo = [c for c in chunks if c.stmts is None and wanted(c)]
+        if not todo:
+            return mod
+        for c in todo:
+            c.stmts = parse_chunk(c, self.cache)
+            if c.stmts is None:
+                full = self._full(path, self.text(path) or '')
+                self._mods[path] = full
+                return full
+        fresh = build_module(path, ast.Module(body=_body(chunks), type_ignores=[]))
+        fresh.lazy = {c.name: c for c in chunks if c.stmts is None and c.name}
+        mod.__dict__.update(fresh.__dict__)      # keep the object: routes point into it
+        return mod
+
+    def _lazy(self, mod: Module, name: str) -> None:
+        chunk = mod.lazy.pop(name, None)
+        if chunk is None:
+            return
+        chunk.stmts = parse_chunk(chunk, self.cache)
+        for node in chunk.stmts or ():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                mod.functions.setdefault(node.name, node)
+            elif isinstance(node, ast.ClassDef):
+                mod.classes.setdefault(node.name, node)
+
+    def find_module(self, from_path: str, dotted: str, level: int) -> str | None:
+        """Repository path of the module ``dotted`` imported from ``from_path``."""
+        key = (posixpath.dirname(from_path), dotted, level)
+        if key not in self._found:
+            self._found[key] = self._find_module(from_path, dotted, level)
+        return self._found[key]
+
+    def _find_module(self, from_path: str, dotted: str, level: int) -> str | None:
+        rel = dotted.replace('.', '/') if dotted else ''
+        if level:
+            base = posixpath.dirname(from_path)
+            for _ in range(level - 1):
+                base = posixpath.dirname(base)
+            roots = [base + '/' if base else '']
+        else:
+            parts = from_path.split('/')[:-1]
+            roots = [''] + ['/'.join(parts[:i]) + '/' for i in range(1, len(parts) + 1)]
+            roots.append('src/')
+        for root in roots:
+            stem = (root + rel).rstrip('/')
+            if not stem:
+                continue
+            for cand in (stem + '.py', stem + '/__init__.py'):
+                if self.snap.exists(cand):
+                    return cand
+        return None
+
+    def lookup(self, mod: Module, name: str, hops: int = 0
+               ) -> tuple[str, Module, ast.AST | None] | None:
+        """What ``name`` means in ``mod``: ('function'|'class'|'module', module, node)."""
+        if name in mod.lazy:
+            self._lazy(mod, name)
+        if name in mod.functions:
+            return ('function', mod, mod.functions[name])
+        if name in mod.classes:
+            return ('class', mod, mod.classes[name])
+        imp = mod.imports.get(name)
+        if imp is None or hops > 3:
+            return None
+        dotted, attr, level = imp
+        if attr is None:
+            path = self.find_module(mod.path, dotted, level)
+            target = self.module(path) if path else None
+            return ('module', target, None) if target else None
+        sub = self.find_module(mod.path, f'{dotted}.{attr}' if dotted else attr, level)
+        if sub:
+            target = self.module(sub)
+            return ('module', target, None) if target else None
+        path = self.find_module(mod.path, dotted, level)
+        target = self.module(path) if path else None
+        if target is None:
+            return None
+        return self.lookup(target, attr, hops + 1)
+
+    def module_attr(self, mod: Module, expr: ast.expr) -> Module | None:
+        """``pkg.sub`` in ``import pkg.sub`` -> the module of ``pkg/sub.py``."""
+        if isinstance(expr, ast.Name):
+            got = self.lookup(mod, expr.id)
+            return got[1] if got and got[0] == 'module' else None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, (ast.Name, ast.Attribute)):
+            dotted = source_of(expr)
+            top = dotted.split('.')[0]
+            imp = mod.imports.get(top)
+            if imp and imp[1] is None and imp[0] == top:
+                path = self.find_module(mod.path, dotted, 0)
+                return self.module(path) if path else None
+            parent = self.module_attr(mod, expr.value)
+            if parent is not None:
+                got = self.lookup(parent, expr.attr)
+                return got[1] if got and got[0] == 'module' else None
+        return None
+
+
+def module_strings(tree: ast.Module) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            strings = [s.value for s in ast.walk(node.value)
+                       if isinstance(s, ast.Constant) and isinstance(s.value, str)]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    out[t.id] = strings
+    return out

@@ -1,0 +1,367 @@
+"""The change set: the files changed in the resolved range, their hunks, and lazy
+access to the old and new contents.
+
+Checks only see this module's types, so they are pure functions that tests feed with
+``ChangeSet.from_texts(base={...}, head={...})`` without git. ``hooks.gitchanges`` builds
+the same types from a real repository.
+
+A ``Snapshot`` is one side of the change (a commit, the index, the working tree, or an
+in-memory dict): ``paths()`` lists every file on that side, ``read(path)`` gives its bytes
+(``None`` when absent). Checks that need files outside the diff (an imported module, the
+whole migration history) read them through ``changes.base`` / ``changes.head``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+
+ADDED = 'added'
+MODIFIED = 'modified'
+DELETED = 'deleted'
+RENAMED = 'renamed'
+COPIED = 'copied'
+TYPE_CHANGED = 'type-changed'
+
+MODE_SYMLINK = '120000'
+MODE_SUBMODULE = '160000'
+
+
+class Snapshot:
+    """One side of a change: a tree of files."""
+
+    label = 'snapshot'
+
+    def paths(self) -> list[str]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def read(self, path: str) -> bytes | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def exists(self, path: str) -> bool:
+        return path in self._path_set()
+
+    def _path_set(self) -> set[str]:
+        cache = getattr(self, '_paths_cache', None)
+        if cache is None:
+            cache = set(self.paths())
+            self._paths_cache = cache
+        return cache
+
+    def text(self, path: str) -> str | None:
+        """Decoded UTF-8 text, ``None`` when absent or not text (binary / not UTF-8)."""
+        data = self.read(path)
+        return decode_text(data) if data is not None else None
+
+    def glob(self, *patterns: str) -> list[str]:
+        """Paths matching any of the glob patterns (``**`` crosses directories)."""
+        return [p for p in self.paths() if matches_any(p, patterns)]
+
+
+class MemorySnapshot(Snapshot):
+    """A snapshot held in memory, for tests and for synthetic inputs."""
+
+    def __init__(self, files: dict[str, bytes | str] | None = None, label: str = 'memory') -> None:
+        self.files = {
+            k: (v.encode() if isinstance(v, str) else v) for k, v in (files or {}).items()
+        }
+        self.label = label
+
+    def paths(self) -> list[str]:
+        return sorted(self.files)
+
+    def read(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+    def exists(self, path: str) -> bool:
+        return path in self.files
+
+
+@dataclasses.dataclass
+class Hunk:
+    """A hunk of the unified diff (line numbers are 1-based)."""
+
+    old_start: int
+    old_length: int
+    new_start: int
+    new_length: int
+    added: list[int] = dataclasses.field(default_factory=list)     # new-side line numbers
+    removed: list[int] = dataclasses.field(default_factory=list)   # old-side line numbers
+
+
+@dataclasses.dataclass
+class FileChange:
+    """One changed file."""
+
+    path: str                      # new path (old path for deletions)
+    status: str                    # added | modified | deleted | renamed | copied | type-changed
+    old_path: str | None = None    # set for renames/copies (and equal to path otherwise)
+    old_mode: str | None = None    # e.g. 100644, 100755, 120000 (symlink), 160000 (submodule)
+    new_mode: str | None = None
+    binary: bool = False
+    hunks_: list[Hunk] | None = dataclasses.field(default=None, repr=False)
+    similarity: int | None = None  # rename/copy score
+    added_count: int | None = None     # lines added / removed (from numstat), when known
+    removed_count: int | None = None
+    _base: Snapshot | None = dataclasses.field(default=None, repr=False, compare=False)
+    _head: Snapshot | None = dataclasses.field(default=None, repr=False, compare=False)
+    _load_hunks: Callable[[], None] | None = dataclasses.field(default=None, repr=False,
+                                                               compare=False)
+
+    @property
+    def hunks(self) -> list[Hunk]:
+        """Hunks of the diff, parsed on first use (a change set that no check reads
+        line by line never runs ``git diff -p`` nor imports unidiff)."""
+        if self.hunks_ is None:
+            if self._load_hunks is not None:
+                self._load_hunks()
+            if self.hunks_ is None:
+                self.hunks_ = []
+        return self.hunks_
+
+    @hunks.setter
+    def hunks(self, value: list[Hunk]) -> None:
+        self.hunks_ = value
+
+    @property
+    def mode_changed(self) -> bool:
+        return bool(self.old_mode and self.new_mode and self.old_mode != self.new_mode)
+
+    @property
+    def is_symlink(self) -> bool:
+        return MODE_SYMLINK in (self.old_mode, self.new_mode)
+
+    @property
+    def is_submodule(self) -> bool:
+        return MODE_SUBMODULE in (self.old_mode, self.new_mode)
+
+    @property
+    def added_lines(self) -> list[int]:
+        return [n for h in self.hunks for n in h.added]
+
+    @property
+    def removed_lines(self) -> list[int]:
+        return [n for h in self.hunks for n in h.removed]
+
+    @property
+    def lines_changed(self) -> int:
+        if self.hunks_ is None and self.added_count is not None:
+            return self.added_count + (self.removed_count or 0)
+        return sum(len(h.added) + len(h.removed) for h in self.hunks)
+
+    def old_bytes(self) -> bytes | None:
+        """Content at the base (``None`` for added files, submodules)."""
+        if self.status == ADDED or self._base is None or self.old_mode == MODE_SUBMODULE:
+            return None
+        return self._base.read(self.old_path or self.path)
+
+    def new_bytes(self) -> bytes | None:
+        """Content at the head (``None`` for deleted files, submodules)."""
+        if self.status == DELETED or self._head is None or self.new_mode == MODE_SUBMODULE:
+            return None
+        return self._head.read(self.path)
+
+    def old_text(self) -> str | None:
+        """Base content as text; ``None`` when absent, binary or not UTF-8 (judged on the
+        content: ``-diff`` in .gitattributes makes git call a text file binary)."""
+        data = self.old_bytes()
+        return decode_text(data) if data is not None else None
+
+    def new_text(self) -> str | None:
+        """Head content as text; ``None`` when absent, binary or not UTF-8 (judged on the
+        content)."""
+        data = self.new_bytes()
+        return decode_text(data) if data is not None else None
+
+
+@dataclasses.dataclass
+class ChangeSet:
+    """The files changed between ``base`` and ``head``.
+
+    ``base_label``/``head_label`` say what each side is (a commit sha, ``index``,
+    ``working tree``) for messages. ``notes`` carry what the resolver wants users to see
+    (e.g. "no merge-base: fell back to FROM..TO").
+    """
+
+    files: list[FileChange]
+    base: Snapshot
+    head: Snapshot
+    base_label: str = 'base'
+    head_label: str = 'head'
+    notes: list[str] = dataclasses.field(default_factory=list)
+    on_close: Callable[[], None] | None = dataclasses.field(default=None, repr=False)
+
+    def close(self) -> None:
+        """Release what reading contents needed (the git object reader)."""
+        if self.on_close is not None:
+            self.on_close()
+            self.on_close = None
+
+    def __post_init__(self) -> None:
+        for f in self.files:
+            if f._base is None:
+                f._base = self.base
+            if f._head is None:
+                f._head = self.head
+
+    def __iter__(self) -> Iterator[FileChange]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def paths(self) -> list[str]:
+        return [f.path for f in self.files]
+
+    def get(self, path: str) -> FileChange | None:
+        for f in self.files:
+            if f.path == path or f.old_path == path:
+                return f
+        return None
+
+    def matching(self, *patterns: str) -> list[FileChange]:
+        """Changed files whose new or old path matches one of the glob patterns."""
+        return [
+            f for f in self.files
+            if matches_any(f.path, patterns) or (f.old_path and matches_any(f.old_path, patterns))
+        ]
+
+    def with_suffix(self, *suffixes: str) -> list[FileChange]:
+        return [f for f in self.files if f.path.endswith(suffixes)
+                or (f.old_path or '').endswith(suffixes)]
+
+    @property
+    def lines_changed(self) -> int:
+        return sum(f.lines_changed for f in self.files)
+
+    @classmethod
+    def from_texts(cls, base: dict[str, bytes | str] | None = None,
+                   head: dict[str, bytes | str] | None = None,
+                   renames: dict[str, str] | None = None) -> ChangeSet:
+        """Build a change set from two in-memory trees (for tests and synthetic runs).
+
+        ``renames`` maps new path -> old path for files that should be seen as renamed.
+        """
+        base_snap = MemorySnapshot(base, 'base')
+        head_snap = MemorySnapshot(head, 'head')
+        renames = dict(renames or {})
+        renamed_old = set(renames.values())
+        files: list[FileChange] = []
+        for path in sorted(set(base_snap.files) | set(head_snap.files)):
+            if path in renamed_old and path not in head_snap.files:
+                continue
+            old_path = renames.get(path, path)
+            old = base_snap.files.get(old_path)
+            new = head_snap.files.get(path)
+            if old == new:
+                continue
+            if old is None:
+                status = ADDED
+            elif new is None:
+                status = DELETED
+            elif old_path != path:
+                status = RENAMED
+            else:
+                status = MODIFIED
+            binary = is_binary(old) or is_binary(new)
+            hunks = [] if binary else diff_hunks(old or b'', new or b'')
+            files.append(FileChange(
+                path=path, status=status, old_path=old_path,
+                old_mode=None if old is None else '100644',
+                new_mode=None if new is None else '100644',
+                binary=binary, hunks_=hunks,
+            ))
+        return cls(files=files, base=base_snap, head=head_snap)
+
+
+def decode_text(data: bytes) -> str | None:
+    if is_binary(data):
+        return None
+    try:
+        return data.decode('utf-8-sig' if data.startswith(b'\xef\xbb\xbf') else 'utf-8')
+    except UnicodeDecodeError:
+        return None
+
+
+def is_binary(data: bytes | None) -> bool:
+    return data is not None and b'\0' in data[:8000]
+
+
+def diff_hunks(old: bytes, new: bytes) -> list[Hunk]:
+    """Hunks (zero context) between two byte strings, as ``git diff -U0`` would give."""
+    import difflib
+
+    a = old.decode('utf-8', 'surrogateescape').splitlines()
+    b = new.decode('utf-8', 'surrogateescape').splitlines()
+    hunks = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == 'equal':
+            continue
+        hunks.append(Hunk(
+            old_start=i1 + 1 if i2 > i1 else i1, old_length=i2 - i1,
+            new_start=j1 + 1 if j2 > j1 else j1, new_length=j2 - j1,
+            added=list(range(j1 + 1, j2 + 1)), removed=list(range(i1 + 1, i2 + 1)),
+        ))
+    return hunks
+
+
+_GLOB_CACHE: dict[str, re.Pattern[str]] = {}
+
+
+def glob_to_regex(pattern: str) -> re.Pattern[str]:
+    """Translate a path glob: ``**`` matches any number of directories, ``*`` and ``?``
+    stay inside one path segment, ``[...]`` is a character class. A pattern without a
+    ``/`` matches the file name in any directory (like .gitignore)."""
+    cached = _GLOB_CACHE.get(pattern)
+    if cached is not None:
+        return cached
+    pat = pattern
+    if '/' not in pat:
+        pat = '**/' + pat
+    out = []
+    i = 0
+    while i < len(pat):
+        c = pat[i]
+        if pat.startswith('**/', i):
+            out.append('(?:.*/)?')
+            i += 3
+        elif pat.startswith('**', i):
+            out.append('.*')
+            i += 2
+        elif c == '*':
+            out.append('[^/]*')
+            i += 1
+        elif c == '?':
+            out.append('[^/]')
+            i += 1
+        elif c == '[':
+            j = pat.find(']', i + 1)
+            if j == -1:
+                out.append(re.escape(c))
+                i += 1
+            else:
+                body = pat[i + 1:j].replace('\\', '\\\\')
+                if body.startswith('!'):
+                    body = '^' + body[1:]
+                out.append(f'[{body}]')
+                i = j + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    try:
+        rx = re.compile(''.join(out) + r'\Z')
+    except re.error as e:
+        from hotfix_hooks.errors import ConfigError
+
+        raise ConfigError(f'invalid glob pattern {pattern!r}: {e.msg}',
+                          hint='fix the [...] character class') from None
+    _GLOB_CACHE[pattern] = rx
+    return rx
+
+
+def matches_any(path: str, patterns: Iterable[str]) -> bool:
+    return any(glob_to_regex(p).match(path) for p in patterns)
+

@@ -1,0 +1,440 @@
+"""Naming rules: branch, tag, PR title and commit message, and their commands.
+
+The rules are pure functions of names and policy (tested without git); the ``*_main``
+commands resolve the names from argv, pre-commit's environment, push stdin, CI variables
+or git, and report.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import Any
+
+from hotfix_hooks.findings import Finding
+
+SEMVER = (r'(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)'
+          r'(?:-(?P<pre>(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)'
+          r'(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?')
+SEMVER_RE = re.compile(rf'^{SEMVER}(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$')
+DESC_RE = re.compile(r'^[a-z0-9]+(?:-[a-z0-9]+)*$')
+BRANCH_SHAPE = 'hotfix/<ticket>-<short-description>'
+
+
+# -- helpers -------------------------------------------------------------------
+def slugify(text: str, max_length: int = 48) -> str:
+    """Lowercase kebab-case ASCII, cut at a word boundary to ``max_length``."""
+    import unicodedata
+
+    norm = unicodedata.normalize('NFKD', text).encode('ascii', 'ignore').decode()
+    slug = re.sub(r'[^a-z0-9]+', '-', norm.lower()).strip('-')
+    if len(slug) > max_length:
+        cut = slug[:max_length + 1]
+        slug = cut[:cut.rfind('-')] if '-' in cut else slug[:max_length]
+    return slug.strip('-')
+
+
+def is_hotfix_branch(branch: str | None, policy: Any) -> bool:
+    """A branch meant as a hotfix: the hotfix prefix or one of its near misses."""
+    if not branch:
+        return False
+    return branch.startswith(policy['hotfix_prefix']) or near_miss_prefix(branch, policy) is not None
+
+
+def is_release_branch(branch: str | None, policy: Any) -> bool:
+    """A branch matching one of the policy's ``release_branches`` globs."""
+    import fnmatch
+
+    return bool(branch) and any(fnmatch.fnmatchcase(branch or '', pattern)
+                                for pattern in policy['release_branches'])
+
+
+def near_miss_prefix(branch: str, policy: Any) -> str | None:
+    lower = branch.lower()
+    if branch.startswith(policy['hotfix_prefix']):
+        return None
+    for prefix in policy['naming']['near_miss_prefixes']:
+        if lower.startswith(prefix.lower()):
+            return branch[:len(prefix)]
+    return None
+
+
+def branch_ticket(branch: str | None, policy: Any) -> str | None:
+    """The ticket of a well-formed hotfix branch (``hotfix/ARIS-77-x`` -> ``ARIS-77``)."""
+    if not branch or not branch.startswith(policy['hotfix_prefix']):
+        return None
+    rest = branch[len(policy['hotfix_prefix']):]
+    m = re.match(f'(?:{policy["ticket_pattern"]})', rest)
+    return m.group(0) if m else None
+
+
+def _find_ticket(text: str, policy: Any) -> tuple[str | None, str]:
+    """Find a ticket in free text, case-insensitively; return (TICKET, text without it)."""
+    m = re.search(f'(?:{policy["ticket_pattern"]})', text.upper())
+    if not m:
+        return None, text
+    return m.group(0), (text[:m.start()] + ' ' + text[m.end():])
+
+
+def suggest_branch(name: str, policy: Any) -> str:
+    prefix = policy['hotfix_prefix']
+    rest = name
+    for p in [prefix, *policy['naming']['near_miss_prefixes']]:
+        if rest.lower().startswith(p.lower()):
+            rest = rest[len(p):]
+            break
+    ticket, remainder = _find_ticket(rest, policy)
+    slug = slugify(remainder, policy['naming']['description_max_length'])
+    if len(slug) < policy['naming']['description_min_length']:
+        slug = 'short-description'      # never suggest a name the rule refuses again
+    return f'{prefix}{ticket or "<TICKET>"}-{slug}'
+
+
+# -- rules ---------------------------------------------------------------------
+def check_branch(branch: str | None, policy: Any, source: str = '') -> list[Finding]:
+    """The ``branch-name`` rule."""
+    naming = policy['naming']
+    if not branch:
+        mode = policy['unknown_branch']
+        if mode == 'pass':
+            return []
+        return [Finding(
+            rule='branch-unknown', category='naming',
+            severity='error' if mode == 'error' else 'warning',
+            message='cannot tell which branch this is (detached HEAD, no CI branch variable)',
+            hint='pass --branch NAME, run inside the CI job that sets the branch variables, or '
+                 'set [tool.hotfix-hooks] unknown_branch = "pass"',
+        )]
+    prefix = policy['hotfix_prefix']
+    miss = near_miss_prefix(branch, policy)
+    if miss is not None:
+        suggestion = suggest_branch(branch, policy)
+        return [Finding(
+            rule='branch-name', category='naming', severity='error',
+            message=(f'branch {branch!r} looks like a hotfix branch but uses the prefix '
+                     f'{miss!r}; hotfix branches are named {BRANCH_SHAPE}'),
+            hint=f'rename it: git branch -m {suggestion!s}',
+            extra={'branch': branch, 'suggestion': suggestion},
+        )]
+    if not branch.startswith(prefix):
+        allowed = naming['allowed_prefixes']
+        if allowed and not any(branch.startswith(a) for a in allowed) and not (
+                branch == (policy.get('base') or '') or branch in ('main', 'master')
+                or is_release_branch(branch, policy)):
+            return [Finding(
+                rule='branch-prefix-not-allowed', category='naming', severity='error',
+                message=(f'branch {branch!r} does not start with an allowed prefix '
+                         f'({", ".join(allowed)})'),
+                hint='rename the branch (git branch -m NEW) or extend '
+                     '[tool.hotfix-hooks.naming] allowed_prefixes',
+            )]
+        return []
+    rest = branch[len(prefix):]
+    problems = []
+    ticket_m = re.match(f'(?:{policy["ticket_pattern"]})', rest)
+    desc = ''
+    if not ticket_m:
+        problems.append(f'it does not start with a ticket matching {policy["ticket_pattern"]}')
+    else:
+        after = rest[ticket_m.end():]
+        if not after.startswith('-'):
+            problems.append('the ticket must be followed by "-<short-description>"')
+        else:
+            desc = after[1:]
+            if not desc:
+                problems.append('the short description is missing')
+            elif not DESC_RE.match(desc):
+                problems.append(f'the description {desc!r} is not lowercase kebab-case '
+                                '(a-z, 0-9 and single dashes)')
+            elif len(desc) < naming['description_min_length']:
+                problems.append(f'the description {desc!r} is shorter than '
+                                f'{naming["description_min_length"]} characters')
+            elif len(desc) > naming['description_max_length']:
+                problems.append(f'the description is {len(desc)} characters long; at most '
+                                f'{naming["description_max_length"]}')
+    if not problems:
+        return []
+    suggestion = suggest_branch(branch, policy)
+    return [Finding(
+        rule='branch-name', category='naming', severity='error',
+        message=(f'branch {branch!r} is not a valid hotfix branch name: {"; ".join(problems)}. '
+                 f'Expected {BRANCH_SHAPE}, e.g. hotfix/ARIS-77-fix-stock-totals'),
+        hint=f'rename it: git branch -m {suggestion}',
+        extra={'branch': branch, 'suggestion': suggestion},
+    )]
+
+
+def looks_like_hotfix_tag(tag: str, policy: Any) -> bool:
+    return 'hotfix' in tag.lower()
+
+
+def check_tag(tag: str, existing: Iterable[str], policy: Any) -> list[Finding]:
+    """The ``tag-name`` rule: ``<version>+hotfix.<n>`` with a released version and no gap."""
+    if not looks_like_hotfix_tag(tag, policy):
+        return []
+    marker = policy['naming']['tag_marker']
+    shape = f'<version>{marker}<n>, e.g. 0.1.0-rc.3{marker}1'
+    existing = [t for t in existing if t != tag]
+
+    def bad(msg: str, hint: str) -> list[Finding]:
+        return [Finding(rule='tag-name', category='naming', severity='error',
+                        message=f'tag {tag!r}: {msg}', hint=hint, extra={'tag': tag})]
+
+    if marker not in tag:
+        return bad(f'looks like a hotfix tag but is not {shape}',
+                   'delete it (git tag -d TAG) and tag again with the expected shape')
+    version, _, n = tag.rpartition(marker)
+    if not SEMVER_RE.match(version) or '+' in version:
+        hint = 'use the released version exactly as tagged, e.g. 0.1.0-rc.3'
+        if version.startswith('v') and SEMVER_RE.match(version[1:]):
+            hint = f'drop the "v": {version[1:]}{marker}{n}'
+        return bad(f'{version!r} is not a valid SemVer 2.0 version; expected {shape}', hint)
+    if not re.fullmatch(r'[1-9][0-9]*', n):
+        return bad(f'the hotfix number {n!r} must be a positive integer without leading '
+                   'zeros', f'tag it as {version}{marker}1 (or the next free number)')
+    number = int(n)
+    if policy['naming']['tag_requires_released_version'] and version not in existing and \
+            f'v{version}' not in existing:
+        return bad(f'version {version} has no tag: a hotfix tag must build on a released '
+                   'version', f'check the version (git tag --list "{version.split("-")[0]}*")')
+    # every other tag of this version, including sloppy spellings (+hotfix.01) of a number
+    used = sorted(int(t[len(version) + len(marker):]) for t in existing
+                  if t.startswith(version + marker)
+                  and re.fullmatch(r'[0-9]+', t[len(version) + len(marker):]))
+    expected = next(i for i in range(1, len(used) + 2) if i not in used)
+    if number in used:
+        return bad(f'hotfix number {number} is already used for {version}',
+                   f'use {version}{marker}{max(used) + 1}')
+    # older tags may be pushed after newer ones (git push --tags): only a hole below counts
+    if any(i not in used for i in range(1, number)):
+        return bad(f'hotfix numbers for {version} must go up by one: the next is {expected}, '
+                   f'not {number}', f'tag it as {version}{marker}{expected}')
+    return []
+
+
+def check_pr_title(title: str, branch: str | None, policy: Any) -> list[Finding]:
+    """The ``pr-title`` rule: ``Hotfix: <ticket> <impact summary>`` with the branch's ticket."""
+    prefix = policy['naming']['pr_title_prefix']
+    hotfix = is_hotfix_branch(branch, policy)
+    looks = title.strip().lower().startswith(prefix.strip().lower().rstrip(':'))
+    if not hotfix and not looks:
+        return []
+    ticket = branch_ticket(branch, policy)
+    shape = f'{prefix}<ticket> <impact summary>'
+
+    def bad(msg: str) -> list[Finding]:
+        example = f'{prefix}{ticket or "ARIS-77"} <what customers see fixed>'
+        return [Finding(rule='pr-title', category='naming', severity='error',
+                        message=f'PR title {title!r}: {msg}; expected {shape}',
+                        hint=f'retitle the PR, e.g. "{example}"', extra={'title': title})]
+
+    if not title.startswith(prefix):
+        return bad(f'must start with {prefix!r}')
+    rest = title[len(prefix):]
+    m = re.match(f'(?:{policy["ticket_pattern"]})', rest)
+    if not m:
+        return bad(f'no ticket matching {policy["ticket_pattern"]} after {prefix!r}')
+    if ticket and m.group(0) != ticket:
+        return bad(f'ticket {m.group(0)} differs from the branch ticket {ticket} ({branch})')
+    summary = rest[m.end():].strip()
+    if not rest[m.end():].startswith(' ') or len(summary) < policy['naming']['pr_title_min_summary']:
+        return bad('the impact summary after the ticket is missing or too short')
+    return []
+
+
+def strip_message(text: str, comment_char: str = '#') -> str:
+    lines = []
+    for line in text.splitlines():
+        if line.startswith(f'{comment_char} ------------------------ >8'):
+            break
+        if comment_char and line.startswith(comment_char):
+            continue
+        lines.append(line)
+    return '\n'.join(lines).strip()
+
+
+def check_commit_msg(message: str, branch: str | None, policy: Any) -> list[Finding]:
+    """The ``commit-msg`` rule (policy switch): commits on a hotfix branch name its ticket."""
+    if not policy['naming']['commit_msg']:
+        return []
+    ticket = branch_ticket(branch, policy)
+    if not ticket or not message:
+        return []
+    first = message.splitlines()[0] if message else ''
+    if first.startswith(('Merge ', 'Revert "', 'fixup! ', 'squash! ', 'amend! ')):
+        return []
+    if re.search(rf'(?<![A-Za-z0-9]){re.escape(ticket)}(?![0-9])', message):
+        return []       # the ticket itself, not ARIS-770 for ARIS-77
+    return [Finding(rule='commit-msg', category='naming', severity='error',
+                    message=f'the commit message does not mention the ticket {ticket} of '
+                            f'branch {branch}',
+                    hint=f'start the subject with "{ticket}: ..." '
+                         '(git commit --amend to fix the last one)')]
+
+
+# -- commands ------------------------------------------------------------------
+def _load(args: argparse.Namespace) -> tuple[str, Any]:
+    from hotfix_hooks.git import plumbing
+    from hotfix_hooks import policy as policy_mod
+
+    root = plumbing.toplevel()
+    return root, policy_mod.load(root, getattr(args, 'config', None))
+
+
+def _report(findings: list[Finding], fmt: str, ok: str = '') -> int:
+    from hotfix_hooks import report
+    from hotfix_hooks.findings import exit_code
+
+    report.render(findings, fmt, ok_message=ok)
+    return exit_code(findings)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--format', choices=('text', 'json', 'github'), default='text')
+    parser.add_argument('--config', help='policy file (default: .hotfix-hooks.toml or '
+                                         'pyproject.toml of the repository)')
+
+
+def check_branch_main(argv: Sequence[str] | None = None) -> int:
+    from hotfix_hooks.git import context
+    parser = argparse.ArgumentParser(prog='hotfix-hooks check-branch',
+                                     description='Check the branch name.')
+    context.add_arguments(parser)
+    _common(parser)
+    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    root, policy = _load(args)
+    req = context.request_from_args(args)
+    findings: list[Finding] = []
+    checked = []
+    for ctx in context.resolve_branches(req, policy):
+        if ctx.mode in ('tag', 'none'):
+            continue
+        checked.append(ctx.branch or '?')
+        findings += check_branch(ctx.branch, policy, ctx.branch_source)
+    findings = _policy_filter(findings, policy)
+    ok = f'branch {", ".join(checked)}: ok' if checked and args.format == 'text' and \
+        os.environ.get('HOTFIX_HOOKS_VERBOSE') else ''
+    return _report(findings, args.format, ok)
+
+
+def check_tag_main(argv: Sequence[str] | None = None) -> int:
+    from hotfix_hooks.git import context
+    from hotfix_hooks.git import plumbing
+    parser = argparse.ArgumentParser(prog='hotfix-hooks check-tag',
+                                     description='Check hotfix tag names.')
+    parser.add_argument('tags', nargs='*', help='tags to check (default: the pushed tag)')
+    parser.add_argument('--stage', choices=context.STAGES)
+    _common(parser)
+    args = parser.parse_args(argv)
+    root, policy = _load(args)
+    tags = [t.removeprefix('refs/tags/') for t in args.tags if not os.path.exists(t)
+            or t.startswith('refs/tags/')]
+    if not tags:
+        # only a plain git pre-push hook (--stage pre-push) has refs on stdin: reading it
+        # otherwise would wait forever on a CI job's open stdin
+        req = context.Request(stage=args.stage)
+        for ctx in context.resolve_branches(req, policy):
+            if ctx.mode == 'tag' and ctx.tag:
+                tags.append(ctx.tag)
+    existing = plumbing.tags(root)
+    findings: list[Finding] = []
+    for tag in tags:
+        findings += check_tag(tag, existing, policy)
+    return _report(_policy_filter(findings, policy), args.format)
+
+
+def pr_title_from_env(env: dict[str, str] | Any = None) -> tuple[str | None, str]:
+    from hotfix_hooks.git.ci_env import detect
+
+    env = os.environ if env is None else env
+    ci = detect(env)
+    if ci and ci.title is not None:
+        return ci.title, ci.title_source
+    if env.get('CI_MERGE_REQUEST_TITLE'):
+        return env['CI_MERGE_REQUEST_TITLE'], 'CI_MERGE_REQUEST_TITLE'
+    return None, ''
+
+
+def check_pr_title_main(argv: Sequence[str] | None = None) -> int:
+    from hotfix_hooks.git import context
+    from hotfix_hooks.errors import UsageError
+
+    parser = argparse.ArgumentParser(prog='hotfix-hooks check-pr-title',
+                                     description='Check the pull/merge request title.')
+    parser.add_argument('--title', help='the PR title (default: from the CI event)')
+    parser.add_argument('--branch', help='the PR source branch (default: from CI / git)')
+    _common(parser)
+    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    root, policy = _load(args)
+    title, _source = (args.title, '--title') if args.title is not None else pr_title_from_env()
+    if title is None:
+        raise UsageError('no PR title: pass --title, or run in a pull/merge request pipeline '
+                         '(GITHUB_EVENT_PATH with pull_request, or CI_MERGE_REQUEST_TITLE)')
+    branch = args.branch
+    if branch is None:
+        # the title belongs to the PR: its source branch (from the CI) wins over whatever
+        # branch the CI job happens to have checked out (Jenkins: PR-3)
+        from hotfix_hooks.git.ci_env import detect
+
+        ci = detect(os.environ)
+        if ci is not None and ci.is_pr and ci.branch:
+            branch = ci.branch
+    if branch is None:
+        ctxs = context.resolve_branches(context.Request(stage='ci'), policy)
+        branch = ctxs[0].branch if ctxs else None
+    return _report(_policy_filter(check_pr_title(title, branch, policy), policy), args.format)
+
+
+def check_commit_msg_main(argv: Sequence[str] | None = None) -> int:
+    from hotfix_hooks.git import context
+    from hotfix_hooks.git import plumbing
+    from hotfix_hooks.errors import UsageError
+
+    parser = argparse.ArgumentParser(prog='hotfix-hooks check-commit-msg',
+                                     description='Check that a commit message names the ticket.')
+    parser.add_argument('file', nargs='?', help='the commit message file')
+    parser.add_argument('--branch')
+    _common(parser)
+    args = parser.parse_args(argv)
+    root, policy = _load(args)
+    if not policy['naming']['commit_msg']:
+        return 0
+    path = args.file
+    if not path:
+        # no argument (pre-commit's top-level ``files`` filtered it out): git's message
+        # file, which is MERGE_MSG while a merge is being committed
+        merging = plumbing.out(['rev-parse', '--git-path', 'MERGE_HEAD'], cwd=root)
+        name = 'MERGE_MSG' if os.path.exists(os.path.join(root, merging)) else 'COMMIT_EDITMSG'
+        path = plumbing.out(['rev-parse', '--git-path', name], cwd=root)
+    if not os.path.isabs(path):
+        path = os.path.join(root, path)
+    try:
+        with open(path, 'rb') as f:
+            raw = f.read()
+    except OSError as e:
+        raise UsageError(f'{args.file or path}: cannot read the commit message: '
+                         f'{e.strerror}') from None
+    text = raw.decode('utf-8', 'replace')
+    comment = plumbing.try_out(['config', 'core.commentChar'], cwd=root) or '#'
+    message = strip_message(text, comment if comment != 'auto' else '#')
+    branch = args.branch
+    if branch is None:
+        ctxs = context.resolve_branches(context.Request(), policy)
+        branch = ctxs[0].branch if ctxs else None
+    return _report(_policy_filter(check_commit_msg(message, branch, policy), policy),
+                   args.format)
+
+
+def _policy_filter(findings: list[Finding], policy: Any) -> list[Finding]:
+    from hotfix_hooks.findings import apply_policy
+
+    return apply_policy(findings, policy['severity'], policy['disable'])
+
+
+def main(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - convenience
+    return check_branch_main(argv if argv is not None else sys.argv[1:])

@@ -1,0 +1,127 @@
+"""``hotfix-hooks COMMAND ...``: a thin dispatcher.
+
+Each command is a module function ``main(argv: Sequence[str] | None) -> int`` imported
+only when that command runs, so ``check-branch`` does not pay for what ``scan`` needs.
+Every error becomes one line on stderr and exit 2; never a traceback.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from hotfix_hooks import __version__
+from hotfix_hooks.errors import HotfixError
+
+# command -> ("module:function", one-line help). Order is the help order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    'check-branch': ('hotfix_hooks.checks.naming:check_branch_main',
+                     'check the branch name (hotfix/<ticket>-<short-description>)'),
+    'check-tag': ('hotfix_hooks.checks.naming:check_tag_main',
+                  'check hotfix tag names (<version>+hotfix.<n>)'),
+    'check-pr-title': ('hotfix_hooks.checks.naming:check_pr_title_main',
+                       'check the PR title (Hotfix: <ticket> <impact summary>)'),
+    'check-commit-msg': ('hotfix_hooks.checks.naming:check_commit_msg_main',
+                         'check that a commit message names the branch ticket'),
+    'scan': ('hotfix_hooks.pipeline.scan:main', 'run the diff checks over the resolved range'),
+    'gate': ('hotfix_hooks.gates.run:main',
+             'run the pre-push gates (smoke, integrity, impacted domains, rollback dry-run)'),
+    'context': ('hotfix_hooks.git.context:main', 'print how this invocation was resolved'),
+    'config': ('hotfix_hooks.commands.config:main', 'print the effective policy and its sources'),
+    'new': ('hotfix_hooks.commands.new:main', 'start a hotfix: create hotfix/<ticket>-<slug> from the base'),
+    'openapi-diff': ('hotfix_hooks.commands.openapi_diff:main',
+                     'compare two OpenAPI specs (files or REV:path); exit 1 on breaking'),
+    'record': ('hotfix_hooks.pipeline.readiness:record_main',
+               'check the hotfix record (hotfixes/<ticket>.toml) of the branch'),
+    'readiness': ('hotfix_hooks.pipeline.readiness:readiness_main',
+                  'is the hotfix ready to merge? every mandatory check with its evidence'),
+    'status': ('hotfix_hooks.pipeline.readiness:status_main',
+               'print the hotfix status message from the record and the evidence'),
+    'decide': ('hotfix_hooks.pipeline.readiness:decide_main',
+               'rollback-first or patch-forward? the four conditions and why'),
+    'ci': ('hotfix_hooks.commands.ci:main',
+           'CI on a pull request: naming + PR title, the full scan, the record (approvals)'),
+    'demo': ('hotfix_hooks.demo.story:main', 'play a whole hotfix in a throwaway repository'),
+}
+
+PROG = 'hotfix-hooks'
+
+
+def _usage() -> str:
+    width = max(len(c) for c in COMMANDS)
+    lines = [f'usage: {PROG} COMMAND [options]', '', 'commands:']
+    lines += [f'  {name:<{width}}  {help_}' for name, (_, help_) in COMMANDS.items()]
+    lines += ['', f'Run "{PROG} COMMAND --help" for the options of a command.',
+              'Exit codes: 0 pass, 1 findings, 2 usage/config/environment error.']
+    return '\n'.join(lines)
+
+
+def _safe_streams() -> None:
+    """Paths that are not UTF-8 (kept as surrogates) must print, not crash."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors='backslashreplace')  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+
+
+def _one_line_usage_errors() -> None:
+    """argparse prints its usage block and exits 2; make it one line like every other error."""
+    import argparse
+
+    def error(self: argparse.ArgumentParser, message: str) -> None:
+        from hotfix_hooks.errors import UsageError
+
+        raise UsageError(f'{message} (see "{self.prog} --help")')
+
+    argparse.ArgumentParser.error = error  # type: ignore[method-assign,assignment]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _safe_streams()
+    _one_line_usage_errors()
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ('-h', '--help', 'help'):
+        print(_usage())
+        return 0 if args else 2
+    if args[0] == '--version':
+        print(f'{PROG} {__version__}')
+        return 0
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(f'{PROG}: error: unknown command {name!r} (run "{PROG} --help")',
+              file=sys.stderr)
+        return 2
+    target, _ = COMMANDS[name]
+    module, _, func = target.partition(':')
+    return run_guarded(lambda: getattr(importlib.import_module(module), func)(rest),
+                       prog=f'{PROG} {name}')
+
+
+def run_guarded(fn, prog: str = PROG) -> int:  # type: ignore[no-untyped-def]
+    """Run ``fn`` turning every failure into one line and an exit code."""
+    try:
+        rc = fn()
+    except HotfixError as e:
+        print(f'{prog}: error: {e}', file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(f'{prog}: interrupted', file=sys.stderr)
+        return 130
+    except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
+        code = e.code
+        return code if isinstance(code, int) else (0 if code is None else 2)
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # noqa: BLE001 - never a traceback for the user
+        if os.environ.get('HOTFIX_HOOKS_DEBUG'):
+            raise
+        print(f'{prog}: internal error: {type(e).__name__}: {e} '
+              f'(set HOTFIX_HOOKS_DEBUG=1 for the traceback and report it)', file=sys.stderr)
+        return 2
+    return int(rc or 0)
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

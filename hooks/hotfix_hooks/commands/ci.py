@@ -1,0 +1,83 @@
+"""``hotfix-hooks ci``: everything CI must re-check on a pull request, in one process.
+
+- naming: the branch (from the CI's variables on a detached checkout) and the PR/MR title;
+- the full scan of base..head (every diff check: contract, actions, migrations, scope);
+- the hotfix record, with the approvals required (a missing approval blocks the merge).
+
+Findings come out as annotations (``--format github``, the default under GitHub Actions)
+or any other reporter. A shallow clone without the merge-base is exit 2 with the fix.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from hotfix_hooks.findings import Finding
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from hotfix_hooks.git import context
+    from hotfix_hooks.git import plumbing
+    from hotfix_hooks.checks import naming
+    from hotfix_hooks import policy as policy_mod
+    from hotfix_hooks import report
+    from hotfix_hooks.pipeline import scan
+    from hotfix_hooks.checks import CHECKS
+    from hotfix_hooks.findings import apply_policy
+    from hotfix_hooks.findings import exit_code
+
+    parser = argparse.ArgumentParser(
+        prog='hotfix-hooks ci',
+        description='Re-check a hotfix pull request: naming, the full scan, the record.')
+    parser.add_argument('--from-ref', help='base of the change (default: the PR/MR target)')
+    parser.add_argument('--to-ref', help='head of the change (default: HEAD)')
+    parser.add_argument('--branch', help='the PR source branch (default: from the CI)')
+    parser.add_argument('--base', help='base branch (default: PR/MR target, else the policy)')
+    parser.add_argument('--title', help='the PR/MR title (default: from the CI)')
+    parser.add_argument('--no-record', action='store_true',
+                        help='do not check the hotfix record')
+    default_format = 'github' if os.environ.get('GITHUB_ACTIONS') == 'true' else 'text'
+    parser.add_argument('--format', choices=report.FORMATS, default=default_format)
+    parser.add_argument('--config', help='policy file')
+    args = parser.parse_args(argv)
+    if bool(args.from_ref) != bool(args.to_ref):
+        from hotfix_hooks.errors import UsageError
+
+        raise UsageError('--from-ref and --to-ref go together: give both or neither')
+    root = plumbing.toplevel()
+    policy = policy_mod.load(root, args.config)
+    req = context.Request(from_ref=args.from_ref, to_ref=args.to_ref, branch=args.branch,
+                          stage='ci', base=args.base)
+    ctx = context.resolve_ci(req, policy)
+    notes = list(ctx.notes)
+    findings: list[Finding] = []
+
+    # naming: branch (or the tag of a tag build) and the PR/MR title
+    findings += scan.naming_findings(ctx, policy)
+    title, source = (args.title, '--title') if args.title is not None else \
+        naming.pr_title_from_env()
+    if title is not None:
+        findings += apply_policy(naming.check_pr_title(title, ctx.branch, policy),
+                                 policy['severity'], policy['disable'])
+    elif ctx.ci is not None and ctx.ci.is_pr:
+        notes.append(f'{ctx.ci.name} does not give the PR title: pass --title "$TITLE" to '
+                     'check it')
+    else:
+        notes.append('not a pull/merge request: the PR title rule was not run')
+
+    # the whole change, every check (the record's own check included, approvals required)
+    names = [n for n in CHECKS if n != 'record' or not args.no_record]
+    findings += scan.collect(ctx, policy, names, {'require_approvals': True},
+                             report_stale=True)
+
+    base = 'the empty tree' if ctx.empty_base else (ctx.base or '?')[:12]
+    head = (ctx.head or '?')[:12]
+    print(f'hotfix-hooks ci: {ctx.ci.name if ctx.ci else "CI"}: branch '
+          f'{ctx.branch or "?"} (from {ctx.branch_source}), change {base}..{head}',
+          file=sys.stderr)
+    for n in notes:
+        print(f'hotfix-hooks ci: note: {n}', file=sys.stderr)
+    report.render(findings, args.format, ok_message='hotfix-hooks ci: passed')
+    return exit_code(findings)

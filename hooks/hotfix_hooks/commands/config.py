@@ -1,0 +1,60 @@
+"""``hotfix-hooks config``: the effective policy and where each value came from."""
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from typing import Any
+
+
+def _flatten(values: dict[str, Any], prefix: str = '') -> dict[str, Any]:
+    from hotfix_hooks.policy import SCHEMA  # noqa: F401 - for the table structure
+
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if isinstance(v, dict) and f'{prefix}{k}' not in ('severity',) and not k.endswith(
+                ('env', 'severity', 'domains')) and v and all(
+                isinstance(x, (dict, list, str, int, float, bool)) or x is None
+                for x in v.values()) and _is_table(prefix + k):
+            out.update(_flatten(v, f'{prefix}{k}.'))
+        else:
+            out[f'{prefix}{k}'] = v
+    return out
+
+
+def _is_table(name: str) -> bool:
+    from hotfix_hooks.policy import SCHEMA
+
+    node = SCHEMA
+    key = None
+    for part in name.split('.'):
+        key = node.get(part)
+        if key is None:
+            return False
+        node = key.keys or {}
+    return key is not None and key.kind == 'table'
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from hotfix_hooks.git import plumbing
+    from hotfix_hooks import policy as policy_mod
+
+    parser = argparse.ArgumentParser(prog='hotfix-hooks config',
+                                     description='Print the effective policy.')
+    parser.add_argument('--format', choices=('text', 'json'), default='text')
+    parser.add_argument('--config', help='policy file')
+    args = parser.parse_args(argv)
+    root = plumbing.toplevel()
+    policy = policy_mod.load(root, args.config)
+    flat = _flatten(policy.values)
+    if args.format == 'json':
+        print(json.dumps({'file': policy.path, 'values': policy.values,
+                          'sources': {k: policy.sources.get(k, 'default') for k in flat}},
+                         indent=2, default=str))
+        return 0
+    print(f'# policy file: {policy.path or "(none: ARIS3 v1 defaults)"}')
+    width = max(len(k) for k in flat)
+    for key, value in flat.items():
+        src = policy.sources.get(key, 'default')
+        print(f'{key:<{width}} = {json.dumps(value, default=str)}  # {src}')
+    return 0

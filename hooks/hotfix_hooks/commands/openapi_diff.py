@@ -1,0 +1,88 @@
+"""``hotfix-hooks openapi-diff OLD NEW``: compare two OpenAPI specs.
+
+``OLD``/``NEW`` are files or ``REV:path`` (read with ``git show``, argv without a shell).
+Exit 0 when nothing breaks, 1 on a breaking change (an error finding), 2 when a spec
+cannot be read at all.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+from collections.abc import Sequence
+
+from hotfix_hooks.errors import ConfigError
+from hotfix_hooks.errors import GitError
+from hotfix_hooks.errors import UsageError
+
+_GIT_TIMEOUT = 60
+
+
+def read_source(arg: str) -> tuple[str, str]:
+    """(text, display path) of a file or ``REV:path``."""
+    if os.path.isfile(arg):
+        try:
+            with open(arg, 'rb') as f:
+                data = f.read()
+        except OSError as e:
+            raise ConfigError(f'{arg}: cannot read: {e.strerror}') from None
+        return _decode(data, arg), arg
+    rev, sep, path = arg.partition(':')
+    if not sep or not rev or not path:
+        raise UsageError(f'{arg}: no such file (use a file path or REV:path)')
+    try:
+        res = subprocess.run(['git', 'show', f'{rev}:{path}'], capture_output=True,
+                             timeout=_GIT_TIMEOUT, check=False)
+    except FileNotFoundError:
+        raise GitError('git is not installed (needed to read REV:path)') from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f'git show {arg} timed out') from None
+    if res.returncode != 0:
+        msg = res.stderr.decode('utf-8', 'replace').strip().splitlines()
+        raise GitError(f'cannot read {arg}: {msg[-1] if msg else "git show failed"}')
+    return _decode(res.stdout, arg), path
+
+
+def _decode(data: bytes, where: str) -> str:
+    try:
+        return data.decode('utf-8-sig')
+    except UnicodeDecodeError:
+        raise ConfigError(f'{where}: not UTF-8 text') from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from hotfix_hooks import report
+    from hotfix_hooks.findings import exit_code
+    from hotfix_hooks.findings import Finding
+
+    parser = argparse.ArgumentParser(
+        prog='hotfix-hooks openapi-diff',
+        description='Compare two OpenAPI 2.0/3.0/3.1 specs (JSON or YAML) and report '
+                    'breaking changes (error), risky ones (warning) and additive ones (info).')
+    parser.add_argument('old', help='the old spec: a file or REV:path')
+    parser.add_argument('new', help='the new spec: a file or REV:path')
+    parser.add_argument('--format', choices=report.FORMATS, default='text')
+    parser.add_argument('--min-severity', choices=('error', 'warning', 'info'),
+                        default='info', help='hide findings below this severity')
+    args = parser.parse_args(argv)
+
+    old_text, old_path = read_source(args.old)
+    new_text, new_path = read_source(args.new)
+    if old_text == new_text:        # identical bytes: nothing to compare
+        findings: list[Finding] = []
+    else:
+        from hotfix_hooks.openapi import diff_specs
+        from hotfix_hooks.openapi.loader import parse
+        from hotfix_hooks.openapi.loader import SpecError
+        specs = []
+        for text, path in ((old_text, old_path), (new_text, new_path)):
+            try:
+                specs.append(parse(text, path))
+            except SpecError as e:
+                raise ConfigError(f'{path}: {e.message}') from None
+        findings = diff_specs(specs[0], specs[1])
+    rank = {'error': 0, 'warning': 1, 'info': 2}
+    shown = [f for f in findings if rank[f.severity] <= rank[args.min_severity]]
+    report.render(shown, args.format, header=[f'openapi-diff {args.old} -> {args.new}'],
+                  ok_message='no contract changes')
+    return exit_code(findings)

@@ -1,0 +1,173 @@
+"""What the pre-push gates will run: pure functions of the change set and the policy.
+
+* ``select_domains`` says which impacted domains a change touches, and which file made each
+  one run; changed files that match no domain are listed for the reviewer.
+* ``rollback_command`` finds the rollback dry-run command: ``--rollback-dry-run``, else the
+  hotfix record (``hotfixes/<ticket>.toml`` ``[rollback] dry_run``), else the policy.
+* ``plan`` turns all of it into an ordered list of ``GateSpec`` (gates, then domains, then
+  the rollback dry-run); ``reusable`` says which of them already passed on this tree.
+
+Nothing here runs a process or git: ``hooks.gates`` does that.
+"""
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.gates.evidence import GateResult
+from hotfix_hooks.findings import Finding
+
+RECORD_PATH = 'hotfixes/{ticket}.toml'
+
+
+@dataclasses.dataclass
+class GateSpec:
+    """One thing to run: a gate, a domain regression subset or the rollback dry-run."""
+
+    name: str                                  # 'smoke', 'domain:pos', 'rollback'
+    kind: str                                  # 'gate' | 'domain' | 'rollback'
+    command: list[str]
+    cwd: str = '.'
+    env: dict[str, str] = dataclasses.field(default_factory=dict)
+    timeout: float = 900.0
+    setup: list[list[str]] = dataclasses.field(default_factory=list)
+    detail: str = ''                           # why it runs (which file, which source)
+
+
+@dataclasses.dataclass
+class DomainSelection:
+    selected: dict[str, list[str]]             # domain -> changed paths that matched, in order
+    untouched: list[str]                       # enabled domains the change does not touch
+    unmatched: list[str]                       # changed paths that match no domain
+
+    def because(self, domain: str) -> str:
+        paths = self.selected[domain]
+        more = f' (+{len(paths) - 1} more)' if len(paths) > 1 else ''
+        return f'{paths[0]}{more}'
+
+
+def select_domains(changes: ChangeSet, domains: Mapping[str, Mapping[str, Any]]
+                   ) -> DomainSelection:
+    """Domains whose path globs match a changed file (its new or its old path)."""
+    enabled = {name: d for name, d in domains.items() if d.get('enabled', True) and d['paths']}
+    selected: dict[str, list[str]] = {}
+    unmatched: list[str] = []
+    for f in changes.files:
+        candidates = [f.path] + ([f.old_path] if f.old_path and f.old_path != f.path else [])
+        hit = False
+        for name, dom in enabled.items():
+            if any(matches_any(p, dom['paths']) for p in candidates):
+                selected.setdefault(name, []).append(f.path)
+                hit = True
+        if not hit:
+            unmatched.append(f.path)
+    ordered = {name: selected[name] for name in enabled if name in selected}
+    untouched = [name for name in enabled if name not in selected]
+    return DomainSelection(selected=ordered, untouched=untouched, unmatched=unmatched)
+
+
+def record_path(policy: Any, ticket: str) -> str:
+    """Where the hotfix record of ``ticket`` lives (the record feature may configure it)."""
+    record = policy.get('record') if hasattr(policy, 'get') else None
+    pattern = (record or {}).get('path') if isinstance(record, dict) else None
+    return (pattern or RECORD_PATH).format(ticket=ticket)
+
+
+def record_dry_run(text: str, path: str) -> tuple[list[str] | None, Finding | None]:
+    """``[rollback] dry_run`` of a hotfix record (TOML text): (command or None, problem)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    def problem(msg: str) -> Finding:
+        return Finding(rule='gate-record-unreadable', category='gate', severity='warning',
+                       path=path, message=f'cannot read the rollback dry-run from the hotfix '
+                                          f'record: {msg}',
+                       hint='fix the record ([rollback] dry_run = "<command>"); the policy\'s '
+                            '[tool.hotfix-hooks.gate] rollback_dry_run is used meanwhile')
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        return None, problem(f'invalid TOML: {e}')
+    rollback = data.get('rollback')
+    if rollback is None:
+        return None, None
+    if not isinstance(rollback, dict):
+        return None, problem('[rollback] is not a table')
+    value = rollback.get('dry_run', '')
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return (list(value) or None), None
+    if not isinstance(value, str):
+        return None, problem(f'dry_run must be a string, got {type(value).__name__}')
+    try:
+        argv = shlex.split(value)
+    except ValueError as e:
+        return None, problem(f'cannot split dry_run {value!r}: {e}')
+    return (argv or None), None
+
+
+def rollback_command(cli: str | None, record: tuple[str, str | None] | None,
+                     policy: Any) -> tuple[list[str], str, list[Finding]]:
+    """(command, where it came from, problems). An empty command means none is known.
+
+    ``record`` is (record path, its text or None when the file does not exist).
+    """
+    from hotfix_hooks.errors import UsageError
+
+    problems: list[Finding] = []
+    if cli:
+        try:
+            argv = shlex.split(cli)
+        except ValueError as e:
+            raise UsageError(f'--rollback-dry-run: cannot split {cli!r}: {e}') from None
+        if argv:
+            return argv, '--rollback-dry-run', problems
+    if record is not None and record[1] is not None:
+        argv_or_none, problem = record_dry_run(record[1], record[0])
+        if problem is not None:
+            problems.append(problem)
+        if argv_or_none:
+            return argv_or_none, f'{record[0]} [rollback] dry_run', problems
+    configured = policy.section('gate').get('rollback_dry_run') or []
+    if configured:
+        return list(configured), '[tool.hotfix-hooks.gate] rollback_dry_run', problems
+    return [], '', problems
+
+
+def plan(policy: Any, selection: DomainSelection, rollback: Sequence[str],
+         rollback_source: str = '') -> list[GateSpec]:
+    """The ordered list of what runs: gates, touched domains, the rollback dry-run."""
+    specs: list[GateSpec] = []
+    for g in policy['gates']:
+        specs.append(GateSpec(name=g['name'], kind='gate', command=list(g['command']),
+                              cwd=g['cwd'], env=dict(g['env']), timeout=g['timeout'],
+                              setup=[list(s) for s in g['setup']]))
+    domains = policy['domains']
+    for name in selection.selected:
+        d = domains[name]
+        specs.append(GateSpec(name=f'domain:{name}', kind='domain', command=list(d['command']),
+                              cwd=d['cwd'], env=dict(d['env']), timeout=d['timeout'],
+                              setup=[list(s) for s in d['setup']],
+                              detail=f'touched by {selection.because(name)}'))
+    if rollback:
+        specs.append(GateSpec(name='rollback', kind='rollback', command=list(rollback),
+                              timeout=policy.section('gate')['rollback_timeout'],
+                              detail=f'from {rollback_source}' if rollback_source else ''))
+    return specs
+
+
+def reusable(spec: GateSpec, evidence: Mapping[str, GateResult], tree: str
+             ) -> GateResult | None:
+    """A passing result of the same command on the same tree, if there is one."""
+    prev = evidence.get(spec.name)
+    if prev is None or prev.tree != tree or not prev.passed:
+        return None
+    if list(prev.command) != list(spec.command):
+        return None
+    return prev

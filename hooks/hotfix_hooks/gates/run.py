@@ -1,0 +1,527 @@
+"""``hotfix-hooks gate``: the protocol's mandatory checks, run on exactly the pushed commit.
+
+For a hotfix branch (or a release branch / ``[tool.hotfix-hooks.gate] branches``):
+
+1. resolve the pushed commit and its range (``hooks.context``), pick the impacted domains
+   from the changed files (``hooks.gate_plan.select_domains``);
+2. plan: the policy's gates (smoke, integrity), the touched domains' regression subsets,
+   the rollback dry-run (``--rollback-dry-run``, the hotfix record, or the policy);
+3. reuse what already passed on this very tree (evidence under the git directory) unless
+   ``--rerun``;
+4. run the rest in place when the working tree is clean and HEAD has the pushed tree,
+   otherwise in a temporary detached worktree of the pushed commit (removed afterwards);
+5. store the evidence keyed by the tree, print a summary table (exit 1 when a gate fails).
+
+Any other branch passes at once without running anything.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import re
+import sys
+from collections.abc import Iterator
+from collections.abc import Sequence
+from typing import Any
+from typing import TYPE_CHECKING
+
+from hotfix_hooks.git import context
+from hotfix_hooks.git import plumbing
+from hotfix_hooks.findings import Finding
+
+if TYPE_CHECKING:
+    from hotfix_hooks.gates.evidence import GateResult
+
+FORMATS = ('text', 'json')
+
+
+class GateRun:
+    """Everything one push's gate run decided and produced (for the report)."""
+
+    def __init__(self, branch: str | None, skipped_reason: str = '',
+                 notes: list[str] | None = None) -> None:
+        self.branch = branch
+        self.commit = ''
+        self.tree = ''
+        self.skipped_reason = skipped_reason     # non-empty: nothing ran (not a hotfix ...)
+        self.workspace = ''                      # 'in place' | 'temporary worktree' | ...
+        self.workspace_why = ''
+        self.domains: dict[str, str] = {}        # domain -> the file that made it run
+        self.untouched: list[str] = []
+        self.unmatched: list[str] = []
+        self.results: list[GateResult] = []
+        self.reused: set[str] = set()
+        self.evidence_path = ''
+        self.notes: list[str] = list(notes or [])
+        self.findings: list[Finding] = []
+        self.interrupted = False
+
+
+# -- which branches ----------------------------------------------------------------
+def gated_branch(branch: str | None, policy: Any) -> bool:
+    """Hotfix branches, release branches, and the policy's extra ``gate.branches``."""
+    import fnmatch
+
+    from hotfix_hooks.checks.naming import is_hotfix_branch
+    from hotfix_hooks.checks.naming import is_release_branch
+
+    if not branch:
+        return False
+    return (is_hotfix_branch(branch, policy) or is_release_branch(branch, policy)
+            or any(fnmatch.fnmatchcase(branch, g) for g in policy.section('gate')['branches']))
+
+
+# -- where to run ------------------------------------------------------------------
+def in_place_problem(root: str, commit: str, tree: str) -> str:
+    """Why the gates cannot run in the working tree ('' when they can)."""
+    head_tree = plumbing.rev_parse('HEAD', root, peel='tree')
+    if head_tree != tree:
+        head = plumbing.rev_parse('HEAD', root) or 'no commit'
+        return f'HEAD ({head[:12]}) does not have the pushed tree'
+    status = plumbing.run(['status', '--porcelain', '-z', '--untracked-files=normal'],
+                         cwd=root).stdout
+    entries = [e[3:] for e in plumbing.zsplit(status) if len(e) > 3]
+    if entries:
+        shown = ', '.join(entries[:3]) + (f' (+{len(entries) - 3} more)'
+                                          if len(entries) > 3 else '')
+        return f'the working tree has uncommitted or untracked files: {shown}'
+    return ''
+
+
+@contextlib.contextmanager
+def workspace(root: str, commit: str, tree: str, run: GateRun) -> Iterator[str]:
+    """The directory holding exactly ``commit``: the working tree or a temporary worktree."""
+    problem = in_place_problem(root, commit, tree)
+    if not problem:
+        run.workspace, run.workspace_why = 'in place', 'working tree clean, HEAD has the pushed tree'
+        yield root
+        return
+    run.workspace, run.workspace_why = 'temporary worktree', problem
+    import shutil
+    import tempfile
+
+    tmp = tempfile.mkdtemp(prefix='hotfix-gates-')
+    path = os.path.join(tmp, 'wt')
+    try:
+        plumbing.run(['-c', 'core.hooksPath=/dev/null', 'worktree', 'add', '--detach',
+                     '--quiet', path, commit], cwd=root)
+        yield path
+    finally:
+        plumbing.run(['worktree', 'remove', '--force', path], cwd=root, check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+        plumbing.run(['worktree', 'prune'], cwd=root, check=False)
+
+
+def log_dir(git_dir: str, tree: str) -> str:
+    return os.path.join(git_dir, 'hotfix-hooks', 'logs', tree)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r'[^A-Za-z0-9_.-]+', '-', name)
+
+
+# -- one pushed ref -----------------------------------------------------------------
+def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
+             progress_stream: Any, live: bool) -> GateRun:
+    """Plan, reuse, run and record the gates of one pushed ref."""
+    from hotfix_hooks.gates import evidence
+    from hotfix_hooks.gates import plan as gate_plan
+    run = GateRun(branch=ctx.branch, notes=ctx.notes)
+    if ctx.mode not in ('none', 'tag') and ctx.branch is None:
+        # fail closed: a hook that cannot tell the branch must not pass quietly
+        from hotfix_hooks.checks.naming import check_branch
+
+        run.findings = check_branch(None, policy)
+        run.skipped_reason = ('cannot tell which branch this is, so the gates did not run '
+                              '(pass --branch NAME)')
+        return run
+    if ctx.mode in ('none', 'tag') or not gated_branch(ctx.branch, policy):
+        run.skipped_reason = _skip_reason(ctx)
+        return run
+    ctx = _as_range(ctx, policy, run)
+    if ctx is None:
+        return run
+    if not args.config:
+        policy = policy_at(ctx.root, ctx.head, policy)
+    run.commit = ctx.head
+    run.tree = plumbing.rev_parse(ctx.head, ctx.root, peel='tree') or ''
+
+    selection, record = _select(ctx, policy)
+    run.domains = {name: selection.because(name) for name in selection.selected}
+    run.untouched = selection.untouched
+    run.unmatched = [p for p in selection.unmatched if not record or p != record[0]]
+    rollback, source, problems = gate_plan.rollback_command(args.rollback_dry_run, record,
+                                                            policy)
+    run.findings += problems
+    specs = gate_plan.plan(policy, selection, rollback, source)
+
+    previous = {} if args.rerun else evidence.load(ctx.git_dir, run.tree)
+    reused = {s.name: r for s in specs
+              if (r := gate_plan.reusable(s, previous, run.tree)) is not None}
+    if not rollback and 'rollback' in previous and previous['rollback'].passed:
+        reused['rollback'] = previous['rollback']      # passed on this tree earlier
+    run.reused = set(reused)
+    to_run = [s for s in specs if s.name not in reused]
+
+    fresh = _execute(ctx, policy, args, run, to_run, progress_stream, live)
+    for spec in specs:
+        if spec.name in reused:
+            run.results.append(reused[spec.name])
+        elif spec.name in fresh:
+            run.results.append(fresh[spec.name])
+    if not rollback:
+        if 'rollback' in reused:
+            run.results.append(reused['rollback'])
+        else:
+            fresh['rollback'] = _no_rollback(run, policy, record)
+            run.results.append(fresh['rollback'])
+    if fresh and run.tree:
+        run.evidence_path = evidence.store(ctx.git_dir, run.tree, list(fresh.values()))
+    elif run.tree:
+        run.evidence_path = os.path.join(evidence.evidence_dir(ctx.git_dir), f'{run.tree}.json')
+    run.findings += result_findings(run, ctx.root)
+    return run
+
+
+def policy_at(root: str, commit: str, current: Any) -> Any:
+    """The policy as committed in ``commit``: the gates it defines are what that tree is
+    proven with (an uncommitted edit of pyproject.toml does not change what runs)."""
+    from hotfix_hooks import policy as policy_mod
+
+    return policy_mod.load_at(root, commit, current)
+
+
+def _as_range(ctx: context.Context, policy: Any, run: GateRun) -> context.Context | None:
+    """A push is a range already; a manual or CI run gates the committed HEAD."""
+    import copy
+
+    if ctx.mode == 'range':
+        return ctx
+    head = plumbing.rev_parse('HEAD', ctx.root)
+    if head is None:
+        run.skipped_reason = 'no commit yet: nothing to gate'
+        return None
+    base = ctx.base if ctx.mode == 'worktree' else None
+    if base is None:
+        base = context.resolve(context.Request(branch=ctx.branch, stage='manual'), policy,
+                               cwd=ctx.root).base
+    ctx = copy.copy(ctx)
+    ctx.mode, ctx.head, ctx.base = 'range', head, base
+    run.notes.append(f'not a push: gating the committed HEAD ({head[:12]}); uncommitted '
+                     'changes are not part of it')
+    return ctx
+
+
+def _select(ctx: context.Context, policy: Any) -> tuple[Any, tuple[str, str | None] | None]:
+    """(domain selection, (record path, record text in the pushed commit) or None)."""
+    from hotfix_hooks.gates import plan as gate_plan
+    from hotfix_hooks.git import changes as git_changes
+    from hotfix_hooks.checks.naming import branch_ticket
+
+    changes = git_changes.build(ctx, policy)
+    try:
+        selection = gate_plan.select_domains(changes, policy['domains'])
+        ticket = branch_ticket(ctx.branch, policy)
+        record = None
+        if ticket:
+            rpath = gate_plan.record_path(policy, ticket)
+            record = (rpath, _file_at(ctx.root, ctx.head or 'HEAD', rpath))
+    finally:
+        changes.close()
+    return selection, record
+
+
+def _file_at(root: str, commit: str, path: str) -> str | None:
+    """Text of ``path`` in ``commit`` (None when absent): one cheap ``git cat-file``."""
+    res = plumbing.run(['cat-file', 'blob', f'{commit}:{path}'], cwd=root, check=False)
+    if res.returncode != 0:
+        return None
+    return res.stdout.decode('utf-8', 'replace')
+
+
+def _execute(ctx: context.Context, policy: Any, args: argparse.Namespace, run: GateRun,
+             to_run: Sequence[Any], progress_stream: Any, live: bool) -> dict[str, GateResult]:
+    """Run ``to_run`` on the pushed commit; the results by name (interrupted ones left out)."""
+    from hotfix_hooks.gates import process as gate_process
+    from hotfix_hooks.gates.evidence import evidence_dir
+    from hotfix_hooks.gates.evidence import GateResult
+
+    if not to_run:
+        run.workspace, run.workspace_why = 'nothing run', 'every gate already passed on this tree'
+        return {}
+    logs = log_dir(ctx.git_dir, run.tree)
+    try:
+        os.makedirs(logs, exist_ok=True)
+        os.makedirs(evidence_dir(ctx.git_dir), exist_ok=True)
+    except OSError as e:
+        from hotfix_hooks.errors import GitError
+
+        raise GitError(f'cannot write the gate logs and evidence under '
+                       f'{os.path.join(ctx.git_dir, "hotfix-hooks")}: {e.strerror}',
+                       hint='make it a writable folder (remove what is in the way)') from None
+
+    def log_path(spec: Any) -> str:
+        return os.path.join(logs, _safe(spec.name) + '.log')
+
+    with workspace(ctx.root, run.commit, run.tree, run) as where:
+        jobs = args.jobs if args.jobs is not None else policy.section('gate')['jobs']
+        outcomes, run.interrupted = gate_process.run_all(
+            to_run, where, log_path, gate_process.child_env(), jobs,
+            gate_process.Progress(progress_stream, live))
+    fresh: dict[str, GateResult] = {}
+    for spec in to_run:
+        out = outcomes.get(spec.name)
+        if out is None:
+            continue
+        detail = '; '.join(d for d in (out.detail, spec.detail) if d)
+        fresh[spec.name] = GateResult(
+            name=spec.name, kind=spec.kind, command=list(spec.command), status=out.status,
+            exit_code=out.exit_code, duration_s=out.duration_s, commit=run.commit,
+            tree=run.tree, started_at=out.started_at, finished_at=out.finished_at,
+            log=log_path(spec), detail=detail)
+    return fresh
+
+
+def _no_rollback(run: GateRun, policy: Any, record: tuple[str, str | None] | None
+                 ) -> GateResult:
+    """The 'skipped' rollback result, and the finding saying where to put the command."""
+    from hotfix_hooks.gates import plan as gate_plan
+    from hotfix_hooks.gates.evidence import GateResult
+    from hotfix_hooks.gates.process import utc_now
+
+    rec = record[0] if record else gate_plan.RECORD_PATH
+    run.findings.append(Finding(
+        rule='gate-rollback-dry-run-missing', category='gate',
+        severity='error' if policy.section('gate')['rollback_required'] else 'warning',
+        message='no rollback dry-run command: the protocol requires the rollback path '
+                'to be tested in dry-run before merge',
+        hint=f'set [rollback] dry_run in {rec}, or [tool.hotfix-hooks.gate] '
+             'rollback_dry_run, or pass --rollback-dry-run CMD'))
+    now = utc_now()
+    return GateResult(name='rollback', kind='rollback', command=[], status='skipped',
+                      exit_code=None, duration_s=0.0, commit=run.commit, tree=run.tree,
+                      started_at=now, finished_at=now, detail='no rollback dry-run command')
+
+
+def result_findings(run: GateRun, root: str) -> list[Finding]:
+    """One finding per failed gate (category gate), with the log to read."""
+    rules = {'fail': 'gate-failed', 'timeout': 'gate-timeout', 'error': 'gate-could-not-run'}
+    out = []
+    for r in run.results:
+        if r.status not in rules or r.name in run.reused:
+            continue
+        what = {'gate': 'gate', 'domain': 'regression subset', 'rollback': 'rollback dry-run'}
+        label = f'{what.get(r.kind, "gate")} `{r.name}`'
+        log = _rel(r.log, root)
+        if r.status == 'error':
+            message = f'{label}: {r.detail}'
+            hint = ('install the command or fix its path in the policy ([tool.hotfix-hooks.'
+                    f'{"domains" if r.kind == "domain" else "gates"}]); log: {log}')
+        elif r.status == 'timeout':
+            message = f'{label} {r.detail}: `{" ".join(r.command)}`'
+            hint = f'see what hung in {log}, or raise its timeout in the policy'
+        elif 'collected no tests' in r.detail:
+            message = f'{label} selected no tests ({r.detail}): `{" ".join(r.command)}`'
+            section = (f'domains.{r.name.removeprefix("domain:")}' if r.kind == 'domain'
+                       else 'gates')
+            hint = ('add regression tests for it, or point its command at the right ones '
+                    f'([tool.hotfix-hooks.{section}] command)')
+        else:
+            message = f'{label} failed ({r.detail}): `{" ".join(r.command)}`'
+            hint = f'fix the code (log: {log}), then push again'
+        out.append(Finding(rule=rules[r.status], category='gate', severity='error',
+                           message=message, hint=hint,
+                           extra={'gate': r.name, 'log': r.log, 'commit': r.commit,
+                                  'tree': r.tree}))
+    if run.interrupted:
+        out.append(Finding(rule='gate-interrupted', category='gate', severity='error',
+                           message='interrupted: the gates did not all run',
+                           hint='push again to run them'))
+    return out
+
+
+# -- output ------------------------------------------------------------------------
+def _rel(path: str | None, root: str) -> str:
+    if not path:
+        return ''
+    rel = os.path.relpath(path, root)
+    return path if rel.startswith('..') else rel
+
+
+def render_text(runs: Sequence[GateRun], root: str, policy: Any, out: Any) -> None:
+    from hotfix_hooks import report
+
+    findings: list[Finding] = []
+    for run in runs:
+        findings += run.findings
+        if run.skipped_reason:
+            out.write(f'hotfix-hooks gate: {run.skipped_reason}\n')
+            continue
+        out.write(f'hotfix-hooks gate: {run.branch} @ {run.commit[:12]} '
+                  f'(tree {run.tree[:12]})\n')
+        for note in run.notes:
+            out.write(f'  note: {note}\n')
+        out.write(f'  ran: {run.workspace} ({run.workspace_why})\n')
+        if run.domains:
+            out.write('  impacted domains:\n')
+            for name, because in run.domains.items():
+                out.write(f'    {name:<12} touched by {because}\n')
+        else:
+            out.write('  impacted domains: none (no changed file matches a domain\'s paths)\n')
+        if run.untouched and run.domains:
+            out.write(f'  not touched: {", ".join(run.untouched)}\n')
+        if run.unmatched:
+            out.write('  changed files matching no domain:\n')
+            for p in run.unmatched:
+                out.write(f'    {p}\n')
+        if run.results:
+            width = max(8, *(len(r.name) for r in run.results))
+            out.write(f'\n  {"gate":<{width}}  {"status":<8}  {"time":>7}  detail\n')
+            for r in run.results:
+                status = r.status.upper() if r.status in ('fail', 'timeout', 'error') \
+                    else r.status
+                detail = r.detail
+                if r.name in run.reused:
+                    status = 'pass'
+                    detail = f'reused: passed on this tree at {r.finished_at}'
+                out.write(f'  {r.name:<{width}}  {status:<8}  {r.duration_s:>6.1f}s  '
+                          f'{detail}\n')
+        tail_n = policy.section('gate')['log_tail']
+        for r in run.results:
+            if r.status in ('fail', 'timeout') and r.name not in run.reused and r.log:
+                out.write(f'\n  --- last {tail_n} lines of {r.name} '
+                          f'({_rel(r.log, root)}) ---\n')
+                from hotfix_hooks.gates.process import tail
+
+                for line in tail(r.log, tail_n):
+                    out.write(f'  | {line}\n')
+        if run.evidence_path:
+            out.write(f'\n  evidence: {_rel(run.evidence_path, root)}\n')
+    out.flush()
+    if findings:
+        out.write('\n')
+        report.render(findings, 'text', stream=out)
+    if not all(run.skipped_reason for run in runs):
+        out.write(verdict(runs) + '\n')
+    out.flush()
+
+
+def verdict(runs: Sequence[GateRun]) -> str:
+    results = [r for run in runs for r in run.results]
+    if not results:
+        return 'hotfix-hooks gate: nothing to run'
+    failed = [r.name for r in results if r.status in ('fail', 'timeout', 'error')]
+    counts = {'pass': 0, 'reused': 0, 'skipped': 0}
+    for run in runs:
+        for r in run.results:
+            if r.name in run.reused:
+                counts['reused'] += 1
+            elif r.status in counts:
+                counts[r.status] += 1
+    tally = ', '.join(f'{n} {k}' for k, n in counts.items() if n)
+    if any(run.interrupted for run in runs):
+        return f'hotfix-hooks gate: INTERRUPTED ({tally or "nothing finished"})'
+    if failed:
+        return (f'hotfix-hooks gate: FAILED: {len(failed)} of {len(results)} failed '
+                f'({", ".join(failed)}); {tally}')
+    return f'hotfix-hooks gate: passed ({tally})'
+
+
+def render_json(runs: Sequence[GateRun], out: Any) -> None:
+    import dataclasses
+
+    from hotfix_hooks import report
+
+    findings = [f for run in runs for f in run.findings]
+    payload = []
+    for run in runs:
+        results = []
+        for r in run.results:
+            item = dataclasses.asdict(r)
+            item['reused'] = r.name in run.reused
+            results.append(item)
+        payload.append({
+            'branch': run.branch, 'commit': run.commit, 'tree': run.tree,
+            'skipped': run.skipped_reason or None, 'workspace': run.workspace,
+            'workspace_why': run.workspace_why, 'domains': run.domains,
+            'untouched_domains': run.untouched, 'unmatched_files': run.unmatched,
+            'results': results, 'evidence': run.evidence_path or None,
+            'interrupted': run.interrupted, 'notes': run.notes})
+    report.render(findings, 'json', stream=out, extra={'runs': payload})
+
+
+# -- command -------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    from hotfix_hooks import policy as policy_mod
+    from hotfix_hooks.errors import UsageError
+    from hotfix_hooks.findings import apply_policy
+    from hotfix_hooks.findings import exit_code
+
+    parser = argparse.ArgumentParser(
+        prog='hotfix-hooks gate',
+        description='Run the pre-push gates (smoke, integrity, impacted-domain regressions, '
+                    'rollback dry-run) on exactly the pushed commit of a hotfix branch.')
+    context.add_arguments(parser)
+    parser.add_argument('--rerun', action='store_true',
+                        help='run every gate even if it already passed on this tree')
+    parser.add_argument('--jobs', '-j', type=int, metavar='N',
+                        help='run up to N gates in parallel (default: [tool.hotfix-hooks.gate] '
+                             'jobs, 1)')
+    parser.add_argument('--format', choices=FORMATS, default='text')
+    parser.add_argument('--rollback-dry-run', metavar='CMD',
+                        help='the rollback dry-run command (split with shlex, no shell); '
+                             'overrides the hotfix record and the policy')
+    parser.add_argument('--config', help='policy file')
+    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError('--jobs must be at least 1')
+    root = plumbing.toplevel()
+    policy = policy_mod.load(root, args.config)
+    req = context.request_from_args(args)
+
+    stdin = None
+    if req.stage == 'pre-push' and not req.from_ref:
+        stdin = io.StringIO('' if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read())
+    # cheap first: which branch (no range, no diff) - other branches pass at once
+    branches = context.resolve_branches(req, policy, stdin=stdin)
+    if stdin is not None:
+        stdin.seek(0)
+    if not any(c.mode == 'branch' and (c.branch is None or gated_branch(c.branch, policy))
+               for c in branches):
+        runs = [GateRun(branch=c.branch, skipped_reason=_skip_reason(c)) for c in branches]
+    else:
+        live = (args.format == 'text' and not os.environ.get('PRE_COMMIT')
+                and _isatty(sys.stderr))
+        runs = []
+        for ctx in context.resolve_all(req, policy, stdin=stdin):
+            runs.append(gate_one(ctx, policy, args, sys.stderr, live))
+            if runs[-1].interrupted:
+                break
+    for run in runs:
+        run.findings = apply_policy(run.findings, policy['severity'], policy['disable'])
+    if args.format == 'json':
+        render_json(runs, sys.stdout)
+    else:
+        render_text(runs, root, policy, sys.stdout)
+    if any(run.interrupted for run in runs):
+        return 130
+    return exit_code([f for run in runs for f in run.findings])
+
+
+def _skip_reason(ctx: context.Context) -> str:
+    if ctx.mode == 'none':
+        return 'a branch deletion: nothing to gate'
+    if ctx.mode == 'tag':
+        return f'a tag push ({ctx.tag}): nothing to gate'
+    what = f'branch {ctx.branch!r}' if ctx.branch else 'an unknown branch (detached HEAD)'
+    return f'{what} is not a hotfix branch: no gates to run'
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,174 @@
+"""Small git plumbing helpers: argv only (never a shell), ``-z`` path lists, clear errors."""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from hotfix_hooks.errors import GitError
+
+EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
+ZERO_SHA = '0' * 40
+TIMEOUT = 120
+
+
+def run(args: Sequence[str], cwd: str | None = None, check: bool = True,
+        input: bytes | None = None, env: dict[str, str] | None = None) -> Any:
+    """Run ``git ARGS`` and return the completed process (bytes output)."""
+    import subprocess  # not on the check-branch fast path
+
+    argv = ['git', '-c', 'core.quotePath=false', *args]
+    try:
+        res = subprocess.run(argv, cwd=cwd, input=input, capture_output=True, env=env,
+                             timeout=TIMEOUT, stdin=None if input is not None else subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise GitError('git is not installed or not on PATH') from None
+    except subprocess.TimeoutExpired:
+        raise GitError(f'git {" ".join(args[:2])} did not finish in {TIMEOUT}s') from None
+    if check and res.returncode != 0:
+        err = res.stderr.decode('utf-8', 'replace').strip().splitlines()
+        msg = err[-1] if err else f'exit code {res.returncode}'
+        raise GitError(f'git {" ".join(args[:3])} failed: {msg.removeprefix("fatal: ")}')
+    return res
+
+
+def out(args: Sequence[str], cwd: str | None = None) -> str:
+    """stdout of ``git ARGS`` as text, stripped."""
+    return run(args, cwd=cwd).stdout.decode('utf-8', 'surrogateescape').strip()
+
+
+def try_out(args: Sequence[str], cwd: str | None = None) -> str | None:
+    """stdout of ``git ARGS``, or ``None`` when git fails."""
+    res = run(args, cwd=cwd, check=False)
+    if res.returncode != 0:
+        return None
+    return res.stdout.decode('utf-8', 'surrogateescape').strip()
+
+
+def zsplit(data: bytes) -> list[str]:
+    """Split NUL-separated git output into paths (surrogateescape keeps odd bytes)."""
+    text = data.decode('utf-8', 'surrogateescape')
+    parts = text.split('\0')
+    if parts and parts[-1] == '':
+        parts.pop()
+    return parts
+
+
+def _find_dot_git(cwd: str | None = None) -> tuple[str, str] | None:
+    """(work tree root, path of .git) found by walking up, without running git.
+
+    ``None`` when git's own discovery is needed (GIT_DIR/GIT_WORK_TREE or
+    GIT_CEILING_DIRECTORIES set, nothing found).
+    """
+    if (os.environ.get('GIT_DIR') or os.environ.get('GIT_WORK_TREE')
+            or os.environ.get('GIT_CEILING_DIRECTORIES')):
+        return None
+    d = os.path.abspath(cwd or os.getcwd())
+    while True:
+        dot_git = os.path.join(d, '.git')
+        if os.path.exists(dot_git):
+            return d, dot_git
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _head_file(dot_git: str) -> str | None:
+    if os.path.isdir(dot_git):
+        return os.path.join(dot_git, 'HEAD')
+    try:
+        with open(dot_git, encoding='utf-8') as f:
+            line = f.readline().strip()
+    except OSError:
+        return None
+    if not line.startswith('gitdir: '):
+        return None
+    gd = line[len('gitdir: '):]
+    if not os.path.isabs(gd):
+        gd = os.path.join(os.path.dirname(dot_git), gd)
+    return os.path.join(gd, 'HEAD')
+
+
+def toplevel(cwd: str | None = None) -> str:
+    found = _find_dot_git(cwd)
+    if found is not None:
+        return found[0]
+    res = run(['rev-parse', '--show-toplevel'], cwd=cwd, check=False)
+    if res.returncode != 0:
+        raise GitError('not inside a git repository',
+                       hint='run hotfix-hooks from a git working tree')
+    return res.stdout.decode('utf-8', 'surrogateescape').strip()
+
+
+def git_dir(cwd: str | None = None, common: bool = True) -> str:
+    arg = '--git-common-dir' if common else '--git-dir'
+    path = out(['rev-parse', arg], cwd=cwd)
+    return os.path.abspath(os.path.join(cwd or '.', path))
+
+
+def rev_parse(rev: str, cwd: str | None = None, peel: str = 'commit') -> str | None:
+    """Full sha of ``rev`` peeled to ``peel`` (commit/tree), ``None`` when unknown."""
+    spec = f'{rev}^{{{peel}}}' if peel else rev
+    return try_out(['rev-parse', '--verify', '--quiet', '--end-of-options', spec], cwd=cwd)
+
+
+def has_commits(cwd: str | None = None) -> bool:
+    return rev_parse('HEAD', cwd) is not None
+
+
+def is_shallow(cwd: str | None = None) -> bool:
+    return try_out(['rev-parse', '--is-shallow-repository'], cwd=cwd) == 'true'
+
+
+def merge_base(a: str, b: str, cwd: str | None = None) -> str | None:
+    return try_out(['merge-base', a, b], cwd=cwd) or None
+
+
+def _rebasing_branch(gitdir: str) -> str | None:
+    """The branch a rebase in progress is rewriting (HEAD is detached meanwhile)."""
+    for state in ('rebase-merge', 'rebase-apply'):
+        try:
+            with open(os.path.join(gitdir, state, 'head-name'), encoding='utf-8',
+                      errors='surrogateescape') as f:
+                name = f.read().strip()
+        except OSError:
+            continue
+        if name.startswith('refs/heads/'):
+            return name[len('refs/heads/'):]
+    return None
+
+
+def current_branch(cwd: str | None = None) -> str | None:
+    """Short name of the checked-out branch (during a rebase: the branch being rebased),
+    ``None`` on a detached HEAD."""
+    found = _find_dot_git(cwd)
+    head = _head_file(found[1]) if found else None
+    if head:
+        try:
+            with open(head, encoding='utf-8', errors='surrogateescape') as f:
+                content = f.read().strip()
+        except OSError:
+            content = ''
+        if content.startswith('ref: refs/heads/') and not content.endswith('/.invalid'):
+            return content[len('ref: refs/heads/'):]
+        if content and not content.startswith('ref:'):
+            return _rebasing_branch(os.path.dirname(head))   # detached: HEAD holds a sha
+    ref = try_out(['symbolic-ref', '-q', 'HEAD'], cwd=cwd)
+    if not ref:
+        gitdir = try_out(['rev-parse', '--absolute-git-dir'], cwd=cwd)
+        return _rebasing_branch(gitdir) if gitdir else None
+    return ref.removeprefix('refs/heads/')
+
+
+def is_ancestor(a: str, b: str, cwd: str | None = None) -> bool:
+    return run(['merge-base', '--is-ancestor', a, b], cwd=cwd, check=False).returncode == 0
+
+
+def ref_exists(ref: str, cwd: str | None = None) -> bool:
+    return run(['show-ref', '--verify', '--quiet', ref], cwd=cwd, check=False).returncode == 0
+
+
+def tags(cwd: str | None = None) -> list[str]:
+    data = run(['tag', '--list'], cwd=cwd).stdout.decode('utf-8', 'surrogateescape')
+    return [t for t in data.splitlines() if t]

@@ -1,0 +1,269 @@
+"""Django migrations: ``class Migration(migrations.Migration)`` with ``dependencies`` and
+``operations``, read with ``ast`` only. Schema operations become ``Op`` records (Django
+derives their reverse itself); ``RunPython``/``RunSQL`` are checked for a real reverse.
+"""
+from __future__ import annotations
+
+import ast
+import posixpath
+from typing import Any
+
+from hotfix_hooks.migrations import model as m
+from hotfix_hooks.migrations import sql as sqlmod
+from hotfix_hooks.migrations.pyfront import _src
+from hotfix_hooks.migrations.pyfront import Module
+from hotfix_hooks.migrations.pyfront import Walker
+from hotfix_hooks.migrations.values import UNKNOWN
+
+_NOOP = ('noop',)
+
+
+def is_django(tree: ast.Module) -> ast.ClassDef | None:
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == 'Migration':
+            for b in node.bases:
+                if _src(b).endswith('Migration'):
+                    return node
+    return None
+
+
+def app_label(path: str) -> str:
+    parts = path.split('/')
+    if len(parts) >= 3 and parts[-2] == 'migrations':
+        return parts[-3]
+    return posixpath.dirname(path)
+
+
+def parse(path: str, tree: ast.Module, cls: ast.ClassDef, dialect: str,
+          volatile: tuple[str, ...]) -> m.Migration:
+    mod = Module(path, tree, dialect, volatile)
+    app = app_label(path)
+    name = posixpath.splitext(posixpath.basename(path))[0]
+    mig = m.Migration(path=path, framework='django', revision=name, group=app,
+                      revision_line=cls.lineno, downgrade=[], analysed=True)
+    ops_node: ast.AST | None = None
+    for node in cls.body:
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = {t.id for t in targets if isinstance(t, ast.Name)}
+        if 'dependencies' in names:
+            mig.parents_line = node.lineno
+            parents = []
+            if isinstance(node.value, (ast.List, ast.Tuple)):
+                for el in node.value.elts:
+                    if isinstance(el, (ast.Tuple, ast.List)) and len(el.elts) == 2 and \
+                            isinstance(el.elts[0], ast.Constant) and \
+                            isinstance(el.elts[1], ast.Constant):
+                        dep_app, dep_name = el.elts[0].value, el.elts[1].value
+                        if dep_app == app and isinstance(dep_name, str):
+                            parents.append(dep_name)
+            mig.parents = tuple(parents)
+        if 'replaces' in names:
+            mig.replaces = True
+        if 'operations' in names:
+            ops_node = node.value
+            mig.upgrade_line = node.lineno
+        if 'atomic' in names and isinstance(node.value, ast.Constant):
+            mig.atomic = node.value.value is not False
+    walker = Walker(mod, mig.upgrade)
+    if isinstance(ops_node, (ast.List, ast.Tuple)):
+        for el in ops_node.elts:
+            _operation(mig, walker, el, app, dialect, volatile)
+    mig.has_work = bool(mig.upgrade) or bool(mig.notes)
+    return mig
+
+
+def _kw(call: ast.Call, name: str, pos: int | None = None) -> ast.AST | None:
+    for k in call.keywords:
+        if k.arg == name:
+            return k.value
+    if pos is not None and len(call.args) > pos:
+        return call.args[pos]
+    return None
+
+
+def _str(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _table(app: str, model: str | None) -> str | None:
+    return f'{app}_{model.lower()}' if model else None
+
+
+def _field(call: ast.AST | None) -> dict[str, Any]:
+    info: dict[str, Any] = {'type': '', 'nullable': False, 'server_default': None,
+                            'volatile': False, 'm2m': False}
+    if not isinstance(call, ast.Call):
+        return info
+    f = call.func
+    tname = f.attr if isinstance(f, ast.Attribute) else getattr(f, 'id', '')
+    length = _kw(call, 'max_length')
+    info['type'] = tname + (f'({length.value!s})' if isinstance(length, ast.Constant) else '')
+    info['m2m'] = tname == 'ManyToManyField'
+    null = _kw(call, 'null')
+    info['nullable'] = isinstance(null, ast.Constant) and null.value is True
+    if _kw(call, 'db_default') is not None:
+        info['server_default'] = 'set'
+    if tname in ('ForeignKey', 'OneToOneField'):
+        info['foreign_key'] = True
+    unique = _kw(call, 'unique')
+    if isinstance(unique, ast.Constant) and unique.value is True:
+        info['unique'] = True
+    return info
+
+
+def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect: str,
+               volatile: tuple[str, ...]) -> None:
+    if not isinstance(el, ast.Call):
+        return
+    f = el.func
+    name = f.attr if isinstance(f, ast.Attribute) else getattr(f, 'id', '')
+    ops = mig.upgrade
+
+    def add(kind: str, **kw: Any) -> m.Op:
+        op = m.Op(kind=kind, line=el.lineno, end_line=el.end_lineno, source=_src(el)[:120],
+                  in_transaction=mig.atomic, **kw)
+        ops.append(op)
+        return op
+
+    model = _str(_kw(el, 'model_name', 0)) or _str(_kw(el, 'name', 0))
+    table = _table(app, model)
+    if name == 'CreateModel':
+        cols = {}
+        fields = _kw(el, 'fields', 1)
+        if isinstance(fields, (ast.List, ast.Tuple)):
+            for item in fields.elts:
+                if isinstance(item, ast.Tuple) and len(item.elts) == 2:
+                    col = _str(item.elts[0])
+                    if col:
+                        cols[col.lower()] = _field(item.elts[1])
+        opts = _kw(el, 'options')
+        if isinstance(opts, ast.Dict):
+            for k, v in zip(opts.keys, opts.values):
+                if _str(k) == 'db_table' and _str(v):
+                    table = sqlmod.norm(_str(v))
+        add(m.CREATE_TABLE, table=table, attrs={'columns': cols})
+    elif name == 'DeleteModel':
+        add(m.DROP_TABLE, table=table)
+    elif name == 'RenameModel':
+        new = _str(_kw(el, 'new_name', 1))
+        add(m.RENAME_TABLE, table=_table(app, _str(_kw(el, 'old_name', 0))),
+            attrs={'new_name': _table(app, new)})
+    elif name == 'AlterModelTable':
+        add(m.RENAME_TABLE, table=table, attrs={'new_name': sqlmod.norm(_str(_kw(el, 'table', 1)))})
+    elif name == 'AddField':
+        col = _str(_kw(el, 'name', 1))
+        info = _field(_kw(el, 'field', 2))
+        if info.pop('m2m'):
+            add(m.CREATE_TABLE, table=f'{table}_{col}' if col else None, attrs={'columns': {}})
+            return
+        column = col.lower() if col else None
+        if info.pop('foreign_key', False):
+            column = f'{column}_id' if column else None
+            add(m.ADD_COLUMN, table=table, column=column, attrs=info)
+            add(m.ADD_CONSTRAINT, table=table, attrs={'constraint': 'foreign_key',
+                                                     'new_column': True, 'not_valid': False})
+            return
+        add(m.ADD_COLUMN, table=table, column=column, attrs=info)
+    elif name == 'RemoveField':
+        col = _str(_kw(el, 'name', 1))
+        add(m.DROP_COLUMN, table=table, column=col.lower() if col else None)
+    elif name == 'AlterField':
+        col = _str(_kw(el, 'name', 1))
+        info = _field(_kw(el, 'field', 2))
+        add(m.ALTER_COLUMN, table=table, column=col.lower() if col else None,
+            attrs={'type': info['type'], 'nullable': info['nullable'], 'django_field': True})
+    elif name == 'RenameField':
+        add(m.RENAME_COLUMN, table=table, column=(_str(_kw(el, 'old_name', 1)) or '').lower(),
+            attrs={'new_name': (_str(_kw(el, 'new_name', 2)) or '').lower()})
+    elif name in ('AddIndex', 'AddIndexConcurrently'):
+        idx = _kw(el, 'index', 1)
+        iname = _str(_kw(idx, 'name')) if isinstance(idx, ast.Call) else None
+        add(m.CREATE_INDEX, table=table, name=sqlmod.norm(iname),
+            attrs={'unique': False, 'concurrent': name == 'AddIndexConcurrently'})
+    elif name in ('RemoveIndex', 'RemoveIndexConcurrently'):
+        add(m.DROP_INDEX, table=table, name=sqlmod.norm(_str(_kw(el, 'name', 1))),
+            attrs={'concurrent': name == 'RemoveIndexConcurrently'})
+    elif name in ('AddConstraint', 'AddConstraintNotValid'):
+        con = _kw(el, 'constraint', 1)
+        kind = 'check'
+        if isinstance(con, ast.Call):
+            cf = con.func
+            cname = cf.attr if isinstance(cf, ast.Attribute) else getattr(cf, 'id', '')
+            kind = 'unique' if 'Unique' in cname else 'exclusion' if 'Exclusion' in cname \
+                else 'check'
+        add(m.ADD_CONSTRAINT, table=table,
+            name=sqlmod.norm(_str(_kw(con, 'name'))) if isinstance(con, ast.Call) else None,
+            attrs={'constraint': kind, 'not_valid': name == 'AddConstraintNotValid'})
+    elif name == 'RemoveConstraint':
+        add(m.DROP_CONSTRAINT, table=table, name=sqlmod.norm(_str(_kw(el, 'name', 1))))
+    elif name in ('AlterUniqueTogether',):
+        add(m.ADD_CONSTRAINT, table=table, attrs={'constraint': 'unique', 'not_valid': False})
+    elif name == 'RunPython':
+        reverse = _kw(el, 'reverse_code', 1)
+        add(m.DML, attrs={'verb': 'python', 'where': True, 'django': True})
+        _reverse_note(mig, el, 'migration-runpython-irreversible', 'RunPython', 'reverse_code',
+                      reverse)
+    elif name == 'RunSQL':
+        sql_node = _kw(el, 'sql', 0)
+        reverse = _kw(el, 'reverse_sql', 1)
+        text = _runsql_text(walker.ev(sql_node, _state()))
+        if text is None:
+            add(m.UNANALYSABLE, attrs={'reason': 'RunSQL sql is not a literal'})
+        else:
+            ops.extend(sqlmod.analyse(text, el.lineno, dialect, end_line=el.end_lineno,
+                                      in_transaction=mig.atomic, exact_lines=False,
+                                      volatile=volatile))
+        _reverse_note(mig, el, 'migration-runsql-irreversible', 'RunSQL', 'reverse_sql', reverse)
+    elif name == 'SeparateDatabaseAndState':
+        db_ops = _kw(el, 'database_operations', 0)
+        if isinstance(db_ops, (ast.List, ast.Tuple)):
+            for sub in db_ops.elts:
+                _operation(mig, walker, sub, app, dialect, volatile)
+    elif name:
+        add(m.OTHER, attrs={'call': name})
+
+
+def _runsql_text(sql: Any) -> str | None:
+    """RunSQL's ``sql``: a string, or a list of strings / (sql, params) pairs."""
+    if isinstance(sql, str):
+        return sql
+    if not isinstance(sql, (list, tuple)):
+        return None
+    parts = []
+    for item in sql:
+        if isinstance(item, (list, tuple)) and item and isinstance(item[0], str):
+            item = item[0].replace('%s', 'NULL')
+        if not isinstance(item, str):
+            return None
+        parts.append(item)
+    return '\n;\n'.join(parts)
+
+
+def _state() -> Any:
+    from hotfix_hooks.migrations.pyfront import _State
+    return _State({}, None, False, (), 0, collect=False)
+
+
+def _reverse_note(mig: m.Migration, el: ast.Call, rule: str, what: str, arg: str,
+                  reverse: ast.AST | None) -> None:
+    if reverse is None or (isinstance(reverse, ast.Constant) and reverse.value is None):
+        msg = f'{what} has no {arg}: `migrate` cannot go back past this migration'
+    elif isinstance(reverse, ast.Attribute) and reverse.attr in _NOOP:
+        msg = (f'{what} uses {_src(reverse)} as {arg}: the rollback "succeeds" but leaves '
+               'the data as the forward step changed it')
+    elif isinstance(reverse, (ast.Constant, ast.List, ast.Tuple)) and \
+            not _src(reverse).strip("'\"[]() "):
+        msg = f'{what} has an empty {arg}'
+    else:
+        return
+    mig.notes.append(m.Note(
+        rule=rule, line=el.lineno, end_line=el.end_lineno, message=msg,
+        hint=(f'write a {arg} that undoes the forward step (restore the old values), or '
+              'suppress with a reason if the change is truly safe to keep on rollback')))
+
+
+__all__ = ['is_django', 'parse', 'UNKNOWN']

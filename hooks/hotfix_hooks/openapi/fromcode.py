@@ -1,0 +1,896 @@
+"""The API contract of the route code, built statically (``ast`` only, never imported).
+
+Routes come from ``hooks.pyroutes``; on top of them this module resolves
+``include_router(..., prefix=)`` / ``register_blueprint(..., url_prefix=)`` mounts, handler
+parameters (``Path``/``Query``/``Header``/``Cookie``/``Body``/``Form``/``File`` markers, in
+defaults or ``Annotated``), ``openapi_extra`` parameter dicts, request bodies,
+``response_model``/return annotations/``responses=`` resolved to Pydantic models (fields,
+``Optional``/``| None``, defaults, ``Literal``/``Enum`` values, ``Field`` constraints,
+inheritance, models imported from other modules read through the snapshot), and writes
+it as an OpenAPI 3.1 document, so the same direction-aware engine compares base and head.
+What cannot be resolved statically is recorded and reported at ``info``.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import re
+from typing import Any
+
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.openapi.loader import escape
+
+# A module can define routes only if it matches this (read before parsing anything).
+_ROUTE_RE = re.compile(
+    rb'\.(?:get|post|put|patch|delete|head|options|trace|route|api_route)\s*\('
+    rb'|add_api_route|add_url_rule|include_router|register_blueprint|\bRoute\s*\(')
+# A changed module can change the contract only if it has routes or models / enums.
+_CONTRACT_RE = re.compile(_ROUTE_RE.pattern + rb'|BaseModel|SQLModel|Enum\b'
+                          rb'|\b(?:Field|Header|Query|Path|Body|Cookie|Form|File|Depends)\s*\('
+                          rb'|^class \w+\(\w', re.M)
+_MARKERS = {'Path': 'path', 'Query': 'query', 'Header': 'header', 'Cookie': 'cookie',
+            'Body': 'body', 'Form': 'form', 'File': 'file', 'Depends': 'depends',
+            'Security': 'depends'}
+_SKIP_TYPES = {'Request', 'Response', 'WebSocket', 'BackgroundTasks', 'HTTPConnection',
+               'Session', 'AsyncSession', 'SecurityScopes', 'JSONResponse', 'HTMLResponse'}
+_SCALARS: dict[str, dict[str, Any]] = {
+    'str': {'type': 'string'}, 'int': {'type': 'integer'}, 'float': {'type': 'number'},
+    'bool': {'type': 'boolean'}, 'bytes': {'type': 'string', 'format': 'binary'},
+    'UUID': {'type': 'string', 'format': 'uuid'}, 'uuid.UUID': {'type': 'string', 'format': 'uuid'},
+    'UUID4': {'type': 'string', 'format': 'uuid4'},
+    'datetime': {'type': 'string', 'format': 'date-time'},
+    'datetime.datetime': {'type': 'string', 'format': 'date-time'},
+    'date': {'type': 'string', 'format': 'date'},
+    'datetime.date': {'type': 'string', 'format': 'date'},
+    'time': {'type': 'string', 'format': 'time'},
+    'timedelta': {'type': 'string', 'format': 'duration'},
+    'Decimal': {'type': 'number'}, 'decimal.Decimal': {'type': 'number'},
+    'EmailStr': {'type': 'string', 'format': 'email'},
+    'HttpUrl': {'type': 'string', 'format': 'uri'}, 'AnyUrl': {'type': 'string', 'format': 'uri'},
+    'UploadFile': {'type': 'string', 'format': 'binary'},
+    'Any': {}, 'object': {}, 'dict': {'type': 'object'}, 'Dict': {'type': 'object'},
+    'list': {'type': 'array'}, 'List': {'type': 'array'}, 'None': {'type': 'null'},
+    'StrictStr': {'type': 'string'}, 'StrictInt': {'type': 'integer'},
+    'StrictBool': {'type': 'boolean'}, 'StrictFloat': {'type': 'number'},
+    'PositiveInt': {'type': 'integer', 'exclusiveMinimum': 0},
+    'NonNegativeInt': {'type': 'integer', 'minimum': 0},
+}
+_ARRAYS = {'List', 'list', 'Sequence', 'Set', 'set', 'FrozenSet', 'frozenset', 'Tuple', 'tuple',
+           'Iterable', 'Collection', 'MutableSequence'}
+_MAPS = {'Dict', 'dict', 'Mapping', 'MutableMapping'}
+_CONSTRAINTS = {'max_length': 'maxLength', 'min_length': 'minLength', 'ge': 'minimum',
+                'le': 'maximum', 'gt': 'exclusiveMinimum', 'lt': 'exclusiveMaximum',
+                'pattern': 'pattern', 'regex': 'pattern', 'max_items': 'maxItems',
+                'min_items': 'minItems'}
+_FLASK_PARAM = re.compile(r'<(?:(\w+):)?(\w+)>')
+_FLASK_TYPES = {'int': {'type': 'integer'}, 'float': {'type': 'number'},
+                'uuid': {'type': 'string', 'format': 'uuid'}}
+
+
+@dataclasses.dataclass
+class CodeContract:
+    doc: dict[str, Any]
+    locs: dict[str, tuple[str, int]]          # pointer -> (file, line)
+    handlers: dict[str, tuple[str, str]]      # operation pointer -> (file, function)
+    unresolved: list[tuple[str, int, str]]    # (file, line, what)
+
+
+class CodeSpec:
+    """Duck-typed ``Spec`` over a code contract (lines come from the source files)."""
+
+    def __init__(self, contract: CodeContract) -> None:
+        self.contract = contract
+        self.data = contract.doc
+        self.path = '<route code>'
+        self.text = ''
+
+    def where(self, pointer: str | None) -> tuple[str, int] | None:
+        ptr = pointer or ''
+        while True:
+            got = self.contract.locs.get(ptr)
+            if got is not None:
+                return got
+            if not ptr:
+                return None
+            ptr = ptr.rsplit('/', 1)[0]
+
+    def line(self, pointer: str | None) -> int | None:
+        got = self.where(pointer)
+        return got[1] if got else None
+
+
+class Project:
+    """One snapshot's Python modules, parsed on demand (identical bytes parsed once)."""
+
+    def __init__(self, snap: Snapshot, exclude: list[str], trees: dict[Any, Any]) -> None:
+        self.snap = snap
+        self.exclude = exclude
+        self.trees = trees     # sha1 -> ast.Module | None; (blob, id) -> bytes (shared)
+        self.paths = [p for p in snap.paths() if p.endswith('.py')
+                      and not matches_any(p, exclude)]
+        self.path_set = set(self.paths)
+        self.sources: dict[str, bytes] = {}
+
+    def source(self, path: str) -> bytes | None:
+        if path not in self.sources:
+            # Snapshots listed from git know each file's blob id: a file unchanged between
+            # base and head is read once for both sides.
+            entry = getattr(self.snap, 'entries', {}).get(path)
+            blob = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
+            data = self.trees.get(('blob', blob)) if blob else None
+            if data is None:
+                data = self.snap.read(path)
+                if blob and data is not None:
+                    self.trees[('blob', blob)] = data
+            self.sources[path] = data if data is not None else b''
+        return self.sources[path] or None
+
+    def tree(self, path: str) -> ast.Module | None:
+        data = self.source(path)
+        if data is None:
+            return None
+        key = hashlib.sha1(data).hexdigest()
+        if key not in self.trees:
+            try:
+                self.trees[key] = ast.parse(data, filename=path)
+            except (SyntaxError, ValueError):
+                self.trees[key] = None
+        return self.trees[key]  # type: ignore[no-any-return]
+
+    def module_file(self, dotted: str) -> str | None:
+        rel = dotted.replace('.', '/')
+        for root in ('', 'src/'):
+            for cand in (f'{root}{rel}.py', f'{root}{rel}/__init__.py'):
+                if cand in self.path_set:
+                    return cand
+        return None
+
+    def resolve_from(self, file: str, level: int, module: str | None) -> str:
+        if level == 0:
+            return module or ''
+        parts = file.split('/')[:-1]
+        if parts and parts[0] == 'src':
+            parts = parts[1:]
+        parts = parts[:len(parts) - (level - 1)] if level > 1 else parts
+        return '.'.join(p for p in [*parts, module or ''] if p)
+
+
+class Builder:
+    def __init__(self, project: Project) -> None:
+        self.p = project
+        self.schemas: dict[str, Any] = {}
+        self.locs: dict[str, tuple[str, int]] = {}
+        self.unresolved: list[tuple[str, int, str]] = []
+        self._symbols: dict[tuple[str, str], tuple[str, Any] | None] = {}
+
+    # -- name resolution ------------------------------------------------------------
+    def symbol(self, file: str, name: str, depth: int = 0) -> tuple[str, Any] | None:
+        """(file, node) of a module-level class (or module, node=None) named ``name``."""
+        key = (file, name)
+        if key in self._symbols:
+            return self._symbols[key]
+        self._symbols[key] = None
+        got = self._symbol(file, name, depth)
+        self._symbols[key] = got
+        return got
+
+    def _symbol(self, file: str, name: str, depth: int) -> tuple[str, Any] | None:
+        if depth > 6:
+            return None
+        tree = self.p.tree(file)
+        if tree is None:
+            return None
+        head, _, rest = name.partition('.')
+        for node in tree.body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
+                    and node.name == name:
+                return file, node
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom):
+                mod = self.p.resolve_from(file, node.level, node.module)
+                for a in node.names:
+                    if (a.asname or a.name) != head:
+                        continue
+                    sub = self.p.module_file(f'{mod}.{a.name}' if mod else a.name)
+                    if sub is not None:          # ``from pkg import module``
+                        return self.symbol(sub, rest, depth + 1) if rest else (sub, None)
+                    target = self.p.module_file(mod)
+                    if target is None:
+                        return None
+                    return self.symbol(target, a.name + ('.' + rest if rest else ''),
+                                       depth + 1)
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    alias = a.asname or a.name
+                    if name.startswith(alias + '.'):
+                        target = self.p.module_file(a.name)
+                        if target is not None:
+                            return self.symbol(target, name[len(alias) + 1:], depth + 1)
+        return None
+
+    def class_kind(self, file: str, node: ast.ClassDef, depth: int = 0) -> str | None:
+        """'model' (pydantic), 'enum', or None."""
+        if depth > 8:
+            return None
+        for base in node.bases:
+            bname = _dotted(base)
+            if bname is None:
+                continue
+            last = bname.rsplit('.', 1)[-1]
+            if last in ('BaseModel', 'SQLModel', 'RootModel', 'GenericModel'):
+                return 'model'
+            if last in ('Enum', 'IntEnum', 'StrEnum', 'Flag', 'IntFlag'):
+                return 'enum'
+            got = self.symbol(file, bname)
+            if got and isinstance(got[1], ast.ClassDef):
+                kind = self.class_kind(got[0], got[1], depth + 1)
+                if kind:
+                    return kind
+        return None
+
+    # -- schemas ----------------------------------------------------------------------
+    def type_schema(self, file: str, ann: ast.expr | None, line: int) -> dict[str, Any]:
+        if ann is None:
+            return {}
+        if isinstance(ann, ast.Constant):
+            if ann.value is None:
+                return {'type': 'null'}
+            if isinstance(ann.value, str):
+                try:
+                    return self.type_schema(file, ast.parse(ann.value, mode='eval').body, line)
+                except SyntaxError:
+                    return {}
+            return {}
+        if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
+            return _union([self.type_schema(file, ann.left, line),
+                           self.type_schema(file, ann.right, line)])
+        if isinstance(ann, ast.Subscript):
+            return self._generic(file, ann, line)
+        name = _dotted(ann)
+        if name is None:
+            self.unresolved.append((file, line, f'type {ast.unparse(ann)}'))
+            return {}
+        if name in _SCALARS:
+            return dict(_SCALARS[name])
+        got = self.symbol(file, name)
+        if got and isinstance(got[1], ast.ClassDef):
+            kind = self.class_kind(got[0], got[1])
+            if kind == 'model':
+                return self.model_ref(got[0], got[1])
+            if kind == 'enum':
+                return self.enum_schema(got[0], got[1])
+        last = name.rsplit('.', 1)[-1]
+        if last in _SCALARS:
+            return dict(_SCALARS[last])
+        self.unresolved.append((file, line, f'type {name} (not resolvable statically)'))
+        return {}
+
+    def _generic(self, file: str, ann: ast.Subscript, line: int) -> dict[str, Any]:
+        base = (_dotted(ann.value) or '').rsplit('.', 1)[-1]
+        sl = ann.slice
+        args = list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
+        if base == 'Optional':
+            return _union([self.type_schema(file, args[0], line), {'type': 'null'}])
+        if base == 'Union':
+            return _union([self.type_schema(file, a, line) for a in args])
+        if base == 'Literal':
+            vals = []
+            for a in args:
+                try:
+                    vals.append(ast.literal_eval(a))
+                except ValueError:
+                    self.unresolved.append((file, line, f'Literal value {ast.unparse(a)}'))
+            if len(vals) == 1:
+                return {'const': vals[0], **_json_type(vals)}
+            return {'enum': vals, **_json_type(vals)}
+        if base == 'Annotated':
+            schema = self.type_schema(file, args[0], line)
+            for extra in args[1:]:
+                if isinstance(extra, ast.Call):
+                    _constrain(schema, extra)
+            return schema
+        if base in _ARRAYS:
+            out: dict[str, Any] = {'type': 'array'}
+            if args:            # List[X], Tuple[X, ...]: the items are X
+                out['items'] = self.type_schema(file, args[0], line)
+            return out
+        if base in _MAPS:
+            out = {'type': 'object'}
+            if len(args) == 2:
+                out['additionalProperties'] = self.type_schema(file, args[1], line)
+            return out
+        if base in ('conlist', 'constr', 'conint'):
+            return {}
+        self.unresolved.append((file, line, f'type {ast.unparse(ann)}'))
+        return {}
+
+    def enum_schema(self, file: str, node: ast.ClassDef) -> dict[str, Any]:
+        vals = []
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                try:
+                    vals.append(ast.literal_eval(stmt.value))
+                except ValueError:
+                    self.unresolved.append((file, stmt.lineno, f'enum value of {node.name}'))
+        ref = f'/components/schemas/{escape(node.name)}'
+        if node.name not in self.schemas:
+            self.schemas[node.name] = {'enum': vals, **_json_type(vals), 'title': node.name}
+            self.locs[ref] = (file, node.lineno)
+        return {'$ref': '#' + ref}
+
+    def model_ref(self, file: str, node: ast.ClassDef) -> dict[str, Any]:
+        ref = f'/components/schemas/{escape(node.name)}'
+        if node.name not in self.schemas:
+            schema: dict[str, Any] = {'type': 'object', 'properties': {}, 'title': node.name}
+            self.schemas[node.name] = schema        # registered first: recursion-safe
+            self.locs[ref] = (file, node.lineno)
+            required: list[str] = []
+            for ffile, stmt in self._fields(file, node, 0):
+                self._field(ffile, stmt, schema, required, ref)
+            if required:
+                schema['required'] = required
+            if _forbids_extra(node):
+                schema['additionalProperties'] = False
+        return {'$ref': '#' + ref}
+
+    def _fields(self, file: str, node: ast.ClassDef, depth: int
+                ) -> list[tuple[str, ast.AnnAssign]]:
+        out: list[tuple[str, ast.AnnAssign]] = []
+        if depth < 8:
+            for base in node.bases:
+                bname = _dotted(base)
+                got = self.symbol(file, bname) if bname else None
+                if got and isinstance(got[1], ast.ClassDef):
+                    out.extend(self._fields(got[0], got[1], depth + 1))
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                name = stmt.target.id
+                if name.startswith('_') or name == 'model_config':
+                    continue
+                if (_dotted(stmt.annotation.value) if isinstance(stmt.annotation, ast.Subscript)
+                        else '') in ('ClassVar', 'typing.ClassVar'):
+                    continue
+                out = [(f, s) for f, s in out if s.target.id != name]  # type: ignore[union-attr]
+                out.append((file, stmt))
+        return out
+
+    def _field(self, file: str, stmt: ast.AnnAssign, schema: dict[str, Any],
+               required: list[str], ref: str) -> None:
+        name = stmt.target.id  # type: ignore[union-attr]
+        prop = self.type_schema(file, stmt.annotation, stmt.lineno)
+        is_required = stmt.value is None
+        value = stmt.value
+        if isinstance(value, ast.Call) and (_dotted(value.func) or '').endswith('Field'):
+            _constrain(prop, value)
+            alias = _kw_const(value, 'alias')
+            if isinstance(alias, str):
+                name = alias
+            default = value.args[0] if value.args else _kw(value, 'default')
+            if default is None and _kw(value, 'default_factory') is None:
+                is_required = True
+            elif isinstance(default, ast.Constant) and default.value is Ellipsis:
+                is_required = True
+            elif default is not None:
+                _set_default(prop, default)
+        elif isinstance(value, ast.Constant) and value.value is Ellipsis:
+            is_required = True
+        elif value is not None:
+            _set_default(prop, value)
+        schema['properties'][name] = prop
+        self.locs[f'{ref}/properties/{escape(name)}'] = (file, stmt.lineno)
+        if is_required:
+            required.append(name)
+
+    # -- routes -----------------------------------------------------------------------
+    def operation(self, route: Any, path: str, op_ptr: str) -> dict[str, Any]:
+        file = route.file
+        self.locs[op_ptr] = (file, route.line)
+        op: dict[str, Any] = {'responses': {}}
+        params: list[dict[str, Any]] = []
+        flask_types = {m.group(2): m.group(1) for m in _FLASK_PARAM.finditer(route.path or '')}
+        path_names = set(re.findall(r'\{(\w+)', path))
+        body: list[tuple[str, dict[str, Any], bool, str, int]] = []
+        fn = route.node
+        call = route.call
+        ctx = (path_names, flask_types, params, body, op_ptr)
+        if fn is not None:
+            self._arguments(file, fn, ctx, 0)
+        if call is not None:
+            deps = _kw(call, 'dependencies')
+            if isinstance(deps, (ast.List, ast.Tuple)):
+                for d in deps.elts:
+                    if isinstance(d, ast.Call) and _marker(d) == 'depends':
+                        self._depends(file, d, ctx, 0)
+        for name in path_names:
+            if not any(p['in'] == 'path' and p['name'] == name for p in params):
+                params.append({'name': name, 'in': 'path', 'required': True,
+                               'schema': dict(_FLASK_TYPES.get(flask_types.get(name) or '',
+                                                               {'type': 'string'}))})
+        if call is not None:
+            extra_node = _kw(call, 'openapi_extra')
+            extra = _literal(extra_node)
+            if isinstance(extra, dict):
+                lines = _param_lines(extra_node)
+                for i, p in enumerate(extra.get('parameters') or []):
+                    if isinstance(p, dict) and isinstance(p.get('name'), str):
+                        params.append(p)
+                        self.locs[f'{op_ptr}/parameters/{len(params) - 1}'] = (
+                            file, lines[i] if i < len(lines) else route.line)
+                if isinstance(extra.get('requestBody'), dict):
+                    op['requestBody'] = extra['requestBody']
+            elif _kw(call, 'openapi_extra') is not None:
+                self.unresolved.append((file, route.line, 'openapi_extra is not a literal'))
+        if params:
+            op['parameters'] = params
+        if body and 'requestBody' not in op:
+            op['requestBody'] = self._body(body, op_ptr)
+        self._responses(route, fn, call, op, op_ptr)
+        if call is not None and _kw_const(call, 'deprecated') is True:
+            op['deprecated'] = True
+        return op
+
+    def _arguments(self, file: str, fn: ast.FunctionDef | ast.AsyncFunctionDef,
+                   ctx: tuple[Any, ...], depth: int) -> None:
+        args = fn.args
+        positional = args.posonlyargs + args.args
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) \
+            + list(args.defaults)
+        pairs = list(zip(positional, defaults)) + list(zip(args.kwonlyargs, args.kw_defaults))
+        for arg, default in pairs:
+            if arg.arg in ('self', 'cls'):
+                continue
+            self._param(file, arg, default, *ctx, depth=depth)
+
+    def _depends(self, file: str, call: ast.Call, ctx: tuple[Any, ...], depth: int) -> None:
+        """The parameters a dependency (``Depends(fn)``) adds to the operation."""
+        target = call.args[0] if call.args else _kw(call, 'dependency')
+        name = _dotted(target)
+        if name is None or depth >= 3:
+            return
+        got = self.symbol(file, name)
+        if got is None or not isinstance(got[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return      # a class or an object (security scheme): not modelled
+        self._arguments(got[0], got[1], ctx, depth + 1)
+
+    def _param(self, file: str, arg: ast.arg, default: ast.expr | None, path_names: set[str],
+               flask_types: dict[str, str], params: list[dict[str, Any]],
+               body: list[tuple[str, dict[str, Any], bool, str, int]], op_ptr: str,
+               depth: int = 0) -> None:
+        ann = arg.annotation
+        marker = None
+        if isinstance(ann, ast.Subscript) and (_dotted(ann.value) or '').endswith('Annotated'):
+            sl = ann.slice
+            parts = list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
+            ann = parts[0]
+            for extra in parts[1:]:
+                if isinstance(extra, ast.Call) and _marker(extra):
+                    marker = extra
+        if isinstance(default, ast.Call) and _marker(default):
+            marker, default_expr = default, (default.args[0] if default.args
+                                             else _kw(default, 'default'))
+            has_default = default_expr is not None and not (
+                isinstance(default_expr, ast.Constant) and default_expr.value is Ellipsis) \
+                or _kw(default, 'default_factory') is not None
+        else:
+            default_expr = default
+            has_default = default is not None
+        kind = _marker(marker) if marker is not None else None
+        if kind == 'depends':
+            assert marker is not None
+            if not marker.args and _kw(marker, 'dependency') is None and ann is not None:
+                marker = ast.Call(func=marker.func, args=[ann], keywords=[])   # Depends()
+                ast.copy_location(marker, arg)
+            self._depends(file, marker, (path_names, flask_types, params, body, op_ptr),
+                          depth)
+            return
+        tname = (_dotted(ann) or '').rsplit('.', 1)[-1] if ann is not None else ''
+        if tname in _SKIP_TYPES:
+            return
+        schema = self.type_schema(file, ann, arg.lineno) if ann is not None else (
+            dict(_FLASK_TYPES.get(flask_types.get(arg.arg) or '', {'type': 'string'}))
+            if arg.arg in path_names else {})
+        if marker is not None:
+            _constrain(schema, marker)
+        if has_default and default_expr is not None:
+            _set_default(schema, default_expr)
+        if kind is None:
+            if arg.arg in path_names:
+                kind = 'path'
+            elif _is_model_schema(schema, self.schemas):
+                kind = 'body'
+            else:
+                kind = 'query'
+        name = arg.arg
+        alias = _kw_const(marker, 'alias') if marker is not None else None
+        if isinstance(alias, str):
+            name = alias
+        elif kind == 'header' and _kw_const(marker, 'convert_underscores') is not False:
+            name = name.replace('_', '-')
+        if kind in ('body', 'form', 'file'):
+            if marker is not None and _kw_const(marker, 'embed') is True:
+                kind = 'body-embed'
+            body.append((name, schema, not has_default, kind, arg.lineno))
+            return
+        param = {'name': name, 'in': kind, 'required': kind == 'path' or not has_default,
+                 'schema': schema}
+        params.append(param)
+        self.locs[f'{op_ptr}/parameters/{len(params) - 1}'] = (file, arg.lineno)
+
+    def _body(self, body: list[tuple[str, dict[str, Any], bool, str, int]], op_ptr: str
+              ) -> dict[str, Any]:
+        media = 'application/json'
+        if any(b[3] == 'file' for b in body):
+            media = 'multipart/form-data'
+        elif any(b[3] == 'form' for b in body):
+            media = 'application/x-www-form-urlencoded'
+        if len(body) == 1 and media == 'application/json' and body[0][3] == 'body':
+            name, schema, required, _, line = body[0]
+            return {'required': required, 'content': {media: {'schema': schema}}}
+        props = {b[0]: b[1] for b in body}
+        req = [b[0] for b in body if b[2]]
+        schema = {'type': 'object', 'properties': props}
+        if req:
+            schema['required'] = req
+        return {'required': bool(req), 'content': {media: {'schema': schema}}}
+
+    def _responses(self, route: Any, fn: Any, call: ast.Call | None, op: dict[str, Any],
+                   op_ptr: str) -> None:
+        status = '200'
+        model: ast.expr | None = None
+        has_model_kw = False
+        if call is not None:
+            sc = _literal(_kw(call, 'status_code'))
+            if isinstance(sc, int):
+                status = str(sc)
+            elif _kw(call, 'status_code') is not None:
+                got = _dotted(_kw(call, 'status_code')) or ''
+                m = re.search(r'HTTP_(\d{3})', got)
+                if m:
+                    status = m.group(1)
+            if _kw(call, 'response_model') is not None:
+                has_model_kw = True
+                model = _kw(call, 'response_model')
+        if not has_model_kw and fn is not None and fn.returns is not None \
+                and route.framework == 'fastapi':
+            rname = (_dotted(fn.returns) or '').rsplit('.', 1)[-1]
+            if rname not in _SKIP_TYPES and not rname.endswith('Response'):
+                model = fn.returns
+        resp: dict[str, Any] = {'description': 'Successful Response'}
+        if model is not None and not (isinstance(model, ast.Constant) and model.value is None):
+            before = len(self.unresolved)
+            schema = self.type_schema(route.file, model, route.line)
+            if isinstance(model, ast.Call) and before == len(self.unresolved):
+                self.unresolved.append((route.file, route.line,
+                                        f'response model {ast.unparse(model)}'))
+            if not (schema == {} and len(self.unresolved) > before):
+                resp['content'] = {'application/json': {'schema': schema}}
+        op['responses'][status] = resp
+        self.locs[f'{op_ptr}/responses/{status}'] = (route.file, route.line)
+        extra = _kw(call, 'responses') if call is not None else None
+        if isinstance(extra, ast.Dict):
+            for k, v in zip(extra.keys, extra.values):
+                code = _literal(k)
+                if code is None or not isinstance(v, ast.Dict):
+                    continue
+                r: dict[str, Any] = {'description': ''}
+                for vk, vv in zip(v.keys, v.values):
+                    key = _literal(vk)
+                    if key == 'model':
+                        r['content'] = {'application/json': {
+                            'schema': self.type_schema(route.file, vv, route.line)}}
+                    elif key == 'description':
+                        r['description'] = _literal(vv) or ''
+                op['responses'][str(code)] = r
+                self.locs[f'{op_ptr}/responses/{code}'] = (route.file, route.line)
+        elif extra is not None:
+            self.unresolved.append((route.file, route.line, 'responses= is not a dict literal'))
+
+
+def _param_lines(extra: ast.expr | None) -> list[int]:
+    """Lines of the items of ``openapi_extra={"parameters": [...]}``."""
+    if isinstance(extra, ast.Dict):
+        for k, v in zip(extra.keys, extra.values):
+            if isinstance(k, ast.Constant) and k.value == 'parameters' and isinstance(
+                    v, (ast.List, ast.Tuple)):
+                return [e.lineno for e in v.elts]
+    return []
+
+
+def _is_model_schema(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    if isinstance(schema.get('anyOf'), list):       # Optional[Model] = None
+        return any(_is_model_schema(s, schemas) for s in schema['anyOf'] if isinstance(s, dict))
+    ref = schema.get('$ref', '')
+    if ref.startswith('#/components/schemas/'):
+        target = schemas.get(ref.rsplit('/', 1)[-1], {})
+        return target.get('type') == 'object'
+    if schema.get('type') == 'array' and isinstance(schema.get('items'), dict):
+        return _is_model_schema(schema['items'], schemas)
+    return False
+
+
+def _dotted(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f'{inner}.{node.attr}' if inner else None
+    return None
+
+
+def _kw(call: ast.Call | None, name: str) -> ast.expr | None:
+    if call is None:
+        return None
+    for k in call.keywords:
+        if k.arg == name:
+            return k.value
+    return None
+
+
+def _literal(node: ast.expr | None) -> Any:
+    if node is None:
+        return None
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def _kw_const(call: ast.Call | None, name: str) -> Any:
+    return _literal(_kw(call, name))
+
+
+def _marker(call: ast.Call | None) -> str | None:
+    if call is None:
+        return None
+    return _MARKERS.get((_dotted(call.func) or '').rsplit('.', 1)[-1])
+
+
+def _json_type(vals: list[Any]) -> dict[str, Any]:
+    kinds = {type(v) for v in vals}
+    if kinds == {str}:
+        return {'type': 'string'}
+    if kinds == {int}:
+        return {'type': 'integer'}
+    if kinds == {bool}:
+        return {'type': 'boolean'}
+    return {}
+
+
+def _union(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    flat: list[dict[str, Any]] = []
+    for p in parts:
+        flat.extend(p['anyOf'] if set(p) == {'anyOf'} else [p])
+    if len(flat) == 1:
+        return flat[0]
+    return {'anyOf': flat}
+
+
+def _constrain(schema: dict[str, Any], call: ast.Call) -> None:
+    target = schema
+    if 'anyOf' in schema:           # Optional[X]: the constraint applies to X
+        non_null = [s for s in schema['anyOf'] if s.get('type') != 'null']
+        if len(non_null) == 1:
+            target = non_null[0]
+    for kw, key in _CONSTRAINTS.items():
+        v = _kw_const(call, kw)
+        if v is not None and not isinstance(v, bool):
+            target[key] = v
+
+
+def _set_default(schema: dict[str, Any], node: ast.expr) -> None:
+    value = _literal(node)
+    if value is not None or (isinstance(node, ast.Constant) and node.value is None):
+        if isinstance(value, (str, int, float, bool, list, dict)) or value is None:
+            schema['default'] = value
+
+
+def _forbids_extra(node: ast.ClassDef) -> bool:
+    for stmt in node.body:
+        if isinstance(stmt, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == 'model_config' for t in stmt.targets):
+            return "'forbid'" in ast.unparse(stmt.value) or '"forbid"' in ast.unparse(
+                stmt.value)
+    for kw in node.keywords:
+        if kw.arg == 'extra' and _literal(kw.value) == 'forbid':
+            return True
+    return False
+
+
+# -- the whole contract -------------------------------------------------------------------
+
+def build(project: Project) -> CodeContract:
+    from hotfix_hooks.actions import routes as pyroutes
+    builder = Builder(project)
+    modules: list[tuple[str, list[Any]]] = []
+    mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
+    for path in project.paths:
+        data = project.source(path)
+        if data is None or not _ROUTE_RE.search(data):
+            continue
+        tree = project.tree(path)
+        if tree is None:
+            continue
+        source = data.decode('utf-8', 'replace')
+        try:
+            routes = pyroutes.find_routes(source, path, tree=tree)
+        except (SyntaxError, ValueError):
+            continue
+        if routes:
+            modules.append((path, routes))
+        _collect_mounts(builder, path, tree, mounts)
+    paths: dict[str, dict[str, Any]] = {}
+    handlers: dict[str, tuple[str, str]] = {}
+    for file, routes in modules:
+        for route in routes:
+            if route.path is None or route.method == '?':
+                builder.unresolved.append((file, route.line, f'route {route.describe()}: '
+                                           f'{route.unresolved or "not resolvable"}'))
+                continue
+            for prefix in _prefixes((file, route.router), mounts, 0):
+                full = _FLASK_PARAM.sub(lambda m: '{' + m.group(2) + '}', prefix + route.path)
+                method = route.method.lower()
+                item = paths.setdefault(full, {})
+                if method in item:
+                    continue
+                op_ptr = f'/paths/{escape(full)}/{method}'
+                builder.locs.setdefault(f'/paths/{escape(full)}', (file, route.line))
+                item[method] = builder.operation(route, full, op_ptr)
+                handlers[op_ptr] = (file, route.function)
+    doc = {'openapi': '3.1.0', 'info': {'title': 'route code', 'version': '0'},
+           'paths': paths, 'components': {'schemas': builder.schemas}}
+    return CodeContract(doc, builder.locs, handlers, builder.unresolved)
+
+
+def _collect_mounts(builder: Builder, file: str, tree: ast.Module,
+                    mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]]) -> None:
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ('include_router', 'register_blueprint') and node.args):
+            continue
+        kw = 'prefix' if node.func.attr == 'include_router' else 'url_prefix'
+        prefix = _literal(_kw(node, kw)) if _kw(node, kw) is not None else ''
+        if not isinstance(prefix, str):
+            builder.unresolved.append((file, node.lineno,
+                                       f'{node.func.attr} prefix is not a constant'))
+            continue
+        parent = (file, _dotted(node.func.value) or '')
+        target = _dotted(node.args[0])
+        if target is None:
+            continue
+        child = _router_ref(builder, file, tree, target)
+        if child is not None:
+            mounts.setdefault(child, []).append((parent, prefix))
+
+
+def _router_ref(builder: Builder, file: str, tree: ast.Module, target: str
+                ) -> tuple[str, str] | None:
+    head, _, rest = target.rpartition('.')
+    if not head:
+        # a local variable or an imported name
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom):
+                mod = builder.p.resolve_from(file, node.level, node.module)
+                for a in node.names:
+                    if (a.asname or a.name) == target:
+                        f = builder.p.module_file(mod)
+                        return (f, a.name) if f else None
+        return (file, target)
+    got = builder.symbol(file, head)
+    if got is not None and got[1] is None:
+        return (got[0], rest)
+    return None
+
+
+def _prefixes(key: tuple[str, str], mounts: dict[tuple[str, str], list[Any]], depth: int
+              ) -> list[str]:
+    got = mounts.get(key)
+    if not got or depth > 5:
+        return ['']
+    out = []
+    for parent, prefix in got:
+        for pp in _prefixes(parent, mounts, depth + 1):
+            out.append(pp + prefix)
+    return list(dict.fromkeys(out))
+
+
+# -- findings -----------------------------------------------------------------------------
+
+_RENAMES = {'api-path-removed': 'api-route-removed', 'api-operation-removed': 'api-route-removed',
+            'api-operation-added': 'api-route-added'}
+
+
+def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
+    """Compare the route code's contract at base and head (only when Python changed)."""
+    from hotfix_hooks.openapi.diff import diff_specs
+    exclude = list(cfg.get('code_exclude', []))
+    changed_py = [f for f in changes.files
+                  if (f.path.endswith('.py') or (f.old_path or '').endswith('.py'))
+                  and not matches_any(f.path, exclude)]
+    if not any(_CONTRACT_RE.search(b) for f in changed_py
+               for b in (f.old_bytes(), f.new_bytes()) if b):
+        return []           # plain logic changed: the contract cannot have
+    trees: dict[str, Any] = {}
+    base = build(Project(changes.base, exclude, trees))
+    head_project = Project(changes.head, exclude, trees)
+    head = build(head_project)
+    for f in changed_py:
+        data = head_project.source(f.path) if f.path in head_project.path_set else None
+        if data and _ROUTE_RE.search(data) and head_project.tree(f.path) is None:
+            head.unresolved.append((f.path, 1, 'the module does not parse (syntax error): '
+                                    'its routes'))
+    out: list[Finding] = []
+    if base.doc != head.doc:
+        bspec, hspec = CodeSpec(base), CodeSpec(head)
+        raw = diff_specs(bspec, hspec)  # type: ignore[arg-type]
+        out = _relocate(raw, bspec, hspec)
+    changed = {f.path for f in changed_py}
+    seen = set()
+    for file, line, what in head.unresolved:
+        if file in changed and (file, what) not in seen:
+            seen.add((file, what))
+            out.append(Finding(
+                rule='api-code-unresolved', category='contract', severity='info', path=file,
+                line=line, message=f'{what}: not part of the compared contract',
+                hint='use constants, literal dicts and importable Pydantic models so the '
+                     'contract can be read statically'))
+    return out
+
+
+def _relocate(findings: list[Finding], bspec: CodeSpec, hspec: CodeSpec) -> list[Finding]:
+    removed: dict[tuple[str, str], Finding] = {}
+    added: dict[tuple[str, str], Finding] = {}
+    out: list[Finding] = []
+    for f in findings:
+        side = f.extra.get('side', 'head')
+        spec = bspec if side == 'base' else hspec
+        where = spec.where(f.extra.get('pointer'))
+        if where is None and side == 'head':
+            where = bspec.where(f.extra.get('pointer'))
+        f.rule = _RENAMES.get(f.rule, f.rule)
+        f.path, f.line = (where if where else (None, None))
+        if side == 'base' and where:
+            f.message = f.message.replace(' of the base version)',
+                                          f' of {where[0]} in the base version)')
+        f.extra['source'] = 'route code'
+        f.extra['code_change'] = True
+        f.hint = f.hint.replace('the path', 'the route').replace('the operation', 'the route')
+        ptr = f.extra.get('pointer') or ''
+        if f.rule == 'api-route-removed':
+            handler = bspec.contract.handlers.get(ptr)
+            for op in f.extra.get('affected', []):
+                optr = _op_ptr(op)
+                h = bspec.contract.handlers.get(optr) or handler
+                if h:
+                    removed[h] = f
+        elif f.rule == 'api-route-added':
+            h = hspec.contract.handlers.get(ptr)
+            if h:
+                added[h] = f
+        out.append(f)
+    for h, rf in removed.items():
+        af = added.get(h)
+        if af is None or not h[1]:
+            continue
+        out = [x for x in out if x is not af and x is not rf]
+        new_op = af.extra.get('operation')
+        old_ops = ', '.join(rf.extra.get('affected', []))
+        out.append(Finding(
+            rule='api-route-changed', category='contract', severity='error', path=af.path,
+            line=af.line,
+            message=(f'route of {h[1]}() changed from {old_ops} to {new_op}: clients calling '
+                     'the old route break'),
+            hint='keep the old route (add the new one next to it) or ship the change in a '
+                 'versioned release',
+            extra={'operation': new_op, 'affected': [*rf.extra.get('affected', []), new_op],
+                   'pointer': af.extra.get('pointer'), 'source': 'route code',
+                   'code_change': True}))
+    return out
+
+
+def _op_ptr(label: str) -> str:
+    method, _, path = label.partition(' ')
+    return f'/paths/{escape(path)}/{method.lower()}'

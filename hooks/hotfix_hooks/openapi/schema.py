@@ -1,0 +1,638 @@
+"""Schemas as the sets of values they accept, and their direction-aware comparison.
+
+``norm()`` turns a JSON Schema node into an ``N``: ``$ref`` followed (with a guard against
+reference loops), ``allOf`` merged, ``oneOf``/``anyOf`` null branches and the three
+nullability encodings folded into ``nullable``, a single remaining branch merged in (how
+pydantic writes ``Optional[X]``), unions of bare types read as a list of types, ``enum``
+and ``const`` read as one set of accepted values. Properties and items stay lazy, so a
+recursive schema costs nothing until it is compared.
+
+``Comparer.schema()`` compares two schemas for a direction (request: the API must accept
+at least what it accepted; response: clients must get at most what they got) and returns
+``Change``s. Each pair of schema locations is compared once per level (memoised) and a
+pair already being compared returns nothing (recursive schemas terminate).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from hotfix_hooks.openapi.loader import escape
+from hotfix_hooks.openapi.loader import is_missing
+from hotfix_hooks.openapi.loader import lookup
+from hotfix_hooks.openapi.loader import split_pointer
+
+UPPER = (('maxLength', 'max-length'), ('maximum', 'max'),
+         ('exclusiveMaximum', 'exclusive-max'), ('maxItems', 'max-items'))
+LOWER = (('minLength', 'min-length'), ('minimum', 'min'),
+         ('exclusiveMinimum', 'exclusive-min'), ('minItems', 'min-items'))
+_BARE_KEYS = {'type', 'format', 'title', 'description', 'nullable', 'examples', 'example'}
+_UNSET = object()
+_BOUND_KEYS = frozenset(k for k, _ in UPPER + LOWER)
+_FORMAT_WIDENINGS = {('int32', 'int64'), ('float', 'double'), ('date', 'date-time')}
+
+
+@dataclasses.dataclass
+class Change:
+    """One difference, before it is attached to operations and grouped."""
+
+    rule: str
+    severity: str
+    message: str
+    base_ptr: str | None = None
+    head_ptr: str | None = None
+    removal: bool = False       # the place is only in the base (report the base line)
+
+
+class Doc:
+    """One side's document: ``$ref`` resolution and the normalised-schema memo."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.norms: dict[str, N] = {}
+        self.unresolved: dict[str, str] = {}      # pointer of the $ref -> the ref text
+        self._targets: dict[str, Any] = {}
+
+    def deref(self, node: Any, ptr: str) -> tuple[Any, str]:
+        """Follow ``$ref`` chains. ``(None, ptr)`` when a ref dangles or loops."""
+        seen = set()
+        while isinstance(node, dict) and isinstance(node.get('$ref'), str):
+            ref = node['$ref']
+            if not ref.startswith('#') or ref in seen:
+                if not ref.startswith('#'):
+                    self.unresolved.setdefault(ptr, ref)
+                return None, ptr
+            seen.add(ref)
+            target = self._targets.get(ref, _UNSET)
+            if target is _UNSET:
+                target = self._targets[ref] = lookup(self.data, ref[1:])
+            if is_missing(target):
+                self.unresolved.setdefault(ptr + '/$ref', ref)
+                return None, ptr
+            node, ptr = target, ref[1:]
+        return node, ptr
+
+
+@dataclasses.dataclass
+class N:
+    """A normalised schema (see the module doc)."""
+
+    ptr: str
+    node: Any = None
+    known: bool = True
+    name: str | None = None
+    types: frozenset[str] | None = None       # None: any type
+    nullable: bool = False
+    format: str | None = None
+    values: dict[str, Any] | None = None      # accepted values (enum/const) by json key
+    extensible: bool = False
+    props: dict[str, tuple[Any, str]] = dataclasses.field(default_factory=dict)
+    required: set[str] = dataclasses.field(default_factory=set)
+    required_ptr: str | None = None
+    items: tuple[Any, str] | None = None
+    additional: tuple[Any, str] | None = None  # additionalProperties schema
+    closed: bool = False                       # additionalProperties: false
+    bounds: dict[str, tuple[Any, str]] = dataclasses.field(default_factory=dict)
+    pattern: tuple[str, str] | None = None
+    branches: list[tuple[Any, str]] = dataclasses.field(default_factory=list)
+    branch_kind: str = ''
+    read_only: bool = False
+    write_only: bool = False
+    deprecated: bool = False
+    default: tuple[Any] | None = None
+
+
+def component_name(ptr: str) -> str | None:
+    if not ptr.startswith(('/components/schemas/', '/definitions/')):
+        return None
+    segs = split_pointer(ptr)
+    if len(segs) == 3 and segs[:2] == ['components', 'schemas']:
+        return segs[2]
+    if len(segs) == 2 and segs[0] == 'definitions':
+        return segs[1]
+    return None
+
+
+def _vkey(v: Any) -> str:
+    return json.dumps(v, sort_keys=True, default=str)
+
+
+def _is_null_schema(node: Any) -> bool:
+    if not isinstance(node, dict):
+        return False
+    t = node.get('type')
+    if t == 'null' or t == ['null']:
+        return True
+    return node.get('enum') == [None] or ('const' in node and node['const'] is None)
+
+
+def norm(doc: Doc, node: Any, ptr: str) -> N:
+    node, ptr = doc.deref(node, ptr)
+    cached = doc.norms.get(ptr)
+    if cached is not None:
+        return cached
+    n = N(ptr=ptr, node=node, name=component_name(ptr))
+    doc.norms[ptr] = n            # before filling: a cycle through allOf sees this one
+    if node is None:
+        n.known = False
+        return n
+    if isinstance(node, dict):
+        _fill(doc, n, node, ptr)
+    return n
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _fill(doc: Doc, n: N, node: dict[str, Any], ptr: str) -> None:
+    t = node.get('type')
+    types: set[str] | None = None
+    if isinstance(t, list):
+        types = {str(x) for x in t}
+    elif isinstance(t, str):
+        types = {t}
+    if types and 'null' in types and len(types) > 1:
+        n.nullable = True
+        types.discard('null')
+    if node.get('nullable') is True or node.get('x-nullable') is True:
+        n.nullable = True
+    n.types = frozenset(types) if types else None
+    if isinstance(node.get('format'), str):
+        n.format = node['format']
+    vals = None
+    if isinstance(node.get('enum'), list):
+        vals = node['enum']
+    if 'const' in node:
+        vals = [node['const']]
+    if vals is not None:
+        if None in vals:
+            n.nullable = True
+        n.values = {_vkey(v): v for v in vals if v is not None}
+    if isinstance(node.get('x-extensible-enum'), list):
+        n.extensible = True
+    for kw in _BOUND_KEYS.intersection(node):
+        v = node[kw]
+        if _number(v):
+            n.bounds[kw] = (v, f'{ptr}/{kw}')
+    for excl, plain in (('exclusiveMaximum', 'maximum'), ('exclusiveMinimum', 'minimum')):
+        if node.get(excl) is True and plain in n.bounds:     # OpenAPI 3.0 boolean form
+            n.bounds[excl] = n.bounds.pop(plain)
+    if isinstance(node.get('pattern'), str):
+        n.pattern = (node['pattern'], f'{ptr}/pattern')
+    props = node.get('properties')
+    if isinstance(props, dict):
+        for k, v in props.items():
+            n.props[str(k)] = (v, f'{ptr}/properties/{escape(str(k))}')
+    req = node.get('required')
+    if isinstance(req, list):
+        n.required = {str(r) for r in req}
+        n.required_ptr = f'{ptr}/required'
+    if isinstance(node.get('items'), dict):
+        n.items = (node['items'], f'{ptr}/items')
+    addl = node.get('additionalProperties')
+    if addl is False:
+        n.closed = True
+    elif isinstance(addl, dict) and addl:
+        n.additional = (addl, f'{ptr}/additionalProperties')
+    n.read_only = node.get('readOnly') is True
+    n.write_only = node.get('writeOnly') is True
+    n.deprecated = node.get('deprecated') is True
+    if 'default' in node:
+        n.default = (node['default'],)
+    all_of = node.get('allOf')
+    if isinstance(all_of, list):
+        for i, sub in enumerate(all_of):
+            _merge(n, norm(doc, sub, f'{ptr}/allOf/{i}'))
+    for kind in ('oneOf', 'anyOf'):
+        subs = node.get(kind)
+        if not isinstance(subs, list):
+            continue
+        branches = []
+        for i, sub in enumerate(subs):
+            target, _ = doc.deref(sub, f'{ptr}/{kind}/{i}')
+            if _is_null_schema(target):
+                n.nullable = True
+                continue
+            branches.append((sub, f'{ptr}/{kind}/{i}'))
+        if len(branches) == 1:
+            _merge(n, norm(doc, *branches[0]), adopt_name=True)
+        elif branches and all(_bare(doc.deref(*b)[0]) for b in branches):
+            union: set[str] = set()
+            for b in branches:
+                sub_n = norm(doc, *b)
+                if sub_n.types is None:
+                    union = set()
+                    break
+                union |= sub_n.types
+                n.nullable = n.nullable or sub_n.nullable
+            n.types = frozenset(union) if union else None
+        elif branches:
+            n.branches = branches
+            n.branch_kind = kind
+
+
+def _bare(node: Any) -> bool:
+    return isinstance(node, dict) and 'type' in node and set(node) <= _BARE_KEYS
+
+
+def _merge(n: N, s: N, adopt_name: bool = False) -> None:
+    if not s.known:
+        n.known = False
+        return
+    if adopt_name and n.name is None:
+        n.name = s.name
+    if n.types is None:
+        n.types = s.types
+    elif s.types is not None:
+        n.types = (n.types & s.types) or n.types
+    n.nullable = n.nullable or s.nullable
+    for attr in ('format', 'values', 'pattern', 'items', 'additional', 'default'):
+        if getattr(n, attr) is None:
+            setattr(n, attr, getattr(s, attr))
+    n.extensible = n.extensible or s.extensible
+    n.closed = n.closed or s.closed
+    for k, v in s.bounds.items():
+        n.bounds.setdefault(k, v)
+    for k, v in s.props.items():
+        n.props.setdefault(k, v)
+    n.required |= s.required
+    if n.required_ptr is None:
+        n.required_ptr = s.required_ptr
+    if not n.branches and s.branches:
+        n.branches, n.branch_kind = s.branches, s.branch_kind
+    n.read_only = n.read_only or s.read_only
+    n.write_only = n.write_only or s.write_only
+    n.deprecated = n.deprecated or s.deprecated
+
+
+def _ref_free(node: Any, depth: int) -> bool:
+    """True when ``node`` provably contains no ``$ref`` (checked ``depth`` levels deep)."""
+    if isinstance(node, dict):
+        if '$ref' in node or depth == 0:
+            return False
+        return all(_ref_free(v, depth - 1) for v in node.values()
+                   if isinstance(v, (dict, list)))
+    if isinstance(node, list):
+        if depth == 0:
+            return False
+        return all(_ref_free(v, depth - 1) for v in node if isinstance(v, (dict, list)))
+    return True
+
+
+def label(ptr: str) -> str:
+    """A readable name of a schema location: ``Item.tags[].name``, ``body.name``."""
+    segs = split_pointer(ptr)
+    if segs[:2] == ['components', 'schemas'] and len(segs) > 2:
+        out, rest = segs[2], segs[3:]
+    elif segs[:1] == ['definitions'] and len(segs) > 1:
+        out, rest = segs[1], segs[2:]
+    elif 'schema' in segs:
+        i = len(segs) - 1 - segs[::-1].index('schema')
+        out, rest = '', segs[i + 1:]
+    else:
+        out, rest = '', segs
+    i = 0
+    while i < len(rest):
+        s = rest[i]
+        if s == 'properties' and i + 1 < len(rest):
+            out += ('.' if out else '') + rest[i + 1]
+            i += 2
+            continue
+        if s == 'items':
+            out += '[]'
+        elif s == 'additionalProperties':
+            out += '{}'
+        elif s in ('allOf', 'anyOf', 'oneOf') and i + 1 < len(rest):
+            i += 2
+            continue
+        i += 1
+    return out
+
+
+def _fmt_values(vals: list[Any]) -> str:
+    shown = ', '.join(_vkey(v) for v in vals[:8])
+    return shown + (f' (+{len(vals) - 8} more)' if len(vals) > 8 else '')
+
+
+def _covers(wide: frozenset[str], narrow: frozenset[str]) -> bool:
+    return all(t in wide or (t == 'integer' and 'number' in wide) for t in narrow)
+
+
+def nested_level(level: str) -> str:
+    return {'request-body': 'request-property', 'response-body': 'response-property'}.get(
+        level, level)
+
+
+class Comparer:
+    """Compares schemas of a base and a head document (memoised per location pair)."""
+
+    def __init__(self, base: Doc, head: Doc) -> None:
+        self.base = base
+        self.head = head
+        self.cache: dict[tuple[str, str, str, str], list[Change]] = {}
+        self.active: set[tuple[str, str, str, str]] = set()
+        self.clean: set[str] = set()      # '#/components/...' refs identical on both sides
+
+    def schema(self, onode: Any, optr: str, nnode: Any, nptr: str, level: str,
+               subject: str = '') -> list[Change]:
+        if onode == nnode and _ref_free(onode, 4):
+            return []               # identical and self-contained: nothing can differ
+        if (self.clean and isinstance(onode, dict) and isinstance(nnode, dict)
+                and isinstance(onode.get('$ref'), str) and onode.get('$ref') == nnode.get('$ref')
+                and onode['$ref'] in self.clean and len(onode) == 1 and len(nnode) == 1):
+            return []
+        o = norm(self.base, onode, optr)
+        n = norm(self.head, nnode, nptr)
+        if not o.known or not n.known:
+            return []
+        key = (o.ptr, n.ptr, level, subject)
+        got = self.cache.get(key)
+        if got is not None:
+            return got
+        if key in self.active:
+            return []
+        self.active.add(key)
+        try:
+            out = self._compare(o, n, level, subject or self._subject(o, n, level))
+        finally:
+            self.active.discard(key)
+        self.cache[key] = out
+        return out
+
+    @staticmethod
+    def _subject(o: N, n: N, level: str) -> str:
+        name = label(n.ptr) or label(o.ptr)
+        if level.endswith('-property'):
+            return f'property `{name}`' if name else 'the body'
+        return f'`{name}`' if name else 'the schema'
+
+    def _compare(self, o: N, n: N, level: str, subject: str) -> list[Change]:
+        out: list[Change] = []
+        req = level.startswith('request')
+        add = out.append
+
+        def ch(slug: str, sev: str, msg: str, base: str | None = None,
+               head: str | None = None, removal: bool = False, rule: str | None = None) -> None:
+            add(Change(rule or f'{level}-{slug}', sev, msg, base or o.ptr, head or n.ptr,
+                       removal))
+
+        # -- type -----------------------------------------------------------------
+        ot, nt = o.types, n.types
+        union = bool(o.branches) != bool(n.branches)   # compared branch by branch below
+        if ot != nt and not union:
+            old_s = '|'.join(sorted(ot)) if ot else 'any'
+            new_s = '|'.join(sorted(nt)) if nt else 'any'
+            if nt is None or (ot is not None and _covers(nt, ot)):
+                kind = 'widened'
+            elif ot is None or _covers(ot, nt):
+                kind = 'narrowed'
+            else:
+                kind = 'changed'
+            msg = f'{subject}: type {kind} from {old_s} to {new_s}'
+            if kind == 'changed':
+                ch('type-changed', 'error', msg)
+                return out
+            if kind == 'widened':
+                ch('type-generalized', 'info' if req else 'error', msg)
+            else:
+                ch('type-changed' if req else 'type-specialized', 'error' if req else 'info',
+                   msg)
+        # -- format ---------------------------------------------------------------
+        if o.format != n.format:
+            msg = f'{subject}: format changed from {o.format or "none"} to {n.format or "none"}'
+            if n.format is None:
+                ch('format-removed', 'info' if req else 'warning', msg)
+            elif o.format is None:
+                ch('format-added', 'error' if req else 'info', msg)
+            elif (o.format, n.format) in _FORMAT_WIDENINGS:
+                ch('format-changed', 'info' if req else 'error', msg)
+            else:
+                ch('format-changed', 'error', msg)
+        # -- nullability ----------------------------------------------------------
+        if o.nullable != n.nullable:
+            if n.nullable:
+                ch('became-nullable', 'info' if req else 'error',
+                   f'{subject} became nullable' + ('' if req else ': clients may now get null'))
+            else:
+                ch('became-not-nullable', 'error' if req else 'info',
+                   f'{subject} is no longer nullable' +
+                   (': clients sending null are now rejected' if req else ''))
+        # -- accepted values (enum/const) ----------------------------------------
+        ov, nv = o.values, n.values
+        if ov != nv:
+            if ov is None and nv is not None:
+                ch('became-enum', 'error' if req else 'info',
+                   f'{subject} is now limited to {_fmt_values(list(nv.values()))}')
+            elif ov is not None and nv is None:
+                if req:
+                    ch('enum-removed', 'info', f'{subject} is no longer limited to a value list')
+                else:
+                    ch('', 'info' if n.extensible else 'error',
+                       f'{subject} is no longer limited to {_fmt_values(list(ov.values()))}',
+                       rule='response-enum-value-added')
+            else:
+                assert ov is not None and nv is not None
+                removed = [v for k, v in ov.items() if k not in nv]
+                added = [v for k, v in nv.items() if k not in ov]
+                if removed:
+                    ch('enum-value-removed', 'error' if req else 'info',
+                       f'{subject}: value(s) {_fmt_values(removed)} removed'
+                       + (': clients sending them are rejected' if req else ''),
+                       rule=None if req else 'response-enum-value-removed')
+                if added:
+                    if req:
+                        ch('enum-value-added', 'info',
+                           f'{subject}: value(s) {_fmt_values(added)} added')
+                    else:
+                        ch('', 'info' if n.extensible else 'error',
+                           f'{subject}: value(s) {_fmt_values(added)} added: clients may '
+                           'get values they do not know', rule='response-enum-value-added')
+        # -- bounds ---------------------------------------------------------------
+        if o.bounds or n.bounds:
+            self._bounds(o, n, req, subject, ch)
+        # -- pattern --------------------------------------------------------------
+        if o.pattern != n.pattern and (o.pattern or n.pattern):
+            op_ = o.pattern[0] if o.pattern else None
+            np_ = n.pattern[0] if n.pattern else None
+            if op_ != np_:
+                hp = n.pattern[1] if n.pattern else None
+                bp = o.pattern[1] if o.pattern else None
+                if not req:
+                    ch('', 'info', f'{subject}: pattern changed from {op_!r} to {np_!r}', bp,
+                       hp, rule='response-pattern-changed')
+                elif op_ is None:
+                    ch('', 'error', f'{subject}: pattern {np_!r} added', bp, hp,
+                       rule='request-pattern-added')
+                elif np_ is None:
+                    ch('', 'info', f'{subject}: pattern {op_!r} removed', bp, hp,
+                       rule='request-pattern-removed')
+                else:
+                    ch('', 'warning', f'{subject}: pattern changed from {op_!r} to {np_!r}',
+                       bp, hp, rule='request-pattern-changed')
+        # -- object ---------------------------------------------------------------
+        if o.props or n.props:
+            self._properties(o, n, level, req, out)
+        if req and n.closed and not o.closed:
+            ch('', 'warning', f'{subject} now rejects unknown properties '
+               '(additionalProperties: false)', rule='request-additional-properties-closed')
+        sub = nested_level(level)
+        if o.items and n.items:
+            out.extend(self.schema(*o.items, *n.items, sub))
+        if o.additional and n.additional:
+            out.extend(self.schema(*o.additional, *n.additional, sub))
+        # -- unions ---------------------------------------------------------------
+        if o.branches or n.branches:
+            self._branches(o, n, level, req, subject, out)
+        return out
+
+    def _bounds(self, o: N, n: N, req: bool, subject: str, ch: Any) -> None:
+        for upper, group in ((True, UPPER), (False, LOWER)):
+            for kw, slug in group:
+                ob, nb = o.bounds.get(kw), n.bounds.get(kw)
+                ov = ob[0] if ob else None
+                nv = nb[0] if nb else None
+                if ov == nv:
+                    continue
+                if nv is None:
+                    what, narrowed = 'unset', False
+                elif ov is None:
+                    what, narrowed = 'set', True
+                else:
+                    what = 'decreased' if nv < ov else 'increased'
+                    narrowed = (nv < ov) if upper else (nv > ov)
+                msg = f'{subject}: {kw} changed from {ov} to {nv}'
+                if kw == 'minLength' and what == 'set':
+                    what = 'increased'          # an absent minLength is 0
+                if req:
+                    sev = ('warning' if what == 'set' else 'error') if narrowed else 'info'
+                else:
+                    sev = 'info' if narrowed else 'error'
+                ch(f'{slug}-{what}', sev, msg, ob[1] if ob else None, nb[1] if nb else None)
+
+    def _properties(self, o: N, n: N, level: str, req: bool, out: list[Change]) -> None:
+        sub = nested_level(level)
+        for name in list(o.props) + [p for p in n.props if p not in o.props]:
+            ohave, nhave = o.props.get(name), n.props.get(name)
+            if ohave and nhave:
+                oreq, nreq = name in o.required, name in n.required
+                if oreq == nreq and ohave[0] == nhave[0] and _ref_free(ohave[0], 4):
+                    continue        # identical, self-contained, same requiredness
+                pn = norm(self.head, *nhave)
+                if (req and pn.read_only) or (not req and pn.write_only):
+                    continue
+                out.extend(self.schema(*ohave, *nhave, sub))
+                if pn.deprecated and not norm(self.base, *ohave).deprecated:
+                    where = 'request' if req else 'response'
+                    out.append(Change(f'{where}-property-deprecated', 'info',
+                                      f'{where} property `{label(nhave[1]) or name}` '
+                                      'deprecated', ohave[1], nhave[1]))
+                if oreq == nreq:
+                    continue
+            # Name the property by its own location (its root cause), not by the path
+            # that reached it: a shared component reads the same from every operation.
+            hl = label(nhave[1]) if nhave else ''
+            bl = label(ohave[1]) if ohave else ''
+            hl = hl or '.'.join(x for x in (label(n.ptr), name) if x)
+            bl = bl or '.'.join(x for x in (label(o.ptr), name) if x)
+            if not nhave:
+                hl = bl
+            if ohave and nhave:
+                if req:
+                    if nreq:
+                        out.append(Change('request-property-became-required', 'error',
+                                          f'request property `{hl}` became required',
+                                          ohave[1], n.required_ptr or nhave[1]))
+                    else:
+                        out.append(Change('request-property-became-optional', 'info',
+                                          f'request property `{hl}` became optional',
+                                          ohave[1], nhave[1]))
+                elif nreq:
+                    out.append(Change('response-property-became-required', 'info',
+                                      f'response property `{hl}` became required',
+                                      ohave[1], n.required_ptr or nhave[1]))
+                else:
+                    out.append(Change('response-property-became-optional', 'error',
+                                      f'response property `{hl}` became optional: clients '
+                                      'may no longer get it', ohave[1], nhave[1]))
+            elif ohave:
+                pb = norm(self.base, *ohave)
+                if (req and pb.read_only) or (not req and pb.write_only):
+                    continue
+                if req:
+                    out.append(Change('request-property-removed', 'warning',
+                                      f'request property `{bl}` removed: clients still '
+                                      'sending it may be rejected or ignored', ohave[1],
+                                      n.ptr, removal=True))
+                else:
+                    was_req = name in o.required
+                    out.append(Change(
+                        'response-property-removed', 'error' if was_req else 'warning',
+                        f'response property `{bl}` removed'
+                        + ('' if was_req else ' (it was optional)'),
+                        ohave[1], n.ptr, removal=True))
+            else:
+                assert nhave is not None
+                pn = norm(self.head, *nhave)
+                if (req and pn.read_only) or (not req and pn.write_only):
+                    continue
+                if req:
+                    if name in n.required:
+                        out.append(Change('new-required-request-property', 'error',
+                                          f'new required request property `{hl}`: existing '
+                                          'clients do not send it', o.ptr, nhave[1]))
+                    else:
+                        out.append(Change('new-optional-request-property', 'info',
+                                          f'new optional request property `{hl}`', o.ptr,
+                                          nhave[1]))
+                else:
+                    out.append(Change('response-property-added', 'info',
+                                      f'response property `{hl}` added', o.ptr, nhave[1]))
+
+    def _branch_key(self, doc: Doc, node: Any, ptr: str, i: int) -> str:
+        s = norm(doc, node, ptr)
+        if s.name:
+            return 'ref:' + s.name
+        for pname, pv in s.props.items():
+            ps = norm(doc, *pv)
+            if ps.values and len(ps.values) == 1:
+                return f'tag:{pname}={next(iter(ps.values))}'
+        if s.types and len(s.types) == 1 and not s.props:
+            return 'type:' + next(iter(s.types))
+        return f'idx:{i}'
+
+    def _branches(self, o: N, n: N, level: str, req: bool, subject: str,
+                  out: list[Change]) -> None:
+        obr = o.branches or [(o.node, o.ptr)]
+        nbr = n.branches or [(n.node, n.ptr)]
+        ob = {self._branch_key(self.base, b[0], b[1], i): b for i, b in enumerate(obr)}
+        nb = {self._branch_key(self.head, b[0], b[1], i): b for i, b in enumerate(nbr)}
+        kind_name = n.branch_kind or o.branch_kind
+        kind = 'one-of' if kind_name == 'oneOf' else 'any-of'
+        if not o.branches or not n.branches:
+            single = n if not n.branches else o
+            if single.branches == [] and len(ob if single is o else nb) == 1:
+                key = next(iter(ob if single is o else nb))
+                if key.startswith('idx:'):      # an inline schema: pair it with branch 0
+                    other = nb if single is o else ob
+                    first = next(iter(other))
+                    if single is o:
+                        ob = {first: ob[key]}
+                    else:
+                        nb = {first: nb[key]}
+        for k, b in ob.items():
+            if k in nb:
+                out.extend(self.schema(*b, *nb[k], level))
+            else:
+                what = k.split(':', 1)[1]
+                out.append(Change(f'{level}-{kind}-removed', 'error' if req else 'info',
+                                  f'{subject}: {kind_name} branch {what} removed',
+                                  b[1], n.ptr, removal=True))
+        for k, b in nb.items():
+            if k not in ob:
+                what = k.split(':', 1)[1]
+                sev = 'info' if req or kind == 'any-of' else 'error'
+                out.append(Change(f'{level}-{kind}-added', sev,
+                                  f'{subject}: {kind_name} branch {what} added', o.ptr,
+                                  b[1]))

@@ -1,0 +1,125 @@
+"""``hotfix-hooks scan``: the whole pipeline.
+
+context -> change set -> checks -> findings -> report. Every diff hook runs this with
+``--only <check>``; with no ``--only`` every registered check runs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from hotfix_hooks import checks as checks_mod
+from hotfix_hooks.git import context
+from hotfix_hooks.findings import Finding
+
+
+def run_info(ctx: context.Context, policy: Any, options: dict[str, Any] | None = None
+             ) -> checks_mod.RunInfo:
+    from hotfix_hooks.checks.naming import branch_ticket
+    from hotfix_hooks.checks.naming import is_hotfix_branch
+    from hotfix_hooks.checks.naming import is_release_branch
+
+    hotfix = is_hotfix_branch(ctx.branch, policy) or is_release_branch(ctx.branch, policy)
+    return checks_mod.RunInfo(branch=ctx.branch, hotfix=hotfix,
+                              ticket=branch_ticket(ctx.branch, policy), stage=ctx.stage,
+                              options=dict(options or {}))
+
+
+def collect(ctx: context.Context, policy: Any, only: Sequence[str] | None = None,
+            options: dict[str, Any] | None = None, report_stale: bool | None = None
+            ) -> list[Finding]:
+    """Run the selected checks over the context's change; policy overrides applied."""
+    from hotfix_hooks.git import changes as git_changes
+    if ctx.mode not in ('index', 'range', 'worktree'):
+        return []
+    if ctx.mode == 'range' and ctx.head:
+        from hotfix_hooks import policy as policy_mod
+
+        policy = policy_mod.load_at(ctx.root, ctx.head, policy)   # the pushed commit's rules
+    changes = git_changes.build(ctx, policy)
+    try:
+        return run_checks(changes, ctx, policy, only, options, report_stale)
+    finally:
+        changes.close()
+
+
+def run_checks(changes: Any, ctx: context.Context, policy: Any,
+               only: Sequence[str] | None = None, options: dict[str, Any] | None = None,
+               report_stale: bool | None = None) -> list[Finding]:
+    """Run the checks (``only``, else every check but the opt-in ones) over a built change
+    set; policy overrides and the hotfix record's waivers applied. Stale waivers are
+    reported when every default check ran (or when ``report_stale`` says so)."""
+    from hotfix_hooks.findings import apply_policy
+    from hotfix_hooks.record.waivers import apply_from_changes
+
+    run = run_info(ctx, policy, options)
+    names = (list(dict.fromkeys(only)) if only
+             else [n for n in checks_mod.CHECKS if n not in checks_mod.OPT_IN])
+    findings: list[Finding] = []
+    for name in names:
+        findings.extend(checks_mod.load(name)(changes, policy, run))
+    findings = apply_policy(findings, policy['severity'], policy['disable'])
+    stale = not only if report_stale is None else report_stale
+    return apply_from_changes(findings, changes, policy, run, stale, ran=names)
+
+
+def naming_findings(ctx: context.Context, policy: Any) -> list[Finding]:
+    """branch-name for a branch, tag-name for a pushed tag (policy overrides applied)."""
+    from hotfix_hooks.git import plumbing
+    from hotfix_hooks.checks import naming
+    from hotfix_hooks.findings import apply_policy
+
+    if ctx.mode == 'none':
+        return []
+    if ctx.mode == 'tag' or (ctx.branch is None and ctx.tag):   # tag push, CI tag build
+        found = naming.check_tag(ctx.tag or '', plumbing.tags(ctx.root), policy) if ctx.tag else []
+    else:
+        found = naming.check_branch(ctx.branch, policy, ctx.branch_source)
+    return apply_policy(found, policy['severity'], policy['disable'])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from hotfix_hooks.git import plumbing
+    from hotfix_hooks import policy as policy_mod
+    from hotfix_hooks import report
+    from hotfix_hooks.errors import UsageError
+    from hotfix_hooks.findings import exit_code
+
+    parser = argparse.ArgumentParser(
+        prog='hotfix-hooks scan',
+        description='Run the diff checks over the resolved range of changes.')
+    context.add_arguments(parser)
+    parser.add_argument('--only', action='append', metavar='CHECK',
+                        help=f'run only this check (repeatable): {", ".join(checks_mod.CHECKS)}')
+    parser.add_argument('--all-violations', action='store_true',
+                        help='report violations that already existed at the base too')
+    parser.add_argument('--with-naming', action='store_true',
+                        help='also run the branch-name rule (and tag-name on a tag push) in '
+                             'this process: what the umbrella hook "hotfix" does')
+    parser.add_argument('--format', choices=report.FORMATS, default='text')
+    parser.add_argument('--config', help='policy file')
+    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    unknown = [c for c in args.only or () if c not in checks_mod.CHECKS]
+    if unknown:
+        raise UsageError(f'unknown check {unknown[0]!r}; known: {", ".join(checks_mod.CHECKS)}')
+    root = plumbing.toplevel()
+    policy = policy_mod.load(root, args.config)
+    req = context.request_from_args(args)
+    findings: list[Finding] = []
+    header: list[str] = []
+    for ctx in context.resolve_all(req, policy):
+        if args.with_naming:
+            findings += naming_findings(ctx, policy)
+        if ctx.mode in ('tag', 'none'):
+            header.append(f'hotfix-hooks scan: {ctx.why[0] if ctx.why else "nothing to scan"}')
+            continue
+        header += [f'hotfix-hooks scan: note: {n}' for n in ctx.notes]
+        findings += collect(ctx, policy, args.only,
+                            {'all_violations': args.all_violations})
+    for line in header:
+        print(line, file=sys.stderr)
+    report.render(findings, args.format)
+    return exit_code(findings)

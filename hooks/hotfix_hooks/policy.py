@@ -1,0 +1,828 @@
+"""The policy: ``[tool.hotfix-hooks]`` in the consuming repository's ``pyproject.toml``
+(or a standalone ``.hotfix-hooks.toml``), with the ARIS3 v1 protocol as defaults.
+
+The schema below is the single source of truth for every key: its type, its default
+and its documentation (``hotfix-hooks config`` prints it, the README documents it).
+Each concern owns one table (``[tool.hotfix-hooks.<concern>]``).
+"""
+from __future__ import annotations
+
+import copy
+import os
+import re
+from typing import Any
+from typing import Callable
+
+from hotfix_hooks.errors import ConfigError
+
+SEVERITY_VALUES = ('error', 'warning', 'info')
+
+
+class Key:
+    """One policy key: ``kind`` is str, str?, int, float, bool, regex, list[str],
+    map[str,str], map[str,list[str]], severity, enum:<a|b>, table (nested keys),
+    list[table], map[table] or any (validated by ``check``)."""
+
+    __slots__ = ('kind', 'default', 'doc', 'keys', 'check')
+
+    def __init__(self, kind: str, default: Any, doc: str, keys: dict[str, Key] | None = None,
+                 check: Callable[[str, Any], Any] | None = None) -> None:
+        self.kind = kind
+        self.default = default
+        self.doc = doc
+        self.keys = keys              # for table / list[table] / map[table]
+        self.check = check            # custom validator: (name, value) -> value
+
+
+def _non_empty_str(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f'policy key {name!r} must be a non-empty string, got {value!r}')
+    return value
+
+
+def _table(doc: str, **keys: Key) -> Key:
+    return Key('table', None, doc, keys=keys)
+
+
+# -- record (issue 7) -------------------------------------------------------------------
+_NEW_MODULE_IGNORE = ('tests/**', 'test/**', '**/tests/**', '**/test_*.py', '**/*_test.py',
+                      '**/conftest.py', '**/migrations/**', '**/alembic/versions/**',
+                      'hotfixes/**')
+_RECORD_REQUIRED = ('ticket', 'severity', 'eligibility', 'customer_impact', 'decision',
+                    'change_scope', 'owner', 'next_update_utc', 'rollback.command',
+                    'rollback.dry_run')
+_INTEGRITY_AREAS = {
+    'stock totals': ['**/stock/**', '**/stock_*', '**/*_stock.*', '**/*_stock_*',
+                     '**/inventory/**'],
+    'transfer state': ['**/transfer/**', '**/transfers/**', '**/transfer_*', '**/*_transfer.*',
+                       '**/*_transfers.*'],
+    'checkout accounting': ['**/checkout/**', '**/checkout_*', '**/*_checkout.*',
+                            '**/accounting/**', '**/ledger/**', '**/ledger_*',
+                            '**/*_ledger.*'],
+}
+_INTEGRITY_IGNORE = ('tests/**', 'test/**', '**/tests/**', '**/test_*.py', '**/*_test.py',
+                     'docs/**', '**/*.md', 'hotfixes/**')
+_MIGRATION_PATHS = ('**/migrations/**', '**/alembic/versions/**', '**/versions/*.py',
+                    '**/*.sql')
+_STATUS_TEMPLATE = """[ARIS3 HOTFIX STATUS]
+Ticket: {ticket}
+Severity: {severity}
+Customer impact: {customer_impact}
+Current decision: {decision}
+Change scope: {change_scope}
+Frozen rules check: {frozen_rules}
+Checks executed:
+- smoke: {smoke}
+- integrity: {integrity}
+- targeted regression: {targeted_regression}
+Rollback plan: {rollback_plan}
+Owner: {owner}
+Next update (UTC): {next_update_utc}
+"""
+
+
+def _record_path(name: str, value: Any) -> str:
+    if not isinstance(value, str) or '{ticket}' not in value:
+        raise ConfigError(f'policy key {name!r} must be a path containing {{ticket}}, '
+                          f'got {value!r}')
+    if value.startswith('/') or '..' in value.split('/'):
+        raise ConfigError(f'policy key {name!r} must be a relative path inside the '
+                          f'repository, got {value!r}')
+    return value
+
+
+def _status_template(name: str, value: Any) -> str:
+    from hotfix_hooks.record.status import template_problem
+
+    if not isinstance(value, str):
+        raise ConfigError(f'policy key {name!r} must be a string, got {value!r}')
+    problem = template_problem(value)
+    if problem:
+        raise ConfigError(f'policy key {name!r}: {problem}')
+    return value
+
+
+# -- gates (issue 6): commands, the ordered gate list, the domain map --------------
+def _command(name: str, value: Any) -> list[str]:
+    """A command: an argv list, or a string split with shlex (never given to a shell)."""
+    import shlex
+
+    if isinstance(value, str):
+        try:
+            argv = shlex.split(value)
+        except ValueError as e:
+            raise ConfigError(f'policy key {name!r}: cannot split {value!r}: {e}') from None
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        argv = list(value)
+    else:
+        raise ConfigError(f'policy key {name!r} must be a command (a list of strings or a '
+                          f'string), got {type(value).__name__} {value!r}')
+    if not argv or not argv[0]:
+        raise ConfigError(f'policy key {name!r}: the command is empty')
+    return argv
+
+
+def _optional_command(name: str, value: Any) -> list[str]:
+    if value in ('', []):
+        return []
+    return _command(name, value)
+
+
+def _commands(name: str, value: Any) -> list[list[str]]:
+    if not isinstance(value, list):
+        raise ConfigError(f'policy key {name!r} must be a list of commands, got '
+                          f'{type(value).__name__} {value!r}')
+    return [_command(f'{name}[{i}]', v) for i, v in enumerate(value)]
+
+
+def _positive(name: str, value: Any) -> float:
+    import math
+
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+            or not math.isfinite(value)):
+        raise ConfigError(f'policy key {name!r} must be a positive number of seconds, got '
+                          f'{value!r}')
+    return float(value)
+
+
+_GATE_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
+
+
+def _gate_name(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not _GATE_NAME_RE.match(value):
+        raise ConfigError(f'policy key {name!r} must be a name of letters, digits, "-", "_" '
+                          f'or ".", got {value!r}')
+    if value == 'rollback':
+        raise ConfigError(f'policy key {name!r}: "rollback" is reserved for the rollback '
+                          'dry-run')
+    return value
+
+
+def _relative_dir(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f'policy key {name!r} must be a string, got {value!r}')
+    if value.startswith('/') or '..' in value.split('/') or '\0' in value:
+        raise ConfigError(f'policy key {name!r} must be a relative path inside the '
+                          f'repository, got {value!r}')
+    return value
+
+
+def _env(name: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f'policy key {name!r} must be a table of strings, got {value!r}')
+    for k, v in value.items():
+        if not k or '=' in k or '\0' in k or '\0' in v:
+            raise ConfigError(f'policy key {name}.{k!r}: an environment variable needs a '
+                              'non-empty name without "=" and no NUL character')
+    return dict(value)
+
+
+def _run_keys(timeout: float) -> dict[str, Key]:
+    return {
+        'command': Key('any', [], 'The command: an argv list, or a string split with shlex '
+                                  '(never run through a shell).', check=_command),
+        'cwd': Key('str', '.', 'Working directory, relative to the repository root.',
+                   check=_relative_dir),
+        'env': Key('map[str,str]', {}, 'Extra environment variables for the command and '
+                                       'its setup steps.', check=_env),
+        'timeout': Key('float', timeout, 'Seconds the whole gate (setup steps included) may '
+                                         'take; then its process group is killed.',
+                       check=_positive),
+        'setup': Key('any', [], 'Commands run first, in order, with the same cwd and env '
+                                '(e.g. [["alembic", "upgrade", "head"]]).', check=_commands),
+    }
+
+
+GATE_KEYS: dict[str, Key] = {
+    'name': Key('str', '', 'Gate name, shown in the summary and used as the evidence key.',
+                check=_gate_name),
+    **_run_keys(900.0),
+}
+DOMAIN_KEYS: dict[str, Key] = {
+    'paths': Key('list[str]', [], 'Path globs; a changed file matching one makes the '
+                                  'domain\'s regression subset run ("**" crosses directories).'),
+    'enabled': Key('bool', True, 'false turns a (default) domain off.'),
+    **_run_keys(900.0),
+}
+
+
+def _gate(name: str, command: list[str]) -> dict[str, Any]:
+    return {'name': name, 'command': command, 'cwd': '.', 'env': {}, 'timeout': 900.0,
+            'setup': []}
+
+
+def _domain(paths: list[str], command: list[str]) -> dict[str, Any]:
+    return {'paths': paths, 'enabled': True, 'command': command, 'cwd': '.', 'env': {},
+            'timeout': 900.0, 'setup': []}
+
+
+def _word_globs(*words: str) -> list[str]:
+    """Globs for files and directories named after a domain word (pos, pos_x, x_pos ...)."""
+    out: list[str] = []
+    for w in words:
+        out += [f'**/{w}/**', f'**/{w}.*', f'**/{w}_*', f'**/*_{w}.*', f'**/*_{w}_*']
+    return out
+
+
+DEFAULT_GATES = [
+    _gate('smoke', ['pytest', '-q', 'tests/smoke/test_post_go_live_stability.py']),
+    _gate('integrity', ['python', 'scripts/post_go_live_integrity_check.py', '--strict']),
+]
+DEFAULT_DOMAINS = {
+    'pos': _domain(_word_globs('pos', 'checkout'), ['pytest', '-q', 'tests', '-k', 'pos']),
+    'transfers': _domain(_word_globs('transfer', 'transfers'),
+                         ['pytest', '-q', 'tests', '-k', 'transfer']),
+    'stock': _domain(_word_globs('stock', 'stocks', 'inventory'),
+                     ['pytest', '-q', 'tests', '-k', 'stock']),
+    'rbac': _domain(_word_globs('rbac', 'permission', 'permissions', 'roles'),
+                    ['pytest', '-q', 'tests', '-k', 'rbac']),
+}
+
+
+def _sub_validate(keys: dict[str, Key], raw: dict[str, Any], prefix: str) -> dict[str, Any]:
+    try:
+        return _validate(keys, raw, prefix, '\0', {})
+    except ConfigError as e:
+        raise ConfigError(e.message.removeprefix('\0: ')) from None
+
+
+def _gates(name: str, value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f'policy key {name!r} must be an array of tables '
+                          f'([[tool.hotfix-hooks.gates]]), got {type(value).__name__}')
+    out = [_sub_validate(GATE_KEYS, v, f'{name}[{i}].') for i, v in enumerate(value)]
+    seen: set[str] = set()
+    for i, gate in enumerate(out):
+        if not gate['name']:
+            raise ConfigError(f'policy key {name}[{i}].name is missing: every gate needs a name')
+        if not gate['command']:
+            raise ConfigError(f'policy key {name}[{i}].command is missing (gate '
+                              f'{gate["name"]!r})')
+        if gate['name'] in seen:
+            raise ConfigError(f'policy key {name!r}: two gates are named {gate["name"]!r}')
+        seen.add(gate['name'])
+    return out
+
+
+def _domains(name: str, value: Any) -> dict[str, dict[str, Any]]:
+    """The user's domains, merged key by key over the defaults (pos, transfers, ...)."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError(f'policy key {name!r} must be a table of tables '
+                          '([tool.hotfix-hooks.domains.<name>])')
+    out = copy.deepcopy(DEFAULT_DOMAINS)
+    for dom, raw in value.items():
+        if not _GATE_NAME_RE.match(dom):
+            raise ConfigError(f'policy key {name}.{dom!r}: a domain name is letters, digits, '
+                              '"-", "_" or "."')
+        checked = _sub_validate(DOMAIN_KEYS, raw, f'{name}.{dom}.')
+        merged = dict(out.get(dom) or {})
+        for k in DOMAIN_KEYS:
+            if k in raw or k not in merged:
+                merged[k] = checked[k]
+        if merged['enabled'] and merged['paths'] and not merged['command']:
+            raise ConfigError(f'policy key {name}.{dom}.command is missing')
+        out[dom] = merged
+    return out
+
+
+
+def _ticket_pattern(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f'policy key {name!r} must be a regular expression string, '
+                          f'got {type(value).__name__} {value!r}')
+    try:
+        re.compile(value)
+    except re.error as e:
+        raise ConfigError(f'policy key {name!r} is not a valid regular expression: '
+                          f'{e}') from None
+    if value.startswith(('^', '\\A')) or re.search(r'(?<!\\)(\\\\)*(\$|\\Z)$', value):
+        raise ConfigError(f'policy key {name!r} must not be anchored (^, $, \\A, \\Z): it is '
+                          f'searched inside branch names and titles, got {value!r}')
+    return value
+
+
+_HTTP_METHODS = ('GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE', '*',
+                 'ANY')
+
+
+def _str_list(name: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f'policy key {name!r} must be a list of strings, got '
+                          f'{type(value).__name__} {value!r}')
+    return list(value)
+
+
+def _frozen_groups(name: str, value: Any) -> list[str]:
+    for g in _str_list(name, value):
+        if not g.startswith('/'):
+            raise ConfigError(f'policy key {name!r}: {g!r} is not an API path prefix '
+                              '(expected e.g. "/aris3/stock")')
+    return list(value)
+
+
+def _frozen_endpoints(name: str, value: Any) -> list[str]:
+    for e in _str_list(name, value):
+        method, _, path = e.strip().partition(' ')
+        if not path:
+            method, path = '*', method
+        if method.upper() not in _HTTP_METHODS or not path.strip().startswith('/'):
+            raise ConfigError(f'policy key {name!r}: {e!r} is not "METHOD /path" (expected '
+                              'e.g. "GET /aris3/stock", "* /aris3/**" or "/aris3/stock")')
+    return list(value)
+
+
+def _non_empty(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f'policy key {name!r} must be a non-empty string, got {value!r}')
+    return value
+
+
+MAX_FOLLOW_DEPTH = 100
+
+
+def _follow_depth(name: str, value: Any) -> int:
+    if (not isinstance(value, int) or isinstance(value, bool) or value < 0
+            or value > MAX_FOLLOW_DEPTH):
+        raise ConfigError(f'policy key {name!r} must be an integer from 0 to '
+                          f'{MAX_FOLLOW_DEPTH}, got {value!r}')
+    return value
+
+
+SCHEMA: dict[str, Key] = {
+    'base': Key('str?', None,
+                'Base branch that hotfixes start from and are compared against. Default: the '
+                "remote's default branch (origin/HEAD), else main, else master."),
+    'remote': Key('str', 'origin', 'Remote whose branches count as "already shipped".'),
+    'hotfix_prefix': Key('str', 'hotfix/', 'Branch prefix that marks a hotfix branch.',
+                         check=lambda name, value: _non_empty_str(name, value)),
+    'release_branches': Key('list[str]', [],
+                            'Glob patterns of release branches that the gates and the '
+                            'hotfix-only rules also apply to (e.g. ["release/*"]).'),
+    'ticket_pattern': Key('regex', r'[A-Z][A-Z0-9]+-[0-9]+',
+                          'Regular expression of a ticket id (ARIS-77), without ^ or $: it '
+                          'is searched inside branch names, PR titles and commit messages.',
+                          check=_ticket_pattern),
+    'unknown_branch': Key('enum:error|warning|pass', 'error',
+                          'What to do when the branch cannot be determined (detached HEAD '
+                          'outside CI): fail closed (error), warn, or pass.'),
+    'severity': Key('map[str,str]', {},
+                    'Per-rule severity override: { "rule-id" = "warning" }.'),
+    'disable': Key('list[str]', [], 'Rule ids that are not reported at all.'),
+    'max_diff_bytes': Key('int', 50_000_000,
+                          'Largest diff (bytes of patch text) the scan reads; a larger '
+                          'change fails closed with exit 2.'),
+    'naming': _table(
+        'Branch, tag, PR title and commit message rules.',
+        near_miss_prefixes=Key('list[str]', ['hotfix-', 'Hotfix/', 'HOTFIX/', 'hot-fix/',
+                                             'hot_fix/', 'hotfixes/', 'hf/', 'hfix/'],
+                               'Branch prefixes reported as malformed hotfix branches.'),
+        description_min_length=Key('int', 3, 'Shortest <short-description>.'),
+        description_max_length=Key('int', 48, 'Longest <short-description>.'),
+        allowed_prefixes=Key('list[str]', [],
+                             'When not empty, every branch must start with one of these '
+                             '(besides the base and release branches).'),
+        pr_title_prefix=Key('str', 'Hotfix: ', 'Required start of a hotfix PR title.'),
+        pr_title_min_summary=Key('int', 3, 'Shortest impact summary in the PR title.'),
+        tag_marker=Key('str', '+hotfix.', 'What makes a tag a hotfix tag.', check=_non_empty),
+        tag_requires_released_version=Key('bool', True,
+                                          'The <version> part must be an existing tag.'),
+        commit_msg=Key('bool', False,
+                       'Require every commit message on a hotfix branch to mention the '
+                       "branch's ticket."),
+    ),
+    'contract': _table(
+        'API contract guard (hotfix-api-contract).',
+        include=Key('list[str]', [],
+                    'Globs of contract files to compare besides the ones found automatically '
+                    '(changed JSON/YAML files with a top-level openapi/swagger key).'),
+        exclude=Key('list[str]', [], 'Globs of files never treated as contracts.'),
+        frozen_groups=Key('list[str]', [],
+                          'Frozen API groups: path prefixes (["/aris3/stock"]). Any change '
+                          'to an operation under them, even additive, is an error.',
+                          check=_frozen_groups),
+        frozen_endpoints=Key('list[str]', [],
+                             'Frozen endpoints: "METHOD /path" with * (one segment) and ** '
+                             '(any depth); METHOD may be *. ["GET /aris3/stock", '
+                             '"PATCH /aris3/**"]. Any change to them is an error.',
+                             check=_frozen_endpoints),
+        hotfix_new_operation=Key('severity', 'warning',
+                                 'Severity of a new operation on a hotfix branch (reported '
+                                 'as scope: new feature scope).'),
+        code=Key('bool', True,
+                 'Also build the contract from the route code (ast only) and compare it.'),
+        code_exclude=Key('list[str]', ['tests/**', '**/tests/**', 'test_*.py',
+                                       '**/conftest.py', 'migrations/**', '**/migrations/**'],
+                         'Globs of Python files never read for routes.'),
+        specs=Key('list[str]', ['**/openapi*.json', '**/openapi*.yaml', '**/openapi*.yml',
+                                '**/swagger*.json', '**/swagger*.yaml', '**/swagger*.yml'],
+                  'Globs of committed spec snapshots checked for staleness when the route '
+                  'code changes the contract but no spec changed.'),
+        stale_severity=Key('severity', 'warning',
+                           'Severity of openapi-spec-stale (code contract changed, committed '
+                           'spec did not).'),
+        max_spec_bytes=Key('int', 20_000_000,
+                           'Larger contract files are not compared (reported at info).'),
+    ),
+    'actions': _table(
+        '/actions flow and idempotency guard (hotfix-actions-flow).',
+        actions_path_pattern=Key('regex', r'(^|/)actions(/|$)',
+                                 'Regular expression searched in a route path that marks the '
+                                 'actions endpoints owning every state transition (default: a '
+                                 'path segment "actions").'),
+        transition_vocabulary=Key('list[str]', [
+            'status', 'state', 'transition', 'cancel', 'dispatch', 'receive', 'close',
+            'reopen', 'open', 'checkout', 'void', 'refund', 'approve', 'reject', 'complete',
+            'finalize', 'finalise', 'activate', 'deactivate', 'confirm', 'submit', 'deliver',
+            'fulfill', 'fulfil', 'archive', 'restore', 'suspend', 'resume', 'settle', 'reverse', 'accept', 'decline', 'expire', 'lock', 'unlock', 'publish',
+            'unpublish', 'start', 'stop', 'pause'],
+            'Words that name a state transition. A mutating route outside the actions path '
+            'whose path segment or function name contains one (also inflected: cancelled, '
+            'closing) is a bypass.'),
+        state_attributes=Key('list[str]', [
+            'status', 'state', 'stage', 'phase', 'lifecycle', 'lifecycle_state',
+            'workflow_state', 'is_active', 'is_closed', 'is_cancelled', 'is_voided',
+            'is_approved', 'closed_at', 'cancelled_at', 'voided_at', 'approved_at',
+            'completed_at', 'dispatched_at', 'received_at'],
+            'State-like field names (case-insensitive). Writing one (attribute, dict key, '
+            'setattr, .values()/.update() keyword, SQL "SET status =") in a handler or the '
+            'functions it calls is a state transition.'),
+        idempotency_markers=Key('list[str]', ['idempotency', 'idempotent'],
+                                'Case-insensitive substrings of identifiers, strings and header '
+                                'names that mark idempotency-key handling.'),
+        mutating_methods=Key('list[str]', ['POST', 'PUT', 'PATCH', 'DELETE'],
+                             'HTTP methods whose routes can change state.'),
+        web_code_globs=Key('list[str]', [],
+                           'Globs of the files that hold web code. Empty: every changed .py '
+                           'file that defines routes (and route modules that import a changed '
+                           'module).'),
+        exclude_globs=Key('list[str]', ['tests/**', 'test/**', '**/tests/**', 'test_*.py',
+                                        '*_test.py', 'conftest.py'],
+                          'Python files never analysed (tests, fixtures).'),
+        follow_depth=Key('int', 2,
+                         'How many calls deep a handler is followed (into helper functions '
+                         'and imported modules of the repository) looking for state writes '
+                         f'and idempotency handling (at most {MAX_FOLLOW_DEPTH}).',
+                         check=_follow_depth),
+        max_repo_files=Key('int', 3000,
+                           'Most unchanged .py files read when looking for the idempotency '
+                           'middleware and for routes that import a changed module.'),
+    ),
+    'migrations': _table(
+        'Migration safety guard (hotfix-migrations).',
+        folders=Key('list[str]', [],
+                    'Folders (globs) that hold migrations. Empty: found without configuration '
+                    '(Alembic versions/, Django migrations/, SQL migrations folders and the '
+                    'golang-migrate / Flyway file names anywhere).'),
+        exclude=Key('list[str]', [], 'Glob patterns of migration files that are ignored.'),
+        dialect=Key('enum:postgresql|mysql|sqlite|tsql|oracle', 'postgresql',
+                    'Production SQL dialect (not the test one). postgresql uses pglast; the '
+                    'others need the optional sqlglot extra (hotfix-hooks[dialects]). Locking '
+                    'rules apply to postgresql only.'),
+        version_column_length=Key('int', 32,
+                                  'Length of alembic_version.version_num in production; a '
+                                  'longer revision id is reported.'),
+        allow_branch_labels=Key('bool', True,
+                                'Heads that sit on differently labelled Alembic branches '
+                                '(branch_labels) are not reported as multiple heads.'),
+        check_unchanged=Key('bool', False,
+                            'Run the file-level rules on every migration, not only the ones '
+                            'the change adds or modifies (history rules always see the whole '
+                            'graph).'),
+        volatile_functions=Key('list[str]', ['random', 'gen_random_uuid', 'uuid_generate_v1',
+                                             'uuid_generate_v4', 'clock_timestamp',
+                                             'timeofday', 'nextval', 'txid_current'],
+                               'SQL functions whose use as a column default rewrites the '
+                               'table.'),
+        severity=Key('map[str,str]', {},
+                     'Per-rule severity override for migration rules: '
+                     '{ "migration-index-not-concurrent" = "error" }. Applies on and off '
+                     'hotfix branches.'),
+        disable=Key('list[str]', [], 'Migration rule ids that are not reported at all.'),
+    ),
+    'gates': Key('any', DEFAULT_GATES,
+                 'Ordered pre-push gates ([[tool.hotfix-hooks.gates]]): name, command, cwd, '
+                 'env, timeout (seconds), setup (commands run first). Default: the protocol\'s '
+                 'smoke suite and strict integrity check.', check=_gates),
+    'domains': Key('any', DEFAULT_DOMAINS,
+                   'Impacted-domain regression subsets ([tool.hotfix-hooks.domains.<name>]): '
+                   'paths (globs), command, cwd, env, timeout, setup, enabled. Merged key by key '
+                   'over the defaults pos, transfers, stock, rbac.', check=_domains),
+    'gate': _table(
+        'How the pre-push gates run (hotfix-gates, hotfix-hooks gate).',
+        branches=Key('list[str]', [],
+                     'Extra branch globs the gates run on, besides hotfix branches and the '
+                     'release_branches (e.g. ["main"]).'),
+        rollback_dry_run=Key('any', [],
+                             'Rollback dry-run command, used when the hotfix record '
+                             '(hotfixes/<ticket>.toml [rollback] dry_run) and '
+                             '--rollback-dry-run give none.', check=_optional_command),
+        rollback_timeout=Key('float', 300.0, 'Seconds the rollback dry-run may take.',
+                             check=_positive),
+        rollback_required=Key('bool', False,
+                              'A hotfix without any rollback dry-run command fails the gate '
+                              '(otherwise: a warning).'),
+        jobs=Key('int', 1, 'Gates run in parallel by default (--jobs overrides).'),
+        log_tail=Key('int', 30, 'Lines of a failed gate\'s output shown.'),
+    ),
+    'scope': _table(
+        'Hotfix scope budget.',
+        max_files=Key('int', 15, 'More changed files than this is a scope finding.'),
+        max_lines=Key('int', 400, 'More changed lines (added + removed) than this is a '
+                                  'scope finding.'),
+        severity=Key('severity', 'warning', 'Severity of scope findings.'),
+        module_suffixes=Key('list[str]', ['.py'],
+                            'File suffixes of source modules: an added one is a new module '
+                            '(scope-new-module).'),
+        new_module_ignore=Key('list[str]', list(_NEW_MODULE_IGNORE),
+                              'Globs of added files that are not new feature scope (tests, '
+                              'migrations, the hotfix record).'),
+        new_module_severity=Key('severity', 'warning',
+                                'Severity of scope-new-module and scope-new-package (apart '
+                                'from severity, which covers the budget and dependencies).'),
+    ),
+    'record': _table(
+        'The hotfix record (hotfix-record; record, readiness, status, decide commands).',
+        path=Key('str', 'hotfixes/{ticket}.toml',
+                 'Where the record of a hotfix lives in the repository; {ticket} is the '
+                 "branch's ticket.", check=_record_path),
+        required_fields=Key('list[str]', list(_RECORD_REQUIRED),
+                            'Record fields that must be filled in ("rollback.command" is '
+                            'satisfied by rollback.command or rollback.release_tag).'),
+        required_approvers=Key('list[str]', ['incident_owner', 'release_owner'],
+                               'Roles under [approvals.<role>] whose approval (name and UTC '
+                               'time) is required before merge.'),
+        waiver_approvers=Key('list[str]', ['incident_owner', 'release_owner'],
+                             'Roles every [[exceptions]] waiver must list in approved_by.'),
+        p2_eligibility=Key('list[str]', ['config-change', 'observability'],
+                           'Eligibility categories a P2 hotfix may have; any other P2 is not '
+                           'eligible (record-not-eligible).'),
+        integrity_areas=Key('map[str,list[str]]', dict(_INTEGRITY_AREAS),
+                            'Data-integrity areas (name = path globs): a change touching one '
+                            'makes the data-integrity condition true.'),
+        integrity_domains=Key('list[str]', ['stock', 'transfers', 'pos'],
+                              'Domains (of the [tool.hotfix-hooks.domains] table) whose paths '
+                              'are data-integrity areas too.'),
+        integrity_ignore=Key('list[str]', list(_INTEGRITY_IGNORE),
+                             'Globs of files that never count as a data-integrity change '
+                             '(tests, docs).'),
+        migration_paths=Key('list[str]', list(_MIGRATION_PATHS),
+                            'Globs of migration files; one that changes data (INSERT, UPDATE, '
+                            'DELETE, bulk_insert, RunPython ...) is a data-integrity risk.'),
+        status_template=Key('str', _STATUS_TEMPLATE,
+                            'The status message of "hotfix-hooks status" ({field} '
+                            'placeholders; default: the ARIS3 v1 communication template).',
+                            check=_status_template),
+    ),
+}
+
+CONFIG_FILES = ('.hotfix-hooks.toml', 'pyproject.toml')
+
+
+class Policy:
+    """The effective policy: validated values and where each came from."""
+
+    def __init__(self, values: dict[str, Any], sources: dict[str, str],
+                 path: str | None = None) -> None:
+        self.values = values
+        self.sources = sources
+        self.path = path              # the file the user's values came from
+        self.explicit = False         # given with --config: never replaced by a commit's
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.values.get(name) or {}
+
+    @property
+    def ticket_re(self) -> re.Pattern[str]:
+        return re.compile(self.values['ticket_pattern'])
+
+
+def defaults() -> dict[str, Any]:
+    return _defaults_of(SCHEMA)
+
+
+def _defaults_of(schema: dict[str, Key]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, key in schema.items():
+        if key.kind == 'table':
+            out[name] = _defaults_of(key.keys or {})
+        else:
+            out[name] = copy.deepcopy(key.default)
+    return out
+
+
+def load(root: str, path: str | None = None) -> Policy:
+    """Load the policy of the repository at ``root`` (or from ``path``)."""
+    if path is None:
+        for name in CONFIG_FILES:
+            candidate = os.path.join(root, name)
+            if os.path.isfile(candidate):
+                raw = _read_toml(candidate)
+                if name == 'pyproject.toml':
+                    raw = _tool_table(raw, candidate).get('hotfix-hooks')
+                    if raw is None:
+                        continue
+                path = candidate
+                break
+        else:
+            return from_mapping({}, None)
+        return from_mapping(raw, path)
+    if not os.path.isfile(path):
+        raise ConfigError(f'{path}: policy file not found')
+    raw = _read_toml(path)
+    if os.path.basename(path) == 'pyproject.toml':
+        raw = _tool_table(raw, path).get('hotfix-hooks', {})
+    policy = from_mapping(raw, path)
+    policy.explicit = True
+    return policy
+
+
+def load_at(root: str, commit: str, current: Policy) -> Policy:
+    """The policy as committed in ``commit`` (what CI will read when it checks that commit).
+
+    A push or a range is judged by the rules committed in the commit being pushed when it
+    has them, not by a checked-out-elsewhere or edited ``pyproject.toml``; ``--config``
+    still wins, and a commit without a policy file keeps the policy found on disk.
+    """
+    if current.explicit:
+        return current
+    from hotfix_hooks.git import plumbing
+    for name in CONFIG_FILES:
+        res = plumbing.run(['cat-file', 'blob', f'{commit}:{name}'], cwd=root, check=False)
+        if res.returncode != 0:
+            continue
+        label = f'{name} in {commit[:12]}'
+        try:
+            text = res.stdout.decode('utf-8')
+        except UnicodeDecodeError:
+            raise ConfigError(f'{label}: not UTF-8 text') from None
+        try:
+            import tomllib
+        except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f'{label}: invalid TOML: {e}') from None
+        if name == 'pyproject.toml':
+            raw = _tool_table(raw, name).get('hotfix-hooks')
+            if raw is None:
+                continue
+        return from_mapping(raw, os.path.join(root, name))
+    return current      # the commit has no policy file: the one found on disk stands
+
+
+def _tool_table(raw: dict[str, Any], path: str) -> dict[str, Any]:
+    tool = raw.get('tool', {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f'{os.path.basename(path)}: [tool] must be a table, got '
+                          f'{type(tool).__name__} {tool!r}')
+    return tool
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        with open(path, 'rb') as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f'{path}: invalid TOML: {e}') from None
+    except UnicodeDecodeError:
+        raise ConfigError(f'{path}: invalid TOML: not UTF-8 text (save it as UTF-8)') from None
+    except OSError as e:
+        raise ConfigError(f'{path}: cannot read: {e.strerror}') from None
+
+
+def from_mapping(raw: dict[str, Any] | None, path: str | None) -> Policy:
+    """Validate ``raw`` (the ``[tool.hotfix-hooks]`` table) against the schema."""
+    where = os.path.basename(path) if path else 'default'
+    if raw is not None and not isinstance(raw, dict):
+        raise ConfigError(f'{where}: [tool.hotfix-hooks] must be a table')
+    sources: dict[str, str] = {}
+    values = _validate(SCHEMA, raw or {}, prefix='', where=where, sources=sources)
+    return Policy(values=values, sources=sources, path=path)
+
+
+def _validate(schema: dict[str, Key], raw: dict[str, Any], prefix: str, where: str,
+              sources: dict[str, str]) -> dict[str, Any]:
+    unknown = sorted(set(raw) - set(schema))
+    if unknown:
+        name = prefix + unknown[0]
+        known = ', '.join(sorted(schema)) or '(none)'
+        raise ConfigError(f'{where}: unknown policy key {name!r}; expected one of: {known}')
+    out: dict[str, Any] = {}
+    for name, key in schema.items():
+        full = prefix + name
+        if key.kind == 'table':
+            sub = raw.get(name, {})
+            if not isinstance(sub, dict):
+                raise ConfigError(f'{where}: policy key {full!r} must be a table')
+            out[name] = _validate(key.keys or {}, sub, full + '.', where, sources)
+            continue
+        if name in raw:
+            out[name] = _coerce(full, key, raw[name], where)
+            sources[full] = where
+        else:
+            out[name] = copy.deepcopy(key.default)
+            sources[full] = 'default'
+    return out
+
+
+def _type_error(where: str, name: str, expected: str, value: Any) -> ConfigError:
+    return ConfigError(f'{where}: policy key {name!r} must be {expected}, '
+                       f'got {type(value).__name__} {value!r}')
+
+
+def _coerce(name: str, key: Key, value: Any, where: str) -> Any:
+    kind = key.kind
+    if key.check is not None:
+        try:
+            return key.check(name, value)
+        except ConfigError as e:
+            raise ConfigError(f'{where}: {e.message}') from None
+    if kind == 'any':
+        return value
+    if kind == 'str' or (kind == 'str?' and value is not None):
+        if not isinstance(value, str):
+            raise _type_error(where, name, 'a string', value)
+        return value
+    if kind == 'int':
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _type_error(where, name, 'a non-negative integer', value)
+        return value
+    if kind == 'float':
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise _type_error(where, name, 'a number', value)
+        return float(value)
+    if kind == 'bool':
+        if not isinstance(value, bool):
+            raise _type_error(where, name, 'true or false', value)
+        return value
+    if kind == 'regex':
+        if not isinstance(value, str):
+            raise _type_error(where, name, 'a regular expression string', value)
+        try:
+            re.compile(value)
+        except re.error as e:
+            raise ConfigError(f'{where}: policy key {name!r} is not a valid regular '
+                              f'expression: {e}') from None
+        return value
+    if kind == 'severity':
+        if value not in SEVERITY_VALUES:
+            raise _type_error(where, name, 'one of "error", "warning", "info"', value)
+        return value
+    if kind.startswith('enum:'):
+        allowed = kind[5:].split('|')
+        if value not in allowed:
+            raise _type_error(where, name, 'one of ' + ', '.join(f'"{a}"' for a in allowed),
+                              value)
+        return value
+    if kind == 'list[str]':
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _type_error(where, name, 'a list of strings', value)
+        return list(value)
+    if kind == 'map[str,str]':
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise _type_error(where, name, 'a table of strings', value)
+        if name.endswith('severity'):
+            for rule, sev in value.items():
+                if sev not in SEVERITY_VALUES:
+                    raise ConfigError(f'{where}: policy key {name}.{rule!r} must be one of '
+                                      f'"error", "warning", "info", got {sev!r}')
+        return dict(value)
+    if kind == 'map[str,list[str]]':
+        if not isinstance(value, dict) or not all(
+                isinstance(v, list) and all(isinstance(x, str) for x in v)
+                for v in value.values()):
+            raise _type_error(where, name, 'a table of string lists', value)
+        return {k: list(v) for k, v in value.items()}
+    if kind == 'list[table]':
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise _type_error(where, name, 'an array of tables', value)
+        return [_validate(key.keys or {}, v, f'{name}[{i}].', where, {})
+                for i, v in enumerate(value)]
+    if kind == 'map[table]':
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            raise _type_error(where, name, 'a table of tables', value)
+        return {k: _validate(key.keys or {}, v, f'{name}.{k}.', where, {})
+                for k, v in value.items()}
+    raise AssertionError(f'unknown policy kind {kind}')  # pragma: no cover
+
+
+def describe(schema: dict[str, Key] | None = None, prefix: str = '') -> list[tuple[str, Key]]:
+    """Every key of the schema, flattened (``naming.tag_marker``), for docs and ``config``."""
+    out: list[tuple[str, Key]] = []
+    for name, key in (SCHEMA if schema is None else schema).items():
+        if key.kind == 'table':
+            out.extend(describe(key.keys or {}, prefix + name + '.'))
+        else:
+            out.append((prefix + name, key))
+    return out

@@ -1,0 +1,574 @@
+"""The hotfix record: one TOML file per hotfix in the branch (``hotfixes/<ticket>.toml``).
+
+It carries what no diff shows: severity and eligibility, customer impact, the decision
+(patch-forward or rollback-first) and the protocol's four rollback-first conditions, the
+rollback plan, the owners' approvals, and waivers (``[[exceptions]]``) for findings of
+other checks. ``parse`` turns its text into a ``Record`` plus findings that name every
+missing or malformed field; ``validate`` adds the rules that need the branch and policy.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from typing import Any
+
+from hotfix_hooks.findings import Finding
+
+SEVERITIES = ('P0', 'P1', 'P2')
+ELIGIBILITY = ('critical-defect', 'config-change', 'correctness-fix', 'observability')
+DECISIONS = ('patch-forward', 'rollback-first')
+CONDITIONS: dict[str, str] = {
+    'critical_path_unavailable':
+        'customer-critical path still unavailable after initial mitigation',
+    'root_cause_uncertain': 'root cause uncertain / patch confidence low',
+    'data_integrity_risk':
+        'non-trivial data-integrity risk (stock totals, transfer state, checkout accounting)',
+    'eta_exceeds_slo': 'hotfix ETA exceeds the agreed incident SLO for restoration',
+}
+TEXT_FIELDS = ('ticket', 'customer_impact', 'change_scope', 'owner')
+TOP_KEYS = ('ticket', 'severity', 'eligibility', 'customer_impact', 'decision', 'change_scope',
+            'owner', 'next_update_utc', 'rollback', 'approvals', 'conditions', 'exceptions')
+ROLLBACK_KEYS = ('command', 'dry_run', 'release_tag')
+APPROVAL_KEYS = ('name', 'approved_at')
+EXCEPTION_KEYS = ('rule', 'path', 'reason', 'approved_by')
+# the record's completeness cannot be waived by the record itself
+UNWAIVABLE = ('record-missing', 'record-invalid-toml', 'record-field-missing',
+              'record-field-invalid', 'record-ticket-mismatch', 'record-approval-pending',
+              'record-waiver-invalid', 'record-waiver-unapproved', 'record-waiver-stale')
+
+TEMPLATE = '''\
+# The hotfix record of {ticket} (hotfix-hooks, ARIS3 hotfix protocol v1).
+# Fill in every field and commit this file on the hotfix branch; "hotfix-hooks record"
+# checks it, "hotfix-hooks readiness" and "hotfix-hooks status" read it.
+#   ticket           the incident ticket; must match the branch hotfix/<ticket>-...
+#   severity         P0 | P1 | P2 (a P2 is eligible only as a config/threshold or
+#                    observability change)
+#   eligibility      the protocol's Allowed category of this hotfix
+#   customer_impact  what customers see, in one line
+#   decision         patch-forward, or rollback-first when a [conditions] entry is true
+#   change_scope     one-line technical summary of the change
+#   owner            who drives the hotfix
+#   next_update_utc  when the next status update goes out (UTC)
+#   [rollback]       the rollback plan: command or release_tag, and the dry-run command
+#   [approvals.*]    incident owner and release owner: name, and approved_at (UTC) once
+#                    they approved; both are required before merge
+#   [conditions]     the rollback-first conditions (a migration that changes data or a
+#                    change in stock/transfer/checkout code makes data_integrity_risk true)
+#   [[exceptions]]   waivers for findings of other checks, approved by both owners
+ticket = "{ticket}"
+severity = "P1"                       # P0 | P1 | P2
+eligibility = "critical-defect"       # critical-defect | config-change | correctness-fix | observability
+customer_impact = ""
+decision = "patch-forward"            # patch-forward | rollback-first
+change_scope = ""
+owner = ""
+next_update_utc = ""                  # e.g. 2026-11-27T14:00:00Z
+
+[rollback]
+command = ""                          # or release_tag
+dry_run = ""                          # the command that proves the rollback path
+release_tag = ""
+
+[approvals.incident_owner]
+name = ""
+approved_at = ""                      # UTC time; empty while pending
+
+[approvals.release_owner]
+name = ""
+approved_at = ""
+
+[conditions]                          # the protocol's rollback-first conditions
+critical_path_unavailable = false
+root_cause_uncertain = false          # or patch confidence low
+data_integrity_risk = false
+eta_exceeds_slo = false
+
+# [[exceptions]]                      # waivers
+# rule = "migration-downgrade-noop"
+# path = "migrations/versions/0031_x.py"
+# reason = "..."
+# approved_by = ["incident_owner", "release_owner"]
+'''
+
+
+@dataclasses.dataclass
+class Approval:
+    role: str
+    name: str = ''
+    approved_at: str = ''            # normalised UTC time, '' while pending
+
+    @property
+    def given(self) -> bool:
+        return bool(self.name and self.approved_at)
+
+
+@dataclasses.dataclass
+class Waiver:
+    index: int
+    rule: str
+    path: str
+    reason: str
+    approved_by: list[str]
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {'rule': self.rule, 'path': self.path, 'reason': self.reason,
+                'approved_by': list(self.approved_by)}
+
+
+@dataclasses.dataclass
+class Record:
+    path: str
+    ticket: str = ''
+    severity: str = ''
+    eligibility: str = ''
+    customer_impact: str = ''
+    decision: str = ''
+    change_scope: str = ''
+    owner: str = ''
+    next_update_utc: str = ''
+    rollback_command: str = ''
+    rollback_dry_run: str = ''
+    release_tag: str = ''
+    approvals: dict[str, Approval] = dataclasses.field(default_factory=dict)
+    conditions: dict[str, bool] = dataclasses.field(default_factory=dict)
+    exceptions: list[Waiver] = dataclasses.field(default_factory=list)
+    lines: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def line_of(self, key: str) -> int | None:
+        """Line of a dotted key (``approvals.release_owner.approved_at``) or its table."""
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key.rpartition('.')[0]
+        return None
+
+    @property
+    def rollback_plan(self) -> str:
+        parts = []
+        if self.rollback_command:
+            parts.append(self.rollback_command)
+        if self.release_tag:
+            parts.append(f'release tag {self.release_tag}')
+        return ' / '.join(parts)
+
+    def approver_roles(self, who: str) -> str | None:
+        """The role ``who`` names: a role key, or the name given for a role."""
+        if who in self.approvals:
+            return who
+        for role, a in self.approvals.items():
+            if a.name and a.name.strip().lower() == who.strip().lower():
+                return role
+        return None
+
+
+def record_path(policy: Any, ticket: str) -> str:
+    return str(policy.section('record').get('path', 'hotfixes/{ticket}.toml')).replace(
+        '{ticket}', ticket)
+
+
+def record_glob(policy: Any) -> str:
+    return str(policy.section('record').get('path', 'hotfixes/{ticket}.toml')).replace(
+        '{ticket}', '*')
+
+
+def render_template(ticket: str) -> str:
+    return TEMPLATE.replace('{ticket}', ticket)
+
+
+# -- parsing ---------------------------------------------------------------------------
+def key_lines(text: str) -> dict[str, int]:
+    """Line numbers of tables and keys (``rollback.dry_run``, ``exceptions[1].rule``)."""
+    lines: dict[str, int] = {}
+    table = ''
+    counters: dict[str, int] = {}
+    for no, raw in enumerate(text.splitlines(), 1):
+        s = raw.strip()
+        if not s or s.startswith('#'):
+            continue
+        m = re.match(r'\[\[\s*([^\]]+?)\s*\]\]', s)
+        if m:
+            name = re.sub(r'[\s"\']', '', m.group(1))
+            counters[name] = counters.get(name, -1) + 1
+            table = f'{name}[{counters[name]}]'
+            lines.setdefault(table, no)
+            continue
+        m = re.match(r'\[\s*([^\]]+?)\s*\]', s)
+        if m:
+            table = re.sub(r'[\s"\']', '', m.group(1))
+            lines.setdefault(table, no)
+            continue
+        m = re.match(r'([A-Za-z0-9_\-."\' ]+?)\s*=', s)
+        if m:
+            key = re.sub(r'[\s"\']', '', m.group(1))
+            lines.setdefault(f'{table}.{key}' if table else key, no)
+    return lines
+
+
+def utc_time(value: Any) -> str | None:
+    """``value`` as ``YYYY-MM-DDTHH:MM:SSZ`` when it is a UTC date-time, else ``None``."""
+    if isinstance(value, dt.datetime):
+        when = value
+    elif isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.strip().replace('Z', '+00:00')
+                                             .replace('z', '+00:00'))
+        except ValueError:
+            return None
+    else:
+        return None
+    if when.tzinfo is None or when.utcoffset() != dt.timedelta(0):
+        return None
+    return when.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+class _Parser:
+    def __init__(self, rec: Record, policy: Any) -> None:
+        self.rec = rec
+        self.policy = policy
+        self.findings: list[Finding] = []
+
+    def add(self, rule: str, key: str, message: str, hint: str,
+            severity: str = 'error') -> None:
+        self.findings.append(Finding(
+            rule=rule, category='record', severity=severity, path=self.rec.path,
+            line=self.rec.line_of(key), message=message, hint=hint, extra={'field': key}))
+
+    def missing(self, key: str, what: str, example: str) -> None:
+        self.add('record-field-missing', key, f'the record field "{key}" is missing or empty: '
+                 f'{what}', f'fill it in: {example}')
+
+    def invalid(self, key: str, problem: str, example: str) -> None:
+        self.add('record-field-invalid', key, f'the record field "{key}" {problem}',
+                 f'write it as {example}')
+
+    def unknown(self, key: str, known: tuple[str, ...]) -> None:
+        self.add('record-unknown-field', key, f'unknown record field "{key}" (a typo?)',
+                 'the known fields are: ' + ', '.join(known), severity='warning')
+
+    def string(self, table: dict[str, Any], name: str, key: str) -> str:
+        value = table.get(name, '')
+        if value is None:
+            return ''
+        if isinstance(value, (dt.datetime, dt.date)):
+            return value.isoformat()
+        if not isinstance(value, str):
+            self.invalid(key, f'must be a string, got {type(value).__name__} {value!r}',
+                         f'{name} = "..."')
+            return ''
+        return value.strip()
+
+
+def parse(text: str, path: str, policy: Any) -> tuple[Record | None, list[Finding]]:
+    """Parse the record; every missing or malformed field becomes a finding naming it."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    rec = Record(path=path, lines=key_lines(text))
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r'line (\d+)', str(e))
+        return None, [Finding(
+            rule='record-invalid-toml', category='record', severity='error', path=path,
+            line=int(m.group(1)) if m else None, message=f'the record is not valid TOML: {e}',
+            hint='fix the syntax (strings in double quotes, true/false in lower case)')]
+    p = _Parser(rec, policy)
+    cfg = policy.section('record')
+    required = set(cfg.get('required_fields', ()))
+    for key in data:
+        if key not in TOP_KEYS:
+            p.unknown(key, TOP_KEYS)
+
+    examples = {'ticket': 'ticket = "ARIS-77"', 'customer_impact':
+                'customer_impact = "checkout fails for 12% of stores"',
+                'change_scope': 'change_scope = "clamp negative stock totals in recount"',
+                'owner': 'owner = "Dana Ops"'}
+    for name in TEXT_FIELDS:
+        value = p.string(data, name, name)
+        if name == 'change_scope' and '\n' in value:
+            p.invalid(name, 'must be one line', examples[name])
+            value = value.splitlines()[0]
+        setattr(rec, name, value)
+        if not value and name in required:
+            p.missing(name, {'ticket': 'the ticket of this hotfix',
+                             'customer_impact': 'what customers see',
+                             'change_scope': 'a one-line technical summary of the change',
+                             'owner': 'who drives this hotfix'}[name], examples[name])
+
+    for name, allowed, example in (('severity', SEVERITIES, 'severity = "P1"'),
+                                   ('eligibility', ELIGIBILITY,
+                                    'eligibility = "critical-defect"'),
+                                   ('decision', DECISIONS, 'decision = "patch-forward"')):
+        value = p.string(data, name, name)
+        if not value:
+            if name in required:
+                p.missing(name, 'one of ' + ' | '.join(allowed), example)
+        elif value not in allowed:
+            p.invalid(name, f'is {value!r}; expected one of ' + ' | '.join(allowed), example)
+        else:
+            setattr(rec, name, value)
+
+    raw_next = data.get('next_update_utc', '')
+    if raw_next in ('', None):
+        if 'next_update_utc' in required:
+            p.missing('next_update_utc', 'when the next status update goes out (UTC)',
+                      'next_update_utc = "2026-11-27T14:00:00Z"')
+    else:
+        when = utc_time(raw_next)
+        if when is None:
+            p.invalid('next_update_utc', f'is {raw_next!r}, not a UTC date-time',
+                      'next_update_utc = "2026-11-27T14:00:00Z" (Z or +00:00)')
+        else:
+            rec.next_update_utc = when
+
+    rollback = _table(p, data, 'rollback', ROLLBACK_KEYS)
+    if rollback is not None:
+        rec.rollback_command = p.string(rollback, 'command', 'rollback.command')
+        rec.rollback_dry_run = p.string(rollback, 'dry_run', 'rollback.dry_run')
+        rec.release_tag = p.string(rollback, 'release_tag', 'rollback.release_tag')
+    if 'rollback.command' in required and not (rec.rollback_command or rec.release_tag):
+        p.missing('rollback.command', 'the rollback plan needs a command or a release_tag',
+                  '[rollback] command = "./deploy.sh rollback 0.1.0-rc.3" or release_tag = '
+                  '"0.1.0-rc.3"')
+    if 'rollback.dry_run' in required and not rec.rollback_dry_run:
+        p.missing('rollback.dry_run', 'the command that proves the rollback path',
+                  '[rollback] dry_run = "./deploy.sh rollback 0.1.0-rc.3 --dry-run"')
+
+    approvals = _table(p, data, 'approvals', None)
+    roles = list(cfg.get('required_approvers', ('incident_owner', 'release_owner')))
+    for role, raw in (approvals or {}).items():
+        key = f'approvals.{role}'
+        if not isinstance(raw, dict):
+            p.invalid(key, 'must be a table with name and approved_at',
+                      f'[approvals.{role}] name = "..." approved_at = ""')
+            continue
+        for k in raw:
+            if k not in APPROVAL_KEYS:
+                p.unknown(f'{key}.{k}', APPROVAL_KEYS)
+        a = Approval(role=role, name=p.string(raw, 'name', f'{key}.name'))
+        at = raw.get('approved_at', '')
+        if at not in ('', None):
+            when = utc_time(at)
+            if when is None:
+                p.invalid(f'{key}.approved_at', f'is {at!r}, not a UTC date-time',
+                          'approved_at = "2026-11-27T13:05:00Z" (or "" while pending)')
+            elif not a.name:
+                p.missing(f'{key}.name', f'approved_at is set but nobody is named as {role}',
+                          f'[approvals.{role}] name = "..."')
+            else:
+                a.approved_at = when
+        rec.approvals[role] = a
+    for role in roles:
+        if role not in rec.approvals:
+            p.missing(f'approvals.{role}', f'the {role.replace("_", " ")} approval table',
+                      f'[approvals.{role}] name = "" and approved_at = "" (empty while '
+                      'pending)')
+
+    conditions = _table(p, data, 'conditions', tuple(CONDITIONS))
+    for name in CONDITIONS:
+        key = f'conditions.{name}'
+        value = (conditions or {}).get(name)
+        if value is None:
+            p.missing(key, CONDITIONS[name], f'[conditions] {name} = false (or true)')
+        elif not isinstance(value, bool):
+            p.invalid(key, f'must be true or false, got {value!r}', f'{name} = true')
+        else:
+            rec.conditions[name] = value
+
+    raw_exc = data.get('exceptions', [])
+    if not isinstance(raw_exc, list) or not all(isinstance(e, dict) for e in raw_exc):
+        p.invalid('exceptions', 'must be an array of tables', '[[exceptions]] rule = "..." ...')
+        raw_exc = []
+    for i, raw in enumerate(raw_exc):
+        key = f'exceptions[{i}]'
+        for k in raw:
+            if k not in EXCEPTION_KEYS:
+                p.unknown(f'{key}.{k}', EXCEPTION_KEYS)
+        by = raw.get('approved_by', [])
+        if isinstance(by, str):
+            by = [by]
+        if not isinstance(by, list) or not all(isinstance(x, str) for x in by):
+            p.invalid(f'{key}.approved_by', 'must be a list of approver roles',
+                      'approved_by = ["incident_owner", "release_owner"]')
+            by = []
+        rec.exceptions.append(Waiver(
+            index=i, rule=p.string(raw, 'rule', f'{key}.rule'),
+            path=p.string(raw, 'path', f'{key}.path'),
+            reason=p.string(raw, 'reason', f'{key}.reason'),
+            approved_by=[x.strip() for x in by if x.strip()], line=rec.line_of(key)))
+    return rec, p.findings
+
+
+def _table(p: _Parser, data: dict[str, Any], name: str,
+           known: tuple[str, ...] | None) -> dict[str, Any] | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        p.invalid(name, f'must be a table ([{name}]), got {type(value).__name__}',
+                  f'[{name}] ...')
+        return None
+    if known is not None:
+        for k in value:
+            if k not in known:
+                p.unknown(f'{name}.{k}', known)
+    return value
+
+
+def load(snapshot: Any, policy: Any, ticket: str) -> tuple[Record | None, list[Finding], str]:
+    """Read and parse the record of ``ticket`` from a snapshot: (record, findings, path).
+
+    A missing record gives ``(None, [record-missing], path)``.
+    """
+    from hotfix_hooks.changeset import decode_text
+
+    path = record_path(policy, ticket)
+    data = snapshot.read(path)
+    if data is None:
+        return None, [Finding(
+            rule='record-missing', category='record', severity='error', path=path,
+            message=f'no hotfix record for {ticket}: the protocol needs the eligibility, '
+                    'rollback plan, approvals and rollback-first conditions in the branch',
+            hint=f'write it with "hotfix-hooks new {ticket} ..." (or copy the template in '
+                 f'the README) to {path}, fill it in and commit it')], path
+    text = decode_text(data)
+    if text is None:
+        return None, [Finding(
+            rule='record-invalid-toml', category='record', severity='error', path=path,
+            message='the record is not UTF-8 text', hint='save it as UTF-8 TOML')], path
+    rec, findings = parse(text, path, policy)
+    return rec, findings, path
+
+
+# -- rules that need the branch, the policy and the change ---------------------------------
+def validate(rec: Record, policy: Any, ticket: str | None, derived: list[str],
+             require_approvals: bool) -> list[Finding]:
+    """Ticket vs branch, eligibility, approvals, and the rollback-first decision."""
+    cfg = policy.section('record')
+    out: list[Finding] = []
+
+    def add(rule: str, key: str, message: str, hint: str, severity: str = 'error',
+            **extra: Any) -> None:
+        out.append(Finding(rule=rule, category='record', severity=severity, path=rec.path,
+                           line=rec.line_of(key), message=message, hint=hint,
+                           extra={'field': key, **extra}))
+
+    if ticket and rec.ticket and rec.ticket != ticket:
+        add('record-ticket-mismatch', 'ticket',
+            f'the record says ticket {rec.ticket} but the branch is for {ticket}',
+            f'set ticket = "{ticket}" (or record this hotfix on a branch named for '
+            f'{rec.ticket})')
+    allowed_p2 = list(cfg.get('p2_eligibility', ('config-change', 'observability')))
+    if rec.severity == 'P2' and rec.eligibility and rec.eligibility not in allowed_p2:
+        add('record-not-eligible', 'eligibility',
+            f'a P2 {rec.eligibility} is not eligible for a hotfix: the protocol allows P2 '
+            f'hotfixes only as {" or ".join(allowed_p2)} changes',
+            'ship it in a normal release, or correct severity/eligibility if the incident is '
+            'P0/P1 or the change is a config/threshold or observability change')
+    sev = 'error' if require_approvals else 'warning'
+    for role in cfg.get('required_approvers', ('incident_owner', 'release_owner')):
+        a = rec.approvals.get(role)
+        if a is None:
+            continue  # reported as record-field-missing by parse
+        if not a.given:
+            who = f' ({a.name})' if a.name else ''
+            add('record-approval-pending', f'approvals.{role}',
+                f'the {role.replace("_", " ")}{who} has not approved yet; the protocol needs '
+                'the incident owner and release owner approvals documented before merge',
+                f'once they approved, set [approvals.{role}] name and approved_at '
+                '(UTC, e.g. "2026-11-27T13:05:00Z") and commit', severity=sev, role=role)
+    verdict = decide(rec, derived, policy)
+    if derived and rec.conditions.get('data_integrity_risk') is False:
+        add('record-data-integrity-undeclared', 'conditions.data_integrity_risk',
+            'the record says data_integrity_risk = false, but the change touches data: '
+            + '; '.join(derived),
+            'set [conditions] data_integrity_risk = true and decide again ("hotfix-hooks '
+            'decide"), or, when the owners judge the risk trivial, waive this rule with an '
+            '[[exceptions]] entry (path: the record) saying why', reasons=derived)
+    if rec.decision == 'patch-forward' and verdict.recommendation == 'rollback-first':
+        add('record-decision-mismatch', 'decision',
+            'the record says patch-forward but the rollback-first conditions hold: '
+            + '; '.join(r.text for r in verdict.reasons if r.value),
+            'set decision = "rollback-first" and roll back first (see "hotfix-hooks decide"), '
+            'or correct the conditions if they are wrong',
+            reasons=[r.text for r in verdict.reasons if r.value])
+    return out
+
+
+@dataclasses.dataclass
+class Reason:
+    condition: str
+    value: bool | None            # None: unknown (no record, or the field is missing)
+    source: str                   # 'record' | 'derived' | 'record+derived' | 'unknown'
+    text: str
+
+
+@dataclasses.dataclass
+class Verdict:
+    recommendation: str           # rollback-first | patch-forward
+    reasons: list[Reason]
+    recorded: str | None          # the record's decision
+    unknown: list[str]
+
+    @property
+    def matches(self) -> bool:
+        """The record's decision is right: rollback-first is always allowed; patch-forward
+        only when every condition is known and false."""
+        if self.recorded == 'rollback-first':
+            return True
+        return self.recorded == 'patch-forward' == self.recommendation and not self.unknown
+
+    def to_json(self) -> dict[str, Any]:
+        return {'recommendation': self.recommendation, 'record_decision': self.recorded,
+                'matches': self.matches, 'unknown': self.unknown,
+                'reasons': [dataclasses.asdict(r) for r in self.reasons]}
+
+
+def integrity_waiver(rec: Record | None, policy: Any) -> Waiver | None:
+    """A valid exception for ``record-data-integrity-undeclared``: the owners judged the
+    derived data-integrity risk trivial, so the record's "false" stands."""
+    from hotfix_hooks.record import waivers
+    if rec is None or policy is None:
+        return None
+    probe = Finding(rule='record-data-integrity-undeclared', category='record',
+                    severity='error', message='', path=rec.path)
+    for w in rec.exceptions:
+        if waivers.matches(w, probe) and not waivers.problems(w, rec, policy)[0]:
+            return w
+    return None
+
+
+def decide(rec: Record | None, derived: list[str], policy: Any = None) -> Verdict:
+    """Rollback-first when any condition holds (declared, or derived from the change).
+
+    With ``policy``, an approved exception for ``record-data-integrity-undeclared`` lets the
+    record's ``data_integrity_risk = false`` stand against the derived risk.
+    """
+    reasons = []
+    unknown = []
+    accepted = integrity_waiver(rec, policy)
+    for name, label in CONDITIONS.items():
+        declared = rec.conditions.get(name) if rec is not None else None
+        if name == 'data_integrity_risk' and derived and declared is False and accepted:
+            reasons.append(Reason(name, False, 'record (derived risk waived)',
+                                  f'{label}: no (record; the derived risk - '
+                                  f'{"; ".join(derived)} - is waived: {accepted.reason})'))
+            continue
+        if name == 'data_integrity_risk' and derived:
+            source = 'record+derived' if declared else 'derived'
+            reasons.append(Reason(name, True, source,
+                                  f'{label}: the change touches data ({"; ".join(derived)})'))
+            continue
+        if declared is None:
+            unknown.append(name)
+            reasons.append(Reason(name, None, 'unknown', f'{label}: unknown (not in the '
+                                                         'record)'))
+        else:
+            reasons.append(Reason(name, declared, 'record',
+                                  f'{label}: {"yes" if declared else "no"} (record)'))
+    rollback = any(r.value for r in reasons)
+    return Verdict('rollback-first' if rollback else 'patch-forward', reasons,
+                   rec.decision or None if rec is not None else None, unknown)

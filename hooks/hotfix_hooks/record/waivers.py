@@ -1,0 +1,125 @@
+"""Waivers: ``[[exceptions]]`` in the hotfix record, applied to the findings of a scan.
+
+An exception waives the findings of one rule at one path (a glob; ``*`` also matches
+findings about no file) when it gives a reason and is approved by every role the policy
+requires (``[tool.hotfix-hooks.record] waiver_approvers``). A waived finding stays in the
+report, marked waived, with the waiver attached; it no longer fails the run. An exception
+that matches no finding is reported as stale (only when every default check ran, so that a ``--only``
+run never calls another check's waiver stale; exceptions for ``record-*`` rules only when
+the record check ran too, and never on the commit stage, where it does not run).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.record.model import Record
+from hotfix_hooks.record.model import UNWAIVABLE
+from hotfix_hooks.record.model import Waiver
+
+PATHLESS = ('*', '**', '(repository)')
+
+
+def problems(w: Waiver, rec: Record, policy: Any) -> tuple[str, list[str]]:
+    """(rule id, problems) of an exception that cannot waive anything; ('', []) if valid."""
+    missing = [k for k in ('rule', 'path', 'reason') if not getattr(w, k)]
+    if missing:
+        return 'record-waiver-invalid', [f'{", ".join(missing)} missing']
+    if w.rule in UNWAIVABLE:
+        return 'record-waiver-invalid', [f'the rule {w.rule} cannot be waived']
+    if not _valid_glob(w.path):
+        return 'record-waiver-invalid', [f'the path {w.path!r} is not a valid glob']
+    required = list(policy.section('record').get('waiver_approvers',
+                                                 ('incident_owner', 'release_owner')))
+    named = {rec.approver_roles(x) or x for x in w.approved_by}
+    lacking = [r for r in required if r not in named]
+    if lacking:
+        return 'record-waiver-unapproved', [f'not approved by {", ".join(lacking)}']
+    return '', []
+
+
+def _valid_glob(pattern: str) -> bool:
+    from hotfix_hooks.changeset import glob_to_regex
+    from hotfix_hooks.errors import ConfigError
+
+    try:
+        glob_to_regex(pattern)
+    except ConfigError:
+        return False
+    return True
+
+
+def matches(w: Waiver, f: Finding) -> bool:
+    if f.rule != w.rule:
+        return False
+    if f.path is None:
+        return w.path in PATHLESS
+    return f.path == w.path or (_valid_glob(w.path) and matches_any(f.path, [w.path]))
+
+
+def check(rec: Record, policy: Any) -> list[Finding]:
+    """Findings for exceptions that are incomplete or lack the required approvers."""
+    out = []
+    for w in rec.exceptions:
+        rule, why = problems(w, rec, policy)
+        if not rule:
+            continue
+        required = policy.section('record').get('waiver_approvers', [])
+        out.append(Finding(
+            rule=rule, category='record', severity='error', path=rec.path, line=w.line,
+            message=(f'exception #{w.index + 1} ({w.rule or "no rule"} at {w.path or "no path"}) '
+                     f'waives nothing: {"; ".join(why)}'),
+            hint=('an exception needs rule, path, reason and approved_by = '
+                  f'{list(required)!r}' if rule == 'record-waiver-invalid' else
+                  f'add the missing approvers to approved_by (required: {", ".join(required)}) '
+                  'once they approved the waiver'),
+            extra={'exception': w.to_json()}))
+    return out
+
+
+def apply(findings: list[Finding], rec: Record | None, policy: Any,
+          report_stale: bool, record_ran: bool = True) -> list[Finding]:
+    """Mark the findings the record's valid exceptions waive; report stale exceptions."""
+    if rec is None or not rec.exceptions:
+        return findings
+    used: set[int] = set()
+    for w in rec.exceptions:
+        rule, why = problems(w, rec, policy)
+        for f in findings:
+            if f.waived or f.rule in UNWAIVABLE or not matches(w, f):
+                continue
+            used.add(w.index)
+            if rule:
+                f.extra.setdefault('waiver_rejected', f'exception #{w.index + 1}: '
+                                   + '; '.join(why))
+                continue
+            f.waived = True
+            f.waiver = {**w.to_json(), 'record': rec.path}
+    out = list(findings)
+    if report_stale:
+        for w in rec.exceptions:
+            if w.index in used or problems(w, rec, policy)[0] == 'record-waiver-invalid':
+                continue  # an invalid exception is reported as such by the record check
+            if not record_ran and w.rule.startswith('record-'):
+                continue  # the record check did not run: its findings cannot be missing
+            out.append(Finding(
+                rule='record-waiver-stale', category='record', severity='warning',
+                path=rec.path, line=w.line,
+                message=(f'exception #{w.index + 1} waives {w.rule} at {w.path}, but no such '
+                         'finding exists in this change'),
+                hint='remove the exception (the problem is gone), or fix its rule id or path',
+                extra={'exception': w.to_json()}))
+    return out
+
+
+def apply_from_changes(findings: list[Finding], changes: Any, policy: Any, run: Any,
+                       report_stale: bool, ran: Any = ('record',)) -> list[Finding]:
+    """``apply`` with the record of the run's hotfix ticket, read from the change's head."""
+    if not run.hotfix or not run.ticket:
+        return findings
+    from hotfix_hooks.record import model as record
+    rec, _, _ = record.load(changes.head, policy, run.ticket)
+    # on the commit stage the record check does not run: its findings cannot be "missing"
+    stale = report_stale and run.stage not in ('pre-commit', 'commit-msg')
+    return apply(findings, rec, policy, stale, record_ran='record' in ran)
