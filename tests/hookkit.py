@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from tests.gitrepo import GitRepo
-from tests.gitrepo import ROOT
 from tests.gitrepo import SRC
 
 PY = sys.executable

@@ -15,7 +15,6 @@ from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.changeset import ChangeSet
 from tests.gitrepo import GitRepo
-from tests.gitrepo import ROOT
 from tests.gitrepo import SRC
 from tests.hookkit import assert_one_line_error
 from tests.hookkit import hh_json

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import GitRepo
-from tests.gitrepo import ROOT
 from tests.gitrepo import SRC
 from tests.hookkit import assert_one_line_error
 from tests.hookkit import COMMIT_MSG

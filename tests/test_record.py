@@ -674,16 +674,16 @@ def with_domains() -> policy_mod.Policy:
 def test_targeted_regression_needs_every_impacted_domain(changed: list[str],
                                                          results: dict[str, str], status: str,
                                                          words: str) -> None:
-    from hotfix_hooks.pipeline.readiness import _regression_row
+    from hotfix_hooks.pipeline.readiness import regression_row
 
-    row = _regression_row(facts(changed, results), with_domains())
+    row = regression_row(facts(changed, results), with_domains())
     assert row.status == status and words in row.evidence
 
 
 def test_targeted_regression_without_a_domain_map_needs_results() -> None:
-    from hotfix_hooks.pipeline.readiness import _regression_row
+    from hotfix_hooks.pipeline.readiness import regression_row
 
     values = {k: v for k, v in POLICY.values.items() if k != 'domains'}
     bare = policy_mod.Policy(values=values, sources={})
-    assert _regression_row(facts(['app/api.py'], {}), bare).status == 'MISSING'
-    assert _regression_row(facts(['app/api.py'], {'domain:pos': 'pass'}), bare).status == 'PASS'
+    assert regression_row(facts(['app/api.py'], {}), bare).status == 'MISSING'
+    assert regression_row(facts(['app/api.py'], {'domain:pos': 'pass'}), bare).status == 'PASS'

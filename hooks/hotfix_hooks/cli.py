@@ -1,7 +1,7 @@
 """``hotfix-hooks COMMAND ...``: a thin dispatcher.
 
-Each command is a module function ``main(argv: Sequence[str] | None) -> int`` imported
-only when that command runs, so ``check-branch`` does not pay for what ``scan`` needs.
+Each command is a module ``hotfix_hooks.commands.<name>`` with
+``main(argv: Sequence[str] | None = None) -> int``, imported only when that command runs, so ``check-branch`` does not pay for what ``scan`` needs.
 Every error becomes one line on stderr and exit 2; never a traceback.
 """
 from __future__ import annotations
@@ -14,36 +14,32 @@ from collections.abc import Sequence
 from hotfix_hooks import __version__
 from hotfix_hooks.errors import HotfixError
 
-# command -> ("module:function", one-line help). Order is the help order.
-COMMANDS: dict[str, tuple[str, str]] = {
-    'check-branch': ('hotfix_hooks.checks.naming:check_branch_main',
-                     'check the branch name (hotfix/<ticket>-<short-description>)'),
-    'check-tag': ('hotfix_hooks.checks.naming:check_tag_main',
-                  'check hotfix tag names (<version>+hotfix.<n>)'),
-    'check-pr-title': ('hotfix_hooks.checks.naming:check_pr_title_main',
-                       'check the PR title (Hotfix: <ticket> <impact summary>)'),
-    'check-commit-msg': ('hotfix_hooks.checks.naming:check_commit_msg_main',
-                         'check that a commit message names the branch ticket'),
-    'scan': ('hotfix_hooks.pipeline.scan:main', 'run the diff checks over the resolved range'),
-    'gate': ('hotfix_hooks.gates.run:main',
-             'run the pre-push gates (smoke, integrity, impacted domains, rollback dry-run)'),
-    'context': ('hotfix_hooks.git.context:main', 'print how this invocation was resolved'),
-    'config': ('hotfix_hooks.commands.config:main', 'print the effective policy and its sources'),
-    'new': ('hotfix_hooks.commands.new:main', 'start a hotfix: create hotfix/<ticket>-<slug> from the base'),
-    'openapi-diff': ('hotfix_hooks.commands.openapi_diff:main',
-                     'compare two OpenAPI specs (files or REV:path); exit 1 on breaking'),
-    'record': ('hotfix_hooks.pipeline.readiness:record_main',
-               'check the hotfix record (hotfixes/<ticket>.toml) of the branch'),
-    'readiness': ('hotfix_hooks.pipeline.readiness:readiness_main',
-                  'is the hotfix ready to merge? every mandatory check with its evidence'),
-    'status': ('hotfix_hooks.pipeline.readiness:status_main',
-               'print the hotfix status message from the record and the evidence'),
-    'decide': ('hotfix_hooks.pipeline.readiness:decide_main',
-               'rollback-first or patch-forward? the four conditions and why'),
-    'ci': ('hotfix_hooks.commands.ci:main',
-           'CI on a pull request: naming + PR title, the full scan, the record (approvals)'),
-    'demo': ('hotfix_hooks.demo.story:main', 'play a whole hotfix in a throwaway repository'),
+# command -> one-line help; order is the help order. A command NAME is the module
+# hotfix_hooks.commands.NAME (dashes as underscores), entry main(argv).
+COMMANDS: dict[str, str] = {
+    'check-branch': 'check the branch name (hotfix/<ticket>-<short-description>)',
+    'check-tag': 'check hotfix tag names (<version>+hotfix.<n>)',
+    'check-pr-title': 'check the PR title (Hotfix: <ticket> <impact summary>)',
+    'check-commit-msg': 'check that a commit message names the branch ticket',
+    'scan': 'run the diff checks over the resolved range',
+    'gate': 'run the pre-push gates (smoke, integrity, impacted domains, rollback dry-run)',
+    'context': 'print how this invocation was resolved',
+    'config': 'print the effective policy and its sources',
+    'new': 'start a hotfix: create hotfix/<ticket>-<slug> from the base',
+    'openapi-diff': 'compare two OpenAPI specs (files or REV:path); exit 1 on breaking',
+    'record': 'check the hotfix record (hotfixes/<ticket>.toml) of the branch',
+    'readiness': 'is the hotfix ready to merge? every mandatory check with its evidence',
+    'status': 'print the hotfix status message from the record and the evidence',
+    'decide': 'rollback-first or patch-forward? the four conditions and why',
+    'ci': 'CI on a pull request: naming + PR title, the full scan, the record (approvals)',
+    'demo': 'play a whole hotfix in a throwaway repository',
 }
+
+
+def command_module(name: str) -> str:
+    """The module of a command: ``check-branch`` -> ``hotfix_hooks.commands.check_branch``."""
+    return 'hotfix_hooks.commands.' + name.replace('-', '_')
+
 
 PROG = 'hotfix-hooks'
 
@@ -51,7 +47,7 @@ PROG = 'hotfix-hooks'
 def _usage() -> str:
     width = max(len(c) for c in COMMANDS)
     lines = [f'usage: {PROG} COMMAND [options]', '', 'commands:']
-    lines += [f'  {name:<{width}}  {help_}' for name, (_, help_) in COMMANDS.items()]
+    lines += [f'  {name:<{width}}  {help_}' for name, help_ in COMMANDS.items()]
     lines += ['', f'Run "{PROG} COMMAND --help" for the options of a command.',
               'Exit codes: 0 pass, 1 findings, 2 usage/config/environment error.']
     return '\n'.join(lines)
@@ -93,9 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f'{PROG}: error: unknown command {name!r} (run "{PROG} --help")',
               file=sys.stderr)
         return 2
-    target, _ = COMMANDS[name]
-    module, _, func = target.partition(':')
-    return run_guarded(lambda: getattr(importlib.import_module(module), func)(rest),
+    return run_guarded(lambda: importlib.import_module(command_module(name)).main(rest),
                        prog=f'{PROG} {name}')
 
 

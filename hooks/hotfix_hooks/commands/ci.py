@@ -21,6 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hotfix_hooks.git import context
     from hotfix_hooks.git import plumbing
     from hotfix_hooks.checks import naming
+    from hotfix_hooks.git.ci_env import pr_title_from_env
     from hotfix_hooks import policy as policy_mod
     from hotfix_hooks import report
     from hotfix_hooks.pipeline import scan
@@ -57,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # naming: branch (or the tag of a tag build) and the PR/MR title
     findings += scan.naming_findings(ctx, policy)
     title, source = (args.title, '--title') if args.title is not None else \
-        naming.pr_title_from_env()
+        pr_title_from_env(os.environ)
     if title is not None:
         findings += apply_policy(naming.check_pr_title(title, ctx.branch, policy),
                                  policy['severity'], policy['disable'])

@@ -8,14 +8,10 @@ Every step is printed as a person would see it in a terminal.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
-import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Sequence
 
 from hotfix_hooks.demo import service as demo_service
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -264,31 +260,3 @@ def _set(text: str, key: str, value: str, section: str | None = None) -> str:
 
 def _set_in(text: str, section: str, key: str, value: str) -> str:
     return _set(text, key, value, section)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog='hotfix-hooks demo',
-                                     description='Play a whole hotfix in a throwaway repository.')
-    parser.add_argument('--dir', help='where to build it (default: a new temporary folder)')
-    args = parser.parse_args(argv)
-    if shutil.which('git') is None:
-        from hotfix_hooks.errors import GitError
-
-        raise GitError('git is not installed or not on PATH')
-    root = args.dir or tempfile.mkdtemp(prefix='hotfix-hooks-demo-')
-    if args.dir:
-        from hotfix_hooks.errors import UsageError
-
-        try:
-            os.makedirs(root, exist_ok=True)
-            entries = os.listdir(root)
-        except OSError as e:
-            raise UsageError(f'cannot use {root} as the demo folder: {e.strerror}',
-                             hint='pass an empty or new folder') from None
-        if entries:
-            raise UsageError(f'{root} is not empty', hint='pass an empty or new folder')
-    try:
-        return Player(root).play()
-    except RuntimeError as e:
-        print(f'hotfix-hooks demo: {e}', file=sys.stderr)
-        return 1

@@ -1,9 +1,10 @@
-"""``hotfix-hooks gate``: the protocol's mandatory checks, run on exactly the pushed commit.
+"""The gate run: the protocol's mandatory checks, run on exactly the pushed commit
+(``hotfix-hooks gate`` is ``commands/gate.py``).
 
 For a hotfix branch (or a release branch / ``[tool.hotfix-hooks.gate] branches``):
 
-1. resolve the pushed commit and its range (``hooks.context``), pick the impacted domains
-   from the changed files (``hooks.gate_plan.select_domains``);
+1. resolve the pushed commit and its range (``git/context.py``), pick the impacted domains
+   from the changed files (``gates/plan.py: select_domains``);
 2. plan: the policy's gates (smoke, integrity), the touched domains' regression subsets,
    the rollback dry-run (``--rollback-dry-run``, the hotfix record, or the policy);
 3. reuse what already passed on this very tree (evidence under the git directory) unless
@@ -16,12 +17,10 @@ Any other branch passes at once without running anything.
 """
 from __future__ import annotations
 
-import argparse
 import contextlib
-import io
+import dataclasses
 import os
 import re
-import sys
 from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import Any
@@ -35,6 +34,16 @@ if TYPE_CHECKING:
     from hotfix_hooks.gates.evidence import GateResult
 
 FORMATS = ('text', 'json')
+
+
+@dataclasses.dataclass(frozen=True)
+class GateOptions:
+    """What the caller asked of a gate run (the ``gate`` command's options)."""
+
+    rerun: bool = False                  # run every gate even if it passed on this tree
+    jobs: int | None = None              # gates in parallel (None: the policy's gate.jobs)
+    rollback_dry_run: str | None = None  # overrides the record's and the policy's command
+    explicit_config: bool = False        # --config given: never replaced by a commit's
 
 
 class GateRun:
@@ -122,8 +131,15 @@ def _safe(name: str) -> str:
     return re.sub(r'[^A-Za-z0-9_.-]+', '-', name)
 
 
+def rel_path(path: str | None, root: str) -> str:
+    if not path:
+        return ''
+    rel = os.path.relpath(path, root)
+    return path if rel.startswith('..') else rel
+
+
 # -- one pushed ref -----------------------------------------------------------------
-def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
+def gate_one(ctx: context.Context, policy: Any, opts: GateOptions,
              progress_stream: Any, live: bool) -> GateRun:
     """Plan, reuse, run and record the gates of one pushed ref."""
     from hotfix_hooks.gates import evidence
@@ -138,12 +154,12 @@ def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
                               '(pass --branch NAME)')
         return run
     if ctx.mode in ('none', 'tag') or not gated_branch(ctx.branch, policy):
-        run.skipped_reason = _skip_reason(ctx)
+        run.skipped_reason = skip_reason(ctx)
         return run
     ctx = _as_range(ctx, policy, run)
     if ctx is None:
         return run
-    if not args.config:
+    if not opts.explicit_config:
         policy = policy_at(ctx.root, ctx.head, policy)
     run.commit = ctx.head
     run.tree = plumbing.rev_parse(ctx.head, ctx.root, peel='tree') or ''
@@ -152,12 +168,12 @@ def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
     run.domains = {name: selection.because(name) for name in selection.selected}
     run.untouched = selection.untouched
     run.unmatched = [p for p in selection.unmatched if not record or p != record[0]]
-    rollback, source, problems = gate_plan.rollback_command(args.rollback_dry_run, record,
+    rollback, source, problems = gate_plan.rollback_command(opts.rollback_dry_run, record,
                                                             policy)
     run.findings += problems
     specs = gate_plan.plan(policy, selection, rollback, source)
 
-    previous = {} if args.rerun else evidence.load(ctx.git_dir, run.tree)
+    previous = {} if opts.rerun else evidence.load(ctx.git_dir, run.tree)
     reused = {s.name: r for s in specs
               if (r := gate_plan.reusable(s, previous, run.tree)) is not None}
     if not rollback and 'rollback' in previous and previous['rollback'].passed:
@@ -165,7 +181,7 @@ def gate_one(ctx: context.Context, policy: Any, args: argparse.Namespace,
     run.reused = set(reused)
     to_run = [s for s in specs if s.name not in reused]
 
-    fresh = _execute(ctx, policy, args, run, to_run, progress_stream, live)
+    fresh = _execute(ctx, policy, opts, run, to_run, progress_stream, live)
     for spec in specs:
         if spec.name in reused:
             run.results.append(reused[spec.name])
@@ -241,7 +257,7 @@ def _file_at(root: str, commit: str, path: str) -> str | None:
     return res.stdout.decode('utf-8', 'replace')
 
 
-def _execute(ctx: context.Context, policy: Any, args: argparse.Namespace, run: GateRun,
+def _execute(ctx: context.Context, policy: Any, opts: GateOptions, run: GateRun,
              to_run: Sequence[Any], progress_stream: Any, live: bool) -> dict[str, GateResult]:
     """Run ``to_run`` on the pushed commit; the results by name (interrupted ones left out)."""
     from hotfix_hooks.gates import process as gate_process
@@ -266,7 +282,7 @@ def _execute(ctx: context.Context, policy: Any, args: argparse.Namespace, run: G
         return os.path.join(logs, _safe(spec.name) + '.log')
 
     with workspace(ctx.root, run.commit, run.tree, run) as where:
-        jobs = args.jobs if args.jobs is not None else policy.section('gate')['jobs']
+        jobs = opts.jobs if opts.jobs is not None else policy.section('gate')['jobs']
         outcomes, run.interrupted = gate_process.run_all(
             to_run, where, log_path, gate_process.child_env(), jobs,
             gate_process.Progress(progress_stream, live))
@@ -314,7 +330,7 @@ def result_findings(run: GateRun, root: str) -> list[Finding]:
             continue
         what = {'gate': 'gate', 'domain': 'regression subset', 'rollback': 'rollback dry-run'}
         label = f'{what.get(r.kind, "gate")} `{r.name}`'
-        log = _rel(r.log, root)
+        log = rel_path(r.log, root)
         if r.status == 'error':
             message = f'{label}: {r.detail}'
             hint = ('install the command or fix its path in the policy ([tool.hotfix-hooks.'
@@ -342,186 +358,10 @@ def result_findings(run: GateRun, root: str) -> list[Finding]:
     return out
 
 
-# -- output ------------------------------------------------------------------------
-def _rel(path: str | None, root: str) -> str:
-    if not path:
-        return ''
-    rel = os.path.relpath(path, root)
-    return path if rel.startswith('..') else rel
-
-
-def render_text(runs: Sequence[GateRun], root: str, policy: Any, out: Any) -> None:
-    from hotfix_hooks import report
-
-    findings: list[Finding] = []
-    for run in runs:
-        findings += run.findings
-        if run.skipped_reason:
-            out.write(f'hotfix-hooks gate: {run.skipped_reason}\n')
-            continue
-        out.write(f'hotfix-hooks gate: {run.branch} @ {run.commit[:12]} '
-                  f'(tree {run.tree[:12]})\n')
-        for note in run.notes:
-            out.write(f'  note: {note}\n')
-        out.write(f'  ran: {run.workspace} ({run.workspace_why})\n')
-        if run.domains:
-            out.write('  impacted domains:\n')
-            for name, because in run.domains.items():
-                out.write(f'    {name:<12} touched by {because}\n')
-        else:
-            out.write('  impacted domains: none (no changed file matches a domain\'s paths)\n')
-        if run.untouched and run.domains:
-            out.write(f'  not touched: {", ".join(run.untouched)}\n')
-        if run.unmatched:
-            out.write('  changed files matching no domain:\n')
-            for p in run.unmatched:
-                out.write(f'    {p}\n')
-        if run.results:
-            width = max(8, *(len(r.name) for r in run.results))
-            out.write(f'\n  {"gate":<{width}}  {"status":<8}  {"time":>7}  detail\n')
-            for r in run.results:
-                status = r.status.upper() if r.status in ('fail', 'timeout', 'error') \
-                    else r.status
-                detail = r.detail
-                if r.name in run.reused:
-                    status = 'pass'
-                    detail = f'reused: passed on this tree at {r.finished_at}'
-                out.write(f'  {r.name:<{width}}  {status:<8}  {r.duration_s:>6.1f}s  '
-                          f'{detail}\n')
-        tail_n = policy.section('gate')['log_tail']
-        for r in run.results:
-            if r.status in ('fail', 'timeout') and r.name not in run.reused and r.log:
-                out.write(f'\n  --- last {tail_n} lines of {r.name} '
-                          f'({_rel(r.log, root)}) ---\n')
-                from hotfix_hooks.gates.process import tail
-
-                for line in tail(r.log, tail_n):
-                    out.write(f'  | {line}\n')
-        if run.evidence_path:
-            out.write(f'\n  evidence: {_rel(run.evidence_path, root)}\n')
-    out.flush()
-    if findings:
-        out.write('\n')
-        report.render(findings, 'text', stream=out)
-    if not all(run.skipped_reason for run in runs):
-        out.write(verdict(runs) + '\n')
-    out.flush()
-
-
-def verdict(runs: Sequence[GateRun]) -> str:
-    results = [r for run in runs for r in run.results]
-    if not results:
-        return 'hotfix-hooks gate: nothing to run'
-    failed = [r.name for r in results if r.status in ('fail', 'timeout', 'error')]
-    counts = {'pass': 0, 'reused': 0, 'skipped': 0}
-    for run in runs:
-        for r in run.results:
-            if r.name in run.reused:
-                counts['reused'] += 1
-            elif r.status in counts:
-                counts[r.status] += 1
-    tally = ', '.join(f'{n} {k}' for k, n in counts.items() if n)
-    if any(run.interrupted for run in runs):
-        return f'hotfix-hooks gate: INTERRUPTED ({tally or "nothing finished"})'
-    if failed:
-        return (f'hotfix-hooks gate: FAILED: {len(failed)} of {len(results)} failed '
-                f'({", ".join(failed)}); {tally}')
-    return f'hotfix-hooks gate: passed ({tally})'
-
-
-def render_json(runs: Sequence[GateRun], out: Any) -> None:
-    import dataclasses
-
-    from hotfix_hooks import report
-
-    findings = [f for run in runs for f in run.findings]
-    payload = []
-    for run in runs:
-        results = []
-        for r in run.results:
-            item = dataclasses.asdict(r)
-            item['reused'] = r.name in run.reused
-            results.append(item)
-        payload.append({
-            'branch': run.branch, 'commit': run.commit, 'tree': run.tree,
-            'skipped': run.skipped_reason or None, 'workspace': run.workspace,
-            'workspace_why': run.workspace_why, 'domains': run.domains,
-            'untouched_domains': run.untouched, 'unmatched_files': run.unmatched,
-            'results': results, 'evidence': run.evidence_path or None,
-            'interrupted': run.interrupted, 'notes': run.notes})
-    report.render(findings, 'json', stream=out, extra={'runs': payload})
-
-
-# -- command -------------------------------------------------------------------------
-def main(argv: Sequence[str] | None = None) -> int:
-    from hotfix_hooks import policy as policy_mod
-    from hotfix_hooks.errors import UsageError
-    from hotfix_hooks.findings import apply_policy
-    from hotfix_hooks.findings import exit_code
-
-    parser = argparse.ArgumentParser(
-        prog='hotfix-hooks gate',
-        description='Run the pre-push gates (smoke, integrity, impacted-domain regressions, '
-                    'rollback dry-run) on exactly the pushed commit of a hotfix branch.')
-    context.add_arguments(parser)
-    parser.add_argument('--rerun', action='store_true',
-                        help='run every gate even if it already passed on this tree')
-    parser.add_argument('--jobs', '-j', type=int, metavar='N',
-                        help='run up to N gates in parallel (default: [tool.hotfix-hooks.gate] '
-                             'jobs, 1)')
-    parser.add_argument('--format', choices=FORMATS, default='text')
-    parser.add_argument('--rollback-dry-run', metavar='CMD',
-                        help='the rollback dry-run command (split with shlex, no shell); '
-                             'overrides the hotfix record and the policy')
-    parser.add_argument('--config', help='policy file')
-    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError('--jobs must be at least 1')
-    root = plumbing.toplevel()
-    policy = policy_mod.load(root, args.config)
-    req = context.request_from_args(args)
-
-    stdin = None
-    if req.stage == 'pre-push' and not req.from_ref:
-        stdin = io.StringIO('' if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read())
-    # cheap first: which branch (no range, no diff) - other branches pass at once
-    branches = context.resolve_branches(req, policy, stdin=stdin)
-    if stdin is not None:
-        stdin.seek(0)
-    if not any(c.mode == 'branch' and (c.branch is None or gated_branch(c.branch, policy))
-               for c in branches):
-        runs = [GateRun(branch=c.branch, skipped_reason=_skip_reason(c)) for c in branches]
-    else:
-        live = (args.format == 'text' and not os.environ.get('PRE_COMMIT')
-                and _isatty(sys.stderr))
-        runs = []
-        for ctx in context.resolve_all(req, policy, stdin=stdin):
-            runs.append(gate_one(ctx, policy, args, sys.stderr, live))
-            if runs[-1].interrupted:
-                break
-    for run in runs:
-        run.findings = apply_policy(run.findings, policy['severity'], policy['disable'])
-    if args.format == 'json':
-        render_json(runs, sys.stdout)
-    else:
-        render_text(runs, root, policy, sys.stdout)
-    if any(run.interrupted for run in runs):
-        return 130
-    return exit_code([f for run in runs for f in run.findings])
-
-
-def _skip_reason(ctx: context.Context) -> str:
+def skip_reason(ctx: context.Context) -> str:
     if ctx.mode == 'none':
         return 'a branch deletion: nothing to gate'
     if ctx.mode == 'tag':
         return f'a tag push ({ctx.tag}): nothing to gate'
     what = f'branch {ctx.branch!r}' if ctx.branch else 'an unknown branch (detached HEAD)'
     return f'{what} is not a hotfix branch: no gates to run'
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False

@@ -187,3 +187,13 @@ def detect(env: Mapping[str, str]) -> CIInfo | None:
     if env.get('CI', '').lower() in ('true', '1', 'yes'):
         return CIInfo('CI')
     return None
+
+
+def pr_title_from_env(env: Mapping[str, str]) -> tuple[str | None, str]:
+    """The pull/merge request title the CI system exposes, and the variable it came from."""
+    ci = detect(env)
+    if ci and ci.title is not None:
+        return ci.title, ci.title_source
+    if env.get('CI_MERGE_REQUEST_TITLE'):
+        return env['CI_MERGE_REQUEST_TITLE'], 'CI_MERGE_REQUEST_TITLE'
+    return None, ''

@@ -10,7 +10,7 @@ It says which stage this is, which branch, and exactly which range of changes to
 | tag        | - (a tag push: only the tag-name rule)  | the tag's commit              |
 | none       | - (nothing to check: a deletion)        | -                             |
 
-``hotfix-hooks context`` prints it, for people debugging a hook.
+``hotfix-hooks context`` (``commands/context.py``) prints it, for people debugging a hook.
 """
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping
-from collections.abc import Sequence
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -493,39 +492,3 @@ class _Resolver:
                         base_ref=base_ref,
                         why=[f'run by hand / pre-commit run: merge-base with {base_ref} .. '
                              'working tree (committed + staged + unstaged tracked changes)'])
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from hotfix_hooks import policy as policy_mod
-
-    parser = argparse.ArgumentParser(prog='hotfix-hooks context',
-                                     description='Print how this invocation was resolved.')
-    add_arguments(parser)
-    parser.add_argument('--format', choices=('text', 'json'), default='text')
-    args = parser.parse_args(argv)
-    req = request_from_args(args)
-    root = plumbing.toplevel()
-    pol = policy_mod.load(root)
-    contexts = resolve_all(req, pol)
-    if args.format == 'json':
-        import json
-
-        print(json.dumps([c.to_json() for c in contexts], indent=2))
-        return 0
-    for c in contexts:
-        print(f'stage:   {c.stage}')
-        print(f'mode:    {c.mode}')
-        print(f'branch:  {c.branch or "-"}  (from {c.branch_source})')
-        base = 'empty tree' if c.empty_base else (c.base or '-')
-        print(f'base:    {base}' + (f'  ({c.base_ref})' if c.base_ref else ''))
-        head = c.head or {'index': 'the index', 'worktree': 'the working tree'}.get(c.mode, '-')
-        print(f'head:    {head}')
-        if c.tag:
-            print(f'tag:     {c.tag}')
-        if c.ci:
-            print(f'ci:      {c.ci.name}')
-        for w in c.why:
-            print(f'why:     {w}')
-        for n in c.notes:
-            print(f'note:    {n}')
-    return 0

@@ -1,18 +1,14 @@
-"""``hotfix-hooks record | readiness | status | decide``: the hotfix record's commands.
+"""The facts the record commands judge (``record``, ``readiness``, ``status``, ``decide``).
 
 All four gather the same facts once: the change (every registered check, waivers
 applied), the branch's record, the data-integrity risk derived from the change, and the
-gate evidence recorded for the commit's tree. ``readiness`` always judges the committed
-HEAD (or the pushed / CI commit): evidence exists for commits only.
+gate evidence recorded for the commit's tree. ``readiness_rows`` turns them into the
+protocol's mandatory checks (PASS / FAIL / MISSING with evidence); ``status_values`` into
+the fields of the status message.
 """
 from __future__ import annotations
 
-import argparse
-import copy
 import dataclasses
-import json
-import sys
-from collections.abc import Sequence
 from typing import Any
 
 from hotfix_hooks.git import context
@@ -28,6 +24,8 @@ def all_checks() -> list[str]:
     from hotfix_hooks.checks import CHECKS
 
     return list(CHECKS)
+
+
 FAILED = ('fail', 'timeout', 'error')
 
 
@@ -92,89 +90,6 @@ def gather(ctx: context.Context, policy: Any, options: dict[str, Any] | None = N
                  notes=list(ctx.notes), record_problems=rec_problems)
 
 
-# -- shared CLI plumbing ---------------------------------------------------------------
-def _parser(prog: str, description: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=f'hotfix-hooks {prog}', description=description)
-    context.add_arguments(parser)
-    parser.add_argument('--config', help='policy file (default: .hotfix-hooks.toml or '
-                                         'pyproject.toml of the repository)')
-    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
-    return parser
-
-
-def _contexts(args: argparse.Namespace) -> tuple[Any, list[context.Context]]:
-    from hotfix_hooks import policy as policy_mod
-
-    root = plumbing.toplevel()
-    policy = policy_mod.load(root, args.config)
-    ctxs = context.resolve_all(context.request_from_args(args), policy)
-    return policy, ctxs
-
-
-def _one_context(args: argparse.Namespace, committed: bool) -> tuple[Any, context.Context]:
-    from hotfix_hooks.errors import UsageError
-
-    policy, ctxs = _contexts(args)
-    ctxs = [c for c in ctxs if c.mode in ('index', 'range', 'worktree')]
-    if not ctxs:
-        raise UsageError('nothing to read: this invocation is a tag push or a branch deletion')
-    ctx = ctxs[0]
-    if committed and ctx.mode in ('worktree', 'index'):
-        head = plumbing.rev_parse('HEAD', ctx.root)
-        if head is None:
-            raise UsageError('no commit yet: readiness judges a commit')
-        dirty = plumbing.try_out(['status', '--porcelain', '--untracked-files=no'], ctx.root)
-        ctx = copy.copy(ctx)
-        ctx.mode, ctx.head = 'range', head
-        ctx.why = [*ctx.why, 'readiness judges the committed HEAD']
-        ctx.notes = list(ctx.notes)
-        if dirty:
-            ctx.notes.append(f'uncommitted changes are not part of this check; it judges '
-                             f'commit {head[:12]}')
-    return policy, ctx
-
-
-def _notes(facts: Facts, prog: str) -> None:
-    for n in facts.notes:
-        print(f'hotfix-hooks {prog}: note: {n}', file=sys.stderr)
-
-
-# -- hotfix-hooks record ---------------------------------------------------------------
-def record_main(argv: Sequence[str] | None = None) -> int:
-    """The hotfix-record hook: the record's findings (and what its waivers waive)."""
-    from hotfix_hooks import report
-    from hotfix_hooks.pipeline import scan
-    from hotfix_hooks.findings import exit_code
-    from hotfix_hooks.checks.naming import is_hotfix_branch
-
-    parser = _parser('record', 'Check the hotfix record of the branch (hotfixes/<ticket>.toml).')
-    parser.add_argument('--require-approvals', action='store_true',
-                        help='missing approvals are errors (run this in CI on the pull '
-                             'request); without it they are warnings')
-    parser.add_argument('--format', choices=report.FORMATS, default='text')
-    args = parser.parse_args(argv)
-    policy, ctxs = _contexts(args)
-    shown: list[Finding] = []
-    for ctx in ctxs:
-        if ctx.mode not in ('index', 'range', 'worktree'):
-            continue
-        run = scan.run_info(ctx, policy)
-        if ctx.branch is None:
-            from hotfix_hooks.checks.naming import check_branch
-
-            shown += check_branch(None, policy)      # fail closed on an unknown branch
-            continue
-        if not run.hotfix or not (run.ticket or is_hotfix_branch(run.branch, policy)):
-            continue
-        for n in ctx.notes:
-            print(f'hotfix-hooks record: note: {n}', file=sys.stderr)
-        found = scan.collect(ctx, policy, all_checks(),
-                             {'require_approvals': args.require_approvals}, report_stale=True)
-        shown += [f for f in found if f.category == 'record' or f.waived]
-    report.render(shown, args.format)
-    return exit_code(shown)
-
-
 # -- readiness -------------------------------------------------------------------------
 @dataclasses.dataclass
 class Row:
@@ -221,7 +136,7 @@ def impacted_domains(facts: Facts, policy: Any) -> list[str] | None:
     return out
 
 
-def _regression_row(facts: Facts, policy: Any) -> Row:
+def regression_row(facts: Facts, policy: Any) -> Row:
     results = {n.partition(':')[2]: r for n, r in facts.evidence.items()
                if n.startswith('domain:')}
     impacted = impacted_domains(facts, policy)
@@ -261,7 +176,7 @@ def readiness_rows(facts: Facts, policy: Any) -> list[Row]:
                     facts.commit))
     rows.append(_gate_row('smoke', 'smoke', facts))
     rows.append(_gate_row('integrity', 'integrity', facts))
-    rows.append(_regression_row(facts, policy))
+    rows.append(regression_row(facts, policy))
     rec = facts.record
     rb = _gate_row('rollback dry-run', 'rollback', facts)
     if rec is not None and not (rec.rollback_command or rec.release_tag):
@@ -303,41 +218,6 @@ def readiness_rows(facts: Facts, policy: Any) -> list[Row]:
     return rows
 
 
-def readiness_main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser('readiness', 'Is this hotfix ready to merge? Every mandatory check of '
-                                  'the protocol with PASS, FAIL or MISSING and its evidence.')
-    parser.add_argument('--format', choices=('text', 'json'), default='text')
-    args = parser.parse_args(argv)
-    policy, ctx = _one_context(args, committed=True)
-    facts = gather(ctx, policy)
-    rows = readiness_rows(facts, policy)
-    ready = all(r.status == 'PASS' for r in rows)
-    shown = sorted((f for f in facts.findings if f.blocking or f.waived), key=Finding.sort_key)
-    if args.format == 'json':
-        print(json.dumps({'ready': ready, 'branch': facts.branch, 'commit': facts.commit,
-                          'tree': facts.tree, 'checks': [r.to_json() for r in rows],
-                          'findings': [f.to_json() for f in shown], 'notes': facts.notes},
-                         indent=2))
-        return 0 if ready else 1
-    _notes(facts, 'readiness')
-    print(f'hotfix readiness: {facts.branch or "(unknown branch)"} at {facts.short}')
-    width = max(len(r.check) for r in rows)
-    print(f'{"CHECK":<{width}}  {"RESULT":<7}  EVIDENCE')
-    for r in rows:
-        print(f'{r.check:<{width}}  {r.status:<7}  {r.evidence}')
-    for f in shown:
-        loc = f'{f.path}:{f.line}: ' if f.path and f.line else (f'{f.path}: ' if f.path else '')
-        label = 'waived' if f.waived else f.severity
-        print(f'  {loc}{label} [{f.rule}] {f.message}')
-    bad = [r for r in rows if r.status != 'PASS']
-    if bad:
-        print(f'NOT READY: {len(bad)} of {len(rows)} checks are not PASS '
-              f'({", ".join(r.check for r in bad)})')
-        return 1
-    print(f'READY: all {len(rows)} checks PASS on {facts.short}')
-    return 0
-
-
 # -- status ----------------------------------------------------------------------------
 def _gate_status(r: Any, facts: Facts) -> str:
     if r is None:
@@ -355,7 +235,7 @@ def status_values(facts: Facts, policy: Any) -> dict[str, str]:
     frozen = 'FAIL' if any(f.blocking for f in diff) else 'PASS'
     if waived:
         frozen += f' ({waived} waived)'
-    row = _regression_row(facts, policy)
+    row = regression_row(facts, policy)
     domain_results = {n.partition(':')[2]: r for n, r in facts.evidence.items()
                       if n.startswith('domain:') and r.status != 'skipped'}
     if domain_results:
@@ -394,55 +274,3 @@ def status_values(facts: Facts, policy: Any) -> dict[str, str]:
                 for a in rec.approvals.values()),
         })
     return values
-
-
-def status_main(argv: Sequence[str] | None = None) -> int:
-    from hotfix_hooks.record import status
-    parser = _parser('status', 'Print the hotfix status message (the protocol\'s '
-                               'communication template) from the record and the evidence.')
-    args = parser.parse_args(argv)
-    policy, ctx = _one_context(args, committed=False)
-    facts = gather(ctx, policy)
-    _notes(facts, 'status')
-    if facts.record is None and facts.ticket:
-        print(f'hotfix-hooks status: note: {facts.record_absence()}; its fields are '
-              'unknown', file=sys.stderr)
-    template = policy.section('record').get('status_template') or ''
-    sys.stdout.write(status.render(template, status_values(facts, policy)))
-    return 0
-
-
-# -- decide ----------------------------------------------------------------------------
-def decide_main(argv: Sequence[str] | None = None) -> int:
-    from hotfix_hooks.record import model as record_mod
-    parser = _parser('decide', 'Rollback-first or patch-forward: evaluate the protocol\'s '
-                               'four conditions (the data-integrity one also from the change).')
-    parser.add_argument('--format', choices=('text', 'json'), default='text')
-    args = parser.parse_args(argv)
-    policy, ctx = _one_context(args, committed=False)
-    facts = gather(ctx, policy)
-    verdict = record_mod.decide(facts.record, facts.derived, policy)
-    if args.format == 'json':
-        data = verdict.to_json()
-        data.update({'branch': facts.branch, 'record': facts.record_path,
-                     'derived_data_integrity': facts.derived})
-        print(json.dumps(data, indent=2))
-        return 0 if verdict.matches else 1
-    _notes(facts, 'decide')
-    print(f'recommendation: {verdict.recommendation}')
-    for r in verdict.reasons:
-        mark = {True: '[x]', False: '[ ]', None: '[?]'}[r.value]
-        print(f'  {mark} {r.text}')
-    if facts.record is None:
-        print(f'record decision: unknown ({facts.record_absence()})')
-        return 1
-    recorded = facts.record.decision or 'unknown'
-    if verdict.matches:
-        print(f'record decision: {recorded} (matches)')
-        return 0
-    if verdict.unknown:
-        print(f'record decision: {recorded}; conditions unknown: {", ".join(verdict.unknown)}')
-        return 1
-    print(f'record decision: {recorded} (does NOT match: set decision = '
-          f'"{verdict.recommendation}" in {facts.record.path}, or correct the conditions)')
-    return 1

@@ -1,12 +1,12 @@
-"""``hotfix-hooks scan``: the whole pipeline.
+"""The pipeline: context -> change set -> checks -> findings.
 
-context -> change set -> checks -> findings -> report. Every diff hook runs this with
-``--only <check>``; with no ``--only`` every registered check runs.
+``collect`` builds the change set of a resolved context and runs the checks over it;
+``run_checks`` runs them over a change set already built (policy overrides and the
+record's waivers applied). ``hotfix-hooks scan`` (``commands/scan.py``) reports what they
+return; ``ci``, ``record`` and ``readiness`` call them in-process.
 """
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -78,48 +78,3 @@ def naming_findings(ctx: context.Context, policy: Any) -> list[Finding]:
     else:
         found = naming.check_branch(ctx.branch, policy, ctx.branch_source)
     return apply_policy(found, policy['severity'], policy['disable'])
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from hotfix_hooks.git import plumbing
-    from hotfix_hooks import policy as policy_mod
-    from hotfix_hooks import report
-    from hotfix_hooks.errors import UsageError
-    from hotfix_hooks.findings import exit_code
-
-    parser = argparse.ArgumentParser(
-        prog='hotfix-hooks scan',
-        description='Run the diff checks over the resolved range of changes.')
-    context.add_arguments(parser)
-    parser.add_argument('--only', action='append', metavar='CHECK',
-                        help=f'run only this check (repeatable): {", ".join(checks_mod.CHECKS)}')
-    parser.add_argument('--all-violations', action='store_true',
-                        help='report violations that already existed at the base too')
-    parser.add_argument('--with-naming', action='store_true',
-                        help='also run the branch-name rule (and tag-name on a tag push) in '
-                             'this process: what the umbrella hook "hotfix" does')
-    parser.add_argument('--format', choices=report.FORMATS, default='text')
-    parser.add_argument('--config', help='policy file')
-    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    unknown = [c for c in args.only or () if c not in checks_mod.CHECKS]
-    if unknown:
-        raise UsageError(f'unknown check {unknown[0]!r}; known: {", ".join(checks_mod.CHECKS)}')
-    root = plumbing.toplevel()
-    policy = policy_mod.load(root, args.config)
-    req = context.request_from_args(args)
-    findings: list[Finding] = []
-    header: list[str] = []
-    for ctx in context.resolve_all(req, policy):
-        if args.with_naming:
-            findings += naming_findings(ctx, policy)
-        if ctx.mode in ('tag', 'none'):
-            header.append(f'hotfix-hooks scan: {ctx.why[0] if ctx.why else "nothing to scan"}')
-            continue
-        header += [f'hotfix-hooks scan: note: {n}' for n in ctx.notes]
-        findings += collect(ctx, policy, args.only,
-                            {'all_violations': args.all_violations})
-    for line in header:
-        print(line, file=sys.stderr)
-    report.render(findings, args.format)
-    return exit_code(findings)

@@ -1,0 +1,90 @@
+"""``hotfix-hooks gate``: run the pre-push gates (smoke, integrity, impacted-domain
+regressions, rollback dry-run) on exactly the pushed commit of a hotfix branch.
+
+Any other branch passes at once without running anything (see ``gates/run.py``).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from hotfix_hooks.commands.common import add_policy_option
+from hotfix_hooks.commands.common import load_policy
+from hotfix_hooks.errors import UsageError
+from hotfix_hooks.findings import apply_policy
+from hotfix_hooks.findings import exit_code
+from hotfix_hooks.gates.render import render_json
+from hotfix_hooks.gates.render import render_text
+from hotfix_hooks.gates.run import FORMATS
+from hotfix_hooks.gates.run import gate_one
+from hotfix_hooks.gates.run import GateOptions
+from hotfix_hooks.gates.run import gated_branch
+from hotfix_hooks.gates.run import GateRun
+from hotfix_hooks.gates.run import skip_reason
+from hotfix_hooks.git import context
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='hotfix-hooks gate',
+        description='Run the pre-push gates (smoke, integrity, impacted-domain regressions, '
+                    'rollback dry-run) on exactly the pushed commit of a hotfix branch.')
+    context.add_arguments(parser)
+    parser.add_argument('--rerun', action='store_true',
+                        help='run every gate even if it already passed on this tree')
+    parser.add_argument('--jobs', '-j', type=int, metavar='N',
+                        help='run up to N gates in parallel (default: [tool.hotfix-hooks.gate] '
+                             'jobs, 1)')
+    parser.add_argument('--format', choices=FORMATS, default='text')
+    parser.add_argument('--rollback-dry-run', metavar='CMD',
+                        help='the rollback dry-run command (split with shlex, no shell); '
+                             'overrides the hotfix record and the policy')
+    add_policy_option(parser)
+    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError('--jobs must be at least 1')
+    root, policy = load_policy(args)
+    opts = GateOptions(rerun=args.rerun, jobs=args.jobs,
+                       rollback_dry_run=args.rollback_dry_run,
+                       explicit_config=bool(args.config))
+    req = context.request_from_args(args)
+
+    stdin = None
+    if req.stage == 'pre-push' and not req.from_ref:
+        stdin = io.StringIO('' if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read())
+    # cheap first: which branch (no range, no diff) - other branches pass at once
+    branches = context.resolve_branches(req, policy, stdin=stdin)
+    if stdin is not None:
+        stdin.seek(0)
+    if not any(c.mode == 'branch' and (c.branch is None or gated_branch(c.branch, policy))
+               for c in branches):
+        runs = [GateRun(branch=c.branch, skipped_reason=skip_reason(c)) for c in branches]
+    else:
+        live = (args.format == 'text' and not os.environ.get('PRE_COMMIT')
+                and _isatty(sys.stderr))
+        runs = []
+        for ctx in context.resolve_all(req, policy, stdin=stdin):
+            runs.append(gate_one(ctx, policy, opts, sys.stderr, live))
+            if runs[-1].interrupted:
+                break
+    for run in runs:
+        run.findings = apply_policy(run.findings, policy['severity'], policy['disable'])
+    if args.format == 'json':
+        render_json(runs, sys.stdout)
+    else:
+        render_text(runs, root, policy, sys.stdout)
+    if any(run.interrupted for run in runs):
+        return 130
+    return exit_code([f for run in runs for f in run.findings])
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False

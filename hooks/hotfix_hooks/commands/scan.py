@@ -1,0 +1,58 @@
+"""``hotfix-hooks scan``: the whole pipeline over the resolved range.
+
+context -> change set -> checks -> findings -> report. Every diff hook runs this with
+``--only <check>``; with no ``--only`` every check but the opt-in ones runs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from hotfix_hooks import checks as checks_mod
+from hotfix_hooks import report as report_mod
+from hotfix_hooks.commands.common import add_policy_option
+from hotfix_hooks.commands.common import load_policy
+from hotfix_hooks.commands.common import report
+from hotfix_hooks.errors import UsageError
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.git import context
+from hotfix_hooks.pipeline.scan import collect
+from hotfix_hooks.pipeline.scan import naming_findings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='hotfix-hooks scan',
+        description='Run the diff checks over the resolved range of changes.')
+    context.add_arguments(parser)
+    parser.add_argument('--only', action='append', metavar='CHECK',
+                        help=f'run only this check (repeatable): {", ".join(checks_mod.CHECKS)}')
+    parser.add_argument('--all-violations', action='store_true',
+                        help='report violations that already existed at the base too')
+    parser.add_argument('--with-naming', action='store_true',
+                        help='also run the branch-name rule (and tag-name on a tag push) in '
+                             'this process: what the umbrella hook "hotfix" does')
+    parser.add_argument('--format', choices=report_mod.FORMATS, default='text')
+    add_policy_option(parser)
+    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    unknown = [c for c in args.only or () if c not in checks_mod.CHECKS]
+    if unknown:
+        raise UsageError(f'unknown check {unknown[0]!r}; known: {", ".join(checks_mod.CHECKS)}')
+    _root, policy = load_policy(args)
+    req = context.request_from_args(args)
+    findings: list[Finding] = []
+    header: list[str] = []
+    for ctx in context.resolve_all(req, policy):
+        if args.with_naming:
+            findings += naming_findings(ctx, policy)
+        if ctx.mode in ('tag', 'none'):
+            header.append(f'hotfix-hooks scan: {ctx.why[0] if ctx.why else "nothing to scan"}')
+            continue
+        header += [f'hotfix-hooks scan: note: {n}' for n in ctx.notes]
+        findings += collect(ctx, policy, args.only,
+                            {'all_violations': args.all_violations})
+    for line in header:
+        print(line, file=sys.stderr)
+    return report(findings, args.format)

@@ -1,0 +1,29 @@
+"""``hotfix-hooks status``: the hotfix status message (the protocol's communication
+template, ``record.status_template``) from the record and the evidence."""
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from hotfix_hooks.commands.common import one_context
+from hotfix_hooks.commands.common import print_notes
+from hotfix_hooks.commands.common import record_parser
+from hotfix_hooks.pipeline.readiness import gather
+from hotfix_hooks.pipeline.readiness import status_values
+from hotfix_hooks.record import status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = record_parser('status', 'Print the hotfix status message (the protocol\'s '
+                                     'communication template) from the record and the '
+                                     'evidence.')
+    args = parser.parse_args(argv)
+    policy, ctx = one_context(args, committed=False)
+    facts = gather(ctx, policy)
+    print_notes(facts.notes, 'status')
+    if facts.record is None and facts.ticket:
+        print(f'hotfix-hooks status: note: {facts.record_absence()}; its fields are '
+              'unknown', file=sys.stderr)
+    template = policy.section('record').get('status_template') or ''
+    sys.stdout.write(status.render(template, status_values(facts, policy)))
+    return 0
