@@ -7,9 +7,9 @@ import ast
 
 import pytest
 
-from hotfix_hooks.changeset import MemorySnapshot
 from hotfix_hooks.actions.delta import split_chunks
 from hotfix_hooks.actions.index import Index
+from hotfix_hooks.changeset import MemorySnapshot
 
 TRICKY = '''"""Orders router.
 

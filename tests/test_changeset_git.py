@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from hotfix_hooks.git import context
-from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.git import changes as git_changes
+from hotfix_hooks.git import context
 from tests.gitrepo import GitRepo
 from tests.gitrepo import SRC
 from tests.hookkit import assert_one_line_error

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import pytest
 
-from hotfix_hooks.gates import plan as gate_plan
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.errors import UsageError
+from hotfix_hooks.gates import plan as gate_plan
 from hotfix_hooks.gates.evidence import GateResult
 
 DEFAULT = policy_mod.from_mapping({}, None)
 
 
 def changes(*paths: str, renames: dict[str, str] | None = None) -> ChangeSet:
-    base = {p: 'old\n' for p in paths}
-    head = {p: 'new\n' for p in paths}
+    base = dict.fromkeys(paths, 'old\n')
+    head = dict.fromkeys(paths, 'new\n')
     for new, old in (renames or {}).items():
         base.pop(new, None)
         base[old] = 'a\nb\nc\n'
@@ -196,12 +196,11 @@ def test_bad_cli_rollback_is_a_usage_error() -> None:
 
 
 def test_record_path_default_and_configured() -> None:
-    assert gate_plan.record_path(DEFAULT, 'ARIS-77') == 'hotfixes/ARIS-77.toml'
+    from hotfix_hooks.record.model import record_path
 
-    class P(dict):
-        def get(self, k, d=None):  # noqa: ANN001, ANN201 - a policy with a record table
-            return {'path': 'ops/hotfix-{ticket}.toml'} if k == 'record' else d
-    assert gate_plan.record_path(P(), 'ARIS-77') == 'ops/hotfix-ARIS-77.toml'
+    assert record_path(DEFAULT, 'ARIS-77') == 'hotfixes/ARIS-77.toml'
+    p = policy_mod.from_mapping({'record': {'path': 'ops/hotfix-{ticket}.toml'}}, None)
+    assert record_path(p, 'ARIS-77') == 'ops/hotfix-ARIS-77.toml'
 
 
 # -- plan and reuse --------------------------------------------------------------------

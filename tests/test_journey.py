@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from hotfix_hooks.demo import story as demo
 from hotfix_hooks.demo import service as demo_service
+from hotfix_hooks.demo import story as demo
 from tests.gitrepo import GitRepo
 from tests.gitrepo import ROOT
 
@@ -203,7 +203,7 @@ def test_full_hotfix_lifecycle_through_pre_commit(consumer, tmp_path: Path) -> N
     # 5. the record filled and committed: the push runs the gates and goes through
     player = demo.Player(str(tmp_path))
     player.repo = str(repo.path)
-    player.out = open('/dev/null', 'w')  # noqa: SIM115 - quiet
+    player.out = open('/dev/null', 'w')
     player.fill_record()
     repo.git('add', '-A')
     repo.git('commit', '-q', '--no-verify', '-m', 'ARIS-77 hotfix record')

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hotfix_hooks.checks import naming
 from hotfix_hooks import policy as policy_mod
+from hotfix_hooks.checks import naming
 from tests.gitrepo import GitRepo
 from tests.hookkit import assert_one_line_error
 from tests.hookkit import hh_json

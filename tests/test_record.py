@@ -7,20 +7,21 @@ from typing import Any
 
 import pytest
 
-from hotfix_hooks.record import integrity
 from hotfix_hooks import policy as policy_mod
-from hotfix_hooks.record import model as record
-from hotfix_hooks.pipeline import scan
-from hotfix_hooks.record import status
-from hotfix_hooks.record import waivers
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.checks import RunInfo
 from hotfix_hooks.checks.record import check as record_check
 from hotfix_hooks.checks.scope import check as scope_check
-from hotfix_hooks.git.context import Context
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.findings import exit_code
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.git.context import Context
+from hotfix_hooks.pipeline import scan
+from hotfix_hooks.record import integrity
+from hotfix_hooks.record import model as record
+from hotfix_hooks.record import status
+from hotfix_hooks.record import waivers
+from hotfix_hooks.record.decision import decide
 
 BRANCH = 'hotfix/ARIS-77-fix-stock-totals-drift'
 PATH = 'hotfixes/ARIS-77.toml'
@@ -308,24 +309,24 @@ def test_each_rollback_first_condition_flags_patch_forward(condition: str) -> No
     assert record.CONDITIONS[condition] in f.message
     assert check(edit(text, 'decision', '"rollback-first"')) == []
     rec, _ = record.parse(text, PATH, POLICY)
-    verdict = record.decide(rec, [])
+    verdict = decide(rec, [])
     assert verdict.recommendation == 'rollback-first' and not verdict.matches
     assert [r.condition for r in verdict.reasons if r.value] == [condition]
 
 
 def test_no_condition_means_patch_forward() -> None:
     rec, _ = record.parse(COMPLETE, PATH, POLICY)
-    verdict = record.decide(rec, [])
+    verdict = decide(rec, [])
     assert verdict.recommendation == 'patch-forward' and verdict.matches
     assert all(r.value is False and r.source == 'record' for r in verdict.reasons)
 
 
 def test_decide_without_a_record_knows_only_the_derived_condition() -> None:
-    verdict = record.decide(None, ['app/stock/totals.py: in the stock totals area'])
+    verdict = decide(None, ['app/stock/totals.py: in the stock totals area'])
     assert verdict.recommendation == 'rollback-first'
     assert verdict.unknown == ['critical_path_unavailable', 'root_cause_uncertain',
                                'eta_exceeds_slo']
-    assert not record.decide(None, []).matches
+    assert not decide(None, []).matches
 
 
 ALEMBIC_DATA = '''\
@@ -554,13 +555,13 @@ def test_owners_can_waive_the_derived_integrity_risk_once() -> None:
     assert [(f.rule, f.waived) for f in found] == [('record-data-integrity-undeclared', True)]
     assert exit_code(found) == 0
     rec, _ = record.parse(text, PATH, POLICY)
-    verdict = record.decide(rec, ['app/stock/totals.py: in the stock totals area'], POLICY)
+    verdict = decide(rec, ['app/stock/totals.py: in the stock totals area'], POLICY)
     assert verdict.recommendation == 'patch-forward' and verdict.matches
     reason = [r for r in verdict.reasons if r.condition == 'data_integrity_risk'][0]
     assert reason.value is False and 'no stored data changes' in reason.text
     unapproved = COMPLETE + exception('record-data-integrity-undeclared', PATH, '["release_owner"]')
     rec, _ = record.parse(unapproved, PATH, POLICY)
-    assert record.decide(rec, ['x'], POLICY).recommendation == 'rollback-first'
+    assert decide(rec, ['x'], POLICY).recommendation == 'rollback-first'
 
 
 def test_decision_mismatch_can_be_waived_but_completeness_cannot() -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hotfix_hooks.gates import evidence
-from hotfix_hooks.record import model as record
 from hotfix_hooks.policy import SCHEMA
+from hotfix_hooks.record import model as record
 from tests.gitrepo import GitRepo
 from tests.test_record import COMPLETE
 from tests.test_record import edit

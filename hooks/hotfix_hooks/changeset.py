@@ -18,6 +18,8 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 
+from hotfix_hooks.errors import ConfigError
+
 ADDED = 'added'
 MODIFIED = 'modified'
 DELETED = 'deleted'
@@ -354,7 +356,6 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
     try:
         rx = re.compile(''.join(out) + r'\Z')
     except re.error as e:
-        from hotfix_hooks.errors import ConfigError
 
         raise ConfigError(f'invalid glob pattern {pattern!r}: {e.msg}',
                           hint='fix the [...] character class') from None

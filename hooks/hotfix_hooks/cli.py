@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from hotfix_hooks import __version__
 from hotfix_hooks.errors import HotfixError
+from hotfix_hooks.errors import UsageError
 
 # command -> one-line help; order is the help order. A command NAME is the module
 # hotfix_hooks.commands.NAME (dashes as underscores), entry main(argv).
@@ -67,7 +68,6 @@ def _one_line_usage_errors() -> None:
     import argparse
 
     def error(self: argparse.ArgumentParser, message: str) -> None:
-        from hotfix_hooks.errors import UsageError
 
         raise UsageError(f'{message} (see "{self.prog} --help")')
 
@@ -108,7 +108,7 @@ def run_guarded(fn, prog: str = PROG) -> int:  # type: ignore[no-untyped-def]
         return code if isinstance(code, int) else (0 if code is None else 2)
     except BrokenPipeError:
         return 0
-    except Exception as e:  # noqa: BLE001 - never a traceback for the user
+    except Exception as e:
         if os.environ.get('HOTFIX_HOOKS_DEBUG'):
             raise
         print(f'{prog}: internal error: {type(e).__name__}: {e} '

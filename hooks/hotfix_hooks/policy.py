@@ -10,10 +10,12 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Callable
 from typing import Any
-from typing import Callable
 
 from hotfix_hooks.errors import ConfigError
+from hotfix_hooks.git import plumbing
+from hotfix_hooks.record.status import template_problem
 
 SEVERITY_VALUES = ('error', 'warning', 'info')
 
@@ -92,7 +94,6 @@ def _record_path(name: str, value: Any) -> str:
 
 
 def _status_template(name: str, value: Any) -> str:
-    from hotfix_hooks.record.status import template_problem
 
     if not isinstance(value, str):
         raise ConfigError(f'policy key {name!r} must be a string, got {value!r}')
@@ -651,7 +652,6 @@ def load_at(root: str, commit: str, current: Policy) -> Policy:
     """
     if current.explicit:
         return current
-    from hotfix_hooks.git import plumbing
     for name in CONFIG_FILES:
         res = plumbing.run(['cat-file', 'blob', f'{commit}:{name}'], cwd=root, check=False)
         if res.returncode != 0:

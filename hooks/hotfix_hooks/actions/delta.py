@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable
 
 
-
 @dataclasses.dataclass
 class Chunk:
     """One top-level statement (with its decorators and trailing blank lines/comments)."""

@@ -15,6 +15,9 @@ from hotfix_hooks.actions.index import FuncNode
 from hotfix_hooks.actions.index import Index
 from hotfix_hooks.actions.index import Module
 from hotfix_hooks.actions.index import module_strings as _module_strings
+from hotfix_hooks.pyast import call_name
+from hotfix_hooks.pyast import short
+from hotfix_hooks.pyast import source_of
 
 _Target = tuple['Module', FuncNode, 'ast.ClassDef | None']
 
@@ -32,26 +35,6 @@ WARN_CALLS = frozenset(('warning', 'warn', 'info', 'debug', 'log', 'print', 'exc
 REJECT_CALLS = frozenset(('abort', 'HTTPException', 'reject', 'bad_request'))
 STRICT_FLAGS = frozenset(('required', 'enforce', 'enforced', 'strict', 'mandatory'))
 _SQL_SET = r'\bSET\b[^;]*?\b(?:{})\s*='
-
-
-def source_of(node: ast.AST) -> str:
-    try:
-        return ast.unparse(node)
-    except Exception:  # noqa: BLE001 - unparse of exotic trees must not crash a scan
-        return ''
-
-
-def short(node: ast.AST, limit: int = 90) -> str:
-    t = ' '.join(source_of(node).split())
-    return t if len(t) <= limit else t[:limit - 3] + '...'
-
-
-def call_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ''
 
 
 # -- evidence ----------------------------------------------------------------------------

@@ -9,21 +9,15 @@ import dataclasses
 import posixpath
 from collections.abc import Callable
 
-from hotfix_hooks.changeset import decode_text
-from hotfix_hooks.changeset import is_binary
-from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.actions.delta import Chunk
 from hotfix_hooks.actions.delta import parse_chunk
 from hotfix_hooks.actions.delta import split_chunks
+from hotfix_hooks.changeset import decode_text
+from hotfix_hooks.changeset import is_binary
+from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.pyast import source_of
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
-
-
-def source_of(node: ast.AST) -> str:
-    try:
-        return ast.unparse(node)
-    except Exception:  # noqa: BLE001 - unparse of exotic trees must not crash a scan
-        return ''
 
 
 # -- modules and imports -----------------------------------------------------------------

@@ -8,13 +8,13 @@ import ast
 import dataclasses
 
 from hotfix_hooks.actions.flow import Analyzer
-from hotfix_hooks.actions.flow import call_name
 from hotfix_hooks.actions.flow import HTTP_METHODS
 from hotfix_hooks.actions.flow import method_of
 from hotfix_hooks.actions.flow import Profile
-from hotfix_hooks.actions.flow import source_of
 from hotfix_hooks.actions.index import Module
 from hotfix_hooks.actions.index import module_strings as _module_strings
+from hotfix_hooks.pyast import call_name
+from hotfix_hooks.pyast import source_of
 
 
 @dataclasses.dataclass

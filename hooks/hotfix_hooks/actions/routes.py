@@ -26,6 +26,8 @@ import ast
 import dataclasses
 import re
 
+from hotfix_hooks.pyast import call_name
+
 HTTP_METHODS = ('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE')
 _VERB_ATTRS = {m.lower(): m for m in HTTP_METHODS}
 
@@ -161,14 +163,6 @@ class _Router:
     guessed: bool = False         # not defined in the module and not named like a router
 
 
-def _call_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ''
-
-
 def _kw(call: ast.Call, name: str) -> ast.expr | None:
     for k in call.keywords:
         if k.arg == name:
@@ -207,7 +201,7 @@ def _routers(tree: ast.Module, consts: _Consts) -> dict[str, _Router]:
             continue
         if not isinstance(value, ast.Call):
             continue
-        ctor = _call_name(value.func)
+        ctor = call_name(value.func)
         if ctor not in _ROUTER_CTORS:
             continue
         framework, kw, _ = _ROUTER_CTORS[ctor]
@@ -232,7 +226,7 @@ def _target_name(t: ast.expr) -> str:
     if isinstance(t, ast.Attribute):
         try:
             return ast.unparse(t)
-        except Exception:  # noqa: BLE001 - defensive: unparse of odd trees
+        except Exception:
             return ''
     return ''
 
@@ -309,7 +303,7 @@ def find_routes(source: str, file: str, tree: ast.Module | None = None) -> list[
             builder.call(node.value)
     if 'Route(' in source or not source:
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and _call_name(node.func) == 'Route':
+            if isinstance(node, ast.Call) and call_name(node.func) == 'Route':
                 builder.call(node)
     builder.routes.sort(key=lambda r: r.line)
     return builder.routes
@@ -388,7 +382,7 @@ class _Builder:
 
     def call(self, call: ast.Call) -> None:
         func = call.func
-        name = _call_name(func)
+        name = call_name(func)
         if name == 'add_api_route' and isinstance(func, ast.Attribute):
             router = self._router(func.value)
             if router is None:

@@ -24,12 +24,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from hotfix_hooks.changeset import ChangeSet
-from hotfix_hooks.changeset import DELETED
-from hotfix_hooks.changeset import is_binary
-from hotfix_hooks.changeset import matches_any
-from hotfix_hooks.changeset import MODE_SYMLINK
-from hotfix_hooks.checks import RunInfo
 from hotfix_hooks.actions.delta import Chunk
 from hotfix_hooks.actions.delta import defined_names
 from hotfix_hooks.actions.delta import names_regex
@@ -41,10 +35,16 @@ from hotfix_hooks.actions.index import Module
 from hotfix_hooks.actions.middleware import find_middleware
 from hotfix_hooks.actions.middleware import Middleware
 from hotfix_hooks.actions.middleware import registrations
-from hotfix_hooks.findings import Finding
-from hotfix_hooks.policy import Policy
 from hotfix_hooks.actions.routes import find_routes
 from hotfix_hooks.actions.routes import Route
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import DELETED
+from hotfix_hooks.changeset import is_binary
+from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.changeset import MODE_SYMLINK
+from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.policy import Policy
 
 CATEGORY = 'actions'
 ROUTE_HINT = re.compile(r'\.(?:get|post|put|patch|delete|head|options|trace|route|api_route|'

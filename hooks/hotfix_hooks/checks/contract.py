@@ -16,11 +16,19 @@ from typing import Any
 
 from hotfix_hooks.changeset import ADDED
 from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import FileChange
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.checks import RunInfo
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.openapi import diff_specs
+from hotfix_hooks.openapi.fromcode import code_findings
+from hotfix_hooks.openapi.loader import is_contract
+from hotfix_hooks.openapi.loader import looks_like_contract
+from hotfix_hooks.openapi.loader import parse
+from hotfix_hooks.openapi.loader import SpecError
+from hotfix_hooks.openapi.model import normalize_path
 from hotfix_hooks.policy import Policy
 
 SPEC_SUFFIXES = ('.json', '.yaml', '.yml')
@@ -41,7 +49,6 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
         spec_changed = True
         findings.extend(got)
     if cfg.get('code', True):
-        from hotfix_hooks.openapi.fromcode import code_findings
         code = code_findings(changes, cfg)
         findings.extend(_not_in_spec(code, findings))
         if not spec_changed and any(x.extra.get('code_change') for x in code):
@@ -59,7 +66,6 @@ _SAME_RULE = {'api-path-removed': 'api-route-removed', 'api-operation-removed': 
 
 def _not_in_spec(code: list[Finding], spec: list[Finding]) -> list[Finding]:
     """Code findings the changed spec does not already report (same rule, operation)."""
-    from hotfix_hooks.openapi.model import normalize_path
 
     def key(f: Finding) -> tuple[str, tuple[str, ...]]:
         ops = []
@@ -84,9 +90,6 @@ def compare_file(f: FileChange, cfg: dict[str, Any],
                  marked: dict[tuple[str, str], str] | None = None) -> list[Finding] | None:
     """Findings for one changed file, or ``None`` when it is not a contract file.
     Operations the base marks ``x-frozen: true`` are added to ``marked``."""
-    from hotfix_hooks.openapi import diff_specs
-    from hotfix_hooks.openapi.loader import is_contract
-    from hotfix_hooks.openapi.loader import looks_like_contract
     forced = matches_any(f.path, cfg.get('include', []))
     old_b = None if f.status == ADDED else f.old_bytes()
     new_b = None if f.status == DELETED else f.new_bytes()
@@ -129,9 +132,6 @@ def compare_file(f: FileChange, cfg: dict[str, Any],
 
 
 def _load(data: bytes | None, path: str) -> tuple[Any, Finding | None]:
-    from hotfix_hooks.changeset import decode_text
-    from hotfix_hooks.openapi.loader import parse
-    from hotfix_hooks.openapi.loader import SpecError
     if data is None:
         return None, None
     text = decode_text(data)
@@ -152,7 +152,6 @@ def _load(data: bytes | None, path: str) -> tuple[Any, Finding | None]:
 # -- frozen endpoints ---------------------------------------------------------------------
 
 def _glob_rx(path: str) -> str:
-    from hotfix_hooks.openapi.model import normalize_path
     out = []
     segs = normalize_path(path).strip('/').split('/')
     for i, seg in enumerate(segs):
@@ -183,7 +182,6 @@ def frozen_rules(groups: list[str], endpoints: list[str]
 
 def frozen_match(label: str, rules: list[tuple[str, str | None, re.Pattern[str]]]
                  ) -> str | None:
-    from hotfix_hooks.openapi.model import normalize_path
     method, _, path = label.partition(' ')
     npath = normalize_path(path)
     for text, m, rx in rules:
@@ -196,7 +194,6 @@ def apply_frozen(findings: list[Finding], groups: list[str], endpoints: list[str
                  marked: dict[tuple[str, str], str] | None = None) -> list[Finding]:
     """Add one ``frozen-endpoint-changed`` error per frozen operation that changed
     (frozen by the policy, or ``marked`` by ``x-frozen: true`` in the spec)."""
-    from hotfix_hooks.openapi.model import normalize_path
     marked = marked or {}
     if not groups and not endpoints and not marked:
         return findings
@@ -241,9 +238,6 @@ def _hotfix(findings: list[Finding], severity: str) -> list[Finding]:
 # -- stale spec -----------------------------------------------------------------------------
 
 def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list[Finding]:
-    from hotfix_hooks.openapi.loader import is_contract
-    from hotfix_hooks.openapi.loader import looks_like_contract
-    from hotfix_hooks.openapi.loader import parse
     out = []
     globs = cfg.get('specs', [])
     exclude = cfg.get('exclude', [])
@@ -256,7 +250,7 @@ def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list
             continue
         try:
             spec = parse(data.decode('utf-8', 'replace'), path)
-        except Exception:  # noqa: BLE001 - an unparseable snapshot is not "stale"
+        except Exception:
             continue
         if not is_contract(spec.data):
             continue

@@ -8,13 +8,15 @@ Opt-in (``checks.OPT_IN``): run by ``hotfix-hooks record`` / ``readiness`` / ``s
 ``decide`` and ``scan --only record``, not by a plain scan or the umbrella hook."""
 from __future__ import annotations
 
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.naming import is_hotfix_branch
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.policy import Policy
 from hotfix_hooks.record import integrity
 from hotfix_hooks.record import model as record
 from hotfix_hooks.record import waivers
-from hotfix_hooks.changeset import ChangeSet
-from hotfix_hooks.checks import RunInfo
-from hotfix_hooks.findings import Finding
-from hotfix_hooks.policy import Policy
+from hotfix_hooks.record.rules import validate
 
 
 def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
@@ -23,7 +25,6 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     if not run.hotfix or run.stage in ('pre-commit', 'commit-msg'):
         return []
     if not run.ticket:
-        from hotfix_hooks.checks.naming import is_hotfix_branch
 
         if not is_hotfix_branch(run.branch, policy):
             return []           # a release branch: no ticket, no record
@@ -37,7 +38,7 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     if rec is None:
         return findings
     derived = integrity.derive(changes, policy)
-    findings += record.validate(rec, policy, run.ticket, derived,
+    findings += validate(rec, policy, run.ticket, derived,
                                 bool(run.options.get('require_approvals')))
     findings += waivers.check(rec, policy)
     return findings

@@ -14,20 +14,21 @@ import os
 import sys
 from collections.abc import Sequence
 
+from hotfix_hooks import policy as policy_mod
+from hotfix_hooks import report
+from hotfix_hooks.checks import CHECKS
+from hotfix_hooks.checks import naming
+from hotfix_hooks.errors import UsageError
+from hotfix_hooks.findings import apply_policy
+from hotfix_hooks.findings import exit_code
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.git import context
+from hotfix_hooks.git import plumbing
+from hotfix_hooks.git.ci_env import pr_title_from_env
+from hotfix_hooks.pipeline import scan
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from hotfix_hooks.git import context
-    from hotfix_hooks.git import plumbing
-    from hotfix_hooks.checks import naming
-    from hotfix_hooks.git.ci_env import pr_title_from_env
-    from hotfix_hooks import policy as policy_mod
-    from hotfix_hooks import report
-    from hotfix_hooks.pipeline import scan
-    from hotfix_hooks.checks import CHECKS
-    from hotfix_hooks.findings import apply_policy
-    from hotfix_hooks.findings import exit_code
 
     parser = argparse.ArgumentParser(
         prog='hotfix-hooks ci',
@@ -44,7 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--config', help='policy file')
     args = parser.parse_args(argv)
     if bool(args.from_ref) != bool(args.to_ref):
-        from hotfix_hooks.errors import UsageError
 
         raise UsageError('--from-ref and --to-ref go together: give both or neither')
     root = plumbing.toplevel()

@@ -7,7 +7,14 @@ import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from hotfix_hooks import policy as policy_mod
+from hotfix_hooks import report as report_mod
+from hotfix_hooks.errors import UsageError
+from hotfix_hooks.findings import apply_policy
+from hotfix_hooks.findings import exit_code
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.git import context
+from hotfix_hooks.git import plumbing
 from hotfix_hooks.policy import Policy
 
 if TYPE_CHECKING:
@@ -29,8 +36,6 @@ def add_naming_options(parser: argparse.ArgumentParser) -> None:
 
 def load_policy(args: argparse.Namespace) -> tuple[str, Policy]:
     """The repository's top level and its policy (``--config`` when given)."""
-    from hotfix_hooks import policy as policy_mod
-    from hotfix_hooks.git import plumbing
 
     root = plumbing.toplevel()
     return root, policy_mod.load(root, getattr(args, 'config', None))
@@ -38,15 +43,12 @@ def load_policy(args: argparse.Namespace) -> tuple[str, Policy]:
 
 def overridden(findings: list[Finding], policy: Policy) -> list[Finding]:
     """The policy's per-rule severity overrides and disabled rules applied."""
-    from hotfix_hooks.findings import apply_policy
 
     return apply_policy(findings, policy['severity'], policy['disable'])
 
 
 def report(findings: list[Finding], fmt: str, ok: str = '') -> int:
     """Render ``findings`` on stdout; the exit code they make (0 or 1)."""
-    from hotfix_hooks import report as report_mod
-    from hotfix_hooks.findings import exit_code
 
     report_mod.render(findings, fmt, ok_message=ok)
     return exit_code(findings)
@@ -55,7 +57,6 @@ def report(findings: list[Finding], fmt: str, ok: str = '') -> int:
 # -- the record commands (record, readiness, status, decide) -----------------------------
 def record_parser(prog: str, description: str) -> argparse.ArgumentParser:
     """The options the record commands share: the range options and ``--config``."""
-    from hotfix_hooks.git import context
 
     parser = argparse.ArgumentParser(prog=f'hotfix-hooks {prog}', description=description)
     context.add_arguments(parser)
@@ -66,7 +67,6 @@ def record_parser(prog: str, description: str) -> argparse.ArgumentParser:
 
 def contexts(args: argparse.Namespace) -> tuple[Policy, list[Context]]:
     """The policy and every resolved context of this invocation."""
-    from hotfix_hooks.git import context
 
     _root, policy = load_policy(args)
     return policy, context.resolve_all(context.request_from_args(args), policy)
@@ -77,8 +77,6 @@ def one_context(args: argparse.Namespace, committed: bool) -> tuple[Policy, Cont
     the index or the working tree (evidence exists for commits only)."""
     import copy
 
-    from hotfix_hooks.errors import UsageError
-    from hotfix_hooks.git import plumbing
 
     policy, ctxs = contexts(args)
     ctxs = [c for c in ctxs if c.mode in ('index', 'range', 'worktree')]

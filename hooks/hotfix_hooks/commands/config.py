@@ -6,9 +6,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from hotfix_hooks import policy as policy_mod
+from hotfix_hooks.git import plumbing
+from hotfix_hooks.policy import SCHEMA
+
 
 def _flatten(values: dict[str, Any], prefix: str = '') -> dict[str, Any]:
-    from hotfix_hooks.policy import SCHEMA  # noqa: F401 - for the table structure
 
     out: dict[str, Any] = {}
     for k, v in values.items():
@@ -23,7 +26,6 @@ def _flatten(values: dict[str, Any], prefix: str = '') -> dict[str, Any]:
 
 
 def _is_table(name: str) -> bool:
-    from hotfix_hooks.policy import SCHEMA
 
     node = SCHEMA
     key = None
@@ -36,8 +38,6 @@ def _is_table(name: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from hotfix_hooks.git import plumbing
-    from hotfix_hooks import policy as policy_mod
 
     parser = argparse.ArgumentParser(prog='hotfix-hooks config',
                                      description='Print the effective policy.')

@@ -9,7 +9,7 @@ from hotfix_hooks.commands.common import one_context
 from hotfix_hooks.commands.common import print_notes
 from hotfix_hooks.commands.common import record_parser
 from hotfix_hooks.pipeline.readiness import gather
-from hotfix_hooks.record.model import decide
+from hotfix_hooks.record.decision import decide
 
 
 def main(argv: Sequence[str] | None = None) -> int:

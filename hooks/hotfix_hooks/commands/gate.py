@@ -21,8 +21,8 @@ from hotfix_hooks.gates.render import render_json
 from hotfix_hooks.gates.render import render_text
 from hotfix_hooks.gates.run import FORMATS
 from hotfix_hooks.gates.run import gate_one
-from hotfix_hooks.gates.run import GateOptions
 from hotfix_hooks.gates.run import gated_branch
+from hotfix_hooks.gates.run import GateOptions
 from hotfix_hooks.gates.run import GateRun
 from hotfix_hooks.gates.run import skip_reason
 from hotfix_hooks.git import context

@@ -8,13 +8,17 @@ import argparse
 import re
 from collections.abc import Sequence
 
-from hotfix_hooks.git import plumbing
+from hotfix_hooks import policy as policy_mod
+from hotfix_hooks.checks.naming import slugify
+from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.errors import UsageError
+from hotfix_hooks.git import context
+from hotfix_hooks.git import plumbing
+from hotfix_hooks.record import model as record
 
 
 def branch_name(ticket: str, description: str, policy: object) -> str:
-    from hotfix_hooks.checks.naming import slugify
 
     pol = policy  # type: ignore[assignment]
     if not re.fullmatch(f'(?:{pol["ticket_pattern"]})', ticket):  # type: ignore[index]
@@ -31,8 +35,6 @@ def branch_name(ticket: str, description: str, policy: object) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from hotfix_hooks.git import context
-    from hotfix_hooks import policy as policy_mod
 
     parser = argparse.ArgumentParser(prog='hotfix-hooks new',
                                      description='Start a hotfix branch from the base.')
@@ -71,7 +73,6 @@ def write_record(root: str, ticket: str, policy: object) -> str:
     """Write the hotfix record template (never over an existing file); say what happened."""
     import os
 
-    from hotfix_hooks.record import model as record
     rel = record.record_path(policy, ticket)
     path = os.path.join(root, rel)
     if os.path.exists(path):
@@ -81,7 +82,6 @@ def write_record(root: str, ticket: str, policy: object) -> str:
         with open(path, 'x', encoding='utf-8', newline='\n') as f:
             f.write(record.render_template(ticket))
     except OSError as e:
-        from hotfix_hooks.errors import ConfigError
 
         raise ConfigError(f'cannot write the hotfix record {rel}: {e.strerror}',
                           hint='the branch is created; clear the path and write the record '

@@ -11,9 +11,15 @@ import os
 import subprocess
 from collections.abc import Sequence
 
+from hotfix_hooks import report
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.errors import UsageError
+from hotfix_hooks.findings import exit_code
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.openapi import diff_specs
+from hotfix_hooks.openapi.loader import parse
+from hotfix_hooks.openapi.loader import SpecError
 
 _GIT_TIMEOUT = 60
 
@@ -51,9 +57,6 @@ def _decode(data: bytes, where: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from hotfix_hooks import report
-    from hotfix_hooks.findings import exit_code
-    from hotfix_hooks.findings import Finding
 
     parser = argparse.ArgumentParser(
         prog='hotfix-hooks openapi-diff',
@@ -71,9 +74,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if old_text == new_text:        # identical bytes: nothing to compare
         findings: list[Finding] = []
     else:
-        from hotfix_hooks.openapi import diff_specs
-        from hotfix_hooks.openapi.loader import parse
-        from hotfix_hooks.openapi.loader import SpecError
         specs = []
         for text, path in ((old_text, old_path), (new_text, new_path)):
             try:

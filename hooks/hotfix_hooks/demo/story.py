@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 from hotfix_hooks.demo import service as demo_service
+
 PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 

@@ -19,10 +19,11 @@ from typing import Any
 
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import matches_any
-from hotfix_hooks.gates.evidence import GateResult
+from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import Finding
-
-RECORD_PATH = 'hotfixes/{ticket}.toml'
+from hotfix_hooks.gates.evidence import GateResult
+from hotfix_hooks.policy import Policy
+from hotfix_hooks.record.model import parse
 
 
 @dataclasses.dataclass
@@ -71,19 +72,10 @@ def select_domains(changes: ChangeSet, domains: Mapping[str, Mapping[str, Any]]
     return DomainSelection(selected=ordered, untouched=untouched, unmatched=unmatched)
 
 
-def record_path(policy: Any, ticket: str) -> str:
-    """Where the hotfix record of ``ticket`` lives (the record feature may configure it)."""
-    record = policy.get('record') if hasattr(policy, 'get') else None
-    pattern = (record or {}).get('path') if isinstance(record, dict) else None
-    return (pattern or RECORD_PATH).format(ticket=ticket)
-
-
-def record_dry_run(text: str, path: str) -> tuple[list[str] | None, Finding | None]:
-    """``[rollback] dry_run`` of a hotfix record (TOML text): (command or None, problem)."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+def record_dry_run(text: str, path: str, policy: Policy
+                   ) -> tuple[list[str] | None, Finding | None]:
+    """``[rollback] dry_run`` of a hotfix record (its TOML text, parsed as the record check
+    parses it): (command or None, problem)."""
 
     def problem(msg: str) -> Finding:
         return Finding(rule='gate-record-unreadable', category='gate', severity='warning',
@@ -91,24 +83,17 @@ def record_dry_run(text: str, path: str) -> tuple[list[str] | None, Finding | No
                                           f'record: {msg}',
                        hint='fix the record ([rollback] dry_run = "<command>"); the policy\'s '
                             '[tool.hotfix-hooks.gate] rollback_dry_run is used meanwhile')
+    rec, findings = parse(text, path, policy)
+    if rec is None:
+        return None, problem(findings[0].message if findings else 'unreadable')
+    for f in findings:
+        if f.extra.get('field') in ('rollback', 'rollback.dry_run') and \
+                f.rule != 'record-field-missing':
+            return None, problem(f.message)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        return None, problem(f'invalid TOML: {e}')
-    rollback = data.get('rollback')
-    if rollback is None:
-        return None, None
-    if not isinstance(rollback, dict):
-        return None, problem('[rollback] is not a table')
-    value = rollback.get('dry_run', '')
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return (list(value) or None), None
-    if not isinstance(value, str):
-        return None, problem(f'dry_run must be a string, got {type(value).__name__}')
-    try:
-        argv = shlex.split(value)
+        argv = shlex.split(rec.rollback_dry_run)
     except ValueError as e:
-        return None, problem(f'cannot split dry_run {value!r}: {e}')
+        return None, problem(f'cannot split dry_run {rec.rollback_dry_run!r}: {e}')
     return (argv or None), None
 
 
@@ -118,7 +103,6 @@ def rollback_command(cli: str | None, record: tuple[str, str | None] | None,
 
     ``record`` is (record path, its text or None when the file does not exist).
     """
-    from hotfix_hooks.errors import UsageError
 
     problems: list[Finding] = []
     if cli:
@@ -129,7 +113,7 @@ def rollback_command(cli: str | None, record: tuple[str, str | None] | None,
         if argv:
             return argv, '--rollback-dry-run', problems
     if record is not None and record[1] is not None:
-        argv_or_none, problem = record_dry_run(record[1], record[0])
+        argv_or_none, problem = record_dry_run(record[1], record[0], policy)
         if problem is not None:
             problems.append(problem)
         if argv_or_none:

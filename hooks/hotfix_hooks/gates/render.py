@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hotfix_hooks import report
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.gates.process import tail
 from hotfix_hooks.gates.run import GateRun
 from hotfix_hooks.gates.run import rel_path
 
 
 def render_text(runs: Sequence[GateRun], root: str, policy: Any, out: Any) -> None:
-    from hotfix_hooks import report
 
     findings: list[Finding] = []
     for run in runs:
@@ -53,7 +54,6 @@ def render_text(runs: Sequence[GateRun], root: str, policy: Any, out: Any) -> No
             if r.status in ('fail', 'timeout') and r.name not in run.reused and r.log:
                 out.write(f'\n  --- last {tail_n} lines of {r.name} '
                           f'({rel_path(r.log, root)}) ---\n')
-                from hotfix_hooks.gates.process import tail
 
                 for line in tail(r.log, tail_n):
                     out.write(f'  | {line}\n')
@@ -92,7 +92,6 @@ def verdict(runs: Sequence[GateRun]) -> str:
 def render_json(runs: Sequence[GateRun], out: Any) -> None:
     import dataclasses
 
-    from hotfix_hooks import report
 
     findings = [f for run in runs for f in run.findings]
     payload = []

@@ -24,14 +24,24 @@ import re
 from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import Any
-from typing import TYPE_CHECKING
 
+from hotfix_hooks import policy as policy_mod
+from hotfix_hooks.checks.naming import branch_ticket
+from hotfix_hooks.checks.naming import check_branch
+from hotfix_hooks.checks.naming import is_hotfix_branch
+from hotfix_hooks.checks.naming import is_release_branch
+from hotfix_hooks.errors import GitError
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.gates import evidence
+from hotfix_hooks.gates import plan as gate_plan
+from hotfix_hooks.gates import process as gate_process
+from hotfix_hooks.gates.evidence import evidence_dir
+from hotfix_hooks.gates.evidence import GateResult
+from hotfix_hooks.gates.process import utc_now
+from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
-from hotfix_hooks.findings import Finding
-
-if TYPE_CHECKING:
-    from hotfix_hooks.gates.evidence import GateResult
+from hotfix_hooks.record.model import record_path
 
 FORMATS = ('text', 'json')
 
@@ -73,8 +83,6 @@ def gated_branch(branch: str | None, policy: Any) -> bool:
     """Hotfix branches, release branches, and the policy's extra ``gate.branches``."""
     import fnmatch
 
-    from hotfix_hooks.checks.naming import is_hotfix_branch
-    from hotfix_hooks.checks.naming import is_release_branch
 
     if not branch:
         return False
@@ -142,12 +150,9 @@ def rel_path(path: str | None, root: str) -> str:
 def gate_one(ctx: context.Context, policy: Any, opts: GateOptions,
              progress_stream: Any, live: bool) -> GateRun:
     """Plan, reuse, run and record the gates of one pushed ref."""
-    from hotfix_hooks.gates import evidence
-    from hotfix_hooks.gates import plan as gate_plan
     run = GateRun(branch=ctx.branch, notes=ctx.notes)
     if ctx.mode not in ('none', 'tag') and ctx.branch is None:
         # fail closed: a hook that cannot tell the branch must not pass quietly
-        from hotfix_hooks.checks.naming import check_branch
 
         run.findings = check_branch(None, policy)
         run.skipped_reason = ('cannot tell which branch this is, so the gates did not run '
@@ -204,7 +209,6 @@ def gate_one(ctx: context.Context, policy: Any, opts: GateOptions,
 def policy_at(root: str, commit: str, current: Any) -> Any:
     """The policy as committed in ``commit``: the gates it defines are what that tree is
     proven with (an uncommitted edit of pyproject.toml does not change what runs)."""
-    from hotfix_hooks import policy as policy_mod
 
     return policy_mod.load_at(root, commit, current)
 
@@ -232,9 +236,6 @@ def _as_range(ctx: context.Context, policy: Any, run: GateRun) -> context.Contex
 
 def _select(ctx: context.Context, policy: Any) -> tuple[Any, tuple[str, str | None] | None]:
     """(domain selection, (record path, record text in the pushed commit) or None)."""
-    from hotfix_hooks.gates import plan as gate_plan
-    from hotfix_hooks.git import changes as git_changes
-    from hotfix_hooks.checks.naming import branch_ticket
 
     changes = git_changes.build(ctx, policy)
     try:
@@ -242,27 +243,17 @@ def _select(ctx: context.Context, policy: Any) -> tuple[Any, tuple[str, str | No
         ticket = branch_ticket(ctx.branch, policy)
         record = None
         if ticket:
-            rpath = gate_plan.record_path(policy, ticket)
-            record = (rpath, _file_at(ctx.root, ctx.head or 'HEAD', rpath))
+            rpath = record_path(policy, ticket)
+            data = changes.head.read(rpath)
+            record = (rpath, None if data is None else data.decode('utf-8', 'replace'))
     finally:
         changes.close()
     return selection, record
 
 
-def _file_at(root: str, commit: str, path: str) -> str | None:
-    """Text of ``path`` in ``commit`` (None when absent): one cheap ``git cat-file``."""
-    res = plumbing.run(['cat-file', 'blob', f'{commit}:{path}'], cwd=root, check=False)
-    if res.returncode != 0:
-        return None
-    return res.stdout.decode('utf-8', 'replace')
-
-
 def _execute(ctx: context.Context, policy: Any, opts: GateOptions, run: GateRun,
              to_run: Sequence[Any], progress_stream: Any, live: bool) -> dict[str, GateResult]:
     """Run ``to_run`` on the pushed commit; the results by name (interrupted ones left out)."""
-    from hotfix_hooks.gates import process as gate_process
-    from hotfix_hooks.gates.evidence import evidence_dir
-    from hotfix_hooks.gates.evidence import GateResult
 
     if not to_run:
         run.workspace, run.workspace_why = 'nothing run', 'every gate already passed on this tree'
@@ -272,7 +263,6 @@ def _execute(ctx: context.Context, policy: Any, opts: GateOptions, run: GateRun,
         os.makedirs(logs, exist_ok=True)
         os.makedirs(evidence_dir(ctx.git_dir), exist_ok=True)
     except OSError as e:
-        from hotfix_hooks.errors import GitError
 
         raise GitError(f'cannot write the gate logs and evidence under '
                        f'{os.path.join(ctx.git_dir, "hotfix-hooks")}: {e.strerror}',
@@ -303,11 +293,8 @@ def _execute(ctx: context.Context, policy: Any, opts: GateOptions, run: GateRun,
 def _no_rollback(run: GateRun, policy: Any, record: tuple[str, str | None] | None
                  ) -> GateResult:
     """The 'skipped' rollback result, and the finding saying where to put the command."""
-    from hotfix_hooks.gates import plan as gate_plan
-    from hotfix_hooks.gates.evidence import GateResult
-    from hotfix_hooks.gates.process import utc_now
 
-    rec = record[0] if record else gate_plan.RECORD_PATH
+    rec = record[0] if record else record_path(policy, '<ticket>')
     run.findings.append(Finding(
         rule='gate-rollback-dry-run-missing', category='gate',
         severity='error' if policy.section('gate')['rollback_required'] else 'warning',

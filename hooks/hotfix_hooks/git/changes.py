@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from hotfix_hooks.git import plumbing
 from hotfix_hooks.changeset import ADDED
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import COPIED
@@ -25,8 +24,9 @@ from hotfix_hooks.changeset import MODIFIED
 from hotfix_hooks.changeset import RENAMED
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.changeset import TYPE_CHANGED
-from hotfix_hooks.git.context import Context
 from hotfix_hooks.errors import GitError
+from hotfix_hooks.git import plumbing
+from hotfix_hooks.git.context import Context
 
 _STATUS = {'A': ADDED, 'M': MODIFIED, 'D': DELETED, 'R': RENAMED, 'C': COPIED,
            'T': TYPE_CHANGED}
@@ -62,7 +62,7 @@ class ObjectReader:
         binsha = bytes.fromhex(sha)
         try:
             return self._gitdb().stream(binsha).read()  # type: ignore[no-any-return]
-        except Exception:  # noqa: BLE001 - fall back to git itself
+        except Exception:
             pass
         try:
             if self._cmd_repo is None:
@@ -70,7 +70,7 @@ class ObjectReader:
 
                 self._cmd_repo = git.Repo(self.root)
             return self._cmd_repo.odb.stream(binsha).read()  # type: ignore[no-any-return]
-        except Exception as e:  # noqa: BLE001 - a missing object is an environment error
+        except Exception as e:
             raise GitError(f'cannot read git object {sha[:12]}: {e}') from None
 
     def close(self) -> None:
@@ -277,7 +277,7 @@ def _parse_section(section: str) -> tuple[bool, list[Hunk]]:
 
     try:
         patch = PatchSet(section)
-    except Exception:  # noqa: BLE001 - unidiff rejects some headers; fall back below
+    except Exception:
         return False, _hunks_from_headers(section)
     hunks = []
     for pf in patch:

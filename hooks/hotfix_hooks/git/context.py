@@ -19,18 +19,15 @@ import os
 import sys
 from collections.abc import Mapping
 from typing import Any
-from typing import TYPE_CHECKING
 
-from hotfix_hooks.git import plumbing
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.errors import UsageError
-
-if TYPE_CHECKING:
-    from hotfix_hooks.git.ci_env import CIInfo
+from hotfix_hooks.git import plumbing
+from hotfix_hooks.git.ci_env import CIInfo
+from hotfix_hooks.git.ci_env import detect
 
 
 def detect_ci(env: Mapping[str, str]) -> CIInfo | None:
-    from hotfix_hooks.git.ci_env import detect
 
     return detect(env)
 
@@ -218,7 +215,6 @@ def resolve_ci(req: Request, policy: Any, env: Mapping[str, str] | None = None,
                cwd: str | None = None) -> Context:
     """The CI view of the change: base..HEAD as the pull request shows it (``--from-ref``
     /``--to-ref`` when given). Outside a CI system it behaves as one would on this clone."""
-    from hotfix_hooks.git.ci_env import CIInfo
 
     env = os.environ if env is None else env
     root = plumbing.toplevel(cwd)

@@ -24,6 +24,7 @@ from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.migrations import django
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations import pyfront
 from hotfix_hooks.migrations import sql as sqlmod
@@ -208,7 +209,6 @@ def _graph_facts(path: str, text: str, is_alembic: bool, is_django: bool) -> m.M
             return mig
     cls_match = _DJANGO_CLASS.search(text) if is_django else None
     if cls_match is not None and not re.search(r'^\s+replaces\s*=', text, re.M):
-        from hotfix_hooks.migrations import django
         deps = _DJANGO_DEPS.search(text)
         parents: list[str] = []
         line = None
@@ -242,7 +242,6 @@ def _python_tree(snap: Snapshot, path: str, opts: Options, analyse: bool, text: 
             mig.suppressions = suppress.scan(path, text)
             return mig
     if is_django:
-        from hotfix_hooks.migrations import django
         cls = django.is_django(tree)
         if cls is not None:
             mig = django.parse(path, tree, cls, opts.dialect, opts.volatile) if analyse else \
@@ -253,7 +252,6 @@ def _python_tree(snap: Snapshot, path: str, opts: Options, analyse: bool, text: 
 
 
 def _django_graph_only(path: str, tree: ast.Module, cls: ast.ClassDef) -> m.Migration:
-    from hotfix_hooks.migrations import django
     keep = ('dependencies', 'replaces', 'atomic')
     skeleton = copy.copy(cls)
     skeleton.body = [n for n in cls.body if isinstance(n, (ast.Assign, ast.AnnAssign)) and any(

@@ -10,10 +10,11 @@ from typing import Any
 
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations import sql as sqlmod
-from hotfix_hooks.migrations.pyfront import _src
 from hotfix_hooks.migrations.pyfront import Module
 from hotfix_hooks.migrations.pyfront import Walker
+from hotfix_hooks.migrations.values import State
 from hotfix_hooks.migrations.values import UNKNOWN
+from hotfix_hooks.pyast import source_of
 
 _NOOP = ('noop',)
 
@@ -22,7 +23,7 @@ def is_django(tree: ast.Module) -> ast.ClassDef | None:
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name == 'Migration':
             for b in node.bases:
-                if _src(b).endswith('Migration'):
+                if source_of(b).endswith('Migration'):
                     return node
     return None
 
@@ -124,7 +125,7 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
     ops = mig.upgrade
 
     def add(kind: str, **kw: Any) -> m.Op:
-        op = m.Op(kind=kind, line=el.lineno, end_line=el.end_lineno, source=_src(el)[:120],
+        op = m.Op(kind=kind, line=el.lineno, end_line=el.end_lineno, source=source_of(el)[:120],
                   in_transaction=mig.atomic, **kw)
         ops.append(op)
         return op
@@ -244,8 +245,7 @@ def _runsql_text(sql: Any) -> str | None:
 
 
 def _state() -> Any:
-    from hotfix_hooks.migrations.pyfront import _State
-    return _State({}, None, False, (), 0, collect=False)
+    return State({}, None, False, (), 0, collect=False)
 
 
 def _reverse_note(mig: m.Migration, el: ast.Call, rule: str, what: str, arg: str,
@@ -253,10 +253,10 @@ def _reverse_note(mig: m.Migration, el: ast.Call, rule: str, what: str, arg: str
     if reverse is None or (isinstance(reverse, ast.Constant) and reverse.value is None):
         msg = f'{what} has no {arg}: `migrate` cannot go back past this migration'
     elif isinstance(reverse, ast.Attribute) and reverse.attr in _NOOP:
-        msg = (f'{what} uses {_src(reverse)} as {arg}: the rollback "succeeds" but leaves '
+        msg = (f'{what} uses {source_of(reverse)} as {arg}: the rollback "succeeds" but leaves '
                'the data as the forward step changed it')
     elif isinstance(reverse, (ast.Constant, ast.List, ast.Tuple)) and \
-            not _src(reverse).strip("'\"[]() "):
+            not source_of(reverse).strip("'\"[]() "):
         msg = f'{what} has an empty {arg}'
     else:
         return

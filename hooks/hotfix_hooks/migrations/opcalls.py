@@ -16,13 +16,11 @@ from hotfix_hooks.migrations.values import Marker
 from hotfix_hooks.migrations.values import PLACEHOLDER
 from hotfix_hooks.migrations.values import plain
 from hotfix_hooks.migrations.values import Sql
-from hotfix_hooks.migrations.values import src
+from hotfix_hooks.migrations.values import State
 from hotfix_hooks.migrations.values import TableRef
 from hotfix_hooks.migrations.values import TypeVal
 from hotfix_hooks.migrations.values import UNKNOWN
-
-if TYPE_CHECKING:
-    from hotfix_hooks.migrations.pyfront import _State as State
+from hotfix_hooks.pyast import source_of
 
 # op method -> positional parameter names (op.X form); batch_op drops ``table_name``-like
 # parameters listed in _BATCH_DROP.
@@ -168,12 +166,12 @@ class OpCalls:
             attrs['nullable'] = bound['nullable']
         if 'type_' in bound:
             t = bound['type_']
-            attrs['type'] = t.text if isinstance(t, TypeVal) else src(nodes.get('type_'))
+            attrs['type'] = t.text if isinstance(t, TypeVal) else source_of(nodes.get('type_'))
             attrs['using'] = 'postgresql_using' in bound
         if 'existing_type' in bound:
             t = bound['existing_type']
             attrs['old_type'] = t.text if isinstance(t, TypeVal) else \
-                src(nodes.get('existing_type'))
+                source_of(nodes.get('existing_type'))
         if 'server_default' in bound:
             sd = bound['server_default']
             if sd is None:
@@ -217,7 +215,7 @@ class OpCalls:
         text = plain(val)
         if not isinstance(text, str):
             self.add(m.UNANALYSABLE, node, st, attrs={
-                'reason': f'the SQL passed to execute() is not a literal: {src(arg)[:80]}'})
+                'reason': f'the SQL passed to execute() is not a literal: {source_of(arg)[:80]}'})
             return UNKNOWN
         if not st.collect:
             return UNKNOWN

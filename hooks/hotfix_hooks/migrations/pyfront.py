@@ -22,12 +22,14 @@ from hotfix_hooks.migrations.values import ColumnDef
 from hotfix_hooks.migrations.values import CoreDml
 from hotfix_hooks.migrations.values import Marker
 from hotfix_hooks.migrations.values import PLACEHOLDER
+from hotfix_hooks.migrations.values import plain as _plain
 from hotfix_hooks.migrations.values import Sql
+from hotfix_hooks.migrations.values import State
 from hotfix_hooks.migrations.values import TableRef
 from hotfix_hooks.migrations.values import TypeVal
-from hotfix_hooks.migrations.values import plain as _plain
-from hotfix_hooks.migrations.values import src as _src
 from hotfix_hooks.migrations.values import UNKNOWN
+from hotfix_hooks.pyast import call_name
+from hotfix_hooks.pyast import source_of
 
 MAX_DEPTH = 4
 MAX_UNROLL = 200
@@ -80,26 +82,7 @@ class Module:
 
     def _const(self, node: ast.AST) -> Any:
         w = Walker(self, [])
-        return w.ev(node, _State({}, None, False, (), 0, collect=False))
-
-
-class _State:
-    __slots__ = ('env', 'cond', 'autocommit', 'anchors', 'depth', 'collect')
-
-    def __init__(self, env: dict[str, Any], cond: str | None, autocommit: bool,
-                 anchors: tuple[tuple[int, int], ...], depth: int, collect: bool = True) -> None:
-        self.env = env
-        self.cond = cond
-        self.autocommit = autocommit
-        self.anchors = anchors
-        self.depth = depth
-        self.collect = collect
-
-    def child(self, **kw: Any) -> _State:
-        s = _State(self.env, self.cond, self.autocommit, self.anchors, self.depth, self.collect)
-        for k, v in kw.items():
-            setattr(s, k, v)
-        return s
+        return w.ev(node, State({}, None, False, (), 0, collect=False))
 
 
 class _Return(Exception):
@@ -116,17 +99,17 @@ class Walker(OpCalls):
 
     # -- entry ----------------------------------------------------------------------
     def run(self, func: ast.FunctionDef) -> None:
-        st = _State({}, None, False, (), 0)
+        st = State({}, None, False, (), 0)
         self.body(func.body, st)
 
-    def body(self, stmts: list[ast.stmt], st: _State) -> None:
+    def body(self, stmts: list[ast.stmt], st: State) -> None:
         try:
             for s in stmts:
                 self.stmt(s, st)
         except _Return:
             pass
 
-    def add(self, kind: str, node: ast.AST, st: _State, **kw: Any) -> m.Op:
+    def add(self, kind: str, node: ast.AST, st: State, **kw: Any) -> m.Op:
         op = m.Op(kind=kind, line=getattr(node, 'lineno', 1),
                   end_line=getattr(node, 'end_lineno', None),
                   conditional=st.cond, in_transaction=not st.autocommit, anchors=st.anchors,
@@ -136,7 +119,7 @@ class Walker(OpCalls):
         return op
 
     # -- statements -----------------------------------------------------------------
-    def stmt(self, s: ast.stmt, st: _State) -> None:
+    def stmt(self, s: ast.stmt, st: State) -> None:
         if isinstance(s, ast.Expr):
             if isinstance(s.value, ast.Constant):
                 return
@@ -159,13 +142,13 @@ class Walker(OpCalls):
                     self.body(s.body, st)
             else:
                 self.bind(s.target, UNKNOWN, st)
-                self.body(s.body, st.child(cond=_cond(st.cond, 'for ' + _src(s.iter))))
+                self.body(s.body, st.child(cond=_cond(st.cond, 'for ' + source_of(s.iter))))
             self.body(s.orelse, st)
         elif isinstance(s, ast.While):
-            self.body(s.body, st.child(cond=_cond(st.cond, 'while ' + _src(s.test))))
+            self.body(s.body, st.child(cond=_cond(st.cond, 'while ' + source_of(s.test))))
         elif isinstance(s, ast.If):
             self.ev(s.test, st)
-            text = _src(s.test)
+            text = source_of(s.test)
             env_a, env_b = dict(st.env), dict(st.env)
             self.body(s.body, st.child(cond=_cond(st.cond, f'if {text}'), env=env_a))
             if s.orelse:
@@ -205,7 +188,7 @@ class Walker(OpCalls):
             for case in s.cases:
                 self.body(case.body, st.child(cond=_cond(st.cond, 'match')))
 
-    def _opaque_helper(self, node: ast.AST, st: _State) -> None:
+    def _opaque_helper(self, node: ast.AST, st: State) -> None:
         """A statement that calls a function imported from the project (not a library):
         whatever it does to the database is invisible here, so say so."""
         if not isinstance(node, ast.Call):
@@ -219,10 +202,10 @@ class Walker(OpCalls):
         if isinstance(f, ast.Attribute) and f.attr in _HARMLESS_METHODS:
             return
         self.add(m.UNANALYSABLE, node, st, attrs={
-            'reason': f'calls {_src(f)}() from {self.mod.imported[root.id]}, which is not '
+            'reason': f'calls {source_of(f)}() from {self.mod.imported[root.id]}, which is not '
                       'analysed (the guard never imports project code)'})
 
-    def bind(self, target: ast.AST, val: Any, st: _State) -> None:
+    def bind(self, target: ast.AST, val: Any, st: State) -> None:
         if isinstance(target, ast.Name):
             st.env[target.id] = val
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -232,7 +215,7 @@ class Walker(OpCalls):
                 self.bind(t, v, st)
 
     # -- expressions ----------------------------------------------------------------
-    def lookup(self, name: str, st: _State) -> Any:
+    def lookup(self, name: str, st: State) -> Any:
         if name in st.env:
             return st.env[name]
         if name in self.mod.op_names:
@@ -241,7 +224,7 @@ class Walker(OpCalls):
             return self.mod.consts[name]
         return UNKNOWN
 
-    def ev(self, node: ast.AST | None, st: _State) -> Any:
+    def ev(self, node: ast.AST | None, st: State) -> Any:
         if node is None:
             return None
         if isinstance(node, ast.Constant):
@@ -291,7 +274,7 @@ class Walker(OpCalls):
             return a if a == b else UNKNOWN
         return UNKNOWN
 
-    def fstring(self, node: ast.JoinedStr, st: _State) -> Any:
+    def fstring(self, node: ast.JoinedStr, st: State) -> Any:
         parts: list[str] = []
         partial = False
         for v in node.values:
@@ -309,7 +292,7 @@ class Walker(OpCalls):
         text = ''.join(parts)
         return Sql(text, partial=True) if partial else text
 
-    def binop(self, node: ast.BinOp, st: _State) -> Any:
+    def binop(self, node: ast.BinOp, st: State) -> Any:
         left = self.ev(node.left, st)
         right = self.ev(node.right, st)
         if isinstance(node.op, ast.Add):
@@ -334,14 +317,14 @@ class Walker(OpCalls):
             return Sql(_plain(left).replace('%s', PLACEHOLDER), partial=True)
         if isinstance(left, (int, float)) and isinstance(right, (int, float)):
             try:
-                return eval(compile(ast.Expression(ast.BinOp(  # noqa: S307 - literals only
+                return eval(compile(ast.Expression(ast.BinOp(
                     ast.Constant(left), node.op, ast.Constant(right))), '<c>', 'eval'))
-            except Exception:  # noqa: BLE001
+            except Exception:
                 return UNKNOWN
         return UNKNOWN
 
     # -- calls ----------------------------------------------------------------------
-    def call(self, node: ast.Call, st: _State) -> Any:
+    def call(self, node: ast.Call, st: State) -> Any:
         func = node.func
         if isinstance(func, ast.Attribute):
             base = self.ev(func.value, st)
@@ -366,7 +349,7 @@ class Walker(OpCalls):
             if attr in ('create_all', 'drop_all'):
                 self._args(node, st)
                 self.add(m.UNANALYSABLE, node, st, attrs={
-                    'reason': f'{_src(func)}() creates or drops every table of a MetaData '
+                    'reason': f'{source_of(func)}() creates or drops every table of a MetaData '
                               'object, which is not analysed'})
                 return None
             if isinstance(base, CoreDml):
@@ -423,12 +406,12 @@ class Walker(OpCalls):
             return UNKNOWN
         return self.library_call(name, node, st)
 
-    def _args(self, node: ast.Call, st: _State) -> tuple[list[Any], dict[str, Any]]:
+    def _args(self, node: ast.Call, st: State) -> tuple[list[Any], dict[str, Any]]:
         args = [self.ev(a.value if isinstance(a, ast.Starred) else a, st) for a in node.args]
         kwargs = {k.arg: self.ev(k.value, st) for k in node.keywords if k.arg}
         return args, kwargs
 
-    def library_call(self, name: str, node: ast.Call, st: _State) -> Any:
+    def library_call(self, name: str, node: ast.Call, st: State) -> Any:
         if name in ('text', 'literal_column', 'DDL'):
             arg = self.ev(node.args[0], st) if node.args else UNKNOWN
             return arg if isinstance(arg, (str, Sql)) else Sql(PLACEHOLDER, partial=True) \
@@ -456,10 +439,10 @@ class Walker(OpCalls):
         if name in ('Enum', 'ENUM'):
             args, kwargs = self._args(node, st)
             enum_name = kwargs.get('name')
-            return TypeVal(_src(node), enum_name if isinstance(enum_name, str) else None,
+            return TypeVal(source_of(node), enum_name if isinstance(enum_name, str) else None,
                            create_type=kwargs.get('create_type') is not False)
         if name in _TYPE_NAMES:
-            return TypeVal(_src(node))
+            return TypeVal(source_of(node))
         if name in _SEQ_BUILTINS and node.args and not node.keywords:
             return _seq_builtin(name, [self.ev(a, st) for a in node.args])
         if name in ('inline_literal',):
@@ -468,7 +451,7 @@ class Walker(OpCalls):
         self._args(node, st)
         return UNKNOWN
 
-    def column(self, node: ast.Call, st: _State) -> ColumnDef:
+    def column(self, node: ast.Call, st: State) -> ColumnDef:
         args, kwargs = self._args(node, st)
         name = args[0] if args and isinstance(args[0], str) else None
         type_text = ''
@@ -480,15 +463,15 @@ class Walker(OpCalls):
                 type_text = val.text
                 enum = val.enum_name if val.create_type else None
             elif isinstance(a, ast.Call):
-                callee = _callee(a)
+                callee = call_name(a)
                 if callee == 'ForeignKey':
                     constraints.append('foreign_key')
                 elif callee in _TYPE_NAMES or (callee and callee[:1].isupper()
                                               and not type_text and callee not in (
                                                   'CheckConstraint', 'Identity', 'Computed')):
-                    type_text = _src(a)
+                    type_text = source_of(a)
             elif isinstance(a, ast.Attribute | ast.Name) and not type_text:
-                type_text = _src(a)
+                type_text = source_of(a)
         pk = kwargs.get('primary_key') is True
         nullable = kwargs.get('nullable')
         nullable = (not pk) if not isinstance(nullable, bool) else nullable
@@ -502,9 +485,9 @@ class Walker(OpCalls):
             if isinstance(text, str) and any(v + '(' in text.lower().replace(' ', '')
                                              for v in self.mod.volatile):
                 volatile = True
-        if any(_callee(a) == 'Computed' for a in node.args if isinstance(a, ast.Call)):
+        if any(call_name(a) == 'Computed' for a in node.args if isinstance(a, ast.Call)):
             server_default, volatile = 'set', True
-        if any(_callee(a) == 'Identity' for a in node.args if isinstance(a, ast.Call)):
+        if any(call_name(a) == 'Identity' for a in node.args if isinstance(a, ast.Call)):
             server_default = 'set'
         if kwargs.get('unique') is True:
             constraints.append('unique')
@@ -512,7 +495,7 @@ class Walker(OpCalls):
                          nullable=nullable, server_default=server_default, volatile=volatile,
                          primary_key=pk, constraints=tuple(constraints), enum=enum)
 
-    def inline(self, func: ast.FunctionDef, node: ast.Call, st: _State) -> Any:
+    def inline(self, func: ast.FunctionDef, node: ast.Call, st: State) -> Any:
         args, kwargs = self._args(node, st)
         if st.depth >= MAX_DEPTH:
             return UNKNOWN
@@ -531,7 +514,7 @@ class Walker(OpCalls):
         for name, val in st.env.items():
             if isinstance(val, Marker) and name not in env:
                 env[name] = val
-        inner = _State(env, st.cond, st.autocommit,
+        inner = State(env, st.cond, st.autocommit,
                        st.anchors + ((node.lineno, getattr(node, 'end_lineno', node.lineno)),),
                        st.depth + 1, st.collect)
         # a helper that only returns an expression (e.g. builds SQL) is evaluated
@@ -589,15 +572,6 @@ def _format_placeholders(text: str) -> str:
 def _cond(outer: str | None, inner: str) -> str:
     inner = inner if len(inner) <= 80 else inner[:77] + '...'
     return f'{outer}; {inner}' if outer else inner
-
-
-def _callee(node: ast.Call) -> str | None:
-    f = node.func
-    if isinstance(f, ast.Attribute):
-        return f.attr
-    if isinstance(f, ast.Name):
-        return f.id
-    return None
 
 
 def module_facts(tree: ast.Module) -> dict[str, tuple[Any, int]]:

@@ -5,7 +5,6 @@ time when it can be known from the source alone.
 """
 from __future__ import annotations
 
-import ast
 import dataclasses
 from typing import Any
 
@@ -76,11 +75,24 @@ def plain(v: Any) -> Any:
     return v.text if isinstance(v, Sql) else v
 
 
-def src(node: ast.AST | None) -> str:
-    """Source text of a node (for messages)."""
-    if node is None:
-        return ''
-    try:
-        return ast.unparse(node)
-    except Exception:  # noqa: BLE001 - a message must never crash the run
-        return ''
+class State:
+    """Where the walker is: the names bound so far, the condition around the statement,
+    autocommit, the anchors of inlined calls, the inlining depth, whether ops are kept."""
+
+
+    __slots__ = ('env', 'cond', 'autocommit', 'anchors', 'depth', 'collect')
+
+    def __init__(self, env: dict[str, Any], cond: str | None, autocommit: bool,
+                 anchors: tuple[tuple[int, int], ...], depth: int, collect: bool = True) -> None:
+        self.env = env
+        self.cond = cond
+        self.autocommit = autocommit
+        self.anchors = anchors
+        self.depth = depth
+        self.collect = collect
+
+    def child(self, **kw: Any) -> State:
+        s = State(self.env, self.cond, self.autocommit, self.anchors, self.depth, self.collect)
+        for k, v in kw.items():
+            setattr(s, k, v)
+        return s

@@ -19,11 +19,14 @@ from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.loader import is_missing
 from hotfix_hooks.openapi.loader import lookup
 from hotfix_hooks.openapi.loader import Spec
+from hotfix_hooks.openapi.loader import unescape
 from hotfix_hooks.openapi.model import Op
 from hotfix_hooks.openapi.model import operations
+from hotfix_hooks.openapi.schema import _ref_free
 from hotfix_hooks.openapi.schema import Change
 from hotfix_hooks.openapi.schema import Comparer
 from hotfix_hooks.openapi.schema import Doc
+from hotfix_hooks.openapi.schema import norm
 
 HINTS: dict[str, str] = {
     'api-path-removed': 'keep the path (mark it deprecated with an x-sunset date first) or '
@@ -359,8 +362,6 @@ def _compare_params(col: _Collector, cmp: Comparer, o: Op, n: Op) -> None:
 
 def _param_default(col: _Collector, cmp: Comparer, p: Any, q: Any, what: str, op: str
                    ) -> None:
-    from hotfix_hooks.openapi.schema import _ref_free
-    from hotfix_hooks.openapi.schema import norm
     if p.schema[0] == q.schema[0] and _ref_free(p.schema[0], 4):
         return
     od = norm(cmp.base, *p.schema).default
@@ -651,7 +652,6 @@ def _dangling(spec: Spec, dangling: set[str]) -> list[Finding]:
 
 
 def _op_label(container_ptr: str) -> str:
-    from hotfix_hooks.openapi.loader import unescape
     segs = container_ptr.split('/')
     path = unescape(segs[2]) if len(segs) > 2 else '?'
     method = segs[3].upper() if len(segs) > 3 else '*'

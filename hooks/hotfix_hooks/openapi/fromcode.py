@@ -18,10 +18,12 @@ import hashlib
 import re
 from typing import Any
 
+from hotfix_hooks.actions import routes as pyroutes
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.openapi.diff import diff_specs
 from hotfix_hooks.openapi.loader import escape
 
 # A module can define routes only if it matches this (read before parsing anything).
@@ -703,7 +705,6 @@ def _forbids_extra(node: ast.ClassDef) -> bool:
 # -- the whole contract -------------------------------------------------------------------
 
 def build(project: Project) -> CodeContract:
-    from hotfix_hooks.actions import routes as pyroutes
     builder = Builder(project)
     modules: list[tuple[str, list[Any]]] = []
     mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
@@ -805,7 +806,6 @@ _RENAMES = {'api-path-removed': 'api-route-removed', 'api-operation-removed': 'a
 
 def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     """Compare the route code's contract at base and head (only when Python changed)."""
-    from hotfix_hooks.openapi.diff import diff_specs
     exclude = list(cfg.get('code_exclude', []))
     changed_py = [f for f in changes.files
                   if (f.path.endswith('.py') or (f.old_path or '').endswith('.py'))

@@ -177,7 +177,7 @@ def _swagger_body(params: dict[tuple[str, str], Param], consumes: list[Any] | No
     media = [str(m) for m in consumes] if consumes else None
     if body_params:
         p = body_params[0]
-        content = {m: p.schema for m in (media or ['application/json'])}
+        content = dict.fromkeys(media or ['application/json'], p.schema)
         return Body(p.required, content, p.ptr), rest
     if form:
         props = {p.name: p.schema[0] if p.schema else {} for p in form}
@@ -185,7 +185,7 @@ def _swagger_body(params: dict[tuple[str, str], Param], consumes: list[Any] | No
                   'required': [p.name for p in form if p.required]}
         sptr = ptr + '/parameters'      # synthetic: the form parameters as one object
         media = media or ['application/x-www-form-urlencoded']
-        return Body(any(p.required for p in form), {m: (schema, sptr) for m in media},
+        return Body(any(p.required for p in form), dict.fromkeys(media, (schema, sptr)),
                     ptr + '/parameters'), rest
     return None, rest
 

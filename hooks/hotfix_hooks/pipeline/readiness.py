@@ -11,9 +11,19 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.checks import CHECKS
+from hotfix_hooks.checks.naming import check_branch
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.findings import summarize
+from hotfix_hooks.gates import evidence
+from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
-from hotfix_hooks.findings import Finding
+from hotfix_hooks.pipeline import scan
+from hotfix_hooks.record import integrity
+from hotfix_hooks.record import model as record
+from hotfix_hooks.record.decision import decide
 from hotfix_hooks.record.model import Record
 
 DIFF_CATEGORIES = ('contract', 'actions', 'migration', 'scope')
@@ -21,7 +31,6 @@ DIFF_CATEGORIES = ('contract', 'actions', 'migration', 'scope')
 
 def all_checks() -> list[str]:
     """Every registered check, the opt-in record check included."""
-    from hotfix_hooks.checks import CHECKS
 
     return list(CHECKS)
 
@@ -62,11 +71,6 @@ class Facts:
 
 
 def gather(ctx: context.Context, policy: Any, options: dict[str, Any] | None = None) -> Facts:
-    from hotfix_hooks.gates import evidence
-    from hotfix_hooks.git import changes as git_changes
-    from hotfix_hooks.record import integrity
-    from hotfix_hooks.record import model as record
-    from hotfix_hooks.pipeline import scan
     run = scan.run_info(ctx, policy, options)
     rec = None
     rec_path = None
@@ -121,7 +125,6 @@ def _gate_row(check: str, name: str, facts: Facts) -> Row:
 
 def impacted_domains(facts: Facts, policy: Any) -> list[str] | None:
     """Domains whose paths the change touches; ``None`` when no domain map is configured."""
-    from hotfix_hooks.changeset import matches_any
 
     domains = policy.get('domains')
     if not isinstance(domains, dict):
@@ -163,8 +166,6 @@ def regression_row(facts: Facts, policy: Any) -> Row:
 
 
 def readiness_rows(facts: Facts, policy: Any) -> list[Row]:
-    from hotfix_hooks.findings import summarize
-    from hotfix_hooks.checks.naming import check_branch
 
     rows = []
     diff = facts.diff_findings()
@@ -226,8 +227,6 @@ def _gate_status(r: Any, facts: Facts) -> str:
 
 
 def status_values(facts: Facts, policy: Any) -> dict[str, str]:
-    from hotfix_hooks.record import model as record_mod
-    from hotfix_hooks.findings import summarize
 
     rec = facts.record
     diff = facts.diff_findings()
@@ -250,7 +249,7 @@ def status_values(facts: Facts, policy: Any) -> dict[str, str]:
                       + ', '.join(impacted_domains(facts, policy) or []) + ')')
     else:
         regression = ''
-    verdict = record_mod.decide(rec, facts.derived, policy)
+    verdict = decide(rec, facts.derived, policy)
     values = {
         'ticket': (rec.ticket if rec else '') or (facts.ticket or ''),
         'frozen_rules': frozen,

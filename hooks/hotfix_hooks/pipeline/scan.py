@@ -11,15 +11,21 @@ from collections.abc import Sequence
 from typing import Any
 
 from hotfix_hooks import checks as checks_mod
-from hotfix_hooks.git import context
+from hotfix_hooks import policy as policy_mod
+from hotfix_hooks.checks import naming
+from hotfix_hooks.checks.naming import branch_ticket
+from hotfix_hooks.checks.naming import is_hotfix_branch
+from hotfix_hooks.checks.naming import is_release_branch
+from hotfix_hooks.findings import apply_policy
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.git import changes as git_changes
+from hotfix_hooks.git import context
+from hotfix_hooks.git import plumbing
+from hotfix_hooks.record.waivers import apply_from_changes
 
 
 def run_info(ctx: context.Context, policy: Any, options: dict[str, Any] | None = None
              ) -> checks_mod.RunInfo:
-    from hotfix_hooks.checks.naming import branch_ticket
-    from hotfix_hooks.checks.naming import is_hotfix_branch
-    from hotfix_hooks.checks.naming import is_release_branch
 
     hotfix = is_hotfix_branch(ctx.branch, policy) or is_release_branch(ctx.branch, policy)
     return checks_mod.RunInfo(branch=ctx.branch, hotfix=hotfix,
@@ -31,11 +37,9 @@ def collect(ctx: context.Context, policy: Any, only: Sequence[str] | None = None
             options: dict[str, Any] | None = None, report_stale: bool | None = None
             ) -> list[Finding]:
     """Run the selected checks over the context's change; policy overrides applied."""
-    from hotfix_hooks.git import changes as git_changes
     if ctx.mode not in ('index', 'range', 'worktree'):
         return []
     if ctx.mode == 'range' and ctx.head:
-        from hotfix_hooks import policy as policy_mod
 
         policy = policy_mod.load_at(ctx.root, ctx.head, policy)   # the pushed commit's rules
     changes = git_changes.build(ctx, policy)
@@ -51,8 +55,6 @@ def run_checks(changes: Any, ctx: context.Context, policy: Any,
     """Run the checks (``only``, else every check but the opt-in ones) over a built change
     set; policy overrides and the hotfix record's waivers applied. Stale waivers are
     reported when every default check ran (or when ``report_stale`` says so)."""
-    from hotfix_hooks.findings import apply_policy
-    from hotfix_hooks.record.waivers import apply_from_changes
 
     run = run_info(ctx, policy, options)
     names = (list(dict.fromkeys(only)) if only
@@ -67,9 +69,6 @@ def run_checks(changes: Any, ctx: context.Context, policy: Any,
 
 def naming_findings(ctx: context.Context, policy: Any) -> list[Finding]:
     """branch-name for a branch, tag-name for a pushed tag (policy overrides applied)."""
-    from hotfix_hooks.git import plumbing
-    from hotfix_hooks.checks import naming
-    from hotfix_hooks.findings import apply_policy
 
     if ctx.mode == 'none':
         return []

@@ -24,6 +24,7 @@ from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import FileChange
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.pyast import call_name
 
 DML_RE = re.compile(r'\b(INSERT\s+INTO|UPDATE\s+[\w".]+\s+SET|DELETE\s+FROM|TRUNCATE|'
                     r'MERGE\s+INTO|COPY\s+[\w".]+\s+FROM)\b', re.I)
@@ -65,14 +66,6 @@ def _sql_changes_data(sql: str) -> str | None:
     return re.sub(r'\s+', ' ', m.group(1)).upper().split(' ')[0] if m else None
 
 
-def _attr(node: ast.AST) -> str:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ''
-
-
 def _strings(node: ast.AST) -> list[str]:
     return [n.value for n in ast.walk(node)
             if isinstance(n, ast.Constant) and isinstance(n.value, str)]
@@ -94,7 +87,7 @@ def python_data_changes(source: str) -> list[str]:
     for node in ast.walk(tree):
         if id(node) in skip or not isinstance(node, ast.Call):
             continue
-        name = _attr(node.func)
+        name = call_name(node.func)
         what = None
         if name == 'bulk_insert':
             what = 'op.bulk_insert'
@@ -106,7 +99,7 @@ def python_data_changes(source: str) -> list[str]:
                 sql = next((s for s in map(_sql_changes_data, _strings(arg)) if s), None)
                 if sql:
                     what = f'{sql} statement'
-                elif any(isinstance(n, ast.Call) and _attr(n.func) in ('insert', 'update',
+                elif any(isinstance(n, ast.Call) and call_name(n.func) in ('insert', 'update',
                                                                        'delete')
                          for n in ast.walk(arg)):
                     what = 'SQLAlchemy insert/update/delete'

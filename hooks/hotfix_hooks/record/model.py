@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.findings import Finding
 
 SEVERITIES = ('P0', 'P1', 'P2')
@@ -423,7 +424,6 @@ def load(snapshot: Any, policy: Any, ticket: str) -> tuple[Record | None, list[F
 
     A missing record gives ``(None, [record-missing], path)``.
     """
-    from hotfix_hooks.changeset import decode_text
 
     path = record_path(policy, ticket)
     data = snapshot.read(path)
@@ -441,134 +441,3 @@ def load(snapshot: Any, policy: Any, ticket: str) -> tuple[Record | None, list[F
             message='the record is not UTF-8 text', hint='save it as UTF-8 TOML')], path
     rec, findings = parse(text, path, policy)
     return rec, findings, path
-
-
-# -- rules that need the branch, the policy and the change ---------------------------------
-def validate(rec: Record, policy: Any, ticket: str | None, derived: list[str],
-             require_approvals: bool) -> list[Finding]:
-    """Ticket vs branch, eligibility, approvals, and the rollback-first decision."""
-    cfg = policy.section('record')
-    out: list[Finding] = []
-
-    def add(rule: str, key: str, message: str, hint: str, severity: str = 'error',
-            **extra: Any) -> None:
-        out.append(Finding(rule=rule, category='record', severity=severity, path=rec.path,
-                           line=rec.line_of(key), message=message, hint=hint,
-                           extra={'field': key, **extra}))
-
-    if ticket and rec.ticket and rec.ticket != ticket:
-        add('record-ticket-mismatch', 'ticket',
-            f'the record says ticket {rec.ticket} but the branch is for {ticket}',
-            f'set ticket = "{ticket}" (or record this hotfix on a branch named for '
-            f'{rec.ticket})')
-    allowed_p2 = list(cfg.get('p2_eligibility', ('config-change', 'observability')))
-    if rec.severity == 'P2' and rec.eligibility and rec.eligibility not in allowed_p2:
-        add('record-not-eligible', 'eligibility',
-            f'a P2 {rec.eligibility} is not eligible for a hotfix: the protocol allows P2 '
-            f'hotfixes only as {" or ".join(allowed_p2)} changes',
-            'ship it in a normal release, or correct severity/eligibility if the incident is '
-            'P0/P1 or the change is a config/threshold or observability change')
-    sev = 'error' if require_approvals else 'warning'
-    for role in cfg.get('required_approvers', ('incident_owner', 'release_owner')):
-        a = rec.approvals.get(role)
-        if a is None:
-            continue  # reported as record-field-missing by parse
-        if not a.given:
-            who = f' ({a.name})' if a.name else ''
-            add('record-approval-pending', f'approvals.{role}',
-                f'the {role.replace("_", " ")}{who} has not approved yet; the protocol needs '
-                'the incident owner and release owner approvals documented before merge',
-                f'once they approved, set [approvals.{role}] name and approved_at '
-                '(UTC, e.g. "2026-11-27T13:05:00Z") and commit', severity=sev, role=role)
-    verdict = decide(rec, derived, policy)
-    if derived and rec.conditions.get('data_integrity_risk') is False:
-        add('record-data-integrity-undeclared', 'conditions.data_integrity_risk',
-            'the record says data_integrity_risk = false, but the change touches data: '
-            + '; '.join(derived),
-            'set [conditions] data_integrity_risk = true and decide again ("hotfix-hooks '
-            'decide"), or, when the owners judge the risk trivial, waive this rule with an '
-            '[[exceptions]] entry (path: the record) saying why', reasons=derived)
-    if rec.decision == 'patch-forward' and verdict.recommendation == 'rollback-first':
-        add('record-decision-mismatch', 'decision',
-            'the record says patch-forward but the rollback-first conditions hold: '
-            + '; '.join(r.text for r in verdict.reasons if r.value),
-            'set decision = "rollback-first" and roll back first (see "hotfix-hooks decide"), '
-            'or correct the conditions if they are wrong',
-            reasons=[r.text for r in verdict.reasons if r.value])
-    return out
-
-
-@dataclasses.dataclass
-class Reason:
-    condition: str
-    value: bool | None            # None: unknown (no record, or the field is missing)
-    source: str                   # 'record' | 'derived' | 'record+derived' | 'unknown'
-    text: str
-
-
-@dataclasses.dataclass
-class Verdict:
-    recommendation: str           # rollback-first | patch-forward
-    reasons: list[Reason]
-    recorded: str | None          # the record's decision
-    unknown: list[str]
-
-    @property
-    def matches(self) -> bool:
-        """The record's decision is right: rollback-first is always allowed; patch-forward
-        only when every condition is known and false."""
-        if self.recorded == 'rollback-first':
-            return True
-        return self.recorded == 'patch-forward' == self.recommendation and not self.unknown
-
-    def to_json(self) -> dict[str, Any]:
-        return {'recommendation': self.recommendation, 'record_decision': self.recorded,
-                'matches': self.matches, 'unknown': self.unknown,
-                'reasons': [dataclasses.asdict(r) for r in self.reasons]}
-
-
-def integrity_waiver(rec: Record | None, policy: Any) -> Waiver | None:
-    """A valid exception for ``record-data-integrity-undeclared``: the owners judged the
-    derived data-integrity risk trivial, so the record's "false" stands."""
-    from hotfix_hooks.record import waivers
-    if rec is None or policy is None:
-        return None
-    probe = Finding(rule='record-data-integrity-undeclared', category='record',
-                    severity='error', message='', path=rec.path)
-    for w in rec.exceptions:
-        if waivers.matches(w, probe) and not waivers.problems(w, rec, policy)[0]:
-            return w
-    return None
-
-
-def decide(rec: Record | None, derived: list[str], policy: Any = None) -> Verdict:
-    """Rollback-first when any condition holds (declared, or derived from the change).
-
-    With ``policy``, an approved exception for ``record-data-integrity-undeclared`` lets the
-    record's ``data_integrity_risk = false`` stand against the derived risk.
-    """
-    reasons = []
-    unknown = []
-    accepted = integrity_waiver(rec, policy)
-    for name, label in CONDITIONS.items():
-        declared = rec.conditions.get(name) if rec is not None else None
-        if name == 'data_integrity_risk' and derived and declared is False and accepted:
-            reasons.append(Reason(name, False, 'record (derived risk waived)',
-                                  f'{label}: no (record; the derived risk - '
-                                  f'{"; ".join(derived)} - is waived: {accepted.reason})'))
-            continue
-        if name == 'data_integrity_risk' and derived:
-            source = 'record+derived' if declared else 'derived'
-            reasons.append(Reason(name, True, source,
-                                  f'{label}: the change touches data ({"; ".join(derived)})'))
-            continue
-        if declared is None:
-            unknown.append(name)
-            reasons.append(Reason(name, None, 'unknown', f'{label}: unknown (not in the '
-                                                         'record)'))
-        else:
-            reasons.append(Reason(name, declared, 'record',
-                                  f'{label}: {"yes" if declared else "no"} (record)'))
-    rollback = any(r.value for r in reasons)
-    return Verdict('rollback-first' if rollback else 'patch-forward', reasons,
-                   rec.decision or None if rec is not None else None, unknown)

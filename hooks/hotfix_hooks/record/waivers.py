@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotfix_hooks.changeset import glob_to_regex
 from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.record import model as record
 from hotfix_hooks.record.model import Record
 from hotfix_hooks.record.model import UNWAIVABLE
 from hotfix_hooks.record.model import Waiver
@@ -40,8 +43,6 @@ def problems(w: Waiver, rec: Record, policy: Any) -> tuple[str, list[str]]:
 
 
 def _valid_glob(pattern: str) -> bool:
-    from hotfix_hooks.changeset import glob_to_regex
-    from hotfix_hooks.errors import ConfigError
 
     try:
         glob_to_regex(pattern)
@@ -118,7 +119,6 @@ def apply_from_changes(findings: list[Finding], changes: Any, policy: Any, run: 
     """``apply`` with the record of the run's hotfix ticket, read from the change's head."""
     if not run.hotfix or not run.ticket:
         return findings
-    from hotfix_hooks.record import model as record
     rec, _, _ = record.load(changes.head, policy, run.ticket)
     # on the commit stage the record check does not run: its findings cannot be "missing"
     stale = report_stale and run.stage not in ('pre-commit', 'commit-msg')

@@ -1,0 +1,64 @@
+"""The record rules that need the branch, the policy and the change: ticket vs branch,
+eligibility, approvals, the data-integrity condition and the rollback-first decision
+(``parse`` in ``model.py`` has already reported every missing or malformed field)."""
+from __future__ import annotations
+
+from typing import Any
+
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.record.decision import decide
+from hotfix_hooks.record.model import Record
+
+
+def validate(rec: Record, policy: Any, ticket: str | None, derived: list[str],
+             require_approvals: bool) -> list[Finding]:
+    """Ticket vs branch, eligibility, approvals, and the rollback-first decision."""
+    cfg = policy.section('record')
+    out: list[Finding] = []
+
+    def add(rule: str, key: str, message: str, hint: str, severity: str = 'error',
+            **extra: Any) -> None:
+        out.append(Finding(rule=rule, category='record', severity=severity, path=rec.path,
+                           line=rec.line_of(key), message=message, hint=hint,
+                           extra={'field': key, **extra}))
+
+    if ticket and rec.ticket and rec.ticket != ticket:
+        add('record-ticket-mismatch', 'ticket',
+            f'the record says ticket {rec.ticket} but the branch is for {ticket}',
+            f'set ticket = "{ticket}" (or record this hotfix on a branch named for '
+            f'{rec.ticket})')
+    allowed_p2 = list(cfg.get('p2_eligibility', ('config-change', 'observability')))
+    if rec.severity == 'P2' and rec.eligibility and rec.eligibility not in allowed_p2:
+        add('record-not-eligible', 'eligibility',
+            f'a P2 {rec.eligibility} is not eligible for a hotfix: the protocol allows P2 '
+            f'hotfixes only as {" or ".join(allowed_p2)} changes',
+            'ship it in a normal release, or correct severity/eligibility if the incident is '
+            'P0/P1 or the change is a config/threshold or observability change')
+    sev = 'error' if require_approvals else 'warning'
+    for role in cfg.get('required_approvers', ('incident_owner', 'release_owner')):
+        a = rec.approvals.get(role)
+        if a is None:
+            continue  # reported as record-field-missing by parse
+        if not a.given:
+            who = f' ({a.name})' if a.name else ''
+            add('record-approval-pending', f'approvals.{role}',
+                f'the {role.replace("_", " ")}{who} has not approved yet; the protocol needs '
+                'the incident owner and release owner approvals documented before merge',
+                f'once they approved, set [approvals.{role}] name and approved_at '
+                '(UTC, e.g. "2026-11-27T13:05:00Z") and commit', severity=sev, role=role)
+    verdict = decide(rec, derived, policy)
+    if derived and rec.conditions.get('data_integrity_risk') is False:
+        add('record-data-integrity-undeclared', 'conditions.data_integrity_risk',
+            'the record says data_integrity_risk = false, but the change touches data: '
+            + '; '.join(derived),
+            'set [conditions] data_integrity_risk = true and decide again ("hotfix-hooks '
+            'decide"), or, when the owners judge the risk trivial, waive this rule with an '
+            '[[exceptions]] entry (path: the record) saying why', reasons=derived)
+    if rec.decision == 'patch-forward' and verdict.recommendation == 'rollback-first':
+        add('record-decision-mismatch', 'decision',
+            'the record says patch-forward but the rollback-first conditions hold: '
+            + '; '.join(r.text for r in verdict.reasons if r.value),
+            'set decision = "rollback-first" and roll back first (see "hotfix-hooks decide"), '
+            'or correct the conditions if they are wrong',
+            reasons=[r.text for r in verdict.reasons if r.value])
+    return out
