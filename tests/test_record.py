@@ -17,9 +17,9 @@ from hotfix_hooks.findings import exit_code
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.git.context import Context
 from hotfix_hooks.pipeline import scan
+from hotfix_hooks.policy import status_template as status
 from hotfix_hooks.record import integrity
 from hotfix_hooks.record import model as record
-from hotfix_hooks.record import status
 from hotfix_hooks.record import waivers
 from hotfix_hooks.record.decision import decide
 

@@ -10,7 +10,7 @@ from hotfix_hooks.commands.common import print_notes
 from hotfix_hooks.commands.common import record_parser
 from hotfix_hooks.pipeline.readiness import gather
 from hotfix_hooks.pipeline.readiness import status_values
-from hotfix_hooks.record import status
+from hotfix_hooks.policy import status_template as status
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -45,6 +45,15 @@ def try_out(args: Sequence[str], cwd: str | None = None) -> str | None:
     return res.stdout.decode('utf-8', 'surrogateescape').strip()
 
 
+def read_blob(root: str, rev: str, path: str) -> bytes | None:
+    """The content of ``path`` in commit ``rev`` (``None`` when it has no such file).
+
+    One ``git cat-file`` for a single file read outside a change set (a change set reads
+    its blobs through one object database instead)."""
+    res = run(['cat-file', 'blob', '--end-of-options', f'{rev}:{path}'], cwd=root, check=False)
+    return res.stdout if res.returncode == 0 else None
+
+
 def zsplit(data: bytes) -> list[str]:
     """Split NUL-separated git output into paths (surrogateescape keeps odd bytes)."""
     text = data.decode('utf-8', 'surrogateescape')

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from hotfix_hooks import tomlio
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.findings import Finding
 
@@ -263,14 +264,10 @@ class _Parser:
 
 def parse(text: str, path: str, policy: Any) -> tuple[Record | None, list[Finding]]:
     """Parse the record; every missing or malformed field becomes a finding naming it."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
     rec = Record(path=path, lines=key_lines(text))
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
+        data = tomlio.loads(text)
+    except tomlio.TOMLDecodeError as e:
         m = re.search(r'line (\d+)', str(e))
         return None, [Finding(
             rule='record-invalid-toml', category='record', severity='error', path=path,

@@ -1,49 +1,27 @@
-"""The policy: ``[tool.hotfix-hooks]`` in the consuming repository's ``pyproject.toml``
-(or a standalone ``.hotfix-hooks.toml``), with the ARIS3 v1 protocol as defaults.
+"""The policy schema: every key of ``[tool.hotfix-hooks]`` with its type, its default (the
+ARIS3 v1 protocol) and its documentation, and the validators of the keys that need more
+than a type.
 
-The schema below is the single source of truth for every key: its type, its default
-and its documentation (``hotfix-hooks config`` prints it, the README documents it).
-Each concern owns one table (``[tool.hotfix-hooks.<concern>]``).
+It is the single source of truth: ``hotfix-hooks config`` prints it and ``docs/policy.md``
+is generated from it. Each concern owns one table (``[tool.hotfix-hooks.<concern>]``).
 """
 from __future__ import annotations
 
 import copy
-import os
 import re
-from collections.abc import Callable
 from typing import Any
 
 from hotfix_hooks.errors import ConfigError
-from hotfix_hooks.git import plumbing
-from hotfix_hooks.record.status import template_problem
-
-SEVERITY_VALUES = ('error', 'warning', 'info')
-
-
-class Key:
-    """One policy key: ``kind`` is str, str?, int, float, bool, regex, list[str],
-    map[str,str], map[str,list[str]], severity, enum:<a|b>, table (nested keys),
-    list[table], map[table] or any (validated by ``check``)."""
-
-    __slots__ = ('kind', 'default', 'doc', 'keys', 'check')
-
-    def __init__(self, kind: str, default: Any, doc: str, keys: dict[str, Key] | None = None,
-                 check: Callable[[str, Any], Any] | None = None) -> None:
-        self.kind = kind
-        self.default = default
-        self.doc = doc
-        self.keys = keys              # for table / list[table] / map[table]
-        self.check = check            # custom validator: (name, value) -> value
+from hotfix_hooks.policy.keys import Key
+from hotfix_hooks.policy.keys import table as _table
+from hotfix_hooks.policy.keys import validate_table
+from hotfix_hooks.policy.status_template import template_problem
 
 
 def _non_empty_str(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f'policy key {name!r} must be a non-empty string, got {value!r}')
     return value
-
-
-def _table(doc: str, **keys: Key) -> Key:
-    return Key('table', None, doc, keys=keys)
 
 
 # -- record (issue 7) -------------------------------------------------------------------
@@ -242,7 +220,7 @@ DEFAULT_DOMAINS = {
 
 def _sub_validate(keys: dict[str, Key], raw: dict[str, Any], prefix: str) -> dict[str, Any]:
     try:
-        return _validate(keys, raw, prefix, '\0', {})
+        return validate_table(keys, raw, prefix, '\0', {})
     except ConfigError as e:
         raise ConfigError(e.message.removeprefix('\0: ')) from None
 
@@ -575,254 +553,3 @@ SCHEMA: dict[str, Key] = {
                             check=_status_template),
     ),
 }
-
-CONFIG_FILES = ('.hotfix-hooks.toml', 'pyproject.toml')
-
-
-class Policy:
-    """The effective policy: validated values and where each came from."""
-
-    def __init__(self, values: dict[str, Any], sources: dict[str, str],
-                 path: str | None = None) -> None:
-        self.values = values
-        self.sources = sources
-        self.path = path              # the file the user's values came from
-        self.explicit = False         # given with --config: never replaced by a commit's
-
-    def __getitem__(self, key: str) -> Any:
-        return self.values[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.values.get(key, default)
-
-    def section(self, name: str) -> dict[str, Any]:
-        return self.values.get(name) or {}
-
-    @property
-    def ticket_re(self) -> re.Pattern[str]:
-        return re.compile(self.values['ticket_pattern'])
-
-
-def defaults() -> dict[str, Any]:
-    return _defaults_of(SCHEMA)
-
-
-def _defaults_of(schema: dict[str, Key]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, key in schema.items():
-        if key.kind == 'table':
-            out[name] = _defaults_of(key.keys or {})
-        else:
-            out[name] = copy.deepcopy(key.default)
-    return out
-
-
-def load(root: str, path: str | None = None) -> Policy:
-    """Load the policy of the repository at ``root`` (or from ``path``)."""
-    if path is None:
-        for name in CONFIG_FILES:
-            candidate = os.path.join(root, name)
-            if os.path.isfile(candidate):
-                raw = _read_toml(candidate)
-                if name == 'pyproject.toml':
-                    raw = _tool_table(raw, candidate).get('hotfix-hooks')
-                    if raw is None:
-                        continue
-                path = candidate
-                break
-        else:
-            return from_mapping({}, None)
-        return from_mapping(raw, path)
-    if not os.path.isfile(path):
-        raise ConfigError(f'{path}: policy file not found')
-    raw = _read_toml(path)
-    if os.path.basename(path) == 'pyproject.toml':
-        raw = _tool_table(raw, path).get('hotfix-hooks', {})
-    policy = from_mapping(raw, path)
-    policy.explicit = True
-    return policy
-
-
-def load_at(root: str, commit: str, current: Policy) -> Policy:
-    """The policy as committed in ``commit`` (what CI will read when it checks that commit).
-
-    A push or a range is judged by the rules committed in the commit being pushed when it
-    has them, not by a checked-out-elsewhere or edited ``pyproject.toml``; ``--config``
-    still wins, and a commit without a policy file keeps the policy found on disk.
-    """
-    if current.explicit:
-        return current
-    for name in CONFIG_FILES:
-        res = plumbing.run(['cat-file', 'blob', f'{commit}:{name}'], cwd=root, check=False)
-        if res.returncode != 0:
-            continue
-        label = f'{name} in {commit[:12]}'
-        try:
-            text = res.stdout.decode('utf-8')
-        except UnicodeDecodeError:
-            raise ConfigError(f'{label}: not UTF-8 text') from None
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-            import tomli as tomllib  # type: ignore[no-redef]
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f'{label}: invalid TOML: {e}') from None
-        if name == 'pyproject.toml':
-            raw = _tool_table(raw, name).get('hotfix-hooks')
-            if raw is None:
-                continue
-        return from_mapping(raw, os.path.join(root, name))
-    return current      # the commit has no policy file: the one found on disk stands
-
-
-def _tool_table(raw: dict[str, Any], path: str) -> dict[str, Any]:
-    tool = raw.get('tool', {})
-    if not isinstance(tool, dict):
-        raise ConfigError(f'{os.path.basename(path)}: [tool] must be a table, got '
-                          f'{type(tool).__name__} {tool!r}')
-    return tool
-
-
-def _read_toml(path: str) -> dict[str, Any]:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        with open(path, 'rb') as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f'{path}: invalid TOML: {e}') from None
-    except UnicodeDecodeError:
-        raise ConfigError(f'{path}: invalid TOML: not UTF-8 text (save it as UTF-8)') from None
-    except OSError as e:
-        raise ConfigError(f'{path}: cannot read: {e.strerror}') from None
-
-
-def from_mapping(raw: dict[str, Any] | None, path: str | None) -> Policy:
-    """Validate ``raw`` (the ``[tool.hotfix-hooks]`` table) against the schema."""
-    where = os.path.basename(path) if path else 'default'
-    if raw is not None and not isinstance(raw, dict):
-        raise ConfigError(f'{where}: [tool.hotfix-hooks] must be a table')
-    sources: dict[str, str] = {}
-    values = _validate(SCHEMA, raw or {}, prefix='', where=where, sources=sources)
-    return Policy(values=values, sources=sources, path=path)
-
-
-def _validate(schema: dict[str, Key], raw: dict[str, Any], prefix: str, where: str,
-              sources: dict[str, str]) -> dict[str, Any]:
-    unknown = sorted(set(raw) - set(schema))
-    if unknown:
-        name = prefix + unknown[0]
-        known = ', '.join(sorted(schema)) or '(none)'
-        raise ConfigError(f'{where}: unknown policy key {name!r}; expected one of: {known}')
-    out: dict[str, Any] = {}
-    for name, key in schema.items():
-        full = prefix + name
-        if key.kind == 'table':
-            sub = raw.get(name, {})
-            if not isinstance(sub, dict):
-                raise ConfigError(f'{where}: policy key {full!r} must be a table')
-            out[name] = _validate(key.keys or {}, sub, full + '.', where, sources)
-            continue
-        if name in raw:
-            out[name] = _coerce(full, key, raw[name], where)
-            sources[full] = where
-        else:
-            out[name] = copy.deepcopy(key.default)
-            sources[full] = 'default'
-    return out
-
-
-def _type_error(where: str, name: str, expected: str, value: Any) -> ConfigError:
-    return ConfigError(f'{where}: policy key {name!r} must be {expected}, '
-                       f'got {type(value).__name__} {value!r}')
-
-
-def _coerce(name: str, key: Key, value: Any, where: str) -> Any:
-    kind = key.kind
-    if key.check is not None:
-        try:
-            return key.check(name, value)
-        except ConfigError as e:
-            raise ConfigError(f'{where}: {e.message}') from None
-    if kind == 'any':
-        return value
-    if kind == 'str' or (kind == 'str?' and value is not None):
-        if not isinstance(value, str):
-            raise _type_error(where, name, 'a string', value)
-        return value
-    if kind == 'int':
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise _type_error(where, name, 'a non-negative integer', value)
-        return value
-    if kind == 'float':
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise _type_error(where, name, 'a number', value)
-        return float(value)
-    if kind == 'bool':
-        if not isinstance(value, bool):
-            raise _type_error(where, name, 'true or false', value)
-        return value
-    if kind == 'regex':
-        if not isinstance(value, str):
-            raise _type_error(where, name, 'a regular expression string', value)
-        try:
-            re.compile(value)
-        except re.error as e:
-            raise ConfigError(f'{where}: policy key {name!r} is not a valid regular '
-                              f'expression: {e}') from None
-        return value
-    if kind == 'severity':
-        if value not in SEVERITY_VALUES:
-            raise _type_error(where, name, 'one of "error", "warning", "info"', value)
-        return value
-    if kind.startswith('enum:'):
-        allowed = kind[5:].split('|')
-        if value not in allowed:
-            raise _type_error(where, name, 'one of ' + ', '.join(f'"{a}"' for a in allowed),
-                              value)
-        return value
-    if kind == 'list[str]':
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise _type_error(where, name, 'a list of strings', value)
-        return list(value)
-    if kind == 'map[str,str]':
-        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise _type_error(where, name, 'a table of strings', value)
-        if name.endswith('severity'):
-            for rule, sev in value.items():
-                if sev not in SEVERITY_VALUES:
-                    raise ConfigError(f'{where}: policy key {name}.{rule!r} must be one of '
-                                      f'"error", "warning", "info", got {sev!r}')
-        return dict(value)
-    if kind == 'map[str,list[str]]':
-        if not isinstance(value, dict) or not all(
-                isinstance(v, list) and all(isinstance(x, str) for x in v)
-                for v in value.values()):
-            raise _type_error(where, name, 'a table of string lists', value)
-        return {k: list(v) for k, v in value.items()}
-    if kind == 'list[table]':
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise _type_error(where, name, 'an array of tables', value)
-        return [_validate(key.keys or {}, v, f'{name}[{i}].', where, {})
-                for i, v in enumerate(value)]
-    if kind == 'map[table]':
-        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-            raise _type_error(where, name, 'a table of tables', value)
-        return {k: _validate(key.keys or {}, v, f'{name}.{k}.', where, {})
-                for k, v in value.items()}
-    raise AssertionError(f'unknown policy kind {kind}')  # pragma: no cover
-
-
-def describe(schema: dict[str, Key] | None = None, prefix: str = '') -> list[tuple[str, Key]]:
-    """Every key of the schema, flattened (``naming.tag_marker``), for docs and ``config``."""
-    out: list[tuple[str, Key]] = []
-    for name, key in (SCHEMA if schema is None else schema).items():
-        if key.kind == 'table':
-            out.extend(describe(key.keys or {}, prefix + name + '.'))
-        else:
-            out.append((prefix + name, key))
-    return out

@@ -1,0 +1,152 @@
+"""The effective policy: ``[tool.hotfix-hooks]`` in the repository's ``pyproject.toml`` (or
+a standalone ``.hotfix-hooks.toml``) validated against the schema, with the ARIS3 v1
+protocol as defaults for every key it does not set."""
+from __future__ import annotations
+
+import copy
+import os
+import re
+from typing import Any
+
+from hotfix_hooks import tomlio
+from hotfix_hooks.errors import ConfigError
+from hotfix_hooks.git import plumbing
+from hotfix_hooks.policy.keys import Key
+from hotfix_hooks.policy.keys import validate_table
+from hotfix_hooks.policy.schema import SCHEMA
+
+CONFIG_FILES = ('.hotfix-hooks.toml', 'pyproject.toml')
+
+
+class Policy:
+    """The effective policy: validated values and where each came from."""
+
+    def __init__(self, values: dict[str, Any], sources: dict[str, str],
+                 path: str | None = None) -> None:
+        self.values = values
+        self.sources = sources
+        self.path = path              # the file the user's values came from
+        self.explicit = False         # given with --config: never replaced by a commit's
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+    def section(self, name: str) -> dict[str, Any]:
+        return self.values.get(name) or {}
+
+    @property
+    def ticket_re(self) -> re.Pattern[str]:
+        return re.compile(self.values['ticket_pattern'])
+
+
+def defaults() -> dict[str, Any]:
+    return _defaults_of(SCHEMA)
+
+
+def _defaults_of(schema: dict[str, Key]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, key in schema.items():
+        if key.kind == 'table':
+            out[name] = _defaults_of(key.keys or {})
+        else:
+            out[name] = copy.deepcopy(key.default)
+    return out
+
+
+def load(root: str, path: str | None = None) -> Policy:
+    """Load the policy of the repository at ``root`` (or from ``path``)."""
+    if path is None:
+        for name in CONFIG_FILES:
+            candidate = os.path.join(root, name)
+            if os.path.isfile(candidate):
+                raw = _read_toml(candidate)
+                if name == 'pyproject.toml':
+                    raw = _tool_table(raw, candidate).get('hotfix-hooks')
+                    if raw is None:
+                        continue
+                path = candidate
+                break
+        else:
+            return from_mapping({}, None)
+        return from_mapping(raw, path)
+    if not os.path.isfile(path):
+        raise ConfigError(f'{path}: policy file not found')
+    raw = _read_toml(path)
+    if os.path.basename(path) == 'pyproject.toml':
+        raw = _tool_table(raw, path).get('hotfix-hooks', {})
+    policy = from_mapping(raw, path)
+    policy.explicit = True
+    return policy
+
+
+def load_at(root: str, commit: str, current: Policy) -> Policy:
+    """The policy as committed in ``commit`` (what CI will read when it checks that commit).
+
+    A push or a range is judged by the rules committed in the commit being pushed when it
+    has them, not by a checked-out-elsewhere or edited ``pyproject.toml``; ``--config``
+    still wins, and a commit without a policy file keeps the policy found on disk.
+    """
+    if current.explicit:
+        return current
+    for name in CONFIG_FILES:
+        data = plumbing.read_blob(root, commit, name)
+        if data is None:
+            continue
+        label = f'{name} in {commit[:12]}'
+        try:
+            text = data.decode('utf-8')
+        except UnicodeDecodeError:
+            raise ConfigError(f'{label}: not UTF-8 text') from None
+        try:
+            raw = tomlio.loads(text)
+        except tomlio.TOMLDecodeError as e:
+            raise ConfigError(f'{label}: invalid TOML: {e}') from None
+        if name == 'pyproject.toml':
+            raw = _tool_table(raw, name).get('hotfix-hooks')
+            if raw is None:
+                continue
+        return from_mapping(raw, os.path.join(root, name))
+    return current      # the commit has no policy file: the one found on disk stands
+
+
+def _tool_table(raw: dict[str, Any], path: str) -> dict[str, Any]:
+    tool = raw.get('tool', {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f'{os.path.basename(path)}: [tool] must be a table, got '
+                          f'{type(tool).__name__} {tool!r}')
+    return tool
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    try:
+        return tomlio.load_file(path)
+    except tomlio.TOMLDecodeError as e:
+        raise ConfigError(f'{path}: invalid TOML: {e}') from None
+    except UnicodeDecodeError:
+        raise ConfigError(f'{path}: invalid TOML: not UTF-8 text (save it as UTF-8)') from None
+    except OSError as e:
+        raise ConfigError(f'{path}: cannot read: {e.strerror}') from None
+
+
+def from_mapping(raw: dict[str, Any] | None, path: str | None) -> Policy:
+    """Validate ``raw`` (the ``[tool.hotfix-hooks]`` table) against the schema."""
+    where = os.path.basename(path) if path else 'default'
+    if raw is not None and not isinstance(raw, dict):
+        raise ConfigError(f'{where}: [tool.hotfix-hooks] must be a table')
+    sources: dict[str, str] = {}
+    values = validate_table(SCHEMA, raw or {}, prefix='', where=where, sources=sources)
+    return Policy(values=values, sources=sources, path=path)
+
+
+def describe(schema: dict[str, Key] | None = None, prefix: str = '') -> list[tuple[str, Key]]:
+    """Every key of the schema, flattened (``naming.tag_marker``), for docs and ``config``."""
+    out: list[tuple[str, Key]] = []
+    for name, key in (SCHEMA if schema is None else schema).items():
+        if key.kind == 'table':
+            out.extend(describe(key.keys or {}, prefix + name + '.'))
+        else:
+            out.append((prefix + name, key))
+    return out
