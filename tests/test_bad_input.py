@@ -454,7 +454,7 @@ def test_text_report_keeps_one_line_per_finding_for_paths_with_newlines() -> Non
     from hotfix_hooks.findings import Finding
     from hotfix_hooks.report import text
 
-    out = text([Finding('scope-dependency-changed', 'scope', 'error', 'dependency file',
+    out = text.render([Finding('scope-dependency-changed', 'scope', 'error', 'dependency file',
                         path='req\nuirements.txt', line=1)])
     lines = out.splitlines()
     assert lines[0] == 'req\\nuirements.txt'

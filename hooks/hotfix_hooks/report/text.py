@@ -1,17 +1,13 @@
-"""Reporters: ``text`` (grouped per file, colour on a TTY, NO_COLOR honoured), ``json``
-(``{"findings": [...], "summary": {...}}``) and ``github`` (workflow-command annotations)."""
+"""The ``text`` report: findings grouped per file, colour on a TTY (``NO_COLOR`` and
+``FORCE_COLOR`` honoured), a one-line verdict."""
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
-from typing import Any
 from typing import TextIO
 
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.findings import summarize
-
-FORMATS = ('text', 'json', 'github')
 
 _COLORS = {'error': '\033[31m', 'warning': '\033[33m', 'info': '\033[36m',
            'waived': '\033[35m', 'bold': '\033[1m', 'dim': '\033[2m', 'reset': '\033[0m'}
@@ -28,27 +24,6 @@ def use_color(stream: TextIO) -> bool:
         return False
 
 
-def render(findings: Sequence[Finding], fmt: str = 'text', *, stream: TextIO | None = None,
-           header: Sequence[str] = (), extra: dict[str, Any] | None = None,
-           ok_message: str = '') -> None:
-    stream = stream or sys.stdout
-    ordered = sorted(findings, key=Finding.sort_key)
-    if fmt == 'json':
-        import json
-
-        payload: dict[str, Any] = {'findings': [f.to_json() for f in ordered],
-                                   'summary': summarize(ordered)}
-        if extra:
-            payload.update({k: v for k, v in extra.items() if k not in payload})
-        stream.write(json.dumps(payload, indent=2) + '\n')
-    elif fmt == 'github':
-        stream.write(github(ordered))
-    else:
-        stream.write(text(ordered, color=use_color(stream), header=header,
-                          ok_message=ok_message))
-    stream.flush()
-
-
 def _one_line(text: str) -> str:
     """A path with a newline or tab must not break the one-line-per-finding layout."""
     return text.replace('\\', '\\\\').replace('\n', '\\n').replace('\t', '\\t') \
@@ -59,7 +34,7 @@ def _label(f: Finding) -> str:
     return 'waived' if f.waived else f.severity
 
 
-def text(findings: Sequence[Finding], color: bool = False, header: Sequence[str] = (),
+def render(findings: Sequence[Finding], color: bool = False, header: Sequence[str] = (),
          ok_message: str = '') -> str:
     def c(name: str, s: str) -> str:
         return f'{_COLORS[name]}{s}{_COLORS["reset"]}' if color else s
@@ -99,32 +74,3 @@ def text(findings: Sequence[Finding], color: bool = False, header: Sequence[str]
     elif ok_message:
         lines.append(ok_message)
     return '\n'.join(lines) + ('\n' if lines else '')
-
-
-def _esc_data(s: str) -> str:
-    return s.replace('%', '%25').replace('\r', '%0D').replace('\n', '%0A')
-
-
-def _esc_prop(s: str) -> str:
-    return _esc_data(s).replace(':', '%3A').replace(',', '%2C')
-
-
-def github(findings: Sequence[Finding]) -> str:
-    out = []
-    level = {'error': 'error', 'warning': 'warning', 'info': 'notice'}
-    for f in findings:
-        props = []
-        if f.path:
-            props.append(f'file={_esc_prop(f.path)}')
-            if f.line:
-                props.append(f'line={f.line}')
-        props.append(f'title={_esc_prop(f.rule)}')
-        msg = f.message + (f' -- fix: {f.hint}' if f.hint else '')
-        lvl = 'notice' if f.waived else level[f.severity]
-        if f.waived:
-            msg = '(waived) ' + msg
-        out.append(f'::{lvl} {",".join(props)}::{_esc_data(msg)}')
-    s = summarize(findings)
-    out.append(f'hotfix-hooks: {s["error"]} error(s), {s["warning"]} warning(s), '
-               f'{s["info"]} info, {s["waived"]} waived')
-    return '\n'.join(out) + '\n'
