@@ -1,0 +1,773 @@
+"""The ``/actions`` flow and idempotency guard: the engine behind the ``actions`` check
+(hook ``hotfix-actions-flow``).
+
+Every state transition of the protected service goes through a dedicated
+``POST .../actions`` endpoint that enforces idempotency keys, audit and RBAC; ``PATCH`` is
+for data edits. This check compares each route of the changed Python web code at the base
+with the same route at the head (``routes.py``; handlers followed into the functions
+they call by ``flow.py``) and reports what the change introduces:
+
+* ``actions-bypass-route``: a new/changed mutating route outside the actions path that
+  performs a state transition (transition word in its path or function name, or a write to a
+  state-like field in the handler or the functions it calls);
+* ``actions-bypass-patch-transition``: a PATCH/PUT handler that now writes a state-like field;
+* ``actions-route-removed``: an actions route removed, or its method or path changed;
+* ``idempotency-removed`` / ``idempotency-weakened`` / ``idempotency-missing``;
+* ``actions-unparseable-python`` and ``actions-route-unresolved`` (info).
+
+``all_violations`` reports every violation in the analysed files, not only
+the introduced ones.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from hotfix_hooks.actions.delta import Chunk
+from hotfix_hooks.actions.delta import defined_names
+from hotfix_hooks.actions.delta import names_regex
+from hotfix_hooks.actions.flow import Analyzer
+from hotfix_hooks.actions.flow import Evidence
+from hotfix_hooks.actions.flow import Profile
+from hotfix_hooks.actions.index import Index
+from hotfix_hooks.actions.index import Module
+from hotfix_hooks.actions.middleware import find_middleware
+from hotfix_hooks.actions.middleware import Middleware
+from hotfix_hooks.actions.middleware import registrations
+from hotfix_hooks.actions.routes import find_routes
+from hotfix_hooks.actions.routes import Route
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import DELETED
+from hotfix_hooks.changeset import is_binary
+from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.changeset import MODE_SYMLINK
+from hotfix_hooks.findings import Finding
+
+CATEGORY = 'actions'
+ROUTE_HINT = re.compile(r'\.(?:get|post|put|patch|delete|head|options|trace|route|api_route|'
+                        r'add_api_route|add_url_rule)\s*\(|\bRoute\s*\(')
+ROUTE_DEF = re.compile(r'^[ \t]*@[\w.]+\.(?:get|post|put|patch|delete|head|options|trace|route|'
+                       r'api_route)\s*\(|\.(?:add_api_route|add_url_rule)\s*\(|\bRoute\s*\(',
+                       re.M)
+_WORD_SPLIT = re.compile(r'[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])')
+
+HINT_BYPASS = ('move the transition into the actions endpoint (POST .../actions with the '
+               'action in the body), which enforces the idempotency key, audit and RBAC; '
+               'do not add transition routes during a hotfix')
+HINT_PATCH = ('PATCH/PUT are for data edits only: stop writing the state field here and '
+              'perform the transition through POST .../actions')
+HINT_REMOVED = ('keep the actions endpoint at the same method and path (clients, audit and '
+                'idempotency depend on it); fix the defect inside its handler instead')
+HINT_IDEM_REMOVED = ('restore the Idempotency-Key handling (header parameter, dependency or '
+                     'middleware) so a retried request cannot run the transition twice')
+HINT_IDEM_WEAK = ('keep the Idempotency-Key required: reject a request without it (4xx), do '
+                  'not generate a key server-side, and keep every guarded path and method')
+HINT_IDEM_MISSING = ('require an Idempotency-Key (a Depends() that rejects a missing key, '
+                     'or a path the idempotency middleware guards)')
+
+
+def guard(changes: ChangeSet, cfg: dict[str, Any], all_violations: bool = False
+          ) -> list[Finding]:
+    """The findings of the ``/actions`` guard over a change (``cfg``: the policy's
+    ``[tool.hotfix-hooks.actions]`` table)."""
+    return _Run(changes, cfg, all_violations).findings()
+
+
+def words_of(text: str) -> list[str]:
+    return [w.lower() for w in _WORD_SPLIT.split(text) if w]
+
+
+def _inflections(word: str) -> set[str]:
+    forms = {word, word + 's', word + 'es', word + 'ed', word + 'd', word + 'ing',
+             word + 'ation', word + 'ion'}
+    if word.endswith('e'):
+        forms |= {word[:-1] + 'ing', word[:-1] + 'ation', word[:-1] + 'ion'}
+    if word.endswith('l'):
+        forms |= {word + 'led', word + 'ling', word + 'lation'}
+    if word.endswith('y'):
+        forms |= {word[:-1] + 'ies', word[:-1] + 'ied'}
+    return forms
+
+
+class _Vocabulary:
+    def __init__(self, words: Iterable[str]) -> None:
+        self.forms: dict[str, str] = {}
+        for w in words:
+            for form in _inflections(w.lower()):
+                self.forms.setdefault(form, w.lower())
+
+    def hits(self, text: str) -> list[str]:
+        return sorted({self.forms[t] for t in words_of(text) if t in self.forms})
+
+    def path_hits(self, path: str) -> list[str]:
+        segments = [s for s in path.split('/') if s and not s.startswith(('{', '<'))]
+        return self.hits(' '.join(segments))
+
+
+class _Side:
+    """One side of the change: its modules, routes and idempotency middleware."""
+
+    def __init__(self, run: _Run, snap_index: Index, fn_cache: dict[Any, Any]) -> None:
+        self.run = run
+        self.index = snap_index
+        self.analyzer = Analyzer(snap_index, run.cfg['state_attributes'],
+                                 run.cfg['idempotency_markers'], run.cfg['follow_depth'],
+                                 fn_cache)
+        self.routes: list[Route] = []
+        self._profiles: dict[int, Profile] = {}
+        self.middleware: dict[str, Middleware] = {}
+        self.registered: dict[str, list[tuple[str, int, set[str], set[str]]]] = {}
+
+    def add_module(self, path: str) -> Module | None:
+        mod = self.index.module(path)
+        if mod is None:
+            return None
+        text = self.index.text(path) or ''
+        if ROUTE_HINT.search(text):
+            for route in find_routes(text, path, mod.tree):
+                if route.node is None and route.call is not None:
+                    self._endpoint(mod, route)
+                self.routes.append(route)
+        self.add_middleware(mod)
+        return mod
+
+    def _endpoint(self, mod: Module, route: Route) -> None:
+        """The handler of ``add_api_route(path, endpoint)`` when it is a function of the
+        module that was not parsed yet (functions are parsed on demand)."""
+        call = route.call
+        assert call is not None
+        pos = 2 if getattr(call.func, 'attr', '') == 'add_url_rule' else 1
+        endpoint = call.args[pos] if len(call.args) > pos else next(
+            (k.value for k in call.keywords if k.arg in ('endpoint', 'view_func')), None)
+        if isinstance(endpoint, ast.Name):
+            got = self.index.lookup(mod, endpoint.id)
+            if got is not None and got[0] == 'function' and got[1] is mod:
+                route.node = got[2]  # type: ignore[assignment]
+                route.function = endpoint.id
+
+    def add_middleware(self, mod: Module) -> None:
+        text = self.index.text(mod.path) or ''
+        if 'Middleware' in text or 'middleware' in text:
+            low = text.lower()
+            if any(m.lower() in low for m in self.run.cfg['idempotency_markers']):
+                for name, mw in find_middleware(self.analyzer, mod).items():
+                    self.middleware.setdefault(name, mw)
+            for reg in registrations(mod):
+                self.registered.setdefault(reg[0], []).append((mod.path, *reg[1:]))
+
+    def guards(self, name: str) -> tuple[set[str], set[str]]:
+        mw = self.middleware[name]
+        prefixes, methods = set(mw.prefixes), set(mw.methods)
+        for _, _, p, m in self.registered.get(name, []):
+            prefixes |= p
+            methods |= m
+        return prefixes, methods
+
+    def active_middleware(self) -> list[Middleware]:
+        out = []
+        for name, mw in self.middleware.items():
+            if name in self.registered or mw.registered_in:
+                prefixes, methods = self.guards(name)
+                out.append(Middleware(mw.name, mw.file, mw.line, prefixes, methods, mw.profile))
+        return out
+
+    def profile(self, route: Route) -> Profile:
+        prof = self._profiles.get(id(route))
+        if prof is None:
+            mod = self.index.module(route.file)
+            extra: list[ast.AST] = []
+            if mod is not None:
+                ctor = mod.assigns.get(route.router)
+                if ctor is not None:
+                    extra.append(ctor)
+                if route.call is not None and (route.node is None
+                                               or route.call not in route.node.decorator_list):
+                    extra.append(route.call)
+            prof = self.analyzer.profile(mod, route.node, extra) if mod else Profile()
+            self._profiles[id(route)] = prof
+        return prof
+
+    def covered(self, route: Route) -> Middleware | None:
+        self.run.scan_repo()
+        for mw in self.active_middleware():
+            if mw.profile.handled and mw.covers(route.method, route.path):
+                return mw
+        return None
+
+
+class _Run:
+    def __init__(self, changes: ChangeSet, cfg: dict[str, Any], all_violations: bool) -> None:
+        self.changes = changes
+        self.cfg = cfg
+        self.all = all_violations
+        self.vocab = _Vocabulary(cfg['transition_vocabulary'])
+        self.actions_re = re.compile(cfg['actions_path_pattern'])
+        self.mutating = {m.upper() for m in cfg['mutating_methods']}
+        chunks: dict = {}    # parsed top-level statements shared by both sides (by text)
+        fn_cache: dict = {}  # per-function facts shared by both sides
+        markers = cfg['idempotency_markers']
+        self.head = _Side(self, Index(changes.head, chunks, markers), fn_cache)
+        self.base = _Side(self, Index(changes.base, chunks, markers), fn_cache)
+        self.changed_names: set[str] = set()
+        self.dirty_spans: dict[str, list[tuple[int, int]] | None] = {}   # head path -> spans
+        self.affected: re.Pattern[str] | None = None
+        self._lines: dict[str, list[str]] = {}
+        self.importers: list[str] = []
+        self._patch_groups: dict[tuple[str, int, str], Finding] = {}
+        self.out: list[Finding] = []
+        self.head_to_base: dict[str, str] = {}
+        self.base_to_head: dict[str, str] = {}
+        self.changed_paths: set[str] = set()
+        self._scanned = False
+        self.broken: set[str] = set()      # base paths whose head does not parse
+
+    # -- files ---------------------------------------------------------------------------
+    def _wanted(self, path: str | None) -> bool:
+        if not path or not path.endswith('.py'):
+            return False
+        if matches_any(path, self.cfg['exclude_globs']):
+            return False
+        globs = self.cfg['web_code_globs']
+        return not globs or matches_any(path, globs)
+
+    def findings(self) -> list[Finding]:
+        helpers: list[str] = []
+        pairs: list[tuple[str | None, str | None]] = []
+        for f in self.changes.files:
+            old = f.old_path or f.path
+            if not (self._wanted(f.path) or self._wanted(old)) or (f.binary and any(
+                    is_binary(b) for b in (f.old_bytes(), f.new_bytes()))):
+                continue        # binary by content, not by a "-diff" attribute
+            self.changed_paths.add(f.path)
+            # a symlink's blob is its target's path, not code (the target is a file too)
+            hp = f.path if (f.status != DELETED and self._wanted(f.path)
+                            and f.new_mode != MODE_SYMLINK) else None
+            bp = old if (f.status != 'added' and self._wanted(old)
+                         and f.old_mode != MODE_SYMLINK) else None
+            if hp is None and bp is None:
+                continue
+            if hp:
+                self.head_to_base[hp] = old
+            if bp:
+                self.base_to_head[bp] = f.path if f.status != DELETED else old
+            self._load_pair(hp, bp)
+            pairs.append((hp, bp))
+            texts = [side.index.text(p) or '' for side, p in ((self.head, hp), (self.base, bp))
+                     if p]
+            if hp and not any(ROUTE_DEF.search(t) for t in texts):
+                helpers.append(hp)
+        if helpers:
+            self._importers(helpers)
+        self._affected_names()
+        for hp, bp in pairs + [(p, p) for p in self.importers]:
+            if hp:
+                self.head.add_module(hp)
+            if bp:
+                self.base.add_module(bp)
+        self._compare_routes()
+        self._compare_middleware()
+        self.out.sort(key=lambda f: f.sort_key())
+        return self.out
+
+    def _load_pair(self, hp: str | None, bp: str | None) -> None:
+        """Parse what changed in one file on both sides; record its changed names."""
+        self._load_changed(hp, bp)
+        if hp and hp in self.head.index.errors:
+            self._unparseable(hp, self.head.index.errors[hp])
+            if bp:
+                self.broken.add(bp)
+
+    def _load_changed(self, hp: str | None, bp: str | None) -> None:
+        head, base = self.head.index, self.base.index
+        hmod = head.module(hp) if hp else None
+        bmod = base.module(bp) if bp else None
+        hc = head.chunked.get(hp) if hmod is not None else None
+        bc = base.chunked.get(bp) if bmod is not None else None
+        if hc is not None and bc is not None and not self.all:
+            bkeys = {c.key for c in bc}
+            hkeys = {c.key for c in hc}
+            head.materialize(hp, lambda c: c.key not in bkeys)  # type: ignore[arg-type]
+            base.materialize(bp, lambda c: c.key not in hkeys)  # type: ignore[arg-type]
+            hc, bc = head.chunked.get(hp), base.chunked.get(bp)  # type: ignore[arg-type]
+            if hc is not None and bc is not None:
+                dirty_h = [c for c in hc if c.key not in bkeys]
+                dirty_b = [c for c in bc if c.key not in hkeys]
+                self._changed_names(hp, bp, dirty_h, dirty_b)  # type: ignore[arg-type]
+                self.dirty_spans[hp] = [(c.start, c.end) for c in dirty_h]  # type: ignore[index]
+                return
+        if hp:
+            self.dirty_spans[hp] = None        # everything counts as changed
+        for index, path in ((head, hp), (base, bp)):
+            if path:
+                mod = index.materialize(path, lambda c: True)
+                if mod is not None:
+                    self.changed_names |= defined_names(mod.tree.body)
+
+    def _changed_names(self, hp: str, bp: str, dirty_h: list[Chunk],
+                       dirty_b: list[Chunk]) -> None:
+        """Names the changed statements define. A function edited on both sides whose
+        analysis facts (state writes, key handling, calls ...) stayed the same does not
+        count: the routes calling it cannot have changed in what this guard checks."""
+        funcs = (ast.FunctionDef, ast.AsyncFunctionDef)
+        hmod, bmod = self.head.index.module(hp), self.base.index.module(bp)
+        h_defs = {n.name: n for c in dirty_h for n in c.stmts or () if isinstance(n, funcs)}
+        b_defs = {n.name: n for c in dirty_b for n in c.stmts or () if isinstance(n, funcs)}
+        for side_chunks in (dirty_h, dirty_b):
+            for c in side_chunks:
+                for stmt in c.stmts or ():
+                    name = getattr(stmt, 'name', None)
+                    if isinstance(stmt, funcs) and name in h_defs and name in b_defs \
+                            and hmod is not None and bmod is not None \
+                            and self.head.analyzer.summary(h_defs[name], hmod) == \
+                            self.base.analyzer.summary(b_defs[name], bmod):
+                        continue
+                    self.changed_names |= defined_names([stmt])
+
+    def _affected_names(self) -> None:
+        """Close the changed names over the functions of the analysed modules that call
+        them (to the follow depth), and parse the handlers that mention one: a route whose
+        handler (or a helper it calls) changed is analysed again."""
+        names = set(self.changed_names)
+        segments: list[tuple[set[str], str]] = []
+        for path in self.head_to_base:
+            for c in self.head.index.chunked.get(path) or ():
+                defined = {c.name} if c.name else defined_names(c.stmts or ())
+                if defined:
+                    segments.append((defined, c.text))
+        # module constants and routers count as one more level (PREFIX -> router -> routes)
+        for _ in range(self.cfg['follow_depth'] + 1):
+            rx = names_regex(names)
+            if rx is None:
+                break
+            grown = {n for defined, seg in segments if not defined <= names and rx.search(seg)
+                     for n in defined}
+            if not grown - names:
+                break
+            names |= grown
+        self.affected = rx = names_regex(names)
+        if rx is None:
+            return
+        wanted = lambda c: c.kind != 'stmt' and bool(rx.search(c.text))  # noqa: E731
+        for path in self.head_to_base:
+            self.head.index.materialize(path, wanted)
+        for path in self.base_to_head:
+            self.base.index.materialize(path, wanted)
+
+    def _needs_analysis(self, h: Route, b: Route | None) -> bool:
+        if self.all or b is None:
+            return True
+        if self._touched(h):
+            return True
+        node = h.node or h.call
+        start, end = h.line, getattr(node, 'end_lineno', None) or h.line
+        if self.affected is None:
+            return False
+        lines = self._lines.get(h.file)
+        if lines is None:
+            lines = self._lines[h.file] = (self.head.index.text(h.file) or '').split('\n')
+        segment = '\n'.join(lines[start - 1:end]) if node is not None else ''
+        return bool(self.affected.search(segment))
+
+    def _unparseable(self, path: str, err: SyntaxError) -> None:
+        line = err.lineno if isinstance(err.lineno, int) else None
+        self.out.append(Finding(
+            rule='actions-unparseable-python', category=CATEGORY, severity='error',
+            path=path, line=line,
+            message=f'cannot parse this Python file ({err.msg}); its routes and the '
+                    f'transitions and idempotency handling in it cannot be verified',
+            hint='fix the syntax error (the guard parses with the Python running '
+                 'hotfix-hooks), or list the file in [tool.hotfix-hooks.actions] exclude_globs '
+                 'if it is not Python web code'))
+
+    def _repo_py(self) -> list[str]:
+        out = []
+        for p in self.changes.head.paths():
+            if p in self.changed_paths or not self._wanted(p):
+                continue
+            out.append(p)
+        return out
+
+    def _importers(self, helpers: list[str]) -> None:
+        """Route modules that import a changed helper module: a transition hidden in a
+        helper changes the routes that call it, even when their file did not change."""
+        stems = set()
+        for h in helpers:
+            parts = h[:-3].split('/')
+            stems.add(parts[-2] if parts[-1] == '__init__' and len(parts) > 1 else parts[-1])
+        candidates = self._repo_py()
+        candidates.sort(key=_nearest_first(helpers))
+        helper_set = set(helpers)
+        for p in candidates[:self.cfg['max_repo_files']]:
+            text = self.head.index.text(p)
+            if not text or not any(s in text for s in stems) or not ROUTE_DEF.search(text):
+                continue
+            mod = self.head.index.module(p)
+            if mod is None or not self._imports_any(self.head.index, mod, helper_set):
+                continue
+            self.head_to_base[p] = p
+            self.base_to_head[p] = p
+            self.changed_paths.add(p)
+            self.dirty_spans[p] = []
+            self.importers.append(p)
+
+    @staticmethod
+    def _imports_any(index: Index, mod: Module, targets: set[str]) -> bool:
+        for name, (dotted, attr, level) in mod.imports.items():
+            path = index.find_module(mod.path, dotted, level)
+            if path in targets:
+                return True
+            if attr:
+                sub = index.find_module(mod.path, f'{dotted}.{attr}' if dotted else attr, level)
+                if sub in targets:
+                    return True
+        return False
+
+    def scan_repo(self) -> None:
+        """Idempotency middleware in unchanged files (read lazily, once): it guards both
+        sides alike."""
+        if self._scanned:
+            return
+        self._scanned = True
+        markers = [m.lower() for m in self.cfg['idempotency_markers']]
+        candidates = self._repo_py()
+        candidates.sort(key=_nearest_first(self.changed_paths))   # the app's own package
+        for p in candidates[:self.cfg['max_repo_files']]:
+            if p in self.head_to_base:
+                continue
+            text = self.head.index.text(p)
+            if not text:
+                continue
+            low = text.lower()
+            if not any(m in low for m in markers):
+                continue
+            mod = self.head.index.module(p)
+            if mod is None:
+                continue
+            self.head.add_middleware(mod)
+            base_mod = self.base.index.module(p)
+            if base_mod is not None:
+                self.base.add_middleware(base_mod)
+
+    # -- routes ----------------------------------------------------------------------------
+    def is_actions(self, route: Route) -> bool:
+        return bool(self.actions_re.search(route.path if route.path is not None
+                                           else route.raw_path))
+
+    def _match(self, h: Route, by_file_key: dict[Any, Route], by_key: dict[Any, list[Route]],
+               by_func: dict[Any, Route]) -> Route | None:
+        old = self.head_to_base.get(h.file, h.file)
+        got = by_file_key.get((old, h.key))
+        if got is None:
+            cands = by_key.get(h.key, [])
+            got = cands[0] if len(cands) == 1 else None
+        if got is None and h.function:
+            got = by_func.get((old, h.function, h.method))
+            if got is None:
+                cands = [r for r in by_func.values() if r.file == old and r.function == h.function]
+                got = cands[0] if len(cands) == 1 else None
+        return got
+
+    def _touched(self, route: Route) -> bool:
+        """The route's own code (decorator to end of handler) is in a changed statement."""
+        spans = self.dirty_spans.get(route.file, [])
+        if spans is None:
+            return True
+        node = route.node or route.call
+        start, end = route.line, getattr(node, 'end_lineno', None) or route.line
+        return any(s <= end and start <= e for s, e in spans)
+
+    def _compare_routes(self) -> None:
+        by_file_key: dict = {}
+        by_key: dict = {}
+        by_func: dict = {}
+        for r in self.base.routes:
+            by_file_key.setdefault((r.file, r.key), r)
+            by_key.setdefault(r.key, []).append(r)
+            if r.function:
+                by_func.setdefault((r.file, r.function, r.method), r)
+        matched: set[int] = set()
+        for h in self.head.routes:
+            b = self._match(h, by_file_key, by_key, by_func)
+            if b is not None:
+                matched.add(id(b))
+            self._route(h, b)
+        head_keys = {r.key for r in self.head.routes}
+        for b in self.base.routes:
+            if not self.is_actions(b) or b.unresolved or b.key in head_keys \
+                    or b.file in self.broken:
+                continue
+            self._actions_removed(b)
+
+    def _route(self, h: Route, b: Route | None) -> None:
+        if h.method not in self.mutating and h.method != '?':
+            return
+        if h.unresolved:
+            if self.all or b is None or self._touched(h):
+                self.out.append(Finding(
+                    rule='actions-route-unresolved', category=CATEGORY, severity='info',
+                    path=h.file, line=h.line,
+                    message=f'{h.method} route {h.raw_path} ({h.function or "handler"}) cannot '
+                            f'be resolved statically ({h.unresolved}); it was not checked '
+                            f'against the /actions flow',
+                    hint='write the path (and methods) as string or module constants, or '
+                         'review this route by hand'))
+            return
+        if h.method == '?' or not self._needs_analysis(h, b):
+            return
+        if not self.is_actions(h) and not (b is not None and self.is_actions(b)):
+            self._bypass(h, b)      # (an actions route moved out: actions-route-removed)
+        self._idempotency(h, b)
+
+    # -- bypass ------------------------------------------------------------------------------
+    def _name_of(self, r: Route) -> str:
+        if r.function:
+            return r.function
+        if r.call is not None:
+            args = r.call.args
+            endpoint = args[1] if len(args) > 1 else next(
+                (k.value for k in r.call.keywords if k.arg in ('endpoint', 'view_func')), None)
+            if endpoint is not None:
+                return ast.unparse(endpoint).split('.')[-1]
+        return ''
+
+    def _evidence(self, side: _Side, r: Route) -> tuple[set[str], set[str], dict[Any, Evidence]]:
+        path_words = set(self.vocab.path_hits(r.path or ''))
+        name_words = set(self.vocab.hits(self._name_of(r)))
+        writes = {e.fingerprint: e for e in side.profile(r).writes}
+        return path_words, name_words, writes
+
+    def _bypass(self, h: Route, b: Route | None) -> None:
+        hp, hn, hw = self._evidence(self.head, h)
+        if not (hp or hn or hw):
+            return
+        if self.all or b is None:
+            new_p, new_n, new_w = hp, hn, list(hw.values())
+        else:
+            bp, bn, bw = (self._evidence(self.base, b) if not self.is_actions(b)
+                          else (set(), set(), {}))
+            new_p, new_n = hp - bp, hn - bn
+            new_w = [e for fp, e in hw.items() if fp not in bw]
+            if not (new_p or new_n or new_w):
+                return
+            # the change touches the transition logic: report all of it
+            new_p, new_n = (hp if new_p else new_p), (hn if new_n else new_n)
+        what = 'new' if b is None else 'changed'
+        if h.method in ('PATCH', 'PUT') and new_w:
+            first = sorted(new_w, key=lambda e: (e.file != h.file, e.file, e.line))[0]
+            func = first.function.split(':')[-1]
+            via = '' if func == h.function and first.file == h.file else \
+                f' (in {func}(), reached from the handler at {h.file}:{h.line})'
+            shared = self._patch_groups.get((first.file, first.line, first.detail))
+            if shared is not None and via:
+                # one root cause (a helper many handlers call): one finding, every route
+                shared.extra['routes'].append(f'{h.describe()} ({h.file}:{h.line})')
+                n = len(shared.extra['routes'])
+                shared.message = (f'{n} PATCH/PUT routes now write a state-like field through '
+                                  f'{func}(): {first.detail}; routes: '
+                                  + ', '.join(shared.extra['routes'][:5])
+                                  + (f' and {n - 5} more' if n > 5 else '')
+                                  + '; a PATCH/PUT is a data edit, state transitions belong '
+                                    'to the /actions flow')
+                return
+            finding = Finding(
+                rule='actions-bypass-patch-transition', category=CATEGORY, severity='error',
+                path=first.file, line=first.line,
+                message=f'{h.describe()} ({h.function or "handler"}) now writes a state-like '
+                        f'field: {first.detail}{via}; a {h.method} is a data edit, state '
+                        f'transitions belong to the /actions flow',
+                hint=HINT_PATCH,
+                extra={'route': h.describe(), 'route_line': h.line,
+                       'routes': [f'{h.describe()} ({h.file}:{h.line})'],
+                       'evidence': [f'{e.where()}: {e.detail}' for e in new_w]})
+            self._patch_groups[(first.file, first.line, first.detail)] = finding
+            self.out.append(finding)
+            return
+        reasons = []
+        if new_p:
+            reasons.append('path segment ' + ', '.join(repr(w) for w in sorted(new_p)))
+        if new_n:
+            reasons.append(f'function name {self._name_of(h)!r}')
+        if new_w:
+            e = sorted(new_w, key=lambda e: (e.file != h.file, e.line))[0]
+            func = e.function.split(':')[-1]
+            reasons.append(f'writes {e.detail} at {e.where()}'
+                           + (f' (via {func})' if func != h.function else ''))
+        self.out.append(Finding(
+            rule='actions-bypass-route', category=CATEGORY, severity='error',
+            path=h.file, line=h.line,
+            message=f'{what} route {h.describe()} ({h.function or "handler"}) performs a state '
+                    f'transition outside the /actions flow: ' + '; '.join(reasons),
+            hint=HINT_BYPASS,
+            extra={'route': h.describe(),
+                   'evidence': [f'{e.where()}: {e.detail}' for e in new_w]}))
+
+    def _actions_removed(self, b: Route) -> None:
+        head_file = self.base_to_head.get(b.file, b.file)
+        moved = [r for r in self.head.routes if r.file == head_file and b.function
+                 and r.function == b.function]
+        if moved:
+            r = moved[0]
+            self.out.append(Finding(
+                rule='actions-route-removed', category=CATEGORY, severity='error',
+                path=r.file, line=r.line,
+                message=f'actions route {b.describe()} ({b.function}) changed to '
+                        f'{r.describe()}; clients and the audit trail rely on the actions '
+                        f'endpoint',
+                hint=HINT_REMOVED, extra={'route': b.describe(), 'now': r.describe()}))
+            return
+        exists = self.changes.head.exists(head_file)
+        self.out.append(Finding(
+            rule='actions-route-removed', category=CATEGORY, severity='error',
+            path=head_file if exists else b.file, line=None,
+            message=f'actions route {b.describe()} ({b.function or "handler"}, line {b.line} '
+                    f'at the base) was removed',
+            hint=HINT_REMOVED, extra={'route': b.describe(), 'base_line': b.line}))
+
+    # -- idempotency --------------------------------------------------------------------------
+    def _idempotency(self, h: Route, b: Route | None) -> None:
+        ph = self.head.profile(h)
+        handled_h = ph.handled or (self.head.covered(h) is not None)
+        missing = Finding(
+            rule='idempotency-missing', category=CATEGORY, severity='warning',
+            path=h.file, line=h.line,
+            message=f'{"new " if b is None else ""}mutating route {h.describe()} '
+                    f'({h.function or "handler"}) has no idempotency-key handling',
+            hint=HINT_IDEM_MISSING, extra={'route': h.describe()})
+        if b is None:
+            if not handled_h:
+                self.out.append(missing)
+            return
+        pb = self.base.profile(b)
+        mw_b = self.base.covered(b)
+        handled_b = pb.handled or mw_b is not None
+        if not handled_b:
+            if self.all and not handled_h:
+                self.out.append(missing)
+            return
+        if not handled_h:
+            was = (f'{pb.markers[0].detail} in {pb.markers[0].function.split(":")[-1]}'
+                   if pb.markers else f'middleware {mw_b.name}' if mw_b else 'a marker')
+            self.out.append(Finding(
+                rule='idempotency-removed', category=CATEGORY, severity='error',
+                path=h.file, line=h.line,
+                message=f'{h.describe()} ({h.function or "handler"}) handled an idempotency '
+                        f'key at the base ({was}) and no longer does',
+                hint=HINT_IDEM_REMOVED, extra={'route': h.describe()}))
+            return
+        if not ph.handled:      # handled by middleware only now: compare that elsewhere
+            return
+        for reason, path, line in self._weakened(pb, ph):
+            self.out.append(Finding(
+                rule='idempotency-weakened', category=CATEGORY, severity='error',
+                path=path or h.file, line=line or h.line,
+                message=f'{h.describe()} ({h.function or "handler"}): {reason}',
+                hint=HINT_IDEM_WEAK, extra={'route': h.describe()}))
+
+    @staticmethod
+    def _weakened(pb: Profile, ph: Profile) -> list[tuple[str, str | None, int | None]]:
+        out: list[tuple[str, str | None, int | None]] = []
+        if pb.required and not ph.required:
+            loose = [n for n, s in ph.params.items()
+                     if s in ('optional', 'generated') and pb.params.get(n) != s]
+            flags = [k for k, v in ph.flags.items() if not v and pb.flags.get(k)]
+            if loose:
+                path, line = ph.param_lines[loose[0]]
+                what = ('now gets a server-generated default'
+                        if ph.params[loose[0]] == 'generated' else 'became optional')
+                out.append((f'the idempotency key {loose[0]!r} {what} (it was required)',
+                            path, line))
+            elif flags:
+                path, line = ph.flag_lines[flags[0]]
+                out.append((f'{flags[0]} changed from True to False: the idempotency key '
+                            f'is no longer required', path, line))
+            else:
+                out.append(('the idempotency key is no longer required', None, None))
+        else:
+            for label, value in pb.flags.items():
+                if value and ph.flags.get(label) is False:
+                    path, line = ph.flag_lines[label]
+                    out.append((f'{label} changed from True to False', path, line))
+        base_gen = {e.fingerprint for e in pb.generated}
+        new_gen = [e for e in ph.generated if e.fingerprint not in base_gen]
+        if new_gen and not pb.generated:
+            e = new_gen[0]
+            out.append((f'a missing idempotency key is now generated server-side '
+                        f'({e.detail})', e.file, e.line))
+        if pb.rejects > 0 and ph.rejects < pb.rejects and ph.warns > pb.warns:
+            path, line = ph.warn_lines[-1] if ph.warn_lines else (None, None)
+            out.append(('the idempotency check no longer rejects the request: it only '
+                        'logs a warning', path, line))
+        return out
+
+    # -- middleware ----------------------------------------------------------------------------
+    def _compare_middleware(self) -> None:
+        base, head = self.base, self.head
+        if any(p in self.base_to_head for regs in base.registered.values() for p, *_ in regs):
+            self.scan_repo()
+        reported: set[str] = set()
+        for name, regs in base.registered.items():
+            changed = [r for r in regs if r[0] in self.base_to_head]
+            if not changed or name in head.registered:
+                continue
+            mw = base.middleware.get(name)
+            if (mw is None and not base.analyzer.is_marker(name)) or \
+                    (mw is not None and not mw.profile.handled):
+                continue
+            path, line = changed[0][0], changed[0][1]
+            reported.add(name)
+            self.out.append(Finding(
+                rule='idempotency-removed', category=CATEGORY, severity='error',
+                path=self.base_to_head.get(path, path), line=None,
+                message=f'idempotency middleware {name} is no longer registered '
+                        f'(add_middleware at {path}:{line} at the base); the routes it '
+                        f'guarded accept requests without an idempotency key',
+                hint=HINT_IDEM_REMOVED, extra={'middleware': name}))
+        for name, mb in base.middleware.items():
+            if name in reported:
+                continue
+            if mb.file not in self.base_to_head:
+                continue            # found by the repo scan: unchanged
+            mh = head.middleware.get(name)
+            head_file = self.base_to_head.get(mb.file, mb.file)
+            if mh is None or not mh.profile.handled:
+                self.out.append(Finding(
+                    rule='idempotency-removed', category=CATEGORY, severity='error',
+                    path=head_file, line=mh.line if mh else None,
+                    message=f'idempotency middleware {name} ({mb.file}:{mb.line} at the base) '
+                            f'was removed or no longer handles the idempotency key',
+                    hint=HINT_IDEM_REMOVED, extra={'middleware': name}))
+                continue
+            pb_prefixes, pb_methods = base.guards(name)
+            ph_prefixes, ph_methods = head.guards(name)
+            lost = sorted(pb_prefixes - ph_prefixes) + sorted(pb_methods - ph_methods)
+            if lost:
+                self.out.append(Finding(
+                    rule='idempotency-weakened', category=CATEGORY, severity='error',
+                    path=mh.file, line=mh.line,
+                    message=f'idempotency middleware {name} no longer guards '
+                            + ', '.join(lost),
+                    hint=HINT_IDEM_WEAK, extra={'middleware': name, 'lost': lost}))
+            for reason, path, line in self._weakened(mb.profile, mh.profile):
+                self.out.append(Finding(
+                    rule='idempotency-weakened', category=CATEGORY, severity='error',
+                    path=path or mh.file, line=line or mh.line,
+                    message=f'idempotency middleware {name}: {reason}',
+                    hint=HINT_IDEM_WEAK, extra={'middleware': name}))
+
+
+def _nearest_first(paths: Iterable[str]):  # type: ignore[no-untyped-def]
+    """Sort key: files sharing the longest directory prefix with one of ``paths`` first."""
+    prefixes: set[tuple[str, ...]] = set()
+    for p in paths:
+        parts = tuple(p.split('/')[:-1])
+        prefixes.update(parts[:i] for i in range(1, len(parts) + 1))
+
+    def key(path: str) -> int:
+        parts = tuple(path.split('/')[:-1])
+        for i in range(len(parts), 0, -1):
+            if parts[:i] in prefixes:
+                return -i
+        return 0
+    return key
