@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from hotfix_hooks.changeset import ChangeSet
-from hotfix_hooks.checks import RunInfo
 from hotfix_hooks.checks.actions import check
+from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.policy import from_mapping
 from tests.actions_service import CASH
 from tests.actions_service import edit

@@ -463,7 +463,7 @@ def test_text_report_keeps_one_line_per_finding_for_paths_with_newlines() -> Non
 
 def test_scope_line_budget_fails_and_passes() -> None:
     from hotfix_hooks.changeset import ChangeSet
-    from hotfix_hooks.checks import RunInfo
+    from hotfix_hooks.checks.registry import RunInfo
     from hotfix_hooks.checks.scope import check
     from hotfix_hooks.policy import from_mapping
 

@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from hotfix_hooks.changeset import ChangeSet
-from hotfix_hooks.checks import RunInfo
 from hotfix_hooks.checks.contract import check
+from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.policy import from_mapping
 from tests.contract_helpers import base_spec
 from tests.contract_helpers import diff

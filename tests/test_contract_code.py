@@ -5,8 +5,8 @@ import json
 from typing import Any
 
 from hotfix_hooks.changeset import ChangeSet
-from hotfix_hooks.checks import RunInfo
 from hotfix_hooks.checks.contract import check
+from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.policy import from_mapping
 from tests.contract_helpers import rules
 

@@ -15,7 +15,7 @@ from hotfix_hooks.demo import story as demo
 from tests.gitrepo import GitRepo
 from tests.gitrepo import ROOT
 
-DIFF_CATEGORIES = {'contract', 'actions', 'migration', 'scope'}
+DIFF_CATEGORIES = {'contract', 'actions', 'migrations', 'scope'}
 RULE_RE = re.compile(r'\[([a-z0-9-]+)\]')
 
 

@@ -3,8 +3,8 @@ PostgreSQL via pglast (tricky statements must parse), other dialects via sqlglot
 from __future__ import annotations
 
 from hotfix_hooks.changeset import ChangeSet
-from hotfix_hooks.checks import RunInfo
 from hotfix_hooks.checks.migrations import check
+from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy import from_mapping
 

@@ -9,8 +9,8 @@ import pytest
 
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.changeset import ChangeSet
-from hotfix_hooks.checks import RunInfo
 from hotfix_hooks.checks.record import check as record_check
+from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.checks.scope import check as scope_check
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.findings import exit_code
@@ -454,7 +454,7 @@ def test_integrity_areas_and_domains_come_from_the_policy() -> None:
 
 # -- waivers ----------------------------------------------------------------------------
 def ctx() -> Context:
-    return Context(root='', git_dir='', stage='pre-push', mode='range', branch=BRANCH)
+    return Context(root='', known_git_dir='', stage='pre-push', mode='range', branch=BRANCH)
 
 
 def exception(rule: str, path: str, approved_by: str = '["incident_owner", "release_owner"]',

@@ -1,14 +1,16 @@
 """Findings: what every check returns, and how severities combine into an exit code."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
 SEVERITIES = ('error', 'warning', 'info')
-CATEGORIES = ('naming', 'contract', 'actions', 'migration', 'scope', 'gate', 'record')
+CATEGORIES = ('naming', 'scope', 'contract', 'actions', 'migrations', 'record', 'gate')
 _RANK = {'error': 0, 'warning': 1, 'info': 2}
 
 
+@dataclasses.dataclass(eq=False, slots=True)
 class Finding:
     """One problem found by a check.
 
@@ -19,23 +21,18 @@ class Finding:
     print when present (``operation``, ``pointer``, ``affected`` ...).
     """
 
-    __slots__ = ('rule', 'category', 'severity', 'message', 'path', 'line', 'hint', 'extra',
-                 'waived', 'waiver')
+    rule: str
+    category: str
+    severity: str
+    message: str
+    path: str | None = None
+    line: int | None = None
+    hint: str = ''
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    waived: bool = False
+    waiver: dict[str, Any] | None = None
 
-    def __init__(self, rule: str, category: str, severity: str, message: str,
-                 path: str | None = None, line: int | None = None, hint: str = '',
-                 extra: dict[str, Any] | None = None, waived: bool = False,
-                 waiver: dict[str, Any] | None = None) -> None:
-        self.rule = rule
-        self.category = category
-        self.severity = severity
-        self.message = message
-        self.path = path
-        self.line = line
-        self.hint = hint
-        self.extra = extra if extra is not None else {}
-        self.waived = waived
-        self.waiver = waiver
+    def __post_init__(self) -> None:
         if self.severity not in _RANK:
             raise ValueError(f'unknown severity {self.severity!r}')
         if self.category not in CATEGORIES:
@@ -49,10 +46,8 @@ class Finding:
         return isinstance(other, Finding) and self.to_json() == other.to_json()
 
     def replace(self, **changes: Any) -> Finding:
-        data = {k: getattr(self, k) for k in self.__slots__}
-        data['extra'] = dict(self.extra)
-        data.update(changes)
-        return Finding(**data)
+        changes.setdefault('extra', dict(self.extra))
+        return dataclasses.replace(self, **changes)
 
     @property
     def blocking(self) -> bool:

@@ -1,50 +1,9 @@
-"""The diff checks: one module per concern, each a pure function
+"""The checks: one module per concern (naming, scope, contract, actions, migrations,
+record), each a pure function of the change set and the policy
 
     check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]
 
-registered in ``CHECKS`` by name (``hotfix-hooks scan --only NAME`` runs one). Modules are
-imported only when their check runs, so a hook pays only for what it uses.
+over the engine it drives (``openapi/``, ``actions/``, ``migrations/``, ``record/``).
+``registry.py`` names the diff checks ``scan --only NAME`` runs. This package imports
+nothing itself: the branch hook reaches ``naming`` without paying for the others.
 """
-from __future__ import annotations
-
-import dataclasses
-import importlib
-from collections.abc import Callable
-from typing import Any
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from hotfix_hooks.changeset import ChangeSet
-    from hotfix_hooks.findings import Finding
-    from hotfix_hooks.policy import Policy
-
-# name -> "module:function". Order is the report order.
-CHECKS: dict[str, str] = {
-    'scope': 'hotfix_hooks.checks.scope:check',
-    'contract': 'hotfix_hooks.checks.contract:check',
-    'actions': 'hotfix_hooks.checks.actions:check',
-    'migrations': 'hotfix_hooks.checks.migrations:check',
-    'record': 'hotfix_hooks.checks.record:check',
-}
-# run only when named (--only) or by their own command, not in a plain scan / the umbrella
-# hook: the record has its own hook (hotfix-record) and is required on push only
-OPT_IN: frozenset[str] = frozenset({'record'})
-
-
-@dataclasses.dataclass
-class RunInfo:
-    """What a check may need to know about the run besides the change itself."""
-
-    branch: str | None = None
-    hotfix: bool = False             # the branch is a hotfix (or release) branch
-    ticket: str | None = None        # the hotfix branch's ticket, when it has one
-    stage: str = 'manual'            # pre-commit | pre-push | manual | ci
-    options: dict[str, Any] = dataclasses.field(default_factory=dict)  # e.g. all_violations
-
-
-CheckFn = Callable[['ChangeSet', 'Policy', RunInfo], 'list[Finding]']
-
-
-def load(name: str) -> CheckFn:
-    module, _, func = CHECKS[name].partition(':')
-    return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hotfix_hooks.actions.guard import guard
 from hotfix_hooks.changeset import ChangeSet
-from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy import Policy
 

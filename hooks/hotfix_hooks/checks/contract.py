@@ -3,7 +3,7 @@ endpoints, and route changes in code. The analysis is ``hotfix_hooks.openapi.gua
 from __future__ import annotations
 
 from hotfix_hooks.changeset import ChangeSet
-from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.openapi.guard import guard
 from hotfix_hooks.policy import Policy

@@ -12,7 +12,7 @@ from typing import Any
 
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
-from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.findings import lower
 from hotfix_hooks.migrations import discover
@@ -159,7 +159,7 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
         if raw.conditional:
             extra['conditional'] = raw.conditional
             msg += f' [conditional: {raw.conditional}]'
-        findings.append(Finding(rule=raw.rule, category='migration', severity=sev,
+        findings.append(Finding(rule=raw.rule, category='migrations', severity=sev,
                                 message=msg, path=raw.path, line=raw.line, hint=raw.hint,
                                 extra=extra, waived=waiver is not None, waiver=waiver))
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+from typing import TYPE_CHECKING
 
-from hotfix_hooks.findings import Finding
+if TYPE_CHECKING:
+    from hotfix_hooks.findings import Finding
 
 SEMVER = (r'(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)'
           r'(?:-(?P<pre>(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)'
@@ -19,6 +21,14 @@ SEMVER = (r'(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)'
 SEMVER_RE = re.compile(rf'^{SEMVER}(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$')
 DESC_RE = re.compile(r'^[a-z0-9]+(?:-[a-z0-9]+)*$')
 BRANCH_SHAPE = 'hotfix/<ticket>-<short-description>'
+
+
+def _finding(**kw: Any) -> Finding:
+    """A naming finding. ``findings`` is imported only when a rule fails: the branch hook's
+    passing run must not pay for dataclasses (more than its whole budget)."""
+    from hotfix_hooks.findings import Finding
+
+    return Finding(category='naming', **kw)
 
 
 # -- helpers -------------------------------------------------------------------
@@ -98,8 +108,8 @@ def check_branch(branch: str | None, policy: Any, source: str = '') -> list[Find
         mode = policy['unknown_branch']
         if mode == 'pass':
             return []
-        return [Finding(
-            rule='branch-unknown', category='naming',
+        return [_finding(
+            rule='branch-unknown',
             severity='error' if mode == 'error' else 'warning',
             message='cannot tell which branch this is (detached HEAD, no CI branch variable)',
             hint='pass --branch NAME, run inside the CI job that sets the branch variables, or '
@@ -109,8 +119,8 @@ def check_branch(branch: str | None, policy: Any, source: str = '') -> list[Find
     miss = near_miss_prefix(branch, policy)
     if miss is not None:
         suggestion = suggest_branch(branch, policy)
-        return [Finding(
-            rule='branch-name', category='naming', severity='error',
+        return [_finding(
+            rule='branch-name', severity='error',
             message=(f'branch {branch!r} looks like a hotfix branch but uses the prefix '
                      f'{miss!r}; hotfix branches are named {BRANCH_SHAPE}'),
             hint=f'rename it: git branch -m {suggestion!s}',
@@ -121,8 +131,8 @@ def check_branch(branch: str | None, policy: Any, source: str = '') -> list[Find
         if allowed and not any(branch.startswith(a) for a in allowed) and not (
                 branch == (policy.get('base') or '') or branch in ('main', 'master')
                 or is_release_branch(branch, policy)):
-            return [Finding(
-                rule='branch-prefix-not-allowed', category='naming', severity='error',
+            return [_finding(
+                rule='branch-prefix-not-allowed', severity='error',
                 message=(f'branch {branch!r} does not start with an allowed prefix '
                          f'({", ".join(allowed)})'),
                 hint='rename the branch (git branch -m NEW) or extend '
@@ -155,8 +165,8 @@ def check_branch(branch: str | None, policy: Any, source: str = '') -> list[Find
     if not problems:
         return []
     suggestion = suggest_branch(branch, policy)
-    return [Finding(
-        rule='branch-name', category='naming', severity='error',
+    return [_finding(
+        rule='branch-name', severity='error',
         message=(f'branch {branch!r} is not a valid hotfix branch name: {"; ".join(problems)}. '
                  f'Expected {BRANCH_SHAPE}, e.g. hotfix/ARIS-77-fix-stock-totals'),
         hint=f'rename it: git branch -m {suggestion}',
@@ -177,7 +187,7 @@ def check_tag(tag: str, existing: Iterable[str], policy: Any) -> list[Finding]:
     existing = [t for t in existing if t != tag]
 
     def bad(msg: str, hint: str) -> list[Finding]:
-        return [Finding(rule='tag-name', category='naming', severity='error',
+        return [_finding(rule='tag-name', severity='error',
                         message=f'tag {tag!r}: {msg}', hint=hint, extra={'tag': tag})]
 
     if marker not in tag:
@@ -224,7 +234,7 @@ def check_pr_title(title: str, branch: str | None, policy: Any) -> list[Finding]
 
     def bad(msg: str) -> list[Finding]:
         example = f'{prefix}{ticket or "ARIS-77"} <what customers see fixed>'
-        return [Finding(rule='pr-title', category='naming', severity='error',
+        return [_finding(rule='pr-title', severity='error',
                         message=f'PR title {title!r}: {msg}; expected {shape}',
                         hint=f'retitle the PR, e.g. "{example}"', extra={'title': title})]
 
@@ -265,7 +275,7 @@ def check_commit_msg(message: str, branch: str | None, policy: Any) -> list[Find
         return []
     if re.search(rf'(?<![A-Za-z0-9]){re.escape(ticket)}(?![0-9])', message):
         return []       # the ticket itself, not ARIS-770 for ARIS-77
-    return [Finding(rule='commit-msg', category='naming', severity='error',
+    return [_finding(rule='commit-msg', severity='error',
                     message=f'the commit message does not mention the ticket {ticket} of '
                             f'branch {branch}',
                     hint=f'start the subject with "{ticket}: ..." '

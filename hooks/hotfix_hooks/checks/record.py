@@ -9,8 +9,8 @@ Opt-in (``checks.OPT_IN``): run by ``hotfix-hooks record`` / ``readiness`` / ``s
 from __future__ import annotations
 
 from hotfix_hooks.changeset import ChangeSet
-from hotfix_hooks.checks import RunInfo
 from hotfix_hooks.checks.naming import is_hotfix_branch
+from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.record import integrity

@@ -7,7 +7,7 @@ from hotfix_hooks.changeset import ADDED
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import matches_any
-from hotfix_hooks.checks import RunInfo
+from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.record.model import record_glob

@@ -13,8 +13,8 @@ from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import overridden
 from hotfix_hooks.commands.common import report
 from hotfix_hooks.errors import UsageError
-from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
+from hotfix_hooks.git.invocation import resolve_branches
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,6 +47,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     message = strip_message(text, comment if comment != 'auto' else '#')
     branch = args.branch
     if branch is None:
-        ctxs = context.resolve_branches(context.Request(), policy)
+        ctxs = resolve_branches()
         branch = ctxs[0].branch if ctxs else None
     return report(overridden(check_commit_msg(message, branch, policy), policy), args.format)

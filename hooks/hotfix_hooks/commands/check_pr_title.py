@@ -11,9 +11,9 @@ from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import overridden
 from hotfix_hooks.commands.common import report
 from hotfix_hooks.errors import UsageError
-from hotfix_hooks.git import context
 from hotfix_hooks.git.ci_env import detect
 from hotfix_hooks.git.ci_env import pr_title_from_env
+from hotfix_hooks.git.invocation import resolve_branches
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,6 +37,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ci is not None and ci.is_pr and ci.branch:
             branch = ci.branch
     if branch is None:
-        ctxs = context.resolve_branches(context.Request(stage='ci'), policy)
+        ctxs = resolve_branches(stage='ci')
         branch = ctxs[0].branch if ctxs else None
     return report(overridden(check_pr_title(title, branch, policy), policy), args.format)

@@ -11,15 +11,16 @@ from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import overridden
 from hotfix_hooks.commands.common import report
 from hotfix_hooks.findings import Finding
-from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
+from hotfix_hooks.git.invocation import resolve_branches
+from hotfix_hooks.git.invocation import STAGES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog='hotfix-hooks check-tag',
                                      description='Check hotfix tag names.')
     parser.add_argument('tags', nargs='*', help='tags to check (default: the pushed tag)')
-    parser.add_argument('--stage', choices=context.STAGES)
+    parser.add_argument('--stage', choices=STAGES)
     add_naming_options(parser)
     args = parser.parse_args(argv)
     root, policy = load_policy(args)
@@ -28,8 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not tags:
         # only a plain git pre-push hook (--stage pre-push) has refs on stdin: reading it
         # otherwise would wait forever on a CI job's open stdin
-        req = context.Request(stage=args.stage)
-        for ctx in context.resolve_branches(req, policy):
+        for ctx in resolve_branches(stage=args.stage):
             if ctx.mode == 'tag' and ctx.tag:
                 tags.append(ctx.tag)
     existing = plumbing.tags(root)

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks import report
-from hotfix_hooks.checks import CHECKS
 from hotfix_hooks.checks import naming
+from hotfix_hooks.checks.registry import CHECKS
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import apply_policy
 from hotfix_hooks.findings import exit_code

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from hotfix_hooks.commands.common import add_policy_option
 from hotfix_hooks.commands.common import load_policy
-from hotfix_hooks.git.context import add_arguments
 from hotfix_hooks.git.context import request_from_args
 from hotfix_hooks.git.context import resolve_all
+from hotfix_hooks.git.invocation import add_arguments
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,6 +26,8 @@ from hotfix_hooks.gates.run import GateOptions
 from hotfix_hooks.gates.run import GateRun
 from hotfix_hooks.gates.run import skip_reason
 from hotfix_hooks.git import context
+from hotfix_hooks.git.invocation import add_arguments
+from hotfix_hooks.git.invocation import resolve_branches
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog='hotfix-hooks gate',
         description='Run the pre-push gates (smoke, integrity, impacted-domain regressions, '
                     'rollback dry-run) on exactly the pushed commit of a hotfix branch.')
-    context.add_arguments(parser)
+    add_arguments(parser)
     parser.add_argument('--rerun', action='store_true',
                         help='run every gate even if it already passed on this tree')
     parser.add_argument('--jobs', '-j', type=int, metavar='N',
@@ -58,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if req.stage == 'pre-push' and not req.from_ref:
         stdin = io.StringIO('' if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read())
     # cheap first: which branch (no range, no diff) - other branches pass at once
-    branches = context.resolve_branches(req, policy, stdin=stdin)
+    branches = resolve_branches(req.branch, req.stage, stdin=stdin)
     if stdin is not None:
         stdin.seek(0)
     if not any(c.mode == 'branch' and (c.branch is None or gated_branch(c.branch, policy))

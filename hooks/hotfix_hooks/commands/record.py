@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from hotfix_hooks import report as report_mod
 from hotfix_hooks.checks.naming import check_branch
 from hotfix_hooks.checks.naming import is_hotfix_branch
-from hotfix_hooks.commands.common import contexts
 from hotfix_hooks.commands.common import print_notes
-from hotfix_hooks.commands.common import record_parser
 from hotfix_hooks.commands.common import report
+from hotfix_hooks.commands.judged import contexts
+from hotfix_hooks.commands.judged import record_parser
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.pipeline import scan
 from hotfix_hooks.pipeline.readiness import all_checks

@@ -9,14 +9,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from hotfix_hooks import checks as checks_mod
 from hotfix_hooks import report as report_mod
+from hotfix_hooks.checks import registry as checks_mod
 from hotfix_hooks.commands.common import add_policy_option
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import report
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.git import context
+from hotfix_hooks.git.invocation import add_arguments
 from hotfix_hooks.pipeline.scan import collect
 from hotfix_hooks.pipeline.scan import naming_findings
 
@@ -25,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog='hotfix-hooks scan',
         description='Run the diff checks over the resolved range of changes.')
-    context.add_arguments(parser)
+    add_arguments(parser)
     parser.add_argument('--only', action='append', metavar='CHECK',
                         help=f'run only this check (repeatable): {", ".join(checks_mod.CHECKS)}')
     parser.add_argument('--all-violations', action='store_true',

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from hotfix_hooks.commands.common import one_context
 from hotfix_hooks.commands.common import print_notes
-from hotfix_hooks.commands.common import record_parser
+from hotfix_hooks.commands.judged import one_context
+from hotfix_hooks.commands.judged import record_parser
 from hotfix_hooks.pipeline.readiness import gather
 from hotfix_hooks.pipeline.readiness import status_values
 from hotfix_hooks.policy import status_template as status

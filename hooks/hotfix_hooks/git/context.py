@@ -15,6 +15,7 @@ It says which stage this is, which branch, and exactly which range of changes to
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Mapping
@@ -25,124 +26,71 @@ from hotfix_hooks.errors import UsageError
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.ci_env import CIInfo
 from hotfix_hooks.git.ci_env import detect
+from hotfix_hooks.git.invocation import check_range_args
+from hotfix_hooks.git.invocation import is_push_line
+from hotfix_hooks.git.invocation import stdin_lines
 
-
-def detect_ci(env: Mapping[str, str]) -> CIInfo | None:
-
-    return detect(env)
-
-STAGES = ('pre-commit', 'commit-msg', 'pre-push', 'manual', 'ci')
 FETCH_HINT = ('fetch the history: in GitHub Actions use actions/checkout with '
               '"fetch-depth: 0"; in GitLab set GIT_DEPTH: 0; locally run '
               '"git fetch --unshallow" (or "git fetch origin <base>")')
 
 
-_CONTEXT_FIELDS = ('root', 'git_dir', 'stage', 'mode', 'branch', 'branch_source', 'base', 'head',
-                   'base_ref', 'why', 'notes', 'tag', 'remote', 'commit_msg_file', 'ci')
-
-
+@dataclasses.dataclass
 class Context:
     """How this invocation was resolved (see the module docstring for the modes)."""
 
-    def __init__(self, root: str, git_dir: str | None, stage: str, mode: str,
-                 branch: str | None = None, branch_source: str = '',
-                 base: str | None = None, head: str | None = None,
-                 base_ref: str | None = None, why: list[str] | None = None,
-                 notes: list[str] | None = None, tag: str | None = None,
-                 remote: str | None = None, commit_msg_file: str | None = None,
-                 ci: CIInfo | None = None) -> None:
-        self.root = root
-        self._git_dir = git_dir or None
-        self.stage = stage
-        self.mode = mode                        # index | range | worktree | tag | none | branch
-        self.branch = branch
-        self.branch_source = branch_source
-        self.base = base                        # commit sha or EMPTY_TREE
-        self.head = head                        # commit sha (range/tag), None for index/worktree
-        self.base_ref = base_ref                # the base branch ref used for the merge-base
-        self.why = why or []
-        self.notes = notes or []                # shown to the user
-        self.tag = tag                          # pushed tag (mode tag)
-        self.remote = remote
-        self.commit_msg_file = commit_msg_file
-        self.ci = ci
+    root: str
+    stage: str
+    mode: str                               # index | range | worktree | tag | none
+    branch: str | None = None
+    branch_source: str = ''
+    base: str | None = None                 # commit sha or EMPTY_TREE
+    head: str | None = None                 # commit sha (range/tag), None for index/worktree
+    base_ref: str | None = None             # the base branch ref used for the merge-base
+    why: list[str] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)    # shown to the user
+    tag: str | None = None                  # pushed tag (mode tag)
+    remote: str | None = None
+    commit_msg_file: str | None = None
+    ci: CIInfo | None = None
+    known_git_dir: str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def git_dir(self) -> str:
         """The (common) git directory; asked of git only when someone needs it."""
-        if self._git_dir is None:
-            self._git_dir = plumbing.git_dir(self.root)
-        return self._git_dir
-
-    @git_dir.setter
-    def git_dir(self, value: str) -> None:
-        self._git_dir = value
+        if not self.known_git_dir:
+            self.known_git_dir = plumbing.git_dir(self.root)
+        return self.known_git_dir
 
     @property
     def empty_base(self) -> bool:
         return self.base == plumbing.EMPTY_TREE
 
     def to_json(self) -> dict[str, Any]:
-        data = {k: getattr(self, k) for k in _CONTEXT_FIELDS}
+        data: dict[str, Any] = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                                if f.name != 'known_git_dir'}
+        data['git_dir'] = self.git_dir
         data['ci'] = self.ci.name if self.ci else None
         return data
 
-    def __repr__(self) -> str:
-        return f'Context({self.stage}, {self.mode}, branch={self.branch!r}, base={self.base}, head={self.head})'
 
-
+@dataclasses.dataclass(frozen=True)
 class Request:
     """What the caller asked for explicitly (CLI flags)."""
 
-    def __init__(self, from_ref: str | None = None, to_ref: str | None = None,
-                 branch: str | None = None, stage: str | None = None, staged: bool = False,
-                 base: str | None = None, commit_msg_file: str | None = None) -> None:
-        self.from_ref = from_ref
-        self.to_ref = to_ref
-        self.branch = branch
-        self.stage = stage
-        self.staged = staged
-        self.base = base
-        self.commit_msg_file = commit_msg_file
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The range/branch options every diff command shares."""
-    parser.add_argument('--from-ref', help='start of the range to read (with --to-ref)')
-    parser.add_argument('--to-ref', help='end of the range to read (with --from-ref)')
-    parser.add_argument('--branch', help='branch name to check (overrides git and CI)')
-    parser.add_argument('--stage', choices=STAGES,
-                        help='the hook stage (normally detected; plain git pre-push hooks '
-                             'pass --stage pre-push and the pushed refs on stdin)')
-    parser.add_argument('--staged', action='store_true',
-                        help='read the index vs HEAD (what "git commit" would record)')
-    parser.add_argument('--base', help='base branch (overrides the policy)')
+    from_ref: str | None = None
+    to_ref: str | None = None
+    branch: str | None = None
+    stage: str | None = None
+    staged: bool = False
+    base: str | None = None
+    commit_msg_file: str | None = None
 
 
 def request_from_args(args: argparse.Namespace) -> Request:
-    if bool(args.from_ref) != bool(args.to_ref):
-        raise UsageError('--from-ref and --to-ref go together: give both or neither')
+    check_range_args(args)
     return Request(from_ref=args.from_ref, to_ref=args.to_ref, branch=args.branch,
                    stage=args.stage, staged=args.staged, base=args.base)
-
-
-def _is_push_line(parts: list[str]) -> bool:
-    """git's pre-push stdin: ``<local ref> <local sha> <remote ref> <remote sha>``."""
-    def sha(x: str) -> bool:
-        return len(x) in (40, 64) and all(c in '0123456789abcdef' for c in x)
-
-    return len(parts) == 4 and sha(parts[1]) and sha(parts[3])
-
-
-def _stdin_lines(stdin: Any) -> list[str]:
-    if stdin is None:
-        return []
-    try:
-        if stdin.isatty():
-            return []
-        return [line for line in stdin.read().splitlines() if line.strip()]
-    except (OSError, ValueError):
-        return []
 
 
 def resolve_all(req: Request, policy: Any, env: Mapping[str, str] | None = None,
@@ -155,60 +103,10 @@ def resolve_all(req: Request, policy: Any, env: Mapping[str, str] | None = None,
     push_lines: list[str] = []
     if (req.stage == 'pre-push' and not req.from_ref and 'PRE_COMMIT_FROM_REF' not in env
             and 'PRE_COMMIT_REMOTE_BRANCH' not in env):
-        push_lines = _stdin_lines(stdin if stdin is not None else sys.stdin)
+        push_lines = stdin_lines(stdin if stdin is not None else sys.stdin)
     if push_lines:
         return [resolver.from_push_line(line) for line in push_lines]
     return [resolver.resolve()]
-
-
-def resolve_branches(req: Request, policy: Any, env: Mapping[str, str] | None = None,
-                     stdin: Any = None, cwd: str | None = None) -> list[Context]:
-    """Only the branch (or pushed tag) of this invocation: cheap, no range computed.
-
-    Mode is ``branch`` for a branch, ``tag`` for a pushed tag, ``none`` for a deletion.
-    """
-    env = os.environ if env is None else env
-    root = plumbing.toplevel(cwd)
-
-    def make(mode: str, branch: str | None, source: str, tag: str | None = None) -> Context:
-        return Context(root=root, git_dir='', stage=req.stage or 'manual', mode=mode,
-                       branch=branch, branch_source=source, tag=tag)
-
-    if req.branch:
-        return [make('branch', req.branch, '--branch')]
-    pushed: list[str] = []
-    if env.get('PRE_COMMIT_REMOTE_BRANCH'):
-        pushed = [env['PRE_COMMIT_REMOTE_BRANCH']]
-    elif req.stage == 'pre-push' and 'PRE_COMMIT_FROM_REF' not in env:
-        out = []
-        for line in _stdin_lines(stdin if stdin is not None else sys.stdin):
-            parts = line.split()
-            if not _is_push_line(parts):
-                raise UsageError(f'unexpected pre-push input line: {line!r} (expected '
-                                 '"<local ref> <local sha> <remote ref> <remote sha>")')
-            if set(parts[1]) == {'0'}:
-                out.append(make('none', parts[2].removeprefix('refs/heads/'), 'deleted ref'))
-            else:
-                pushed.append(parts[2])
-        if out and not pushed:
-            return out
-    if pushed:
-        result = []
-        for ref in pushed:
-            if ref.startswith('refs/tags/'):
-                result.append(make('tag', None, 'tag push', tag=ref[len('refs/tags/'):]))
-            else:
-                result.append(make('branch', ref.removeprefix('refs/heads/'), 'the pushed ref'))
-        return result
-    current = plumbing.current_branch(root)
-    if current:
-        return [make('branch', current, 'git HEAD')]
-    ci = detect_ci(env)
-    if ci is not None and ci.branch:
-        return [make('branch', ci.branch, f'{ci.name} ({ci.branch_var})')]
-    if ci is not None and ci.tag:
-        return [make('tag', None, f'{ci.name} tag build', tag=ci.tag)]
-    return [make('branch', None, 'unknown (detached HEAD)')]
 
 
 def resolve_ci(req: Request, policy: Any, env: Mapping[str, str] | None = None,
@@ -221,7 +119,7 @@ def resolve_ci(req: Request, policy: Any, env: Mapping[str, str] | None = None,
     resolver = _Resolver(req, policy, env, root, None)
     if req.from_ref and req.to_ref:
         return resolver.explicit_range(req.from_ref, req.to_ref, 'ci', '--from-ref/--to-ref given')
-    return resolver.ci_range(detect_ci(env) or CIInfo('local run (no CI detected)'))
+    return resolver.ci_range(detect(env) or CIInfo('local run (no CI detected)'))
 
 
 def resolve(req: Request, policy: Any, env: Mapping[str, str] | None = None,
@@ -241,7 +139,7 @@ class _Resolver:
 
     # -- helpers -----------------------------------------------------------
     def ctx(self, stage: str, mode: str, **kw: Any) -> Context:
-        return Context(root=self.root, git_dir=self.git_dir, stage=stage, mode=mode,
+        return Context(root=self.root, known_git_dir=self.git_dir, stage=stage, mode=mode,
                        remote=self.remote, **kw)
 
     def git(self, *args: str) -> str | None:
@@ -311,7 +209,7 @@ class _Resolver:
                              '(refs on stdin) or give --from-ref/--to-ref')
         if req.staged or req.stage == 'pre-commit' or env.get('GIT_INDEX_FILE'):
             return self.index()
-        ci = detect_ci(env)
+        ci = detect(env)
         if ci is not None and req.stage != 'manual':
             return self.ci_range(ci)
         return self.worktree(req.stage or 'manual')
@@ -373,7 +271,7 @@ class _Resolver:
 
     def from_push_line(self, line: str) -> Context:
         parts = line.split()
-        if not _is_push_line(parts):
+        if not is_push_line(parts):
             raise UsageError(f'unexpected pre-push input line: {line!r} '
                              '(expected "<local ref> <local sha> <remote ref> <remote sha>")')
         local_ref, local_sha, remote_ref, remote_sha = parts

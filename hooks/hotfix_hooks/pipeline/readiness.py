@@ -12,8 +12,8 @@ import dataclasses
 from typing import Any
 
 from hotfix_hooks.changeset import matches_any
-from hotfix_hooks.checks import CHECKS
 from hotfix_hooks.checks.naming import check_branch
+from hotfix_hooks.checks.registry import CHECKS
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.findings import summarize
 from hotfix_hooks.gates import evidence
@@ -26,7 +26,7 @@ from hotfix_hooks.record import model as record
 from hotfix_hooks.record.decision import decide
 from hotfix_hooks.record.model import Record
 
-DIFF_CATEGORIES = ('contract', 'actions', 'migration', 'scope')
+DIFF_CATEGORIES = ('contract', 'actions', 'migrations', 'scope')
 
 
 def all_checks() -> list[str]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hotfix_hooks import checks as checks_mod
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.checks import naming
+from hotfix_hooks.checks import registry as checks_mod
 from hotfix_hooks.checks.naming import branch_ticket
 from hotfix_hooks.checks.naming import is_hotfix_branch
 from hotfix_hooks.checks.naming import is_release_branch

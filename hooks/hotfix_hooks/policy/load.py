@@ -102,7 +102,7 @@ def load_at(root: str, commit: str, current: Policy) -> Policy:
             raise ConfigError(f'{label}: not UTF-8 text') from None
         try:
             raw = tomlio.loads(text)
-        except tomlio.TOMLDecodeError as e:
+        except tomlio.TomlError as e:
             raise ConfigError(f'{label}: invalid TOML: {e}') from None
         if name == 'pyproject.toml':
             raw = _tool_table(raw, name).get('hotfix-hooks')
@@ -123,7 +123,7 @@ def _tool_table(raw: dict[str, Any], path: str) -> dict[str, Any]:
 def _read_toml(path: str) -> dict[str, Any]:
     try:
         return tomlio.load_file(path)
-    except tomlio.TOMLDecodeError as e:
+    except tomlio.TomlError as e:
         raise ConfigError(f'{path}: invalid TOML: {e}') from None
     except UnicodeDecodeError:
         raise ConfigError(f'{path}: invalid TOML: not UTF-8 text (save it as UTF-8)') from None

@@ -5,8 +5,6 @@ status_template``); another team sets its own text with the same placeholders.
 """
 from __future__ import annotations
 
-import string
-
 UNKNOWN = 'unknown'
 
 FIELDS: dict[str, str] = {
@@ -33,6 +31,8 @@ FIELDS: dict[str, str] = {
 
 def template_problem(template: str) -> str:
     """Why ``template`` cannot be used ('' when it can)."""
+    import string   # only when a team sets its own template
+
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as e:

@@ -17,7 +17,7 @@ from hotfix_hooks import tomlio
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.findings import Finding
 
-SEVERITIES = ('P0', 'P1', 'P2')
+INCIDENT_SEVERITIES = ('P0', 'P1', 'P2')
 ELIGIBILITY = ('critical-defect', 'config-change', 'correctness-fix', 'observability')
 DECISIONS = ('patch-forward', 'rollback-first')
 CONDITIONS: dict[str, str] = {
@@ -267,7 +267,7 @@ def parse(text: str, path: str, policy: Any) -> tuple[Record | None, list[Findin
     rec = Record(path=path, lines=key_lines(text))
     try:
         data = tomlio.loads(text)
-    except tomlio.TOMLDecodeError as e:
+    except tomlio.TomlError as e:
         m = re.search(r'line (\d+)', str(e))
         return None, [Finding(
             rule='record-invalid-toml', category='record', severity='error', path=path,
@@ -296,7 +296,7 @@ def parse(text: str, path: str, policy: Any) -> tuple[Record | None, list[Findin
                              'change_scope': 'a one-line technical summary of the change',
                              'owner': 'who drives this hotfix'}[name], examples[name])
 
-    for name, allowed, example in (('severity', SEVERITIES, 'severity = "P1"'),
+    for name, allowed, example in (('severity', INCIDENT_SEVERITIES, 'severity = "P1"'),
                                    ('eligibility', ELIGIBILITY,
                                     'eligibility = "critical-defect"'),
                                    ('decision', DECISIONS, 'decision = "patch-forward"')):

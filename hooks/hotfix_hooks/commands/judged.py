@@ -1,0 +1,53 @@
+"""What the record commands (``record``, ``readiness``, ``status``, ``decide``) judge: their
+shared options and the resolved context(s) of the invocation."""
+from __future__ import annotations
+
+import argparse
+import copy
+
+from hotfix_hooks.commands.common import add_policy_option
+from hotfix_hooks.commands.common import load_policy
+from hotfix_hooks.errors import UsageError
+from hotfix_hooks.git import context
+from hotfix_hooks.git import plumbing
+from hotfix_hooks.git.context import Context
+from hotfix_hooks.git.invocation import add_arguments
+from hotfix_hooks.policy import Policy
+
+
+def record_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The options the record commands share: the range options and ``--config``."""
+    parser = argparse.ArgumentParser(prog=f'hotfix-hooks {prog}', description=description)
+    add_arguments(parser)
+    add_policy_option(parser)
+    parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
+    return parser
+
+
+def contexts(args: argparse.Namespace) -> tuple[Policy, list[Context]]:
+    """The policy and every resolved context of this invocation."""
+    _root, policy = load_policy(args)
+    return policy, context.resolve_all(context.request_from_args(args), policy)
+
+
+def one_context(args: argparse.Namespace, committed: bool) -> tuple[Policy, Context]:
+    """The one context a record command judges; ``committed``: the committed HEAD, not
+    the index or the working tree (evidence exists for commits only)."""
+    policy, ctxs = contexts(args)
+    ctxs = [c for c in ctxs if c.mode in ('index', 'range', 'worktree')]
+    if not ctxs:
+        raise UsageError('nothing to read: this invocation is a tag push or a branch deletion')
+    ctx = ctxs[0]
+    if committed and ctx.mode in ('worktree', 'index'):
+        head = plumbing.rev_parse('HEAD', ctx.root)
+        if head is None:
+            raise UsageError('no commit yet: readiness judges a commit')
+        dirty = plumbing.try_out(['status', '--porcelain', '--untracked-files=no'], ctx.root)
+        ctx = copy.copy(ctx)
+        ctx.mode, ctx.head = 'range', head
+        ctx.why = [*ctx.why, 'readiness judges the committed HEAD']
+        ctx.notes = list(ctx.notes)
+        if dirty:
+            ctx.notes.append(f'uncommitted changes are not part of this check; it judges '
+                             f'commit {head[:12]}')
+    return policy, ctx
