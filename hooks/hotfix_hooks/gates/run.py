@@ -56,26 +56,25 @@ class GateOptions:
     explicit_config: bool = False        # --config given: never replaced by a commit's
 
 
+@dataclasses.dataclass
 class GateRun:
     """Everything one push's gate run decided and produced (for the report)."""
 
-    def __init__(self, branch: str | None, skipped_reason: str = '',
-                 notes: list[str] | None = None) -> None:
-        self.branch = branch
-        self.commit = ''
-        self.tree = ''
-        self.skipped_reason = skipped_reason     # non-empty: nothing ran (not a hotfix ...)
-        self.workspace = ''                      # 'in place' | 'temporary worktree' | ...
-        self.workspace_why = ''
-        self.domains: dict[str, str] = {}        # domain -> the file that made it run
-        self.untouched: list[str] = []
-        self.unmatched: list[str] = []
-        self.results: list[GateResult] = []
-        self.reused: set[str] = set()
-        self.evidence_path = ''
-        self.notes: list[str] = list(notes or [])
-        self.findings: list[Finding] = []
-        self.interrupted = False
+    branch: str | None
+    skipped_reason: str = ''                 # non-empty: nothing ran (not a hotfix ...)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    commit: str = ''
+    tree: str = ''
+    workspace: str = ''                      # 'in place' | 'temporary worktree' | ...
+    workspace_why: str = ''
+    domains: dict[str, str] = dataclasses.field(default_factory=dict)  # domain -> the file
+    untouched: list[str] = dataclasses.field(default_factory=list)
+    unmatched: list[str] = dataclasses.field(default_factory=list)
+    results: list[GateResult] = dataclasses.field(default_factory=list)
+    reused: set[str] = dataclasses.field(default_factory=set)
+    evidence_path: str = ''
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    interrupted: bool = False
 
 
 # -- which branches ----------------------------------------------------------------
@@ -150,7 +149,7 @@ def rel_path(path: str | None, root: str) -> str:
 def gate_one(ctx: context.Context, policy: Any, opts: GateOptions,
              progress_stream: Any, live: bool) -> GateRun:
     """Plan, reuse, run and record the gates of one pushed ref."""
-    run = GateRun(branch=ctx.branch, notes=ctx.notes)
+    run = GateRun(branch=ctx.branch, notes=list(ctx.notes))
     if ctx.mode not in ('none', 'tag') and ctx.branch is None:
         # fail closed: a hook that cannot tell the branch must not pass quietly
 
