@@ -134,7 +134,8 @@ def build(tmp: str, env: dict[str, str], modules: int, lines: int,
         elif variant == 'helper-write':
             # worst case: that helper now writes a state field: every route of every
             # module is analysed again on both sides (and every mutating one is reported)
-            text = text.replace('    return item\n', '    item.status = "seen"\n    return item\n', 1)
+            text = text.replace('    return item\n',
+                                '    item.status = "seen"\n    return item\n', 1)
         else:
             # the hotfix: a data edit in every module (and one line more in a handler)
             text = text.replace('item.note = body.get("note", item.note)',
@@ -170,8 +171,8 @@ def main() -> int:
                    GIT_COMMITTER_NAME='b', GIT_COMMITTER_EMAIL='b@x',
                    PYTHONPATH=str(ROOT / 'hooks'), GIT_CONFIG_NOSYSTEM='1')
         base, head = build(tmp, env, args.modules, args.lines, args.variant)
-        scan = [sys.executable, '-m', 'hotfix_hooks', 'scan', '--only', 'actions', '--from-ref', base,
-                '--to-ref', head, '--format', 'json']
+        scan = [sys.executable, '-m', 'hotfix_hooks', 'scan', '--only', 'actions',
+                '--from-ref', base, '--to-ref', head, '--format', 'json']
         res = subprocess.run(scan, cwd=tmp, env=env, capture_output=True, text=True)
         found = len(json.loads(res.stdout)['findings']) if res.stdout.strip() else 0
         print(f'change ({args.variant}): {args.modules} router modules x {args.lines} lines; '
