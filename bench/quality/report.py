@@ -1,0 +1,178 @@
+"""Precision (and recall on the labelled real breaks) of the diff checks on real histories.
+
+    python bench/quality/report.py [PROJECT ...] [--severity error,warning] [--write]
+
+Joins the findings of ``runs/<project>.jsonl`` (``replay.py``) with the hand-written labels
+of ``labels/<project>.tsv`` and prints, per category and per rule:
+
+* per finding: how many findings, how many labelled, true and false positives, precision;
+* per (commit, rule): the same with all the findings of one rule on one commit counted once
+  (a (commit, rule) is true when any of its labelled findings is true), so that one change
+  that yields hundreds of copies of a finding does not decide the figure;
+* recall on the labelled real breaks (verdict ``tp`` labels, each of which must match a
+  finding; a ``tp`` label with no finding is a miss);
+* coverage, from the contract's coverage findings (rule ending in ``-coverage`` with
+  ``resolved``/``total`` in its details), when present.
+
+Labels (tab-separated, ``#`` comments, a header line): ``commit  rule  path  verdict  why``.
+``commit`` is a prefix of the sha (7+ characters), ``path`` a repository path or ``*``,
+``verdict`` ``tp`` (a reviewer must act on it), ``fp`` (noise) or ``unsure``. Labels are
+written by reading the diff of the commit, before the rule is changed; a label keeps its
+meaning when the rule's wording changes, as it names the rule, the file and the commit.
+
+``--write`` stores the figures in ``RESULTS.md`` beside this script.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+class Label:
+    def __init__(self, commit: str, rule: str, path: str, verdict: str, why: str) -> None:
+        self.commit, self.rule, self.path = commit.strip(), rule.strip(), path.strip()
+        self.verdict, self.why = verdict.strip(), why.strip()
+        self.hits = 0
+
+    def matches(self, f: dict[str, Any]) -> bool:
+        return (f['commit'].startswith(self.commit) and f['rule'] == self.rule
+                and (self.path == '*' or (f.get('path') or '') == self.path))
+
+
+def load_labels(project: str) -> list[Label]:
+    path = HERE / 'labels' / f'{project}.tsv'
+    if not path.exists():
+        return []
+    rows = [line for line in path.read_text().splitlines()
+            if line.strip() and not line.lstrip().startswith('#')]
+    out = []
+    for row in csv.reader(rows[1:], delimiter='\t'):
+        if len(row) < 4:
+            raise SystemExit(f'{path}: a label needs commit, rule, path, verdict: {row!r}')
+        out.append(Label(row[0], row[1], row[2], row[3], row[4] if len(row) > 4 else ''))
+    return out
+
+
+def load_run(project: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    path = HERE / 'runs' / f'{project}.jsonl'
+    findings, meta = [], {'commits': 0, 'seconds': 0.0, 'errors': 0}
+    for line in path.read_text().splitlines():
+        item = json.loads(line)
+        if item.get('done'):
+            meta['commits'] += 1
+            meta['seconds'] += item.get('seconds', 0.0)
+            meta['errors'] += 1 if item.get('error') else 0
+        else:
+            findings.append(item)
+    return findings, meta
+
+
+def verdict_of(f: dict[str, Any], labels: list[Label]) -> str | None:
+    for label in labels:
+        if label.matches(f):
+            label.hits += 1
+            return label.verdict
+    return None
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.n = 0
+        self.tp = 0
+        self.fp = 0
+
+    def add(self, verdict: str | None) -> None:
+        self.n += 1
+        if verdict == 'tp':
+            self.tp += 1
+        elif verdict == 'fp':
+            self.fp += 1
+
+    @property
+    def precision(self) -> str:
+        judged = self.tp + self.fp
+        return f'{self.tp / judged:.2f}' if judged else '-'
+
+    def row(self) -> str:
+        return f'{self.n:6d} {self.tp + self.fp:6d} {self.tp:5d} {self.fp:5d} {self.precision:>6}'
+
+
+def analyse(projects: list[str], severities: set[str]) -> list[str]:
+    lines: list[str] = []
+    per_finding: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
+    per_group: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
+    misses: list[str] = []
+    coverage: list[str] = []
+    unlabelled = 0
+    expected = 0
+    for project in projects:
+        findings, meta = load_run(project)
+        labels = load_labels(project)
+        groups: dict[tuple[str, str, str], list[str | None]] = collections.defaultdict(list)
+        for f in findings:
+            if f['rule'].endswith('-coverage') and f.get('total'):
+                coverage.append(f'{project} {f["commit"][:12]}: {f.get("resolved")}/'
+                                f'{f["total"]} ({f.get("message", "")})')
+            if f['severity'] not in severities:
+                continue
+            v = verdict_of(f, labels)
+            unlabelled += v is None
+            for key in ((f['category'], '*'), (f['category'], f['rule'])):
+                per_finding[key].add(v)
+            groups[(f['category'], f['rule'], f['commit'])].append(v)
+        for (cat, rule, _commit), vs in groups.items():
+            v = 'tp' if 'tp' in vs else ('fp' if 'fp' in vs else None)
+            per_group[(cat, '*')].add(v)
+            per_group[(cat, rule)].add(v)
+        for label in labels:
+            if label.verdict == 'tp':
+                expected += 1
+                if not label.hits:
+                    misses.append(f'{project} {label.commit} {label.rule} {label.path}: '
+                                  f'{label.why}')
+        lines.append(f'{project}: {meta["commits"]} commits replayed, {len(findings)} '
+                     f'findings, {meta["errors"]} crashed, {meta["seconds"]:.1f}s in all, '
+                     f'{len(labels)} labels')
+    lines += ['', f'severities: {", ".join(sorted(severities))}; unlabelled findings: '
+                  f'{unlabelled}', '',
+              '| category / rule | findings | judged | tp | fp | precision | (commit, rule) '
+              '| judged | tp | fp | precision |', '|---|---|---|---|---|---|---|---|---|---|---|']
+    for key in sorted(per_finding, key=lambda k: (k[0], k[1] != '*', k[1])):
+        a, b = per_finding[key], per_group[key]
+        name = f'**{key[0]}**' if key[1] == '*' else f'&nbsp;&nbsp;{key[1]}'
+        lines.append(f'| {name} | {a.n} | {a.tp + a.fp} | {a.tp} | {a.fp} | {a.precision} | '
+                     f'{b.n} | {b.tp + b.fp} | {b.tp} | {b.fp} | {b.precision} |')
+    found = expected - len(misses)
+    lines += ['', f'recall on labelled real breaks: {found} of {expected} found'
+                  + (f' ({found / expected:.2f})' if expected else '')]
+    lines += [f'- missed: {m}' for m in misses]
+    if coverage:
+        lines += ['', 'coverage (contract from code):'] + [f'- {c}' for c in coverage[-20:]]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('projects', nargs='*')
+    parser.add_argument('--severity', default='error,warning')
+    parser.add_argument('--write', action='store_true', help='store the figures in RESULTS.md')
+    args = parser.parse_args(argv)
+    projects = args.projects or sorted(p.stem for p in (HERE / 'runs').glob('*.jsonl'))
+    lines = analyse(projects, set(args.severity.split(',')))
+    text = '\n'.join(lines) + '\n'
+    print(text)
+    if args.write:
+        (HERE / 'RESULTS.md').write_text('# Detection quality on real histories\n\n'
+                                         'Made by `python bench/quality/report.py --write`.\n\n'
+                                         + text)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())
