@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             list(project.get('checks', DEFAULT_CHECKS)))
     repo = clone(project)
     out = HERE / 'runs' / f'{project["name"]}.jsonl'
+    out.parent.mkdir(exist_ok=True)
     done: set[str] = set()
     if out.exists() and not args.fresh:
         for line in out.read_text().splitlines():
