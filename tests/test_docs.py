@@ -1,44 +1,213 @@
-"""The README documents every hook id, every command and every policy key."""
+"""The documentation stays true: the README lists every hook id and every command,
+docs/policy.md is what the schema generates (so it documents every policy key), every page
+of docs/ is reachable, and every relative link points at a file (and heading) that exists."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
+from hotfix_hooks import tomlio
 from hotfix_hooks.cli import COMMANDS
 from hotfix_hooks.policy import describe
+from hotfix_hooks.policy import SCHEMA
+from hotfix_hooks.policy.docs import REGENERATE
+from hotfix_hooks.policy.docs import render_markdown
 from tests.gitrepo import ROOT
 
 README = (ROOT / 'README.md').read_text()
+DOCS = ROOT / 'docs'
+POLICY_MD = DOCS / 'policy.md'
+PAGES = sorted(DOCS.glob('*.md'))
+LINKED_FILES = [ROOT / 'README.md', ROOT / 'CONTRIBUTING.md', *PAGES]
+EXPECTED_PAGES = ('index', 'naming', 'scope', 'contract', 'actions', 'migrations', 'gates',
+                  'record', 'ci', 'policy')
 
 
+def _manifest() -> list[dict[str, object]]:
+    return yaml.safe_load((ROOT / '.pre-commit-hooks.yaml').read_text())
+
+
+# -- the README: hook ids and commands ---------------------------------------------------
 def test_every_hook_id_is_documented() -> None:
-    manifest = yaml.safe_load((ROOT / '.pre-commit-hooks.yaml').read_text())
-    ids = [h['id'] for h in manifest]
+    ids = [str(h['id']) for h in _manifest()]
     assert len(ids) == len(set(ids))
     missing = [i for i in ids if f'`{i}`' not in README]
-    assert not missing, f'hook ids missing from README: {missing}'
+    assert not missing, f'hook ids missing from README.md: {missing}'
 
 
 def test_every_hook_declares_its_stages() -> None:
-    manifest = yaml.safe_load((ROOT / '.pre-commit-hooks.yaml').read_text())
-    for hook in manifest:
+    for hook in _manifest():
         assert hook.get('stages'), hook['id']
         assert hook['language'] == 'python'
-        assert hook['entry'].startswith('hotfix-hooks ')
-        command = hook['entry'].split()[1]
+        entry = str(hook['entry'])
+        assert entry.startswith('hotfix-hooks ')
+        command = entry.split()[1]
         assert command in COMMANDS, hook['id']
 
 
 def test_every_command_is_documented() -> None:
-    missing = [c for c in COMMANDS if f'hotfix-hooks {c}' not in README]
-    assert not missing, f'commands missing from README: {missing}'
+    missing = [c for c in COMMANDS
+               if not re.search(rf'`hotfix-hooks {re.escape(c)}[ `]', README)]
+    assert not missing, f'commands missing from README.md: {missing}'
+
+
+# -- docs/policy.md: generated from the schema ------------------------------------------
+def test_policy_page_is_generated_from_the_schema() -> None:
+    expected = render_markdown()
+    actual = POLICY_MD.read_text() if POLICY_MD.is_file() else ''
+    if actual != expected:
+        a, e = actual.splitlines(), expected.splitlines()
+        pairs = enumerate(zip(a, e, strict=False))
+        line = next((i for i, (x, y) in pairs if x != y), min(len(a), len(e)))
+        pytest.fail(f'docs/policy.md is out of date with the policy schema (first difference '
+                    f'at line {line + 1}); regenerate it: {REGENERATE}', pytrace=False)
+
+
+def test_policy_page_is_deterministic() -> None:
+    assert render_markdown() == render_markdown()
 
 
 def test_every_policy_key_is_documented() -> None:
-    missing = []
-    for name, _key in describe():
-        leaf = name.split('.')[-1]
-        if f'`{name}`' not in README and not re.search(rf'`{re.escape(leaf)}`', README):
-            missing.append(name)
-    assert not missing, f'policy keys missing from README: {missing}'
+    text = POLICY_MD.read_text()
+    missing = [name for name, _key in describe() if f'| `{name}` |' not in text
+               and f'Key `{name}`' not in text]
+    assert not missing, f'policy keys missing from docs/policy.md: {missing}'
+
+
+def test_policy_page_defaults_are_the_schema_defaults() -> None:
+    """Every TOML block after the intro is valid TOML, and every default it gives is the
+    schema's (the blocks are what a user copies into pyproject.toml)."""
+    text = render_markdown()
+    body = text.split('\n## ', 1)[1]
+    blocks = re.findall(r'```toml\n(.*?)```', body, re.S)
+    assert blocks
+    tool: dict[str, Any] = {}
+    for block in blocks:
+        data = tomlio.loads(block)['tool']['hotfix-hooks']
+        for name, value in data.items():
+            assert name not in tool, f'{name} is given twice'
+            tool[name] = value
+    checked = 0
+    for name, value in tool.items():
+        key = SCHEMA[name]
+        if key.kind == 'table':
+            for sub, sub_value in value.items():
+                default = (key.keys or {})[sub].default
+                assert sub_value == default, f'{name}.{sub}'
+                checked += 1
+        else:
+            assert value == key.default, name
+            checked += 1
+    assert checked >= 10
+
+
+# -- pages and links ---------------------------------------------------------------------
+def test_the_reference_pages_exist() -> None:
+    missing = [p for p in EXPECTED_PAGES if not (DOCS / f'{p}.md').is_file()]
+    assert not missing, f'docs pages missing: {missing}'
+    assert (ROOT / 'CONTRIBUTING.md').is_file()
+
+
+def test_every_docs_page_is_linked_from_the_readme_or_the_index() -> None:
+    linked = {(ROOT / 'README.md').parent.joinpath(t).resolve()
+              for t in _targets(ROOT / 'README.md')}
+    linked |= {DOCS.joinpath(t).resolve() for t in _targets(DOCS / 'index.md')}
+    unlinked = [p.name for p in PAGES if p.resolve() not in linked and p.name != 'index.md']
+    assert not unlinked, f'docs pages linked neither from README.md nor docs/index.md: {unlinked}'
+    assert (DOCS / 'index.md').resolve() in linked, 'README.md must link docs/index.md'
+
+
+@pytest.mark.parametrize('path', LINKED_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_points_at_a_file_that_exists(path: Path) -> None:
+    broken = []
+    for link in _links(path):
+        target, _, fragment = link.partition('#')
+        dest = path.parent.joinpath(target).resolve() if target else path.resolve()
+        if not dest.exists():
+            broken.append(f'{link} (no such file)')
+        elif fragment and dest.suffix == '.md' and fragment not in _anchors(dest):
+            broken.append(f'{link} (no such heading)')
+    assert not broken, f'{path.relative_to(ROOT)}: broken links: {broken}'
+
+
+def test_the_migration_rule_table_follows_the_rule_catalogue() -> None:
+    from hotfix_hooks.migrations.catalog import RULES
+
+    family = {'incompatible': 'backward-incompatible'}
+    rows = {}
+    for line in (DOCS / 'migrations.md').read_text().splitlines():
+        if line.startswith('| `migration-'):
+            cells = [c.strip() for c in line.strip().strip('|').split(' | ')]
+            rows[cells[0].strip('`')] = cells[1:]
+    assert list(rows) == list(RULES), 'docs/migrations.md: the rule table lists other rules'
+    for rule, (fam, severity, example, fix) in RULES.items():
+        assert rows[rule] == [family.get(fam, fam), severity, example, fix], rule
+
+
+def test_every_rule_is_in_one_rule_table() -> None:
+    """A rule's row (example, how to fix) lives on the page of its concern only."""
+    seen: dict[str, str] = {}
+    twice = []
+    for path in LINKED_FILES:
+        in_rule_table = False
+        for line in _prose(path):
+            if not line.startswith('|'):
+                in_rule_table = False
+            elif line.startswith('| rule |'):
+                in_rule_table = True
+            elif in_rule_table and not line.startswith('|---'):
+                first = line.strip('|').split(' | ')[0]
+                for rule in re.findall(r'`([a-z0-9-]+)`', first):
+                    where = str(path.relative_to(ROOT))
+                    if seen.setdefault(rule, where) != where:
+                        twice.append(f'{rule} ({seen[rule]}, {where})')
+    assert seen, 'no rule table found'
+    assert not twice, f'rules in more than one rule table: {twice}'
+
+
+# -- helpers -----------------------------------------------------------------------------
+_LINK = re.compile(r'\[[^\]]*\]\(([^)\s]+)\)')
+_FENCE = re.compile(r'^\s*(```|~~~)')
+
+
+def _prose(path: Path) -> list[str]:
+    """The lines of a Markdown file outside fenced code blocks."""
+    out, fenced = [], False
+    for line in path.read_text().splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if not fenced:
+            out.append(line)
+    return out
+
+
+def _links(path: Path) -> list[str]:
+    """Relative link targets (``file``, ``file#heading``, ``#heading``) of a Markdown file."""
+    out = []
+    for line in _prose(path):
+        line = re.sub(r'`[^`]*`', '', line)        # inline code is not a link
+        for target in _LINK.findall(line):
+            if not re.match(r'^[a-z][a-z0-9+.-]*:', target):
+                out.append(target)
+    return out
+
+
+def _targets(path: Path) -> list[str]:
+    return [t.partition('#')[0] for t in _links(path) if not t.startswith('#')]
+
+
+def _anchors(path: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation but ``-`` and ``_`` dropped,
+    spaces to ``-``."""
+    anchors = set()
+    for line in _prose(path):
+        m = re.match(r'^#{1,6}\s+(.*?)\s*#*\s*$', line)
+        if m:
+            text = m.group(1).replace('`', '').lower()
+            anchors.add(''.join(c for c in text.replace(' ', '-') if c.isalnum() or c in '-_'))
+    return anchors
