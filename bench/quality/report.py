@@ -14,7 +14,8 @@ of ``labels/<project>.tsv`` and prints, per category and per rule:
 * coverage, from the contract's coverage findings (rule ending in ``-coverage`` with
   ``resolved``/``total`` in its details), when present.
 
-Labels (tab-separated, ``#`` comments, a header line): ``commit  rule  path  verdict  why``.
+Labels (``labels/<project>.tsv`` or ``labels/<project>.<area>.tsv``; tab-separated, ``#``
+comments, a header line): ``commit  rule  path  verdict  why``.
 ``commit`` is a prefix of the sha (7+ characters), ``path`` a repository path or ``*``,
 ``verdict`` ``tp`` (a reviewer must act on it), ``fp`` (noise) or ``unsure``. Labels are
 written by reading the diff of the commit, before the rule is changed; a label keeps its
@@ -46,16 +47,19 @@ class Label:
 
 
 def load_labels(project: str) -> list[Label]:
-    path = HERE / 'labels' / f'{project}.tsv'
-    if not path.exists():
-        return []
-    rows = [line for line in path.read_text().splitlines()
-            if line.strip() and not line.lstrip().startswith('#')]
+    """``labels/<project>.tsv`` and ``labels/<project>.<area>.tsv`` (one file per area,
+    e.g. ``polar.contract.tsv`` and ``polar.migrations.tsv``)."""
     out = []
-    for row in csv.reader(rows[1:], delimiter='\t'):
-        if len(row) < 4:
-            raise SystemExit(f'{path}: a label needs commit, rule, path, verdict: {row!r}')
-        out.append(Label(row[0], row[1], row[2], row[3], row[4] if len(row) > 4 else ''))
+    paths = sorted((HERE / 'labels').glob(f'{project}.tsv')) + \
+        sorted((HERE / 'labels').glob(f'{project}.*.tsv'))
+    for path in paths:
+        rows = [line for line in path.read_text().splitlines()
+                if line.strip() and not line.lstrip().startswith('#')]
+        for row in csv.reader(rows[1:], delimiter='\t'):
+            if len(row) < 4 or row[3].strip() not in ('tp', 'fp', 'unsure'):
+                raise SystemExit(f'{path}: a label is commit, rule, path, verdict (tp, fp or '
+                                 f'unsure), why: {row!r}')
+            out.append(Label(row[0], row[1], row[2], row[3], row[4] if len(row) > 4 else ''))
     return out
 
 
