@@ -368,13 +368,13 @@ def parse(text: str, path: str, policy: Any) -> tuple[Record | None, list[Findin
     conditions = _table(p, data, 'conditions', tuple(CONDITIONS))
     for name in CONDITIONS:
         key = f'conditions.{name}'
-        value = (conditions or {}).get(name)
-        if value is None:
+        flag = (conditions or {}).get(name)
+        if flag is None:
             p.missing(key, CONDITIONS[name], f'[conditions] {name} = false (or true)')
-        elif not isinstance(value, bool):
-            p.invalid(key, f'must be true or false, got {value!r}', f'{name} = true')
+        elif not isinstance(flag, bool):
+            p.invalid(key, f'must be true or false, got {flag!r}', f'{name} = true')
         else:
-            rec.conditions[name] = value
+            rec.conditions[name] = flag
 
     raw_exc = data.get('exceptions', [])
     if not isinstance(raw_exc, list) or not all(isinstance(e, dict) for e in raw_exc):
