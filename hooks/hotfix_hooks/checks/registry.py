@@ -43,4 +43,5 @@ CheckFn = Callable[['ChangeSet', 'Policy', RunInfo], 'list[Finding]']
 
 def load(name: str) -> CheckFn:
     module, _, func = CHECKS[name].partition(':')
-    return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+    check: CheckFn = getattr(importlib.import_module(module), func)
+    return check
