@@ -221,7 +221,7 @@ def _components(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _refs_in(node: Any) -> set[str]:
+def _refs_in(node: object) -> set[str]:
     return set(_REF_RE.findall(json.dumps(node, default=str)))
 
 

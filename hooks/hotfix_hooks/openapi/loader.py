@@ -61,7 +61,7 @@ def lookup(doc: Any, pointer: str) -> Any:
     return node
 
 
-def is_missing(node: Any) -> bool:
+def is_missing(node: object) -> bool:
     return node is _MISSING
 
 
@@ -300,7 +300,7 @@ def _yaml_load(text: str) -> Any:
         raise SpecError(f'invalid YAML: {problem}{where}', line) from None
 
 
-def is_contract(data: Any) -> bool:
+def is_contract(data: object) -> bool:
     """A mapping with a top-level ``openapi`` (3.x) or ``swagger`` (2.0) key."""
     if not isinstance(data, dict):
         return False

@@ -62,7 +62,7 @@ class Op:
     security: list[dict[str, list[str]]] | None
     security_ptr: str
     deprecated: bool = False
-    sunset: Any = None
+    sunset: object = None          # x-sunset as written (a date, or a string)
     operation_id: str | None = None
     frozen: bool = False          # x-frozen: true on the operation or its path item
 
