@@ -10,6 +10,10 @@ import dataclasses
 import json
 import re
 from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import yaml
 
 _MISSING = object()
 
@@ -73,7 +77,7 @@ class Spec:
     text: str
     data: dict[str, Any]
     syntax: str                       # 'json' | 'yaml'
-    _yaml_root: Any = dataclasses.field(default=None, repr=False)
+    _yaml_root: yaml.Node | None = dataclasses.field(default=None, repr=False)
     _lines: dict[str, int | None] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
