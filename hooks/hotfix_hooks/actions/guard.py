@@ -141,8 +141,7 @@ class _Side:
         call = route.call
         assert call is not None
         pos = 2 if getattr(call.func, 'attr', '') == 'add_url_rule' else 1
-        endpoint = call.args[pos] if len(call.args) > pos else next(
-            (k.value for k in call.keywords if k.arg in ('endpoint', 'view_func')), None)
+        endpoint = call.args[pos] if len(call.args) > pos else _endpoint_keyword(call)
         if isinstance(endpoint, ast.Name):
             got = self.index.lookup(mod, endpoint.id)
             if got is not None and got[1] is mod and isinstance(
@@ -531,8 +530,7 @@ class _Run:
             return r.function
         if r.call is not None:
             args = r.call.args
-            endpoint = args[1] if len(args) > 1 else next(
-                (k.value for k in r.call.keywords if k.arg in ('endpoint', 'view_func')), None)
+            endpoint = args[1] if len(args) > 1 else _endpoint_keyword(r.call)
             if endpoint is not None:
                 return ast.unparse(endpoint).split('.')[-1]
         return ''
@@ -763,6 +761,11 @@ class _Run:
                     path=where or mh.file, line=where_line or mh.line,
                     message=f'idempotency middleware {name}: {reason}',
                     hint=HINT_IDEM_WEAK, extra={'middleware': name}))
+
+
+def _endpoint_keyword(call: ast.Call) -> ast.expr | None:
+    """``endpoint=`` / ``view_func=`` of an ``add_api_route`` / ``add_url_rule`` call."""
+    return next((k.value for k in call.keywords if k.arg in ('endpoint', 'view_func')), None)
 
 
 def _nearest_first(paths: Iterable[str]) -> Callable[[str], int]:

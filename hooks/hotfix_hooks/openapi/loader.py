@@ -195,8 +195,9 @@ class Spec:
             elif isinstance(node, yaml.SequenceNode):
                 if not seg.isdigit() or int(seg) >= len(node.value):
                     return line
-                node = node.value[int(seg)]
-                line = node.start_mark.line + 1
+                item: yaml.Node = node.value[int(seg)]
+                line = item.start_mark.line + 1
+                node = item
             else:
                 return line
         return line
