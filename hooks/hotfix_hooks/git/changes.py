@@ -201,7 +201,8 @@ class WorktreeSnapshot(Snapshot):
 
 
 class _RawEntry(TypedDict, total=False):
-    """One file of ``git diff --raw --numstat``."""
+    """One file of ``git diff --raw --numstat`` (``_parse_raw`` fills the raw fields, then
+    the numstat ones: every key is set once it returns)."""
 
     status: str
     letter: str
