@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Callable
 from collections.abc import Sequence
+from typing import NoReturn
 
 from hotfix_hooks import __version__
 from hotfix_hooks.errors import HotfixError
@@ -57,8 +59,11 @@ def _usage() -> str:
 def _safe_streams() -> None:
     """Paths that are not UTF-8 (kept as surrogates) must print, not crash."""
     for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, 'reconfigure', None)     # io.TextIOWrapper's
+        if reconfigure is None:
+            continue
         try:
-            stream.reconfigure(errors='backslashreplace')  # type: ignore[union-attr]
+            reconfigure(errors='backslashreplace')
         except (AttributeError, ValueError):
             pass
 
@@ -67,11 +72,11 @@ def _one_line_usage_errors() -> None:
     """argparse prints its usage block and exits 2; make it one line like every other error."""
     import argparse
 
-    def error(self: argparse.ArgumentParser, message: str) -> None:
-
+    def error(self: argparse.ArgumentParser, message: str) -> NoReturn:
         raise UsageError(f'{message} (see "{self.prog} --help")')
 
-    argparse.ArgumentParser.error = error  # type: ignore[method-assign,assignment]
+    # every command builds its own parser: patching the class reaches them all
+    argparse.ArgumentParser.error = error  # type: ignore[method-assign]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        prog=f'{PROG} {name}')
 
 
-def run_guarded(fn, prog: str = PROG) -> int:  # type: ignore[no-untyped-def]
+def run_guarded(fn: Callable[[], int | None], prog: str = PROG) -> int:
     """Run ``fn`` turning every failure into one line and an exit code."""
     try:
         rc = fn()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,6 +31,7 @@ from hotfix_hooks.actions.delta import defined_names
 from hotfix_hooks.actions.delta import names_regex
 from hotfix_hooks.actions.flow import Analyzer
 from hotfix_hooks.actions.flow import Evidence
+from hotfix_hooks.actions.flow import FnCache
 from hotfix_hooks.actions.flow import Profile
 from hotfix_hooks.actions.index import Index
 from hotfix_hooks.actions.index import Module
@@ -109,7 +111,7 @@ class _Vocabulary:
 class _Side:
     """One side of the change: its modules, routes and idempotency middleware."""
 
-    def __init__(self, run: _Run, snap_index: Index, fn_cache: dict[Any, Any]) -> None:
+    def __init__(self, run: _Run, snap_index: Index, fn_cache: FnCache) -> None:
         self.run = run
         self.index = snap_index
         self.analyzer = Analyzer(snap_index, run.cfg['state_attributes'],
@@ -139,12 +141,12 @@ class _Side:
         call = route.call
         assert call is not None
         pos = 2 if getattr(call.func, 'attr', '') == 'add_url_rule' else 1
-        endpoint = call.args[pos] if len(call.args) > pos else next(
-            (k.value for k in call.keywords if k.arg in ('endpoint', 'view_func')), None)
+        endpoint = call.args[pos] if len(call.args) > pos else _endpoint_keyword(call)
         if isinstance(endpoint, ast.Name):
             got = self.index.lookup(mod, endpoint.id)
-            if got is not None and got[0] == 'function' and got[1] is mod:
-                route.node = got[2]  # type: ignore[assignment]
+            if got is not None and got[1] is mod and isinstance(
+                    got[2], (ast.FunctionDef, ast.AsyncFunctionDef)):       # a function
+                route.node = got[2]
                 route.function = endpoint.id
 
     def add_middleware(self, mod: Module) -> None:
@@ -205,8 +207,9 @@ class _Run:
         self.vocab = _Vocabulary(cfg['transition_vocabulary'])
         self.actions_re = re.compile(cfg['actions_path_pattern'])
         self.mutating = {m.upper() for m in cfg['mutating_methods']}
-        chunks: dict = {}    # parsed top-level statements shared by both sides (by text)
-        fn_cache: dict = {}  # per-function facts shared by both sides
+        # parsed top-level statements shared by both sides (by text)
+        chunks: dict[str, list[ast.stmt] | None] = {}
+        fn_cache: FnCache = {}  # per-function facts shared by both sides
         markers = cfg['idempotency_markers']
         self.head = _Side(self, Index(changes.head, chunks, markers), fn_cache)
         self.base = _Side(self, Index(changes.base, chunks, markers), fn_cache)
@@ -283,19 +286,19 @@ class _Run:
         head, base = self.head.index, self.base.index
         hmod = head.module(hp) if hp else None
         bmod = base.module(bp) if bp else None
-        hc = head.chunked.get(hp) if hmod is not None else None
-        bc = base.chunked.get(bp) if bmod is not None else None
-        if hc is not None and bc is not None and not self.all:
+        hc = head.chunked.get(hp) if hp and hmod is not None else None
+        bc = base.chunked.get(bp) if bp and bmod is not None else None
+        if hp and bp and hc is not None and bc is not None and not self.all:
             bkeys = {c.key for c in bc}
             hkeys = {c.key for c in hc}
-            head.materialize(hp, lambda c: c.key not in bkeys)  # type: ignore[arg-type]
-            base.materialize(bp, lambda c: c.key not in hkeys)  # type: ignore[arg-type]
-            hc, bc = head.chunked.get(hp), base.chunked.get(bp)  # type: ignore[arg-type]
+            head.materialize(hp, lambda c: c.key not in bkeys)
+            base.materialize(bp, lambda c: c.key not in hkeys)
+            hc, bc = head.chunked.get(hp), base.chunked.get(bp)
             if hc is not None and bc is not None:
                 dirty_h = [c for c in hc if c.key not in bkeys]
                 dirty_b = [c for c in bc if c.key not in hkeys]
-                self._changed_names(hp, bp, dirty_h, dirty_b)  # type: ignore[arg-type]
-                self.dirty_spans[hp] = [(c.start, c.end) for c in dirty_h]  # type: ignore[index]
+                self._changed_names(hp, bp, dirty_h, dirty_b)
+                self.dirty_spans[hp] = [(c.start, c.end) for c in dirty_h]
                 return
         if hp:
             self.dirty_spans[hp] = None        # everything counts as changed
@@ -455,8 +458,9 @@ class _Run:
         return bool(self.actions_re.search(route.path if route.path is not None
                                            else route.raw_path))
 
-    def _match(self, h: Route, by_file_key: dict[Any, Route], by_key: dict[Any, list[Route]],
-               by_func: dict[Any, Route]) -> Route | None:
+    def _match(self, h: Route, by_file_key: dict[tuple[str, tuple[str, str]], Route],
+               by_key: dict[tuple[str, str], list[Route]],
+               by_func: dict[tuple[str, str, str], Route]) -> Route | None:
         old = self.head_to_base.get(h.file, h.file)
         got = by_file_key.get((old, h.key))
         if got is None:
@@ -479,9 +483,9 @@ class _Run:
         return any(s <= end and start <= e for s, e in spans)
 
     def _compare_routes(self) -> None:
-        by_file_key: dict = {}
-        by_key: dict = {}
-        by_func: dict = {}
+        by_file_key: dict[tuple[str, tuple[str, str]], Route] = {}
+        by_key: dict[tuple[str, str], list[Route]] = {}
+        by_func: dict[tuple[str, str, str], Route] = {}
         for r in self.base.routes:
             by_file_key.setdefault((r.file, r.key), r)
             by_key.setdefault(r.key, []).append(r)
@@ -526,13 +530,13 @@ class _Run:
             return r.function
         if r.call is not None:
             args = r.call.args
-            endpoint = args[1] if len(args) > 1 else next(
-                (k.value for k in r.call.keywords if k.arg in ('endpoint', 'view_func')), None)
+            endpoint = args[1] if len(args) > 1 else _endpoint_keyword(r.call)
             if endpoint is not None:
                 return ast.unparse(endpoint).split('.')[-1]
         return ''
 
-    def _evidence(self, side: _Side, r: Route) -> tuple[set[str], set[str], dict[Any, Evidence]]:
+    def _evidence(self, side: _Side, r: Route
+                  ) -> tuple[set[str], set[str], dict[tuple[str, str, str], Evidence]]:
         path_words = set(self.vocab.path_hits(r.path or ''))
         name_words = set(self.vocab.hits(self._name_of(r)))
         writes = {e.fingerprint: e for e in side.profile(r).writes}
@@ -668,6 +672,8 @@ class _Run:
     @staticmethod
     def _weakened(pb: Profile, ph: Profile) -> list[tuple[str, str | None, int | None]]:
         out: list[tuple[str, str | None, int | None]] = []
+        path: str | None
+        line: int | None
         if pb.required and not ph.required:
             loose = [n for n, s in ph.params.items()
                      if s in ('optional', 'generated') and pb.params.get(n) != s]
@@ -749,15 +755,20 @@ class _Run:
                     message=f'idempotency middleware {name} no longer guards '
                             + ', '.join(lost),
                     hint=HINT_IDEM_WEAK, extra={'middleware': name, 'lost': lost}))
-            for reason, path, line in self._weakened(mb.profile, mh.profile):
+            for reason, where, where_line in self._weakened(mb.profile, mh.profile):
                 self.out.append(Finding(
                     rule='idempotency-weakened', category=CATEGORY, severity='error',
-                    path=path or mh.file, line=line or mh.line,
+                    path=where or mh.file, line=where_line or mh.line,
                     message=f'idempotency middleware {name}: {reason}',
                     hint=HINT_IDEM_WEAK, extra={'middleware': name}))
 
 
-def _nearest_first(paths: Iterable[str]):  # type: ignore[no-untyped-def]
+def _endpoint_keyword(call: ast.Call) -> ast.expr | None:
+    """``endpoint=`` / ``view_func=`` of an ``add_api_route`` / ``add_url_rule`` call."""
+    return next((k.value for k in call.keywords if k.arg in ('endpoint', 'view_func')), None)
+
+
+def _nearest_first(paths: Iterable[str]) -> Callable[[str], int]:
     """Sort key: files sharing the longest directory prefix with one of ``paths`` first."""
     prefixes: set[tuple[str, ...]] = set()
     for p in paths:

@@ -196,7 +196,7 @@ class Index:
         return None
 
     def lookup(self, mod: Module, name: str, hops: int = 0
-               ) -> tuple[str, Module, ast.AST | None] | None:
+               ) -> tuple[str, Module, FuncNode | ast.ClassDef | None] | None:
         """What ``name`` means in ``mod``: ('function'|'class'|'module', module, node)."""
         if name in mod.lazy:
             self._lazy(mod, name)

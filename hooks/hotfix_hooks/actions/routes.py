@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+from collections.abc import Iterator
 
 from hotfix_hooks.pyast import call_name
 
@@ -147,7 +148,7 @@ class _Consts:
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = [self.eval(e) for e in node.elts]
             if all(isinstance(i, str) for i in items):
-                return tuple(items)  # type: ignore[arg-type]
+                return tuple(items)
             return None
         return None
 
@@ -173,10 +174,11 @@ def _kw(call: ast.Call, name: str) -> ast.expr | None:
 _BODIES = ('body', 'orelse', 'finalbody', 'handlers')
 
 
-def iter_statements(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+def iter_statements(body: list[ast.stmt]) -> Iterator[ast.stmt | ast.excepthandler]:
     """Every statement, recursively into compound statements (functions, classes, if,
-    with, try, ...), without descending into expressions: much cheaper than ``ast.walk``."""
-    stack = list(reversed(body))
+    with, try, ...), without descending into expressions: much cheaper than ``ast.walk``.
+    The ``except`` clauses of a ``try`` come too (their bodies hold statements)."""
+    stack: list[ast.stmt | ast.excepthandler] = list(reversed(body))
     while stack:
         node = stack.pop()
         yield node
@@ -302,9 +304,9 @@ def find_routes(source: str, file: str, tree: ast.Module | None = None) -> list[
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             builder.call(node.value)
     if 'Route(' in source or not source:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and call_name(node.func) == 'Route':
-                builder.call(node)
+        for sub in ast.walk(tree):
+            if isinstance(sub, ast.Call) and call_name(sub.func) == 'Route':
+                builder.call(sub)
     builder.routes.sort(key=lambda r: r.line)
     return builder.routes
 
@@ -365,11 +367,15 @@ class _Builder:
                 call=call, unresolved=reason))
 
     def decorator(self, dec: ast.Call, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        attr = dec.func.attr  # type: ignore[attr-defined]
-        router = self._router(dec.func.value)  # type: ignore[attr-defined]
+        """``@receiver.attr(...)`` on ``fn`` (other decorators are not routes)."""
+        if not isinstance(dec.func, ast.Attribute):
+            return
+        attr = dec.func.attr
+        router = self._router(dec.func.value)
         if router is None:
             return
         path_expr = dec.args[0] if dec.args else _kw(dec, 'path') or _kw(dec, 'rule')
+        methods: tuple[str, ...]
         if attr in _VERB_ATTRS:
             if attr == 'patch' and path_expr is None:
                 return

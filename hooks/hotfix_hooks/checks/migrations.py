@@ -143,9 +143,9 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
     overrides = {**(policy.get('severity') or {}), **(cfg.get('severity') or {})}
     disabled = set(policy.get('disable') or []) | set(cfg.get('disable') or [])
     findings: list[Finding] = []
-    seen: set[tuple[Any, ...]] = set()
+    seen: set[tuple[str, str | None, int | None, str]] = set()
 
-    def emit(raw: Raw, waiver: dict[str, Any] | None = None) -> None:
+    def emit(raw: Raw, waiver: dict[str, object] | None = None) -> None:
         key = (raw.rule, raw.path, raw.line, raw.message)
         if key in seen or raw.rule in disabled:
             return

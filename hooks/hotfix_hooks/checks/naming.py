@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from hotfix_hooks.findings import Finding
+    from hotfix_hooks.policy import Policy
 
 SEMVER = (r'(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)'
           r'(?:-(?P<pre>(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)'
@@ -23,12 +23,14 @@ DESC_RE = re.compile(r'^[a-z0-9]+(?:-[a-z0-9]+)*$')
 BRANCH_SHAPE = 'hotfix/<ticket>-<short-description>'
 
 
-def _finding(**kw: Any) -> Finding:
+def _finding(*, rule: str, severity: str, message: str, hint: str = '',
+             extra: dict[str, str] | None = None) -> Finding:
     """A naming finding. ``findings`` is imported only when a rule fails: the branch hook's
     passing run must not pay for dataclasses (more than its whole budget)."""
     from hotfix_hooks.findings import Finding
 
-    return Finding(category='naming', **kw)
+    return Finding(rule=rule, category='naming', severity=severity, message=message,
+                   hint=hint, extra=dict(extra or {}))
 
 
 # -- helpers -------------------------------------------------------------------
@@ -44,14 +46,14 @@ def slugify(text: str, max_length: int = 48) -> str:
     return slug.strip('-')
 
 
-def is_hotfix_branch(branch: str | None, policy: Any) -> bool:
+def is_hotfix_branch(branch: str | None, policy: Policy) -> bool:
     """A branch meant as a hotfix: the hotfix prefix or one of its near misses."""
     if not branch:
         return False
     return branch.startswith(policy['hotfix_prefix']) or near_miss_prefix(branch, policy) is not None
 
 
-def is_release_branch(branch: str | None, policy: Any) -> bool:
+def is_release_branch(branch: str | None, policy: Policy) -> bool:
     """A branch matching one of the policy's ``release_branches`` globs."""
     import fnmatch
 
@@ -59,7 +61,7 @@ def is_release_branch(branch: str | None, policy: Any) -> bool:
                                 for pattern in policy['release_branches'])
 
 
-def near_miss_prefix(branch: str, policy: Any) -> str | None:
+def near_miss_prefix(branch: str, policy: Policy) -> str | None:
     lower = branch.lower()
     if branch.startswith(policy['hotfix_prefix']):
         return None
@@ -69,7 +71,7 @@ def near_miss_prefix(branch: str, policy: Any) -> str | None:
     return None
 
 
-def branch_ticket(branch: str | None, policy: Any) -> str | None:
+def branch_ticket(branch: str | None, policy: Policy) -> str | None:
     """The ticket of a well-formed hotfix branch (``hotfix/ARIS-77-x`` -> ``ARIS-77``)."""
     if not branch or not branch.startswith(policy['hotfix_prefix']):
         return None
@@ -78,7 +80,7 @@ def branch_ticket(branch: str | None, policy: Any) -> str | None:
     return m.group(0) if m else None
 
 
-def _find_ticket(text: str, policy: Any) -> tuple[str | None, str]:
+def _find_ticket(text: str, policy: Policy) -> tuple[str | None, str]:
     """Find a ticket in free text, case-insensitively; return (TICKET, text without it)."""
     m = re.search(f'(?:{policy["ticket_pattern"]})', text.upper())
     if not m:
@@ -86,7 +88,7 @@ def _find_ticket(text: str, policy: Any) -> tuple[str | None, str]:
     return m.group(0), (text[:m.start()] + ' ' + text[m.end():])
 
 
-def suggest_branch(name: str, policy: Any) -> str:
+def suggest_branch(name: str, policy: Policy) -> str:
     prefix = policy['hotfix_prefix']
     rest = name
     for p in [prefix, *policy['naming']['near_miss_prefixes']]:
@@ -101,7 +103,7 @@ def suggest_branch(name: str, policy: Any) -> str:
 
 
 # -- rules ---------------------------------------------------------------------
-def check_branch(branch: str | None, policy: Any, source: str = '') -> list[Finding]:
+def check_branch(branch: str | None, policy: Policy, source: str = '') -> list[Finding]:
     """The ``branch-name`` rule."""
     naming = policy['naming']
     if not branch:
@@ -174,11 +176,11 @@ def check_branch(branch: str | None, policy: Any, source: str = '') -> list[Find
     )]
 
 
-def looks_like_hotfix_tag(tag: str, policy: Any) -> bool:
+def looks_like_hotfix_tag(tag: str, policy: Policy) -> bool:
     return 'hotfix' in tag.lower()
 
 
-def check_tag(tag: str, existing: Iterable[str], policy: Any) -> list[Finding]:
+def check_tag(tag: str, existing: Iterable[str], policy: Policy) -> list[Finding]:
     """The ``tag-name`` rule: ``<version>+hotfix.<n>`` with a released version and no gap."""
     if not looks_like_hotfix_tag(tag, policy):
         return []
@@ -222,7 +224,7 @@ def check_tag(tag: str, existing: Iterable[str], policy: Any) -> list[Finding]:
     return []
 
 
-def check_pr_title(title: str, branch: str | None, policy: Any) -> list[Finding]:
+def check_pr_title(title: str, branch: str | None, policy: Policy) -> list[Finding]:
     """The ``pr-title`` rule: ``Hotfix: <ticket> <impact summary>`` with the branch's ticket."""
     prefix = policy['naming']['pr_title_prefix']
     hotfix = is_hotfix_branch(branch, policy)
@@ -263,7 +265,7 @@ def strip_message(text: str, comment_char: str = '#') -> str:
     return '\n'.join(lines).strip()
 
 
-def check_commit_msg(message: str, branch: str | None, policy: Any) -> list[Finding]:
+def check_commit_msg(message: str, branch: str | None, policy: Policy) -> list[Finding]:
     """The ``commit-msg`` rule (policy switch): commits on a hotfix branch name its ticket."""
     if not policy['naming']['commit_msg']:
         return []

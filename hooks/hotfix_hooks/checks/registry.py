@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 from collections.abc import Callable
-from typing import Any
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -35,7 +34,8 @@ class RunInfo:
     hotfix: bool = False             # the branch is a hotfix (or release) branch
     ticket: str | None = None        # the hotfix branch's ticket, when it has one
     stage: str = 'manual'            # pre-commit | pre-push | manual | ci
-    options: dict[str, Any] = dataclasses.field(default_factory=dict)  # e.g. all_violations
+    # flags: all_violations, require_approvals
+    options: dict[str, bool] = dataclasses.field(default_factory=dict)
 
 
 CheckFn = Callable[['ChangeSet', 'Policy', RunInfo], 'list[Finding]']
@@ -43,4 +43,5 @@ CheckFn = Callable[['ChangeSet', 'Policy', RunInfo], 'list[Finding]']
 
 def load(name: str) -> CheckFn:
     module, _, func = CHECKS[name].partition(':')
-    return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
+    check: CheckFn = getattr(importlib.import_module(module), func)
+    return check

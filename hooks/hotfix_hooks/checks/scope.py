@@ -3,6 +3,8 @@ budget (the hotfix record itself does not count), dependency/lock-file changes, 
 modules or packages (new feature scope), on hotfix branches only."""
 from __future__ import annotations
 
+from typing import Any
+
 from hotfix_hooks.changeset import ADDED
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
@@ -48,7 +50,7 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
             continue
         findings.append(Finding(
             rule='scope-dependency-changed', category='scope', severity=sev,
-            path=f.path, line=(f.added_lines or [None])[0],
+            path=f.path, line=_first(f.added_lines),
             message=f'dependency file {f.status} in a hotfix',
             hint=('a dependency or lock-file change is new risk during an incident; ship it '
                   'in a normal release unless the fix needs it'),
@@ -57,10 +59,14 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     return findings
 
 
-def _new_modules(changes: ChangeSet, cfg: dict[str, object], sev: str) -> list[Finding]:
+def _first(lines: list[int]) -> int | None:
+    return lines[0] if lines else None
+
+
+def _new_modules(changes: ChangeSet, cfg: dict[str, Any], sev: str) -> list[Finding]:
     """Added source modules and packages: new feature scope, not incident mitigation."""
-    suffixes = tuple(cfg.get('module_suffixes') or ('.py',))  # type: ignore[call-overload]
-    ignore = list(cfg.get('new_module_ignore') or [])  # type: ignore[call-overload]
+    suffixes = tuple(cfg.get('module_suffixes') or ('.py',))
+    ignore = list(cfg.get('new_module_ignore') or [])
     added = [f for f in changes.files
              if f.status == ADDED and f.path.endswith(suffixes)
              and not matches_any(f.path, ignore)]

@@ -10,7 +10,7 @@ import io
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TextIO
 
 from hotfix_hooks.commands.common import add_policy_option
 from hotfix_hooks.commands.common import load_policy
@@ -85,7 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return exit_code([f for run in runs for f in run.findings])
 
 
-def _isatty(stream: Any) -> bool:
+def _isatty(stream: TextIO | None) -> bool:
+    if stream is None:
+        return False
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):

@@ -15,23 +15,22 @@ from hotfix_hooks.errors import GitError
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
+from hotfix_hooks.policy import Policy
 from hotfix_hooks.record import model as record
 
 
-def branch_name(ticket: str, description: str, policy: object) -> str:
-
-    pol = policy  # type: ignore[assignment]
-    if not re.fullmatch(f'(?:{pol["ticket_pattern"]})', ticket):  # type: ignore[index]
+def branch_name(ticket: str, description: str, policy: Policy) -> str:
+    if not re.fullmatch(f'(?:{policy["ticket_pattern"]})', ticket):
         raise UsageError(f'ticket {ticket!r} does not match the ticket pattern '
-                         f'{pol["ticket_pattern"]}',  # type: ignore[index]
+                         f'{policy["ticket_pattern"]}',
                          hint='e.g. ARIS-77')
-    naming = pol['naming']  # type: ignore[index]
+    naming = policy['naming']
     slug = slugify(description, naming['description_max_length'])
     if len(slug) < naming['description_min_length']:
         raise UsageError(f'description {description!r} gives the slug {slug!r}, shorter than '
                          f'{naming["description_min_length"]} characters',
                          hint='describe the fix in a few words')
-    return f'{pol["hotfix_prefix"]}{ticket}-{slug}'  # type: ignore[index]
+    return f'{policy["hotfix_prefix"]}{ticket}-{slug}'
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def write_record(root: str, ticket: str, policy: object) -> str:
+def write_record(root: str, ticket: str, policy: Policy) -> str:
     """Write the hotfix record template (never over an existing file); say what happened."""
     import os
 

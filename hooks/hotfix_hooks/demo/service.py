@@ -304,17 +304,18 @@ print(("DRY RUN: would deploy " if args.dry_run else "deploying ") + args.to)
 
 
 def openapi_spec(reserved: bool = True) -> str:
-    stock_item: dict = {
-        'type': 'object',
-        'required': ['sku', 'store_id', 'quantity'] + (['reserved'] if reserved else []),
-        'properties': {
-            'sku': {'type': 'string', 'maxLength': 32},
-            'store_id': {'type': 'string'},
-            'quantity': {'type': 'integer'},
-        },
+    stock_properties: dict[str, dict[str, object]] = {
+        'sku': {'type': 'string', 'maxLength': 32},
+        'store_id': {'type': 'string'},
+        'quantity': {'type': 'integer'},
     }
     if reserved:
-        stock_item['properties']['reserved'] = {'type': 'integer'}
+        stock_properties['reserved'] = {'type': 'integer'}
+    stock_item = {
+        'type': 'object',
+        'required': ['sku', 'store_id', 'quantity'] + (['reserved'] if reserved else []),
+        'properties': stock_properties,
+    }
     transfer = {
         'type': 'object', 'required': ['id', 'sku', 'quantity', 'status'],
         'properties': {

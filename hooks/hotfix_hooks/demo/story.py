@@ -12,6 +12,8 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Mapping
+from typing import TextIO
 
 from hotfix_hooks.demo import service as demo_service
 
@@ -48,7 +50,7 @@ command = [{q}, "-c", "print('transfers regression: 0 selected')"]
 
 
 class Player:
-    def __init__(self, root: str, stream: object = None) -> None:
+    def __init__(self, root: str, stream: TextIO | None = None) -> None:
         self.root = root
         self.repo = os.path.join(root, 'aris3')
         self.remote = os.path.join(root, 'aris3-origin.git')
@@ -66,11 +68,11 @@ class Player:
                   'TF_BUILD', 'BITBUCKET_BUILD_NUMBER', 'TRAVIS'):
             env.pop(k, None)
         self.env = env
-        self.out = stream or sys.stdout
+        self.out: TextIO = stream or sys.stdout
 
     # -- output -----------------------------------------------------------
     def say(self, text: str = '') -> None:
-        print(text, file=self.out, flush=True)  # type: ignore[call-overload]
+        print(text, file=self.out, flush=True)
 
     def step(self, title: str) -> None:
         self.say()
@@ -94,15 +96,17 @@ class Player:
                                f'{expect}:\n{text}')
         return res
 
-    def git(self, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
-        return self.sh(['git', *args], **kw)  # type: ignore[arg-type]
+    def git(self, *args: str, expect: int | None = 0, quiet: bool = False
+            ) -> subprocess.CompletedProcess[str]:
+        return self.sh(['git', *args], expect=expect, quiet=quiet)
 
-    def hh(self, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    def hh(self, *args: str, expect: int | None = 0, quiet: bool = False
+           ) -> subprocess.CompletedProcess[str]:
         return self.sh([self.py, '-m', 'hotfix_hooks', *args],
                        show='hotfix-hooks ' + ' '.join(shlex.quote(a) for a in args),
-                       **kw)  # type: ignore[arg-type]
+                       expect=expect, quiet=quiet)
 
-    def write(self, files: dict[str, str | None]) -> None:
+    def write(self, files: Mapping[str, str | None]) -> None:
         for rel, content in files.items():
             path = os.path.join(self.repo, rel)
             if content is None:

@@ -98,7 +98,7 @@ def record_dry_run(text: str, path: str, policy: Policy
 
 
 def rollback_command(cli: str | None, record: tuple[str, str | None] | None,
-                     policy: Any) -> tuple[list[str], str, list[Finding]]:
+                     policy: Policy) -> tuple[list[str], str, list[Finding]]:
     """(command, where it came from, problems). An empty command means none is known.
 
     ``record`` is (record path, its text or None when the file does not exist).
@@ -124,7 +124,7 @@ def rollback_command(cli: str | None, record: tuple[str, str | None] | None,
     return [], '', problems
 
 
-def plan(policy: Any, selection: DomainSelection, rollback: Sequence[str],
+def plan(policy: Policy, selection: DomainSelection, rollback: Sequence[str],
          rollback_source: str = '') -> list[GateSpec]:
     """The ordered list of what runs: gates, touched domains, the rollback dry-run."""
     specs: list[GateSpec] = []

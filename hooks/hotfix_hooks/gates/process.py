@@ -24,8 +24,15 @@ import time
 from collections.abc import Callable
 from collections.abc import Sequence
 from typing import TextIO
+from typing import TYPE_CHECKING
 
 from hotfix_hooks.gates.plan import GateSpec
+
+if TYPE_CHECKING:
+    from types import FrameType
+
+    # what signal.signal takes and gives back
+    _Handler = Callable[[int, FrameType | None], object] | int | signal.Handlers | None
 
 GRACE_S = 3.0
 PYTHONS = ('python', 'python3', 'pypy', 'pypy3')
@@ -323,19 +330,19 @@ def run_all(specs: Sequence[GateSpec], root: str, log_path: Callable[[GateSpec],
     return outcomes, interrupted
 
 
-def _raise_interrupt(signum: int, frame: object) -> None:
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _install_sigterm() -> object:
+def _install_sigterm() -> _Handler:
     if threading.current_thread() is not threading.main_thread():
         return None
     return signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
-def _restore_sigterm(old: object) -> None:
+def _restore_sigterm(old: _Handler) -> None:
     if old is not None:
-        signal.signal(signal.SIGTERM, old)  # type: ignore[arg-type]
+        signal.signal(signal.SIGTERM, old)
 
 
 def child_env(base: dict[str, str] | None = None) -> dict[str, str]:

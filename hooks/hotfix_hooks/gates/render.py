@@ -3,16 +3,17 @@ and the JSON payload."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TextIO
 
 from hotfix_hooks import report
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.gates.process import tail
 from hotfix_hooks.gates.run import GateRun
 from hotfix_hooks.gates.run import rel_path
+from hotfix_hooks.policy import Policy
 
 
-def render_text(runs: Sequence[GateRun], root: str, policy: Any, out: Any) -> None:
+def render_text(runs: Sequence[GateRun], root: str, policy: Policy, out: TextIO) -> None:
 
     findings: list[Finding] = []
     for run in runs:
@@ -89,7 +90,7 @@ def verdict(runs: Sequence[GateRun]) -> str:
     return f'hotfix-hooks gate: passed ({tally})'
 
 
-def render_json(runs: Sequence[GateRun], out: Any) -> None:
+def render_json(runs: Sequence[GateRun], out: TextIO) -> None:
     import dataclasses
 
 

@@ -23,7 +23,7 @@ import os
 import re
 from collections.abc import Iterator
 from collections.abc import Sequence
-from typing import Any
+from typing import TextIO
 
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.checks.naming import branch_ticket
@@ -37,10 +37,14 @@ from hotfix_hooks.gates import plan as gate_plan
 from hotfix_hooks.gates import process as gate_process
 from hotfix_hooks.gates.evidence import evidence_dir
 from hotfix_hooks.gates.evidence import GateResult
+from hotfix_hooks.gates.plan import DomainSelection
+from hotfix_hooks.gates.plan import GateSpec
 from hotfix_hooks.gates.process import utc_now
 from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
+from hotfix_hooks.git.invocation import BranchRef
+from hotfix_hooks.policy import Policy
 from hotfix_hooks.record.model import record_path
 
 FORMATS = ('text', 'json')
@@ -78,7 +82,7 @@ class GateRun:
 
 
 # -- which branches ----------------------------------------------------------------
-def gated_branch(branch: str | None, policy: Any) -> bool:
+def gated_branch(branch: str | None, policy: Policy) -> bool:
     """Hotfix branches, release branches, and the policy's extra ``gate.branches``."""
     import fnmatch
 
@@ -146,8 +150,8 @@ def rel_path(path: str | None, root: str) -> str:
 
 
 # -- one pushed ref -----------------------------------------------------------------
-def gate_one(ctx: context.Context, policy: Any, opts: GateOptions,
-             progress_stream: Any, live: bool) -> GateRun:
+def gate_one(ctx: context.Context, policy: Policy, opts: GateOptions,
+             progress_stream: TextIO, live: bool) -> GateRun:
     """Plan, reuse, run and record the gates of one pushed ref."""
     run = GateRun(branch=ctx.branch, notes=list(ctx.notes))
     if ctx.mode not in ('none', 'tag') and ctx.branch is None:
@@ -160,9 +164,11 @@ def gate_one(ctx: context.Context, policy: Any, opts: GateOptions,
     if ctx.mode in ('none', 'tag') or not gated_branch(ctx.branch, policy):
         run.skipped_reason = skip_reason(ctx)
         return run
-    ctx = _as_range(ctx, policy, run)
-    if ctx is None:
+    ranged = _as_range(ctx, policy, run)
+    if ranged is None:
         return run
+    ctx = ranged
+    assert ctx.head is not None        # a range has its head commit
     if not opts.explicit_config:
         policy = policy_at(ctx.root, ctx.head, policy)
     run.commit = ctx.head
@@ -205,14 +211,14 @@ def gate_one(ctx: context.Context, policy: Any, opts: GateOptions,
     return run
 
 
-def policy_at(root: str, commit: str, current: Any) -> Any:
+def policy_at(root: str, commit: str, current: Policy) -> Policy:
     """The policy as committed in ``commit``: the gates it defines are what that tree is
     proven with (an uncommitted edit of pyproject.toml does not change what runs)."""
 
     return policy_mod.load_at(root, commit, current)
 
 
-def _as_range(ctx: context.Context, policy: Any, run: GateRun) -> context.Context | None:
+def _as_range(ctx: context.Context, policy: Policy, run: GateRun) -> context.Context | None:
     """A push is a range already; a manual or CI run gates the committed HEAD."""
     import copy
 
@@ -233,7 +239,8 @@ def _as_range(ctx: context.Context, policy: Any, run: GateRun) -> context.Contex
     return ctx
 
 
-def _select(ctx: context.Context, policy: Any) -> tuple[Any, tuple[str, str | None] | None]:
+def _select(ctx: context.Context, policy: Policy
+            ) -> tuple[DomainSelection, tuple[str, str | None] | None]:
     """(domain selection, (record path, record text in the pushed commit) or None)."""
 
     changes = git_changes.build(ctx, policy)
@@ -250,8 +257,9 @@ def _select(ctx: context.Context, policy: Any) -> tuple[Any, tuple[str, str | No
     return selection, record
 
 
-def _execute(ctx: context.Context, policy: Any, opts: GateOptions, run: GateRun,
-             to_run: Sequence[Any], progress_stream: Any, live: bool) -> dict[str, GateResult]:
+def _execute(ctx: context.Context, policy: Policy, opts: GateOptions, run: GateRun,
+             to_run: Sequence[GateSpec], progress_stream: TextIO, live: bool
+             ) -> dict[str, GateResult]:
     """Run ``to_run`` on the pushed commit; the results by name (interrupted ones left out)."""
 
     if not to_run:
@@ -267,7 +275,7 @@ def _execute(ctx: context.Context, policy: Any, opts: GateOptions, run: GateRun,
                        f'{os.path.join(ctx.git_dir, "hotfix-hooks")}: {e.strerror}',
                        hint='make it a writable folder (remove what is in the way)') from None
 
-    def log_path(spec: Any) -> str:
+    def log_path(spec: GateSpec) -> str:
         return os.path.join(logs, _safe(spec.name) + '.log')
 
     with workspace(ctx.root, run.commit, run.tree, run) as where:
@@ -289,7 +297,7 @@ def _execute(ctx: context.Context, policy: Any, opts: GateOptions, run: GateRun,
     return fresh
 
 
-def _no_rollback(run: GateRun, policy: Any, record: tuple[str, str | None] | None
+def _no_rollback(run: GateRun, policy: Policy, record: tuple[str, str | None] | None
                  ) -> GateResult:
     """The 'skipped' rollback result, and the finding saying where to put the command."""
 
@@ -344,7 +352,8 @@ def result_findings(run: GateRun, root: str) -> list[Finding]:
     return out
 
 
-def skip_reason(ctx: context.Context) -> str:
+def skip_reason(ctx: context.Context | BranchRef) -> str:
+    """Why nothing is gated for this context (or, before any range is resolved, ref)."""
     if ctx.mode == 'none':
         return 'a branch deletion: nothing to gate'
     if ctx.mode == 'tag':

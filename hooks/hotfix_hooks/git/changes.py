@@ -10,7 +10,8 @@ as the fallback), never one subprocess per file, and only when a check asks for 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
+from typing import TypedDict
 
 from hotfix_hooks.changeset import ADDED
 from hotfix_hooks.changeset import ChangeSet
@@ -27,6 +28,12 @@ from hotfix_hooks.changeset import TYPE_CHANGED
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.context import Context
+
+if TYPE_CHECKING:
+    import git
+    from gitdb.db import GitDB
+
+    from hotfix_hooks.policy import Policy
 
 _STATUS = {'A': ADDED, 'M': MODIFIED, 'D': DELETED, 'R': RENAMED, 'C': COPIED,
            'T': TYPE_CHANGED}
@@ -45,10 +52,10 @@ class ObjectReader:
 
     def __init__(self, root: str) -> None:
         self.root = root
-        self._db: Any = None
-        self._cmd_repo: Any = None
+        self._db: GitDB | None = None
+        self._cmd_repo: git.Repo | None = None
 
-    def _gitdb(self) -> Any:
+    def _gitdb(self) -> GitDB:
         if self._db is None:
             from gitdb.db import GitDB
 
@@ -61,7 +68,8 @@ class ObjectReader:
             return None
         binsha = bytes.fromhex(sha)
         try:
-            return self._gitdb().stream(binsha).read()  # type: ignore[no-any-return]
+            data: bytes = self._gitdb().stream(binsha).read()     # gitdb has no types
+            return data
         except Exception:
             pass
         try:
@@ -69,7 +77,8 @@ class ObjectReader:
                 import git  # heavy: only when gitdb could not read an object
 
                 self._cmd_repo = git.Repo(self.root)
-            return self._cmd_repo.odb.stream(binsha).read()  # type: ignore[no-any-return]
+            data = self._cmd_repo.odb.stream(binsha).read()
+            return data
         except Exception as e:
             raise GitError(f'cannot read git object {sha[:12]}: {e}') from None
 
@@ -191,11 +200,29 @@ class WorktreeSnapshot(Snapshot):
             return None
 
 
-def _parse_raw(data: bytes) -> list[dict[str, Any]]:
+class _RawEntry(TypedDict, total=False):
+    """One file of ``git diff --raw --numstat`` (``_parse_raw`` fills the raw fields, then
+    the numstat ones: every key is set once it returns)."""
+
+    status: str
+    letter: str
+    old_mode: str | None
+    new_mode: str | None
+    old_sha: str
+    new_sha: str
+    old_path: str
+    path: str
+    similarity: int | None
+    binary: bool              # the numstat part
+    added_count: int
+    removed_count: int
+
+
+def _parse_raw(data: bytes) -> list[_RawEntry]:
     """Entries of ``git diff --raw --numstat -z``: the raw records, then one numstat
     record per file in the same order (binary files have ``-`` counts)."""
     items = plumbing.zsplit(data)
-    out: list[dict[str, Any]] = []
+    out: list[_RawEntry] = []
     i = 0
     while i < len(items) and items[i].startswith(':'):
         meta = items[i]
@@ -244,7 +271,7 @@ def _split_patch(text: str) -> list[str]:
     return sections
 
 
-def _sections_per_entry(raw: list[dict[str, Any]], sections: list[str]) -> list[list[str]]:
+def _sections_per_entry(raw: list[_RawEntry], sections: list[str]) -> list[list[str]]:
     """The patch sections of each raw entry, in order. A type change (file <-> symlink or
     submodule) is one raw entry but two patch sections: the deletion, then the addition."""
     out: list[list[str]] = []
@@ -273,7 +300,7 @@ def _parse_section(section: str) -> tuple[bool, list[Hunk]]:
         return True, []
     if head_end == -1:
         return False, []
-    from unidiff import PatchSet
+    from unidiff.patch import PatchSet
 
     try:
         patch = PatchSet(section)
@@ -285,8 +312,10 @@ def _parse_section(section: str) -> tuple[bool, list[Hunk]]:
             hunks.append(Hunk(
                 old_start=h.source_start, old_length=h.source_length,
                 new_start=h.target_start, new_length=h.target_length,
-                added=[ln.target_line_no for ln in h if ln.is_added],
-                removed=[ln.source_line_no for ln in h if ln.is_removed],
+                added=[ln.target_line_no for ln in h
+                       if ln.is_added and ln.target_line_no is not None],
+                removed=[ln.source_line_no for ln in h
+                         if ln.is_removed and ln.source_line_no is not None],
             ))
     return False, hunks
 
@@ -303,7 +332,7 @@ def _hunks_from_headers(section: str) -> list[Hunk]:
     return hunks
 
 
-def build(ctx: Context, policy: Any) -> ChangeSet:
+def build(ctx: Context, policy: Policy) -> ChangeSet:
     """The change set of a resolved context (index / range / worktree mode)."""
     if ctx.mode not in ('index', 'range', 'worktree'):
         raise GitError(f'no change to read in mode {ctx.mode!r}')
@@ -328,7 +357,7 @@ def build(ctx: Context, policy: Any) -> ChangeSet:
               '--ignore-submodules=none']
     raw = _parse_raw(plumbing.run([*common, '--raw', '--numstat', '-z', '--no-abbrev',
                                   *diff_args, '--'], cwd=root).stdout)
-    limit = int(policy.get('max_diff_bytes') or 0) if policy is not None else 0
+    limit = int(policy.get('max_diff_bytes') or 0)
     files: list[FileChange] = []
 
     def load_hunks() -> None:

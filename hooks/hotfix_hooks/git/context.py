@@ -20,6 +20,8 @@ import os
 import sys
 from collections.abc import Mapping
 from typing import Any
+from typing import TextIO
+from typing import TYPE_CHECKING
 
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.errors import UsageError
@@ -29,6 +31,9 @@ from hotfix_hooks.git.ci_env import detect
 from hotfix_hooks.git.invocation import check_range_args
 from hotfix_hooks.git.invocation import is_push_line
 from hotfix_hooks.git.invocation import stdin_lines
+
+if TYPE_CHECKING:
+    from hotfix_hooks.policy import Policy
 
 FETCH_HINT = ('fetch the history: in GitHub Actions use actions/checkout with '
               '"fetch-depth: 0"; in GitLab set GIT_DEPTH: 0; locally run '
@@ -93,8 +98,8 @@ def request_from_args(args: argparse.Namespace) -> Request:
                    stage=args.stage, staged=args.staged, base=args.base)
 
 
-def resolve_all(req: Request, policy: Any, env: Mapping[str, str] | None = None,
-                stdin: Any = None, cwd: str | None = None) -> list[Context]:
+def resolve_all(req: Request, policy: Policy, env: Mapping[str, str] | None = None,
+                stdin: TextIO | None = None, cwd: str | None = None) -> list[Context]:
     """Resolve the invocation; a plain-git pre-push of several refs gives one context each."""
     env = os.environ if env is None else env
     root = plumbing.toplevel(cwd)
@@ -109,7 +114,7 @@ def resolve_all(req: Request, policy: Any, env: Mapping[str, str] | None = None,
     return [resolver.resolve()]
 
 
-def resolve_ci(req: Request, policy: Any, env: Mapping[str, str] | None = None,
+def resolve_ci(req: Request, policy: Policy, env: Mapping[str, str] | None = None,
                cwd: str | None = None) -> Context:
     """The CI view of the change: base..HEAD as the pull request shows it (``--from-ref``
     /``--to-ref`` when given). Outside a CI system it behaves as one would on this clone."""
@@ -122,13 +127,13 @@ def resolve_ci(req: Request, policy: Any, env: Mapping[str, str] | None = None,
     return resolver.ci_range(detect(env) or CIInfo('local run (no CI detected)'))
 
 
-def resolve(req: Request, policy: Any, env: Mapping[str, str] | None = None,
-            stdin: Any = None, cwd: str | None = None) -> Context:
+def resolve(req: Request, policy: Policy, env: Mapping[str, str] | None = None,
+            stdin: TextIO | None = None, cwd: str | None = None) -> Context:
     return resolve_all(req, policy, env, stdin, cwd)[0]
 
 
 class _Resolver:
-    def __init__(self, req: Request, policy: Any, env: Mapping[str, str], root: str,
+    def __init__(self, req: Request, policy: Policy, env: Mapping[str, str], root: str,
                  git_dir: str | None) -> None:
         self.req = req
         self.policy = policy

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hotfix_hooks.errors import GitError
+
+if TYPE_CHECKING:
+    import subprocess
 
 EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
 ZERO_SHA = '0' * 40
@@ -13,7 +16,8 @@ TIMEOUT = 120
 
 
 def run(args: Sequence[str], cwd: str | None = None, check: bool = True,
-        input: bytes | None = None, env: dict[str, str] | None = None) -> Any:
+        input: bytes | None = None,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run ``git ARGS`` and return the completed process (bytes output)."""
     import subprocess  # not on the check-branch fast path
 

@@ -207,7 +207,7 @@ class Raw:
 
 
 def raw(rule: str, mig: m.Migration, op: m.Op | None, message: str, hint: str = '',
-        line: int | None = None, **extra: Any) -> Raw:
+        line: int | None = None, **extra: object) -> Raw:
     """A ``Raw`` finding pointing at ``op`` (or at ``line`` of the migration)."""
     hint = hint or RULES[rule][3]
     if op is not None:

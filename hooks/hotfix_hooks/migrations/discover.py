@@ -29,6 +29,7 @@ from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations import pyfront
 from hotfix_hooks.migrations import sql as sqlmod
 from hotfix_hooks.migrations import suppress
+from hotfix_hooks.migrations.values import UNKNOWN
 
 MIGRATION_DIRS = frozenset({'versions', 'migrations', 'migration', 'migrate', 'alembic'})
 _GOLANG = re.compile(r'^(?P<v>\d+)_(?P<name>.+)\.(?P<dir>up|down)\.sql$')
@@ -99,7 +100,7 @@ def load(snap: Snapshot, paths: Iterable[str], opts: Options,
     analysis (True: all, or the set of paths); the others only have their graph facts
     (revision, parents), which is all the history rules need."""
     want: Callable[[str], bool] = (lambda p: analyse) if isinstance(analyse, bool) \
-        else (lambda p: p in analyse)  # type: ignore[operator]
+        else (lambda p: p in analyse)
     migrations: list[m.Migration] = []
     sql_paths = []
     for path in paths:
@@ -280,7 +281,7 @@ def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opt
         parents=parents, group=posixpath.dirname(path), revision_line=rev_line,
         parents_line=down_line,
         branch_labels=tuple(labels) if isinstance(labels, (tuple, list)) else ())
-    if down is pyfront.UNKNOWN:
+    if down is UNKNOWN:
         mig.parents = ('<not a literal>',)
     if not analyse:
         return mig

@@ -228,7 +228,7 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
         add(m.OTHER, attrs={'call': name})
 
 
-def _runsql_text(sql: Any) -> str | None:
+def _runsql_text(sql: object) -> str | None:
     """RunSQL's ``sql``: a string, or a list of strings / (sql, params) pairs."""
     if isinstance(sql, str):
         return sql
@@ -244,7 +244,7 @@ def _runsql_text(sql: Any) -> str | None:
     return '\n;\n'.join(parts)
 
 
-def _state() -> Any:
+def _state() -> State:
     return State({}, None, False, (), 0, collect=False)
 
 

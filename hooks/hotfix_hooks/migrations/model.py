@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ast
 
 # Op kinds.
 CREATE_TABLE = 'create_table'
@@ -58,7 +62,8 @@ class Op:
     in_transaction: bool = True
     anchors: tuple[tuple[int, int], ...] = ()   # extra (start, end) spans (helper call sites)
     source: str = ''                    # short text of the call / statement for messages
-    node: Any = dataclasses.field(default=None, repr=False, compare=False)  # Python call
+    node: ast.AST | None = dataclasses.field(default=None, repr=False,
+                                             compare=False)      # Python call
 
     def statement(self) -> str:
         """The source text for messages (rendered only when a finding needs it)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 from typing import Any
+from typing import Protocol
 from typing import TYPE_CHECKING
 
 from hotfix_hooks.migrations import model as m
@@ -49,10 +50,20 @@ _BATCH_DROP = {'table_name', 'source_table'}
 _BIND_PARAM = re.compile(r'(^|[^:\w]):[A-Za-z_]\w*|()%\(\w+\)s|()(?<!%)%s')
 
 
+class _ModuleFacts(Protocol):
+    """What the handlers read of the module being walked (``pyfront.Module``)."""
+
+    @property
+    def dialect(self) -> str: ...
+
+    @property
+    def volatile(self) -> tuple[str, ...]: ...
+
+
 class OpCalls:
     """``op.X(...)`` handlers (mixed into ``pyfront.Walker``)."""
 
-    mod: Any
+    mod: _ModuleFacts
     ops: list[m.Op]
 
     if TYPE_CHECKING:

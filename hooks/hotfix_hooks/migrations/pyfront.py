@@ -92,6 +92,8 @@ class _Return(Exception):
 class Walker(OpCalls):
     """Walks one function body, appending ``Op``s to ``ops``."""
 
+    mod: Module
+
     def __init__(self, mod: Module, ops: list[m.Op]) -> None:
         self.mod = mod
         self.ops = ops

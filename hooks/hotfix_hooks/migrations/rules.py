@@ -369,7 +369,11 @@ def _incompatible(mig: m.Migration, existing: Callable[[str | None], bool],
     return out
 
 
-def _on_new_columns(o: m.Op, added: dict[tuple[Any, Any], m.Op]) -> bool:
+# columns the migration adds: (table, column) -> the add_column op
+_Added = dict[tuple[str | None, str | None], m.Op]
+
+
+def _on_new_columns(o: m.Op, added: _Added) -> bool:
     """A UNIQUE / FK on columns this migration adds as nullable: every existing row is
     NULL and the running code never writes them, so nothing it does is rejected."""
     cols = o.attrs.get('columns') or []
@@ -378,7 +382,7 @@ def _on_new_columns(o: m.Op, added: dict[tuple[Any, Any], m.Op]) -> bool:
         for c in cols)
 
 
-def _alter_incompatible(mig: m.Migration, o: m.Op, added: dict[tuple[Any, Any], m.Op],
+def _alter_incompatible(mig: m.Migration, o: m.Op, added: _Added,
                         owner: Owner) -> list[Raw]:
     out: list[Raw] = []
     a = o.attrs
@@ -413,7 +417,7 @@ def _alter_incompatible(mig: m.Migration, o: m.Op, added: dict[tuple[Any, Any], 
     return out + _alter_nullability(mig, o, added, owner)
 
 
-def _alter_nullability(mig: m.Migration, o: m.Op, added: dict[tuple[Any, Any], m.Op],
+def _alter_nullability(mig: m.Migration, o: m.Op, added: _Added,
                        owner: Owner) -> list[Raw]:
     out: list[Raw] = []
     a = o.attrs

@@ -359,7 +359,9 @@ def _sqlglot(ctx: _Ctx, dialect: str) -> list[m.Op]:
     for chunk, offset in split_statements(ctx.sql):
         loc = len(ctx.sql[:offset].encode('utf-8'))
         try:
-            tree = sqlglot.parse_one(chunk, read=dialect)
+            # never None in recent sqlglot (whose expression types change between
+            # versions); kept as a guard
+            tree: object = sqlglot.parse_one(chunk, read=dialect)
             if tree is None:
                 continue
         except Exception as e:

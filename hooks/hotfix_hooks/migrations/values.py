@@ -17,7 +17,7 @@ class _Unknown:
         return False
 
 
-UNKNOWN: Any = _Unknown()
+UNKNOWN = _Unknown()
 PLACEHOLDER = 'hh_unresolved'
 
 

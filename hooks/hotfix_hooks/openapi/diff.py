@@ -13,15 +13,16 @@ import datetime as _dt
 import json
 import re
 from typing import Any
+from typing import Protocol
 
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.loader import is_missing
 from hotfix_hooks.openapi.loader import lookup
-from hotfix_hooks.openapi.loader import Spec
 from hotfix_hooks.openapi.loader import unescape
 from hotfix_hooks.openapi.model import Op
 from hotfix_hooks.openapi.model import operations
+from hotfix_hooks.openapi.model import Param
 from hotfix_hooks.openapi.schema import _ref_free
 from hotfix_hooks.openapi.schema import Change
 from hotfix_hooks.openapi.schema import Comparer
@@ -104,11 +105,30 @@ class _Collector:
             self.hits.append(_Hit(c, op))
 
 
+class SpecLike(Protocol):
+    """What the comparison reads of a document: a parsed file (``loader.Spec``) or the
+    contract built from route code (``fromcode.CodeSpec``)."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    def line(self, pointer: str | None) -> int | None: ...
+
+
+Operations = dict[tuple[str, str], Op]
+
+
 def _today() -> _dt.date:
     return _dt.datetime.now(_dt.timezone.utc).date()
 
 
-def _sunset(value: Any) -> _dt.date | None:
+def _sunset(value: object) -> _dt.date | None:
     if isinstance(value, _dt.datetime):
         return value.date()
     if isinstance(value, _dt.date):
@@ -123,8 +143,8 @@ def _sunset(value: Any) -> _dt.date | None:
     return None
 
 
-def diff_specs(base: Spec | None, head: Spec | None, *, today: _dt.date | None = None,
-               ops_out: dict[str, Any] | None = None) -> list[Finding]:
+def diff_specs(base: SpecLike | None, head: SpecLike | None, *, today: _dt.date | None = None,
+               ops_out: dict[str, Operations] | None = None) -> list[Finding]:
     """Compare two documents (``None`` = absent) and return grouped findings."""
     try:
         return _diff_specs(base, head, today=today, ops_out=ops_out)
@@ -138,8 +158,8 @@ def diff_specs(base: Spec | None, head: Spec | None, *, today: _dt.date | None =
                  'is beyond what any client handles)')]
 
 
-def _diff_specs(base: Spec | None, head: Spec | None, *, today: _dt.date | None,
-                ops_out: dict[str, Any] | None) -> list[Finding]:
+def _diff_specs(base: SpecLike | None, head: SpecLike | None, *, today: _dt.date | None,
+                ops_out: dict[str, Operations] | None) -> list[Finding]:
     today = today or _today()
     bdoc = Doc(base.data if base else {})
     hdoc = Doc(head.data if head else {})
@@ -201,7 +221,7 @@ def _components(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _refs_in(node: Any) -> set[str]:
+def _refs_in(node: object) -> set[str]:
     return set(_REF_RE.findall(json.dumps(node, default=str)))
 
 
@@ -360,8 +380,10 @@ def _compare_params(col: _Collector, cmp: Comparer, o: Op, n: Op) -> None:
                            o.ptr, q.ptr), op)
 
 
-def _param_default(col: _Collector, cmp: Comparer, p: Any, q: Any, what: str, op: str
+def _param_default(col: _Collector, cmp: Comparer, p: Param, q: Param, what: str, op: str
                    ) -> None:
+    if p.schema is None or q.schema is None:        # the caller compares schemas only
+        return
     if p.schema[0] == q.schema[0] and _ref_free(p.schema[0], 4):
         return
     od = norm(cmp.base, *p.schema).default
@@ -520,8 +542,8 @@ def _fmt_alt(alt: dict[str, set[str]]) -> str:
 
 # -- grouping ------------------------------------------------------------------------------
 
-def _group(hits: list[_Hit], base: Spec | None, head: Spec | None) -> list[Finding]:
-    groups: dict[tuple[Any, ...], list[_Hit]] = {}
+def _group(hits: list[_Hit], base: SpecLike | None, head: SpecLike | None) -> list[Finding]:
+    groups: dict[tuple[str, str, str, str | None, str | None], list[_Hit]] = {}
     for h in hits:
         c = h.change
         groups.setdefault((c.rule, c.severity, c.message, c.base_ptr, c.head_ptr), []).append(h)
@@ -529,6 +551,7 @@ def _group(hits: list[_Hit], base: Spec | None, head: Spec | None) -> list[Findi
     for (rule, sev, message, bptr, hptr), hs in groups.items():
         ops = list(dict.fromkeys(h.op for h in hs))
         removal = hs[0].change.removal
+        spec: SpecLike | None
         if removal and base is not None:
             ptr, spec, side = bptr, base, 'base'
         else:
@@ -541,9 +564,10 @@ def _group(hits: list[_Hit], base: Spec | None, head: Spec | None) -> list[Findi
             msg = f'{message} (affects {len(ops)} operations: {shown})'
         if side == 'base' and line:
             msg += f' (line {line} of the base version)'
+        shown_spec = head or base
         out.append(Finding(
             rule=rule, category='contract', severity=sev, message=msg,
-            path=(head or base).path if (head or base) else None, line=line,
+            path=shown_spec.path if shown_spec else None, line=line,
             hint=hint_for(rule, sev),
             extra={'operation': ops[0], 'affected': ops, 'pointer': ptr, 'side': side,
                    **({'base_line': line} if side == 'base' else {})}))
@@ -556,7 +580,7 @@ def _group(hits: list[_Hit], base: Spec | None, head: Spec | None) -> list[Findi
 _REF_RE = re.compile(r'''["']?\$ref["']?\s*:\s*["']?([^"'\s,}]+)''')
 
 
-def validate(spec: Spec, doc: Doc, ops: dict[tuple[str, str], Op]) -> list[Finding]:
+def validate(spec: SpecLike, doc: Doc, ops: Operations) -> list[Finding]:
     """Dangling local ``$ref``s (with the operations using them) and duplicate operationIds."""
     out: list[Finding] = []
     refs = set(_REF_RE.findall(spec.text))
@@ -590,7 +614,7 @@ def validate(spec: Spec, doc: Doc, ops: dict[tuple[str, str], Op]) -> list[Findi
     return out
 
 
-def _dangling(spec: Spec, dangling: set[str]) -> list[Finding]:
+def _dangling(spec: SpecLike, dangling: set[str]) -> list[Finding]:
     """Find where each dangling ref is used and which operations reach it."""
     where: list[tuple[str, str]] = []          # (pointer of the $ref, target)
     edges: dict[str, set[str]] = {}            # container -> components it references

@@ -72,6 +72,16 @@ _FLASK_PARAM = re.compile(r'<(?:(\w+):)?(\w+)>')
 _FLASK_TYPES = {'int': {'type': 'integer'}, 'float': {'type': 'number'},
                 'uuid': {'type': 'string', 'format': 'uuid'}}
 
+# a module-level definition a name can resolve to
+_Def = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+# a request-body part of a handler: (name, schema, required, kind, line)
+_BodyPart = tuple[str, dict[str, Any], bool, str, int]
+# what collecting an operation's parameters fills in:
+# (path parameter names, flask converters by name, parameters, body parts, operation pointer)
+_OpCtx = tuple[set[str], dict[str, str], list[dict[str, Any]], list[_BodyPart], str]
+# router (file, variable) -> where it is mounted: (parent router (file, variable), prefix)
+_Mounts = dict[tuple[str, str], list[tuple[tuple[str, str], str]]]
+
 
 @dataclasses.dataclass
 class CodeContract:
@@ -105,13 +115,22 @@ class CodeSpec:
         return got[1] if got else None
 
 
+@dataclasses.dataclass
+class ParseCache:
+    """What the base and head projects share: identical bytes are parsed once, and a blob
+    unchanged between the sides is read once."""
+
+    trees: dict[str, ast.Module | None] = dataclasses.field(default_factory=dict)  # by sha1
+    blobs: dict[str, bytes] = dataclasses.field(default_factory=dict)      # by git blob id
+
+
 class Project:
     """One snapshot's Python modules, parsed on demand (identical bytes parsed once)."""
 
-    def __init__(self, snap: Snapshot, exclude: list[str], trees: dict[Any, Any]) -> None:
+    def __init__(self, snap: Snapshot, exclude: list[str], cache: ParseCache) -> None:
         self.snap = snap
         self.exclude = exclude
-        self.trees = trees     # sha1 -> ast.Module | None; (blob, id) -> bytes (shared)
+        self.cache = cache
         self.paths = [p for p in snap.paths() if p.endswith('.py')
                       and not matches_any(p, exclude)]
         self.path_set = set(self.paths)
@@ -123,11 +142,11 @@ class Project:
             # base and head is read once for both sides.
             entry = getattr(self.snap, 'entries', {}).get(path)
             blob = entry[1] if isinstance(entry, tuple) and len(entry) == 2 else None
-            data = self.trees.get(('blob', blob)) if blob else None
+            data = self.cache.blobs.get(blob) if blob else None
             if data is None:
                 data = self.snap.read(path)
                 if blob and data is not None:
-                    self.trees[('blob', blob)] = data
+                    self.cache.blobs[blob] = data
             self.sources[path] = data if data is not None else b''
         return self.sources[path] or None
 
@@ -136,12 +155,13 @@ class Project:
         if data is None:
             return None
         key = hashlib.sha1(data).hexdigest()
-        if key not in self.trees:
+        trees = self.cache.trees
+        if key not in trees:
             try:
-                self.trees[key] = ast.parse(data, filename=path)
+                trees[key] = ast.parse(data, filename=path)
             except (SyntaxError, ValueError):
-                self.trees[key] = None
-        return self.trees[key]  # type: ignore[no-any-return]
+                trees[key] = None
+        return trees[key]
 
     def module_file(self, dotted: str) -> str | None:
         rel = dotted.replace('.', '/')
@@ -167,10 +187,10 @@ class Builder:
         self.schemas: dict[str, Any] = {}
         self.locs: dict[str, tuple[str, int]] = {}
         self.unresolved: list[tuple[str, int, str]] = []
-        self._symbols: dict[tuple[str, str], tuple[str, Any] | None] = {}
+        self._symbols: dict[tuple[str, str], tuple[str, _Def | None] | None] = {}
 
     # -- name resolution ------------------------------------------------------------
-    def symbol(self, file: str, name: str, depth: int = 0) -> tuple[str, Any] | None:
+    def symbol(self, file: str, name: str, depth: int = 0) -> tuple[str, _Def | None] | None:
         """(file, node) of a module-level class (or module, node=None) named ``name``."""
         key = (file, name)
         if key in self._symbols:
@@ -180,7 +200,7 @@ class Builder:
         self._symbols[key] = got
         return got
 
-    def _symbol(self, file: str, name: str, depth: int) -> tuple[str, Any] | None:
+    def _symbol(self, file: str, name: str, depth: int) -> tuple[str, _Def | None] | None:
         if depth > 6:
             return None
         tree = self.p.tree(file)
@@ -331,8 +351,8 @@ class Builder:
             self.schemas[node.name] = schema        # registered first: recursion-safe
             self.locs[ref] = (file, node.lineno)
             required: list[str] = []
-            for ffile, stmt in self._fields(file, node, 0):
-                self._field(ffile, stmt, schema, required, ref)
+            for ffile, stmt, name in self._fields(file, node, 0):
+                self._field(ffile, stmt, name, schema, required, ref)
             if required:
                 schema['required'] = required
             if _forbids_extra(node):
@@ -340,8 +360,9 @@ class Builder:
         return {'$ref': '#' + ref}
 
     def _fields(self, file: str, node: ast.ClassDef, depth: int
-                ) -> list[tuple[str, ast.AnnAssign]]:
-        out: list[tuple[str, ast.AnnAssign]] = []
+                ) -> list[tuple[str, ast.AnnAssign, str]]:
+        """(file, statement, field name) of the model's fields, inherited ones first."""
+        out: list[tuple[str, ast.AnnAssign, str]] = []
         if depth < 8:
             for base in node.bases:
                 bname = _dotted(base)
@@ -356,13 +377,12 @@ class Builder:
                 if (_dotted(stmt.annotation.value) if isinstance(stmt.annotation, ast.Subscript)
                         else '') in ('ClassVar', 'typing.ClassVar'):
                     continue
-                out = [(f, s) for f, s in out if s.target.id != name]  # type: ignore[union-attr]
-                out.append((file, stmt))
+                out = [(f, s, n) for f, s, n in out if n != name]
+                out.append((file, stmt, name))
         return out
 
-    def _field(self, file: str, stmt: ast.AnnAssign, schema: dict[str, Any],
+    def _field(self, file: str, stmt: ast.AnnAssign, name: str, schema: dict[str, Any],
                required: list[str], ref: str) -> None:
-        name = stmt.target.id  # type: ignore[union-attr]
         prop = self.type_schema(file, stmt.annotation, stmt.lineno)
         is_required = stmt.value is None
         value = stmt.value
@@ -388,17 +408,17 @@ class Builder:
             required.append(name)
 
     # -- routes -----------------------------------------------------------------------
-    def operation(self, route: Any, path: str, op_ptr: str) -> dict[str, Any]:
+    def operation(self, route: pyroutes.Route, path: str, op_ptr: str) -> dict[str, Any]:
         file = route.file
         self.locs[op_ptr] = (file, route.line)
         op: dict[str, Any] = {'responses': {}}
         params: list[dict[str, Any]] = []
         flask_types = {m.group(2): m.group(1) for m in _FLASK_PARAM.finditer(route.path or '')}
         path_names = set(re.findall(r'\{(\w+)', path))
-        body: list[tuple[str, dict[str, Any], bool, str, int]] = []
+        body: list[_BodyPart] = []
         fn = route.node
         call = route.call
-        ctx = (path_names, flask_types, params, body, op_ptr)
+        ctx: _OpCtx = (path_names, flask_types, params, body, op_ptr)
         if fn is not None:
             self._arguments(file, fn, ctx, 0)
         if call is not None:
@@ -436,7 +456,7 @@ class Builder:
         return op
 
     def _arguments(self, file: str, fn: ast.FunctionDef | ast.AsyncFunctionDef,
-                   ctx: tuple[Any, ...], depth: int) -> None:
+                   ctx: _OpCtx, depth: int) -> None:
         args = fn.args
         positional = args.posonlyargs + args.args
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) \
@@ -447,7 +467,7 @@ class Builder:
                 continue
             self._param(file, arg, default, *ctx, depth=depth)
 
-    def _depends(self, file: str, call: ast.Call, ctx: tuple[Any, ...], depth: int) -> None:
+    def _depends(self, file: str, call: ast.Call, ctx: _OpCtx, depth: int) -> None:
         """The parameters a dependency (``Depends(fn)``) adds to the operation."""
         target = call.args[0] if call.args else _kw(call, 'dependency')
         name = _dotted(target)
@@ -460,8 +480,7 @@ class Builder:
 
     def _param(self, file: str, arg: ast.arg, default: ast.expr | None, path_names: set[str],
                flask_types: dict[str, str], params: list[dict[str, Any]],
-               body: list[tuple[str, dict[str, Any], bool, str, int]], op_ptr: str,
-               depth: int = 0) -> None:
+               body: list[_BodyPart], op_ptr: str, depth: int = 0) -> None:
         ann = arg.annotation
         marker = None
         if isinstance(ann, ast.Subscript) and (_dotted(ann.value) or '').endswith('Annotated'):
@@ -522,8 +541,7 @@ class Builder:
         params.append(param)
         self.locs[f'{op_ptr}/parameters/{len(params) - 1}'] = (file, arg.lineno)
 
-    def _body(self, body: list[tuple[str, dict[str, Any], bool, str, int]], op_ptr: str
-              ) -> dict[str, Any]:
+    def _body(self, body: list[_BodyPart], op_ptr: str) -> dict[str, Any]:
         media = 'application/json'
         if any(b[3] == 'file' for b in body):
             media = 'multipart/form-data'
@@ -539,8 +557,9 @@ class Builder:
             schema['required'] = req
         return {'required': bool(req), 'content': {media: {'schema': schema}}}
 
-    def _responses(self, route: Any, fn: Any, call: ast.Call | None, op: dict[str, Any],
-                   op_ptr: str) -> None:
+    def _responses(self, route: pyroutes.Route,
+                   fn: ast.FunctionDef | ast.AsyncFunctionDef | None, call: ast.Call | None,
+                   op: dict[str, Any], op_ptr: str) -> None:
         status = '200'
         model: ast.expr | None = None
         has_model_kw = False
@@ -608,7 +627,8 @@ def _is_model_schema(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
     ref = schema.get('$ref', '')
     if ref.startswith('#/components/schemas/'):
         target = schemas.get(ref.rsplit('/', 1)[-1], {})
-        return target.get('type') == 'object'
+        kind: object = target.get('type')
+        return kind == 'object'
     if schema.get('type') == 'array' and isinstance(schema.get('items'), dict):
         return _is_model_schema(schema['items'], schemas)
     return False
@@ -632,7 +652,8 @@ def _kw(call: ast.Call | None, name: str) -> ast.expr | None:
     return None
 
 
-def _literal(node: ast.expr | None) -> Any:
+def _literal(node: ast.expr | None) -> object:
+    """The value of a Python literal (``None`` when it is not one)."""
     if node is None:
         return None
     try:
@@ -641,7 +662,7 @@ def _literal(node: ast.expr | None) -> Any:
         return None
 
 
-def _kw_const(call: ast.Call | None, name: str) -> Any:
+def _kw_const(call: ast.Call | None, name: str) -> object:
     return _literal(_kw(call, name))
 
 
@@ -651,7 +672,7 @@ def _marker(call: ast.Call | None) -> str | None:
     return _MARKERS.get((_dotted(call.func) or '').rsplit('.', 1)[-1])
 
 
-def _json_type(vals: list[Any]) -> dict[str, Any]:
+def _json_type(vals: list[object]) -> dict[str, Any]:
     kinds = {type(v) for v in vals}
     if kinds == {str}:
         return {'type': 'string'}
@@ -706,8 +727,8 @@ def _forbids_extra(node: ast.ClassDef) -> bool:
 
 def build(project: Project) -> CodeContract:
     builder = Builder(project)
-    modules: list[tuple[str, list[Any]]] = []
-    mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]] = {}
+    modules: list[tuple[str, list[pyroutes.Route]]] = []
+    mounts: _Mounts = {}
     for path in project.paths:
         data = project.source(path)
         if data is None or not _ROUTE_RE.search(data):
@@ -747,7 +768,7 @@ def build(project: Project) -> CodeContract:
 
 
 def _collect_mounts(builder: Builder, file: str, tree: ast.Module,
-                    mounts: dict[tuple[str, str], list[tuple[tuple[str, str], str]]]) -> None:
+                    mounts: _Mounts) -> None:
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr in ('include_router', 'register_blueprint') and node.args):
@@ -786,8 +807,7 @@ def _router_ref(builder: Builder, file: str, tree: ast.Module, target: str
     return None
 
 
-def _prefixes(key: tuple[str, str], mounts: dict[tuple[str, str], list[Any]], depth: int
-              ) -> list[str]:
+def _prefixes(key: tuple[str, str], mounts: _Mounts, depth: int) -> list[str]:
     got = mounts.get(key)
     if not got or depth > 5:
         return ['']
@@ -813,9 +833,9 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     if not any(_CONTRACT_RE.search(b) for f in changed_py
                for b in (f.old_bytes(), f.new_bytes()) if b):
         return []           # plain logic changed: the contract cannot have
-    trees: dict[str, Any] = {}
-    base = build(Project(changes.base, exclude, trees))
-    head_project = Project(changes.head, exclude, trees)
+    cache = ParseCache()
+    base = build(Project(changes.base, exclude, cache))
+    head_project = Project(changes.head, exclude, cache)
     head = build(head_project)
     for f in changed_py:
         data = head_project.source(f.path) if f.path in head_project.path_set else None
@@ -825,7 +845,7 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     out: list[Finding] = []
     if base.doc != head.doc:
         bspec, hspec = CodeSpec(base), CodeSpec(head)
-        raw = diff_specs(bspec, hspec)  # type: ignore[arg-type]
+        raw = diff_specs(bspec, hspec)
         out = _relocate(raw, bspec, hspec)
     changed = {f.path for f in changed_py}
     seen = set()

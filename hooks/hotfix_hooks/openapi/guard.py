@@ -23,10 +23,12 @@ from hotfix_hooks.changeset import FileChange
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.openapi.diff import diff_specs
+from hotfix_hooks.openapi.diff import Operations
 from hotfix_hooks.openapi.fromcode import code_findings
 from hotfix_hooks.openapi.loader import is_contract
 from hotfix_hooks.openapi.loader import looks_like_contract
 from hotfix_hooks.openapi.loader import parse
+from hotfix_hooks.openapi.loader import Spec
 from hotfix_hooks.openapi.loader import SpecError
 from hotfix_hooks.openapi.model import normalize_path
 
@@ -122,7 +124,7 @@ def compare_file(f: FileChange, cfg: dict[str, Any],
         # New file (or unparseable base): only its validity can be checked.
         out.extend(f2 for f2 in diff_specs(None, head) if f2.rule.startswith('openapi-'))
         return out
-    ops: dict[str, Any] = {}
+    ops: dict[str, Operations] = {}
     out.extend(diff_specs(base, head, ops_out=ops))
     if marked is not None:
         for key, op in ops.get('base', {}).items():
@@ -131,7 +133,7 @@ def compare_file(f: FileChange, cfg: dict[str, Any],
     return out
 
 
-def _load(data: bytes | None, path: str) -> tuple[Any, Finding | None]:
+def _load(data: bytes | None, path: str) -> tuple[Spec | None, Finding | None]:
     if data is None:
         return None, None
     text = decode_text(data)
@@ -167,7 +169,7 @@ def _glob_rx(path: str) -> str:
 
 def frozen_rules(groups: list[str], endpoints: list[str]
                  ) -> list[tuple[str, str | None, re.Pattern[str]]]:
-    rules = []
+    rules: list[tuple[str, str | None, re.Pattern[str]]] = []
     for g in groups:
         rx = _glob_rx(g.rstrip('/') or '/')
         rules.append((f'frozen_groups: "{g}"', None, re.compile(rx + r'(?:/.*)?\Z')))

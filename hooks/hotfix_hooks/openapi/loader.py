@@ -10,6 +10,10 @@ import dataclasses
 import json
 import re
 from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import yaml
 
 _MISSING = object()
 
@@ -61,7 +65,7 @@ def lookup(doc: Any, pointer: str) -> Any:
     return node
 
 
-def is_missing(node: Any) -> bool:
+def is_missing(node: object) -> bool:
     return node is _MISSING
 
 
@@ -73,7 +77,7 @@ class Spec:
     text: str
     data: dict[str, Any]
     syntax: str                       # 'json' | 'yaml'
-    _yaml_root: Any = dataclasses.field(default=None, repr=False)
+    _yaml_root: yaml.Node | None = dataclasses.field(default=None, repr=False)
     _lines: dict[str, int | None] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
@@ -191,8 +195,9 @@ class Spec:
             elif isinstance(node, yaml.SequenceNode):
                 if not seg.isdigit() or int(seg) >= len(node.value):
                     return line
-                node = node.value[int(seg)]
-                line = node.start_mark.line + 1
+                item: yaml.Node = node.value[int(seg)]
+                line = item.start_mark.line + 1
+                node = item
             else:
                 return line
         return line
@@ -300,7 +305,7 @@ def _yaml_load(text: str) -> Any:
         raise SpecError(f'invalid YAML: {problem}{where}', line) from None
 
 
-def is_contract(data: Any) -> bool:
+def is_contract(data: object) -> bool:
     """A mapping with a top-level ``openapi`` (3.x) or ``swagger`` (2.0) key."""
     if not isinstance(data, dict):
         return False

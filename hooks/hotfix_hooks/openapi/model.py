@@ -62,7 +62,7 @@ class Op:
     security: list[dict[str, list[str]]] | None
     security_ptr: str
     deprecated: bool = False
-    sunset: Any = None
+    sunset: object = None          # x-sunset as written (a date, or a string)
     operation_id: str | None = None
     frozen: bool = False          # x-frozen: true on the operation or its path item
 
@@ -177,7 +177,8 @@ def _swagger_body(params: dict[tuple[str, str], Param], consumes: list[Any] | No
     media = [str(m) for m in consumes] if consumes else None
     if body_params:
         p = body_params[0]
-        content = dict.fromkeys(media or ['application/json'], p.schema)
+        content: dict[str, tuple[Any, str] | None] = dict.fromkeys(
+            media or ['application/json'], p.schema)
         return Body(p.required, content, p.ptr), rest
     if form:
         props = {p.name: p.schema[0] if p.schema else {} for p in form}

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
 from hotfix_hooks.openapi.loader import escape
@@ -114,11 +116,11 @@ def component_name(ptr: str) -> str | None:
     return None
 
 
-def _vkey(v: Any) -> str:
+def _vkey(v: object) -> str:
     return json.dumps(v, sort_keys=True, default=str)
 
 
-def _is_null_schema(node: Any) -> bool:
+def _is_null_schema(node: object) -> bool:
     if not isinstance(node, dict):
         return False
     t = node.get('type')
@@ -142,7 +144,7 @@ def norm(doc: Doc, node: Any, ptr: str) -> N:
     return n
 
 
-def _number(v: Any) -> bool:
+def _number(v: object) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
@@ -233,7 +235,7 @@ def _fill(doc: Doc, n: N, node: dict[str, Any], ptr: str) -> None:
             n.branch_kind = kind
 
 
-def _bare(node: Any) -> bool:
+def _bare(node: object) -> bool:
     return isinstance(node, dict) and 'type' in node and set(node) <= _BARE_KEYS
 
 
@@ -267,7 +269,7 @@ def _merge(n: N, s: N, adopt_name: bool = False) -> None:
     n.deprecated = n.deprecated or s.deprecated
 
 
-def _ref_free(node: Any, depth: int) -> bool:
+def _ref_free(node: object, depth: int) -> bool:
     """True when ``node`` provably contains no ``$ref`` (checked ``depth`` levels deep)."""
     if isinstance(node, dict):
         if '$ref' in node or depth == 0:
@@ -311,7 +313,7 @@ def label(ptr: str) -> str:
     return out
 
 
-def _fmt_values(vals: list[Any]) -> str:
+def _fmt_values(vals: Sequence[object]) -> str:
     shown = ', '.join(_vkey(v) for v in vals[:8])
     return shown + (f' (+{len(vals) - 8} more)' if len(vals) > 8 else '')
 
@@ -487,7 +489,8 @@ class Comparer:
             self._branches(o, n, level, req, subject, out)
         return out
 
-    def _bounds(self, o: N, n: N, req: bool, subject: str, ch: Any) -> None:
+    def _bounds(self, o: N, n: N, req: bool, subject: str,
+                ch: Callable[[str, str, str, str | None, str | None], None]) -> None:
         for upper, group in ((True, UPPER), (False, LOWER)):
             for kw, slug in group:
                 ob, nb = o.bounds.get(kw), n.bounds.get(kw)

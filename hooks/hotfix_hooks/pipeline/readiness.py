@@ -9,6 +9,7 @@ the fields of the status message.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from hotfix_hooks.changeset import matches_any
@@ -17,10 +18,12 @@ from hotfix_hooks.checks.registry import CHECKS
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.findings import summarize
 from hotfix_hooks.gates import evidence
+from hotfix_hooks.gates.evidence import GateResult
 from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.pipeline import scan
+from hotfix_hooks.policy import Policy
 from hotfix_hooks.record import integrity
 from hotfix_hooks.record import model as record
 from hotfix_hooks.record.decision import decide
@@ -51,7 +54,7 @@ class Facts:
     record_path: str | None
     derived: list[str]
     changed: list[str]
-    evidence: dict[str, Any]
+    evidence: dict[str, GateResult]
     notes: list[str] = dataclasses.field(default_factory=list)
     record_problems: list[Finding] = dataclasses.field(default_factory=list)
 
@@ -70,7 +73,8 @@ class Facts:
         return [f for f in self.findings if f.category in DIFF_CATEGORIES]
 
 
-def gather(ctx: context.Context, policy: Any, options: dict[str, Any] | None = None) -> Facts:
+def gather(ctx: context.Context, policy: Policy, options: Mapping[str, bool] | None = None
+           ) -> Facts:
     run = scan.run_info(ctx, policy, options)
     rec = None
     rec_path = None
@@ -107,7 +111,7 @@ class Row:
         return dataclasses.asdict(self)
 
 
-def _gate_evidence(r: Any) -> str:
+def _gate_evidence(r: GateResult) -> str:
     took = f', {r.duration_s:.1f}s' if isinstance(r.duration_s, (int, float)) else ''
     code = f' (exit {r.exit_code})' if r.status != 'pass' and r.exit_code is not None else ''
     detail = f': {r.detail}' if r.detail and r.status != 'pass' else ''
@@ -123,7 +127,7 @@ def _gate_row(check: str, name: str, facts: Facts) -> Row:
     return Row(check, status, _gate_evidence(r), r.commit, r.finished_at)
 
 
-def impacted_domains(facts: Facts, policy: Any) -> list[str] | None:
+def impacted_domains(facts: Facts, policy: Policy) -> list[str] | None:
     """Domains whose paths the change touches; ``None`` when no domain map is configured."""
 
     domains = policy.get('domains')
@@ -139,7 +143,7 @@ def impacted_domains(facts: Facts, policy: Any) -> list[str] | None:
     return out
 
 
-def regression_row(facts: Facts, policy: Any) -> Row:
+def regression_row(facts: Facts, policy: Policy) -> Row:
     results = {n.partition(':')[2]: r for n, r in facts.evidence.items()
                if n.startswith('domain:')}
     impacted = impacted_domains(facts, policy)
@@ -165,7 +169,7 @@ def regression_row(facts: Facts, policy: Any) -> Row:
                                               'of: ' + ', '.join(policy.get('domains')) + ')')
 
 
-def readiness_rows(facts: Facts, policy: Any) -> list[Row]:
+def readiness_rows(facts: Facts, policy: Policy) -> list[Row]:
 
     rows = []
     diff = facts.diff_findings()
@@ -220,13 +224,13 @@ def readiness_rows(facts: Facts, policy: Any) -> list[Row]:
 
 
 # -- status ----------------------------------------------------------------------------
-def _gate_status(r: Any, facts: Facts) -> str:
+def _gate_status(r: GateResult | None, facts: Facts) -> str:
     if r is None:
         return f'unknown (not run on {facts.short})'
     return f'{r.status} ({str(r.commit)[:12]}, {r.finished_at})'
 
 
-def status_values(facts: Facts, policy: Any) -> dict[str, str]:
+def status_values(facts: Facts, policy: Policy) -> dict[str, str]:
 
     rec = facts.record
     diff = facts.diff_findings()

@@ -7,10 +7,11 @@ return; ``ci``, ``record`` and ``readiness`` call them in-process.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from collections.abc import Sequence
-from typing import Any
 
 from hotfix_hooks import policy as policy_mod
+from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.checks import naming
 from hotfix_hooks.checks import registry as checks_mod
 from hotfix_hooks.checks.naming import branch_ticket
@@ -21,10 +22,11 @@ from hotfix_hooks.findings import Finding
 from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
+from hotfix_hooks.policy import Policy
 from hotfix_hooks.record.waivers import apply_from_changes
 
 
-def run_info(ctx: context.Context, policy: Any, options: dict[str, Any] | None = None
+def run_info(ctx: context.Context, policy: Policy, options: Mapping[str, bool] | None = None
              ) -> checks_mod.RunInfo:
 
     hotfix = is_hotfix_branch(ctx.branch, policy) or is_release_branch(ctx.branch, policy)
@@ -33,8 +35,8 @@ def run_info(ctx: context.Context, policy: Any, options: dict[str, Any] | None =
                               options=dict(options or {}))
 
 
-def collect(ctx: context.Context, policy: Any, only: Sequence[str] | None = None,
-            options: dict[str, Any] | None = None, report_stale: bool | None = None
+def collect(ctx: context.Context, policy: Policy, only: Sequence[str] | None = None,
+            options: Mapping[str, bool] | None = None, report_stale: bool | None = None
             ) -> list[Finding]:
     """Run the selected checks over the context's change; policy overrides applied."""
     if ctx.mode not in ('index', 'range', 'worktree'):
@@ -49,8 +51,8 @@ def collect(ctx: context.Context, policy: Any, only: Sequence[str] | None = None
         changes.close()
 
 
-def run_checks(changes: Any, ctx: context.Context, policy: Any,
-               only: Sequence[str] | None = None, options: dict[str, Any] | None = None,
+def run_checks(changes: ChangeSet, ctx: context.Context, policy: Policy,
+               only: Sequence[str] | None = None, options: Mapping[str, bool] | None = None,
                report_stale: bool | None = None) -> list[Finding]:
     """Run the checks (``only``, else every check but the opt-in ones) over a built change
     set; policy overrides and the hotfix record's waivers applied. Stale waivers are
@@ -67,7 +69,7 @@ def run_checks(changes: Any, ctx: context.Context, policy: Any,
     return apply_from_changes(findings, changes, policy, run, stale, ran=names)
 
 
-def naming_findings(ctx: context.Context, policy: Any) -> list[Finding]:
+def naming_findings(ctx: context.Context, policy: Policy) -> list[Finding]:
     """branch-name for a branch, tag-name for a pushed tag (policy overrides applied)."""
 
     if ctx.mode == 'none':

@@ -20,7 +20,7 @@ class Key:
     __slots__ = ('kind', 'default', 'doc', 'keys', 'check')
 
     def __init__(self, kind: str, default: Any, doc: str, keys: dict[str, Key] | None = None,
-                 check: Callable[[str, Any], Any] | None = None) -> None:
+                 check: Callable[[str, object], object] | None = None) -> None:
         self.kind = kind
         self.default = default
         self.doc = doc
@@ -57,12 +57,12 @@ def validate_table(schema: dict[str, Key], raw: dict[str, Any], prefix: str, whe
     return out
 
 
-def _type_error(where: str, name: str, expected: str, value: Any) -> ConfigError:
+def _type_error(where: str, name: str, expected: str, value: object) -> ConfigError:
     return ConfigError(f'{where}: policy key {name!r} must be {expected}, '
                        f'got {type(value).__name__} {value!r}')
 
 
-def _coerce(name: str, key: Key, value: Any, where: str) -> Any:
+def _coerce(name: str, key: Key, value: object, where: str) -> Any:
     kind = key.kind
     if key.check is not None:
         try:

@@ -62,9 +62,10 @@ def load(root: str, path: str | None = None) -> Policy:
         for name in CONFIG_FILES:
             candidate = os.path.join(root, name)
             if os.path.isfile(candidate):
-                raw = _read_toml(candidate)
+                document = _read_toml(candidate)
+                raw: object = document
                 if name == 'pyproject.toml':
-                    raw = _tool_table(raw, candidate).get('hotfix-hooks')
+                    raw = _tool_table(document, candidate).get('hotfix-hooks')
                     if raw is None:
                         continue
                 path = candidate
@@ -74,9 +75,10 @@ def load(root: str, path: str | None = None) -> Policy:
         return from_mapping(raw, path)
     if not os.path.isfile(path):
         raise ConfigError(f'{path}: policy file not found')
-    raw = _read_toml(path)
+    document = _read_toml(path)
+    raw = document
     if os.path.basename(path) == 'pyproject.toml':
-        raw = _tool_table(raw, path).get('hotfix-hooks', {})
+        raw = _tool_table(document, path).get('hotfix-hooks', {})
     policy = from_mapping(raw, path)
     policy.explicit = True
     return policy
@@ -101,11 +103,12 @@ def load_at(root: str, commit: str, current: Policy) -> Policy:
         except UnicodeDecodeError:
             raise ConfigError(f'{label}: not UTF-8 text') from None
         try:
-            raw = tomlio.loads(text)
+            document = tomlio.loads(text)
         except tomlio.TomlError as e:
             raise ConfigError(f'{label}: invalid TOML: {e}') from None
+        raw: object = document
         if name == 'pyproject.toml':
-            raw = _tool_table(raw, name).get('hotfix-hooks')
+            raw = _tool_table(document, name).get('hotfix-hooks')
             if raw is None:
                 continue
         return from_mapping(raw, os.path.join(root, name))
@@ -131,8 +134,9 @@ def _read_toml(path: str) -> dict[str, Any]:
         raise ConfigError(f'{path}: cannot read: {e.strerror}') from None
 
 
-def from_mapping(raw: dict[str, Any] | None, path: str | None) -> Policy:
-    """Validate ``raw`` (the ``[tool.hotfix-hooks]`` table) against the schema."""
+def from_mapping(raw: object, path: str | None) -> Policy:
+    """Validate ``raw`` (the ``[tool.hotfix-hooks]`` table, any parsed TOML value, or
+    ``None`` for the defaults) against the schema."""
     where = os.path.basename(path) if path else 'default'
     if raw is not None and not isinstance(raw, dict):
         raise ConfigError(f'{where}: [tool.hotfix-hooks] must be a table')

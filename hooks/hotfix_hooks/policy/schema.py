@@ -18,7 +18,7 @@ from hotfix_hooks.policy.keys import validate_table
 from hotfix_hooks.policy.status_template import template_problem
 
 
-def _non_empty_str(name: str, value: Any) -> str:
+def _non_empty_str(name: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f'policy key {name!r} must be a non-empty string, got {value!r}')
     return value
@@ -61,7 +61,7 @@ Next update (UTC): {next_update_utc}
 """
 
 
-def _record_path(name: str, value: Any) -> str:
+def _record_path(name: str, value: object) -> str:
     if not isinstance(value, str) or '{ticket}' not in value:
         raise ConfigError(f'policy key {name!r} must be a path containing {{ticket}}, '
                           f'got {value!r}')
@@ -71,7 +71,7 @@ def _record_path(name: str, value: Any) -> str:
     return value
 
 
-def _status_template(name: str, value: Any) -> str:
+def _status_template(name: str, value: object) -> str:
 
     if not isinstance(value, str):
         raise ConfigError(f'policy key {name!r} must be a string, got {value!r}')
@@ -82,7 +82,7 @@ def _status_template(name: str, value: Any) -> str:
 
 
 # -- gates (issue 6): commands, the ordered gate list, the domain map --------------
-def _command(name: str, value: Any) -> list[str]:
+def _command(name: str, value: object) -> list[str]:
     """A command: an argv list, or a string split with shlex (never given to a shell)."""
     import shlex
 
@@ -101,20 +101,20 @@ def _command(name: str, value: Any) -> list[str]:
     return argv
 
 
-def _optional_command(name: str, value: Any) -> list[str]:
+def _optional_command(name: str, value: object) -> list[str]:
     if value in ('', []):
         return []
     return _command(name, value)
 
 
-def _commands(name: str, value: Any) -> list[list[str]]:
+def _commands(name: str, value: object) -> list[list[str]]:
     if not isinstance(value, list):
         raise ConfigError(f'policy key {name!r} must be a list of commands, got '
                           f'{type(value).__name__} {value!r}')
     return [_command(f'{name}[{i}]', v) for i, v in enumerate(value)]
 
 
-def _positive(name: str, value: Any) -> float:
+def _positive(name: str, value: object) -> float:
     import math
 
     if (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
@@ -127,7 +127,7 @@ def _positive(name: str, value: Any) -> float:
 _GATE_NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')
 
 
-def _gate_name(name: str, value: Any) -> str:
+def _gate_name(name: str, value: object) -> str:
     if not isinstance(value, str) or not _GATE_NAME_RE.match(value):
         raise ConfigError(f'policy key {name!r} must be a name of letters, digits, "-", "_" '
                           f'or ".", got {value!r}')
@@ -137,7 +137,7 @@ def _gate_name(name: str, value: Any) -> str:
     return value
 
 
-def _relative_dir(name: str, value: Any) -> str:
+def _relative_dir(name: str, value: object) -> str:
     if not isinstance(value, str):
         raise ConfigError(f'policy key {name!r} must be a string, got {value!r}')
     if value.startswith('/') or '..' in value.split('/') or '\0' in value:
@@ -146,7 +146,7 @@ def _relative_dir(name: str, value: Any) -> str:
     return value
 
 
-def _env(name: str, value: Any) -> dict[str, str]:
+def _env(name: str, value: object) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise ConfigError(f'policy key {name!r} must be a table of strings, got {value!r}')
     for k, v in value.items():
@@ -225,7 +225,7 @@ def _sub_validate(keys: dict[str, Key], raw: dict[str, Any], prefix: str) -> dic
         raise ConfigError(e.message.removeprefix('\0: ')) from None
 
 
-def _gates(name: str, value: Any) -> list[dict[str, Any]]:
+def _gates(name: str, value: object) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ConfigError(f'policy key {name!r} must be an array of tables '
                           f'([[tool.hotfix-hooks.gates]]), got {type(value).__name__}')
@@ -243,7 +243,7 @@ def _gates(name: str, value: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _domains(name: str, value: Any) -> dict[str, dict[str, Any]]:
+def _domains(name: str, value: object) -> dict[str, dict[str, Any]]:
     """The user's domains, merged key by key over the defaults (pos, transfers, ...)."""
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise ConfigError(f'policy key {name!r} must be a table of tables '
@@ -265,7 +265,7 @@ def _domains(name: str, value: Any) -> dict[str, dict[str, Any]]:
 
 
 
-def _ticket_pattern(name: str, value: Any) -> str:
+def _ticket_pattern(name: str, value: object) -> str:
     if not isinstance(value, str):
         raise ConfigError(f'policy key {name!r} must be a regular expression string, '
                           f'got {type(value).__name__} {value!r}')
@@ -284,33 +284,35 @@ _HTTP_METHODS = ('GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TR
                  'ANY')
 
 
-def _str_list(name: str, value: Any) -> list[str]:
+def _str_list(name: str, value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f'policy key {name!r} must be a list of strings, got '
                           f'{type(value).__name__} {value!r}')
     return list(value)
 
 
-def _frozen_groups(name: str, value: Any) -> list[str]:
-    for g in _str_list(name, value):
+def _frozen_groups(name: str, value: object) -> list[str]:
+    groups = _str_list(name, value)
+    for g in groups:
         if not g.startswith('/'):
             raise ConfigError(f'policy key {name!r}: {g!r} is not an API path prefix '
                               '(expected e.g. "/aris3/stock")')
-    return list(value)
+    return groups
 
 
-def _frozen_endpoints(name: str, value: Any) -> list[str]:
-    for e in _str_list(name, value):
+def _frozen_endpoints(name: str, value: object) -> list[str]:
+    endpoints = _str_list(name, value)
+    for e in endpoints:
         method, _, path = e.strip().partition(' ')
         if not path:
             method, path = '*', method
         if method.upper() not in _HTTP_METHODS or not path.strip().startswith('/'):
             raise ConfigError(f'policy key {name!r}: {e!r} is not "METHOD /path" (expected '
                               'e.g. "GET /aris3/stock", "* /aris3/**" or "/aris3/stock")')
-    return list(value)
+    return endpoints
 
 
-def _non_empty(name: str, value: Any) -> str:
+def _non_empty(name: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f'policy key {name!r} must be a non-empty string, got {value!r}')
     return value
@@ -319,7 +321,7 @@ def _non_empty(name: str, value: Any) -> str:
 MAX_FOLLOW_DEPTH = 100
 
 
-def _follow_depth(name: str, value: Any) -> int:
+def _follow_depth(name: str, value: object) -> int:
     if (not isinstance(value, int) or isinstance(value, bool) or value < 0
             or value > MAX_FOLLOW_DEPTH):
         raise ConfigError(f'policy key {name!r} must be an integer from 0 to '

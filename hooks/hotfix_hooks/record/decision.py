@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from typing import TYPE_CHECKING
 
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.record import waivers
 from hotfix_hooks.record.model import CONDITIONS
 from hotfix_hooks.record.model import Record
 from hotfix_hooks.record.model import Waiver
+
+if TYPE_CHECKING:
+    from hotfix_hooks.policy import Policy
 
 
 @dataclasses.dataclass
@@ -41,7 +45,7 @@ class Verdict:
                 'reasons': [dataclasses.asdict(r) for r in self.reasons]}
 
 
-def integrity_waiver(rec: Record | None, policy: Any) -> Waiver | None:
+def integrity_waiver(rec: Record | None, policy: Policy | None) -> Waiver | None:
     """A valid exception for ``record-data-integrity-undeclared``: the owners judged the
     derived data-integrity risk trivial, so the record's "false" stands."""
     if rec is None or policy is None:
@@ -54,7 +58,7 @@ def integrity_waiver(rec: Record | None, policy: Any) -> Waiver | None:
     return None
 
 
-def decide(rec: Record | None, derived: list[str], policy: Any = None) -> Verdict:
+def decide(rec: Record | None, derived: list[str], policy: Policy | None = None) -> Verdict:
     """Rollback-first when any condition holds (declared, or derived from the change).
 
     With ``policy``, an approved exception for ``record-data-integrity-undeclared`` lets the

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
@@ -26,13 +26,16 @@ from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.pyast import call_name
 
+if TYPE_CHECKING:
+    from hotfix_hooks.policy import Policy
+
 DML_RE = re.compile(r'\b(INSERT\s+INTO|UPDATE\s+[\w".]+\s+SET|DELETE\s+FROM|TRUNCATE|'
                     r'MERGE\s+INTO|COPY\s+[\w".]+\s+FROM)\b', re.I)
 _SQL_COMMENT = re.compile(r'--[^\n]*|/\*.*?\*/', re.S)
 _REVERSE_FUNCS = ('downgrade', 'reverse', 'backwards', 'rollback', 'unapply')
 
 
-def _domain_globs(policy: Any, names: list[str]) -> dict[str, list[str]]:
+def _domain_globs(policy: Policy, names: list[str]) -> dict[str, list[str]]:
     """Path globs of the named domains, read defensively from ``policy['domains']``."""
     domains = policy.get('domains') if hasattr(policy, 'get') else None
     out: dict[str, list[str]] = {}
@@ -54,7 +57,7 @@ def _domain_globs(policy: Any, names: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def areas(policy: Any) -> dict[str, list[str]]:
+def areas(policy: Policy) -> dict[str, list[str]]:
     cfg = policy.section('record')
     out = dict(cfg.get('integrity_areas') or {})
     out.update(_domain_globs(policy, list(cfg.get('integrity_domains') or [])))
@@ -123,7 +126,7 @@ def migration_data_changes(fc: FileChange) -> list[str]:
     return [f'{sql} statement'] if sql else []
 
 
-def derive(changes: ChangeSet, policy: Any) -> list[str]:
+def derive(changes: ChangeSet, policy: Policy) -> list[str]:
     """Why this change is a data-integrity risk (empty: no sign of one)."""
     cfg = policy.section('record')
     ignore = list(cfg.get('integrity_ignore') or [])

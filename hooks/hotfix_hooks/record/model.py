@@ -12,10 +12,15 @@ import dataclasses
 import datetime as dt
 import re
 from typing import Any
+from typing import TYPE_CHECKING
 
 from hotfix_hooks import tomlio
 from hotfix_hooks.changeset import decode_text
+from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.findings import Finding
+
+if TYPE_CHECKING:
+    from hotfix_hooks.policy import Policy
 
 INCIDENT_SEVERITIES = ('P0', 'P1', 'P2')
 ELIGIBILITY = ('critical-defect', 'config-change', 'correctness-fix', 'observability')
@@ -165,12 +170,12 @@ class Record:
         return None
 
 
-def record_path(policy: Any, ticket: str) -> str:
+def record_path(policy: Policy, ticket: str) -> str:
     return str(policy.section('record').get('path', 'hotfixes/{ticket}.toml')).replace(
         '{ticket}', ticket)
 
 
-def record_glob(policy: Any) -> str:
+def record_glob(policy: Policy) -> str:
     return str(policy.section('record').get('path', 'hotfixes/{ticket}.toml')).replace(
         '{ticket}', '*')
 
@@ -208,7 +213,7 @@ def key_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def utc_time(value: Any) -> str | None:
+def utc_time(value: object) -> str | None:
     """``value`` as ``YYYY-MM-DDTHH:MM:SSZ`` when it is a UTC date-time, else ``None``."""
     if isinstance(value, dt.datetime):
         when = value
@@ -226,7 +231,7 @@ def utc_time(value: Any) -> str | None:
 
 
 class _Parser:
-    def __init__(self, rec: Record, policy: Any) -> None:
+    def __init__(self, rec: Record, policy: Policy) -> None:
         self.rec = rec
         self.policy = policy
         self.findings: list[Finding] = []
@@ -262,7 +267,7 @@ class _Parser:
         return value.strip()
 
 
-def parse(text: str, path: str, policy: Any) -> tuple[Record | None, list[Finding]]:
+def parse(text: str, path: str, policy: Policy) -> tuple[Record | None, list[Finding]]:
     """Parse the record; every missing or malformed field becomes a finding naming it."""
     rec = Record(path=path, lines=key_lines(text))
     try:
@@ -368,13 +373,13 @@ def parse(text: str, path: str, policy: Any) -> tuple[Record | None, list[Findin
     conditions = _table(p, data, 'conditions', tuple(CONDITIONS))
     for name in CONDITIONS:
         key = f'conditions.{name}'
-        value = (conditions or {}).get(name)
-        if value is None:
+        flag = (conditions or {}).get(name)
+        if flag is None:
             p.missing(key, CONDITIONS[name], f'[conditions] {name} = false (or true)')
-        elif not isinstance(value, bool):
-            p.invalid(key, f'must be true or false, got {value!r}', f'{name} = true')
+        elif not isinstance(flag, bool):
+            p.invalid(key, f'must be true or false, got {flag!r}', f'{name} = true')
         else:
-            rec.conditions[name] = value
+            rec.conditions[name] = flag
 
     raw_exc = data.get('exceptions', [])
     if not isinstance(raw_exc, list) or not all(isinstance(e, dict) for e in raw_exc):
@@ -416,7 +421,8 @@ def _table(p: _Parser, data: dict[str, Any], name: str,
     return value
 
 
-def load(snapshot: Any, policy: Any, ticket: str) -> tuple[Record | None, list[Finding], str]:
+def load(snapshot: Snapshot, policy: Policy, ticket: str
+         ) -> tuple[Record | None, list[Finding], str]:
     """Read and parse the record of ``ticket`` from a snapshot: (record, findings, path).
 
     A missing record gives ``(None, [record-missing], path)``.

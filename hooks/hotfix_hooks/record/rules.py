@@ -3,21 +3,24 @@ eligibility, approvals, the data-integrity condition and the rollback-first deci
 (``parse`` in ``model.py`` has already reported every missing or malformed field)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.record.decision import decide
 from hotfix_hooks.record.model import Record
 
+if TYPE_CHECKING:
+    from hotfix_hooks.policy import Policy
 
-def validate(rec: Record, policy: Any, ticket: str | None, derived: list[str],
+
+def validate(rec: Record, policy: Policy, ticket: str | None, derived: list[str],
              require_approvals: bool) -> list[Finding]:
     """Ticket vs branch, eligibility, approvals, and the rollback-first decision."""
     cfg = policy.section('record')
     out: list[Finding] = []
 
     def add(rule: str, key: str, message: str, hint: str, severity: str = 'error',
-            **extra: Any) -> None:
+            **extra: object) -> None:
         out.append(Finding(rule=rule, category='record', severity=severity, path=rec.path,
                            line=rec.line_of(key), message=message, hint=hint,
                            extra={'field': key, **extra}))

@@ -10,8 +10,11 @@ the record check ran too, and never on the commit stage, where it does not run).
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection
+from typing import Protocol
+from typing import TYPE_CHECKING
 
+from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import glob_to_regex
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.errors import ConfigError
@@ -21,10 +24,26 @@ from hotfix_hooks.record.model import Record
 from hotfix_hooks.record.model import UNWAIVABLE
 from hotfix_hooks.record.model import Waiver
 
+if TYPE_CHECKING:
+    from hotfix_hooks.policy import Policy
+
 PATHLESS = ('*', '**', '(repository)')
 
 
-def problems(w: Waiver, rec: Record, policy: Any) -> tuple[str, list[str]]:
+class RunFacts(Protocol):
+    """What ``apply_from_changes`` reads of the run (``checks.registry.RunInfo`` has it)."""
+
+    @property
+    def hotfix(self) -> bool: ...
+
+    @property
+    def ticket(self) -> str | None: ...
+
+    @property
+    def stage(self) -> str: ...
+
+
+def problems(w: Waiver, rec: Record, policy: Policy) -> tuple[str, list[str]]:
     """(rule id, problems) of an exception that cannot waive anything; ('', []) if valid."""
     missing = [k for k in ('rule', 'path', 'reason') if not getattr(w, k)]
     if missing:
@@ -59,7 +78,7 @@ def matches(w: Waiver, f: Finding) -> bool:
     return f.path == w.path or (_valid_glob(w.path) and matches_any(f.path, [w.path]))
 
 
-def check(rec: Record, policy: Any) -> list[Finding]:
+def check(rec: Record, policy: Policy) -> list[Finding]:
     """Findings for exceptions that are incomplete or lack the required approvers."""
     out = []
     for w in rec.exceptions:
@@ -79,7 +98,7 @@ def check(rec: Record, policy: Any) -> list[Finding]:
     return out
 
 
-def apply(findings: list[Finding], rec: Record | None, policy: Any,
+def apply(findings: list[Finding], rec: Record | None, policy: Policy,
           report_stale: bool, record_ran: bool = True) -> list[Finding]:
     """Mark the findings the record's valid exceptions waive; report stale exceptions."""
     if rec is None or not rec.exceptions:
@@ -114,8 +133,9 @@ def apply(findings: list[Finding], rec: Record | None, policy: Any,
     return out
 
 
-def apply_from_changes(findings: list[Finding], changes: Any, policy: Any, run: Any,
-                       report_stale: bool, ran: Any = ('record',)) -> list[Finding]:
+def apply_from_changes(findings: list[Finding], changes: ChangeSet, policy: Policy,
+                       run: RunFacts, report_stale: bool,
+                       ran: Collection[str] = ('record',)) -> list[Finding]:
     """``apply`` with the record of the run's hotfix ticket, read from the change's head."""
     if not run.hotfix or not run.ticket:
         return findings
