@@ -1,7 +1,8 @@
 """``hotfix-hooks COMMAND ...``: a thin dispatcher.
 
 Each command is a module ``hotfix_hooks.commands.<name>`` with
-``main(argv: Sequence[str] | None = None) -> int``, imported only when that command runs, so ``check-branch`` does not pay for what ``scan`` needs.
+``main(argv: Sequence[str] | None = None) -> int``, imported only when that command runs,
+so ``check-branch`` does not pay for what ``scan`` needs.
 Every error becomes one line on stderr and exit 2; never a traceback.
 """
 from __future__ import annotations
@@ -113,7 +114,7 @@ def run_guarded(fn: Callable[[], int | None], prog: str = PROG) -> int:
         return code if isinstance(code, int) else (0 if code is None else 2)
     except BrokenPipeError:
         return 0
-    except Exception as e:
+    except Exception as e:  # never a traceback for the user
         if os.environ.get('HOTFIX_HOOKS_DEBUG'):
             raise
         print(f'{prog}: internal error: {type(e).__name__}: {e} '

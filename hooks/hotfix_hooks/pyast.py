@@ -21,7 +21,7 @@ def source_of(node: ast.AST | None) -> str:
         return ''
     try:
         return ast.unparse(node)
-    except Exception:
+    except Exception:  # noqa: BLE001 - unparse of exotic trees must not crash a scan
         return ''
 
 

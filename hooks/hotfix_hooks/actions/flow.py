@@ -604,7 +604,8 @@ def _status_4xx(call: ast.Call) -> bool:
 def _param_state(default: ast.expr | None, ann: ast.expr | None) -> str:
     """'required', 'optional' or 'generated' for an idempotency-key parameter."""
     call = default if isinstance(default, ast.Call) else None
-    if call is None and isinstance(ann, ast.Subscript) and source_of(ann.value).endswith('Annotated'):
+    if call is None and isinstance(ann, ast.Subscript) and \
+            source_of(ann.value).endswith('Annotated'):
         sl = ann.slice
         elts = sl.elts if isinstance(sl, ast.Tuple) else []
         for e in elts[1:]:

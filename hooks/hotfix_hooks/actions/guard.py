@@ -417,7 +417,7 @@ class _Run:
 
     @staticmethod
     def _imports_any(index: Index, mod: Module, targets: set[str]) -> bool:
-        for name, (dotted, attr, level) in mod.imports.items():
+        for dotted, attr, level in mod.imports.values():
             path = index.find_module(mod.path, dotted, level)
             if path in targets:
                 return True

@@ -228,7 +228,7 @@ def _target_name(t: ast.expr) -> str:
     if isinstance(t, ast.Attribute):
         try:
             return ast.unparse(t)
-        except Exception:
+        except Exception:  # noqa: BLE001 - defensive: unparse of odd trees
             return ''
     return ''
 

@@ -50,7 +50,8 @@ def is_hotfix_branch(branch: str | None, policy: Policy) -> bool:
     """A branch meant as a hotfix: the hotfix prefix or one of its near misses."""
     if not branch:
         return False
-    return branch.startswith(policy['hotfix_prefix']) or near_miss_prefix(branch, policy) is not None
+    return (branch.startswith(policy['hotfix_prefix'])
+            or near_miss_prefix(branch, policy) is not None)
 
 
 def is_release_branch(branch: str | None, policy: Policy) -> bool:
@@ -249,7 +250,8 @@ def check_pr_title(title: str, branch: str | None, policy: Policy) -> list[Findi
     if ticket and m.group(0) != ticket:
         return bad(f'ticket {m.group(0)} differs from the branch ticket {ticket} ({branch})')
     summary = rest[m.end():].strip()
-    if not rest[m.end():].startswith(' ') or len(summary) < policy['naming']['pr_title_min_summary']:
+    shortest = policy['naming']['pr_title_min_summary']
+    if not rest[m.end():].startswith(' ') or len(summary) < shortest:
         return bad('the impact summary after the ticket is missing or too short')
     return []
 

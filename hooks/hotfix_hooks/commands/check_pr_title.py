@@ -25,7 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     _root, policy = load_policy(args)
-    title, _source = (args.title, '--title') if args.title is not None else pr_title_from_env(os.environ)
+    title, _source = ((args.title, '--title') if args.title is not None
+                      else pr_title_from_env(os.environ))
     if title is None:
         raise UsageError('no PR title: pass --title, or run in a pull/merge request pipeline '
                          '(GITHUB_EVENT_PATH with pull_request, or CI_MERGE_REQUEST_TITLE)')

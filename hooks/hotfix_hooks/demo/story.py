@@ -150,7 +150,8 @@ class Player:
             'pre-push': (
                 '#!/bin/sh\n'
                 'refs=$(cat)\n'
-                f'printf "%s\\n" "$refs" | {py} -m hotfix_hooks scan --with-naming --stage pre-push '
+                f'printf "%s\\n" "$refs" | {py} -m hotfix_hooks scan --with-naming '
+                '--stage pre-push '
                 '|| exit 1\n'
                 f'printf "%s\\n" "$refs" | {py} -m hotfix_hooks gate --stage pre-push\n'),
         }
@@ -213,7 +214,8 @@ class Player:
         }
         for key, value in values.items():
             text = _set(text, key, value)
-        text = _set_in(text, 'rollback', 'command', f'{self.py} scripts/rollback.py --to 0.1.0-rc.3')
+        text = _set_in(text, 'rollback', 'command',
+                       f'{self.py} scripts/rollback.py --to 0.1.0-rc.3')
         text = _set_in(text, 'rollback', 'dry_run',
                        f'{self.py} scripts/rollback.py --to 0.1.0-rc.3 --dry-run')
         text = _set_in(text, 'rollback', 'release_tag', '0.1.0-rc.3')

@@ -316,7 +316,7 @@ def run_all(specs: Sequence[GateSpec], root: str, log_path: Callable[[GateSpec],
         except KeyboardInterrupt:
             interrupted = True
             table.cancel()
-            for fut, spec in futures.items():
+            for fut in futures:
                 fut.cancel()
             for fut, spec in futures.items():
                 if not fut.cancelled():

@@ -115,7 +115,8 @@ def workspace(root: str, commit: str, tree: str, run: GateRun) -> Iterator[str]:
     """The directory holding exactly ``commit``: the working tree or a temporary worktree."""
     problem = in_place_problem(root, commit, tree)
     if not problem:
-        run.workspace, run.workspace_why = 'in place', 'working tree clean, HEAD has the pushed tree'
+        run.workspace = 'in place'
+        run.workspace_why = 'working tree clean, HEAD has the pushed tree'
         yield root
         return
     run.workspace, run.workspace_why = 'temporary worktree', problem

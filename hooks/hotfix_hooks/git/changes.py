@@ -70,7 +70,7 @@ class ObjectReader:
         try:
             data: bytes = self._gitdb().stream(binsha).read()     # gitdb has no types
             return data
-        except Exception:
+        except Exception:  # noqa: BLE001 - fall back to git itself
             pass
         try:
             if self._cmd_repo is None:
@@ -79,7 +79,7 @@ class ObjectReader:
                 self._cmd_repo = git.Repo(self.root)
             data = self._cmd_repo.odb.stream(binsha).read()
             return data
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - a missing object is an environment error
             raise GitError(f'cannot read git object {sha[:12]}: {e}') from None
 
     def close(self) -> None:
@@ -304,7 +304,7 @@ def _parse_section(section: str) -> tuple[bool, list[Hunk]]:
 
     try:
         patch = PatchSet(section)
-    except Exception:
+    except Exception:  # noqa: BLE001 - unidiff rejects some headers; fall back below
         return False, _hunks_from_headers(section)
     hunks = []
     for pf in patch:

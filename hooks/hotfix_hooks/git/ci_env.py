@@ -151,7 +151,8 @@ def _buildkite(env: Mapping[str, str]) -> CIInfo:
 def _travis(env: Mapping[str, str]) -> CIInfo:
     info = CIInfo('Travis CI')
     if env.get('TRAVIS_PULL_REQUEST_BRANCH'):
-        info.branch, info.branch_var = env['TRAVIS_PULL_REQUEST_BRANCH'], 'TRAVIS_PULL_REQUEST_BRANCH'
+        info.branch = env['TRAVIS_PULL_REQUEST_BRANCH']
+        info.branch_var = 'TRAVIS_PULL_REQUEST_BRANCH'
         info.target, info.target_var = env.get('TRAVIS_BRANCH'), 'TRAVIS_BRANCH'
         info.is_pr = True
     else:

@@ -351,9 +351,9 @@ class _Resolver:
         if base is None:
             found = self.base_ref(ci.target)
             if found is None:
-                raise GitError(
-                    f'{ci.name}: base branch {ci.target or self.req.base or self.policy.get("base") or "main/master"} '
-                    'is not in this clone', hint=FETCH_HINT)
+                wanted = ci.target or self.req.base or self.policy.get('base') or 'main/master'
+                raise GitError(f'{ci.name}: base branch {wanted} is not in this clone',
+                               hint=FETCH_HINT)
             base_ref, base_sha = found
             mb = plumbing.merge_base(head, base_sha, self.root)
             if mb is None:

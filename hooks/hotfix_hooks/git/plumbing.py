@@ -24,7 +24,8 @@ def run(args: Sequence[str], cwd: str | None = None, check: bool = True,
     argv = ['git', '-c', 'core.quotePath=false', *args]
     try:
         res = subprocess.run(argv, cwd=cwd, input=input, capture_output=True, env=env,
-                             timeout=TIMEOUT, stdin=None if input is not None else subprocess.DEVNULL)
+                             timeout=TIMEOUT,
+                             stdin=None if input is not None else subprocess.DEVNULL)
     except FileNotFoundError:
         raise GitError('git is not installed or not on PATH') from None
     except subprocess.TimeoutExpired:

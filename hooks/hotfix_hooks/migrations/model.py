@@ -71,7 +71,7 @@ class Op:
             import ast
             try:
                 self.source = ' '.join(ast.unparse(self.node).split())[:120]
-            except Exception:
+            except Exception:  # noqa: BLE001 - a message must never crash the run
                 self.source = ''
         return self.source
     path: str | None = None             # set for ops from a file other than the migration's

@@ -103,7 +103,7 @@ def _pglast(ctx: _Ctx) -> list[m.Op]:
         source = ctx.data[loc:loc + length].decode('utf-8', 'replace')
         try:
             ops.extend(_pg_stmt(ctx, raw.stmt, loc, source))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - an odd AST is a finding, not a crash
             ops.append(ctx.op(m.UNANALYSABLE, loc, source,
                               attrs={'reason': f'statement not understood ({type(e).__name__})'}))
     return ops
@@ -364,14 +364,14 @@ def _sqlglot(ctx: _Ctx, dialect: str) -> list[m.Op]:
             tree: object = sqlglot.parse_one(chunk, read=dialect)
             if tree is None:
                 continue
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - sqlglot raises several error types
             ops.append(ctx.op(m.UNANALYSABLE, loc, chunk,
                               attrs={'reason': f'SQL does not parse ({dialect}): '
                                                f'{str(e).splitlines()[0][:120]}'}))
             continue
         try:
             ops.extend(_glot_stmt(ctx, exp, tree, loc, chunk))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 - an odd tree is a finding, not a crash
             ops.append(ctx.op(m.UNANALYSABLE, loc, chunk, attrs={
                 'reason': f'statement not understood ({type(e).__name__})'}))
     return ops

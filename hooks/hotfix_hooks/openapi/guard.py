@@ -252,7 +252,7 @@ def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list
             continue
         try:
             spec = parse(data.decode('utf-8', 'replace'), path)
-        except Exception:
+        except Exception:  # noqa: BLE001 - an unparseable snapshot is not "stale"
             continue
         if not is_contract(spec.data):
             continue

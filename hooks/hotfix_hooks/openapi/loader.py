@@ -102,7 +102,7 @@ class Spec:
                     got = self._yaml_line(pointer)
             else:
                 got = self._json_line(pointer)
-        except Exception:
+        except Exception:  # noqa: BLE001 - a line number is a nicety, never a crash
             got = None
         self._lines[pointer] = got
         return got
@@ -158,8 +158,8 @@ class Spec:
                 return line
             node = node.get(seg, node.get(int(seg)) if seg.isdigit() else None)
             key = re.escape(seg)
-            rx = re.compile(r'^( *)(?:- +)?(?P<k>%s|\'%s\'|"%s")[ \t]*:(?=\s)'
-                            % (key, key, key), re.M)
+            rx = re.compile(rf'^( *)(?:- +)?(?P<k>{key}|\'{key}\'|"{key}")[ \t]*:(?=\s)',
+                            re.M)
             m = None
             for cand in rx.finditer(text, pos):
                 if cand.start('k') - cand.start() > indent:
@@ -170,7 +170,7 @@ class Spec:
             between = text[pos:m.start()]
             nl = between.find('\n')
             if indent >= 0 and nl != -1 and re.search(
-                    r'^ {0,%d}[^\s#]' % indent, between[nl + 1:], re.M):
+                    rf'^ {{0,{indent}}}[^\s#]', between[nl + 1:], re.M):
                 return None     # left the parent's block before finding the key
             pos, indent = m.start(), m.start('k') - m.start()
             line = text.count('\n', 0, pos) + 1
@@ -296,7 +296,7 @@ def _yaml_load(text: str) -> Any:
     import yaml
     loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader)
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as e:
         mark = getattr(e, 'problem_mark', None)
         line = mark.line + 1 if mark is not None else None

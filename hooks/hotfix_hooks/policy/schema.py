@@ -414,7 +414,8 @@ SCHEMA: dict[str, Key] = {
             'status', 'state', 'transition', 'cancel', 'dispatch', 'receive', 'close',
             'reopen', 'open', 'checkout', 'void', 'refund', 'approve', 'reject', 'complete',
             'finalize', 'finalise', 'activate', 'deactivate', 'confirm', 'submit', 'deliver',
-            'fulfill', 'fulfil', 'archive', 'restore', 'suspend', 'resume', 'settle', 'reverse', 'accept', 'decline', 'expire', 'lock', 'unlock', 'publish',
+            'fulfill', 'fulfil', 'archive', 'restore', 'suspend', 'resume', 'settle', 'reverse',
+            'accept', 'decline', 'expire', 'lock', 'unlock', 'publish',
             'unpublish', 'start', 'stop', 'pause'],
             'Words that name a state transition. A mutating route outside the actions path '
             'whose path segment or function name contains one (also inflected: cancelled, '

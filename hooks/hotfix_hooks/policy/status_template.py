@@ -31,7 +31,7 @@ FIELDS: dict[str, str] = {
 
 def template_problem(template: str) -> str:
     """Why ``template`` cannot be used ('' when it can)."""
-    import string   # only when a team sets its own template
+    import string  # only when a team sets its own template
 
     try:
         parts = list(string.Formatter().parse(template))

@@ -4,8 +4,8 @@ An exception waives the findings of one rule at one path (a glob; ``*`` also mat
 findings about no file) when it gives a reason and is approved by every role the policy
 requires (``[tool.hotfix-hooks.record] waiver_approvers``). A waived finding stays in the
 report, marked waived, with the waiver attached; it no longer fails the run. An exception
-that matches no finding is reported as stale (only when every default check ran, so that a ``--only``
-run never calls another check's waiver stale; exceptions for ``record-*`` rules only when
+that matches no finding is reported as stale (only when every default check ran, so that a
+``--only`` run never calls another check's waiver stale; exceptions for ``record-*`` rules only when
 the record check ran too, and never on the commit stage, where it does not run).
 """
 from __future__ import annotations
