@@ -10,7 +10,8 @@ of ``labels/<project>.tsv`` and prints, per category and per rule:
   (a (commit, rule) is true when any of its labelled findings is true), so that one change
   that yields hundreds of copies of a finding does not decide the figure;
 * recall on the labelled real breaks (verdict ``tp`` labels, each of which must match a
-  finding; a ``tp`` label with no finding is a miss);
+  finding; a ``tp`` label with no finding is a miss), in all and per category, so that the
+  ``scope`` labels (new operations) do not hide the misses of the ``contract`` ones;
 * coverage, from the contract's coverage findings (rule ending in ``-coverage`` with
   ``resolved``/``total`` in its details), when present.
 
@@ -107,6 +108,20 @@ class Tally:
         return f'{self.n:6d} {self.tp + self.fp:6d} {self.tp:5d} {self.fp:5d} {self.precision:>6}'
 
 
+def category_of(rule: str) -> str:
+    """The category of a rule no run has reported, from the rule id's family."""
+    if rule.endswith('-in-hotfix'):
+        return 'scope'
+    if rule.startswith(('actions-', 'idempotency-')):
+        return 'actions'
+    if rule.startswith('migration'):
+        return 'migrations'
+    if rule.startswith(('api-', 'request-', 'response-', 'new-', 'openapi-', 'security-',
+                        'frozen-')):
+        return 'contract'
+    return '?'
+
+
 def analyse(projects: list[str], severities: set[str]) -> list[str]:
     lines: list[str] = []
     per_finding: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
@@ -115,11 +130,14 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
     coverage: list[str] = []
     unlabelled = 0
     expected = 0
+    rule_category: dict[str, str] = {}
+    expected_labels: list[Label] = []
     for project in projects:
         findings, meta = load_run(project)
         labels = load_labels(project)
         groups: dict[tuple[str, str, str], list[str | None]] = collections.defaultdict(list)
         for f in findings:
+            rule_category.setdefault(f['rule'], f['category'])
             if f['rule'].endswith('-coverage') and f.get('total'):
                 coverage.append(f'{project} {f["commit"][:12]}: {f.get("resolved")}/'
                                 f'{f["total"]} ({f.get("message", "")})')
@@ -137,6 +155,7 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
         for label in labels:
             if label.verdict == 'tp':
                 expected += 1
+                expected_labels.append(label)
                 if not label.hits:
                     misses.append(f'{project} {label.commit} {label.rule} {label.path}: '
                                   f'{label.why}')
@@ -153,8 +172,15 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
         lines.append(f'| {name} | {a.n} | {a.tp + a.fp} | {a.tp} | {a.fp} | {a.precision} | '
                      f'{b.n} | {b.tp + b.fp} | {b.tp} | {b.fp} | {b.precision} |')
     found = expected - len(misses)
+    recall: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])   # category: found, all
+    for label in expected_labels:   # a label's category: the one its rule has in any run
+        tally = recall[rule_category.get(label.rule) or category_of(label.rule)]
+        tally[0] += bool(label.hits)
+        tally[1] += 1
     lines += ['', f'recall on labelled real breaks: {found} of {expected} found'
-                  + (f' ({found / expected:.2f})' if expected else '')]
+                  + (f' ({found / expected:.2f})' if expected else '')
+              + ('; per category: ' + ', '.join(f'{cat} {n}/{m}' for cat, (n, m)
+                                               in sorted(recall.items())) if recall else '')]
     lines += [f'- missed: {m}' for m in misses]
     if coverage:
         lines += ['', 'coverage (contract from code):'] + [f'- {c}' for c in coverage[-20:]]
