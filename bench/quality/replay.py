@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 found = judge(repo, parent, commit, policy, only)
                 error = None
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 - a crash is a result too
                 found, error = [], f'{type(e).__name__}: {e}'
             took = time.perf_counter() - t
             for item in found:

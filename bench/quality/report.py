@@ -30,10 +30,12 @@ import argparse
 import collections
 import csv
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+CLONES = HERE.parent / '.work' / 'quality'
 
 
 class Label:
@@ -76,6 +78,22 @@ def load_run(project: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         else:
             findings.append(item)
     return findings, meta
+
+
+def touched_paths(project: str, parent: str, commit: str,
+                  cache: dict[str, set[str] | None]) -> set[str] | None:
+    """The paths ``parent..commit`` changes (both sides of a rename), from the replay's clone;
+    None when the clone is not there (the untouched count is then left out)."""
+    if commit not in cache:
+        repo = CLONES / project
+        if not (repo / '.git').is_dir():
+            cache[commit] = None
+        else:
+            out = subprocess.run(['git', 'diff', '--name-status', '-M', parent, commit], cwd=repo,
+                                 capture_output=True, text=True)
+            cache[commit] = ({p for line in out.stdout.splitlines() for p in line.split('\t')[1:]}
+                             if out.returncode == 0 else None)
+    return cache[commit]
 
 
 def verdict_of(f: dict[str, Any], labels: list[Label]) -> str | None:
@@ -132,10 +150,14 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
     expected = 0
     rule_category: dict[str, str] = {}
     expected_labels: list[Label] = []
+    untouched: collections.Counter[str] = collections.Counter()
+    untouched_known = True
     for project in projects:
         findings, meta = load_run(project)
         labels = load_labels(project)
         groups: dict[tuple[str, str, str], list[str | None]] = collections.defaultdict(list)
+        family_of: dict[str, str] = {}
+        touched_cache: dict[str, set[str] | None] = {}
         for f in findings:
             rule_category.setdefault(f['rule'], f['category'])
             if f['rule'].endswith('-coverage') and f.get('total'):
@@ -145,13 +167,25 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
                 continue
             v = verdict_of(f, labels)
             unlabelled += v is None
-            for key in ((f['category'], '*'), (f['category'], f['rule'])):
+            keys = [(f['category'], '*'), (f['category'], f['rule'])]
+            if f.get('family'):
+                family_of[f['rule']] = f['family']
+                keys.append((f['category'], f'family:{f["family"]}'))
+            for key in keys:
                 per_finding[key].add(v)
             groups[(f['category'], f['rule'], f['commit'])].append(v)
+            if f.get('path') and f.get('parent'):
+                paths = touched_paths(project, f['parent'], f['commit'], touched_cache)
+                if paths is None:
+                    untouched_known = False
+                elif f['path'] not in paths:
+                    untouched[f['rule']] += 1
         for (cat, rule, _commit), vs in groups.items():
             v = 'tp' if 'tp' in vs else ('fp' if 'fp' in vs else None)
             per_group[(cat, '*')].add(v)
             per_group[(cat, rule)].add(v)
+            if rule in family_of:
+                per_group[(cat, f'family:{family_of[rule]}')].add(v)
         for label in labels:
             if label.verdict == 'tp':
                 expected += 1
@@ -166,11 +200,18 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
                   f'{unlabelled}', '',
               '| category / rule | findings | judged | tp | fp | precision | (commit, rule) '
               '| judged | tp | fp | precision |', '|---|---|---|---|---|---|---|---|---|---|---|']
-    for key in sorted(per_finding, key=lambda k: (k[0], k[1] != '*', k[1])):
+    for key in sorted(per_finding, key=lambda k: (k[0], k[1] != '*',
+                                                  not k[1].startswith('family:'), k[1])):
         a, b = per_finding[key], per_group[key]
-        name = f'**{key[0]}**' if key[1] == '*' else f'&nbsp;&nbsp;{key[1]}'
+        name = (f'**{key[0]}**' if key[1] == '*' else
+                f'&nbsp;&nbsp;*{key[1]}*' if key[1].startswith('family:') else
+                f'&nbsp;&nbsp;{key[1]}')
         lines.append(f'| {name} | {a.n} | {a.tp + a.fp} | {a.tp} | {a.fp} | {a.precision} | '
                      f'{b.n} | {b.tp + b.fp} | {b.tp} | {b.fp} | {b.precision} |')
+    if untouched_known:
+        lines += ['', f'findings on files the commit did not touch: {sum(untouched.values())}'
+                      + (' (' + ', '.join(f'{r} {n}' for r, n in untouched.most_common()) + ')'
+                         if untouched else '')]
     found = expected - len(misses)
     recall: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])   # category: found, all
     for label in expected_labels:   # a label's category: the one its rule has in any run
