@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import git_env
-from tests.gitrepo import GitRepo
+from tests.support.gitrepo import git_env
+from tests.support.gitrepo import GitRepo
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +44,7 @@ HOOK_REPO_FILES = ('hooks', 'pyproject.toml', '.pre-commit-hooks.yaml', 'README.
 def _content_hash() -> str:
     import hashlib
 
-    from tests.gitrepo import ROOT
+    from tests.support.gitrepo import ROOT
 
     h = hashlib.sha256()
     for name in HOOK_REPO_FILES:
@@ -69,7 +69,7 @@ def hook_repo() -> tuple[str, str]:
     import shutil
     import subprocess
 
-    from tests.gitrepo import ROOT
+    from tests.support.gitrepo import ROOT
 
     cache = ROOT / '.pytest_cache' / 'hotfix-hooks-e2e'
     cache.mkdir(parents=True, exist_ok=True)
@@ -102,7 +102,7 @@ def hook_repo() -> tuple[str, str]:
 @pytest.fixture(scope='session')
 def pre_commit_home() -> str:
     """One pre-commit store for every test run (pre-commit locks it itself)."""
-    from tests.gitrepo import ROOT
+    from tests.support.gitrepo import ROOT
 
     home = ROOT / '.pytest_cache' / 'pre-commit-home'
     home.mkdir(parents=True, exist_ok=True)

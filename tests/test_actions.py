@@ -7,9 +7,9 @@ from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.checks.actions import check
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.policy import from_mapping
-from tests.actions_service import CASH
-from tests.actions_service import edit
-from tests.actions_service import SERVICE_FILES
+from tests.support.actions_service import CASH
+from tests.support.actions_service import edit
+from tests.support.actions_service import SERVICE_FILES
 
 BASE = SERVICE_FILES
 

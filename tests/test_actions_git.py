@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.actions_service import CASH
-from tests.actions_service import edit
-from tests.actions_service import SERVICE_FILES
-from tests.gitrepo import git_env
-from tests.gitrepo import GitRepo
+from tests.support.actions_service import CASH
+from tests.support.actions_service import edit
+from tests.support.actions_service import SERVICE_FILES
+from tests.support.gitrepo import git_env
+from tests.support.gitrepo import GitRepo
 
 
 @pytest.fixture(scope='module')

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import GitRepo
+from tests.support.gitrepo import GitRepo
 
 BRANCH = 'hotfix/ARIS-9-fix-stock-drift'
 
@@ -399,7 +399,7 @@ def test_files_marked_minus_diff_are_still_checked(repo: GitRepo) -> None:
 
 def test_gate_and_record_fail_closed_on_a_detached_head_outside_ci(tmp_path) -> None:
     """A hook that cannot tell the branch must not pass quietly (unknown_branch = error)."""
-    from tests.gitrepo import GitRepo
+    from tests.support.gitrepo import GitRepo
 
     repo = GitRepo(tmp_path / 'detached')
     repo.commit('base', {'a.txt': 'a\n'})
@@ -416,7 +416,7 @@ def test_gate_and_record_fail_closed_on_a_detached_head_outside_ci(tmp_path) -> 
 
 
 def test_check_tag_refuses_garbage_push_input(tmp_path) -> None:
-    from tests.gitrepo import GitRepo
+    from tests.support.gitrepo import GitRepo
 
     repo = GitRepo(tmp_path / 'tagjunk')
     repo.commit('base', {'a.txt': 'a\n'})
@@ -427,7 +427,7 @@ def test_check_tag_refuses_garbage_push_input(tmp_path) -> None:
 
 
 def test_empty_hotfix_prefix_is_a_config_error(tmp_path) -> None:
-    from tests.gitrepo import GitRepo
+    from tests.support.gitrepo import GitRepo
 
     repo = GitRepo(tmp_path / 'prefix')
     repo.commit('base', {'pyproject.toml': '[tool.hotfix-hooks]\nhotfix_prefix = ""\n'})
@@ -437,7 +437,7 @@ def test_empty_hotfix_prefix_is_a_config_error(tmp_path) -> None:
 
 
 def test_decide_and_status_say_the_record_is_unreadable_not_missing(tmp_path) -> None:
-    from tests.gitrepo import GitRepo
+    from tests.support.gitrepo import GitRepo
 
     repo = GitRepo(tmp_path / 'badrecord')
     repo.commit('base', {'a.txt': 'a\n'})

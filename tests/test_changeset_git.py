@@ -14,11 +14,11 @@ from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
-from tests.gitrepo import GitRepo
-from tests.gitrepo import SRC
-from tests.hookkit import assert_one_line_error
-from tests.hookkit import hh_json
-from tests.hookkit import write_policy
+from tests.support.gitrepo import GitRepo
+from tests.support.gitrepo import SRC
+from tests.support.hookkit import assert_one_line_error
+from tests.support.hookkit import hh_json
+from tests.support.hookkit import write_policy
 
 POLICY = policy_mod.from_mapping({}, None)
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import GitRepo
-from tests.gitrepo import SRC
-from tests.hookkit import assert_one_line_error
-from tests.hookkit import hh_json
-from tests.hookkit import write_policy
+from tests.support.gitrepo import GitRepo
+from tests.support.gitrepo import SRC
+from tests.support.hookkit import assert_one_line_error
+from tests.support.hookkit import hh_json
+from tests.support.hookkit import write_policy
 
 BRANCH = 'hotfix/ARIS-30-report-formats'
 FINDING_FIELDS = {'rule', 'category', 'severity', 'path', 'line', 'message', 'hint'}

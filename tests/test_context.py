@@ -14,19 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import GitRepo
-from tests.gitrepo import SRC
-from tests.hookkit import assert_one_line_error
-from tests.hookkit import COMMIT_MSG
-from tests.hookkit import context_of
-from tests.hookkit import hh_json
-from tests.hookkit import HookRun
-from tests.hookkit import install_hook
-from tests.hookkit import paths_of
-from tests.hookkit import PRE_COMMIT
-from tests.hookkit import PRE_PUSH
-from tests.hookkit import PY
-from tests.hookkit import write_policy
+from tests.support.gitrepo import GitRepo
+from tests.support.gitrepo import SRC
+from tests.support.hookkit import assert_one_line_error
+from tests.support.hookkit import COMMIT_MSG
+from tests.support.hookkit import context_of
+from tests.support.hookkit import hh_json
+from tests.support.hookkit import HookRun
+from tests.support.hookkit import install_hook
+from tests.support.hookkit import paths_of
+from tests.support.hookkit import PRE_COMMIT
+from tests.support.hookkit import PRE_PUSH
+from tests.support.hookkit import PY
+from tests.support.hookkit import write_policy
 
 EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
 ZERO = '0' * 40

@@ -12,12 +12,12 @@ from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.checks.contract import check
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.policy import from_mapping
-from tests.contract_helpers import base_spec
-from tests.contract_helpers import diff
-from tests.contract_helpers import edit
-from tests.contract_helpers import get_op
-from tests.contract_helpers import item
-from tests.contract_helpers import rules
+from tests.support.contract_helpers import base_spec
+from tests.support.contract_helpers import diff
+from tests.support.contract_helpers import edit
+from tests.support.contract_helpers import get_op
+from tests.support.contract_helpers import item
+from tests.support.contract_helpers import rules
 
 
 def run(base: dict[str, Any], head: dict[str, Any], contract: dict[str, Any] | None = None,

@@ -10,18 +10,18 @@ import yaml
 
 from hotfix_hooks.openapi import diff_specs
 from hotfix_hooks.openapi import parse
-from tests.contract_helpers import base_spec
-from tests.contract_helpers import edit
-from tests.contract_helpers import item
-from tests.gitrepo import GitRepo
-from tests.specgen import fastapi_like_spec
-from tests.specgen import realistic_edit
+from tests.support.contract_helpers import base_spec
+from tests.support.contract_helpers import edit
+from tests.support.contract_helpers import item
+from tests.support.gitrepo import GitRepo
+from tests.support.specgen import fastapi_like_spec
+from tests.support.specgen import realistic_edit
 
 
 @pytest.fixture(scope='module')
 def spec_repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     """main: v1 of the spec; hotfix branch: v2 with a breaking change."""
-    from tests.gitrepo import git_env
+    from tests.support.gitrepo import git_env
     root = tmp_path_factory.mktemp('contract-cli')
     repo = GitRepo(root / 'repo', env=git_env(root))
     base = base_spec()

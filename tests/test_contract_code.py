@@ -8,7 +8,7 @@ from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.checks.contract import check
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.policy import from_mapping
-from tests.contract_helpers import rules
+from tests.support.contract_helpers import rules
 
 MODELS = '''\
 from enum import Enum

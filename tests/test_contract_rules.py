@@ -5,13 +5,13 @@ from typing import Any
 
 import pytest
 
-from tests.contract_helpers import base_spec
-from tests.contract_helpers import diff
-from tests.contract_helpers import edit
-from tests.contract_helpers import get_op
-from tests.contract_helpers import item
-from tests.contract_helpers import item_in
-from tests.contract_helpers import rules
+from tests.support.contract_helpers import base_spec
+from tests.support.contract_helpers import diff
+from tests.support.contract_helpers import edit
+from tests.support.contract_helpers import get_op
+from tests.support.contract_helpers import item
+from tests.support.contract_helpers import item_in
+from tests.support.contract_helpers import rules
 
 
 def _del_path(d: dict[str, Any]) -> None:

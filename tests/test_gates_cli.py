@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import _with_pythonpath
-from tests.gitrepo import GitRepo
+from tests.support.gitrepo import _with_pythonpath
+from tests.support.gitrepo import GitRepo
 
 PYPROJECT = '''[tool.hotfix-hooks]
 base = "main"

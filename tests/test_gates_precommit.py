@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import GitRepo
+from tests.support.gitrepo import GitRepo
 from tests.test_gates_cli import BASE_FILES
 from tests.test_gates_cli import PYPROJECT
 

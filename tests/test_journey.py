@@ -12,8 +12,8 @@ import pytest
 
 from hotfix_hooks.demo import service as demo_service
 from hotfix_hooks.demo import story as demo
-from tests.gitrepo import GitRepo
-from tests.gitrepo import ROOT
+from tests.support.gitrepo import GitRepo
+from tests.support.gitrepo import ROOT
 
 DIFF_CATEGORIES = {'contract', 'actions', 'migrations', 'scope'}
 RULE_RE = re.compile(r'\[([a-z0-9-]+)\]')

@@ -6,8 +6,8 @@ from hotfix_hooks.checks.migrations import check
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy import from_mapping
-from tests.migration_fixtures import django
-from tests.migration_fixtures import DJANGO_BASE
+from tests.support.migration_fixtures import django
+from tests.support.migration_fixtures import DJANGO_BASE
 
 
 def run(*migs: tuple[str, str], base: dict[str, str] | None = None) -> list[Finding]:

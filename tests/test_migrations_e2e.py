@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.migration_fixtures import alembic
-from tests.migration_fixtures import BASE
-from tests.migration_fixtures import V
+from tests.support.migration_fixtures import alembic
+from tests.support.migration_fixtures import BASE
+from tests.support.migration_fixtures import V
 
 pytestmark = pytest.mark.e2e
 

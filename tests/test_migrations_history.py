@@ -12,11 +12,11 @@ from hotfix_hooks.checks.migrations import check
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy import from_mapping
-from tests.gitrepo import GitRepo
-from tests.migration_fixtures import alembic
-from tests.migration_fixtures import BASE
-from tests.migration_fixtures import SECOND
-from tests.migration_fixtures import V
+from tests.support.gitrepo import GitRepo
+from tests.support.migration_fixtures import alembic
+from tests.support.migration_fixtures import BASE
+from tests.support.migration_fixtures import SECOND
+from tests.support.migration_fixtures import V
 
 SECOND_PATH = f'{V}/b2c3d4e5f6a7_orders_created_at.py'
 GOOD = alembic("op.add_column('users', sa.Column('tier', sa.String(20), nullable=True))",
@@ -200,8 +200,8 @@ def test_off_hotfix_branch_history_findings_are_warnings(history_repo: GitRepo) 
 def test_quick_graph_facts_match_the_full_parse() -> None:
     from hotfix_hooks.changeset import MemorySnapshot
     from hotfix_hooks.migrations import discover
-    from tests.migration_fixtures import django
-    from tests.migration_fixtures import DJANGO_BASE
+    from tests.support.migration_fixtures import django
+    from tests.support.migration_fixtures import DJANGO_BASE
 
     files = {**BASE, **DJANGO_BASE, f'{V}/c3_tier.py': GOOD,
              f'{V}/m1_merge.py': alembic('pass', 'pass', revision='m1',

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import yaml
 
-from tests.gitrepo import GitRepo
-from tests.gitrepo import ROOT
-from tests.migration_fixtures import alembic
-from tests.migration_fixtures import BASE
-from tests.migration_fixtures import V
+from tests.support.gitrepo import GitRepo
+from tests.support.gitrepo import ROOT
+from tests.support.migration_fixtures import alembic
+from tests.support.migration_fixtures import BASE
+from tests.support.migration_fixtures import V
 
 
 def test_manifest_entry() -> None:

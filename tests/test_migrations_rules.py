@@ -9,9 +9,9 @@ from hotfix_hooks.checks.migrations import check
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy import from_mapping
-from tests.migration_fixtures import alembic
-from tests.migration_fixtures import BASE
-from tests.migration_fixtures import V
+from tests.support.migration_fixtures import alembic
+from tests.support.migration_fixtures import BASE
+from tests.support.migration_fixtures import V
 
 NEW = f'{V}/c3d4e5f6a7b8_hotfix.py'
 
@@ -726,7 +726,7 @@ def test_dialect_branches_and_enum_types() -> None:
 
 
 def test_alembic_ini_locations_are_discovered() -> None:
-    from tests.migration_fixtures import INIT
+    from tests.support.migration_fixtures import INIT
     base = {'alembic.ini': '[alembic]\nscript_location = %(here)s/db\n'
                            'version_locations = %(here)s/db/revs\n',
             'db/revs/a1f0c2d3e4b5_init.py': INIT}

@@ -8,10 +8,10 @@ import pytest
 
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.checks import naming
-from tests.gitrepo import GitRepo
-from tests.hookkit import assert_one_line_error
-from tests.hookkit import hh_json
-from tests.hookkit import write_policy
+from tests.support.gitrepo import GitRepo
+from tests.support.hookkit import assert_one_line_error
+from tests.support.hookkit import hh_json
+from tests.support.hookkit import write_policy
 
 POLICY = policy_mod.from_mapping({}, None)
 VALID = 'hotfix/ARIS-77-fix-stock-totals-drift'

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import GitRepo
-from tests.hookkit import assert_one_line_error
-from tests.hookkit import hh_json
+from tests.support.gitrepo import GitRepo
+from tests.support.hookkit import assert_one_line_error
+from tests.support.hookkit import hh_json
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def test_a_range_is_judged_by_the_policy_committed_in_its_head(tmp_path) -> None
     policy - what CI will read - not the checked-out branch's pyproject.toml."""
     import json
 
-    from tests.gitrepo import GitRepo
+    from tests.support.gitrepo import GitRepo
 
     repo = GitRepo(tmp_path / 'policy-at-head')
     repo.commit('base', {'requirements.txt': 'flask==3.0\n',

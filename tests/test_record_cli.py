@@ -11,7 +11,7 @@ import pytest
 from hotfix_hooks.gates import evidence
 from hotfix_hooks.policy import SCHEMA
 from hotfix_hooks.record import model as record
-from tests.gitrepo import GitRepo
+from tests.support.gitrepo import GitRepo
 from tests.test_record import COMPLETE
 from tests.test_record import edit
 from tests.test_record import PATH

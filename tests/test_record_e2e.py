@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.gitrepo import GitRepo
+from tests.support.gitrepo import GitRepo
 from tests.test_record import COMPLETE
 from tests.test_record import edit
 from tests.test_record import PATH

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.gitrepo import GitRepo
-from tests.gitrepo import SRC
+from tests.support.gitrepo import GitRepo
+from tests.support.gitrepo import SRC
 
 PY = sys.executable
 
