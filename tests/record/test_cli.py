@@ -12,9 +12,9 @@ from hotfix_hooks.gates import evidence
 from hotfix_hooks.policy import SCHEMA
 from hotfix_hooks.record import model as record
 from tests.support.gitrepo import GitRepo
-from tests.test_record import COMPLETE
-from tests.test_record import edit
-from tests.test_record import PATH
+from tests.support.records import COMPLETE
+from tests.support.records import edit
+from tests.support.records import PATH
 
 BRANCH = 'hotfix/ARIS-77-fix-stock-totals-drift'
 

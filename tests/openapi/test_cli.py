@@ -10,6 +10,8 @@ import yaml
 
 from hotfix_hooks.openapi import diff_specs
 from hotfix_hooks.openapi import parse
+from tests.support.contract_code import ROUTER
+from tests.support.contract_code import tree
 from tests.support.contract_helpers import base_spec
 from tests.support.contract_helpers import edit
 from tests.support.contract_helpers import item
@@ -123,8 +125,6 @@ def test_large_spec_realistic_edit_exact_findings(large_pair: tuple[str, str]) -
 
 
 def test_scan_reports_code_contract_change_and_stale_spec(tmp_path: Path) -> None:
-    from tests.test_contract_code import ROUTER
-    from tests.test_contract_code import tree
     repo = GitRepo(tmp_path / 'svc')
     files = tree()
     files['openapi.json'] = json.dumps(base_spec(), indent=2)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.gate_service import BASE_FILES
+from tests.support.gate_service import PYPROJECT
 from tests.support.gitrepo import GitRepo
-from tests.test_gates_cli import BASE_FILES
-from tests.test_gates_cli import PYPROJECT
 
 pytestmark = pytest.mark.e2e
 BRANCH = 'hotfix/ARIS-77-fix-stock-totals'

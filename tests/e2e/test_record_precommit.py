@@ -7,9 +7,9 @@ from collections.abc import Callable
 import pytest
 
 from tests.support.gitrepo import GitRepo
-from tests.test_record import COMPLETE
-from tests.test_record import edit
-from tests.test_record import PATH
+from tests.support.records import COMPLETE
+from tests.support.records import edit
+from tests.support.records import PATH
 
 pytestmark = pytest.mark.e2e
 
