@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.gitrepo import git_env
 from tests.support.gitrepo import GitRepo
+from tests.support.hookkit import HOTFIX_BRANCH
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +36,16 @@ def make_repo(tmp_path: Path) -> Callable[..., GitRepo]:
 @pytest.fixture
 def repo(make_repo: Callable[..., GitRepo]) -> GitRepo:
     return make_repo()
+
+
+@pytest.fixture
+def hotfix_repo(make_repo: Callable[..., GitRepo]) -> GitRepo:
+    """main with one commit, and HOTFIX_BRANCH checked out one commit ahead."""
+    repo = make_repo()
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    repo.commit('fix', {'src/fix.txt': 'y\n'})
+    return repo
 
 
 # -- the real pre-commit framework ----------------------------------------------------

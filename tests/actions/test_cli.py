@@ -9,9 +9,11 @@ import pytest
 
 from tests.support.actions_service import CASH
 from tests.support.actions_service import edit
+from tests.support.actions_service import ROUTES_BASE
 from tests.support.actions_service import SERVICE_FILES
 from tests.support.gitrepo import git_env
 from tests.support.gitrepo import GitRepo
+from tests.support.hookkit import HOTFIX_BRANCH
 
 
 @pytest.fixture(scope='module')
@@ -230,3 +232,39 @@ def test_renamed_actions_path(service: tuple[GitRepo, str]) -> None:
     assert rc == 1
     assert rules(found) == [('actions-route-removed', 'app/routers/orders.py', 13)]
     assert 'changed to POST /orders/{order_id}/cancel' in found[0]['message']
+
+
+# -- files the guard cannot read as they are ---------------------------------------------
+def test_non_utf8_route_module_is_still_checked_for_bypasses(repo: GitRepo) -> None:
+    """A latin-1 comment must not hide a new bypass route (nor report the actions route,
+    still there, as removed)."""
+    repo.commit('base', {'app/routes.py': ROUTES_BASE})
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    bypass = ("# caf\xe9\n" + ROUTES_BASE + "\n\n@router.post('/orders/{oid}/cancel')\n"
+              "def cancel_order(oid: int, db):\n    order = db.get(oid)\n"
+              "    order.status = 'cancelled'\n    return {}\n")
+    repo.commit('bypass', {'app/routes.py': bypass.encode('latin-1')})
+    res = repo.hh('scan', '--only', 'actions', '--format', 'json')
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert '"rule": "actions-bypass-route"' in res.stdout
+    assert 'actions-route-removed' not in res.stdout
+
+
+# -- symlinks ------------------------------------------------------------------------------
+def test_symlinked_python_module_is_not_parsed_as_code(repo: GitRepo) -> None:
+    """A symlink's blob is its target path, not Python: it was reported as an unparseable
+    file (an error that blocked the commit)."""
+    import os
+
+    repo.commit('base', {'app/routes.py': ROUTES_BASE})
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    (repo.path / 'lib').mkdir()
+    os.symlink('../app/routes.py', repo.path / 'lib' / 'compat.py')
+    repo.git('add', '-A')
+    res = repo.hh('scan', '--staged', '--only', 'actions', '--format', 'json')
+    assert res.returncode == 0, (res.stdout, res.stderr)
+    assert 'actions-unparseable-python' not in res.stdout
+    repo.commit('link')
+    res = repo.hh('scan', '--only', 'actions', '--format', 'json')
+    assert res.returncode == 0, (res.stdout, res.stderr)
+    assert 'actions-unparseable-python' not in res.stdout

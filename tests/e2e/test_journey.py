@@ -53,14 +53,6 @@ def test_demo_plays_a_whole_hotfix(tmp_path: Path) -> None:
     assert (tmp_path / 'demo' / 'aris3' / 'hotfixes' / 'ARIS-77.toml').is_file()
 
 
-def test_demo_refuses_a_non_empty_folder(tmp_path: Path) -> None:
-    (tmp_path / 'd').mkdir()
-    (tmp_path / 'd' / 'x').write_text('x')
-    res = GitRepo(tmp_path, init=False).hh('demo', '--dir', str(tmp_path / 'd'))
-    assert res.returncode == 2
-    assert res.stderr.strip().count('\n') == 0 and 'not empty' in res.stderr
-
-
 # -- a service repository with a pushed hotfix branch ----------------------------------------
 @pytest.fixture(scope='module')
 def pushed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:

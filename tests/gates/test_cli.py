@@ -17,6 +17,7 @@ from tests.support.gate_service import BASE_FILES
 from tests.support.gate_service import PYPROJECT
 from tests.support.gitrepo import _with_pythonpath
 from tests.support.gitrepo import GitRepo
+from tests.support.hookkit import assert_error
 
 BRANCH = 'hotfix/ARIS-77-fix-stock-totals'
 
@@ -318,3 +319,30 @@ def test_gates_are_the_ones_committed_with_the_pushed_tree(consumer: Consumer) -
     assert res.returncode == 0, res.stdout
     assert consumer.ran() == ['smoke', 'integrity', 'domain:pos']
     assert consumer.evidence()['results']['smoke']['command'] == ['python', 'scripts/smoke.py']
+
+
+def test_gate_that_cannot_write_its_logs_is_a_one_line_error(hotfix_repo: GitRepo) -> None:
+    """.git/hotfix-hooks unusable (a file there, a read-only git dir): exit 2, one line,
+    before any gate runs."""
+    ran = hotfix_repo.path.parent / 'ran'
+    hotfix_repo.commit('policy', {'.hotfix-hooks.toml': '[[gates]]\nname = "g"\n'
+                                  f'command = ["touch", "{ran}"]\n'})
+    (hotfix_repo.path / '.git' / 'hotfix-hooks').write_text('not a folder\n')
+    assert_error(hotfix_repo.hh('gate'), 'hotfix-hooks')
+    assert not ran.exists()
+
+
+def test_gate_and_record_fail_closed_on_a_detached_head_outside_ci(tmp_path) -> None:
+    """A hook that cannot tell the branch must not pass quietly (unknown_branch = error)."""
+    repo = GitRepo(tmp_path / 'detached')
+    repo.commit('base', {'a.txt': 'a\n'})
+    repo.checkout('hotfix/ARIS-5-fix-a', create=True)
+    repo.commit('ARIS-5 fix', {'a.txt': 'b\n'})
+    repo.git('checkout', '-q', '--detach')
+    for cmd in (['gate'], ['record']):
+        res = repo.hh(*cmd)
+        assert res.returncode == 1, (cmd, res.stdout, res.stderr)
+        assert '[branch-unknown]' in res.stdout
+        assert 'Traceback' not in res.stderr
+    res = repo.hh('gate', '--branch', 'feature/x')
+    assert res.returncode == 0                     # naming the branch settles it

@@ -14,10 +14,12 @@ from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
+from tests.support.actions_service import ROUTES_BASE
 from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import SRC
 from tests.support.hookkit import assert_one_line_error
 from tests.support.hookkit import hh_json
+from tests.support.hookkit import HOTFIX_BRANCH
 from tests.support.hookkit import write_policy
 
 POLICY = policy_mod.from_mapping({}, None)
@@ -372,3 +374,23 @@ def test_partial_clone_reads_missing_blobs_through_git(tmp_path: Path) -> None:
         assert f.new_text() == 'VALUE = 2\n'
     finally:
         cs.close()
+
+
+# -- .gitattributes ------------------------------------------------------------------------
+def test_files_marked_minus_diff_are_still_checked(repo: GitRepo) -> None:
+    """``*.py -diff`` / ``*.sql -diff`` in .gitattributes make git call text files binary:
+    the /actions bypass passed, and the data-changing migration no longer made the
+    recommendation rollback-first."""
+    repo.commit('base', {'app/routes.py': ROUTES_BASE,
+                         'migrations/001_init.sql': 'CREATE TABLE stock (id int);\n',
+                         '.gitattributes': '*.py -diff\n*.sql -diff\n'})
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    repo.commit('bypass', {'app/routes.py': ROUTES_BASE + (
+        "\n\n@router.post('/orders/{oid}/cancel')\ndef cancel_order(oid: int, db):\n"
+        "    order = db.get(oid)\n    order.status = 'cancelled'\n    return {}\n"),
+        'migrations/002_fix.sql': 'UPDATE stock SET id = 2;\n'})
+    res = repo.hh('scan', '--only', 'actions', '--format', 'json')
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert '"rule": "actions-bypass-route"' in res.stdout
+    res = repo.hh('decide', '--format', 'json')
+    assert '"recommendation": "rollback-first"' in res.stdout, res.stdout

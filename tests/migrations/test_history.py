@@ -13,6 +13,7 @@ from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy import from_mapping
 from tests.support.gitrepo import GitRepo
+from tests.support.hookkit import HOTFIX_BRANCH
 from tests.support.migration_fixtures import alembic
 from tests.support.migration_fixtures import BASE
 from tests.support.migration_fixtures import SECOND
@@ -218,3 +219,13 @@ def test_quick_graph_facts_match_the_full_parse() -> None:
         f = full[path]
         assert (q.framework, q.revision, q.parents, q.group, q.revision_line, q.parents_line) == \
             (f.framework, f.revision, f.parents, f.group, f.revision_line, f.parents_line), path
+
+
+def test_edited_non_utf8_shipped_migration_is_reported(repo: GitRepo) -> None:
+    repo.commit('base', {'migrations/001_init.sql': b'-- caf\xe9\nCREATE TABLE t (id int);\n'})
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    repo.commit('edit', {'migrations/001_init.sql':
+                         b'-- caf\xe9\nCREATE TABLE t (id bigint);\n'})
+    res = repo.hh('scan', '--only', 'migrations', '--format', 'json')
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert '"rule": "migration-history-edited"' in res.stdout

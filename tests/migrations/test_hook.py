@@ -2,10 +2,12 @@
 branch (what pre-commit runs), and policy errors."""
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import ROOT
+from tests.support.hookkit import HOTFIX_BRANCH
 from tests.support.migration_fixtures import alembic
 from tests.support.migration_fixtures import BASE
 from tests.support.migration_fixtures import V
@@ -51,3 +53,32 @@ def test_non_migration_change_is_silent_and_bad_policy_is_exit_2(repo: GitRepo) 
     res = repo.hh('scan', '--only', 'migrations', '--staged')
     assert res.returncode == 2
     assert "'migrations.dialect'" in res.stderr and 'Traceback' not in res.stderr
+
+
+# -- files the checks cannot decode ------------------------------------------------------
+ALEMBIC_BASE = ('revision = "a1"\ndown_revision = None\n\n\ndef upgrade():\n'
+                '    op.create_table("stock")\n\n\ndef downgrade():\n    op.drop_table("stock")\n')
+
+
+@pytest.mark.parametrize('path,content,rule', [
+    ('migrations/002_drop.sql', b'-- caf\xe9 (latin-1)\nDROP TABLE stock;\n',
+     'migration-drop-table'),
+    ('alembic/versions/a2.py',
+     b'# -*- coding: latin-1 -*-\n# caf\xe9\nrevision = "a2"\ndown_revision = "a1"\n\n\n'
+     b'def upgrade():\n    op.drop_table("stock")\n\n\ndef downgrade():\n    pass\n',
+     'migration-drop-table'),
+    ('alembic/versions/a2.py',
+     b'# caf\xe9\nrevision = "a2"\ndown_revision = "a1"\n\n\n'
+     b'def upgrade():\n    op.drop_table("stock")\n\n\ndef downgrade():\n    pass\n',
+     'migration-drop-table'),
+])
+def test_non_utf8_migration_is_still_checked(repo: GitRepo, path: str, content: bytes,
+                                             rule: str) -> None:
+    repo.commit('base', {'migrations/001_init.sql': 'CREATE TABLE stock (id int);\n',
+                         'alembic/versions/a1.py': ALEMBIC_BASE})
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    repo.commit('drop', {path: content})
+    res = repo.hh('scan', '--only', 'migrations', '--format', 'json')
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert f'"rule": "{rule}"' in res.stdout
+    assert path in res.stdout

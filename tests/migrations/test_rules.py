@@ -9,6 +9,7 @@ from hotfix_hooks.checks.migrations import check
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy import from_mapping
+from tests.support.gitrepo import ROOT
 from tests.support.migration_fixtures import alembic
 from tests.support.migration_fixtures import BASE
 from tests.support.migration_fixtures import V
@@ -577,8 +578,6 @@ def test_non_postgresql_dialect_skips_locking_rules() -> None:
 
 
 def test_file_level_suppression_and_readme_documents_every_rule_and_key() -> None:
-    from pathlib import Path
-
     from hotfix_hooks.migrations.catalog import RULES
     from hotfix_hooks.policy import SCHEMA
 
@@ -592,7 +591,7 @@ def test_file_level_suppression_and_readme_documents_every_rule_and_key() -> Non
         """)
     idx = by_rule(run(files), 'migration-index-not-concurrent')
     assert len(idx) == 2 and all(f.waived for f in idx)
-    readme = (Path(__file__).resolve().parent.parent / 'README.md').read_text()
+    readme = (ROOT / 'README.md').read_text()
     section = readme[readme.index('## Migration safety guard'):]
     assert all(f'`{rule}`' in section for rule in RULES)
     assert all(f'`migrations.{key}`' in section for key in SCHEMA['migrations'].keys or {})

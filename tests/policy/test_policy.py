@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.support.actions_service import ROUTES_BASE
 from tests.support.gitrepo import GitRepo
+from tests.support.hookkit import assert_error
 from tests.support.hookkit import assert_one_line_error
 from tests.support.hookkit import hh_json
+from tests.support.hookkit import HOTFIX_BRANCH
 
 
 @pytest.fixture
@@ -173,3 +177,121 @@ def test_a_range_is_judged_by_the_policy_committed_in_its_head(tmp_path) -> None
                   '--config', str(tmp_path / 'mine.toml'))
     assert res.returncode == 0
     assert [f['severity'] for f in json.loads(res.stdout)['findings']] == ['info']
+
+
+# -- values refused when the policy is read: one line, exit 2, whatever the command ------
+@pytest.mark.parametrize('name', ['.hotfix-hooks.toml', 'pyproject.toml'])
+def test_policy_file_not_utf8_is_one_line_config_error(hotfix_repo: GitRepo, name: str) -> None:
+    hotfix_repo.write(name, b'# caf\xe9\nbase = "main"\n')
+    for cmd in ('scan', 'config', 'check-branch'):
+        assert_error(hotfix_repo.hh(cmd), name, 'UTF-8')
+
+
+@pytest.mark.parametrize('text', ['tool = "x"\n', 'tool = [1]\n'])
+def test_pyproject_tool_not_a_table_is_one_line_config_error(hotfix_repo: GitRepo,
+                                                             text: str) -> None:
+    hotfix_repo.write('pyproject.toml', text)
+    assert_error(hotfix_repo.hh('scan'), 'pyproject.toml', '[tool]')
+    assert_error(hotfix_repo.hh('config', '--config', 'pyproject.toml'), 'pyproject.toml',
+                 '[tool]')
+
+
+@pytest.mark.parametrize('pattern', ['^[A-Z]+-[0-9]+$', '^[A-Z]+-[0-9]+', '[A-Z]+-[0-9]+$',
+                                     r'\A[A-Z]+-[0-9]+\Z'])
+def test_anchored_ticket_pattern_is_a_config_error(hotfix_repo: GitRepo, pattern: str) -> None:
+    """The ticket pattern is searched inside branch names, titles and messages: with ^/$
+    a valid branch made by "hotfix-hooks new" was refused, and the record went unchecked."""
+    hotfix_repo.write('.hotfix-hooks.toml', f"ticket_pattern = '{pattern}'\n")
+    for cmd in ('check-branch', 'record', 'new'):
+        args = (cmd, 'ARIS-10', 'fix the totals') if cmd == 'new' else (cmd,)
+        assert_error(hotfix_repo.hh(*args), 'ticket_pattern')
+
+
+def test_empty_hotfix_prefix_is_a_config_error(tmp_path) -> None:
+    repo = GitRepo(tmp_path / 'prefix')
+    repo.commit('base', {'pyproject.toml': '[tool.hotfix-hooks]\nhotfix_prefix = ""\n'})
+    res = repo.hh('check-branch')
+    assert res.returncode == 2
+    assert "'hotfix_prefix'" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize('policy,key', [
+    ('[naming]\ntag_marker = ""\n', 'naming.tag_marker'),
+    ('[contract]\nfrozen_endpoints = ["GET"]\n', 'contract.frozen_endpoints'),
+    ('[contract]\nfrozen_endpoints = ["/aris3/stock GET"]\n', 'contract.frozen_endpoints'),
+    ('[contract]\nfrozen_endpoints = ["FETCH /aris3/stock"]\n', 'contract.frozen_endpoints'),
+    ('[contract]\nfrozen_groups = ["aris3/stock"]\n', 'contract.frozen_groups'),
+    ('[contract]\nfrozen_groups = [""]\n', 'contract.frozen_groups'),
+])
+def test_policy_values_that_would_never_match_are_config_errors(
+        hotfix_repo: GitRepo, policy: str, key: str) -> None:
+    """An empty tag marker crashed check-tag; a frozen endpoint or group that can never
+    match an operation silently froze nothing."""
+    hotfix_repo.write('.hotfix-hooks.toml', policy)
+    for args in (('check-tag', '1.0.0+hotfix.1'), ('scan',), ('config',)):
+        assert_error(hotfix_repo.hh(*args), key)
+
+
+def test_frozen_endpoint_forms_that_are_valid(hotfix_repo: GitRepo) -> None:
+    hotfix_repo.write('.hotfix-hooks.toml', '[contract]\nfrozen_groups = ["/aris3/stock/"]\n'
+                      'frozen_endpoints = ["GET /a", "* /b/**", "any /c", "/d/*", '
+                      '"patch /e"]\n')
+    res = hotfix_repo.hh('config')
+    assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.parametrize('policy,cmd', [
+    ('[record]\nmigration_paths = ["[z-a]"]\n', 'readiness'),
+    ('[record]\nintegrity_areas = { stock = ["src/[z-a]/**"] }\n', 'decide'),
+    ('[scope]\nnew_module_ignore = ["src/x[]"]\n', 'scan'),
+    ('[domains.stock]\npaths = ["[9-0]*"]\n', 'gate'),
+])
+def test_invalid_glob_is_a_one_line_config_error(hotfix_repo: GitRepo, policy: str,
+                                                 cmd: str) -> None:
+    hotfix_repo.commit('code', {'src/new_module.py': 'x = 1\n'})
+    hotfix_repo.commit('policy', {'.hotfix-hooks.toml': policy})
+    assert_error(hotfix_repo.hh(cmd), 'glob')
+
+
+# -- gate commands the policy configures ---------------------------------------------------
+@pytest.mark.parametrize('gate,needle', [
+    ('env = { "A=B" = "x" }', 'gates[0].env'),
+    ('env = { "A" = "x\\u0000y" }', 'gates[0].env'),
+    ('env = { "" = "x" }', 'gates[0].env'),
+    ('timeout = nan', 'gates[0].timeout'),
+    ('timeout = inf', 'gates[0].timeout'),
+    ('cwd = "../.."', 'gates[0].cwd'),
+    ('cwd = "/tmp"', 'gates[0].cwd'),
+])
+def test_bad_gate_settings_are_one_line_config_errors(hotfix_repo: GitRepo, gate: str,
+                                                      needle: str) -> None:
+    """Caught when the policy is read (gate, scan, config), never as an internal error or
+    as a gate that runs outside the commit it is meant to prove."""
+    hotfix_repo.commit('policy', {'.hotfix-hooks.toml':
+                                  f'[[gates]]\nname = "g"\ncommand = ["true"]\n{gate}\n'})
+    for cmd in ('gate', 'config'):
+        assert_error(hotfix_repo.hh(cmd), needle)
+
+
+def test_bad_domain_env_is_a_one_line_config_error(hotfix_repo: GitRepo) -> None:
+    hotfix_repo.commit('policy', {'.hotfix-hooks.toml':
+                                  '[domains.stock]\nenv = { "X=Y" = "1" }\n'})
+    assert_error(hotfix_repo.hh('gate'), 'domains.stock.env')
+
+
+def test_follow_depth_too_deep_to_follow_is_a_config_error(
+        make_repo: Callable[..., GitRepo]) -> None:
+    """A depth the analyser cannot recurse to was an internal RecursionError on a long call
+    chain; it is refused when the policy is read."""
+    repo = make_repo()
+    chain = ''.join(f'def f{i}(x):\n    return f{i + 1}(x)\n' for i in range(700))
+    repo.commit('base', {'app/routes.py': ROUTES_BASE})
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    repo.commit('chain', {'app/routes.py': ROUTES_BASE + chain + 'def f700(x):\n'
+                          '    x.status = "done"\n\n\n@router.post("/orders/{oid}/go")\n'
+                          'def go(oid, db):\n    return f0(db.get(oid))\n'})
+    repo.write('.hotfix-hooks.toml', '[actions]\nfollow_depth = 1000\n')
+    assert_error(repo.hh('scan', '--only', 'actions'), 'actions.follow_depth')
+    repo.write('.hotfix-hooks.toml', '[actions]\nfollow_depth = 100\n')
+    res = repo.hh('scan', '--only', 'actions')
+    assert res.returncode in (0, 1) and 'error:' not in res.stderr, res.stderr

@@ -4,6 +4,7 @@ protocol's template line by line, decide, and waivers shown by scan."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from hotfix_hooks.gates import evidence
 from hotfix_hooks.policy import SCHEMA
 from hotfix_hooks.record import model as record
 from tests.support.gitrepo import GitRepo
+from tests.support.hookkit import HOTFIX_BRANCH
 from tests.support.records import COMPLETE
 from tests.support.records import edit
 from tests.support.records import PATH
@@ -357,3 +359,71 @@ def test_record_waives_a_finding_of_the_migrations_check(tmp_path: Path) -> None
         assert res.returncode == 0, (args, res.stdout)
         assert f'{migration}:12: waived [migration-downgrade-noop]' in res.stdout
         assert 'waived: a nullable column; the old code ignores it' in res.stdout
+
+
+# -- what the record commands cannot read ------------------------------------------------
+def test_record_on_a_hotfix_branch_without_ticket_does_not_pass_silently(
+        make_repo: Callable[..., GitRepo]) -> None:
+    """The record of hotfix/<no ticket>-... cannot be found: the hotfix-record hook said
+    nothing and passed."""
+    repo = make_repo()
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.checkout('hotfix/fix-stock-drift', create=True)
+    repo.commit('fix', {'src/fix.txt': 'y\n'})
+    res = repo.hh('record', '--format', 'json')
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert '"rule": "record-missing"' in res.stdout and 'ticket' in res.stdout
+
+
+def test_record_on_a_release_branch_is_still_not_required(
+        make_repo: Callable[..., GitRepo]) -> None:
+    repo = make_repo()
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.checkout('release/1.2', create=True)
+    repo.commit('fix', {'src/fix.txt': 'y\n'})
+    repo.write('.hotfix-hooks.toml', 'release_branches = ["release/*"]\n')
+    res = repo.hh('record')
+    assert res.returncode == 0, (res.stdout, res.stderr)
+
+
+def test_waiver_with_an_invalid_glob_is_a_record_finding(
+        make_repo: Callable[..., GitRepo]) -> None:
+    """A bad [...] in an exception's path is the record's problem (record-waiver-invalid),
+    not an error blamed on the policy that stops every check."""
+    repo = make_repo()
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    repo.commit('fix', {'src/fix.py': 'x = 1\n', 'hotfixes/ARIS-9.toml':
+                        'ticket = "ARIS-9"\n[[exceptions]]\nrule = "scope-new-package"\n'
+                        'path = "src/[z-a]"\nreason = "r"\n'
+                        'approved_by = ["incident_owner", "release_owner"]\n'})
+    for cmd in ('record', 'scan'):
+        res = repo.hh(cmd, '--format', 'json')
+        assert res.returncode in (0, 1), (cmd, res.stdout, res.stderr)
+        assert 'error:' not in res.stderr, res.stderr
+    assert '"rule": "record-waiver-invalid"' in repo.hh('record', '--format', 'json').stdout
+
+
+def test_non_utf8_data_migration_still_makes_rollback_first(
+        make_repo: Callable[..., GitRepo]) -> None:
+    """A latin-1 comment in a data-changing migration turned the recommendation from
+    rollback-first into patch-forward (the migration was read as empty)."""
+    repo = make_repo()
+    repo.commit('base', {'migrations/001_init.sql': 'CREATE TABLE stock (id int);\n'})
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    repo.commit('fix', {'migrations/002_fix.sql': b'-- caf\xe9\nUPDATE stock SET id = 2;\n'})
+    res = repo.hh('decide', '--format', 'json')
+    assert '"recommendation": "rollback-first"' in res.stdout, res.stdout
+    assert 'UPDATE' in res.stdout
+
+
+def test_decide_and_status_say_the_record_is_unreadable_not_missing(tmp_path) -> None:
+    repo = GitRepo(tmp_path / 'badrecord')
+    repo.commit('base', {'a.txt': 'a\n'})
+    repo.checkout('hotfix/ARIS-8-fix-a', create=True)
+    repo.commit('ARIS-8 fix', {'a.txt': 'b\n', 'hotfixes/ARIS-8.toml': 'ticket = "ARIS-8\n'})
+    res = repo.hh('decide')
+    assert res.returncode == 1
+    assert 'record decision: unknown (the record hotfixes/ARIS-8.toml cannot be read' in res.stdout
+    res = repo.hh('status')
+    assert 'cannot be read' in res.stderr and 'Traceback' not in res.stderr

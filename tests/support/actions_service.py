@@ -151,3 +151,14 @@ def edit(path: str, old: str, new: str, files: dict[str, str] | None = None) -> 
     assert old in out[path], f'{old!r} not in {path}'
     out[path] = out[path].replace(old, new, 1)
     return out
+
+
+# One router with an actions route (the base of the bad-input cases).
+ROUTES_BASE = '''from fastapi import APIRouter
+router = APIRouter()
+
+
+@router.post('/orders/{oid}/actions')
+def order_action(oid: int, idempotency_key: str):
+    return {}
+'''

@@ -13,6 +13,7 @@ from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import SRC
 
 PY = sys.executable
+HOTFIX_BRANCH = 'hotfix/ARIS-9-fix-stock-drift'     # the branch of the ``hotfix_repo`` fixture
 
 
 def _script(body: str) -> str:
@@ -130,6 +131,16 @@ def assert_one_line_error(res: subprocess.CompletedProcess, *needles: str) -> st
     for needle in needles:
         assert needle.lower() in lines[0].lower(), (needle, lines[0])
     return lines[0]
+
+
+def assert_error(res: Any, *needles: str) -> None:
+    """Exit 2 with one clear line on stderr, no traceback, no 'internal error'."""
+    err = res.stderr.strip()
+    assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
+    assert len(err.splitlines()) == 1, err
+    assert 'Traceback' not in err and 'internal error' not in err, err
+    for n in needles:
+        assert n in err, err
 
 
 def paths_of(findings: list[dict[str, Any]], rule: str = 'scope-dependency-changed') -> set[str]:
