@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import SRC
 from tests.support.hookkit import assert_one_line_error
@@ -30,8 +31,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
 
 
 def test_exit_codes_errors_and_warnings(repo: GitRepo) -> None:
-    assert repo.hh('check-branch', '--branch', 'hf/ARIS-1-abc').returncode == 1
-    assert repo.hh('check-branch', '--branch', BRANCH).returncode == 0
+    assert run_cli(repo, 'check-branch', '--branch', 'hf/ARIS-1-abc').returncode == 1
+    assert run_cli(repo, 'check-branch', '--branch', BRANCH).returncode == 0
     # scope findings are warnings by default: reported, exit 0
     rc, data, _ = hh_json(repo, 'scan', '--config', str(repo.path / 'README.md'))
     assert rc == 2
@@ -50,7 +51,7 @@ def test_scan_from_a_subdirectory_sees_the_whole_repository(repo: GitRepo) -> No
 
 
 def test_scan_only_and_filenames(repo: GitRepo) -> None:
-    assert_one_line_error(repo.hh('scan', '--only', 'nosuch'), "unknown check 'nosuch'")
+    assert_one_line_error(run_cli(repo, 'scan', '--only', 'nosuch'), "unknown check 'nosuch'")
     # pre-commit may append file names: accepted and ignored (the range decides)
     rc, data, _ = hh_json(repo, 'scan', '--only', 'scope', 'README.md', 'src/app.py')
     assert rc == 1 and data['summary']['total'] == 3
@@ -64,7 +65,7 @@ def test_not_a_git_repository_is_exit_2_one_line(tmp_path: Path) -> None:
     for args in (('scan',), ('context',), ('check-branch',), ('check-tag', '1.0.0+hotfix.1'),
                  ('config',), ('new', 'ARIS-1', 'fix it'),
                  ('check-pr-title', '--title', 'x')):
-        assert_one_line_error(outside.hh(*args, env=env), 'not inside a git repository')
+        assert_one_line_error(run_cli(outside, *args, env=env), 'not inside a git repository')
 
 
 def test_git_ceiling_directories_are_honoured(tmp_path: Path) -> None:
@@ -72,10 +73,10 @@ def test_git_ceiling_directories_are_honoured(tmp_path: Path) -> None:
     outer.commit('base', {'README.md': 'x\n'})
     (outer.path / 'unpacked').mkdir()
     inner = GitRepo(outer.path / 'unpacked', env=outer.env, init=False)
-    assert inner.hh('check-branch').returncode == 0           # inside outer's work tree
+    assert run_cli(inner, 'check-branch').returncode == 0           # inside outer's work tree
     env = {'GIT_CEILING_DIRECTORIES': str(outer.path)}
     for args in (('check-branch',), ('scan',)):
-        assert_one_line_error(inner.hh(*args, env=env), 'not inside a git repository')
+        assert_one_line_error(run_cli(inner, *args, env=env), 'not inside a git repository')
 
 
 def test_unknown_command_and_usage(repo: GitRepo) -> None:
@@ -108,7 +109,7 @@ def test_check_branch_does_not_load_heavy_modules(repo: GitRepo) -> None:
 def test_repeated_only_reports_each_finding_once(hotfix_repo: GitRepo) -> None:
     """``--only scope`` in the hook's entry and again in the user's args."""
     hotfix_repo.commit('module', {'src/new_module.py': 'x = 1\n'})
-    once = hotfix_repo.hh('scan', '--only', 'scope', '--format', 'json')
-    twice = hotfix_repo.hh('scan', '--only', 'scope', '--only', 'scope', '--format', 'json')
+    once = run_cli(hotfix_repo, 'scan', '--only', 'scope', '--format', 'json')
+    twice = run_cli(hotfix_repo, 'scan', '--only', 'scope', '--only', 'scope', '--format', 'json')
     assert once.stdout.count('"rule"') >= 1
     assert twice.stdout == once.stdout

@@ -11,6 +11,7 @@ from tests.support.actions_service import CASH
 from tests.support.actions_service import edit
 from tests.support.actions_service import ROUTES_BASE
 from tests.support.actions_service import SERVICE_FILES
+from tests.support.cli import run_cli
 from tests.support.gitrepo import git_env
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import HOTFIX_BRANCH
@@ -32,7 +33,7 @@ def scan(repo: GitRepo, base: str, files: dict[str, str | None], *extra: str
     repo.checkout(name, create=True, start=base)
     changed = {p: c for p, c in files.items() if SERVICE_FILES.get(p) != c}
     head = repo.commit('change', files=changed)
-    res = repo.hh('scan', '--only', 'actions', '--from-ref', base, '--to-ref', head,
+    res = run_cli(repo, 'scan', '--only', 'actions', '--from-ref', base, '--to-ref', head,
                   '--format', 'json', *extra)
     assert res.returncode in (0, 1), res.stderr
     found = json.loads(res.stdout)['findings']
@@ -156,10 +157,10 @@ def test_pre_existing_violation_and_all_violations(service: tuple[GitRepo, str])
     head = edit('app/web/legacy.py', 'return {"ok": True}', 'return {"ok": True, "v": 2}', files)
     repo.checkout('fix-on-top', create=True, start=base2)
     head_sha = repo.commit('unrelated edit', files={'app/web/legacy.py': head['app/web/legacy.py']})
-    res = repo.hh('scan', '--only', 'actions', '--from-ref', base2, '--to-ref', head_sha,
+    res = run_cli(repo, 'scan', '--only', 'actions', '--from-ref', base2, '--to-ref', head_sha,
                   '--format', 'json')
     assert res.returncode == 0 and json.loads(res.stdout)['findings'] == []
-    res = repo.hh('scan', '--only', 'actions', '--from-ref', base2, '--to-ref', head_sha,
+    res = run_cli(repo, 'scan', '--only', 'actions', '--from-ref', base2, '--to-ref', head_sha,
                   '--format', 'json', '--all-violations')
     found = json.loads(res.stdout)['findings']
     assert res.returncode == 1
@@ -181,7 +182,7 @@ def test_text_report_names_rule_and_hint(service: tuple[GitRepo, str], tmp_path:
                                                   '\n\n@router.post("/{order_id}/cancel")\n'
                                                   'def cancel(order_id: int):\n    return {}\n'
                                                   '\n\n@router.patch'))
-    res = repo.hh('scan', '--only', 'actions', '--from-ref', base, '--to-ref', head)
+    res = run_cli(repo, 'scan', '--only', 'actions', '--from-ref', base, '--to-ref', head)
     out = res.stdout + res.stderr
     assert res.returncode == 1
     assert 'actions-bypass-route' in out and 'POST /orders/{order_id}/cancel' in out
@@ -244,7 +245,7 @@ def test_non_utf8_route_module_is_still_checked_for_bypasses(repo: GitRepo) -> N
               "def cancel_order(oid: int, db):\n    order = db.get(oid)\n"
               "    order.status = 'cancelled'\n    return {}\n")
     repo.commit('bypass', {'app/routes.py': bypass.encode('latin-1')})
-    res = repo.hh('scan', '--only', 'actions', '--format', 'json')
+    res = run_cli(repo, 'scan', '--only', 'actions', '--format', 'json')
     assert res.returncode == 1, (res.stdout, res.stderr)
     assert '"rule": "actions-bypass-route"' in res.stdout
     assert 'actions-route-removed' not in res.stdout
@@ -261,10 +262,10 @@ def test_symlinked_python_module_is_not_parsed_as_code(repo: GitRepo) -> None:
     (repo.path / 'lib').mkdir()
     os.symlink('../app/routes.py', repo.path / 'lib' / 'compat.py')
     repo.git('add', '-A')
-    res = repo.hh('scan', '--staged', '--only', 'actions', '--format', 'json')
+    res = run_cli(repo, 'scan', '--staged', '--only', 'actions', '--format', 'json')
     assert res.returncode == 0, (res.stdout, res.stderr)
     assert 'actions-unparseable-python' not in res.stdout
     repo.commit('link')
-    res = repo.hh('scan', '--only', 'actions', '--format', 'json')
+    res = run_cli(repo, 'scan', '--only', 'actions', '--format', 'json')
     assert res.returncode == 0, (res.stdout, res.stderr)
     assert 'actions-unparseable-python' not in res.stdout

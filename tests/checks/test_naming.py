@@ -8,6 +8,7 @@ import pytest
 
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.checks import naming
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import assert_one_line_error
 from tests.support.hookkit import hh_json
@@ -91,11 +92,11 @@ def test_check_branch_reads_the_checked_out_branch(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / 'current')
     repo.commit('base', {'README.md': 'x\n'})
     repo.git('checkout', '-q', '-b', 'hotfix-ARIS-5-totals')
-    res = repo.hh('check-branch')
+    res = run_cli(repo, 'check-branch')
     assert res.returncode == 1
     assert 'git branch -m hotfix/ARIS-5-totals' in res.stdout
     repo.git('branch', '-m', 'hotfix/ARIS-5-totals')
-    res = repo.hh('check-branch')
+    res = run_cli(repo, 'check-branch')
     assert (res.returncode, res.stdout) == (0, '')
 
 
@@ -201,10 +202,10 @@ def test_pr_title_from_gitlab_merge_request(repo: GitRepo) -> None:
 
 
 def test_no_pr_title_is_exit_2(repo: GitRepo) -> None:
-    res = repo.hh('check-pr-title', '--branch', BRANCH)
+    res = run_cli(repo, 'check-pr-title', '--branch', BRANCH)
     assert_one_line_error(res, 'no PR title', '--title')
     # a GitHub push event has no pull_request: still no title
-    res = repo.hh('check-pr-title', env={'GITHUB_ACTIONS': 'true',
+    res = run_cli(repo, 'check-pr-title', env={'GITHUB_ACTIONS': 'true',
                                          'GITHUB_REF': f'refs/heads/{BRANCH}'})
     assert_one_line_error(res, 'no PR title')
 
@@ -268,7 +269,7 @@ def test_commit_msg_honours_core_comment_char(msgs: GitRepo) -> None:
 def test_commit_msg_unreadable_file_is_exit_2(msgs: GitRepo) -> None:
     write_policy(msgs, '[naming]\ncommit_msg = true\n')
     try:
-        res = msgs.hh('check-commit-msg', 'no/such/file')
+        res = run_cli(msgs, 'check-commit-msg', 'no/such/file')
     finally:
         (msgs.path / '.hotfix-hooks.toml').unlink()
     assert_one_line_error(res, 'no/such/file', 'cannot read')

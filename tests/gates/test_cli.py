@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import Result
+from tests.support.cli import run_cli
 from tests.support.gate_service import BASE_FILES
 from tests.support.gate_service import PYPROJECT
 from tests.support.gitrepo import _with_pythonpath
@@ -29,8 +31,8 @@ class Consumer:
         self.env = {'GATE_MARKS': str(marks),
                     'PATH': os.path.dirname(sys.executable) + os.pathsep + os.environ['PATH']}
 
-    def gate(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
-        return self.repo.hh('gate', *args, env=self.env, input=input)
+    def gate(self, *args: str, input: str | None = None) -> Result:
+        return run_cli(self.repo, 'gate', *args, env=self.env, stdin=input)
 
     def ran(self) -> list[str]:
         if not self.marks.exists():
@@ -241,7 +243,7 @@ def test_bad_policy_is_one_line_exit_2(consumer: Consumer) -> None:
 
 
 def test_config_shows_gates_and_domains(consumer: Consumer) -> None:
-    res = consumer.repo.hh('config', '--format', 'json')
+    res = run_cli(consumer.repo, 'config', '--format', 'json')
     values = json.loads(res.stdout)['values']
     assert [g['name'] for g in values['gates']] == ['smoke', 'integrity']
     assert values['domains']['pos']['command'] == ['python', 'scripts/regress.py', 'pos']
@@ -328,7 +330,7 @@ def test_gate_that_cannot_write_its_logs_is_a_one_line_error(hotfix_repo: GitRep
     hotfix_repo.commit('policy', {'.hotfix-hooks.toml': '[[gates]]\nname = "g"\n'
                                   f'command = ["touch", "{ran}"]\n'})
     (hotfix_repo.path / '.git' / 'hotfix-hooks').write_text('not a folder\n')
-    assert_error(hotfix_repo.hh('gate'), 'hotfix-hooks')
+    assert_error(run_cli(hotfix_repo, 'gate'), 'hotfix-hooks')
     assert not ran.exists()
 
 
@@ -340,9 +342,9 @@ def test_gate_and_record_fail_closed_on_a_detached_head_outside_ci(tmp_path) -> 
     repo.commit('ARIS-5 fix', {'a.txt': 'b\n'})
     repo.git('checkout', '-q', '--detach')
     for cmd in (['gate'], ['record']):
-        res = repo.hh(*cmd)
+        res = run_cli(repo, *cmd)
         assert res.returncode == 1, (cmd, res.stdout, res.stderr)
         assert '[branch-unknown]' in res.stdout
         assert 'Traceback' not in res.stderr
-    res = repo.hh('gate', '--branch', 'feature/x')
+    res = run_cli(repo, 'gate', '--branch', 'feature/x')
     assert res.returncode == 0                     # naming the branch settles it

@@ -15,6 +15,7 @@ from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from tests.support.actions_service import ROUTES_BASE
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import SRC
 from tests.support.hookkit import assert_one_line_error
@@ -190,7 +191,7 @@ def test_scan_over_the_odd_range_reports_without_crashing(rng: Range) -> None:
     rng.repo.git('branch', '-f', 'hotfix/ARIS-20-odd-range', rng.head)
     write_policy(rng.repo, '[scope]\nmax_files = 14\n')
     for fmt in ('json', 'text', 'github'):
-        res = rng.repo.hh('scan', '--from-ref', rng.base, '--to-ref', rng.head,
+        res = run_cli(rng.repo, 'scan', '--from-ref', rng.base, '--to-ref', rng.head,
                           '--branch', 'hotfix/ARIS-20-odd-range', '--format', fmt)
         assert res.returncode == 0, res.stderr
         assert 'Traceback' not in res.stderr
@@ -277,10 +278,10 @@ def test_worktree_mode_reads_the_disk(dirty: GitRepo) -> None:
 
 def test_max_diff_bytes_exceeded_is_exit_2_one_line(dirty: GitRepo) -> None:
     write_policy(dirty, 'max_diff_bytes = 10\n')
-    res = dirty.hh('scan')
+    res = run_cli(dirty, 'scan')
     assert_one_line_error(res, 'too large', 'max_diff_bytes')
     write_policy(dirty, 'max_diff_bytes = 100000\n')
-    assert dirty.hh('scan').returncode == 0
+    assert run_cli(dirty, 'scan').returncode == 0
 
 
 def test_type_change_file_to_symlink(tmp_path: Path) -> None:
@@ -297,7 +298,7 @@ def test_type_change_file_to_symlink(tmp_path: Path) -> None:
         assert f.removed_lines == [1, 2] and f.added_lines == [1]
     finally:
         cs.close()
-    res = repo.hh('scan', '--from-ref', base, '--to-ref', head, '--branch',
+    res = run_cli(repo, 'scan', '--from-ref', base, '--to-ref', head, '--branch',
                   'hotfix/ARIS-22-type-change')
     assert res.returncode == 0, res.stderr
 
@@ -330,7 +331,7 @@ def test_unfinished_merge_with_conflicts_does_not_crash(tmp_path: Path) -> None:
     repo.write('a.txt', 'a2\n')
     repo.git('add', 'a.txt')
     for args in (('scan', '--staged'), ('scan',)):
-        res = repo.hh(*args)
+        res = run_cli(repo, *args)
         assert res.returncode == 0, res.stderr
 
 
@@ -349,7 +350,7 @@ def test_non_utf8_path_is_scanned_and_reported(tmp_path: Path) -> None:
     finally:
         cs.close()
     for fmt in ('json', 'text', 'github'):
-        res = repo.hh('scan', '--format', fmt)
+        res = run_cli(repo, 'scan', '--format', fmt)
         assert res.returncode == 0 and 'Traceback' not in res.stderr, res.stderr
         assert 'requirements-caf' in res.stdout
 
@@ -389,8 +390,8 @@ def test_files_marked_minus_diff_are_still_checked(repo: GitRepo) -> None:
         "\n\n@router.post('/orders/{oid}/cancel')\ndef cancel_order(oid: int, db):\n"
         "    order = db.get(oid)\n    order.status = 'cancelled'\n    return {}\n"),
         'migrations/002_fix.sql': 'UPDATE stock SET id = 2;\n'})
-    res = repo.hh('scan', '--only', 'actions', '--format', 'json')
+    res = run_cli(repo, 'scan', '--only', 'actions', '--format', 'json')
     assert res.returncode == 1, (res.stdout, res.stderr)
     assert '"rule": "actions-bypass-route"' in res.stdout
-    res = repo.hh('decide', '--format', 'json')
+    res = run_cli(repo, 'decide', '--format', 'json')
     assert '"recommendation": "rollback-first"' in res.stdout, res.stdout

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import SRC
 from tests.support.hookkit import assert_error
@@ -224,7 +225,7 @@ def test_ci_clone_without_the_target_branch_is_exit_2(ci: CIWorld, tmp_path: Pat
                    check=True, capture_output=True)
     single = GitRepo(tmp_path / 'single', env=ci.upstream.env, init=False)
     single.git('checkout', '-q', '--detach')
-    res = single.hh('scan', env=dict(CI_CASES['gitlab-mr'][1]))
+    res = run_cli(single, 'scan', env=dict(CI_CASES['gitlab-mr'][1]))
     assert_one_line_error(res, 'release/1.0 is not in this clone', 'fetch')
     # the MR's diff base sha, when the CI gives it, is enough
     env = {**CI_CASES['gitlab-mr'][1], 'CI_MERGE_REQUEST_DIFF_BASE_SHA': ci.shas['r1']}
@@ -239,7 +240,7 @@ def test_shallow_clone_without_merge_base_fails_with_fetch_depth_hint(ci: CIWorl
     if case == 'github-pr':
         env['GITHUB_EVENT_PATH'] = _github_event(ci.tmp, ci.shas['r2'])
     for cmd in ('context', 'scan'):
-        res = ci.shallow.hh(cmd, env=env)
+        res = run_cli(ci.shallow, cmd, env=env)
         assert_one_line_error(res, 'shallow', 'fetch-depth')
 
 
@@ -251,7 +252,7 @@ def test_github_event_with_wrong_types_is_not_an_internal_error(hotfix_repo: Git
     env = {'GITHUB_ACTIONS': 'true', 'GITHUB_EVENT_NAME': 'pull_request',
            'GITHUB_EVENT_PATH': str(event)}
     for cmd in ('ci', 'context', 'check-pr-title'):
-        res = hotfix_repo.hh(cmd, env=env)
+        res = run_cli(hotfix_repo, cmd, env=env)
         assert res.returncode in (0, 1), (cmd, res.stdout, res.stderr)
         assert 'internal error' not in res.stderr and 'Traceback' not in res.stderr
 
@@ -267,9 +268,9 @@ def test_single_branch_clone_of_the_hotfix_does_not_use_itself_as_base(
     clone = repo.clone(tmp_path / 'ci-clone', '--single-branch', '--branch', HOTFIX_BRANCH,
                        *(('--no-local',) if depth else ()), *depth)
     for cmd in ('scan', 'readiness', 'context'):
-        assert_error(clone.hh(cmd), 'base')
+        assert_error(run_cli(clone, cmd), 'base')
     clone.git('fetch', '-q', *depth, 'origin', 'main:refs/remotes/origin/main')
-    res = clone.hh('scan', '--only', 'migrations')
+    res = run_cli(clone, 'scan', '--only', 'migrations')
     if depth:
         assert_error(res, 'shallow')
     else:

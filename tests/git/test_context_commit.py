@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import COMMIT_MSG
 from tests.support.hookkit import HookRun
@@ -220,5 +221,5 @@ def test_commit_msg_in_a_linked_worktree(msg_repo: GitRepo, tmp_path: Path) -> N
     # the absolute path of a linked worktree's message file, as pre-commit passes it
     abs_msg = msg_repo.path / '.git' / 'worktrees' / 'linked' / 'COMMIT_EDITMSG'
     abs_msg.write_text('no ticket here\n')
-    res = wt.hh('check-commit-msg', str(abs_msg))
+    res = run_cli(wt, 'check-commit-msg', str(abs_msg))
     assert res.returncode == 1 and 'ARIS-16' in res.stdout

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import assert_error
 from tests.support.hookkit import assert_one_line_error
@@ -78,7 +79,7 @@ def test_from_ref_that_moved_ahead_does_not_blame_the_hotfix(repo: GitRepo, cmd:
     repo.commit('main moves on', {'app/routes.py': ROUTES_A + '\n\n@router.get("/b")\n'
                                                    'def b():\n    return 2\n'})
     repo.checkout(HOTFIX_BRANCH)
-    res = repo.hh(cmd, '--from-ref', 'main', '--to-ref', 'HEAD', '--format', 'json')
+    res = run_cli(repo, cmd, '--from-ref', 'main', '--to-ref', 'HEAD', '--format', 'json')
     assert 'api-route-removed' not in res.stdout, res.stdout
     assert 'Traceback' not in res.stderr
 
@@ -86,7 +87,7 @@ def test_from_ref_that_moved_ahead_does_not_blame_the_hotfix(repo: GitRepo, cmd:
 def test_empty_range_says_so(hotfix_repo: GitRepo) -> None:
     """--from-ref equal to --to-ref: nothing to check, and the user is told (not a silent
     pass that looks like a clean change)."""
-    res = hotfix_repo.hh('scan', '--from-ref', 'HEAD', '--to-ref', hotfix_repo.head())
+    res = run_cli(hotfix_repo, 'scan', '--from-ref', 'HEAD', '--to-ref', hotfix_repo.head())
     assert res.returncode == 0
     assert 'same commit' in res.stderr and 'nothing' in res.stderr, res.stderr
     assert 'Traceback' not in res.stderr
@@ -95,29 +96,29 @@ def test_empty_range_says_so(hotfix_repo: GitRepo) -> None:
 # -- refs and repositories that cannot be read -------------------------------------------
 def test_unknown_ref_is_exit_2_with_one_line(world: World) -> None:
     for cmd in ('scan', 'context'):
-        res = world.repo.hh(cmd, '--from-ref', 'no-such-branch', '--to-ref', 'HEAD')
+        res = run_cli(world.repo, cmd, '--from-ref', 'no-such-branch', '--to-ref', 'HEAD')
         assert_one_line_error(res, "unknown ref 'no-such-branch'")
 
 
 def test_only_one_of_from_ref_to_ref_is_a_usage_error(world: World) -> None:
-    res = world.repo.hh('scan', '--from-ref', 'main')
+    res = run_cli(world.repo, 'scan', '--from-ref', 'main')
     assert_one_line_error(res, '--from-ref and --to-ref go together')
 
 
 def test_empty_repository_is_exit_2_for_scan_and_context(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / 'empty')
     for args in (('scan',), ('context',), ('scan', '--from-ref', 'HEAD', '--to-ref', 'HEAD')):
-        assert_one_line_error(repo.hh(*args), 'no commits yet')
+        assert_one_line_error(run_cli(repo, *args), 'no commits yet')
 
 
 def test_orphan_branch_is_not_called_an_empty_repository(hotfix_repo: GitRepo) -> None:
     hotfix_repo.git('checkout', '-q', '--orphan', 'hotfix/ARIS-10-orphan')
-    res = hotfix_repo.hh('scan')
+    res = run_cli(hotfix_repo, 'scan')
     assert_error(res, 'orphan')
 
 
 def test_context_text_output_says_why(world: World) -> None:
-    res = world.repo.hh('context', '--from-ref', 'main', '--to-ref', 'main')
+    res = run_cli(world.repo, 'context', '--from-ref', 'main', '--to-ref', 'main')
     assert res.returncode == 0
     out = res.stdout
     assert 'mode:    range' in out and 'why:     --from-ref/--to-ref given: main..main' in out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import context_of
 from tests.support.hookkit import hh_json
@@ -232,7 +233,7 @@ def test_one_push_of_a_branch_and_a_tag_checks_each_ref(world: World) -> None:
 def test_check_tag_refuses_garbage_push_input(tmp_path) -> None:
     repo = GitRepo(tmp_path / 'tagjunk')
     repo.commit('base', {'a.txt': 'a\n'})
-    res = repo.hh('check-tag', '--stage', 'pre-push', input='not a push line\n')
+    res = run_cli(repo, 'check-tag', '--stage', 'pre-push', stdin='not a push line\n')
     assert res.returncode == 2
     assert 'unexpected pre-push input line' in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1

@@ -12,6 +12,7 @@ from hotfix_hooks.checks.migrations import check
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy import from_mapping
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import HOTFIX_BRANCH
 from tests.support.migration_fixtures import alembic
@@ -133,7 +134,7 @@ def history_repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
 
 
 def scan(repo: GitRepo, branch: str) -> tuple[int, list[dict]]:
-    res = repo.hh('scan', '--only', 'migrations', '--from-ref', 'main', '--to-ref', branch,
+    res = run_cli(repo, 'scan', '--only', 'migrations', '--from-ref', 'main', '--to-ref', branch,
                   '--branch', branch, '--format', 'json')
     assert res.returncode in (0, 1), res.stderr
     return res.returncode, json.loads(res.stdout)['findings']
@@ -161,7 +162,7 @@ def test_revision_inserted_below_head(history_repo: GitRepo) -> None:
 
 
 def test_shipped_revision_moved_below_the_head(history_repo: GitRepo) -> None:
-    res = history_repo.hh('scan', '--only', 'migrations', '--from-ref', 'release/1.1',
+    res = run_cli(history_repo, 'scan', '--only', 'migrations', '--from-ref', 'release/1.1',
                           '--to-ref', 'hotfix/OPS-7-moved-below', '--branch',
                           'hotfix/OPS-7-moved-below', '--format', 'json')
     findings = json.loads(res.stdout)['findings']
@@ -189,7 +190,7 @@ def test_clean_new_migration_passes(history_repo: GitRepo) -> None:
 
 
 def test_off_hotfix_branch_history_findings_are_warnings(history_repo: GitRepo) -> None:
-    res = history_repo.hh('scan', '--only', 'migrations', '--from-ref', 'main', '--to-ref',
+    res = run_cli(history_repo, 'scan', '--only', 'migrations', '--from-ref', 'main', '--to-ref',
                           'hotfix/OPS-1-edit-shipped', '--branch', 'feature/reporting',
                           '--format', 'json')
     findings = json.loads(res.stdout)['findings']
@@ -226,6 +227,6 @@ def test_edited_non_utf8_shipped_migration_is_reported(repo: GitRepo) -> None:
     repo.checkout(HOTFIX_BRANCH, create=True)
     repo.commit('edit', {'migrations/001_init.sql':
                          b'-- caf\xe9\nCREATE TABLE t (id bigint);\n'})
-    res = repo.hh('scan', '--only', 'migrations', '--format', 'json')
+    res = run_cli(repo, 'scan', '--only', 'migrations', '--format', 'json')
     assert res.returncode == 1, (res.stdout, res.stderr)
     assert '"rule": "migration-history-edited"' in res.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import ROOT
 from tests.support.hookkit import HOTFIX_BRANCH
@@ -29,7 +30,7 @@ def test_staged_migration_on_hotfix_branch(repo: GitRepo) -> None:
     repo.write(f'{V}/c3d4e5f6a7b8_drop_legacy.py',
                alembic("op.drop_column('users', 'legacy_code')", 'pass'))
     repo.git('add', '-A')
-    res = repo.hh('scan', '--only', 'migrations', '--staged')
+    res = run_cli(repo, 'scan', '--only', 'migrations', '--staged')
     assert res.returncode == 1, res.stderr
     assert 'error [migration-drop-column]' in res.stdout
     assert 'error [migration-downgrade-noop]' in res.stdout
@@ -38,7 +39,7 @@ def test_staged_migration_on_hotfix_branch(repo: GitRepo) -> None:
     repo.checkout('feature/cleanup', create=True, start='main')
     repo.git('stash', 'pop')
     repo.git('add', '-A')
-    res = repo.hh('scan', '--only', 'migrations', '--staged')
+    res = run_cli(repo, 'scan', '--only', 'migrations', '--staged')
     assert res.returncode == 0 and 'warning [migration-drop-column]' in res.stdout
 
 
@@ -47,10 +48,10 @@ def test_non_migration_change_is_silent_and_bad_policy_is_exit_2(repo: GitRepo) 
     repo.checkout('hotfix/OPS-8-typo', create=True)
     repo.write('app.py', 'x = 2\n')
     repo.git('add', '-A')
-    res = repo.hh('scan', '--only', 'migrations', '--staged')
+    res = run_cli(repo, 'scan', '--only', 'migrations', '--staged')
     assert (res.returncode, res.stdout.strip()) == (0, '')
     repo.write('pyproject.toml', '[tool.hotfix-hooks.migrations]\ndialect = "db2"\n')
-    res = repo.hh('scan', '--only', 'migrations', '--staged')
+    res = run_cli(repo, 'scan', '--only', 'migrations', '--staged')
     assert res.returncode == 2
     assert "'migrations.dialect'" in res.stderr and 'Traceback' not in res.stderr
 
@@ -78,7 +79,7 @@ def test_non_utf8_migration_is_still_checked(repo: GitRepo, path: str, content: 
                          'alembic/versions/a1.py': ALEMBIC_BASE})
     repo.checkout(HOTFIX_BRANCH, create=True)
     repo.commit('drop', {path: content})
-    res = repo.hh('scan', '--only', 'migrations', '--format', 'json')
+    res = run_cli(repo, 'scan', '--only', 'migrations', '--format', 'json')
     assert res.returncode == 1, (res.stdout, res.stderr)
     assert f'"rule": "{rule}"' in res.stdout
     assert path in res.stdout

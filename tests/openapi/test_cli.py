@@ -10,6 +10,7 @@ import yaml
 
 from hotfix_hooks.openapi import diff_specs
 from hotfix_hooks.openapi import parse
+from tests.support.cli import run_cli
 from tests.support.contract_code import ROUTER
 from tests.support.contract_code import tree
 from tests.support.contract_helpers import base_spec
@@ -36,14 +37,14 @@ def spec_repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
 
 
 def test_openapi_diff_rev_path_exits_1_on_breaking(spec_repo: GitRepo) -> None:
-    res = spec_repo.hh('openapi-diff', 'main:api/openapi.yaml', 'HEAD:api/openapi.yaml')
+    res = run_cli(spec_repo, 'openapi-diff', 'main:api/openapi.yaml', 'HEAD:api/openapi.yaml')
     assert res.returncode == 1, res.stderr
     assert '[response-property-became-optional]' in res.stdout
     assert 'affects: GET /items/{item_id}, PUT /items/{item_id}, GET /items' in res.stdout
 
 
 def test_openapi_diff_files_json_format_and_no_change(spec_repo: GitRepo) -> None:
-    res = spec_repo.hh('openapi-diff', 'api/openapi.json', 'HEAD:api/openapi.yaml',
+    res = run_cli(spec_repo, 'openapi-diff', 'api/openapi.json', 'HEAD:api/openapi.yaml',
                        '--format', 'json')
     assert res.returncode == 1
     data = json.loads(res.stdout)
@@ -52,7 +53,7 @@ def test_openapi_diff_files_json_format_and_no_change(spec_repo: GitRepo) -> Non
     assert f['pointer'] == '/components/schemas/Item/properties/name'
     assert f['affected'] == ['GET /items/{item_id}', 'PUT /items/{item_id}', 'GET /items']
     assert f['path'] == 'api/openapi.yaml' and isinstance(f['line'], int)
-    same = spec_repo.hh('openapi-diff', 'api/openapi.json', 'main:api/openapi.yaml')
+    same = run_cli(spec_repo, 'openapi-diff', 'api/openapi.json', 'main:api/openapi.yaml')
     assert same.returncode == 0, same.stdout
 
 
@@ -63,25 +64,25 @@ def test_openapi_diff_github_annotations_and_additive_exit_0(tmp_path: Path) -> 
     new.write_text(json.dumps(edit(base, lambda d: item(d)['properties'].update(
         sku={'type': 'string'}))))
     repo = GitRepo(tmp_path / 'r')
-    res = repo.hh('openapi-diff', str(old), str(new), '--format', 'github')
+    res = run_cli(repo, 'openapi-diff', str(old), str(new), '--format', 'github')
     assert res.returncode == 0
     assert res.stdout.startswith('::notice file=')
     assert 'title=response-property-added' in res.stdout
 
 
 def test_openapi_diff_bad_input_is_one_line_exit_2(spec_repo: GitRepo, tmp_path: Path) -> None:
-    res = spec_repo.hh('openapi-diff', 'nosuchrev:api/openapi.yaml', 'HEAD:api/openapi.yaml')
+    res = run_cli(spec_repo, 'openapi-diff', 'nosuchrev:api/openapi.yaml', 'HEAD:api/openapi.yaml')
     assert res.returncode == 2
     assert len(res.stderr.strip().splitlines()) == 1 and 'nosuchrev' in res.stderr
     broken = tmp_path / 'broken.json'
     broken.write_text('{"openapi": "3.1.0", "paths": {')
-    res = spec_repo.hh('openapi-diff', 'api/openapi.json', str(broken))
+    res = run_cli(spec_repo, 'openapi-diff', 'api/openapi.json', str(broken))
     assert res.returncode == 2
     assert 'invalid JSON' in res.stderr and 'Traceback' not in res.stderr
 
 
 def test_scan_only_contract_on_hotfix_branch(spec_repo: GitRepo) -> None:
-    res = spec_repo.hh('scan', '--only', 'contract', '--from-ref', 'main', '--to-ref', 'HEAD',
+    res = run_cli(spec_repo, 'scan', '--only', 'contract', '--from-ref', 'main', '--to-ref', 'HEAD',
                        '--format', 'json')
     assert res.returncode == 1, res.stdout + res.stderr
     data = json.loads(res.stdout)
@@ -134,7 +135,7 @@ def test_scan_reports_code_contract_change_and_stale_spec(tmp_path: Path) -> Non
     repo.checkout('hotfix/ARIS-9-idempotency', create=True)
     repo.commit('require the key', files={'shop/routers/items.py': ROUTER.replace(
         '"required": False', '"required": True')})
-    res = repo.hh('scan', '--only', 'contract', '--from-ref', 'main', '--to-ref', 'HEAD',
+    res = run_cli(repo, 'scan', '--only', 'contract', '--from-ref', 'main', '--to-ref', 'HEAD',
                   '--format', 'json')
     assert res.returncode == 1, res.stdout + res.stderr
     found = {(f['rule'], f['path'], f['line']) for f in json.loads(res.stdout)['findings']}
@@ -152,7 +153,7 @@ def test_scan_reads_frozen_endpoints_from_pyproject(tmp_path: Path) -> None:
     repo.checkout('feature/sku', create=True)
     repo.commit('add sku', files={'openapi.json': json.dumps(edit(base, lambda d: item(d)[
         'properties'].update(sku={'type': 'string'})), indent=2)})
-    res = repo.hh('scan', '--only', 'contract', '--from-ref', 'main', '--to-ref', 'HEAD',
+    res = run_cli(repo, 'scan', '--only', 'contract', '--from-ref', 'main', '--to-ref', 'HEAD',
                   '--format', 'json')
     assert res.returncode == 1, res.stdout + res.stderr
     frozen = [f for f in json.loads(res.stdout)['findings']

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.actions_service import ROUTES_BASE
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import assert_error
 from tests.support.hookkit import assert_one_line_error
@@ -28,7 +29,7 @@ def _pyproject(repo: GitRepo, text: str) -> None:
 
 
 def _config(repo: GitRepo) -> dict:
-    res = repo.hh('config', '--format', 'json')
+    res = run_cli(repo, 'config', '--format', 'json')
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout)  # type: ignore[no-any-return]
 
@@ -60,7 +61,7 @@ def test_pyproject_table_is_read_and_config_says_where_values_come_from(repo: Gi
     assert cfg['sources']['naming.description_max_length'] == 'pyproject.toml'
     assert cfg['sources']['naming.description_min_length'] == 'default'
 
-    text = repo.hh('config').stdout.splitlines()
+    text = run_cli(repo, 'config').stdout.splitlines()
     assert text[0].startswith('# policy file: ') and text[0].endswith('pyproject.toml')
     line = next(ln for ln in text if ln.startswith('naming.description_max_length'))
     assert line.split('=', 1)[1].strip() == '12  # pyproject.toml'
@@ -119,13 +120,13 @@ def test_bad_policy_is_exit_2_with_one_line_naming_the_problem(repo: GitRepo, te
                                                                  says: str) -> None:
     _pyproject(repo, text)
     for cmd in (('config',), ('check-branch', '--branch', 'main'), ('scan',), ('context',)):
-        line = assert_one_line_error(repo.hh(*cmd), says)
+        line = assert_one_line_error(run_cli(repo, *cmd), says)
         assert 'pyproject.toml' in line
 
 
 def test_bad_standalone_file_names_that_file(repo: GitRepo) -> None:
     (repo.path / '.hotfix-hooks.toml').write_text('base = = 1\n')
-    assert_one_line_error(repo.hh('check-branch'), '.hotfix-hooks.toml', 'invalid TOML')
+    assert_one_line_error(run_cli(repo, 'check-branch'), '.hotfix-hooks.toml', 'invalid TOML')
 
 
 def test_explicit_config_file(repo: GitRepo, tmp_path: Path) -> None:
@@ -134,7 +135,7 @@ def test_explicit_config_file(repo: GitRepo, tmp_path: Path) -> None:
     rc, data, _ = hh_json(repo, 'check-branch', '--branch', 'hotfix/ARIS-1-x',
                           '--config', str(other))
     assert (rc, data['findings']) == (0, [])
-    assert_one_line_error(repo.hh('config', '--config', str(tmp_path / 'missing.toml')),
+    assert_one_line_error(run_cli(repo, 'config', '--config', str(tmp_path / 'missing.toml')),
                           'missing.toml', 'not found')
 
 
@@ -165,14 +166,14 @@ def test_a_range_is_judged_by_the_policy_committed_in_its_head(tmp_path) -> None
         'pyproject.toml': '[tool.hotfix-hooks]\nbase = "main"\n\n'
                           '[tool.hotfix-hooks.scope]\nseverity = "error"\n'})
     repo.checkout('main')
-    res = repo.hh('scan', '--from-ref', 'main', '--to-ref', 'hotfix/ARIS-9-pin-flask',
+    res = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'hotfix/ARIS-9-pin-flask',
                   '--branch', 'hotfix/ARIS-9-pin-flask', '--format', 'json')
     found = json.loads(res.stdout)['findings']
     assert res.returncode == 1
     assert [(f['rule'], f['severity']) for f in found] == [('scope-dependency-changed', 'error')]
     # --config still wins over the commit's policy
     (tmp_path / 'mine.toml').write_text('[scope]\nseverity = "info"\n')
-    res = repo.hh('scan', '--from-ref', 'main', '--to-ref', 'hotfix/ARIS-9-pin-flask',
+    res = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'hotfix/ARIS-9-pin-flask',
                   '--branch', 'hotfix/ARIS-9-pin-flask', '--format', 'json',
                   '--config', str(tmp_path / 'mine.toml'))
     assert res.returncode == 0
@@ -184,15 +185,15 @@ def test_a_range_is_judged_by_the_policy_committed_in_its_head(tmp_path) -> None
 def test_policy_file_not_utf8_is_one_line_config_error(hotfix_repo: GitRepo, name: str) -> None:
     hotfix_repo.write(name, b'# caf\xe9\nbase = "main"\n')
     for cmd in ('scan', 'config', 'check-branch'):
-        assert_error(hotfix_repo.hh(cmd), name, 'UTF-8')
+        assert_error(run_cli(hotfix_repo, cmd), name, 'UTF-8')
 
 
 @pytest.mark.parametrize('text', ['tool = "x"\n', 'tool = [1]\n'])
 def test_pyproject_tool_not_a_table_is_one_line_config_error(hotfix_repo: GitRepo,
                                                              text: str) -> None:
     hotfix_repo.write('pyproject.toml', text)
-    assert_error(hotfix_repo.hh('scan'), 'pyproject.toml', '[tool]')
-    assert_error(hotfix_repo.hh('config', '--config', 'pyproject.toml'), 'pyproject.toml',
+    assert_error(run_cli(hotfix_repo, 'scan'), 'pyproject.toml', '[tool]')
+    assert_error(run_cli(hotfix_repo, 'config', '--config', 'pyproject.toml'), 'pyproject.toml',
                  '[tool]')
 
 
@@ -204,13 +205,13 @@ def test_anchored_ticket_pattern_is_a_config_error(hotfix_repo: GitRepo, pattern
     hotfix_repo.write('.hotfix-hooks.toml', f"ticket_pattern = '{pattern}'\n")
     for cmd in ('check-branch', 'record', 'new'):
         args = (cmd, 'ARIS-10', 'fix the totals') if cmd == 'new' else (cmd,)
-        assert_error(hotfix_repo.hh(*args), 'ticket_pattern')
+        assert_error(run_cli(hotfix_repo, *args), 'ticket_pattern')
 
 
 def test_empty_hotfix_prefix_is_a_config_error(tmp_path) -> None:
     repo = GitRepo(tmp_path / 'prefix')
     repo.commit('base', {'pyproject.toml': '[tool.hotfix-hooks]\nhotfix_prefix = ""\n'})
-    res = repo.hh('check-branch')
+    res = run_cli(repo, 'check-branch')
     assert res.returncode == 2
     assert "'hotfix_prefix'" in res.stderr and len(res.stderr.strip().splitlines()) == 1
 
@@ -229,14 +230,14 @@ def test_policy_values_that_would_never_match_are_config_errors(
     match an operation silently froze nothing."""
     hotfix_repo.write('.hotfix-hooks.toml', policy)
     for args in (('check-tag', '1.0.0+hotfix.1'), ('scan',), ('config',)):
-        assert_error(hotfix_repo.hh(*args), key)
+        assert_error(run_cli(hotfix_repo, *args), key)
 
 
 def test_frozen_endpoint_forms_that_are_valid(hotfix_repo: GitRepo) -> None:
     hotfix_repo.write('.hotfix-hooks.toml', '[contract]\nfrozen_groups = ["/aris3/stock/"]\n'
                       'frozen_endpoints = ["GET /a", "* /b/**", "any /c", "/d/*", '
                       '"patch /e"]\n')
-    res = hotfix_repo.hh('config')
+    res = run_cli(hotfix_repo, 'config')
     assert res.returncode == 0, res.stderr
 
 
@@ -250,7 +251,7 @@ def test_invalid_glob_is_a_one_line_config_error(hotfix_repo: GitRepo, policy: s
                                                  cmd: str) -> None:
     hotfix_repo.commit('code', {'src/new_module.py': 'x = 1\n'})
     hotfix_repo.commit('policy', {'.hotfix-hooks.toml': policy})
-    assert_error(hotfix_repo.hh(cmd), 'glob')
+    assert_error(run_cli(hotfix_repo, cmd), 'glob')
 
 
 # -- gate commands the policy configures ---------------------------------------------------
@@ -270,13 +271,13 @@ def test_bad_gate_settings_are_one_line_config_errors(hotfix_repo: GitRepo, gate
     hotfix_repo.commit('policy', {'.hotfix-hooks.toml':
                                   f'[[gates]]\nname = "g"\ncommand = ["true"]\n{gate}\n'})
     for cmd in ('gate', 'config'):
-        assert_error(hotfix_repo.hh(cmd), needle)
+        assert_error(run_cli(hotfix_repo, cmd), needle)
 
 
 def test_bad_domain_env_is_a_one_line_config_error(hotfix_repo: GitRepo) -> None:
     hotfix_repo.commit('policy', {'.hotfix-hooks.toml':
                                   '[domains.stock]\nenv = { "X=Y" = "1" }\n'})
-    assert_error(hotfix_repo.hh('gate'), 'domains.stock.env')
+    assert_error(run_cli(hotfix_repo, 'gate'), 'domains.stock.env')
 
 
 def test_follow_depth_too_deep_to_follow_is_a_config_error(
@@ -291,7 +292,7 @@ def test_follow_depth_too_deep_to_follow_is_a_config_error(
                           '    x.status = "done"\n\n\n@router.post("/orders/{oid}/go")\n'
                           'def go(oid, db):\n    return f0(db.get(oid))\n'})
     repo.write('.hotfix-hooks.toml', '[actions]\nfollow_depth = 1000\n')
-    assert_error(repo.hh('scan', '--only', 'actions'), 'actions.follow_depth')
+    assert_error(run_cli(repo, 'scan', '--only', 'actions'), 'actions.follow_depth')
     repo.write('.hotfix-hooks.toml', '[actions]\nfollow_depth = 100\n')
-    res = repo.hh('scan', '--only', 'actions')
+    res = run_cli(repo, 'scan', '--only', 'actions')
     assert res.returncode in (0, 1) and 'error:' not in res.stderr, res.stderr

@@ -12,6 +12,7 @@ import pytest
 from hotfix_hooks.gates import evidence
 from hotfix_hooks.policy import SCHEMA
 from hotfix_hooks.record import model as record
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import HOTFIX_BRANCH
 from tests.support.records import COMPLETE
@@ -88,14 +89,14 @@ def rows(stdout: str) -> dict[str, str]:
 def test_new_writes_the_record_template_and_commits_nothing(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / 'fresh')
     base = repo.commit('base', files={'app/api.py': 'x = 1\n'})
-    res = repo.hh('new', 'ARIS-77', 'Fix stock totals drift')
+    res = run_cli(repo, 'new', 'ARIS-77', 'Fix stock totals drift')
     assert res.returncode == 0, res.stderr
     assert f'Wrote the hotfix record {PATH} (not committed)' in res.stdout
     assert (repo.path / PATH).read_text() == record.render_template('ARIS-77')
     assert repo.git('rev-parse', 'HEAD') == base
     assert repo.git('status', '--porcelain') == '?? hotfixes/'
     assert repo.git('branch', '--show-current') == BRANCH
-    res = repo.hh('record')
+    res = run_cli(repo, 'record')
     assert res.returncode == 1
     assert '[record-field-missing] the record field "owner"' in res.stdout
 
@@ -104,24 +105,24 @@ def test_new_keeps_an_existing_record(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / 'fresh')
     repo.commit('base', files={'app/api.py': 'x = 1\n'})
     repo.write(PATH, COMPLETE)                       # e.g. left over, untracked
-    res = repo.hh('new', 'ARIS-77', 'Fix stock totals drift')
+    res = run_cli(repo, 'new', 'ARIS-77', 'Fix stock totals drift')
     assert res.returncode == 0 and f'Kept the existing hotfix record {PATH}' in res.stdout
     assert (repo.path / PATH).read_text() == COMPLETE
 
 
 # -- the hotfix-record hook ------------------------------------------------------------
 def test_record_hook_passes_a_complete_record(repo: GitRepo) -> None:
-    res = repo.hh('record', '--require-approvals')
+    res = run_cli(repo, 'record', '--require-approvals')
     assert (res.returncode, res.stdout) == (0, '')
 
 
 def test_pending_approvals_warn_on_push_and_fail_in_ci(repo: GitRepo) -> None:
     text = edit(COMPLETE, 'approved_at', '""')
     repo.commit('pending', files={PATH: text})
-    res = repo.hh('record')
+    res = run_cli(repo, 'record')
     assert res.returncode == 0
     assert 'warning [record-approval-pending] the incident owner (Ines Incident)' in res.stdout
-    res = repo.hh('record', '--require-approvals')
+    res = run_cli(repo, 'record', '--require-approvals')
     assert res.returncode == 1
     assert 'error [record-approval-pending]' in res.stdout
 
@@ -130,24 +131,24 @@ def test_plain_git_pre_push_reads_the_pushed_commit(repo: GitRepo) -> None:
     sha = repo.commit('no owner', files={PATH: edit(COMPLETE, 'owner', '""')})
     repo.write(PATH, COMPLETE)                       # fixed, but not committed
     line = f'refs/heads/{BRANCH} {sha} refs/heads/{BRANCH} {"0" * 40}\n'
-    res = repo.hh('record', '--stage', 'pre-push', input=line)
+    res = run_cli(repo, 'record', '--stage', 'pre-push', stdin=line)
     assert res.returncode == 1
     assert f'{PATH}:7: error [record-field-missing] the record field "owner"' in res.stdout
-    assert repo.hh('record').returncode == 0       # by hand: the working tree
+    assert run_cli(repo, 'record').returncode == 0       # by hand: the working tree
 
 
 def test_missing_record_fails_and_other_branches_pass(repo: GitRepo) -> None:
     repo.commit('drop record', files={PATH: None})
-    res = repo.hh('record')
+    res = run_cli(repo, 'record')
     assert res.returncode == 1 and '[record-missing] no hotfix record for ARIS-77' in res.stdout
     repo.checkout('main')
-    res = repo.hh('record', '--require-approvals')
+    res = run_cli(repo, 'record', '--require-approvals')
     assert (res.returncode, res.stdout) == (0, '')
 
 
 def test_ticket_mismatch_through_the_hook(repo: GitRepo) -> None:
     repo.commit('wrong ticket', files={PATH: edit(COMPLETE, 'ticket', '"ARIS-78"')})
-    res = repo.hh('record', '--format', 'json')
+    res = run_cli(repo, 'record', '--format', 'json')
     data = json.loads(res.stdout)
     assert res.returncode == 1
     assert [f['rule'] for f in data['findings']] == ['record-ticket-mismatch']
@@ -155,7 +156,7 @@ def test_ticket_mismatch_through_the_hook(repo: GitRepo) -> None:
 
 # -- readiness -------------------------------------------------------------------------
 def test_readiness_without_evidence_is_not_ready(repo: GitRepo) -> None:
-    res = repo.hh('readiness')
+    res = run_cli(repo, 'readiness')
     assert res.returncode == 1, res.stderr
     head = repo.head()[:12]
     assert res.stdout.splitlines()[0] == f'hotfix readiness: {BRANCH} at {head}'
@@ -174,14 +175,14 @@ def test_readiness_without_evidence_is_not_ready(repo: GitRepo) -> None:
 
 def test_readiness_with_evidence_for_this_commit_is_ready(repo: GitRepo) -> None:
     store(repo, 'smoke', 'integrity', 'rollback', 'domain:stock')
-    res = repo.hh('readiness')
+    res = run_cli(repo, 'readiness')
     assert res.returncode == 0, res.stdout + res.stderr
     assert set(rows(res.stdout).values()) == {'PASS'}
     head = repo.head()[:12]
     assert f'pass on {head} at 2026-11-27T12:00:03Z, 2.5s' in res.stdout
     assert 'incident_owner: Ines Incident at 2026-11-27T12:40:00Z' in res.stdout
     assert res.stdout.splitlines()[-1] == f'READY: all 8 checks PASS on {head}'
-    data = json.loads(repo.hh('readiness', '--format', 'json').stdout)
+    data = json.loads(run_cli(repo, 'readiness', '--format', 'json').stdout)
     assert data['ready'] is True and data['commit'] == repo.head()
     smoke = [c for c in data['checks'] if c['check'] == 'smoke'][0]
     assert smoke == {'check': 'smoke', 'status': 'PASS', 'commit': repo.head(),
@@ -192,7 +193,7 @@ def test_readiness_ignores_evidence_of_another_tree_and_shows_failures(repo: Git
     store(repo, 'smoke', 'integrity', 'rollback', 'domain:stock')
     repo.commit('one more change', files={'app/api.py': 'def total():\n    return 3\n'})
     store(repo, 'integrity', status='fail')
-    res = repo.hh('readiness', '--format', 'json')
+    res = run_cli(repo, 'readiness', '--format', 'json')
     assert res.returncode == 1
     status = {c['check']: c['status'] for c in json.loads(res.stdout)['checks']}
     assert status['smoke'] == 'MISSING' and status['integrity'] == 'FAIL'
@@ -205,7 +206,7 @@ def test_readiness_reports_pending_approvals_and_scan_errors(repo: GitRepo) -> N
     repo.commit('pending, dependency', files={
         PATH: edit(COMPLETE, 'approved_at', '""'), 'requirements.txt': 'psycopg==3.2.3\n'})
     store(repo, 'smoke', 'integrity', 'rollback', 'domain:stock')
-    res = repo.hh('readiness')
+    res = run_cli(repo, 'readiness')
     got = rows(res.stdout)
     assert res.returncode == 1
     assert got['approvals'] == 'MISSING' and 'incident_owner: pending' in res.stdout
@@ -216,7 +217,7 @@ def test_readiness_reports_pending_approvals_and_scan_errors(repo: GitRepo) -> N
 def test_readiness_fails_a_record_that_contradicts_the_change(repo: GitRepo) -> None:
     repo.commit('stock fix', files={'app/stock/totals.py': 'def recount():\n    return 1\n'})
     store(repo, 'smoke', 'integrity', 'rollback', 'domain:stock')
-    res = repo.hh('readiness')
+    res = run_cli(repo, 'readiness')
     assert res.returncode == 1
     assert rows(res.stdout)['hotfix record'] == 'FAIL'
     assert (f'{PATH}: record-data-integrity-undeclared, record-decision-mismatch'
@@ -228,7 +229,7 @@ def test_readiness_fails_a_record_that_contradicts_the_change(repo: GitRepo) -> 
 
 # -- status ----------------------------------------------------------------------------
 def status_lines(repo: GitRepo) -> list[str]:
-    res = repo.hh('status')
+    res = run_cli(repo, 'status')
     assert res.returncode == 0, res.stderr
     return res.stdout.splitlines()
 
@@ -283,14 +284,14 @@ def test_status_writes_unknown_for_what_it_does_not_know(repo: GitRepo) -> None:
 def test_status_template_comes_from_the_policy(repo: GitRepo) -> None:
     (repo.path / '.hotfix-hooks.toml').write_text(
         '[record]\nstatus_template = "{ticket} {severity} owner={owner} smoke={smoke}"\n')
-    res = repo.hh('status')
+    res = run_cli(repo, 'status')
     assert res.stdout == f'ARIS-77 P1 owner=Dana Ops smoke=unknown (not run on ' \
                          f'{repo.head()[:12]})\n'
 
 
 # -- decide ----------------------------------------------------------------------------
 def test_decide_patch_forward_when_no_condition_holds(repo: GitRepo) -> None:
-    res = repo.hh('decide')
+    res = run_cli(repo, 'decide')
     assert res.returncode == 0
     assert res.stdout.splitlines()[0] == 'recommendation: patch-forward'
     assert res.stdout.splitlines()[-1] == 'record decision: patch-forward (matches)'
@@ -300,7 +301,7 @@ def test_decide_derives_the_data_integrity_risk_from_the_change(repo: GitRepo) -
     repo.commit('backfill', files={'migrations/versions/0031_clamp.py': (
         'from alembic import op\n\n\ndef upgrade():\n'
         '    op.execute("UPDATE stock_totals SET qty = 0 WHERE qty < 0")\n')})
-    res = repo.hh('decide')
+    res = run_cli(repo, 'decide')
     assert res.returncode == 1
     lines = res.stdout.splitlines()
     assert lines[0] == 'recommendation: rollback-first'
@@ -308,9 +309,9 @@ def test_decide_derives_the_data_integrity_risk_from_the_change(repo: GitRepo) -
                'migrations/versions/0031_clamp.py: migration changes data (UPDATE statement'
                in line for line in lines)
     assert 'does NOT match' in lines[-1]
-    data = json.loads(repo.hh('decide', '--format', 'json').stdout)
+    data = json.loads(run_cli(repo, 'decide', '--format', 'json').stdout)
     assert data['recommendation'] == 'rollback-first' and data['matches'] is False
-    res = repo.hh('record')
+    res = run_cli(repo, 'record')
     assert '[record-data-integrity-undeclared]' in res.stdout
     assert '[record-decision-mismatch]' in res.stdout
 
@@ -324,14 +325,14 @@ def test_scan_shows_waived_findings_as_waived(repo: GitRepo) -> None:
               '"release_owner"]\n')
     repo.commit('dependency', files={'requirements.txt': 'psycopg==3.2.3\n',
                                      PATH: COMPLETE + waiver})
-    res = repo.hh('scan', '--only', 'scope')
+    res = run_cli(repo, 'scan', '--only', 'scope')
     assert res.returncode == 0, res.stdout
     assert 'waived [scope-dependency-changed]' in res.stdout
     assert 'waived: the patched driver' in res.stdout
-    res = repo.hh('record')
+    res = run_cli(repo, 'record')
     assert res.returncode == 0 and 'waived [scope-dependency-changed]' in res.stdout
     store(repo, 'smoke', 'integrity', 'rollback', 'domain:stock')
-    res = repo.hh('readiness')
+    res = run_cli(repo, 'readiness')
     assert res.returncode == 0, res.stdout
     assert '1 waived' in res.stdout and 'waived [scope-dependency-changed]' in res.stdout
 
@@ -348,14 +349,14 @@ def test_record_waives_a_finding_of_the_migrations_check(tmp_path: Path) -> None
         'down_revision = "0030"\n\n\ndef upgrade():\n'
         '    op.add_column("stock", sa.Column("note", sa.Text(), nullable=True))\n\n\n'
         'def downgrade():\n    pass\n'), PATH: COMPLETE})
-    res = repo.hh('scan')
+    res = run_cli(repo, 'scan')
     assert res.returncode == 1 and 'error [migration-downgrade-noop]' in res.stdout
     waiver = ('\n[[exceptions]]\nrule = "migration-downgrade-noop"\n'
               f'path = "{migration}"\nreason = "a nullable column; the old code ignores it"\n'
               'approved_by = ["incident_owner", "release_owner"]\n')
     repo.commit('waiver', files={PATH: COMPLETE + waiver})
     for args in (('scan',), ('scan', '--only', 'migrations'), ('record',)):
-        res = repo.hh(*args)
+        res = run_cli(repo, *args)
         assert res.returncode == 0, (args, res.stdout)
         assert f'{migration}:12: waived [migration-downgrade-noop]' in res.stdout
         assert 'waived: a nullable column; the old code ignores it' in res.stdout
@@ -370,7 +371,7 @@ def test_record_on_a_hotfix_branch_without_ticket_does_not_pass_silently(
     repo.commit('base', {'README.md': 'x\n'})
     repo.checkout('hotfix/fix-stock-drift', create=True)
     repo.commit('fix', {'src/fix.txt': 'y\n'})
-    res = repo.hh('record', '--format', 'json')
+    res = run_cli(repo, 'record', '--format', 'json')
     assert res.returncode == 1, (res.stdout, res.stderr)
     assert '"rule": "record-missing"' in res.stdout and 'ticket' in res.stdout
 
@@ -382,7 +383,7 @@ def test_record_on_a_release_branch_is_still_not_required(
     repo.checkout('release/1.2', create=True)
     repo.commit('fix', {'src/fix.txt': 'y\n'})
     repo.write('.hotfix-hooks.toml', 'release_branches = ["release/*"]\n')
-    res = repo.hh('record')
+    res = run_cli(repo, 'record')
     assert res.returncode == 0, (res.stdout, res.stderr)
 
 
@@ -398,10 +399,10 @@ def test_waiver_with_an_invalid_glob_is_a_record_finding(
                         'path = "src/[z-a]"\nreason = "r"\n'
                         'approved_by = ["incident_owner", "release_owner"]\n'})
     for cmd in ('record', 'scan'):
-        res = repo.hh(cmd, '--format', 'json')
+        res = run_cli(repo, cmd, '--format', 'json')
         assert res.returncode in (0, 1), (cmd, res.stdout, res.stderr)
         assert 'error:' not in res.stderr, res.stderr
-    assert '"rule": "record-waiver-invalid"' in repo.hh('record', '--format', 'json').stdout
+    assert '"rule": "record-waiver-invalid"' in run_cli(repo, 'record', '--format', 'json').stdout
 
 
 def test_non_utf8_data_migration_still_makes_rollback_first(
@@ -412,7 +413,7 @@ def test_non_utf8_data_migration_still_makes_rollback_first(
     repo.commit('base', {'migrations/001_init.sql': 'CREATE TABLE stock (id int);\n'})
     repo.checkout(HOTFIX_BRANCH, create=True)
     repo.commit('fix', {'migrations/002_fix.sql': b'-- caf\xe9\nUPDATE stock SET id = 2;\n'})
-    res = repo.hh('decide', '--format', 'json')
+    res = run_cli(repo, 'decide', '--format', 'json')
     assert '"recommendation": "rollback-first"' in res.stdout, res.stdout
     assert 'UPDATE' in res.stdout
 
@@ -422,8 +423,8 @@ def test_decide_and_status_say_the_record_is_unreadable_not_missing(tmp_path) ->
     repo.commit('base', {'a.txt': 'a\n'})
     repo.checkout('hotfix/ARIS-8-fix-a', create=True)
     repo.commit('ARIS-8 fix', {'a.txt': 'b\n', 'hotfixes/ARIS-8.toml': 'ticket = "ARIS-8\n'})
-    res = repo.hh('decide')
+    res = run_cli(repo, 'decide')
     assert res.returncode == 1
     assert 'record decision: unknown (the record hotfixes/ARIS-8.toml cannot be read' in res.stdout
-    res = repo.hh('status')
+    res = run_cli(repo, 'status')
     assert 'cannot be read' in res.stderr and 'Traceback' not in res.stderr

@@ -10,6 +10,7 @@ import pytest
 
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.report import text
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import SRC
 from tests.support.hookkit import hh_json
@@ -55,7 +56,7 @@ def test_json_report_with_no_findings(repo: GitRepo) -> None:
 
 
 def test_github_annotations(repo: GitRepo) -> None:
-    res = repo.hh('scan', '--format', 'github')
+    res = run_cli(repo, 'scan', '--format', 'github')
     assert res.returncode == 1
     lines = res.stdout.splitlines()
     assert lines[0].startswith('::error title=scope-too-many-files::the hotfix changes 3 files')
@@ -64,12 +65,12 @@ def test_github_annotations(repo: GitRepo) -> None:
     assert ' -- fix: ' in lines[1]
     assert lines[2].startswith('::error file=requirements.txt,line=2,')
     assert lines[-1] == 'hotfix-hooks: 3 error(s), 0 warning(s), 0 info, 0 waived'
-    rc = repo.hh('check-branch', '--branch', 'hf/ARIS-1-x', '--format', 'github')
+    rc = run_cli(repo, 'check-branch', '--branch', 'hf/ARIS-1-x', '--format', 'github')
     assert rc.stdout.startswith('::error title=branch-name::branch ')
 
 
 def test_text_report_groups_findings_per_file(repo: GitRepo) -> None:
-    res = repo.hh('scan')
+    res = run_cli(repo, 'scan')
     assert res.returncode == 1
     out = res.stdout.splitlines()
     assert out[0] == '(repository)'

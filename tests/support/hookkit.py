@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import stat
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import SRC
 
@@ -109,7 +109,7 @@ class HookRun:
 def hh_json(repo: GitRepo, *args: str, env: dict[str, str] | None = None,
             input: str | None = None) -> tuple[int, Any, str]:
     """Run ``hotfix-hooks ARGS --format json``; return (exit code, parsed stdout, stderr)."""
-    res = repo.hh(*args, '--format', 'json', env=env, input=input)
+    res = run_cli(repo, *args, '--format', 'json', env=env, stdin=input)
     data = json.loads(res.stdout) if res.stdout.strip() else None
     return res.returncode, data, res.stderr
 
@@ -122,7 +122,7 @@ def context_of(repo: GitRepo, *args: str, env: dict[str, str] | None = None,
     return data[0]  # type: ignore[no-any-return]
 
 
-def assert_one_line_error(res: subprocess.CompletedProcess, *needles: str) -> str:
+def assert_one_line_error(res: Any, *needles: str) -> str:
     """Exit 2, exactly one line on stderr, no traceback, and the line says ``needles``."""
     assert res.returncode == 2, (res.returncode, res.stdout, res.stderr)
     lines = res.stderr.strip().splitlines()
