@@ -13,6 +13,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / 'hooks'    # the source root: the package hotfix_hooks lives in it
+# Python processes the tests start keep their bytecode here, never beside the sources: with
+# PYTHONDONTWRITEBYTECODE every 'python -m hotfix_hooks' compiled the package again.
+PYCACHE = ROOT / '.pytest_cache' / 'pycache'
 
 _DROP = ('GIT_DIR', 'GIT_INDEX_FILE', 'GIT_WORK_TREE', 'GIT_OBJECT_DIRECTORY',
          'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_PREFIX')
@@ -29,7 +32,9 @@ def git_env(home: Path | None = None) -> dict[str, str]:
         'GIT_COMMITTER_NAME': 'Test Author', 'GIT_COMMITTER_EMAIL': 'author@example.com',
         'GIT_CONFIG_NOSYSTEM': '1', 'GIT_ALLOW_PROTOCOL': 'file',
         'GIT_TERMINAL_PROMPT': '0',
+        'PYTHONPYCACHEPREFIX': str(PYCACHE),
     })
+    env.pop('PYTHONDONTWRITEBYTECODE', None)
     if home is not None:
         env['HOME'] = str(home)
         env['XDG_CONFIG_HOME'] = str(home / '.config')
