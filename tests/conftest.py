@@ -12,7 +12,8 @@ from tests.support.hookkit import HOTFIX_BRANCH
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch,
+                  tmp_path_factory: pytest.TempPathFactory) -> None:
     """Tests never see the developer's git config, CI variables or pre-commit env."""
     home = tmp_path_factory.getbasetemp() / 'home'
     home.mkdir(exist_ok=True)
@@ -121,7 +122,8 @@ def pre_commit_home() -> str:
 
 
 @pytest.fixture
-def consumer(tmp_path: Path, hook_repo: tuple[str, str], pre_commit_home: str) -> Callable[..., GitRepo]:
+def consumer(tmp_path: Path, hook_repo: tuple[str, str],
+             pre_commit_home: str) -> Callable[..., GitRepo]:
     """``consumer(hooks=[...], hook_types=[...])``: a repository that uses hotfix-hooks
     through the real pre-commit framework, with a local bare remote ``origin``."""
     import sys

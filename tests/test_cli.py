@@ -1,4 +1,5 @@
-"""The command line: dispatch, exit codes, environment errors, and the three reporters."""
+"""The command line: dispatch, exit codes, environment errors (the reporters are in
+report/test_formats.py)."""
 from __future__ import annotations
 
 import subprocess

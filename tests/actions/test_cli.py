@@ -1,5 +1,5 @@
 """The actions guard end to end: real before/after commits of a small FastAPI-style service,
-scanned by ``hotfix-hooks scan --only actions`` as a real process."""
+scanned by ``hotfix-hooks scan --only actions`` (in-process, support/cli.py)."""
 from __future__ import annotations
 
 import json
@@ -66,7 +66,8 @@ def test_patch_handler_flipping_status_in_a_service_only_change(
         service: tuple[GitRepo, str]) -> None:
     repo, base = service
     head = edit('app/services/orders.py', '    order.note = data["note"]\n',
-                '    order.note = data["note"]\n    order.status = data.get("status", order.status)\n')
+                '    order.note = data["note"]\n'
+                '    order.status = data.get("status", order.status)\n')
     rc, found = scan(repo, base, head)
     assert rc == 1
     assert rules(found) == [('actions-bypass-patch-transition', 'app/services/orders.py', 20)]
@@ -116,10 +117,12 @@ def test_idempotency_moved_into_dependency_passes(service: tuple[GitRepo, str]) 
     head = edit('app/routers/orders.py', '''@router.post("/{order_id}/actions")
 def order_action(order_id: int, body: dict,
                  idempotency_key: str = Header(..., alias="Idempotency-Key")):''',
-                '''@router.post("/{order_id}/actions", dependencies=[Depends(require_idempotency_key)])
-def order_action(order_id: int, body: dict):''')
+                '@router.post("/{order_id}/actions", '
+                'dependencies=[Depends(require_idempotency_key)])\n'
+                'def order_action(order_id: int, body: dict):')
     head = edit('app/routers/orders.py', 'from app.services import orders as svc',
-                'from app.deps import require_idempotency_key\nfrom app.services import orders as svc',
+                'from app.deps import require_idempotency_key\n'
+                'from app.services import orders as svc',
                 head)
     rc, found = scan(repo, base, head)
     assert (rc, found) == (0, [])
@@ -208,7 +211,8 @@ def add_note(order_id: int, idempotency_key: str = Header(..., alias="Idempotenc
     'handler-fix': edit('app/services/orders.py', '    if action == "cancel":\n',
                         '    if action in ("cancel", "CANCEL"):\n'),
     # idempotency-missing: a new POST under /cash is guarded by the middleware
-    'middleware-covers': edit('app/routers/cash.py', 'router.add_api_route(', '''def note(session_id: int):
+    'middleware-covers': edit('app/routers/cash.py', 'router.add_api_route(',
+                              '''def note(session_id: int):
     return {}
 
 

@@ -84,7 +84,8 @@ def add_note(order_id: int, idempotency_key: str = Header(..., alias="Idempotenc
 
 
 def test_add_api_route_transition_is_a_bypass() -> None:
-    head = edit('app/routers/cash.py', 'router.add_api_route(', '''def close_session(session_id: int):
+    head = edit('app/routers/cash.py', 'router.add_api_route(',
+                '''def close_session(session_id: int):
     return {"ok": True}
 
 
@@ -207,10 +208,12 @@ def test_idempotency_moved_into_dependency_is_not_flagged() -> None:
     head = edit('app/routers/orders.py', '''@router.post("/{order_id}/actions")
 def order_action(order_id: int, body: dict,
                  idempotency_key: str = Header(..., alias="Idempotency-Key")):''',
-                '''@router.post("/{order_id}/actions", dependencies=[Depends(require_idempotency_key)])
-def order_action(order_id: int, body: dict):''')
+                '@router.post("/{order_id}/actions", '
+                'dependencies=[Depends(require_idempotency_key)])\n'
+                'def order_action(order_id: int, body: dict):')
     head = edit('app/routers/orders.py', 'from app.services import orders as svc',
-                'from app.deps import require_idempotency_key\nfrom app.services import orders as svc',
+                'from app.deps import require_idempotency_key\n'
+                'from app.services import orders as svc',
                 head)
     assert run(head) == []
 
@@ -249,7 +252,8 @@ def order_action(order_id: int, body: dict, key: str = Depends(require_idempoten
     base = edit('app/routers/orders.py', 'from app.services import orders as svc',
                 'from app.deps import require_idempotency_key\n'
                 'from app.services import orders as svc', base)
-    head = edit('app/deps.py', '        raise HTTPException(status_code=400, detail="Idempotency-Key required")',
+    head = edit('app/deps.py',
+                '        raise HTTPException(status_code=400, detail="Idempotency-Key required")',
                 '        log.warning("missing Idempotency-Key")', base)
     got = findings(head, base=base)
     assert [(f.rule, f.path, f.line) for f in got] == [
@@ -297,7 +301,8 @@ router.add_api_route(''')
 # -- robustness ------------------------------------------------------------------------------
 
 def test_unparseable_python_is_a_finding() -> None:
-    head = edit('app/routers/orders.py', 'def get_order(order_id: int):', 'def get_order(order_id: int:')
+    head = edit('app/routers/orders.py', 'def get_order(order_id: int):',
+                'def get_order(order_id: int:')
     got = findings(head)
     assert [(f.rule, f.path, f.line) for f in got] == [
         ('actions-unparseable-python', 'app/routers/orders.py', 9)]
@@ -522,7 +527,8 @@ def put_meta(tid):
 
 
 def test_annotated_header_made_optional_or_generated() -> None:
-    base = edit('app/routers/orders.py', 'idempotency_key: str = Header(..., alias="Idempotency-Key")',
+    base = edit('app/routers/orders.py',
+                'idempotency_key: str = Header(..., alias="Idempotency-Key")',
                 'idempotency_key: Annotated[str, Header(alias="Idempotency-Key")]')
     base = edit('app/routers/orders.py', 'from fastapi import APIRouter',
                 'from typing import Annotated\n\nfrom fastapi import APIRouter', base)

@@ -1,4 +1,5 @@
-"""Naming rules: branch-name, tag-name, pr-title, commit-msg, and ``hotfix-hooks new``."""
+"""Naming rules: branch-name, tag-name, pr-title, commit-msg (``hotfix-hooks new`` is in
+commands/test_new.py)."""
 from __future__ import annotations
 
 import json

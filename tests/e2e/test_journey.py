@@ -21,7 +21,8 @@ RULE_RE = re.compile(r'\[([a-z0-9-]+)\]')
 
 def _service_files() -> dict[str, str]:
     files = dict(demo_service.base_files())
-    files['pyproject.toml'] = demo._policy(sys.executable) + '\n[tool.hotfix-hooks.naming]\ncommit_msg = true\n'
+    files['pyproject.toml'] = (demo._policy(sys.executable)
+                               + '\n[tool.hotfix-hooks.naming]\ncommit_msg = true\n')
     return files
 
 

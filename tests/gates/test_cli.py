@@ -1,4 +1,5 @@
-"""``hotfix-hooks gate`` as a real process in real repositories."""
+"""``hotfix-hooks gate`` in real repositories: the gates run as real processes; the command
+runs in-process (support/cli.py) except for Ctrl-C, which needs a process to signal."""
 from __future__ import annotations
 
 import json

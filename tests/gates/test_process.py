@@ -165,7 +165,8 @@ def test_one_job_runs_gates_in_order(tmp_path: Path) -> None:
     specs = [spec(n, PY, '-c', f'open("order", "a").write("{n}")') for n in 'xyz']
     outcomes, _ = gate_process.run_all(specs, str(tmp_path),
                                    lambda s: str(tmp_path / f'{s.name}.log'),
-                                   gate_process.child_env(), 1, gate_process.Progress(io.StringIO(), False))
+                                   gate_process.child_env(), 1,
+                                   gate_process.Progress(io.StringIO(), False))
     assert (tmp_path / 'order').read_text() == 'xyz'
     assert all(o.status == 'pass' for o in outcomes.values())
 

@@ -163,8 +163,8 @@ def test_readme_plain_pre_push_hook_blocks_and_passes(tmp_path: Path) -> None:
     # README: .git/hooks/pre-push can be `exec hotfix-hooks scan --stage pre-push "$@"`
     w = make_world(tmp_path)
     repo = w.repo
-    install_hook(repo, 'pre-push', f"exec '{PY}' -m hotfix_hooks scan --with-naming --stage pre-push "
-                                   '"$@"\n')
+    install_hook(repo, 'pre-push', f"exec '{PY}' -m hotfix_hooks scan --with-naming "
+                                   '--stage pre-push "$@"\n')
     write_policy(repo, '[scope]\nseverity = "error"\n')
     w.branch('hotfix/ARIS-43-readme-hook')
     repo.commit('deps', {'requirements-blocked.txt': 'b==1\n'})

@@ -1,5 +1,5 @@
 """Migration guard history rules: the whole revision graph (pure), and the history
-against the base on REAL commits, driven through ``hotfix-hooks scan`` as a process."""
+against the base on REAL commits, driven through ``hotfix-hooks scan``."""
 from __future__ import annotations
 
 import json

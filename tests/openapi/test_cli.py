@@ -1,5 +1,5 @@
-"""``hotfix-hooks openapi-diff`` and ``scan --only contract`` as real processes in real
-repositories, and the exact findings of a realistic edit of a large spec."""
+"""``hotfix-hooks openapi-diff`` and ``scan --only contract`` in real repositories, and the
+exact findings of a realistic edit of a large spec."""
 from __future__ import annotations
 
 import json

@@ -189,7 +189,8 @@ class Problem(BaseModel):
     router = ROUTER.replace(
         '@router.delete("/{item_id}", status_code=204)',
         '@router.delete("/{item_id}", status_code=204, responses={409: {"model": Problem}})'
-    ).replace('from shop.models import Item, ItemIn', 'from shop.models import Item, ItemIn, Problem')
+    ).replace('from shop.models import Item, ItemIn',
+              'from shop.models import Item, ItemIn, Problem')
     api = ('from fastapi import APIRouter\n\nfrom shop.routers import items\n\n'
            'api_router = APIRouter()\napi_router.include_router(items.router, prefix="/v1")\n')
     app = ('from fastapi import FastAPI\n\nfrom shop.routers.api import api_router\n\n'

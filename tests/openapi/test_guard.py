@@ -298,11 +298,11 @@ def test_malformed_structures_are_compared_without_crashing() -> None:
     garbage = [None, 3, 'x', [], {'$ref': 5}, {'type': 7}, {'enum': 'a'}, {'required': 'x'},
                {'properties': []}, {'allOf': {}}, {'anyOf': [None, 3]}, {'maxLength': 'ten'}]
     for g in garbage:
-        for where in (lambda d: item(d)['properties'].update(name=g),
-                      lambda d: get_op(d).update(parameters=g),
-                      lambda d: get_op(d).update(responses=g),
-                      lambda d: d['paths'].update({'/items': g}),
-                      lambda d: get_op(d).update(security=[{'token': g}])):
+        for where in (lambda d, g=g: item(d)['properties'].update(name=g),
+                      lambda d, g=g: get_op(d).update(parameters=g),
+                      lambda d, g=g: get_op(d).update(responses=g),
+                      lambda d, g=g: d['paths'].update({'/items': g}),
+                      lambda d, g=g: get_op(d).update(security=[{'token': g}])):
             head = edit(base, where)
             assert isinstance(run(base, head), list)
             assert isinstance(run(head, base), list)

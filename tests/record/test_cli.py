@@ -237,7 +237,7 @@ def status_lines(repo: GitRepo) -> list[str]:
 def assert_template_layout(lines: list[str]) -> None:
     expected = PROTOCOL_TEMPLATE.splitlines()
     assert len(lines) == len(expected)
-    for want, got in zip(expected, lines):
+    for want, got in zip(expected, lines, strict=True):
         if any(p in want for p in PLACEHOLDERS):
             label = want.split(': ')[0] + ': '
             assert got.startswith(label) and len(got) > len(label), (want, got)

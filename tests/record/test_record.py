@@ -63,7 +63,7 @@ eta_exceeds_slo = false
 # path = "migrations/versions/0031_x.py"
 # reason = "..."
 # approved_by = ["incident_owner", "release_owner"]
-'''
+'''  # noqa: E501
 
 POLICY = policy_mod.from_mapping({}, None)
 
@@ -108,8 +108,7 @@ def test_complete_record_has_no_findings() -> None:
 def test_new_record_template_is_the_issue_toml_with_every_field_commented() -> None:
     text = record.render_template('ARIS-77')
     body = '\n'.join(line for line in text.splitlines()
-                     if not (line.startswith('#   ') or line.startswith('# The hotfix')
-                             or line.startswith('# Fill') or line.startswith('# checks')))
+                     if not line.startswith(('#   ', '# The hotfix', '# Fill', '# checks')))
     assert body.strip() == ISSUE_TOML.strip()
     for field in ('ticket', 'severity', 'eligibility', 'customer_impact', 'decision',
                   'change_scope', 'owner', 'next_update_utc', '[rollback]', '[approvals.*]',
