@@ -79,7 +79,8 @@ class GitRepo:
 
     def hh(self, *args: str, env: dict[str, str] | None = None, input: str | None = None,
            check: bool = False) -> subprocess.CompletedProcess:
-        """Run ``hotfix-hooks ARGS`` as a real process in this repository."""
+        """Run ``hotfix-hooks ARGS`` as a real process (``python -m hotfix_hooks``) in this
+        repository; ``tests.support.cli.run_cli`` runs it in-process where no process is needed."""
         return self.run([sys.executable, '-m', 'hotfix_hooks', *args], env=_with_pythonpath(env),
                         input=input, check=check)
 

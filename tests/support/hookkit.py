@@ -108,7 +108,8 @@ class HookRun:
 
 def hh_json(repo: GitRepo, *args: str, env: dict[str, str] | None = None,
             input: str | None = None) -> tuple[int, Any, str]:
-    """Run ``hotfix-hooks ARGS --format json``; return (exit code, parsed stdout, stderr)."""
+    """Run ``hotfix-hooks ARGS --format json`` (in-process, see support/cli.py); return
+    (exit code, parsed stdout, stderr)."""
     res = run_cli(repo, *args, '--format', 'json', env=env, stdin=input)
     data = json.loads(res.stdout) if res.stdout.strip() else None
     return res.returncode, data, res.stderr
