@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.specgen import fastapi_like_spec  # noqa: E402
-from tests.specgen import realistic_edit  # noqa: E402
+from tests.support.specgen import fastapi_like_spec  # noqa: E402
+from tests.support.specgen import realistic_edit  # noqa: E402
 
 # Runs the commands in a small, fresh process (a child forked from this big process would
 # count our memory in its peak RSS before exec), round-robin so that load from other

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import git_env
-from tests.gitrepo import GitRepo
+from tests.support.gitrepo import git_env
+from tests.support.gitrepo import GitRepo
+from tests.support.hookkit import HOTFIX_BRANCH
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch,
+                  tmp_path_factory: pytest.TempPathFactory) -> None:
     """Tests never see the developer's git config, CI variables or pre-commit env."""
     home = tmp_path_factory.getbasetemp() / 'home'
     home.mkdir(exist_ok=True)
@@ -37,6 +39,16 @@ def repo(make_repo: Callable[..., GitRepo]) -> GitRepo:
     return make_repo()
 
 
+@pytest.fixture
+def hotfix_repo(make_repo: Callable[..., GitRepo]) -> GitRepo:
+    """main with one commit, and HOTFIX_BRANCH checked out one commit ahead."""
+    repo = make_repo()
+    repo.commit('base', {'README.md': 'x\n'})
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    repo.commit('fix', {'src/fix.txt': 'y\n'})
+    return repo
+
+
 # -- the real pre-commit framework ----------------------------------------------------
 HOOK_REPO_FILES = ('hooks', 'pyproject.toml', '.pre-commit-hooks.yaml', 'README.md')
 
@@ -44,7 +56,7 @@ HOOK_REPO_FILES = ('hooks', 'pyproject.toml', '.pre-commit-hooks.yaml', 'README.
 def _content_hash() -> str:
     import hashlib
 
-    from tests.gitrepo import ROOT
+    from tests.support.gitrepo import ROOT
 
     h = hashlib.sha256()
     for name in HOOK_REPO_FILES:
@@ -69,7 +81,7 @@ def hook_repo() -> tuple[str, str]:
     import shutil
     import subprocess
 
-    from tests.gitrepo import ROOT
+    from tests.support.gitrepo import ROOT
 
     cache = ROOT / '.pytest_cache' / 'hotfix-hooks-e2e'
     cache.mkdir(parents=True, exist_ok=True)
@@ -102,7 +114,7 @@ def hook_repo() -> tuple[str, str]:
 @pytest.fixture(scope='session')
 def pre_commit_home() -> str:
     """One pre-commit store for every test run (pre-commit locks it itself)."""
-    from tests.gitrepo import ROOT
+    from tests.support.gitrepo import ROOT
 
     home = ROOT / '.pytest_cache' / 'pre-commit-home'
     home.mkdir(parents=True, exist_ok=True)
@@ -110,7 +122,8 @@ def pre_commit_home() -> str:
 
 
 @pytest.fixture
-def consumer(tmp_path: Path, hook_repo: tuple[str, str], pre_commit_home: str) -> Callable[..., GitRepo]:
+def consumer(tmp_path: Path, hook_repo: tuple[str, str],
+             pre_commit_home: str) -> Callable[..., GitRepo]:
     """``consumer(hooks=[...], hook_types=[...])``: a repository that uses hotfix-hooks
     through the real pre-commit framework, with a local bare remote ``origin``."""
     import sys

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.gitrepo import SRC
+from tests.support.gitrepo import SRC
 
 PACKAGE = SRC / 'hotfix_hooks'
 
@@ -138,8 +138,8 @@ def test_lazy_imports_of_our_modules_only_where_speed_needs_them() -> None:
 
 
 def test_every_command_is_a_module_with_main() -> None:
-    from hotfix_hooks.cli import COMMANDS
     from hotfix_hooks.cli import command_module
+    from hotfix_hooks.cli import COMMANDS
 
     for name in COMMANDS:
         module = command_module(name)

@@ -1,22 +1,21 @@
-"""The command line: dispatch, exit codes, environment errors, and the three reporters."""
+"""The command line: dispatch, exit codes, environment errors (the reporters are in
+report/test_formats.py)."""
 from __future__ import annotations
 
-import os
-import pty
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.gitrepo import GitRepo
-from tests.gitrepo import SRC
-from tests.hookkit import assert_one_line_error
-from tests.hookkit import hh_json
-from tests.hookkit import write_policy
+from tests.support.cli import run_cli
+from tests.support.gitrepo import GitRepo
+from tests.support.gitrepo import SRC
+from tests.support.hookkit import assert_one_line_error
+from tests.support.hookkit import hh_json
+from tests.support.hookkit import write_policy
 
 BRANCH = 'hotfix/ARIS-30-report-formats'
-FINDING_FIELDS = {'rule', 'category', 'severity', 'path', 'line', 'message', 'hint'}
 
 
 @pytest.fixture(scope='module')
@@ -32,91 +31,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     return r
 
 
-# -- reporters ---------------------------------------------------------------------------
-def test_json_report_shape(repo: GitRepo) -> None:
-    rc, data, _ = hh_json(repo, 'scan')
-    assert rc == 1
-    assert set(data) == {'findings', 'summary'}
-    assert data['summary'] == {'error': 3, 'warning': 0, 'info': 0, 'waived': 0, 'total': 3}
-    for f in data['findings']:
-        assert FINDING_FIELDS <= set(f), f
-        assert f['category'] == 'scope' and f['severity'] == 'error'
-        assert f['message'] and f['hint']
-    located = [(f['rule'], f['path'], f['line']) for f in data['findings']]
-    assert located == [('scope-too-many-files', None, None),
-                       ('scope-dependency-changed', 'requirements-a,b.txt', 1),
-                       ('scope-dependency-changed', 'requirements.txt', 2)]
-
-
-def test_json_report_with_no_findings(repo: GitRepo) -> None:
-    rc, data, _ = hh_json(repo, 'check-branch')
-    assert (rc, data) == (0, {'findings': [], 'summary': {'error': 0, 'warning': 0, 'info': 0,
-                                                         'waived': 0, 'total': 0}})
-
-
-def test_github_annotations(repo: GitRepo) -> None:
-    res = repo.hh('scan', '--format', 'github')
-    assert res.returncode == 1
-    lines = res.stdout.splitlines()
-    assert lines[0].startswith('::error title=scope-too-many-files::the hotfix changes 3 files')
-    assert lines[1].startswith('::error file=requirements-a%2Cb.txt,line=1,'
-                               'title=scope-dependency-changed::dependency file added')
-    assert ' -- fix: ' in lines[1]
-    assert lines[2].startswith('::error file=requirements.txt,line=2,')
-    assert lines[-1] == 'hotfix-hooks: 3 error(s), 0 warning(s), 0 info, 0 waived'
-    rc = repo.hh('check-branch', '--branch', 'hf/ARIS-1-x', '--format', 'github')
-    assert rc.stdout.startswith('::error title=branch-name::branch ')
-
-
-def test_text_report_groups_findings_per_file(repo: GitRepo) -> None:
-    res = repo.hh('scan')
-    assert res.returncode == 1
-    out = res.stdout.splitlines()
-    assert out[0] == '(repository)'
-    i = out.index('requirements-a,b.txt')
-    assert out[i + 1] == ('  requirements-a,b.txt:1: error [scope-dependency-changed] '
-                          'dependency file added in a hotfix')
-    assert out[i + 2].startswith('      fix: ')
-    assert out[-1] == 'hotfix-hooks: FAILED: 3 error(s), 0 warning(s), 0 info'
-    assert '\033[' not in res.stdout
-
-
-def _on_pty(repo: GitRepo, *args: str, no_color: bool) -> str:
-    env = {k: v for k, v in repo.env.items() if k not in ('NO_COLOR', 'FORCE_COLOR')}
-    env['PYTHONPATH'] = str(SRC)
-    if no_color:
-        env['NO_COLOR'] = '1'
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.run([sys.executable, '-m', 'hotfix_hooks', *args], cwd=repo.path, env=env,
-                              stdout=slave, stderr=slave, stdin=subprocess.DEVNULL,
-                              timeout=60)
-    finally:
-        os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    assert proc.returncode == 1
-    return b''.join(chunks).decode()
-
-
-def test_colour_on_a_terminal_and_no_color_honoured(repo: GitRepo) -> None:
-    coloured = _on_pty(repo, 'check-branch', '--branch', 'hf/ARIS-1-abc', no_color=False)
-    assert '\033[31merror\033[0m' in coloured and '\033[31mFAILED\033[0m' in coloured
-    plain = _on_pty(repo, 'check-branch', '--branch', 'hf/ARIS-1-abc', no_color=True)
-    assert '\033[' not in plain and 'error [branch-name]' in plain
-
-
 def test_exit_codes_errors_and_warnings(repo: GitRepo) -> None:
-    assert repo.hh('check-branch', '--branch', 'hf/ARIS-1-abc').returncode == 1
-    assert repo.hh('check-branch', '--branch', BRANCH).returncode == 0
+    assert run_cli(repo, 'check-branch', '--branch', 'hf/ARIS-1-abc').returncode == 1
+    assert run_cli(repo, 'check-branch', '--branch', BRANCH).returncode == 0
     # scope findings are warnings by default: reported, exit 0
     rc, data, _ = hh_json(repo, 'scan', '--config', str(repo.path / 'README.md'))
     assert rc == 2
@@ -135,7 +52,7 @@ def test_scan_from_a_subdirectory_sees_the_whole_repository(repo: GitRepo) -> No
 
 
 def test_scan_only_and_filenames(repo: GitRepo) -> None:
-    assert_one_line_error(repo.hh('scan', '--only', 'nosuch'), "unknown check 'nosuch'")
+    assert_one_line_error(run_cli(repo, 'scan', '--only', 'nosuch'), "unknown check 'nosuch'")
     # pre-commit may append file names: accepted and ignored (the range decides)
     rc, data, _ = hh_json(repo, 'scan', '--only', 'scope', 'README.md', 'src/app.py')
     assert rc == 1 and data['summary']['total'] == 3
@@ -149,7 +66,7 @@ def test_not_a_git_repository_is_exit_2_one_line(tmp_path: Path) -> None:
     for args in (('scan',), ('context',), ('check-branch',), ('check-tag', '1.0.0+hotfix.1'),
                  ('config',), ('new', 'ARIS-1', 'fix it'),
                  ('check-pr-title', '--title', 'x')):
-        assert_one_line_error(outside.hh(*args, env=env), 'not inside a git repository')
+        assert_one_line_error(run_cli(outside, *args, env=env), 'not inside a git repository')
 
 
 def test_git_ceiling_directories_are_honoured(tmp_path: Path) -> None:
@@ -157,10 +74,10 @@ def test_git_ceiling_directories_are_honoured(tmp_path: Path) -> None:
     outer.commit('base', {'README.md': 'x\n'})
     (outer.path / 'unpacked').mkdir()
     inner = GitRepo(outer.path / 'unpacked', env=outer.env, init=False)
-    assert inner.hh('check-branch').returncode == 0           # inside outer's work tree
+    assert run_cli(inner, 'check-branch').returncode == 0           # inside outer's work tree
     env = {'GIT_CEILING_DIRECTORIES': str(outer.path)}
     for args in (('check-branch',), ('scan',)):
-        assert_one_line_error(inner.hh(*args, env=env), 'not inside a git repository')
+        assert_one_line_error(run_cli(inner, *args, env=env), 'not inside a git repository')
 
 
 def test_unknown_command_and_usage(repo: GitRepo) -> None:
@@ -188,3 +105,12 @@ def test_check_branch_does_not_load_heavy_modules(repo: GitRepo) -> None:
     res = subprocess.run([sys.executable, '-c', code], cwd=repo.path, capture_output=True,
                          text=True, env={**repo.env, 'PYTHONPATH': str(SRC)}, timeout=60)
     assert res.stdout.strip() == '0 []', res.stderr
+
+
+def test_repeated_only_reports_each_finding_once(hotfix_repo: GitRepo) -> None:
+    """``--only scope`` in the hook's entry and again in the user's args."""
+    hotfix_repo.commit('module', {'src/new_module.py': 'x = 1\n'})
+    once = run_cli(hotfix_repo, 'scan', '--only', 'scope', '--format', 'json')
+    twice = run_cli(hotfix_repo, 'scan', '--only', 'scope', '--only', 'scope', '--format', 'json')
+    assert once.stdout.count('"rule"') >= 1
+    assert twice.stdout == once.stdout

@@ -16,7 +16,7 @@ from hotfix_hooks.policy import describe
 from hotfix_hooks.policy import SCHEMA
 from hotfix_hooks.policy.docs import REGENERATE
 from hotfix_hooks.policy.docs import render_markdown
-from tests.gitrepo import ROOT
+from tests.support.gitrepo import ROOT
 
 README = (ROOT / 'README.md').read_text()
 DOCS = ROOT / 'docs'

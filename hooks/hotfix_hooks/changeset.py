@@ -365,4 +365,3 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
 
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
     return any(glob_to_regex(p).match(path) for p in patterns)
-

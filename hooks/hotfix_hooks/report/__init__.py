@@ -32,5 +32,3 @@ def render(findings: Sequence[Finding], fmt: str = 'text', *, stream: TextIO | N
         stream.write(text.render(ordered, color=text.use_color(stream), header=header,
                                  ok_message=ok_message))
     stream.flush()
-
-

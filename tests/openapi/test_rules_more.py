@@ -1,0 +1,65 @@
+"""The OpenAPI rules not covered by the PAIRS table: each fires on its edit, with the
+severity a client would expect, and the unchanged spec reports nothing."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.contract_helpers import base_spec
+from tests.support.contract_helpers import diff
+from tests.support.contract_helpers import edit
+from tests.support.contract_helpers import get_op
+from tests.support.contract_helpers import item
+from tests.support.contract_helpers import item_in
+from tests.support.contract_helpers import rules
+
+
+def _view(d: dict[str, Any]) -> dict[str, Any]:
+    return get_op(d)['parameters'][1]
+
+
+def _with_patterns(d: dict[str, Any]) -> None:
+    item_in(d)['properties']['note']['pattern'] = '^[a-z]+$'
+    item(d)['properties']['note']['pattern'] = '^[a-z]+$'
+
+
+CASES: list[tuple[str, Any, Any, str, str]] = [
+    # (id, base edit (or None), head edit, rule, severity)
+    ('parameter-became-optional', lambda d: _view(d).update(required=True),
+     lambda d: _view(d).update(required=False), 'request-parameter-became-optional', 'info'),
+    ('request-pattern-changed', _with_patterns,
+     lambda d: item_in(d)['properties']['note'].update(pattern='^[a-z0-9]+$'),
+     'request-pattern-changed', 'warning'),
+    ('request-pattern-removed', _with_patterns,
+     lambda d: item_in(d)['properties']['note'].pop('pattern'),
+     'request-pattern-removed', 'info'),
+    ('response-pattern-changed', _with_patterns,
+     lambda d: item(d)['properties']['note'].update(pattern='^[a-z0-9]+$'),
+     'response-pattern-changed', 'info'),
+    ('request-property-removed', None, lambda d: item_in(d)['properties'].pop('note'),
+     'request-property-removed', 'warning'),
+    ('response-header-added', None,
+     lambda d: get_op(d)['responses']['200']['headers'].update(
+         {'X-Trace': {'schema': {'type': 'string'}}}), 'response-header-added', 'info'),
+    ('response-header-became-optional', None,
+     lambda d: get_op(d)['responses']['200']['headers']['X-Rate-Limit'].update(required=False),
+     'response-header-became-optional', 'error'),
+    ('response-status-added', None,
+     lambda d: get_op(d)['responses'].update({'409': {'description': 'conflict'}}),
+     'response-status-added', 'info'),
+    ('operation-deprecated', None, lambda d: get_op(d).update(deprecated=True),
+     'api-operation-deprecated', 'info'),
+    ('response-body-schema-removed', None,
+     lambda d: get_op(d)['responses']['200']['content']['application/json'].pop('schema'),
+     'response-body-schema-removed', 'warning'),
+]
+
+
+@pytest.mark.parametrize('case', CASES, ids=[c[0] for c in CASES])
+def test_rule_fires_with_its_severity(case: tuple[Any, ...]) -> None:
+    _, prepare, change, rule, severity = case
+    base = edit(base_spec(), prepare) if prepare else base_spec()
+    assert diff(base, base) == []                      # nothing changed: nothing reported
+    got = rules(diff(base, edit(base, change)))
+    assert got.get(rule) == severity, got
