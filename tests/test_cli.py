@@ -2,6 +2,7 @@
 report/test_formats.py)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,17 @@ def test_repeated_only_reports_each_finding_once(hotfix_repo: GitRepo) -> None:
     twice = run_cli(hotfix_repo, 'scan', '--only', 'scope', '--only', 'scope', '--format', 'json')
     assert once.stdout.count('"rule"') >= 1
     assert twice.stdout == once.stdout
+
+
+def test_a_repository_with_its_own_hooks_package_keeps_both(repo: GitRepo) -> None:
+    """The import name is ``hotfix_hooks``: a service's own ``hooks`` package (webhooks,
+    plugin hooks) neither shadows the tool nor is shadowed by it."""
+    repo.write('hooks/__init__.py', 'WHO = "the service"\n')
+    repo.commit('a service with its own hooks package')
+    env = {**repo.env, 'PYTHONPATH': f'{repo.path}{os.pathsep}{SRC}'}
+    res = subprocess.run([sys.executable, '-m', 'hotfix_hooks', '--version'], cwd=repo.path,
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert res.returncode == 0 and res.stdout.startswith('hotfix-hooks '), res.stderr
+    res = subprocess.run([sys.executable, '-c', 'import hooks; print(hooks.WHO)'],
+                         cwd=repo.path, capture_output=True, text=True, env=env, timeout=60)
+    assert res.stdout.strip() == 'the service', res.stderr
