@@ -7,6 +7,7 @@ names from argv, pre-commit's environment, push stdin, CI variables or git are i
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -18,9 +19,14 @@ if TYPE_CHECKING:
 SEMVER = (r'(?P<major>0|[1-9]\d*)\.(?P<minor>0|[1-9]\d*)\.(?P<patch>0|[1-9]\d*)'
           r'(?:-(?P<pre>(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)'
           r'(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?')
-SEMVER_RE = re.compile(rf'^{SEMVER}(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$')
 DESC_RE = re.compile(r'^[a-z0-9]+(?:-[a-z0-9]+)*$')
 BRANCH_SHAPE = 'hotfix/<ticket>-<short-description>'
+
+
+@functools.cache
+def _semver() -> re.Pattern[str]:
+    """The released-version pattern, compiled when a tag is checked (not on every commit)."""
+    return re.compile(rf'^{SEMVER}(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$')
 
 
 def _finding(*, rule: str, severity: str, message: str, hint: str = '',
@@ -197,9 +203,9 @@ def check_tag(tag: str, existing: Iterable[str], policy: Policy) -> list[Finding
         return bad(f'looks like a hotfix tag but is not {shape}',
                    'delete it (git tag -d TAG) and tag again with the expected shape')
     version, _, n = tag.rpartition(marker)
-    if not SEMVER_RE.match(version) or '+' in version:
+    if not _semver().match(version) or '+' in version:
         hint = 'use the released version exactly as tagged, e.g. 0.1.0-rc.3'
-        if version.startswith('v') and SEMVER_RE.match(version[1:]):
+        if version.startswith('v') and _semver().match(version[1:]):
             hint = f'drop the "v": {version[1:]}{marker}{n}'
         return bad(f'{version!r} is not a valid SemVer 2.0 version; expected {shape}', hint)
     if not re.fullmatch(r'[1-9][0-9]*', n):

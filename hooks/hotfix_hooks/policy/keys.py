@@ -2,7 +2,6 @@
 the generic validation of a raw TOML table against a table of keys."""
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +9,16 @@ from typing import Any
 from hotfix_hooks.errors import ConfigError
 
 SEVERITY_VALUES = ('error', 'warning', 'info')
+
+
+def plain_copy(value: Any) -> Any:
+    """A deep copy of a plain TOML-like value (lists, dicts, scalars). Defaults are copied
+    on every load; ``copy.deepcopy`` cost more than the rest of the branch hook's run."""
+    if isinstance(value, list):
+        return [plain_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain_copy(v) for k, v in value.items()}
+    return value
 
 
 class Key:
@@ -52,7 +61,7 @@ def validate_table(schema: dict[str, Key], raw: dict[str, Any], prefix: str, whe
             out[name] = _coerce(full, key, raw[name], where)
             sources[full] = where
         else:
-            out[name] = copy.deepcopy(key.default)
+            out[name] = plain_copy(key.default)
             sources[full] = 'default'
     return out
 

@@ -3,7 +3,6 @@ a standalone ``.hotfix-hooks.toml``) validated against the schema, with the ARIS
 protocol as defaults for every key it does not set."""
 from __future__ import annotations
 
-import copy
 import os
 import re
 from typing import Any
@@ -12,6 +11,7 @@ from hotfix_hooks import tomlio
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.policy.keys import Key
+from hotfix_hooks.policy.keys import plain_copy
 from hotfix_hooks.policy.keys import validate_table
 from hotfix_hooks.policy.schema import SCHEMA
 
@@ -52,7 +52,7 @@ def _defaults_of(schema: dict[str, Key]) -> dict[str, Any]:
         if key.kind == 'table':
             out[name] = _defaults_of(key.keys or {})
         else:
-            out[name] = copy.deepcopy(key.default)
+            out[name] = plain_copy(key.default)
     return out
 
 

@@ -7,12 +7,12 @@ is generated from it. Each concern owns one table (``[tool.hotfix-hooks.<concern
 """
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.policy.keys import Key
+from hotfix_hooks.policy.keys import plain_copy
 from hotfix_hooks.policy.keys import table as _table
 from hotfix_hooks.policy.keys import validate_table
 from hotfix_hooks.policy.status_template import template_problem
@@ -248,7 +248,7 @@ def _domains(name: str, value: object) -> dict[str, dict[str, Any]]:
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise ConfigError(f'policy key {name!r} must be a table of tables '
                           '([tool.hotfix-hooks.domains.<name>])')
-    out = copy.deepcopy(DEFAULT_DOMAINS)
+    out: dict[str, dict[str, Any]] = plain_copy(DEFAULT_DOMAINS)
     for dom, raw in value.items():
         if not _GATE_NAME_RE.match(dom):
             raise ConfigError(f'policy key {name}.{dom!r}: a domain name is letters, digits, '
