@@ -43,11 +43,24 @@ def test_response_field_removed_reports_model_file_and_operations() -> None:
 
 
 def test_response_field_made_optional_and_nullable() -> None:
+    # A field with a default is still serialized: clients still get it, maybe null.
     head = tree(models=MODELS.replace('    status: Status\n', '    status: Status | None = None\n'))
     found = run(tree(), head)
-    assert code_rules(found) == {'response-property-became-optional': 'error',
-                                 'response-property-became-nullable': 'error'}
+    assert code_rules(found) == {'response-property-became-nullable': 'error'}
     assert {f.line for f in found if f.rule.startswith('response')} == {19}
+
+
+def test_response_field_with_a_default_may_be_absent_only_when_unset_values_are_dropped(
+        ) -> None:
+    exclude = ROUTER.replace('@router.get("/{item_id}", response_model=Item)',
+                             '@router.get("/{item_id}", response_model=Item, '
+                             'response_model_exclude_unset=True)')
+    head = tree(router=exclude,
+                models=MODELS.replace('    status: Status\n', '    status: Status = Status.open\n'))
+    found = run(tree(router=exclude), head)
+    assert code_rules(found) == {'response-property-became-optional': 'error'}
+    (f,) = [x for x in found if x.rule == 'response-property-became-optional']
+    assert f.extra['affected'] == ['GET /aris3/items/{item_id}']
 
 
 def test_request_field_made_required_and_literal_value_dropped() -> None:

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator
 
 from hotfix_hooks.pyast import call_name
+from hotfix_hooks.pyast import parse
 
 HTTP_METHODS = ('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE')
 _VERB_ATTRS = {m.lower(): m for m in HTTP_METHODS}
@@ -250,7 +251,7 @@ def _module_framework(tree: ast.Module) -> str | None:
 def module_routers(source: str, file: str, tree: ast.Module | None = None) -> dict[str, str]:
     """Router/app/blueprint variable -> its prefix ('' when none; unresolvable prefixes
     are returned as the expression text wrapped in ``{...}``)."""
-    tree = tree if tree is not None else ast.parse(source, filename=file)
+    tree = tree if tree is not None else parse(source, file)
     consts = _Consts(tree)
     return {name: (r.prefix if r.prefix is not None else '{' + r.prefix_raw + '}')
             for name, r in _routers(tree, consts).items()}
@@ -286,7 +287,7 @@ def find_routes(source: str, file: str, tree: ast.Module | None = None) -> list[
     Raises ``SyntaxError`` (or ``ValueError`` for NUL bytes) when ``source`` does not
     parse and no ``tree`` is given; callers turn that into a finding.
     """
-    tree = tree if tree is not None else ast.parse(source, filename=file)
+    tree = tree if tree is not None else parse(source, file)
     consts = _Consts(tree)
     routers = _routers(tree, consts)
     framework_hint = _module_framework(tree)

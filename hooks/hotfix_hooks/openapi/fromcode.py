@@ -25,6 +25,8 @@ from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.openapi.diff import diff_specs
 from hotfix_hooks.openapi.loader import escape
+from hotfix_hooks.openapi.schema import UNRESOLVED
+from hotfix_hooks.pyast import parse
 
 # A module can define routes only if it matches this (read before parsing anything).
 _ROUTE_RE = re.compile(
@@ -60,6 +62,29 @@ _SCALARS: dict[str, dict[str, Any]] = {
     'StrictBool': {'type': 'boolean'}, 'StrictFloat': {'type': 'number'},
     'PositiveInt': {'type': 'integer', 'exclusiveMinimum': 0},
     'NonNegativeInt': {'type': 'integer', 'minimum': 0},
+    'NegativeInt': {'type': 'integer', 'exclusiveMaximum': 0},
+    'NonPositiveInt': {'type': 'integer', 'maximum': 0},
+    'PositiveFloat': {'type': 'number', 'exclusiveMinimum': 0},
+    'NonNegativeFloat': {'type': 'number', 'minimum': 0},
+    'AnyHttpUrl': {'type': 'string', 'format': 'uri'},
+    'FileUrl': {'type': 'string', 'format': 'uri'},
+    'PostgresDsn': {'type': 'string', 'format': 'uri'},
+    'SecretStr': {'type': 'string', 'format': 'password', 'writeOnly': True},
+    'SecretBytes': {'type': 'string', 'format': 'password', 'writeOnly': True},
+    'NameEmail': {'type': 'string', 'format': 'name-email'},
+    'IPvAnyAddress': {'type': 'string', 'format': 'ipvanyaddress'},
+    'Color': {'type': 'string', 'format': 'color'},
+    'Json': {}, 'JsonValue': {}, 'AwareDatetime': {'type': 'string', 'format': 'date-time'},
+    'NaiveDatetime': {'type': 'string', 'format': 'date-time'},
+    'PastDate': {'type': 'string', 'format': 'date'},
+    'FutureDate': {'type': 'string', 'format': 'date'},
+    'PastDatetime': {'type': 'string', 'format': 'date-time'},
+    'FutureDatetime': {'type': 'string', 'format': 'date-time'},
+    'UUID1': {'type': 'string', 'format': 'uuid1'}, 'UUID5': {'type': 'string', 'format': 'uuid5'},
+    'Path': {'type': 'string', 'format': 'path'}, 'FilePath': {'type': 'string', 'format': 'file-path'},
+    'DirectoryPath': {'type': 'string', 'format': 'directory-path'},
+    'StrictBytes': {'type': 'string', 'format': 'binary'},
+    'ByteSize': {'type': 'integer'}, 'PositiveDecimal': {'type': 'number'},
 }
 _ARRAYS = {'List', 'list', 'Sequence', 'Set', 'set', 'FrozenSet', 'frozenset', 'Tuple', 'tuple',
            'Iterable', 'Collection', 'MutableSequence'}
@@ -72,8 +97,18 @@ _FLASK_PARAM = re.compile(r'<(?:(\w+):)?(\w+)>')
 _FLASK_TYPES = {'int': {'type': 'integer'}, 'float': {'type': 'number'},
                 'uuid': {'type': 'string', 'format': 'uuid'}}
 
-# a module-level definition a name can resolve to
-_Def = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+# a module-level definition a name can resolve to (assignments: type aliases)
+_Def = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | ast.Assign | ast.AnnAssign
+_MISSING = object()
+# pydantic's constrained-type functions
+_CON_TYPES: dict[str, dict[str, Any]] = {
+    'constr': {'type': 'string'}, 'conint': {'type': 'integer'},
+    'confloat': {'type': 'number'}, 'condecimal': {'type': 'number'},
+    'conbytes': {'type': 'string'}, 'conlist': {'type': 'array'},
+    'conset': {'type': 'array', 'uniqueItems': True},
+    'confrozenset': {'type': 'array', 'uniqueItems': True}, 'condate': {'type': 'string',
+                                                                        'format': 'date'},
+}
 # a request-body part of a handler: (name, schema, required, kind, line)
 _BodyPart = tuple[str, dict[str, Any], bool, str, int]
 # what collecting an operation's parameters fills in:
@@ -124,17 +159,39 @@ class ParseCache:
     blobs: dict[str, bytes] = dataclasses.field(default_factory=dict)      # by git blob id
 
 
-class Project:
-    """One snapshot's Python modules, parsed on demand (identical bytes parsed once)."""
+_PROJECT_FILES = ('pyproject.toml', 'setup.cfg', 'setup.py')
+_PYDANTIC_PIN = re.compile(r'(?<![\w.-])pydantic(?![\w-])(?:\[[^\]]*\])?([^\n#;]{0,60})', re.I)
+_V1_SPEC = re.compile(r'(?:<\s*=?\s*1\b|<\s*2(?:\.0)*\b(?!\.[1-9])|(?:==|===|\^|~=?|(?<![<>!=~])=)\s*["\']?\s*v?1\b)')
+_REQUIREMENTS = re.compile(r'(^|/)(requirements[^/]*\.(?:txt|in)|pyproject\.toml|setup\.cfg'
+                           r'|setup\.py|Pipfile)$')
 
-    def __init__(self, snap: Snapshot, exclude: list[str], cache: ParseCache) -> None:
+
+class Project:
+    """One snapshot's Python modules, parsed on demand (identical bytes parsed once).
+
+    Absolute imports resolve against the project's package roots: ``roots`` (policy
+    ``contract.python_roots``) first, then the folders holding a ``pyproject.toml``,
+    ``setup.cfg`` or ``setup.py`` (and their ``src/``), the repository root and ``src/``,
+    and last the folders above the importing file (``backend/`` for
+    ``backend/app/api.py`` importing ``app.models``)."""
+
+    def __init__(self, snap: Snapshot, exclude: list[str], cache: ParseCache,
+                 roots: list[str] | None = None) -> None:
         self.snap = snap
         self.exclude = exclude
         self.cache = cache
-        self.paths = [p for p in snap.paths() if p.endswith('.py')
+        all_paths = snap.paths()
+        self.paths = [p for p in all_paths if p.endswith('.py')
                       and not matches_any(p, exclude)]
         self.path_set = set(self.paths)
         self.sources: dict[str, bytes] = {}
+        self.roots = [r.strip('/') + '/' if r.strip('/') else '' for r in roots or []]
+        homes = {p.rsplit('/', 1)[0] + '/' if '/' in p else '' for p in all_paths
+                 if p.rsplit('/', 1)[-1] in _PROJECT_FILES}
+        self.homes = sorted(homes, key=lambda h: (-h.count('/'), h))      # deepest first
+        self._modules: dict[tuple[str, str], str | None] = {}
+        self.pydantic = _pydantic_major(snap, all_paths)
+        self.unparsed: set[str] = set()         # modules with routes that do not parse
 
     def source(self, path: str) -> bytes | None:
         if path not in self.sources:
@@ -158,14 +215,33 @@ class Project:
         trees = self.cache.trees
         if key not in trees:
             try:
-                trees[key] = ast.parse(data, filename=path)
-            except (SyntaxError, ValueError):
+                trees[key] = parse(data, path)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
                 trees[key] = None
         return trees[key]
 
-    def module_file(self, dotted: str) -> str | None:
+    def _roots(self, from_file: str) -> list[str]:
+        folder = from_file.rsplit('/', 1)[0] + '/' if '/' in from_file else ''
+        above = [folder[:i + 1] for i, c in enumerate(folder) if c == '/']   # shallow first
+        out = list(self.roots)
+        for home in self.homes:
+            if folder.startswith(home):
+                out += [home, home + 'src/']
+        out += ['', 'src/'] + above
+        return list(dict.fromkeys(out))
+
+    def module_file(self, dotted: str, from_file: str = '') -> str | None:
+        folder = from_file.rsplit('/', 1)[0] if '/' in from_file else ''
+        key = (dotted, folder)
+        if key not in self._modules:
+            self._modules[key] = self._module_file(dotted, from_file)
+        return self._modules[key]
+
+    def _module_file(self, dotted: str, from_file: str) -> str | None:
         rel = dotted.replace('.', '/')
-        for root in ('', 'src/'):
+        if not rel:
+            return None
+        for root in self._roots(from_file):
             for cand in (f'{root}{rel}.py', f'{root}{rel}/__init__.py'):
                 if cand in self.path_set:
                     return cand
@@ -181,6 +257,26 @@ class Project:
         return '.'.join(p for p in [*parts, module or ''] if p)
 
 
+def _pydantic_major(snap: Snapshot, paths: list[str]) -> int:
+    """The Pydantic major version the project pins (1 or 2; 2 when nothing says): in v1,
+    ``Optional[X]`` without a default is optional, in v2 it is required."""
+    votes: dict[int, int] = {}
+    for path in paths:
+        if path.count('/') > 2 or not _REQUIREMENTS.search(path):
+            continue
+        data = snap.read(path)
+        if not data or b'pydantic' not in data.lower():
+            continue
+        for spec in _PYDANTIC_PIN.findall(data.decode('utf-8', 'replace')):
+            if not re.search(r'\d', spec):
+                continue        # no version: whatever is current (2)
+            major = 1 if _V1_SPEC.search(spec) else 2
+            votes[major] = votes.get(major, 0) + 1
+    if votes.get(1) and not votes.get(2):
+        return 1
+    return 2
+
+
 class Builder:
     def __init__(self, project: Project) -> None:
         self.p = project
@@ -188,10 +284,13 @@ class Builder:
         self.locs: dict[str, tuple[str, int]] = {}
         self.unresolved: list[tuple[str, int, str]] = []
         self._symbols: dict[tuple[str, str], tuple[str, _Def | None] | None] = {}
+        self._bindings: list[dict[str, tuple[str, ast.expr]]] = []   # generic type vars
+        self._aliases: set[tuple[str, str]] = set()                  # being expanded
 
     # -- name resolution ------------------------------------------------------------
     def symbol(self, file: str, name: str, depth: int = 0) -> tuple[str, _Def | None] | None:
-        """(file, node) of a module-level class (or module, node=None) named ``name``."""
+        """(file, node) of a module-level class, function or type alias (an assignment)
+        named ``name``, or (file, None) for a module."""
         key = (file, name)
         if key in self._symbols:
             return self._symbols[key]
@@ -211,27 +310,37 @@ class Builder:
             if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
                     and node.name == name:
                 return file, node
+        alias: _Def | None = None
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
+                    node.targets[0], ast.Name) and node.targets[0].id == name:
+                alias = node
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                    and node.target.id == name and node.value is not None:
+                alias = node
+        if alias is not None and _type_like(alias.value):
+            return file, alias
         for node in tree.body:
             if isinstance(node, ast.ImportFrom):
                 mod = self.p.resolve_from(file, node.level, node.module)
                 for a in node.names:
                     if (a.asname or a.name) != head:
                         continue
-                    sub = self.p.module_file(f'{mod}.{a.name}' if mod else a.name)
+                    sub = self.p.module_file(f'{mod}.{a.name}' if mod else a.name, file)
                     if sub is not None:          # ``from pkg import module``
                         return self.symbol(sub, rest, depth + 1) if rest else (sub, None)
-                    target = self.p.module_file(mod)
+                    target = self.p.module_file(mod, file)
                     if target is None:
                         return None
                     return self.symbol(target, a.name + ('.' + rest if rest else ''),
                                        depth + 1)
             elif isinstance(node, ast.Import):
                 for a in node.names:
-                    alias = a.asname or a.name
-                    if name.startswith(alias + '.'):
-                        target = self.p.module_file(a.name)
+                    alias_name = a.asname or a.name
+                    if name.startswith(alias_name + '.'):
+                        target = self.p.module_file(a.name, file)
                         if target is not None:
-                            return self.symbol(target, name[len(alias) + 1:], depth + 1)
+                            return self.symbol(target, name[len(alias_name) + 1:], depth + 1)
         return None
 
     def class_kind(self, file: str, node: ast.ClassDef, depth: int = 0) -> str | None:
@@ -239,6 +348,8 @@ class Builder:
         if depth > 8:
             return None
         for base in node.bases:
+            if isinstance(base, ast.Subscript):        # BaseModel, Generic[T] / Base[T]
+                base = base.value
             bname = _dotted(base)
             if bname is None:
                 continue
@@ -254,8 +365,37 @@ class Builder:
                     return kind
         return None
 
+    def resolve_alias(self, file: str, ann: ast.expr, depth: int = 0) -> tuple[str, ast.expr]:
+        """A module-level type alias (``CurrentUser = Annotated[User, Depends(...)]``,
+        ``PrimaryKey = conint(gt=0)``, ``Kind = Literal[...]``) replaced by what it stands
+        for, with the file it is written in."""
+        while depth < 6:
+            name = _dotted(ann)
+            if name is None or name in _SCALARS or self._bound(name) is not None:
+                break
+            got = self.symbol(file, name)
+            if got is None or not isinstance(got[1], (ast.Assign, ast.AnnAssign)) \
+                    or got[1].value is None:
+                break
+            file, ann = got[0], got[1].value
+            depth += 1
+        return file, ann
+
+    def _bound(self, name: str) -> tuple[str, ast.expr] | None:
+        for frame in reversed(self._bindings):
+            if name in frame:
+                return frame[name]
+        return None
+
     # -- schemas ----------------------------------------------------------------------
-    def type_schema(self, file: str, ann: ast.expr | None, line: int) -> dict[str, Any]:
+    def unknown(self, file: str, line: int, what: str) -> dict[str, Any]:
+        """A type that cannot be read statically: recorded, and compared as unknown (never
+        as "any value", which would make every change to it look like a narrowing)."""
+        self.unresolved.append((file, line, what))
+        return {UNRESOLVED: what}
+
+    def type_schema(self, file: str, ann: ast.expr | None, line: int,
+                    mode: str = 'validation') -> dict[str, Any]:
         if ann is None:
             return {}
         if isinstance(ann, ast.Constant):
@@ -263,99 +403,213 @@ class Builder:
                 return {'type': 'null'}
             if isinstance(ann.value, str):
                 try:
-                    return self.type_schema(file, ast.parse(ann.value, mode='eval').body, line)
+                    return self.type_schema(file, ast.parse(ann.value, mode='eval').body, line,
+                                            mode)
                 except SyntaxError:
-                    return {}
+                    return self.unknown(file, line, f'type {ann.value!r}')
             return {}
         if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
-            return _union([self.type_schema(file, ann.left, line),
-                           self.type_schema(file, ann.right, line)])
+            return _union([self.type_schema(file, ann.left, line, mode),
+                           self.type_schema(file, ann.right, line, mode)])
         if isinstance(ann, ast.Subscript):
-            return self._generic(file, ann, line)
+            return self._generic(file, ann, line, mode)
+        if isinstance(ann, ast.Call):
+            return self._type_call(file, ann, line, mode)
         name = _dotted(ann)
         if name is None:
-            self.unresolved.append((file, line, f'type {ast.unparse(ann)}'))
-            return {}
+            return self.unknown(file, line, f'type {ast.unparse(ann)}')
+        bound = self._bound(name)
+        if bound is not None:
+            return self.type_schema(bound[0], bound[1], line, mode)
         if name in _SCALARS:
             return dict(_SCALARS[name])
         got = self.symbol(file, name)
         if got and isinstance(got[1], ast.ClassDef):
             kind = self.class_kind(got[0], got[1])
             if kind == 'model':
-                return self.model_ref(got[0], got[1])
+                return self.model_ref(got[0], got[1], mode)
             if kind == 'enum':
                 return self.enum_schema(got[0], got[1])
+        if got and isinstance(got[1], (ast.Assign, ast.AnnAssign)) and got[1].value is not None:
+            key = (got[0], name)
+            if key not in self._aliases:            # a module-level type alias
+                self._aliases.add(key)
+                try:
+                    return self.type_schema(got[0], got[1].value, line, mode)
+                finally:
+                    self._aliases.discard(key)
         last = name.rsplit('.', 1)[-1]
         if last in _SCALARS:
             return dict(_SCALARS[last])
-        self.unresolved.append((file, line, f'type {name} (not resolvable statically)'))
-        return {}
+        if got and isinstance(got[1], ast.ClassDef):
+            scalar = self._scalar_base(got[0], got[1])
+            if scalar is not None:
+                return scalar
+        return self.unknown(file, line, f'type {name} (not resolvable statically)')
 
-    def _generic(self, file: str, ann: ast.Subscript, line: int) -> dict[str, Any]:
+    def _scalar_base(self, file: str, node: ast.ClassDef, depth: int = 0
+                     ) -> dict[str, Any] | None:
+        """A class deriving from a scalar (``class Slug(str)``) reads as that scalar."""
+        for base in node.bases:
+            bname = _dotted(base) or ''
+            if bname in _SCALARS and bname not in ('Any', 'object'):
+                return dict(_SCALARS[bname])
+            got = self.symbol(file, bname) if bname and depth < 4 else None
+            if got and isinstance(got[1], ast.ClassDef):
+                found = self._scalar_base(got[0], got[1], depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def _type_call(self, file: str, call: ast.Call, line: int, mode: str) -> dict[str, Any]:
+        """``constr(max_length=5)``, ``conint(gt=0)``, ``conlist(X)``, ``NewType('X', T)``."""
+        fname = (_dotted(call.func) or '').rsplit('.', 1)[-1]
+        out: dict[str, Any]
+        if fname in _CON_TYPES:
+            out = dict(_CON_TYPES[fname])
+            if fname in ('conlist', 'conset', 'confrozenset'):
+                item = call.args[0] if call.args else _kw(call, 'item_type')
+                if item is not None:
+                    out['items'] = self.type_schema(file, item, line, mode)
+                for kw, key in (('min_length', 'minItems'), ('max_length', 'maxItems'),
+                                ('min_items', 'minItems'), ('max_items', 'maxItems')):
+                    v = _kw_const(call, kw)
+                    if isinstance(v, int) and not isinstance(v, bool):
+                        out[key] = v
+                return out
+            _constrain(out, call)
+            return out
+        if fname == 'NewType' and len(call.args) == 2:
+            return self.type_schema(file, call.args[1], line, mode)
+        return self.unknown(file, line, f'type {ast.unparse(call)}')
+
+    def _generic(self, file: str, ann: ast.Subscript, line: int, mode: str) -> dict[str, Any]:
         base = (_dotted(ann.value) or '').rsplit('.', 1)[-1]
         sl = ann.slice
         args = list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
         if base == 'Optional':
-            return _union([self.type_schema(file, args[0], line), {'type': 'null'}])
+            return _union([self.type_schema(file, args[0], line, mode), {'type': 'null'}])
         if base == 'Union':
-            return _union([self.type_schema(file, a, line) for a in args])
+            return _union([self.type_schema(file, a, line, mode) for a in args])
         if base == 'Literal':
             vals = []
             for a in args:
+                a_file, a_node = self.resolve_alias(file, a)
                 try:
-                    vals.append(ast.literal_eval(a))
+                    vals.append(ast.literal_eval(a_node))
                 except ValueError:
-                    self.unresolved.append((file, line, f'Literal value {ast.unparse(a)}'))
+                    value = self._enum_member(a_file, a_node)
+                    if value is _MISSING:
+                        return self.unknown(file, line, f'Literal value {ast.unparse(a)}')
+                    vals.append(value)
             if len(vals) == 1:
                 return {'const': vals[0], **_json_type(vals)}
             return {'enum': vals, **_json_type(vals)}
         if base == 'Annotated':
-            schema = self.type_schema(file, args[0], line)
+            schema = self.type_schema(file, args[0], line, mode)
             for extra in args[1:]:
                 if isinstance(extra, ast.Call):
                     _constrain(schema, extra)
+                    if (_dotted(extra.func) or '').endswith('Field'):
+                        disc = _kw_const(extra, 'discriminator')
+                        if isinstance(disc, str) and 'anyOf' in schema:
+                            schema = {'oneOf': schema['anyOf'],
+                                      'discriminator': {'propertyName': disc}}
             return schema
         if base in _ARRAYS:
             out: dict[str, Any] = {'type': 'array'}
             if args:            # List[X], Tuple[X, ...]: the items are X
-                out['items'] = self.type_schema(file, args[0], line)
+                out['items'] = self.type_schema(file, args[0], line, mode)
             return out
         if base in _MAPS:
             out = {'type': 'object'}
             if len(args) == 2:
-                out['additionalProperties'] = self.type_schema(file, args[1], line)
+                out['additionalProperties'] = self.type_schema(file, args[1], line, mode)
             return out
-        if base in ('conlist', 'constr', 'conint'):
-            return {}
-        self.unresolved.append((file, line, f'type {ast.unparse(ann)}'))
-        return {}
+        if base in ('Type', 'type', 'ClassVar', 'Final', 'Required', 'NotRequired',
+                    'ReadOnly'):
+            return self.type_schema(file, args[0], line, mode) if base not in (
+                'Type', 'type') else {}
+        name = _dotted(ann.value)
+        got = self.symbol(file, name) if name else None
+        if got and isinstance(got[1], ast.ClassDef) and self.class_kind(*got) == 'model':
+            return self.model_ref(got[0], got[1], mode, [(file, a) for a in args])
+        return self.unknown(file, line, f'type {ast.unparse(ann)}')
+
+    def _enum_member(self, file: str, node: ast.expr) -> object:
+        """The value of ``Status.OPEN`` (an enum member used in ``Literal[...]``)."""
+        if isinstance(node, ast.Attribute):
+            got = self.symbol(file, _dotted(node.value) or '')
+            if got and isinstance(got[1], ast.ClassDef):
+                for stmt in got[1].body:
+                    if isinstance(stmt, ast.Assign) and any(
+                            isinstance(t, ast.Name) and t.id == node.attr for t in stmt.targets):
+                        value = _literal(stmt.value)
+                        return value if value is not None else _MISSING
+        return _MISSING
 
     def enum_schema(self, file: str, node: ast.ClassDef) -> dict[str, Any]:
-        vals = []
-        for stmt in node.body:
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-                try:
-                    vals.append(ast.literal_eval(stmt.value))
-                except ValueError:
-                    self.unresolved.append((file, stmt.lineno, f'enum value of {node.name}'))
-        ref = f'/components/schemas/{escape(node.name)}'
-        if node.name not in self.schemas:
-            self.schemas[node.name] = {'enum': vals, **_json_type(vals), 'title': node.name}
+        name = self.qualname(file, node.name)
+        ref = f'/components/schemas/{escape(name)}'
+        if name not in self.schemas:
+            vals = []
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and not (
+                        isinstance(stmt.targets[0], ast.Name)
+                        and stmt.targets[0].id.startswith('_')):
+                    try:
+                        vals.append(ast.literal_eval(stmt.value))
+                    except ValueError:
+                        if _dotted(stmt.value) is None and not isinstance(stmt.value, ast.Call):
+                            self.unresolved.append((file, stmt.lineno,
+                                                    f'enum value of {node.name}'))
+                        else:
+                            vals.append(stmt.targets[0].id if isinstance(
+                                stmt.targets[0], ast.Name) else ast.unparse(stmt.value))
+            self.schemas[name] = {'enum': vals, **_json_type(vals), 'title': node.name}
             self.locs[ref] = (file, node.lineno)
         return {'$ref': '#' + ref}
 
-    def model_ref(self, file: str, node: ast.ClassDef) -> dict[str, Any]:
-        ref = f'/components/schemas/{escape(node.name)}'
-        if node.name not in self.schemas:
+    def qualname(self, file: str, name: str) -> str:
+        """A model's identity: its module and name (two ``CaseRead`` in two modules are
+        two schemas)."""
+        mod = file[:-3] if file.endswith('.py') else file
+        if mod.endswith('/__init__'):
+            mod = mod[:-len('/__init__')]
+        for root in (*self.p.roots, *self.p.homes, 'src/'):
+            if root and mod.startswith(root):
+                mod = mod[len(root):]
+                break
+        return f'{mod.replace("/", ".")}.{name}'
+
+    def model_ref(self, file: str, node: ast.ClassDef, mode: str = 'validation',
+                  args: list[tuple[str, ast.expr]] | None = None) -> dict[str, Any]:
+        """A ``$ref`` to the model's schema as Pydantic writes it for ``mode``:
+        ``validation`` (what a request must send) or ``serialization`` (what a response
+        holds: a field with a default is always there; ``Field(exclude=True)`` never)."""
+        name = self.qualname(file, node.name)
+        params = _type_params(node)
+        binding: dict[str, tuple[str, ast.expr]] = {}
+        if args and params:
+            binding = dict(zip(params, args))
+            name += '[' + ', '.join(ast.unparse(a) for _, a in args) + ']'
+        if mode == 'serialization':
+            name += '-Output'
+        ref = f'/components/schemas/{escape(name)}'
+        if name not in self.schemas:
             schema: dict[str, Any] = {'type': 'object', 'properties': {}, 'title': node.name}
-            self.schemas[node.name] = schema        # registered first: recursion-safe
+            self.schemas[name] = schema        # registered first: recursion-safe
             self.locs[ref] = (file, node.lineno)
             required: list[str] = []
-            for ffile, stmt, name in self._fields(file, node, 0):
-                self._field(ffile, stmt, name, schema, required, ref)
+            self._bindings.append(binding)
+            try:
+                for ffile, stmt, fname in self._fields(file, node, 0):
+                    self._field(ffile, stmt, fname, schema, required, ref, mode)
+            finally:
+                self._bindings.pop()
             if required:
                 schema['required'] = required
-            if _forbids_extra(node):
+            if _forbids_extra(node) and mode == 'validation':
                 schema['additionalProperties'] = False
         return {'$ref': '#' + ref}
 
@@ -365,6 +619,8 @@ class Builder:
         out: list[tuple[str, ast.AnnAssign, str]] = []
         if depth < 8:
             for base in node.bases:
+                if isinstance(base, ast.Subscript):
+                    base = base.value
                 bname = _dotted(base)
                 got = self.symbol(file, bname) if bname else None
                 if got and isinstance(got[1], ast.ClassDef):
@@ -382,14 +638,20 @@ class Builder:
         return out
 
     def _field(self, file: str, stmt: ast.AnnAssign, name: str, schema: dict[str, Any],
-               required: list[str], ref: str) -> None:
-        prop = self.type_schema(file, stmt.annotation, stmt.lineno)
+               required: list[str], ref: str, mode: str = 'validation') -> None:
+        prop = self.type_schema(file, stmt.annotation, stmt.lineno, mode)
         is_required = stmt.value is None
         value = stmt.value
         if isinstance(value, ast.Call) and (_dotted(value.func) or '').endswith('Field'):
+            if mode == 'serialization' and _kw_const(value, 'exclude') is True:
+                return                  # never serialized
             _constrain(prop, value)
             alias = _kw_const(value, 'alias')
-            if isinstance(alias, str):
+            side_alias = _kw_const(value, 'serialization_alias' if mode == 'serialization'
+                                   else 'validation_alias')
+            if isinstance(side_alias, str):
+                name = side_alias
+            elif isinstance(alias, str):
                 name = alias
             default = value.args[0] if value.args else _kw(value, 'default')
             if default is None and _kw(value, 'default_factory') is None:
@@ -402,6 +664,10 @@ class Builder:
             is_required = True
         elif value is not None:
             _set_default(prop, value)
+        if value is None and self.p.pydantic == 1 and _nullable(prop):
+            is_required = False         # Pydantic v1: Optional[X] defaults to None
+        if mode == 'serialization':
+            is_required = True          # serialized whether or not it has a default
         schema['properties'][name] = prop
         self.locs[f'{ref}/properties/{escape(name)}'] = (file, stmt.lineno)
         if is_required:
@@ -432,28 +698,78 @@ class Builder:
                 params.append({'name': name, 'in': 'path', 'required': True,
                                'schema': dict(_FLASK_TYPES.get(flask_types.get(name) or '',
                                                                {'type': 'string'}))})
-        if call is not None:
-            extra_node = _kw(call, 'openapi_extra')
-            extra = _literal(extra_node)
-            if isinstance(extra, dict):
-                lines = _param_lines(extra_node)
-                for i, p in enumerate(extra.get('parameters') or []):
-                    if isinstance(p, dict) and isinstance(p.get('name'), str):
-                        params.append(p)
-                        self.locs[f'{op_ptr}/parameters/{len(params) - 1}'] = (
-                            file, lines[i] if i < len(lines) else route.line)
-                if isinstance(extra.get('requestBody'), dict):
-                    op['requestBody'] = extra['requestBody']
-            elif _kw(call, 'openapi_extra') is not None:
-                self.unresolved.append((file, route.line, 'openapi_extra is not a literal'))
         if params:
             op['parameters'] = params
-        if body and 'requestBody' not in op:
+        if body:
             op['requestBody'] = self._body(body, op_ptr)
         self._responses(route, fn, call, op, op_ptr)
         if call is not None and _kw_const(call, 'deprecated') is True:
             op['deprecated'] = True
+        extra_node = _kw(call, 'openapi_extra') if call is not None else None
+        if extra_node is not None:
+            extra = self.const_value(file, extra_node)
+            if isinstance(extra, dict):
+                # FastAPI deep-merges openapi_extra into the generated operation: dicts
+                # merge key by key, lists (parameters) are extended
+                before = len(op.get('parameters', []))
+                lines = _param_lines(extra_node)
+                _deep_merge(op, extra)
+                for i in range(before, len(op.get('parameters', []))):
+                    j = i - before
+                    self.locs[f'{op_ptr}/parameters/{i}'] = (
+                        file, lines[j] if j < len(lines) else route.line)
+            else:
+                self.unresolved.append((file, route.line, 'openapi_extra is not a literal'))
         return op
+
+    def const_value(self, file: str, node: ast.expr | None, depth: int = 0) -> object:
+        """A literal value, module constants included (``openapi_extra=EXTRA``,
+        ``{"schema": ITEM_SCHEMA}``); ``_MISSING`` when it is not one."""
+        if node is None or depth > 8:
+            return _MISSING
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Dict):
+            out: dict[object, object] = {}
+            for k, v in zip(node.keys, node.values):
+                if k is None:           # {**OTHER}
+                    inner = self.const_value(file, v, depth + 1)
+                    if not isinstance(inner, dict):
+                        return _MISSING
+                    out.update(inner)
+                    continue
+                key = self.const_value(file, k, depth + 1)
+                value = self.const_value(file, v, depth + 1)
+                if key is _MISSING or value is _MISSING:
+                    return _MISSING
+                out[key] = value
+            return out
+        if isinstance(node, (ast.List, ast.Tuple)):
+            items = [self.const_value(file, e, depth + 1) for e in node.elts]
+            return _MISSING if any(i is _MISSING for i in items) else items
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            v = self.const_value(file, node.operand, depth + 1)
+            return -v if isinstance(v, (int, float)) and not isinstance(v, bool) else _MISSING
+        name = _dotted(node)
+        if name is not None:
+            got = self.symbol(file, name)
+            if got is None:
+                got = self._constant(file, name)
+            if got is not None and isinstance(got[1], (ast.Assign, ast.AnnAssign)):
+                return self.const_value(got[0], got[1].value, depth + 1)
+        return _MISSING
+
+    def _constant(self, file: str, name: str) -> tuple[str, _Def | None] | None:
+        tree = self.p.tree(file)
+        found: tuple[str, _Def | None] | None = None
+        for node in tree.body if tree is not None else []:
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                found = (file, node)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                    and node.target.id == name and node.value is not None:
+                found = (file, node)
+        return found
 
     def _arguments(self, file: str, fn: ast.FunctionDef | ast.AsyncFunctionDef,
                    ctx: _OpCtx, depth: int) -> None:
@@ -470,19 +786,31 @@ class Builder:
     def _depends(self, file: str, call: ast.Call, ctx: _OpCtx, depth: int) -> None:
         """The parameters a dependency (``Depends(fn)``) adds to the operation."""
         target = call.args[0] if call.args else _kw(call, 'dependency')
+        if isinstance(target, ast.Call):            # Depends(factory(...))
+            return
         name = _dotted(target)
         if name is None or depth >= 3:
             return
         got = self.symbol(file, name)
+        if got is not None and isinstance(got[1], ast.ClassDef):
+            init = next((n for n in got[1].body if isinstance(
+                n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == '__init__'), None)
+            if init is not None and self.class_kind(got[0], got[1]) is None:
+                self._arguments(got[0], init, ctx, depth + 1)     # a class dependency
+            return
         if got is None or not isinstance(got[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return      # a class or an object (security scheme): not modelled
+            return      # an object (security scheme): not modelled
         self._arguments(got[0], got[1], ctx, depth + 1)
 
     def _param(self, file: str, arg: ast.arg, default: ast.expr | None, path_names: set[str],
                flask_types: dict[str, str], params: list[dict[str, Any]],
                body: list[_BodyPart], op_ptr: str, depth: int = 0) -> None:
         ann = arg.annotation
+        ann_file = file
         marker = None
+        if ann is not None:
+            # ``current_user: CurrentUser`` where CurrentUser = Annotated[User, Depends(...)]
+            ann_file, ann = self.resolve_alias(file, ann)
         if isinstance(ann, ast.Subscript) and (_dotted(ann.value) or '').endswith('Annotated'):
             sl = ann.slice
             parts = list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
@@ -502,16 +830,19 @@ class Builder:
         kind = _marker(marker) if marker is not None else None
         if kind == 'depends':
             assert marker is not None
+            dep_file = ann_file if marker is not default else file
             if not marker.args and _kw(marker, 'dependency') is None and ann is not None:
                 marker = ast.Call(func=marker.func, args=[ann], keywords=[])   # Depends()
                 ast.copy_location(marker, arg)
-            self._depends(file, marker, (path_names, flask_types, params, body, op_ptr),
+            self._depends(dep_file, marker, (path_names, flask_types, params, body, op_ptr),
                           depth)
             return
+        if marker is not None and _kw_const(marker, 'include_in_schema') is False:
+            return          # read by the handler, not part of the documented contract
         tname = (_dotted(ann) or '').rsplit('.', 1)[-1] if ann is not None else ''
         if tname in _SKIP_TYPES:
             return
-        schema = self.type_schema(file, ann, arg.lineno) if ann is not None else (
+        schema = self.type_schema(ann_file, ann, arg.lineno) if ann is not None else (
             dict(_FLASK_TYPES.get(flask_types.get(arg.arg) or '', {'type': 'string'}))
             if arg.arg in path_names else {})
         if marker is not None:
@@ -563,6 +894,9 @@ class Builder:
         status = '200'
         model: ast.expr | None = None
         has_model_kw = False
+        # A response is serialized from the model: every field is there (a default is
+        # written too), unless the route drops unset/default/None values.
+        mode = 'serialization'
         if call is not None:
             sc = _literal(_kw(call, 'status_code'))
             if isinstance(sc, int):
@@ -575,6 +909,9 @@ class Builder:
             if _kw(call, 'response_model') is not None:
                 has_model_kw = True
                 model = _kw(call, 'response_model')
+            if any(_kw_const(call, f'response_model_exclude_{k}') is True
+                   for k in ('unset', 'defaults', 'none')):
+                mode = 'validation'
         if not has_model_kw and fn is not None and fn.returns is not None \
                 and route.framework == 'fastapi':
             rname = (_dotted(fn.returns) or '').rsplit('.', 1)[-1]
@@ -583,32 +920,117 @@ class Builder:
         resp: dict[str, Any] = {'description': 'Successful Response'}
         if model is not None and not (isinstance(model, ast.Constant) and model.value is None):
             before = len(self.unresolved)
-            schema = self.type_schema(route.file, model, route.line)
+            schema = self.type_schema(route.file, model, route.line, mode)
             if isinstance(model, ast.Call) and before == len(self.unresolved):
                 self.unresolved.append((route.file, route.line,
                                         f'response model {ast.unparse(model)}'))
-            if not (schema == {} and len(self.unresolved) > before):
+            if UNRESOLVED in schema:
+                resp[UNRESOLVED] = schema[UNRESOLVED]       # unknown, not "no body"
+            else:
                 resp['content'] = {'application/json': {'schema': schema}}
+        elif model is None and fn is not None and route.framework == 'fastapi':
+            inferred = _returned_dict(fn)
+            if inferred is not None:        # ``return {"status": "ok"}``: that shape
+                resp['content'] = {'application/json': {'schema': inferred}}
         op['responses'][status] = resp
         self.locs[f'{op_ptr}/responses/{status}'] = (route.file, route.line)
         extra = _kw(call, 'responses') if call is not None else None
         if isinstance(extra, ast.Dict):
             for k, v in zip(extra.keys, extra.values):
-                code = _literal(k)
-                if code is None or not isinstance(v, ast.Dict):
+                code = self.const_value(route.file, k) if k is not None else _MISSING
+                if code is _MISSING and k is not None:
+                    m = re.search(r'HTTP_(\d{3})', _dotted(k) or '')
+                    code = m.group(1) if m else _MISSING
+                if code is _MISSING or not isinstance(v, ast.Dict):
                     continue
-                r: dict[str, Any] = {'description': ''}
+                # merged as FastAPI does: into the same status, a "model" gives the
+                # schema unless response_model already did, the rest is deep-merged
+                r = op['responses'].setdefault(str(code), {'description': ''})
                 for vk, vv in zip(v.keys, v.values):
-                    key = _literal(vk)
+                    key = self.const_value(route.file, vk) if vk is not None else _MISSING
                     if key == 'model':
-                        r['content'] = {'application/json': {
-                            'schema': self.type_schema(route.file, vv, route.line)}}
-                    elif key == 'description':
-                        r['description'] = _literal(vv) or ''
-                op['responses'][str(code)] = r
-                self.locs[f'{op_ptr}/responses/{code}'] = (route.file, route.line)
+                        content = r.setdefault('content', {}).setdefault(
+                            'application/json', {})
+                        if 'schema' not in content:
+                            content['schema'] = self.type_schema(route.file, vv, route.line,
+                                                                 mode)
+                    elif isinstance(key, str):
+                        value = self.const_value(route.file, vv)
+                        if value is _MISSING:
+                            continue
+                        if key == 'description' and str(code) == status:
+                            r['description'] = value
+                        elif isinstance(value, dict) and isinstance(r.get(key), dict):
+                            _deep_merge(r[key], value)
+                        elif key not in r or key == 'description':
+                            r[key] = value
+                self.locs.setdefault(f'{op_ptr}/responses/{code}', (route.file, route.line))
         elif extra is not None:
             self.unresolved.append((route.file, route.line, 'responses= is not a dict literal'))
+
+
+def _deep_merge(target: dict[str, Any], extra: dict[Any, Any]) -> None:
+    """FastAPI's ``deep_dict_update``: nested dicts merge, lists are extended, other
+    values replace."""
+    for key, value in extra.items():
+        key = str(key)
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        elif isinstance(value, list) and isinstance(target.get(key), list):
+            target[key] = target[key] + value
+        else:
+            target[key] = value
+
+
+_JSON_OF = {str: 'string', int: 'integer', float: 'number', bool: 'boolean'}
+
+
+def _returned_dict(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any] | None:
+    """The shape of what a handler without a response model returns when every
+    ``return`` is a dict literal (``return {"status": "ok"}``, ``JSONResponse(content={...})``):
+    its keys are always there."""
+    shapes: list[dict[str, dict[str, Any]]] = []
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) \
+                and node is not fn:
+            continue
+        if not isinstance(node, ast.Return):
+            continue
+        value = node.value
+        if isinstance(value, ast.Call) and (_dotted(value.func) or '').endswith(
+                ('JSONResponse', 'ORJSONResponse', 'UJSONResponse')):
+            value = value.args[0] if value.args else _kw(value, 'content')
+        if not isinstance(value, ast.Dict) or any(k is None for k in value.keys):
+            return None
+        shape: dict[str, dict[str, Any]] = {}
+        for k, v in zip(value.keys, value.values):
+            key = _literal(k)
+            if not isinstance(key, str):
+                return None
+            const = _literal(v) if isinstance(v, ast.Constant) else None
+            kind = _JSON_OF.get(type(const)) if const is not None else None
+            if isinstance(v, (ast.List, ast.ListComp)):
+                kind = 'array'
+            elif isinstance(v, (ast.Dict, ast.DictComp)):
+                kind = 'object'
+            elif isinstance(v, ast.JoinedStr):
+                kind = 'string'
+            shape[key] = {'type': kind} if kind else {}
+        shapes.append(shape)
+    if not shapes:
+        return None
+    props: dict[str, dict[str, Any]] = {}
+    for shape in shapes:
+        for k, v in shape.items():
+            if k in props and props[k] != v:
+                props[k] = {}
+            else:
+                props.setdefault(k, v)
+    required = [k for k in props if all(k in s for s in shapes)]
+    out: dict[str, Any] = {'type': 'object', 'properties': props}
+    if required:
+        out['required'] = required
+    return out
 
 
 def _param_lines(extra: ast.expr | None) -> list[int]:
@@ -721,6 +1143,42 @@ def _forbids_extra(node: ast.ClassDef) -> bool:
         if kw.arg == 'extra' and _literal(kw.value) == 'forbid':
             return True
     return False
+
+
+def _type_like(node: ast.expr | None) -> bool:
+    """An assigned value that reads as a type alias (``Annotated[...]``, ``X | None``,
+    ``Literal[...]``, ``conint(...)``, ``NewType(...)``, another class)."""
+    if isinstance(node, ast.Subscript):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return True
+    if isinstance(node, ast.Call):
+        return (_dotted(node.func) or '').rsplit('.', 1)[-1] in (*_CON_TYPES, 'NewType')
+    return isinstance(node, (ast.Name, ast.Attribute))
+
+
+def _type_params(node: ast.ClassDef) -> list[str]:
+    """The type variables of a generic model: ``class Page(BaseModel, Generic[T])``."""
+    for base in node.bases:
+        if isinstance(base, ast.Subscript) and (_dotted(base.value) or '').endswith('Generic'):
+            sl = base.slice
+            elts = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+            return [e.id for e in elts if isinstance(e, ast.Name)]
+    for base in node.bases:       # class Page(Base[T]): the parameters Base declares
+        if isinstance(base, ast.Subscript):
+            sl = base.slice
+            elts = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+            names = [e.id for e in elts if isinstance(e, ast.Name) and len(e.id) <= 12
+                     and e.id[:1].isupper() and (e.id.endswith('T') or len(e.id) == 1)]
+            if names and len(names) == len(elts):
+                return names
+    return []
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    if schema.get('type') == 'null':
+        return True
+    return any(isinstance(s, dict) and s.get('type') == 'null' for s in schema.get('anyOf', []))
 
 
 # -- the whole contract -------------------------------------------------------------------

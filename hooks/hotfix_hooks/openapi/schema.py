@@ -33,6 +33,9 @@ _BARE_KEYS = {'type', 'format', 'title', 'description', 'nullable', 'examples', 
 _UNSET = object()
 _BOUND_KEYS = frozenset(k for k, _ in UPPER + LOWER)
 _FORMAT_WIDENINGS = {('int32', 'int64'), ('float', 'double'), ('date', 'date-time')}
+# A schema the route code does not let us read (``fromcode``): compared as unknown, never
+# as "any value" (which would make every change to it look like a narrowing).
+UNRESOLVED = 'x-hotfix-unresolved'
 
 
 @dataclasses.dataclass
@@ -140,6 +143,9 @@ def norm(doc: Doc, node: Any, ptr: str) -> N:
         n.known = False
         return n
     if isinstance(node, dict):
+        if UNRESOLVED in node:
+            n.known = False
+            return n
         _fill(doc, n, node, ptr)
     return n
 
