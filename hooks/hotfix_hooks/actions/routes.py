@@ -43,6 +43,8 @@ _ROUTER_CTORS: dict[str, tuple[str, str, int | None]] = {
     'Starlette': ('starlette', 'prefix', -1),
     'Router': ('starlette', 'prefix', -1),
 }
+# a project's APIRouter subclass (UserAPIRouter, AdminAPIRouter, VersionedAPIRouter)
+_ROUTER_SUBCLASS = re.compile(r'[A-Z]\w*APIRouter$|[A-Z]\w*Router$')
 _FRAMEWORK_MODULES = {'fastapi': 'fastapi', 'starlette': 'starlette', 'flask': 'flask',
                       'quart': 'flask', 'apiflask': 'flask'}
 _ROUTER_NAME_RE = re.compile(r'(^|[._])(app|api|router|routes|bp|blueprint|web)$|'
@@ -205,6 +207,8 @@ def _routers(tree: ast.Module, consts: _Consts) -> dict[str, _Router]:
         if not isinstance(value, ast.Call):
             continue
         ctor = call_name(value.func)
+        if ctor not in _ROUTER_CTORS and _ROUTER_SUBCLASS.match(ctor):
+            ctor = 'APIRouter'      # class UserAPIRouter(APIRouter): same prefix= keyword
         if ctor not in _ROUTER_CTORS:
             continue
         framework, kw, _ = _ROUTER_CTORS[ctor]

@@ -16,6 +16,7 @@ import ast
 import dataclasses
 import hashlib
 import re
+import sys
 from typing import Any
 
 from hotfix_hooks.actions import routes as pyroutes
@@ -27,6 +28,8 @@ from hotfix_hooks.openapi.diff import diff_specs
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.schema import UNRESOLVED
 from hotfix_hooks.pyast import parse
+from hotfix_hooks.pyast import requires_python
+from hotfix_hooks.pyast import version_hint
 
 # A module can define routes only if it matches this (read before parsing anything).
 _ROUTE_RE = re.compile(
@@ -124,6 +127,7 @@ class CodeContract:
     locs: dict[str, tuple[str, int]]          # pointer -> (file, line)
     handlers: dict[str, tuple[str, str]]      # operation pointer -> (file, function)
     unresolved: list[tuple[str, int, str]]    # (file, line, what)
+    routes: dict[str, pyroutes.Route] = dataclasses.field(default_factory=dict)  # by pointer
 
 
 class CodeSpec:
@@ -815,9 +819,16 @@ class Builder:
             sl = ann.slice
             parts = list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
             ann = parts[0]
+            constraints = []
             for extra in parts[1:]:
                 if isinstance(extra, ast.Call) and _marker(extra):
                     marker = extra
+                elif isinstance(extra, ast.Call):
+                    constraints.append(extra)       # Field(gt=0), annotated_types
+            if constraints:
+                ann = ast.Subscript(value=ast.Name(id='Annotated', ctx=ast.Load()),
+                                    slice=ast.Tuple(elts=[ann, *constraints], ctx=ast.Load()),
+                                    ctx=ast.Load())
         if isinstance(default, ast.Call) and _marker(default):
             marker, default_expr = default, (default.args[0] if default.args
                                              else _kw(default, 'default'))
@@ -928,10 +939,13 @@ class Builder:
                 resp[UNRESOLVED] = schema[UNRESOLVED]       # unknown, not "no body"
             else:
                 resp['content'] = {'application/json': {'schema': schema}}
-        elif model is None and fn is not None and route.framework == 'fastapi':
+        elif model is None and fn is not None and route.framework == 'fastapi' \
+                and status not in ('204', '205', '304'):
             inferred = _returned_dict(fn)
             if inferred is not None:        # ``return {"status": "ok"}``: that shape
                 resp['content'] = {'application/json': {'schema': inferred}}
+            elif _returns_value(fn):
+                resp[UNRESOLVED] = f'the response of {fn.name}() (no response model)'
         op['responses'][status] = resp
         self.locs[f'{op_ptr}/responses/{status}'] = (route.file, route.line)
         extra = _kw(call, 'responses') if call is not None else None
@@ -983,6 +997,16 @@ def _deep_merge(target: dict[str, Any], extra: dict[Any, Any]) -> None:
 
 
 _JSON_OF = {str: 'string', int: 'integer', float: 'number', bool: 'boolean'}
+
+
+def _returns_value(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The handler returns something (not only ``None``): its body is unknown without a
+    response model."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Return) and node.value is not None and not (
+                isinstance(node.value, ast.Constant) and node.value.value is None):
+            return True
+    return False
 
 
 def _returned_dict(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any] | None:
@@ -1193,23 +1217,29 @@ def build(project: Project) -> CodeContract:
             continue
         tree = project.tree(path)
         if tree is None:
+            if not _is_template(data):
+                project.unparsed.add(path)
             continue
         source = data.decode('utf-8', 'replace')
         try:
             routes = pyroutes.find_routes(source, path, tree=tree)
         except (SyntaxError, ValueError):
+            project.unparsed.add(path)
             continue
         if routes:
             modules.append((path, routes))
         _collect_mounts(builder, path, tree, mounts)
     paths: dict[str, dict[str, Any]] = {}
     handlers: dict[str, tuple[str, str]] = {}
+    by_ptr: dict[str, pyroutes.Route] = {}
     for file, routes in modules:
         for route in routes:
             if route.path is None or route.method == '?':
                 builder.unresolved.append((file, route.line, f'route {route.describe()}: '
                                            f'{route.unresolved or "not resolvable"}'))
                 continue
+            if route.call is not None and _kw_const(route.call, 'include_in_schema') is False:
+                continue        # not part of the documented contract
             for prefix in _prefixes((file, route.router), mounts, 0):
                 full = _FLASK_PARAM.sub(lambda m: '{' + m.group(2) + '}', prefix + route.path)
                 method = route.method.lower()
@@ -1220,25 +1250,69 @@ def build(project: Project) -> CodeContract:
                 builder.locs.setdefault(f'/paths/{escape(full)}', (file, route.line))
                 item[method] = builder.operation(route, full, op_ptr)
                 handlers[op_ptr] = (file, route.function)
+                by_ptr[op_ptr] = route
     doc = {'openapi': '3.1.0', 'info': {'title': 'route code', 'version': '0'},
            'paths': paths, 'components': {'schemas': builder.schemas}}
-    return CodeContract(doc, builder.locs, handlers, builder.unresolved)
+    return CodeContract(doc, builder.locs, handlers, builder.unresolved, by_ptr)
+
+
+def _is_template(data: bytes) -> bool:
+    """A Jinja / cookiecutter template saved as ``.py`` (not a module of the project)."""
+    return bool(re.search(rb'^\s*\{%-?\s|\{\{\s*[\w.]+\s*\}\}', data, re.M))
+
+
+def coverage(contract: CodeContract) -> tuple[int, list[str]]:
+    """(operations, labels of those whose success response is not known): an operation
+    counts as resolved when its 2xx response schema (everything it references) could be
+    read, or it has no body (204, a declared ``None``)."""
+    schemas = contract.doc['components']['schemas']
+    unresolved = []
+    total = 0
+    for path, item in contract.doc['paths'].items():
+        for method, op in item.items():
+            total += 1
+            ok = [r for s, r in op['responses'].items() if s.startswith('2')]
+            if not ok or any(UNRESOLVED in r or not _known(r.get('content'), schemas, set())
+                             for r in ok):
+                unresolved.append(f'{method.upper()} {path}')
+    return total, unresolved
+
+
+def _known(node: object, schemas: dict[str, Any], seen: set[str]) -> bool:
+    if isinstance(node, dict):
+        if UNRESOLVED in node:
+            return False
+        ref = node.get('$ref')
+        if isinstance(ref, str) and ref.startswith('#/components/schemas/'):
+            name = ref.rsplit('/', 1)[-1].replace('~1', '/').replace('~0', '~')
+            if name in seen:
+                return True
+            seen.add(name)
+            return _known(schemas.get(name), schemas, seen)
+        return all(_known(v, schemas, seen) for v in node.values())
+    if isinstance(node, list):
+        return all(_known(v, schemas, seen) for v in node)
+    return True
 
 
 def _collect_mounts(builder: Builder, file: str, tree: ast.Module,
                     mounts: _Mounts) -> None:
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ('include_router', 'register_blueprint') and node.args):
+    for node in pyroutes.iter_statements(tree.body):
+        if not isinstance(node, ast.Expr):
             continue
-        kw = 'prefix' if node.func.attr == 'include_router' else 'url_prefix'
-        prefix = _literal(_kw(node, kw)) if _kw(node, kw) is not None else ''
+        call = node.value
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr in ('include_router', 'register_blueprint') and call.args):
+            continue
+        kw = 'prefix' if call.func.attr == 'include_router' else 'url_prefix'
+        prefix_node = _kw(call, kw)
+        prefix = builder.const_value(file, prefix_node) if prefix_node is not None else ''
         if not isinstance(prefix, str):
-            builder.unresolved.append((file, node.lineno,
-                                       f'{node.func.attr} prefix is not a constant'))
-            continue
-        parent = (file, _dotted(node.func.value) or '')
-        target = _dotted(node.args[0])
+            builder.unresolved.append((file, call.lineno,
+                                       f'{call.func.attr} prefix is not a constant'))
+            prefix = '{' + ast.unparse(prefix_node) + '}' if prefix_node is not None else ''
+        parent = (file, _dotted(call.func.value) or '')
+        target = _dotted(call.args[0])
         if target is None:
             continue
         child = _router_ref(builder, file, tree, target)
@@ -1256,7 +1330,7 @@ def _router_ref(builder: Builder, file: str, tree: ast.Module, target: str
                 mod = builder.p.resolve_from(file, node.level, node.module)
                 for a in node.names:
                     if (a.asname or a.name) == target:
-                        f = builder.p.module_file(mod)
+                        f = builder.p.module_file(mod, file)
                         return (f, a.name) if f else None
         return (file, target)
     got = builder.symbol(file, head)
@@ -1292,20 +1366,43 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
                for b in (f.old_bytes(), f.new_bytes()) if b):
         return []           # plain logic changed: the contract cannot have
     cache = ParseCache()
-    base = build(Project(changes.base, exclude, cache))
-    head_project = Project(changes.head, exclude, cache)
+    roots = list(cfg.get('python_roots', []))
+    base_project = Project(changes.base, exclude, cache, roots)
+    base = build(base_project)
+    head_project = Project(changes.head, exclude, cache, roots)
     head = build(head_project)
-    for f in changed_py:
-        data = head_project.source(f.path) if f.path in head_project.path_set else None
-        if data and _ROUTE_RE.search(data) and head_project.tree(f.path) is None:
-            head.unresolved.append((f.path, 1, 'the module does not parse (syntax error): '
-                                    'its routes'))
+    changed = {f.path for f in changed_py}
     out: list[Finding] = []
+    # A module that does not parse on one side: its routes are unknown there, so they are
+    # compared on neither side (never "removed" or "added").
+    unknown = base_project.unparsed | head_project.unparsed
+    if unknown:
+        _drop_operations(base, unknown)
+        _drop_operations(head, unknown)
+        version = requires_python(changes.head.paths(), changes.head.read)
+        for path in sorted(unknown & changed):
+            where = 'at the base and at the head' if (
+                path in base_project.unparsed and path in head_project.unparsed) else (
+                'at the head' if path in head_project.unparsed else 'at the base')
+            out.append(Finding(
+                rule='api-code-unparseable', category='contract',
+                severity='info' if version else 'warning', path=path, line=None,
+                message=f'the module does not parse {where} with Python '
+                        f'{sys.version_info[0]}.{sys.version_info[1]}: its routes are '
+                        'unknown and were not compared',
+                hint=version_hint(version) if version else
+                'fix the syntax error; until then the routes of this module are not checked'))
+        if version:
+            out.append(Finding(
+                rule='python-version-unsupported', category='contract', severity='info',
+                path=version[0], line=None, message=version_hint(version),
+                hint='set language_version in .pre-commit-config.yaml',
+                extra={'requires_python': version[1]}))
     if base.doc != head.doc:
         bspec, hspec = CodeSpec(base), CodeSpec(head)
         raw = diff_specs(bspec, hspec)
-        out = _relocate(raw, bspec, hspec)
-    changed = {f.path for f in changed_py}
+        out.extend(_relocate(raw, bspec, hspec))
+    out.extend(_unresolved_routes(base, head, changed))
     seen = set()
     for file, line, what in head.unresolved:
         if file in changed and (file, what) not in seen:
@@ -1315,11 +1412,86 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
                 line=line, message=f'{what}: not part of the compared contract',
                 hint='use constants, literal dicts and importable Pydantic models so the '
                      'contract can be read statically'))
+    total, missing = coverage(head)
+    if total:
+        shown = ', '.join(missing[:10]) + (f' and {len(missing) - 10} more'
+                                           if len(missing) > 10 else '')
+        out.append(Finding(
+            rule='api-code-coverage', category='contract', severity='info', path=None,
+            line=None,
+            message=f'resolved response schemas for {total - len(missing)}/{total} operations '
+                    'of the route code' + (f'; unresolved: {shown}' if missing else '')
+                    + (f'; {len(unknown)} module(s) with routes do not parse' if unknown
+                       else ''),
+            hint='what is not resolved is not compared: set [tool.hotfix-hooks.contract] '
+                 'python_roots when imports of the project are not found',
+            extra={'resolved': total - len(missing), 'total': total,
+                   'unresolved': missing, 'unparsed': sorted(unknown)}))
     return out
 
 
+def _drop_operations(contract: CodeContract, files: set[str]) -> None:
+    paths = contract.doc['paths']
+    for ptr, (file, _) in list(contract.handlers.items()):
+        if file not in files:
+            continue
+        segs = ptr.split('/')
+        path = segs[2].replace('~1', '/').replace('~0', '~')
+        item = paths.get(path)
+        if item is not None:
+            item.pop(segs[3], None)
+            if not item:
+                del paths[path]
+        del contract.handlers[ptr]
+
+
+def _unresolved_routes(base: CodeContract, head: CodeContract, changed: set[str]
+                       ) -> list[Finding]:
+    """A warning for each route whose contract-relevant code (decorator, parameters,
+    return annotation, returned values) changed while its response could not be read."""
+    out = []
+    for ptr, route in head.routes.items():
+        if route.file not in changed:
+            continue
+        segs = ptr.split('/')
+        path = segs[2].replace('~1', '/').replace('~0', '~')
+        op = head.doc['paths'].get(path, {}).get(segs[3])
+        if op is None:
+            continue
+        why = [r[UNRESOLVED] for s, r in op['responses'].items()
+               if s.startswith('2') and UNRESOLVED in r]
+        if not why:
+            continue
+        old = base.routes.get(ptr)
+        if old is not None and _contract_code(old) == _contract_code(route):
+            continue
+        out.append(Finding(
+            rule='api-route-contract-unresolved', category='contract', severity='warning',
+            path=route.file, line=route.line,
+            message=f'{segs[3].upper()} {path} ({route.function or "handler"}) '
+                    f'{"is new" if old is None else "changed"} but its response contract '
+                    f'could not be read ({why[0]}): review its response by hand',
+            hint='declare the response with response_model= (or a return annotation) naming '
+                 'a Pydantic model the project defines, so it can be compared',
+            extra={'operation': f'{segs[3].upper()} {path}', 'affected':
+                   [f'{segs[3].upper()} {path}'], 'pointer': ptr, 'source': 'route code'}))
+    return out
+
+
+def _contract_code(route: pyroutes.Route) -> str:
+    """What of a route's code shapes its contract: decorator call, parameters, return
+    annotation and returned expressions."""
+    parts = [ast.dump(route.call)] if route.call is not None else []
+    fn = route.node
+    if fn is not None:
+        parts += [ast.dump(fn.args), ast.dump(fn.returns) if fn.returns else '']
+        parts += [ast.dump(n.value) for n in ast.walk(fn)
+                  if isinstance(n, ast.Return) and n.value is not None]
+    return '\n'.join(parts)
+
+
 def _relocate(findings: list[Finding], bspec: CodeSpec, hspec: CodeSpec) -> list[Finding]:
-    removed: dict[tuple[str, str], Finding] = {}
+    removed: dict[tuple[str, str], list[tuple[str, Finding]]] = {}
     added: dict[tuple[str, str], Finding] = {}
     out: list[Finding] = []
     for f in findings:
@@ -1340,33 +1512,48 @@ def _relocate(findings: list[Finding], bspec: CodeSpec, hspec: CodeSpec) -> list
         if f.rule == 'api-route-removed':
             handler = bspec.contract.handlers.get(ptr)
             for op in f.extra.get('affected', []):
-                optr = _op_ptr(op)
-                h = bspec.contract.handlers.get(optr) or handler
+                h = bspec.contract.handlers.get(_op_ptr(op)) or handler
                 if h:
-                    removed[h] = f
+                    removed.setdefault(h, []).append((op, f))
         elif f.rule == 'api-route-added':
             h = hspec.contract.handlers.get(ptr)
             if h:
                 added[h] = f
         out.append(f)
-    for h, rf in removed.items():
+    converted: dict[int, set[str]] = {}
+    for h, gone in removed.items():
         af = added.get(h)
         if af is None or not h[1]:
             continue
-        out = [x for x in out if x is not af and x is not rf]
+        out = [x for x in out if x is not af]
         new_op = af.extra.get('operation')
-        old_ops = ', '.join(rf.extra.get('affected', []))
+        old = [op for op, _ in gone]
+        for op, rf in gone:
+            converted.setdefault(id(rf), set()).add(op)
         out.append(Finding(
             rule='api-route-changed', category='contract', severity='error', path=af.path,
             line=af.line,
-            message=(f'route of {h[1]}() changed from {old_ops} to {new_op}: clients calling '
-                     'the old route break'),
+            message=(f'route of {h[1]}() changed from {", ".join(old)} to {new_op}: clients '
+                     'calling the old route break'),
             hint='keep the old route (add the new one next to it) or ship the change in a '
                  'versioned release',
-            extra={'operation': new_op, 'affected': [*rf.extra.get('affected', []), new_op],
+            extra={'operation': new_op, 'affected': [*old, new_op],
                    'pointer': af.extra.get('pointer'), 'source': 'route code',
                    'code_change': True}))
-    return out
+    kept = []
+    for f in out:
+        done = converted.get(id(f))
+        if done is None:
+            kept.append(f)
+            continue
+        rest = [op for op in f.extra.get('affected', []) if op not in done]
+        if not rest:
+            continue            # every operation it named moved (api-route-changed)
+        f.extra['affected'] = rest
+        f.extra['operation'] = rest[0]
+        f.message = f'route(s) removed: {", ".join(rest)}: existing clients break'
+        kept.append(f)
+    return kept
 
 
 def _op_ptr(label: str) -> str:
