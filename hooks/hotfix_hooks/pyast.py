@@ -86,13 +86,43 @@ def downgrade(text: str) -> str | None:
             if m is None:
                 break
             bracket = m.end() - 1
+            is_class = 'class' in m.group(0).split()
+            before = out
             out, lines = _drop_brackets(out, bracket)
+            if is_class:        # class C[T](B): -> class C(B, Generic[T]): (T stays a param)
+                names = _param_names(before[bracket + 1:bracket + len(before) - len(out) - 1])
+                if names:
+                    generic = f'Generic[{", ".join(names)}]'
+                    if out[bracket:bracket + 1] == '(':
+                        inner = out[bracket + 1:bracket + 2] != ')'
+                        out = out[:bracket + 1] + generic + (', ' if inner else '') + \
+                            out[bracket + 1:]
+                    else:
+                        out = out[:bracket] + f'({generic})' + out[bracket:]
             if lines:       # keep the line count: put the newlines after the header line
                 eol = out.find('\n', bracket)
                 eol = len(out) if eol < 0 else eol
                 out = out[:eol] + '\n' * lines + out[eol:]
             pos = bracket
     return out if out != text else None
+
+
+def _param_names(text: str) -> list[str]:
+    """``T, U: int, *Ts`` -> ['T', 'U'] (the names of PEP 695 type parameters)."""
+    names, depth, part = [], 0, ''
+    for c in text + ',':
+        if c in '[(':
+            depth += 1
+        elif c in '])':
+            depth -= 1
+        if c == ',' and depth == 0:
+            m = re.match(r'\s*([A-Za-z_]\w*)', part)
+            if m:
+                names.append(m.group(1))
+            part = ''
+        else:
+            part += c
+    return names
 
 
 def _alias_params(original: str) -> Any:

@@ -88,6 +88,12 @@ _SCALARS: dict[str, dict[str, Any]] = {
     'DirectoryPath': {'type': 'string', 'format': 'directory-path'},
     'StrictBytes': {'type': 'string', 'format': 'binary'},
     'ByteSize': {'type': 'integer'}, 'PositiveDecimal': {'type': 'number'},
+    # pydantic-extra-types
+    'CountryAlpha2': {'type': 'string'}, 'CountryAlpha3': {'type': 'string'},
+    'CountryShortName': {'type': 'string'}, 'TimeZoneName': {'type': 'string'},
+    'PhoneNumber': {'type': 'string', 'format': 'phone'},
+    'CurrencyCode': {'type': 'string'}, 'LanguageAlpha2': {'type': 'string'},
+    'ISO4217': {'type': 'string'}, 'MacAddress': {'type': 'string'},
 }
 _ARRAYS = {'List', 'list', 'Sequence', 'Set', 'set', 'FrozenSet', 'frozenset', 'Tuple', 'tuple',
            'Iterable', 'Collection', 'MutableSequence'}
@@ -362,6 +368,8 @@ class Builder:
                 return 'model'
             if last in ('Enum', 'IntEnum', 'StrEnum', 'Flag', 'IntFlag'):
                 return 'enum'
+            if last == 'TypedDict':
+                return 'typeddict'
             got = self.symbol(file, bname)
             if got and isinstance(got[1], ast.ClassDef):
                 kind = self.class_kind(got[0], got[1], depth + 1)
@@ -430,7 +438,7 @@ class Builder:
         got = self.symbol(file, name)
         if got and isinstance(got[1], ast.ClassDef):
             kind = self.class_kind(got[0], got[1])
-            if kind == 'model':
+            if kind in ('model', 'typeddict'):
                 return self.model_ref(got[0], got[1], mode)
             if kind == 'enum':
                 return self.enum_schema(got[0], got[1])
@@ -530,15 +538,55 @@ class Builder:
             if len(args) == 2:
                 out['additionalProperties'] = self.type_schema(file, args[1], line, mode)
             return out
+        if base in ('SkipJsonSchema', 'InstanceOf', 'Secret'):
+            return self.type_schema(file, args[0], line, mode)      # the value on the wire
         if base in ('Type', 'type', 'ClassVar', 'Final', 'Required', 'NotRequired',
                     'ReadOnly'):
             return self.type_schema(file, args[0], line, mode) if base not in (
                 'Type', 'type') else {}
         name = _dotted(ann.value)
         got = self.symbol(file, name) if name else None
-        if got and isinstance(got[1], ast.ClassDef) and self.class_kind(*got) == 'model':
-            return self.model_ref(got[0], got[1], mode, [(file, a) for a in args])
+        if got and isinstance(got[1], ast.ClassDef):
+            if self.class_kind(*got) in ('model', 'typeddict'):
+                return self.model_ref(got[0], got[1], mode, [(file, a) for a in args])
+            if self._sequence_class(got[0], got[1]):    # class Filter[Q](Sequence[Q])
+                return {'type': 'array', 'items': self.type_schema(file, args[0], line, mode)}
+        if got and isinstance(got[1], (ast.Assign, ast.AnnAssign)) and got[1].value is not None:
+            # a generic alias: Page = Annotated[list[T], ...]; Page[Item]
+            params = self._alias_params(got[0], got[1].value)
+            if params and (got[0], name) not in self._aliases:
+                self._aliases.add((got[0], name))
+                self._bindings.append(dict(zip(params, [(file, a) for a in args])))
+                try:
+                    return self.type_schema(got[0], got[1].value, line, mode)
+                finally:
+                    self._bindings.pop()
+                    self._aliases.discard((got[0], name))
         return self.unknown(file, line, f'type {ast.unparse(ann)}')
+
+    def _sequence_class(self, file: str, node: ast.ClassDef, depth: int = 0) -> bool:
+        for base in node.bases:
+            if isinstance(base, ast.Subscript):
+                base = base.value
+            bname = _dotted(base) or ''
+            if bname.rsplit('.', 1)[-1] in _ARRAYS:
+                return True
+            got = self.symbol(file, bname) if bname and depth < 4 else None
+            if got and isinstance(got[1], ast.ClassDef) and self._sequence_class(
+                    got[0], got[1], depth + 1):
+                return True
+        return False
+
+    def _alias_params(self, file: str, value: ast.expr) -> list[str]:
+        """The type variables of a generic alias, in order of first appearance."""
+        out: list[str] = []
+        for node in ast.walk(value):
+            if isinstance(node, ast.Name) and node.id not in out:
+                got = self.symbol(file, node.id)
+                if got and isinstance(got[1], ast.Assign) and isinstance(got[1].value, ast.Call) \
+                        and (_dotted(got[1].value.func) or '').endswith('TypeVar'):
+                    out.append(node.id)
+        return out
 
     def _enum_member(self, file: str, node: ast.expr) -> object:
         """The value of ``Status.OPEN`` (an enum member used in ``Literal[...]``)."""
@@ -606,9 +654,15 @@ class Builder:
             self.locs[ref] = (file, node.lineno)
             required: list[str] = []
             self._bindings.append(binding)
+            typed_dict = self.class_kind(file, node) == 'typeddict'
+            total = not any(k.arg == 'total' and _literal(k.value) is False
+                            for k in node.keywords)
             try:
                 for ffile, stmt, fname in self._fields(file, node, 0):
-                    self._field(ffile, stmt, fname, schema, required, ref, mode)
+                    if typed_dict:
+                        self._typed_key(ffile, stmt, fname, schema, required, ref, mode, total)
+                    else:
+                        self._field(ffile, stmt, fname, schema, required, ref, mode)
             finally:
                 self._bindings.pop()
             if required:
@@ -640,6 +694,18 @@ class Builder:
                 out = [(f, s, n) for f, s, n in out if n != name]
                 out.append((file, stmt, name))
         return out
+
+    def _typed_key(self, file: str, stmt: ast.AnnAssign, name: str, schema: dict[str, Any],
+                   required: list[str], ref: str, mode: str, total: bool) -> None:
+        """A ``TypedDict`` key: required unless the class is ``total=False`` or the key is
+        ``NotRequired[...]``."""
+        ann = stmt.annotation
+        wrapper = (_dotted(ann.value) or '').rsplit('.', 1)[-1] if isinstance(
+            ann, ast.Subscript) else ''
+        schema['properties'][name] = self.type_schema(file, ann, stmt.lineno, mode)
+        self.locs[f'{ref}/properties/{escape(name)}'] = (file, stmt.lineno)
+        if wrapper == 'Required' or (total and wrapper != 'NotRequired'):
+            required.append(name)
 
     def _field(self, file: str, stmt: ast.AnnAssign, name: str, schema: dict[str, Any],
                required: list[str], ref: str, mode: str = 'validation') -> None:
@@ -940,7 +1006,7 @@ class Builder:
             else:
                 resp['content'] = {'application/json': {'schema': schema}}
         elif model is None and fn is not None and route.framework == 'fastapi' \
-                and status not in ('204', '205', '304'):
+                and status not in ('204', '205', '304') and not _non_json(call):
             inferred = _returned_dict(fn)
             if inferred is not None:        # ``return {"status": "ok"}``: that shape
                 resp['content'] = {'application/json': {'schema': inferred}}
@@ -963,6 +1029,9 @@ class Builder:
                 for vk, vv in zip(v.keys, v.values):
                     key = self.const_value(route.file, vk) if vk is not None else _MISSING
                     if key == 'model':
+                        if isinstance(vv, ast.Call) and isinstance(vv.func, ast.Attribute) \
+                                and vv.func.attr in ('schema', 'model_json_schema'):
+                            vv = vv.func.value          # {"model": Problem.schema()}
                         content = r.setdefault('content', {}).setdefault(
                             'application/json', {})
                         if 'schema' not in content:
@@ -983,6 +1052,12 @@ class Builder:
             self.unresolved.append((route.file, route.line, 'responses= is not a dict literal'))
 
 
+def _non_json(call: ast.Call | None) -> bool:
+    """``response_class=HTMLResponse`` (a page, a redirect, a file, a stream: no JSON)."""
+    got = (_dotted(_kw(call, 'response_class')) or '').rsplit('.', 1)[-1]
+    return bool(got) and got.endswith('Response') and 'JSON' not in got
+
+
 def _deep_merge(target: dict[str, Any], extra: dict[Any, Any]) -> None:
     """FastAPI's ``deep_dict_update``: nested dicts merge, lists are extended, other
     values replace."""
@@ -1000,12 +1075,19 @@ _JSON_OF = {str: 'string', int: 'integer', float: 'number', bool: 'boolean'}
 
 
 def _returns_value(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """The handler returns something (not only ``None``): its body is unknown without a
-    response model."""
+    """The handler returns a JSON value (not ``None``, not an HTML page, a redirect, a
+    file or a stream): its body is unknown without a response model."""
     for node in ast.walk(fn):
-        if isinstance(node, ast.Return) and node.value is not None and not (
+        if not isinstance(node, ast.Return) or node.value is None or (
                 isinstance(node.value, ast.Constant) and node.value.value is None):
-            return True
+            continue
+        value = node.value
+        if isinstance(value, ast.Call):
+            called = (_dotted(value.func) or '').rsplit('.', 1)[-1]
+            if called.endswith('Response') and 'JSON' not in called or called in (
+                    'redirect', 'render_template', 'send_file'):
+                continue
+        return True
     return False
 
 
