@@ -377,6 +377,10 @@ class Comparer:
         return f'`{name}`' if name else 'the schema'
 
     def _compare(self, o: N, n: N, level: str, subject: str) -> list[Change]:
+        single = n if o.branches else o
+        if bool(o.branches) != bool(n.branches) and single.props and isinstance(
+                single.node, dict) and not {'oneOf', 'anyOf'} & set(single.node):
+            return self._object_vs_variants(o, n, level, level.startswith('request'))
         out: list[Change] = []
         req = level.startswith('request')
         add = out.append
@@ -610,6 +614,28 @@ class Comparer:
         if s.types and len(s.types) == 1 and not s.props:
             return 'type:' + next(iter(s.types))
         return f'idx:{i}'
+
+    def _object_vs_variants(self, o: N, n: N, level: str, req: bool) -> list[Change]:
+        """An object that became a ``oneOf``/``anyOf`` of variants (or the reverse). What
+        a client sees is one variant at a time: a response breaks when some variant a
+        client may get breaks it, a request when no variant takes what it sent (and the
+        other way round when variants merge into one object)."""
+        single, variants = (o, n.branches) if n.branches else (n, o.branches)
+        per_branch = []
+        for b in variants:
+            if single is o:
+                per_branch.append(self.schema(o.node, o.ptr, b[0], b[1], level))
+            else:
+                per_branch.append(self.schema(b[0], b[1], n.node, n.ptr, level))
+        every = (single is o) != req        # object->variants response, variants->object request
+        if every:
+            seen: dict[tuple[str, str, str | None, str | None], Change] = {}
+            for changes in per_branch:
+                for c in changes:
+                    seen.setdefault((c.rule, c.message, c.base_ptr, c.head_ptr), c)
+            return list(seen.values())
+        return min(per_branch, key=lambda cs: (sum(c.severity == 'error' for c in cs),
+                                               sum(c.severity == 'warning' for c in cs), len(cs)))
 
     def _branches(self, o: N, n: N, level: str, req: bool, subject: str,
                   out: list[Change]) -> None:
