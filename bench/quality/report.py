@@ -49,12 +49,13 @@ class Label:
                 and (self.path == '*' or (f.get('path') or '') == self.path))
 
 
-def load_labels(project: str) -> list[Label]:
+def load_labels(project: str, area: str | None = None) -> list[Label]:
     """``labels/<project>.tsv`` and ``labels/<project>.<area>.tsv`` (one file per area,
-    e.g. ``polar.contract.tsv`` and ``polar.migrations.tsv``)."""
+    e.g. ``polar.contract.tsv`` and ``polar.migrations.tsv``); only ``<area>`` when given."""
     out = []
-    paths = sorted((HERE / 'labels').glob(f'{project}.tsv')) + \
-        sorted((HERE / 'labels').glob(f'{project}.*.tsv'))
+    paths = sorted((HERE / 'labels').glob(f'{project}.{area}.tsv')) if area else (
+        sorted((HERE / 'labels').glob(f'{project}.tsv'))
+        + sorted((HERE / 'labels').glob(f'{project}.*.tsv')))
     for path in paths:
         rows = [line for line in path.read_text().splitlines()
                 if line.strip() and not line.lstrip().startswith('#')]
@@ -67,16 +68,25 @@ def load_labels(project: str) -> list[Label]:
 
 
 def load_run(project: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    path = HERE / 'runs' / f'{project}.jsonl'
-    findings, meta = [], {'commits': 0, 'seconds': 0.0, 'errors': 0}
-    for line in path.read_text().splitlines():
-        item = json.loads(line)
-        if item.get('done'):
-            meta['commits'] += 1
-            meta['seconds'] += item.get('seconds', 0.0)
-            meta['errors'] += 1 if item.get('error') else 0
-        else:
-            findings.append(item)
+    """The findings of ``runs/<project>.jsonl``, or of the tagged runs
+    ``runs/<project>.<tag>.jsonl`` together (``replay.py --tag``: one check at a time over
+    the same commits; commits are counted once, seconds added up)."""
+    paths = [HERE / 'runs' / f'{project}.jsonl']
+    if not paths[0].exists():
+        paths = sorted((HERE / 'runs').glob(f'{project}.*.jsonl'))
+    findings: list[dict[str, Any]] = []
+    meta = {'commits': 0, 'seconds': 0.0, 'errors': 0}
+    for path in paths:
+        commits = 0
+        for line in path.read_text().splitlines():
+            item = json.loads(line)
+            if item.get('done'):
+                commits += 1
+                meta['seconds'] += item.get('seconds', 0.0)
+                meta['errors'] += 1 if item.get('error') else 0
+            else:
+                findings.append(item)
+        meta['commits'] = max(meta['commits'], commits)
     return findings, meta
 
 
@@ -140,7 +150,7 @@ def category_of(rule: str) -> str:
     return '?'
 
 
-def analyse(projects: list[str], severities: set[str]) -> list[str]:
+def analyse(projects: list[str], severities: set[str], area: str | None = None) -> list[str]:
     lines: list[str] = []
     per_finding: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
     per_group: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
@@ -154,7 +164,7 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
     untouched_known = True
     for project in projects:
         findings, meta = load_run(project)
-        labels = load_labels(project)
+        labels = load_labels(project, area)
         groups: dict[tuple[str, str, str], list[str | None]] = collections.defaultdict(list)
         family_of: dict[str, str] = {}
         touched_cache: dict[str, set[str] | None] = {}
@@ -228,14 +238,34 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
     return lines
 
 
+def unlabelled(project: str, severities: set[str], area: str | None) -> list[str]:
+    """One line per (commit, rule, path) group without a label: what to label next."""
+    findings, _ = load_run(project)
+    labels = load_labels(project, area)
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for f in findings:
+        if f['severity'] in severities and verdict_of(f, labels) is None:
+            groups.setdefault((f['commit'][:12], f['rule'], f.get('path') or ''), []).append(f)
+    return [f'{project}\t{c}\t{r}\t{p}\t{len(fs)}\t{fs[0]["severity"]}\t'
+            f'{fs[0]["message"][:400]}' for (c, r, p), fs in sorted(groups.items())]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('projects', nargs='*')
     parser.add_argument('--severity', default='error,warning')
     parser.add_argument('--write', action='store_true', help='store the figures in RESULTS.md')
+    parser.add_argument('--area', help='only the labels of labels/<project>.<area>.tsv '
+                                       '(e.g. api: the contract and /actions labels)')
+    parser.add_argument('--unlabelled', action='store_true',
+                        help='list the (commit, rule, path) groups no label covers')
     args = parser.parse_args(argv)
     projects = args.projects or sorted(p.stem for p in (HERE / 'runs').glob('*.jsonl'))
-    lines = analyse(projects, set(args.severity.split(',')))
+    if args.unlabelled:
+        for project in projects:
+            print('\n'.join(unlabelled(project, set(args.severity.split(',')), args.area)))
+        return 0
+    lines = analyse(projects, set(args.severity.split(',')), args.area)
     text = '\n'.join(lines) + '\n'
     print(text)
     if args.write:

@@ -542,3 +542,19 @@ def test_apirouter_subclass_prefix_is_read() -> None:
     got = scan(base, head)
     assert [x.extra['operation'] for x in got if x.rule == 'api-route-removed'] == [
         'GET /groups/statistics']
+
+
+def test_prefix_of_the_including_router_applies_to_its_children() -> None:
+    # mealie: routes/__init__.py has router = APIRouter(prefix="/api") including packages
+    package = ('from fastapi import APIRouter\n\nfrom . import groups\n\n'
+               'router = APIRouter(prefix="/api")\nrouter.include_router(groups.router)\n')
+    groups = ('from fastapi import APIRouter\n\nrouter = APIRouter(prefix="/groups")\n\n\n'
+              '@router.get("/statistics")\ndef stats() -> None:\n    ...\n\n\n'
+              '@router.get("/members")\ndef members() -> None:\n    ...\n')
+    base = {'app/__init__.py': '', 'app/routes/__init__.py': package,
+            'app/routes/groups.py': groups}
+    head = dict(base, **{'app/routes/groups.py': groups.split('\n\n\n@router.get("/members")')[0]
+                         + '\n'})
+    got = scan(base, head)
+    assert [x.extra['operation'] for x in got if x.rule == 'api-route-removed'] == [
+        'GET /api/groups/members']

@@ -1379,6 +1379,7 @@ def _known(node: object, schemas: dict[str, Any], seen: set[str]) -> bool:
 
 def _collect_mounts(builder: Builder, file: str, tree: ast.Module,
                     mounts: _Mounts) -> None:
+    own: dict[str, str] | None = None       # the module's routers and their own prefixes
     for node in pyroutes.iter_statements(tree.body):
         if not isinstance(node, ast.Expr):
             continue
@@ -1394,6 +1395,10 @@ def _collect_mounts(builder: Builder, file: str, tree: ast.Module,
                                        f'{call.func.attr} prefix is not a constant'))
             prefix = '{' + ast.unparse(prefix_node) + '}' if prefix_node is not None else ''
         parent = (file, _dotted(call.func.value) or '')
+        if own is None:
+            own = pyroutes.module_routers('', file, tree)
+        # router = APIRouter(prefix="/api"); router.include_router(child): /api + child
+        prefix = own.get(parent[1], '') + prefix
         target = _dotted(call.args[0])
         if target is None:
             continue
