@@ -19,6 +19,7 @@ sys.path.insert(0, str(HERE))
 
 def main(argv: list[str] | None = None) -> int:
     import replay
+
     from hotfix_hooks import policy as policy_mod
     from hotfix_hooks.git.changes import ObjectReader
     from hotfix_hooks.git.changes import TreeSnapshot

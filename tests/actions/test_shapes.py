@@ -2,8 +2,6 @@
 shapes 2, 15, 16 and the severity of idempotency-missing)."""
 from __future__ import annotations
 
-from typing import Any
-
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.checks.actions import check
 from hotfix_hooks.checks.registry import RunInfo
@@ -117,7 +115,7 @@ def test_state_written_on_a_loaded_row_is_a_transition() -> None:
     assert ('actions-bypass-route', 'error') in scan(service(), add(PERSISTED_ROUTE))
 
 
-# -- 16. a row created directly in a later state -------------------------------------------------
+# -- 16. a row created directly in a later state -----------------------------------------------
 
 CREATE_COMPLETED = '''
 
@@ -136,7 +134,7 @@ def test_new_route_creating_a_row_in_a_later_state_is_a_bypass() -> None:
     assert ('actions-bypass-route', 'error') not in scan(service(), add(initial))
 
 
-# -- idempotency-missing: a warning where a retry does harm ---------------------------------------
+# -- idempotency-missing: a warning where a retry does harm ------------------------------------
 
 WEBHOOK_ROUTE = '''
 
@@ -192,7 +190,7 @@ def refund(payout_id: int, idempotency_key: str = Header(..., alias="Idempotency
     assert ('idempotency-missing', 'warning') in scan(base, head)
 
 
-# -- 2. newer Python syntax ---------------------------------------------------------------------------
+# -- 2. newer Python syntax --------------------------------------------------------------------
 
 def test_unparseable_file_of_a_newer_python_project_is_context_with_the_fix() -> None:
     pep701 = ROUTES + '''
@@ -222,5 +220,6 @@ def test_a_jinja_template_saved_as_py_is_not_reported() -> None:
 
 
 def test_a_syntax_error_the_change_introduces_is_still_an_error() -> None:
-    head = service(ROUTES.replace('def get_payout(payout_id: int,', 'def get_payout(payout_id: int,,'))
+    head = service(ROUTES.replace('def get_payout(payout_id: int,',
+                                  'def get_payout(payout_id: int,,'))
     assert scan(service(), head) == [('actions-unparseable-python', 'error')]

@@ -28,7 +28,7 @@ def coverage(files: dict[str, str], **contract: Any) -> tuple[int, int]:
     return cov.extra['resolved'], cov.extra['total']
 
 
-# -- 1. import roots: the full-stack template's backend/ layout ------------------------------
+# -- 1. import roots: the full-stack template's backend/ layout --------------------------------
 
 BACKEND_MODELS = '''\
 from sqlmodel import Field, SQLModel
@@ -207,7 +207,7 @@ def test_openapi_extra_is_merged_into_the_handler_body_not_replacing_it() -> Non
     assert ('new-required-request-property', 'error') in found(base, narrowed)
 
 
-# -- 4. parameters hidden from the schema -------------------------------------------------------
+# -- 4. parameters hidden from the schema ------------------------------------------------------
 
 HIDDEN = '''\
 from fastapi import APIRouter, Query
@@ -325,7 +325,7 @@ def test_discriminated_union_body_field_becoming_required_is_a_break() -> None:
     assert ('new-required-request-property', 'error') in got
 
 
-# -- 6. responses= merges with response_model ---------------------------------------------------
+# -- 6. responses= merges with response_model --------------------------------------------------
 
 RESPONSES = '''\
 from fastapi import APIRouter
@@ -352,7 +352,7 @@ def test_responses_entry_for_the_success_status_keeps_the_response_model() -> No
     assert found(base, relabelled) == set()
 
 
-# -- 7. same class name in two modules -----------------------------------------------------------
+# -- 7. same class name in two modules ---------------------------------------------------------
 
 CASE_MODELS = '''\
 from pydantic import BaseModel
@@ -413,7 +413,7 @@ def test_models_are_keyed_by_module_not_by_class_name() -> None:
     assert f.extra['affected'] == ['GET /cases/{case_id}']
 
 
-# -- 8. serialization mode ------------------------------------------------------------------------
+# -- 8. serialization mode ---------------------------------------------------------------------
 
 def test_response_field_gaining_a_default_is_still_always_present() -> None:
     base = {'shop/models.py': ITEM, 'shop/routes.py': RESPONSES}
@@ -446,7 +446,7 @@ def test_pydantic_v1_optional_without_default_is_optional_in_requests() -> None:
     assert ('request-property-became-required', 'error') in found(upgraded, after)
 
 
-# -- 9. untyped dict responses ---------------------------------------------------------------------
+# -- 9. untyped dict responses -----------------------------------------------------------------
 
 HEALTH = '''\
 from fastapi import APIRouter
@@ -476,7 +476,7 @@ def test_dict_literal_response_compared_with_the_model_that_replaces_it() -> Non
     assert ('response-property-removed', 'error') in found(base, json_response)
 
 
-# -- 10. prefix moved between include_router and APIRouter -------------------------------------------
+# -- 10. prefix moved between include_router and APIRouter -------------------------------------
 
 MOUNT_ROUTER = '''\
 from fastapi import APIRouter

@@ -645,8 +645,12 @@ def _field_default(cls: ast.ClassDef, attr: str) -> str | None:
     """The default a model class gives ``attr`` (a constant, an enum member, or the
     ``default=`` of mapped_column/Column/Field), as source text."""
     for stmt in cls.body:
-        target = stmt.target if isinstance(stmt, ast.AnnAssign) else (
-            stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None)
+        if isinstance(stmt, ast.AnnAssign):
+            target: ast.expr | None = stmt.target
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+        else:
+            continue
         if not (isinstance(target, ast.Name) and target.id == attr):
             continue
         value = stmt.value
