@@ -168,11 +168,11 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
         groups: dict[tuple[str, str, str], list[str | None]] = collections.defaultdict(list)
         family_of: dict[str, str] = {}
         touched_cache: dict[str, set[str] | None] = {}
+        cover: list[tuple[str, int, int]] = []
         for f in findings:
             rule_category.setdefault(f['rule'], f['category'])
             if f['rule'].endswith('-coverage') and f.get('total'):
-                coverage.append(f'{project} {f["commit"][:12]}: {f.get("resolved")}/'
-                                f'{f["total"]} ({f.get("message", "")})')
+                cover.append((f['commit'], int(f.get('resolved') or 0), int(f['total'])))
             if f['severity'] not in severities:
                 continue
             v = verdict_of(f, labels)
@@ -196,6 +196,12 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
             per_group[(cat, rule)].add(v)
             if rule in family_of:
                 per_group[(cat, f'family:{family_of[rule]}')].add(v)
+        if cover:
+            ratios = sorted(r / t for _, r, t in cover)
+            last = cover[-1]
+            coverage.append(f'{project}: {len(cover)} scans; resolved response schemas at the '
+                            f'last ({last[0][:12]}): {last[1]}/{last[2]} ({last[1] / last[2]:.0%})'
+                            f'; median {ratios[len(ratios) // 2]:.0%}, lowest {ratios[0]:.0%}')
         for label in labels:
             if label.verdict == 'tp':
                 expected += 1
@@ -234,7 +240,8 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
                                                in sorted(recall.items())) if recall else '')]
     lines += [f'- missed: {m}' for m in misses]
     if coverage:
-        lines += ['', 'coverage (contract from code):'] + [f'- {c}' for c in coverage[-20:]]
+        lines += ['', 'coverage (contract from code, `api-code-coverage`):'] + [
+            f'- {c}' for c in coverage]
     return lines
 
 

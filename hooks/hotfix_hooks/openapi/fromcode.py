@@ -1534,8 +1534,8 @@ def _drop_operations(contract: CodeContract, files: set[str]) -> None:
 
 def _unresolved_routes(base: CodeContract, head: CodeContract, changed: set[str]
                        ) -> list[Finding]:
-    """A warning for each route whose contract-relevant code (decorator, parameters,
-    return annotation, returned values) changed while its response could not be read."""
+    """A warning for each existing route whose response code (response keywords, return
+    annotation, returned values) changed while its response could not be read."""
     out = []
     for ptr, route in head.routes.items():
         if route.file not in changed:
@@ -1550,14 +1550,14 @@ def _unresolved_routes(base: CodeContract, head: CodeContract, changed: set[str]
         if not why:
             continue
         old = base.routes.get(ptr)
-        if old is not None and _contract_code(old) == _contract_code(route):
-            continue
+        if old is None or _response_code(old) == _response_code(route):
+            continue        # a new route has no clients yet; an unchanged response: as before
         out.append(Finding(
             rule='api-route-contract-unresolved', category='contract', severity='warning',
             path=route.file, line=route.line,
-            message=f'{segs[3].upper()} {path} ({route.function or "handler"}) '
-                    f'{"is new" if old is None else "changed"} but its response contract '
-                    f'could not be read ({why[0]}): review its response by hand',
+            message=f'{segs[3].upper()} {path} ({route.function or "handler"}): what it '
+                    f'returns changed but its response contract could not be read '
+                    f'({why[0]}): review its response by hand',
             hint='declare the response with response_model= (or a return annotation) naming '
                  'a Pydantic model the project defines, so it can be compared',
             extra={'operation': f'{segs[3].upper()} {path}', 'affected':
@@ -1565,13 +1565,20 @@ def _unresolved_routes(base: CodeContract, head: CodeContract, changed: set[str]
     return out
 
 
-def _contract_code(route: pyroutes.Route) -> str:
-    """What of a route's code shapes its contract: decorator call, parameters, return
-    annotation and returned expressions."""
-    parts = [ast.dump(route.call)] if route.call is not None else []
+_RESPONSE_KWS = ('response_model', 'status_code', 'responses', 'response_class',
+                 'response_model_exclude_unset', 'response_model_exclude_defaults',
+                 'response_model_exclude_none', 'response_model_include',
+                 'response_model_exclude', 'response_model_by_alias')
+
+
+def _response_code(route: pyroutes.Route) -> str:
+    """What of a route's code shapes its response: the response keywords of the
+    decorator, the return annotation and the returned expressions."""
+    parts = [ast.dump(k.value) for k in (route.call.keywords if route.call else [])
+             if k.arg in _RESPONSE_KWS]
     fn = route.node
     if fn is not None:
-        parts += [ast.dump(fn.args), ast.dump(fn.returns) if fn.returns else '']
+        parts.append(ast.dump(fn.returns) if fn.returns else '')
         parts += [ast.dump(n.value) for n in ast.walk(fn)
                   if isinstance(n, ast.Return) and n.value is not None]
     return '\n'.join(parts)
