@@ -101,3 +101,21 @@ def test_one_model_trimmed_is_one_finding_naming_every_property() -> None:
     found = [f for f in diff(base, edit(base, trim)) if f.severity != 'info']
     assert [f.rule for f in found] == ['response-property-removed']
     assert '`Item.status`' in found[0].message and '`Item.name`' in found[0].message
+
+
+def test_new_bound_implied_by_an_old_one_or_the_integer_type_rejects_nothing() -> None:
+    # polar: `limit: Int32 = Field(gt=0)` regenerated with the Int32 range
+    def bounded(d: dict[str, Any]) -> None:
+        d['components']['schemas']['ItemIn']['properties']['limit'] = {
+            'type': 'integer', 'exclusiveMinimum': 0}
+    base = edit(base_spec(), bounded)
+
+    def int32(d: dict[str, Any]) -> None:
+        d['components']['schemas']['ItemIn']['properties']['limit'].update(
+            minimum=-2 ** 31, maximum=2 ** 31 - 1)
+    got = rules(diff(base, edit(base, int32)))
+    assert got == {'request-property-min-set': 'info', 'request-property-max-set': 'info'}
+
+    def business(d: dict[str, Any]) -> None:
+        d['components']['schemas']['ItemIn']['properties']['limit'].update(maximum=100)
+    assert rules(diff(base, edit(base, business)))['request-property-max-set'] == 'warning'

@@ -289,6 +289,32 @@ def _ref_free(node: object, depth: int) -> bool:
     return True
 
 
+_STORAGE_LIMITS = frozenset((2 ** 31 - 1, -2 ** 31, 2 ** 63 - 1, -2 ** 63, 2 ** 32 - 1,
+                             2 ** 64 - 1, 2 ** 15 - 1, -2 ** 15))
+
+
+def _storage_limit(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in _STORAGE_LIMITS
+
+
+def _implied(o: N, upper: bool, kw: str, new: object) -> bool:
+    """A new upper (lower) bound beyond a bound the old schema already had on the same
+    side rejects nothing new (``minimum: -2**31`` next to ``exclusiveMinimum: 0``)."""
+    if not isinstance(new, (int, float)):
+        return False
+    keys = ('maximum', 'exclusiveMaximum') if upper else ('minimum', 'exclusiveMinimum')
+    for k in keys:
+        got = o.bounds.get(k)
+        if k == kw or got is None or not isinstance(got[0], (int, float)):
+            continue
+        old = got[0]
+        beyond = new > old if upper else new < old
+        same = new == old and (kw in ('maximum', 'minimum') or k.startswith('exclusive'))
+        if beyond or same:
+            return True
+    return False
+
+
 def label(ptr: str) -> str:
     """A readable name of a schema location: ``Item.tags[].name``, ``body.name``."""
     segs = split_pointer(ptr)
@@ -518,6 +544,12 @@ class Comparer:
                 msg = f'{subject}: {kw} changed from {ov} to {nv}'
                 if kw == 'minLength' and what == 'set':
                     what = 'increased'          # an absent minLength is 0
+                if req and narrowed and nv is not None and (_implied(o, upper, kw, nv)
+                                                            or _storage_limit(nv)):
+                    # no value accepted before is rejected now: the new bound is implied by
+                    # another one, or is the integer type's own limit (Int32 / Int64)
+                    narrowed = False
+                    msg += ' (no value accepted before is rejected)'
                 if req:
                     sev = ('warning' if what == 'set' else 'error') if narrowed else 'info'
                 else:
