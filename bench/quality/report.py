@@ -106,6 +106,26 @@ def touched_paths(project: str, parent: str, commit: str,
     return cache[commit]
 
 
+# A tp label whose break is now reported, on the same commit and file, by the rule that
+# took over that case (a label is never rewritten; the report says which rule found it):
+# a route whose URL moved is one api-route-changed (not a removal plus a new operation); a
+# list that became an object was a media-type removal while the generic model was unread.
+SUCCESSORS = {
+    'api-route-removed': ('api-route-changed',),
+    'api-operation-added-in-hotfix': ('api-route-changed',),
+    'response-media-type-removed': ('response-body-type-changed',),
+}
+
+
+def successor(label: Label, findings: list[dict[str, Any]], severities: set[str]) -> str | None:
+    for f in findings:
+        if (f['rule'] in SUCCESSORS.get(label.rule, ()) and f['severity'] in severities
+                and f['commit'].startswith(label.commit)
+                and (label.path == '*' or (f.get('path') or '') == label.path)):
+            return f'{f["rule"]} ({f["message"][:120]})'
+    return None
+
+
 def verdict_of(f: dict[str, Any], labels: list[Label]) -> str | None:
     for label in labels:
         if label.matches(f):
@@ -155,6 +175,7 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
     per_finding: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
     per_group: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
     misses: list[str] = []
+    moved: list[str] = []
     coverage: list[str] = []
     unlabelled = 0
     expected = 0
@@ -207,8 +228,13 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
                 expected += 1
                 expected_labels.append(label)
                 if not label.hits:
-                    misses.append(f'{project} {label.commit} {label.rule} {label.path}: '
-                                  f'{label.why}')
+                    other = successor(label, findings, severities)
+                    if other:
+                        moved.append(f'{project} {label.commit} {label.rule} {label.path}: '
+                                     f'reported as {other}')
+                    else:
+                        misses.append(f'{project} {label.commit} {label.rule} {label.path}: '
+                                      f'{label.why}')
         lines.append(f'{project}: {meta["commits"]} commits replayed, {len(findings)} '
                      f'findings, {meta["errors"]} crashed, {meta["seconds"]:.1f}s in all, '
                      f'{len(labels)} labels')
@@ -228,7 +254,7 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
         lines += ['', f'findings on files the commit did not touch: {sum(untouched.values())}'
                       + (' (' + ', '.join(f'{r} {n}' for r, n in untouched.most_common()) + ')'
                          if untouched else '')]
-    found = expected - len(misses)
+    found = expected - len(misses) - len(moved)
     recall: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])   # category: found, all
     for label in expected_labels:   # a label's category: the one its rule has in any run
         tally = recall[rule_category.get(label.rule) or category_of(label.rule)]
@@ -238,7 +264,12 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
                   + (f' ({found / expected:.2f})' if expected else '')
               + ('; per category: ' + ', '.join(f'{cat} {n}/{m}' for cat, (n, m)
                                                in sorted(recall.items())) if recall else '')]
+    if moved:
+        lines += [f'the same breaks under the rule that now reports them (see SUCCESSORS): '
+                  f'{found + len(moved)} of {expected}'
+                  + (f' ({(found + len(moved)) / expected:.2f})' if expected else '')]
     lines += [f'- missed: {m}' for m in misses]
+    lines += [f'- reported under another rule: {m}' for m in moved]
     if coverage:
         lines += ['', 'coverage (contract from code, `api-code-coverage`):'] + [
             f'- {c}' for c in coverage]

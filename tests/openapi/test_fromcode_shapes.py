@@ -558,3 +558,48 @@ def test_prefix_of_the_including_router_applies_to_its_children() -> None:
     got = scan(base, head)
     assert [x.extra['operation'] for x in got if x.rule == 'api-route-removed'] == [
         'GET /api/groups/members']
+
+
+CONTROLLERS = '''\
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/explore")
+
+
+class PublicCategories:
+    @router.get("/categories/{slug}")
+    def get_all(self, slug: str) -> list[str]:
+        ...
+
+
+class PublicTags:
+    @router.get("/tags/{slug}")
+    def get_all(self, slug: str) -> list[str]:
+        ...
+'''
+
+
+def test_class_based_views_with_the_same_method_name_are_different_handlers() -> None:
+    base = {'app/explore.py': CONTROLLERS}
+    head = {'app/explore.py': CONTROLLERS.replace('"/categories/{slug}"',
+                                                  '"/groups/{slug}/categories"')}
+    got = scan(base, head)
+    (f,) = [x for x in got if x.rule == 'api-route-changed']
+    assert 'PublicCategories.get_all()' in f.message
+    assert f.extra['affected'] == ['GET /explore/categories/{slug}',
+                                   'GET /explore/groups/{slug}/categories']
+
+
+def test_a_response_body_that_changes_type_points_at_the_route() -> None:
+    page = ('from typing import Generic, TypeVar\n\nfrom pydantic import BaseModel\n\n'
+            'T = TypeVar("T")\n\n\nclass Page(BaseModel, Generic[T]):\n    items: list[T]\n'
+            '    total: int\n')
+    routes = ('from fastapi import APIRouter\n\nfrom app.page import Page\n\n'
+              'router = APIRouter()\n\n\n@router.get("/members", response_model=list[str])\n'
+              'def members():\n    ...\n')
+    base = {'app/__init__.py': '', 'app/page.py': page, 'app/routes.py': routes}
+    head = dict(base, **{'app/routes.py': routes.replace('response_model=list[str]',
+                                                         'response_model=Page[str]')})
+    got = scan(base, head)
+    (f,) = [x for x in got if x.rule == 'response-body-type-changed']
+    assert (f.path, f.line, f.severity) == ('app/routes.py', 8, 'error')

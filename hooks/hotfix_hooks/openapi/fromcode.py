@@ -1315,6 +1315,7 @@ def build(project: Project) -> CodeContract:
     handlers: dict[str, tuple[str, str]] = {}
     by_ptr: dict[str, pyroutes.Route] = {}
     for file, routes in modules:
+        owners = _method_owners(project.tree(file))
         for route in routes:
             if route.path is None or route.method == '?':
                 builder.unresolved.append((file, route.line, f'route {route.describe()}: '
@@ -1331,11 +1332,26 @@ def build(project: Project) -> CodeContract:
                 op_ptr = f'/paths/{escape(full)}/{method}'
                 builder.locs.setdefault(f'/paths/{escape(full)}', (file, route.line))
                 item[method] = builder.operation(route, full, op_ptr)
-                handlers[op_ptr] = (file, route.function)
+                # a handler is its function, in its class (class-based views: many
+                # controllers have a get_all)
+                owner = owners.get(id(route.node)) if route.node is not None else None
+                handlers[op_ptr] = (file, f'{owner}.{route.function}' if owner
+                                    else route.function)
                 by_ptr[op_ptr] = route
     doc = {'openapi': '3.1.0', 'info': {'title': 'route code', 'version': '0'},
            'paths': paths, 'components': {'schemas': builder.schemas}}
     return CodeContract(doc, builder.locs, handlers, builder.unresolved, by_ptr)
+
+
+def _method_owners(tree: ast.Module | None) -> dict[int, str]:
+    """id(method node) -> the name of the class it is defined in."""
+    out: dict[int, str] = {}
+    for node in pyroutes.iter_statements(tree.body) if tree is not None else []:
+        if isinstance(node, ast.ClassDef):
+            for sub in node.body:
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    out[id(sub)] = node.name
+    return out
 
 
 def _is_template(data: bytes) -> bool:
@@ -1595,6 +1611,12 @@ def _relocate(findings: list[Finding], bspec: CodeSpec, hspec: CodeSpec) -> list
         if where is None and side == 'head':
             where = bspec.where(f.extra.get('pointer'))
         f.rule = _RENAMES.get(f.rule, f.rule)
+        if f.rule.startswith(('response-body-', 'request-body-')) and f.extra.get('operation'):
+            # the whole body changed: that is the route's doing (its response_model, its
+            # body parameter), not the model's
+            route_at = spec.where(_op_ptr(f.extra['operation'])) or bspec.where(
+                _op_ptr(f.extra['operation']))
+            where = route_at or where
         f.path, f.line = (where if where else (None, None))
         if side == 'base' and where:
             f.message = f.message.replace(' of the base version)',
