@@ -562,7 +562,7 @@ def _root_causes(hits: list[_Hit]) -> list[_Hit]:
         if parent is not None:
             by_schema.setdefault((c.rule, c.severity, parent, c.removal), []).append(c)
     merged: dict[int, Change] = {}
-    for (rule, sev, parent, removal), changes in by_schema.items():
+    for (rule, sev, _parent_ptr, removal), changes in by_schema.items():
         distinct = list({(c.message, c.base_ptr, c.head_ptr): c for c in changes}.values())
         if len(distinct) < 2:
             continue

@@ -84,7 +84,8 @@ _SCALARS: dict[str, dict[str, Any]] = {
     'PastDatetime': {'type': 'string', 'format': 'date-time'},
     'FutureDatetime': {'type': 'string', 'format': 'date-time'},
     'UUID1': {'type': 'string', 'format': 'uuid1'}, 'UUID5': {'type': 'string', 'format': 'uuid5'},
-    'Path': {'type': 'string', 'format': 'path'}, 'FilePath': {'type': 'string', 'format': 'file-path'},
+    'Path': {'type': 'string', 'format': 'path'},
+    'FilePath': {'type': 'string', 'format': 'file-path'},
     'DirectoryPath': {'type': 'string', 'format': 'directory-path'},
     'StrictBytes': {'type': 'string', 'format': 'binary'},
     'ByteSize': {'type': 'integer'}, 'PositiveDecimal': {'type': 'number'},
@@ -171,7 +172,9 @@ class ParseCache:
 
 _PROJECT_FILES = ('pyproject.toml', 'setup.cfg', 'setup.py')
 _PYDANTIC_PIN = re.compile(r'(?<![\w.-])pydantic(?![\w-])(?:\[[^\]]*\])?([^\n#;]{0,60})', re.I)
-_V1_SPEC = re.compile(r'(?:<\s*=?\s*1\b|<\s*2(?:\.0)*\b(?!\.[1-9])|(?:==|===|\^|~=?|(?<![<>!=~])=)\s*["\']?\s*v?1\b)')
+# a specifier that keeps Pydantic 1: <=1.x, <2, ==1.x, ^1, ~=1.x, = "1.x"
+_V1_SPEC = re.compile(r'(?:<\s*=?\s*1\b|<\s*2(?:\.0)*\b(?!\.[1-9])'
+                      r'|(?:==|===|\^|~=?|(?<![<>!=~])=)\s*["\']?\s*v?1\b)')
 _REQUIREMENTS = re.compile(r'(^|/)(requirements[^/]*\.(?:txt|in)|pyproject\.toml|setup\.cfg'
                            r'|setup\.py|Pipfile)$')
 
@@ -320,7 +323,7 @@ class Builder:
             if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
                     and node.name == name:
                 return file, node
-        alias: _Def | None = None
+        alias: ast.Assign | ast.AnnAssign | None = None
         for node in tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
                     node.targets[0], ast.Name) and node.targets[0].id == name:
@@ -547,14 +550,14 @@ class Builder:
         name = _dotted(ann.value)
         got = self.symbol(file, name) if name else None
         if got and isinstance(got[1], ast.ClassDef):
-            if self.class_kind(*got) in ('model', 'typeddict'):
+            if self.class_kind(got[0], got[1]) in ('model', 'typeddict'):
                 return self.model_ref(got[0], got[1], mode, [(file, a) for a in args])
             if self._sequence_class(got[0], got[1]):    # class Filter[Q](Sequence[Q])
                 return {'type': 'array', 'items': self.type_schema(file, args[0], line, mode)}
         if got and isinstance(got[1], (ast.Assign, ast.AnnAssign)) and got[1].value is not None:
             # a generic alias: Page = Annotated[list[T], ...]; Page[Item]
             params = self._alias_params(got[0], got[1].value)
-            if params and (got[0], name) not in self._aliases:
+            if params and name and (got[0], name) not in self._aliases:
                 self._aliases.add((got[0], name))
                 self._bindings.append(dict(zip(params, [(file, a) for a in args])))
                 try:
@@ -818,8 +821,9 @@ class Builder:
             items = [self.const_value(file, e, depth + 1) for e in node.elts]
             return _MISSING if any(i is _MISSING for i in items) else items
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            v = self.const_value(file, node.operand, depth + 1)
-            return -v if isinstance(v, (int, float)) and not isinstance(v, bool) else _MISSING
+            number = self.const_value(file, node.operand, depth + 1)
+            return -number if isinstance(number, (int, float)) and not isinstance(
+                number, bool) else _MISSING
         name = _dotted(node)
         if name is not None:
             got = self.symbol(file, name)
@@ -1127,12 +1131,12 @@ def _returned_dict(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any]
         return None
     props: dict[str, dict[str, Any]] = {}
     for shape in shapes:
-        for k, v in shape.items():
-            if k in props and props[k] != v:
-                props[k] = {}
+        for prop, schema in shape.items():
+            if prop in props and props[prop] != schema:
+                props[prop] = {}
             else:
-                props.setdefault(k, v)
-    required = [k for k in props if all(k in s for s in shapes)]
+                props.setdefault(prop, schema)
+    required = [prop for prop in props if all(prop in s for s in shapes)]
     out: dict[str, Any] = {'type': 'object', 'properties': props}
     if required:
         out['required'] = required
