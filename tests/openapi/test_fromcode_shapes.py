@@ -603,3 +603,30 @@ def test_a_response_body_that_changes_type_points_at_the_route() -> None:
     got = scan(base, head)
     (f,) = [x for x in got if x.rule == 'response-body-type-changed']
     assert (f.path, f.line, f.severity) == ('app/routes.py', 8, 'error')
+
+
+UNTYPED = '''\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/categories/{slug}")
+def get_one_by_slug(slug: str):
+    category = load(slug)
+    return CategoryOut(slug=category.slug, recipes=by_group(category))
+'''
+
+
+def test_changed_route_with_an_unreadable_response_is_a_warning_only_when_its_shape_changed(
+        ) -> None:
+    base = {'app/categories.py': UNTYPED}
+    values = {'app/categories.py': UNTYPED.replace('by_group(category)', 'all_of(category)')}
+    assert found(base, values) == set()
+    shape = {'app/categories.py': UNTYPED.replace('recipes=by_group(category)',
+                                                  'items=by_group(category)')}
+    (f,) = [x for x in scan(base, shape) if x.rule == 'api-route-contract-unresolved']
+    assert (f.severity, f.path, f.line) == ('warning', 'app/categories.py', 6)
+    new_route = {'app/categories.py': UNTYPED + UNTYPED.split('\n\n\n', 1)[1].replace(
+        '/categories/{slug}', '/tags/{slug}').replace('get_one_by_slug', 'get_tag')}
+    assert found(base, new_route) == {('api-route-added', 'info')}   # no clients yet

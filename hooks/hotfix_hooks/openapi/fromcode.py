@@ -1599,9 +1599,22 @@ def _response_code(route: pyroutes.Route) -> str:
     fn = route.node
     if fn is not None:
         parts.append(ast.dump(fn.returns) if fn.returns else '')
-        parts += [ast.dump(n.value) for n in ast.walk(fn)
+        parts += [_shape(n.value) for n in ast.walk(fn)
                   if isinstance(n, ast.Return) and n.value is not None]
-    return '\n'.join(parts)
+    return '\n'.join(sorted(set(parts)))
+
+
+def _shape(node: ast.expr) -> str:
+    """The shape of a returned expression, not its values: the called class and its
+    keyword names, the keys of a dict, the kind of anything else."""
+    if isinstance(node, ast.Call):
+        return (f'{_dotted(node.func) or type(node.func).__name__}('
+                + ','.join(sorted(k.arg or '**' for k in node.keywords)) + ')')
+    if isinstance(node, ast.Dict):
+        return '{' + ','.join(sorted(str(_literal(k)) for k in node.keys)) + '}'
+    if isinstance(node, (ast.List, ast.ListComp, ast.Tuple)):
+        return type(node).__name__
+    return type(node).__name__
 
 
 def _relocate(findings: list[Finding], bspec: CodeSpec, hspec: CodeSpec) -> list[Finding]:
