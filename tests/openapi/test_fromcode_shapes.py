@@ -630,3 +630,58 @@ def test_changed_route_with_an_unreadable_response_is_a_warning_only_when_its_sh
     new_route = {'app/categories.py': UNTYPED + UNTYPED.split('\n\n\n', 1)[1].replace(
         '/categories/{slug}', '/tags/{slug}').replace('get_one_by_slug', 'get_tag')}
     assert found(base, new_route) == {('api-route-added', 'info')}   # no clients yet
+
+
+SHARED = '''\
+from typing import Annotated, Any, Optional
+
+from pydantic import BaseModel, StringConstraints
+
+NameStr = Annotated[str, StringConstraints(pattern=r"^(?!\\\\s*$).+", min_length=3)]
+
+
+class TeamCreate(BaseModel):
+    name: NameStr
+    extra: Any
+
+
+class ServiceCreate(BaseModel):
+    name: NameStr
+    owner: Optional[NameStr] = None
+'''
+
+SHARED_ROUTES = '''\
+from fastapi import APIRouter
+
+from app.models import ServiceCreate, TeamCreate
+
+router = APIRouter()
+
+
+@router.post("/teams")
+def create_team(body: TeamCreate) -> None:
+    ...
+
+
+@router.post("/services")
+def create_service(body: ServiceCreate) -> None:
+    ...
+'''
+
+
+def test_a_constraint_of_a_shared_alias_is_one_finding_at_the_alias() -> None:
+    base = {'app/__init__.py': '', 'app/models.py': SHARED, 'app/routes.py': SHARED_ROUTES}
+    head = dict(base, **{'app/models.py': SHARED.replace('^(?!\\\\s*$).+', '.*\\\\S.*')})
+    got = [f for f in scan(base, head) if f.rule == 'request-pattern-changed']
+    assert len(got) == 1
+    (f,) = got
+    assert (f.path, f.line, f.severity) == ('app/models.py', 5, 'warning')
+    assert f.extra['affected'] == ['POST /teams', 'POST /services']
+    assert len(f.extra['properties']) == 3
+
+
+def test_any_made_optional_is_still_any() -> None:
+    base = {'app/__init__.py': '', 'app/models.py': SHARED, 'app/routes.py': SHARED_ROUTES}
+    head = dict(base, **{'app/models.py': SHARED.replace('    extra: Any\n',
+                                                         '    extra: Any | None\n')})
+    assert found(base, head) == set()

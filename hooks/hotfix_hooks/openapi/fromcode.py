@@ -103,6 +103,8 @@ _CONSTRAINTS = {'max_length': 'maxLength', 'min_length': 'minLength', 'ge': 'min
                 'le': 'maximum', 'gt': 'exclusiveMinimum', 'lt': 'exclusiveMaximum',
                 'pattern': 'pattern', 'regex': 'pattern', 'max_items': 'maxItems',
                 'min_items': 'minItems'}
+_CONSTRAINT_KEYS = ('pattern', 'maxLength', 'minLength', 'minimum', 'maximum',
+                    'exclusiveMinimum', 'exclusiveMaximum', 'format', 'maxItems', 'minItems')
 _FLASK_PARAM = re.compile(r'<(?:(\w+):)?(\w+)>')
 _FLASK_TYPES = {'int': {'type': 'integer'}, 'float': {'type': 'number'},
                 'uuid': {'type': 'string', 'format': 'uuid'}}
@@ -743,8 +745,30 @@ class Builder:
             is_required = True          # serialized whether or not it has a default
         schema['properties'][name] = prop
         self.locs[f'{ref}/properties/{escape(name)}'] = (file, stmt.lineno)
+        origin = self._constraint_alias(file, stmt.annotation)
+        if origin is not None:
+            # the constraints come from a shared alias (NameStr = Annotated[str, ...]): a
+            # change of them has that line as its one root cause
+            prop_ptr = f'{ref}/properties/{escape(name)}'
+            branches = [''] + [f'/anyOf/{i}' for i in range(len(prop.get('anyOf', [])))]
+            for branch in branches:
+                for key in _CONSTRAINT_KEYS:
+                    self.locs[f'{prop_ptr}{branch}/{key}'] = origin
         if is_required:
             required.append(name)
+
+    def _constraint_alias(self, file: str, ann: ast.expr) -> tuple[str, int] | None:
+        """Where a module-level alias that carries constraints is written, when the
+        annotation uses one (``name: NameStr``, ``Optional[PrimaryKey]``)."""
+        for node in ast.walk(ann):
+            name = _dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+            if not name or name in _SCALARS:
+                continue
+            got = self.symbol(file, name)
+            if got is not None and isinstance(got[1], (ast.Assign, ast.AnnAssign)) and any(
+                    isinstance(sub, ast.Call) for sub in ast.walk(got[1].value or ast.Pass())):
+                return got[0], got[1].lineno
+        return None
 
     # -- routes -----------------------------------------------------------------------
     def operation(self, route: pyroutes.Route, path: str, op_ptr: str) -> dict[str, Any]:
@@ -1219,6 +1243,8 @@ def _union(parts: list[dict[str, Any]]) -> dict[str, Any]:
     flat: list[dict[str, Any]] = []
     for p in parts:
         flat.extend(p['anyOf'] if set(p) == {'anyOf'} else [p])
+    if any(p == {} for p in flat):
+        return {}           # Any | None is Any: it already takes every value
     if len(flat) == 1:
         return flat[0]
     return {'anyOf': flat}
@@ -1508,7 +1534,7 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     if base.doc != head.doc:
         bspec, hspec = CodeSpec(base), CodeSpec(head)
         raw = diff_specs(bspec, hspec)
-        out.extend(_relocate(raw, bspec, hspec))
+        out.extend(_same_line(_relocate(raw, bspec, hspec)))
     out.extend(_unresolved_routes(base, head, changed))
     seen = set()
     for file, line, what in head.unresolved:
@@ -1534,6 +1560,45 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
                  'python_roots when imports of the project are not found',
             extra={'resolved': total - len(missing), 'total': total,
                    'unresolved': missing, 'unparsed': sorted(unknown)}))
+    return out
+
+
+_SUBJECT = re.compile(r'`[^`]*`')
+_AFFECTS = re.compile(r' \(affects \d+ operations: .*\)$')
+
+
+def _same_line(findings: list[Finding]) -> list[Finding]:
+    """One root cause, one finding: the same change reported at the same source line
+    (a shared alias that many models use) is one finding naming every property and
+    operation it reaches."""
+    groups: dict[tuple[str, str, str, int, str], list[Finding]] = {}
+    out: list[Finding] = []
+    for f in findings:
+        if not f.path or not f.line or not f.rule.startswith(('request-', 'response-')):
+            out.append(f)
+            continue
+        core = _AFFECTS.sub('', f.message)
+        core = core.split(': ', 1)[1] if re.match(r'[A-Z]+ /', core) else core
+        key = (f.rule, f.severity, f.path, f.line, _SUBJECT.sub('`*`', core))
+        if key not in groups:
+            out.append(f)
+        groups.setdefault(key, []).append(f)
+    for fs in groups.values():
+        if len(fs) < 2:
+            continue
+        first = fs[0]
+        subjects = list(dict.fromkeys(m for f in fs for m in _SUBJECT.findall(f.message)))
+        ops = list(dict.fromkeys(op for f in fs for op in f.extra.get('affected', [])))
+        core = _AFFECTS.sub('', first.message)
+        core = core.split(': ', 1)[1] if re.match(r'[A-Z]+ /', core) else core
+        change = core.split(': ', 1)[1] if ': ' in core else core
+        shown = ', '.join(ops[:5]) + (f' and {len(ops) - 5} more' if len(ops) > 5 else '')
+        first.message = (f'{len(subjects)} properties ({", ".join(subjects[:4])}'
+                         + (f' and {len(subjects) - 4} more' if len(subjects) > 4 else '')
+                         + f') from one definition at this line: {change} (affects '
+                         f'{len(ops)} operations: {shown})')
+        first.extra['affected'] = ops
+        first.extra['properties'] = subjects
     return out
 
 
