@@ -32,11 +32,12 @@ GENERATOR_CALLS = frozenset(('uuid1', 'uuid3', 'uuid4', 'uuid5', 'uuid6', 'uuid7
                              'getrandbits', 'ulid', 'new_ulid', 'generate_id', 'new_id',
                              'time_ns', 'nanoid', 'generate'))
 DEPENDENCY_CALLS = frozenset(('Depends', 'Security'))
-# Effects a retried request repeats outside the service's own database: background tasks,
-# task queues, outbound HTTP, mail.
-EXTERNAL_CALLS = frozenset(('add_task', 'apply_async', 'send_task', 'send_mail', 'send_email',
-                            'sendmail', 'send_message', 'urlopen'))
-HTTP_CLIENTS = frozenset(('requests', 'httpx', 'aiohttp', 'urllib3', 'http_client'))
+# Effects a retried request repeats outside the service's own database: an outbound HTTP
+# request (called, or handed to a background task: ``add_task(requests.post, ...)``) or a
+# mail. A background task running the service's own code is a mechanism, not an effect.
+EXTERNAL_CALLS = frozenset(('send_mail', 'send_email', 'sendmail', 'send_message', 'urlopen'))
+HTTP_CLIENTS = frozenset(('requests', 'httpx', 'aiohttp', 'urllib3'))
+HTTP_VERBS = frozenset(('get', 'post', 'put', 'patch', 'delete', 'request', 'send', 'head'))
 WARN_CALLS = frozenset(('warning', 'warn', 'info', 'debug', 'log', 'print', 'exception'))
 REJECT_CALLS = frozenset(('abort', 'HTTPException', 'reject', 'bad_request'))
 STRICT_FLAGS = frozenset(('required', 'enforce', 'enforced', 'strict', 'mandatory'))
@@ -313,6 +314,9 @@ class Analyzer:
                 text = node.id
             elif type(node) is ast.Attribute:
                 text = node.attr
+                if _http_client(node):          # requests.post, called or handed on
+                    facts.external.append(Evidence('external', short(node), mod.path,
+                                                   node.lineno, qual))
             elif type(node) is ast.Call:
                 self._call(node, mod, facts)
                 generators = generators or call_name(node.func) in GENERATOR_CALLS
@@ -447,8 +451,7 @@ class Analyzer:
         name = call_name(node.func)
         if name[:1].isupper() and node.keywords:
             self._created_in_later_state(node, mod, facts)
-        if name in EXTERNAL_CALLS or (isinstance(node.func, ast.Attribute) and isinstance(
-                node.func.value, ast.Name) and node.func.value.id in HTTP_CLIENTS):
+        if name in EXTERNAL_CALLS:
             facts.external.append(Evidence('external', short(node), mod.path, node.lineno,
                                            facts.qualname))
         if name == 'setattr' and len(node.args) >= 2:
@@ -629,6 +632,12 @@ _DICT_MAKERS = frozenset(('dict', 'model_dump', 'copy', 'deepcopy', 'loads', 'as
                           'jsonable_encoder'))
 _TRANSIENT_BASES = ('BaseModel', 'TypedDict', 'NamedTuple', 'Exception', 'Error', 'Enum',
                     'BaseSettings', 'Warning')
+
+
+def _http_client(node: ast.expr) -> bool:
+    """``requests.post`` / ``httpx.get`` (called or passed on)."""
+    return isinstance(node, ast.Attribute) and node.attr in HTTP_VERBS and isinstance(
+        node.value, ast.Name) and node.value.id in HTTP_CLIENTS
 
 
 def _transient_class(cls: ast.ClassDef) -> bool:
