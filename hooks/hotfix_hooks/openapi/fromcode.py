@@ -205,6 +205,8 @@ class Project:
                  if p.rsplit('/', 1)[-1] in _PROJECT_FILES}
         self.homes = sorted(homes, key=lambda h: (-h.count('/'), h))      # deepest first
         self._modules: dict[tuple[str, str], str | None] = {}
+        self._root_lists: dict[str, list[str]] = {}
+        self._indexes: dict[str, _ModuleIndex | None] = {}
         self.pydantic = _pydantic_major(snap, all_paths)
         self.unparsed: set[str] = set()         # modules with routes that do not parse
 
@@ -235,15 +237,26 @@ class Project:
                 trees[key] = None
         return trees[key]
 
+    def index(self, path: str) -> _ModuleIndex | None:
+        """The module's top-level names (definitions, aliases, imports), indexed once."""
+        if path not in self._indexes:
+            tree = self.tree(path)
+            self._indexes[path] = _ModuleIndex(tree) if tree is not None else None
+        return self._indexes[path]
+
     def _roots(self, from_file: str) -> list[str]:
         folder = from_file.rsplit('/', 1)[0] + '/' if '/' in from_file else ''
-        above = [folder[:i + 1] for i, c in enumerate(folder) if c == '/']   # shallow first
-        out = list(self.roots)
-        for home in self.homes:
-            if folder.startswith(home):
-                out += [home, home + 'src/']
-        out += ['', 'src/'] + above
-        return list(dict.fromkeys(out))
+        got = self._root_lists.get(folder)
+        if got is None:
+            above = [folder[:i + 1] for i, c in enumerate(folder) if c == '/']   # shallow first
+            out = list(self.roots)
+            homes = set(self.homes)
+            for prefix in reversed([''] + above):                              # deepest first
+                if prefix in homes:
+                    out += [prefix, prefix + 'src/']
+            out += ['', 'src/'] + above
+            got = self._root_lists[folder] = list(dict.fromkeys(out))
+        return got
 
     def module_file(self, dotted: str, from_file: str = '') -> str | None:
         folder = from_file.rsplit('/', 1)[0] if '/' in from_file else ''
@@ -270,6 +283,30 @@ class Project:
             parts = parts[1:]
         parts = parts[:len(parts) - (level - 1)] if level > 1 else parts
         return '.'.join(p for p in [*parts, module or ''] if p)
+
+
+class _ModuleIndex:
+    """A module's top-level definitions, last assignments and imports by name."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.defs: dict[str, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.aliases: dict[str, ast.Assign | ast.AnnAssign] = {}
+        self.imports: dict[str, list[ast.Import | ast.ImportFrom]] = {}
+        for node in tree.body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.defs.setdefault(node.name, node)
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
+                    node.targets[0], ast.Name):
+                self.aliases[node.targets[0].id] = node
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                    and node.value is not None:
+                self.aliases[node.target.id] = node
+            elif isinstance(node, ast.ImportFrom):
+                for a in node.names:
+                    self.imports.setdefault(a.asname or a.name, []).append(node)
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    self.imports.setdefault((a.asname or a.name).split('.')[0], []).append(node)
 
 
 def _pydantic_major(snap: Snapshot, paths: list[str]) -> int:
@@ -317,25 +354,17 @@ class Builder:
     def _symbol(self, file: str, name: str, depth: int) -> tuple[str, _Def | None] | None:
         if depth > 6:
             return None
-        tree = self.p.tree(file)
-        if tree is None:
+        index = self.p.index(file)
+        if index is None:
             return None
         head, _, rest = name.partition('.')
-        for node in tree.body:
-            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
-                    and node.name == name:
-                return file, node
-        alias: ast.Assign | ast.AnnAssign | None = None
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
-                    node.targets[0], ast.Name) and node.targets[0].id == name:
-                alias = node
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
-                    and node.target.id == name and node.value is not None:
-                alias = node
+        found = index.defs.get(name)
+        if found is not None:
+            return file, found
+        alias = index.aliases.get(name)
         if alias is not None and _type_like(alias.value):
             return file, alias
-        for node in tree.body:
+        for node in index.imports.get(head, ()):
             if isinstance(node, ast.ImportFrom):
                 mod = self.p.resolve_from(file, node.level, node.module)
                 for a in node.names:
@@ -1394,32 +1423,35 @@ def coverage(contract: CodeContract) -> tuple[int, list[str]]:
     counts as resolved when its 2xx response schema (everything it references) could be
     read, or it has no body (204, a declared ``None``)."""
     schemas = contract.doc['components']['schemas']
+    memo: dict[str, bool] = {}
     unresolved = []
     total = 0
     for path, item in contract.doc['paths'].items():
         for method, op in item.items():
             total += 1
             ok = [r for s, r in op['responses'].items() if s.startswith('2')]
-            if not ok or any(UNRESOLVED in r or not _known(r.get('content'), schemas, set())
+            if not ok or any(UNRESOLVED in r or not _known(r.get('content'), schemas, memo)
                              for r in ok):
                 unresolved.append(f'{method.upper()} {path}')
     return total, unresolved
 
 
-def _known(node: object, schemas: dict[str, Any], seen: set[str]) -> bool:
+def _known(node: object, schemas: dict[str, Any], memo: dict[str, bool]) -> bool:
+    """No unresolved schema is reachable from ``node`` (components memoised; one being
+    visited counts as known, so cycles end)."""
     if isinstance(node, dict):
         if UNRESOLVED in node:
             return False
         ref = node.get('$ref')
         if isinstance(ref, str) and ref.startswith('#/components/schemas/'):
             name = ref.rsplit('/', 1)[-1].replace('~1', '/').replace('~0', '~')
-            if name in seen:
-                return True
-            seen.add(name)
-            return _known(schemas.get(name), schemas, seen)
-        return all(_known(v, schemas, seen) for v in node.values())
+            if name not in memo:
+                memo[name] = True
+                memo[name] = _known(schemas.get(name), schemas, memo)
+            return memo[name]
+        return all(_known(v, schemas, memo) for v in node.values())
     if isinstance(node, list):
-        return all(_known(v, schemas, seen) for v in node)
+        return all(_known(v, schemas, memo) for v in node)
     return True
 
 
