@@ -15,6 +15,10 @@ PACKAGE = SRC / 'hotfix_hooks'
 LAYERS: list[tuple[str, ...]] = [
     ('hotfix_hooks', 'hotfix_hooks.errors', 'hotfix_hooks.tomlio', 'hotfix_hooks.pyast'),
     ('hotfix_hooks.git.plumbing', 'hotfix_hooks.git.ci_env', 'hotfix_hooks.git.invocation'),
+    ('hotfix_hooks.rule', 'hotfix_hooks.catalog', 'hotfix_hooks.checks.naming_catalog',
+     'hotfix_hooks.checks.scope_catalog', 'hotfix_hooks.checks.contract_catalog',
+     'hotfix_hooks.actions.catalog', 'hotfix_hooks.migrations.catalog',
+     'hotfix_hooks.record.catalog', 'hotfix_hooks.gates.catalog'),   # the rule catalogue
     ('hotfix_hooks.policy', 'hotfix_hooks.findings'),
     ('hotfix_hooks.changeset',),
     ('hotfix_hooks.git',),                       # context, change set from git
@@ -36,6 +40,8 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the branch hook: findings only when there is something to report',
     ('hotfix_hooks.commands.common', 'hotfix_hooks.report'):
         'the branch hook: a reporter only when there is something to report',
+    ('hotfix_hooks.policy.schema', 'hotfix_hooks.catalog'):
+        'the branch hook: the rule catalogue only when the policy names rule ids',
     ('hotfix_hooks.git.invocation', 'hotfix_hooks.git.ci_env'):
         'the branch hook: CI adapters only on a detached HEAD',
     ('hotfix_hooks.report', 'hotfix_hooks.report.github'): 'only the chosen format loads',

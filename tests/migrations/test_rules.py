@@ -592,7 +592,7 @@ def test_file_level_suppression_and_readme_documents_every_rule_and_key() -> Non
     idx = by_rule(run(files), 'migration-index-not-concurrent')
     assert len(idx) == 2 and all(f.waived for f in idx)
     docs = ROOT / 'docs'
-    section = (docs / 'migrations.md').read_text()
+    section = (docs / 'rules.md').read_text()
     assert all(f'`{rule}`' in section for rule in RULES)
     policy_page = (docs / 'policy.md').read_text()
     assert all(f'`migrations.{key}`' in policy_page for key in SCHEMA['migrations'].keys or {})
