@@ -47,6 +47,10 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ('hotfix_hooks.report', 'hotfix_hooks.report.github'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.json'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.text'): 'only the chosen format loads',
+    ('hotfix_hooks.report', 'hotfix_hooks.report.sarif'): 'only the chosen format loads',
+    ('hotfix_hooks.report', 'hotfix_hooks.report.gitlab'): 'only the chosen format loads',
+    ('hotfix_hooks.report', 'hotfix_hooks.report.junit'): 'only the chosen format loads',
+    ('hotfix_hooks.report', 'hotfix_hooks.report.markdown'): 'only the chosen format loads',
 }
 
 

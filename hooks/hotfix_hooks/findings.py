@@ -63,6 +63,7 @@ class Finding:
 
     def replace(self, **changes: Any) -> Finding:
         changes.setdefault('extra', dict(self.extra))
+        changes.setdefault('fingerprint', '')      # a changed finding is stamped anew
         return dataclasses.replace(self, **changes)
 
     @property
