@@ -384,3 +384,52 @@ def test_an_unwritable_job_summary_is_a_note_not_a_lost_verdict(scanned: dict[st
     res = run_cli(scanned['repo'], 'ci', '--no-record', env=_github(blocker / 'summary'))
     assert res.returncode == 1
     assert 'note: no job summary' in res.stderr
+
+
+# -- the CI templates write what they upload ---------------------------------------------
+def _template(name: str) -> Any:
+    import yaml
+
+    from tests.support.gitrepo import ROOT
+
+    return yaml.safe_load((ROOT / 'examples' / name).read_text())
+
+
+def _ci_argv(commands: list[str]) -> list[str]:
+    import shlex
+
+    [line] = [c for c in commands if c.startswith('hotfix-hooks ci')]
+    return shlex.split(line)[1:]
+
+
+def test_the_github_template_uploads_the_sarif_it_writes(tmp_path: Path) -> None:
+    repo = service_repo(tmp_path / 'gh')
+    steps = _template('github-actions.yml')['jobs']['hotfix-hooks']['steps']
+    argv = _ci_argv([s['run'] for s in steps if 'run' in s])
+    [upload] = [s for s in steps if str(s.get('uses', '')).startswith(
+        'github/codeql-action/upload-sarif')]
+    summary = tmp_path / 'summary.md'
+    res = run_cli(repo, *argv, env=_github(summary))
+    assert res.returncode == 1, res.stderr
+    jsonschema.validate(json.loads((repo.path / upload['with']['sarif_file']).read_text()),
+                        SCHEMA)
+    assert 'hotfix-hooks ci: FAILED' in summary.read_text()
+    assert 'always()' in upload['if']        # uploaded when the check fails too
+
+
+def test_the_gitlab_template_writes_its_report_artifacts(tmp_path: Path) -> None:
+    repo = service_repo(tmp_path / 'gl')
+    job = _template('gitlab-ci.yml')['hotfix-hooks']
+    argv = _ci_argv(job['script'])
+    env = {'GITLAB_CI': 'true', 'CI_COMMIT_REF_NAME': BRANCH, 'CI_COMMIT_BRANCH': BRANCH}
+    res = run_cli(repo, *argv, env=env)
+    assert res.returncode == 1, res.stderr
+    assert 'hotfix-hooks: FAILED' in res.stdout           # the text report in the job log
+    reports = job['artifacts']['reports']
+    issues = json.loads((repo.path / reports['codequality']).read_text())
+    assert issues and all({'description', 'check_name', 'fingerprint', 'severity',
+                           'location'} <= set(i) for i in issues)
+    assert ET.parse(repo.path / reports['junit']).getroot().tag == 'testsuites'
+    for path in job['artifacts']['paths']:
+        assert (repo.path / path).is_file()
+    assert job['artifacts']['when'] == 'always'
