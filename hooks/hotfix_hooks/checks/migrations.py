@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hotfix_hooks import catalog
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.checks.registry import RunInfo
@@ -185,7 +186,8 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
                 unknown = [r for r in s.rules if r not in RULES]
                 emit(Raw('migration-suppression-unused', path, s.line,
                          f'suppression of {", ".join(s.rules) or "nothing"} matches no finding'
-                         + (f' (unknown rule: {", ".join(unknown)})' if unknown else ''),
+                         + (f' (unknown rule: {", ".join(unknown)}'
+                            f'{catalog.did_you_mean(unknown[0], RULES)})' if unknown else ''),
                          RULES['migration-suppression-unused'].fix, spans=[(s.line, s.line)]))
     findings.sort(key=Finding.sort_key)
     return findings
