@@ -42,6 +42,10 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the branch hook: a reporter only when there is something to report',
     ('hotfix_hooks.policy.schema', 'hotfix_hooks.catalog'):
         'the branch hook: the rule catalogue only when the policy names rule ids',
+    ('hotfix_hooks.record.waivers', 'hotfix_hooks.catalog'):
+        'the commit-stage scan: the rule catalogue only when a waiver names a rule',
+    ('hotfix_hooks.checks.migrations', 'hotfix_hooks.catalog'):
+        'the commit-stage scan: the rule catalogue only for a misspelt suppression',
     ('hotfix_hooks.git.invocation', 'hotfix_hooks.git.ci_env'):
         'the branch hook: CI adapters only on a detached HEAD',
     ('hotfix_hooks.report', 'hotfix_hooks.report.github'): 'only the chosen format loads',

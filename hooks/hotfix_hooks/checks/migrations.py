@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from hotfix_hooks import catalog
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.checks.registry import RunInfo
@@ -184,10 +183,14 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
                          spans=[(s.line, s.line)]))
             elif not s.used:
                 unknown = [r for r in s.rules if r not in RULES]
+                near = ''
+                if unknown:
+                    from hotfix_hooks import catalog  # only for a misspelt suppression
+
+                    near = catalog.did_you_mean(unknown[0], RULES)
                 emit(Raw('migration-suppression-unused', path, s.line,
                          f'suppression of {", ".join(s.rules) or "nothing"} matches no finding'
-                         + (f' (unknown rule: {", ".join(unknown)}'
-                            f'{catalog.did_you_mean(unknown[0], RULES)})' if unknown else ''),
+                         + (f' (unknown rule: {", ".join(unknown)}{near})' if unknown else ''),
                          RULES['migration-suppression-unused'].fix, spans=[(s.line, s.line)]))
     findings.sort(key=Finding.sort_key)
     return findings

@@ -16,7 +16,6 @@ from collections.abc import Collection
 from typing import Protocol
 from typing import TYPE_CHECKING
 
-from hotfix_hooks import catalog
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import glob_to_regex
 from hotfix_hooks.changeset import matches_any
@@ -63,9 +62,12 @@ def problems(w: Waiver, rec: Record, policy: Policy) -> tuple[str, list[str]]:
         return 'record-waiver-invalid', [f'{", ".join(missing)} missing']
     if w.rule in UNWAIVABLE:
         return 'record-waiver-invalid', [f'the rule {w.rule} cannot be waived']
-    if w.rule and catalog.unknown([w.rule]):
-        return 'record-waiver-invalid', [f'unknown rule id {w.rule!r}'
-                                         f'{catalog.did_you_mean(w.rule)}']
+    if w.rule:
+        from hotfix_hooks import catalog  # only when a waiver names a rule
+
+        if catalog.unknown([w.rule]):
+            return 'record-waiver-invalid', [f'unknown rule id {w.rule!r}'
+                                             f'{catalog.did_you_mean(w.rule)}']
     if w.fingerprint and not _FINGERPRINT.fullmatch(w.fingerprint):
         return 'record-waiver-invalid', [f'the fingerprint {w.fingerprint!r} is not one '
                                          '(16 hexadecimal digits, from --format json, sarif '
