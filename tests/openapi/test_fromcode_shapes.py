@@ -685,3 +685,45 @@ def test_any_made_optional_is_still_any() -> None:
     head = dict(base, **{'app/models.py': SHARED.replace('    extra: Any\n',
                                                          '    extra: Any | None\n')})
     assert found(base, head) == set()
+
+
+CLEAR = '''\
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SubscriptionUpdateClear(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pending_update: Literal[None] = Field(description="Set to null to remove the update.")
+
+
+class ProductCreateOneTime(BaseModel):
+    name: str
+    recurring_interval: Literal[None] = Field(default=None)
+    kind: Literal["one_time", None] = None
+
+
+router = APIRouter(prefix="/v1")
+
+
+@router.patch("/subscriptions/{id}")
+def update(id: str, body: SubscriptionUpdateClear) -> None: ...
+
+
+@router.post("/products/")
+def create(body: ProductCreateOneTime) -> None: ...
+'''
+
+
+def test_literal_none_is_the_none_type() -> None:
+    base = {'app/__init__.py': '', 'app/routes.py': CLEAR}
+    rewritten = (CLEAR.replace('pending_update: Literal[None]', 'pending_update: None')
+                 .replace('recurring_interval: Literal[None]', 'recurring_interval: None')
+                 .replace('Literal["one_time", None] = None', 'Literal["one_time"] | None = None'))
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': rewritten}) == set()
+    narrowed = CLEAR.replace('Literal["one_time", None] = None', 'Literal["one_time"] = "one_time"')
+    got = found(base, {'app/__init__.py': '', 'app/routes.py': narrowed})
+    assert ('request-property-became-not-nullable', 'error') in got

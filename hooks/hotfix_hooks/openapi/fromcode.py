@@ -548,9 +548,7 @@ class Builder:
                     if value is _MISSING:
                         return self.unknown(file, line, f'Literal value {ast.unparse(a)}')
                     vals.append(value)
-            if len(vals) == 1:
-                return {'const': vals[0], **_json_type(vals)}
-            return {'enum': vals, **_json_type(vals)}
+            return _literal_schema(vals)
         if base == 'Annotated':
             schema = self.type_schema(file, args[0], line, mode)
             for extra in args[1:]:
@@ -1255,6 +1253,19 @@ def _marker(call: ast.Call | None) -> str | None:
     if call is None:
         return None
     return _MARKERS.get((_dotted(call.func) or '').rsplit('.', 1)[-1])
+
+
+def _literal_schema(vals: list[object]) -> dict[str, Any]:
+    """``Literal[...]``: its values; ``None`` among them is the null type, as for any other
+    annotation (``Literal[None]`` is ``None``, ``Literal["a", None]`` is
+    ``Optional[Literal["a"]]``, the typing spec's equivalences Pydantic follows)."""
+    rest = [v for v in vals if v is not None]
+    if len(rest) == len(vals):
+        if len(vals) == 1:
+            return {'const': vals[0], **_json_type(vals)}
+        return {'enum': vals, **_json_type(vals)}
+    null = {'type': 'null'}
+    return _union([_literal_schema(rest), null]) if rest else null
 
 
 def _json_type(vals: list[object]) -> dict[str, Any]:
