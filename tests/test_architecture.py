@@ -38,6 +38,8 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the branch hook: a reporter only when there is something to report',
     ('hotfix_hooks.git.invocation', 'hotfix_hooks.git.ci_env'):
         'the branch hook: CI adapters only on a detached HEAD',
+    ('hotfix_hooks.cli', 'hotfix_hooks.report.json'):
+        'the JSON reporter only for an error under --format json',
     ('hotfix_hooks.report', 'hotfix_hooks.report.github'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.json'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.text'): 'only the chosen format loads',

@@ -18,9 +18,10 @@ from hotfix_hooks import policy as policy_mod
 from hotfix_hooks import report
 from hotfix_hooks.checks import naming
 from hotfix_hooks.checks.registry import CHECKS
+from hotfix_hooks.commands.common import add_report_options
+from hotfix_hooks.commands.common import report as report_findings
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import apply_policy
-from hotfix_hooks.findings import exit_code
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--no-record', action='store_true',
                         help='do not check the hotfix record')
     default_format = 'github' if os.environ.get('GITHUB_ACTIONS') == 'true' else 'text'
-    parser.add_argument('--format', choices=report.FORMATS, default=default_format)
+    add_report_options(parser, report.FORMATS, default=default_format)
     parser.add_argument('--config', help='policy file')
     args = parser.parse_args(argv)
     if bool(args.from_ref) != bool(args.to_ref):
@@ -80,5 +81,5 @@ def main(argv: Sequence[str] | None = None) -> int:
           file=sys.stderr)
     for n in notes:
         print(f'hotfix-hooks ci: note: {n}', file=sys.stderr)
-    report.render(findings, args.format, ok_message='hotfix-hooks ci: passed')
-    return exit_code(findings)
+    return report_findings(findings, args.format, ok='hotfix-hooks ci: passed',
+                           fail_on=args.fail_on, min_severity=args.min_severity)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from hotfix_hooks import report as report_mod
 from hotfix_hooks.checks import registry as checks_mod
 from hotfix_hooks.commands.common import add_policy_option
+from hotfix_hooks.commands.common import add_report_options
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import report
 from hotfix_hooks.errors import UsageError
@@ -34,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--with-naming', action='store_true',
                         help='also run the branch-name rule (and tag-name on a tag push) in '
                              'this process: what the umbrella hook "hotfix" does')
-    parser.add_argument('--format', choices=report_mod.FORMATS, default='text')
+    add_report_options(parser, report_mod.FORMATS)
     add_policy_option(parser)
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -56,4 +57,4 @@ def main(argv: Sequence[str] | None = None) -> int:
                             {'all_violations': args.all_violations})
     for line in header:
         print(line, file=sys.stderr)
-    return report(findings, args.format)
+    return report(findings, args.format, fail_on=args.fail_on, min_severity=args.min_severity)
