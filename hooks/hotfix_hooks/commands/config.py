@@ -9,6 +9,7 @@ from typing import Any
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.policy import SCHEMA
+from hotfix_hooks.report.json import envelope
 
 
 def _flatten(values: dict[str, Any], prefix: str = '') -> dict[str, Any]:
@@ -48,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     policy = policy_mod.load(root, args.config)
     flat = _flatten(policy.values)
     if args.format == 'json':
-        print(json.dumps({'file': policy.path, 'values': policy.values,
+        print(json.dumps({**envelope(), 'file': policy.path, 'values': policy.values,
                           'sources': {k: policy.sources.get(k, 'default') for k in flat}},
                          indent=2, default=str))
         return 0
