@@ -31,8 +31,40 @@ def run_info(ctx: context.Context, policy: Policy, options: Mapping[str, bool] |
 
     hotfix = is_hotfix_branch(ctx.branch, policy) or is_release_branch(ctx.branch, policy)
     return checks_mod.RunInfo(branch=ctx.branch, hotfix=hotfix,
+                              enforce_all=policy['enforce_on'] == 'all' or ctx.branch is None,
                               ticket=branch_ticket(ctx.branch, policy), stage=ctx.stage,
                               options=dict(options or {}))
+
+
+DIFF_CATEGORIES = frozenset({'scope', 'contract', 'actions', 'migrations'})
+
+
+def hotfix_only(findings: list[Finding], run: checks_mod.RunInfo,
+                disabled: Sequence[str] = ()) -> list[Finding]:
+    """Off hotfix branches (``enforce_on = "hotfix"``) the diff checks report at most
+    warnings: their unwaived errors become warnings (marked ``severity_on_hotfix``), and
+    one info finding says so once. On a hotfix branch, or with ``enforce_on = "all"``, or
+    when the branch is unknown, nothing changes."""
+    if run.enforced:
+        return findings
+    capped = 0
+    out: list[Finding] = []
+    for f in findings:
+        if f.category in DIFF_CATEGORIES and f.severity == 'error':
+            f = f.replace(severity='warning')
+            f.extra['severity_on_hotfix'] = 'error'
+            capped += 1
+        out.append(f)
+    if capped and 'hotfix-only-enforcement' not in disabled:
+        out.append(Finding(
+            rule='hotfix-only-enforcement', category='naming', severity='info',
+            message=(f'branch {run.branch!r} is not a hotfix branch: {capped} finding(s) that '
+                     'block a hotfix are reported as warnings (enforce_on = "hotfix": the '
+                     "protocol's frozen rules are a hotfix's rules)"),
+            hint=('if this change is a hotfix, name the branch hotfix/<ticket>-<description>; '
+                  'to block on every branch, set enforce_on = "all" in the policy'),
+            extra={'branch': run.branch, 'capped': capped}))
+    return out
 
 
 def collect(ctx: context.Context, policy: Policy, only: Sequence[str] | None = None,
@@ -64,7 +96,8 @@ def run_checks(changes: ChangeSet, ctx: context.Context, policy: Policy,
     findings: list[Finding] = []
     for name in names:
         findings.extend(checks_mod.load(name)(changes, policy, run))
-    findings = apply_policy(findings, policy['severity'], policy['disable'])
+    findings = hotfix_only(apply_policy(findings, policy['severity'], policy['disable']), run,
+                           policy['disable'])
     stale = not only if report_stale is None else report_stale
     return apply_from_changes(findings, changes, policy, run, stale, ran=names)
 

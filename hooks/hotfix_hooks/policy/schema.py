@@ -346,8 +346,15 @@ SCHEMA: dict[str, Key] = {
     'unknown_branch': Key('enum:error|warning|pass', 'error',
                           'What to do when the branch cannot be determined (detached HEAD '
                           'outside CI): fail closed (error), warn, or pass.'),
+    'enforce_on': Key('enum:hotfix|all', 'hotfix',
+                      'Where the diff checks block. "hotfix": on hotfix and release branches '
+                      '(the protocol\'s frozen rules are a hotfix\'s rules); on any other '
+                      'branch they report at most warnings, and say so once '
+                      '(hotfix-only-enforcement). "all": on every branch, with the hotfix '
+                      'severities.'),
     'severity': Key('map[str,str]', {},
-                    'Per-rule severity override: { "rule-id" = "warning" }.'),
+                    'Per-rule severity override: { "rule-id" = "warning" }. Off hotfix '
+                    'branches enforce_on = "hotfix" still caps the diff checks at warning.'),
     'disable': Key('list[str]', [], 'Rule ids that are not reported at all.'),
     'max_diff_bytes': Key('int', 50_000_000,
                           'Largest diff (bytes of patch text) the scan reads; a larger '
@@ -478,7 +485,7 @@ SCHEMA: dict[str, Key] = {
         severity=Key('map[str,str]', {},
                      'Per-rule severity override for migration rules: '
                      '{ "migration-index-not-concurrent" = "error" }. Applies on and off '
-                     'hotfix branches.'),
+                     'hotfix branches (off them, enforce_on = "hotfix" caps it at warning).'),
         disable=Key('list[str]', [], 'Migration rule ids that are not reported at all.'),
     ),
     'gates': Key('any', DEFAULT_GATES,
