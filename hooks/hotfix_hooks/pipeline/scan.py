@@ -22,6 +22,8 @@ from hotfix_hooks.findings import Finding
 from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
+from hotfix_hooks.pipeline.parts import governed_parts
+from hotfix_hooks.pipeline.parts import policy_tree
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.record.waivers import apply_from_changes
 
@@ -83,21 +85,43 @@ def collect(ctx: context.Context, policy: Policy, only: Sequence[str] | None = N
         changes.close()
 
 
+# checks about the hotfix as a whole (its record lives at the root): never split
+REPOSITORY_CHECKS = frozenset({'record'})
+
+
 def run_checks(changes: ChangeSet, ctx: context.Context, policy: Policy,
                only: Sequence[str] | None = None, options: Mapping[str, bool] | None = None,
                report_stale: bool | None = None) -> list[Finding]:
     """Run the checks (``only``, else every check but the opt-in ones) over a built change
     set; policy overrides and the hotfix record's waivers applied. Stale waivers are
-    reported when every default check ran (or when ``report_stale`` says so)."""
+    reported when every default check ran (or when ``report_stale`` says so).
+
+    In a monorepo the change is split by governing policy (``governed_parts``): each part
+    is checked with the policy of its folder, and the findings come back with repository
+    paths."""
 
     run = run_info(ctx, policy, options)
     names = (list(dict.fromkeys(only)) if only
              else [n for n in checks_mod.CHECKS if n not in checks_mod.OPT_IN])
+    tree = policy_tree(ctx, policy, changes)
+    parts = governed_parts(changes, tree)
+    nested = len(parts) > 1 or parts[0][0].folder != ''
     findings: list[Finding] = []
     for name in names:
-        findings.extend(checks_mod.load(name)(changes, policy, run))
-    findings = hotfix_only(apply_policy(findings, policy['severity'], policy['disable']), run,
-                           policy['disable'])
+        check = checks_mod.load(name)
+        if name in REPOSITORY_CHECKS or not nested:
+            findings.extend(apply_policy(check(changes, policy, run), policy['severity'],
+                                         policy['disable']))
+            continue
+        for gov, part in parts:
+            found = apply_policy(check(part, gov.policy, run), gov.policy['severity'],
+                                 gov.policy['disable'])
+            for f in found:
+                if f.path is not None:
+                    f.path = gov.to_repo(f.path)
+                f.extra.setdefault('policy', gov.label)
+            findings.extend(found)
+    findings = hotfix_only(findings, run, policy['disable'])
     stale = not only if report_stale is None else report_stale
     return apply_from_changes(findings, changes, policy, run, stale, ran=names)
 

@@ -172,27 +172,32 @@ def _run_keys(timeout: float) -> dict[str, Key]:
     }
 
 
+_PROPOSED_DOC = ('true marks a proposal of "hotfix-hooks init" that nobody confirmed yet: it '
+                 'does not run, and a gated push reports it as not configured '
+                 '(gate-not-configured) until you check the command and delete this line.')
 GATE_KEYS: dict[str, Key] = {
     'name': Key('str', '', 'Gate name, shown in the summary and used as the evidence key.',
                 check=_gate_name),
     **_run_keys(900.0),
+    'proposed': Key('bool', False, _PROPOSED_DOC),
 }
 DOMAIN_KEYS: dict[str, Key] = {
     'paths': Key('list[str]', [], 'Path globs; a changed file matching one makes the '
                                   'domain\'s regression subset run ("**" crosses directories).'),
     'enabled': Key('bool', True, 'false turns a (default) domain off.'),
     **_run_keys(900.0),
+    'proposed': Key('bool', False, _PROPOSED_DOC),
 }
 
 
 def _gate(name: str, command: list[str]) -> dict[str, Any]:
     return {'name': name, 'command': command, 'cwd': '.', 'env': {}, 'timeout': 900.0,
-            'setup': []}
+            'setup': [], 'proposed': False}
 
 
 def _domain(paths: list[str], command: list[str]) -> dict[str, Any]:
     return {'paths': paths, 'enabled': True, 'command': command, 'cwd': '.', 'env': {},
-            'timeout': 900.0, 'setup': []}
+            'timeout': 900.0, 'setup': [], 'proposed': False}
 
 
 def _word_globs(*words: str) -> list[str]:
@@ -215,6 +220,16 @@ DEFAULT_DOMAINS = {
                      ['pytest', '-q', 'tests', '-k', 'stock']),
     'rbac': _domain(_word_globs('rbac', 'permission', 'permissions', 'roles'),
                     ['pytest', '-q', 'tests', '-k', 'rbac']),
+}
+
+
+# What the default gates and domains (the protocol's home service) need in the repository:
+# a default whose files are missing is "not configured" there (gate-not-configured, run
+# "hotfix-hooks init"), never run into a failure nor counted as a pass.
+DEFAULT_NEEDS: dict[str, tuple[str, ...]] = {
+    'smoke': ('tests/smoke/test_post_go_live_stability.py',),
+    'integrity': ('scripts/post_go_live_integrity_check.py',),
+    **{f'domain:{name}': ('tests',) for name in DEFAULT_DOMAINS},
 }
 
 
@@ -563,3 +578,9 @@ SCHEMA: dict[str, Key] = {
                             check=_status_template),
     ),
 }
+
+# The keys a folder's own policy file may set (see policy/tree.py): what the checks and the
+# gates of the files below it use. Every other key is repository-wide (the branch, the run,
+# the record): the root policy sets it for every folder.
+FOLDER_KEYS: frozenset[str] = frozenset({'severity', 'disable', 'contract', 'actions',
+                                         'migrations', 'scope', 'gates', 'domains'})
