@@ -367,6 +367,14 @@ SCHEMA: dict[str, Key] = {
                       'branch they report at most warnings, and say so once '
                       '(hotfix-only-enforcement). "all": on every branch, with the hotfix '
                       'severities.'),
+    'hook_warnings': Key('enum:show|summary|hide', 'show',
+                         'What a passing diff hook prints under pre-commit, which shows it '
+                         'because the hooks are verbose (a passing hook\'s output is hidden '
+                         'otherwise): "show" the warnings themselves, "summary" one line '
+                         '("passed with N warning(s): run hotfix-hooks scan"), "hide" nothing '
+                         '(set verbose: false on the hook in .pre-commit-config.yaml to drop '
+                         'pre-commit\'s hook id and duration lines too). A failing run always '
+                         'shows every finding.'),
     'severity': Key('map[str,str]', {},
                     'Per-rule severity override: { "rule-id" = "warning" }. Off hotfix '
                     'branches enforce_on = "hotfix" still caps the diff checks at warning.'),
