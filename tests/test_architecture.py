@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
      'hotfix_hooks.record'),                     # engines
     ('hotfix_hooks.checks',),
     ('hotfix_hooks.report',),
-    ('hotfix_hooks.gates', 'hotfix_hooks.pipeline'),
+    ('hotfix_hooks.gates', 'hotfix_hooks.pipeline', 'hotfix_hooks.init'),
     ('hotfix_hooks.commands', 'hotfix_hooks.demo'),
     ('hotfix_hooks.cli', 'hotfix_hooks.__main__'),
 ]

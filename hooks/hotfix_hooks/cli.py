@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     'gate': 'run the pre-push gates (smoke, integrity, impacted domains, rollback dry-run)',
     'context': 'print how this invocation was resolved',
     'config': 'print the effective policy and its sources',
+    'init': 'inspect this repository and write its policy and pre-commit entry',
     'new': 'start a hotfix: create hotfix/<ticket>-<slug> from the base',
     'openapi-diff': 'compare two OpenAPI specs (files or REV:path); exit 1 on breaking',
     'record': 'check the hotfix record (hotfixes/<ticket>.toml) of the branch',
