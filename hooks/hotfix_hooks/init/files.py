@@ -122,6 +122,8 @@ def into_precommit_config(old: str, repo: str, rev: str, path: str
     config = _load_yaml(old, path)
     if config is None:
         config = {}
+    if isinstance(config, dict) and config.get('repos', []) is None:
+        config['repos'] = []                 # "repos:" with nothing under it yet
     if not isinstance(config, dict) or not isinstance(config.get('repos', []), list):
         raise ConfigError(f'{path}: expected a mapping with a "repos" list',
                           hint='add the hotfix-hooks entry by hand (--dry-run prints it)')
@@ -166,6 +168,8 @@ def into_precommit_config(old: str, repo: str, rev: str, path: str
                          'the record run on push, add pre-push to it')
     text = nl.join(lines) + nl
     after = _load_yaml(text, path)
+    if isinstance(after, dict) and after.get('repos', []) is None:
+        after['repos'] = []
     added = after.get('repos', [])[len(config.get('repos') or []):] if isinstance(
         after, dict) else []
     same_rest = isinstance(after, dict) and after.get('repos', [])[:len(

@@ -387,12 +387,13 @@ def _domains(svc: Service, paths: Sequence[str], tests: Sequence[str],
 _BRANCH_ID = re.compile(r'^([A-Za-z][A-Za-z0-9]*[-_][0-9]+|[0-9]+)(?=[-_/]|$)')
 _SUBJECT_JIRA = re.compile(r'(?<![\w/.-])([A-Z][A-Z0-9]{1,9}-[0-9]+)(?![\w.-])')
 _SUBJECT_NUMBER = re.compile(r'(?<![\w&])#([0-9]{1,7})\b')
+_SUBJECT_START = re.compile(r'^\[?([A-Za-z][A-Za-z0-9]{1,9}[-_][0-9]+)\b')
 
 
 def ticket_ids(branches: Iterable[str], subjects: Iterable[str]) -> list[tuple[str, str]]:
     """Ticket-like ids, as (id, as written): at the start of a branch name's segment
-    (``hotfix/ABC-12-x``, ``1234-fix``), and in commit subjects (``ABC-12: ...``,
-    ``... (#1234)``)."""
+    (``hotfix/ABC-12-x``, ``1234-fix``), and in commit subjects (``ABC-12`` anywhere,
+    ``fsft-12`` at the start, ``#1234``)."""
     out: list[tuple[str, str]] = []
     for b in branches:
         for seg in b.split('/'):
@@ -400,6 +401,9 @@ def ticket_ids(branches: Iterable[str], subjects: Iterable[str]) -> list[tuple[s
             if m:
                 out.append((m.group(1), m.group(1)))
     for s in subjects:
+        start = _SUBJECT_START.match(s)
+        if start and not _SUBJECT_JIRA.match(start.group(1)):
+            out.append((start.group(1), start.group(1)))      # fsft-102: at the start only
         out += [(i, i) for i in _SUBJECT_JIRA.findall(s)]
         out += [(i, f'#{i}') for i in _SUBJECT_NUMBER.findall(s)]
     return [(i, shown) for i, shown in out
