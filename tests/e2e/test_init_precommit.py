@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.gitrepo import GitRepo
-from tests.support.init_fixtures import SHAPES
 from tests.support.init_fixtures import Shape
+from tests.support.init_fixtures import SHAPES
 from tests.support.records import COMPLETE
 
 pytestmark = pytest.mark.e2e

@@ -295,7 +295,8 @@ MONOREPO = Shape(
         'server/polar/order/endpoints.py': ORDER_ENDPOINTS,
         'server/polar/order/service.py': ORDER_SERVICE,
         'server/polar/auth/__init__.py': '',
-        'server/polar/auth/service.py': 'def is_admin(user):\n    return user.get("admin", False)\n',
+        'server/polar/auth/service.py': ('def is_admin(user):\n'
+                                         '    return user.get("admin", False)\n'),
         'server/migrations/env.py': 'from alembic import context\n',
         'server/migrations/versions/2026-06-01-0900_create_products.py': POLAR_FIRST,
         'server/migrations/versions/2026-06-17-1034_add_meter_interval.py': POLAR_MIGRATION,
