@@ -123,3 +123,27 @@ def test_init_then_a_harmless_hotfix_passes_and_a_forbidden_one_fails(
     out = res.stdout + res.stderr
     assert res.returncode != 0, out
     assert f'error [{shape.forbidden_rule}]' in out, out
+
+
+def test_the_readme_local_clone_path(tmp_path: Path, hook_repo: tuple[str, str],
+                                     pre_commit_home: str) -> None:
+    """README, "From a local clone": clone hotfix-hooks, init with the clone and its HEAD,
+    pre-commit install; the hooks run from that commit."""
+    clone = GitRepo(Path(hook_repo[0]), init=False).clone(tmp_path / 'src' / 'hotfix-hooks')
+    sha = clone.head()
+    repo = clone_of(SHAPES['django'], tmp_path / 'your-service', pre_commit_home)
+    res = repo.hh('init', '--hook-repo', str(clone.path), '--hook-rev', sha)
+    assert res.returncode == 0, res.stdout + res.stderr
+    cfg = (repo.path / '.pre-commit-config.yaml').read_text()
+    assert f'-   repo: {clone.path}\n    rev: {sha}\n' in cfg
+    confirm_proposals(repo, ['.hotfix-hooks.toml'])
+    assert precommit(repo, 'install', '--install-hooks').returncode == 0
+    repo.git('add', '-A')
+    res = repo.run(['git', 'commit', '-m', 'hotfix-hooks policy'], check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert 'hotfix-hooks (branch name + every diff check, one process)' in res.stdout
+    repo.checkout('hotfix-HC-1_bad', create=True)
+    repo.write('hc/api/views.py', 'def ping(request, code):\n    return "OK!"\n')
+    repo.git('add', '-A')
+    res = repo.run(['git', 'commit', '-m', 'HC-1 fix'], check=False)
+    assert res.returncode != 0 and '[branch-name]' in res.stdout + res.stderr
