@@ -141,7 +141,8 @@ def test_the_readme_local_clone_path(tmp_path: Path, hook_repo: tuple[str, str],
     repo.git('add', '-A')
     res = repo.run(['git', 'commit', '-m', 'hotfix-hooks policy'], check=False)
     assert res.returncode == 0, res.stdout + res.stderr
-    assert 'hotfix-hooks (branch name + every diff check, one process)' in res.stdout
+    assert 'hotfix-hooks (branch name + every diff check, one process)' in res.stdout + \
+        res.stderr
     repo.checkout('hotfix-HC-1_bad', create=True)
     repo.write('hc/api/views.py', 'def ping(request, code):\n    return "OK!"\n')
     repo.git('add', '-A')
