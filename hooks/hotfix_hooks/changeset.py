@@ -101,6 +101,25 @@ class PrefixSnapshot(Snapshot):
         return self.inner.exists(self.prefix + path)
 
 
+class ExcludingSnapshot(Snapshot):
+    """``inner`` without the files below the folders ``excluded`` (the folders another
+    policy governs, inside the one being checked)."""
+
+    def __init__(self, inner: Snapshot, excluded: Iterable[str]) -> None:
+        self.inner = inner
+        self.prefixes = tuple(f.strip('/') + '/' for f in excluded)
+        self.label = inner.label
+
+    def paths(self) -> list[str]:
+        return [p for p in self.inner.paths() if not p.startswith(self.prefixes)]
+
+    def read(self, path: str) -> bytes | None:
+        return None if path.startswith(self.prefixes) else self.inner.read(path)
+
+    def exists(self, path: str) -> bool:
+        return not path.startswith(self.prefixes) and self.inner.exists(path)
+
+
 @dataclasses.dataclass
 class Hunk:
     """A hunk of the unified diff (line numbers are 1-based)."""
@@ -259,16 +278,21 @@ class ChangeSet:
         return sum(f.lines_changed for f in self.files)
 
     def subset(self, folder: str, paths: Iterable[str],
-               moved_in: Iterable[str] = (), moved_out: Iterable[str] = ()) -> ChangeSet:
+               moved_in: Iterable[str] = (), moved_out: Iterable[str] = (),
+               exclude: Iterable[str] = ()) -> ChangeSet:
         """The changed files of ``folder`` ('' : the repository root) as a change set of
         the folder alone, with paths relative to it (both sides seen through
         ``PrefixSnapshot``). ``paths``: repository paths (the new path of a file) changed
         inside the folder; ``moved_in``: new paths of files renamed into it from another
         folder (added here); ``moved_out``: old paths of files renamed out of it (deleted
-        here)."""
+        here); ``exclude``: folders (relative to ``folder``) that are not part of it, on
+        either side."""
         prefix = folder.strip('/') + '/' if folder.strip('/') else ''
         base = PrefixSnapshot(self.base, prefix) if prefix else self.base
         head = PrefixSnapshot(self.head, prefix) if prefix else self.head
+        excluded = [e for e in exclude if e]
+        if excluded:
+            base, head = ExcludingSnapshot(base, excluded), ExcludingSnapshot(head, excluded)
         n = len(prefix)
         by_path = {f.path: f for f in self.files}
         by_old = {f.old_path: f for f in self.files if f.old_path and f.old_path != f.path}

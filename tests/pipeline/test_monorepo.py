@@ -231,3 +231,18 @@ def test_each_service_keeps_its_own_gates_and_domains(repo: GitRepo, tmp_path) -
     assert sorted(marks.read_text().splitlines()) == [
         'api-billing in api', 'api-smoke in api', f'root-smoke in {repo.path.name}',
         'web-billing in web', 'web-smoke in web']
+
+
+def test_the_root_does_not_judge_what_a_folder_policy_governs(mono: GitRepo) -> None:
+    """The root's part of a change sees the repository without the governed folders:
+    a second Alembic head in server/ is the server's finding, reported once."""
+    second_head = alembic("op.add_column('orders', sa.Column('x', sa.Text()))",
+                          "op.drop_column('orders', 'x')", revision='d4e5f6a7b8c9',
+                          down_revision='a1f0c2d3e4b5')
+    mono.commit('a second head, and a root file', {
+        'server/migrations/versions/d4e5f6a7b8c9_x.py': second_head,
+        'README.md': '# monorepo, now documented\n', 'tools/x.py': 'X = 1\n'})
+    rc, data, _ = hh_json(mono, 'scan')
+    heads = [f for f in data['findings'] if f['rule'] == 'migration-multiple-heads']
+    assert len(heads) == 1 and heads[0]['policy'] == 'server/pyproject.toml', data
+    assert rc == 1

@@ -47,5 +47,14 @@ def governed_parts(changes: ChangeSet, tree: PolicyTree, leave_out: Sequence[str
                 group(old)[3].append(f.old_path or f.path)
     if not here or (list(here) == [''] and not tree.nested()):
         return [(tree.root, changes)]
-    return [(g, changes.subset(g.folder, paths, moved_in, moved_out))
+    # a part sees its folder without the folders other policies govern inside it (the
+    # root's migration history is not the server's)
+    governed = sorted(set(tree.folders(changes.head.paths())) | {k for k in here if k})
+
+    def inside(folder: str) -> list[str]:
+        if not folder:
+            return governed
+        return [g[len(folder) + 1:] for g in governed if g.startswith(folder + '/')]
+
+    return [(g, changes.subset(g.folder, paths, moved_in, moved_out, inside(g.folder)))
             for g, paths, moved_in, moved_out in (here[k] for k in sorted(here))]

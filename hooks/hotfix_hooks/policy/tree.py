@@ -166,6 +166,13 @@ class PolicyTree:
             groups.setdefault(g.folder, (g, []))[1].append(p)
         return [groups[k] for k in sorted(groups)]
 
+    def folders(self, paths: Iterable[str]) -> list[str]:
+        """Every folder with a policy file of its own among ``paths`` (all files of a
+        tree), sorted."""
+        candidates = {posixpath.dirname(p) for p in paths
+                      if posixpath.basename(p) in CONFIG_FILES and '/' in p}
+        return sorted(f for f in candidates if self._at(f) is not None)
+
     def nested(self) -> bool:
         """Whether a folder policy was found so far."""
         return any(g is not None for g in self._folders.values())
