@@ -44,7 +44,7 @@ name = "polar"
 version = "0.1.0"
 
 [tool.hotfix-hooks]
-disable = ["scope-new-module"]
+disable = ["api-route-removed"]
 
 [tool.hotfix-hooks.migrations.severity]
 migration-drop-column = "warning"
@@ -89,19 +89,34 @@ def test_the_nearest_policy_governs_each_service(mono: GitRepo) -> None:
     assert drops == {
         'server/migrations/versions/c3d4e5f6a7b8_hotfix.py': ('warning', 'server/pyproject.toml'),
         'worker/migrations/versions/c3d4e5f6a7b8_hotfix.py': ('error', '(defaults)')}
-    # the server's policy disables scope-new-module for its files only
-    new_modules = {f['path'] for f in by_rule(data).get('scope-new-module', [])}
-    assert new_modules == set()       # migrations are not new modules anywhere
-    mono.commit('new modules', {'server/polar/extra.py': 'X = 1\n',
-                                'worker/polar/extra.py': 'X = 1\n'})
+    # the server's policy disables api-route-removed for its files only
+    mono.commit('remove GET /items/{id} in both', {
+        'server/polar/api/items.py': ITEMS_WITHOUT_GET,
+        'worker/polar/api/items.py': ITEMS_WITHOUT_GET})
     rc, data, _ = hh_json(mono, 'scan')
-    assert {f['path'] for f in by_rule(data)['scope-new-module']} == {'worker/polar/extra.py'}
+    assert {f['path'] for f in by_rule(data)['api-route-removed']} == {
+        'worker/polar/api/items.py'}
+
+
+def test_the_scope_budget_is_the_whole_hotfix(mono: GitRepo) -> None:
+    """Spreading a change over services does not split its budget: scope is judged on the
+    whole change with the root policy, and a folder policy cannot set it."""
+    files = {f'{svc}/polar/m{i}.py': 'X = 1\n' for svc in ('server', 'worker')
+             for i in range(9)}
+    mono.commit('eighteen new modules', files)
+    rc, data, _ = hh_json(mono, 'scan')
+    [budget] = by_rule(data)['scope-too-many-files']
+    assert 'changes 18 files' in budget['message'] and 'policy' not in budget
+    mono.commit('a budget of its own', {'server/.hotfix-hooks.toml': '[scope]\nmax_files = 99\n'})
+    res = run_cli(mono, 'scan')
+    assert res.returncode == 2 and "'scope' is a repository-wide policy key" in res.stderr
 
 
 def test_a_service_is_read_from_its_own_root(mono: GitRepo) -> None:
     """``from polar.api import items`` resolves inside server/: the route removed is the
     one clients call, with the /v1 prefix its include_router gives it."""
     mono.commit('remove GET /items/{id}', {'server/polar/api/items.py': ITEMS_WITHOUT_GET})
+    mono.write('server/.hotfix-hooks.toml', '')          # the server's rules, nothing disabled
     rc, data, _ = hh_json(mono, 'scan')
     assert rc == 1
     [removed] = by_rule(data)['api-route-removed']
@@ -181,7 +196,7 @@ def test_config_shows_which_file_governs_which_folder(mono: GitRepo) -> None:
                                           'server/pyproject.toml (folder server/)')
     values = {line.split(' = ')[0].strip(): line.split(' = ', 1)[1]
               for line in res.stdout.splitlines() if not line.startswith('#')}
-    assert values['disable'] == '["scope-new-module"]  # server/pyproject.toml'
+    assert values['disable'] == '["api-route-removed"]  # server/pyproject.toml'
     assert values['base'] == 'null  # default'
     data = json.loads(run_cli(mono, 'config', '--format', 'json').stdout)
     assert data['governs'] == [{'folder': '', 'file': None},

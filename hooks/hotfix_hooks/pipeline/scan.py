@@ -85,8 +85,9 @@ def collect(ctx: context.Context, policy: Policy, only: Sequence[str] | None = N
         changes.close()
 
 
-# checks about the hotfix as a whole (its record lives at the root): never split
-REPOSITORY_CHECKS = frozenset({'record'})
+# checks about the hotfix as a whole: its record (at the root) and its scope budget (a
+# change split over services is still one hotfix): never split, the root policy's rules
+REPOSITORY_CHECKS = frozenset({'record', 'scope'})
 
 
 def run_checks(changes: ChangeSet, ctx: context.Context, policy: Policy,

@@ -589,6 +589,7 @@ SCHEMA: dict[str, Key] = {
 
 # The keys a folder's own policy file may set (see policy/tree.py): what the checks and the
 # gates of the files below it use. Every other key is repository-wide (the branch, the run,
-# the record): the root policy sets it for every folder.
+# the record, the scope budget of the hotfix as a whole): the root policy sets it for every
+# folder.
 FOLDER_KEYS: frozenset[str] = frozenset({'severity', 'disable', 'contract', 'actions',
-                                         'migrations', 'scope', 'gates', 'domains'})
+                                         'migrations', 'gates', 'domains'})
