@@ -10,12 +10,13 @@ import os
 import sys
 from collections.abc import Sequence
 
-from hotfix_hooks import report as report_mod
 from hotfix_hooks.checks import registry as checks_mod
 from hotfix_hooks.commands.common import add_policy_option
 from hotfix_hooks.commands.common import add_report_options
+from hotfix_hooks.commands.common import add_severity_options
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import report
+from hotfix_hooks.commands.common import report_plan
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import exit_code
 from hotfix_hooks.findings import Finding
@@ -40,14 +41,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--with-naming', action='store_true',
                         help='also run the branch-name rule (and tag-name on a tag push) in '
                              'this process: what the umbrella hook "hotfix" does')
-    add_report_options(parser, report_mod.FORMATS)
+    add_report_options(parser)
+    add_severity_options(parser)
     add_policy_option(parser)
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    report_plan(args)
     unknown = [c for c in args.only or () if c not in checks_mod.CHECKS]
     if unknown:
         raise UsageError(f'unknown check {unknown[0]!r}; known: {", ".join(checks_mod.CHECKS)}')
-    _root, policy = load_policy(args)
+    root, policy = load_policy(args)
     req = context.request_from_args(args)
     findings: list[Finding] = []
     header: list[str] = []
@@ -64,7 +67,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line, file=sys.stderr)
     if quiet_pass(findings, args, policy):
         return 0
-    return report(findings, args.format, fail_on=args.fail_on, min_severity=args.min_severity)
+    ran = list(dict.fromkeys(args.only or [n for n in checks_mod.CHECKS
+                                           if n not in checks_mod.OPT_IN]))
+    return report(findings, args, notes=header, title='hotfix-hooks scan',
+                  checks=(['naming'] if args.with_naming else []) + ran, root=root,
+                  policy=policy)
 
 
 def quiet_pass(findings: list[Finding], args: argparse.Namespace, policy: Policy) -> bool:
@@ -72,7 +79,7 @@ def quiet_pass(findings: list[Finding], args: argparse.Namespace, policy: Policy
     ``hook_warnings`` says what it shows: the findings (``show``), one line on stderr
     (``summary``) or nothing (``hide``). True when that replaced the report."""
     mode = policy['hook_warnings']
-    if (mode == 'show' or not findings or args.format != 'text'
+    if (mode == 'show' or not findings or args.format != 'text' or report_plan(args)[1]
             or os.environ.get('PRE_COMMIT') != '1'
             or exit_code(findings, args.fail_on) != 0):
         return False

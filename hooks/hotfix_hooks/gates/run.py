@@ -50,8 +50,6 @@ from hotfix_hooks.policy.tree import Governed
 from hotfix_hooks.policy.tree import PolicyTree
 from hotfix_hooks.record.model import record_path
 
-FORMATS = ('text', 'json')
-
 
 @dataclasses.dataclass(frozen=True)
 class GateOptions:
