@@ -54,6 +54,18 @@ def test_min_severity_hides_without_changing_the_exit_code(repo: GitRepo, comman
     assert '1 finding(s) less severe than error not shown (--min-severity)' in res.stderr
 
 
+def test_min_severity_and_fail_on_apply_to_every_output_file(repo: GitRepo, tmp_path) -> None:
+    out = tmp_path / 'scan.json'
+    res = run_cli(repo, 'scan', '--format', 'json', '--output', str(out), '--min-severity',
+                  'error', '--fail-on', 'warning')
+    assert res.returncode == 1, res.stdout + res.stderr
+    assert json.loads(out.read_text())['findings'] == []
+    res = run_cli(repo, 'scan', '--format', 'json', '--output', str(out))
+    assert res.returncode == 0
+    assert [f['rule'] for f in json.loads(out.read_text())['findings']] == [
+        'scope-dependency-changed']
+
+
 def test_fail_on_and_min_severity_refuse_other_values(repo: GitRepo) -> None:
     res = run_cli(repo, 'scan', '--fail-on', 'info')
     assert res.returncode == 2 and "invalid choice: 'info'" in res.stderr

@@ -630,7 +630,7 @@ def composed_rules() -> dict[str, Rule]:
                       else '') + change.good.format(subject=subject),
                 severity_note=change.note if side == _REQUEST else '',
                 group=f'{side}-*-{slug}'))
-    return table(*out)
+    return hotfix_only(table(*out))
 
 
 # the rules declared one by one; composed_rules() adds the <location>-<change> ones
