@@ -727,3 +727,34 @@ def test_literal_none_is_the_none_type() -> None:
     narrowed = CLEAR.replace('Literal["one_time", None] = None', 'Literal["one_time"] = "one_time"')
     got = found(base, {'app/__init__.py': '', 'app/routes.py': narrowed})
     assert ('request-property-became-not-nullable', 'error') in got
+
+
+PLUGIN = '''\
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+
+class PluginInstanceCreate(BaseModel):
+    enabled: bool | None = None
+    configuration: dict | None = None
+
+
+router = APIRouter()
+
+
+@router.post("/plugins/instances")
+def create(body: PluginInstanceCreate) -> None: ...
+'''
+
+
+def test_a_field_made_any_still_takes_null() -> None:
+    base = {'app/__init__.py': '', 'app/routes.py': PLUGIN}
+    head = {'app/__init__.py': '',
+            'app/routes.py': PLUGIN.replace('configuration: dict | None',
+                                            'configuration: Any | None')}
+    assert found(base, head) == {('request-property-type-generalized', 'info')}
+    narrowed = PLUGIN.replace('configuration: dict | None = None', 'configuration: dict = {}')
+    assert ('request-property-became-not-nullable', 'error') in found(
+        base, {'app/__init__.py': '', 'app/routes.py': narrowed})

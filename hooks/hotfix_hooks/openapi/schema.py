@@ -108,6 +108,13 @@ class N:
     default: tuple[Any] | None = None
 
 
+def _takes_anything(n: N) -> bool:
+    """An unconstrained schema (``{}``: no type, properties, items, variants or values),
+    which JSON Schema and Pydantic's ``Any`` read as every value, null included."""
+    return (n.known and n.types is None and not n.props and n.items is None
+            and not n.branches and n.values is None and n.additional is None)
+
+
 def component_name(ptr: str) -> str | None:
     if not ptr.startswith(('/components/schemas/', '/definitions/')):
         return None
@@ -449,8 +456,10 @@ class Comparer:
             else:
                 ch('format-changed', 'error', msg)
         # -- nullability ----------------------------------------------------------
-        if o.nullable != n.nullable:
-            if n.nullable:
+        # a schema of any type (``{}``, Pydantic's ``Any``) takes null as well
+        o_null, n_null = o.nullable or _takes_anything(o), n.nullable or _takes_anything(n)
+        if o_null != n_null:
+            if n_null:
                 ch('became-nullable', 'info' if req else 'error',
                    f'{subject} became nullable' + ('' if req else ': clients may now get null'))
             else:
