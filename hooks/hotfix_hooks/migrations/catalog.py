@@ -141,6 +141,16 @@ RULES: dict[str, tuple[str, str, str, str]] = {
         HISTORY, 'error',
         'upgrade() of a shipped revision changed',
         'revert the edit; put the change in a new migration'),
+    'migration-history-code-changed': (
+        HISTORY, 'info',
+        'a RunPython function / upgrade() helper of a shipped migration edited, its operations '
+        'unchanged',
+        'review the edit; if it changes the data the migration writes, revert it and put the '
+        'change in a new migration'),
+    'migration-history-squashed': (
+        HISTORY, 'info',
+        'a new root (or Django replaces=[...]) squashing shipped migrations',
+        'make sure every database to upgrade is at the squashed head first'),
     'migration-inserted-below-head': (
         HISTORY, 'error',
         'new revision with down_revision = an older revision',
@@ -204,6 +214,15 @@ class Raw:
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     spans: list[tuple[int, int]] = dataclasses.field(default_factory=list)
     conditional: str | None = None
+    key: tuple[Any, ...] | None = None   # what the finding is about, independent of lines
+    standing: bool = False               # already true at the base: not reported, but it
+                                         # still uses the suppressions that match it
+
+    def identity(self) -> tuple[Any, ...]:
+        """The same finding on the base and the head version of a migration has the same
+        identity: the rule and the operation's signature (or the message when the finding
+        points at no operation)."""
+        return (self.rule, self.key if self.key is not None else self.message)
 
 
 def raw(rule: str, mig: m.Migration, op: m.Op | None, message: str, hint: str = '',
@@ -216,6 +235,6 @@ def raw(rule: str, mig: m.Migration, op: m.Op | None, message: str, hint: str = 
         if op.anchors:
             extra.setdefault('called_from_lines', [a[0] for a in op.anchors])
         return Raw(rule, op.path or mig.path, op.line, message, hint, extra,
-                   op.spans(), op.conditional)
+                   op.spans(), op.conditional, key=op.signature())
     return Raw(rule, mig.path, line, message, hint, extra,
                [(line, line)] if line else [])

@@ -62,6 +62,14 @@ def parse(path: str, tree: ast.Module, cls: ast.ClassDef, dialect: str,
             mig.parents = tuple(parents)
         if 'replaces' in names:
             mig.replaces = True
+            if isinstance(node.value, (ast.List, ast.Tuple)):
+                pairs = []
+                for el in node.value.elts:
+                    vals = [x.value for x in getattr(el, 'elts', ())
+                            if isinstance(x, ast.Constant) and isinstance(x.value, str)]
+                    if len(vals) == 2:
+                        pairs.append((vals[0], vals[1]))
+                mig.replaced = tuple(pairs)
         if 'operations' in names:
             ops_node = node.value
             mig.upgrade_line = node.lineno
@@ -126,7 +134,7 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
 
     def add(kind: str, **kw: Any) -> m.Op:
         op = m.Op(kind=kind, line=el.lineno, end_line=el.end_lineno, source=source_of(el)[:120],
-                  in_transaction=mig.atomic, **kw)
+                  in_transaction=mig.atomic, sig=_db_text(el, name), **kw)
         ops.append(op)
         return op
 
@@ -219,6 +227,8 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
                                       in_transaction=mig.atomic, exact_lines=False,
                                       volatile=volatile))
         _reverse_note(mig, el, 'migration-runsql-irreversible', 'RunSQL', 'reverse_sql', reverse)
+    elif name in _STATE_ONLY:
+        return
     elif name == 'SeparateDatabaseAndState':
         db_ops = _kw(el, 'database_operations', 0)
         if isinstance(db_ops, (ast.List, ast.Tuple)):
@@ -226,6 +236,35 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
                 _operation(mig, walker, sub, app, dialect, volatile)
     elif name:
         add(m.OTHER, attrs={'call': name})
+
+
+# operations that change Django's model state only, never the database
+_STATE_ONLY = frozenset({'AlterModelOptions', 'AlterModelManagers'})
+# field arguments Django keeps out of the database (``Field.non_db_attrs`` and the like):
+# changing them in a shipped migration changes no table
+_NON_DB_ARGS = frozenset({'blank', 'choices', 'editable', 'error_messages', 'help_text',
+                          'limit_choices_to', 'on_delete', 'related_name',
+                          'related_query_name', 'validators', 'verbose_name',
+                          'verbose_name_plural', 'upload_to', 'storage', 'serialize',
+                          'db_comment', 'auto_now', 'auto_now_add'})
+
+
+def _db_text(el: ast.Call, operation: str) -> str:
+    """The operation as Django applies it to the database: its source without the
+    arguments that only Django's state sees (help texts, validators, choices, ...; a
+    field's Python ``default`` too when the field already exists)."""
+    import copy
+
+    skip = _NON_DB_ARGS | ({'default'} if operation == 'AlterField' else set())
+    tree = copy.deepcopy(el)
+    if operation in ('RunPython', 'RunSQL'):      # the reverse is the downgrade's business
+        tree.args = tree.args[:1]
+        tree.keywords = [k for k in tree.keywords if k.arg not in (
+            'reverse_code', 'reverse_sql', 'elidable', 'hints')]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            node.keywords = [k for k in node.keywords if k.arg not in skip]
+    return ' '.join(source_of(tree).split())
 
 
 def _runsql_text(sql: object) -> str | None:

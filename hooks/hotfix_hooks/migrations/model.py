@@ -64,6 +64,7 @@ class Op:
     source: str = ''                    # short text of the call / statement for messages
     node: ast.AST | None = dataclasses.field(default=None, repr=False,
                                              compare=False)      # Python call
+    sig: str = ''                       # what the op does, normalised (see ``signature``)
 
     def statement(self) -> str:
         """The source text for messages (rendered only when a finding needs it)."""
@@ -76,6 +77,21 @@ class Op:
         return self.source
     path: str | None = None             # set for ops from a file other than the migration's
 
+    def signature(self) -> tuple[Any, ...]:
+        """What the operation does, independent of where it is written: kind, objects,
+        facts and the normalised statement (SQL without comments and spacing, a Python call
+        as ``ast.unparse`` prints it, a Django operation without its state-only arguments).
+        Two versions of a migration whose operations have the same signatures do the same
+        thing to a database; the condition around an op (an existence guard) is left out."""
+        if not self.sig and self.node is not None:
+            import ast
+            try:
+                self.sig = ' '.join(ast.unparse(self.node).split())
+            except Exception:  # noqa: BLE001 - an exotic tree keeps an empty text
+                self.sig = ''
+        return (self.kind, self.table, self.column, self.name, _freeze(self.attrs),
+                self.sig or self.source)
+
     @property
     def inert(self) -> bool:
         """Nothing for a downgrade to undo (SET, COMMENT, SELECT, VALIDATE, ADD VALUE)."""
@@ -84,6 +100,16 @@ class Op:
 
     def spans(self) -> list[tuple[int, int]]:
         return [(self.line, self.end_line or self.line), *self.anchors]
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_freeze(v) for v in value]
+        return tuple(sorted(items, key=repr)) if isinstance(value, (set, frozenset)) \
+            else tuple(items)
+    return value
 
 
 @dataclasses.dataclass
@@ -124,6 +150,7 @@ class Migration:
     parents_line: int | None = None
     branch_labels: tuple[str, ...] = ()
     replaces: bool = False               # a Django squashed migration
+    replaced: tuple[tuple[str, str], ...] = ()   # its ``replaces`` (app, name) pairs
     upgrade: list[Op] = dataclasses.field(default_factory=list)
     downgrade: list[Op] | None = None    # None: there is no downgrade at all
     upgrade_line: int | None = None

@@ -51,6 +51,12 @@ def analyse(sql: str, line: int, dialect: str = 'postgresql', *, end_line: int |
     return _sqlglot(ctx, dialect)
 
 
+def normalise(sql: str) -> str:
+    """SQL text without comments, spacing and the trailing semicolon (for comparisons)."""
+    sql = re.sub(r'--[^\n]*|/\*.*?\*/', ' ', sql, flags=re.S)
+    return ' '.join(sql.split()).rstrip(';').strip()
+
+
 def _only_comments(sql: str) -> bool:
     stripped = re.sub(r'--[^\n]*|/\*.*?\*/', '', sql, flags=re.S)
     return not stripped.strip(' \t\r\n;')
@@ -79,7 +85,8 @@ class _Ctx:
         attrs = kw.pop('attrs', {})
         return m.Op(kind=kind, line=line, end_line=end, conditional=self.conditional,
                     in_transaction=self.in_transaction, anchors=self.anchors,
-                    source=' '.join(source.split())[:120], attrs=attrs, **kw)
+                    source=' '.join(source.split())[:120], attrs=attrs,
+                    sig=normalise(source), **kw)
 
 
 # -- PostgreSQL via pglast ---------------------------------------------------------
