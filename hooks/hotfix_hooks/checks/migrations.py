@@ -92,8 +92,14 @@ class _Owners:
             for o in mig.upgrade:
                 if o.kind == m.CREATE_TABLE and o.table:
                     index.setdefault(('table', o.table), []).append((mig, {}))
+                    pk = [c for c, a in (o.attrs.get('columns') or {}).items()
+                          if a.get('primary_key')]
+                    index.setdefault(('pk', o.table), []).append((mig, {'columns': pk}))
                     for col, attrs in (o.attrs.get('columns') or {}).items():
                         index.setdefault(('column', f'{o.table}.{col}'), []).append((mig, attrs))
+                    if o.attrs.get('m2m_of'):          # a Django ManyToManyField's table
+                        index.setdefault(('column', o.attrs['m2m_of']), []).append(
+                            (mig, {'m2m': True}))
                 elif o.kind == m.ADD_COLUMN and o.table and o.column:
                     index.setdefault(('column', f'{o.table}.{o.column}'), []).append(
                         (mig, dict(o.attrs)))

@@ -79,6 +79,10 @@ class Module:
                     if isinstance(t, ast.Name):
                         self.consts[t.id] = self._const(node.value)
                         self.const_lines[t.id] = node.lineno
+            elif isinstance(node, ast.ClassDef):
+                table = _tablename(node)       # a model declared in the migration
+                if table is not None:
+                    self.consts[node.name] = TableRef(sqlmod.norm(table))
 
     def _const(self, node: ast.AST) -> Any:
         w = Walker(self, [])
@@ -98,6 +102,7 @@ class Walker(OpCalls):
         self.mod = mod
         self.ops = ops
         self.raises: list[tuple[int, str | None]] = []
+        self.attr_writes: list[str] = []    # ``obj.attr = ...``: what ORM writes set
 
     # -- entry ----------------------------------------------------------------------
     def run(self, func: ast.FunctionDef) -> None:
@@ -134,6 +139,8 @@ class Walker(OpCalls):
             targets = s.targets if isinstance(s, ast.Assign) else [s.target]
             for t in targets:
                 self.bind(t, UNKNOWN if isinstance(s, ast.AugAssign) else val, st)
+                if isinstance(t, ast.Attribute) and t.attr not in self.attr_writes:
+                    self.attr_writes.append(sqlmod.norm(t.attr) or t.attr)
         elif isinstance(s, (ast.For, ast.AsyncFor)):
             items = self.ev(s.iter, st)
             if isinstance(items, dict):
@@ -355,9 +362,14 @@ class Walker(OpCalls):
                               'object, which is not analysed'})
                 return None
             if isinstance(base, CoreDml):
-                self._args(node, st)
+                args, kwargs = self._args(node, st)
                 if attr in ('where', 'filter', 'filter_by'):
-                    return CoreDml(base.verb, base.table, True)
+                    return CoreDml(base.verb, base.table, True, base.set_columns)
+                if attr == 'values':
+                    cols = list(kwargs) + [k for a in args if isinstance(a, dict) for k in a]
+                    return CoreDml(base.verb, base.table, base.where,
+                                   tuple(sqlmod.norm(c) or c for c in cols
+                                         if isinstance(c, str)) or None)
                 return base
             if isinstance(base, TypeVal) and attr in ('create', 'drop') and base.enum_name:
                 self._args(node, st)
@@ -425,6 +437,11 @@ class Walker(OpCalls):
             t = self.ev(node.args[0], st)
             if isinstance(t, TableRef):
                 return CoreDml(name, t.name)
+        if name == 'select':                   # a read, whatever it selects
+            self._args(node, st)
+            return CoreDml('select', None)
+        if name == 'dedent' and node.args:     # textwrap.dedent(SQL): the same statement
+            return self.ev(node.args[0], st)
         if name in ('Session', 'sessionmaker', 'scoped_session'):
             self._args(node, st)
             return Marker('session')
@@ -526,6 +543,16 @@ class Walker(OpCalls):
             return self.ev(body[0].value, inner)
         self.body(func.body, inner)
         return UNKNOWN
+
+def _tablename(cls: ast.ClassDef) -> str | None:
+    for node in cls.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and any(
+                isinstance(t, ast.Name) and t.id == '__tablename__'
+                for t in (node.targets if isinstance(node, ast.Assign) else [node.target])) \
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return node.value.value
+    return None
+
 
 _SEQ_BUILTINS = ('reversed', 'sorted', 'list', 'tuple', 'set', 'enumerate', 'zip', 'range')
 
