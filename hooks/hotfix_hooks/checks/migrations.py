@@ -22,6 +22,7 @@ from hotfix_hooks.migrations import discover
 from hotfix_hooks.migrations import graph
 from hotfix_hooks.migrations import history
 from hotfix_hooks.migrations import model as m
+from hotfix_hooks.migrations import runcode
 from hotfix_hooks.migrations import suppress
 from hotfix_hooks.migrations.catalog import Raw
 from hotfix_hooks.migrations.catalog import RULES
@@ -46,6 +47,7 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     rng = history.Range(changes, head_all, head_paths, opts)
 
     owners = _Owners(changes, head_paths, opts, by_path)
+    code = runcode.RunningCode(changes.base, changes.head, cfg.get('model_paths') or ())
     added = {f.path for f in changes.files if f.status == 'added'}
     new_tables = {o.table for a in analysed if a.path in added for o in a.upgrade
                   if o.kind == m.CREATE_TABLE and o.table}
@@ -53,11 +55,11 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     for mig in analysed:
         if mig.path in rng.never_runs and not every:
             continue                 # a squash: existing databases never run its operations
-        found = check_migration(mig, new_tables, owners.find, opts.dialect)
+        found = check_migration(mig, new_tables, owners.find, opts.dialect, code)
         before = rng.counterparts.get(mig.path)
         if before is not None and not every:
             rng.mark_standing(found, check_migration(before, new_tables, owners.find,
-                                                     opts.dialect))
+                                                     opts.dialect, code))
         raws.extend(found)
     if every:
         raws.extend(graph.whole_graph(head_all, cfg['version_column_length'],
@@ -145,7 +147,7 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
         if key in seen or raw.rule in disabled:
             return
         seen.add(key)
-        family, sev = RULES[raw.rule][0], RULES[raw.rule][1]
+        family, sev = RULES[raw.rule][0], raw.severity or RULES[raw.rule][1]
         if not run.hotfix:
             sev = lower(sev)
         sev = overrides.get(raw.rule, sev)

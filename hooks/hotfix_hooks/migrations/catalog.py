@@ -87,16 +87,20 @@ RULES: dict[str, tuple[str, str, str, str]] = {
         'add a new column with the new type and migrate in steps'),
     'migration-not-null-column-without-default': (
         INCOMPATIBLE, 'error',
-        "add_column('users', sa.Column('tier', sa.String(), nullable=False))",
+        "add_column('users', sa.Column('tier', sa.String(), nullable=False)); a column added, "
+        'filled and set NOT NULL (info when the running code maps it)',
         'add it nullable or with a server_default'),
     'migration-not-null-default-dropped': (
         INCOMPATIBLE, 'error',
-        "alter_column('users', 'tier', server_default=None) on a NOT NULL column",
+        "alter_column('users', 'tier', server_default=None) on a NOT NULL column the running "
+        "code's model does not map (info otherwise)",
         'keep the server default until every writer sets the column'),
     'migration-drop-not-null': (
-        INCOMPATIBLE, 'error',
-        "alter_column('users', 'email', nullable=True)",
-        'make sure every reader handles NULL before relaxing the constraint'),
+        INCOMPATIBLE, 'warning',
+        "alter_column('users', 'email', nullable=True) (an error when the new code writes NULL "
+        "there and the downgrade sets NOT NULL again)",
+        'make sure every reader handles NULL; fill the NULLs in the downgrade before SET NOT '
+        'NULL'),
     'migration-new-constraint-on-existing-table': (
         INCOMPATIBLE, 'error',
         "op.create_unique_constraint('uq_email', 'users', ['email'])",
@@ -215,6 +219,8 @@ class Raw:
     spans: list[tuple[int, int]] = dataclasses.field(default_factory=list)
     conditional: str | None = None
     key: tuple[Any, ...] | None = None   # what the finding is about, independent of lines
+    severity: str | None = None          # this finding's severity on a hotfix branch, when
+                                         # the facts decide it (else the rule's)
     standing: bool = False               # already true at the base: not reported, but it
                                          # still uses the suppressions that match it
 

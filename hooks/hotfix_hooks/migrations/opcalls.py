@@ -145,7 +145,8 @@ class OpCalls:
                        'partial': 'postgresql_where' in bound or 'sqlite_where' in bound})
         elif attr == 'drop_index':
             add(m.DROP_INDEX, node, st, table=s('table_name'), name=s('index_name'),
-                attrs={'concurrent': bound.get('postgresql_concurrently') is True})
+                attrs={'concurrent': bound.get('postgresql_concurrently') is True,
+                       'if_exists': bound.get('if_exists') is True})
         elif attr in ('create_unique_constraint', 'create_check_constraint',
                       'create_foreign_key', 'create_primary_key', 'create_exclude_constraint'):
             kind = {'create_unique_constraint': 'unique', 'create_check_constraint': 'check',
@@ -166,7 +167,8 @@ class OpCalls:
             add(m.ADD_CONSTRAINT, node, st, table=table, name=s('constraint_name'), attrs=attrs)
         elif attr == 'drop_constraint':
             add(m.DROP_CONSTRAINT, node, st, table=s('table_name'), name=s('constraint_name'),
-                attrs={'constraint': plain(bound.get('type_'))})
+                attrs={'constraint': plain(bound.get('type_')),
+                       'if_exists': bound.get('if_exists') is True})
         elif attr == 'execute':
             return self.execute(node, node.args[0] if node.args else nodes.get('sqltext'), st,
                                 value=bound.get('sqltext', UNKNOWN))

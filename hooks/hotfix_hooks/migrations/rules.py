@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hotfix_hooks.migrations import model as m
+from hotfix_hooks.migrations import runcode
 from hotfix_hooks.migrations.catalog import Raw
 from hotfix_hooks.migrations.catalog import raw
 from hotfix_hooks.migrations.sqltypes import lossy
@@ -14,12 +15,14 @@ from hotfix_hooks.migrations.sqltypes import rewrites
 from hotfix_hooks.migrations.sqltypes import type_family
 from hotfix_hooks.migrations.sqltypes import widens
 
+RunningCode = runcode.RunningCode
+
 # -- the rules ----------------------------------------------------------------------
 Owner = Callable[[str, str | None, m.Migration], 'tuple[m.Migration, dict[str, Any]] | None']
 
 
 def check_migration(mig: m.Migration, new_tables: set[str], owner: Owner,
-                    dialect: str) -> list[Raw]:
+                    dialect: str, code: RunningCode | None = None) -> list[Raw]:
     out: list[Raw] = []
     if mig.parse_error is not None:
         line, msg = mig.parse_error
@@ -36,8 +39,8 @@ def check_migration(mig: m.Migration, new_tables: set[str], owner: Owner,
         return table is None or table not in fresh
 
     out.extend(_irreversible(mig, fresh, owner))
-    out.extend(_destructive(mig, fresh, existing, owner))
-    out.extend(_incompatible(mig, existing, owner))
+    out.extend(_destructive(mig, fresh, existing, owner, code))
+    out.extend(_incompatible(mig, existing, owner, code))
     if dialect in ('postgresql', 'postgres', 'pg'):
         out.extend(_locking(mig, existing, owner))
     for side, ops in (('upgrade', up), ('downgrade', mig.downgrade or [])):
@@ -393,7 +396,7 @@ def _inverse_missing(o: m.Op, D: dict[str, set[Any]]) -> tuple[str, str] | None:
 
 
 def _destructive(mig: m.Migration, fresh: set[str], existing: Callable[[str | None], bool],
-                 owner: Owner) -> list[Raw]:
+                 owner: Owner, code: RunningCode | None = None) -> list[Raw]:
     out: list[Raw] = []
     recreated = {(o.attrs.get('object'), o.name) for o in mig.upgrade
                  if o.kind == m.CREATE_OBJECT}
@@ -412,6 +415,17 @@ def _destructive(mig: m.Migration, fresh: set[str], existing: Callable[[str | No
                                f'drops the many-to-many table {o.table}_{o.column} of '
                                f'{o.table}.{o.column}: its rows are gone and running code that '
                                'still uses the relation fails'))
+                continue
+            model = code.base.table(o.table) if code is not None else None
+            if model is not None and model.complete and o.column and \
+                    o.column not in model.columns:
+                r = raw('migration-drop-column', mig, o,
+                        f'drops column {o.table}.{o.column}, which the running code\'s model '
+                        f'of {o.table} ({runcode.short(model.where)}) does not map: nothing '
+                        'that runs reads it, but its data is gone',
+                        'make sure nothing else (reports, other services) still reads it')
+                r.severity = 'warning'
+                out.append(r)
                 continue
             out.append(raw('migration-drop-column', mig, o,
                             f'drops column {o.table}.{o.column}: its data is gone and the '
@@ -451,7 +465,7 @@ def _owner_type(owner: Owner, o: m.Op, mig: m.Migration) -> str | None:
 
 
 def _incompatible(mig: m.Migration, existing: Callable[[str | None], bool],
-                  owner: Owner) -> list[Raw]:
+                  owner: Owner, code: RunningCode | None = None) -> list[Raw]:
     out: list[Raw] = []
     added = {(o.table, o.column): o for o in mig.upgrade if o.kind == m.ADD_COLUMN}
     net = Net(mig.upgrade)
@@ -468,19 +482,25 @@ def _incompatible(mig: m.Migration, existing: Callable[[str | None], bool],
         elif k == m.ADD_COLUMN and existing(o.table) and o.attrs.get('nullable') is False \
                 and not o.attrs.get('server_default'):
             if mig.framework == 'django':
-                why = ('Django adds it with a temporary default and drops the default in the '
-                       'same migration, so INSERTs of the running code, which does not set it, '
-                       'fail')
+                # Django adds it with a temporary default and drops that default in the
+                # same migration: the running code's INSERTs fail unless they set it
+                insert, why = _inserts_without(code, o.table, o.column)
+                r = raw('migration-not-null-column-without-default', mig, o,
+                        f'adds NOT NULL column {o.table}.{o.column} without a database '
+                        f'default (Django drops the temporary one): {why}',
+                        'add it with null=True, or with db_default=... (Django 5+)')
+                if insert is not True:
+                    r.severity = 'info'
+                out.append(r)
             else:
-                why = ('the running code does not set it, so its INSERTs fail (and the '
-                       'migration fails on a non-empty table)')
-            out.append(raw('migration-not-null-column-without-default', mig, o,
-                            f'adds NOT NULL column {o.table}.{o.column} without a server '
-                            f'default: {why}',
-                            'add it nullable, or with a server default (Django: db_default=...)'
-                            if mig.framework == 'django' else ''))
+                out.append(raw('migration-not-null-column-without-default', mig, o,
+                               f'adds NOT NULL column {o.table}.{o.column} without a server '
+                               'default: the running code does not set it, so its INSERTs '
+                               'fail (and the migration fails on a non-empty table)'))
         elif k == m.ALTER_COLUMN and existing(o.table):
-            out.extend(_alter_incompatible(mig, o, added, owner))
+            out.extend(_alter_incompatible(mig, o, added, owner, code, net))
+            if o.attrs.get('nullable') is False and id(o) in net.on_new:
+                out.extend(_new_column_set_not_null(mig, o, code))
         elif k == m.ADD_CONSTRAINT and existing(o.table) and not o.attrs.get('new_column') \
                 and o.attrs.get('constraint') in ('unique', 'check', 'foreign_key',
                                                   'primary_key', 'exclusion') \
@@ -523,8 +543,9 @@ def _constraint_holds(mig: m.Migration, o: m.Op, net: Net, owner: Owner) -> bool
     if _dropped_later(mig.upgrade, o):
         return True
     for x in mig.upgrade:
-        if x is o or x.kind not in (m.DROP_CONSTRAINT, m.DROP_INDEX) or not x.name:
-            continue
+        if x is o or x.kind not in (m.DROP_CONSTRAINT, m.DROP_INDEX) or not x.name or \
+                x.attrs.get('if_exists'):
+            continue                  # (IF EXISTS: perhaps an invalid leftover, no proof)
         if x.table not in (None, o.table):
             continue
         if o.name and x.name == o.name:
@@ -595,8 +616,67 @@ def _generated(ops: list[m.Op], table: str | None, net: Net, col: str) -> bool:
 _Added = dict[tuple[str | None, str | None], m.Op]
 
 
+def _new_column_set_not_null(mig: m.Migration, o: m.Op,
+                             code: RunningCode | None) -> list[Raw]:
+    """A column the migration adds nullable, fills, then sets NOT NULL: with no server
+    default left, the running code's INSERTs, which do not set it, fail."""
+    defaults = [x.attrs.get('server_default') for x in mig.upgrade
+                if x.table == o.table and x.column == o.column and x.line <= o.line
+                and x.kind in (m.ADD_COLUMN, m.ALTER_COLUMN) and x.attrs.get('server_default')]
+    if defaults and defaults[-1] == 'set':
+        return []
+    insert, why = _inserts_without(code, o.table, o.column)
+    r = raw('migration-not-null-column-without-default', mig, o,
+            f'sets {o.table}.{o.column}, which this migration adds, NOT NULL with no server '
+            f'default: {why}', 'keep a server default until the running code sets the '
+                               'column, or leave it nullable until then')
+    if insert is not True:
+        r.severity = 'info'
+    return [r]
+
+
+def _inserts_without(code: RunningCode | None, table: str | None,
+                     column: str | None) -> tuple[bool | None, str]:
+    """Whether the running code (the base side) INSERTs into ``table`` without setting
+    ``column``, and the evidence: True when a model maps the table but not the column (its
+    INSERTs cannot name it); False when the model maps the column (the code sets it, or its
+    model default does); None when no model of the running code maps the table."""
+    if code is None or not table or not column:
+        return None, 'whether the running code sets it was not looked at'
+    model = code.base.table(table)
+    if model is None:
+        return None, (f'no model of the running code maps {table} ({code.base.seen()}), so '
+                      'whether its INSERTs set the column is unknown')
+    col = model.columns.get(column)
+    if col is None:
+        return True, (f'the running code\'s model of {table} ({runcode.short(model.where)}) '
+                      f'does not map {column}, so its INSERTs never set it and fail')
+    how = 'gives it a default' if col.default else 'maps it (and sets it on insert)'
+    return False, (f'the running code\'s model ({runcode.short(col.where)}) {how}, so its '
+                   'INSERTs do not rely on the database default')
+
+
+def _writes_null(code: RunningCode | None, table: str | None,
+                 column: str | None) -> tuple[bool, str]:
+    """Whether the new code (the head side) writes NULL into ``table.column``: its model
+    maps the column nullable and without a default."""
+    if code is None or not table or not column:
+        return False, ''
+    model = code.head.table(table)
+    col = model.columns.get(column) if model is not None else None
+    if col is None:
+        return False, ''
+    if col.nullable is True and not col.default:
+        return True, (f'the new code\'s model ({runcode.short(col.where)}) maps it nullable '
+                      'without a default, so it writes NULL there')
+    if col.nullable is True:
+        return False, ''
+    return False, f'the new code\'s model ({runcode.short(col.where)}) maps it NOT NULL'
+
+
 def _alter_incompatible(mig: m.Migration, o: m.Op, added: _Added,
-                        owner: Owner) -> list[Raw]:
+                        owner: Owner, code: RunningCode | None = None,
+                        net: Net | None = None) -> list[Raw]:
     out: list[Raw] = []
     a = o.attrs
     col = f'{o.table}.{o.column}'
@@ -606,7 +686,8 @@ def _alter_incompatible(mig: m.Migration, o: m.Op, added: _Added,
             return out
         prev = own[1]
         if type_family(prev.get('type')) != type_family(a.get('type')) and \
-                not widens(prev.get('type'), a.get('type')):
+                not widens(prev.get('type'), a.get('type')) and \
+                not _code_uses_type(code, o, a.get('type')):
             if lossy(prev.get('type'), a.get('type')):
                 out.append(raw('migration-type-change-lossy', mig, o,
                                 f'changes {col} from {prev.get("type")} to {a.get("type")}: values '
@@ -616,29 +697,66 @@ def _alter_incompatible(mig: m.Migration, o: m.Op, added: _Added,
                             f'{a.get("type")}: the running code may send values the new type '
                             'rejects'))
         if prev.get('nullable') is False and a.get('nullable') is True:
-            out.append(raw('migration-drop-not-null', mig, o,
-                            f'makes {col} nullable: running code that assumes a value breaks '
-                            'on NULL'))
+            # Django reverses the AlterField: the rollback sets NOT NULL again
+            out.append(_drop_not_null(mig, o, code, restored=True))
+        if a.get('unique') and not prev.get('unique'):
+            out.append(raw('migration-new-constraint-on-existing-table', mig, o,
+                           f'makes {col} unique on an existing table: duplicate rows make the '
+                           'migration fail and duplicate writes of the running code are '
+                           'rejected', 'remove the duplicates first (a data migration '
+                           'before this one); Django: add the unique index with '
+                           'AddIndexConcurrently, then the constraint'))
         return out
     if 'type' in a:
         old = a.get('old_type') or _owner_type(owner, o, mig)
-        if not widens(old, a['type']):
+        if not widens(old, a['type']) and not _code_uses_type(code, o, a['type']):
             out.append(raw('migration-column-type-changed', mig, o,
                            f'changes the type of {col}' + (f' from {old}' if old else '')
                            + f' to {a["type"]}: the running code may send or expect values '
                            'of the old type'))
-    return out + _alter_nullability(mig, o, added, owner)
+    return out + _alter_nullability(mig, o, added, owner, code)
+
+
+def _code_uses_type(code: RunningCode | None, o: m.Op, new_type: str | None) -> bool:
+    """The running code's model already maps the column with the new type (the migration
+    aligns a drifted database with the model the code uses)."""
+    if code is None or not o.table or not o.column or not new_type:
+        return False
+    model = code.base.table(o.table)
+    col = model.columns.get(o.column) if model is not None else None
+    return col is not None and bool(col.type) and \
+        type_family(col.type) == type_family(new_type)
+
+
+def _drop_not_null(mig: m.Migration, o: m.Op, code: RunningCode | None,
+                   restored: bool) -> Raw:
+    """Relaxing NOT NULL breaks nothing that runs now; the danger is the rollback: once
+    the new code has written NULL there, the downgrade's SET NOT NULL fails."""
+    col = f'{o.table}.{o.column}'
+    writes, why = _writes_null(code, o.table, o.column)
+    if writes and restored:
+        r = raw('migration-drop-not-null', mig, o,
+                f'makes {col} nullable and the rollback sets NOT NULL again: {why}, and once '
+                'it has, the rollback fails', 'make the downgrade fill the NULLs first (UPDATE '
+                '... SET col = <default> WHERE col IS NULL), or keep the column NOT NULL')
+        r.severity = 'error'
+        return r
+    detail = f' ({why})' if why else ''
+    return raw('migration-drop-not-null', mig, o,
+               f'makes {col} nullable{detail}: readers that assume a value must handle NULL'
+               + ('' if restored else '; the downgrade does not restore NOT NULL'))
 
 
 def _alter_nullability(mig: m.Migration, o: m.Op, added: _Added,
-                       owner: Owner) -> list[Raw]:
+                       owner: Owner, code: RunningCode | None = None) -> list[Raw]:
     out: list[Raw] = []
     a = o.attrs
     col = f'{o.table}.{o.column}'
     if a.get('nullable') is True:
-        out.append(raw('migration-drop-not-null', mig, o,
-                        f'makes {col} nullable: running code that assumes a value breaks on '
-                        'NULL'))
+        restored = any(d.kind == m.ALTER_COLUMN and d.table == o.table and
+                       d.column == o.column and d.attrs.get('nullable') is False
+                       for d in mig.downgrade or ())
+        out.append(_drop_not_null(mig, o, code, restored))
     if a.get('server_default') == 'drop':
         notnull = a.get('existing_nullable') is False or a.get('nullable') is False
         add = added.get((o.table, o.column))
@@ -648,9 +766,15 @@ def _alter_nullability(mig: m.Migration, o: m.Op, added: _Added,
             own = owner('column', col, mig)
             notnull = bool(own and own[1].get('nullable') is False)
         if notnull:
-            out.append(raw('migration-not-null-default-dropped', mig, o,
-                            f'drops the server default of NOT NULL column {col}: INSERTs of '
-                            'the running code, which do not set it, fail'))
+            insert, why = _inserts_without(code, o.table, o.column)
+            idiom = add is not None and add.attrs.get('server_default')
+            r = raw('migration-not-null-default-dropped', mig, o,
+                    f'drops the server default of NOT NULL column {col}'
+                    + (' (added with it in this migration to fill existing rows)'
+                       if idiom else '') + f': {why}')
+            if insert is not True:
+                r.severity = 'info'
+            out.append(r)
     return out
 
 

@@ -209,7 +209,8 @@ def _pg_stmt(ctx: _Ctx, st: Any, loc: int, src: str) -> list[m.Op]:
                 out.append(op(m.DROP_TABLE, loc, src, table=name, attrs={'cascade': cascade}))
             elif rt == 'OBJECT_INDEX':
                 out.append(op(m.DROP_INDEX, loc, src, name=name,
-                              attrs={'concurrent': bool(st.concurrent)}))
+                              attrs={'concurrent': bool(st.concurrent),
+                                     'if_exists': bool(st.missing_ok)}))
             elif rt in _OBJECTS:
                 if rt == 'OBJECT_TRIGGER':      # DROP TRIGGER name ON table: (table, name)
                     name = norm(_s(obj[-1])) if isinstance(obj, tuple) else name
@@ -406,7 +407,8 @@ def _pg_alter_cmd(ctx: _Ctx, cmd: Any, table: str | None, loc: int, src: str) ->
                           'not_valid': bool(con.skip_validation),
                           'using_index': bool(getattr(con, 'indexname', None))})]
     if sub == 'AT_DropConstraint':
-        return [op(m.DROP_CONSTRAINT, loc, src, table=table, name=col)]
+        return [op(m.DROP_CONSTRAINT, loc, src, table=table, name=col,
+                   attrs={'if_exists': bool(getattr(cmd, 'missing_ok', False))})]
     if sub == 'AT_ValidateConstraint':
         return [op(m.VALIDATE_CONSTRAINT, loc, src, table=table, name=col)]
     if sub == 'AT_DetachPartition':
