@@ -30,7 +30,7 @@ from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.migrations import discover
 from hotfix_hooks.migrations import model as m
-from hotfix_hooks.migrations.catalog import Raw
+from hotfix_hooks.migrations.model import Raw
 from hotfix_hooks.migrations.sql import normalise as normalise_sql
 
 _GRAPH_FACTS = ('revision', 'down_revision', 'branch_labels', 'depends_on')

@@ -10,6 +10,8 @@ import dataclasses
 from typing import Any
 from typing import TYPE_CHECKING
 
+from hotfix_hooks.migrations.catalog import RULES
+
 if TYPE_CHECKING:
     import ast
 
@@ -168,3 +170,44 @@ class Migration:
     @property
     def label(self) -> str:
         return self.revision or self.path
+
+
+# -- findings before severity -------------------------------------------------------------
+@dataclasses.dataclass
+class Raw:
+    """A finding before severity, suppressions and policy are applied."""
+
+    rule: str
+    path: str | None
+    line: int | None
+    message: str
+    hint: str
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    spans: list[tuple[int, int]] = dataclasses.field(default_factory=list)
+    conditional: str | None = None
+    key: tuple[Any, ...] | None = None   # what the finding is about, independent of lines
+    severity: str | None = None          # this finding's severity on a hotfix branch, when
+                                         # the facts decide it (else the rule's)
+    standing: bool = False               # already true at the base: not reported, but it
+                                         # still uses the suppressions that match it
+
+    def identity(self) -> tuple[Any, ...]:
+        """The same finding on the base and the head version of a migration has the same
+        identity: the rule and the operation's signature (or the message when the finding
+        points at no operation)."""
+        return (self.rule, self.key if self.key is not None else self.message)
+
+
+def raw(rule: str, mig: Migration, op: Op | None, message: str, hint: str = '',
+        line: int | None = None, **extra: object) -> Raw:
+    """A ``Raw`` finding pointing at ``op`` (or at ``line`` of the migration)."""
+    hint = hint or RULES[rule].fix
+    if op is not None:
+        if op.statement():
+            extra.setdefault('statement', op.statement())
+        if op.anchors:
+            extra.setdefault('called_from_lines', [a[0] for a in op.anchors])
+        return Raw(rule, op.path or mig.path, op.line, message, hint, extra,
+                   op.spans(), op.conditional, key=op.signature())
+    return Raw(rule, mig.path, line, message, hint, extra,
+               [(line, line)] if line else [])
