@@ -291,7 +291,8 @@ def _column(name: str, value: ast.AST | None, annotation: ast.AST | None, django
         if not isinstance(value, ast.Call):
             return None
         kind = _callee(value.func)
-        if not kind.endswith('Field') or kind in ('ManyToManyField', 'GeneratedField'):
+        if not (kind.endswith('Field') or kind == 'ForeignKey') or \
+                kind in ('ManyToManyField', 'GeneratedField'):
             return None
         col = name + '_id' if kind in ('ForeignKey', 'OneToOneField') else name
         db_col = _const(_kw(value, 'db_column'))
