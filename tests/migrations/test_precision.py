@@ -366,3 +366,55 @@ def test_alter_sequence_rename_is_not_a_table_rename() -> None:
         assert 'migration-rename-table' not in found, verb
     assert 'migration-rename-table' in rules(run(mig("op.rename_table('orders', 'purchases')",
                                                      "op.rename_table('purchases', 'orders')")))
+
+
+# -- shape 6: the drift guard's rollback ----------------------------------------------------
+GUARD = """
+cols = [c['name'] for c in sa.inspect(op.get_bind()).get_columns('orders')]
+if '{col}' not in cols:
+    op.add_column('orders', sa.Column('{col}', sa.DateTime(), nullable=True))
+"""
+UNGUARD = """
+cols = [c['name'] for c in sa.inspect(op.get_bind()).get_columns('orders')]
+if '{col}' in cols:
+    op.drop_column('orders', '{col}')
+"""
+
+
+def test_downgrade_drops_a_column_an_earlier_revision_created() -> None:
+    # orders.created_at comes from b2c3d4e5f6a7; this revision only adds it where missing
+    found = run(mig(GUARD.format(col='created_at'), UNGUARD.format(col='created_at')))
+    hits = [f for f in found if f.rule == 'migration-downgrade-drops-earlier-object']
+    assert len(hits) == 1 and hits[0].severity == 'error'
+    assert 'b2c3d4e5f6a7' in hits[0].message
+    # off a hotfix branch, one level lower like every migration rule
+    changes = ChangeSet.from_texts(base=dict(BASE), head={
+        **BASE, **mig(GUARD.format(col='created_at'), UNGUARD.format(col='created_at'))})
+    off = check(changes, from_mapping({}, None), RunInfo(hotfix=False))
+    assert [f.severity for f in off if f.rule == 'migration-downgrade-drops-earlier-object'] \
+        == ['warning']
+
+
+def test_downgrade_drops_an_index_an_earlier_revision_created() -> None:
+    earlier = alembic("op.create_index('ix_orders_user_id', 'orders', ['user_id'])",
+                      "op.drop_index('ix_orders_user_id', table_name='orders')",
+                      revision='c3d4e5f6a7b8', down_revision='b2c3d4e5f6a7')
+    base = {**BASE, f'{V}/c3d4e5f6a7b8_ix.py': earlier}
+    up = """
+    existing = {ix['name'] for ix in sa.inspect(op.get_bind()).get_indexes('orders')}
+    if 'ix_orders_user_id' not in existing:
+        op.create_index('ix_orders_user_id', 'orders', ['user_id'])
+    """
+    down = "op.drop_index('ix_orders_user_id', table_name='orders')"
+    text = alembic(up, down, revision='d4e5f6a7b8c9', down_revision='c3d4e5f6a7b8')
+    found = run({f'{V}/d4e5f6a7b8c9_guard.py': text}, base=base)
+    assert 'migration-downgrade-drops-earlier-object' in rules(found)
+
+
+def test_guarded_object_no_earlier_revision_created_is_this_migrations_own() -> None:
+    found = rules(run(mig(GUARD.format(col='shipped_at'), UNGUARD.format(col='shipped_at'))))
+    assert 'migration-downgrade-drops-earlier-object' not in found
+    # unguarded: the migration owns what it adds, the downgrade drops it
+    plain = rules(run(mig("op.add_column('orders', sa.Column('shipped_at', sa.DateTime()))",
+                          "op.drop_column('orders', 'shipped_at')")))
+    assert 'migration-downgrade-drops-earlier-object' not in plain

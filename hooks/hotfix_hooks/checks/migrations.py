@@ -108,6 +108,10 @@ class _Owners:
                 elif o.kind == m.ALTER_COLUMN and o.table and o.column:
                     index.setdefault(('alter', f'{o.table}.{o.column}'), []).append(
                         (mig, dict(o.attrs)))
+                elif o.kind == m.CREATE_INDEX and o.name:
+                    index.setdefault(('index', o.name), []).append((mig, dict(o.attrs)))
+                elif o.kind == m.ADD_CONSTRAINT and o.name:
+                    index.setdefault(('constraint', o.name), []).append((mig, dict(o.attrs)))
         return index
 
     def find(self, kind: str, name: str | None,

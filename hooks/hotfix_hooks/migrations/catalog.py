@@ -66,6 +66,17 @@ RULES: dict[str, Rule] = table(
        summary='The downgrade undoes objects an earlier migration created.',
        why='Rolling back this revision destroys data the previous release needs.',
        good='downgrade drops only the column this revision added'),
+    _m('migration-downgrade-drops-earlier-object', IRREVERSIBLE, 'error',
+       "upgrade: if 'ix_users_email' not in existing: op.create_index(...); downgrade: "
+       "op.drop_index('ix_users_email'), the index created by an earlier revision",
+       'drop it in the downgrade only if this migration created it (record that in the '
+       'upgrade), or leave it: the earlier revision\'s downgrade owns it',
+       summary='The downgrade drops a column, index or constraint that the upgrade creates '
+               'only if missing and an earlier revision created.',
+       why='On databases where the earlier revision created the object, the upgrade did '
+           'nothing and a one-step rollback destroys an object (and its data) this migration '
+           'never owned.',
+       good='the downgrade leaves objects the upgrade did not create'),
     _m('migration-data-change-irreversible', IRREVERSIBLE, 'error',
        "op.execute('UPDATE users SET ...') with no compensating DML in downgrade",
        'save the old values (backup column/table) and restore them in downgrade()',

@@ -153,6 +153,7 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
             out.append(raw('migration-downgrade-overreach', mig, o,
                             f'the downgrade drops {o.attrs.get("object")} {o.name}, which this '
                             'migration did not create'))
+    out.extend(_drops_earlier_object(mig, owner))
     if state == 'ok':
         added = added_columns(up)
         for o in up:
@@ -267,6 +268,45 @@ def keeps_values(o: m.Op, added: set[tuple[str | None, str | None]]) -> bool:
         return all((o.table, c) in added for c in cols)
     names = {c for _t, c in added}
     return all(c in names for c in cols)
+
+
+_GUARDED = {m.ADD_COLUMN: m.DROP_COLUMN, m.CREATE_INDEX: m.DROP_INDEX,
+            m.ADD_CONSTRAINT: m.DROP_CONSTRAINT}
+
+
+def _drops_earlier_object(mig: m.Migration, owner: Owner) -> list[Raw]:
+    """The drift guard's rollback: the upgrade creates a column, index or constraint only
+    ``if name not in existing`` (where an earlier revision already created it, nothing
+    happens) and the downgrade drops it. Where the object came from that earlier revision
+    (the usual case: the guard exists because it does), a one-step rollback destroys an
+    object, and its data, that this migration never created."""
+    out: list[Raw] = []
+    for o in mig.upgrade:
+        inverse = _GUARDED.get(o.kind)
+        if inverse is None or not o.conditional or ' not in ' not in o.conditional:
+            continue
+        if o.kind == m.ADD_COLUMN:
+            what, name = 'column', f'{o.table}.{o.column}'
+            match: Callable[[m.Op], bool] = (
+                lambda d: d.table == o.table and d.column == o.column)
+        else:
+            what, name = ('index' if o.kind == m.CREATE_INDEX else 'constraint'), o.name
+            match = (lambda d: d.name == o.name and d.table in (None, o.table))
+        if not name or not o.table:
+            continue
+        for d in mig.downgrade or ():
+            if d.kind != inverse or not match(d):
+                continue
+            own = owner(what, name, mig)
+            if own is None:
+                continue               # no earlier revision creates it: the guard is drift
+            out.append(raw('migration-downgrade-drops-earlier-object', mig, d,
+                           f'the downgrade drops {what} {name}, which the upgrade creates only '
+                           f'if missing: it was created by {own[0].label} ({own[0].path}), '
+                           'so a one-step rollback destroys an object (and its data) this '
+                           'migration never owned'))
+            break
+    return out
 
 
 def _owned(own: tuple[m.Migration, dict[str, Any]] | None) -> str:
