@@ -287,15 +287,14 @@ def _drops_earlier_object(mig: m.Migration, owner: Owner) -> list[Raw]:
             continue
         if o.kind == m.ADD_COLUMN:
             what, name = 'column', f'{o.table}.{o.column}'
-            match: Callable[[m.Op], bool] = (
-                lambda d: d.table == o.table and d.column == o.column)
         else:
             what, name = ('index' if o.kind == m.CREATE_INDEX else 'constraint'), o.name
-            match = (lambda d: d.name == o.name and d.table in (None, o.table))
         if not name or not o.table:
             continue
         for d in mig.downgrade or ():
-            if d.kind != inverse or not match(d):
+            same = (d.table == o.table and d.column == o.column) if o.kind == m.ADD_COLUMN \
+                else (d.name == o.name and d.table in (None, o.table))
+            if d.kind != inverse or not same:
                 continue
             own = owner(what, name, mig)
             if own is None:
