@@ -68,11 +68,12 @@ def load_labels(project: str) -> list[Label]:
 
 def load_run(project: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     path = HERE / 'runs' / f'{project}.jsonl'
-    findings, meta = [], {'commits': 0, 'seconds': 0.0, 'errors': 0}
+    findings, meta = [], {'commits': 0, 'seconds': 0.0, 'errors': 0, 'skipped': 0}
     for line in path.read_text().splitlines():
         item = json.loads(line)
         if item.get('done'):
             meta['commits'] += 1
+            meta['skipped'] += 1 if item.get('skipped') else 0
             meta['seconds'] += item.get('seconds', 0.0)
             meta['errors'] += 1 if item.get('error') else 0
         else:
@@ -193,7 +194,9 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
                 if not label.hits:
                     misses.append(f'{project} {label.commit} {label.rule} {label.path}: '
                                   f'{label.why}')
-        lines.append(f'{project}: {meta["commits"]} commits replayed, {len(findings)} '
+        skipped = (f' ({meta["skipped"]} skipped by --touching: they change no migration or '
+                   'model path)' if meta['skipped'] else '')
+        lines.append(f'{project}: {meta["commits"]} commits replayed{skipped}, {len(findings)} '
                      f'findings, {meta["errors"]} crashed, {meta["seconds"]:.1f}s in all, '
                      f'{len(labels)} labels')
     lines += ['', f'severities: {", ".join(sorted(severities))}; unlabelled findings: '
