@@ -418,3 +418,46 @@ def test_guarded_object_no_earlier_revision_created_is_this_migrations_own() -> 
     plain = rules(run(mig("op.add_column('orders', sa.Column('shipped_at', sa.DateTime()))",
                           "op.drop_column('orders', 'shipped_at')")))
     assert 'migration-downgrade-drops-earlier-object' not in plain
+
+
+# -- shape 5: a raise a literal call never reaches ------------------------------------------
+HELPER = '''
+def _set_order_states(states, previous=None):
+    if states is None:
+        raise ValueError("states are required")
+    if previous is not None and previous not in states:
+        raise ValueError(f"{previous} is not one of {states}")
+    op.execute("ALTER TABLE orders DROP CONSTRAINT IF EXISTS ck_orders_state")
+    op.execute("ALTER TABLE orders ADD CONSTRAINT ck_orders_state CHECK "
+               "(state IN ('new', 'paid', 'shipped', 'refunded')) NOT VALID")
+'''
+
+
+def test_helper_raise_unreachable_with_the_literals_it_is_called_with() -> None:
+    up = "_set_order_states(['new', 'paid', 'shipped', 'refunded'], previous='shipped')"
+    down = "_set_order_states(('new', 'paid', 'shipped'), previous='paid')"
+    found = run(mig(up, down, preamble=HELPER))
+    assert 'migration-downgrade-raises' not in {f.rule for f in found}
+
+
+def test_helper_raise_reached_with_the_literals_it_is_called_with() -> None:
+    up = "_set_order_states(['new', 'paid', 'shipped', 'refunded'])"
+    down = "_set_order_states(('new', 'paid'), previous='shipped')"
+    found = [f for f in run(mig(up, down, preamble=HELPER))
+             if f.rule == 'migration-downgrade-raises']
+    assert found and found[0].severity == 'error' and 'some paths' not in found[0].message
+    # a value only known at run time: the raise stays possible
+    unknown = "_set_order_states(op.get_context().opts.get('states'))"
+    assert 'migration-downgrade-raises' in rules(run(mig(up, unknown, preamble=HELPER)))
+
+
+def test_a_local_the_code_fills_is_never_taken_for_its_initial_value() -> None:
+    down = """
+    seen = []
+    for row in op.get_bind().execute(sa.text('SELECT state FROM orders')):
+        seen.append(row[0])
+    if 'refunded' in seen:
+        raise RuntimeError('refunded orders cannot be rolled back')
+    op.execute("ALTER TABLE orders DROP CONSTRAINT IF EXISTS ck_orders_state")
+    """
+    assert 'migration-downgrade-raises' in rules(run(mig("op.execute('SELECT 1')", down)))
