@@ -461,3 +461,28 @@ def test_a_local_the_code_fills_is_never_taken_for_its_initial_value() -> None:
     op.execute("ALTER TABLE orders DROP CONSTRAINT IF EXISTS ck_orders_state")
     """
     assert 'migration-downgrade-raises' in rules(run(mig("op.execute('SELECT 1')", down)))
+
+
+# -- shape 9: fixes in the framework's own terms ---------------------------------------------
+def hint(found: list[Finding], rule: str) -> str:
+    return next(f.hint for f in found if f.rule == rule)
+
+
+def test_django_operations_get_django_fixes() -> None:
+    found = dj("""migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(fields=['email'], name='shop_customer_email_idx'),
+        ),
+        migrations.RemoveField(model_name='customer', name='nickname'),""")
+    assert 'AddIndexConcurrently' in hint(found, 'migration-index-not-concurrent')
+    assert 'atomic = False' in hint(found, 'migration-index-not-concurrent')
+    assert 'SeparateDatabaseAndState' in hint(found, 'migration-drop-column')
+
+
+def test_alembic_operations_get_alembic_fixes() -> None:
+    found = run(mig("""
+    op.create_index('ix_users_email', 'users', ['email'])
+    op.drop_column('users', 'legacy_code')
+    """, "op.drop_index('ix_users_email')"))
+    assert 'postgresql_concurrently=True' in hint(found, 'migration-index-not-concurrent')
+    assert 'SeparateDatabaseAndState' not in hint(found, 'migration-drop-column')

@@ -348,3 +348,70 @@ RULES: dict[str, Rule] = table(
        why='Reviewers and auditors need to know why a finding was accepted.',
        good='# hotfix-hooks: ignore[migration-drop-table] reason="empty since 2025-03"'),
 )
+
+
+# How to fix a finding in the terms of the framework of the migration it is about (the
+# rule's ``fix`` above speaks Alembic): a Django migration gets Django operations.
+DJANGO_FIXES: dict[str, str] = {
+    'migration-index-not-concurrent':
+        'use AddIndexConcurrently (django.contrib.postgres.operations) in a migration with '
+        'atomic = False',
+    'migration-drop-index-not-concurrent':
+        'use RemoveIndexConcurrently (django.contrib.postgres.operations) in a migration with '
+        'atomic = False',
+    'migration-concurrently-in-transaction':
+        'set atomic = False on the Migration class',
+    'migration-constraint-without-not-valid':
+        'add it with AddConstraintNotValid (django.contrib.postgres.operations), then '
+        'ValidateConstraint in a later migration',
+    'migration-constraint-builds-index':
+        'build the unique index first with AddIndexConcurrently (atomic = False), then add '
+        'the constraint in a later migration',
+    'migration-new-constraint-on-existing-table':
+        'clean the data first (RunPython with a reverse_code), then AddConstraintNotValid and '
+        'ValidateConstraint',
+    'migration-set-not-null':
+        'add CheckConstraint(condition=Q(col__isnull=False)) with AddConstraintNotValid, '
+        'ValidateConstraint, then AlterField(null=False)',
+    'migration-table-rewrite':
+        'add a new nullable field, backfill it in batches (RunPython with a reverse_code, '
+        'atomic = False), then switch the code and drop the old field later',
+    'migration-backfill-with-ddl':
+        'move the RunPython backfill into its own migration (atomic = False to batch it)',
+    'migration-drop-column':
+        'remove the field from the state first (SeparateDatabaseAndState(state_operations='
+        '[RemoveField(...)])), drop the column in a later release',
+    'migration-drop-table':
+        'remove the model from the state first (SeparateDatabaseAndState(state_operations='
+        '[DeleteModel(...)])), drop the table in a later release',
+    'migration-rename-column':
+        "keep the column: rename the field with db_column='<old name>' "
+        '(SeparateDatabaseAndState), or add the new field, write both, backfill, drop later',
+    'migration-rename-table':
+        "keep the table: set Meta.db_table = '<old name>' (SeparateDatabaseAndState for the "
+        'rename)',
+    'migration-column-type-changed':
+        'add a new field with the new type, backfill it (RunPython with a reverse_code), '
+        'switch the code, drop the old field later',
+    'migration-type-change-lossy':
+        'add a new field with the new type, backfill it (RunPython with a reverse_code), '
+        'switch the code, drop the old field later',
+    'migration-not-null-default-dropped':
+        'give the field a db_default=... (Django 5+), or keep null=True until every writer '
+        'sets it',
+    'migration-drop-object':
+        'keep the object until nothing uses it; drop it with RunSQL in a later release',
+    'migration-history-edited':
+        'revert the edit; make the change in a new migration (manage.py makemigrations)',
+    'migration-multiple-heads':
+        'python manage.py makemigrations --merge, or depend on the latest migration',
+    'migration-inserted-below-head':
+        'depend on the latest migration of the app',
+}
+
+
+def fix_for(rule: str, framework: str | None) -> str:
+    """How to fix ``rule`` in the terms of ``framework`` (the rule's fix by default)."""
+    if framework == 'django' and rule in DJANGO_FIXES:
+        return DJANGO_FIXES[rule]
+    return RULES[rule].fix

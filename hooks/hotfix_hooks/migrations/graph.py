@@ -8,6 +8,7 @@ from collections import Counter
 from collections import defaultdict
 from typing import Any
 
+from hotfix_hooks.migrations.catalog import fix_for
 from hotfix_hooks.migrations.model import Migration
 from hotfix_hooks.migrations.model import Raw
 
@@ -126,7 +127,9 @@ def _whole_graph(migs: list[Migration], version_column_length: int,
                            f'{len(heads)} heads in {where.group or scope}: '
                            + ', '.join(h.label for h in heads)
                            + ' (upgrade to "head" fails; one branch is never applied)',
-                           _HINT_HEADS, extra={'heads': [h.label for h in heads]},
+                           fix_for('migration-multiple-heads', where.framework)
+                           if where.framework == 'django' else _HINT_HEADS,
+                           extra={'heads': [h.label for h in heads]},
                            key=(gkey, len(heads))))
     return out
 

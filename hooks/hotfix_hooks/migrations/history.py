@@ -30,6 +30,7 @@ from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.migrations import discover
 from hotfix_hooks.migrations import model as m
+from hotfix_hooks.migrations.catalog import fix_for
 from hotfix_hooks.migrations.model import Raw
 from hotfix_hooks.migrations.sql import normalise as normalise_sql
 
@@ -307,7 +308,9 @@ def _edit_raw(mig: m.Migration, hm: m.Migration, new_path: str, diff: list[str],
     return Raw('migration-history-edited', new_path, line,
                f'shipped migration {mig.label} was edited ({", ".join(diff)} changed'
                f'{detail}): databases that already applied it will never run the new '
-               'version', 'revert the edit and put the change in a new migration', extra=extra)
+               'version', fix_for('migration-history-edited', mig.framework)
+               if mig.framework == 'django' else 'revert the edit and put the change in a new '
+               'migration', extra=extra)
 
 
 # -- comparing two versions of a migration ---------------------------------------------

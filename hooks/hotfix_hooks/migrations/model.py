@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 from typing import TYPE_CHECKING
 
-from hotfix_hooks.migrations.catalog import RULES
+from hotfix_hooks.migrations.catalog import fix_for
 
 if TYPE_CHECKING:
     import ast
@@ -201,7 +201,7 @@ class Raw:
 def raw(rule: str, mig: Migration, op: Op | None, message: str, hint: str = '',
         line: int | None = None, **extra: object) -> Raw:
     """A ``Raw`` finding pointing at ``op`` (or at ``line`` of the migration)."""
-    hint = hint or RULES[rule].fix
+    hint = hint or fix_for(rule, mig.framework)
     if op is not None:
         if op.statement():
             extra.setdefault('statement', op.statement())

@@ -590,8 +590,8 @@ class Walker(OpCalls):
             env[p] = self.ev(defaults[d], st) if d >= 0 else UNKNOWN
         for p, v in zip(params, args):
             env[p] = v
-        for a, d in zip(func.args.kwonlyargs, func.args.kw_defaults):
-            env[a.arg] = self.ev(d, st) if d is not None else UNKNOWN
+        for a, kd in zip(func.args.kwonlyargs, func.args.kw_defaults):
+            env[a.arg] = self.ev(kd, st) if kd is not None else UNKNOWN
         for k, v in kwargs.items():
             env[k] = v
         for name, val in st.env.items():

@@ -285,6 +285,7 @@ def _drops_earlier_object(mig: m.Migration, owner: Owner) -> list[Raw]:
         inverse = _GUARDED.get(o.kind)
         if inverse is None or not o.conditional or ' not in ' not in o.conditional:
             continue
+        name: str | None
         if o.kind == m.ADD_COLUMN:
             what, name = 'column', f'{o.table}.{o.column}'
         else:
