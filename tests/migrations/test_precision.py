@@ -486,3 +486,26 @@ def test_alembic_operations_get_alembic_fixes() -> None:
     """, "op.drop_index('ix_users_email')"))
     assert 'postgresql_concurrently=True' in hint(found, 'migration-index-not-concurrent')
     assert 'SeparateDatabaseAndState' not in hint(found, 'migration-drop-column')
+
+
+def test_constraint_on_a_table_created_earlier_in_the_same_range() -> None:
+    create = alembic("""
+    op.create_table('support_cases',
+                    sa.Column('id', sa.Integer(), primary_key=True),
+                    sa.Column('subject', sa.String(200), nullable=False))
+    """, "op.drop_table('support_cases')")
+    later = alembic("""
+    op.add_column('support_cases', sa.Column('ticket_ref', sa.String(40), nullable=False))
+    op.create_unique_constraint('uq_support_cases_subject', 'support_cases', ['subject'])
+    """, """
+    op.drop_constraint('uq_support_cases_subject', 'support_cases', type_='unique')
+    op.drop_column('support_cases', 'ticket_ref')
+    """, revision='d4e5f6a7b8c9', down_revision='c3d4e5f6a7b8')
+    found = rules(run({NEW: create, f'{V}/d4e5f6a7b8c9_support_ref.py': later}))
+    assert 'migration-new-constraint-on-existing-table' not in found
+    assert 'migration-not-null-column-without-default' not in found
+    # the same migration on a shipped table
+    shipped = rules(run(mig("""
+    op.create_unique_constraint('uq_users_name', 'users', ['name'])
+    """, "op.drop_constraint('uq_users_name', 'users', type_='unique')")))
+    assert 'migration-new-constraint-on-existing-table' in shipped
