@@ -211,3 +211,23 @@ class Invoice(models.Model):
     assert {'number', 'paid_at', 'customer_id', 'id'} <= set(invoice.columns)
     assert invoice.columns['paid_at'].nullable is True
     assert models.table('x') is None                  # test code is not the running code
+
+
+def test_a_model_inheriting_from_an_unknown_base_is_no_proof() -> None:
+    # the columns may come from a library mixin the repository does not hold
+    lib_model = '''from sqlalchemy.orm import Mapped, mapped_column
+from fastapi_users.db import SQLAlchemyBaseUserTable
+
+from app.db import Base
+
+
+class User(SQLAlchemyBaseUserTable, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+'''
+    found = run({NEW: alembic(BACKFILL, "op.drop_column('users', 'tier')")},
+                {**BASE, 'app/models.py': lib_model})
+    assert severity(found, 'migration-not-null-default-dropped') == 'info'
+    assert 'inherits from a class not found' in next(
+        f.message for f in found if f.rule == 'migration-not-null-default-dropped')

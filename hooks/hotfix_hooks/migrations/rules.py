@@ -688,6 +688,10 @@ def _inserts_without(code: RunningCode | None, table: str | None,
         return None, (f'no model of the running code maps {table} ({code.base.seen()}), so '
                       'whether its INSERTs set the column is unknown')
     col = model.columns.get(column)
+    if col is None and not model.complete:
+        return None, (f'the running code\'s model of {table} ({runcode.short(model.where)}) '
+                      f'does not map {column} itself but inherits from a class not found in '
+                      'the repository, so whether its INSERTs set it is unknown')
     if col is None:
         return True, (f'the running code\'s model of {table} ({runcode.short(model.where)}) '
                       f'does not map {column}, so its INSERTs never set it and fail')
