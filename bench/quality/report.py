@@ -231,17 +231,39 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
     return lines
 
 
+def write_section(path: Path, title: str, body: str) -> None:
+    """Put ``body`` under ``## title`` in ``path``, keeping every other section."""
+    text = path.read_text() if path.exists() else '# Detection quality on real histories\n'
+    head = f'## {title}\n'
+    start = text.find(head)
+    block = f'{head}\n{body.rstrip()}\n'
+    if start < 0:
+        text = text.rstrip() + '\n\n' + block
+    else:
+        end = text.find('\n## ', start + len(head))
+        text = text[:start] + block + (text[end:] if end >= 0 else '')
+    path.write_text(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('projects', nargs='*')
     parser.add_argument('--severity', default='error,warning')
     parser.add_argument('--write', action='store_true', help='store the figures in RESULTS.md')
+    parser.add_argument('--section', metavar='TITLE',
+                        help='with --write: replace only the "## TITLE" section of RESULTS.md '
+                             '(the figures of other checks stay)')
     args = parser.parse_args(argv)
     projects = args.projects or sorted(p.stem for p in (HERE / 'runs').glob('*.jsonl'))
     lines = analyse(projects, set(args.severity.split(',')))
     text = '\n'.join(lines) + '\n'
     print(text)
-    if args.write:
+    if args.write and args.section:
+        write_section(HERE / 'RESULTS.md', args.section,
+                      f'Made by `python bench/quality/report.py {" ".join(projects)} '
+                      f'--severity {args.severity} --write --section "{args.section}"`.\n\n'
+                      + text)
+    elif args.write:
         (HERE / 'RESULTS.md').write_text('# Detection quality on real histories\n\n'
                                          'Made by `python bench/quality/report.py --write`.\n\n'
                                          + text)
