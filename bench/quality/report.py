@@ -49,12 +49,16 @@ class Label:
                 and (self.path == '*' or (f.get('path') or '') == self.path))
 
 
-def load_labels(project: str) -> list[Label]:
+def load_labels(project: str, area: str | None = None) -> list[Label]:
     """``labels/<project>.tsv`` and ``labels/<project>.<area>.tsv`` (one file per area,
-    e.g. ``polar.contract.tsv`` and ``polar.migrations.tsv``)."""
+    e.g. ``polar.contract.tsv`` and ``polar.migrations.tsv``); only the area's file when
+    ``area`` is given."""
     out = []
-    paths = sorted((HERE / 'labels').glob(f'{project}.tsv')) + \
-        sorted((HERE / 'labels').glob(f'{project}.*.tsv'))
+    if area:
+        paths = sorted((HERE / 'labels').glob(f'{project}.{area}.tsv'))
+    else:
+        paths = sorted((HERE / 'labels').glob(f'{project}.tsv')) + \
+            sorted((HERE / 'labels').glob(f'{project}.*.tsv'))
     for path in paths:
         rows = [line for line in path.read_text().splitlines()
                 if line.strip() and not line.lstrip().startswith('#')]
@@ -141,7 +145,7 @@ def category_of(rule: str) -> str:
     return '?'
 
 
-def analyse(projects: list[str], severities: set[str]) -> list[str]:
+def analyse(projects: list[str], severities: set[str], area: str | None = None) -> list[str]:
     lines: list[str] = []
     per_finding: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
     per_group: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
@@ -155,7 +159,7 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
     untouched_known = True
     for project in projects:
         findings, meta = load_run(project)
-        labels = load_labels(project)
+        labels = load_labels(project, area)
         groups: dict[tuple[str, str, str], list[str | None]] = collections.defaultdict(list)
         family_of: dict[str, str] = {}
         touched_cache: dict[str, set[str] | None] = {}
@@ -250,18 +254,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('projects', nargs='*')
     parser.add_argument('--severity', default='error,warning')
     parser.add_argument('--write', action='store_true', help='store the figures in RESULTS.md')
+    parser.add_argument('--area', help='judge against labels/<project>.<area>.tsv only (e.g. '
+                                       'migrations), so recall counts only that area')
     parser.add_argument('--section', metavar='TITLE',
                         help='with --write: replace only the "## TITLE" section of RESULTS.md '
                              '(the figures of other checks stay)')
     args = parser.parse_args(argv)
     projects = args.projects or sorted(p.stem for p in (HERE / 'runs').glob('*.jsonl'))
-    lines = analyse(projects, set(args.severity.split(',')))
+    lines = analyse(projects, set(args.severity.split(',')), args.area)
     text = '\n'.join(lines) + '\n'
     print(text)
     if args.write and args.section:
         write_section(HERE / 'RESULTS.md', args.section,
                       f'Made by `python bench/quality/report.py {" ".join(projects)} '
-                      f'--severity {args.severity} --write --section "{args.section}"`.\n\n'
+                      f'--severity {args.severity}'
+                      + (f' --area {args.area}' if args.area else '')
+                      + f' --write --section "{args.section}"`.\n\n'
                       + text)
     elif args.write:
         (HERE / 'RESULTS.md').write_text('# Detection quality on real histories\n\n'

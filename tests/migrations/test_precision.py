@@ -509,3 +509,20 @@ def test_constraint_on_a_table_created_earlier_in_the_same_range() -> None:
     op.create_unique_constraint('uq_users_name', 'users', ['name'])
     """, "op.drop_constraint('uq_users_name', 'users', type_='unique')")))
     assert 'migration-new-constraint-on-existing-table' in shipped
+
+
+def test_downgrade_dropping_an_unnamed_constraint_fails() -> None:
+    # what autogenerate writes for a foreign key it cannot name
+    up = """
+    op.drop_constraint('item_owner_id_fkey', 'item', type_='foreignkey')
+    op.create_foreign_key(None, 'item', 'user', ['owner_id'], ['id'], ondelete='CASCADE')
+    """
+    down = """
+    op.drop_constraint(None, 'item', type_='foreignkey')
+    op.create_foreign_key('item_owner_id_fkey', 'item', 'user', ['owner_id'], ['id'])
+    """
+    found = [f for f in run(mig(up, down)) if f.rule == 'migration-downgrade-incomplete']
+    assert found and 'None' in found[0].message and found[0].severity == 'error'
+    named = down.replace('None', "'item_owner_id_fkey'", 1)
+    assert not [f for f in run(mig(up.replace('None', "'item_owner_id_fkey'"), named))
+                if f.rule == 'migration-downgrade-incomplete']

@@ -168,7 +168,11 @@ class OpCalls:
         elif attr == 'drop_constraint':
             add(m.DROP_CONSTRAINT, node, st, table=s('table_name'), name=s('constraint_name'),
                 attrs={'constraint': plain(bound.get('type_')),
-                       'if_exists': bound.get('if_exists') is True})
+                       'if_exists': bound.get('if_exists') is True,
+                       # drop_constraint(None, ...): autogenerate's placeholder for a
+                       # constraint it could not name; Alembic cannot drop it
+                       'unnamed': 'constraint_name' in bound and
+                                  bound['constraint_name'] is None})
         elif attr == 'execute':
             return self.execute(node, node.args[0] if node.args else nodes.get('sqltext'), st,
                                 value=bound.get('sqltext', UNKNOWN))

@@ -154,6 +154,14 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
                             f'the downgrade drops {o.attrs.get("object")} {o.name}, which this '
                             'migration did not create'))
     out.extend(_drops_earlier_object(mig, owner))
+    for o in down:
+        if o.kind == m.DROP_CONSTRAINT and o.attrs.get('unnamed'):
+            out.append(raw('migration-downgrade-incomplete', mig, o,
+                           f'the downgrade drops a constraint of {o.table or "a table"} by the '
+                           'name None (autogenerate\'s placeholder for an unnamed constraint): '
+                           'Alembic cannot drop it, so the rollback fails here',
+                           'name the constraint (naming_convention on the MetaData, or the '
+                           'name PostgreSQL gave it, e.g. <table>_<column>_fkey)'))
     if state == 'ok':
         added = added_columns(up)
         for o in up:
