@@ -6,7 +6,8 @@ reported); the revision graph reports what the change introduced or made worse; 
 rules compare with the base of the change. ``check_unchanged`` / ``scan --all-violations``
 list the standing conditions too.
 On a hotfix branch irreversible / destructive / incompatible / history findings are errors,
-locking and meta findings warnings; off hotfix branches everything is one level lower.
+locking and meta findings warnings; off hotfix branches everything is one level lower
+(unless ``enforce_on = "all"``).
 ``[tool.hotfix-hooks.migrations] severity`` overrides any rule.
 """
 from __future__ import annotations
@@ -152,7 +153,7 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
             return
         seen.add(key)
         family, sev = RULES[raw.rule].family, raw.severity or RULES[raw.rule].severity
-        if not run.hotfix:
+        if not run.enforced:
             sev = lower(sev)
         sev = overrides.get(raw.rule, sev)
         extra = {'family': family, **raw.extra}
