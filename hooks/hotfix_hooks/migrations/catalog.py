@@ -52,13 +52,16 @@ RULES: dict[str, Rule] = table(
        'def downgrade(): raise NotImplementedError',
        'write a real downgrade (restore data from a backup table if needed)',
        summary='The downgrade raises instead of undoing the upgrade.',
-       why='The rollback fails at the worst moment.',
+       why='The rollback fails at the worst moment. A helper called with literals is walked '
+           'on the branch those literals take: a raise no call reaches is not reported.',
        good='def downgrade(): op.drop_table("order_notes")'),
     _m('migration-downgrade-incomplete', IRREVERSIBLE, 'error',
        'upgrade adds users.email, downgrade does not drop it',
        'add the inverse of each listed operation to downgrade()',
-       summary='The downgrade does not undo every operation of the upgrade.',
-       why='After a rollback the schema is neither the old nor the new one.',
+       summary='The downgrade does not undo every operation of the upgrade, or cannot run '
+               '(drop_constraint(None, ...)).',
+       why='After a rollback the schema is neither the old nor the new one; a constraint '
+           'dropped by the name None (autogenerate\'s placeholder) makes the rollback fail.',
        good='downgrade drops users.email that upgrade added'),
     _m('migration-downgrade-overreach', IRREVERSIBLE, 'error',
        'downgrade drops table orders, created by an earlier revision',
@@ -106,7 +109,9 @@ RULES: dict[str, Rule] = table(
        "batch_op.drop_column('legacy') / RemoveField",
        'stop reading/writing the column first; drop it in a later release',
        summary='A column is dropped.',
-       why='Old code still selects it and fails; its values are gone.',
+       why='Old code still selects it and fails; its values are gone. A warning when the '
+           'running code\'s model of the table (base side, complete) does not map the column: '
+           'nothing that runs reads it, but the data is still gone.',
        good='the column kept (nullable) until a later release drops it'),
     _m('migration-truncate', DESTRUCTIVE, 'error',
        'TRUNCATE audit_log CASCADE',
@@ -192,7 +197,10 @@ RULES: dict[str, Rule] = table(
        'clean the data first; add the constraint NOT VALID / after the code writes valid rows',
        summary='A new constraint on an existing table.',
        why='It fails on existing rows that violate it, or rejects writes running code '
-           'still makes.',
+           'still makes. Not reported when neither can violate it: created only if missing, '
+           'dropped again, the same constraint re-created, implied by a stronger unique dropped '
+           'in the same migration, containing the primary key, over columns the migration adds, '
+           'or on a table created in the same change.',
        good='duplicates cleaned first; the constraint added NOT VALID, validated later'),
     _m('migration-index-not-concurrent', LOCKING, 'warning',
        "op.create_index('ix_users_email', 'users', ['email'])",
@@ -248,8 +256,9 @@ RULES: dict[str, Rule] = table(
     _m('migration-backfill-with-ddl', LOCKING, 'warning',
        'ALTER TABLE ... and UPDATE ... in one migration',
        'move the backfill to its own migration (or batch it outside a transaction)',
-       summary='A data backfill runs in the same transaction as schema changes.',
-       why='The DDL locks are held for the whole backfill.',
+       summary='A data backfill runs in the same transaction as, and after, schema changes.',
+       why='The DDL locks are held for the whole backfill (DML before the first DDL holds no '
+           'DDL lock and is not reported).',
        good='the UPDATE in its own migration, in batches'),
     _m('migration-history-edited', HISTORY, 'error',
        'upgrade() of a shipped revision changed',
