@@ -222,6 +222,45 @@ def test_contents_are_read_lazily(rng: Range) -> None:
     assert res.stdout.split()[-2:] == ['True', 'False']
 
 
+def _listed(repo: GitRepo, args: list[str]) -> dict[str, tuple[str, str]]:
+    """path -> (mode, blob id) as ``git ls-tree -r`` / ``git ls-files -s`` list them."""
+    out = {}
+    for item in repo.run(['git', *args], input=None).stdout.split('\0'):
+        if not item:
+            continue
+        meta, _, path = item.partition('\t')
+        parts = meta.split(' ')
+        out[path] = (parts[0], parts[2] if args[0] == 'ls-tree' else parts[1])
+    return out
+
+
+def test_the_head_listing_is_the_base_with_the_diff_applied(rng: Range) -> None:
+    """The head side is never listed by git: the base's listing with the raw diff applied
+    (renames, deletions, type changes, a submodule, odd and non-ASCII names) is exactly
+    the commit's, in git's order."""
+    cs = _build(rng.repo, context.Request(from_ref=rng.base, to_ref=rng.head))
+    try:
+        want = _listed(rng.repo, ['ls-tree', '-r', '-z', '--full-tree', rng.head])
+        assert list(cs.head.entries.items()) == list(want.items())
+        assert cs.head.read('ünïcode/файл.txt') == b'unicode\n'
+        assert cs.head.mode('sub') == '160000' and not cs.head.exists('sub')
+    finally:
+        cs.close()
+
+
+def test_changed_files_are_read_without_listing_either_side(rng: Range) -> None:
+    cs = _build(rng.repo, context.Request(from_ref=rng.base, to_ref=rng.head))
+    try:
+        assert cs.get('renamed-new.py').old_bytes() == RENAMED_BODY.encode()
+        assert cs.get('modified.txt').new_bytes() == HEAD_LINES.encode()
+        assert not cs.head.exists('deleted.txt') and cs.base.exists('deleted.txt')
+        assert cs.base._entries is None and cs.head._entries is None
+        assert cs.head.exists('.gitmodules')           # not in the diff: lists the base
+        assert cs.base._entries is not None
+    finally:
+        cs.close()
+
+
 # -- index and worktree modes ---------------------------------------------------------------
 @pytest.fixture
 def dirty(tmp_path: Path) -> GitRepo:
@@ -247,6 +286,20 @@ def test_index_mode_reads_the_staged_content(dirty: GitRepo) -> None:
         assert (f.old_bytes(), f.new_bytes()) == (b'base\n', b'staged\n')
         assert cs.head_label == 'index'
         assert cs.head.exists('gone.txt')       # still in the index
+    finally:
+        cs.close()
+
+
+def test_the_index_listing_is_the_base_with_the_staged_diff_applied(dirty: GitRepo) -> None:
+    dirty.git('mv', 'ünï.txt', 'moved ünï.txt')
+    dirty.write('new/dir/x.txt', 'x\n')
+    dirty.git('add', 'new/dir/x.txt')
+    dirty.git('rm', '-q', '--cached', 'b.txt')
+    cs = _build(dirty, context.Request(staged=True))
+    try:
+        want = _listed(dirty, ['ls-files', '-s', '-z'])
+        assert list(cs.head.entries.items()) == list(want.items())
+        assert cs.get('moved ünï.txt').status == 'renamed'
     finally:
         cs.close()
 
