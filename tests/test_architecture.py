@@ -13,7 +13,8 @@ PACKAGE = SRC / 'hotfix_hooks'
 # Lowest first. A module belongs to the longest prefix listed; it may import modules of its
 # own layer or of a lower one, never of a higher one.
 LAYERS: list[tuple[str, ...]] = [
-    ('hotfix_hooks', 'hotfix_hooks.errors', 'hotfix_hooks.tomlio', 'hotfix_hooks.pyast'),
+    ('hotfix_hooks', 'hotfix_hooks.errors', 'hotfix_hooks.tomlio', 'hotfix_hooks.pyast',
+     'hotfix_hooks.cache'),
     ('hotfix_hooks.git.plumbing', 'hotfix_hooks.git.ci_env', 'hotfix_hooks.git.invocation'),
     ('hotfix_hooks.policy', 'hotfix_hooks.findings'),
     ('hotfix_hooks.changeset',),

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 
+from hotfix_hooks import cache as cache_mod
 from hotfix_hooks.errors import ConfigError
 
 ADDED = 'added'
@@ -57,6 +58,13 @@ class Snapshot:
         data = self.read(path)
         return decode_text(data) if data is not None else None
 
+    def blob_id(self, path: str) -> str | None:
+        """The git blob id of the file's content (``None`` when absent): the key of its
+        analyses in the cache. Snapshots listed from git know it without reading the file;
+        the others hash what ``read`` gives."""
+        data = self.read(path)
+        return None if data is None else git_blob_id(data)
+
     def glob(self, *patterns: str) -> list[str]:
         """Paths matching any of the glob patterns (``**`` crosses directories)."""
         return [p for p in self.paths() if matches_any(p, patterns)]
@@ -79,6 +87,13 @@ class MemorySnapshot(Snapshot):
 
     def exists(self, path: str) -> bool:
         return path in self.files
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a blob of these bytes (``git hash-object``)."""
+    import hashlib
+
+    return hashlib.sha1(b'blob %d\0' % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 @dataclasses.dataclass
@@ -184,7 +199,10 @@ class ChangeSet:
 
     ``base_label``/``head_label`` say what each side is (a commit sha, ``index``,
     ``working tree``) for messages. ``notes`` carry what the resolver wants users to see
-    (e.g. "no merge-base: fell back to FROM..TO").
+    (e.g. "no merge-base: fell back to FROM..TO"). ``cache`` is the persistent analysis
+    cache of the repository (``hotfix_hooks.cache``; a disabled one for in-memory change
+    sets and ``--no-cache``): engines key what they extract from a file by
+    ``snapshot.blob_id(path)``.
     """
 
     files: list[FileChange]
@@ -194,12 +212,16 @@ class ChangeSet:
     head_label: str = 'head'
     notes: list[str] = dataclasses.field(default_factory=list)
     on_close: Callable[[], None] | None = dataclasses.field(default=None, repr=False)
+    cache: cache_mod.Cache = dataclasses.field(default_factory=cache_mod.disabled, repr=False,
+                                               compare=False)
 
     def close(self) -> None:
-        """Release what reading contents needed (the git object reader)."""
+        """Release what reading contents needed (the git object reader); record what the
+        analysis cache took (and prune it when it is over its bound)."""
         if self.on_close is not None:
             self.on_close()
             self.on_close = None
+        self.cache.close()
 
     def __post_init__(self) -> None:
         for f in self.files:

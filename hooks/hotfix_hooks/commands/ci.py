@@ -18,6 +18,7 @@ from hotfix_hooks import policy as policy_mod
 from hotfix_hooks import report
 from hotfix_hooks.checks import naming
 from hotfix_hooks.checks.registry import CHECKS
+from hotfix_hooks.commands.common import add_cache_option
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import apply_policy
 from hotfix_hooks.findings import exit_code
@@ -43,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     default_format = 'github' if os.environ.get('GITHUB_ACTIONS') == 'true' else 'text'
     parser.add_argument('--format', choices=report.FORMATS, default=default_format)
     parser.add_argument('--config', help='policy file')
+    add_cache_option(parser)
     args = parser.parse_args(argv)
     if bool(args.from_ref) != bool(args.to_ref):
 
@@ -50,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = plumbing.toplevel()
     policy = policy_mod.load(root, args.config)
     req = context.Request(from_ref=args.from_ref, to_ref=args.to_ref, branch=args.branch,
-                          stage='ci', base=args.base)
+                          stage='ci', base=args.base, no_cache=args.no_cache)
     ctx = context.resolve_ci(req, policy)
     notes = list(ctx.notes)
     findings: list[Finding] = []

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from hotfix_hooks import report as report_mod
 from hotfix_hooks.checks import registry as checks_mod
+from hotfix_hooks.commands.common import add_cache_option
 from hotfix_hooks.commands.common import add_policy_option
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import report
@@ -36,6 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              'this process: what the umbrella hook "hotfix" does')
     parser.add_argument('--format', choices=report_mod.FORMATS, default='text')
     add_policy_option(parser)
+    add_cache_option(parser)
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     unknown = [c for c in args.only or () if c not in checks_mod.CHECKS]
