@@ -69,6 +69,24 @@ class Snapshot:
         """Paths matching any of the glob patterns (``**`` crosses directories)."""
         return [p for p in self.paths() if matches_any(p, patterns)]
 
+    def content_id(self) -> str | None:
+        """A digest of the whole snapshot's content (a commit's id), when one is known
+        without reading it: the key of what is cached about the whole side."""
+        return None
+
+    def grep(self, words: Iterable[str], suffix: str = '.py') -> list[str] | None:
+        """The paths ending in ``suffix`` whose content holds one of ``words`` (identifiers)
+        as a whole word, as ``git grep -w`` finds it; ``None`` when the search failed.
+        Binary content is searched too (a ``-diff`` attribute hides nothing)."""
+        rx = words_regex(words)
+        out = []
+        for p in self.paths():
+            if p.endswith(suffix):
+                data = self.read(p)
+                if data is not None and rx.search(data):
+                    out.append(p)
+        return out
+
 
 class MemorySnapshot(Snapshot):
     """A snapshot held in memory, for tests and for synthetic inputs."""
@@ -87,6 +105,18 @@ class MemorySnapshot(Snapshot):
 
     def exists(self, path: str) -> bool:
         return path in self.files
+
+
+_IDENTIFIER = re.compile(r'[A-Za-z_][A-Za-z0-9_]*\Z')
+
+
+def words_regex(words: Iterable[str]) -> re.Pattern[bytes]:
+    """Bytes pattern matching any of ``words`` (ASCII identifiers) as a whole word."""
+    wanted = sorted(set(words))
+    if not wanted or not all(_IDENTIFIER.match(w) for w in wanted):
+        raise ValueError(f'not identifiers: {wanted!r}')
+    return re.compile(rb'(?<![A-Za-z0-9_])(?:' + '|'.join(wanted).encode() +
+                      rb')(?![A-Za-z0-9_])')
 
 
 def git_blob_id(data: bytes) -> str:

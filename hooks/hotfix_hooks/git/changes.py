@@ -12,6 +12,7 @@ persistent ``git cat-file --batch`` as the fallback), never one subprocess per f
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import TypedDict
 
@@ -28,6 +29,7 @@ from hotfix_hooks.changeset import MODIFIED
 from hotfix_hooks.changeset import RENAMED
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.changeset import TYPE_CHANGED
+from hotfix_hooks.changeset import words_regex
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.context import Context
@@ -188,6 +190,25 @@ class TreeSnapshot(_ListedSnapshot):
             if got is not None:
                 return got
         return self._ls_tree()
+
+    def content_id(self) -> str | None:
+        return self.rev
+
+    def grep(self, words: Iterable[str], suffix: str = '.py') -> list[str] | None:
+        """``git grep -l -w`` over the commit: the blobs are searched by git, not read."""
+        wanted = sorted(set(words))
+        words_regex(wanted)                        # identifiers only: a valid ERE as is
+        if self.rev == plumbing.EMPTY_TREE:
+            return []
+        res = plumbing.run(['grep', '-l', '-z', '-w', '-E', '--no-color', '--no-textconv',
+                            '--no-recurse-submodules', '-e', '|'.join(wanted), self.rev, '--',
+                            f'*{suffix}'], cwd=self.root, check=False)
+        if res.returncode == 1:
+            return []
+        if res.returncode != 0:
+            return None
+        prefix = self.rev + ':'
+        return [p.removeprefix(prefix) for p in plumbing.zsplit(res.stdout)]
 
     def _ls_tree(self) -> _Entries:
         if self.rev == plumbing.EMPTY_TREE:
