@@ -224,12 +224,13 @@ class _Resolver:
 
     def index(self) -> Context:
         branch, source = self.branch()
-        head = plumbing.rev_parse('HEAD', self.root)
+        head = plumbing.head_commit(self.root)
         if head is None:
             return self.ctx('pre-commit', 'index', branch=branch, branch_source=source,
                             base=plumbing.EMPTY_TREE,
                             why=['commit stage: the index vs the empty tree (first commit)'])
-        merge_head = plumbing.rev_parse('MERGE_HEAD', self.root)
+        merging = plumbing.has_pseudo_ref('MERGE_HEAD', self.root)
+        merge_head = plumbing.rev_parse('MERGE_HEAD', self.root) if merging is not False else None
         if merge_head is not None:
             # finishing a merge of the base branch (conflicts resolved, git commit): what
             # the base brought in is not this branch's change; read the index against the

@@ -176,6 +176,70 @@ def rev_parse(rev: str, cwd: str | None = None, peel: str = 'commit') -> str | N
     return try_out(['rev-parse', '--verify', '--quiet', '--end-of-options', spec], cwd=cwd)
 
 
+def _sha(text: str) -> str | None:
+    text = text.strip()
+    if len(text) in (40, 64) and all(c in '0123456789abcdef' for c in text):
+        return text
+    return None
+
+
+def head_commit(cwd: str | None = None) -> str | None:
+    """The commit HEAD points at (``None`` on an unborn branch), read from ``HEAD`` and the
+    branch's loose or packed ref without running git on a normal checkout; asked of git
+    otherwise (a symbolic ref to a symbolic ref, reftable, GIT_DIR and friends)."""
+    own = _own_git_dir(cwd)
+    if own is not None and not os.environ.get('GIT_COMMON_DIR'):
+        try:
+            with open(os.path.join(own, 'HEAD'), encoding='utf-8',
+                      errors='surrogateescape') as f:
+                head = f.read().strip()
+        except OSError:
+            head = ''
+        detached = _sha(head)
+        if detached:
+            return detached
+        common = common_dir(cwd)
+        if head.startswith('ref: refs/heads/') and not os.path.exists(
+                os.path.join(common, 'reftable')):
+            ref = head[len('ref: '):]
+            try:
+                with open(os.path.join(common, *ref.split('/')), encoding='utf-8',
+                          errors='surrogateescape') as f:
+                    loose: str | None = f.read()
+            except FileNotFoundError:
+                loose = None
+            except OSError:
+                loose = ''
+            if loose is not None:
+                got = _sha(loose)
+                if got:
+                    return got
+            else:
+                packed = _packed_ref(common, ref)
+                if packed is not False:
+                    return packed if isinstance(packed, str) else None
+    return rev_parse('HEAD', cwd)
+
+
+def _packed_ref(common: str, ref: str) -> str | bool | None:
+    """The sha of ``ref`` in packed-refs, ``None`` when it is not there (an unborn branch),
+    ``False`` when packed-refs cannot be read."""
+    try:
+        with open(os.path.join(common, 'packed-refs'), encoding='utf-8',
+                  errors='surrogateescape') as f:
+            for line in f:
+                if line.startswith(('#', '^')):
+                    continue
+                sha, _, name = line.rstrip('\n').partition(' ')
+                if name == ref:
+                    return _sha(sha) or False
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return False
+    return None
+
+
 def has_commits(cwd: str | None = None) -> bool:
     return rev_parse('HEAD', cwd) is not None
 
