@@ -255,10 +255,25 @@ def test_changed_files_are_read_without_listing_either_side(rng: Range) -> None:
         assert cs.get('modified.txt').new_bytes() == HEAD_LINES.encode()
         assert not cs.head.exists('deleted.txt') and cs.base.exists('deleted.txt')
         assert cs.base._entries is None and cs.head._entries is None
-        assert cs.head.exists('.gitmodules')           # not in the diff: lists the base
+        assert cs.head.exists('.gitmodules')           # not in the diff: the base's tree
+        assert cs.base._entries is None and cs.head._entries is None
+        assert 'mode.sh' in cs.head.paths()            # the whole listing: the base's
         assert cs.base._entries is not None
     finally:
         cs.close()
+
+
+def test_one_path_is_looked_up_without_listing_the_commit(rng: Range) -> None:
+    want = _listed(rng.repo, ['ls-tree', '-r', '-z', '--full-tree', rng.head])
+    for path in [*want, 'nope.txt', 'ünïcode', 'ünïcode/nope', 'sub/lib.txt']:
+        cs = _build(rng.repo, context.Request(from_ref=rng.head, to_ref=rng.head))
+        try:
+            assert cs.base.mode(path) == (want[path][0] if path in want else None), path
+            assert cs.base.blob_id(path) == (want[path][1] if path in want and
+                                             want[path][0] != '160000' else None), path
+            assert cs.base._entries is None
+        finally:
+            cs.close()
 
 
 # -- index and worktree modes ---------------------------------------------------------------

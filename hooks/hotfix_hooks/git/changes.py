@@ -81,6 +81,11 @@ class ObjectReader:
             self.close()
             raise GitError(f'cannot read git object {sha[:12]}: {e}') from None
 
+    def read_typed(self, sha: str) -> tuple[bytes, bytes]:
+        """(type, content) of an object gitdb can read (raises otherwise)."""
+        stream = self._gitdb().stream(bytes.fromhex(sha))
+        return stream.type, stream.read()
+
     def _cat_file(self, sha: str) -> bytes:
         """One object through the persistent ``git cat-file --batch`` process."""
         import subprocess
@@ -145,9 +150,17 @@ class _ListedSnapshot(Snapshot):
         return self._entries
 
     def _entry(self, path: str) -> tuple[str, str] | None:
-        if self._entries is None and path in self.known:
-            return self.known[path]
+        if self._entries is None:
+            if path in self.known:
+                return self.known[path]
+            single = self._single(path)
+            if single is not _UNKNOWN:
+                return single           # type: ignore[return-value]
         return self.entries.get(path)
+
+    def _single(self, path: str) -> tuple[str, str] | None | object:
+        """The entry of one path without the whole listing, or ``_UNKNOWN``."""
+        return _UNKNOWN
 
     def paths(self) -> list[str]:
         return [p for p, (mode, _) in self.entries.items() if mode != MODE_SUBMODULE]
@@ -194,6 +207,13 @@ class TreeSnapshot(_ListedSnapshot):
     def content_id(self) -> str | None:
         return self.rev
 
+    def _single(self, path: str) -> tuple[str, str] | None | object:
+        if self.overlay is not None:
+            return _unchanged_entry(self.overlay, path)
+        if self.rev == plumbing.EMPTY_TREE:
+            return None
+        return _tree_entry(self.reader, self.rev, path)
+
     def grep(self, words: Iterable[str], suffix: str = '.py') -> list[str] | None:
         """``git grep -l -w`` over the commit: the blobs are searched by git, not read."""
         wanted = sorted(set(words))
@@ -234,6 +254,9 @@ class IndexSnapshot(_ListedSnapshot):
         super().__init__(root, reader, 'index')
         self.overlay = overlay
 
+    def _single(self, path: str) -> tuple[str, str] | None | object:
+        return _UNKNOWN if self.overlay is None else _unchanged_entry(self.overlay, path)
+
     def _list(self) -> _Entries:
         if self.overlay is not None:
             got = _apply(self.overlay[0].entries, self.overlay[1])
@@ -246,6 +269,56 @@ class IndexSnapshot(_ListedSnapshot):
             mode, sha, _stage = meta.split(' ')
             entries[path] = (mode, sha)
         return entries
+
+
+_UNKNOWN = object()
+
+
+def _unchanged_entry(overlay: tuple[_ListedSnapshot, list[_RawEntry]], path: str
+                     ) -> tuple[str, str] | None | object:
+    """A path the diff does not name is the same as in the base (unless the diff holds an
+    unmerged entry, whose side is not known)."""
+    if any(e['letter'] == 'U' for e in overlay[1]):
+        return _UNKNOWN
+    return overlay[0]._entry(path)
+
+
+def _tree_entry(reader: ObjectReader, rev: str, path: str) -> tuple[str, str] | None | object:
+    """(mode, blob id) of ``path`` in commit ``rev``, walking its trees in process (a few
+    object reads instead of listing the whole commit), or ``_UNKNOWN``."""
+    try:
+        kind, data = reader.read_typed(rev)
+        if kind == b'commit':
+            line = data.split(b'\n', 1)[0]
+            if not line.startswith(b'tree '):
+                return _UNKNOWN
+            kind, data = reader.read_typed(line[5:].decode('ascii'))
+        if kind != b'tree':
+            return _UNKNOWN
+        parts = path.encode('utf-8', 'surrogateescape').split(b'/')
+        for i, name in enumerate(parts):
+            found = None
+            pos = 0
+            while pos < len(data):
+                sp = data.index(b' ', pos)
+                nul = data.index(b'\0', sp)
+                if data[sp + 1:nul] == name:
+                    found = (data[pos:sp], data[nul + 1:nul + 21].hex())
+                    break
+                pos = nul + 21
+            if found is None:
+                return None
+            mode, sha = found
+            if i == len(parts) - 1:
+                return None if mode == b'40000' else (mode.decode('ascii'), sha)
+            if mode != b'40000':
+                return None
+            kind, data = reader.read_typed(sha)
+            if kind != b'tree':
+                return _UNKNOWN
+    except Exception:  # noqa: BLE001 - an odd object store: list the commit instead
+        return _UNKNOWN
+    return _UNKNOWN
 
 
 def _apply(base: _Entries, raw: list[_RawEntry]) -> _Entries | None:
