@@ -39,6 +39,10 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the branch hook: a reporter only when there is something to report',
     ('hotfix_hooks.git.invocation', 'hotfix_hooks.git.ci_env'):
         'the branch hook: CI adapters only on a detached HEAD',
+    ('hotfix_hooks.checks.contract', 'hotfix_hooks.openapi.guard'):
+        'the contract engine only when a spec file or the route code can change',
+    ('hotfix_hooks.checks.actions', 'hotfix_hooks.actions.guard'):
+        'the /actions engine only when a route, a module routes import or a middleware changed',
     ('hotfix_hooks.report', 'hotfix_hooks.report.github'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.json'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.text'): 'only the chosen format loads',

@@ -10,7 +10,6 @@ does not parse.
 """
 from __future__ import annotations
 
-from hotfix_hooks.actions.guard import guard
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.checks import relevance
 from hotfix_hooks.checks.registry import RunInfo
@@ -27,4 +26,6 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
             or relevance.unparseable(versions)
             or relevance.route_code_reachable(changes, versions, cfg['exclude_globs'])):
         return []           # no route, middleware or module routes import changed
+    from hotfix_hooks.actions.guard import guard
+
     return guard(changes, cfg, all_violations=bool(run.options.get('all_violations')))
