@@ -269,10 +269,11 @@ def test_pruning_keeps_the_most_recently_used_entries_under_the_bound(service: G
     c.close()
     size = sum(st.st_size for _, st in cache_mod.entries(root))
     assert cache_mod.ledger_total(root) == size
-    # the first 30 were last used long ago, the last 10 just now
+    # the first 30 were last used long ago (the first the longest), the last 10 just now
     old = time.time() - 10 * 86400
-    for p in _entry_files(root):
-        os.utime(p, (old, old))
+    for i, b in enumerate(blobs):
+        path = c._key('test.prune', b, {})[0]
+        os.utime(path, (old + i * 60, old + i * 60))
     recent = repo_cache(service)
     for b in blobs[30:]:
         assert recent.get('test.prune', b, {})[0]          # a hit refreshes the LRU clock

@@ -125,13 +125,42 @@ def tool_fingerprint() -> str:
 
 
 def parts_digest(key_parts: object) -> str:
-    """Digest of the key parts (plain JSON data; anything else is a ``TypeError``)."""
+    """Digest of the key parts: plain JSON-like data (``None``, bool, int, float, str, and
+    lists, tuples and dicts with string keys of those), written canonically (dict keys
+    sorted) so equal parts always give the same digest; anything else is a ``TypeError``."""
     import hashlib
-    import json
 
-    text = json.dumps(key_parts, sort_keys=True, separators=(',', ':'), ensure_ascii=True,
-                      allow_nan=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:40]
+    out: list[str] = []
+    _canonical(key_parts, out)
+    return hashlib.sha256(''.join(out).encode('utf-8', 'surrogatepass')).hexdigest()[:40]
+
+
+def _canonical(value: object, out: list[str]) -> None:
+    if value is None or isinstance(value, (bool, int)):
+        out.append(repr(value))
+    elif isinstance(value, float):
+        if value != value or value in (float('inf'), float('-inf')):
+            raise TypeError('cache key parts: not a finite number')
+        out.append(repr(value))
+    elif isinstance(value, str):
+        out.append(repr(value))
+    elif isinstance(value, (list, tuple)):
+        out.append('[')
+        for v in value:
+            _canonical(v, out)
+            out.append(',')
+        out.append(']')
+    elif isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError('cache key parts: dict keys must be strings')
+        out.append('{')
+        for k in sorted(value):
+            out.append(repr(k) + ':')
+            _canonical(value[k], out)
+            out.append(',')
+        out.append('}')
+    else:
+        raise TypeError(f'cache key parts: {type(value).__name__} is not plain data')
 
 
 def _print_note(message: str) -> None:
