@@ -317,7 +317,9 @@ def router_module(n: int, lines: int) -> str:
     while out.count('\n') < lines - 30:
         out += ROUTER_BLOCK.format(n=n, i=i)
         i += 1
-    return out
+    # its schema and service modules are s00 ... s99
+    return out.replace(f'app.schemas.s{n} ', f'app.schemas.s{n:02d} ').replace(
+        f'app.services import s{n} ', f'app.services import s{n:02d} ')
 
 
 def service_files(routers: int, big_lines: int, small_lines: int, files: int
@@ -341,11 +343,6 @@ def service_files(routers: int, big_lines: int, small_lines: int, files: int
     main += ['', 'app = FastAPI()', 'app.add_middleware(IdempotencyMiddleware)',
              'app.include_router(actions.router, prefix="/api/v1")', *mounts, '']
     out['app/main.py'] = '\n'.join(main)
-    # fix the per-router imports (s{n} is zero-padded in file names)
-    for n in range(routers):
-        path = f'app/routers/r{n:02d}.py'
-        out[path] = out[path].replace(f'app.schemas.s{n} ', f'app.schemas.s{n:02d} ').replace(
-            f'app.services import s{n} ', f'app.services import s{n:02d} ')
     down = None
     for i in range(40):
         rev = f'{i:04d}abcd{i:04d}'
