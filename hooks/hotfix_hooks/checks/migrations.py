@@ -19,8 +19,8 @@ from hotfix_hooks.migrations import discover
 from hotfix_hooks.migrations import graph
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations import suppress
-from hotfix_hooks.migrations.catalog import Raw
 from hotfix_hooks.migrations.catalog import RULES
+from hotfix_hooks.migrations.model import Raw
 from hotfix_hooks.migrations.rules import check_migration
 from hotfix_hooks.policy import Policy
 
@@ -150,7 +150,7 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
         if key in seen or raw.rule in disabled:
             return
         seen.add(key)
-        family, sev = RULES[raw.rule][0], RULES[raw.rule][1]
+        family, sev = RULES[raw.rule].family, RULES[raw.rule].severity
         if not run.hotfix:
             sev = lower(sev)
         sev = overrides.get(raw.rule, sev)
@@ -179,13 +179,18 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
             if not s.reason:
                 emit(Raw('migration-suppression-reason-missing', path, s.line,
                          f'suppression of {", ".join(s.rules) or "nothing"} has no reason, so it '
-                         'does not apply', RULES['migration-suppression-reason-missing'][3],
+                         'does not apply', RULES['migration-suppression-reason-missing'].fix,
                          spans=[(s.line, s.line)]))
             elif not s.used:
                 unknown = [r for r in s.rules if r not in RULES]
+                near = ''
+                if unknown:
+                    from hotfix_hooks import catalog  # only for a misspelt suppression
+
+                    near = catalog.did_you_mean(unknown[0], RULES)
                 emit(Raw('migration-suppression-unused', path, s.line,
                          f'suppression of {", ".join(s.rules) or "nothing"} matches no finding'
-                         + (f' (unknown rule: {", ".join(unknown)})' if unknown else ''),
-                         RULES['migration-suppression-unused'][3], spans=[(s.line, s.line)]))
+                         + (f' (unknown rule: {", ".join(unknown)}{near})' if unknown else ''),
+                         RULES['migration-suppression-unused'].fix, spans=[(s.line, s.line)]))
     findings.sort(key=Finding.sort_key)
     return findings

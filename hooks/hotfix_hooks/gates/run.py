@@ -47,8 +47,6 @@ from hotfix_hooks.git.invocation import BranchRef
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.record.model import record_path
 
-FORMATS = ('text', 'json')
-
 
 @dataclasses.dataclass(frozen=True)
 class GateOptions:

@@ -51,7 +51,8 @@ def integrity_waiver(rec: Record | None, policy: Policy | None) -> Waiver | None
     if rec is None or policy is None:
         return None
     probe = Finding(rule='record-data-integrity-undeclared', category='record',
-                    severity='error', message='', path=rec.path)
+                    severity='error', message='', path=rec.path,
+                    extra={'field': 'conditions.data_integrity_risk'})   # as record/rules.py
     for w in rec.exceptions:
         if waivers.matches(w, probe) and not waivers.problems(w, rec, policy)[0]:
             return w
