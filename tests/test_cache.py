@@ -409,3 +409,35 @@ def test_no_cache_option_reaches_the_change_set(service: GitRepo,
     assert not cache_of(context.Request(from_ref='main', to_ref='HEAD', no_cache=True))
     monkeypatch.setenv('HOTFIX_HOOKS_CACHE', 'off')
     assert not cache_of(context.Request(from_ref='main', to_ref='HEAD'))
+
+
+def test_scan_fills_the_cache_and_no_cache_leaves_it_untouched(repo: GitRepo) -> None:
+    repo.commit('base', {
+        'app/main.py': 'from fastapi import FastAPI\n\nfrom app import orders\n\n'
+                       'app = FastAPI()\napp.include_router(orders.router)\n',
+        'app/orders.py': 'from fastapi import APIRouter\n\nfrom app.schemas import Order\n\n'
+                         'router = APIRouter()\n\n\n@router.get("/orders/{oid}")\n'
+                         'def get_order(oid: int) -> Order:\n    return Order(id=oid)\n',
+        'app/schemas.py': 'from pydantic import BaseModel\n\n\nclass Order(BaseModel):\n'
+                          '    id: int\n',
+        'app/util.py': 'def double(x):\n    return 2 * x\n'})
+    repo.checkout('hotfix/ARIS-3-x', create=True)
+    # a helper nothing routes import: the search for its importers is what gets cached
+    repo.commit('fix', {'app/util.py': 'def double(x):\n    return x + x\n'})
+    root = cache_mod.cache_dir(plumbing.common_dir(str(repo.path)))
+
+    off = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'HEAD', '--format', 'json',
+                  '--no-cache')
+    assert off.returncode in (0, 1), off.stdout + off.stderr
+    assert _entry_files(root) == []
+    env_off = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'HEAD', '--format',
+                      'json', env={'HOTFIX_HOOKS_CACHE': '0'})
+    assert _entry_files(root) == []
+
+    cold = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'HEAD', '--format', 'json')
+    filled = _entry_files(root)
+    assert filled
+    warm = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'HEAD', '--format', 'json')
+    assert _entry_files(root) == filled
+    findings = [json.loads(r.stdout)['findings'] for r in (off, env_off, cold, warm)]
+    assert findings[1:] == findings[:-1]
