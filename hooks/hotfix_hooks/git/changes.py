@@ -49,10 +49,12 @@ _ZERO = '0' * 40
 class ObjectReader:
     """Reads blobs by id, opened on first use.
 
-    ``gitdb.GitDB`` reads loose objects, packs and alternates in process (~10 ms to
+    ``gitdb.GitDB`` reads loose objects, packs and alternates in process (~10-25 ms to
     import); what it cannot read (a promisor/partial clone, an unusual object store) goes
     through one persistent ``git cat-file --batch`` process, started on the first such
-    object. Never one subprocess per file.
+    object. Never one subprocess per file. The few trees a path lookup walks
+    (``read_typed``) go through that process while gitdb is not loaded: a scan that reads
+    no file's content (``scan --only scope``) then never imports gitdb.
     """
 
     def __init__(self, root: str) -> None:
@@ -76,18 +78,25 @@ class ObjectReader:
         except Exception:  # noqa: BLE001 - fall back to git itself
             pass
         try:
-            return self._cat_file(sha)
+            return self._cat_file(sha)[1]
         except (OSError, ValueError) as e:
             self.close()
             raise GitError(f'cannot read git object {sha[:12]}: {e}') from None
 
     def read_typed(self, sha: str) -> tuple[bytes, bytes]:
-        """(type, content) of an object gitdb can read (raises otherwise)."""
+        """(type, content) of an object: through ``git cat-file --batch`` while gitdb is not
+        loaded, else gitdb (raises when neither can read it)."""
+        if self._db is None:
+            try:
+                return self._cat_file(sha)
+            except (OSError, ValueError):
+                self.close()
         stream = self._gitdb().stream(bytes.fromhex(sha))
         return stream.type, stream.read()
 
-    def _cat_file(self, sha: str) -> bytes:
-        """One object through the persistent ``git cat-file --batch`` process."""
+    def _cat_file(self, sha: str) -> tuple[bytes, bytes]:
+        """(type, content) of one object through the persistent ``git cat-file --batch``
+        process."""
         import subprocess
 
         if self._batch is None:
@@ -106,7 +115,7 @@ class ObjectReader:
         data = proc.stdout.read(size + 1)
         if len(data) != size + 1:
             raise ValueError('git cat-file output ended early')
-        return data[:size]
+        return header[1], data[:size]
 
     def close(self) -> None:
         proc, self._batch = self._batch, None
