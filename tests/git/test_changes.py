@@ -276,6 +276,32 @@ def test_one_path_is_looked_up_without_listing_the_commit(rng: Range) -> None:
             cs.close()
 
 
+def test_a_path_lookup_loads_no_gitdb_and_agrees_once_gitdb_is_loaded(rng: Range) -> None:
+    """The spine (``scan --only scope`` reads the record's path) walks trees through the
+    ``cat-file --batch`` process, without importing gitdb; once a content read has loaded
+    gitdb, lookups give the same answers."""
+    want = _listed(rng.repo, ['ls-tree', '-r', '-z', '--full-tree', rng.head])
+    path = next(p for p, (mode, _) in want.items() if '/' in p and mode != '160000')
+    code = (
+        'import sys\n'
+        'from hotfix_hooks import policy\n'
+        'from hotfix_hooks.git import changes as git_changes, context\n'
+        'pol = policy.from_mapping({}, None)\n'
+        f'ctx = context.resolve(context.Request(from_ref={rng.head!r}, to_ref={rng.head!r}), '
+        'pol, env={})\n'
+        'cs = git_changes.build(ctx, pol)\n'
+        f'print(cs.base.blob_id({path!r}), cs.base.blob_id("nope/x"), "gitdb" in sys.modules)\n'
+        f'data = cs.base.read({path!r})\n'
+        f'print(cs.base.blob_id({path!r}), cs.base.blob_id("nope/x"), "gitdb" in sys.modules)\n'
+        'cs.close()\n'
+    )
+    res = subprocess.run([sys.executable, '-c', code], cwd=rng.repo.path, capture_output=True,
+                         text=True, env={**rng.repo.env, 'PYTHONPATH': str(SRC)}, check=True)
+    first, second = (line.split() for line in res.stdout.splitlines())
+    assert first == [want[path][1], 'None', 'False']
+    assert second == [want[path][1], 'None', 'True']
+
+
 # -- index and worktree modes ---------------------------------------------------------------
 @pytest.fixture
 def dirty(tmp_path: Path) -> GitRepo:
