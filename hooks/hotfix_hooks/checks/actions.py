@@ -23,8 +23,8 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     if not versions:
         return []           # no changed Python file the guard reads
     if not (relevance.middleware_touched(versions, cfg['idempotency_markers'])
-            or relevance.unparseable(versions)
-            or relevance.route_code_reachable(changes, versions, cfg['exclude_globs'])):
+            or relevance.route_code_reachable(changes, versions, cfg['exclude_globs'])
+            or relevance.unparseable(versions)):     # the one test that parses: last
         return []           # no route, middleware or module routes import changed
     from hotfix_hooks.actions.guard import guard
 

@@ -128,7 +128,8 @@ def contract_code_can_change(changes: ChangeSet, exclude: Iterable[str]) -> bool
     versions = changed_versions(changes, exclude)
     if not versions:
         return False
-    return unparseable(versions) or route_code_reachable(changes, versions, exclude)
+    # the byte searches first: a parse (a whole AST) only when they find nothing
+    return route_code_reachable(changes, versions, exclude) or unparseable(versions)
 
 
 def route_code_reachable(changes: ChangeSet, versions: list[tuple[str, bytes]],
