@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
      'hotfix_hooks.record'),                     # engines
     ('hotfix_hooks.checks',),
     ('hotfix_hooks.report',),
-    ('hotfix_hooks.gates', 'hotfix_hooks.pipeline'),
+    ('hotfix_hooks.gates', 'hotfix_hooks.pipeline', 'hotfix_hooks.init'),
     ('hotfix_hooks.commands', 'hotfix_hooks.demo'),
     ('hotfix_hooks.cli', 'hotfix_hooks.__main__'),
 ]
@@ -53,6 +53,8 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the contract engine only when a spec file or the route code can change',
     ('hotfix_hooks.checks.actions', 'hotfix_hooks.actions.guard'):
         'the /actions engine only when a route, a module routes import or a middleware changed',
+    ('hotfix_hooks.cli', 'hotfix_hooks.report.json'):
+        'the JSON reporter only for an error under --format json',
     ('hotfix_hooks.report', 'hotfix_hooks.report.github'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.json'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.text'): 'only the chosen format loads',

@@ -249,3 +249,35 @@ def test_no_cache_writes_nothing(repo: GitRepo) -> None:
     assert not (repo.path / '.git' / 'hotfix-hooks').exists()
     assert run_cli(repo, 'scan').returncode == 0
     assert (repo.path / '.git' / 'hotfix-hooks' / 'cache').is_dir()
+
+
+def test_a_folder_of_a_monorepo_searches_and_caches_through_the_whole_repository(
+        repo: GitRepo) -> None:
+    """A service folder seen through its own policy (``ChangeSet.subset``) answers the
+    searches, blob ids and content id from the repository's (one ``git grep``, paths made
+    relative, folders another policy governs left out), and shares its analysis cache."""
+    from hotfix_hooks import policy as policy_mod
+    from hotfix_hooks.git import changes as git_changes
+    from hotfix_hooks.git import context
+
+    repo.commit('base', {
+        'svc/app/main.py': 'from fastapi import FastAPI\nfrom app import models\n',
+        'svc/app/models.py': 'class Order:\n    pass\n',
+        'svc/inner/x.py': 'from app import models\n',
+        'other/models.py': 'from fastapi import APIRouter\n'})
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    repo.commit('fix', {'svc/app/models.py': 'class Order:\n    id = 1\n'})
+    pol = policy_mod.from_mapping({}, None)
+    ctx = context.resolve(context.Request(from_ref='main', to_ref='HEAD'), pol, env={},
+                          cwd=str(repo.path))
+    whole = git_changes.build(ctx, pol)
+    try:
+        part = whole.subset('svc', ['svc/app/models.py'], exclude=['inner'])
+        assert part.cache is whole.cache
+        assert part.base.grep(['models']) == ['app/main.py']
+        assert part.base.blob_id('app/models.py') == whole.base.blob_id('svc/app/models.py')
+        assert part.base.blob_id('inner/x.py') is None
+        assert part.base.content_id() not in (None, whole.base.content_id())
+        assert relevance.contract_code_can_change(part, [])
+    finally:
+        whole.close()

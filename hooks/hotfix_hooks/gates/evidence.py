@@ -16,7 +16,7 @@ import os
 import tempfile
 from typing import Any
 
-STATUSES = ('pass', 'fail', 'timeout', 'error', 'skipped')
+STATUSES = ('pass', 'fail', 'timeout', 'error', 'skipped', 'not-configured')
 
 
 @dataclasses.dataclass
@@ -24,7 +24,7 @@ class GateResult:
     name: str                      # gate name ('smoke', 'integrity', 'domain:pos', 'rollback')
     kind: str                      # 'gate' | 'domain' | 'rollback'
     command: list[str]
-    status: str                    # pass | fail | timeout | error | skipped
+    status: str                    # pass | fail | timeout | error | skipped | not-configured
     exit_code: int | None
     duration_s: float
     commit: str

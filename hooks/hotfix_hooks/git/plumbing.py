@@ -240,6 +240,12 @@ def _packed_ref(common: str, ref: str) -> str | bool | None:
     return None
 
 
+def is_empty_tree(rev: str) -> bool:
+    """``rev`` is git's empty tree id (``4b825dc6...``, or at least 7 digits of it): a
+    valid start of a range that covers every file of its end."""
+    return len(rev) >= 7 and EMPTY_TREE.startswith(rev.lower())
+
+
 def has_commits(cwd: str | None = None) -> bool:
     return rev_parse('HEAD', cwd) is not None
 
