@@ -550,6 +550,11 @@ SCHEMA: dict[str, Key] = {
         allow_branch_labels=Key('bool', True,
                                 'Heads that sit on differently labelled Alembic branches '
                                 '(branch_labels) are not reported as multiple heads.'),
+        model_paths=Key('list[str]', [],
+                        'Globs of the files that hold the running code\'s models (SQLAlchemy '
+                        'and SQLModel classes, Django models, Core Table()s), read to know which '
+                        'columns the code writes. Empty: models.py, models/, model.py, '
+                        'tables.py, db/, database/, schema.py, entities/, orm/ anywhere.'),
         check_unchanged=Key('bool', False,
                             'Run the file-level rules on every migration, not only the ones '
                             'the change adds or modifies (history rules always see the whole '
