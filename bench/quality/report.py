@@ -51,11 +51,14 @@ class Label:
 
 def load_labels(project: str, area: str | None = None) -> list[Label]:
     """``labels/<project>.tsv`` and ``labels/<project>.<area>.tsv`` (one file per area,
-    e.g. ``polar.contract.tsv`` and ``polar.migrations.tsv``); only ``<area>`` when given."""
+    e.g. ``polar.contract.tsv`` and ``polar.migrations.tsv``); only the area's file when
+    ``area`` is given."""
     out = []
-    paths = sorted((HERE / 'labels').glob(f'{project}.{area}.tsv')) if area else (
-        sorted((HERE / 'labels').glob(f'{project}.tsv'))
-        + sorted((HERE / 'labels').glob(f'{project}.*.tsv')))
+    if area:
+        paths = sorted((HERE / 'labels').glob(f'{project}.{area}.tsv'))
+    else:
+        paths = sorted((HERE / 'labels').glob(f'{project}.tsv')) + \
+            sorted((HERE / 'labels').glob(f'{project}.*.tsv'))
     for path in paths:
         rows = [line for line in path.read_text().splitlines()
                 if line.strip() and not line.lstrip().startswith('#')]
@@ -75,18 +78,20 @@ def load_run(project: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     if not paths[0].exists():
         paths = sorted((HERE / 'runs').glob(f'{project}.*.jsonl'))
     findings: list[dict[str, Any]] = []
-    meta = {'commits': 0, 'seconds': 0.0, 'errors': 0}
+    meta = {'commits': 0, 'seconds': 0.0, 'errors': 0, 'skipped': 0}
     for path in paths:
-        commits = 0
+        commits = skipped = 0
         for line in path.read_text().splitlines():
             item = json.loads(line)
             if item.get('done'):
                 commits += 1
+                skipped += 1 if item.get('skipped') else 0
                 meta['seconds'] += item.get('seconds', 0.0)
                 meta['errors'] += 1 if item.get('error') else 0
             else:
                 findings.append(item)
         meta['commits'] = max(meta['commits'], commits)
+        meta['skipped'] = max(meta['skipped'], skipped)
     return findings, meta
 
 
@@ -235,7 +240,9 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
                     else:
                         misses.append(f'{project} {label.commit} {label.rule} {label.path}: '
                                       f'{label.why}')
-        lines.append(f'{project}: {meta["commits"]} commits replayed, {len(findings)} '
+        skipped = (f' ({meta["skipped"]} skipped by --touching: they change no migration or '
+                   'model path)' if meta['skipped'] else '')
+        lines.append(f'{project}: {meta["commits"]} commits replayed{skipped}, {len(findings)} '
                      f'findings, {meta["errors"]} crashed, {meta["seconds"]:.1f}s in all, '
                      f'{len(labels)} labels')
     lines += ['', f'severities: {", ".join(sorted(severities))}; unlabelled findings: '
@@ -288,13 +295,31 @@ def unlabelled(project: str, severities: set[str], area: str | None) -> list[str
             f'{fs[0]["message"][:400]}' for (c, r, p), fs in sorted(groups.items())]
 
 
+def write_section(path: Path, title: str, body: str) -> None:
+    """Put ``body`` under ``## title`` in ``path``, keeping every other section."""
+    text = path.read_text() if path.exists() else '# Detection quality on real histories\n'
+    head = f'## {title}\n'
+    start = text.find(head)
+    block = f'{head}\n{body.rstrip()}\n'
+    if start < 0:
+        text = text.rstrip() + '\n\n' + block
+    else:
+        end = text.find('\n## ', start + len(head))
+        text = text[:start] + block + (text[end:] if end >= 0 else '')
+    path.write_text(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('projects', nargs='*')
     parser.add_argument('--severity', default='error,warning')
     parser.add_argument('--write', action='store_true', help='store the figures in RESULTS.md')
-    parser.add_argument('--area', help='only the labels of labels/<project>.<area>.tsv '
-                                       '(e.g. api: the contract and /actions labels)')
+    parser.add_argument('--area', help='judge against labels/<project>.<area>.tsv only (e.g. '
+                                       'migrations, api: the contract and /actions labels), so '
+                                       'recall counts only that area')
+    parser.add_argument('--section', metavar='TITLE',
+                        help='with --write: replace only the "## TITLE" section of RESULTS.md '
+                             '(the figures of other checks stay)')
     parser.add_argument('--unlabelled', action='store_true',
                         help='list the (commit, rule, path) groups no label covers')
     args = parser.parse_args(argv)
@@ -306,7 +331,14 @@ def main(argv: list[str] | None = None) -> int:
     lines = analyse(projects, set(args.severity.split(',')), args.area)
     text = '\n'.join(lines) + '\n'
     print(text)
-    if args.write:
+    if args.write and args.section:
+        write_section(HERE / 'RESULTS.md', args.section,
+                      f'Made by `python bench/quality/report.py {" ".join(projects)} '
+                      f'--severity {args.severity}'
+                      + (f' --area {args.area}' if args.area else '')
+                      + f' --write --section "{args.section}"`.\n\n'
+                      + text)
+    elif args.write:
         (HERE / 'RESULTS.md').write_text('# Detection quality on real histories\n\n'
                                          'Made by `python bench/quality/report.py --write`.\n\n'
                                          + text)
