@@ -627,7 +627,10 @@ def _bound_changes() -> dict[str, _Change]:
                 example = f'{kw}: {old} -> {new}'
             if narrowed:
                 request = (('warning', 'A new limit: values clients send today may not fit '
-                                       'it; a reviewer must check they do.',
+                                       'it; a reviewer must check they do (info when an old '
+                                       'bound on the same side already implied it, or it is '
+                                       'the integer type\'s own limit, Int32/Int64: it '
+                                       'rejects nothing).',
                             'Make sure every value clients send fits the new limit.')
                            if what == 'set' else _ERR_REQ)
                 response = _INFO_RESP
