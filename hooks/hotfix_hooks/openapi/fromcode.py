@@ -9,6 +9,11 @@ defaults or ``Annotated``), ``openapi_extra`` parameter dicts, request bodies,
 inheritance, models imported from other modules read through the snapshot), and writes
 it as an OpenAPI 3.1 document, so the same direction-aware engine compares base and head.
 What cannot be resolved statically is recorded and reported at ``info``.
+
+Each side's contract is kept in the analysis cache (``side_contract``), keyed by a digest
+of everything it is built from (``side_inputs``): a side scanned before (the base of the
+next commit, a scan run again) is neither read nor parsed, and its OpenAPI document is
+loaded only when the two sides' documents differ.
 """
 from __future__ import annotations
 
