@@ -80,6 +80,7 @@ def test_cached_and_uncached_runs_find_the_same(service: GitRepo) -> None:
     # one summary and one document per side, the unchanged files' scan facts
     assert stored['contract.side'] == 2 and stored['contract.doc'] == 2
     assert stored['actions.scan'] >= 1 and stored['actions.scan-tree'] == 1
+    assert stored['contract.diff'] == 1              # the two sides' differences
     warm = _scan(service)
     assert _namespaces(service) == stored           # nothing rebuilt
     assert uncached == cold == warm
@@ -106,7 +107,7 @@ def test_a_pruned_or_corrupt_entry_is_rebuilt_not_trusted(service: GitRepo) -> N
             kind = f.readline().split()[1]
         if kind == b'contract.doc':
             os.remove(path)                       # pruned: the summary alone is left
-        elif kind in (b'contract.side', b'actions.scan-tree'):
+        elif kind in (b'contract.side', b'contract.diff', b'actions.scan-tree'):
             Path(path).write_bytes(Path(path).read_bytes()[:-7] + b'garbage')
     assert _scan(service) == expected
     assert _scan(service) == expected

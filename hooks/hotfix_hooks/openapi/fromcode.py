@@ -159,6 +159,7 @@ class CodeContract:
         self.unparsed = unparsed or []
         self.digest = digest                      # of ``doc`` (repr), '' when unknown
         self.coverage = coverage                  # ``coverage(self)`` of the built doc
+        self.inputs: str | None = None            # ``side_inputs`` of its side, when known
 
     def _loaded(self) -> None:
         if self._doc is None or self._locs is None:
@@ -1622,10 +1623,14 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
                 path=version[0], line=None, message=version_hint(version),
                 hint='set language_version in .pre-commit-config.yaml',
                 extra={'requires_python': version[1]}))
-    if (unknown or not base.digest or base.digest != head.digest) and base.doc != head.doc:
-        bspec, hspec = CodeSpec(base), CodeSpec(head)
-        raw = diff_specs(bspec, hspec)
-        out.extend(_same_line(_relocate(raw, bspec, hspec)))
+    if unknown:         # the documents were changed above: compared as they are now
+        if base.doc != head.doc:
+            bspec, hspec = CodeSpec(base), CodeSpec(head)
+            out.extend(_same_line(_relocate(diff_specs(bspec, hspec), bspec, hspec)))
+    elif not base.digest or base.digest != head.digest:
+        out.extend(_compared(changes, base, head, {'format': SIDE_FORMAT,
+                                                    'code_exclude': exclude,
+                                                    'python_roots': roots}))
     out.extend(_unresolved_routes(base, head, changed))
     seen = set()
     for file, line, what in head.unresolved:
@@ -1657,6 +1662,7 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
 # what a side's contract is stored as in the analysis cache (bump when its layout changes)
 SIDE_NAMESPACE = 'contract.side'
 SIDE_DOC_NAMESPACE = 'contract.doc'
+PAIR_NAMESPACE = 'contract.diff'
 SIDE_FORMAT = 1
 
 
@@ -1724,9 +1730,34 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
         return got['doc'], got['locs']
 
     summary = changes.cache.get_or_build(SIDE_NAMESPACE, inputs, parts, make)
-    return CodeContract(None, None, summary['handlers'], summary['unresolved'],
-                        summary['routes'], summary['unparsed'], load=load,
-                        digest=summary['digest'], coverage=tuple(summary['coverage']))
+    contract = CodeContract(None, None, summary['handlers'], summary['unresolved'],
+                            summary['routes'], summary['unparsed'], load=load,
+                            digest=summary['digest'], coverage=tuple(summary['coverage']))
+    contract.inputs = inputs
+    return contract
+
+
+def _compared(changes: ChangeSet, base: CodeContract, head: CodeContract,
+              parts: dict[str, Any]) -> list[Finding]:
+    """The differences of two contracts (``diff_specs``, moved routes, one finding per
+    root cause), kept in the analysis cache per pair of sides: a commit scanned again
+    neither loads nor compares the two documents."""
+    import marshal
+
+    def make() -> list[dict[str, Any]]:
+        if base.doc == head.doc:
+            return []
+        bspec, hspec = CodeSpec(base), CodeSpec(head)
+        found = _same_line(_relocate(diff_specs(bspec, hspec), bspec, hspec))
+        plain = [{f.name: getattr(x, f.name) for f in dataclasses.fields(Finding)}
+                 for x in found]
+        return marshal.loads(marshal.dumps(plain))  # type: ignore[no-any-return]
+
+    key = None
+    if base.inputs is not None and head.inputs is not None:
+        key = hashlib.sha256(f'{base.inputs}:{head.inputs}'.encode()).hexdigest()
+    plain = changes.cache.get_or_build(PAIR_NAMESPACE, key, parts, make)
+    return [Finding(**item) for item in plain]
 
 
 _SUBJECT = re.compile(r'`[^`]*`')
