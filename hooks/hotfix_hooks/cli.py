@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     'readiness': 'is the hotfix ready to merge? every mandatory check with its evidence',
     'status': 'print the hotfix status message from the record and the evidence',
     'decide': 'rollback-first or patch-forward? the four conditions and why',
+    'approve': 'approve the hotfix of this branch as ROLE (commits the record, as you)',
     'ci': 'CI on a pull request: naming + PR title, the full scan, the record (approvals)',
     'demo': 'play a whole hotfix in a throwaway repository',
 }

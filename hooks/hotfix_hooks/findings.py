@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 SEVERITIES = ('error', 'warning', 'info')
-CATEGORIES = ('naming', 'scope', 'contract', 'actions', 'migrations', 'record', 'gate')
+CATEGORIES = ('naming', 'scope', 'contract', 'actions', 'migrations', 'record', 'gate',
+              'policy')
 _RANK = {'error': 0, 'warning': 1, 'info': 2}
 
 

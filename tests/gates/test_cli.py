@@ -40,6 +40,15 @@ class Consumer:
             return []
         return self.marks.read_text().split('\n')[:-1]
 
+    def policy(self, text: str) -> None:
+        """A new policy committed on main, the hotfix branch rebased onto it (a hotfix is
+        judged by its base side's policy)."""
+        branch = self.repo.git('rev-parse', '--abbrev-ref', 'HEAD')
+        self.repo.checkout('main')
+        self.repo.commit('policy', files={'pyproject.toml': text})
+        self.repo.checkout(branch)
+        self.repo.git('rebase', '-q', 'main')
+
     def evidence(self, rev: str = 'HEAD') -> dict:
         tree = self.repo.git('rev-parse', f'{rev}^{{tree}}')
         path = self.repo.path / '.git' / 'hotfix-hooks' / 'evidence' / f'{tree}.json'
@@ -202,8 +211,7 @@ def test_rollback_dry_run_from_the_record_and_the_cli(consumer: Consumer) -> Non
 
 
 def test_rollback_required_by_policy_fails_without_one(consumer: Consumer) -> None:
-    consumer.repo.commit('policy', files={
-        'pyproject.toml': PYPROJECT + '\n[tool.hotfix-hooks.gate]\nrollback_required = true\n'})
+    consumer.policy(PYPROJECT + '\n[tool.hotfix-hooks.gate]\nrollback_required = true\n')
     res = consumer.gate()
     assert res.returncode == 1
     assert 'error [gate-rollback-dry-run-missing]' in res.stdout
@@ -300,12 +308,11 @@ def test_several_refs_in_one_plain_git_push(consumer: Consumer) -> None:
 
 
 def test_domain_without_regression_tests_says_so(consumer: Consumer) -> None:
-    consumer.repo.commit('policy', files={
-        'pyproject.toml': PYPROJECT.replace(
-            'command = ["python", "scripts/regress.py", "rbac"]',
-            'command = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "scripts", '
-            '"-k", "rbac"]'),
-        'app/rbac/roles.py': 'ADMIN = 1\n'})
+    consumer.policy(PYPROJECT.replace(
+        'command = ["python", "scripts/regress.py", "rbac"]',
+        'command = ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "scripts", '
+        '"-k", "rbac"]'))
+    consumer.repo.commit('rbac', files={'app/rbac/roles.py': 'ADMIN = 1\n'})
     res = consumer.gate()
     assert res.returncode == 1
     assert ('[gate-failed] regression subset `domain:rbac` selected no tests (pytest collected '

@@ -15,9 +15,11 @@ from hotfix_hooks.record import model as record
 from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import HOTFIX_BRANCH
+from tests.support.records import commit_approvals
 from tests.support.records import COMPLETE
 from tests.support.records import edit
 from tests.support.records import PATH
+from tests.support.records import pending
 
 BRANCH = 'hotfix/ARIS-77-fix-stock-totals-drift'
 
@@ -38,6 +40,8 @@ Rollback plan: <command / release tag>
 Owner: <name>
 Next update (UTC): <time>
 '''
+OWNERS = ('[owners]\nincident_owner = ["Ines Incident <ines@example.com>"]\n'
+          'release_owner = ["rene@example.com"]\n')
 PLACEHOLDERS = ('<', 'P0/P1/P2', 'PASS/FAIL', 'patch-forward | rollback-first')
 
 
@@ -47,6 +51,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     record and a one-line fix outside every integrity area."""
     repo = GitRepo(tmp_path_factory.mktemp('record-cli') / 'repo')
     repo.commit('base', files={
+        '.hotfix-hooks.toml': OWNERS,
         'app/api.py': 'def total():\n    return 1\n',
         'app/stock/totals.py': 'def recount():\n    return 0\n',
         'migrations/versions/0030_base.py': 'def upgrade():\n    pass\n',
@@ -54,13 +59,25 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     })
     repo.checkout(BRANCH, create=True)
     repo.commit('ARIS-77: fix the total', files={'app/api.py': 'def total():\n    return 2\n',
-                                                  PATH: COMPLETE})
+                                                  PATH: pending(COMPLETE)})
+    commit_approvals(repo)              # the owners approve, each in their own commit
+    assert (repo.path / PATH).read_text() == COMPLETE.replace(
+        'approved_at = 2026-11-27T12:45:00Z', 'approved_at = "2026-11-27T12:45:00Z"')
     return repo
 
 
 @pytest.fixture
 def repo(origin: GitRepo, tmp_path: Path) -> GitRepo:
     return origin.copy_to(tmp_path / 'repo')
+
+
+def policy_on_main(repo: GitRepo, name: str, text: str) -> None:
+    """A policy committed on main, the hotfix branch rebased onto it: a hotfix is judged by
+    its base side's policy, never by its own."""
+    repo.checkout('main')
+    repo.commit('policy', files={name: text})
+    repo.checkout(BRANCH)
+    repo.git('rebase', '-q', 'main')
 
 
 def store(repo: GitRepo, *names: str, status: str = 'pass', rev: str = 'HEAD') -> None:
@@ -201,8 +218,7 @@ def test_readiness_ignores_evidence_of_another_tree_and_shows_failures(repo: Git
 
 
 def test_readiness_reports_pending_approvals_and_scan_errors(repo: GitRepo) -> None:
-    (repo.path / 'pyproject.toml').write_text(
-        '[tool.hotfix-hooks.scope]\nseverity = "error"\n')
+    policy_on_main(repo, '.hotfix-hooks.toml', OWNERS + '[scope]\nseverity = "error"\n')
     repo.commit('pending, dependency', files={
         PATH: edit(COMPLETE, 'approved_at', '""'), 'requirements.txt': 'psycopg==3.2.3\n'})
     store(repo, 'smoke', 'integrity', 'rollback', 'domain:stock')
@@ -216,6 +232,7 @@ def test_readiness_reports_pending_approvals_and_scan_errors(repo: GitRepo) -> N
 
 def test_readiness_fails_a_record_that_contradicts_the_change(repo: GitRepo) -> None:
     repo.commit('stock fix', files={'app/stock/totals.py': 'def recount():\n    return 1\n'})
+    commit_approvals(repo, incident='2026-11-27T13:40:00Z', release='2026-11-27T13:45:00Z')
     store(repo, 'smoke', 'integrity', 'rollback', 'domain:stock')
     res = run_cli(repo, 'readiness')
     assert res.returncode == 1
@@ -282,8 +299,8 @@ def test_status_writes_unknown_for_what_it_does_not_know(repo: GitRepo) -> None:
 
 
 def test_status_template_comes_from_the_policy(repo: GitRepo) -> None:
-    (repo.path / '.hotfix-hooks.toml').write_text(
-        '[record]\nstatus_template = "{ticket} {severity} owner={owner} smoke={smoke}"\n')
+    template = '"{ticket} {severity} owner={owner} smoke={smoke}"'
+    policy_on_main(repo, '.hotfix-hooks.toml', f'[record]\nstatus_template = {template}\n')
     res = run_cli(repo, 'status')
     assert res.stdout == f'ARIS-77 P1 owner=Dana Ops smoke=unknown (not run on ' \
                          f'{repo.head()[:12]})\n'
@@ -318,13 +335,16 @@ def test_decide_derives_the_data_integrity_risk_from_the_change(repo: GitRepo) -
 
 # -- waivers in every report -----------------------------------------------------------
 def test_scan_shows_waived_findings_as_waived(repo: GitRepo) -> None:
-    (repo.path / 'pyproject.toml').write_text(
-        '[tool.hotfix-hooks.scope]\nseverity = "error"\n')
+    policy_on_main(repo, '.hotfix-hooks.toml', OWNERS + '[scope]\nseverity = "error"\n')
     waiver = ('\n[[exceptions]]\nrule = "scope-dependency-changed"\npath = "requirements.txt"\n'
               'reason = "the patched driver"\napproved_by = ["incident_owner", '
               '"release_owner"]\n')
     repo.commit('dependency', files={'requirements.txt': 'psycopg==3.2.3\n',
                                      PATH: COMPLETE + waiver})
+    # written by the fix's author: it waives nothing until both owners approve after it
+    res = run_cli(repo, 'record', '--require-approvals')
+    assert res.returncode == 1 and 'error [record-waiver-unapproved]' in res.stdout
+    commit_approvals(repo, incident='2026-11-27T13:40:00Z', release='2026-11-27T13:45:00Z')
     res = run_cli(repo, 'scan', '--only', 'scope')
     assert res.returncode == 0, res.stdout
     assert 'waived [scope-dependency-changed]' in res.stdout
@@ -354,7 +374,8 @@ def test_record_waives_a_finding_of_the_migrations_check(tmp_path: Path) -> None
     waiver = ('\n[[exceptions]]\nrule = "migration-downgrade-noop"\n'
               f'path = "{migration}"\nreason = "a nullable column; the old code ignores it"\n'
               'approved_by = ["incident_owner", "release_owner"]\n')
-    repo.commit('waiver', files={PATH: COMPLETE + waiver})
+    repo.commit('waiver', files={PATH: pending(COMPLETE) + waiver})
+    commit_approvals(repo)
     for args in (('scan',), ('scan', '--only', 'migrations'), ('record',)):
         res = run_cli(repo, *args)
         assert res.returncode == 0, (args, res.stdout)

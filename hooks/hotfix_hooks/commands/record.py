@@ -24,9 +24,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                              'request); without it they are warnings')
     parser.add_argument('--format', choices=report_mod.FORMATS, default='text')
     args = parser.parse_args(argv)
-    policy, ctxs = contexts(args)
     shown: list[Finding] = []
-    for ctx in ctxs:
+    for judged in contexts(args):
+        ctx, policy = judged.ctx, judged.policy
         if ctx.mode not in ('index', 'range', 'worktree'):
             continue
         run = scan.run_info(ctx, policy)
@@ -35,8 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         if not run.hotfix or not (run.ticket or is_hotfix_branch(run.branch, policy)):
             continue
-        print_notes(ctx.notes, 'record')
-        found = scan.collect(ctx, policy, all_checks(),
+        print_notes(judged.notes, 'record')
+        found = scan.collect(judged, all_checks(),
                              {'require_approvals': args.require_approvals}, report_stale=True)
-        shown += [f for f in found if f.category == 'record' or f.waived]
+        shown += [f for f in found if f.category in ('record', 'policy') or f.waived]
     return report(shown, args.format)

@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import TextIO
 
-from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.checks.naming import branch_ticket
 from hotfix_hooks.checks.naming import check_branch
 from hotfix_hooks.checks.naming import is_hotfix_branch
@@ -44,6 +43,8 @@ from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.invocation import BranchRef
+from hotfix_hooks.pipeline import trust
+from hotfix_hooks.pipeline.trust import Judged
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.record.model import record_path
 
@@ -57,7 +58,6 @@ class GateOptions:
     rerun: bool = False                  # run every gate even if it passed on this tree
     jobs: int | None = None              # gates in parallel (None: the policy's gate.jobs)
     rollback_dry_run: str | None = None  # overrides the record's and the policy's command
-    explicit_config: bool = False        # --config given: never replaced by a commit's
 
 
 @dataclasses.dataclass
@@ -79,6 +79,7 @@ class GateRun:
     evidence_path: str = ''
     findings: list[Finding] = dataclasses.field(default_factory=list)
     interrupted: bool = False
+    policy: Policy | None = None             # the policy the run was judged by
 
 
 # -- which branches ----------------------------------------------------------------
@@ -151,10 +152,12 @@ def rel_path(path: str | None, root: str) -> str:
 
 
 # -- one pushed ref -----------------------------------------------------------------
-def gate_one(ctx: context.Context, policy: Policy, opts: GateOptions,
-             progress_stream: TextIO, live: bool) -> GateRun:
-    """Plan, reuse, run and record the gates of one pushed ref."""
-    run = GateRun(branch=ctx.branch, notes=list(ctx.notes))
+def gate_one(judged: Judged, opts: GateOptions, progress_stream: TextIO, live: bool
+             ) -> GateRun:
+    """Plan, reuse, run and record the gates of one pushed ref, with the policy it is
+    judged by (a hotfix: its base side's, ``pipeline/trust.py``)."""
+    ctx, policy = judged.ctx, judged.policy
+    run = GateRun(branch=ctx.branch, notes=judged.notes, policy=policy)
     if ctx.mode not in ('none', 'tag') and ctx.branch is None:
         # fail closed: a hook that cannot tell the branch must not pass quietly
 
@@ -165,13 +168,11 @@ def gate_one(ctx: context.Context, policy: Policy, opts: GateOptions,
     if ctx.mode in ('none', 'tag') or not gated_branch(ctx.branch, policy):
         run.skipped_reason = skip_reason(ctx)
         return run
-    ranged = _as_range(ctx, policy, run)
+    ranged = _as_range(ctx, judged, run)
     if ranged is None:
         return run
     ctx = ranged
     assert ctx.head is not None        # a range has its head commit
-    if not opts.explicit_config:
-        policy = policy_at(ctx.root, ctx.head, policy)
     run.commit = ctx.head
     run.tree = plumbing.rev_parse(ctx.head, ctx.root, peel='tree') or ''
 
@@ -212,14 +213,7 @@ def gate_one(ctx: context.Context, policy: Policy, opts: GateOptions,
     return run
 
 
-def policy_at(root: str, commit: str, current: Policy) -> Policy:
-    """The policy as committed in ``commit``: the gates it defines are what that tree is
-    proven with (an uncommitted edit of pyproject.toml does not change what runs)."""
-
-    return policy_mod.load_at(root, commit, current)
-
-
-def _as_range(ctx: context.Context, policy: Policy, run: GateRun) -> context.Context | None:
+def _as_range(ctx: context.Context, judged: Judged, run: GateRun) -> context.Context | None:
     """A push is a range already; a manual or CI run gates the committed HEAD."""
     import copy
 
@@ -229,9 +223,10 @@ def _as_range(ctx: context.Context, policy: Policy, run: GateRun) -> context.Con
     if head is None:
         run.skipped_reason = 'no commit yet: nothing to gate'
         return None
-    base = ctx.base if ctx.mode == 'worktree' else None
+    base = ctx.base if ctx.mode == 'worktree' else judged.base_commit
     if base is None:
-        base = context.resolve(context.Request(branch=ctx.branch, stage='manual'), policy,
+        base = context.resolve(context.Request(branch=ctx.branch, stage='manual'),
+                               trust.neutral(judged.policy, judged.policy.get('base')),
                                cwd=ctx.root).base
     ctx = copy.copy(ctx)
     ctx.mode, ctx.head, ctx.base = 'range', head, base

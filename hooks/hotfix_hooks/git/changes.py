@@ -28,6 +28,7 @@ from hotfix_hooks.changeset import TYPE_CHANGED
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.context import Context
+from hotfix_hooks.git.history import GitHistory
 
 if TYPE_CHECKING:
     import git
@@ -332,8 +333,10 @@ def _hunks_from_headers(section: str) -> list[Hunk]:
     return hunks
 
 
-def build(ctx: Context, policy: Policy) -> ChangeSet:
-    """The change set of a resolved context (index / range / worktree mode)."""
+def build(ctx: Context, policy: Policy, history_base: str | None = None) -> ChangeSet:
+    """The change set of a resolved context (index / range / worktree mode), with the
+    history of its commits: ``history_base``..head (default: the context's base; the
+    commit stage reads the index against HEAD, so its history needs the base side)."""
     if ctx.mode not in ('index', 'range', 'worktree'):
         raise GitError(f'no change to read in mode {ctx.mode!r}')
     root = ctx.root
@@ -392,9 +395,33 @@ def build(ctx: Context, policy: Policy) -> ChangeSet:
         total_lines = sum(e['added_count'] + e['removed_count'] for e in raw)
         if total_lines > limit // 8:
             load_hunks()
+    history = _history(ctx, policy, history_base)
+
+    def close() -> None:
+        reader.close()
+        if history is not None:
+            history.close()
+
     return ChangeSet(files=files, base=base, head=head,
                      base_label='empty tree' if base_rev == plumbing.EMPTY_TREE else base_rev[:12],
-                     head_label=head_label, notes=list(ctx.notes), on_close=reader.close)
+                     head_label=head_label, notes=list(ctx.notes), on_close=close,
+                     history=history)
+
+
+def _history(ctx: Context, policy: Policy, history_base: str | None) -> GitHistory | None:
+    """The commits of the change (nothing is read until a check asks)."""
+    if ctx.mode == 'range':
+        head = ctx.head
+    else:
+        head = plumbing.rev_parse('HEAD', ctx.root)
+    if head is None:
+        return None
+    base = history_base if history_base is not None else (
+        ctx.base if ctx.mode != 'index' else None)
+    if base is None and ctx.mode == 'index':
+        return None
+    signers = str((policy.get('approvals') or {}).get('allowed_signers') or '')
+    return GitHistory(ctx.root, base, head, signers, trusted=base)
 
 
 __all__ = ['build', 'TreeSnapshot', 'IndexSnapshot', 'WorktreeSnapshot', 'ObjectReader',

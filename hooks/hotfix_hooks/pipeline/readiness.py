@@ -23,13 +23,16 @@ from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.pipeline import scan
+from hotfix_hooks.pipeline.trust import Judged
 from hotfix_hooks.policy import Policy
+from hotfix_hooks.record import approvals
 from hotfix_hooks.record import integrity
 from hotfix_hooks.record import model as record
+from hotfix_hooks.record.approvals import Verification
 from hotfix_hooks.record.decision import decide
 from hotfix_hooks.record.model import Record
 
-DIFF_CATEGORIES = ('contract', 'actions', 'migrations', 'scope')
+DIFF_CATEGORIES = ('contract', 'actions', 'migrations', 'scope', 'policy')
 
 
 def all_checks() -> list[str]:
@@ -57,6 +60,7 @@ class Facts:
     evidence: dict[str, GateResult]
     notes: list[str] = dataclasses.field(default_factory=list)
     record_problems: list[Finding] = dataclasses.field(default_factory=list)
+    approvals: Verification | None = None
 
     def record_absence(self) -> str:
         """Why there is no usable record: missing, or present but unreadable."""
@@ -73,18 +77,25 @@ class Facts:
         return [f for f in self.findings if f.category in DIFF_CATEGORIES]
 
 
-def gather(ctx: context.Context, policy: Policy, options: Mapping[str, bool] | None = None
-           ) -> Facts:
+def gather(judged: Judged, options: Mapping[str, bool] | None = None) -> Facts:
+    """The facts of one judged context (its trusted policy, ``pipeline/trust.py``). The
+    record commands judge what a merge needs: approvals and waivers must be verified."""
+    ctx, policy = judged.ctx, judged.policy
+    options = {'require_approvals': True, **(options or {})}
     run = scan.run_info(ctx, policy, options)
     rec = None
     rec_path = None
     rec_problems: list[Finding] = []
-    changes = git_changes.build(ctx, policy)
+    changes = git_changes.build(ctx, policy, judged.base_commit)
     try:
         findings = scan.run_checks(changes, ctx, policy, all_checks(), options,
-                                   report_stale=True)
+                                   report_stale=True, extra=judged.findings())
+        verification = None
         if run.ticket:
             rec, rec_problems, rec_path = record.load(changes.head, policy, run.ticket)
+            if rec is not None:
+                verification = approvals.verify(rec, changes.history,
+                                                changes.head.read(rec.path), policy)
         derived = integrity.derive(changes, policy)
         changed = sorted({p for f in changes.files for p in (f.path, f.old_path) if p})
     finally:
@@ -95,7 +106,7 @@ def gather(ctx: context.Context, policy: Policy, options: Mapping[str, bool] | N
     return Facts(ctx=ctx, branch=ctx.branch, ticket=run.ticket, hotfix=run.hotfix,
                  commit=commit, tree=tree, findings=findings, record=rec,
                  record_path=rec_path, derived=derived, changed=changed, evidence=results,
-                 notes=list(ctx.notes), record_problems=rec_problems)
+                 notes=judged.notes, record_problems=rec_problems, approvals=verification)
 
 
 # -- readiness -------------------------------------------------------------------------
@@ -190,23 +201,12 @@ def readiness_rows(facts: Facts, policy: Policy) -> list[Row]:
     elif rec is not None and rb.status != 'MISSING':
         rb.evidence = f'{rec.rollback_plan}: {rb.evidence}'
     rows.append(rb)
-    roles = list(policy.section('record').get('required_approvers', []))
-    if rec is None:
-        where = facts.record_path or 'no ticket in the branch name'
-        rows.append(Row('approvals', 'MISSING', f'no hotfix record ({where})'))
-    else:
-        given = [rec.approvals[r] for r in roles if r in rec.approvals and
-                 rec.approvals[r].given]
-        pending = [r for r in roles if r not in rec.approvals or not rec.approvals[r].given]
-        text = '; '.join([f'{a.role}: {a.name} at {a.approved_at}' for a in given]
-                         + [f'{r}: pending' for r in pending])
-        rows.append(Row('approvals', 'MISSING' if pending else 'PASS', text,
-                        at=max((a.approved_at for a in given), default=None)))
+    rows.append(approvals_row(facts, policy))
     naming = check_branch(facts.branch, policy)
     rows.append(Row('naming', 'FAIL' if any(f.blocking for f in naming) else 'PASS',
                     '; '.join(f.message for f in naming) or f'branch {facts.branch}'))
     rec_findings = [f for f in facts.findings if f.category == 'record'
-                    and f.rule != 'record-approval-pending']
+                    and not f.rule.startswith('record-approval')]
     if facts.ticket and any(f.rule == 'record-missing' for f in rec_findings):
         rows.append(Row('hotfix record', 'MISSING', f'{facts.record_path} is not in '
                                                     f'{facts.short}'))
@@ -223,11 +223,52 @@ def readiness_rows(facts: Facts, policy: Policy) -> list[Row]:
     return rows
 
 
+def approvals_row(facts: Facts, policy: Policy) -> Row:
+    """PASS when every required role's approval counts (``record/approvals.py``)."""
+    rec = facts.record
+    roles = list(policy.section('record').get('required_approvers', []))
+    if rec is None:
+        where = facts.record_path or 'no ticket in the branch name'
+        return Row('approvals', 'MISSING', f'no hotfix record ({where})')
+    parts = []
+    counted = []
+    verdicts = facts.approvals.verdicts if facts.approvals is not None else {}
+    for r in roles:
+        v = verdicts.get(r)
+        a = rec.approvals.get(r)
+        if v is None or not v.given or a is None:
+            parts.append(f'{r}: pending')
+        elif v.counted:
+            counted.append(a.approved_at)
+            parts.append(f'{r}: {a.name} at {a.approved_at} ({v.describe()})')
+        else:
+            parts.append(f'{r}: {a.name or "?"} at {a.approved_at}, {v.describe()}')
+    if facts.approvals is not None and not facts.approvals.owners_listed and roles:
+        parts.append('not checked against an owner list (no [tool.hotfix-hooks.owners])')
+    status = 'PASS' if len(counted) == len(roles) else 'MISSING'
+    return Row('approvals', status, '; '.join(parts), at=max(counted, default=None))
+
+
 # -- status ----------------------------------------------------------------------------
 def _gate_status(r: GateResult | None, facts: Facts) -> str:
     if r is None:
         return f'unknown (not run on {facts.short})'
     return f'{r.status} ({str(r.commit)[:12]}, {r.finished_at})'
+
+
+def pending_waivers(facts: Facts) -> list[int]:
+    """The record's exceptions that do not count yet (not approved after their change)."""
+    return list(facts.approvals.waivers) if facts.approvals is not None else []
+
+
+def _approval_state(role: str, approved_at: str, facts: Facts) -> str:
+    v = facts.approvals.verdicts.get(role) if facts.approvals is not None else None
+    if not approved_at:
+        return 'pending'
+    if v is not None and v.counted:
+        return f'approved {approved_at}'
+    return f'approved {approved_at}, not counted' + (f' ({v.problems[0]})' if v and v.problems
+                                                     else '')
 
 
 def status_values(facts: Facts, policy: Policy) -> dict[str, str]:
@@ -253,7 +294,7 @@ def status_values(facts: Facts, policy: Policy) -> dict[str, str]:
                       + ', '.join(impacted_domains(facts, policy) or []) + ')')
     else:
         regression = ''
-    verdict = decide(rec, facts.derived, policy)
+    verdict = decide(rec, facts.derived, policy, pending_waivers(facts))
     values = {
         'ticket': (rec.ticket if rec else '') or (facts.ticket or ''),
         'frozen_rules': frozen,
@@ -272,8 +313,7 @@ def status_values(facts: Facts, policy: Policy) -> dict[str, str]:
             'rollback_plan': rec.rollback_plan, 'owner': rec.owner,
             'next_update_utc': rec.next_update_utc, 'eligibility': rec.eligibility,
             'approvals': '; '.join(
-                f'{a.role}: {a.name or "?"} ' + (f'approved {a.approved_at}' if a.given
-                                                  else 'pending')
+                f'{a.role}: {a.name or "?"} ' + _approval_state(a.role, a.approved_at, facts)
                 for a in rec.approvals.values()),
         })
     return values

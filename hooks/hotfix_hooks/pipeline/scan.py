@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Sequence
 
-from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.checks import naming
 from hotfix_hooks.checks import registry as checks_mod
@@ -22,6 +21,7 @@ from hotfix_hooks.findings import Finding
 from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
+from hotfix_hooks.pipeline.trust import Judged
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.record.waivers import apply_from_changes
 
@@ -35,33 +35,35 @@ def run_info(ctx: context.Context, policy: Policy, options: Mapping[str, bool] |
                               options=dict(options or {}))
 
 
-def collect(ctx: context.Context, policy: Policy, only: Sequence[str] | None = None,
+def collect(judged: Judged, only: Sequence[str] | None = None,
             options: Mapping[str, bool] | None = None, report_stale: bool | None = None
             ) -> list[Finding]:
-    """Run the selected checks over the context's change; policy overrides applied."""
+    """Run the selected checks over the context's change with the policy it is judged by
+    (``pipeline/trust.py``), plus ``policy-changed-in-hotfix``; policy overrides applied."""
+    ctx, policy = judged.ctx, judged.policy
     if ctx.mode not in ('index', 'range', 'worktree'):
         return []
-    if ctx.mode == 'range' and ctx.head:
-
-        policy = policy_mod.load_at(ctx.root, ctx.head, policy)   # the pushed commit's rules
-    changes = git_changes.build(ctx, policy)
+    changes = git_changes.build(ctx, policy, judged.base_commit)
     try:
-        return run_checks(changes, ctx, policy, only, options, report_stale)
+        return run_checks(changes, ctx, policy, only, options, report_stale,
+                          extra=judged.findings())
     finally:
         changes.close()
 
 
 def run_checks(changes: ChangeSet, ctx: context.Context, policy: Policy,
                only: Sequence[str] | None = None, options: Mapping[str, bool] | None = None,
-               report_stale: bool | None = None) -> list[Finding]:
+               report_stale: bool | None = None, extra: Sequence[Finding] = ()
+               ) -> list[Finding]:
     """Run the checks (``only``, else every check but the opt-in ones) over a built change
     set; policy overrides and the hotfix record's waivers applied. Stale waivers are
-    reported when every default check ran (or when ``report_stale`` says so)."""
+    reported when every default check ran (or when ``report_stale`` says so). ``extra``:
+    findings made outside the checks (the policy change), judged alike."""
 
     run = run_info(ctx, policy, options)
     names = (list(dict.fromkeys(only)) if only
              else [n for n in checks_mod.CHECKS if n not in checks_mod.OPT_IN])
-    findings: list[Finding] = []
+    findings: list[Finding] = list(extra)
     for name in names:
         findings.extend(checks_mod.load(name)(changes, policy, run))
     findings = apply_policy(findings, policy['severity'], policy['disable'])
