@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from hotfix_hooks.gates import evidence
 from hotfix_hooks.policy import SCHEMA
 from hotfix_hooks.record import model as record
 from tests.support.cli import run_cli
+from tests.support.evidence import store
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import HOTFIX_BRANCH
 from tests.support.records import commit_approvals
@@ -78,18 +78,6 @@ def policy_on_main(repo: GitRepo, name: str, text: str) -> None:
     repo.commit('policy', files={name: text})
     repo.checkout(BRANCH)
     repo.git('rebase', '-q', 'main')
-
-
-def store(repo: GitRepo, *names: str, status: str = 'pass', rev: str = 'HEAD') -> None:
-    commit = repo.git('rev-parse', rev)
-    tree = repo.git('rev-parse', f'{rev}^{{tree}}')
-    results = [evidence.GateResult(
-        name=n, kind='domain' if n.startswith('domain:') else
-        ('rollback' if n == 'rollback' else 'gate'),
-        command=['true'], status=status, exit_code=0 if status == 'pass' else 1,
-        duration_s=2.5, commit=commit, tree=tree, started_at='2026-11-27T12:00:00Z',
-        finished_at='2026-11-27T12:00:03Z') for n in names]
-    evidence.store(str(repo.path / '.git'), tree, results)
 
 
 def rows(stdout: str) -> dict[str, str]:

@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         notes.append('the gates were not run in CI (--no-gates): this commit is not READY '
                      'until they pass here')
     elif ctx.mode == 'range':
-        run = gate_one(judged, GateOptions(), sys.stderr, live=False)
+        run = gate_one(judged, GateOptions(runner='ci'), sys.stderr, live=False)
         findings += apply_policy(run.findings, policy['severity'], policy['disable'])
         if not run.skipped_reason:
             render_text([run], ctx.root, policy, sys.stderr)

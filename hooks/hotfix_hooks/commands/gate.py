@@ -26,6 +26,7 @@ from hotfix_hooks.gates.run import GateOptions
 from hotfix_hooks.gates.run import GateRun
 from hotfix_hooks.gates.run import skip_reason
 from hotfix_hooks.git import context
+from hotfix_hooks.git.ci_env import detect
 from hotfix_hooks.git.invocation import add_arguments
 from hotfix_hooks.git.invocation import resolve_branches
 from hotfix_hooks.pipeline import trust
@@ -53,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise UsageError('--jobs must be at least 1')
     root, policy = load_policy(args)
     opts = GateOptions(rerun=args.rerun, jobs=args.jobs,
-                       rollback_dry_run=args.rollback_dry_run)
+                       rollback_dry_run=args.rollback_dry_run,
+                       runner='ci' if detect(os.environ) is not None else 'local')
     req = context.request_from_args(args)
 
     stdin = None

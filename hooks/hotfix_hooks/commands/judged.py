@@ -42,7 +42,8 @@ def one_context(args: argparse.Namespace, committed: bool) -> Judged:
         head = plumbing.rev_parse('HEAD', ctx.root)
         if head is None:
             raise UsageError('no commit yet: readiness judges a commit')
-        dirty = plumbing.try_out(['status', '--porcelain', '--untracked-files=no'], ctx.root)
+        dirty = plumbing.try_out(['--no-optional-locks', 'status', '--porcelain',
+                                  '--untracked-files=no'], ctx.root)
         ctx = copy.copy(ctx)
         ctx.mode, ctx.head = 'range', head
         ctx.why = [*ctx.why, 'readiness judges the committed HEAD']

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import TextIO
 
+from hotfix_hooks import __version__
 from hotfix_hooks.checks.naming import branch_ticket
 from hotfix_hooks.checks.naming import check_branch
 from hotfix_hooks.checks.naming import is_hotfix_branch
@@ -58,6 +59,7 @@ class GateOptions:
     rerun: bool = False                  # run every gate even if it passed on this tree
     jobs: int | None = None              # gates in parallel (None: the policy's gate.jobs)
     rollback_dry_run: str | None = None  # overrides the record's and the policy's command
+    runner: str = 'local'                # 'ci' when CI runs them: what readiness in CI accepts
 
 
 @dataclasses.dataclass
@@ -101,7 +103,8 @@ def in_place_problem(root: str, commit: str, tree: str) -> str:
     if head_tree != tree:
         head = plumbing.rev_parse('HEAD', root) or 'no commit'
         return f'HEAD ({head[:12]}) does not have the pushed tree'
-    status = plumbing.run(['status', '--porcelain', '-z', '--untracked-files=normal'],
+    status = plumbing.run(['--no-optional-locks', 'status', '--porcelain', '-z',
+                          '--untracked-files=normal'],
                          cwd=root).stdout
     entries = [e[3:] for e in plumbing.zsplit(status) if len(e) > 3]
     if entries:
@@ -112,15 +115,66 @@ def in_place_problem(root: str, commit: str, tree: str) -> str:
 
 
 @contextlib.contextmanager
-def workspace(root: str, commit: str, tree: str, run: GateRun) -> Iterator[str]:
-    """The directory holding exactly ``commit``: the working tree or a temporary worktree."""
-    problem = in_place_problem(root, commit, tree)
-    if not problem:
-        run.workspace = 'in place'
-        run.workspace_why = 'working tree clean, HEAD has the pushed tree'
-        yield root
+def working_tree_lock(git_dir: str) -> Iterator[bool]:
+    """The lock on the working tree for an in-place run: True when this run holds it, False
+    when another ``gate`` run does (this one then runs in its own worktree)."""
+    import fcntl
+
+    path = os.path.join(git_dir, 'hotfix-hooks', 'gate.lock')
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        f = open(path, 'a')
+    except OSError:
+        yield False
         return
-    run.workspace, run.workspace_why = 'temporary worktree', problem
+    try:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+    finally:
+        f.close()
+
+
+def snapshot(root: str) -> dict[str, tuple[int, int, int, int]]:
+    """(mtime, ctime, size, inode) of every tracked file: an edit made while the gates run
+    in place changes it, even when the content is put back before they end."""
+    out = {}
+    listed = plumbing.run(['ls-files', '-z'], cwd=root).stdout
+    for path in plumbing.zsplit(listed):
+        try:
+            st = os.lstat(os.path.join(root, path))
+        except OSError:
+            out[path] = (0, 0, -1, 0)
+            continue
+        out[path] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+    return out
+
+
+def changed_during(root: str, commit: str, tree: str,
+                   before: dict[str, tuple[int, int, int, int]]) -> str:
+    """'' when the working tree is still exactly the pushed tree and no tracked file was
+    touched since ``before``; otherwise what changed."""
+    problem = in_place_problem(root, commit, tree)
+    if problem:
+        return problem
+    after = snapshot(root)
+    touched = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+    if touched:
+        more = f' (+{len(touched) - 3} more)' if len(touched) > 3 else ''
+        return f'{", ".join(touched[:3])}{more} changed while they ran'
+    return ''
+
+
+@contextlib.contextmanager
+def isolated(root: str, commit: str) -> Iterator[str]:
+    """A temporary detached worktree of ``commit``, removed afterwards (also when the run
+    is interrupted)."""
     import shutil
     import tempfile
 
@@ -185,15 +239,19 @@ def gate_one(judged: Judged, opts: GateOptions, progress_stream: TextIO, live: b
     run.findings += problems
     specs = gate_plan.plan(policy, selection, rollback, source)
 
-    previous = {} if opts.rerun else evidence.load(ctx.git_dir, run.tree)
+    previous: dict[str, GateResult] = {}
+    if not opts.rerun:
+        previous, rejected = evidence.load_checked(ctx.git_dir, run.tree)
+        if rejected:
+            run.notes.append(f'evidence {rejected}')
+    digest = policy.digest()
     reused = {s.name: r for s in specs
-              if (r := gate_plan.reusable(s, previous, run.tree)) is not None}
-    if not rollback and 'rollback' in previous and previous['rollback'].passed:
-        reused['rollback'] = previous['rollback']      # passed on this tree earlier
+              if (r := gate_plan.reusable(s, previous, run.tree, digest)) is not None}
     run.reused = set(reused)
     to_run = [s for s in specs if s.name not in reused]
 
-    fresh = _execute(ctx, policy, opts, run, to_run, progress_stream, live)
+    with gate_process.signals_interrupt():
+        fresh = _execute(ctx, policy, opts, run, to_run, progress_stream, live)
     for spec in specs:
         if spec.name in reused:
             run.results.append(reused[spec.name])
@@ -256,7 +314,11 @@ def _select(ctx: context.Context, policy: Policy
 def _execute(ctx: context.Context, policy: Policy, opts: GateOptions, run: GateRun,
              to_run: Sequence[GateSpec], progress_stream: TextIO, live: bool
              ) -> dict[str, GateResult]:
-    """Run ``to_run`` on the pushed commit; the results by name (interrupted ones left out)."""
+    """Run ``to_run`` on the pushed commit; the results by name (interrupted ones left out).
+
+    In place when the working tree is clean, has the pushed tree and no other ``gate`` run
+    holds it; then checked: when the working tree changed while the gates ran, they run
+    again in a temporary worktree. Otherwise in a temporary worktree from the start."""
 
     if not to_run:
         run.workspace, run.workspace_why = 'nothing run', 'every gate already passed on this tree'
@@ -274,11 +336,45 @@ def _execute(ctx: context.Context, policy: Policy, opts: GateOptions, run: GateR
     def log_path(spec: GateSpec) -> str:
         return os.path.join(logs, _safe(spec.name) + '.log')
 
-    with workspace(ctx.root, run.commit, run.tree, run) as where:
-        jobs = opts.jobs if opts.jobs is not None else policy.section('gate')['jobs']
+    jobs = opts.jobs if opts.jobs is not None else policy.section('gate')['jobs']
+
+    def run_in(where: str) -> dict[str, gate_process.Outcome]:
         outcomes, run.interrupted = gate_process.run_all(
             to_run, where, log_path, gate_process.child_env(), jobs,
             gate_process.Progress(progress_stream, live))
+        return outcomes
+
+    outcomes: dict[str, gate_process.Outcome] | None = None
+    with working_tree_lock(ctx.git_dir) as mine:
+        problem = in_place_problem(ctx.root, run.commit, run.tree)
+        if not problem and not mine:
+            problem = 'another "hotfix-hooks gate" run is using the working tree'
+        if not problem:
+            run.workspace = 'in place'
+            run.workspace_why = 'working tree clean, HEAD has the pushed tree'
+            before = snapshot(ctx.root)
+            outcomes = run_in(ctx.root)
+            changed = '' if run.interrupted else changed_during(ctx.root, run.commit,
+                                                                run.tree, before)
+            if changed:
+                run.notes.append(f'the working tree is no longer the pushed tree after the '
+                                 f'in-place run ({changed}): the gates ran again in a '
+                                 'temporary worktree of the pushed commit')
+                problem = 'the working tree changed during the in-place run'
+                outcomes = None
+    if outcomes is None:
+        run.workspace, run.workspace_why = 'temporary worktree', problem
+        with isolated(ctx.root, run.commit) as where:
+            outcomes = run_in(where)
+    unwritable = [o.detail for o in outcomes.values() if o.status == 'error'
+                  and o.detail.startswith('cannot write ')]
+    if unwritable:
+        for spec in to_run:
+            with contextlib.suppress(OSError):
+                os.unlink(log_path(spec))
+        raise GitError(unwritable[0], hint='free some disk space and run the gates again')
+    runner = opts.runner
+    digest = policy.digest()
     fresh: dict[str, GateResult] = {}
     for spec in to_run:
         out = outcomes.get(spec.name)
@@ -289,7 +385,9 @@ def _execute(ctx: context.Context, policy: Policy, opts: GateOptions, run: GateR
             name=spec.name, kind=spec.kind, command=list(spec.command), status=out.status,
             exit_code=out.exit_code, duration_s=out.duration_s, commit=run.commit,
             tree=run.tree, started_at=out.started_at, finished_at=out.finished_at,
-            log=log_path(spec), detail=detail)
+            log=log_path(spec), detail=detail, setup=[list(s) for s in spec.setup],
+            cwd=spec.cwd, env=dict(spec.env), policy_digest=digest, version=__version__,
+            runner=runner)
     return fresh
 
 

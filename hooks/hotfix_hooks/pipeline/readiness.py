@@ -12,13 +12,16 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.checks.naming import check_branch
 from hotfix_hooks.checks.registry import CHECKS
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.findings import summarize
 from hotfix_hooks.gates import evidence
+from hotfix_hooks.gates import plan as gate_plan
 from hotfix_hooks.gates.evidence import GateResult
+from hotfix_hooks.gates.plan import GateSpec
 from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
@@ -31,6 +34,7 @@ from hotfix_hooks.record import model as record
 from hotfix_hooks.record.approvals import Verification
 from hotfix_hooks.record.decision import decide
 from hotfix_hooks.record.model import Record
+from hotfix_hooks.record.model import record_path
 
 DIFF_CATEGORIES = ('contract', 'actions', 'migrations', 'scope', 'policy')
 
@@ -61,6 +65,8 @@ class Facts:
     notes: list[str] = dataclasses.field(default_factory=list)
     record_problems: list[Finding] = dataclasses.field(default_factory=list)
     approvals: Verification | None = None
+    rejected: dict[str, str] = dataclasses.field(default_factory=dict)  # gate -> why not
+    in_ci: bool = False
 
     def record_absence(self) -> str:
         """Why there is no usable record: missing, or present but unreadable."""
@@ -98,15 +104,56 @@ def gather(judged: Judged, options: Mapping[str, bool] | None = None) -> Facts:
                                                 changes.head.read(rec.path), policy)
         derived = integrity.derive(changes, policy)
         changed = sorted({p for f in changes.files for p in (f.path, f.old_path) if p})
+        specs = expected_gates(changes, policy, run.ticket)
     finally:
         changes.close()
     commit = ctx.head or plumbing.rev_parse('HEAD', ctx.root)
     tree = plumbing.rev_parse(commit, ctx.root, peel='tree') if commit else None
-    results = evidence.load(ctx.git_dir, tree) if tree else {}
-    return Facts(ctx=ctx, branch=ctx.branch, ticket=run.ticket, hotfix=run.hotfix,
-                 commit=commit, tree=tree, findings=findings, record=rec,
-                 record_path=rec_path, derived=derived, changed=changed, evidence=results,
-                 notes=judged.notes, record_problems=rec_problems, approvals=verification)
+    facts = Facts(ctx=ctx, branch=ctx.branch, ticket=run.ticket, hotfix=run.hotfix,
+                  commit=commit, tree=tree, findings=findings, record=rec,
+                  record_path=rec_path, derived=derived, changed=changed, evidence={},
+                  notes=list(judged.notes), record_problems=rec_problems,
+                  approvals=verification, in_ci=ctx.stage == 'ci' or ctx.ci is not None)
+    if tree:
+        _accepted_evidence(facts, ctx.git_dir, tree, specs, policy.digest())
+    return facts
+
+
+def expected_gates(changes: ChangeSet, policy: Policy, ticket: str | None
+                   ) -> dict[str, GateSpec]:
+    """What the gates of this change are, by the trusted policy and the record: the gates,
+    the impacted domains' regressions, the rollback dry-run of the record (or the policy)."""
+    selection = gate_plan.select_domains(changes, policy['domains'])
+    rec = None
+    if ticket:
+        path = record_path(policy, ticket)
+        data = changes.head.read(path)
+        rec = (path, None if data is None else data.decode('utf-8', 'replace'))
+    rollback, source, _problems = gate_plan.rollback_command(None, rec, policy)
+    return {s.name: s for s in gate_plan.plan(policy, selection, rollback, source)}
+
+
+def _accepted_evidence(facts: Facts, git_dir: str, tree: str, specs: dict[str, GateSpec],
+                       digest: str) -> None:
+    """Keep the results that prove what ``specs`` ask on ``tree`` (``evidence.accepts``);
+    say why the others do not count."""
+    results, problem = evidence.load_checked(git_dir, tree)
+    if problem:
+        facts.notes.append(f'evidence {problem}')
+    for name, r in results.items():
+        spec = specs.get(name)
+        if spec is None:
+            if name == 'rollback' and r.status != 'skipped':
+                facts.rejected[name] = (f'it ran `{" ".join(r.command)}`, which neither the '
+                                        'record nor the policy gives')
+            elif name == 'rollback':
+                facts.evidence[name] = r       # "no rollback dry-run command", as it was
+            continue
+        why = evidence.accepts(r, gate_plan.expected(spec, tree, digest), ci=facts.in_ci)
+        if why:
+            facts.rejected[name] = why
+        else:
+            facts.evidence[name] = r
 
 
 # -- readiness -------------------------------------------------------------------------
@@ -132,10 +179,22 @@ def _gate_evidence(r: GateResult) -> str:
 def _gate_row(check: str, name: str, facts: Facts) -> Row:
     r = facts.evidence.get(name)
     if r is None:
-        return Row(check, 'MISSING', f'no result for this commit ({facts.short}): run '
-                                     '"hotfix-hooks gate"')
+        return Row(check, 'MISSING', _no_result(name, facts))
     status = 'PASS' if r.status == 'pass' else ('FAIL' if r.status in FAILED else 'MISSING')
     return Row(check, status, _gate_evidence(r), r.commit, r.finished_at)
+
+
+def _no_result(name: str, facts: Facts) -> str:
+    if name in facts.rejected:
+        why = facts.rejected[name]
+        if facts.in_ci and why == 'it was not run in CI':
+            return ('the gates were not run in CI (hotfix-hooks ci without --no-gates runs '
+                    'them)')
+        return f'the result for {facts.short} does not count: {why}; run "hotfix-hooks gate"'
+    if facts.in_ci:
+        return (f'the gates were not run in CI on {facts.short} (hotfix-hooks ci without '
+                '--no-gates runs them)')
+    return f'no result for this commit ({facts.short}): run "hotfix-hooks gate"'
 
 
 def impacted_domains(facts: Facts, policy: Policy) -> list[str] | None:
@@ -167,9 +226,12 @@ def regression_row(facts: Facts, policy: Policy) -> Row:
         return Row('targeted regression', 'FAIL', '; '.join(parts))
     missing = [d for d in (impacted or []) if d not in ran]
     if missing:
+        why = [f'domain:{d}: {facts.rejected["domain:" + d]}' for d in missing
+               if 'domain:' + d in facts.rejected]
+        ci = ' in CI' if facts.in_ci else ''
         return Row('targeted regression', 'MISSING',
-                   f'impacted domain(s) {", ".join(missing)} have no passing result for '
-                   f'{facts.short}' + (f'; {"; ".join(parts)}' if parts else ''))
+                   f'impacted domain(s) {", ".join(missing)} have no passing result{ci} for '
+                   f'{facts.short}' + ''.join(f'; {p}' for p in parts + why))
     if ran:
         return Row('targeted regression', 'PASS', '; '.join(parts),
                    last.commit if last else None, last.finished_at if last else None)
