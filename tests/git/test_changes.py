@@ -194,12 +194,14 @@ def test_scan_over_the_odd_range_reports_without_crashing(rng: Range) -> None:
     for fmt in ('json', 'text', 'github'):
         res = run_cli(rng.repo, 'scan', '--from-ref', rng.base, '--to-ref', rng.head,
                       '--branch', 'hotfix/ARIS-20-odd-range', '--format', fmt, *mine)
-        assert res.returncode == 0, res.stderr
+        assert res.returncode == 1, res.stderr       # the submodule moved: fail closed
         assert 'Traceback' not in res.stderr
     # 15 changed files > a budget of 14: the scope check counted every one of them
     rc, data, _ = hh_json(rng.repo, 'scan', '--from-ref', rng.base, '--to-ref', rng.head,
                           '--branch', 'hotfix/ARIS-20-odd-range', *mine)
-    assert [f['rule'] for f in data['findings']] == ['scope-too-many-files']
+    assert [f['rule'] for f in data['findings']] == ['scope-too-many-files',
+                                                     'scope-submodule-changed']
+    assert data['findings'][1]['path'] == 'sub'
 
 
 def test_contents_are_read_lazily(rng: Range) -> None:

@@ -35,6 +35,9 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     if not head_paths and not any(p.endswith(('.py', '.sql')) for p in old_paths):
         return []
     analyse_all = bool(cfg.get('check_unchanged') or run.options.get('all_violations'))
+    # a changed migration that cannot be read as text is an error, and is not read further
+    bad = discover.unreadable(changes.head, [p for p in head_paths if p in changed], opts)
+    head_paths = [p for p in head_paths if p not in bad]
     head_all = discover.load(changes.head, head_paths, opts,
                              analyse=True if analyse_all else changed)
     analysed = [g for g in head_all if g.analysed]
@@ -44,7 +47,9 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     added = {f.path for f in changes.files if f.status == 'added'}
     new_tables = {o.table for a in analysed if a.path in added for o in a.upgrade
                   if o.kind == m.CREATE_TABLE and o.table}
-    raws: list[Raw] = []
+    raws: list[Raw] = [Raw('migration-file-unreadable', p, None,
+                           f'{p} cannot be read as text: {why}; nothing in it was checked',
+                           RULES['migration-file-unreadable'][3]) for p, why in bad.items()]
     for mig in analysed:
         raws.extend(check_migration(mig, new_tables, owners.find, opts.dialect))
     raws.extend(graph.whole_graph(head_all, cfg['version_column_length'],

@@ -136,7 +136,8 @@ class TreeSnapshot(_ListedSnapshot):
     def _list(self) -> dict[str, tuple[str, str]]:
         if self.rev == plumbing.EMPTY_TREE:
             return {}
-        data = plumbing.run(['ls-tree', '-r', '-z', '--full-tree', self.rev], cwd=self.root).stdout
+        data = plumbing.run(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options',
+                             self.rev], cwd=self.root).stdout
         entries = {}
         for item in plumbing.zsplit(data):
             meta, _, path = item.partition('\t')
@@ -343,8 +344,10 @@ def build(ctx: Context, policy: Policy, history_base: str | None = None) -> Chan
     reader = ObjectReader(root)
     base_rev = ctx.base or plumbing.EMPTY_TREE
     base: Snapshot = TreeSnapshot(root, reader, base_rev)
+    cached: list[str] = []
     if ctx.mode == 'index':
-        diff_args = ['--cached', base_rev]
+        cached = ['--cached']
+        diff_args = [base_rev]
         head: Snapshot = IndexSnapshot(root, reader)
         head_label = 'index'
     elif ctx.mode == 'range':
@@ -357,16 +360,16 @@ def build(ctx: Context, policy: Policy, history_base: str | None = None) -> Chan
         head = WorktreeSnapshot(root)
         head_label = 'working tree'
     common = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M',
-              '--ignore-submodules=none']
+              '--ignore-submodules=none', *cached]
     raw = _parse_raw(plumbing.run([*common, '--raw', '--numstat', '-z', '--no-abbrev',
-                                  *diff_args, '--'], cwd=root).stdout)
+                                  '--end-of-options', *diff_args, '--'], cwd=root).stdout)
     limit = int(policy.get('max_diff_bytes') or 0)
     files: list[FileChange] = []
 
     def load_hunks() -> None:
         """``git diff -p -U0`` once for every file, parsed with unidiff, on first use."""
         patch_bytes = plumbing.run([*common, '-p', '-U0', '--src-prefix=a/', '--dst-prefix=b/',
-                                   *diff_args, '--'], cwd=root).stdout
+                                   '--end-of-options', *diff_args, '--'], cwd=root).stdout
         if limit and len(patch_bytes) > limit:
             raise GitError(f'the change is too large to scan ({len(patch_bytes):,} bytes of '
                            f'diff; limit {limit:,})',

@@ -336,12 +336,14 @@ class _Resolver:
                         head=head, base_ref=base_ref, why=why, notes=notes)
 
     def first_unpushed_parent(self, head: str) -> str:
+        # head is a full sha (peeled): --end-of-options would make "--not" a revision here
         out = self.git('rev-list', '--topo-order', '--reverse', head, '--not',
                        f'--remotes={self.remote}') or ''
         commits = out.split()
         if not commits:
             return head
-        parents = (self.git('rev-list', '--parents', '-n', '1', commits[0]) or '').split()[1:]
+        parents = (self.git('rev-list', '--parents', '-n', '1', '--end-of-options', commits[0])
+                   or '').split()[1:]
         return parents[0] if parents else plumbing.EMPTY_TREE
 
     def ci_range(self, ci: CIInfo) -> Context:
@@ -360,7 +362,8 @@ class _Resolver:
             if found is None:
                 wanted = ci.target or self.req.base or self.policy.get('base') or 'main/master'
                 raise GitError(f'{ci.name}: base branch {wanted} is not in this clone',
-                               hint=FETCH_HINT)
+                               hint=FETCH_HINT + '; on a branch build without a pull request, '
+                                                 'pass --base <branch>')
             base_ref, base_sha = found
             mb = plumbing.merge_base(head, base_sha, self.root)
             if mb is None:

@@ -177,6 +177,12 @@ RULES: dict[str, tuple[str, str, str, str]] = {
         META, 'warning',
         'a migration file with a Python syntax error',
         'fix the syntax error'),
+    'migration-file-unreadable': (
+        META, 'error',
+        'a .sql migration holding a NUL byte (psql still runs it), one over max_file_bytes, '
+        'or one too costly to analyse (a hostile constant expression)',
+        'save it as plain UTF-8 text, split it, or raise [tool.hotfix-hooks.migrations] '
+        'max_file_bytes'),
     'migration-live-introspection': (
         META, 'info',
         'sa.inspect(op.get_bind())',

@@ -516,6 +516,9 @@ SCHEMA: dict[str, Key] = {
                      '{ "migration-index-not-concurrent" = "error" }. Applies on and off '
                      'hotfix branches.'),
         disable=Key('list[str]', [], 'Migration rule ids that are not reported at all.'),
+        max_file_bytes=Key('int', 5_000_000,
+                           'Largest migration file read; a larger one (like one holding a NUL '
+                           'byte) is not analysed and is an error (migration-file-unreadable).'),
     ),
     'gates': Key('any', DEFAULT_GATES,
                  'Ordered pre-push gates ([[tool.hotfix-hooks.gates]]): name, command, cwd, '

@@ -48,8 +48,9 @@ def validate(rec: Record, policy: Policy, ticket: str | None, derived: list[str]
             add('record-approval-pending', f'approvals.{role}',
                 f'the {role.replace("_", " ")}{who} has not approved yet; the protocol needs '
                 'the incident owner and release owner approvals documented before merge',
-                f'once they approved, set [approvals.{role}] name and approved_at '
-                '(UTC, e.g. "2026-11-27T13:05:00Z") and commit', severity=sev, role=role)
+                f'the {role.replace("_", " ")} runs "hotfix-hooks approve {role}" on the branch '
+                '(it sets approved_at and commits the record, as them)', severity=sev,
+                role=role)
     # an exception the owners have not approved yet counts only on a developer's machine
     verdict = decide(rec, derived, policy, pending if require_approvals else ())
     if derived and rec.conditions.get('data_integrity_risk') is False:
