@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,39 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch,
     for k, v in clean.items():
         monkeypatch.setenv(k, v)
     monkeypatch.setenv('NO_COLOR', '1')
+
+
+@pytest.fixture(autouse=True, scope='session')
+def _declared_rules_only() -> Iterator[None]:
+    """Every finding the package creates, in every test of this process, names a rule of the
+    catalogue (tests/test_catalog.py says how the rest of the check works): an undeclared
+    id fails the test that produces it, naming the line that created the finding."""
+    from hotfix_hooks import catalog
+    from hotfix_hooks import findings
+    from tests.support.gitrepo import ROOT
+    from tests.support.gitrepo import SRC
+
+    known = catalog.known_ids()
+    package = str(SRC / 'hotfix_hooks')
+    original = findings.Finding.__post_init__
+
+    def checked(self: findings.Finding) -> None:
+        original(self)
+        if self.rule in known:
+            return
+        caller = sys._getframe(2)      # __post_init__ <- generated __init__ <- the creator
+        where = caller.f_code.co_filename
+        if where.startswith(package):
+            raise AssertionError(
+                f'rule {self.rule} is emitted by {Path(where).relative_to(ROOT)}:'
+                f'{caller.f_lineno} but not declared; add it to '
+                f'{catalog.HOME.get(self.category, "the catalogue of its concern")}')
+
+    findings.Finding.__post_init__ = checked  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        findings.Finding.__post_init__ = original  # type: ignore[method-assign]
 
 
 @pytest.fixture

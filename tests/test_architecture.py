@@ -15,6 +15,11 @@ PACKAGE = SRC / 'hotfix_hooks'
 LAYERS: list[tuple[str, ...]] = [
     ('hotfix_hooks', 'hotfix_hooks.errors', 'hotfix_hooks.tomlio', 'hotfix_hooks.pyast'),
     ('hotfix_hooks.git.plumbing', 'hotfix_hooks.git.ci_env', 'hotfix_hooks.git.invocation'),
+    ('hotfix_hooks.rule', 'hotfix_hooks.catalog', 'hotfix_hooks.checks.naming_catalog',
+     'hotfix_hooks.checks.scope_catalog', 'hotfix_hooks.checks.contract_catalog',
+     'hotfix_hooks.actions.catalog', 'hotfix_hooks.migrations.catalog',
+     'hotfix_hooks.record.catalog', 'hotfix_hooks.gates.catalog',
+     'hotfix_hooks.policy.catalog'),   # the rule catalogue
     ('hotfix_hooks.policy', 'hotfix_hooks.findings'),
     ('hotfix_hooks.changeset',),
     ('hotfix_hooks.git',),                       # context, change set from git
@@ -36,11 +41,21 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the branch hook: findings only when there is something to report',
     ('hotfix_hooks.commands.common', 'hotfix_hooks.report'):
         'the branch hook: a reporter only when there is something to report',
+    ('hotfix_hooks.policy.schema', 'hotfix_hooks.catalog'):
+        'the branch hook: the rule catalogue only when the policy names rule ids',
+    ('hotfix_hooks.record.waivers', 'hotfix_hooks.catalog'):
+        'the commit-stage scan: the rule catalogue only when a waiver names a rule',
+    ('hotfix_hooks.checks.migrations', 'hotfix_hooks.catalog'):
+        'the commit-stage scan: the rule catalogue only for a misspelt suppression',
     ('hotfix_hooks.git.invocation', 'hotfix_hooks.git.ci_env'):
         'the branch hook: CI adapters only on a detached HEAD',
     ('hotfix_hooks.report', 'hotfix_hooks.report.github'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.json'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.text'): 'only the chosen format loads',
+    ('hotfix_hooks.report', 'hotfix_hooks.report.sarif'): 'only the chosen format loads',
+    ('hotfix_hooks.report', 'hotfix_hooks.report.gitlab'): 'only the chosen format loads',
+    ('hotfix_hooks.report', 'hotfix_hooks.report.junit'): 'only the chosen format loads',
+    ('hotfix_hooks.report', 'hotfix_hooks.report.markdown'): 'only the chosen format loads',
 }
 
 

@@ -97,15 +97,29 @@ def test_unknown_command_and_usage(repo: GitRepo) -> None:
     assert 'Traceback' not in res.stderr
 
 
-def test_check_branch_does_not_load_heavy_modules(repo: GitRepo) -> None:
+_HEAVY = ('git', 'unidiff', 'yaml', 'pglast', 'json', 'dataclasses', 'subprocess',
+          'difflib', 'hotfix_hooks.report', 'hotfix_hooks.findings')
+
+
+def _branch_hook_modules(repo: GitRepo, *args: str) -> str:
     code = ('import sys\n'
             'from hotfix_hooks import cli\n'
-            f'rc = cli.main(["check-branch", "--branch", "{BRANCH}"])\n'
-            'heavy = [m for m in ("git", "unidiff", "yaml", "pglast") if m in sys.modules]\n'
+            f'rc = cli.main(["check-branch", "--branch", "{BRANCH}", *{list(args)!r}])\n'
+            f'heavy = [m for m in {_HEAVY!r} if m in sys.modules]\n'
             'print(rc, heavy)\n')
     res = subprocess.run([sys.executable, '-c', code], cwd=repo.path, capture_output=True,
                          text=True, env={**repo.env, 'PYTHONPATH': str(SRC)}, timeout=60)
-    assert res.stdout.strip() == '0 []', res.stderr
+    return res.stdout.strip() + res.stderr
+
+
+def test_check_branch_does_not_load_heavy_modules(repo: GitRepo, tmp_path: Path) -> None:
+    """A passing branch hook loads no reporter, no findings (dataclasses), no json; a policy
+    that names rule ids loads the rule catalogue, which is as light."""
+    assert _branch_hook_modules(repo) == '0 []'
+    policy = tmp_path / 'policy.toml'
+    policy.write_text('disable = ["commit-msg"]\n[severity]\nscope-too-many-files = "error"\n'
+                      '[migrations]\ndisable = ["migration-live-introspection"]\n')
+    assert _branch_hook_modules(repo, '--config', str(policy)) == '0 []'
 
 
 def test_repeated_only_reports_each_finding_once(hotfix_repo: GitRepo) -> None:

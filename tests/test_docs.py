@@ -1,6 +1,7 @@
 """The documentation stays true: the README lists every hook id and every command,
-docs/policy.md is what the schema generates (so it documents every policy key), every page
-of docs/ is reachable, and every relative link points at a file (and heading) that exists."""
+docs/policy.md is what the schema generates (so it documents every policy key), docs/rules.md
+is what the rule catalogue generates (so it documents every rule), every page of docs/ is
+reachable, and every relative link points at a file (and heading) that exists."""
 from __future__ import annotations
 
 import re
@@ -10,8 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
+from hotfix_hooks import catalog
 from hotfix_hooks import tomlio
 from hotfix_hooks.cli import COMMANDS
+from hotfix_hooks.commands import rules as rules_command
 from hotfix_hooks.policy import describe
 from hotfix_hooks.policy import SCHEMA
 from hotfix_hooks.policy.docs import REGENERATE
@@ -21,10 +24,11 @@ from tests.support.gitrepo import ROOT
 README = (ROOT / 'README.md').read_text()
 DOCS = ROOT / 'docs'
 POLICY_MD = DOCS / 'policy.md'
+RULES_MD = DOCS / 'rules.md'
 PAGES = sorted(DOCS.glob('*.md'))
 LINKED_FILES = [ROOT / 'README.md', ROOT / 'CONTRIBUTING.md', *PAGES]
 EXPECTED_PAGES = ('index', 'naming', 'scope', 'contract', 'actions', 'migrations', 'gates',
-                  'record', 'ci', 'policy')
+                  'record', 'ci', 'policy', 'rules')
 
 
 def _manifest() -> list[dict[str, object]]:
@@ -134,39 +138,34 @@ def test_every_relative_link_points_at_a_file_that_exists(path: Path) -> None:
     assert not broken, f'{path.relative_to(ROOT)}: broken links: {broken}'
 
 
-def test_the_migration_rule_table_follows_the_rule_catalogue() -> None:
-    from hotfix_hooks.migrations.catalog import RULES
+# -- docs/rules.md: generated from the rule catalogue --------------------------------------
+def test_rules_page_is_generated_from_the_catalogue() -> None:
+    expected = rules_command.markdown()
+    actual = RULES_MD.read_text() if RULES_MD.is_file() else ''
+    if actual != expected:
+        a, e = actual.splitlines(), expected.splitlines()
+        pairs = enumerate(zip(a, e, strict=False))
+        line = next((i for i, (x, y) in pairs if x != y), min(len(a), len(e)))
+        pytest.fail(f'docs/rules.md is out of date with the rule catalogue (first difference '
+                    f'at line {line + 1}); regenerate it: {rules_command.REGENERATE}',
+                    pytrace=False)
 
-    family = {'incompatible': 'backward-incompatible'}
-    rows = {}
-    for line in (DOCS / 'migrations.md').read_text().splitlines():
-        if line.startswith('| `migration-'):
-            cells = [c.strip() for c in line.strip().strip('|').split(' | ')]
-            rows[cells[0].strip('`')] = cells[1:]
-    assert list(rows) == list(RULES), 'docs/migrations.md: the rule table lists other rules'
-    for rule, (fam, severity, example, fix) in RULES.items():
-        assert rows[rule] == [family.get(fam, fam), severity, example, fix], rule
+
+def test_every_rule_has_an_anchor_in_the_rules_page() -> None:
+    anchors = _anchors(RULES_MD)
+    missing = [r for r in catalog.rules() if r not in anchors]
+    assert not missing, missing
+    for category in {r.category for r in catalog.rules().values()}:
+        assert category in anchors, category
 
 
-def test_every_rule_is_in_one_rule_table() -> None:
-    """A rule's row (example, how to fix) lives on the page of its concern only."""
-    seen: dict[str, str] = {}
-    twice = []
+def test_rule_tables_live_in_the_rules_page_only() -> None:
+    """The concern pages link the generated reference instead of keeping tables by hand."""
     for path in LINKED_FILES:
-        in_rule_table = False
-        for line in _prose(path):
-            if not line.startswith('|'):
-                in_rule_table = False
-            elif line.startswith('| rule |'):
-                in_rule_table = True
-            elif in_rule_table and not line.startswith('|---'):
-                first = line.strip('|').split(' | ')[0]
-                for rule in re.findall(r'`([a-z0-9-]+)`', first):
-                    where = str(path.relative_to(ROOT))
-                    if seen.setdefault(rule, where) != where:
-                        twice.append(f'{rule} ({seen[rule]}, {where})')
-    assert seen, 'no rule table found'
-    assert not twice, f'rules in more than one rule table: {twice}'
+        if path == RULES_MD:
+            continue
+        tables = [line for line in _prose(path) if line.startswith('| rule |')]
+        assert not tables, f'{path.relative_to(ROOT)} keeps a rule table by hand'
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -210,4 +209,5 @@ def _anchors(path: Path) -> set[str]:
         if m:
             text = m.group(1).replace('`', '').lower()
             anchors.add(''.join(c for c in text.replace(' ', '-') if c.isalnum() or c in '-_'))
+        anchors.update(re.findall(r'<a id="([^"]+)"></a>', line))
     return anchors

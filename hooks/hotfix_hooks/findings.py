@@ -1,14 +1,28 @@
-"""Findings: what every check returns, and how severities combine into an exit code."""
+"""Findings: what every check returns, how severities combine into an exit code, and the
+stable fingerprint of each finding."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable
 from typing import Any
 
-SEVERITIES = ('error', 'warning', 'info')
-CATEGORIES = ('naming', 'scope', 'contract', 'actions', 'migrations', 'record', 'gate',
-              'policy')
+from hotfix_hooks.rule import CATEGORIES
+from hotfix_hooks.rule import SEVERITIES
+
+__all__ = ['CATEGORIES', 'SEVERITIES', 'Finding', 'apply_policy', 'exit_code', 'fingerprint',
+           'lower', 'stamp', 'summarize']
+
 _RANK = {'error': 0, 'warning': 1, 'info': 2}
+
+# The ``extra`` keys that name what a finding is about (the operation, the JSON pointer, the
+# route, the migration statement, the record field, the gate ...): with the rule and the
+# path they make the fingerprint. Lines, logs, commits and derived lists are left out, so a
+# finding keeps its fingerprint when lines are inserted above it or the gate runs again.
+SUBJECT_KEYS = ('operation', 'pointer', 'route', 'middleware', 'statement', 'table', 'column',
+                'field', 'role', 'gate', 'branch', 'tag', 'title', 'exception', 'heads',
+                'base_heads', 'refs')
+_DIGITS = re.compile(r'[0-9]+')
 
 
 @dataclasses.dataclass(eq=False, slots=True)
@@ -32,6 +46,7 @@ class Finding:
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     waived: bool = False
     waiver: dict[str, Any] | None = None
+    fingerprint: str = ''         # set by stamp(); to_json() computes it when unset
 
     def __post_init__(self) -> None:
         if self.severity not in _RANK:
@@ -48,6 +63,7 @@ class Finding:
 
     def replace(self, **changes: Any) -> Finding:
         changes.setdefault('extra', dict(self.extra))
+        changes.setdefault('fingerprint', '')      # a changed finding is stamped anew
         return dataclasses.replace(self, **changes)
 
     @property
@@ -70,6 +86,7 @@ class Finding:
         data['waived'] = self.waived
         if self.waiver is not None:
             data['waiver'] = self.waiver
+        data['fingerprint'] = self.fingerprint or fingerprint(self)
         return data
 
     def sort_key(self) -> tuple[str, int, int, str]:
@@ -109,3 +126,34 @@ def apply_policy(findings: list[Finding], severity_overrides: dict[str, str],
             f.severity = severity_overrides[f.rule]
         out.append(f)
     return out
+
+
+def _subject(f: Finding) -> str:
+    """What the finding is about: its subject keys, else its message with numbers blanked
+    (a message may name a line or a count that moves)."""
+    parts = [f'{k}={f.extra[k]!r}' for k in SUBJECT_KEYS if f.extra.get(k) not in (None, '')]
+    return '\n'.join(parts) if parts else _DIGITS.sub('#', f.message)
+
+
+def fingerprint(f: Finding, occurrence: int = 1) -> str:
+    """A stable id of a finding: rule, path and subject (never the line). ``occurrence``
+    tells apart findings that share all three (the second identical statement of a file)."""
+    import hashlib
+
+    key = f'{f.rule}\0{f.path or ""}\0{_subject(f)}'
+    if occurrence > 1:
+        key += f'\0{occurrence}'
+    return hashlib.sha256(key.encode('utf-8', 'surrogateescape')).hexdigest()[:16]
+
+
+def stamp(findings: Iterable[Finding]) -> None:
+    """Give every finding without one its fingerprint; findings that share rule, path and
+    subject are numbered in line order, so each fingerprint is unique in a run."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        if not f.fingerprint:
+            groups.setdefault(fingerprint(f), []).append(f)
+    for base, group in groups.items():
+        group.sort(key=lambda x: (x.line or 0, x.message))
+        for n, f in enumerate(group, 1):
+            f.fingerprint = base if n == 1 else fingerprint(f, n)

@@ -231,6 +231,27 @@ def test_json_format(consumer: Consumer) -> None:
     assert sorted(consumer.ran()) == ['domain:pos', 'integrity', 'smoke']
 
 
+def test_failed_gates_in_the_report_formats(consumer: Consumer, tmp_path: Path) -> None:
+    """The gate table stays on the console; the findings go to the files asked for, with
+    the gate (no file of its own) located at a repository file for code scanning."""
+    import xml.etree.ElementTree as ET
+
+    consumer.repo.commit('oops', files={'app/state.txt': 'broken\n'})
+    res = consumer.gate('--format', 'sarif', '--output', str(tmp_path / 'gate.sarif'),
+                        '--format', 'junit', '--output', str(tmp_path / 'gate.xml'),
+                        '--format', 'json', '--output', str(tmp_path / 'gate.json'))
+    assert res.returncode == 1
+    assert re.search(r'\n  smoke +FAIL ', res.stdout)               # the text table
+    log = json.loads((tmp_path / 'gate.sarif').read_text())
+    [failed] = [r for r in log['runs'][0]['results'] if r['ruleId'] == 'gate-failed']
+    assert failed['level'] == 'error' and 'smoke' in failed['message']['text']
+    assert failed['locations'][0]['physicalLocation']['artifactLocation']['uri'] == \
+        'pyproject.toml'
+    suite = ET.parse(tmp_path / 'gate.xml').getroot().find('testsuite')
+    assert suite is not None and suite.get('name') == 'gate' and suite.get('failures') == '1'
+    assert json.loads((tmp_path / 'gate.json').read_text())['runs'][0]['branch'] == BRANCH
+
+
 def test_plain_git_pre_push_stdin(consumer: Consumer) -> None:
     sha = consumer.repo.commit('fix', files={'app/pos/checkout.py': 'total = 2\n'})
     line = f'refs/heads/hotfix/ARIS-77-fix-stock-totals {sha} ' \

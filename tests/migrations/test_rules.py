@@ -536,6 +536,17 @@ def test_suppressions() -> None:
     assert all(f.waived for f in by_rule(clean, 'migration-drop-column'))
 
 
+def test_a_suppression_of_an_unknown_rule_names_the_nearest_rule() -> None:
+    found = run(mig('''
+    # hotfix-hooks: ignore[migration-drop-colum] reason="legacy_code is unused since 2025"
+    op.drop_column('users', 'legacy_code')
+    ''', "op.add_column('users', sa.Column('legacy_code', sa.Text()))"))
+    [unused] = by_rule(found, 'migration-suppression-unused')
+    assert ('(unknown rule: migration-drop-colum; did you mean migration-drop-column'
+            in unused.message)
+    assert [f.waived for f in by_rule(found, 'migration-drop-column')] == [False]
+
+
 # -- severity ---------------------------------------------------------------------------
 def test_severity_off_hotfix_is_one_level_lower_and_policy_overrides() -> None:
     files = mig("""
@@ -592,7 +603,7 @@ def test_file_level_suppression_and_readme_documents_every_rule_and_key() -> Non
     idx = by_rule(run(files), 'migration-index-not-concurrent')
     assert len(idx) == 2 and all(f.waived for f in idx)
     docs = ROOT / 'docs'
-    section = (docs / 'migrations.md').read_text()
+    section = (docs / 'rules.md').read_text()
     assert all(f'`{rule}`' in section for rule in RULES)
     policy_page = (docs / 'policy.md').read_text()
     assert all(f'`migrations.{key}`' in policy_page for key in SCHEMA['migrations'].keys or {})

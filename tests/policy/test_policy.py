@@ -183,6 +183,80 @@ def test_a_hotfix_range_is_judged_by_its_base_sides_policy(tmp_path) -> None:
     assert 'mine.toml given: its policy is used as given' in res.stderr
 
 
+# -- rule ids in the policy: every one must be a rule of the catalogue ------------------
+@pytest.mark.parametrize('text, says', [
+    ('[tool.hotfix-hooks]\ndisable = ["scope-too-many-file"]\n',
+     "policy key 'disable': unknown rule id 'scope-too-many-file'; did you mean "
+     'scope-too-many-files or scope-too-many-lines?'),
+    ('[tool.hotfix-hooks.severity]\nbranch-nmae = "warning"\n',
+     "policy key 'severity': unknown rule id 'branch-nmae'; did you mean branch-name"),
+    ('[tool.hotfix-hooks.migrations]\ndisable = ["migration-drop-tabel"]\n',
+     "policy key 'migrations.disable': unknown rule id 'migration-drop-tabel'; did you mean "
+     'migration-drop-table'),
+    ('[tool.hotfix-hooks.migrations.severity]\nmigration-index-not-concurent = "error"\n',
+     "policy key 'migrations.severity': unknown rule id 'migration-index-not-concurent'; "
+     'did you mean migration-index-not-concurrent'),
+    ('[tool.hotfix-hooks.migrations]\ndisable = ["scope-too-many-files"]\n',
+     "policy key 'migrations.disable': 'scope-too-many-files' is not a migration-* rule "
+     "(use the top-level 'disable' for it)"),
+    ('[tool.hotfix-hooks]\ndisable = "branch-name"\n',
+     "policy key 'disable' must be a list of rule ids, got str 'branch-name'"),
+    ('[tool.hotfix-hooks]\nseverity = ["branch-name"]\n',
+     "policy key 'severity' must be a table of rule id = severity"),
+])
+def test_an_unknown_rule_id_in_the_policy_is_exit_2(repo: GitRepo, text: str,
+                                                     says: str) -> None:
+    """A typo in a rule id used to disable (or re-rate) nothing, silently."""
+    _pyproject(repo, text)
+    for cmd in (('config',), ('check-branch', '--branch', 'main'), ('scan',),
+                ('ci', '--no-record')):
+        line = assert_one_line_error(run_cli(repo, *cmd), says)
+        assert line.startswith(f'hotfix-hooks {cmd[0]}: error: pyproject.toml: ')
+
+
+def test_known_rule_ids_of_every_concern_are_accepted(repo: GitRepo) -> None:
+    _pyproject(repo, '[tool.hotfix-hooks]\n'
+                     'disable = ["commit-msg", "request-body-max-length-increased"]\n'
+                     '[tool.hotfix-hooks.severity]\n'
+                     'idempotency-missing = "error"\ngate-record-unreadable = "error"\n'
+                     'record-unknown-field = "error"\napi-operation-added-in-hotfix = "info"\n'
+                     '[tool.hotfix-hooks.migrations]\n'
+                     'disable = ["migration-live-introspection"]\n'
+                     'severity = { "migration-index-not-concurrent" = "error" }\n')
+    cfg = _config(repo)
+    assert cfg['values']['severity']['idempotency-missing'] == 'error'
+    assert cfg['values']['migrations']['disable'] == ['migration-live-introspection']
+
+
+def test_a_committed_policy_with_an_unknown_rule_id_never_slips_through(tmp_path: Path
+                                                                         ) -> None:
+    """The range's head commit policy is validated like the one on disk: a branch cannot
+    slip a typo (or anything else) past the check by committing it. Off hotfix branches the
+    head's policy applies, so a bad one is exit 2; a hotfix branch is judged by its base
+    side's policy, and its broken edit is the error ``policy-changed-in-hotfix``."""
+    repo = GitRepo(tmp_path / 'r')
+    repo.commit('base', {'README.md': 'x\n'})
+    bad = {'requirements.txt': 'flask==3.1\n',
+           'pyproject.toml': '[tool.hotfix-hooks]\ndisable = ["scope-dependency-change"]\n'}
+    for branch in ('feature/pin-flask', 'hotfix/ARIS-9-pin-flask'):
+        repo.checkout('main')
+        repo.checkout(branch, create=True)
+        repo.commit('ARIS-9 pin', bad)
+    repo.checkout('main')
+    res = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'feature/pin-flask',
+                  '--branch', 'feature/pin-flask')
+    assert_one_line_error(res, "pyproject.toml: policy key 'disable': unknown rule id "
+                               "'scope-dependency-change'; did you mean "
+                               'scope-dependency-changed')
+    res = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'hotfix/ARIS-9-pin-flask',
+                  '--branch', 'hotfix/ARIS-9-pin-flask', '--format', 'json')
+    assert res.returncode == 1, res.stderr
+    found = {f['rule']: f for f in json.loads(res.stdout)['findings']}
+    assert set(found) == {'policy-changed-in-hotfix', 'scope-dependency-changed'}
+    assert "unknown rule id 'scope-dependency-change'" in \
+        found['policy-changed-in-hotfix']['message']
+
+
 # -- values refused when the policy is read: one line, exit 2, whatever the command ------
 @pytest.mark.parametrize('name', ['.hotfix-hooks.toml', 'pyproject.toml'])
 def test_policy_file_not_utf8_is_one_line_config_error(hotfix_repo: GitRepo, name: str) -> None:

@@ -575,6 +575,61 @@ def test_waivers_apply_only_to_matching_rule_and_path() -> None:
     assert not f.waived and rules(out) == ['record-waiver-stale', 'scope-dependency-changed']
 
 
+def fp_exception(fingerprint: str, extra: str = '',
+                 approved_by: str = '["incident_owner", "release_owner"]') -> str:
+    return (f'\n[[exceptions]]\nfingerprint = "{fingerprint}"\n{extra}'
+            f'reason = "the lock file pins the patched driver"\napproved_by = {approved_by}\n')
+
+
+def test_a_waiver_may_name_one_finding_by_its_fingerprint() -> None:
+    [plain] = scan_all(COMPLETE)
+    fp = plain.to_json()['fingerprint']
+    assert re.fullmatch(r'[0-9a-f]{16}', fp)
+    [f] = scan_all(COMPLETE + fp_exception(fp))
+    assert f.rule == 'scope-dependency-changed' and f.waived and f.fingerprint == fp
+    assert f.waiver is not None and f.waiver['fingerprint'] == fp
+    # rule and path, when given too, must agree with the finding
+    [f] = scan_all(COMPLETE + fp_exception(fp, 'rule = "scope-dependency-changed"\n'))
+    assert f.waived
+    found = scan_all(COMPLETE + fp_exception(fp, 'path = "poetry.lock"\n'))
+    assert rules(found) == ['record-waiver-stale', 'scope-dependency-changed']
+    assert not any(x.waived for x in found)
+    stale = [x for x in found if x.rule == 'record-waiver-stale'][0]
+    assert f'fingerprint {fp}' in stale.message
+
+
+def test_a_fingerprint_waiver_needs_approval_and_a_real_fingerprint() -> None:
+    [plain] = scan_all(COMPLETE)
+    fp = plain.to_json()['fingerprint']
+    found = scan_all(COMPLETE + fp_exception(fp, approved_by='["incident_owner"]'))
+    assert rules(found) == ['record-waiver-unapproved', 'scope-dependency-changed']
+    found = scan_all(COMPLETE + fp_exception('abc'))
+    bad = [x for x in found if x.rule == 'record-waiver-invalid']
+    assert bad and "the fingerprint 'abc' is not one" in bad[0].message
+    stale = scan_all(COMPLETE + fp_exception('0123456789abcdef'))
+    assert rules(stale) == ['record-waiver-stale', 'scope-dependency-changed']
+
+
+def test_a_waiver_naming_an_unknown_rule_is_invalid_with_the_nearest_ids() -> None:
+    """A typo in a waiver's rule id waives nothing; the record says so (a finding, with the
+    ids it probably meant), and the finding it meant to waive still counts."""
+    found = scan_all(COMPLETE + exception('scope-dependency-change', 'requirements.txt'))
+    assert rules(found) == ['record-waiver-invalid', 'scope-dependency-changed']
+    bad = [f for f in found if f.rule == 'record-waiver-invalid'][0]
+    assert "unknown rule id 'scope-dependency-change'; did you mean scope-dependency-changed" \
+        in bad.message
+    assert bad.line == 29 and bad.severity == 'error' and exit_code(found) == 1
+
+
+def test_completeness_cannot_be_waived_by_fingerprint_either() -> None:
+    text = edit(COMPLETE, 'owner', '""')
+    [missing] = [f for f in run_all(changes_with(text)) if f.rule == 'record-field-missing']
+    fp = missing.to_json()['fingerprint']
+    found = run_all(changes_with(text + fp_exception(fp)))
+    assert not any(f.waived for f in found)
+    assert 'record-field-missing' in rules(found)
+
+
 # -- scope additions --------------------------------------------------------------------
 def test_new_module_and_new_package_are_scope_findings() -> None:
     changes = changes_with(COMPLETE, head={'app/helpers2.py': 'x = 1\n',

@@ -1,4 +1,5 @@
-"""The three reports (text, json, github) of a failing scan, colour on a terminal."""
+"""The text, json and github reports of a failing scan, colour on a terminal (sarif, gitlab,
+junit and markdown: test_outputs.py)."""
 from __future__ import annotations
 
 import os

@@ -19,8 +19,8 @@ from hotfix_hooks.migrations import discover
 from hotfix_hooks.migrations import graph
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations import suppress
-from hotfix_hooks.migrations.catalog import Raw
 from hotfix_hooks.migrations.catalog import RULES
+from hotfix_hooks.migrations.model import Raw
 from hotfix_hooks.migrations.rules import check_migration
 from hotfix_hooks.policy import Policy
 
@@ -49,7 +49,7 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
                   if o.kind == m.CREATE_TABLE and o.table}
     raws: list[Raw] = [Raw('migration-file-unreadable', p, None,
                            f'{p} cannot be read as text: {why}; nothing in it was checked',
-                           RULES['migration-file-unreadable'][3]) for p, why in bad.items()]
+                           RULES['migration-file-unreadable'].fix) for p, why in bad.items()]
     for mig in analysed:
         raws.extend(check_migration(mig, new_tables, owners.find, opts.dialect))
     raws.extend(graph.whole_graph(head_all, cfg['version_column_length'],
@@ -155,7 +155,7 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
         if key in seen or raw.rule in disabled:
             return
         seen.add(key)
-        family, sev = RULES[raw.rule][0], RULES[raw.rule][1]
+        family, sev = RULES[raw.rule].family, RULES[raw.rule].severity
         if not run.hotfix:
             sev = lower(sev)
         sev = overrides.get(raw.rule, sev)
@@ -184,13 +184,18 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
             if not s.reason:
                 emit(Raw('migration-suppression-reason-missing', path, s.line,
                          f'suppression of {", ".join(s.rules) or "nothing"} has no reason, so it '
-                         'does not apply', RULES['migration-suppression-reason-missing'][3],
+                         'does not apply', RULES['migration-suppression-reason-missing'].fix,
                          spans=[(s.line, s.line)]))
             elif not s.used:
                 unknown = [r for r in s.rules if r not in RULES]
+                near = ''
+                if unknown:
+                    from hotfix_hooks import catalog  # only for a misspelt suppression
+
+                    near = catalog.did_you_mean(unknown[0], RULES)
                 emit(Raw('migration-suppression-unused', path, s.line,
                          f'suppression of {", ".join(s.rules) or "nothing"} matches no finding'
-                         + (f' (unknown rule: {", ".join(unknown)})' if unknown else ''),
-                         RULES['migration-suppression-unused'][3], spans=[(s.line, s.line)]))
+                         + (f' (unknown rule: {", ".join(unknown)}{near})' if unknown else ''),
+                         RULES['migration-suppression-unused'].fix, spans=[(s.line, s.line)]))
     findings.sort(key=Finding.sort_key)
     return findings

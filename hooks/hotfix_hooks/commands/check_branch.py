@@ -15,6 +15,7 @@ from hotfix_hooks.commands.common import add_naming_options
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import overridden
 from hotfix_hooks.commands.common import report
+from hotfix_hooks.commands.common import report_plan
 from hotfix_hooks.git.invocation import add_arguments
 from hotfix_hooks.git.invocation import check_range_args
 from hotfix_hooks.git.invocation import resolve_branches
@@ -31,7 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     check_range_args(args)
-    _root, policy = load_policy(args)
+    report_plan(args)
+    root, policy = load_policy(args)
     findings: list[Finding] = []
     checked = []
     for ref in resolve_branches(args.branch, args.stage):
@@ -42,4 +44,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     findings = overridden(findings, policy)
     ok = f'branch {", ".join(checked)}: ok' if checked and args.format == 'text' and \
         os.environ.get('HOTFIX_HOOKS_VERBOSE') else ''
-    return report(findings, args.format, ok)
+    return report(findings, args, ok, title='hotfix-hooks check-branch', checks=('naming',),
+                  root=root, policy=policy)

@@ -12,6 +12,7 @@ from hotfix_hooks.commands.common import add_naming_options
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import overridden
 from hotfix_hooks.commands.common import report
+from hotfix_hooks.commands.common import report_plan
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.invocation import resolve_branches
@@ -24,9 +25,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--branch')
     add_naming_options(parser)
     args = parser.parse_args(argv)
+    report_plan(args)
     root, policy = load_policy(args)
     if not policy['naming']['commit_msg']:
-        return 0
+        return report([], args, title='hotfix-hooks check-commit-msg', checks=('naming',),
+                      root=root, policy=policy)
     path = args.file
     if not path:
         # no argument (pre-commit's top-level ``files`` filtered it out): git's message
@@ -49,4 +52,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if branch is None:
         ctxs = resolve_branches()
         branch = ctxs[0].branch if ctxs else None
-    return report(overridden(check_commit_msg(message, branch, policy), policy), args.format)
+    return report(overridden(check_commit_msg(message, branch, policy), policy), args,
+                  title='hotfix-hooks check-commit-msg', checks=('naming',), root=root,
+                  policy=policy)

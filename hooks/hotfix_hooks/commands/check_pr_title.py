@@ -10,6 +10,7 @@ from hotfix_hooks.commands.common import add_naming_options
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import overridden
 from hotfix_hooks.commands.common import report
+from hotfix_hooks.commands.common import report_plan
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.git.ci_env import detect
 from hotfix_hooks.git.ci_env import pr_title_from_env
@@ -24,7 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_naming_options(parser)
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    _root, policy = load_policy(args)
+    report_plan(args)
+    root, policy = load_policy(args)
     title, _source = ((args.title, '--title') if args.title is not None
                       else pr_title_from_env(os.environ))
     if title is None:
@@ -40,4 +42,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if branch is None:
         ctxs = resolve_branches(stage='ci')
         branch = ctxs[0].branch if ctxs else None
-    return report(overridden(check_pr_title(title, branch, policy), policy), args.format)
+    return report(overridden(check_pr_title(title, branch, policy), policy), args,
+                  title='hotfix-hooks check-pr-title', checks=('naming',), root=root,
+                  policy=policy)

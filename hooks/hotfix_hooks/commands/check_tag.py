@@ -10,6 +10,7 @@ from hotfix_hooks.commands.common import add_naming_options
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import overridden
 from hotfix_hooks.commands.common import report
+from hotfix_hooks.commands.common import report_plan
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.invocation import resolve_branches
@@ -23,6 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--stage', choices=STAGES)
     add_naming_options(parser)
     args = parser.parse_args(argv)
+    report_plan(args)
     root, policy = load_policy(args)
     tags = [t.removeprefix('refs/tags/') for t in args.tags if not os.path.exists(t)
             or t.startswith('refs/tags/')]
@@ -36,4 +38,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     findings: list[Finding] = []
     for tag in tags:
         findings += check_tag(tag, existing, policy)
-    return report(overridden(findings, policy), args.format)
+    return report(overridden(findings, policy), args, title='hotfix-hooks check-tag',
+                  checks=('naming',), root=root, policy=policy)

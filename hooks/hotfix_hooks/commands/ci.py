@@ -10,22 +10,31 @@ The policy is the base side's (``pipeline/trust.py``): a hotfix cannot weaken it
 checks.
 
 Findings come out as annotations (``--format github``, the default under GitHub Actions)
-or any other reporter. A shallow clone without the merge-base is exit 2 with the fix.
+or any other reporter, and ``--format F --output FILE`` (repeatable) writes reports for code
+scanning (sarif), GitLab (gitlab, junit) or a summary (markdown) besides. Under GitHub Actions
+the Markdown summary is also appended to ``$GITHUB_STEP_SUMMARY`` (the job summary) unless
+``--no-step-summary``. A shallow clone without the merge-base is exit 2 with the fix.
 """
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Sequence
 
 from hotfix_hooks import policy as policy_mod
-from hotfix_hooks import report
+from hotfix_hooks import report as report_mod
 from hotfix_hooks.checks import naming
 from hotfix_hooks.checks.registry import CHECKS
+from hotfix_hooks.commands.common import add_report_options
+from hotfix_hooks.commands.common import report
+from hotfix_hooks.commands.common import report_plan
+from hotfix_hooks.commands.common import repository_anchor
+from hotfix_hooks.commands.common import write_text
+from hotfix_hooks.errors import HotfixError
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import apply_policy
-from hotfix_hooks.findings import exit_code
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.gates.render import render_text
 from hotfix_hooks.gates.run import gate_one
@@ -52,10 +61,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--no-gates', action='store_true',
                         help='do not run the gates (the readiness of this commit then says '
                              'they were not run in CI)')
+    parser.add_argument('--no-step-summary', action='store_true',
+                        help='under GitHub Actions, do not append the Markdown summary to '
+                             '$GITHUB_STEP_SUMMARY')
     default_format = 'github' if os.environ.get('GITHUB_ACTIONS') == 'true' else 'text'
-    parser.add_argument('--format', choices=report.FORMATS, default=default_format)
+    add_report_options(parser, default=default_format)
     parser.add_argument('--config', help='policy file')
     args = parser.parse_args(argv)
+    _console, files = report_plan(args)
     if bool(args.from_ref) != bool(args.to_ref):
 
         raise UsageError('--from-ref and --to-ref go together: give both or neither')
@@ -103,5 +116,24 @@ def main(argv: Sequence[str] | None = None) -> int:
           file=sys.stderr)
     for n in notes:
         print(f'hotfix-hooks ci: note: {n}', file=sys.stderr)
-    report.render(findings, args.format, ok_message='hotfix-hooks ci: passed')
-    return exit_code(findings)
+    ran = ['naming', *names]
+    anchor = repository_anchor(root, policy)
+    code = report(findings, args, 'hotfix-hooks ci: passed', notes=notes,
+                  title='hotfix-hooks ci', checks=ran, anchor=anchor)
+    summary = os.environ.get('GITHUB_STEP_SUMMARY', '')
+    if summary and not args.no_step_summary and not any(
+            os.path.abspath(p) == os.path.abspath(summary) for _f, p in files):
+        try:
+            _append_summary(findings, summary, notes, ran, anchor)
+        except HotfixError as e:    # the summary is a view: the verdict stands without it
+            print(f'hotfix-hooks ci: note: no job summary: {e.message}', file=sys.stderr)
+    return code
+
+
+def _append_summary(findings: list[Finding], path: str, notes: list[str], ran: list[str],
+                    anchor: str | None) -> None:
+    """The Markdown summary, appended to the job summary file GitHub Actions gives."""
+    buf = io.StringIO()
+    report_mod.render(findings, 'markdown', stream=buf, title='hotfix-hooks ci', notes=notes,
+                      ok_message='hotfix-hooks ci: passed', checks=ran, anchor=anchor)
+    write_text(path, buf.getvalue() + '\n', '$GITHUB_STEP_SUMMARY', append=True)

@@ -12,14 +12,19 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from hotfix_hooks import report as report_mod
 from hotfix_hooks.commands.common import add_policy_option
+from hotfix_hooks.commands.common import add_report_options
 from hotfix_hooks.commands.common import load_policy
+from hotfix_hooks.commands.common import report_plan
+from hotfix_hooks.commands.common import repository_anchor
+from hotfix_hooks.commands.common import write_text
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import apply_policy
 from hotfix_hooks.findings import exit_code
 from hotfix_hooks.gates.render import render_json
 from hotfix_hooks.gates.render import render_text
-from hotfix_hooks.gates.run import FORMATS
+from hotfix_hooks.gates.render import verdict
 from hotfix_hooks.gates.run import gate_one
 from hotfix_hooks.gates.run import gated_branch
 from hotfix_hooks.gates.run import GateOptions
@@ -43,13 +48,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--jobs', '-j', type=int, metavar='N',
                         help='run up to N gates in parallel (default: [tool.hotfix-hooks.gate] '
                              'jobs, 1)')
-    parser.add_argument('--format', choices=FORMATS, default='text')
+    add_report_options(parser)
     parser.add_argument('--rollback-dry-run', metavar='CMD',
                         help='the rollback dry-run command (split with shlex, no shell); '
                              'overrides the hotfix record and the policy')
     add_policy_option(parser)
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    console, files = report_plan(args)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError('--jobs must be at least 1')
     root, policy = load_policy(args)
@@ -80,10 +86,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     for run in runs:
         pol = run.policy or policy
         run.findings = apply_policy(run.findings, pol['severity'], pol['disable'])
-    if args.format == 'json':
-        render_json(runs, sys.stdout)
-    else:
-        render_text(runs, root, policy, sys.stdout)
+    findings = [f for run in runs for f in run.findings]
+    anchor = repository_anchor(root, policy)
+
+    def emit(fmt: str, out: TextIO) -> None:
+        if fmt == 'json':
+            render_json(runs, out)
+        elif fmt == 'text':
+            render_text(runs, root, policy, out)
+        else:
+            report_mod.render(findings, fmt, stream=out, title='hotfix-hooks gate',
+                              checks=('gate',), anchor=anchor, ok_message=verdict(runs))
+
+    emit(console, sys.stdout)
+    for fmt, path in files:
+        buf = io.StringIO()
+        emit(fmt, buf)
+        write_text(path, buf.getvalue(), '--output')
     if any(run.interrupted for run in runs):
         return 130
     return exit_code([f for run in runs for f in run.findings])

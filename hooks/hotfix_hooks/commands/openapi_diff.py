@@ -11,7 +11,9 @@ import os
 import subprocess
 from collections.abc import Sequence
 
-from hotfix_hooks import report
+from hotfix_hooks.commands.common import add_report_options
+from hotfix_hooks.commands.common import report
+from hotfix_hooks.commands.common import report_plan
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.errors import UsageError
@@ -66,10 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     'breaking changes (error), risky ones (warning) and additive ones (info).')
     parser.add_argument('old', help='the old spec: a file or REV:path')
     parser.add_argument('new', help='the new spec: a file or REV:path')
-    parser.add_argument('--format', choices=report.FORMATS, default='text')
+    add_report_options(parser)
     parser.add_argument('--min-severity', choices=('error', 'warning', 'info'),
                         default='info', help='hide findings below this severity')
     args = parser.parse_args(argv)
+    report_plan(args)
 
     old_text, old_path = read_source(args.old)
     new_text, new_path = read_source(args.new)
@@ -85,6 +88,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         findings = diff_specs(specs[0], specs[1])
     rank = {'error': 0, 'warning': 1, 'info': 2}
     shown = [f for f in findings if rank[f.severity] <= rank[args.min_severity]]
-    report.render(shown, args.format, header=[f'openapi-diff {args.old} -> {args.new}'],
-                  ok_message='no contract changes')
+    report(shown, args, 'no contract changes', header=[f'openapi-diff {args.old} -> {args.new}'],
+           title='hotfix-hooks openapi-diff', checks=('contract',), anchor=new_path)
     return exit_code(findings)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hotfix_hooks import report as report_mod
 from hotfix_hooks.checks.naming import check_branch
 from hotfix_hooks.checks.naming import is_hotfix_branch
+from hotfix_hooks.commands.common import add_report_options
 from hotfix_hooks.commands.common import print_notes
 from hotfix_hooks.commands.common import report
+from hotfix_hooks.commands.common import report_plan
 from hotfix_hooks.commands.judged import contexts
 from hotfix_hooks.commands.judged import record_parser
 from hotfix_hooks.findings import Finding
@@ -22,10 +23,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--require-approvals', action='store_true',
                         help='missing approvals are errors (run this in CI on the pull '
                              'request); without it they are warnings')
-    parser.add_argument('--format', choices=report_mod.FORMATS, default='text')
+    add_report_options(parser)
     args = parser.parse_args(argv)
+    report_plan(args)
+    everything = contexts(args)
     shown: list[Finding] = []
-    for judged in contexts(args):
+    for judged in everything:
         ctx, policy = judged.ctx, judged.policy
         if ctx.mode not in ('index', 'range', 'worktree'):
             continue
@@ -39,4 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         found = scan.collect(judged, all_checks(),
                              {'require_approvals': args.require_approvals}, report_stale=True)
         shown += [f for f in found if f.category in ('record', 'policy') or f.waived]
-    return report(shown, args.format)
+    first = everything[0] if everything else None
+    return report(shown, args, title='hotfix-hooks record', checks=('record',),
+                  root=first.ctx.root if first else None,
+                  policy=first.policy if first else None)

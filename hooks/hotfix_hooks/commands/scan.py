@@ -9,11 +9,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from hotfix_hooks import report as report_mod
 from hotfix_hooks.checks import registry as checks_mod
 from hotfix_hooks.commands.common import add_policy_option
+from hotfix_hooks.commands.common import add_report_options
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import report
+from hotfix_hooks.commands.common import report_plan
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.git import context
@@ -35,14 +36,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--with-naming', action='store_true',
                         help='also run the branch-name rule (and tag-name on a tag push) in '
                              'this process: what the umbrella hook "hotfix" does')
-    parser.add_argument('--format', choices=report_mod.FORMATS, default='text')
+    add_report_options(parser)
     add_policy_option(parser)
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    report_plan(args)
     unknown = [c for c in args.only or () if c not in checks_mod.CHECKS]
     if unknown:
         raise UsageError(f'unknown check {unknown[0]!r}; known: {", ".join(checks_mod.CHECKS)}')
-    _root, policy = load_policy(args)
+    root, policy = load_policy(args)
     req = context.request_from_args(args)
     findings: list[Finding] = []
     header: list[str] = []
@@ -57,4 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         findings += collect(judged, args.only, {'all_violations': args.all_violations})
     for line in header:
         print(line, file=sys.stderr)
-    return report(findings, args.format)
+    ran = list(dict.fromkeys(args.only or [n for n in checks_mod.CHECKS
+                                           if n not in checks_mod.OPT_IN]))
+    return report(findings, args, notes=header, title='hotfix-hooks scan',
+                  checks=(['naming'] if args.with_naming else []) + ran, root=root,
+                  policy=policy)

@@ -49,8 +49,6 @@ from hotfix_hooks.pipeline.trust import Judged
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.record.model import record_path
 
-FORMATS = ('text', 'json')
-
 
 @dataclasses.dataclass(frozen=True)
 class GateOptions:

@@ -1,227 +1,324 @@
-"""The rule catalogue of the migration guard: every rule id, its family, its severity on a
-hotfix branch, a one-line example and how to fix it (the README table is generated from the
-same data and a test keeps them in step)."""
+"""The rule catalogue of the migration guard: every rule id with its family, its severity on
+a hotfix branch, what it reports, why it matters, how to fix it and a bad and a good
+example. Pure data; ``hotfix_hooks.catalog`` collects it with the other concerns' rules
+(``docs/rules.md`` is generated from it). ``checks/migrations.py`` reads the family and
+severity of each finding here; off hotfix branches every rule is one level lower."""
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
-from hotfix_hooks.migrations import model as m
+from hotfix_hooks.rule import Rule
+from hotfix_hooks.rule import table
 
 IRREVERSIBLE, DESTRUCTIVE, INCOMPATIBLE, LOCKING, HISTORY, META = (
     'irreversible', 'destructive', 'incompatible', 'locking', 'history', 'meta')
 
-# rule id -> (family, severity on a hotfix branch, one-line example, how to fix)
-RULES: dict[str, tuple[str, str, str, str]] = {
-    'migration-downgrade-missing': (
-        IRREVERSIBLE, 'error',
-        'an Alembic file without downgrade(); a .up.sql without .down.sql',
-        'write the downgrade that undoes upgrade()'),
-    'migration-downgrade-noop': (
-        IRREVERSIBLE, 'error',
-        'def downgrade(): pass',
-        'undo every operation of upgrade() in downgrade()'),
-    'migration-downgrade-raises': (
-        IRREVERSIBLE, 'error',
-        'def downgrade(): raise NotImplementedError',
-        'write a real downgrade (restore data from a backup table if needed)'),
-    'migration-downgrade-incomplete': (
-        IRREVERSIBLE, 'error',
-        'upgrade adds users.email, downgrade does not drop it',
-        'add the inverse of each listed operation to downgrade()'),
-    'migration-downgrade-overreach': (
-        IRREVERSIBLE, 'error',
-        'downgrade drops table orders, created by an earlier revision',
-        'only undo what this migration did'),
-    'migration-data-change-irreversible': (
-        IRREVERSIBLE, 'error',
-        "op.execute('UPDATE users SET ...') with no compensating DML in downgrade",
-        'save the old values (backup column/table) and restore them in downgrade()'),
-    'migration-runpython-irreversible': (
-        IRREVERSIBLE, 'error',
-        'migrations.RunPython(forwards) or reverse_code=RunPython.noop',
-        'pass a reverse_code that restores the data'),
-    'migration-runsql-irreversible': (
-        IRREVERSIBLE, 'error',
-        "migrations.RunSQL('UPDATE ...') without reverse_sql",
-        'pass a reverse_sql that undoes the SQL'),
-    'migration-drop-table': (
-        DESTRUCTIVE, 'error',
-        "op.drop_table('orders') / DROP TABLE orders / DeleteModel",
-        'stop using the table first; drop it in a later, non-hotfix release'),
-    'migration-drop-column': (
-        DESTRUCTIVE, 'error',
-        "batch_op.drop_column('legacy') / RemoveField",
-        'stop reading/writing the column first; drop it in a later release'),
-    'migration-truncate': (
-        DESTRUCTIVE, 'error',
-        'TRUNCATE audit_log CASCADE',
-        'delete only the rows you mean to, with a backup'),
-    'migration-delete-without-where': (
-        DESTRUCTIVE, 'error',
-        'DELETE FROM sessions',
-        'add a WHERE clause (and keep a backup for the downgrade)'),
-    'migration-update-without-where': (
-        DESTRUCTIVE, 'error',
-        "UPDATE users SET status = 'active'",
-        'add a WHERE clause; keep the old values for the downgrade'),
-    'migration-drop-object': (
-        DESTRUCTIVE, 'error',
-        'DROP TYPE mood / DROP FUNCTION f() / DROP EXTENSION x',
-        'keep the object until nothing uses it; drop it in a later release'),
-    'migration-type-change-lossy': (
-        DESTRUCTIVE, 'error',
-        "alter_column('users', 'name', type_=sa.String(50), existing_type=sa.String(200))",
-        'widen instead, or add a new column and migrate the data'),
-    'migration-rename-column': (
-        INCOMPATIBLE, 'error',
-        "alter_column('users', 'name', new_column_name='full_name')",
-        'add the new column, write both, backfill, switch reads, drop later (expand/contract)'),
-    'migration-rename-table': (
-        INCOMPATIBLE, 'error',
-        "op.rename_table('user', 'account')",
-        'create the new table or a view with the old name; switch code first'),
-    'migration-column-type-changed': (
-        INCOMPATIBLE, 'error',
-        "alter_column('orders', 'total', type_=sa.Numeric(12, 2))",
-        'add a new column with the new type and migrate in steps'),
-    'migration-not-null-column-without-default': (
-        INCOMPATIBLE, 'error',
-        "add_column('users', sa.Column('tier', sa.String(), nullable=False))",
-        'add it nullable or with a server_default'),
-    'migration-not-null-default-dropped': (
-        INCOMPATIBLE, 'error',
-        "alter_column('users', 'tier', server_default=None) on a NOT NULL column",
-        'keep the server default until every writer sets the column'),
-    'migration-drop-not-null': (
-        INCOMPATIBLE, 'error',
-        "alter_column('users', 'email', nullable=True)",
-        'make sure every reader handles NULL before relaxing the constraint'),
-    'migration-new-constraint-on-existing-table': (
-        INCOMPATIBLE, 'error',
-        "op.create_unique_constraint('uq_email', 'users', ['email'])",
-        'clean the data first; add the constraint NOT VALID / after the code writes valid rows'),
-    'migration-index-not-concurrent': (
-        LOCKING, 'warning',
-        "op.create_index('ix_users_email', 'users', ['email'])",
-        'postgresql_concurrently=True inside op.get_context().autocommit_block()'),
-    'migration-drop-index-not-concurrent': (
-        LOCKING, 'warning',
-        "op.drop_index('ix_users_email')",
-        'postgresql_concurrently=True inside autocommit_block()'),
-    'migration-concurrently-in-transaction': (
-        LOCKING, 'warning',
-        'CREATE INDEX CONCURRENTLY outside autocommit_block()',
-        'run it in op.get_context().autocommit_block() (Django: atomic = False)'),
-    'migration-constraint-without-not-valid': (
-        LOCKING, 'warning',
-        'op.create_foreign_key(...) without postgresql_not_valid=True',
-        'add it NOT VALID, then VALIDATE CONSTRAINT in a separate migration'),
-    'migration-constraint-builds-index': (
-        LOCKING, 'warning',
-        'ALTER TABLE users ADD CONSTRAINT uq UNIQUE (email)',
-        'CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX'),
-    'migration-set-not-null': (
-        LOCKING, 'warning',
-        "alter_column('users', 'email', nullable=False)",
-        'add CHECK (col IS NOT NULL) NOT VALID, validate it, then SET NOT NULL'),
-    'migration-table-rewrite': (
-        LOCKING, 'warning',
-        'ALTER COLUMN id TYPE bigint / ADD COLUMN ... DEFAULT random()',
-        'add a new column and backfill in batches'),
-    'migration-blocking-command': (
-        LOCKING, 'warning',
-        'VACUUM FULL / CLUSTER / REINDEX / DETACH PARTITION',
-        'use the CONCURRENTLY form or run it outside the deploy'),
-    'migration-backfill-with-ddl': (
-        LOCKING, 'warning',
-        'ALTER TABLE ... and UPDATE ... in one migration',
-        'move the backfill to its own migration (or batch it outside a transaction)'),
-    'migration-history-edited': (
-        HISTORY, 'error',
-        'upgrade() of a shipped revision changed',
-        'revert the edit; put the change in a new migration'),
-    'migration-inserted-below-head': (
-        HISTORY, 'error',
-        'new revision with down_revision = an older revision',
-        'set down_revision to the current head'),
-    'migration-multiple-heads': (
-        HISTORY, 'error',
-        'two revisions with the same down_revision',
-        'alembic merge heads, or rebase the new revision onto the head'),
-    'migration-multiple-roots': (
-        HISTORY, 'error',
-        'two revisions with down_revision = None',
-        'chain the second root onto the history'),
-    'migration-unknown-parent': (
-        HISTORY, 'error',
-        "down_revision = 'deadbeef' that no file declares",
-        'point it at an existing revision'),
-    'migration-duplicate-revision': (
-        HISTORY, 'error',
-        'two files with revision = "abc123"',
-        'give one of them a new id'),
-    'migration-revision-cycle': (
-        HISTORY, 'error',
-        'a -> b -> a',
-        'fix down_revision so the chain ends at a root'),
-    'migration-revision-id-too-long': (
-        HISTORY, 'warning',
-        'revision = "2026_11_27_add_customer_tier_column" (33 > 32)',
-        'shorten the id or set version_column_length'),
-    'migration-sql-unanalysable': (
-        META, 'warning',
-        'op.execute(build_sql()) / SQL that does not parse',
-        'use a literal SQL string, or suppress with a reason after review'),
-    'migration-file-unparsable': (
-        META, 'warning',
-        'a migration file with a Python syntax error',
-        'fix the syntax error'),
-    'migration-file-unreadable': (
-        META, 'error',
-        'a .sql migration holding a NUL byte (psql still runs it), one over max_file_bytes, '
-        'or one too costly to analyse (a hostile constant expression)',
-        'save it as plain UTF-8 text, split it, or raise [tool.hotfix-hooks.migrations] '
-        'max_file_bytes'),
-    'migration-live-introspection': (
-        META, 'info',
-        'sa.inspect(op.get_bind())',
-        'informational: offline SQL cannot be produced; both branches were analysed'),
-    'migration-suppression-unused': (
-        META, 'warning',
-        '# hotfix-hooks: ignore[migration-drop-table] on a line with no such finding',
-        'remove the stale suppression'),
-    'migration-suppression-reason-missing': (
-        META, 'warning',
-        '# hotfix-hooks: ignore[migration-drop-table] (no reason="...")',
-        'add reason="why this is safe"'),
+_NOTE = 'one level lower off hotfix branches'
+
+_WHY = {
+    IRREVERSIBLE: 'The protocol requires a tested rollback path: if the deploy goes wrong, '
+                  'the database must go back with the code. ',
+    DESTRUCTIVE: 'Data is gone the moment the migration runs, and the code still running '
+                 'during the deploy (and the rollback) reads it. ',
+    INCOMPATIBLE: 'During a deploy old and new code run against the same schema, and a '
+                  'rollback runs the old code on the new schema: the change must be '
+                  'backward compatible. ',
+    LOCKING: 'Locks taken on a live table stall every query behind them: an outage during '
+             'the deploy. ',
+    HISTORY: 'The migration history must be one line from the shipped revisions; otherwise '
+             'the upgrade or the rollback fails in production. ',
+    META: '',
 }
 
 
-@dataclasses.dataclass
-class Raw:
-    """A finding before severity, suppressions and policy are applied."""
-
-    rule: str
-    path: str | None
-    line: int | None
-    message: str
-    hint: str
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
-    spans: list[tuple[int, int]] = dataclasses.field(default_factory=list)
-    conditional: str | None = None
+def _m(id: str, family: str, severity: str, bad: str, fix: str, *, summary: str, why: str,
+       good: str) -> Rule:
+    return Rule(id, 'migrations', severity, summary=summary, why=_WHY[family] + why, fix=fix,
+                bad=bad, good=good, family=family, severity_note=_NOTE)
 
 
-def raw(rule: str, mig: m.Migration, op: m.Op | None, message: str, hint: str = '',
-        line: int | None = None, **extra: object) -> Raw:
-    """A ``Raw`` finding pointing at ``op`` (or at ``line`` of the migration)."""
-    hint = hint or RULES[rule][3]
-    if op is not None:
-        if op.statement():
-            extra.setdefault('statement', op.statement())
-        if op.anchors:
-            extra.setdefault('called_from_lines', [a[0] for a in op.anchors])
-        return Raw(rule, op.path or mig.path, op.line, message, hint, extra,
-                   op.spans(), op.conditional)
-    return Raw(rule, mig.path, line, message, hint, extra,
-               [(line, line)] if line else [])
+RULES: dict[str, Rule] = table(
+    _m('migration-downgrade-missing', IRREVERSIBLE, 'error',
+       'an Alembic file without downgrade(); a .up.sql without .down.sql',
+       'write the downgrade that undoes upgrade()',
+       summary='A migration has no downgrade.',
+       why='Without one the schema cannot be rolled back.',
+       good='def downgrade(): op.drop_column("users", "email")'),
+    _m('migration-downgrade-noop', IRREVERSIBLE, 'error',
+       'def downgrade(): pass',
+       'undo every operation of upgrade() in downgrade()',
+       summary='The downgrade does nothing.',
+       why='A rollback reports success while the schema stays upgraded.',
+       good='def downgrade(): op.drop_index("ix_users_email")'),
+    _m('migration-downgrade-raises', IRREVERSIBLE, 'error',
+       'def downgrade(): raise NotImplementedError',
+       'write a real downgrade (restore data from a backup table if needed)',
+       summary='The downgrade raises instead of undoing the upgrade.',
+       why='The rollback fails at the worst moment.',
+       good='def downgrade(): op.drop_table("order_notes")'),
+    _m('migration-downgrade-incomplete', IRREVERSIBLE, 'error',
+       'upgrade adds users.email, downgrade does not drop it',
+       'add the inverse of each listed operation to downgrade()',
+       summary='The downgrade does not undo every operation of the upgrade.',
+       why='After a rollback the schema is neither the old nor the new one.',
+       good='downgrade drops users.email that upgrade added'),
+    _m('migration-downgrade-overreach', IRREVERSIBLE, 'error',
+       'downgrade drops table orders, created by an earlier revision',
+       'only undo what this migration did',
+       summary='The downgrade undoes objects an earlier migration created.',
+       why='Rolling back this revision destroys data the previous release needs.',
+       good='downgrade drops only the column this revision added'),
+    _m('migration-data-change-irreversible', IRREVERSIBLE, 'error',
+       "op.execute('UPDATE users SET ...') with no compensating DML in downgrade",
+       'save the old values (backup column/table) and restore them in downgrade()',
+       summary='Data is changed with no way back in the downgrade.',
+       why='The schema can be rolled back, the data cannot.',
+       good="UPDATE ... after copying the old values to users_backup; downgrade restores "
+            "them"),
+    _m('migration-runpython-irreversible', IRREVERSIBLE, 'error',
+       'migrations.RunPython(forwards) or reverse_code=RunPython.noop',
+       'pass a reverse_code that restores the data',
+       summary='A Django RunPython has no real reverse_code.',
+       why='migrate back to the previous migration fails or leaves the data changed.',
+       good='migrations.RunPython(forwards, reverse_code=backwards)'),
+    _m('migration-runsql-irreversible', IRREVERSIBLE, 'error',
+       "migrations.RunSQL('UPDATE ...') without reverse_sql",
+       'pass a reverse_sql that undoes the SQL',
+       summary='A Django RunSQL has no reverse_sql.',
+       why='migrate back fails on it.',
+       good="migrations.RunSQL('UPDATE ...', reverse_sql='UPDATE ...')"),
+    _m('migration-drop-table', DESTRUCTIVE, 'error',
+       "op.drop_table('orders') / DROP TABLE orders / DeleteModel",
+       'stop using the table first; drop it in a later, non-hotfix release',
+       summary='A table is dropped.',
+       why='Its rows cannot be restored by a downgrade.',
+       good='the table kept; the code stops using it; the drop ships later'),
+    _m('migration-drop-column', DESTRUCTIVE, 'error',
+       "batch_op.drop_column('legacy') / RemoveField",
+       'stop reading/writing the column first; drop it in a later release',
+       summary='A column is dropped.',
+       why='Old code still selects it and fails; its values are gone.',
+       good='the column kept (nullable) until a later release drops it'),
+    _m('migration-truncate', DESTRUCTIVE, 'error',
+       'TRUNCATE audit_log CASCADE',
+       'delete only the rows you mean to, with a backup',
+       summary='A table is truncated.',
+       why='Every row is gone (CASCADE: in other tables too).',
+       good="DELETE FROM audit_log WHERE created_at < '2025-01-01' after a backup"),
+    _m('migration-delete-without-where', DESTRUCTIVE, 'error',
+       'DELETE FROM sessions',
+       'add a WHERE clause (and keep a backup for the downgrade)',
+       summary='DELETE without a WHERE clause.',
+       why='Every row of the table is deleted.',
+       good="DELETE FROM sessions WHERE expires_at < now()"),
+    _m('migration-update-without-where', DESTRUCTIVE, 'error',
+       "UPDATE users SET status = 'active'",
+       'add a WHERE clause; keep the old values for the downgrade',
+       summary='UPDATE without a WHERE clause.',
+       why='Every row is overwritten and the old values are lost.',
+       good="UPDATE users SET status = 'active' WHERE status IS NULL"),
+    _m('migration-drop-object', DESTRUCTIVE, 'error',
+       'DROP TYPE mood / DROP FUNCTION f() / DROP EXTENSION x',
+       'keep the object until nothing uses it; drop it in a later release',
+       summary='A database object (type, function, view, extension, ...) is dropped.',
+       why='Code and other objects that use it fail.',
+       good='the object kept until nothing uses it'),
+    _m('migration-type-change-lossy', DESTRUCTIVE, 'error',
+       "alter_column('users', 'name', type_=sa.String(50), existing_type=sa.String(200))",
+       'widen instead, or add a new column and migrate the data',
+       summary='A column type change can lose data (narrowing, truncation).',
+       why='Values that do not fit are truncated or make the migration fail half-way.',
+       good="alter_column('users', 'name', type_=sa.String(400), "
+            "existing_type=sa.String(200))"),
+    _m('migration-rename-column', INCOMPATIBLE, 'error',
+       "alter_column('users', 'name', new_column_name='full_name')",
+       'add the new column, write both, backfill, switch reads, drop later (expand/contract)',
+       summary='A column is renamed.',
+       why='Running code still uses the old name and fails.',
+       good="add_column('users', sa.Column('full_name', ...)) and a backfill; drop name "
+            "later"),
+    _m('migration-rename-table', INCOMPATIBLE, 'error',
+       "op.rename_table('user', 'account')",
+       'create the new table or a view with the old name; switch code first',
+       summary='A table is renamed.',
+       why='Running code still uses the old name and fails.',
+       good='a view named user over account while the code switches'),
+    _m('migration-column-type-changed', INCOMPATIBLE, 'error',
+       "alter_column('orders', 'total', type_=sa.Numeric(12, 2))",
+       'add a new column with the new type and migrate in steps',
+       summary='A column changes to an incompatible type.',
+       why='Running code reads and writes the old type.',
+       good="add_column('orders', sa.Column('total_v2', sa.Numeric(12, 2)))"),
+    _m('migration-not-null-column-without-default', INCOMPATIBLE, 'error',
+       "add_column('users', sa.Column('tier', sa.String(), nullable=False))",
+       'add it nullable or with a server_default',
+       summary='A NOT NULL column is added without a server default.',
+       why='The migration fails on existing rows, and running code that does not set the '
+           'column fails its inserts.',
+       good="add_column('users', sa.Column('tier', sa.String(), nullable=True))"),
+    _m('migration-not-null-default-dropped', INCOMPATIBLE, 'error',
+       "alter_column('users', 'tier', server_default=None) on a NOT NULL column",
+       'keep the server default until every writer sets the column',
+       summary='The server default of a NOT NULL column is dropped.',
+       why='Running code that does not set the column now fails its inserts.',
+       good='the server default kept'),
+    _m('migration-drop-not-null', INCOMPATIBLE, 'error',
+       "alter_column('users', 'email', nullable=True)",
+       'make sure every reader handles NULL before relaxing the constraint',
+       summary='A NOT NULL constraint is dropped.',
+       why='Code that assumes a value crashes on the first NULL; the rollback cannot '
+           're-add NOT NULL once NULLs exist.',
+       good='the constraint kept until every reader handles NULL'),
+    _m('migration-new-constraint-on-existing-table', INCOMPATIBLE, 'error',
+       "op.create_unique_constraint('uq_email', 'users', ['email'])",
+       'clean the data first; add the constraint NOT VALID / after the code writes valid rows',
+       summary='A new constraint on an existing table.',
+       why='It fails on existing rows that violate it, or rejects writes running code '
+           'still makes.',
+       good='duplicates cleaned first; the constraint added NOT VALID, validated later'),
+    _m('migration-index-not-concurrent', LOCKING, 'warning',
+       "op.create_index('ix_users_email', 'users', ['email'])",
+       'postgresql_concurrently=True inside op.get_context().autocommit_block()',
+       summary='An index is built without CONCURRENTLY (PostgreSQL).',
+       why='CREATE INDEX blocks writes to the table until it is built.',
+       good="with op.get_context().autocommit_block(): op.create_index(..., "
+            "postgresql_concurrently=True)"),
+    _m('migration-drop-index-not-concurrent', LOCKING, 'warning',
+       "op.drop_index('ix_users_email')",
+       'postgresql_concurrently=True inside autocommit_block()',
+       summary='An index is dropped without CONCURRENTLY (PostgreSQL).',
+       why='DROP INDEX takes an exclusive lock on the table.',
+       good="op.drop_index('ix_users_email', postgresql_concurrently=True) in "
+            "autocommit_block()"),
+    _m('migration-concurrently-in-transaction', LOCKING, 'warning',
+       'CREATE INDEX CONCURRENTLY outside autocommit_block()',
+       'run it in op.get_context().autocommit_block() (Django: atomic = False)',
+       summary='CONCURRENTLY runs inside a transaction.',
+       why='PostgreSQL refuses it there: the migration fails during the deploy.',
+       good='the CONCURRENTLY statement inside autocommit_block()'),
+    _m('migration-constraint-without-not-valid', LOCKING, 'warning',
+       'op.create_foreign_key(...) without postgresql_not_valid=True',
+       'add it NOT VALID, then VALIDATE CONSTRAINT in a separate migration',
+       summary='A constraint is added and validated in one step.',
+       why='Validating scans the whole table under a lock.',
+       good='ADD CONSTRAINT ... NOT VALID; VALIDATE CONSTRAINT in the next migration'),
+    _m('migration-constraint-builds-index', LOCKING, 'warning',
+       'ALTER TABLE users ADD CONSTRAINT uq UNIQUE (email)',
+       'CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX',
+       summary='A UNIQUE or PRIMARY KEY constraint builds its index under a lock.',
+       why='Writes to the table block while the index is built.',
+       good='CREATE UNIQUE INDEX CONCURRENTLY uq ON users (email); ADD CONSTRAINT uq UNIQUE '
+            'USING INDEX uq'),
+    _m('migration-set-not-null', LOCKING, 'warning',
+       "alter_column('users', 'email', nullable=False)",
+       'add CHECK (col IS NOT NULL) NOT VALID, validate it, then SET NOT NULL',
+       summary='SET NOT NULL on an existing column.',
+       why='It scans the whole table under an exclusive lock.',
+       good='CHECK (email IS NOT NULL) NOT VALID, VALIDATE, then SET NOT NULL'),
+    _m('migration-table-rewrite', LOCKING, 'warning',
+       'ALTER COLUMN id TYPE bigint / ADD COLUMN ... DEFAULT random()',
+       'add a new column and backfill in batches',
+       summary='The statement rewrites the whole table.',
+       why='The rewrite holds an exclusive lock for as long as it takes.',
+       good='a new column, backfilled in batches outside the migration'),
+    _m('migration-blocking-command', LOCKING, 'warning',
+       'VACUUM FULL / CLUSTER / REINDEX / DETACH PARTITION',
+       'use the CONCURRENTLY form or run it outside the deploy',
+       summary='A maintenance command that blocks the table.',
+       why='It locks the table for its whole run.',
+       good='REINDEX INDEX CONCURRENTLY ix_users_email, outside the deploy'),
+    _m('migration-backfill-with-ddl', LOCKING, 'warning',
+       'ALTER TABLE ... and UPDATE ... in one migration',
+       'move the backfill to its own migration (or batch it outside a transaction)',
+       summary='A data backfill runs in the same transaction as schema changes.',
+       why='The DDL locks are held for the whole backfill.',
+       good='the UPDATE in its own migration, in batches'),
+    _m('migration-history-edited', HISTORY, 'error',
+       'upgrade() of a shipped revision changed',
+       'revert the edit; put the change in a new migration',
+       summary='A migration that already shipped is edited, deleted or renamed.',
+       why='Databases that ran it never see the edit; the schema diverges between '
+           'environments.',
+       good='the shipped file unchanged; a new revision makes the change'),
+    _m('migration-inserted-below-head', HISTORY, 'error',
+       'new revision with down_revision = an older revision',
+       'set down_revision to the current head',
+       summary='A new revision is inserted below the current head.',
+       why='Databases already at the head never run it.',
+       good='down_revision = the current head'),
+    _m('migration-multiple-heads', HISTORY, 'error',
+       'two revisions with the same down_revision',
+       'alembic merge heads, or rebase the new revision onto the head',
+       summary='The revision graph has more than one head.',
+       why='alembic upgrade head fails with "multiple heads".',
+       good='one head (a merge revision, or the new revision on top of the head)'),
+    _m('migration-multiple-roots', HISTORY, 'error',
+       'two revisions with down_revision = None',
+       'chain the second root onto the history',
+       summary='The revision graph has more than one root.',
+       why='The second chain is not ordered against the first.',
+       good='one root; every other revision chained to it'),
+    _m('migration-unknown-parent', HISTORY, 'error',
+       "down_revision = 'deadbeef' that no file declares",
+       'point it at an existing revision',
+       summary='A revision points at a parent no file declares.',
+       why='alembic cannot build the graph and every upgrade fails.',
+       good='down_revision = an existing revision id'),
+    _m('migration-duplicate-revision', HISTORY, 'error',
+       'two files with revision = "abc123"',
+       'give one of them a new id',
+       summary='Two files declare the same revision id.',
+       why='One of them silently never runs.',
+       good='unique revision ids'),
+    _m('migration-revision-cycle', HISTORY, 'error',
+       'a -> b -> a',
+       'fix down_revision so the chain ends at a root',
+       summary='The revision graph has a cycle.',
+       why='alembic cannot order the revisions.',
+       good='a chain ending at a root'),
+    _m('migration-revision-id-too-long', HISTORY, 'warning',
+       'revision = "2026_11_27_add_customer_tier_column" (33 > 32)',
+       'shorten the id or set version_column_length',
+       summary='A revision id is longer than alembic_version.version_num holds.',
+       why='Stamping the revision fails in production after the schema already changed.',
+       good='revision = "2026_11_27_customer_tier"'),
+    _m('migration-sql-unanalysable', META, 'warning',
+       'op.execute(build_sql()) / SQL that does not parse',
+       'use a literal SQL string, or suppress with a reason after review',
+       summary='SQL in a migration cannot be analysed statically.',
+       why='The guard says what it could not check instead of passing silently; a reviewer '
+           'must read it.',
+       good="op.execute('UPDATE users SET tier = 1 WHERE tier IS NULL')"),
+    _m('migration-file-unparsable', META, 'warning',
+       'a migration file with a Python syntax error',
+       'fix the syntax error',
+       summary='A migration file cannot be parsed.',
+       why='Nothing in it was checked, and alembic will fail on it too.',
+       good='a migration that parses'),
+    _m('migration-file-unreadable', META, 'error',
+       'a .sql migration holding a NUL byte (psql still runs it), one over max_file_bytes, '
+       'or one too costly to analyse (a hostile constant expression)',
+       'save it as plain UTF-8 text, split it, or raise [tool.hotfix-hooks.migrations] '
+       'max_file_bytes (on the base branch)',
+       summary='A migration file that cannot be read as text or analysed within budget.',
+       why='git and the parsers call a file with a NUL byte binary and skip it, yet psql and '
+           'sqlite3 run it; a file too large or too costly to analyse could hide a drop. '
+           'Nothing in it was checked, so the tool fails closed.',
+       good='a plain UTF-8 migration of ordinary size'),
+    _m('migration-live-introspection', META, 'info',
+       'sa.inspect(op.get_bind())',
+       'informational: offline SQL cannot be produced; both branches were analysed',
+       summary='The migration inspects the live database.',
+       why='alembic --sql (offline) cannot produce its SQL; both branches were analysed.',
+       good='(informational) the same, with both branches reviewed'),
+    _m('migration-suppression-unused', META, 'warning',
+       '# hotfix-hooks: ignore[migration-drop-table] on a line with no such finding',
+       'remove the stale suppression',
+       summary='An inline suppression matches no finding.',
+       why='A stale suppression would silently hide a future finding on that line.',
+       good='no suppression where nothing is reported'),
+    _m('migration-suppression-reason-missing', META, 'warning',
+       '# hotfix-hooks: ignore[migration-drop-table] (no reason="...")',
+       'add reason="why this is safe"',
+       summary='An inline suppression has no reason, so it does not apply.',
+       why='Reviewers and auditors need to know why a finding was accepted.',
+       good='# hotfix-hooks: ignore[migration-drop-table] reason="empty since 2025-03"'),
+)

@@ -8,8 +8,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 
-from hotfix_hooks.migrations.catalog import Raw
 from hotfix_hooks.migrations.model import Migration
+from hotfix_hooks.migrations.model import Raw
 
 _HINT_HEADS = ('merge the heads (alembic merge heads / makemigrations --merge), or rebase '
                'the new migration onto the current head')

@@ -10,6 +10,8 @@ import dataclasses
 from typing import Any
 from typing import TYPE_CHECKING
 
+from hotfix_hooks.migrations.catalog import RULES
+
 if TYPE_CHECKING:
     import ast
 
@@ -142,3 +144,33 @@ class Migration:
     @property
     def label(self) -> str:
         return self.revision or self.path
+
+
+# -- findings before severity -------------------------------------------------------------
+@dataclasses.dataclass
+class Raw:
+    """A finding before severity, suppressions and policy are applied."""
+
+    rule: str
+    path: str | None
+    line: int | None
+    message: str
+    hint: str
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    spans: list[tuple[int, int]] = dataclasses.field(default_factory=list)
+    conditional: str | None = None
+
+
+def raw(rule: str, mig: Migration, op: Op | None, message: str, hint: str = '',
+        line: int | None = None, **extra: object) -> Raw:
+    """A ``Raw`` finding pointing at ``op`` (or at ``line`` of the migration)."""
+    hint = hint or RULES[rule].fix
+    if op is not None:
+        if op.statement():
+            extra.setdefault('statement', op.statement())
+        if op.anchors:
+            extra.setdefault('called_from_lines', [a[0] for a in op.anchors])
+        return Raw(rule, op.path or mig.path, op.line, message, hint, extra,
+                   op.spans(), op.conditional)
+    return Raw(rule, mig.path, line, message, hint, extra,
+               [(line, line)] if line else [])

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from hotfix_hooks.migrations import model as m
-from hotfix_hooks.migrations.catalog import Raw
-from hotfix_hooks.migrations.catalog import raw
+from hotfix_hooks.migrations.model import Raw
+from hotfix_hooks.migrations.model import raw
 from hotfix_hooks.migrations.sqltypes import lossy
 from hotfix_hooks.migrations.sqltypes import rewrites
 from hotfix_hooks.migrations.sqltypes import type_family

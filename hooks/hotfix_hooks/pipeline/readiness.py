@@ -36,6 +36,9 @@ from hotfix_hooks.record.decision import decide
 from hotfix_hooks.record.model import Record
 from hotfix_hooks.record.model import record_path
 
+# the approvals row reports these; the record row the rest of the record's findings
+_APPROVAL_RULES = ('record-approval-pending', 'record-approval-unverified',
+                   'record-approval-stale')
 DIFF_CATEGORIES = ('contract', 'actions', 'migrations', 'scope', 'policy')
 
 
@@ -268,7 +271,7 @@ def readiness_rows(facts: Facts, policy: Policy) -> list[Row]:
     rows.append(Row('naming', 'FAIL' if any(f.blocking for f in naming) else 'PASS',
                     '; '.join(f.message for f in naming) or f'branch {facts.branch}'))
     rec_findings = [f for f in facts.findings if f.category == 'record'
-                    and not f.rule.startswith('record-approval')]
+                    and f.rule not in _APPROVAL_RULES]
     if facts.ticket and any(f.rule == 'record-missing' for f in rec_findings):
         rows.append(Row('hotfix record', 'MISSING', f'{facts.record_path} is not in '
                                                     f'{facts.short}'))

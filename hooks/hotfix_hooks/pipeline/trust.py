@@ -54,7 +54,7 @@ from hotfix_hooks.policy.source import Memory
 from hotfix_hooks.policy.source import Source
 from hotfix_hooks.policy.source import WorkingTree
 
-RULE = 'policy-changed-in-hotfix'
+RULE = 'policy-changed-in-hotfix'   # declared in policy/catalog.py
 _DEFAULTS = from_mapping({}, None)
 _Resolve = Callable[[Policy], 'list[Context]']
 
@@ -93,7 +93,7 @@ class Judged:
             return []
         files = ', '.join(self.changed_files) or 'the policy'
         if self.unreadable:
-            what = f'its policy file cannot be read: {self.unreadable}'
+            what = f'its policy file cannot be read: {self.unreadable.rstrip(".?!")}'
         else:
             what = summary(self.changes)
         return [Finding(

@@ -8,11 +8,13 @@ is generated from it. Each concern owns one table (``[tool.hotfix-hooks.<concern
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.policy.keys import Key
 from hotfix_hooks.policy.keys import plain_copy
+from hotfix_hooks.policy.keys import SEVERITY_VALUES
 from hotfix_hooks.policy.keys import table as _table
 from hotfix_hooks.policy.keys import validate_table
 from hotfix_hooks.policy.status_template import template_problem
@@ -22,6 +24,49 @@ def _non_empty_str(name: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f'policy key {name!r} must be a non-empty string, got {value!r}')
     return value
+
+
+# -- rule ids (the catalogue) --------------------------------------------------------------
+def _known_rules(name: str, ids: list[str], prefix: str) -> None:
+    """A one-line error naming the key and the nearest known ids for an unknown rule id (or,
+    in a per-concern table, a rule of another concern)."""
+    from hotfix_hooks import catalog  # only when the policy names rule ids
+
+    among = None
+    if prefix:
+        among = sorted(i for i in catalog.known_ids() if i.startswith(prefix))
+    for rule in ids:
+        if not catalog.unknown([rule], among):
+            continue
+        if among is not None and not catalog.unknown([rule]):
+            raise ConfigError(f'policy key {name!r}: {rule!r} is not a {prefix}* rule (use the '
+                              f'top-level {name.rpartition(".")[2]!r} for it)')
+        raise ConfigError(f'policy key {name!r}: unknown rule id {rule!r}'
+                          f'{catalog.did_you_mean(rule, among)}')
+
+
+def _rule_list(prefix: str = '') -> Callable[[str, object], list[str]]:
+    def check(name: str, value: object) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f'policy key {name!r} must be a list of rule ids, got '
+                              f'{type(value).__name__} {value!r}')
+        _known_rules(name, value, prefix)
+        return list(value)
+    return check
+
+
+def _rule_severities(prefix: str = '') -> Callable[[str, object], dict[str, str]]:
+    def check(name: str, value: object) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise ConfigError(f'policy key {name!r} must be a table of rule id = severity, got '
+                              f'{type(value).__name__} {value!r}')
+        for rule, sev in value.items():
+            if sev not in SEVERITY_VALUES:
+                raise ConfigError(f'policy key {name}.{rule!r} must be one of "error", '
+                                  f'"warning", "info", got {sev!r}')
+        _known_rules(name, list(value), prefix)
+        return dict(value)
+    return check
 
 
 # -- record (issue 7) -------------------------------------------------------------------
@@ -383,8 +428,11 @@ SCHEMA: dict[str, Key] = {
                           'What to do when the branch cannot be determined (detached HEAD '
                           'outside CI): fail closed (error), warn, or pass.'),
     'severity': Key('map[str,str]', {},
-                    'Per-rule severity override: { "rule-id" = "warning" }.'),
-    'disable': Key('list[str]', [], 'Rule ids that are not reported at all.'),
+                    'Per-rule severity override: { "rule-id" = "warning" }. An unknown rule '
+                    'id is an error naming the nearest known ids ("hotfix-hooks rules" lists '
+                    'them).', check=_rule_severities()),
+    'disable': Key('list[str]', [], 'Rule ids that are not reported at all (an unknown id is '
+                                    'an error).', check=_rule_list()),
     'max_diff_bytes': Key('int', 50_000_000,
                           'Largest diff (bytes of patch text) the scan reads; a larger '
                           'change fails closed with exit 2.'),
@@ -514,8 +562,9 @@ SCHEMA: dict[str, Key] = {
         severity=Key('map[str,str]', {},
                      'Per-rule severity override for migration rules: '
                      '{ "migration-index-not-concurrent" = "error" }. Applies on and off '
-                     'hotfix branches.'),
-        disable=Key('list[str]', [], 'Migration rule ids that are not reported at all.'),
+                     'hotfix branches.', check=_rule_severities('migration-')),
+        disable=Key('list[str]', [], 'Migration rule ids that are not reported at all.',
+                    check=_rule_list('migration-')),
         max_file_bytes=Key('int', 5_000_000,
                            'Largest migration file read; a larger one (like one holding a NUL '
                            'byte) is not analysed and is an error (migration-file-unreadable).'),

@@ -54,7 +54,8 @@ def integrity_waiver(rec: Record | None, policy: Policy | None,
     if rec is None or policy is None:
         return None
     probe = Finding(rule='record-data-integrity-undeclared', category='record',
-                    severity='error', message='', path=rec.path)
+                    severity='error', message='', path=rec.path,
+                    extra={'field': 'conditions.data_integrity_risk'})   # as record/rules.py
     for w in rec.exceptions:
         if w.index in rejected:
             continue

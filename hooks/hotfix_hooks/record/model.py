@@ -38,7 +38,7 @@ TOP_KEYS = ('ticket', 'severity', 'eligibility', 'customer_impact', 'decision', 
             'owner', 'next_update_utc', 'rollback', 'approvals', 'conditions', 'exceptions')
 ROLLBACK_KEYS = ('command', 'dry_run', 'release_tag')
 APPROVAL_KEYS = ('name', 'approved_at')
-EXCEPTION_KEYS = ('rule', 'path', 'reason', 'approved_by')
+EXCEPTION_KEYS = ('rule', 'path', 'fingerprint', 'reason', 'approved_by')
 # the record's completeness cannot be waived by the record itself, nor a change of the
 # policy the branch is judged by
 UNWAIVABLE = ('record-missing', 'record-invalid-toml', 'record-field-missing',
@@ -64,7 +64,8 @@ TEMPLATE = '''\
 #                    they approved; both are required before merge
 #   [conditions]     the rollback-first conditions (a migration that changes data or a
 #                    change in stock/transfer/checkout code makes data_integrity_risk true)
-#   [[exceptions]]   waivers for findings of other checks, approved by both owners
+#   [[exceptions]]   waivers for findings of other checks, approved by both owners:
+#                    rule + path, or the fingerprint of one finding (--format json)
 ticket = "{ticket}"
 severity = "P1"                       # P0 | P1 | P2
 eligibility = "critical-defect"       # critical-defect | config-change | correctness-fix | observability
@@ -114,16 +115,30 @@ class Approval:
 
 @dataclasses.dataclass
 class Waiver:
+    """One ``[[exceptions]]`` entry: it names its findings by ``rule`` + ``path`` (a glob),
+    or by ``fingerprint`` (one finding; ``rule`` and ``path`` then narrow it further)."""
+
     index: int
     rule: str
     path: str
     reason: str
     approved_by: list[str]
     line: int | None = None
+    fingerprint: str = ''
 
     def to_json(self) -> dict[str, Any]:
-        return {'rule': self.rule, 'path': self.path, 'reason': self.reason,
-                'approved_by': list(self.approved_by)}
+        data: dict[str, Any] = {'rule': self.rule, 'path': self.path}
+        if self.fingerprint:
+            data['fingerprint'] = self.fingerprint
+        data.update(reason=self.reason, approved_by=list(self.approved_by))
+        return data
+
+    @property
+    def target(self) -> str:
+        """What it waives, for messages: ``rule at path`` or ``fingerprint F``."""
+        if self.fingerprint:
+            return f'fingerprint {self.fingerprint}' + (f' ({self.rule})' if self.rule else '')
+        return f'{self.rule or "no rule"} at {self.path or "no path"}'
 
 
 @dataclasses.dataclass
@@ -403,7 +418,8 @@ def parse(text: str, path: str, policy: Policy) -> tuple[Record | None, list[Fin
             index=i, rule=p.string(raw, 'rule', f'{key}.rule'),
             path=p.string(raw, 'path', f'{key}.path'),
             reason=p.string(raw, 'reason', f'{key}.reason'),
-            approved_by=[x.strip() for x in by if x.strip()], line=rec.line_of(key)))
+            approved_by=[x.strip() for x in by if x.strip()], line=rec.line_of(key),
+            fingerprint=p.string(raw, 'fingerprint', f'{key}.fingerprint')))
     return rec, p.findings
 
 

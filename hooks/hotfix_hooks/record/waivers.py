@@ -1,8 +1,9 @@
 """Waivers: ``[[exceptions]]`` in the hotfix record, applied to the findings of a scan.
 
 An exception waives the findings of one rule at one path (a glob; ``*`` also matches
-findings about no file) when it gives a reason and is approved by every role the policy
-requires (``[tool.hotfix-hooks.record] waiver_approvers``). A waived finding stays in the
+findings about no file), or the one finding its ``fingerprint`` names, when it gives a reason
+and is approved by every role the policy requires (``[tool.hotfix-hooks.record]
+waiver_approvers``). A waived finding stays in the
 report, marked waived, with the waiver attached; it no longer fails the run. An exception
 that matches no finding is reported as stale (only when every default check ran, so that a
 ``--only`` run never calls another check's waiver stale; exceptions for ``record-*`` rules only when
@@ -10,6 +11,7 @@ the record check ran too, and never on the commit stage, where it does not run).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from typing import Protocol
 from typing import TYPE_CHECKING
@@ -19,6 +21,8 @@ from hotfix_hooks.changeset import glob_to_regex
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.findings import fingerprint
+from hotfix_hooks.findings import stamp
 from hotfix_hooks.record import approvals
 from hotfix_hooks.record import model as record
 from hotfix_hooks.record.approvals import Verification
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
     from hotfix_hooks.policy import Policy
 
 PATHLESS = ('*', '**', '(repository)')
+_FINGERPRINT = re.compile(r'[0-9a-f]{16}')
 
 
 class RunFacts(Protocol):
@@ -49,13 +54,30 @@ class RunFacts(Protocol):
 
 
 def problems(w: Waiver, rec: Record, policy: Policy) -> tuple[str, list[str]]:
-    """(rule id, problems) of an exception that cannot waive anything; ('', []) if valid."""
-    missing = [k for k in ('rule', 'path', 'reason') if not getattr(w, k)]
+    """(rule id, problems) of an exception that cannot waive anything; ('', []) if valid.
+
+    An exception names its findings by rule and path, or by fingerprint (rule and path then
+    optional). A rule id the catalogue does not know waives nothing: it is reported with the
+    nearest known ids, as every other problem of the record is (a finding, not exit 2: the
+    record is the branch's data, and the rest of the run is still reported).
+    """
+    needed = ('reason',) if w.fingerprint else ('rule', 'path', 'reason')
+    missing = [k for k in needed if not getattr(w, k)]
     if missing:
         return 'record-waiver-invalid', [f'{", ".join(missing)} missing']
     if w.rule in UNWAIVABLE:
         return 'record-waiver-invalid', [f'the rule {w.rule} cannot be waived']
-    if not _valid_glob(w.path):
+    if w.rule:
+        from hotfix_hooks import catalog  # only when a waiver names a rule
+
+        if catalog.unknown([w.rule]):
+            return 'record-waiver-invalid', [f'unknown rule id {w.rule!r}'
+                                             f'{catalog.did_you_mean(w.rule)}']
+    if w.fingerprint and not _FINGERPRINT.fullmatch(w.fingerprint):
+        return 'record-waiver-invalid', [f'the fingerprint {w.fingerprint!r} is not one '
+                                         '(16 hexadecimal digits, from --format json, sarif '
+                                         'or gitlab)']
+    if w.path and not _valid_glob(w.path):
         return 'record-waiver-invalid', [f'the path {w.path!r} is not a valid glob']
     required = list(policy.section('record').get('waiver_approvers',
                                                  ('incident_owner', 'release_owner')))
@@ -76,8 +98,17 @@ def _valid_glob(pattern: str) -> bool:
 
 
 def matches(w: Waiver, f: Finding) -> bool:
-    if f.rule != w.rule:
+    """Does ``w`` name ``f``? By fingerprint (``stamp`` the findings first), and by rule and
+    path when it gives them."""
+    if w.fingerprint:
+        if (f.fingerprint or fingerprint(f)) != w.fingerprint:
+            return False
+        if not w.rule and not w.path:
+            return True
+    if w.rule and f.rule != w.rule:
         return False
+    if not w.path and w.fingerprint:
+        return True
     if f.path is None:
         return w.path in PATHLESS
     return f.path == w.path or (_valid_glob(w.path) and matches_any(f.path, [w.path]))
@@ -105,10 +136,10 @@ def check(rec: Record, policy: Policy, verification: Verification | None = None,
         required = policy.section('record').get('waiver_approvers', [])
         out.append(Finding(
             rule=rule, category='record', severity='error', path=rec.path, line=w.line,
-            message=(f'exception #{w.index + 1} ({w.rule or "no rule"} at {w.path or "no path"}) '
-                     f'waives nothing: {"; ".join(why)}'),
-            hint=('an exception needs rule, path, reason and approved_by = '
-                  f'{list(required)!r}' if rule == 'record-waiver-invalid' else
+            message=(f'exception #{w.index + 1} ({w.target}) waives nothing: '
+                     f'{"; ".join(why)}'),
+            hint=('an exception needs rule and path (or fingerprint), reason and approved_by '
+                  f'= {list(required)!r}' if rule == 'record-waiver-invalid' else
                   f'add the missing approvers to approved_by (required: {", ".join(required)}) '
                   'once they approved the waiver'),
             extra={'exception': w.to_json()}))
@@ -126,6 +157,7 @@ def apply(findings: list[Finding], rec: Record | None, policy: Policy,
     approve) an error it would waive is shown as a warning, marked ``waiver_pending``."""
     if rec is None or not rec.exceptions:
         return findings
+    stamp(findings)
     pending = verification.waivers if verification is not None else {}
     used: set[int] = set()
     for w in rec.exceptions:
@@ -154,14 +186,16 @@ def apply(findings: list[Finding], rec: Record | None, policy: Policy,
         for w in rec.exceptions:
             if w.index in used or problems(w, rec, policy)[0] == 'record-waiver-invalid':
                 continue  # an invalid exception is reported as such by the record check
-            if not record_ran and w.rule.startswith('record-'):
+            if not record_ran and (w.rule.startswith('record-') or
+                                   (w.fingerprint and not w.rule)):
                 continue  # the record check did not run: its findings cannot be missing
             out.append(Finding(
                 rule='record-waiver-stale', category='record', severity='warning',
                 path=rec.path, line=w.line,
-                message=(f'exception #{w.index + 1} waives {w.rule} at {w.path}, but no such '
-                         'finding exists in this change'),
-                hint='remove the exception (the problem is gone), or fix its rule id or path',
+                message=(f'exception #{w.index + 1} waives {w.target}, but no such finding '
+                         'exists in this change'),
+                hint=('remove the exception (the problem is gone), or fix its rule id, path '
+                      'or fingerprint'),
                 extra={'exception': w.to_json()}))
     return out
 
