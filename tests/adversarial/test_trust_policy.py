@@ -4,6 +4,7 @@ a branch build with only the branch name known, or a pull request) and a local s
 the findings the branch would get without the edit, plus ``policy-changed-in-hotfix``."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,24 @@ def test_a_policy_file_added_by_the_branch_is_reported(world: World, tmp_path: P
     changed = [f for f in findings(res) if f['rule'] == 'policy-changed-in-hotfix']
     assert changed and changed[0]['path'] == '.hotfix-hooks.toml'
     assert 'migration-drop-column' in {f['rule'] for f in findings(res)}
+
+
+def test_config_on_a_hotfix_branch_says_which_policy_the_checks_use(world: World) -> None:
+    """``config`` prints the file on disk, and on a hotfix branch that edited it, that the
+    checks use the base side's policy instead, with what the branch changed."""
+    name = _edited(world, 'disable-config', EDITS[0][1])
+    world.repo.git('checkout', '-q', name)
+    try:
+        text = world.run('config')
+        assert text.returncode == 0, text.stderr
+        last = text.stdout.splitlines()[-1]
+        assert last.startswith('# this hotfix branch is judged by the policy of its base side')
+        assert 'rules disabled: migration-downgrade-noop, migration-drop-column' in last
+        data = json.loads(world.run('config', '--format', 'json').stdout)
+        assert data['values']['disable'] == ['migration-drop-column', 'migration-downgrade-noop']
+        assert 'rules disabled' in data['judged_by']['summary']
+        world.repo.git('checkout', '-q', BRANCH + '-control')
+        data = json.loads(world.run('config', '--format', 'json').stdout)
+        assert 'judged_by' not in data          # the branch left its policy alone
+    finally:
+        world.repo.git('checkout', '-q', 'main')
