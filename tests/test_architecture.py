@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
      'hotfix_hooks.record'),                     # engines
     ('hotfix_hooks.checks',),
     ('hotfix_hooks.report',),
-    ('hotfix_hooks.gates', 'hotfix_hooks.pipeline'),
+    ('hotfix_hooks.gates', 'hotfix_hooks.pipeline', 'hotfix_hooks.init'),
     ('hotfix_hooks.commands', 'hotfix_hooks.demo'),
     ('hotfix_hooks.cli', 'hotfix_hooks.__main__'),
 ]
@@ -49,6 +49,8 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the commit-stage scan: the rule catalogue only for a misspelt suppression',
     ('hotfix_hooks.git.invocation', 'hotfix_hooks.git.ci_env'):
         'the branch hook: CI adapters only on a detached HEAD',
+    ('hotfix_hooks.cli', 'hotfix_hooks.report.json'):
+        'the JSON reporter only for an error under --format json',
     ('hotfix_hooks.report', 'hotfix_hooks.report.github'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.json'): 'only the chosen format loads',
     ('hotfix_hooks.report', 'hotfix_hooks.report.text'): 'only the chosen format loads',

@@ -45,6 +45,9 @@ _LOCATION = 'a contract location: the comparison composes <location>-<change> ru
 NOT_RULE_IDS = {
     **dict.fromkeys(contract_catalog.LOCATIONS, _LOCATION),
     'openapi-diff': 'a command',
+    'hotfix-hooks': "the tool's name",
+    **dict.fromkeys(('hotfix-gates', 'hotfix-record', 'hotfix-tag-name'),
+                    'a pre-commit hook id (the manifest, init)'),
 }
 
 # the category a new rule id's prefix suggests (for the failure message)
@@ -261,3 +264,19 @@ def test_an_unchanged_schema_is_no_finding() -> None:
     for location in contract_catalog.LOCATIONS:
         for old, _new in _PAIRS.values():
             assert not _diff(_spec(location, old), _spec(location, old)), location
+
+
+def test_the_diff_checks_error_rules_say_they_are_warnings_off_hotfix_branches() -> None:
+    """enforce_on = "hotfix" (the default) reports the scope, contract and actions errors as
+    warnings off hotfix branches; the catalogue says so beside each (migrations: one level
+    lower), and the note is not added twice."""
+    from hotfix_hooks.rule import HOTFIX_ONLY_NOTE
+
+    for rule in catalog.rules().values():
+        rule_id = rule.id
+        if rule.category in ('scope', 'contract', 'actions') and rule.severity == 'error':
+            assert rule.severity_note.count(HOTFIX_ONLY_NOTE) == 1, rule_id
+        elif rule.category == 'migrations':
+            assert 'off hotfix branches' in rule.severity_note, rule_id
+        else:
+            assert HOTFIX_ONLY_NOTE not in rule.severity_note, rule_id

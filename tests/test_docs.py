@@ -211,3 +211,23 @@ def _anchors(path: Path) -> set[str]:
             anchors.add(''.join(c for c in text.replace(' ', '-') if c.isalnum() or c in '-_'))
         anchors.update(re.findall(r'<a id="([^"]+)"></a>', line))
     return anchors
+
+
+# -- install paths that work ---------------------------------------------------------------
+def test_install_docs_pin_a_commit_and_name_no_placeholder_host() -> None:
+    """The consumer path: a local clone or a git URL pinned to a commit, in the README and
+    in every template; no example.com host, no tag that does not exist."""
+    texts = {p.name: p.read_text() for p in (ROOT / 'examples').iterdir()}
+    texts['README.md'] = README
+    for name, text in texts.items():
+        assert 'example.com' not in text, name
+        assert 'rev: v' not in text and '@v0.' not in text, name
+    assert '### ' not in README.split('## Use it in a repository')[1].split('## ')[0]
+    assert '**From a local clone**' in README and '**From a git URL pinned to a commit**' in README
+    assert 'pip install "git+$HH_URL@$HH_SHA"' in README
+    assert '--hook-rev "$(git -C ~/src/hotfix-hooks rev-parse HEAD)"' in README
+    pinned = re.findall(r'^\s*rev: ([0-9a-f]{40})\b', texts['pre-commit-config.yaml'], re.M)
+    assert len(pinned) == 1
+    for ci in ('github-actions.yml', 'gitlab-ci.yml'):
+        assert re.search(r'HOTFIX_HOOKS_REV: [0-9a-f]{40}\n', texts[ci]), ci
+        assert '@${HOTFIX_HOOKS_REV}' in texts[ci], ci

@@ -81,6 +81,45 @@ class MemorySnapshot(Snapshot):
         return path in self.files
 
 
+class PrefixSnapshot(Snapshot):
+    """The files of ``inner`` below the folder ``prefix``, with paths relative to it: a
+    folder seen as a repository of its own (a service of a monorepo)."""
+
+    def __init__(self, inner: Snapshot, prefix: str) -> None:
+        self.inner = inner
+        self.prefix = prefix.strip('/') + '/'
+        self.label = f'{inner.label}:{self.prefix}'
+
+    def paths(self) -> list[str]:
+        n = len(self.prefix)
+        return [p[n:] for p in self.inner.paths() if p.startswith(self.prefix)]
+
+    def read(self, path: str) -> bytes | None:
+        return self.inner.read(self.prefix + path)
+
+    def exists(self, path: str) -> bool:
+        return self.inner.exists(self.prefix + path)
+
+
+class ExcludingSnapshot(Snapshot):
+    """``inner`` without the files below the folders ``excluded`` (the folders another
+    policy governs, inside the one being checked)."""
+
+    def __init__(self, inner: Snapshot, excluded: Iterable[str]) -> None:
+        self.inner = inner
+        self.prefixes = tuple(f.strip('/') + '/' for f in excluded)
+        self.label = inner.label
+
+    def paths(self) -> list[str]:
+        return [p for p in self.inner.paths() if not p.startswith(self.prefixes)]
+
+    def read(self, path: str) -> bytes | None:
+        return None if path.startswith(self.prefixes) else self.inner.read(path)
+
+    def exists(self, path: str) -> bool:
+        return not path.startswith(self.prefixes) and self.inner.exists(path)
+
+
 @dataclasses.dataclass
 class Hunk:
     """A hunk of the unified diff (line numbers are 1-based)."""
@@ -336,6 +375,37 @@ class ChangeSet:
     def lines_changed(self) -> int:
         return sum(f.lines_changed for f in self.files)
 
+    def subset(self, folder: str, paths: Iterable[str],
+               moved_in: Iterable[str] = (), moved_out: Iterable[str] = (),
+               exclude: Iterable[str] = ()) -> ChangeSet:
+        """The changed files of ``folder`` ('' : the repository root) as a change set of
+        the folder alone, with paths relative to it (both sides seen through
+        ``PrefixSnapshot``). ``paths``: repository paths (the new path of a file) changed
+        inside the folder; ``moved_in``: new paths of files renamed into it from another
+        folder (added here); ``moved_out``: old paths of files renamed out of it (deleted
+        here); ``exclude``: folders (relative to ``folder``) that are not part of it, on
+        either side."""
+        prefix = folder.strip('/') + '/' if folder.strip('/') else ''
+        base = PrefixSnapshot(self.base, prefix) if prefix else self.base
+        head = PrefixSnapshot(self.head, prefix) if prefix else self.head
+        excluded = [e for e in exclude if e]
+        if excluded:
+            base, head = ExcludingSnapshot(base, excluded), ExcludingSnapshot(head, excluded)
+        n = len(prefix)
+        by_path = {f.path: f for f in self.files}
+        by_old = {f.old_path: f for f in self.files if f.old_path and f.old_path != f.path}
+        arriving = set(moved_in)
+        files: list[FileChange] = []
+        for p in dict.fromkeys([*paths, *arriving]):
+            f = by_path[p]
+            files.append(_rebased(f, n, base, head, arrived=p in arriving))
+        for p in dict.fromkeys(moved_out):
+            files.append(_moved_out(by_old[p], n, base, head))
+        return ChangeSet(files=files, base=base, head=head,
+                         base_label=f'{self.base_label}:{prefix}' if prefix else self.base_label,
+                         head_label=f'{self.head_label}:{prefix}' if prefix else self.head_label,
+                         notes=list(self.notes))
+
     @classmethod
     def from_texts(cls, base: dict[str, bytes | str] | None = None,
                    head: dict[str, bytes | str] | None = None,
@@ -374,6 +444,38 @@ class ChangeSet:
                 binary=binary, hunks_=hunks,
             ))
         return cls(files=files, base=base_snap, head=head_snap)
+
+
+def _rebased(f: FileChange, n: int, base: Snapshot, head: Snapshot, arrived: bool
+             ) -> FileChange:
+    """``f`` with paths relative to its folder; ``arrived`` (renamed or copied in from
+    another folder): an added file here."""
+    if arrived:
+        copy = FileChange(path=f.path[n:], status=ADDED, old_path=f.path[n:], old_mode=None,
+                          new_mode=f.new_mode, binary=f.binary, added_count=None,
+                          removed_count=0, _base=base, _head=head)
+        copy._load_hunks = lambda: setattr(copy, 'hunks_', diff_hunks(
+            b'', copy.new_bytes() or b''))
+        return copy
+    copy = FileChange(
+        path=f.path[n:], status=f.status, old_path=(f.old_path or f.path)[n:],
+        old_mode=f.old_mode, new_mode=f.new_mode, binary=f.binary, hunks_=f.hunks_,
+        similarity=f.similarity, added_count=f.added_count, removed_count=f.removed_count,
+        _base=base, _head=head)
+    if f.hunks_ is None:
+        copy._load_hunks = lambda: setattr(copy, 'hunks_', f.hunks)
+    return copy
+
+
+def _moved_out(f: FileChange, n: int, base: Snapshot, head: Snapshot) -> FileChange:
+    """A file renamed out of the folder: deleted here."""
+    old = (f.old_path or f.path)[n:]
+    copy = FileChange(path=old, status=DELETED, old_path=old, old_mode=f.old_mode,
+                      new_mode=None, binary=f.binary, added_count=0,
+                      removed_count=None, _base=base, _head=head)
+    copy._load_hunks = lambda: setattr(copy, 'hunks_', diff_hunks(copy.old_bytes() or b'',
+                                                                  b''))
+    return copy
 
 
 def decode_text(data: bytes) -> str | None:

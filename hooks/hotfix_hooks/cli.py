@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     'gate': 'run the pre-push gates (smoke, integrity, impacted domains, rollback dry-run)',
     'context': 'print how this invocation was resolved',
     'config': 'print the effective policy and its sources',
+    'init': 'inspect this repository and write its policy and pre-commit entry',
     'new': 'start a hotfix: create hotfix/<ticket>-<slug> from the base',
     'openapi-diff': 'compare two OpenAPI specs (files or REV:path); exit 1 on breaking',
     'record': 'check the hotfix record (hotfixes/<ticket>.toml) of the branch',
@@ -99,18 +100,46 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     return run_guarded(lambda: importlib.import_module(command_module(name)).main(rest),
-                       prog=f'{PROG} {name}')
+                       prog=f'{PROG} {name}', json_errors=wants_json(rest))
 
 
-def run_guarded(fn: Callable[[], int | None], prog: str = PROG) -> int:
-    """Run ``fn`` turning every failure into one line and an exit code."""
+def wants_json(args: Sequence[str]) -> bool:
+    """``--format json`` (or ``--format=json``) among a command's arguments."""
+    for i, a in enumerate(args):
+        if a == '--':
+            break
+        if a == '--format=json' or (a == '--format' and args[i + 1:i + 2] == ['json']):
+            return True
+    return False
+
+
+def _json_error(message: str, hint: str | None) -> None:
+    """Under ``--format json`` a failed run still prints JSON on stdout (the one line
+    goes to stderr as always)."""
+    from hotfix_hooks.report import json as json_report
+
+    try:
+        sys.stdout.write(json_report.render_error(message, hint))
+        sys.stdout.flush()
+    except (OSError, ValueError):    # stdout closed: the line on stderr is all we can give
+        pass
+
+
+def run_guarded(fn: Callable[[], int | None], prog: str = PROG,
+                json_errors: bool = False) -> int:
+    """Run ``fn`` turning every failure into one line (and, with ``json_errors``, a JSON
+    ``{"error": {"message", "hint"}}`` on stdout) and an exit code."""
     try:
         rc = fn()
     except HotfixError as e:
         print(f'{prog}: error: {e}', file=sys.stderr)
+        if json_errors:
+            _json_error(e.message, e.hint)
         return e.exit_code
     except KeyboardInterrupt:
         print(f'{prog}: interrupted', file=sys.stderr)
+        if json_errors:
+            _json_error('interrupted', 'run it again')
         return 130
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 on --help
         code = e.code
@@ -120,8 +149,11 @@ def run_guarded(fn: Callable[[], int | None], prog: str = PROG) -> int:
     except Exception as e:  # never a traceback for the user
         if os.environ.get('HOTFIX_HOOKS_DEBUG'):
             raise
-        print(f'{prog}: internal error: {type(e).__name__}: {e} '
-              f'(set HOTFIX_HOOKS_DEBUG=1 for the traceback and report it)', file=sys.stderr)
+        message = f'internal error: {type(e).__name__}: {e}'
+        hint = 'set HOTFIX_HOOKS_DEBUG=1 for the traceback and report it'
+        print(f'{prog}: {message} ({hint})', file=sys.stderr)
+        if json_errors:
+            _json_error(message, hint)
         return 2
     return int(rc or 0)
 

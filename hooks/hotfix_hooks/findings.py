@@ -109,9 +109,20 @@ def summarize(findings: Iterable[Finding]) -> dict[str, int]:
     return summary
 
 
-def exit_code(findings: Iterable[Finding]) -> int:
-    """0 when nothing blocks, 1 when at least one unwaived error."""
-    return 1 if any(f.blocking for f in findings) else 0
+def at_least(severity: str, threshold: str) -> bool:
+    """``severity`` is ``threshold`` or more severe (error > warning > info)."""
+    return _RANK[severity] <= _RANK[threshold]
+
+
+def exit_code(findings: Iterable[Finding], fail_on: str = 'error') -> int:
+    """0 when nothing blocks, 1 when at least one unwaived finding at ``fail_on`` or more
+    severe (``error`` by default; ``warning`` makes warnings fail the run too)."""
+    return 1 if any(not f.waived and at_least(f.severity, fail_on) for f in findings) else 0
+
+
+def shown(findings: Iterable[Finding], min_severity: str = 'info') -> list[Finding]:
+    """The findings at ``min_severity`` or more severe (what ``--min-severity`` shows)."""
+    return [f for f in findings if at_least(f.severity, min_severity)]
 
 
 def apply_policy(findings: list[Finding], severity_overrides: dict[str, str],

@@ -66,6 +66,19 @@ class Rule:
         return data
 
 
+HOTFIX_ONLY_NOTE = 'warning off hotfix branches (enforce_on = "hotfix", the default)'
+
+
+def hotfix_only(rules: dict[str, Rule]) -> dict[str, Rule]:
+    """The rules of a diff check (scope, contract, actions): off hotfix branches
+    ``enforce_on = "hotfix"`` reports their errors as warnings, and their note says so."""
+    for r in rules.values():
+        if r.severity == 'error':
+            r.severity_note = (f'{r.severity_note}; {HOTFIX_ONLY_NOTE}' if r.severity_note
+                               else HOTFIX_ONLY_NOTE)
+    return rules
+
+
 def table(*rules: Rule) -> dict[str, Rule]:
     """The rules of one catalogue module, by id (a repeated id is a mistake)."""
     out: dict[str, Rule] = {}

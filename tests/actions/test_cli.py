@@ -29,7 +29,8 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> tuple[GitRepo, str]:
 def scan(repo: GitRepo, base: str, files: dict[str, str | None], *extra: str
          ) -> tuple[int, list[dict]]:  # type: ignore[type-arg]
     """Commit ``files`` on a fresh branch from ``base`` and scan base..head."""
-    name = f'b{len(repo.git("branch", "--list").splitlines())}'
+    # a hotfix branch: off hotfix branches the guard reports at most warnings
+    name = f'hotfix/ARIS-{len(repo.git("branch", "--list").splitlines())}-actions-case'
     repo.checkout(name, create=True, start=base)
     changed = {p: c for p, c in files.items() if SERVICE_FILES.get(p) != c}
     head = repo.commit('change', files=changed)
@@ -158,7 +159,7 @@ def test_pre_existing_violation_and_all_violations(service: tuple[GitRepo, str])
     repo.checkout('with-violation', create=True, start=base)
     base2 = repo.commit('old violation', files={'app/web/legacy.py': files['app/web/legacy.py']})
     head = edit('app/web/legacy.py', 'return {"ok": True}', 'return {"ok": True, "v": 2}', files)
-    repo.checkout('fix-on-top', create=True, start=base2)
+    repo.checkout('hotfix/ARIS-2-fix-on-top', create=True, start=base2)
     head_sha = repo.commit('unrelated edit', files={'app/web/legacy.py': head['app/web/legacy.py']})
     res = run_cli(repo, 'scan', '--only', 'actions', '--from-ref', base2, '--to-ref', head_sha,
                   '--format', 'json')
@@ -180,7 +181,7 @@ def test_unparseable_python_is_reported_not_a_crash(service: tuple[GitRepo, str]
 
 def test_text_report_names_rule_and_hint(service: tuple[GitRepo, str], tmp_path: Path) -> None:
     repo, base = service
-    repo.checkout('text-report', create=True, start=base)
+    repo.checkout('hotfix/ARIS-3-text-report', create=True, start=base)
     head = repo.commit('cancel route', files=edit('app/routers/orders.py', '\n\n@router.patch',
                                                   '\n\n@router.post("/{order_id}/cancel")\n'
                                                   'def cancel(order_id: int):\n    return {}\n'

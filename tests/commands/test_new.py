@@ -66,3 +66,30 @@ def test_new_when_the_record_cannot_be_written_is_one_line(repo: GitRepo) -> Non
     res = run_cli(repo, 'new', 'ARIS-12', 'fix stock drift')
     assert_error(res, 'hotfixes/ARIS-12.toml')
     assert 'Created branch hotfix/ARIS-12-fix-stock-drift' in res.stdout
+
+
+@pytest.mark.parametrize('ticket,shape', [('fsft-102', '[a-z][a-z0-9]+-[0-9]+'),
+                                          ('1234', '[0-9]+')])
+def test_new_names_ticket_pattern_and_a_pattern_that_fits(started: tuple[GitRepo, str],
+                                                          ticket: str, shape: str) -> None:
+    """An id the pattern rejects says which key rejected it and how to change it; with the
+    suggested pattern in the policy the same command starts the hotfix."""
+    repo, _ = started
+    line = assert_one_line_error(run_cli(repo, 'new', ticket, 'Fix drift'),
+                                 f"ticket '{ticket}'", 'ticket_pattern')
+    assert f'ticket_pattern = "{shape}" in .hotfix-hooks.toml' in line
+    write_policy(repo, f'ticket_pattern = "{shape}"\n')
+    res = run_cli(repo, 'new', ticket, 'Fix drift')
+    assert res.returncode == 0, res.stderr
+    assert repo.git('branch', '--show-current') == f'hotfix/{ticket}-fix-drift'
+    assert run_cli(repo, 'check-branch').returncode == 0
+
+
+def test_new_with_an_id_of_no_known_shape_says_what_to_set(started: tuple[GitRepo, str]
+                                                           ) -> None:
+    repo, _ = started
+    write_policy(repo, '[tool]\n')
+    repo.write('pyproject.toml', '[tool.hotfix-hooks]\nbase = "main"\n')
+    (repo.path / '.hotfix-hooks.toml').unlink()
+    assert_one_line_error(run_cli(repo, 'new', 'no_ticket!', 'Fix drift'),
+                          'ticket_pattern', '[tool.hotfix-hooks] in pyproject.toml')

@@ -32,10 +32,10 @@ def test_rules_by_category_as_text(repo: GitRepo) -> None:
     res = run_cli(repo, 'rules', '--category', 'gate')
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
-    assert lines[0] == 'gate (6)'
+    assert lines[0] == 'gate (7)'
     assert any(line.split()[:2] == ['gate-failed', 'error'] for line in lines)
     assert 'migration-' not in res.stdout
-    assert lines[-1].startswith('6 rules; "hotfix-hooks explain RULE"')
+    assert lines[-1].startswith('7 rules; "hotfix-hooks explain RULE"')
     data = json.loads(run_cli(repo, 'rules', '--category', 'migrations', '--format',
                               'json').stdout)
     assert {r['category'] for r in data['rules']} == {'migrations'}

@@ -97,3 +97,35 @@ def test_scan_hook_same_verdict_on_commit_push_and_run(consumer) -> None:
     res = repo.run(['git', 'commit', '-m', 'ARIS-91 notes'], check=False)
     assert res.returncode == 0, res.stdout
     assert repo.run(['git', 'push', 'origin', 'HEAD'], check=False).returncode == 0
+
+
+WARN_POLICY = '''[tool.hotfix-hooks]
+base = "main"
+{extra}'''
+
+
+@pytest.mark.parametrize('mode', ['show', 'summary', 'hide'])
+def test_a_passing_run_with_warnings_shows_them_under_pre_commit(consumer, mode: str) -> None:
+    """pre-commit hides a passing hook's output; the diff hooks are verbose, and
+    hook_warnings picks what a passing run with warnings prints."""
+    extra = '' if mode == 'show' else f'hook_warnings = "{mode}"\n'
+    repo = consumer(['hotfix'], files={'pyproject.toml': WARN_POLICY.format(extra=extra),
+                                       'requirements.txt': 'flask==3.0\n'})
+    repo.checkout('hotfix/ARIS-92-pin-flask', create=True)
+    repo.write('requirements.txt', 'flask==3.1\n')          # a scope warning, no error
+    repo.git('add', '-A')
+    res = repo.run(['git', 'commit', '-m', 'ARIS-92 pin flask'], check=False)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out
+    assert 'Passed' in out
+    if mode == 'show':
+        assert 'warning [scope-dependency-changed]' in out
+        assert 'hotfix-hooks: passed: 0 error(s), 1 warning(s), 0 info' in out
+    elif mode == 'summary':
+        assert 'scope-dependency-changed' not in out
+        assert 'hotfix-hooks: passed with 1 warning(s): run "hotfix-hooks scan" to see them' in out
+    else:
+        assert 'scope-dependency-changed' not in out and 'passed with' not in out
+    # by hand the warning is always there
+    res = repo.run([sys.executable, '-m', 'hotfix_hooks', 'scan'], check=False)
+    assert 'warning [scope-dependency-changed]' in res.stdout

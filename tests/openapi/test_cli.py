@@ -150,7 +150,7 @@ def test_scan_reads_frozen_endpoints_from_pyproject(tmp_path: Path) -> None:
         'openapi.json': json.dumps(base, indent=2),
         'pyproject.toml': '[tool.hotfix-hooks.contract]\n'
                           'frozen_endpoints = ["GET /items", "PATCH /items/**"]\n'})
-    repo.checkout('feature/sku', create=True)
+    repo.checkout('hotfix/ARIS-9-sku', create=True)
     repo.commit('add sku', files={'openapi.json': json.dumps(edit(base, lambda d: item(d)[
         'properties'].update(sku={'type': 'string'})), indent=2)})
     res = run_cli(repo, 'scan', '--only', 'contract', '--from-ref', 'main', '--to-ref', 'HEAD',

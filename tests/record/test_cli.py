@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from hotfix_hooks.policy import SCHEMA
 from hotfix_hooks.record import model as record
 from tests.support.cli import run_cli
 from tests.support.evidence import store
@@ -167,15 +166,16 @@ def test_readiness_without_evidence_is_not_ready(repo: GitRepo) -> None:
     assert res.stdout.splitlines()[0] == f'hotfix readiness: {BRANCH} at {head}'
     got = rows(res.stdout)
     assert got['smoke'] == got['integrity'] == got['rollback dry-run'] == 'MISSING'
-    # with a domain map (the gates' defaults) the change touches no domain: nothing to run
-    regression = 'PASS' if 'domains' in SCHEMA else 'MISSING'
-    assert got['targeted regression'] == regression
+    # the default domains (the ARIS3 service's pos, transfers, stock, rbac) match nothing
+    # in this repository: "no impacted domain" would be a pass only by accident
+    assert got['targeted regression'] == 'MISSING'
+    assert ('not configured: no domain of (defaults) describes this repository'
+            in res.stdout)
+    assert 'run "hotfix-hooks init"' in res.stdout
     assert got['scope and frozen rules'] == got['approvals'] == got['naming'] == 'PASS'
     assert got['hotfix record'] == 'PASS'
     assert f'no result for this commit ({head}): run "hotfix-hooks gate"' in res.stdout
-    missing = 4 if regression == 'MISSING' else 3
-    assert res.stdout.splitlines()[-1].startswith(f'NOT READY: {missing} of 8 checks are not '
-                                                  'PASS')
+    assert res.stdout.splitlines()[-1].startswith('NOT READY: 4 of 8 checks are not PASS')
 
 
 def test_readiness_with_evidence_for_this_commit_is_ready(repo: GitRepo) -> None:

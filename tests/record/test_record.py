@@ -113,11 +113,29 @@ def test_complete_record_has_no_findings() -> None:
     assert rec.rollback_plan == './deploy.sh rollback 0.1.0-rc.3 / release tag 0.1.0-rc.3'
 
 
+# the record `new` writes: the decisions are not taken yet, the choices stand beside them
+UNDECIDED = {
+    'severity = "P1"                       # P0 | P1 | P2':
+        'severity = ""                         # to choose: P0 | P1 | P2',
+    'eligibility = "critical-defect"       # critical-defect | config-change | correctness-fix '
+    '| observability':
+        'eligibility = ""                      # to choose: critical-defect | config-change | '
+        'correctness-fix | observability',
+    'decision = "patch-forward"            # patch-forward | rollback-first':
+        'decision = ""                         # to choose: patch-forward | rollback-first '
+        '("hotfix-hooks decide" helps)',
+}
+
+
 def test_new_record_template_is_the_issue_toml_with_every_field_commented() -> None:
     text = record.render_template('ARIS-77')
     body = '\n'.join(line for line in text.splitlines()
                      if not line.startswith(('#   ', '# The hotfix', '# Fill', '# checks')))
-    assert body.strip() == ISSUE_TOML.strip()
+    expected = ISSUE_TOML
+    for decided, undecided in UNDECIDED.items():
+        assert decided in expected
+        expected = expected.replace(decided, undecided)
+    assert body.strip() == expected.strip()
     for field in ('ticket', 'severity', 'eligibility', 'customer_impact', 'decision',
                   'change_scope', 'owner', 'next_update_utc', '[rollback]', '[approvals.*]',
                   '[conditions]', '[[exceptions]]'):
@@ -125,8 +143,13 @@ def test_new_record_template_is_the_issue_toml_with_every_field_commented() -> N
     rec, findings = record.parse(text, PATH, POLICY)
     assert rec is not None and rec.ticket == 'ARIS-77'
     missing = sorted(f.extra['field'] for f in findings if f.rule == 'record-field-missing')
-    assert missing == ['change_scope', 'customer_impact', 'next_update_utc', 'owner',
-                       'rollback.command', 'rollback.dry_run']
+    assert missing == ['change_scope', 'customer_impact', 'decision', 'eligibility',
+                       'next_update_utc', 'owner', 'rollback.command', 'rollback.dry_run',
+                       'severity']
+    # nothing pre-decided: each decision field is reported with its choices
+    choices = {f.extra['field']: f.message for f in findings}
+    assert 'P0 | P1 | P2' in choices['severity']
+    assert 'patch-forward | rollback-first' in choices['decision']
 
 
 @pytest.mark.parametrize('key,field', [

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+import hotfix_hooks
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.report import text
 from tests.support.cli import run_cli
@@ -38,7 +39,9 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
 def test_json_report_shape(repo: GitRepo) -> None:
     rc, data, _ = hh_json(repo, 'scan')
     assert rc == 1
-    assert set(data) == {'findings', 'summary'}
+    assert set(data) == {'tool', 'schema_version', 'findings', 'summary'}
+    assert data['tool'] == {'name': 'hotfix-hooks', 'version': hotfix_hooks.__version__}
+    assert data['schema_version'] == 1
     assert data['summary'] == {'error': 3, 'warning': 0, 'info': 0, 'waived': 0, 'total': 3}
     for f in data['findings']:
         assert FINDING_FIELDS <= set(f), f
@@ -52,8 +55,11 @@ def test_json_report_shape(repo: GitRepo) -> None:
 
 def test_json_report_with_no_findings(repo: GitRepo) -> None:
     rc, data, _ = hh_json(repo, 'check-branch')
-    assert (rc, data) == (0, {'findings': [], 'summary': {'error': 0, 'warning': 0, 'info': 0,
-                                                         'waived': 0, 'total': 0}})
+    assert rc == 0
+    assert {k: data[k] for k in ('findings', 'summary')} == {
+        'findings': [], 'summary': {'error': 0, 'warning': 0, 'info': 0, 'waived': 0,
+                                    'total': 0}}
+    assert set(data) == {'tool', 'schema_version', 'findings', 'summary'}
 
 
 def test_github_annotations(repo: GitRepo) -> None:

@@ -2,12 +2,13 @@
 data; ``hotfix_hooks.catalog`` collects it."""
 from __future__ import annotations
 
+from hotfix_hooks.rule import hotfix_only
 from hotfix_hooks.rule import Rule
 from hotfix_hooks.rule import table
 
 _A = 'actions'
 
-RULES = table(
+RULES = hotfix_only(table(
     Rule('actions-bypass-route', _A, 'error',
          summary='A mutating route outside the actions endpoint performs a state transition.',
          why='Every state transition must go through POST .../actions, which enforces the '
@@ -76,4 +77,4 @@ RULES = table(
          fix='Write paths and methods as constants, or review the route by hand.',
          bad='@router.post(settings.CANCEL_PATH); methods=METHODS imported from elsewhere',
          good='@router.post("/{id}/actions")'),
-)
+))

@@ -12,6 +12,7 @@ it uses, with the severity it gives each side.
 """
 from __future__ import annotations
 
+from hotfix_hooks.rule import hotfix_only
 from hotfix_hooks.rule import Rule
 from hotfix_hooks.rule import table
 
@@ -631,8 +632,8 @@ def composed_rules() -> dict[str, Rule]:
                       else '') + change.good.format(subject=subject),
                 severity_note=change.note if side == _REQUEST else '',
                 group=f'{side}-*-{slug}'))
-    return table(*out)
+    return hotfix_only(table(*out))
 
 
 # the rules declared one by one; composed_rules() adds the <location>-<change> ones
-RULES = table(*_FIXED)
+RULES = hotfix_only(table(*_FIXED))

@@ -3,7 +3,8 @@
 File-level rules run on the migrations this change adds or modifies; the revision graph
 is checked whole on the head every time, and the history against the base of the change.
 On a hotfix branch irreversible / destructive / incompatible / history findings are errors,
-locking and meta findings warnings; off hotfix branches everything is one level lower.
+locking and meta findings warnings; off hotfix branches everything is one level lower
+(unless ``enforce_on = "all"``).
 ``[tool.hotfix-hooks.migrations] severity`` overrides any rule.
 """
 from __future__ import annotations
@@ -156,7 +157,7 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
             return
         seen.add(key)
         family, sev = RULES[raw.rule].family, RULES[raw.rule].severity
-        if not run.hotfix:
+        if not run.enforced:
             sev = lower(sev)
         sev = overrides.get(raw.rule, sev)
         extra = {'family': family, **raw.extra}

@@ -88,11 +88,34 @@ def branch_ticket(branch: str | None, policy: Policy) -> str | None:
 
 
 def _find_ticket(text: str, policy: Policy) -> tuple[str | None, str]:
-    """Find a ticket in free text, case-insensitively; return (TICKET, text without it)."""
-    m = re.search(f'(?:{policy["ticket_pattern"]})', text.upper())
+    """Find a ticket in free text, as written, else upper-cased (``aris-77`` -> ``ARIS-77``
+    under an upper-case pattern); return (TICKET, text without it)."""
+    pattern = f'(?:{policy["ticket_pattern"]})'
+    m = re.search(pattern, text) or re.search(pattern, text.upper())
     if not m:
         return None, text
     return m.group(0), (text[:m.start()] + ' ' + text[m.end():])
+
+
+def ticket_shape(ticket: str) -> str | None:
+    """A ticket pattern that matches ``ticket`` and ids shaped like it: ``ARIS-77`` ->
+    ``[A-Z][A-Z0-9]+-[0-9]+``, ``fsft-102`` -> ``[a-z][a-z0-9]+-[0-9]+``, ``1234`` ->
+    ``[0-9]+``; ``None`` when it is no ticket-like id (letters, then a separator, then
+    digits; or digits only)."""
+    if re.fullmatch(r'[0-9]+', ticket):
+        return '[0-9]+'
+    m = re.fullmatch(r'([A-Za-z][A-Za-z0-9]*)([-_])([0-9]+)', ticket)
+    if not m:
+        return None
+    key, sep = m.group(1), m.group(2)
+    if key.isupper() or key.upper() == key:
+        letters = 'A-Z'
+    elif key.lower() == key:
+        letters = 'a-z'
+    else:
+        letters = 'A-Za-z'
+    return f'[{letters}][{letters}0-9]+{sep}[0-9]+' if len(key) > 1 else \
+        f'[{letters}]{sep}[0-9]+'
 
 
 def suggest_branch(name: str, policy: Policy) -> str:

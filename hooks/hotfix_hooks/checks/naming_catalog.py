@@ -54,4 +54,15 @@ RULES = table(
          fix='Mention the ticket in the message (git commit --amend for the last commit).',
          bad='fix totals (on hotfix/ARIS-77-fix-stock-totals)',
          good='ARIS-77: recompute stock totals from movements'),
+    Rule('hotfix-only-enforcement', 'naming', 'info',
+         summary='Off a hotfix branch the diff checks (scope, contract, actions, migrations) '
+                 'reported their blocking findings as warnings; said once per run.',
+         why='The protocol\'s frozen rules are a hotfix\'s rules: ordinary feature work may '
+             'remove an endpoint or change a schema through the normal review. The info says '
+             'why an error shows as a warning, so a hotfix on a misnamed branch is noticed.',
+         fix='If the change is a hotfix, name the branch hotfix/<ticket>-<description>; to '
+             'block on every branch, set enforce_on = "all" in the policy.',
+         bad='feature/drop-legacy removes GET /v1/items: a warning and this note, exit 0',
+         good='hotfix/ARIS-77-fix-totals removes GET /v1/items: an error, exit 1',
+         severity_note='not reported with enforce_on = "all"'),
 )

@@ -32,10 +32,18 @@ class RunInfo:
 
     branch: str | None = None
     hotfix: bool = False             # the branch is a hotfix (or release) branch
+    # the hotfix rules apply off hotfix branches too: enforce_on = "all", or the branch is
+    # unknown (fail closed)
+    enforce_all: bool = False
     ticket: str | None = None        # the hotfix branch's ticket, when it has one
     stage: str = 'manual'            # pre-commit | pre-push | manual | ci
     # flags: all_violations, require_approvals
     options: dict[str, bool] = dataclasses.field(default_factory=dict)
+
+    @property
+    def enforced(self) -> bool:
+        """The protocol's rules block here: a hotfix branch, or ``enforce_all``."""
+        return self.hotfix or self.enforce_all
 
 
 CheckFn = Callable[['ChangeSet', 'Policy', RunInfo], 'list[Finding]']

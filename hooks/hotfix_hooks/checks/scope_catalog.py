@@ -3,13 +3,14 @@ collects it. (``api-operation-added-in-hotfix``, a scope rule the contract guard
 declared with the contract rules.)"""
 from __future__ import annotations
 
+from hotfix_hooks.rule import hotfix_only
 from hotfix_hooks.rule import Rule
 from hotfix_hooks.rule import table
 
 _SEV = 'scope.severity in the policy (default warning)'
 _MODULE_SEV = 'scope.new_module_severity in the policy (default warning)'
 
-RULES = table(
+RULES = hotfix_only(table(
     Rule('scope-too-many-files', 'scope', 'warning',
          summary='The hotfix changes more files than the scope budget (scope.max_files).',
          why='The protocol allows only the minimal change that mitigates the incident; every '
@@ -61,4 +62,4 @@ RULES = table(
              'code this repository holds.',
          bad='lib moved from 1a2b3c to 9f8e7d on hotfix/ARIS-77-...',
          good='the fix in this repository\'s own files; the submodule bump in a release'),
-)
+))

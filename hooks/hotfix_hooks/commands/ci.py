@@ -28,6 +28,7 @@ from hotfix_hooks import report as report_mod
 from hotfix_hooks.checks import naming
 from hotfix_hooks.checks.registry import CHECKS
 from hotfix_hooks.commands.common import add_report_options
+from hotfix_hooks.commands.common import add_severity_options
 from hotfix_hooks.commands.common import report
 from hotfix_hooks.commands.common import report_plan
 from hotfix_hooks.commands.common import repository_anchor
@@ -66,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              '$GITHUB_STEP_SUMMARY')
     default_format = 'github' if os.environ.get('GITHUB_ACTIONS') == 'true' else 'text'
     add_report_options(parser, default=default_format)
+    add_severity_options(parser)
     parser.add_argument('--config', help='policy file')
     args = parser.parse_args(argv)
     _console, files = report_plan(args)

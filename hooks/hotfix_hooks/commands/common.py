@@ -98,6 +98,20 @@ def add_report_options(parser: argparse.ArgumentParser, default: str = 'text',
     parser.set_defaults(reports=None, console_default=default)
 
 
+FAIL_ON = ('error', 'warning')
+
+
+def add_severity_options(parser: argparse.ArgumentParser) -> None:
+    """``--fail-on`` (what makes exit 1) and ``--min-severity`` (what is shown), as the
+    commands that judge a change (``scan``, ``ci``) take them; ``report`` reads both."""
+    parser.add_argument('--fail-on', choices=FAIL_ON, default='error',
+                        help='what makes exit 1: an unwaived error (default), or an unwaived '
+                             'warning too')
+    parser.add_argument('--min-severity', choices=policy_mod.SEVERITY_VALUES, default='info',
+                        help='the least severe finding shown (default: info, all of them); '
+                             'hiding a finding never changes the exit code')
+
+
 def report_plan(args: argparse.Namespace) -> tuple[str, list[tuple[str, str]]]:
     """(the console's format, [(format, file)]); one clear error for a bad combination.
     Commands call it right after parsing, before any work."""
@@ -154,7 +168,9 @@ def report(findings: list[Finding], args: argparse.Namespace | str, ok: str = ''
            checks: Sequence[str] = (), root: str | None = None, policy: Policy | None = None,
            anchor: str | None = None, extra: dict[str, Any] | None = None) -> int:
     """Render ``findings`` on the console in its format and write every ``--output`` file;
-    the exit code they make (0 or 1). ``args`` is the parsed arguments (or a format name);
+    the exit code they make (0, or 1 when an unwaived finding is at ``--fail-on`` or above;
+    only those at ``--min-severity`` or above are shown). ``args`` is the parsed arguments
+    (or a format name);
     ``header`` goes above the text report, ``notes`` into the markdown summary; ``root``
     and ``policy`` find the anchor of findings about no file (or ``anchor`` names it). A
     text report of nothing to the console with no file to write (a passing hook) loads no
@@ -168,16 +184,24 @@ def report(findings: list[Finding], args: argparse.Namespace | str, ok: str = ''
         return 0
     from hotfix_hooks import report as report_mod
     from hotfix_hooks.findings import exit_code
+    from hotfix_hooks.findings import shown
 
     if anchor is None and (console in _ANCHORED or any(f in _ANCHORED for f, _ in files)):
         anchor = repository_anchor(root, policy)
     options: dict[str, Any] = {'header': header, 'notes': notes,
                                'title': title or 'hotfix-hooks', 'checks': checks,
                                'anchor': anchor, 'extra': extra}
-    report_mod.render(findings, console, ok_message=ok, **options)
+    fail_on = 'error' if isinstance(args, str) else getattr(args, 'fail_on', 'error')
+    min_severity = 'info' if isinstance(args, str) else getattr(args, 'min_severity', 'info')
+    visible = shown(findings, min_severity)
+    report_mod.render(visible, console, ok_message=ok, **options)
     for fmt, path in files:
-        write_report(findings, fmt, path, ok_message=ok, **options)
-    return exit_code(findings)
+        write_report(visible, fmt, path, ok_message=ok, **options)
+    hidden = len(findings) - len(visible)
+    if hidden and console == 'text':
+        print(f'hotfix-hooks: {hidden} finding(s) less severe than {min_severity} not shown '
+              '(--min-severity)', file=sys.stderr)
+    return exit_code(findings, fail_on)
 
 
 def write_report(findings: Sequence[Finding], fmt: str, path: str, **options: Any) -> None:

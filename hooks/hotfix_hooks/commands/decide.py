@@ -11,6 +11,7 @@ from hotfix_hooks.commands.judged import record_parser
 from hotfix_hooks.pipeline.readiness import gather
 from hotfix_hooks.pipeline.readiness import pending_waivers
 from hotfix_hooks.record.decision import decide
+from hotfix_hooks.report.json import envelope
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     facts = gather(judged)
     verdict = decide(facts.record, facts.derived, policy, pending_waivers(facts))
     if args.format == 'json':
-        data = verdict.to_json()
+        data = {**envelope(), **verdict.to_json()}
         data.update({'branch': facts.branch, 'record': facts.record_path,
                      'derived_data_integrity': facts.derived})
         print(json.dumps(data, indent=2))

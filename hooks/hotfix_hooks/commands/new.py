@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.checks.naming import slugify
+from hotfix_hooks.checks.naming import ticket_shape
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.errors import UsageError
@@ -21,9 +22,8 @@ from hotfix_hooks.record import model as record
 
 def branch_name(ticket: str, description: str, policy: Policy) -> str:
     if not re.fullmatch(f'(?:{policy["ticket_pattern"]})', ticket):
-        raise UsageError(f'ticket {ticket!r} does not match the ticket pattern '
-                         f'{policy["ticket_pattern"]}',
-                         hint='e.g. ARIS-77')
+        raise UsageError(f'ticket {ticket!r} does not match the policy key ticket_pattern '
+                         f'({policy["ticket_pattern"]})', hint=_pattern_hint(ticket, policy))
     naming = policy['naming']
     slug = slugify(description, naming['description_max_length'])
     if len(slug) < naming['description_min_length']:
@@ -31,6 +31,23 @@ def branch_name(ticket: str, description: str, policy: Policy) -> str:
                          f'{naming["description_min_length"]} characters',
                          hint='describe the fix in a few words')
     return f'{policy["hotfix_prefix"]}{ticket}-{slug}'
+
+
+def _pattern_hint(ticket: str, policy: Policy) -> str:
+    """How to make the policy accept ``ticket``: the key, the file, a pattern that fits."""
+    import os
+
+    if policy.path:
+        where = os.path.basename(policy.path)
+        where = f'[tool.hotfix-hooks] in {where}' if where == 'pyproject.toml' else where
+    else:
+        where = '.hotfix-hooks.toml (or [tool.hotfix-hooks] in pyproject.toml)'
+    shape = ticket_shape(ticket)
+    if shape is None:
+        return (f'give an id such as ARIS-77, or set ticket_pattern in {where} to a regular '
+                'expression (without ^ or $) that matches your tracker\'s ids')
+    return (f'if {ticket} is a real ticket id, set ticket_pattern = "{shape}" in {where} '
+            '("hotfix-hooks init" infers it from your branch names and commit subjects)')
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from hotfix_hooks.commands.judged import record_parser
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.pipeline.readiness import gather
 from hotfix_hooks.pipeline.readiness import readiness_rows
+from hotfix_hooks.report.json import envelope
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,8 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ready = all(r.status == 'PASS' for r in rows)
     shown = sorted((f for f in facts.findings if f.blocking or f.waived), key=Finding.sort_key)
     if args.format == 'json':
-        print(json.dumps({'ready': ready, 'branch': facts.branch, 'commit': facts.commit,
-                          'tree': facts.tree, 'checks': [r.to_json() for r in rows],
+        print(json.dumps({**envelope(), 'ready': ready, 'branch': facts.branch,
+                          'commit': facts.commit, 'tree': facts.tree,
+                          'checks': [r.to_json() for r in rows],
                           'findings': [f.to_json() for f in shown], 'notes': facts.notes},
                          indent=2))
         return 0 if ready else 1

@@ -6,22 +6,28 @@ context -> change set -> checks -> findings -> report. Every diff hook runs this
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from hotfix_hooks.checks import registry as checks_mod
 from hotfix_hooks.commands.common import add_policy_option
 from hotfix_hooks.commands.common import add_report_options
+from hotfix_hooks.commands.common import add_severity_options
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import report
 from hotfix_hooks.commands.common import report_plan
 from hotfix_hooks.errors import UsageError
+from hotfix_hooks.findings import exit_code
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.findings import shown
+from hotfix_hooks.findings import summarize
 from hotfix_hooks.git import context
 from hotfix_hooks.git.invocation import add_arguments
 from hotfix_hooks.pipeline import trust
 from hotfix_hooks.pipeline.scan import collect
 from hotfix_hooks.pipeline.scan import naming_findings
+from hotfix_hooks.policy import Policy
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help='also run the branch-name rule (and tag-name on a tag push) in '
                              'this process: what the umbrella hook "hotfix" does')
     add_report_options(parser)
+    add_severity_options(parser)
     add_policy_option(parser)
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -59,8 +66,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         findings += collect(judged, args.only, {'all_violations': args.all_violations})
     for line in header:
         print(line, file=sys.stderr)
+    if quiet_pass(findings, args, policy):
+        return 0
     ran = list(dict.fromkeys(args.only or [n for n in checks_mod.CHECKS
                                            if n not in checks_mod.OPT_IN]))
     return report(findings, args, notes=header, title='hotfix-hooks scan',
                   checks=(['naming'] if args.with_naming else []) + ran, root=root,
                   policy=policy)
+
+
+def quiet_pass(findings: list[Finding], args: argparse.Namespace, policy: Policy) -> bool:
+    """Under pre-commit a passing run's output is shown only because the hook is verbose;
+    ``hook_warnings`` says what it shows: the findings (``show``), one line on stderr
+    (``summary``) or nothing (``hide``). True when that replaced the report."""
+    mode = policy['hook_warnings']
+    if (mode == 'show' or not findings or args.format != 'text' or report_plan(args)[1]
+            or os.environ.get('PRE_COMMIT') != '1'
+            or exit_code(findings, args.fail_on) != 0):
+        return False
+    if mode == 'summary':
+        counts = summarize(shown(findings, args.min_severity))
+        parts = [f'{counts[k]} {k}' + ('(s)' if k != 'info' else '')
+                 for k in ('warning', 'info', 'waived') if counts[k]]
+        if parts:
+            print(f'hotfix-hooks: passed with {", ".join(parts)}: run "hotfix-hooks scan" to '
+                  'see them', file=sys.stderr)
+    return True

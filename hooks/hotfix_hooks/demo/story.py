@@ -222,6 +222,9 @@ class Player:
         with open(path, encoding='utf-8') as f:
             text = f.read()
         values = {
+            'severity': 'P1',
+            'eligibility': 'critical-defect',
+            'decision': 'patch-forward',
             'customer_impact': 'POS shows inflated stock totals for stores with reservations',
             'change_scope': 'stock_logic.total_quantity counts reserved units once',
             'owner': 'Dana Dev',

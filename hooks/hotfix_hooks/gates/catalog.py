@@ -30,6 +30,21 @@ RULES = table(
          fix='Install the program or fix the command / cwd in the policy.',
          bad='gate `integrity`: scripts/post_go_live_integrity_check.py not found',
          good='the script exists at the configured path'),
+    Rule('gate-not-configured', _G, 'error',
+         summary='A gate or a domain\'s regression subset is not configured for this '
+                 'repository: the default protocol\'s gate needs a file that is not here, or '
+                 'a gate written by init is still a proposal (proposed = true).',
+         why='The defaults belong to the protocol\'s home service; in another repository they '
+             'cannot run, and a gate that did not run has not passed. An unconfirmed proposal '
+             'has not been checked by anyone.',
+         fix='Run "hotfix-hooks init" to write a policy with the repository\'s own gates and '
+             'domains (or set [[tool.hotfix-hooks.gates]] / [tool.hotfix-hooks.domains.NAME] '
+             'yourself); confirm a proposal by checking its command and deleting its '
+             '"proposed = true" line.',
+         bad='gate `smoke` is not configured for this repository: the default of the ARIS3 '
+             'protocol needs tests/smoke/test_post_go_live_stability.py',
+         good='[[tool.hotfix-hooks.gates]] name = "smoke", command = ["pytest", "-q", '
+              '"backend/tests/api"] (written by init, proposal confirmed)'),
     Rule('gate-interrupted', _G, 'error',
          summary='The gates were interrupted (Ctrl-C) before they all ran.',
          why='Some mandatory checks did not run on this commit.',

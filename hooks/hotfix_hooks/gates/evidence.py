@@ -32,7 +32,7 @@ from typing import Any
 from hotfix_hooks import __version__
 from hotfix_hooks.errors import GitError
 
-STATUSES = ('pass', 'fail', 'timeout', 'error', 'skipped')
+STATUSES = ('pass', 'fail', 'timeout', 'error', 'skipped', 'not-configured')
 KEY_FILE = 'evidence.key'
 
 
@@ -41,7 +41,7 @@ class GateResult:
     name: str                      # gate name ('smoke', 'integrity', 'domain:pos', 'rollback')
     kind: str                      # 'gate' | 'domain' | 'rollback'
     command: list[str]
-    status: str                    # pass | fail | timeout | error | skipped
+    status: str                    # pass | fail | timeout | error | skipped | not-configured
     exit_code: int | None
     duration_s: float
     commit: str

@@ -12,6 +12,7 @@ Nothing here runs a process or git: ``hooks.gates`` does that.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import shlex
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -19,12 +20,15 @@ from typing import Any
 
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.gates.evidence import accepts
 from hotfix_hooks.gates.evidence import Expected
 from hotfix_hooks.gates.evidence import GateResult
 from hotfix_hooks.policy import Policy
+from hotfix_hooks.policy.schema import DEFAULT_DOMAINS
+from hotfix_hooks.policy.schema import DEFAULT_NEEDS
 from hotfix_hooks.record.model import parse
 
 
@@ -40,6 +44,8 @@ class GateSpec:
     timeout: float = 900.0
     setup: list[list[str]] = dataclasses.field(default_factory=list)
     detail: str = ''                           # why it runs (which file, which source)
+    not_run: str = ''                          # why it cannot run here (not configured)
+    policy: str = ''                           # the policy file it comes from (monorepos)
 
 
 @dataclasses.dataclass
@@ -126,26 +132,103 @@ def rollback_command(cli: str | None, record: tuple[str, str | None] | None,
     return [], '', problems
 
 
-def plan(policy: Policy, selection: DomainSelection, rollback: Sequence[str],
-         rollback_source: str = '') -> list[GateSpec]:
-    """The ordered list of what runs: gates, touched domains, the rollback dry-run."""
+def _is_default(name: str, entry: Mapping[str, Any], policy: Policy) -> bool:
+    """A gate or domain the policy takes from the defaults (the protocol's home service):
+    the gates when the policy sets none; a default domain whose command it does not
+    change."""
+    if not name.startswith('domain:'):
+        return policy.sources.get('gates', 'default') == 'default'
+    default = DEFAULT_DOMAINS.get(name[len('domain:'):])
+    return default is not None and all(entry.get(k) == default[k]
+                                       for k in ('command', 'cwd', 'setup'))
+
+
+def unconfigured(policy: Policy, tree: Snapshot) -> dict[str, str]:
+    """Gates and domains (``domain:<name>``) of ``policy`` that cannot run on ``tree``, and
+    why: a proposal of ``hotfix-hooks init`` nobody confirmed, or a default of the
+    protocol's home service whose files this repository does not have."""
+    out: dict[str, str] = {}
+    entries: list[tuple[str, Mapping[str, Any]]] = [(g['name'], g) for g in policy['gates']]
+    entries += [(f'domain:{n}', d) for n, d in policy['domains'].items()
+                if d.get('enabled', True) and d['paths']]
+    dirs: set[str] | None = None
+    for name, entry in entries:
+        if entry.get('proposed'):
+            out[name] = ('a proposal of "hotfix-hooks init" that nobody confirmed (check its '
+                         'command, then delete its "proposed = true" line)')
+            continue
+        if not _is_default(name, entry, policy):
+            continue
+        if dirs is None:
+            dirs = {p.rsplit('/', i)[0] for p in tree.paths() for i in range(1, p.count('/') + 1)}
+        missing = [n for n in DEFAULT_NEEDS.get(name, ()) if not tree.exists(n) and n not in dirs]
+        if missing:
+            out[name] = (f'the default of the ARIS3 protocol needs {", ".join(missing)}, which '
+                         'this repository does not have')
+    return out
+
+
+def domains_configured(policy: Policy, tree: Snapshot, not_run: Mapping[str, str]) -> bool:
+    """Whether the domain map of ``policy`` describes ``tree``: the policy sets domains of
+    its own, or one of the default domains can run here and matches one of its files.
+    Otherwise "no impacted domain" would be a pass only because the defaults (the ARIS3
+    protocol's pos, transfers, stock, rbac) match nothing."""
+    if policy.sources.get('domains', 'default') != 'default':
+        return True
+    domains = policy['domains']
+    if any(not _is_default(f'domain:{n}', d, policy) for n, d in domains.items()
+           if d.get('enabled', True) and d['paths']):
+        return True
+    usable = [d['paths'] for n, d in domains.items()
+              if d.get('enabled', True) and d['paths'] and f'domain:{n}' not in not_run]
+    return any(matches_any(p, globs) for globs in usable for p in tree.paths())
+
+
+def part_specs(policy: Policy, selection: DomainSelection, folder: str = '',
+               not_run: Mapping[str, str] | None = None, label: str = '') -> list[GateSpec]:
+    """The gates and the touched domains of one governing policy. A folder policy's names
+    are qualified (``server/smoke``) and its ``cwd`` is relative to its folder."""
+    not_run = not_run or {}
+
+    def where(cwd: str) -> str:
+        return posixpath.normpath(posixpath.join(folder, cwd)) if folder else cwd
+
+    def qualified(name: str) -> str:
+        return f'{folder}/{name}' if folder else name
+
     specs: list[GateSpec] = []
     for g in policy['gates']:
-        specs.append(GateSpec(name=g['name'], kind='gate', command=list(g['command']),
-                              cwd=g['cwd'], env=dict(g['env']), timeout=g['timeout'],
-                              setup=[list(s) for s in g['setup']]))
+        specs.append(GateSpec(name=qualified(g['name']), kind='gate', command=list(g['command']),
+                              cwd=where(g['cwd']), env=dict(g['env']), timeout=g['timeout'],
+                              setup=[list(s) for s in g['setup']],
+                              not_run=not_run.get(g['name'], ''), policy=label))
     domains = policy['domains']
     for name in selection.selected:
         d = domains[name]
-        specs.append(GateSpec(name=f'domain:{name}', kind='domain', command=list(d['command']),
-                              cwd=d['cwd'], env=dict(d['env']), timeout=d['timeout'],
+        because = selection.because(name)
+        specs.append(GateSpec(name=qualified(f'domain:{name}'), kind='domain',
+                              command=list(d['command']), cwd=where(d['cwd']),
+                              env=dict(d['env']), timeout=d['timeout'],
                               setup=[list(s) for s in d['setup']],
-                              detail=f'touched by {selection.because(name)}'))
-    if rollback:
-        specs.append(GateSpec(name='rollback', kind='rollback', command=list(rollback),
-                              timeout=policy.section('gate')['rollback_timeout'],
-                              detail=f'from {rollback_source}' if rollback_source else ''))
+                              detail=f'touched by {qualified(because) if folder else because}',
+                              not_run=not_run.get(f'domain:{name}', ''), policy=label))
     return specs
+
+
+def rollback_spec(policy: Policy, rollback: Sequence[str], rollback_source: str = ''
+                  ) -> list[GateSpec]:
+    """The rollback dry-run (one per push, whatever the folders)."""
+    if not rollback:
+        return []
+    return [GateSpec(name='rollback', kind='rollback', command=list(rollback),
+                     timeout=policy.section('gate')['rollback_timeout'],
+                     detail=f'from {rollback_source}' if rollback_source else '')]
+
+
+def plan(policy: Policy, selection: DomainSelection, rollback: Sequence[str],
+         rollback_source: str = '') -> list[GateSpec]:
+    """The ordered list of what runs: gates, touched domains, the rollback dry-run."""
+    return part_specs(policy, selection) + rollback_spec(policy, rollback, rollback_source)
 
 
 def expected(spec: GateSpec, tree: str, policy_digest: str) -> Expected:
@@ -159,6 +242,6 @@ def reusable(spec: GateSpec, evidence: Mapping[str, GateResult], tree: str,
     """A passing result of exactly this gate (argv, setup, cwd, env) on the same tree under
     the same policy and hotfix-hooks version, if there is one."""
     prev = evidence.get(spec.name)
-    if prev is None or not prev.passed:
+    if spec.not_run or prev is None or not prev.passed:
         return None
     return None if accepts(prev, expected(spec, tree, policy_digest)) else prev

@@ -12,6 +12,9 @@ from hotfix_hooks.gates.run import GateRun
 from hotfix_hooks.gates.run import rel_path
 from hotfix_hooks.policy import Policy
 
+# what fails a gate run (shown in capitals)
+NOT_PASSED = ('fail', 'timeout', 'error', 'not-configured')
+
 
 def render_text(runs: Sequence[GateRun], root: str, policy: Policy, out: TextIO) -> None:
 
@@ -42,8 +45,7 @@ def render_text(runs: Sequence[GateRun], root: str, policy: Policy, out: TextIO)
             width = max(8, *(len(r.name) for r in run.results))
             out.write(f'\n  {"gate":<{width}}  {"status":<8}  {"time":>7}  detail\n')
             for r in run.results:
-                status = r.status.upper() if r.status in ('fail', 'timeout', 'error') \
-                    else r.status
+                status = r.status.upper() if r.status in NOT_PASSED else r.status
                 detail = r.detail
                 if r.name in run.reused:
                     status = 'pass'
@@ -73,7 +75,7 @@ def verdict(runs: Sequence[GateRun]) -> str:
     results = [r for run in runs for r in run.results]
     if not results:
         return 'hotfix-hooks gate: nothing to run'
-    failed = [r.name for r in results if r.status in ('fail', 'timeout', 'error')]
+    failed = [r.name for r in results if r.status in NOT_PASSED]
     counts = {'pass': 0, 'reused': 0, 'skipped': 0}
     for run in runs:
         for r in run.results:

@@ -45,8 +45,11 @@ from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.invocation import BranchRef
 from hotfix_hooks.pipeline import trust
+from hotfix_hooks.pipeline.parts import governed_parts
 from hotfix_hooks.pipeline.trust import Judged
 from hotfix_hooks.policy import Policy
+from hotfix_hooks.policy.tree import Governed
+from hotfix_hooks.policy.tree import PolicyTree
 from hotfix_hooks.record.model import record_path
 
 
@@ -228,14 +231,23 @@ def gate_one(judged: Judged, opts: GateOptions, progress_stream: TextIO, live: b
     run.commit = ctx.head
     run.tree = plumbing.rev_parse(ctx.head, ctx.root, peel='tree') or ''
 
-    selection, record = _select(ctx, policy)
-    run.domains = {name: selection.because(name) for name in selection.selected}
-    run.untouched = selection.untouched
-    run.unmatched = [p for p in selection.unmatched if not record or p != record[0]]
+    parts, record = _select(ctx, policy, judged)
+    specs: list[GateSpec] = []
+    for part in parts:
+        gov, selection = part.governed, part.selection
+        run.domains.update({gov.qualify(name): gov.to_repo(selection.because(name))
+                            for name in selection.selected})
+        run.untouched += [gov.qualify(name) for name in selection.untouched]
+        run.unmatched += [gov.to_repo(p) for p in selection.unmatched
+                          if not record or gov.to_repo(p) != record[0]]
+        specs += gate_plan.part_specs(gov.policy, selection, gov.folder, part.not_run,
+                                      gov.label if len(parts) > 1 or gov.folder else '')
+        if gov.folder or len(parts) > 1:
+            run.notes.append(f'{gov.folder or "."}/: the gates and domains of {gov.label}')
     rollback, source, problems = gate_plan.rollback_command(opts.rollback_dry_run, record,
                                                             policy)
     run.findings += problems
-    specs = gate_plan.plan(policy, selection, rollback, source)
+    specs += gate_plan.rollback_spec(policy, rollback, source)
 
     previous: dict[str, GateResult] = {}
     if not opts.rerun:
@@ -291,22 +303,39 @@ def _as_range(ctx: context.Context, judged: Judged, run: GateRun) -> context.Con
     return ctx
 
 
-def _select(ctx: context.Context, policy: Policy
-            ) -> tuple[DomainSelection, tuple[str, str | None] | None]:
-    """(domain selection, (record path, record text in the pushed commit) or None)."""
+@dataclasses.dataclass
+class Part:
+    """What one governing policy gates in this push: its domain selection over its part of
+    the change, and what of it cannot run on the pushed tree (gate name -> why)."""
+
+    governed: Governed
+    selection: DomainSelection
+    not_run: dict[str, str]
+
+
+def _select(ctx: context.Context, policy: Policy, judged: Judged
+            ) -> tuple[list[Part], tuple[str, str | None] | None]:
+    """(one ``Part`` per governing policy of the changed files, (record path, record text
+    in the pushed commit) or None). The record is the hotfix's, not a folder's: it makes
+    no folder's gates run. Folder policies are read from where the root policy was (the
+    base side on a hotfix branch: ``Judged.policy_reader``)."""
 
     changes = git_changes.build(ctx, policy)
     try:
-        selection = gate_plan.select_domains(changes, policy['domains'])
         ticket = branch_ticket(ctx.branch, policy)
         record = None
         if ticket:
             rpath = record_path(policy, ticket)
             data = changes.head.read(rpath)
             record = (rpath, None if data is None else data.decode('utf-8', 'replace'))
+        tree = PolicyTree(policy, judged.policy_reader() or changes.head.read)
+        parts = [Part(gov, gate_plan.select_domains(part, gov.policy['domains']),
+                      gate_plan.unconfigured(gov.policy, part.head))
+                 for gov, part in governed_parts(changes, tree,
+                                                 leave_out=[record[0]] if record else [])]
     finally:
         changes.close()
-    return selection, record
+    return parts, record
 
 
 def _execute(ctx: context.Context, policy: Policy, opts: GateOptions, run: GateRun,
@@ -338,32 +367,37 @@ def _execute(ctx: context.Context, policy: Policy, opts: GateOptions, run: GateR
 
     def run_in(where: str) -> dict[str, gate_process.Outcome]:
         outcomes, run.interrupted = gate_process.run_all(
-            to_run, where, log_path, gate_process.child_env(), jobs,
+            runnable, where, log_path, gate_process.child_env(), jobs,
             gate_process.Progress(progress_stream, live))
         return outcomes
 
+    runnable = [spec for spec in to_run if not spec.not_run]
     outcomes: dict[str, gate_process.Outcome] | None = None
-    with working_tree_lock(ctx.git_dir) as mine:
-        problem = in_place_problem(ctx.root, run.commit, run.tree)
-        if not problem and not mine:
-            problem = 'another "hotfix-hooks gate" run is using the working tree'
-        if not problem:
-            run.workspace = 'in place'
-            run.workspace_why = 'working tree clean, HEAD has the pushed tree'
-            before = snapshot(ctx.root)
-            outcomes = run_in(ctx.root)
-            changed = '' if run.interrupted else changed_during(ctx.root, run.commit,
-                                                                run.tree, before)
-            if changed:
-                run.notes.append(f'the working tree is no longer the pushed tree after the '
-                                 f'in-place run ({changed}): the gates ran again in a '
-                                 'temporary worktree of the pushed commit')
-                problem = 'the working tree changed during the in-place run'
-                outcomes = None
-    if outcomes is None:
-        run.workspace, run.workspace_why = 'temporary worktree', problem
-        with isolated(ctx.root, run.commit) as where:
-            outcomes = run_in(where)
+    if not runnable:
+        run.workspace, run.workspace_why = 'nothing run', 'no gate is configured to run'
+        outcomes = {}
+    else:
+        with working_tree_lock(ctx.git_dir) as mine:
+            problem = in_place_problem(ctx.root, run.commit, run.tree)
+            if not problem and not mine:
+                problem = 'another "hotfix-hooks gate" run is using the working tree'
+            if not problem:
+                run.workspace = 'in place'
+                run.workspace_why = 'working tree clean, HEAD has the pushed tree'
+                before = snapshot(ctx.root)
+                outcomes = run_in(ctx.root)
+                changed = '' if run.interrupted else changed_during(ctx.root, run.commit,
+                                                                    run.tree, before)
+                if changed:
+                    run.notes.append(f'the working tree is no longer the pushed tree after the '
+                                     f'in-place run ({changed}): the gates ran again in a '
+                                     'temporary worktree of the pushed commit')
+                    problem = 'the working tree changed during the in-place run'
+                    outcomes = None
+        if outcomes is None:
+            run.workspace, run.workspace_why = 'temporary worktree', problem
+            with isolated(ctx.root, run.commit) as where:
+                outcomes = run_in(where)
     unwritable = [o.detail for o in outcomes.values() if o.status == 'error'
                   and o.detail.startswith('cannot write ')]
     if unwritable:
@@ -375,6 +409,14 @@ def _execute(ctx: context.Context, policy: Policy, opts: GateOptions, run: GateR
     digest = policy.digest()
     fresh: dict[str, GateResult] = {}
     for spec in to_run:
+        if spec.not_run:
+            now = utc_now()
+            fresh[spec.name] = GateResult(
+                name=spec.name, kind=spec.kind, command=list(spec.command),
+                status='not-configured', exit_code=None, duration_s=0.0, commit=run.commit,
+                tree=run.tree, started_at=now, finished_at=now,
+                detail=f'not configured: {spec.not_run}')
+            continue
         out = outcomes.get(spec.name)
         if out is None:
             continue
@@ -409,7 +451,8 @@ def _no_rollback(run: GateRun, policy: Policy, record: tuple[str, str | None] | 
 
 def result_findings(run: GateRun, root: str) -> list[Finding]:
     """One finding per failed gate (category gate), with the log to read."""
-    rules = {'fail': 'gate-failed', 'timeout': 'gate-timeout', 'error': 'gate-could-not-run'}
+    rules = {'fail': 'gate-failed', 'timeout': 'gate-timeout', 'error': 'gate-could-not-run',
+             'not-configured': 'gate-not-configured'}
     out = []
     for r in run.results:
         if r.status not in rules or r.name in run.reused:
@@ -417,7 +460,19 @@ def result_findings(run: GateRun, root: str) -> list[Finding]:
         what = {'gate': 'gate', 'domain': 'regression subset', 'rollback': 'rollback dry-run'}
         label = f'{what.get(r.kind, "gate")} `{r.name}`'
         log = rel_path(r.log, root)
-        if r.status == 'error':
+        if r.status == 'not-configured':
+            folder, _, local = r.name.rpartition('/')
+            section = (f'domains.{local.removeprefix("domain:")}' if r.kind == 'domain'
+                       else 'gates')
+            where = f' in {folder}/' if folder else ''
+            message = (f'{label} is not configured for this repository: '
+                       f'{r.detail.removeprefix("not configured: ")}')
+            hint = ('run "hotfix-hooks init" to write a policy with this repository\'s own '
+                    'gates and domains, or set [tool.hotfix-hooks.'
+                    f'{section}]{where} yourself' if 'proposal' not in r.detail else
+                    f'check the command of [tool.hotfix-hooks.{section}]{where}, then delete '
+                    'its "proposed = true" line to confirm it')
+        elif r.status == 'error':
             message = f'{label}: {r.detail}'
             hint = ('install the command or fix its path in the policy ([tool.hotfix-hooks.'
                     f'{"domains" if r.kind == "domain" else "gates"}]); log: {log}')

@@ -248,12 +248,14 @@ class _Resolver:
                         why=['commit stage: the index vs HEAD'])
 
     def explicit_range(self, a: str, b: str, stage: str, reason: str) -> Context:
-        base = self.peel(a, 'ref')
+        empty = plumbing.is_empty_tree(a)
+        base = plumbing.EMPTY_TREE if empty else self.peel(a, 'ref')
         head = self.peel(b, 'ref')
         branch, source = self.branch()
-        why = [f'{reason}: {a}..{b}']
+        why = [f'{reason}: {a}..{b}' + (' (the empty tree: every file of '
+                                         f'{b} is new)' if empty else '')]
         # what A gained after B forked off is not B's change (pre-commit reads A...B too)
-        mb = plumbing.merge_base(base, head, self.root) if base != head else None
+        mb = plumbing.merge_base(base, head, self.root) if base != head and not empty else None
         if mb and mb not in (base, head):
             base = mb
             why.append(f'{a} moved on since {b} forked: range = merge-base .. {b}')

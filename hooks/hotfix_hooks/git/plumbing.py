@@ -170,6 +170,12 @@ def rev_parse(rev: str, cwd: str | None = None, peel: str = 'commit') -> str | N
     return try_out(['rev-parse', '--verify', '--quiet', '--end-of-options', spec], cwd=cwd)
 
 
+def is_empty_tree(rev: str) -> bool:
+    """``rev`` is git's empty tree id (``4b825dc6...``, or at least 7 digits of it): a
+    valid start of a range that covers every file of its end."""
+    return len(rev) >= 7 and EMPTY_TREE.startswith(rev.lower())
+
+
 def has_commits(cwd: str | None = None) -> bool:
     return rev_parse('HEAD', cwd) is not None
 

@@ -11,7 +11,7 @@ from hotfix_hooks.rule import table
 IRREVERSIBLE, DESTRUCTIVE, INCOMPATIBLE, LOCKING, HISTORY, META = (
     'irreversible', 'destructive', 'incompatible', 'locking', 'history', 'meta')
 
-_NOTE = 'one level lower off hotfix branches'
+_NOTE = 'one level lower off hotfix branches (unless enforce_on = "all")'
 
 _WHY = {
     IRREVERSIBLE: 'The protocol requires a tested rollback path: if the deploy goes wrong, '

@@ -26,8 +26,12 @@ from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.pipeline import scan
+from hotfix_hooks.pipeline.parts import governed_parts
+from hotfix_hooks.pipeline.parts import policy_tree
 from hotfix_hooks.pipeline.trust import Judged
 from hotfix_hooks.policy import Policy
+from hotfix_hooks.policy.tree import Governed
+from hotfix_hooks.policy.tree import PolicyTree
 from hotfix_hooks.record import approvals
 from hotfix_hooks.record import integrity
 from hotfix_hooks.record import model as record
@@ -52,6 +56,19 @@ FAILED = ('fail', 'timeout', 'error')
 
 
 @dataclasses.dataclass
+class PartFacts:
+    """What one governing policy (a folder policy in a monorepo, else the root's) gates for
+    this change: its gate names, its impacted domains, what cannot run, whether its
+    domain map describes this repository at all."""
+
+    governed: Governed
+    gates: list[str]                  # qualified gate names ('smoke', 'server/smoke')
+    impacted: list[str]               # qualified domain names ('pos', 'server/billing')
+    not_run: dict[str, str]           # local gate/domain name -> why it cannot run
+    domains_configured: bool
+
+
+@dataclasses.dataclass
 class Facts:
     ctx: context.Context
     branch: str | None
@@ -70,6 +87,9 @@ class Facts:
     approvals: Verification | None = None
     rejected: dict[str, str] = dataclasses.field(default_factory=dict)  # gate -> why not
     in_ci: bool = False
+    # what each governing policy of the change gates (None: the root policy alone, judged
+    # from ``changed`` and the policy given to the row functions)
+    parts: list[PartFacts] | None = None
 
     def record_absence(self) -> str:
         """Why there is no usable record: missing, or present but unreadable."""
@@ -107,7 +127,10 @@ def gather(judged: Judged, options: Mapping[str, bool] | None = None) -> Facts:
                                                 changes.head.read(rec.path), policy)
         derived = integrity.derive(changes, policy)
         changed = sorted({p for f in changes.files for p in (f.path, f.old_path) if p})
-        specs = expected_gates(changes, policy, run.ticket)
+        ptree = policy_tree(ctx, policy, changes, judged.policy_reader())
+        rec_file = record.record_path(policy, run.ticket) if run.ticket else None
+        parts = _parts(changes, ptree, rec_file)
+        specs = expected_gates(changes, policy, run.ticket, ptree)
     finally:
         changes.close()
     commit = ctx.head or plumbing.rev_parse('HEAD', ctx.root)
@@ -116,24 +139,32 @@ def gather(judged: Judged, options: Mapping[str, bool] | None = None) -> Facts:
                   commit=commit, tree=tree, findings=findings, record=rec,
                   record_path=rec_path, derived=derived, changed=changed, evidence={},
                   notes=list(judged.notes), record_problems=rec_problems,
-                  approvals=verification, in_ci=ctx.stage == 'ci' or ctx.ci is not None)
+                  approvals=verification, in_ci=ctx.stage == 'ci' or ctx.ci is not None,
+                  parts=parts)
     if tree:
         _accepted_evidence(facts, ctx.git_dir, tree, specs, policy.digest())
     return facts
 
 
-def expected_gates(changes: ChangeSet, policy: Policy, ticket: str | None
-                   ) -> dict[str, GateSpec]:
-    """What the gates of this change are, by the trusted policy and the record: the gates,
+def expected_gates(changes: ChangeSet, policy: Policy, ticket: str | None,
+                   tree: PolicyTree) -> dict[str, GateSpec]:
+    """What the gates of this change are, by the trusted policy (and, in a monorepo, each
+    governing folder policy, read from the same trusted side) and the record: the gates,
     the impacted domains' regressions, the rollback dry-run of the record (or the policy)."""
-    selection = gate_plan.select_domains(changes, policy['domains'])
     rec = None
     if ticket:
         path = record_path(policy, ticket)
         data = changes.head.read(path)
         rec = (path, None if data is None else data.decode('utf-8', 'replace'))
+    specs: list[GateSpec] = []
+    for gov, part in governed_parts(changes, tree, [rec[0]] if rec else []):
+        pol = gov.policy
+        selection = gate_plan.select_domains(part, pol['domains'])
+        specs += gate_plan.part_specs(pol, selection, gov.folder,
+                                      gate_plan.unconfigured(pol, part.head))
     rollback, source, _problems = gate_plan.rollback_command(None, rec, policy)
-    return {s.name: s for s in gate_plan.plan(policy, selection, rollback, source)}
+    specs += gate_plan.rollback_spec(policy, rollback, source)
+    return {s.name: s for s in specs}
 
 
 def _accepted_evidence(facts: Facts, git_dir: str, tree: str, specs: dict[str, GateSpec],
@@ -145,6 +176,9 @@ def _accepted_evidence(facts: Facts, git_dir: str, tree: str, specs: dict[str, G
         facts.notes.append(f'evidence {problem}')
     for name, r in results.items():
         spec = specs.get(name)
+        if r.status == 'not-configured' and spec is not None and spec.not_run:
+            facts.evidence[name] = r           # never a pass: the row says what is missing
+            continue
         if spec is None:
             if name == 'rollback' and r.status != 'skipped':
                 facts.rejected[name] = (f'it ran `{" ".join(r.command)}`, which neither the '
@@ -157,6 +191,19 @@ def _accepted_evidence(facts: Facts, git_dir: str, tree: str, specs: dict[str, G
             facts.rejected[name] = why
         else:
             facts.evidence[name] = r
+
+
+def _parts(changes: ChangeSet, tree: PolicyTree, record_file: str | None) -> list[PartFacts]:
+    out = []
+    for gov, part in governed_parts(changes, tree, [record_file] if record_file else []):
+        pol = gov.policy
+        not_run = gate_plan.unconfigured(pol, part.head)
+        selection = gate_plan.select_domains(part, pol['domains'])
+        out.append(PartFacts(
+            governed=gov, gates=[gov.qualify(g['name']) for g in pol['gates']],
+            impacted=[gov.qualify(n) for n in selection.selected], not_run=not_run,
+            domains_configured=gate_plan.domains_configured(pol, part.head, not_run)))
+    return out
 
 
 # -- readiness -------------------------------------------------------------------------
@@ -179,12 +226,42 @@ def _gate_evidence(r: GateResult) -> str:
     return f'{r.status}{code} on {str(r.commit)[:12]} at {r.finished_at}{took}{detail}'
 
 
-def _gate_row(check: str, name: str, facts: Facts) -> Row:
+def _one_gate_row(check: str, name: str, facts: Facts) -> Row:
     r = facts.evidence.get(name)
     if r is None:
         return Row(check, 'MISSING', _no_result(name, facts))
     status = 'PASS' if r.status == 'pass' else ('FAIL' if r.status in FAILED else 'MISSING')
     return Row(check, status, _gate_evidence(r), r.commit, r.finished_at)
+
+
+def _gate_row(check: str, name: str, facts: Facts) -> Row:
+    """The row of a protocol gate (``smoke``, ``integrity``): the gate of that name of
+    every policy governing the change (``server/smoke`` in a folder policy)."""
+    if facts.parts is None:
+        return _one_gate_row(check, name, facts)
+    expected = [p.governed.qualify(name) for p in facts.parts
+                if p.governed.qualify(name) in p.gates]
+    if not expected:
+        files = ', '.join(p.governed.label for p in facts.parts) or '(defaults)'
+        return Row(check, 'MISSING', f'not configured: no gate named {name!r} in {files} '
+                                     '(run "hotfix-hooks init", or add it to the policy)')
+    rows = [_one_gate_row(check, q, facts) for q in expected]
+    if len(rows) == 1:
+        return rows[0]
+    status = 'FAIL' if any(r.status == 'FAIL' for r in rows) else (
+        'MISSING' if any(r.status == 'MISSING' for r in rows) else 'PASS')
+    last = max((r for r in rows if r.at), key=lambda r: r.at or '', default=None)
+    return Row(check, status, '; '.join(f'{q}: {r.evidence}' for q, r in zip(expected, rows)),
+               last.commit if last else None, last.at if last else None)
+
+
+def _domain_key(name: str) -> str | None:
+    """The domain of an evidence name: ``domain:pos`` -> ``pos``, ``server/domain:billing``
+    -> ``server/billing``; ``None`` for a gate."""
+    folder, _, local = name.rpartition('/')
+    if not local.startswith('domain:'):
+        return None
+    return (f'{folder}/' if folder else '') + local[len('domain:'):]
 
 
 def _no_result(name: str, facts: Facts) -> str:
@@ -203,6 +280,8 @@ def _no_result(name: str, facts: Facts) -> str:
 def impacted_domains(facts: Facts, policy: Policy) -> list[str] | None:
     """Domains whose paths the change touches; ``None`` when no domain map is configured."""
 
+    if facts.parts is not None:
+        return [d for p in facts.parts for d in p.impacted]
     domains = policy.get('domains')
     if not isinstance(domains, dict):
         return None
@@ -217,8 +296,8 @@ def impacted_domains(facts: Facts, policy: Policy) -> list[str] | None:
 
 
 def regression_row(facts: Facts, policy: Policy) -> Row:
-    results = {n.partition(':')[2]: r for n, r in facts.evidence.items()
-               if n.startswith('domain:')}
+    results = {key: r for n, r in facts.evidence.items()
+               if (key := _domain_key(n)) is not None}
     impacted = impacted_domains(facts, policy)
     failed = [d for d, r in results.items() if r.status in FAILED]
     ran = {d: r for d, r in results.items() if r.status == 'pass'}
@@ -241,6 +320,17 @@ def regression_row(facts: Facts, policy: Policy) -> Row:
     if impacted is None:
         return Row('targeted regression', 'MISSING',
                    'no domain map configured and no domain results for this commit')
+    if facts.parts is not None:
+        bare = [p.governed.label for p in facts.parts if not p.domains_configured]
+        if bare:
+            return Row('targeted regression', 'MISSING',
+                       f'not configured: no domain of {", ".join(bare)} describes this '
+                       'repository (the defaults are the ARIS3 protocol\'s pos, transfers, '
+                       'stock, rbac): run "hotfix-hooks init", or set '
+                       '[tool.hotfix-hooks.domains]')
+        names = [p.governed.qualify(n) for p in facts.parts for n in p.governed.policy['domains']]
+        return Row('targeted regression', 'PASS', 'no impacted domain (the change touches '
+                                                  'none of: ' + ', '.join(names) + ')')
     return Row('targeted regression', 'PASS', 'no impacted domain (the change touches none '
                                               'of: ' + ', '.join(policy.get('domains')) + ')')
 
@@ -259,7 +349,7 @@ def readiness_rows(facts: Facts, policy: Policy) -> list[Row]:
     rows.append(_gate_row('integrity', 'integrity', facts))
     rows.append(regression_row(facts, policy))
     rec = facts.record
-    rb = _gate_row('rollback dry-run', 'rollback', facts)
+    rb = _one_gate_row('rollback dry-run', 'rollback', facts)
     if rec is not None and not (rec.rollback_command or rec.release_tag):
         rb = Row('rollback dry-run', 'FAIL', 'the record has no rollback command or '
                                              'release tag' + (f'; {rb.evidence}' if rb.at else ''))
@@ -345,8 +435,8 @@ def status_values(facts: Facts, policy: Policy) -> dict[str, str]:
     if waived:
         frozen += f' ({waived} waived)'
     row = regression_row(facts, policy)
-    domain_results = {n.partition(':')[2]: r for n, r in facts.evidence.items()
-                      if n.startswith('domain:') and r.status != 'skipped'}
+    domain_results = {key: r for n, r in facts.evidence.items()
+                      if (key := _domain_key(n)) is not None and r.status != 'skipped'}
     if domain_results:
         regression = '; '.join(f'{d}: {_gate_status(r, facts)}'
                                for d, r in sorted(domain_results.items()))

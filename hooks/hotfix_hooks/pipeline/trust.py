@@ -87,6 +87,13 @@ class Judged:
             return None
         return AtCommit(self.ctx.root, self.base_commit)
 
+    def policy_reader(self) -> Callable[[str], bytes | None] | None:
+        """Where the folder policies of a monorepo are read from: the trusted side when the
+        policy is the base side's; None (the caller's default) otherwise."""
+        src = self.base_source()
+        return src.read if self.trusted and src is not None and not self.policy.explicit \
+            else None
+
     def findings(self) -> list[Finding]:
         """``policy-changed-in-hotfix`` when the branch changed what it is judged by."""
         if not self.hotfix or not (self.changes or self.unreadable):

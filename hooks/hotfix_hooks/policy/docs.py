@@ -17,6 +17,7 @@ from hotfix_hooks.policy import SCHEMA
 from hotfix_hooks.policy import SEVERITY_VALUES
 from hotfix_hooks.policy.keys import Key
 from hotfix_hooks.policy.schema import DOMAIN_KEYS
+from hotfix_hooks.policy.schema import FOLDER_KEYS
 from hotfix_hooks.policy.schema import GATE_KEYS
 from hotfix_hooks.policy.status_template import FIELDS
 
@@ -68,9 +69,12 @@ by the policy the branch commits or edits: what the branch changes in it is repo
 error `policy-changed-in-hotfix` ([threat-model.md](threat-model.md)), so a policy change goes
 to the base branch first. Off hotfix branches, a push, a CI run or a `--from-ref/--to-ref`
 range is judged by the policy committed in the commit being checked, and a commit or a run
-by hand by the working tree's. `--config FILE` overrides everything (a note says so).
-`hotfix-hooks config` prints the effective policy and where each value came from, and on a
-hotfix branch that changed it, that the checks use the base side's policy and what changed.
+by hand by the working tree's. `--config FILE` overrides the root policy (a note says so).
+In a monorepo the folder policy files are read from the same side as the root policy (the
+base side, on a hotfix branch).
+`hotfix-hooks config` prints the effective policy, where each value came from, and which
+policy file governs which folder (`--path P`: the policy of one file); on a hotfix branch
+that changed its policy, it also says that the checks use the base side's and what changed.
 
 ```toml
 [{TOOL}]
@@ -93,6 +97,49 @@ Every rule id can be re-levelled with `severity = {{ "rule-id" = "warning" }}` o
 with `disable`. Defaults too long for the tables are given after each table, as TOML you can
 copy.
 
+## First run: `hotfix-hooks init`
+
+`hotfix-hooks init` inspects the repository and writes its policy: `.hotfix-hooks.toml`, or
+with `--pyproject` a `[{TOOL}]` table appended to `pyproject.toml` (the rest of the file is
+kept byte for byte). It reads the remote's default branch (`base`), the ticket ids of recent
+branch names and commit subjects (`ticket_pattern`, else the default), API specs, migration
+folders, their framework and the production `migrations.dialect`, and the services of a
+monorepo (folders with their own `pyproject.toml`, `setup.py`, `manage.py` or `alembic.ini`),
+each of which gets its own policy file. From the tests it finds (test folders and the code of
+the same name, Django apps, `pytest` markers, smoke and integrity scripts) it proposes gates
+and domains, each with `proposed = true`: a proposal does not run, and a push of a hotfix
+branch reports it as not configured (`gate-not-configured`), until you check it and delete
+that line. It also adds the hotfix-hooks entry to `.pre-commit-config.yaml` (pinned to the
+commit it was installed from, or `--hook-repo URL --hook-rev SHA`). `--dry-run` prints
+everything and writes nothing; an existing policy is replaced only with `--force`.
+
+Without a policy, the defaults are the ARIS3 protocol's home service: a default gate or
+domain whose files the repository does not have (`tests/smoke/...`,
+`scripts/post_go_live_integrity_check.py`, `tests`) is not configured there: it does not
+run, a hotfix push says so (`gate-not-configured`, "run hotfix-hooks init"), and
+`readiness` shows it MISSING, never PASS.
+
+## Monorepos: a policy per folder
+
+The policy file nearest to a changed file governs it: `server/.hotfix-hooks.toml` (which wins)
+or `[{TOOL}]` in `server/pyproject.toml` governs the files below `server/` as if `server/`
+were a repository of its own. Its paths (globs, a gate's `cwd`) are relative to `server/`,
+Python imports resolve from it, and the keys it does not set take the defaults below, not
+the root policy's values. A folder policy sets only {{folder_keys}}; the other keys are about
+the branch and the run (base, ticket pattern, naming, the record, `enforce_on` ...) and come
+from the root policy: a folder policy that sets one is a configuration error naming it. The
+change is split by governing policy and each part is checked with its own rules; gates and
+domains run per folder, named `server/smoke`, `server/domain:billing`.
+
+## Where the checks block: `enforce_on`
+
+The protocol's frozen rules are a hotfix's rules. With `enforce_on = "hotfix"` (the default)
+the diff checks (contract, `/actions`, migrations, scope) block on hotfix and release
+branches only; on any other branch their errors are reported as warnings (marked
+`severity_on_hotfix = "error"` in JSON), and one info finding says so
+(`hotfix-only-enforcement`). `enforce_on = "all"` blocks on every branch, migrations included
+at their hotfix severities. A branch that cannot be told (detached HEAD) is never relaxed.
+
 Tables: {{toc}}.
 """
 
@@ -109,7 +156,8 @@ def render_markdown() -> str:
         elif name in _NESTED:
             sections.append(_nested_section(name, key))
     toc = ', '.join(f'[`{title}`](#{_anchor(title)})' for title, _lines in sections)
-    out = [_INTRO.replace('{toc}', toc)]
+    folder_keys = ', '.join(f'`{k}`' for k in SCHEMA if k in FOLDER_KEYS)
+    out = [_INTRO.replace('{toc}', toc).replace('{folder_keys}', folder_keys)]
     for title, lines in sections:
         out.append(f'## `{title}`\n')
         out.append('\n'.join(lines) + '\n')

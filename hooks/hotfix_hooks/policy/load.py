@@ -26,6 +26,7 @@ class Policy:
         self.sources = sources
         self.path = path              # the file the user's values came from
         self.explicit = False         # given with --config: never replaced by a commit's
+        self.folder = ''              # the folder it governs ('' : the repository root)
         self.file: str | None = None  # repository-relative policy file, when read from a side
         self.origin = path or 'the defaults'   # where it was read, for messages
 
@@ -112,10 +113,11 @@ def _read_toml(path: str) -> dict[str, Any]:
         raise ConfigError(f'{path}: cannot read: {e.strerror}') from None
 
 
-def from_mapping(raw: object, path: str | None) -> Policy:
+def from_mapping(raw: object, path: str | None, where: str | None = None) -> Policy:
     """Validate ``raw`` (the ``[tool.hotfix-hooks]`` table, any parsed TOML value, or
-    ``None`` for the defaults) against the schema."""
-    where = os.path.basename(path) if path else 'default'
+    ``None`` for the defaults) against the schema; ``where`` names the file in messages
+    (default: the base name of ``path``)."""
+    where = where or (os.path.basename(path) if path else 'default')
     if raw is not None and not isinstance(raw, dict):
         raise ConfigError(f'{where}: [tool.hotfix-hooks] must be a table')
     sources: dict[str, str] = {}

@@ -217,27 +217,32 @@ def _run_keys(timeout: float) -> dict[str, Key]:
     }
 
 
+_PROPOSED_DOC = ('true marks a proposal of "hotfix-hooks init" that nobody confirmed yet: it '
+                 'does not run, and a gated push reports it as not configured '
+                 '(gate-not-configured) until you check the command and delete this line.')
 GATE_KEYS: dict[str, Key] = {
     'name': Key('str', '', 'Gate name, shown in the summary and used as the evidence key.',
                 check=_gate_name),
     **_run_keys(900.0),
+    'proposed': Key('bool', False, _PROPOSED_DOC),
 }
 DOMAIN_KEYS: dict[str, Key] = {
     'paths': Key('list[str]', [], 'Path globs; a changed file matching one makes the '
                                   'domain\'s regression subset run ("**" crosses directories).'),
     'enabled': Key('bool', True, 'false turns a (default) domain off.'),
     **_run_keys(900.0),
+    'proposed': Key('bool', False, _PROPOSED_DOC),
 }
 
 
 def _gate(name: str, command: list[str]) -> dict[str, Any]:
     return {'name': name, 'command': command, 'cwd': '.', 'env': {}, 'timeout': 900.0,
-            'setup': []}
+            'setup': [], 'proposed': False}
 
 
 def _domain(paths: list[str], command: list[str]) -> dict[str, Any]:
     return {'paths': paths, 'enabled': True, 'command': command, 'cwd': '.', 'env': {},
-            'timeout': 900.0, 'setup': []}
+            'timeout': 900.0, 'setup': [], 'proposed': False}
 
 
 def _word_globs(*words: str) -> list[str]:
@@ -260,6 +265,16 @@ DEFAULT_DOMAINS = {
                      ['pytest', '-q', 'tests', '-k', 'stock']),
     'rbac': _domain(_word_globs('rbac', 'permission', 'permissions', 'roles'),
                     ['pytest', '-q', 'tests', '-k', 'rbac']),
+}
+
+
+# What the default gates and domains (the protocol's home service) need in the repository:
+# a default whose files are missing is "not configured" there (gate-not-configured, run
+# "hotfix-hooks init"), never run into a failure nor counted as a pass.
+DEFAULT_NEEDS: dict[str, tuple[str, ...]] = {
+    'smoke': ('tests/smoke/test_post_go_live_stability.py',),
+    'integrity': ('scripts/post_go_live_integrity_check.py',),
+    **{f'domain:{name}': ('tests',) for name in DEFAULT_DOMAINS},
 }
 
 
@@ -427,10 +442,25 @@ SCHEMA: dict[str, Key] = {
     'unknown_branch': Key('enum:error|warning|pass', 'error',
                           'What to do when the branch cannot be determined (detached HEAD '
                           'outside CI): fail closed (error), warn, or pass.'),
+    'enforce_on': Key('enum:hotfix|all', 'hotfix',
+                      'Where the diff checks block. "hotfix": on hotfix and release branches '
+                      '(the protocol\'s frozen rules are a hotfix\'s rules); on any other '
+                      'branch they report at most warnings, and say so once '
+                      '(hotfix-only-enforcement). "all": on every branch, with the hotfix '
+                      'severities.'),
+    'hook_warnings': Key('enum:show|summary|hide', 'show',
+                         'What a passing diff hook prints under pre-commit, which shows it '
+                         'because the hooks are verbose (a passing hook\'s output is hidden '
+                         'otherwise): "show" the warnings themselves, "summary" one line '
+                         '("passed with N warning(s): run hotfix-hooks scan"), "hide" nothing '
+                         '(set verbose: false on the hook in .pre-commit-config.yaml to drop '
+                         'pre-commit\'s hook id and duration lines too). A failing run always '
+                         'shows every finding.'),
     'severity': Key('map[str,str]', {},
                     'Per-rule severity override: { "rule-id" = "warning" }. An unknown rule '
                     'id is an error naming the nearest known ids ("hotfix-hooks rules" lists '
-                    'them).', check=_rule_severities()),
+                    'them). Off hotfix branches enforce_on = "hotfix" still caps the diff '
+                    'checks at warning.', check=_rule_severities()),
     'disable': Key('list[str]', [], 'Rule ids that are not reported at all (an unknown id is '
                                     'an error).', check=_rule_list()),
     'max_diff_bytes': Key('int', 50_000_000,
@@ -562,7 +592,8 @@ SCHEMA: dict[str, Key] = {
         severity=Key('map[str,str]', {},
                      'Per-rule severity override for migration rules: '
                      '{ "migration-index-not-concurrent" = "error" }. Applies on and off '
-                     'hotfix branches.', check=_rule_severities('migration-')),
+                     'hotfix branches (off them, enforce_on = "hotfix" caps it at warning).',
+                     check=_rule_severities('migration-')),
         disable=Key('list[str]', [], 'Migration rule ids that are not reported at all.',
                     check=_rule_list('migration-')),
         max_file_bytes=Key('int', 5_000_000,
@@ -671,3 +702,10 @@ SCHEMA: dict[str, Key] = {
                             check=_status_template),
     ),
 }
+
+# The keys a folder's own policy file may set (see policy/tree.py): what the checks and the
+# gates of the files below it use. Every other key is repository-wide (the branch, the run,
+# the record, the scope budget of the hotfix as a whole): the root policy sets it for every
+# folder.
+FOLDER_KEYS: frozenset[str] = frozenset({'severity', 'disable', 'contract', 'actions',
+                                         'migrations', 'gates', 'domains'})

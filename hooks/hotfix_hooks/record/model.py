@@ -67,10 +67,10 @@ TEMPLATE = '''\
 #   [[exceptions]]   waivers for findings of other checks, approved by both owners:
 #                    rule + path, or the fingerprint of one finding (--format json)
 ticket = "{ticket}"
-severity = "P1"                       # P0 | P1 | P2
-eligibility = "critical-defect"       # critical-defect | config-change | correctness-fix | observability
+severity = ""                         # to choose: P0 | P1 | P2
+eligibility = ""                      # to choose: critical-defect | config-change | correctness-fix | observability
 customer_impact = ""
-decision = "patch-forward"            # patch-forward | rollback-first
+decision = ""                         # to choose: patch-forward | rollback-first ("hotfix-hooks decide" helps)
 change_scope = ""
 owner = ""
 next_update_utc = ""                  # e.g. 2026-11-27T14:00:00Z
