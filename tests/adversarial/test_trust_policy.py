@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
 from tests.support.gate_service import PYPROJECT
+from tests.support.gitrepo import GitRepo
+from tests.support.migration_fixtures import INIT
 from tests.support.migration_fixtures import V
 from tests.support.records import COMPLETE
 from tests.support.trustworld import BRANCH
@@ -181,3 +184,29 @@ def test_config_on_a_hotfix_branch_says_which_policy_the_checks_use(world: World
         assert 'judged_by' not in data          # the branch left its policy alone
     finally:
         world.repo.git('checkout', '-q', 'main')
+
+
+def test_a_monorepo_folder_policy_edited_by_the_hotfix_is_reported_and_ignored(
+        tmp_path: Path) -> None:
+    """``server/pyproject.toml`` governs ``server/``; a hotfix that disables the drop-column
+    rule there, beside a drop-column migration in ``server/``, is judged by the folder
+    policy of its base side, and the edit is ``policy-changed-in-hotfix``."""
+    repo = GitRepo(tmp_path / 'mono')
+    folder = '[project]\nname = "server"\n\n[tool.hotfix-hooks]\ndisable = []\n'
+    repo.commit('base', {'pyproject.toml': '[tool.hotfix-hooks]\nbase = "main"\n',
+                         'server/pyproject.toml': folder,
+                         f'server/{V}/0001_init.py': INIT})
+    repo.checkout(BRANCH, create=True)
+    repo.commit('ARIS-5 drop legacy_code', {
+        f'server/{V}/0002_drop_legacy.py': DROP,
+        'server/pyproject.toml': folder.replace(
+            'disable = []', 'disable = ["migration-drop-column", "migration-downgrade-noop"]')})
+    for args in (('--from-ref', 'main', '--to-ref', BRANCH), ()):
+        res = run_cli(repo, 'scan', '--format', 'json', *args)
+        assert res.returncode == 1, res.stdout + res.stderr
+        got = {(f['rule'], f['path']) for f in findings(res)}
+        assert ('migration-drop-column', f'server/{V}/0002_drop_legacy.py') in got, got
+        assert ('policy-changed-in-hotfix', 'server/pyproject.toml') in got, got
+        [changed] = [f for f in findings(res) if f['rule'] == 'policy-changed-in-hotfix']
+        assert 'rules disabled: migration-downgrade-noop, migration-drop-column' in \
+            changed['message']

@@ -28,6 +28,7 @@ from hotfix_hooks.git import plumbing
 from hotfix_hooks.pipeline import scan
 from hotfix_hooks.pipeline.parts import governed_parts
 from hotfix_hooks.pipeline.parts import policy_tree
+from hotfix_hooks.pipeline.trust import folder_policy_findings
 from hotfix_hooks.pipeline.trust import Judged
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.policy.tree import Governed
@@ -117,8 +118,12 @@ def gather(judged: Judged, options: Mapping[str, bool] | None = None) -> Facts:
     rec_problems: list[Finding] = []
     changes = git_changes.build(ctx, policy, judged.base_commit)
     try:
-        findings = scan.run_checks(changes, ctx, policy, all_checks(), options,
-                                   report_stale=True, extra=judged.findings())
+        touched = [p for f in changes.files for p in (f.path, f.old_path) if p]
+        findings = scan.run_checks(
+            changes, ctx, policy, all_checks(), options, report_stale=True,
+            extra=judged.findings() + folder_policy_findings(judged, touched,
+                                                             changes.head.read),
+            read=judged.policy_reader())
         verification = None
         if run.ticket:
             rec, rec_problems, rec_path = record.load(changes.head, policy, run.ticket)

@@ -23,6 +23,7 @@ from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.pipeline.parts import governed_parts
 from hotfix_hooks.pipeline.parts import policy_tree
+from hotfix_hooks.pipeline.trust import folder_policy_findings
 from hotfix_hooks.pipeline.trust import Judged
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.policy.tree import Reader
@@ -80,8 +81,10 @@ def collect(judged: Judged, only: Sequence[str] | None = None,
         return []
     changes = git_changes.build(ctx, policy, judged.base_commit)
     try:
+        changed = [p for f in changes.files for p in (f.path, f.old_path) if p]
+        extra = judged.findings() + folder_policy_findings(judged, changed, changes.head.read)
         return run_checks(changes, ctx, policy, only, options, report_stale,
-                          extra=judged.findings(), read=judged.policy_reader())
+                          extra=extra, read=judged.policy_reader())
     finally:
         changes.close()
 

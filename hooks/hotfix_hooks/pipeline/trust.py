@@ -27,8 +27,10 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
+import posixpath
 import sys
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
 from typing import TextIO
 
@@ -53,6 +55,8 @@ from hotfix_hooks.policy.source import load_from
 from hotfix_hooks.policy.source import Memory
 from hotfix_hooks.policy.source import Source
 from hotfix_hooks.policy.source import WorkingTree
+from hotfix_hooks.policy.tree import PolicyTree
+from hotfix_hooks.policy.tree import Reader
 
 RULE = 'policy-changed-in-hotfix'   # declared in policy/catalog.py
 _DEFAULTS = from_mapping({}, None)
@@ -114,6 +118,46 @@ class Judged:
                   'hotfix)'),
             extra={'policy_changes': [c.to_json() for c in self.changes],
                    'policy_source': self.source})]
+
+
+def folder_policy_findings(judged: Judged, changed: Iterable[str], head: Reader
+                           ) -> list[Finding]:
+    """``policy-changed-in-hotfix`` for each folder policy file of a monorepo
+    (``server/pyproject.toml``) the hotfix changed: the folder is judged by the policy its
+    base side gives it (``Judged.policy_reader``), so the branch's edit has no effect, and
+    is reported like an edit of the root policy. ``head``: the branch side's files."""
+    base = judged.policy_reader()
+    if base is None or not judged.hotfix:
+        return []
+    out: list[Finding] = []
+    for path in sorted(set(changed)):
+        folder, name = posixpath.split(path)
+        if not folder or name not in CONFIG_FILES:
+            continue
+        probe = f'{folder}/-'
+        trusted = PolicyTree(judged.policy, base).governing(probe)
+        try:
+            mine = PolicyTree(judged.policy, head).governing(probe)
+        except ConfigError as e:
+            what = f'its policy file cannot be read: {e.message.rstrip(".?!")}'
+            changes: list[PolicyChange] = []
+        else:
+            changes = compare(trusted.policy.values, mine.policy.values)
+            what = summary(changes)
+        if not changes and not what:
+            continue
+        out.append(Finding(
+            rule=RULE, category='policy', severity='error', path=path,
+            message=(f'this hotfix changes the policy of folder {folder}/ ({path}): {what}. '
+                     f'The folder is judged by the policy of the base side '
+                     f'({trusted.file or "the root policy: the folder has no policy file"} at '
+                     f'{(judged.base_commit or "?")[:12]}), not by its own'),
+            hint=('revert the policy change in this branch; a policy change goes through the '
+                  'normal process to the base branch first (it cannot be waived from the '
+                  'hotfix)'),
+            extra={'policy_changes': [c.to_json() for c in changes],
+                   'policy_source': judged.source, 'folder': folder}))
+    return out
 
 
 def neutral(given: Policy, base: str | None = None, remote: str | None = None) -> Policy:
