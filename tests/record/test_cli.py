@@ -40,7 +40,10 @@ Owner: <name>
 Next update (UTC): <time>
 '''
 OWNERS = ('[owners]\nincident_owner = ["Ines Incident <ines@example.com>"]\n'
-          'release_owner = ["rene@example.com"]\n')
+          'release_owner = ["rene@example.com"]\n'
+          # a domain map of this repository (the defaults describe the ARIS3 service)
+          '[domains.stock]\npaths = ["app/stock/**"]\n'
+          'command = ["python", "-m", "pytest", "-q", "tests/stock"]\n')
 PLACEHOLDERS = ('<', 'P0/P1/P2', 'PASS/FAIL', 'patch-forward | rollback-first')
 
 
@@ -166,16 +169,13 @@ def test_readiness_without_evidence_is_not_ready(repo: GitRepo) -> None:
     assert res.stdout.splitlines()[0] == f'hotfix readiness: {BRANCH} at {head}'
     got = rows(res.stdout)
     assert got['smoke'] == got['integrity'] == got['rollback dry-run'] == 'MISSING'
-    # the default domains (the ARIS3 service's pos, transfers, stock, rbac) match nothing
-    # in this repository: "no impacted domain" would be a pass only by accident
-    assert got['targeted regression'] == 'MISSING'
-    assert ('not configured: no domain of (defaults) describes this repository'
-            in res.stdout)
-    assert 'run "hotfix-hooks init"' in res.stdout
+    # the policy's domain map (stock) is not touched by the fix
+    assert got['targeted regression'] == 'PASS'
+    assert 'no impacted domain (the change touches none of:' in res.stdout
     assert got['scope and frozen rules'] == got['approvals'] == got['naming'] == 'PASS'
     assert got['hotfix record'] == 'PASS'
     assert f'no result for this commit ({head}): run "hotfix-hooks gate"' in res.stdout
-    assert res.stdout.splitlines()[-1].startswith('NOT READY: 4 of 8 checks are not PASS')
+    assert res.stdout.splitlines()[-1].startswith('NOT READY: 3 of 8 checks are not PASS')
 
 
 def test_readiness_with_evidence_for_this_commit_is_ready(repo: GitRepo) -> None:

@@ -9,6 +9,7 @@ from hotfix_hooks.gates import plan as gate_plan
 from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git.context import Request
 from hotfix_hooks.pipeline import trust
+from hotfix_hooks.pipeline.parts import policy_tree
 from hotfix_hooks.pipeline.readiness import expected_gates
 from hotfix_hooks.pipeline.scan import run_info
 from hotfix_hooks.policy import load
@@ -30,7 +31,9 @@ def store(repo: GitRepo, *names: str, status: str = 'pass', rev: str = 'HEAD',
         ctx = judged.ctx
         changes = git_changes.build(ctx, judged.policy, judged.base_commit)
         try:
-            specs = expected_gates(changes, judged.policy, run_info(ctx, judged.policy).ticket)
+            ptree = policy_tree(ctx, judged.policy, changes, judged.policy_reader())
+            specs = expected_gates(changes, judged.policy, run_info(ctx, judged.policy).ticket,
+                                   ptree)
         finally:
             changes.close()
         digest = judged.policy.digest()
