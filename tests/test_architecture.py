@@ -13,7 +13,8 @@ PACKAGE = SRC / 'hotfix_hooks'
 # Lowest first. A module belongs to the longest prefix listed; it may import modules of its
 # own layer or of a lower one, never of a higher one.
 LAYERS: list[tuple[str, ...]] = [
-    ('hotfix_hooks', 'hotfix_hooks.errors', 'hotfix_hooks.tomlio', 'hotfix_hooks.pyast'),
+    ('hotfix_hooks', 'hotfix_hooks.errors', 'hotfix_hooks.tomlio', 'hotfix_hooks.pyast',
+     'hotfix_hooks.cache'),
     ('hotfix_hooks.git.plumbing', 'hotfix_hooks.git.ci_env', 'hotfix_hooks.git.invocation'),
     ('hotfix_hooks.rule', 'hotfix_hooks.catalog', 'hotfix_hooks.checks.naming_catalog',
      'hotfix_hooks.checks.scope_catalog', 'hotfix_hooks.checks.contract_catalog',
@@ -49,6 +50,10 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the commit-stage scan: the rule catalogue only for a misspelt suppression',
     ('hotfix_hooks.git.invocation', 'hotfix_hooks.git.ci_env'):
         'the branch hook: CI adapters only on a detached HEAD',
+    ('hotfix_hooks.checks.contract', 'hotfix_hooks.openapi.guard'):
+        'the contract engine only when a spec file or the route code can change',
+    ('hotfix_hooks.checks.actions', 'hotfix_hooks.actions.guard'):
+        'the /actions engine only when a route, a module routes import or a middleware changed',
     ('hotfix_hooks.cli', 'hotfix_hooks.report.json'):
         'the JSON reporter only for an error under --format json',
     ('hotfix_hooks.report', 'hotfix_hooks.report.github'): 'only the chosen format loads',

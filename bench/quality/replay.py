@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -97,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--commits', type=int, help='how many commits (default: corpus.toml)')
     parser.add_argument('--only', help='checks, comma-separated (default: the project\'s)')
     parser.add_argument('--fresh', action='store_true', help='start the run file anew')
+    parser.add_argument('--touching', metavar='REGEX',
+                        help='replay only the commits that change a path matching REGEX (the '
+                             'others are recorded as skipped, not as judged)')
     parser.add_argument('--list', action='store_true')
     args = parser.parse_args(argv)
     projects = corpus()
@@ -122,9 +126,16 @@ def main(argv: list[str] | None = None) -> int:
                 done.add(item['commit'])
     pairs = commits(repo, project['head'], args.commits or int(project['commits']))
     os.environ.setdefault('HOTFIX_HOOKS_DEBUG', '')
+    touching = re.compile(args.touching) if args.touching else None
     with out.open('w' if args.fresh else 'a') as f:
         for i, (parent, commit) in enumerate(pairs, 1):
             if commit in done:
+                continue
+            if touching is not None and not any(
+                    touching.search(p) for p in git(repo, 'diff', '--name-only', '--no-renames',
+                                                    parent, commit).splitlines()):
+                f.write(json.dumps({'commit': commit, 'done': True, 'skipped': True,
+                                    'seconds': 0, 'findings': 0, 'error': None}) + '\n')
                 continue
             t = time.perf_counter()
             try:

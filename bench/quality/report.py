@@ -49,12 +49,16 @@ class Label:
                 and (self.path == '*' or (f.get('path') or '') == self.path))
 
 
-def load_labels(project: str) -> list[Label]:
+def load_labels(project: str, area: str | None = None) -> list[Label]:
     """``labels/<project>.tsv`` and ``labels/<project>.<area>.tsv`` (one file per area,
-    e.g. ``polar.contract.tsv`` and ``polar.migrations.tsv``)."""
+    e.g. ``polar.contract.tsv`` and ``polar.migrations.tsv``); only the area's file when
+    ``area`` is given."""
     out = []
-    paths = sorted((HERE / 'labels').glob(f'{project}.tsv')) + \
-        sorted((HERE / 'labels').glob(f'{project}.*.tsv'))
+    if area:
+        paths = sorted((HERE / 'labels').glob(f'{project}.{area}.tsv'))
+    else:
+        paths = sorted((HERE / 'labels').glob(f'{project}.tsv')) + \
+            sorted((HERE / 'labels').glob(f'{project}.*.tsv'))
     for path in paths:
         rows = [line for line in path.read_text().splitlines()
                 if line.strip() and not line.lstrip().startswith('#')]
@@ -68,11 +72,12 @@ def load_labels(project: str) -> list[Label]:
 
 def load_run(project: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     path = HERE / 'runs' / f'{project}.jsonl'
-    findings, meta = [], {'commits': 0, 'seconds': 0.0, 'errors': 0}
+    findings, meta = [], {'commits': 0, 'seconds': 0.0, 'errors': 0, 'skipped': 0}
     for line in path.read_text().splitlines():
         item = json.loads(line)
         if item.get('done'):
             meta['commits'] += 1
+            meta['skipped'] += 1 if item.get('skipped') else 0
             meta['seconds'] += item.get('seconds', 0.0)
             meta['errors'] += 1 if item.get('error') else 0
         else:
@@ -140,7 +145,7 @@ def category_of(rule: str) -> str:
     return '?'
 
 
-def analyse(projects: list[str], severities: set[str]) -> list[str]:
+def analyse(projects: list[str], severities: set[str], area: str | None = None) -> list[str]:
     lines: list[str] = []
     per_finding: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
     per_group: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
@@ -154,7 +159,7 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
     untouched_known = True
     for project in projects:
         findings, meta = load_run(project)
-        labels = load_labels(project)
+        labels = load_labels(project, area)
         groups: dict[tuple[str, str, str], list[str | None]] = collections.defaultdict(list)
         family_of: dict[str, str] = {}
         touched_cache: dict[str, set[str] | None] = {}
@@ -193,7 +198,9 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
                 if not label.hits:
                     misses.append(f'{project} {label.commit} {label.rule} {label.path}: '
                                   f'{label.why}')
-        lines.append(f'{project}: {meta["commits"]} commits replayed, {len(findings)} '
+        skipped = (f' ({meta["skipped"]} skipped by --touching: they change no migration or '
+                   'model path)' if meta['skipped'] else '')
+        lines.append(f'{project}: {meta["commits"]} commits replayed{skipped}, {len(findings)} '
                      f'findings, {meta["errors"]} crashed, {meta["seconds"]:.1f}s in all, '
                      f'{len(labels)} labels')
     lines += ['', f'severities: {", ".join(sorted(severities))}; unlabelled findings: '
@@ -228,17 +235,43 @@ def analyse(projects: list[str], severities: set[str]) -> list[str]:
     return lines
 
 
+def write_section(path: Path, title: str, body: str) -> None:
+    """Put ``body`` under ``## title`` in ``path``, keeping every other section."""
+    text = path.read_text() if path.exists() else '# Detection quality on real histories\n'
+    head = f'## {title}\n'
+    start = text.find(head)
+    block = f'{head}\n{body.rstrip()}\n'
+    if start < 0:
+        text = text.rstrip() + '\n\n' + block
+    else:
+        end = text.find('\n## ', start + len(head))
+        text = text[:start] + block + (text[end:] if end >= 0 else '')
+    path.write_text(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('projects', nargs='*')
     parser.add_argument('--severity', default='error,warning')
     parser.add_argument('--write', action='store_true', help='store the figures in RESULTS.md')
+    parser.add_argument('--area', help='judge against labels/<project>.<area>.tsv only (e.g. '
+                                       'migrations), so recall counts only that area')
+    parser.add_argument('--section', metavar='TITLE',
+                        help='with --write: replace only the "## TITLE" section of RESULTS.md '
+                             '(the figures of other checks stay)')
     args = parser.parse_args(argv)
     projects = args.projects or sorted(p.stem for p in (HERE / 'runs').glob('*.jsonl'))
-    lines = analyse(projects, set(args.severity.split(',')))
+    lines = analyse(projects, set(args.severity.split(',')), args.area)
     text = '\n'.join(lines) + '\n'
     print(text)
-    if args.write:
+    if args.write and args.section:
+        write_section(HERE / 'RESULTS.md', args.section,
+                      f'Made by `python bench/quality/report.py {" ".join(projects)} '
+                      f'--severity {args.severity}'
+                      + (f' --area {args.area}' if args.area else '')
+                      + f' --write --section "{args.section}"`.\n\n'
+                      + text)
+    elif args.write:
         (HERE / 'RESULTS.md').write_text('# Detection quality on real histories\n\n'
                                          'Made by `python bench/quality/report.py --write`.\n\n'
                                          + text)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 
+from hotfix_hooks import cache as cache_mod
 from hotfix_hooks.errors import ConfigError
 
 ADDED = 'added'
@@ -57,9 +58,34 @@ class Snapshot:
         data = self.read(path)
         return decode_text(data) if data is not None else None
 
+    def blob_id(self, path: str) -> str | None:
+        """The git blob id of the file's content (``None`` when absent): the key of its
+        analyses in the cache. Snapshots listed from git know it without reading the file;
+        the others hash what ``read`` gives."""
+        data = self.read(path)
+        return None if data is None else git_blob_id(data)
+
     def glob(self, *patterns: str) -> list[str]:
         """Paths matching any of the glob patterns (``**`` crosses directories)."""
         return [p for p in self.paths() if matches_any(p, patterns)]
+
+    def content_id(self) -> str | None:
+        """A digest of the whole snapshot's content (a commit's id), when one is known
+        without reading it: the key of what is cached about the whole side."""
+        return None
+
+    def grep(self, words: Iterable[str], suffix: str = '.py') -> list[str] | None:
+        """The paths ending in ``suffix`` whose content holds one of ``words`` (identifiers)
+        as a whole word, as ``git grep -w`` finds it; ``None`` when the search failed.
+        Binary content is searched too (a ``-diff`` attribute hides nothing)."""
+        rx = words_regex(words)
+        out = []
+        for p in self.paths():
+            if p.endswith(suffix):
+                data = self.read(p)
+                if data is not None and rx.search(data):
+                    out.append(p)
+        return out
 
 
 class MemorySnapshot(Snapshot):
@@ -81,6 +107,25 @@ class MemorySnapshot(Snapshot):
         return path in self.files
 
 
+_IDENTIFIER = re.compile(r'[A-Za-z_][A-Za-z0-9_]*\Z')
+
+
+def words_regex(words: Iterable[str]) -> re.Pattern[bytes]:
+    """Bytes pattern matching any of ``words`` (ASCII identifiers) as a whole word."""
+    wanted = sorted(set(words))
+    if not wanted or not all(_IDENTIFIER.match(w) for w in wanted):
+        raise ValueError(f'not identifiers: {wanted!r}')
+    return re.compile(rb'(?<![A-Za-z0-9_])(?:' + '|'.join(wanted).encode() +
+                      rb')(?![A-Za-z0-9_])')
+
+
+def git_blob_id(data: bytes) -> str:
+    """The id git gives a blob of these bytes (``git hash-object``)."""
+    import hashlib
+
+    return hashlib.sha1(b'blob %d\0' % len(data) + data, usedforsecurity=False).hexdigest()
+
+
 class PrefixSnapshot(Snapshot):
     """The files of ``inner`` below the folder ``prefix``, with paths relative to it: a
     folder seen as a repository of its own (a service of a monorepo)."""
@@ -100,6 +145,18 @@ class PrefixSnapshot(Snapshot):
     def exists(self, path: str) -> bool:
         return self.inner.exists(self.prefix + path)
 
+    def blob_id(self, path: str) -> str | None:
+        return self.inner.blob_id(self.prefix + path)
+
+    def content_id(self) -> str | None:
+        inner = self.inner.content_id()
+        return None if inner is None else _sub_id(inner, 'prefix', (self.prefix,))
+
+    def grep(self, words: Iterable[str], suffix: str = '.py') -> list[str] | None:
+        found = self.inner.grep(words, suffix)
+        n = len(self.prefix)
+        return None if found is None else [p[n:] for p in found if p.startswith(self.prefix)]
+
 
 class ExcludingSnapshot(Snapshot):
     """``inner`` without the files below the folders ``excluded`` (the folders another
@@ -118,6 +175,26 @@ class ExcludingSnapshot(Snapshot):
 
     def exists(self, path: str) -> bool:
         return not path.startswith(self.prefixes) and self.inner.exists(path)
+
+    def blob_id(self, path: str) -> str | None:
+        return None if path.startswith(self.prefixes) else self.inner.blob_id(path)
+
+    def content_id(self) -> str | None:
+        inner = self.inner.content_id()
+        return None if inner is None else _sub_id(inner, 'excluding', self.prefixes)
+
+    def grep(self, words: Iterable[str], suffix: str = '.py') -> list[str] | None:
+        found = self.inner.grep(words, suffix)
+        return None if found is None else [p for p in found if not p.startswith(self.prefixes)]
+
+
+def _sub_id(inner: str, kind: str, folders: Iterable[str]) -> str:
+    """The content id of a part of a snapshot whose content id is ``inner``."""
+    import hashlib
+
+    text = '\0'.join([inner, kind, *folders])
+    return hashlib.sha1(text.encode('utf-8', 'surrogatepass'),
+                        usedforsecurity=False).hexdigest()
 
 
 @dataclasses.dataclass
@@ -320,7 +397,10 @@ class ChangeSet:
 
     ``base_label``/``head_label`` say what each side is (a commit sha, ``index``,
     ``working tree``) for messages. ``notes`` carry what the resolver wants users to see
-    (e.g. "no merge-base: fell back to FROM..TO").
+    (e.g. "no merge-base: fell back to FROM..TO"). ``cache`` is the persistent analysis
+    cache of the repository (``hotfix_hooks.cache``; a disabled one for in-memory change
+    sets and ``--no-cache``): engines key what they extract from a file by
+    ``snapshot.blob_id(path)``.
     """
 
     files: list[FileChange]
@@ -331,12 +411,16 @@ class ChangeSet:
     notes: list[str] = dataclasses.field(default_factory=list)
     on_close: Callable[[], None] | None = dataclasses.field(default=None, repr=False)
     history: History | None = dataclasses.field(default=None, repr=False)
+    cache: cache_mod.Cache = dataclasses.field(default_factory=cache_mod.disabled, repr=False,
+                                               compare=False)
 
     def close(self) -> None:
-        """Release what reading contents needed (the git object reader)."""
+        """Release what reading contents needed (the git object reader); record what the
+        analysis cache took (and prune it when it is over its bound)."""
         if self.on_close is not None:
             self.on_close()
             self.on_close = None
+        self.cache.close()
 
     def __post_init__(self) -> None:
         for f in self.files:
@@ -404,7 +488,7 @@ class ChangeSet:
         return ChangeSet(files=files, base=base, head=head,
                          base_label=f'{self.base_label}:{prefix}' if prefix else self.base_label,
                          head_label=f'{self.head_label}:{prefix}' if prefix else self.head_label,
-                         notes=list(self.notes))
+                         notes=list(self.notes), cache=self.cache)
 
     @classmethod
     def from_texts(cls, base: dict[str, bytes | str] | None = None,

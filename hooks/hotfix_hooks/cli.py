@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     'ci': 'CI on a pull request: naming + PR title, the full scan, the record (approvals)',
     'rules': 'list the rules (id, severity, what each reports); --format json|markdown',
     'explain': 'explain one rule: why it matters, how to fix it, a bad and a good example',
+    'cache': 'the persistent analysis cache: info (entries, size), clear',
     'demo': 'play a whole hotfix in a throwaway repository',
 }
 

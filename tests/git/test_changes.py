@@ -225,6 +225,86 @@ def test_contents_are_read_lazily(rng: Range) -> None:
     assert res.stdout.split()[-2:] == ['True', 'False']
 
 
+def _listed(repo: GitRepo, args: list[str]) -> dict[str, tuple[str, str]]:
+    """path -> (mode, blob id) as ``git ls-tree -r`` / ``git ls-files -s`` list them."""
+    out = {}
+    for item in repo.run(['git', *args], input=None).stdout.split('\0'):
+        if not item:
+            continue
+        meta, _, path = item.partition('\t')
+        parts = meta.split(' ')
+        out[path] = (parts[0], parts[2] if args[0] == 'ls-tree' else parts[1])
+    return out
+
+
+def test_the_head_listing_is_the_base_with_the_diff_applied(rng: Range) -> None:
+    """The head side is never listed by git: the base's listing with the raw diff applied
+    (renames, deletions, type changes, a submodule, odd and non-ASCII names) is exactly
+    the commit's, in git's order."""
+    cs = _build(rng.repo, context.Request(from_ref=rng.base, to_ref=rng.head))
+    try:
+        want = _listed(rng.repo, ['ls-tree', '-r', '-z', '--full-tree', rng.head])
+        assert list(cs.head.entries.items()) == list(want.items())
+        assert cs.head.read('ünïcode/файл.txt') == b'unicode\n'
+        assert cs.head.mode('sub') == '160000' and not cs.head.exists('sub')
+    finally:
+        cs.close()
+
+
+def test_changed_files_are_read_without_listing_either_side(rng: Range) -> None:
+    cs = _build(rng.repo, context.Request(from_ref=rng.base, to_ref=rng.head))
+    try:
+        assert cs.get('renamed-new.py').old_bytes() == RENAMED_BODY.encode()
+        assert cs.get('modified.txt').new_bytes() == HEAD_LINES.encode()
+        assert not cs.head.exists('deleted.txt') and cs.base.exists('deleted.txt')
+        assert cs.base._entries is None and cs.head._entries is None
+        assert cs.head.exists('.gitmodules')           # not in the diff: the base's tree
+        assert cs.base._entries is None and cs.head._entries is None
+        assert 'mode.sh' in cs.head.paths()            # the whole listing: the base's
+        assert cs.base._entries is not None
+    finally:
+        cs.close()
+
+
+def test_one_path_is_looked_up_without_listing_the_commit(rng: Range) -> None:
+    want = _listed(rng.repo, ['ls-tree', '-r', '-z', '--full-tree', rng.head])
+    for path in [*want, 'nope.txt', 'ünïcode', 'ünïcode/nope', 'sub/lib.txt']:
+        cs = _build(rng.repo, context.Request(from_ref=rng.head, to_ref=rng.head))
+        try:
+            assert cs.base.mode(path) == (want[path][0] if path in want else None), path
+            assert cs.base.blob_id(path) == (want[path][1] if path in want and
+                                             want[path][0] != '160000' else None), path
+            assert cs.base._entries is None
+        finally:
+            cs.close()
+
+
+def test_a_path_lookup_loads_no_gitdb_and_agrees_once_gitdb_is_loaded(rng: Range) -> None:
+    """The spine (``scan --only scope`` reads the record's path) walks trees through the
+    ``cat-file --batch`` process, without importing gitdb; once a content read has loaded
+    gitdb, lookups give the same answers."""
+    want = _listed(rng.repo, ['ls-tree', '-r', '-z', '--full-tree', rng.head])
+    path = next(p for p, (mode, _) in want.items() if '/' in p and mode != '160000')
+    code = (
+        'import sys\n'
+        'from hotfix_hooks import policy\n'
+        'from hotfix_hooks.git import changes as git_changes, context\n'
+        'pol = policy.from_mapping({}, None)\n'
+        f'ctx = context.resolve(context.Request(from_ref={rng.head!r}, to_ref={rng.head!r}), '
+        'pol, env={})\n'
+        'cs = git_changes.build(ctx, pol)\n'
+        f'print(cs.base.blob_id({path!r}), cs.base.blob_id("nope/x"), "gitdb" in sys.modules)\n'
+        f'data = cs.base.read({path!r})\n'
+        f'print(cs.base.blob_id({path!r}), cs.base.blob_id("nope/x"), "gitdb" in sys.modules)\n'
+        'cs.close()\n'
+    )
+    res = subprocess.run([sys.executable, '-c', code], cwd=rng.repo.path, capture_output=True,
+                         text=True, env={**rng.repo.env, 'PYTHONPATH': str(SRC)}, check=True)
+    first, second = (line.split() for line in res.stdout.splitlines())
+    assert first == [want[path][1], 'None', 'False']
+    assert second == [want[path][1], 'None', 'True']
+
+
 # -- index and worktree modes ---------------------------------------------------------------
 @pytest.fixture
 def dirty(tmp_path: Path) -> GitRepo:
@@ -250,6 +330,20 @@ def test_index_mode_reads_the_staged_content(dirty: GitRepo) -> None:
         assert (f.old_bytes(), f.new_bytes()) == (b'base\n', b'staged\n')
         assert cs.head_label == 'index'
         assert cs.head.exists('gone.txt')       # still in the index
+    finally:
+        cs.close()
+
+
+def test_the_index_listing_is_the_base_with_the_staged_diff_applied(dirty: GitRepo) -> None:
+    dirty.git('mv', 'ünï.txt', 'moved ünï.txt')
+    dirty.write('new/dir/x.txt', 'x\n')
+    dirty.git('add', 'new/dir/x.txt')
+    dirty.git('rm', '-q', '--cached', 'b.txt')
+    cs = _build(dirty, context.Request(staged=True))
+    try:
+        want = _listed(dirty, ['ls-files', '-s', '-z'])
+        assert list(cs.head.entries.items()) == list(want.items())
+        assert cs.get('moved ünï.txt').status == 'renamed'
     finally:
         cs.close()
 

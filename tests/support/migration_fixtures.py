@@ -118,7 +118,23 @@ class Migration(migrations.Migration):
     return path, text
 
 
+# the running code: the models the two migrations below create
+DJANGO_MODELS = '''from django.db import models
+
+
+class Customer(models.Model):
+    email = models.CharField(max_length=200)
+    nickname = models.CharField(max_length=100, null=True)
+
+
+class Order(models.Model):
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)
+'''
+
 DJANGO_BASE = {
+    'shop/__init__.py': '',
+    'shop/models.py': DJANGO_MODELS,
     'shop/migrations/__init__.py': '',
     'shop/migrations/0001_initial.py': '''from django.db import migrations, models
 

@@ -181,3 +181,48 @@ def realistic_edit(doc: dict[str, Any]) -> dict[str, Any]:
     out['paths']['/aris3/stocks/{stock_id}/adjust'] = {'post': {
         'operationId': 'adjust_stock', 'responses': {'200': {'description': 'ok'}}}}
     return out
+
+
+def drifted(doc: dict[str, Any], every: int = 1) -> dict[str, Any]:
+    """Months of drift: every ``every``-th resource changed in many places (properties
+    removed, made optional or required, limits tightened, enum values dropped, parameters
+    added, operations removed, response codes changed). Nearly every change is a finding:
+    on ~150 resources this gives about 1,500."""
+    out = copy.deepcopy(doc)
+    schemas = out['components']['schemas']
+    paths = out['paths']
+    for i, name in enumerate(resource_names(len(paths) // 2)):
+        if i % every:
+            continue
+        title = name.capitalize()
+        model = schemas[title]
+        props = model['properties']
+        props.pop('description', None)                      # response property removed
+        model['required'].remove('tags')                    # response property optional
+        props['code']['maxLength'] = 16                     # limit tightened
+        props['quantity']['minimum'] = 1
+        props['name']['type'] = 'integer'                   # type changed
+        create = schemas[f'{title}Create']
+        create['required'] = [*create['required'], 'quantity', 'unit_price']
+        create['properties']['code']['pattern'] = '^[A-Z]+$'
+        create['properties']['name']['maxLength'] = 60
+        create['properties'].pop('tags', None)
+        schemas[f'{title}Status']['enum'].remove('archived')
+        schemas[f'{title}Line']['required'].append('note')
+        base = f'/aris3/{name}s'
+        item = f'{base}/{{{name}_id}}'
+        lst = paths[base]['get']
+        lst['parameters'] = [
+            p if p['name'] != 'limit' else {**p, 'schema': {**p['schema'], 'maximum': 100}}
+            for p in lst['parameters']]
+        lst['parameters'].append({'name': 'region', 'in': 'query', 'required': True,
+                                  'schema': {'type': 'string'}})
+        paths[base]['post']['responses'].pop('201', None)
+        paths[base]['post']['responses']['200'] = {'description': 'ok',
+                                                   'content': _json(title)}
+        paths[item].pop('delete', None)
+        paths[item]['patch']['parameters'] = [
+            *paths[item]['patch']['parameters'],
+            {'name': 'If-Match', 'in': 'header', 'required': True,
+             'schema': {'type': 'string'}}]
+    return out

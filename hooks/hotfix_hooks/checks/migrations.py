@@ -1,7 +1,10 @@
 """The migration safety guard: ``check(changes, policy, run)``.
 
-File-level rules run on the migrations this change adds or modifies; the revision graph
-is checked whole on the head every time, and the history against the base of the change.
+File-level rules run on the migrations this change adds or modifies, and report what the
+change introduces (a finding the base version of an edited migration already had is not
+reported); the revision graph reports what the change introduced or made worse; the history
+rules compare with the base of the change. ``check_unchanged`` / ``scan --all-violations``
+list the standing conditions too.
 On a hotfix branch irreversible / destructive / incompatible / history findings are errors,
 locking and meta findings warnings; off hotfix branches everything is one level lower
 (unless ``enforce_on = "all"``).
@@ -18,7 +21,9 @@ from hotfix_hooks.findings import Finding
 from hotfix_hooks.findings import lower
 from hotfix_hooks.migrations import discover
 from hotfix_hooks.migrations import graph
+from hotfix_hooks.migrations import history
 from hotfix_hooks.migrations import model as m
+from hotfix_hooks.migrations import runcode
 from hotfix_hooks.migrations import suppress
 from hotfix_hooks.migrations.catalog import RULES
 from hotfix_hooks.migrations.model import Raw
@@ -35,16 +40,18 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     head_paths = discover.candidate_paths(changes.head, new_paths, opts)
     if not head_paths and not any(p.endswith(('.py', '.sql')) for p in old_paths):
         return []
-    analyse_all = bool(cfg.get('check_unchanged') or run.options.get('all_violations'))
+    every = bool(cfg.get('check_unchanged') or run.options.get('all_violations'))
     # a changed migration that cannot be read as text is an error, and is not read further
     bad = discover.unreadable(changes.head, [p for p in head_paths if p in changed], opts)
     head_paths = [p for p in head_paths if p not in bad]
     head_all = discover.load(changes.head, head_paths, opts,
-                             analyse=True if analyse_all else changed)
+                             analyse=True if every else changed)
     analysed = [g for g in head_all if g.analysed]
     by_path = {a.path: a for a in analysed}
+    rng = history.Range(changes, head_all, head_paths, opts)
 
     owners = _Owners(changes, head_paths, opts, by_path)
+    code = runcode.RunningCode(changes.base, changes.head, cfg.get('model_paths') or ())
     added = {f.path for f in changes.files if f.status == 'added'}
     new_tables = {o.table for a in analysed if a.path in added for o in a.upgrade
                   if o.kind == m.CREATE_TABLE and o.table}
@@ -52,41 +59,25 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
                            f'{p} cannot be read as text: {why}; nothing in it was checked',
                            RULES['migration-file-unreadable'].fix) for p, why in bad.items()]
     for mig in analysed:
-        raws.extend(check_migration(mig, new_tables, owners.find, opts.dialect))
-    raws.extend(graph.whole_graph(head_all, cfg['version_column_length'],
-                                  cfg['allow_branch_labels'], frozenset(changed)))
-    mig_changes = [f for f in changes.files
-                   if f.path in head_paths or (f.old_path or f.path).endswith(('.py', '.sql'))]
-    if mig_changes:
-        # unchanged files are identical on both sides: reuse their head facts
-        touched = {f.old_path or f.path for f in changes.files}
-        base_paths = discover.candidate_paths(changes.base, old_paths, opts)
-        reread = [p for p in base_paths if p in touched]
-        base_migs = [g for g in head_all if g.path not in touched
-                     and (g.downgrade_path or '') not in touched and changes.base.exists(g.path)]
-        base_migs += discover.load(changes.base, _with_pairs(reread, base_paths), opts,
-                                   analyse=False)
-        shipped = {p for g in base_migs for p in (g.path, g.downgrade_path) if p}
-        if base_migs:
-            triples = [(f.status, f.old_path or f.path, None if f.status == DELETED else f.path)
-                       for f in mig_changes if (f.old_path or f.path) in shipped]
-            base_text = {t[1]: discover.lenient_text(changes.base.read(t[1])) for t in triples}
-            head_text = {t[2]: discover.lenient_text(changes.head.read(t[2]))
-                         for t in triples if t[2]}
-            raws.extend(graph.against_base(base_migs, head_all, triples, base_text, head_text))
+        if mig.path in rng.never_runs and not every:
+            continue                 # a squash: existing databases never run its operations
+        found = check_migration(mig, new_tables, owners.find, opts.dialect, code)
+        before = rng.counterparts.get(mig.path)
+        if before is not None and not every:
+            rng.mark_standing(found, check_migration(before, new_tables, owners.find,
+                                                     opts.dialect, code))
+        raws.extend(found)
+    if every:
+        raws.extend(graph.whole_graph(head_all, cfg['version_column_length'],
+                                      cfg['allow_branch_labels'], frozenset(changed)))
+    elif rng.mig_changes:
+        found = graph.whole_graph(head_all, cfg['version_column_length'],
+                                  cfg['allow_branch_labels'], frozenset(rng.touched),
+                                  base=rng.base_migs)
+        rng.relocate(found)
+        raws.extend(found)
+    raws.extend(rng.history())
     return _finish(raws, analysed, head_all, cfg, policy, run)
-
-
-def _with_pairs(paths: list[str], universe: list[str]) -> list[str]:
-    """``paths`` plus the other half of golang-migrate / Flyway pairs (same version)."""
-    out = set(paths)
-    for p in paths:
-        if p.endswith('.sql'):
-            stem = p.rsplit('/', 1)[-1].split('_', 1)[0].lstrip('VU')
-            d = p.rsplit('/', 1)[0] if '/' in p else ''
-            out.update(q for q in universe if q.startswith(d) and
-                       q.rsplit('/', 1)[-1].split('_', 1)[0].lstrip('VU') == stem)
-    return sorted(out)
 
 
 class _Owners:
@@ -109,14 +100,24 @@ class _Owners:
             for o in mig.upgrade:
                 if o.kind == m.CREATE_TABLE and o.table:
                     index.setdefault(('table', o.table), []).append((mig, {}))
+                    pk = [c for c, a in (o.attrs.get('columns') or {}).items()
+                          if a.get('primary_key')]
+                    index.setdefault(('pk', o.table), []).append((mig, {'columns': pk}))
                     for col, attrs in (o.attrs.get('columns') or {}).items():
                         index.setdefault(('column', f'{o.table}.{col}'), []).append((mig, attrs))
+                    if o.attrs.get('m2m_of'):          # a Django ManyToManyField's table
+                        index.setdefault(('column', o.attrs['m2m_of']), []).append(
+                            (mig, {'m2m': True}))
                 elif o.kind == m.ADD_COLUMN and o.table and o.column:
                     index.setdefault(('column', f'{o.table}.{o.column}'), []).append(
                         (mig, dict(o.attrs)))
                 elif o.kind == m.ALTER_COLUMN and o.table and o.column:
                     index.setdefault(('alter', f'{o.table}.{o.column}'), []).append(
                         (mig, dict(o.attrs)))
+                elif o.kind == m.CREATE_INDEX and o.name:
+                    index.setdefault(('index', o.name), []).append((mig, dict(o.attrs)))
+                elif o.kind == m.ADD_CONSTRAINT and o.name:
+                    index.setdefault(('constraint', o.name), []).append((mig, dict(o.attrs)))
         return index
 
     def find(self, kind: str, name: str | None,
@@ -156,7 +157,7 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
         if key in seen or raw.rule in disabled:
             return
         seen.add(key)
-        family, sev = RULES[raw.rule].family, RULES[raw.rule].severity
+        family, sev = RULES[raw.rule].family, raw.severity or RULES[raw.rule].severity
         if not run.enforced:
             sev = lower(sev)
         sev = overrides.get(raw.rule, sev)
@@ -179,7 +180,8 @@ def _finish(raws: list[Raw], analysed: list[m.Migration], head_all: list[m.Migra
                 s.used = True
                 waiver = {'reason': s.reason, 'line': s.line}
                 break
-        emit(raw, waiver)
+        if not raw.standing:
+            emit(raw, waiver)
     for path in sorted(checked_files):
         for s in sups.get(path, []):
             if not s.reason:

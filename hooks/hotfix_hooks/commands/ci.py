@@ -27,6 +27,7 @@ from hotfix_hooks import policy as policy_mod
 from hotfix_hooks import report as report_mod
 from hotfix_hooks.checks import naming
 from hotfix_hooks.checks.registry import CHECKS
+from hotfix_hooks.commands.common import add_cache_option
 from hotfix_hooks.commands.common import add_report_options
 from hotfix_hooks.commands.common import add_severity_options
 from hotfix_hooks.commands.common import report
@@ -69,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_report_options(parser, default=default_format)
     add_severity_options(parser)
     parser.add_argument('--config', help='policy file')
+    add_cache_option(parser)
     args = parser.parse_args(argv)
     _console, files = report_plan(args)
     if bool(args.from_ref) != bool(args.to_ref):
@@ -77,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = plumbing.toplevel()
     policy = policy_mod.load(root, args.config)
     req = context.Request(from_ref=args.from_ref, to_ref=args.to_ref, branch=args.branch,
-                          stage='ci', base=args.base)
+                          stage='ci', base=args.base, no_cache=args.no_cache)
     judged = trust.resolve_ci(req, policy)
     ctx, policy = judged.ctx, judged.policy
     notes = list(judged.notes)

@@ -44,6 +44,15 @@ def add_policy_option(parser: argparse.ArgumentParser) -> None:
                                          'pyproject.toml of the repository)')
 
 
+def add_cache_option(parser: argparse.ArgumentParser) -> None:
+    """``--no-cache``, for every command that analyses the change (the context carries it
+    to the change set: ``context.request_from_args``)."""
+    parser.add_argument('--no-cache', action='store_true',
+                        help='neither read nor write the analysis cache '
+                             '(<git common dir>/hotfix-hooks/cache); HOTFIX_HOOKS_CACHE=0 '
+                             'does the same')
+
+
 def add_naming_options(parser: argparse.ArgumentParser) -> None:
     """``--format``/``--output`` and ``--config``, as every naming command takes them."""
     add_report_options(parser)

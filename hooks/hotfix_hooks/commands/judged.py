@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import copy
 
+from hotfix_hooks.commands.common import add_cache_option
 from hotfix_hooks.commands.common import add_policy_option
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.errors import UsageError
@@ -16,10 +17,12 @@ from hotfix_hooks.pipeline.trust import Judged
 
 
 def record_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    """The options the record commands share: the range options and ``--config``."""
+    """The options the record commands share: the range options, ``--config`` and
+    ``--no-cache``."""
     parser = argparse.ArgumentParser(prog=f'hotfix-hooks {prog}', description=description)
     add_arguments(parser)
     add_policy_option(parser)
+    add_cache_option(parser)
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     return parser
 

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from hotfix_hooks.checks import registry as checks_mod
+from hotfix_hooks.commands.common import add_cache_option
 from hotfix_hooks.commands.common import add_policy_option
 from hotfix_hooks.commands.common import add_report_options
 from hotfix_hooks.commands.common import add_severity_options
@@ -45,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_report_options(parser)
     add_severity_options(parser)
     add_policy_option(parser)
+    add_cache_option(parser)
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     report_plan(args)

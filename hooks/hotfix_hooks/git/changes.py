@@ -1,18 +1,22 @@
 """Build a ``ChangeSet`` from a resolved ``Context`` with real git.
 
-Two git calls list the change: ``git diff --raw -z`` (statuses, modes, blob ids, renames;
-NUL-separated so no path is ever mangled) and ``git diff -p -U0`` (hunks, parsed with
-unidiff). Both list files in the same order, so patch sections are matched to raw entries
-by position, never by re-parsing quoted path names. File contents are read lazily through
-GitPython's object-database layer (gitdb in process; GitPython's ``git cat-file`` database
-as the fallback), never one subprocess per file, and only when a check asks for them.
+Two git calls list the change: ``git diff --raw --numstat -z`` (statuses, modes, blob ids,
+renames, line counts; NUL-separated so no path is ever mangled) and, only when a check reads
+lines, ``git diff -p -U0`` (hunks, parsed with unidiff). Both list files in the same order,
+so patch sections are matched to raw entries by position, never by re-parsing quoted path
+names. The files of the base are listed by one ``git ls-tree`` when a check asks about a
+path the diff does not name; the head's listing is the base's with the diff applied (no
+second listing). File contents are read lazily by blob id through gitdb in process (one
+persistent ``git cat-file --batch`` as the fallback), never one subprocess per file.
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import TypedDict
 
+from hotfix_hooks import cache as cache_mod
 from hotfix_hooks.changeset import ADDED
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import COPIED
@@ -25,13 +29,15 @@ from hotfix_hooks.changeset import MODIFIED
 from hotfix_hooks.changeset import RENAMED
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.changeset import TYPE_CHANGED
+from hotfix_hooks.changeset import words_regex
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.context import Context
 from hotfix_hooks.git.history import GitHistory
 
 if TYPE_CHECKING:
-    import git
+    import subprocess
+
     from gitdb.db import GitDB
 
     from hotfix_hooks.policy import Policy
@@ -44,96 +50,197 @@ _ZERO = '0' * 40
 class ObjectReader:
     """Reads blobs by id, opened on first use.
 
-    GitPython's object-database layer does the reading: ``gitdb.GitDB`` (loose objects,
-    packs and alternates, in process: ~10 ms to import) and, for what it cannot read
-    (a promisor/partial clone, an unusual object store), GitPython's ``GitCmdObjectDB``
-    (one persistent ``git cat-file`` process; importing GitPython costs ~100 ms more, so
-    it is only paid when needed). Never one subprocess per file.
+    ``gitdb.GitDB`` reads loose objects, packs and alternates in process (~10-25 ms to
+    import); what it cannot read (a promisor/partial clone, an unusual object store) goes
+    through one persistent ``git cat-file --batch`` process, started on the first such
+    object. Never one subprocess per file. The few trees a path lookup walks
+    (``read_typed``) go through that process while gitdb is not loaded: a scan that reads
+    no file's content (``scan --only scope``) then never imports gitdb.
     """
 
     def __init__(self, root: str) -> None:
         self.root = root
         self._db: GitDB | None = None
-        self._cmd_repo: git.Repo | None = None
+        self._batch: subprocess.Popen[bytes] | None = None
 
     def _gitdb(self) -> GitDB:
         if self._db is None:
             from gitdb.db import GitDB
 
-            objects = plumbing.out(['rev-parse', '--git-path', 'objects'], cwd=self.root)
-            self._db = GitDB(os.path.join(self.root, objects))
+            self._db = GitDB(plumbing.objects_dir(self.root))
         return self._db
 
     def read(self, sha: str) -> bytes | None:
         if not sha or sha == _ZERO:
             return None
-        binsha = bytes.fromhex(sha)
         try:
-            data: bytes = self._gitdb().stream(binsha).read()     # gitdb has no types
+            data: bytes = self._gitdb().stream(bytes.fromhex(sha)).read()   # gitdb: no types
             return data
         except Exception:  # noqa: BLE001 - fall back to git itself
             pass
         try:
-            if self._cmd_repo is None:
-                import git  # heavy: only when gitdb could not read an object
-
-                self._cmd_repo = git.Repo(self.root)
-            data = self._cmd_repo.odb.stream(binsha).read()
-            return data
-        except Exception as e:  # noqa: BLE001 - a missing object is an environment error
+            return self._cat_file(sha)[1]
+        except (OSError, ValueError) as e:
+            self.close()
             raise GitError(f'cannot read git object {sha[:12]}: {e}') from None
 
+    def read_typed(self, sha: str) -> tuple[bytes, bytes]:
+        """(type, content) of an object: through ``git cat-file --batch`` while gitdb is not
+        loaded, else gitdb (raises when neither can read it)."""
+        if self._db is None:
+            try:
+                return self._cat_file(sha)
+            except (OSError, ValueError):
+                self.close()
+        stream = self._gitdb().stream(bytes.fromhex(sha))
+        return stream.type, stream.read()
+
+    def _cat_file(self, sha: str) -> tuple[bytes, bytes]:
+        """(type, content) of one object through the persistent ``git cat-file --batch``
+        process."""
+        import subprocess
+
+        if self._batch is None:
+            self._batch = subprocess.Popen(
+                ['git', '-c', 'core.quotePath=false', 'cat-file', '--batch'], cwd=self.root,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        proc = self._batch
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(sha.encode('ascii') + b'\n')
+        proc.stdin.flush()
+        header = proc.stdout.readline().split()
+        if len(header) != 3:
+            raise ValueError(' '.join(h.decode('utf-8', 'replace') for h in header)
+                             or 'git cat-file ended')
+        size = int(header[2])
+        data = proc.stdout.read(size + 1)
+        if len(data) != size + 1:
+            raise ValueError('git cat-file output ended early')
+        return header[1], data[:size]
+
     def close(self) -> None:
-        if self._cmd_repo is not None:
-            self._cmd_repo.close()
-            self._cmd_repo = None
+        proc, self._batch = self._batch, None
+        if proc is not None:
+            try:
+                if proc.stdin is not None:
+                    proc.stdin.close()
+                proc.wait(timeout=plumbing.TIMEOUT)
+            except Exception:  # noqa: BLE001 - never hang on exit
+                proc.kill()
+            finally:
+                if proc.stdout is not None:
+                    proc.stdout.close()
         self._db = None
 
 
+_Entries = dict[str, tuple[str, str]]
+
+
 class _ListedSnapshot(Snapshot):
-    """A snapshot whose entries (path -> (mode, blob id)) come from one git listing."""
+    """A snapshot whose entries (path -> (mode, blob id)) come from one git listing.
+
+    The entries of the changed files are known from the diff (``known``: path -> entry, or
+    ``None`` for a path the change removes), so reading a changed file lists nothing; the
+    whole listing is made on the first question about another path."""
 
     def __init__(self, root: str, reader: ObjectReader, label: str) -> None:
         self.root = root
         self.reader = reader
         self.label = label
-        self._entries: dict[str, tuple[str, str]] | None = None
+        self._entries: _Entries | None = None
+        self.known: dict[str, tuple[str, str] | None] = {}
 
-    def _list(self) -> dict[str, tuple[str, str]]:  # pragma: no cover - interface
+    def _list(self) -> _Entries:  # pragma: no cover - interface
         raise NotImplementedError
 
     @property
-    def entries(self) -> dict[str, tuple[str, str]]:
+    def entries(self) -> _Entries:
         if self._entries is None:
             self._entries = self._list()
         return self._entries
+
+    def _entry(self, path: str) -> tuple[str, str] | None:
+        if self._entries is None:
+            if path in self.known:
+                return self.known[path]
+            single = self._single(path)
+            if single is not _UNKNOWN:
+                return single           # type: ignore[return-value]
+        return self.entries.get(path)
+
+    def _single(self, path: str) -> tuple[str, str] | None | object:
+        """The entry of one path without the whole listing, or ``_UNKNOWN``."""
+        return _UNKNOWN
 
     def paths(self) -> list[str]:
         return [p for p, (mode, _) in self.entries.items() if mode != MODE_SUBMODULE]
 
     def exists(self, path: str) -> bool:
-        entry = self.entries.get(path)
+        entry = self._entry(path)
         return entry is not None and entry[0] != MODE_SUBMODULE
 
     def mode(self, path: str) -> str | None:
-        entry = self.entries.get(path)
+        entry = self._entry(path)
         return entry[0] if entry else None
 
-    def read(self, path: str) -> bytes | None:
-        entry = self.entries.get(path)
+    def blob_id(self, path: str) -> str | None:
+        entry = self._entry(path)
         if entry is None or entry[0] == MODE_SUBMODULE:
             return None
-        return self.reader.read(entry[1])
+        return entry[1]
+
+    def read(self, path: str) -> bytes | None:
+        sha = self.blob_id(path)
+        return None if sha is None else self.reader.read(sha)
 
 
 class TreeSnapshot(_ListedSnapshot):
-    """The files of a commit (or of the empty tree)."""
+    """The files of a commit (or of the empty tree).
 
-    def __init__(self, root: str, reader: ObjectReader, rev: str) -> None:
-        super().__init__(root, reader, rev[:12])
+    With ``overlay`` (the base snapshot and the raw diff from it), the listing is the
+    base's with the diff applied, which is exactly the commit's: one ``git ls-tree`` less."""
+
+    def __init__(self, root: str, reader: ObjectReader, rev: str,
+                 overlay: tuple[_ListedSnapshot, list[_RawEntry]] | None = None,
+                 label: str | None = None) -> None:
+        super().__init__(root, reader, label or rev[:12])
         self.rev = rev
+        self.overlay = overlay
 
-    def _list(self) -> dict[str, tuple[str, str]]:
+    def _list(self) -> _Entries:
+        if self.overlay is not None:
+            got = _apply(self.overlay[0].entries, self.overlay[1])
+            if got is not None:
+                return got
+        return self._ls_tree()
+
+    def content_id(self) -> str | None:
+        return self.rev
+
+    def _single(self, path: str) -> tuple[str, str] | None | object:
+        if self.overlay is not None:
+            return _unchanged_entry(self.overlay, path)
+        if self.rev == plumbing.EMPTY_TREE:
+            return None
+        return _tree_entry(self.reader, self.rev, path)
+
+    def grep(self, words: Iterable[str], suffix: str = '.py') -> list[str] | None:
+        """``git grep -l -w`` over the commit: the blobs are searched by git, not read."""
+        wanted = sorted(set(words))
+        words_regex(wanted)                        # identifiers only: a valid ERE as is
+        if self.rev == plumbing.EMPTY_TREE:
+            return []
+        res = plumbing.run(['grep', '-l', '-z', '-w', '-E', '--no-color', '--no-textconv',
+                            '--no-recurse-submodules', '-e', '|'.join(wanted), self.rev, '--',
+                            f'*{suffix}'], cwd=self.root, check=False)
+        if res.returncode == 1:
+            return []
+        if res.returncode != 0:
+            return None
+        prefix = self.rev + ':'
+        return [p.removeprefix(prefix) for p in plumbing.zsplit(res.stdout)]
+
+    def _ls_tree(self) -> _Entries:
         if self.rev == plumbing.EMPTY_TREE:
             return {}
         data = plumbing.run(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options',
@@ -147,12 +254,25 @@ class TreeSnapshot(_ListedSnapshot):
 
 
 class IndexSnapshot(_ListedSnapshot):
-    """The files staged in the index (what ``git commit`` records)."""
+    """The files staged in the index (what ``git commit`` records).
 
-    def __init__(self, root: str, reader: ObjectReader) -> None:
+    With ``overlay`` (the base snapshot and ``git diff --cached`` from it) the listing is the
+    base's with the staged changes applied (an unmerged entry falls back to
+    ``git ls-files``)."""
+
+    def __init__(self, root: str, reader: ObjectReader,
+                 overlay: tuple[_ListedSnapshot, list[_RawEntry]] | None = None) -> None:
         super().__init__(root, reader, 'index')
+        self.overlay = overlay
 
-    def _list(self) -> dict[str, tuple[str, str]]:
+    def _single(self, path: str) -> tuple[str, str] | None | object:
+        return _UNKNOWN if self.overlay is None else _unchanged_entry(self.overlay, path)
+
+    def _list(self) -> _Entries:
+        if self.overlay is not None:
+            got = _apply(self.overlay[0].entries, self.overlay[1])
+            if got is not None:
+                return got
         data = plumbing.run(['ls-files', '-s', '-z'], cwd=self.root).stdout
         entries = {}
         for item in plumbing.zsplit(data):
@@ -160,6 +280,97 @@ class IndexSnapshot(_ListedSnapshot):
             mode, sha, _stage = meta.split(' ')
             entries[path] = (mode, sha)
         return entries
+
+
+_UNKNOWN = object()
+
+
+def _unchanged_entry(overlay: tuple[_ListedSnapshot, list[_RawEntry]], path: str
+                     ) -> tuple[str, str] | None | object:
+    """A path the diff does not name is the same as in the base (unless the diff holds an
+    unmerged entry, whose side is not known)."""
+    if any(e['letter'] == 'U' for e in overlay[1]):
+        return _UNKNOWN
+    return overlay[0]._entry(path)
+
+
+def _tree_entry(reader: ObjectReader, rev: str, path: str) -> tuple[str, str] | None | object:
+    """(mode, blob id) of ``path`` in commit ``rev``, walking its trees in process (a few
+    object reads instead of listing the whole commit), or ``_UNKNOWN``."""
+    try:
+        kind, data = reader.read_typed(rev)
+        if kind == b'commit':
+            line = data.split(b'\n', 1)[0]
+            if not line.startswith(b'tree '):
+                return _UNKNOWN
+            kind, data = reader.read_typed(line[5:].decode('ascii'))
+        if kind != b'tree':
+            return _UNKNOWN
+        parts = path.encode('utf-8', 'surrogateescape').split(b'/')
+        for i, name in enumerate(parts):
+            found = None
+            pos = 0
+            while pos < len(data):
+                sp = data.index(b' ', pos)
+                nul = data.index(b'\0', sp)
+                if data[sp + 1:nul] == name:
+                    found = (data[pos:sp], data[nul + 1:nul + 21].hex())
+                    break
+                pos = nul + 21
+            if found is None:
+                return None
+            mode, sha = found
+            if i == len(parts) - 1:
+                return None if mode == b'40000' else (mode.decode('ascii'), sha)
+            if mode != b'40000':
+                return None
+            kind, data = reader.read_typed(sha)
+            if kind != b'tree':
+                return _UNKNOWN
+    except Exception:  # noqa: BLE001 - an odd object store: list the commit instead
+        return _UNKNOWN
+    return _UNKNOWN
+
+
+def _apply(base: _Entries, raw: list[_RawEntry]) -> _Entries | None:
+    """The listing of the other side: ``base`` with the raw diff applied, in git's order
+    (paths sorted by their bytes). ``None`` when the diff cannot say (an unmerged entry, a
+    content git has not hashed)."""
+    out = dict(base)
+    added = False
+    for e in raw:
+        letter = e['letter']
+        if letter == 'U':
+            return None
+        if letter in 'RD':
+            out.pop(e['old_path'], None)
+        if letter == 'D':
+            continue
+        if e['new_mode'] is None or e['new_sha'] == _ZERO:
+            return None
+        added = added or e['path'] not in out
+        out[e['path']] = (e['new_mode'], e['new_sha'])
+    if added:
+        out = {p: out[p] for p in sorted(out, key=_git_order)}
+    return out
+
+
+def _git_order(path: str) -> bytes:
+    return path.encode('utf-8', 'surrogateescape')
+
+
+def _seed(base: _ListedSnapshot, head: Snapshot, raw: list[_RawEntry]) -> None:
+    """What the diff already says about each side's changed paths."""
+    for e in raw:
+        if e['letter'] == 'U':
+            continue
+        if e['old_mode'] is not None and e['letter'] != 'A':
+            base.known[e['old_path']] = (e['old_mode'], e['old_sha'])
+        if isinstance(head, _ListedSnapshot):
+            if e['letter'] in 'RD':
+                head.known[e['old_path']] = None
+            if e['letter'] != 'D' and e['new_mode'] is not None and e['new_sha'] != _ZERO:
+                head.known[e['path']] = (e['new_mode'], e['new_sha'])
 
 
 class WorktreeSnapshot(Snapshot):
@@ -343,26 +554,32 @@ def build(ctx: Context, policy: Policy, history_base: str | None = None) -> Chan
     root = ctx.root
     reader = ObjectReader(root)
     base_rev = ctx.base or plumbing.EMPTY_TREE
-    base: Snapshot = TreeSnapshot(root, reader, base_rev)
+    base = TreeSnapshot(root, reader, base_rev)
     cached: list[str] = []
     if ctx.mode == 'index':
         cached = ['--cached']
         diff_args = [base_rev]
-        head: Snapshot = IndexSnapshot(root, reader)
         head_label = 'index'
     elif ctx.mode == 'range':
         assert ctx.head is not None
         diff_args = [base_rev, ctx.head]
-        head = TreeSnapshot(root, reader, ctx.head)
         head_label = ctx.head[:12]
     else:
         diff_args = [base_rev]
-        head = WorktreeSnapshot(root)
         head_label = 'working tree'
     common = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M',
               '--ignore-submodules=none', *cached]
     raw = _parse_raw(plumbing.run([*common, '--raw', '--numstat', '-z', '--no-abbrev',
                                   '--end-of-options', *diff_args, '--'], cwd=root).stdout)
+    head: Snapshot
+    if ctx.mode == 'index':
+        head = IndexSnapshot(root, reader, overlay=(base, raw))
+    elif ctx.mode == 'range':
+        assert ctx.head is not None
+        head = TreeSnapshot(root, reader, ctx.head, overlay=(base, raw))
+    else:
+        head = WorktreeSnapshot(root)
+    _seed(base, head, raw)
     limit = int(policy.get('max_diff_bytes') or 0)
     files: list[FileChange] = []
 
@@ -408,7 +625,7 @@ def build(ctx: Context, policy: Policy, history_base: str | None = None) -> Chan
     return ChangeSet(files=files, base=base, head=head,
                      base_label='empty tree' if base_rev == plumbing.EMPTY_TREE else base_rev[:12],
                      head_label=head_label, notes=list(ctx.notes), on_close=close,
-                     history=history)
+                     history=history, cache=open_cache(ctx, policy))
 
 
 def _history(ctx: Context, policy: Policy, history_base: str | None) -> GitHistory | None:
@@ -425,6 +642,17 @@ def _history(ctx: Context, policy: Policy, history_base: str | None) -> GitHisto
         return None
     signers = str((policy.get('approvals') or {}).get('allowed_signers') or '')
     return GitHistory(ctx.root, base, head, signers, trusted=base)
+
+
+def open_cache(ctx: Context, policy: Policy) -> cache_mod.Cache:
+    """The analysis cache of the context's repository (in the common git directory, so
+    linked worktrees share it), located on first use; a disabled one with ``--no-cache``,
+    ``HOTFIX_HOOKS_CACHE=0`` or ``[tool.hotfix-hooks.cache] max_mb = 0``."""
+    if not ctx.use_cache or cache_mod.switched_off():
+        return cache_mod.disabled()
+    root = ctx.root
+    return cache_mod.Cache(lambda: cache_mod.cache_dir(plumbing.common_dir(root)),
+                           cache_mod.max_bytes_from(policy.section('cache').get('max_mb')))
 
 
 __all__ = ['build', 'TreeSnapshot', 'IndexSnapshot', 'WorktreeSnapshot', 'ObjectReader',

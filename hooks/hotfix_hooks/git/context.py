@@ -59,12 +59,13 @@ class Context:
     commit_msg_file: str | None = None
     ci: CIInfo | None = None
     known_git_dir: str | None = dataclasses.field(default=None, repr=False)
+    use_cache: bool = dataclasses.field(default=True, repr=False)   # --no-cache: False
 
     @property
     def git_dir(self) -> str:
         """The (common) git directory; asked of git only when someone needs it."""
         if not self.known_git_dir:
-            self.known_git_dir = plumbing.git_dir(self.root)
+            self.known_git_dir = plumbing.common_dir(self.root)
         return self.known_git_dir
 
     @property
@@ -73,7 +74,7 @@ class Context:
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                                if f.name != 'known_git_dir'}
+                                if f.name not in ('known_git_dir', 'use_cache')}
         data['git_dir'] = self.git_dir
         data['ci'] = self.ci.name if self.ci else None
         return data
@@ -90,12 +91,14 @@ class Request:
     staged: bool = False
     base: str | None = None
     commit_msg_file: str | None = None
+    no_cache: bool = False          # --no-cache: the analysis cache is neither read nor written
 
 
 def request_from_args(args: argparse.Namespace) -> Request:
     check_range_args(args)
     return Request(from_ref=args.from_ref, to_ref=args.to_ref, branch=args.branch,
-                   stage=args.stage, staged=args.staged, base=args.base)
+                   stage=args.stage, staged=args.staged, base=args.base,
+                   no_cache=bool(getattr(args, 'no_cache', False)))
 
 
 def resolve_all(req: Request, policy: Policy, env: Mapping[str, str] | None = None,
@@ -145,7 +148,7 @@ class _Resolver:
     # -- helpers -----------------------------------------------------------
     def ctx(self, stage: str, mode: str, **kw: Any) -> Context:
         return Context(root=self.root, known_git_dir=self.git_dir, stage=stage, mode=mode,
-                       remote=self.remote, **kw)
+                       remote=self.remote, use_cache=not self.req.no_cache, **kw)
 
     def git(self, *args: str) -> str | None:
         return plumbing.try_out(args, cwd=self.root)
@@ -228,12 +231,13 @@ class _Resolver:
 
     def index(self) -> Context:
         branch, source = self.branch()
-        head = plumbing.rev_parse('HEAD', self.root)
+        head = plumbing.head_commit(self.root)
         if head is None:
             return self.ctx('pre-commit', 'index', branch=branch, branch_source=source,
                             base=plumbing.EMPTY_TREE,
                             why=['commit stage: the index vs the empty tree (first commit)'])
-        merge_head = plumbing.rev_parse('MERGE_HEAD', self.root)
+        merging = plumbing.has_pseudo_ref('MERGE_HEAD', self.root)
+        merge_head = plumbing.rev_parse('MERGE_HEAD', self.root) if merging is not False else None
         if merge_head is not None:
             # finishing a merge of the base branch (conflicts resolved, git commit): what
             # the base brought in is not this branch's change; read the index against the

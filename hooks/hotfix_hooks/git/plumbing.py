@@ -164,10 +164,123 @@ def git_dir(cwd: str | None = None, common: bool = True) -> str:
     return os.path.abspath(os.path.join(cwd or '.', path))
 
 
+def _own_git_dir(cwd: str | None = None) -> str | None:
+    """The git directory of this work tree (a linked worktree's own, under the common
+    one), found without running git; ``None`` when git's own discovery is needed."""
+    found = _find_dot_git(cwd)
+    if found is None:
+        return None
+    head = _head_file(found[1])
+    return os.path.dirname(head) if head else None
+
+
+def common_dir(cwd: str | None = None) -> str:
+    """The common git directory (shared by linked worktrees: the objects, refs and the
+    analysis cache live there). Read from ``.git`` and ``commondir`` on a normal checkout,
+    else asked of git."""
+    own = None if os.environ.get('GIT_COMMON_DIR') else _own_git_dir(cwd)
+    if own is not None:
+        try:
+            with open(os.path.join(own, 'commondir'), encoding='utf-8',
+                      errors='surrogateescape') as f:
+                rel = f.read().strip()
+        except FileNotFoundError:
+            return own
+        except OSError:
+            rel = ''
+        if rel:
+            return os.path.normpath(os.path.join(own, rel))
+    return git_dir(cwd, common=True)
+
+
+def objects_dir(cwd: str | None = None) -> str:
+    """The object directory (``git rev-parse --git-path objects``), without running git on
+    a normal checkout."""
+    if not (os.environ.get('GIT_OBJECT_DIRECTORY') or os.environ.get('GIT_COMMON_DIR')):
+        own = _own_git_dir(cwd)
+        if own is not None:
+            return os.path.join(common_dir(cwd), 'objects')
+    path = out(['rev-parse', '--git-path', 'objects'], cwd=cwd)
+    return os.path.abspath(os.path.join(cwd or '.', path))
+
+
+def has_pseudo_ref(name: str, cwd: str | None = None) -> bool | None:
+    """Whether ``MERGE_HEAD`` (or another pseudo-ref file of the work tree) exists, read
+    without running git; ``None`` when that cannot be told without git."""
+    own = _own_git_dir(cwd)
+    if own is None:
+        return None
+    return os.path.exists(os.path.join(own, name))
+
+
 def rev_parse(rev: str, cwd: str | None = None, peel: str = 'commit') -> str | None:
     """Full sha of ``rev`` peeled to ``peel`` (commit/tree), ``None`` when unknown."""
     spec = f'{rev}^{{{peel}}}' if peel else rev
     return try_out(['rev-parse', '--verify', '--quiet', '--end-of-options', spec], cwd=cwd)
+
+
+def _sha(text: str) -> str | None:
+    text = text.strip()
+    if len(text) in (40, 64) and all(c in '0123456789abcdef' for c in text):
+        return text
+    return None
+
+
+def head_commit(cwd: str | None = None) -> str | None:
+    """The commit HEAD points at (``None`` on an unborn branch), read from ``HEAD`` and the
+    branch's loose or packed ref without running git on a normal checkout; asked of git
+    otherwise (a symbolic ref to a symbolic ref, reftable, GIT_DIR and friends)."""
+    own = _own_git_dir(cwd)
+    if own is not None and not os.environ.get('GIT_COMMON_DIR'):
+        try:
+            with open(os.path.join(own, 'HEAD'), encoding='utf-8',
+                      errors='surrogateescape') as f:
+                head = f.read().strip()
+        except OSError:
+            head = ''
+        detached = _sha(head)
+        if detached:
+            return detached
+        common = common_dir(cwd)
+        if head.startswith('ref: refs/heads/') and not os.path.exists(
+                os.path.join(common, 'reftable')):
+            ref = head[len('ref: '):]
+            try:
+                with open(os.path.join(common, *ref.split('/')), encoding='utf-8',
+                          errors='surrogateescape') as f:
+                    loose: str | None = f.read()
+            except FileNotFoundError:
+                loose = None
+            except OSError:
+                loose = ''
+            if loose is not None:
+                got = _sha(loose)
+                if got:
+                    return got
+            else:
+                packed = _packed_ref(common, ref)
+                if packed is not False:
+                    return packed if isinstance(packed, str) else None
+    return rev_parse('HEAD', cwd)
+
+
+def _packed_ref(common: str, ref: str) -> str | bool | None:
+    """The sha of ``ref`` in packed-refs, ``None`` when it is not there (an unborn branch),
+    ``False`` when packed-refs cannot be read."""
+    try:
+        with open(os.path.join(common, 'packed-refs'), encoding='utf-8',
+                  errors='surrogateescape') as f:
+            for line in f:
+                if line.startswith(('#', '^')):
+                    continue
+                sha, _, name = line.rstrip('\n').partition(' ')
+                if name == ref:
+                    return _sha(sha) or False
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return False
+    return None
 
 
 def is_empty_tree(rev: str) -> bool:

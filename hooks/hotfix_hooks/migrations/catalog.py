@@ -52,13 +52,16 @@ RULES: dict[str, Rule] = table(
        'def downgrade(): raise NotImplementedError',
        'write a real downgrade (restore data from a backup table if needed)',
        summary='The downgrade raises instead of undoing the upgrade.',
-       why='The rollback fails at the worst moment.',
+       why='The rollback fails at the worst moment. A helper called with literals is walked '
+           'on the branch those literals take: a raise no call reaches is not reported.',
        good='def downgrade(): op.drop_table("order_notes")'),
     _m('migration-downgrade-incomplete', IRREVERSIBLE, 'error',
        'upgrade adds users.email, downgrade does not drop it',
        'add the inverse of each listed operation to downgrade()',
-       summary='The downgrade does not undo every operation of the upgrade.',
-       why='After a rollback the schema is neither the old nor the new one.',
+       summary='The downgrade does not undo every operation of the upgrade, or cannot run '
+               '(drop_constraint(None, ...)).',
+       why='After a rollback the schema is neither the old nor the new one; a constraint '
+           'dropped by the name None (autogenerate\'s placeholder) makes the rollback fail.',
        good='downgrade drops users.email that upgrade added'),
     _m('migration-downgrade-overreach', IRREVERSIBLE, 'error',
        'downgrade drops table orders, created by an earlier revision',
@@ -66,6 +69,17 @@ RULES: dict[str, Rule] = table(
        summary='The downgrade undoes objects an earlier migration created.',
        why='Rolling back this revision destroys data the previous release needs.',
        good='downgrade drops only the column this revision added'),
+    _m('migration-downgrade-drops-earlier-object', IRREVERSIBLE, 'error',
+       "upgrade: if 'ix_users_email' not in existing: op.create_index(...); downgrade: "
+       "op.drop_index('ix_users_email'), the index created by an earlier revision",
+       'drop it in the downgrade only if this migration created it (record that in the '
+       'upgrade), or leave it: the earlier revision\'s downgrade owns it',
+       summary='The downgrade drops a column, index or constraint that the upgrade creates '
+               'only if missing and an earlier revision created.',
+       why='On databases where the earlier revision created the object, the upgrade did '
+           'nothing and a one-step rollback destroys an object (and its data) this migration '
+           'never owned.',
+       good='the downgrade leaves objects the upgrade did not create'),
     _m('migration-data-change-irreversible', IRREVERSIBLE, 'error',
        "op.execute('UPDATE users SET ...') with no compensating DML in downgrade",
        'save the old values (backup column/table) and restore them in downgrade()',
@@ -95,7 +109,9 @@ RULES: dict[str, Rule] = table(
        "batch_op.drop_column('legacy') / RemoveField",
        'stop reading/writing the column first; drop it in a later release',
        summary='A column is dropped.',
-       why='Old code still selects it and fails; its values are gone.',
+       why='Old code still selects it and fails; its values are gone. A warning when the '
+           'running code\'s model of the table (base side, complete) does not map the column: '
+           'nothing that runs reads it, but the data is still gone.',
        good='the column kept (nullable) until a later release drops it'),
     _m('migration-truncate', DESTRUCTIVE, 'error',
        'TRUNCATE audit_log CASCADE',
@@ -150,29 +166,41 @@ RULES: dict[str, Rule] = table(
     _m('migration-not-null-column-without-default', INCOMPATIBLE, 'error',
        "add_column('users', sa.Column('tier', sa.String(), nullable=False))",
        'add it nullable or with a server_default',
-       summary='A NOT NULL column is added without a server default.',
+       summary='A NOT NULL column is added without a server default (or added, filled and '
+               'set NOT NULL with no default left).',
        why='The migration fails on existing rows, and running code that does not set the '
-           'column fails its inserts.',
+           'column fails its inserts. When the running code\'s model (base side) maps the '
+           'column, its inserts set it: the finding is info, not an error.',
        good="add_column('users', sa.Column('tier', sa.String(), nullable=True))"),
     _m('migration-not-null-default-dropped', INCOMPATIBLE, 'error',
        "alter_column('users', 'tier', server_default=None) on a NOT NULL column",
        'keep the server default until every writer sets the column',
        summary='The server default of a NOT NULL column is dropped.',
-       why='Running code that does not set the column now fails its inserts.',
-       good='the server default kept'),
-    _m('migration-drop-not-null', INCOMPATIBLE, 'error',
+       why='Running code that does not set the column now fails its inserts. An error only '
+           'when a model of the running code (base side) maps the table but not the column; '
+           'info when it maps the column (the backfill idiom add_column(nullable=False, '
+           'server_default=X) then alter_column(server_default=None)) or no model maps the '
+           'table.',
+       good='the server default kept, or the running code\'s model already sets the column'),
+    _m('migration-drop-not-null', INCOMPATIBLE, 'warning',
        "alter_column('users', 'email', nullable=True)",
-       'make sure every reader handles NULL before relaxing the constraint',
+       'make sure every reader handles NULL; fill the NULLs in the downgrade before SET NOT '
+       'NULL',
        summary='A NOT NULL constraint is dropped.',
-       why='Code that assumes a value crashes on the first NULL; the rollback cannot '
-           're-add NOT NULL once NULLs exist.',
-       good='the constraint kept until every reader handles NULL'),
+       why='Code that assumes a value crashes on the first NULL. An error when the new '
+           'code\'s model maps the column nullable without a default (it writes NULL) and the '
+           'downgrade sets NOT NULL again: the rollback then fails.',
+       good='the downgrade fills the NULLs (UPDATE ... WHERE col IS NULL) before SET NOT '
+            'NULL'),
     _m('migration-new-constraint-on-existing-table', INCOMPATIBLE, 'error',
        "op.create_unique_constraint('uq_email', 'users', ['email'])",
        'clean the data first; add the constraint NOT VALID / after the code writes valid rows',
        summary='A new constraint on an existing table.',
        why='It fails on existing rows that violate it, or rejects writes running code '
-           'still makes.',
+           'still makes. Not reported when neither can violate it: created only if missing, '
+           'dropped again, the same constraint re-created, implied by a stronger unique dropped '
+           'in the same migration, containing the primary key, over columns the migration adds, '
+           'or on a table created in the same change.',
        good='duplicates cleaned first; the constraint added NOT VALID, validated later'),
     _m('migration-index-not-concurrent', LOCKING, 'warning',
        "op.create_index('ix_users_email', 'users', ['email'])",
@@ -228,8 +256,9 @@ RULES: dict[str, Rule] = table(
     _m('migration-backfill-with-ddl', LOCKING, 'warning',
        'ALTER TABLE ... and UPDATE ... in one migration',
        'move the backfill to its own migration (or batch it outside a transaction)',
-       summary='A data backfill runs in the same transaction as schema changes.',
-       why='The DDL locks are held for the whole backfill.',
+       summary='A data backfill runs in the same transaction as, and after, schema changes.',
+       why='The DDL locks are held for the whole backfill (DML before the first DDL holds no '
+           'DDL lock and is not reported).',
        good='the UPDATE in its own migration, in batches'),
     _m('migration-history-edited', HISTORY, 'error',
        'upgrade() of a shipped revision changed',
@@ -238,6 +267,22 @@ RULES: dict[str, Rule] = table(
        why='Databases that ran it never see the edit; the schema diverges between '
            'environments.',
        good='the shipped file unchanged; a new revision makes the change'),
+    _m('migration-history-code-changed', HISTORY, 'info',
+       'a RunPython function / upgrade() helper of a shipped migration edited, its '
+       'operations unchanged',
+       'review the edit; if it changes the data the migration writes, revert it and put the '
+       'change in a new migration',
+       summary='Python code of a shipped migration changed while its operations did not.',
+       why='Databases that ran it never see the edit; formatting, imports, annotations, '
+           'docstrings and pass are not reported at all.',
+       good='the shipped file unchanged, or changed only in formatting'),
+    _m('migration-history-squashed', HISTORY, 'info',
+       'a new root (or Django replaces=[...]) squashing shipped migrations',
+       'make sure every database to upgrade is at the squashed head first',
+       summary='Shipped migrations are squashed into a new root.',
+       why='Existing databases at the squashed head never run the squash; a database at an '
+           'older shipped revision can no longer be upgraded once the old files are gone.',
+       good='squash only revisions every environment has passed'),
     _m('migration-inserted-below-head', HISTORY, 'error',
        'new revision with down_revision = an older revision',
        'set down_revision to the current head',
@@ -322,3 +367,70 @@ RULES: dict[str, Rule] = table(
        why='Reviewers and auditors need to know why a finding was accepted.',
        good='# hotfix-hooks: ignore[migration-drop-table] reason="empty since 2025-03"'),
 )
+
+
+# How to fix a finding in the terms of the framework of the migration it is about (the
+# rule's ``fix`` above speaks Alembic): a Django migration gets Django operations.
+DJANGO_FIXES: dict[str, str] = {
+    'migration-index-not-concurrent':
+        'use AddIndexConcurrently (django.contrib.postgres.operations) in a migration with '
+        'atomic = False',
+    'migration-drop-index-not-concurrent':
+        'use RemoveIndexConcurrently (django.contrib.postgres.operations) in a migration with '
+        'atomic = False',
+    'migration-concurrently-in-transaction':
+        'set atomic = False on the Migration class',
+    'migration-constraint-without-not-valid':
+        'add it with AddConstraintNotValid (django.contrib.postgres.operations), then '
+        'ValidateConstraint in a later migration',
+    'migration-constraint-builds-index':
+        'build the unique index first with AddIndexConcurrently (atomic = False), then add '
+        'the constraint in a later migration',
+    'migration-new-constraint-on-existing-table':
+        'clean the data first (RunPython with a reverse_code), then AddConstraintNotValid and '
+        'ValidateConstraint',
+    'migration-set-not-null':
+        'add CheckConstraint(condition=Q(col__isnull=False)) with AddConstraintNotValid, '
+        'ValidateConstraint, then AlterField(null=False)',
+    'migration-table-rewrite':
+        'add a new nullable field, backfill it in batches (RunPython with a reverse_code, '
+        'atomic = False), then switch the code and drop the old field later',
+    'migration-backfill-with-ddl':
+        'move the RunPython backfill into its own migration (atomic = False to batch it)',
+    'migration-drop-column':
+        'remove the field from the state first (SeparateDatabaseAndState(state_operations='
+        '[RemoveField(...)])), drop the column in a later release',
+    'migration-drop-table':
+        'remove the model from the state first (SeparateDatabaseAndState(state_operations='
+        '[DeleteModel(...)])), drop the table in a later release',
+    'migration-rename-column':
+        "keep the column: rename the field with db_column='<old name>' "
+        '(SeparateDatabaseAndState), or add the new field, write both, backfill, drop later',
+    'migration-rename-table':
+        "keep the table: set Meta.db_table = '<old name>' (SeparateDatabaseAndState for the "
+        'rename)',
+    'migration-column-type-changed':
+        'add a new field with the new type, backfill it (RunPython with a reverse_code), '
+        'switch the code, drop the old field later',
+    'migration-type-change-lossy':
+        'add a new field with the new type, backfill it (RunPython with a reverse_code), '
+        'switch the code, drop the old field later',
+    'migration-not-null-default-dropped':
+        'give the field a db_default=... (Django 5+), or keep null=True until every writer '
+        'sets it',
+    'migration-drop-object':
+        'keep the object until nothing uses it; drop it with RunSQL in a later release',
+    'migration-history-edited':
+        'revert the edit; make the change in a new migration (manage.py makemigrations)',
+    'migration-multiple-heads':
+        'python manage.py makemigrations --merge, or depend on the latest migration',
+    'migration-inserted-below-head':
+        'depend on the latest migration of the app',
+}
+
+
+def fix_for(rule: str, framework: str | None) -> str:
+    """How to fix ``rule`` in the terms of ``framework`` (the rule's fix by default)."""
+    if framework == 'django' and rule in DJANGO_FIXES:
+        return DJANGO_FIXES[rule]
+    return RULES[rule].fix

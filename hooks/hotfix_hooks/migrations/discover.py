@@ -182,7 +182,13 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
         mig.analysed = analyse
         return mig
     except SyntaxError as e:
-        mig = m.Migration(path=path, framework='alembic' if is_alembic else 'django')
+        # a file that does not parse is a migration only if it reads like one (domain
+        # code under a folder named like "merchant_migration/" is not)
+        alembic_like = is_alembic and re.search(r'^revision\b', text, re.M) and \
+            re.search(r'^down_revision\b', text, re.M)
+        if not (alembic_like or (is_django and _DJANGO_CLASS.search(text))):
+            return None
+        mig = m.Migration(path=path, framework='alembic' if alembic_like else 'django')
         mig.parse_error = (e.lineno or 1, f'Python syntax error: {e.msg}')
         mig.analysed = analyse
         mig.suppressions = suppress.scan(path, text)

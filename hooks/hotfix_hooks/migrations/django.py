@@ -62,6 +62,14 @@ def parse(path: str, tree: ast.Module, cls: ast.ClassDef, dialect: str,
             mig.parents = tuple(parents)
         if 'replaces' in names:
             mig.replaces = True
+            if isinstance(node.value, (ast.List, ast.Tuple)):
+                pairs = []
+                for el in node.value.elts:
+                    vals = [x.value for x in getattr(el, 'elts', ())
+                            if isinstance(x, ast.Constant) and isinstance(x.value, str)]
+                    if len(vals) == 2:
+                        pairs.append((vals[0], vals[1]))
+                mig.replaced = tuple(pairs)
         if 'operations' in names:
             ops_node = node.value
             mig.upgrade_line = node.lineno
@@ -108,6 +116,10 @@ def _field(call: ast.AST | None) -> dict[str, Any]:
     info['nullable'] = isinstance(null, ast.Constant) and null.value is True
     if _kw(call, 'db_default') is not None:
         info['server_default'] = 'set'
+    if tname == 'GeneratedField':       # the database computes it; writers never set it
+        info['server_default'] = 'set'
+        persist = _kw(call, 'db_persist')
+        info['volatile'] = isinstance(persist, ast.Constant) and persist.value is True
     if tname in ('ForeignKey', 'OneToOneField'):
         info['foreign_key'] = True
     unique = _kw(call, 'unique')
@@ -126,7 +138,7 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
 
     def add(kind: str, **kw: Any) -> m.Op:
         op = m.Op(kind=kind, line=el.lineno, end_line=el.end_lineno, source=source_of(el)[:120],
-                  in_transaction=mig.atomic, **kw)
+                  in_transaction=mig.atomic, sig=_db_text(el, name), **kw)
         ops.append(op)
         return op
 
@@ -159,7 +171,8 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
         col = _str(_kw(el, 'name', 1))
         info = _field(_kw(el, 'field', 2))
         if info.pop('m2m'):
-            add(m.CREATE_TABLE, table=f'{table}_{col}' if col else None, attrs={'columns': {}})
+            add(m.CREATE_TABLE, table=f'{table}_{col}' if col else None,
+                attrs={'columns': {}, 'm2m_of': f'{table}.{col.lower()}' if col else None})
             return
         column = col.lower() if col else None
         if info.pop('foreign_key', False):
@@ -175,8 +188,13 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
     elif name == 'AlterField':
         col = _str(_kw(el, 'name', 1))
         info = _field(_kw(el, 'field', 2))
-        add(m.ALTER_COLUMN, table=table, column=col.lower() if col else None,
-            attrs={'type': info['type'], 'nullable': info['nullable'], 'django_field': True})
+        if info['m2m']:                  # a join table, not a column: nothing to alter
+            add(m.OTHER, table=table, attrs={'call': name, 'm2m': True})
+            return
+        alter = {'type': info['type'], 'nullable': info['nullable'], 'django_field': True}
+        if info.get('unique'):
+            alter['unique'] = True
+        add(m.ALTER_COLUMN, table=table, column=col.lower() if col else None, attrs=alter)
     elif name == 'RenameField':
         add(m.RENAME_COLUMN, table=table, column=(_str(_kw(el, 'old_name', 1)) or '').lower(),
             attrs={'new_name': (_str(_kw(el, 'new_name', 2)) or '').lower()})
@@ -205,9 +223,17 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
         add(m.ADD_CONSTRAINT, table=table, attrs={'constraint': 'unique', 'not_valid': False})
     elif name == 'RunPython':
         reverse = _kw(el, 'reverse_code', 1)
-        add(m.DML, attrs={'verb': 'python', 'where': True, 'django': True})
+        writes = _python_writes(walker.mod.funcs, _kw(el, 'code', 0))
+        attrs: dict[str, Any] = {'verb': 'python', 'where': True, 'django': True}
+        if writes is not None:
+            attrs['set_columns'], attrs['fills_nulls'] = sorted(writes[0]), writes[1]
+        add(m.DML, attrs=attrs)
+        added = {(o.table, o.column) for o in ops if o.kind == m.ADD_COLUMN}
+        added |= {(t, c[:-3]) for t, c in added if c and c.endswith('_id')}
+        keeps = writes is not None and (writes[1] or all(
+            any(c == col for _t, col in added) for c in writes[0]))
         _reverse_note(mig, el, 'migration-runpython-irreversible', 'RunPython', 'reverse_code',
-                      reverse)
+                      reverse, keeps)
     elif name == 'RunSQL':
         sql_node = _kw(el, 'sql', 0)
         reverse = _kw(el, 'reverse_sql', 1)
@@ -219,6 +245,8 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
                                       in_transaction=mig.atomic, exact_lines=False,
                                       volatile=volatile))
         _reverse_note(mig, el, 'migration-runsql-irreversible', 'RunSQL', 'reverse_sql', reverse)
+    elif name in _STATE_ONLY:
+        return
     elif name == 'SeparateDatabaseAndState':
         db_ops = _kw(el, 'database_operations', 0)
         if isinstance(db_ops, (ast.List, ast.Tuple)):
@@ -226,6 +254,35 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
                 _operation(mig, walker, sub, app, dialect, volatile)
     elif name:
         add(m.OTHER, attrs={'call': name})
+
+
+# operations that change Django's model state only, never the database
+_STATE_ONLY = frozenset({'AlterModelOptions', 'AlterModelManagers'})
+# field arguments Django keeps out of the database (``Field.non_db_attrs`` and the like):
+# changing them in a shipped migration changes no table
+_NON_DB_ARGS = frozenset({'blank', 'choices', 'editable', 'error_messages', 'help_text',
+                          'limit_choices_to', 'on_delete', 'related_name',
+                          'related_query_name', 'validators', 'verbose_name',
+                          'verbose_name_plural', 'upload_to', 'storage', 'serialize',
+                          'db_comment', 'auto_now', 'auto_now_add'})
+
+
+def _db_text(el: ast.Call, operation: str) -> str:
+    """The operation as Django applies it to the database: its source without the
+    arguments that only Django's state sees (help texts, validators, choices, ...; a
+    field's Python ``default`` too when the field already exists)."""
+    import copy
+
+    skip = _NON_DB_ARGS | ({'default'} if operation == 'AlterField' else set())
+    tree = copy.deepcopy(el)
+    if operation in ('RunPython', 'RunSQL'):      # the reverse is the downgrade's business
+        tree.args = tree.args[:1]
+        tree.keywords = [k for k in tree.keywords if k.arg not in (
+            'reverse_code', 'reverse_sql', 'elidable', 'hints')]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            node.keywords = [k for k in node.keywords if k.arg not in skip]
+    return ' '.join(source_of(tree).split())
 
 
 def _runsql_text(sql: object) -> str | None:
@@ -248,11 +305,66 @@ def _state() -> State:
     return State({}, None, False, (), 0, collect=False)
 
 
+def _python_writes(funcs: dict[str, ast.FunctionDef], code: ast.AST | None
+                   ) -> tuple[set[str], bool] | None:
+    """The fields a ``RunPython`` forward function writes (``obj.field = ...`` then
+    ``save()``, ``.update(field=...)``, ``bulk_update(objs, [fields])``,
+    ``save(update_fields=[...])``) and whether it only writes rows whose written fields
+    are NULL (``.filter(field__isnull=True)`` / ``.filter(field=None)``). None when it
+    writes nothing this can see (creates or deletes rows, calls the unknown)."""
+    if not isinstance(code, ast.Name) or code.id not in funcs:
+        return None
+    todo, seen = [code.id], set()
+    written: set[str] = set()
+    nulls: set[str] = set()
+    other = False
+    while todo:
+        fn = funcs.get(todo.pop())
+        if fn is None or fn.name in seen:
+            continue
+        seen.add(fn.name)
+        for node in ast.walk(fn):
+            if isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                written |= {t.attr.lower() for t in targets if isinstance(t, ast.Attribute)}
+            elif isinstance(node, ast.Call):
+                attr = getattr(node.func, 'attr', None) or getattr(node.func, 'id', None)
+                if attr in funcs:
+                    todo.append(attr)
+                elif attr == 'update':
+                    written |= {k.arg.lower() for k in node.keywords if k.arg}
+                elif attr == 'filter':
+                    for k in node.keywords:
+                        if k.arg and k.arg.endswith('__isnull') and \
+                                isinstance(k.value, ast.Constant) and k.value.value is True:
+                            nulls.add(k.arg[:-8].lower())
+                        elif k.arg and isinstance(k.value, ast.Constant) and \
+                                k.value.value is None:
+                            nulls.add(k.arg.lower())
+                elif attr == 'bulk_update' or attr == 'save':
+                    fields = node.args[1] if attr == 'bulk_update' and len(node.args) > 1 \
+                        else next((k.value for k in node.keywords
+                                   if k.arg in ('fields', 'update_fields')), None)
+                    if isinstance(fields, (ast.List, ast.Tuple)):
+                        written |= {e.value.lower() for e in fields.elts
+                                    if isinstance(e, ast.Constant) and isinstance(e.value, str)}
+                elif attr in ('create', 'bulk_create', 'delete', 'get_or_create',
+                              'update_or_create', 'raw', 'execute'):
+                    other = True
+    if other or not written:
+        return None
+    return written, written <= nulls
+
+
 def _reverse_note(mig: m.Migration, el: ast.Call, rule: str, what: str, arg: str,
-                  reverse: ast.AST | None) -> None:
+                  reverse: ast.AST | None, keeps_values: bool = False) -> None:
     if reverse is None or (isinstance(reverse, ast.Constant) and reverse.value is None):
         msg = f'{what} has no {arg}: `migrate` cannot go back past this migration'
     elif isinstance(reverse, ast.Attribute) and reverse.attr in _NOOP:
+        if keeps_values:
+            # it only fills NULLs, or fields this migration adds (their AddField is
+            # reversed by dropping them): nothing that was there is lost
+            return
         msg = (f'{what} uses {source_of(reverse)} as {arg}: the rollback "succeeds" but leaves '
                'the data as the forward step changed it')
     elif isinstance(reverse, (ast.Constant, ast.List, ast.Tuple)) and \

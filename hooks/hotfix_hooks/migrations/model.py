@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 from typing import TYPE_CHECKING
 
-from hotfix_hooks.migrations.catalog import RULES
+from hotfix_hooks.migrations.catalog import fix_for
 
 if TYPE_CHECKING:
     import ast
@@ -66,6 +66,7 @@ class Op:
     source: str = ''                    # short text of the call / statement for messages
     node: ast.AST | None = dataclasses.field(default=None, repr=False,
                                              compare=False)      # Python call
+    sig: str = ''                       # what the op does, normalised (see ``signature``)
 
     def statement(self) -> str:
         """The source text for messages (rendered only when a finding needs it)."""
@@ -78,6 +79,21 @@ class Op:
         return self.source
     path: str | None = None             # set for ops from a file other than the migration's
 
+    def signature(self) -> tuple[Any, ...]:
+        """What the operation does, independent of where it is written: kind, objects,
+        facts and the normalised statement (SQL without comments and spacing, a Python call
+        as ``ast.unparse`` prints it, a Django operation without its state-only arguments).
+        Two versions of a migration whose operations have the same signatures do the same
+        thing to a database; the condition around an op (an existence guard) is left out."""
+        if not self.sig and self.node is not None:
+            import ast
+            try:
+                self.sig = ' '.join(ast.unparse(self.node).split())
+            except Exception:  # noqa: BLE001 - an exotic tree keeps an empty text
+                self.sig = ''
+        return (self.kind, self.table, self.column, self.name, _freeze(self.attrs),
+                self.sig or self.source)
+
     @property
     def inert(self) -> bool:
         """Nothing for a downgrade to undo (SET, COMMENT, SELECT, VALIDATE, ADD VALUE)."""
@@ -86,6 +102,16 @@ class Op:
 
     def spans(self) -> list[tuple[int, int]]:
         return [(self.line, self.end_line or self.line), *self.anchors]
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_freeze(v) for v in value]
+        return tuple(sorted(items, key=repr)) if isinstance(value, (set, frozenset)) \
+            else tuple(items)
+    return value
 
 
 @dataclasses.dataclass
@@ -126,6 +152,7 @@ class Migration:
     parents_line: int | None = None
     branch_labels: tuple[str, ...] = ()
     replaces: bool = False               # a Django squashed migration
+    replaced: tuple[tuple[str, str], ...] = ()   # its ``replaces`` (app, name) pairs
     upgrade: list[Op] = dataclasses.field(default_factory=list)
     downgrade: list[Op] | None = None    # None: there is no downgrade at all
     upgrade_line: int | None = None
@@ -159,18 +186,29 @@ class Raw:
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)
     spans: list[tuple[int, int]] = dataclasses.field(default_factory=list)
     conditional: str | None = None
+    key: tuple[Any, ...] | None = None   # what the finding is about, independent of lines
+    severity: str | None = None          # this finding's severity on a hotfix branch, when
+                                         # the facts decide it (else the rule's)
+    standing: bool = False               # already true at the base: not reported, but it
+                                         # still uses the suppressions that match it
+
+    def identity(self) -> tuple[Any, ...]:
+        """The same finding on the base and the head version of a migration has the same
+        identity: the rule and the operation's signature (or the message when the finding
+        points at no operation)."""
+        return (self.rule, self.key if self.key is not None else self.message)
 
 
 def raw(rule: str, mig: Migration, op: Op | None, message: str, hint: str = '',
         line: int | None = None, **extra: object) -> Raw:
     """A ``Raw`` finding pointing at ``op`` (or at ``line`` of the migration)."""
-    hint = hint or RULES[rule].fix
+    hint = hint or fix_for(rule, mig.framework)
     if op is not None:
         if op.statement():
             extra.setdefault('statement', op.statement())
         if op.anchors:
             extra.setdefault('called_from_lines', [a[0] for a in op.anchors])
         return Raw(rule, op.path or mig.path, op.line, message, hint, extra,
-                   op.spans(), op.conditional)
+                   op.spans(), op.conditional, key=op.signature())
     return Raw(rule, mig.path, line, message, hint, extra,
                [(line, line)] if line else [])

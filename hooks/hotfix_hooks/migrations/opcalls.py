@@ -65,6 +65,7 @@ class OpCalls:
 
     mod: _ModuleFacts
     ops: list[m.Op]
+    attr_writes: list[str]
 
     if TYPE_CHECKING:
         def add(self, kind: str, node: ast.AST, st: State, **kw: Any) -> m.Op: ...
@@ -136,11 +137,16 @@ class OpCalls:
         elif attr == 'create_index':
             unique = bound.get('unique') is True
             concurrent = bound.get('postgresql_concurrently') is True
+            given = bound.get('columns')
+            idx_cols = [sqlmod.norm(c) if isinstance(c, str) else '(expression)'
+                        for c in given] if isinstance(given, (list, tuple)) else []
             add(m.CREATE_INDEX, node, st, table=s('table_name'), name=s('index_name'),
-                attrs={'unique': unique, 'concurrent': concurrent})
+                attrs={'unique': unique, 'concurrent': concurrent, 'columns': idx_cols,
+                       'partial': 'postgresql_where' in bound or 'sqlite_where' in bound})
         elif attr == 'drop_index':
             add(m.DROP_INDEX, node, st, table=s('table_name'), name=s('index_name'),
-                attrs={'concurrent': bound.get('postgresql_concurrently') is True})
+                attrs={'concurrent': bound.get('postgresql_concurrently') is True,
+                       'if_exists': bound.get('if_exists') is True})
         elif attr in ('create_unique_constraint', 'create_check_constraint',
                       'create_foreign_key', 'create_primary_key', 'create_exclude_constraint'):
             kind = {'create_unique_constraint': 'unique', 'create_check_constraint': 'check',
@@ -150,13 +156,23 @@ class OpCalls:
             given = bound.get('local_cols' if kind == 'foreign_key' else 'columns')
             names = [sqlmod.norm(c) for c in given if isinstance(c, str)] \
                 if isinstance(given, (list, tuple)) else []
-            add(m.ADD_CONSTRAINT, node, st, table=table, name=s('constraint_name'),
-                attrs={'constraint': kind, 'columns': names,
-                       'not_valid': bound.get('postgresql_not_valid') is True,
-                       'referent': s('referent_table')})
+            attrs: dict[str, Any] = {'constraint': kind, 'columns': names,
+                                     'not_valid': bound.get('postgresql_not_valid') is True,
+                                     'referent': s('referent_table')}
+            cond = plain(bound.get('condition'))
+            not_null = re.match(r'(?i)^\s*"?(\w+)"?\s+is\s+not\s+null\s*$', cond) \
+                if isinstance(cond, str) else None
+            if not_null:
+                attrs['not_null_of'] = not_null.group(1).lower()   # CHECK (col IS NOT NULL)
+            add(m.ADD_CONSTRAINT, node, st, table=table, name=s('constraint_name'), attrs=attrs)
         elif attr == 'drop_constraint':
             add(m.DROP_CONSTRAINT, node, st, table=s('table_name'), name=s('constraint_name'),
-                attrs={'constraint': plain(bound.get('type_'))})
+                attrs={'constraint': plain(bound.get('type_')),
+                       'if_exists': bound.get('if_exists') is True,
+                       # drop_constraint(None, ...): autogenerate's placeholder for a
+                       # constraint it could not name; Alembic cannot drop it
+                       'unnamed': 'constraint_name' in bound and
+                                  bound['constraint_name'] is None})
         elif attr == 'execute':
             return self.execute(node, node.args[0] if node.args else nodes.get('sqltext'), st,
                                 value=bound.get('sqltext', UNKNOWN))
@@ -211,17 +227,27 @@ class OpCalls:
         self._args(node, st)
         if attr in ('add', 'add_all', 'delete', 'merge', 'bulk_save_objects',
                     'bulk_insert_mappings', 'bulk_update_mappings'):
-            self.add(m.DML, node, st, attrs={'verb': 'insert' if 'insert' in attr or attr in (
-                'add', 'add_all') else 'delete' if attr == 'delete' else 'update',
-                'where': True, 'orm': True})
+            # objects changed attribute by attribute, then added back: an UPDATE of those
+            # attributes; added without any attribute set: new rows
+            written = list(self.attr_writes)
+            verb = 'delete' if attr == 'delete' else 'insert' if 'insert' in attr or (
+                attr in ('add', 'add_all') and not written) else 'update'
+            attrs: dict[str, Any] = {'verb': verb, 'where': True, 'orm': True}
+            if written and verb == 'update':
+                attrs['set_columns'] = written
+            self.add(m.DML, node, st, attrs=attrs)
         return UNKNOWN
 
     def execute(self, node: ast.Call, arg: ast.AST | None, st: State,
                 value: Any = UNKNOWN) -> Any:
         val = value if value is not UNKNOWN else self.ev(arg, st)
         if isinstance(val, CoreDml):
-            self.add(m.DML, node, st, table=val.table,
-                     attrs={'verb': val.verb, 'where': val.where or val.verb == 'insert'})
+            if val.verb == 'select':
+                return UNKNOWN
+            attrs: dict[str, Any] = {'verb': val.verb, 'where': val.where or val.verb == 'insert'}
+            if val.set_columns:
+                attrs['set_columns'] = list(val.set_columns)
+            self.add(m.DML, node, st, table=val.table, attrs=attrs)
             return UNKNOWN
         text = plain(val)
         if not isinstance(text, str):

@@ -83,6 +83,10 @@ class Module:
                     if isinstance(t, ast.Name):
                         self.consts[t.id] = self._const(node.value)
                         self.const_lines[t.id] = node.lineno
+            elif isinstance(node, ast.ClassDef):
+                table = _tablename(node)       # a model declared in the migration
+                if table is not None:
+                    self.consts[node.name] = TableRef(sqlmod.norm(table))
 
     def _const(self, node: ast.AST) -> Any:
         w = Walker(self, [])
@@ -109,6 +113,9 @@ class Walker(OpCalls):
         self.mod = mod
         self.ops = ops
         self.raises: list[tuple[int, str | None]] = []
+        self.attr_writes: list[str] = []    # ``obj.attr = ...``: what ORM writes set
+        # per inlined helper: its parameters bound to literals by the call, until rebound
+        self.frames: list[dict[str, Any]] = [{}]
 
     # -- entry ----------------------------------------------------------------------
     def run(self, func: ast.FunctionDef) -> None:
@@ -146,6 +153,8 @@ class Walker(OpCalls):
             targets = s.targets if isinstance(s, ast.Assign) else [s.target]
             for t in targets:
                 self.bind(t, UNKNOWN if isinstance(s, ast.AugAssign) else val, st)
+                if isinstance(t, ast.Attribute) and t.attr not in self.attr_writes:
+                    self.attr_writes.append(sqlmod.norm(t.attr) or t.attr)
         elif isinstance(s, (ast.For, ast.AsyncFor)):
             items = self.ev(s.iter, st)
             if isinstance(items, dict):
@@ -162,6 +171,12 @@ class Walker(OpCalls):
             self.body(s.body, st.child(cond=_cond(st.cond, 'while ' + source_of(s.test))))
         elif isinstance(s, ast.If):
             self.ev(s.test, st)
+            decided = self.truth(s.test, st)
+            if decided is not None:
+                # a test on literals only (a helper called with constants): only the
+                # branch that runs is walked
+                self.body(s.body if decided else s.orelse, st)
+                return
             text = source_of(s.test)
             env_a, env_b = dict(st.env), dict(st.env)
             self.body(s.body, st.child(cond=_cond(st.cond, f'if {text}'), env=env_a))
@@ -202,6 +217,61 @@ class Walker(OpCalls):
             for case in s.cases:
                 self.body(case.body, st.child(cond=_cond(st.cond, 'match')))
 
+    def known(self, node: ast.AST, st: State) -> Any:
+        """The value of ``node`` when it is a literal, a parameter of the helper being
+        inlined that the call passed a literal and the helper never rebinds, or a module
+        constant; UNKNOWN otherwise (a local the code may mutate is never trusted)."""
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)) and all(
+                isinstance(e, ast.Constant) for e in node.elts):
+            return tuple(e.value for e in node.elts if isinstance(e, ast.Constant))
+        if isinstance(node, ast.Name):
+            frame = self.frames[-1]
+            if node.id in frame:
+                return frame[node.id]
+            if node.id not in st.env and node.id in self.mod.consts and \
+                    _literal(self.mod.consts[node.id]):
+                return self.mod.consts[node.id]
+        return UNKNOWN
+
+    def truth(self, test: ast.AST, st: State) -> bool | None:
+        """Whether ``test`` is true, when it depends on literals only; None otherwise."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            inner = self.truth(test.operand, st)
+            return None if inner is None else not inner
+        if isinstance(test, ast.BoolOp):
+            parts = [self.truth(v, st) for v in test.values]
+            if isinstance(test.op, ast.And):
+                return False if False in parts else (None if None in parts else True)
+            return True if True in parts else (None if None in parts else False)
+        if isinstance(test, ast.Compare) and len(test.ops) == 1:
+            left = self.known(test.left, st)
+            right = self.known(test.comparators[0], st)
+            if left is UNKNOWN or right is UNKNOWN:
+                return None
+            cmp = test.ops[0]
+            try:
+                if isinstance(cmp, ast.Is):
+                    return left is right if right is None or left is None else None
+                if isinstance(cmp, ast.IsNot):
+                    return left is not right if right is None or left is None else None
+                if isinstance(cmp, ast.Eq):
+                    return bool(left == right)
+                if isinstance(cmp, ast.NotEq):
+                    return bool(left != right)
+                if isinstance(cmp, ast.In):
+                    return bool(left in right)
+                if isinstance(cmp, ast.NotIn):
+                    return bool(left not in right)
+            except TypeError:
+                return None
+            return None
+        if isinstance(test, (ast.Name, ast.Constant)):
+            val = self.known(test, st)
+            return None if val is UNKNOWN else bool(val)
+        return None
+
     def _opaque_helper(self, node: ast.AST, st: State) -> None:
         """A statement that calls a function imported from the project (not a library):
         whatever it does to the database is invisible here, so say so."""
@@ -221,6 +291,7 @@ class Walker(OpCalls):
 
     def bind(self, target: ast.AST, val: Any, st: State) -> None:
         if isinstance(target, ast.Name):
+            self.frames[-1].pop(target.id, None)
             st.env[target.id] = val
         elif isinstance(target, (ast.Tuple, ast.List)):
             vals = val if isinstance(val, (tuple, list)) and len(val) == len(target.elts) \
@@ -376,9 +447,14 @@ class Walker(OpCalls):
                               'object, which is not analysed'})
                 return None
             if isinstance(base, CoreDml):
-                self._args(node, st)
+                args, kwargs = self._args(node, st)
                 if attr in ('where', 'filter', 'filter_by'):
-                    return CoreDml(base.verb, base.table, True)
+                    return CoreDml(base.verb, base.table, True, base.set_columns)
+                if attr == 'values':
+                    cols = list(kwargs) + [k for a in args if isinstance(a, dict) for k in a]
+                    return CoreDml(base.verb, base.table, base.where,
+                                   tuple(sqlmod.norm(c) or c for c in cols
+                                         if isinstance(c, str)) or None)
                 return base
             if isinstance(base, TypeVal) and attr in ('create', 'drop') and base.enum_name:
                 self._args(node, st)
@@ -446,6 +522,11 @@ class Walker(OpCalls):
             t = self.ev(node.args[0], st)
             if isinstance(t, TableRef):
                 return CoreDml(name, t.name)
+        if name == 'select':                   # a read, whatever it selects
+            self._args(node, st)
+            return CoreDml('select', None)
+        if name == 'dedent' and node.args:     # textwrap.dedent(SQL): the same statement
+            return self.ev(node.args[0], st)
         if name in ('Session', 'sessionmaker', 'scoped_session'):
             self._args(node, st)
             return Marker('session')
@@ -530,8 +611,8 @@ class Walker(OpCalls):
             env[p] = self.ev(defaults[d], st) if d >= 0 else UNKNOWN
         for p, v in zip(params, args):
             env[p] = v
-        for a in func.args.kwonlyargs:
-            env[a.arg] = UNKNOWN
+        for a, kd in zip(func.args.kwonlyargs, func.args.kw_defaults):
+            env[a.arg] = self.ev(kd, st) if kd is not None else UNKNOWN
         for k, v in kwargs.items():
             env[k] = v
         for name, val in st.env.items():
@@ -545,8 +626,33 @@ class Walker(OpCalls):
                                               and isinstance(b.value, ast.Constant))]
         if len(body) == 1 and isinstance(body[0], ast.Return):
             return self.ev(body[0].value, inner)
-        self.body(func.body, inner)
+        self.frames.append({k: tuple(v) if isinstance(v, list) else v
+                            for k, v in env.items()
+                            if _literal(tuple(v) if isinstance(v, list) else v)})
+        try:
+            self.body(func.body, inner)
+        finally:
+            self.frames.pop()
         return UNKNOWN
+
+
+def _literal(val: Any) -> bool:
+    """A plain, immutable Python literal (tuples of literals included)."""
+    if isinstance(val, Sql):
+        return False
+    if val is None or isinstance(val, (bool, int, float, str, bytes)):
+        return True
+    return isinstance(val, tuple) and all(_literal(x) for x in val)
+
+def _tablename(cls: ast.ClassDef) -> str | None:
+    for node in cls.body:
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and any(
+                isinstance(t, ast.Name) and t.id == '__tablename__'
+                for t in (node.targets if isinstance(node, ast.Assign) else [node.target])) \
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            return node.value.value
+    return None
+
 
 _SEQ_BUILTINS = ('reversed', 'sorted', 'list', 'tuple', 'set', 'enumerate', 'zip', 'range')
 

@@ -13,6 +13,10 @@ from typing import Any
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.migrations import model as m
 
+# functions that give every row its own value (a UNIQUE / PRIMARY KEY over a column filled
+# with them holds on existing rows)
+UNIQUE_GENERATORS = frozenset({'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v4',
+                               'uuid_generate_v7', 'uuidv4', 'uuidv7', 'nextval'})
 DEFAULT_VOLATILE = ('random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v4',
                     'clock_timestamp', 'timeofday', 'nextval', 'txid_current')
 
@@ -51,6 +55,12 @@ def analyse(sql: str, line: int, dialect: str = 'postgresql', *, end_line: int |
     return _sqlglot(ctx, dialect)
 
 
+def normalise(sql: str) -> str:
+    """SQL text without comments, spacing and the trailing semicolon (for comparisons)."""
+    sql = re.sub(r'--[^\n]*|/\*.*?\*/', ' ', sql, flags=re.S)
+    return ' '.join(sql.split()).rstrip(';').strip()
+
+
 def _only_comments(sql: str) -> bool:
     stripped = re.sub(r'--[^\n]*|/\*.*?\*/', '', sql, flags=re.S)
     return not stripped.strip(' \t\r\n;')
@@ -79,7 +89,8 @@ class _Ctx:
         attrs = kw.pop('attrs', {})
         return m.Op(kind=kind, line=line, end_line=end, conditional=self.conditional,
                     in_transaction=self.in_transaction, anchors=self.anchors,
-                    source=' '.join(source.split())[:120], attrs=attrs, **kw)
+                    source=' '.join(source.split())[:120], attrs=attrs,
+                    sig=normalise(source), **kw)
 
 
 # -- PostgreSQL via pglast ---------------------------------------------------------
@@ -198,7 +209,8 @@ def _pg_stmt(ctx: _Ctx, st: Any, loc: int, src: str) -> list[m.Op]:
                 out.append(op(m.DROP_TABLE, loc, src, table=name, attrs={'cascade': cascade}))
             elif rt == 'OBJECT_INDEX':
                 out.append(op(m.DROP_INDEX, loc, src, name=name,
-                              attrs={'concurrent': bool(st.concurrent)}))
+                              attrs={'concurrent': bool(st.concurrent),
+                                     'if_exists': bool(st.missing_ok)}))
             elif rt in _OBJECTS:
                 if rt == 'OBJECT_TRIGGER':      # DROP TRIGGER name ON table: (table, name)
                     name = norm(_s(obj[-1])) if isinstance(obj, tuple) else name
@@ -215,21 +227,34 @@ def _pg_stmt(ctx: _Ctx, st: Any, loc: int, src: str) -> list[m.Op]:
         return out
     if kind == 'RenameStmt':
         rt = st.renameType.name
+        relation = norm(_s(st.relation))
+        if rt == 'OBJECT_SEQUENCE' or (rt == 'OBJECT_TABLE' and relation and
+                                        relation.endswith('_seq')):
+            # ALTER SEQUENCE (or ALTER TABLE, which PostgreSQL accepts for a sequence) on
+            # <table>_<column>_seq: a sequence rename, no table the running code queries
+            return [op(m.OTHER, loc, src, name=relation,
+                       attrs={'object': 'sequence', 'new_name': norm(st.newname)})]
         if rt == 'OBJECT_TABLE':
-            return [op(m.RENAME_TABLE, loc, src, table=norm(_s(st.relation)),
+            return [op(m.RENAME_TABLE, loc, src, table=relation,
                        attrs={'new_name': norm(st.newname)})]
         if rt == 'OBJECT_COLUMN':
             return [op(m.RENAME_COLUMN, loc, src, table=norm(_s(st.relation)),
                        column=norm(st.subname), attrs={'new_name': norm(st.newname)})]
         return [op(m.OTHER, loc, src)]
     if kind == 'IndexStmt':
+        idx_cols = [norm(p.name) if p.name else '(expression)' for p in st.indexParams or ()]
         return [op(m.CREATE_INDEX, loc, src, table=norm(_s(st.relation)),
                    name=norm(st.idxname), attrs={'unique': bool(st.unique),
-                                                 'concurrent': bool(st.concurrent)})]
-    if kind in ('UpdateStmt', 'DeleteStmt'):
+                                                 'concurrent': bool(st.concurrent),
+                                                 'columns': idx_cols,
+                                                 'partial': st.whereClause is not None})]
+    if kind == 'UpdateStmt':
         return [op(m.DML, loc, src, table=norm(_s(st.relation)),
-                   attrs={'verb': 'update' if kind == 'UpdateStmt' else 'delete',
-                          'where': st.whereClause is not None})]
+                   attrs={'verb': 'update', 'where': st.whereClause is not None,
+                          **_update_facts(st)})]
+    if kind == 'DeleteStmt':
+        return [op(m.DML, loc, src, table=norm(_s(st.relation)),
+                   attrs={'verb': 'delete', 'where': st.whereClause is not None})]
     if kind == 'InsertStmt':
         return [op(m.DML, loc, src, table=norm(_s(st.relation)),
                    attrs={'verb': 'insert', 'where': True})]
@@ -240,8 +265,12 @@ def _pg_stmt(ctx: _Ctx, st: Any, loc: int, src: str) -> list[m.Op]:
                 for rel in st.relations or ()]
     created = _pg_created_object(st, kind)
     if created:
-        return [op(m.CREATE_OBJECT, loc, src, name=norm(created[1]),
-                   attrs={'object': created[0]})]
+        attrs: dict[str, Any] = {'object': created[0]}
+        if getattr(st, 'replace', False):
+            attrs['replace'] = True            # CREATE OR REPLACE: a redefinition
+        if getattr(st, 'if_not_exists', False):
+            attrs['if_not_exists'] = True      # may already exist: not this migration's own
+        return [op(m.CREATE_OBJECT, loc, src, name=norm(created[1]), attrs=attrs)]
     if kind == 'VacuumStmt':
         opts = {(_s(o.defname) or '').lower() for o in st.options or ()
                 if type(o).__name__ == 'DefElem'}
@@ -260,6 +289,46 @@ def _pg_stmt(ctx: _Ctx, st: Any, loc: int, src: str) -> list[m.Op]:
         body = ' '.join(_s(getattr(a, 'arg', None)) for a in st.args or ())
         return [op(m.OTHER, loc, src, attrs={'statement': kind, 'body': body.lower()})]
     return [op(m.OTHER, loc, src, attrs={'statement': kind, 'inert': kind in _INERT})]
+
+
+def _update_facts(st: Any) -> dict[str, Any]:
+    """The columns an UPDATE sets, and whether it only fills NULLs: every set column is
+    tested ``IS NULL`` in the WHERE clause (an AND of conditions) or set to
+    ``COALESCE(itself, ...)``, so no value that was there is lost."""
+    cols = []
+    kept = set()
+    generated = []
+    for target in st.targetList or ():
+        name = norm(getattr(target, 'name', None))
+        if not name:
+            return {}
+        cols.append(name)
+        val = target.val
+        if type(val).__name__ == 'CoalesceExpr' and val.args and \
+                _column_ref(val.args[0]) == name:
+            kept.add(name)
+        if _func_name(val) in UNIQUE_GENERATORS:
+            generated.append(name)
+    null_tested = set()
+    conjuncts = [st.whereClause] if st.whereClause is not None else []
+    while conjuncts:
+        node = conjuncts.pop()
+        kind = type(node).__name__
+        if kind == 'BoolExpr' and node.boolop.name == 'AND_EXPR':
+            conjuncts.extend(node.args)
+        elif kind == 'NullTest' and node.nulltesttype.name == 'IS_NULL':
+            col = _column_ref(node.arg)
+            if col:
+                null_tested.add(col)
+    return {'set_columns': cols, 'set_generated': generated,
+            'fills_nulls': bool(cols) and all(c in kept or c in null_tested for c in cols)}
+
+
+def _column_ref(node: Any) -> str | None:
+    if type(node).__name__ != 'ColumnRef':
+        return None
+    fields = [getattr(f, 'sval', None) for f in node.fields or ()]
+    return norm(fields[-1]) if fields and fields[-1] else None
 
 
 # statements that leave nothing a downgrade must undo (settings, comments, reads, enum
@@ -324,16 +393,22 @@ def _pg_alter_cmd(ctx: _Ctx, cmd: Any, table: str | None, loc: int, src: str) ->
     if sub in ('AT_AddConstraint', 'AT_AddConstraintRecurse'):
         con = cmd.def_
         ct = con.contype.name
+        extra: dict[str, Any] = {}
+        expr: Any = getattr(con, 'raw_expr', None)
+        if ct == 'CONSTR_CHECK' and type(expr).__name__ == 'NullTest' and \
+                expr.nulltesttype.name == 'IS_NOT_NULL' and _column_ref(expr.arg):
+            extra['not_null_of'] = _column_ref(expr.arg)     # CHECK (col IS NOT NULL)
         return [op(m.ADD_CONSTRAINT, loc, src, table=table,
                    name=norm(getattr(con, 'conname', None)),
-                   attrs={'constraint': _CONSTRAINTS.get(ct, ct.lower()),
+                   attrs={**extra, 'constraint': _CONSTRAINTS.get(ct, ct.lower()),
                           'columns': [norm(_s(c)) for c in (getattr(con, 'fk_attrs', None)
                                                             or getattr(con, 'keys', None)
                                                             or ())],
                           'not_valid': bool(con.skip_validation),
                           'using_index': bool(getattr(con, 'indexname', None))})]
     if sub == 'AT_DropConstraint':
-        return [op(m.DROP_CONSTRAINT, loc, src, table=table, name=col)]
+        return [op(m.DROP_CONSTRAINT, loc, src, table=table, name=col,
+                   attrs={'if_exists': bool(getattr(cmd, 'missing_ok', False))})]
     if sub == 'AT_ValidateConstraint':
         return [op(m.VALIDATE_CONSTRAINT, loc, src, table=table, name=col)]
     if sub == 'AT_DetachPartition':

@@ -7,12 +7,13 @@ import re
 _FAMILIES = [
     (r'^(unicodetext|text|clob|citext|tsvector)\b', 'text', 10 ** 9),
     (r'^(string|unicode|varchar|character varying|nvarchar|char|character|nchar)\b', 'text', None),
-    (r'^(bigint|biginteger|int8|bigserial)\b', 'int', 8),
-    (r'^(smallint|smallinteger|int2)\b', 'int', 2),
-    (r'^(integer|int|int4|serial)\b', 'int', 4),
+    (r'^(email|slug|url|filepath|file|image)\b', 'text', None),        # Django CharField kin
+    (r'^(bigint|biginteger|int8|bigserial|bigauto|positivebiginteger)\b', 'int', 8),
+    (r'^(smallint|smallinteger|int2|smallauto|positivesmallinteger)\b', 'int', 2),
+    (r'^(integer|int|int4|serial|auto|positiveinteger)\b', 'int', 4),
     (r'^(numeric|decimal)\b', 'numeric', None),
     (r'^(float|double|double_precision|real|float8|float4)\b', 'float', 8),
-    (r'^(boolean|bool)\b', 'bool', 1),
+    (r'^(boolean|bool|nullboolean)\b', 'bool', 1),
     (r'^(datetime|timestamp|timestamptz)\b', 'datetime', 2),
     (r'^(date)\b', 'date', 1),
     (r'^(json|jsonb)\b', 'json', 1),
@@ -63,8 +64,13 @@ def rewrites(old: str | None, new: str | None) -> bool:
 
 
 def widens(old: str | None, new: str | None) -> bool:
-    """``new`` holds every value of ``old`` in the same family (varchar(50) -> varchar(200),
-    varchar -> text, integer -> bigint): backward compatible for the running code."""
+    """``new`` holds every value of ``old`` (varchar(50) -> varchar(200), varchar -> text,
+    integer -> bigint, Django IntegerField -> BigIntegerField, an integer -> numeric, a
+    4-byte integer -> double precision): backward compatible for the running code, which
+    keeps writing and reading the same values."""
     a, b = type_family(old), type_family(new)
-    return a is not None and b is not None and a[0] == b[0] and a[1] is not None and \
-        b[1] is not None and b[1] >= a[1]
+    if a is None or b is None:
+        return False
+    if a[0] == 'int' and (b[0] == 'numeric' or (b[0] == 'float' and (a[1] or 8) <= 4)):
+        return True
+    return a[0] == b[0] and a[1] is not None and b[1] is not None and b[1] >= a[1]

@@ -56,9 +56,10 @@ class TableRef:
 
 @dataclasses.dataclass
 class CoreDml:
-    verb: str
+    verb: str                            # update / delete / insert / select (a read)
     table: str | None
     where: bool = False
+    set_columns: tuple[str, ...] | None = None
 
 
 @dataclasses.dataclass

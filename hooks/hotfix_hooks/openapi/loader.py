@@ -2,11 +2,16 @@
 
 Parsing uses ``json`` or PyYAML's C loader when available. Lines are looked up lazily,
 only for the pointers a finding reports: YAML through the composed node tree (built once,
-on the first lookup), JSON by scanning the text for the pointer's keys in order.
+on the first lookup), JSON by finding the pointer's keys in order in the text (every key
+of the document is located in one pass, on the first lookup). An offset becomes a line by
+bisection in the line starts, also found once per document: the cost of many findings is
+linear in the file size, not in the file size times the findings.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 import json
 import re
 from typing import Any
@@ -79,6 +84,15 @@ class Spec:
     syntax: str                       # 'json' | 'yaml'
     _yaml_root: yaml.Node | None = dataclasses.field(default=None, repr=False)
     _lines: dict[str, int | None] = dataclasses.field(default_factory=dict, repr=False)
+    # built on the first lookup: the offset where each line starts, and the offsets of
+    # every JSON key token ('"name"' followed by ':') by token
+    _starts: list[int] | None = dataclasses.field(default=None, repr=False)
+    _keys: dict[str, list[int]] | None = dataclasses.field(default=None, repr=False)
+    # YAML: per node (line start, key column) the keys found in its block, and its end
+    _yaml_keys: dict[tuple[int, int], dict[str, tuple[int, int] | None]] = dataclasses.field(
+        default_factory=dict, repr=False)
+    _yaml_ends: dict[tuple[int, int], int] = dataclasses.field(default_factory=dict,
+                                                              repr=False)
 
     @property
     def version(self) -> str:
@@ -107,6 +121,30 @@ class Spec:
         self._lines[pointer] = got
         return got
 
+    def line_at(self, offset: int) -> int:
+        """1-based line of a character offset: a bisection in the line starts, which are
+        found once per document (many findings cost one pass over the text, not one each)."""
+        if self._starts is None:
+            lines = self.text.split('\n')
+            self._starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]),
+                                                     initial=0))
+        return bisect.bisect_right(self._starts, offset)
+
+    def _key_after(self, token: str, pos: int) -> int:
+        """Offset of the first JSON key ``token`` (``"name"`` followed by ``:``) at or after
+        ``pos``, -1 when there is none. Every key of the document is found in one pass,
+        on the first lookup; each lookup is then a bisection."""
+        if self._keys is None:
+            keys: dict[str, list[int]] = {}
+            for m in _KEY_RE.finditer(self.text):
+                keys.setdefault(m.group(), []).append(m.start())
+            self._keys = keys
+        found = self._keys.get(token)
+        if not found:
+            return -1
+        i = bisect.bisect_left(found, pos)
+        return found[i] if i < len(found) else -1
+
     def _json_line(self, pointer: str) -> int | None:
         text = self.text
         pos = 0
@@ -125,14 +163,13 @@ class Spec:
             if not isinstance(node, dict):
                 break
             node = node.get(seg)
-            m = re.compile(re.escape(json.dumps(seg)) + r'\s*:').search(text, pos)
-            if m is None:
+            at = self._key_after(json.dumps(seg), pos)
+            if at < 0:
                 break
-            pos = m.start()
-            found = pos
+            pos = found = at
         if found is None:
             return None
-        return text.count('\n', 0, found) + 1
+        return self.line_at(found)
 
     def _yaml_scan(self, pointer: str) -> int | None:
         """Line of ``pointer`` in block-style YAML by scanning the text for each key inside
@@ -152,29 +189,54 @@ class Spec:
                 if item is None:
                     return None
                 pos, indent = item
-                line = text.count('\n', 0, pos) + 1
+                line = self.line_at(pos)
                 continue
             if not isinstance(node, dict):
                 return line
             node = node.get(seg, node.get(int(seg)) if seg.isdigit() else None)
-            key = re.escape(seg)
-            rx = re.compile(rf'^( *)(?:- +)?(?P<k>{key}|\'{key}\'|"{key}")[ \t]*:(?=\s)',
-                            re.M)
-            m = None
-            for cand in rx.finditer(text, pos):
-                if cand.start('k') - cand.start() > indent:
-                    m = cand
-                    break
-            if m is None:
+            got = self._yaml_key(seg, pos, indent)
+            if got is None:
                 return None
-            between = text[pos:m.start()]
-            nl = between.find('\n')
-            if indent >= 0 and nl != -1 and re.search(
-                    rf'^ {{0,{indent}}}[^\s#]', between[nl + 1:], re.M):
-                return None     # left the parent's block before finding the key
-            pos, indent = m.start(), m.start('k') - m.start()
-            line = text.count('\n', 0, pos) + 1
+            pos, indent = got
+            line = self.line_at(pos)
         return line
+
+    def _yaml_key(self, seg: str, pos: int, indent: int) -> tuple[int, int] | None:
+        """(line start, key column) of key ``seg`` in the block of the node whose line starts
+        at ``pos`` (key column ``indent``); each (node, key) is searched once."""
+        memo = self._yaml_keys.setdefault((pos, indent), {})
+        if seg in memo:
+            return memo[seg]
+        text = self.text
+        key = re.escape(seg)
+        rx = re.compile(rf'^( *)(?:- +)?(?P<k>{key}|\'{key}\'|"{key}")[ \t]*:(?=\s)', re.M)
+        m = None
+        for cand in rx.finditer(text, pos):
+            if cand.start('k') - cand.start() > indent:
+                m = cand
+                break
+        got = None
+        if m is not None:
+            nl = text.find('\n', pos)
+            if indent < 0 or nl == -1 or nl >= m.start() or \
+                    self._block_end(pos, indent) >= m.start():
+                got = m.start(), m.start('k') - m.start()
+            # else: it left the parent's block before finding the key
+        memo[seg] = got
+        return got
+
+    def _block_end(self, pos: int, indent: int) -> int:
+        """Offset of the first line after the one at ``pos`` that is indented at most
+        ``indent`` (a sibling or a parent: the end of the block), else the end of the text."""
+        key = (pos, indent)
+        end = self._yaml_ends.get(key)
+        if end is None:
+            text = self.text
+            nl = text.find('\n', pos)
+            m = re.compile(rf'^ {{0,{indent}}}[^\s#]', re.M).search(text, nl + 1) \
+                if nl != -1 else None
+            end = self._yaml_ends[key] = m.start() if m else len(text)
+        return end
 
     def _yaml_line(self, pointer: str) -> int | None:
         import yaml
@@ -232,6 +294,9 @@ def _yaml_item(text: str, pos: int, indent: int, index: int) -> tuple[int, int] 
 
 
 _TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+# a JSON string followed by ':' (valid JSON has no raw line break inside a string)
+_KEY_RE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"(?=[ \t\r\n]*:)')
+
 
 
 def _array_item(text: str, pos: int, index: int) -> int | None:

@@ -372,6 +372,12 @@ def _frozen_endpoints(name: str, value: object) -> list[str]:
     return endpoints
 
 
+def _non_negative_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f'policy key {name!r} must be a whole number >= 0, got {value!r}')
+    return value
+
+
 def _non_empty(name: str, value: object) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f'policy key {name!r} must be a non-empty string, got {value!r}')
@@ -580,6 +586,11 @@ SCHEMA: dict[str, Key] = {
         allow_branch_labels=Key('bool', True,
                                 'Heads that sit on differently labelled Alembic branches '
                                 '(branch_labels) are not reported as multiple heads.'),
+        model_paths=Key('list[str]', [],
+                        'Globs of the files that hold the running code\'s models (SQLAlchemy '
+                        'and SQLModel classes, Django models, Core Table()s), read to know which '
+                        'columns the code writes. Empty: models.py, models/, model.py, '
+                        'tables.py, db/, database/, schema.py, entities/, orm/ anywhere.'),
         check_unchanged=Key('bool', False,
                             'Run the file-level rules on every migration, not only the ones '
                             'the change adds or modifies (history rules always see the whole '
@@ -667,6 +678,16 @@ SCHEMA: dict[str, Key] = {
                             'Empty: git\'s gpg.ssh.allowedSignersFile (a path inside the '
                             'repository is read from the base side too).',
                             check=_repo_file),
+    ),
+    'cache': _table(
+        'The persistent analysis cache in the git directory (hotfix-hooks cache info / '
+        'clear; --no-cache or HOTFIX_HOOKS_CACHE=0 turn it off for one run).',
+        max_mb=Key('int', 200,
+                   'Size bound of the analysis cache (<git common dir>/hotfix-hooks/cache, '
+                   'shared by linked worktrees) in MB; the least recently used entries are '
+                   'pruned beyond it. 0 turns the cache off. The HOTFIX_HOOKS_CACHE_MAX_MB '
+                   'environment variable overrides it on one machine.',
+                   check=_non_negative_int),
     ),
     'record': _table(
         'The hotfix record (hotfix-record; record, readiness, status, decide commands).',

@@ -1,0 +1,193 @@
+"""Work only where it can matter: cheap, conservative tests, made before any Python file is
+parsed, of whether the route-code contract and the ``/actions`` analysis can find anything
+in a change. They only skip work whose result would be empty; when in doubt they say yes.
+
+Routes are found only in a module that imports a route framework or constructs a router or
+app (``actions/routes.py``), and mounts only where ``include_router``/``register_blueprint``
+is called; the words below name all of them, so a file without any of them (as a whole word)
+holds no route and no mount. Two tests follow:
+
+* ``framework_anywhere``: does any Python file of either side mention one? The base's answer
+  is one ``git grep`` (kept in the analysis cache per commit); the head is the base with the
+  changed files replaced, so only their new versions are searched. Without any, neither the
+  route-code contract nor the ``/actions`` guard can find a route (the guard still runs when
+  a changed file may hold an idempotency middleware).
+* ``route_code_reachable``: the route-code contract and the ``/actions`` analysis change
+  only when a changed Python file is route code itself, or is reachable through imports from
+  route code (a model, an enum, a dependency, a helper a handler calls, a re-export).
+  Importing a module names it, so the files that mention a changed module's name (as a
+  whole word) are followed, transitively, looking for route code.
+
+What a branch changes is read with its identifiers normalised as Python reads them (NFKC),
+so a look-alike spelling of ``fastapi`` does not hide an import. A changed file that does
+not parse keeps the engines running: they report it.
+"""
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+from hotfix_hooks.actions.routes import _FRAMEWORK_MODULES
+from hotfix_hooks.actions.routes import _ROUTER_CTORS
+from hotfix_hooks.changeset import ADDED
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import decode_text
+from hotfix_hooks.changeset import DELETED
+from hotfix_hooks.changeset import is_binary
+from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.changeset import words_regex
+
+FRAMEWORK_WORDS: tuple[str, ...] = tuple(sorted(
+    set(_FRAMEWORK_MODULES) | set(_ROUTER_CTORS) | {'include_router', 'register_blueprint'}))
+_FRAMEWORK_RE = words_regex(FRAMEWORK_WORDS)
+MAX_DEPTH = 12          # import chains followed before giving up (and building)
+
+
+def _normalized(data: bytes) -> bytes:
+    """The bytes as Python reads identifiers: NFKC (fullwidth ``ｆａｓｔａｐｉ`` is ``fastapi``)."""
+    if data.isascii():
+        return data
+    import unicodedata
+
+    return unicodedata.normalize('NFKC', data.decode('utf-8', 'replace')).encode('utf-8')
+
+
+def changed_versions(changes: ChangeSet, exclude: Iterable[str] = ()
+                     ) -> list[tuple[str, bytes]]:
+    """(path, normalised bytes) of both sides of every changed Python file not excluded."""
+    exclude = list(exclude)
+    out = []
+    for f in changes.files:
+        sides = []
+        if f.status != ADDED:
+            sides.append((f.old_path or f.path, f.old_bytes))
+        if f.status != DELETED:
+            sides.append((f.path, f.new_bytes))
+        for path, read in sides:
+            if path.endswith('.py') and not matches_any(path, exclude):
+                data = read()
+                if data is not None:
+                    out.append((path, _normalized(data)))
+    return out
+
+
+def unparseable(versions: Iterable[tuple[str, bytes]]) -> bool:
+    """Whether one of these (changed) Python files does not parse, as the engines read it
+    (UTF-8, else with replacement characters; binary content is not Python)."""
+    for path, data in versions:
+        if is_binary(data):
+            continue
+        text = decode_text(data)
+        if text is None:
+            text = data.decode('utf-8', 'replace')
+        try:
+            ast.parse(text, filename=path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return True
+    return False
+
+
+def framework_anywhere(changes: ChangeSet, versions: list[tuple[str, bytes]]) -> bool:
+    """Whether any Python file of either side mentions a route framework (an import, a
+    router or app constructor, ``include_router``/``register_blueprint``)."""
+    if any(_FRAMEWORK_RE.search(data) for _, data in versions):
+        return True
+    found = _grep(changes, list(FRAMEWORK_WORDS))
+    return found is None or bool(found)
+
+
+def middleware_touched(versions: list[tuple[str, bytes]], markers: Iterable[str]) -> bool:
+    """Whether a changed file may define or register an idempotency middleware (the
+    ``/actions`` guard reads those in any web code, routes or not)."""
+    marks = [m.lower().encode() for m in markers]
+    for _, data in versions:
+        low = data.lower()
+        if b'middleware' in low and any(m in low for m in marks):
+            return True
+    return False
+
+
+_DOUBT = '?'
+
+
+def _stem(path: str) -> str | None:
+    """The name an import of this module spells: ``app/models.py`` -> ``models``,
+    ``app/models/__init__.py`` -> ``models``; ``None`` when no import statement can name it
+    (``my-script.py``, a top-level ``__init__.py``); ``_DOUBT`` for a non-ASCII name."""
+    parts = path[:-3].split('/')
+    name = parts[-2] if parts[-1] == '__init__' and len(parts) > 1 else parts[-1]
+    if name == '__init__' or not name.isidentifier():
+        return None
+    return name if name.isascii() else _DOUBT
+
+
+def contract_code_can_change(changes: ChangeSet, exclude: Iterable[str]) -> bool:
+    """Whether the contract built from the route code can differ between the sides: a
+    changed Python file (not excluded) does not parse, or is route code, or is imported
+    (transitively) by route code."""
+    versions = changed_versions(changes, exclude)
+    if not versions:
+        return False
+    # the byte searches first: a parse (a whole AST) only when they find nothing
+    return route_code_reachable(changes, versions, exclude) or unparseable(versions)
+
+
+def route_code_reachable(changes: ChangeSet, versions: list[tuple[str, bytes]],
+                         exclude: Iterable[str]) -> bool:
+    """Whether one of the changed files (``versions``) is route code, or is named by an
+    import of route code, directly or through other modules (``exclude``: files the engine
+    never reads, which can be neither)."""
+    exclude = list(exclude)
+    if any(_FRAMEWORK_RE.search(data) for _, data in versions):
+        return True
+    if not framework_anywhere(changes, versions):
+        return False
+    by_path: dict[str, list[bytes]] = {}
+    for p, data in versions:
+        by_path.setdefault(p, []).append(data)
+    frontier = {stem for p in by_path if (stem := _stem(p)) is not None}
+    if _DOUBT in frontier:
+        return True
+    seen: set[str] = set()
+    base = changes.base
+    for _ in range(MAX_DEPTH):
+        stems = frontier - seen
+        if not stems:
+            return False
+        seen |= stems
+        rx = words_regex(stems)
+        found = _grep(changes, sorted(stems))
+        if found is None:
+            return True
+        importers = {p for p in found if p not in by_path and not matches_any(p, exclude)}
+        importers |= {p for p, datas in by_path.items() if any(rx.search(d) for d in datas)}
+        frontier = set()
+        for p in importers:
+            datas = by_path.get(p)
+            if datas is None:
+                unchanged = base.read(p)
+                datas = [unchanged] if unchanged is not None else []
+            if any(_FRAMEWORK_RE.search(d) for d in datas):
+                return True
+            stem = _stem(p)
+            if stem == _DOUBT:
+                return True
+            if stem is not None:
+                frontier.add(stem)
+    return True
+
+
+def _grep(changes: ChangeSet, words: list[str]) -> list[str] | None:
+    """The base's Python files that mention one of ``words`` as a whole word (``None``:
+    the search failed). Kept in the analysis cache per commit and set of words."""
+    base = changes.base
+    key = base.content_id()
+    parts = {'words': sorted(words)}
+    if key is not None:
+        found, value = changes.cache.get('relevance.grep', key, parts)
+        if found:
+            return list(value)
+    got = base.grep(words)
+    if got is not None and key is not None:
+        changes.cache.put('relevance.grep', key, parts, got)
+    return got

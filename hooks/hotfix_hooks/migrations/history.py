@@ -1,0 +1,512 @@
+"""What the change introduces, judged against its base.
+
+* A migration the change edits is compared with its base version operation by operation
+  (``Op.signature``): a finding of the per-file rules that the base version already had is
+  *standing* (not reported; ``scan --all-violations`` lists it).
+* History rules: a shipped migration whose upgrade now does something else, whose
+  revision / parents / name changed, or that was deleted (``migration-history-edited``); a
+  shipped migration whose Python code changed while its operations did not
+  (``migration-history-code-changed``, context: the guard cannot tell whether the data it
+  writes changed); a new revision below the base's head (Alembic, SQL versions).
+* Squashes: a new Alembic root that keeps the id of a shipped revision and replaces its
+  deleted ancestors, and a Django migration whose ``replaces`` are all shipped, are one
+  ``migration-history-squashed`` note: databases at the base's head still resolve, and
+  the squashed operations never run on an existing database.
+
+Formatting, comments, docstrings, imports, type hints, ``pass`` and existence guards are
+no history edit; neither is an edit of a downgrade (Alembic, Django and the SQL tools run
+the downgrade from the current file).
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import re
+from collections import Counter
+from collections import defaultdict
+from collections.abc import Iterable
+
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import DELETED
+from hotfix_hooks.migrations import discover
+from hotfix_hooks.migrations import model as m
+from hotfix_hooks.migrations.catalog import fix_for
+from hotfix_hooks.migrations.model import Raw
+from hotfix_hooks.migrations.sql import normalise as normalise_sql
+
+_GRAPH_FACTS = ('revision', 'down_revision', 'branch_labels', 'depends_on')
+
+
+def _scope(mig: m.Migration) -> str:
+    return 'alembic' if mig.framework == 'alembic' else f'{mig.framework}:{mig.group}'
+
+
+class Range:
+    """The base side of the change, as far as migrations go: the base's graph (graph facts,
+    cheap), the base version of every migration the change edits (analysed), and the
+    squashes the change makes."""
+
+    def __init__(self, changes: ChangeSet, head_all: list[m.Migration], head_paths: list[str],
+                 opts: discover.Options) -> None:
+        self.changes = changes
+        files = changes.files
+        self.touched = {p for f in files for p in (f.path, f.old_path) if p}
+        self.mig_changes = [f for f in files if f.path in set(head_paths)
+                            or (f.old_path or f.path).endswith(('.py', '.sql'))]
+        self.head_all = head_all
+        self.head_by_path = {g.path: g for g in head_all}
+        self.base_migs: list[m.Migration] = []
+        self.counterparts: dict[str, m.Migration] = {}
+        self.squash_roots: dict[str, list[m.Migration]] = {}    # head path -> squashed
+        self.squashed: set[str] = set()                           # base paths
+        self.never_runs: set[str] = set()                         # head paths
+        self.deleted: dict[str, m.Migration] = {}                 # base path -> migration
+        if not self.mig_changes:
+            return
+        old_paths = [f.old_path or f.path for f in files]
+        # unchanged files are identical on both sides: reuse their head facts
+        base_paths = discover.candidate_paths(changes.base, old_paths, opts)
+        reread = [p for p in base_paths if p in self.touched]
+        base = [g for g in head_all if g.path not in self.touched
+                and (g.downgrade_path or '') not in self.touched and changes.base.exists(g.path)]
+        base += discover.load(changes.base, _with_pairs(reread, base_paths), opts,
+                              analyse=False)
+        self.base_migs = base
+        base_by_path = {g.path: g for g in base}
+        for f in files:
+            if f.status == DELETED and f.path in base_by_path:
+                self.deleted[f.path] = base_by_path[f.path]
+        # the base version of each migration the change edits (same path, renamed, or the
+        # same revision id in a new file)
+        wanted: dict[str, str] = {}
+        for f in files:
+            old = f.old_path or f.path
+            hm = self.head_by_path.get(f.path)
+            if f.status == DELETED or hm is None or not hm.analysed:
+                continue
+            if f.status != 'added' and old in base_by_path:
+                wanted[f.path] = old
+        by_rev = {(_scope(g), g.revision): g for g in self.deleted.values() if g.revision}
+        for f in files:
+            hm = self.head_by_path.get(f.path)
+            if f.status == 'added' and hm is not None and hm.analysed and hm.revision:
+                twin = by_rev.get((_scope(hm), hm.revision))
+                if twin is not None:
+                    wanted[f.path] = twin.path
+        if wanted:
+            full = {g.path: g for g in discover.load(changes.base,
+                                                     _with_pairs(sorted(set(wanted.values())),
+                                                                 base_paths),
+                                                     opts, analyse=set(wanted.values()))}
+            for head_path, base_path in wanted.items():
+                if base_path in full and full[base_path].analysed:
+                    self.counterparts[head_path] = full[base_path]
+        self._squashes(base)
+
+    # -- squashes ---------------------------------------------------------------------
+    def _squashes(self, base: list[m.Migration]) -> None:
+        base_rev = {(_scope(g), g.revision or ''): g for g in base if g.revision}
+        head_revs = {(_scope(g), g.revision) for g in self.head_all if g.revision}
+        gone = {k: g for k, g in base_rev.items()
+                if g.path in self.deleted and k not in head_revs}
+        for hm in self.head_all:
+            if hm.framework == 'alembic' and hm.revision and not hm.parents:
+                old = base_rev.get(('alembic', hm.revision))
+                if old is None or not old.parents or not gone:
+                    continue
+                ancestors = _ancestors(old, base_rev)
+                eaten = [g for k, g in gone.items() if k[0] == 'alembic'
+                         and g.revision in ancestors]
+                if eaten:
+                    self.squash_roots[hm.path] = eaten
+                    self.squashed.update(g.path for g in eaten)
+                    self.squashed.add(old.path)
+                    self.never_runs.add(hm.path)
+            elif hm.framework == 'django' and hm.replaced:
+                shipped = [base_rev.get((f'django:{app}', name)) for app, name in hm.replaced]
+                if all(s is not None for s in shipped) and \
+                        (_scope(hm), hm.revision) not in base_rev:
+                    self.never_runs.add(hm.path)
+                    self.squash_roots[hm.path] = [s for s in shipped if s is not None]
+        replaced = {(app, name) for hm in self.head_all for app, name in hm.replaced}
+        for path, g in self.deleted.items():
+            if g.framework == 'django' and (g.group, g.revision) in replaced:
+                self.squashed.add(path)
+
+    # -- per-file findings --------------------------------------------------------------
+    @staticmethod
+    def mark_standing(found: list[Raw], before: list[Raw]) -> None:
+        """Mark the findings of the head version that the base version had too."""
+        left = Counter(r.identity() for r in before)
+        for r in found:
+            ident = r.identity()
+            if left[ident] > 0:
+                left[ident] -= 1
+                r.standing = True
+
+    # -- graph ----------------------------------------------------------------------------
+    def relocate(self, raws: list[Raw]) -> None:
+        """A new graph finding on a file the change did not touch was caused by a file it
+        did touch in the same graph (a deleted parent, a moved revision): it points there,
+        so that no finding is about a file the change did not touch."""
+        deleted_rev = {(_scope(g), g.revision): g for g in self.deleted.values()}
+        for r in raws:
+            if r.path in self.touched:
+                continue
+            if r.rule == 'migration-unknown-parent' and r.key:
+                scope, _rev, parent = r.key
+                gone = deleted_rev.get((scope, parent))
+                if gone is not None:
+                    r.message = (f'shipped migration {gone.label} was deleted, but '
+                                 f'{r.message.split(" names parent", 1)[0]} ({r.path}) still '
+                                 'names it as its parent')
+                    r.path, r.line, r.spans = gone.path, None, []
+                    continue
+            group = _group_of(r.path)
+            cause = next((f.path if f.status != DELETED else f.old_path or f.path
+                          for f in self.mig_changes
+                          if _group_of(f.old_path or f.path) == group), None)
+            if cause is not None:
+                r.message += f' (at {r.path}, after the change to this file)'
+                r.path, r.line, r.spans = cause, None, []
+
+    # -- history rules ------------------------------------------------------------------------
+    def history(self) -> list[Raw]:
+        out: list[Raw] = []
+        if not self.base_migs:
+            return out
+        base_by_path = {g.path: g for g in self.base_migs}
+        base_down = {g.downgrade_path: g for g in self.base_migs if g.downgrade_path}
+        for head_path, eaten in sorted(self.squash_roots.items()):
+            out.append(_squash_note(self.head_by_path[head_path], eaten))
+        twins = {g.path for g in self.counterparts.values()}
+        for f in self.mig_changes:
+            old_path = f.old_path or f.path
+            mig = base_by_path.get(old_path)
+            if mig is None:
+                if old_path in base_down and f.status == DELETED:
+                    out.append(Raw('migration-history-edited', old_path, None,
+                                   f'the down migration of shipped migration '
+                                   f'{base_down[old_path].label} was deleted: it can no '
+                                   'longer be rolled back',
+                                   'restore the file', extra={'change': 'deleted'}))
+                continue
+            if old_path in self.squashed or (f.status == DELETED and old_path in twins):
+                continue
+            if f.status == DELETED:
+                out.append(Raw('migration-history-edited', old_path, None,
+                               f'shipped migration {mig.label} was deleted: databases that '
+                               'applied it no longer match the history',
+                               'restore the file; undo its effect with a new migration instead',
+                               extra={'change': 'deleted'}))
+                continue
+            hm = self.head_by_path.get(f.path)
+            if hm is None or f.path in self.squash_roots:
+                continue
+            out.extend(self._edited(mig, hm, f.path, old_path))
+        for f in self.changes.files:       # an added file that is a shipped revision anew
+            hm = self.head_by_path.get(f.path)
+            twin = self.counterparts.get(f.path)
+            if f.status == 'added' and hm is not None and twin is not None and \
+                    f.path not in self.squash_roots and twin.path not in self.squashed:
+                out.extend(self._edited(twin, hm, f.path, twin.path))
+        out.extend(_inserted_below(self.base_migs, self.head_all, self.never_runs))
+        return out
+
+    def _edited(self, mig: m.Migration, hm: m.Migration, new_path: str,
+                old_path: str) -> list[Raw]:
+        if old_path.endswith('.sql'):
+            old = discover.lenient_text(self.changes.base.read(old_path))
+            new = discover.lenient_text(self.changes.head.read(new_path))
+            if old is None or new is None:
+                return []
+            diff = [] if normalise_sql(old) == normalise_sql(new) else ['SQL']
+            if new_path != old_path and hm.revision != mig.revision:
+                diff.append('version (file renamed)')
+            return [_edit_raw(mig, hm, new_path, diff)] if diff else []
+        before = self.counterparts.get(new_path)
+        if before is None or before.parse_error or hm.parse_error or not hm.analysed:
+            old = discover.lenient_text(self.changes.base.read(old_path))
+            new = discover.lenient_text(self.changes.head.read(new_path))
+            if old is None or new is None:
+                return []
+            fallback = python_changes(old, new)
+            if fallback is None:
+                return []
+            return [_edit_raw(mig, hm, new_path, fallback)] if fallback else []
+        diff, added, removed = operation_changes(before, hm)
+        if diff:
+            return [_edit_raw(mig, hm, new_path, diff, added, removed)]
+        old = discover.lenient_text(self.changes.base.read(old_path)) or ''
+        new = discover.lenient_text(self.changes.head.read(new_path)) or ''
+        if forward_code(old, mig.framework) != forward_code(new, hm.framework):
+            return [Raw('migration-history-code-changed', new_path, hm.upgrade_line,
+                        f'the Python code that the upgrade of shipped migration {mig.label} '
+                        'runs was edited; its operations are the same, so the schema of '
+                        'databases that applied it does not diverge, but whether the data it '
+                        'writes does cannot be told statically',
+                        'review the edit: if it changes what the migration writes, revert it '
+                        'and put the change in a new migration',
+                        extra={'change': ['code']})]
+        return []
+
+
+def _group_of(path: str | None) -> str:
+    return (path or '').rsplit('/', 1)[0]
+
+
+def _ancestors(mig: m.Migration, by_rev: dict[tuple[str, str], m.Migration]) -> set[str]:
+    out: set[str] = set()
+    stack = list(mig.parents)
+    while stack:
+        rev = stack.pop()
+        if rev in out:
+            continue
+        out.add(rev)
+        parent = by_rev.get((_scope(mig), rev))
+        if parent is not None:
+            stack.extend(parent.parents)
+    return out
+
+
+def _squash_note(hm: m.Migration, eaten: list[m.Migration]) -> Raw:
+    names = sorted(g.label for g in eaten)
+    shown = ', '.join(names[:5]) + (f' and {len(names) - 5} more' if len(names) > 5 else '')
+    if hm.framework == 'django':
+        msg = (f'{hm.label} squashes {len(names)} shipped migrations ({shown}): databases '
+               'that applied them all record it as applied and never run its operations; a '
+               'database that applied only some of them needs the replaced files kept')
+    else:
+        msg = (f'{hm.label} is a new root that squashes {len(names)} shipped revisions '
+               f'({shown}) under the id of the last one: databases at {hm.label} (the base\'s '
+               'head) still resolve and never run it; a database at an older revision can no '
+               'longer upgrade with this history')
+    return Raw('migration-history-squashed', hm.path, hm.revision_line, msg,
+               'make sure every database to upgrade is at the squashed head first',
+               extra={'squashed': names})
+
+
+def _edit_raw(mig: m.Migration, hm: m.Migration, new_path: str, diff: list[str],
+              added: list[str] | None = None, removed: list[str] | None = None) -> Raw:
+    line = None
+    if 'revision' in diff or 'name (file renamed)' in diff:
+        line = hm.revision_line
+    elif 'down_revision' in diff or 'dependencies' in diff:
+        line = hm.parents_line
+    elif 'upgrade()' in diff or 'operations' in diff:
+        line = hm.upgrade_line
+    detail = ''
+    if added:
+        detail += '; now also: ' + '; '.join(added[:3]) + (' ...' if len(added) > 3 else '')
+    if removed:
+        detail += '; no longer: ' + '; '.join(removed[:3]) + (' ...' if len(removed) > 3 else '')
+    extra: dict[str, object] = {'change': diff}
+    if added:
+        extra['added'] = added
+    if removed:
+        extra['removed'] = removed
+    return Raw('migration-history-edited', new_path, line,
+               f'shipped migration {mig.label} was edited ({", ".join(diff)} changed'
+               f'{detail}): databases that already applied it will never run the new '
+               'version', fix_for('migration-history-edited', mig.framework)
+               if mig.framework == 'django' else 'revert the edit and put the change in a new '
+               'migration', extra=extra)
+
+
+# -- comparing two versions of a migration ---------------------------------------------
+def _parents(mig: m.Migration) -> tuple[str, ...]:
+    return tuple(sorted(p for p in mig.parents if p))          # "" and None: both a root
+
+
+def _upgrade_sigs(mig: m.Migration) -> Counter[tuple[object, ...]]:
+    return Counter(o.signature() for o in mig.upgrade
+                   if not o.inert and o.kind != m.INTROSPECTION)
+
+
+def operation_changes(before: m.Migration, after: m.Migration
+                      ) -> tuple[list[str], list[str], list[str]]:
+    """What changed between two analysed versions of one migration, for databases that
+    applied the first: (what changed, operations added, operations removed)."""
+    diff: list[str] = []
+    if before.revision != after.revision:
+        diff.append('revision' if after.framework != 'django' else 'name (file renamed)')
+    if _parents(before) != _parents(after):
+        diff.append('dependencies' if after.framework == 'django' else 'down_revision')
+    if tuple(sorted(before.replaced)) != tuple(sorted(after.replaced)):
+        diff.append('replaces')
+    if before.atomic != after.atomic and after.framework == 'django':
+        diff.append('atomic')
+    a, b = _upgrade_sigs(before), _upgrade_sigs(after)
+    added, removed = [], []
+    if a != b:
+        diff.append('operations' if after.framework == 'django' else 'upgrade()')
+        gained, lost = b - a, a - b
+        added = [o.statement() or o.kind for o in after.upgrade if gained.get(o.signature())]
+        removed = [o.statement() or o.kind for o in before.upgrade if lost.get(o.signature())]
+    return diff, added, removed
+
+
+class _Normalise(ast.NodeTransformer):
+    """Drop what does not change behaviour: docstrings, imports, annotations, ``pass``
+    next to other statements."""
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        super().generic_visit(node)
+        for field in ('body', 'orelse', 'finalbody'):
+            stmts = getattr(node, field, None)
+            if not isinstance(stmts, list) or not stmts or not isinstance(stmts[0], ast.stmt):
+                continue
+            kept = [s for s in stmts if not isinstance(s, (ast.Import, ast.ImportFrom))
+                    and not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+            real = [s for s in kept if not isinstance(s, ast.Pass)]
+            setattr(node, field, real or [ast.Pass()])
+        return node
+
+    def visit_arg(self, node: ast.arg) -> ast.AST:
+        node.annotation = None
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
+        node.returns = None
+        return self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | None:
+        if node.value is None:
+            return None
+        return ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
+
+
+def forward_code(text: str, framework: str) -> str | None:
+    """The normalised code the upgrade runs: ``upgrade()`` (Alembic) or the functions
+    ``RunPython`` calls forward (Django), the module functions and classes they use, and
+    the module's constants; None when the text does not parse."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    defs: dict[str, ast.stmt] = {}
+    consts: list[ast.stmt] = []
+    roots: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if node.name == 'Migration' and isinstance(node, ast.ClassDef):
+                roots |= _runpython_forward(node)
+                continue
+            defs[node.name] = node
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if not any(isinstance(t, ast.Name) and t.id in _GRAPH_FACTS for t in targets):
+                consts.append(node)
+        elif not isinstance(node, (ast.Import, ast.ImportFrom, ast.Expr)):
+            consts.append(node)
+    if framework != 'django':
+        roots |= {n for n in defs if n == 'upgrade' or n.startswith('upgrade_')}
+    seen: set[str] = set()
+    stack = sorted(roots)
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in defs:
+            continue
+        seen.add(name)
+        stack.extend(n.id for n in ast.walk(defs[name]) if isinstance(n, ast.Name))
+        stack.extend(n.attr for n in ast.walk(defs[name]) if isinstance(n, ast.Attribute))
+    module = ast.Module(body=[copy.deepcopy(defs[n]) for n in sorted(seen)]
+                        + [copy.deepcopy(c) for c in consts], type_ignores=[])
+    return ast.dump(_Normalise().visit(module))
+
+
+def _runpython_forward(cls: ast.ClassDef) -> set[str]:
+    out: set[str] = set()
+    for node in ast.walk(cls):
+        if isinstance(node, ast.Call) and (getattr(node.func, 'attr', None) == 'RunPython'
+                                           or getattr(node.func, 'id', None) == 'RunPython'):
+            code = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg == 'code'), None)
+            if code is not None:
+                out |= {n.id for n in ast.walk(code) if isinstance(n, ast.Name)}
+                out |= {n.attr for n in ast.walk(code) if isinstance(n, ast.Attribute)}
+    return out
+
+
+# -- the fallback when one side does not parse ----------------------------------------
+def python_changes(old: str, new: str) -> list[str] | None:
+    """What changed between two versions of a Python migration that the analyser could
+    not follow: [] when only formatting, comments, docstrings, imports and annotations
+    changed, None when either side does not parse."""
+    try:
+        a = _Normalise().visit(ast.parse(old))
+        b = _Normalise().visit(ast.parse(new))
+    except (SyntaxError, ValueError):
+        return None
+    if ast.dump(a) == ast.dump(b):
+        return []
+    return ['module']
+
+
+# -- revisions inserted below the head ------------------------------------------------------
+def _inserted_below(base_migs: list[m.Migration], head_migs: list[m.Migration],
+                    skip: set[str]) -> list[Raw]:
+    """New Alembic revisions on a parent that is not a head of the base (databases at the
+    head never run them), and new SQL versions below the latest shipped one. Django applies
+    every unapplied migration by name, so a new Django migration is never skipped (a second
+    leaf is ``migration-multiple-heads``)."""
+    out: list[Raw] = []
+    base_revs: set[str] = set()
+    base_parents: set[str] = set()
+    for g in base_migs:
+        if g.framework == 'alembic' and g.revision:
+            base_revs.add(g.revision)
+            base_parents.update(g.parents)
+    sql_max: dict[str, tuple[int, ...]] = {}
+    sql_base: dict[str, set[str]] = defaultdict(set)
+    for g in base_migs:
+        if g.framework == 'sql' and g.revision:
+            sql_base[g.group].add(g.revision)
+            v = _vkey(g.revision)
+            if v is not None and (g.group not in sql_max or v > sql_max[g.group]):
+                sql_max[g.group] = v
+    heads = base_revs - base_parents
+    for g in head_migs:
+        if not g.revision or g.path in skip:
+            continue
+        if g.framework == 'alembic':
+            if not base_revs or g.revision in base_revs:
+                continue
+            below = [p for p in g.parents if p in base_revs and p not in heads]
+            if below:
+                out.append(Raw('migration-inserted-below-head', g.path, g.parents_line,
+                               f'new migration {g.label} follows {", ".join(below)}, which is '
+                               f'not the head of the base ({", ".join(sorted(heads))}): '
+                               'databases at the head skip it',
+                               'set its down_revision to the current head '
+                               f'({", ".join(sorted(heads))})',
+                               extra={'base_heads': sorted(heads)}))
+        elif g.framework == 'sql' and g.group in sql_max and g.revision not in sql_base[g.group]:
+            v = _vkey(g.revision)
+            if v is not None and v < sql_max[g.group]:
+                top = '.'.join(str(x) for x in sql_max[g.group])
+                out.append(Raw('migration-inserted-below-head', g.path, 1,
+                               f'new migration version {g.revision} is lower than the latest '
+                               f'shipped version {top}: databases already at {top} never run it',
+                               'renumber it above the latest shipped version'))
+    return out
+
+
+def _vkey(v: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(x) for x in re.split(r'[._]', v))
+    except ValueError:
+        return None
+
+
+def _with_pairs(paths: Iterable[str], universe: list[str]) -> list[str]:
+    """``paths`` plus the other half of golang-migrate / Flyway pairs (same version)."""
+    paths = list(paths)
+    out = set(paths)
+    for p in paths:
+        if p.endswith('.sql'):
+            stem = p.rsplit('/', 1)[-1].split('_', 1)[0].lstrip('VU')
+            d = p.rsplit('/', 1)[0] if '/' in p else ''
+            out.update(q for q in universe if q.startswith(d) and
+                       q.rsplit('/', 1)[-1].split('_', 1)[0].lstrip('VU') == stem)
+    return sorted(out)

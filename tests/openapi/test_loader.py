@@ -1,0 +1,154 @@
+"""Line lookup in OpenAPI documents (``openapi/loader.py``): many lookups on a large document
+give the lines the former per-lookup scan gave, and cost one pass over the text."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from hotfix_hooks.openapi import diff_specs
+from hotfix_hooks.openapi.loader import parse
+from hotfix_hooks.openapi.loader import split_pointer
+from tests.support.specgen import drifted
+from tests.support.specgen import fastapi_like_spec
+
+
+def _old_json_line(text: str, data: Any, pointer: str) -> int | None:
+    """The lookup as it was: search each key from the previous one, count the newlines
+    from the start of the file (quadratic over many findings)."""
+    from hotfix_hooks.openapi.loader import _array_item
+
+    pos = 0
+    found = None
+    node: Any = data
+    for seg in split_pointer(pointer):
+        if isinstance(node, list):
+            if not seg.isdigit() or int(seg) >= len(node):
+                break
+            node = node[int(seg)]
+            at = _array_item(text, pos, int(seg))
+            if at is None:
+                break
+            pos = found = at
+            continue
+        if not isinstance(node, dict):
+            break
+        node = node.get(seg)
+        m = re.compile(re.escape(json.dumps(seg)) + r'\s*:').search(text, pos)
+        if m is None:
+            break
+        pos = found = m.start()
+    return None if found is None else text.count('\n', 0, found) + 1
+
+
+def _pointers(node: Any, prefix: str = '') -> list[str]:
+    out = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            p = f'{prefix}/{str(k).replace("~", "~0").replace("/", "~1")}'
+            out.append(p)
+            out += _pointers(v, p)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out.append(f'{prefix}/{i}')
+            out += _pointers(v, f'{prefix}/{i}')
+    return out
+
+
+def test_many_json_lookups_give_the_same_lines_as_before() -> None:
+    doc = fastapi_like_spec(12)
+    for text in (json.dumps(doc, indent=2), json.dumps(doc, indent=1, ensure_ascii=False),
+                 json.dumps(doc)):                   # pretty, compact, one line
+        spec = parse(text, 'openapi.json')
+        pointers = _pointers(doc)[::6] + ['/nope', '/paths/~1missing/get', '/info/x/y']
+        assert len(pointers) > 400
+        for p in pointers:
+            assert spec.line(p) == _old_json_line(text, doc, p), p
+
+
+def test_json_lines_with_escapes_and_odd_keys() -> None:
+    doc = {'openapi': '3.1.0', 'info': {'title': 'x "quoted" \\ back', 'version': '1'},
+           'paths': {'/a/{id}': {'get': {'description': 'has "paths": inside\nand more',
+                                         'responses': {'200': {'description': 'ok'}}}},
+                     '/é~x': {'post': {'responses': {'201': {'description': 'made'}}}}},
+           'components': {'schemas': {'A': {'enum': ['a', 'b'], 'type': 'string'}}}}
+    for text in (json.dumps(doc, indent=2), json.dumps(doc, indent=2, ensure_ascii=False)):
+        spec = parse(text, 'openapi.json')
+        for p in _pointers(doc):
+            assert spec.line(p) == _old_json_line(text, doc, p), p
+
+
+def test_line_of_an_offset_counts_line_feeds_only() -> None:
+    text = 'a\nbb\r\nccc\rdd\u2028ee\x0cff\n\n' + 'x' * 50 + '\ny'
+    spec = parse('{"openapi": "3.1.0"}', 'x.json')
+    spec.text = text
+    for offset in range(len(text) + 1):
+        assert spec.line_at(offset) == text.count('\n', 0, offset) + 1, offset
+
+
+def _old_yaml_line(text: str, data: Any, pointer: str) -> int | None:
+    """The YAML scan as it was: each key searched from its parent, the block checked by
+    copying the text between, newlines counted from the start."""
+    from hotfix_hooks.openapi.loader import _yaml_item
+
+    pos, indent, line = 0, -1, None
+    node: Any = data
+    for seg in split_pointer(pointer):
+        if isinstance(node, list):
+            if not seg.isdigit() or int(seg) >= len(node):
+                return line
+            node = node[int(seg)]
+            item = _yaml_item(text, pos, indent, int(seg))
+            if item is None:
+                return None
+            pos, indent = item
+            line = text.count('\n', 0, pos) + 1
+            continue
+        if not isinstance(node, dict):
+            return line
+        node = node.get(seg, node.get(int(seg)) if seg.isdigit() else None)
+        key = re.escape(seg)
+        rx = re.compile(rf'^( *)(?:- +)?(?P<k>{key}|\'{key}\'|"{key}")[ \t]*:(?=\s)', re.M)
+        m = None
+        for cand in rx.finditer(text, pos):
+            if cand.start('k') - cand.start() > indent:
+                m = cand
+                break
+        if m is None:
+            return None
+        between = text[pos:m.start()]
+        nl = between.find('\n')
+        if indent >= 0 and nl != -1 and re.search(rf'^ {{0,{indent}}}[^\s#]',
+                                                  between[nl + 1:], re.M):
+            return None
+        pos, indent = m.start(), m.start('k') - m.start()
+        line = text.count('\n', 0, pos) + 1
+    return line
+
+
+def test_many_yaml_lookups_give_the_same_lines_as_before() -> None:
+    doc = fastapi_like_spec(3)
+    doc['paths']['/odd: key'] = {'get': {'responses': {'200': {'description': 'x'}}}}
+    for text in (yaml.safe_dump(doc, sort_keys=False),
+                 yaml.safe_dump(doc, sort_keys=True, indent=4, default_flow_style=None)):
+        spec = parse(text, 'openapi.yaml')
+        for p in _pointers(doc)[::2] + ['/paths/~1none/get', '/components/x']:
+            got = spec._yaml_scan(p)
+            assert got == _old_yaml_line(text, doc, p), p
+            assert spec.line(p) is not None or got is None
+
+
+def test_a_long_drift_gives_every_finding_a_line() -> None:
+    doc = fastapi_like_spec(16)
+    old = parse(json.dumps(doc, indent=2), 'old.json')
+    new = parse(json.dumps(drifted(doc, every=2), indent=2), 'new.json')
+    findings = diff_specs(old, new)
+    assert len(findings) > 120
+    assert all(f.line for f in findings)
+    for f in findings:
+        spec = old if f.extra.get('side') == 'base' else new
+        ptr = f.extra.get('pointer')
+        if ptr and spec.line(ptr) is not None:
+            assert spec.line(ptr) == _old_json_line(spec.text, spec.data, ptr)
