@@ -160,7 +160,10 @@ def test_sarif_results_locations_fingerprints_and_suppressions(scanned: dict[str
     for result in results:
         finding = by_fp[result['partialFingerprints']['hotfixHooks/v1']]
         loc = result['locations'][0]['physicalLocation']
-        assert loc['artifactLocation']['uri'] == finding['path']      # repository-relative
+        if finding['path']:
+            assert loc['artifactLocation']['uri'] == finding['path']      # repository-relative
+        else:       # about the repository (api-code-coverage): located at the anchor file
+            assert 'no single file' in result['locations'][0]['message']['text']
         assert not loc['artifactLocation']['uri'].startswith(('/', 'file:'))
         if finding['line']:
             assert loc['region']['startLine'] == finding['line']
@@ -217,7 +220,8 @@ def test_gitlab_code_quality_report(scanned: dict[str, Any]) -> None:
         expected = ('info' if finding['waived'] else
                     {'error': 'critical', 'warning': 'major', 'info': 'info'}[finding['severity']])
         assert issue['severity'] == expected
-        assert issue['location']['path'] == finding['path']
+        if finding['path']:     # a finding about the repository is located at the anchor
+            assert issue['location']['path'] == finding['path']
         assert issue['location']['lines']['begin'] == (finding['line'] or 1)
     waived = [i for i in issues if i['check_name'] == 'migration-drop-column']
     assert waived[0]['description'].startswith('(waived: the column has been unused')
@@ -267,7 +271,8 @@ def test_markdown_summary(scanned: dict[str, Any]) -> None:
     assert f"{summary['error']} error(s), {summary['warning']} warning(s)" in text
     assert '| severity | rule | where | finding | how to fix |' in lines
     for f in scanned['json']['findings']:
-        where = f"{f['path']}:{f['line']}" if f['line'] else f['path']
+        where = (f"{f['path']}:{f['line']}" if f['line'] and f['path'] else f['path']
+                 ) or '(repository)'
         row = next(line for line in lines if f"`{f['rule']}`" in line and f'`{where}`' in line)
         assert row.startswith('| :white_check_mark: waived' if f['waived'] else '| ')
     rows = [line for line in lines if line.startswith('| :')]

@@ -511,6 +511,12 @@ SCHEMA: dict[str, Key] = {
                                  'as scope: new feature scope).'),
         code=Key('bool', True,
                  'Also build the contract from the route code (ast only) and compare it.'),
+        python_roots=Key('list[str]', [],
+                         'Folders that absolute imports of the route code resolve from '
+                         '(["server"] for server/app/...). Empty: found without configuration '
+                         '(folders holding a pyproject.toml, setup.cfg or setup.py and their '
+                         'src/, the repository root and src/, then the folders above the '
+                         'importing file such as backend/ or server/).'),
         code_exclude=Key('list[str]', ['tests/**', '**/tests/**', 'test_*.py',
                                        '**/conftest.py', 'migrations/**', '**/migrations/**'],
                          'Globs of Python files never read for routes.'),
