@@ -1594,7 +1594,7 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     cache = ParseCache()
     roots = list(cfg.get('python_roots', []))
     base = side_contract(changes, changes.base, exclude, roots, cache)
-    head = side_contract(changes, changes.head, exclude, roots, cache)
+    head = side_contract(changes, changes.head, exclude, roots, cache, release=True)
     base_unparsed, head_unparsed = set(base.unparsed), set(head.unparsed)
     changed = {f.path for f in changed_py}
     out: list[Finding] = []
@@ -1686,7 +1686,7 @@ def side_inputs(snap: Snapshot, exclude: list[str]) -> str | None:
 
 
 def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots: list[str],
-                  cache: ParseCache | None = None) -> CodeContract:
+                  cache: ParseCache | None = None, release: bool = False) -> CodeContract:
     """The contract of one side, from the analysis cache when this exact content was
     analysed before (any run, any worktree), else built and stored.
 
@@ -1696,7 +1696,8 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
     unparsed modules, coverage and a digest of the document) and the document with its
     locations, read only when the two sides' documents differ. An uncached run goes
     through the same plain form, so a cached and an uncached run compare identical
-    data."""
+    data. ``release``: the last side built with ``cache``: its parsed modules are dropped
+    as soon as the contract is built."""
     import marshal
 
     inputs = side_inputs(snap, exclude)
@@ -1705,17 +1706,23 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
 
     def make() -> dict[str, Any]:
         contract = build(Project(snap, exclude, cache or ParseCache(), roots))
-        doc = {'doc': contract.doc, 'locs': contract.locs}
-        # the plain form, as the cache gives it back (tuples stay tuples, nothing shared
-        # with the builder)
-        built['doc'] = marshal.loads(marshal.dumps(doc))
-        if inputs is not None:
-            changes.cache.put(SIDE_DOC_NAMESPACE, inputs, parts, built['doc'])
+        if release and cache is not None:
+            cache.trees.clear()         # the last side: no AST is needed any more
+            cache.blobs.clear()
         summary = {'handlers': contract.handlers, 'unresolved': contract.unresolved,
                    'routes': contract.routes, 'unparsed': contract.unparsed,
-                   'coverage': coverage(contract),
-                   'digest': hashlib.sha256(repr(contract.doc).encode(
-                       'utf-8', 'surrogatepass')).hexdigest()}
+                   'coverage': coverage(contract)}
+        # the plain form, as the cache gives it back (tuples stay tuples, nothing shared
+        # with the builder); equal bytes are equal documents (unequal bytes: compared)
+        doc_bytes = marshal.dumps(contract.doc)
+        summary['digest'] = hashlib.sha256(doc_bytes).hexdigest()
+        locs = contract.locs
+        del contract
+        built['doc'] = {'doc': marshal.loads(doc_bytes), 'locs': marshal.loads(
+            marshal.dumps(locs))}
+        del doc_bytes, locs
+        if inputs is not None:
+            changes.cache.put(SIDE_DOC_NAMESPACE, inputs, parts, built['doc'])
         return marshal.loads(marshal.dumps(summary))  # type: ignore[no-any-return]
 
     def load() -> tuple[dict[str, Any], dict[str, tuple[str, int]]]:
