@@ -143,3 +143,11 @@ def test_a_root_revision_is_never_young() -> None:
     found = _check({'v2.0.0': BASE}, {squashed: baseline},
                    {squashed: baseline, f'{V}/a0a0a0a0a0a0_ix.py': hotfix})
     assert found == ['migration-index-not-concurrent']
+
+
+def test_a_folder_of_a_monorepo_sees_the_releases_through_its_prefix() -> None:
+    changes = ChangeSet.from_texts(base={'svc/a.py': 'x = 1\n'},
+                                   head={'svc/a.py': 'x = 2\n'},
+                                   tags={'v1.0.0': {'svc/a.py': 'x = 1\n'}})
+    [(name, snap)] = changes.subset('svc', ['svc/a.py']).tags()
+    assert name == 'v1.0.0' and snap.exists('a.py') and not snap.exists('svc/a.py')
