@@ -7,6 +7,7 @@ inside Python) produces the same ``Op`` records, so the rules are written once.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,31 @@ from hotfix_hooks.migrations.catalog import fix_for
 
 if TYPE_CHECKING:
     import ast
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return 'UNKNOWN'
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN = _Unknown()   # what the Python analyser cannot know statically (``values``)
+
+# functions whose value differs per row (a column filled with one is not a constant default);
+# ``[tool.hotfix-hooks.migrations] volatile_functions`` replaces the list
+DEFAULT_VOLATILE = ('random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v4',
+                    'clock_timestamp', 'timeofday', 'nextval', 'txid_current')
+
+
+def app_label(path: str) -> str:
+    """The Django app of a migration file (``<app>/migrations/<name>.py``), else its folder:
+    the graph a Django migration belongs to."""
+    parts = path.split('/')
+    if len(parts) >= 3 and parts[-2] == 'migrations':
+        return parts[-3]
+    return posixpath.dirname(path)
+
 
 # Op kinds.
 CREATE_TABLE = 'create_table'
