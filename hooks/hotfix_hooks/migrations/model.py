@@ -97,12 +97,19 @@ class Op:
     def statement(self) -> str:
         """The source text for messages (rendered only when a finding needs it)."""
         if not self.source and self.node is not None:
+            self.source = self._unparsed()[:120]
+        return self.source
+
+    def _unparsed(self) -> str:
+        """The Python call as ``ast.unparse`` prints it, on one line (kept in ``sig``: one
+        rendering serves the message and the signature)."""
+        if not self.sig and self.node is not None:
             import ast
             try:
-                self.source = ' '.join(ast.unparse(self.node).split())[:120]
+                self.sig = ' '.join(ast.unparse(self.node).split())
             except Exception:  # noqa: BLE001 - a message must never crash the run
-                self.source = ''
-        return self.source
+                self.sig = ''
+        return self.sig
     path: str | None = None             # set for ops from a file other than the migration's
 
     def signature(self) -> tuple[Any, ...]:
@@ -111,12 +118,7 @@ class Op:
         as ``ast.unparse`` prints it, a Django operation without its state-only arguments).
         Two versions of a migration whose operations have the same signatures do the same
         thing to a database; the condition around an op (an existence guard) is left out."""
-        if not self.sig and self.node is not None:
-            import ast
-            try:
-                self.sig = ' '.join(ast.unparse(self.node).split())
-            except Exception:  # noqa: BLE001 - an exotic tree keeps an empty text
-                self.sig = ''
+        self._unparsed()
         return (self.kind, self.table, self.column, self.name, _freeze(self.attrs),
                 self.sig or self.source)
 
