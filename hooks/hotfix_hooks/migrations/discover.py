@@ -53,16 +53,20 @@ class Options:
 def candidate_paths(snap: Snapshot, changed: Iterable[str], opts: Options) -> list[str]:
     out = set()
     folders = [f.rstrip('/') for f in opts.folders]
-    extra = [] if folders else _alembic_ini_dirs(snap)
+    extra = tuple(d + '/' for d in ([] if folders else _alembic_ini_dirs(snap)))
     for p in snap.paths():
-        if not p.endswith(('.py', '.sql')):
+        if p.endswith('.py'):
+            sql = False
+        elif p.endswith('.sql'):
+            sql = True
+        else:
             continue
         if folders:
             if any(p.startswith(f + '/') or matches_any(posixpath.dirname(p), [f])
                    for f in folders):
                 out.add(p)
-        elif _in_migration_dir(p) or _sql_convention(p) or \
-                any(p.startswith(d + '/') for d in extra):
+        elif _in_migration_dir(p) or (sql and _sql_convention(p)) or \
+                (extra and p.startswith(extra)):
             out.add(p)
     if not folders:
         out.update(p for p in changed if p.endswith(('.py', '.sql')) and snap.exists(p))
@@ -87,8 +91,7 @@ def _alembic_ini_dirs(snap: Snapshot) -> list[str]:
 
 
 def _in_migration_dir(path: str) -> bool:
-    parts = path.split('/')[:-1]
-    return any(p in MIGRATION_DIRS for p in parts)
+    return not MIGRATION_DIRS.isdisjoint(path.split('/')[:-1])
 
 
 def _sql_convention(path: str) -> bool:
@@ -108,21 +111,28 @@ def load(snap: Snapshot, paths: Iterable[str], opts: Options,
     parsed once, not on every run."""
     want: Callable[[str], bool] = (lambda p: analyse) if isinstance(analyse, bool) \
         else (lambda p: p in analyse)
-    migrations: list[m.Migration] = []
-    sql_paths = []
-    for path in paths:
-        if path.endswith('.py'):
-            deep = want(path)
-            mig = summary.cached_file(
-                cache, 'migrations.python', snap.blob_id(path) if cache else None,
+    paths = list(paths)
+    py = [p for p in paths if p.endswith('.py')]
+
+    def item(path: str) -> summary.Item:
+        deep = want(path)
+        return (snap.blob_id(path) if cache else None,
                 {'path': path, 'analyse': deep, 'dialect': opts.dialect,
                  'volatile': opts.volatile},
                 functools.partial(_python, snap, path, opts, deep))
-            if mig is not None:
-                migrations.append(mig)
-        elif path.endswith('.sql'):
-            sql_paths.append(path)
-    migrations.extend(_sql_files(snap, sql_paths, opts, want, cache))
+
+    # the graph facts of the many unchanged files: one cache entry for the whole set
+    shallow = [p for p in py if not want(p)]
+    found = dict(zip(shallow, summary.cached_files(cache, 'migrations.python',
+                                                   [item(p) for p in shallow])))
+    migrations: list[m.Migration] = []
+    for path in py:
+        mig = found[path] if path in found else \
+            summary.cached_file(cache, 'migrations.python', *item(path))
+        if mig is not None:
+            migrations.append(mig)
+    migrations.extend(_sql_files(snap, [p for p in paths if p.endswith('.sql')], opts, want,
+                                 cache))
     return migrations
 
 

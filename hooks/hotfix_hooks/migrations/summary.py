@@ -10,7 +10,9 @@ before the dump (``Op.statement()``, ``Op.signature()``), so a loaded migration 
 same findings as a freshly parsed one.
 
 ``cached_file`` is the one place the cache is consulted: an unchanged migration (same blob,
-same path, same options) is never read or parsed again.
+same path, same options) is never read or parsed again. ``cached_files`` does the same for
+many files and also keeps the whole set as one entry: the revision graph every run reads
+(the graph facts of every unchanged migration) costs one cache read, not one per file.
 """
 from __future__ import annotations
 
@@ -19,10 +21,15 @@ from collections.abc import Callable
 from typing import Any
 from typing import TYPE_CHECKING
 
+from hotfix_hooks.cache import Cache
+from hotfix_hooks.cache import parts_digest
 from hotfix_hooks.migrations import model as m
 
 if TYPE_CHECKING:
-    from hotfix_hooks.cache import Cache
+    from typing import TypeAlias
+
+    # what ``cached_files`` takes per file: (blob id, key parts, build)
+    Item: TypeAlias = tuple[str | None, dict[str, Any], Callable[[], m.Migration | None]]
 
 _PLAIN_SCALARS = (type(None), bool, int, float, str, bytes)
 
@@ -114,3 +121,32 @@ def cached_file(cache: Cache | None, namespace: str, blob_id: str | None,
         return mig
     cache.put(namespace, blob_id, key_parts, data)
     return mig
+
+
+def cached_files(cache: Cache | None, namespace: str, items: list[Item]
+                 ) -> list[m.Migration | None]:
+    """``cached_file`` of each (blob id, key parts, build) item. When every item has a blob
+    id, the list is also stored as one entry (``<namespace>.set``, keyed by a digest of the
+    items' blob ids and key parts), read first on the next run over the same files."""
+    if cache is None or not cache.enabled or len(items) < 2 or \
+            any(blob is None for blob, _, _ in items):
+        return [cached_file(cache, namespace, blob, parts, build) for blob, parts, build in items]
+    import hashlib
+
+    h = hashlib.sha1(usedforsecurity=False)
+    for blob, parts, _ in items:
+        h.update(f'{blob}\0{parts_digest(parts)}\n'.encode())
+    set_ns, set_id, set_parts = f'{namespace}.set', h.hexdigest(), {'count': len(items)}
+    found, value = cache.get(set_ns, set_id, set_parts)
+    if found and isinstance(value, list) and len(value) == len(items):
+        try:
+            return [load(v) for v in value]
+        except (TypeError, ValueError, KeyError):
+            pass                 # an entry of another shape: rebuild and overwrite it
+    migs = [cached_file(cache, namespace, blob, parts, build) for blob, parts, build in items]
+    try:
+        data = [dump(g) for g in migs]
+    except NotPlain:
+        return migs
+    cache.put(set_ns, set_id, set_parts, data)
+    return migs
