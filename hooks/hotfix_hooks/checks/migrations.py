@@ -42,7 +42,8 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
         return []
     every = bool(cfg.get('check_unchanged') or run.options.get('all_violations'))
     head_all = discover.load(changes.head, head_paths, opts,
-                             analyse=True if every else changed, cache=changes.cache)
+                             analyse=True if every else changed, cache=changes.cache,
+                             changed=changed)
     analysed = [g for g in head_all if g.analysed]
     by_path = {a.path: a for a in analysed}
     rng = history.Range(changes, head_all, head_paths, opts)

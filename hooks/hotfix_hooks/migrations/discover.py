@@ -100,15 +100,16 @@ def _sql_convention(path: str) -> bool:
 
 
 def load(snap: Snapshot, paths: Iterable[str], opts: Options,
-         analyse: bool | Collection[str] = True, cache: Cache | None = None
-         ) -> list[m.Migration]:
+         analyse: bool | Collection[str] = True, cache: Cache | None = None,
+         changed: Collection[str] = ()) -> list[m.Migration]:
     """Parse every migration among ``paths``. ``analyse`` says which ones get the full
     analysis (True: all, or the set of paths); the others only have their graph facts
     (revision, parents), which is all the history rules need.
 
     With ``cache`` (the change set's analysis cache), what one file gives is kept per blob
     id, path and options (``summary.cached_file``): an unchanged migration is read and
-    parsed once, not on every run."""
+    parsed once, not on every run. The Python files not in ``changed`` (the ones the change
+    does not touch: the same on every run over this base) are also kept as one entry."""
     want: Callable[[str], bool] = (lambda p: analyse) if isinstance(analyse, bool) \
         else (lambda p: p in analyse)
     paths = list(paths)
@@ -121,10 +122,10 @@ def load(snap: Snapshot, paths: Iterable[str], opts: Options,
                  'volatile': opts.volatile},
                 functools.partial(_python, snap, path, opts, deep))
 
-    # the graph facts of the many unchanged files: one cache entry for the whole set
-    shallow = [p for p in py if not want(p)]
-    found = dict(zip(shallow, summary.cached_files(cache, 'migrations.python',
-                                                   [item(p) for p in shallow])))
+    # the many files the change does not touch: one cache entry for the whole set
+    stable = [p for p in py if p not in changed]
+    found = dict(zip(stable, summary.cached_files(cache, 'migrations.python',
+                                                  [item(p) for p in stable])))
     migrations: list[m.Migration] = []
     for path in py:
         mig = found[path] if path in found else \

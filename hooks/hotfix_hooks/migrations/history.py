@@ -69,7 +69,7 @@ class Range:
         base = [g for g in head_all if g.path not in self.touched
                 and (g.downgrade_path or '') not in self.touched and changes.base.exists(g.path)]
         base += discover.load(changes.base, _with_pairs(reread, base_paths), opts,
-                              analyse=False, cache=changes.cache)
+                              analyse=False, cache=changes.cache, changed=self.touched)
         self.base_migs = base
         base_by_path = {g.path: g for g in base}
         for f in files:
@@ -97,7 +97,8 @@ class Range:
                                                      _with_pairs(sorted(set(wanted.values())),
                                                                  base_paths),
                                                      opts, analyse=set(wanted.values()),
-                                                     cache=changes.cache)}
+                                                     cache=changes.cache,
+                                                     changed=self.touched)}
             for head_path, base_path in wanted.items():
                 if base_path in full and full[base_path].analysed:
                     self.counterparts[head_path] = full[base_path]
