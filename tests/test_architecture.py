@@ -19,7 +19,8 @@ LAYERS: list[tuple[str, ...]] = [
     ('hotfix_hooks.rule', 'hotfix_hooks.catalog', 'hotfix_hooks.checks.naming_catalog',
      'hotfix_hooks.checks.scope_catalog', 'hotfix_hooks.checks.contract_catalog',
      'hotfix_hooks.actions.catalog', 'hotfix_hooks.migrations.catalog',
-     'hotfix_hooks.record.catalog', 'hotfix_hooks.gates.catalog'),   # the rule catalogue
+     'hotfix_hooks.record.catalog', 'hotfix_hooks.gates.catalog',
+     'hotfix_hooks.policy.catalog'),   # the rule catalogue
     ('hotfix_hooks.policy', 'hotfix_hooks.findings'),
     ('hotfix_hooks.changeset',),
     ('hotfix_hooks.git',),                       # context, change set from git
@@ -50,6 +51,8 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ('hotfix_hooks.migrations.discover', 'hotfix_hooks.migrations.pyfront'):
         'the migration front ends only when a file is parsed (not when its analysis is cached)',
     ('hotfix_hooks.migrations.discover', 'hotfix_hooks.migrations.django'):
+        'the migration front ends only when a file is parsed (not when its analysis is cached)',
+    ('hotfix_hooks.migrations.discover', 'hotfix_hooks.migrations.values'):
         'the migration front ends only when a file is parsed (not when its analysis is cached)',
     ('hotfix_hooks.migrations.discover', 'hotfix_hooks.migrations.sql'):
         'the migration front ends only when a file is parsed (not when its analysis is cached)',

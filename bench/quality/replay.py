@@ -98,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--commits', type=int, help='how many commits (default: corpus.toml)')
     parser.add_argument('--only', help='checks, comma-separated (default: the project\'s)')
     parser.add_argument('--fresh', action='store_true', help='start the run file anew')
+    parser.add_argument('--tag', help='write runs/<project>.<tag>.jsonl (e.g. one check '
+                                      'at a time, merged with merge_runs.py)')
     parser.add_argument('--touching', metavar='REGEX',
                         help='replay only the commits that change a path matching REGEX (the '
                              'others are recorded as skipped, not as judged)')
@@ -116,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     only = (args.only.split(',') if args.only else
             list(project.get('checks', DEFAULT_CHECKS)))
     repo = clone(project)
-    out = HERE / 'runs' / f'{project["name"]}.jsonl'
+    out = HERE / 'runs' / (f'{project["name"]}.{args.tag}.jsonl' if args.tag
+                           else f'{project["name"]}.jsonl')
     out.parent.mkdir(exist_ok=True)
     done: set[str] = set()
     if out.exists() and not args.fresh:

@@ -71,17 +71,27 @@ def load_labels(project: str, area: str | None = None) -> list[Label]:
 
 
 def load_run(project: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    path = HERE / 'runs' / f'{project}.jsonl'
-    findings, meta = [], {'commits': 0, 'seconds': 0.0, 'errors': 0, 'skipped': 0}
-    for line in path.read_text().splitlines():
-        item = json.loads(line)
-        if item.get('done'):
-            meta['commits'] += 1
-            meta['skipped'] += 1 if item.get('skipped') else 0
-            meta['seconds'] += item.get('seconds', 0.0)
-            meta['errors'] += 1 if item.get('error') else 0
-        else:
-            findings.append(item)
+    """The findings of ``runs/<project>.jsonl``, or of the tagged runs
+    ``runs/<project>.<tag>.jsonl`` together (``replay.py --tag``: one check at a time over
+    the same commits; commits are counted once, seconds added up)."""
+    paths = [HERE / 'runs' / f'{project}.jsonl']
+    if not paths[0].exists():
+        paths = sorted((HERE / 'runs').glob(f'{project}.*.jsonl'))
+    findings: list[dict[str, Any]] = []
+    meta = {'commits': 0, 'seconds': 0.0, 'errors': 0, 'skipped': 0}
+    for path in paths:
+        commits = skipped = 0
+        for line in path.read_text().splitlines():
+            item = json.loads(line)
+            if item.get('done'):
+                commits += 1
+                skipped += 1 if item.get('skipped') else 0
+                meta['seconds'] += item.get('seconds', 0.0)
+                meta['errors'] += 1 if item.get('error') else 0
+            else:
+                findings.append(item)
+        meta['commits'] = max(meta['commits'], commits)
+        meta['skipped'] = max(meta['skipped'], skipped)
     return findings, meta
 
 
@@ -99,6 +109,26 @@ def touched_paths(project: str, parent: str, commit: str,
             cache[commit] = ({p for line in out.stdout.splitlines() for p in line.split('\t')[1:]}
                              if out.returncode == 0 else None)
     return cache[commit]
+
+
+# A tp label whose break is now reported, on the same commit and file, by the rule that
+# took over that case (a label is never rewritten; the report says which rule found it):
+# a route whose URL moved is one api-route-changed (not a removal plus a new operation); a
+# list that became an object was a media-type removal while the generic model was unread.
+SUCCESSORS = {
+    'api-route-removed': ('api-route-changed',),
+    'api-operation-added-in-hotfix': ('api-route-changed',),
+    'response-media-type-removed': ('response-body-type-changed',),
+}
+
+
+def successor(label: Label, findings: list[dict[str, Any]], severities: set[str]) -> str | None:
+    for f in findings:
+        if (f['rule'] in SUCCESSORS.get(label.rule, ()) and f['severity'] in severities
+                and f['commit'].startswith(label.commit)
+                and (label.path == '*' or (f.get('path') or '') == label.path)):
+            return f'{f["rule"]} ({f["message"][:120]})'
+    return None
 
 
 def verdict_of(f: dict[str, Any], labels: list[Label]) -> str | None:
@@ -150,6 +180,7 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
     per_finding: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
     per_group: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
     misses: list[str] = []
+    moved: list[str] = []
     coverage: list[str] = []
     unlabelled = 0
     expected = 0
@@ -163,11 +194,11 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
         groups: dict[tuple[str, str, str], list[str | None]] = collections.defaultdict(list)
         family_of: dict[str, str] = {}
         touched_cache: dict[str, set[str] | None] = {}
+        cover: list[tuple[str, int, int]] = []
         for f in findings:
             rule_category.setdefault(f['rule'], f['category'])
             if f['rule'].endswith('-coverage') and f.get('total'):
-                coverage.append(f'{project} {f["commit"][:12]}: {f.get("resolved")}/'
-                                f'{f["total"]} ({f.get("message", "")})')
+                cover.append((f['commit'], int(f.get('resolved') or 0), int(f['total'])))
             if f['severity'] not in severities:
                 continue
             v = verdict_of(f, labels)
@@ -191,13 +222,24 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
             per_group[(cat, rule)].add(v)
             if rule in family_of:
                 per_group[(cat, f'family:{family_of[rule]}')].add(v)
+        if cover:
+            ratios = sorted(r / t for _, r, t in cover)
+            last = cover[-1]
+            coverage.append(f'{project}: {len(cover)} scans; resolved response schemas at the '
+                            f'last ({last[0][:12]}): {last[1]}/{last[2]} ({last[1] / last[2]:.0%})'
+                            f'; median {ratios[len(ratios) // 2]:.0%}, lowest {ratios[0]:.0%}')
         for label in labels:
             if label.verdict == 'tp':
                 expected += 1
                 expected_labels.append(label)
                 if not label.hits:
-                    misses.append(f'{project} {label.commit} {label.rule} {label.path}: '
-                                  f'{label.why}')
+                    other = successor(label, findings, severities)
+                    if other:
+                        moved.append(f'{project} {label.commit} {label.rule} {label.path}: '
+                                     f'reported as {other}')
+                    else:
+                        misses.append(f'{project} {label.commit} {label.rule} {label.path}: '
+                                      f'{label.why}')
         skipped = (f' ({meta["skipped"]} skipped by --touching: they change no migration or '
                    'model path)' if meta['skipped'] else '')
         lines.append(f'{project}: {meta["commits"]} commits replayed{skipped}, {len(findings)} '
@@ -219,7 +261,7 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
         lines += ['', f'findings on files the commit did not touch: {sum(untouched.values())}'
                       + (' (' + ', '.join(f'{r} {n}' for r, n in untouched.most_common()) + ')'
                          if untouched else '')]
-    found = expected - len(misses)
+    found = expected - len(misses) - len(moved)
     recall: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])   # category: found, all
     for label in expected_labels:   # a label's category: the one its rule has in any run
         tally = recall[rule_category.get(label.rule) or category_of(label.rule)]
@@ -229,10 +271,28 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
                   + (f' ({found / expected:.2f})' if expected else '')
               + ('; per category: ' + ', '.join(f'{cat} {n}/{m}' for cat, (n, m)
                                                in sorted(recall.items())) if recall else '')]
+    if moved:
+        lines += [f'the same breaks under the rule that now reports them (see SUCCESSORS): '
+                  f'{found + len(moved)} of {expected}'
+                  + (f' ({(found + len(moved)) / expected:.2f})' if expected else '')]
     lines += [f'- missed: {m}' for m in misses]
+    lines += [f'- reported under another rule: {m}' for m in moved]
     if coverage:
-        lines += ['', 'coverage (contract from code):'] + [f'- {c}' for c in coverage[-20:]]
+        lines += ['', 'coverage (contract from code, `api-code-coverage`):'] + [
+            f'- {c}' for c in coverage]
     return lines
+
+
+def unlabelled(project: str, severities: set[str], area: str | None) -> list[str]:
+    """One line per (commit, rule, path) group without a label: what to label next."""
+    findings, _ = load_run(project)
+    labels = load_labels(project, area)
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for f in findings:
+        if f['severity'] in severities and verdict_of(f, labels) is None:
+            groups.setdefault((f['commit'][:12], f['rule'], f.get('path') or ''), []).append(f)
+    return [f'{project}\t{c}\t{r}\t{p}\t{len(fs)}\t{fs[0]["severity"]}\t'
+            f'{fs[0]["message"][:400]}' for (c, r, p), fs in sorted(groups.items())]
 
 
 def write_section(path: Path, title: str, body: str) -> None:
@@ -255,12 +315,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--severity', default='error,warning')
     parser.add_argument('--write', action='store_true', help='store the figures in RESULTS.md')
     parser.add_argument('--area', help='judge against labels/<project>.<area>.tsv only (e.g. '
-                                       'migrations), so recall counts only that area')
+                                       'migrations, api: the contract and /actions labels), so '
+                                       'recall counts only that area')
     parser.add_argument('--section', metavar='TITLE',
                         help='with --write: replace only the "## TITLE" section of RESULTS.md '
                              '(the figures of other checks stay)')
+    parser.add_argument('--unlabelled', action='store_true',
+                        help='list the (commit, rule, path) groups no label covers')
     args = parser.parse_args(argv)
     projects = args.projects or sorted(p.stem for p in (HERE / 'runs').glob('*.jsonl'))
+    if args.unlabelled:
+        for project in projects:
+            print('\n'.join(unlabelled(project, set(args.severity.split(',')), args.area)))
+        return 0
     lines = analyse(projects, set(args.severity.split(',')), args.area)
     text = '\n'.join(lines) + '\n'
     print(text)

@@ -177,7 +177,8 @@ def test_a_changed_file_that_does_not_parse_is_still_reported() -> None:
     head = dict(DJANGO, **{'shop/views.py': DJANGO_VIEWS + '\n\ndef broken(:\n    pass\n'})
     c, a, code_skipped, actions_skipped = _both(DJANGO, head)
     assert not code_skipped and not actions_skipped
-    assert 'actions-unparseable-python' in _rules(a) and 'api-code-unresolved' in _rules(c)
+    # the route code's own finding for a module that does not parse: its routes are unknown
+    assert 'actions-unparseable-python' in _rules(a) and 'api-code-unparseable' in _rules(c)
 
 
 @pytest.mark.parametrize('name', ['mount', 'prefix', 'router-ctor', 'deleted-router'])
@@ -242,8 +243,10 @@ def test_no_cache_writes_nothing(repo: GitRepo) -> None:
                          'app/util.py': 'def load(oid):\n    return None\n'})
     repo.checkout(HOTFIX_BRANCH, create=True)
     repo.commit('fix', {'app/util.py': 'def load(oid):\n    return 1\n'})
+    # ci --no-gates: the gates ci runs keep their logs and evidence there (not a cache)
     for args in (('scan', '--no-cache'), ('record', '--no-cache'), ('ci', '--no-cache',
-                                                                      '--no-record')):
+                                                                      '--no-record',
+                                                                      '--no-gates')):
         res = run_cli(repo, *args)
         assert res.returncode in (0, 1), res.stderr
     assert not (repo.path / '.git' / 'hotfix-hooks').exists()

@@ -140,7 +140,10 @@ def test_scan_reports_code_contract_change_and_stale_spec(tmp_path: Path) -> Non
     assert res.returncode == 1, res.stdout + res.stderr
     found = {(f['rule'], f['path'], f['line']) for f in json.loads(res.stdout)['findings']}
     assert found == {('request-parameter-became-required', 'shop/routers/items.py', 16),
-                     ('openapi-spec-stale', 'openapi.json', 1)}
+                     ('openapi-spec-stale', 'openapi.json', 1),
+                     ('api-code-coverage', None, None)}
+    (cov,) = [f for f in json.loads(res.stdout)['findings'] if f['rule'] == 'api-code-coverage']
+    assert (cov['severity'], cov['resolved'], cov['total']) == ('info', 4, 4)
 
 
 def test_scan_reads_frozen_endpoints_from_pyproject(tmp_path: Path) -> None:

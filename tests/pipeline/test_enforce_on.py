@@ -160,4 +160,6 @@ def test_the_note_can_be_disabled(service: GitRepo) -> None:
     res = run_cli(service, 'scan', '--format', 'json')
     data = json.loads(res.stdout)
     assert res.returncode == 0
-    assert [f['rule'] for f in data['findings']] == ['api-route-removed']
+    # api-code-coverage: the info line every scan that reads the route code gives
+    assert [f['rule'] for f in data['findings']
+            if f['rule'] != 'api-code-coverage'] == ['api-route-removed']

@@ -17,7 +17,9 @@ RULES = hotfix_only(table(
          fix='Put the transition in the actions endpoint (POST .../actions with the action '
              'in the body).',
          bad='a new @router.post("/{id}/cancel"); a POST /orders/{id}/notes whose service '
-             'helper sets order.status = "cancelled" two calls deep',
+             'helper sets order.status = "cancelled" two calls deep; a new POST /payouts '
+             'creating Payout(status=PayoutStatus.succeeded) while the column defaults to '
+             'pending (a row created in a later state)',
          good='@router.post("/{id}/actions") handling {"action": "cancel"} with the '
               'Idempotency-Key required'),
     Rule('actions-bypass-patch-transition', _A, 'error',
@@ -61,16 +63,23 @@ RULES = hotfix_only(table(
              'changes are not.',
          fix='Require an Idempotency-Key (a Depends() that rejects a missing key, or a path '
              'the middleware guards).',
-         bad='a new @router.post("/orders/{id}/notes") with no key handling',
-         good='the route under a prefix the idempotency middleware guards'),
+         bad='a new @router.post("/orders/{id}/actions") with no key handling',
+         good='the route under a prefix the idempotency middleware guards',
+         severity_note='warning on an actions route, in a project whose routes or middleware '
+                       'handle idempotency keys, or when a retry repeats an outbound effect '
+                       '(an HTTP request made or handed to a background task, a mail); info '
+                       'otherwise; never for PUT/DELETE (idempotent by HTTP semantics)'),
     Rule('actions-unparseable-python', _A, 'error',
          summary='A changed Python file of web code cannot be parsed.',
          why='The guard cannot see routes in a file it cannot read; it fails instead of '
              'passing blind.',
-         fix='Fix the syntax error, or exclude the file (actions.exclude_globs) if it is not '
-             'web code.',
+         fix='Fix the syntax error, set language_version in .pre-commit-config.yaml when '
+             'the project targets a newer Python, or exclude the file '
+             '(actions.exclude_globs) if it is not web code.',
          bad='app/routers/orders.py with a syntax error',
-         good='app/routers/orders.py that parses'),
+         good='app/routers/orders.py that parses',
+         severity_note='warning for a PEP 701 f-string; info when requires-python is newer '
+                       'than the running Python or the file did not parse at the base either'),
     Rule('actions-route-unresolved', _A, 'info',
          summary='A route\'s path or methods cannot be read statically.',
          why='Says which route the guard could not analyse instead of passing silently.',

@@ -11,6 +11,8 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
+from hotfix_hooks.pyast import parse
+
 
 @dataclasses.dataclass
 class Chunk:
@@ -89,7 +91,7 @@ def parse_chunk(chunk: Chunk, cache: dict[str, list[ast.stmt] | None]) -> list[a
     if key in cache:
         return cache[key]
     try:
-        tree = ast.parse(chunk.text)
+        tree = parse(chunk.text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         cache[key] = None
         return None

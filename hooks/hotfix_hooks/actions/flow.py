@@ -32,6 +32,12 @@ GENERATOR_CALLS = frozenset(('uuid1', 'uuid3', 'uuid4', 'uuid5', 'uuid6', 'uuid7
                              'getrandbits', 'ulid', 'new_ulid', 'generate_id', 'new_id',
                              'time_ns', 'nanoid', 'generate'))
 DEPENDENCY_CALLS = frozenset(('Depends', 'Security'))
+# Effects a retried request repeats outside the service's own database: an outbound HTTP
+# request (called, or handed to a background task: ``add_task(requests.post, ...)``) or a
+# mail. A background task running the service's own code is a mechanism, not an effect.
+EXTERNAL_CALLS = frozenset(('send_mail', 'send_email', 'sendmail', 'send_message', 'urlopen'))
+HTTP_CLIENTS = frozenset(('requests', 'httpx', 'aiohttp', 'urllib3'))
+HTTP_VERBS = frozenset(('get', 'post', 'put', 'patch', 'delete', 'request', 'send', 'head'))
 WARN_CALLS = frozenset(('warning', 'warn', 'info', 'debug', 'log', 'print', 'exception'))
 REJECT_CALLS = frozenset(('abort', 'HTTPException', 'reject', 'bad_request'))
 STRICT_FLAGS = frozenset(('required', 'enforce', 'enforced', 'strict', 'mandatory'))
@@ -72,6 +78,7 @@ class Profile:
     warn_lines: list[tuple[str, int]] = dataclasses.field(default_factory=list)
     functions: set[str] = dataclasses.field(default_factory=set)
     dynamic: list[Evidence] = dataclasses.field(default_factory=list)  # setattr(o, name, v)
+    external: list[Evidence] = dataclasses.field(default_factory=list)  # outbound effects
 
     @property
     def handled(self) -> bool:
@@ -167,6 +174,7 @@ class Analyzer:
         prof.dynamic.extend(facts.dynamic)
         prof.markers.extend(facts.markers)
         prof.generated.extend(facts.generated)
+        prof.external.extend(facts.external)
         for name, (state, line) in facts.params.items():
             prev = prof.params.get(name)
             if prev != 'required':
@@ -295,6 +303,7 @@ class Analyzer:
         nodes = list(ast.walk(fn))
         facts.fresh = {t.id for n in nodes if type(n) is ast.Assign and _fresh(n.value)
                        for t in n.targets if type(t) is ast.Name} | {'<response>'}
+        facts.fresh |= self._not_persisted(fn, mod, cls)
         marker = self.marker_re.search
         generators = False
         # ``type(node) is`` (exact node classes, as ast.parse makes them) is the fastest
@@ -305,6 +314,9 @@ class Analyzer:
                 text = node.id
             elif type(node) is ast.Attribute:
                 text = node.attr
+                if _http_client(node):          # requests.post, called or handed on
+                    facts.external.append(Evidence('external', short(node), mod.path,
+                                                   node.lineno, qual))
             elif type(node) is ast.Call:
                 self._call(node, mod, facts)
                 generators = generators or call_name(node.func) in GENERATOR_CALLS
@@ -338,6 +350,52 @@ class Analyzer:
             self._generated(fn, mod, facts)
         self._fn_cache[key] = facts
         return facts
+
+    def _not_persisted(self, fn: FuncNode, mod: Module, cls: ast.ClassDef | None) -> set[str]:
+        """Names whose writes change no persisted row: ``self`` while an object is built
+        (``__init__``) or in an exception / a Pydantic schema, and parameters typed as a
+        dict or a Pydantic schema (request data, not an ORM instance)."""
+        out: set[str] = set()
+        if cls is not None and (fn.name in ('__init__', '__post_init__', '__new__')
+                                or _transient_class(cls)):
+            out.add('self')
+        for arg in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs:
+            ann = arg.annotation
+            if ann is None or arg.arg in ('self', 'cls'):
+                continue
+            for inner in _unwrap(ann):
+                if call_name(inner) in ('dict', 'Dict', 'Mapping', 'MutableMapping'):
+                    out.add(arg.arg)
+                    continue
+                found = self._class(inner, mod)
+                if found is not None and _transient_class(found[1]):
+                    out.add(arg.arg)
+            if isinstance(ann, ast.Subscript) and call_name(ann.value) in (
+                    'dict', 'Dict', 'Mapping'):
+                out.add(arg.arg)
+        return out
+
+    def _created_in_later_state(self, node: ast.Call, mod: Module, facts: _FnFacts) -> None:
+        """``Order(status=OrderStatus.completed)``: a row created directly in another
+        state than the one its model starts in (a transition without the /actions flow)."""
+        state_kws = [k for k in node.keywords if k.arg and k.arg.lower() in self.state
+                     and isinstance(k.value, (ast.Constant, ast.Attribute))]
+        if not state_kws:
+            return
+        found = self._class(node.func, mod)
+        if found is None or _transient_class(found[1]):
+            return
+        for k in state_kws:
+            default = _field_default(found[1], k.arg or '')
+            if default is None:
+                continue
+            value = source_of(k.value)
+            if _same_value(value, default):
+                continue
+            facts.writes.append(Evidence(
+                'write', f'{found[1].name}({k.arg}={value}) creates it in a later state '
+                         f'(the model starts at {default})', mod.path, node.lineno,
+                facts.qualname))
 
     def _params(self, fn: FuncNode, mod: Module, facts: _FnFacts) -> None:
         a = fn.args
@@ -391,6 +449,11 @@ class Analyzer:
 
     def _call(self, node: ast.Call, mod: Module, facts: _FnFacts) -> None:
         name = call_name(node.func)
+        if name[:1].isupper() and node.keywords:
+            self._created_in_later_state(node, mod, facts)
+        if name in EXTERNAL_CALLS:
+            facts.external.append(Evidence('external', short(node), mod.path, node.lineno,
+                                           facts.qualname))
         if name == 'setattr' and len(node.args) >= 2:
             attr = node.args[1]
             if isinstance(attr, ast.Constant) and isinstance(attr.value, str) \
@@ -508,6 +571,7 @@ class _FnFacts:
     dependencies: list[ast.expr] = dataclasses.field(default_factory=list)
     local_types: dict[str, ast.expr] = dataclasses.field(default_factory=dict)
     dynamic: list[Evidence] = dataclasses.field(default_factory=list)
+    external: list[Evidence] = dataclasses.field(default_factory=list)
     # locals built in the function (a new object, a dict): setting their status is
     # initialising, not a transition; and HTTP responses
     fresh: set[str] = dataclasses.field(default_factory=set)
@@ -554,13 +618,69 @@ _RESPONSE_NAMES = frozenset(('response', 'resp', 'request', 'req'))
 
 
 def _fresh(value: ast.expr | None) -> bool:
-    """A value that builds a new object: ``Order(...)``, ``{...}``, ``dict(...)``."""
+    """A value that builds a new object: ``Order(...)``, ``{...}``, ``dict(...)``, a dict
+    made of request data (``body.model_dump()``, ``json.loads(...)``, ``copy(...)``)."""
     if isinstance(value, (ast.Dict, ast.DictComp)):
         return True
     if isinstance(value, ast.Call):
         name = call_name(value.func)
-        return name == 'dict' or (name[:1].isupper() and not name.isupper())
+        return name in _DICT_MAKERS or (name[:1].isupper() and not name.isupper())
     return False
+
+
+_DICT_MAKERS = frozenset(('dict', 'model_dump', 'copy', 'deepcopy', 'loads', 'asdict',
+                          'jsonable_encoder'))
+_TRANSIENT_BASES = ('BaseModel', 'TypedDict', 'NamedTuple', 'Exception', 'Error', 'Enum',
+                    'BaseSettings', 'Warning')
+
+
+def _http_client(node: ast.expr) -> bool:
+    """``requests.post`` / ``httpx.get`` (called or passed on)."""
+    return isinstance(node, ast.Attribute) and node.attr in HTTP_VERBS and isinstance(
+        node.value, ast.Name) and node.value.id in HTTP_CLIENTS
+
+
+def _transient_class(cls: ast.ClassDef) -> bool:
+    """A class whose instances are never rows: an exception, a Pydantic schema (not an
+    SQLModel table), a TypedDict, a named tuple, an enum."""
+    for base in cls.bases:
+        name = call_name(base.value if isinstance(base, ast.Subscript) else base)
+        if name.endswith(_TRANSIENT_BASES) and name != 'SQLModel':
+            return True
+    return cls.name.endswith(('Error', 'Exception'))
+
+
+def _field_default(cls: ast.ClassDef, attr: str) -> str | None:
+    """The default a model class gives ``attr`` (a constant, an enum member, or the
+    ``default=`` of mapped_column/Column/Field), as source text."""
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign):
+            target: ast.expr | None = stmt.target
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+        else:
+            continue
+        if not (isinstance(target, ast.Name) and target.id == attr):
+            continue
+        value = stmt.value
+        if isinstance(value, (ast.Constant, ast.Attribute)):
+            return source_of(value)
+        if isinstance(value, ast.Call):
+            for k in value.keywords:
+                if k.arg in ('default', 'server_default', 'insert_default') and isinstance(
+                        k.value, (ast.Constant, ast.Attribute)):
+                    return source_of(k.value)
+            if call_name(value.func) == 'Field' and value.args and isinstance(
+                    value.args[0], (ast.Constant, ast.Attribute)):
+                return source_of(value.args[0])
+    return None
+
+
+def _same_value(a: str, b: str) -> bool:
+    """``OrderStatus.PENDING`` and ``'pending'`` / ``"PENDING"`` name the same state."""
+    def norm(x: str) -> str:
+        return x.strip('\'"').rsplit('.', 1)[-1].lower()
+    return norm(a) == norm(b)
 
 
 def _root(node: ast.expr) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
@@ -46,6 +47,8 @@ from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import MODE_SYMLINK
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.pyast import requires_python
+from hotfix_hooks.pyast import version_hint
 
 CATEGORY = 'actions'
 ROUTE_HINT = re.compile(r'\.(?:get|post|put|patch|delete|head|options|trace|route|api_route|'
@@ -53,6 +56,7 @@ ROUTE_HINT = re.compile(r'\.(?:get|post|put|patch|delete|head|options|trace|rout
 ROUTE_DEF = re.compile(r'^[ \t]*@[\w.]+\.(?:get|post|put|patch|delete|head|options|trace|route|'
                        r'api_route)\s*\(|\.(?:add_api_route|add_url_rule)\s*\(|\bRoute\s*\(',
                        re.M)
+_TEMPLATE = re.compile(r'^\s*\{%-?\s|\{\{\s*[\w.]+\s*\}\}', re.M)
 _WORD_SPLIT = re.compile(r'[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])')
 
 HINT_BYPASS = ('move the transition into the actions endpoint (POST .../actions with the '
@@ -225,6 +229,9 @@ class _Run:
         self.changed_paths: set[str] = set()
         self._scanned = False
         self.broken: set[str] = set()      # base paths whose head does not parse
+        self._has_convention: bool | None = None
+        self._keyed_routes = False
+        self._version: tuple[str, str, tuple[int, int]] | None | bool = False   # unread
 
     # -- files ---------------------------------------------------------------------------
     def _wanted(self, path: str | None) -> bool:
@@ -278,7 +285,7 @@ class _Run:
         """Parse what changed in one file on both sides; record its changed names."""
         self._load_changed(hp, bp)
         if hp and hp in self.head.index.errors:
-            self._unparseable(hp, self.head.index.errors[hp])
+            self._unparseable(hp, self.head.index.errors[hp], bp)
             if bp:
                 self.broken.add(bp)
 
@@ -373,16 +380,39 @@ class _Run:
         segment = '\n'.join(lines[start - 1:end]) if node is not None else ''
         return bool(self.affected.search(segment))
 
-    def _unparseable(self, path: str, err: SyntaxError) -> None:
+    def _unparseable(self, path: str, err: SyntaxError, base_path: str | None) -> None:
+        """A changed file that does not parse: its routes are unknown. An error when the
+        change broke it; context (info) when the project is written for a newer Python
+        (say how to run the hook with it), when it did not parse before either, or when
+        it is a template saved as .py."""
+        text = self.head.index.text(path) or ''
+        if _TEMPLATE.search(text):
+            return          # a Jinja / cookiecutter template, not a module
         line = err.lineno if isinstance(err.lineno, int) else None
+        version = self._newer_python()
+        before = base_path is not None and self.base.index.module(base_path) is None \
+            and base_path in self.base.index.errors
+        newer = version is not None or str(err.msg).startswith('f-string')
+        severity = 'info' if (version is not None or before) else (
+            'warning' if newer else 'error')
+        hint = version_hint(version) if version else (
+            'fix the syntax error (the guard parses with the Python running hotfix-hooks), '
+            'or list the file in [tool.hotfix-hooks.actions] exclude_globs if it is not '
+            'Python web code')
         self.out.append(Finding(
-            rule='actions-unparseable-python', category=CATEGORY, severity='error',
+            rule='actions-unparseable-python', category=CATEGORY, severity=severity,
             path=path, line=line,
-            message=f'cannot parse this Python file ({err.msg}); its routes and the '
-                    f'transitions and idempotency handling in it cannot be verified',
-            hint='fix the syntax error (the guard parses with the Python running '
-                 'hotfix-hooks), or list the file in [tool.hotfix-hooks.actions] exclude_globs '
-                 'if it is not Python web code'))
+            message=f'cannot parse this Python file ({err.msg}) with Python '
+                    f'{sys.version_info[0]}.{sys.version_info[1]}'
+                    + (' (nor at the base)' if before else '')
+                    + '; its routes and the transitions and idempotency handling in it are '
+                      'unknown and were not checked',
+            hint=hint))
+
+    def _newer_python(self) -> tuple[str, str, tuple[int, int]] | None:
+        if self._version is False:
+            self._version = requires_python(self.changes.head.paths(), self.changes.head.read)
+        return self._version if isinstance(self._version, tuple) else None
 
     def _repo_py(self) -> list[str]:
         out = []
@@ -445,6 +475,8 @@ class _Run:
             low = text.lower()
             if not any(m in low for m in markers):
                 continue
+            if ROUTE_DEF.search(text):
+                self._keyed_routes = True       # routes of the project handle keys
             mod = self.head.index.module(p)
             if mod is None:
                 continue
@@ -641,7 +673,13 @@ class _Run:
             hint=HINT_IDEM_MISSING, extra={'route': h.describe()})
         if b is None:
             if not handled_h:
-                self.out.append(missing)
+                severity = self._missing_severity(h, ph)
+                if severity is not None:
+                    missing.severity = severity
+                    if severity == 'info':
+                        missing.message += (' (the project has no idempotency-key convention '
+                                            'and the route repeats no outbound effect)')
+                    self.out.append(missing)
             return
         pb = self.base.profile(b)
         mw_b = self.base.covered(b)
@@ -650,6 +688,8 @@ class _Run:
             if self.all and not handled_h:
                 self.out.append(missing)
             return
+        if not handled_h and any(m.file in self.head.index.errors for m in pb.markers):
+            return          # where the key was handled does not parse at the head: unknown
         if not handled_h:
             was = (f'{pb.markers[0].detail} in {pb.markers[0].function.split(":")[-1]}'
                    if pb.markers else f'middleware {mw_b.name}' if mw_b else 'a marker')
@@ -668,6 +708,33 @@ class _Run:
                 path=path or h.file, line=line or h.line,
                 message=f'{h.describe()} ({h.function or "handler"}): {reason}',
                 hint=HINT_IDEM_WEAK, extra={'route': h.describe()}))
+
+    def _missing_severity(self, h: Route, ph: Profile) -> str | None:
+        """How much a new mutating route without an idempotency key matters: PUT and
+        DELETE are idempotent by HTTP semantics (RFC 9110); a POST/PATCH is a hazard a
+        reviewer must look at on an /actions route, in a project that uses idempotency
+        keys, or when a retry repeats an outbound effect (a background task, a queued
+        job, an HTTP call, a mail); otherwise it is context."""
+        if self.is_actions(h):
+            return 'warning'
+        if h.method in ('PUT', 'DELETE'):
+            return None
+        if ph.external or self._convention():
+            return 'warning'
+        return 'info'
+
+    def _convention(self) -> bool:
+        """The project handles idempotency keys somewhere (a middleware, or a route of the
+        analysed modules at the base)."""
+        if self._has_convention is None:
+            self.scan_repo()
+            markers = [m.lower() for m in self.cfg['idempotency_markers']]
+            texts = [self.base.index.text(p) or '' for p in self.base_to_head]
+            self._has_convention = bool(self.base.middleware or self.head.middleware) \
+                or self._keyed_routes or any(
+                    ROUTE_DEF.search(t) and any(m in t.lower() for m in markers)
+                    for t in texts)
+        return self._has_convention
 
     @staticmethod
     def _weakened(pb: Profile, ph: Profile) -> list[tuple[str, str | None, int | None]]:

@@ -15,6 +15,7 @@ from hotfix_hooks.actions.delta import split_chunks
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.pyast import parse
 from hotfix_hooks.pyast import source_of
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -128,7 +129,7 @@ class Index:
     def _full(self, path: str, text: str) -> Module | None:
         self.chunked.pop(path, None)
         try:
-            tree = ast.parse(text, filename=path)
+            tree = parse(text, path)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
             self.errors[path] = e if isinstance(e, SyntaxError) else SyntaxError(
                 'nested too deeply to parse' if isinstance(e, (RecursionError, MemoryError))

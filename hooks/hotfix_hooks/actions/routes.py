@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator
 
 from hotfix_hooks.pyast import call_name
+from hotfix_hooks.pyast import parse
 
 HTTP_METHODS = ('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE')
 _VERB_ATTRS = {m.lower(): m for m in HTTP_METHODS}
@@ -42,6 +43,8 @@ _ROUTER_CTORS: dict[str, tuple[str, str, int | None]] = {
     'Starlette': ('starlette', 'prefix', -1),
     'Router': ('starlette', 'prefix', -1),
 }
+# a project's APIRouter subclass (UserAPIRouter, AdminAPIRouter, VersionedAPIRouter)
+_ROUTER_SUBCLASS = re.compile(r'[A-Z]\w*APIRouter$|[A-Z]\w*Router$')
 _FRAMEWORK_MODULES = {'fastapi': 'fastapi', 'starlette': 'starlette', 'flask': 'flask',
                       'quart': 'flask', 'apiflask': 'flask'}
 _ROUTER_NAME_RE = re.compile(r'(^|[._])(app|api|router|routes|bp|blueprint|web)$|'
@@ -204,6 +207,8 @@ def _routers(tree: ast.Module, consts: _Consts) -> dict[str, _Router]:
         if not isinstance(value, ast.Call):
             continue
         ctor = call_name(value.func)
+        if ctor not in _ROUTER_CTORS and _ROUTER_SUBCLASS.match(ctor):
+            ctor = 'APIRouter'      # class UserAPIRouter(APIRouter): same prefix= keyword
         if ctor not in _ROUTER_CTORS:
             continue
         framework, kw, _ = _ROUTER_CTORS[ctor]
@@ -250,7 +255,7 @@ def _module_framework(tree: ast.Module) -> str | None:
 def module_routers(source: str, file: str, tree: ast.Module | None = None) -> dict[str, str]:
     """Router/app/blueprint variable -> its prefix ('' when none; unresolvable prefixes
     are returned as the expression text wrapped in ``{...}``)."""
-    tree = tree if tree is not None else ast.parse(source, filename=file)
+    tree = tree if tree is not None else parse(source, file)
     consts = _Consts(tree)
     return {name: (r.prefix if r.prefix is not None else '{' + r.prefix_raw + '}')
             for name, r in _routers(tree, consts).items()}
@@ -286,7 +291,7 @@ def find_routes(source: str, file: str, tree: ast.Module | None = None) -> list[
     Raises ``SyntaxError`` (or ``ValueError`` for NUL bytes) when ``source`` does not
     parse and no ``tree`` is given; callers turn that into a finding.
     """
-    tree = tree if tree is not None else ast.parse(source, filename=file)
+    tree = tree if tree is not None else parse(source, file)
     consts = _Consts(tree)
     routers = _routers(tree, consts)
     framework_hint = _module_framework(tree)

@@ -105,6 +105,46 @@ _FIXED = (
              'by hand.',
          bad='@router.get(settings.PATH, response_model=make_model())',
          good='@router.get("/items", response_model=ItemOut)'),
+    Rule('api-code-coverage', _C, 'info',
+         summary='How much of the API the route code could be read for: operations with a '
+                 'resolved response schema, out of all, and which are not (once per scan).',
+         why='A guard that cannot read part of the API must say so rather than pass '
+             'silently; an unresolved operation\'s response changes are not compared.',
+         fix='Set contract.python_roots when the project\'s imports are not found; declare '
+             'response models (response_model= or a return annotation) on the unresolved '
+             'routes.',
+         bad='resolved response schemas for 1/23 operations; unresolved: GET /items, ... '
+             '(backend/ imports not found)',
+         good='resolved response schemas for 23/23 operations'),
+    Rule('api-route-contract-unresolved', _C, 'warning',
+         summary='A route whose decorator, parameters, return annotation or returned shape '
+                 'changed has a response the tool cannot read.',
+         why='The change may break clients and nothing could compare it; a reviewer must '
+             'look at it by hand.',
+         fix='Declare response_model= (or a return annotation) with a project model, or '
+             'review the route by hand.',
+         bad='GET /recipes/{id} now returns make_payload(recipe) with no response model',
+         good='@router.get("/recipes/{id}", response_model=RecipeOut)'),
+    Rule('api-code-unparseable', _C, 'warning',
+         summary='A Python module with routes or models does not parse; its routes are '
+                 'unknown on both sides, never reported as removed.',
+         why='The contract of those routes could not be compared; a reviewer must look at '
+             'them, or the hooks must run on the project\'s Python.',
+         fix='Fix the syntax error, or set language_version for the hooks in '
+             '.pre-commit-config.yaml when the project targets a newer Python.',
+         bad='app/routes/items.py with an f-string nesting the same quotes (PEP 701) on '
+             'Python 3.11',
+         good='the hooks run with language_version: python3.12',
+         severity_note='info when the project\'s requires-python is newer than the running '
+                       'Python'),
+    Rule('python-version-unsupported', _C, 'info',
+         summary='The project requires a newer Python than the one running the hooks.',
+         why='Code of a newer grammar may not parse here; what does not parse is reported '
+             'as unknown, not compared.',
+         fix='Set language_version: python3.X for the hooks in .pre-commit-config.yaml '
+             '(or run the CLI with that Python).',
+         bad='server/pyproject.toml requires-python = ">=3.14", hooks on Python 3.11',
+         good='language_version: python3.14 on the hotfix-hooks hooks'),
     Rule('frozen-endpoint-changed', _C, 'error',
          summary='An endpoint the policy (or x-frozen) freezes changed, even additively.',
          why='The protocol forbids contract changes to frozen endpoints outright: other teams '
@@ -266,16 +306,19 @@ _FIXED = (
          summary='A property is removed from a response body.',
          why='Clients that read it break (missing key, null dereference).',
          fix='Keep returning the property (deprecate it first).',
-         bad='Item.created removed from the response model',
+         bad='Item.created removed from the response model (from route code every field '
+             'Pydantic serializes counts as always present)',
          good='Item.created kept, marked deprecated',
          severity_note='warning when the property was optional'),
     Rule('response-property-became-optional', _C, 'error',
          summary='A required response property became optional.',
          why='Clients rely on it being present; they break when it is missing.',
-         fix='Keep the property required in the response model (pydantic: no Optional, no '
-             'default).',
-         bad='status: Status -> status: Status | None = None',
-         good='status: Status'),
+         fix='Keep the property required (in a spec: in required; in route code: no '
+             'response_model_exclude_unset/defaults/none on that route).',
+         bad='spec: status leaves required; code: response_model_exclude_unset=True added '
+             'while status has a default',
+         good='status stays in required (a field with a default is serialized, so it is '
+              'always present)'),
     Rule('response-property-added', _C, 'info',
          summary='A property is added to a response body.',
          why='Compatible for clients that ignore unknown fields.',
@@ -434,13 +477,17 @@ _FIXED = (
          fix='Keep the contract file (or exclude it in contract.exclude if it is not a '
              'contract).',
          bad='git rm openapi.yaml',
-         good='openapi.yaml kept and updated'),
-    Rule('openapi-too-large', _C, 'info',
+         good='openapi.yaml kept and updated',
+         severity_note='info when every operation it described is still described by a '
+                       'remaining spec (a redundant copy deleted)'),
+    Rule('openapi-too-large', _C, 'error',
          summary='A contract file is larger than contract.max_spec_bytes; it is not compared.',
-         why='Says what was not compared instead of passing silently.',
-         fix='Raise contract.max_spec_bytes to compare it.',
-         bad='(informational) a 30 MB generated spec',
-         good='(informational) max_spec_bytes raised to 40000000'),
+         why='A spec that is not compared could hide a removed path or a breaking change: '
+             'the tool fails closed instead of passing.',
+         fix='Raise contract.max_spec_bytes (on the base branch) to compare it, or split the '
+             'spec.',
+         bad='a 30 MB spec (max_spec_bytes 20000000) that also deletes /orders/{id}',
+         good='max_spec_bytes raised to 40000000 on the base branch; the spec is compared'),
     Rule('openapi-too-deep', _C, 'warning',
          summary='Schemas are nested too deeply to compare; that part is not compared.',
          why='Says what was not compared; a reviewer must look at it.',
@@ -582,7 +629,10 @@ def _bound_changes() -> dict[str, _Change]:
                 example = f'{kw}: {old} -> {new}'
             if narrowed:
                 request = (('warning', 'A new limit: values clients send today may not fit '
-                                       'it; a reviewer must check they do.',
+                                       'it; a reviewer must check they do (info when an old '
+                                       'bound on the same side already implied it, or it is '
+                                       'the integer type\'s own limit, Int32/Int64: it '
+                                       'rejects nothing).',
                             'Make sure every value clients send fits the new limit.')
                            if what == 'set' else _ERR_REQ)
                 response = _INFO_RESP

@@ -25,6 +25,7 @@ not parse keeps the engines running: they report it.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 
 from hotfix_hooks.actions.routes import _FRAMEWORK_MODULES
@@ -40,6 +41,14 @@ from hotfix_hooks.changeset import words_regex
 FRAMEWORK_WORDS: tuple[str, ...] = tuple(sorted(
     set(_FRAMEWORK_MODULES) | set(_ROUTER_CTORS) | {'include_router', 'register_blueprint'}))
 _FRAMEWORK_RE = words_regex(FRAMEWORK_WORDS)
+# a route decorator: also route code when its router is a project's APIRouter subclass
+# (``router = UserAPIRouter(prefix=...)``), whose module names no framework word
+_DECORATOR_RE = re.compile(rb'@[ \t]*[\w.]+\.(?:get|post|put|patch|delete|head|options|trace'
+                           rb'|api_route|route|websocket)[ \t]*\(')
+
+
+def _route_code(data: bytes) -> bool:
+    return bool(_FRAMEWORK_RE.search(data) or _DECORATOR_RE.search(data))
 MAX_DEPTH = 12          # import chains followed before giving up (and building)
 
 
@@ -138,7 +147,7 @@ def route_code_reachable(changes: ChangeSet, versions: list[tuple[str, bytes]],
     import of route code, directly or through other modules (``exclude``: files the engine
     never reads, which can be neither)."""
     exclude = list(exclude)
-    if any(_FRAMEWORK_RE.search(data) for _, data in versions):
+    if any(_route_code(data) for _, data in versions):
         return True
     if not framework_anywhere(changes, versions):
         return False
@@ -167,7 +176,7 @@ def route_code_reachable(changes: ChangeSet, versions: list[tuple[str, bytes]],
             if datas is None:
                 unchanged = base.read(p)
                 datas = [unchanged] if unchanged is not None else []
-            if any(_FRAMEWORK_RE.search(d) for d in datas):
+            if any(_route_code(d) for d in datas):
                 return True
             stem = _stem(p)
             if stem == _DOUBT:

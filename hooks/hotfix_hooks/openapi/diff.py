@@ -547,9 +547,45 @@ def _fmt_alt(alt: dict[str, set[str]]) -> str:
 
 # -- grouping ------------------------------------------------------------------------------
 
+def _parent(ptr: str | None) -> str | None:
+    """The schema holding a property (``.../Item/properties/name`` -> ``.../Item``)."""
+    if ptr and '/properties/' in ptr:
+        head, _, name = ptr.rpartition('/properties/')
+        if '/' not in name:
+            return head
+    return None
+
+
+def _root_causes(hits: list[_Hit]) -> list[_Hit]:
+    """One root cause, one finding: the same rule hitting several properties of one
+    schema (a model trimmed, a model rewritten) becomes one change naming them all."""
+    by_schema: dict[tuple[str, str, str | None, bool], list[Change]] = {}
+    for h in hits:
+        c = h.change
+        own = c.base_ptr if c.removal else c.head_ptr
+        parent = _parent(own)
+        if parent is not None:
+            by_schema.setdefault((c.rule, c.severity, parent, c.removal), []).append(c)
+    merged: dict[int, Change] = {}
+    for (rule, sev, _parent_ptr, removal), changes in by_schema.items():
+        distinct = list({(c.message, c.base_ptr, c.head_ptr): c for c in changes}.values())
+        if len(distinct) < 2:
+            continue
+        first = distinct[0]
+        shown = '; '.join(c.message for c in distinct[:4]) + (
+            f'; and {len(distinct) - 4} more' if len(distinct) > 4 else '')
+        one = Change(rule, sev, f'{len(distinct)} properties of one schema: {shown}',
+                     first.base_ptr, first.head_ptr, removal)
+        for c in changes:
+            merged[id(c)] = one
+    if not merged:
+        return hits
+    return [_Hit(merged.get(id(h.change), h.change), h.op) for h in hits]
+
+
 def _group(hits: list[_Hit], base: SpecLike | None, head: SpecLike | None) -> list[Finding]:
     groups: dict[tuple[str, str, str, str | None, str | None], list[_Hit]] = {}
-    for h in hits:
+    for h in _root_causes(hits):
         c = h.change
         groups.setdefault((c.rule, c.severity, c.message, c.base_ptr, c.head_ptr), []).append(h)
     out = []

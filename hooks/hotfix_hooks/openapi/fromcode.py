@@ -16,6 +16,7 @@ import ast
 import dataclasses
 import hashlib
 import re
+import sys
 from typing import Any
 
 from hotfix_hooks.actions import routes as pyroutes
@@ -25,6 +26,10 @@ from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.openapi.diff import diff_specs
 from hotfix_hooks.openapi.loader import escape
+from hotfix_hooks.openapi.schema import UNRESOLVED
+from hotfix_hooks.pyast import parse
+from hotfix_hooks.pyast import requires_python
+from hotfix_hooks.pyast import version_hint
 
 # A module can define routes only if it matches this (read before parsing anything).
 _ROUTE_RE = re.compile(
@@ -60,6 +65,36 @@ _SCALARS: dict[str, dict[str, Any]] = {
     'StrictBool': {'type': 'boolean'}, 'StrictFloat': {'type': 'number'},
     'PositiveInt': {'type': 'integer', 'exclusiveMinimum': 0},
     'NonNegativeInt': {'type': 'integer', 'minimum': 0},
+    'NegativeInt': {'type': 'integer', 'exclusiveMaximum': 0},
+    'NonPositiveInt': {'type': 'integer', 'maximum': 0},
+    'PositiveFloat': {'type': 'number', 'exclusiveMinimum': 0},
+    'NonNegativeFloat': {'type': 'number', 'minimum': 0},
+    'AnyHttpUrl': {'type': 'string', 'format': 'uri'},
+    'FileUrl': {'type': 'string', 'format': 'uri'},
+    'PostgresDsn': {'type': 'string', 'format': 'uri'},
+    'SecretStr': {'type': 'string', 'format': 'password', 'writeOnly': True},
+    'SecretBytes': {'type': 'string', 'format': 'password', 'writeOnly': True},
+    'NameEmail': {'type': 'string', 'format': 'name-email'},
+    'IPvAnyAddress': {'type': 'string', 'format': 'ipvanyaddress'},
+    'Color': {'type': 'string', 'format': 'color'},
+    'Json': {}, 'JsonValue': {}, 'AwareDatetime': {'type': 'string', 'format': 'date-time'},
+    'NaiveDatetime': {'type': 'string', 'format': 'date-time'},
+    'PastDate': {'type': 'string', 'format': 'date'},
+    'FutureDate': {'type': 'string', 'format': 'date'},
+    'PastDatetime': {'type': 'string', 'format': 'date-time'},
+    'FutureDatetime': {'type': 'string', 'format': 'date-time'},
+    'UUID1': {'type': 'string', 'format': 'uuid1'}, 'UUID5': {'type': 'string', 'format': 'uuid5'},
+    'Path': {'type': 'string', 'format': 'path'},
+    'FilePath': {'type': 'string', 'format': 'file-path'},
+    'DirectoryPath': {'type': 'string', 'format': 'directory-path'},
+    'StrictBytes': {'type': 'string', 'format': 'binary'},
+    'ByteSize': {'type': 'integer'}, 'PositiveDecimal': {'type': 'number'},
+    # pydantic-extra-types
+    'CountryAlpha2': {'type': 'string'}, 'CountryAlpha3': {'type': 'string'},
+    'CountryShortName': {'type': 'string'}, 'TimeZoneName': {'type': 'string'},
+    'PhoneNumber': {'type': 'string', 'format': 'phone'},
+    'CurrencyCode': {'type': 'string'}, 'LanguageAlpha2': {'type': 'string'},
+    'ISO4217': {'type': 'string'}, 'MacAddress': {'type': 'string'},
 }
 _ARRAYS = {'List', 'list', 'Sequence', 'Set', 'set', 'FrozenSet', 'frozenset', 'Tuple', 'tuple',
            'Iterable', 'Collection', 'MutableSequence'}
@@ -68,12 +103,24 @@ _CONSTRAINTS = {'max_length': 'maxLength', 'min_length': 'minLength', 'ge': 'min
                 'le': 'maximum', 'gt': 'exclusiveMinimum', 'lt': 'exclusiveMaximum',
                 'pattern': 'pattern', 'regex': 'pattern', 'max_items': 'maxItems',
                 'min_items': 'minItems'}
+_CONSTRAINT_KEYS = ('pattern', 'maxLength', 'minLength', 'minimum', 'maximum',
+                    'exclusiveMinimum', 'exclusiveMaximum', 'format', 'maxItems', 'minItems')
 _FLASK_PARAM = re.compile(r'<(?:(\w+):)?(\w+)>')
 _FLASK_TYPES = {'int': {'type': 'integer'}, 'float': {'type': 'number'},
                 'uuid': {'type': 'string', 'format': 'uuid'}}
 
-# a module-level definition a name can resolve to
-_Def = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+# a module-level definition a name can resolve to (assignments: type aliases)
+_Def = ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | ast.Assign | ast.AnnAssign
+_MISSING = object()
+# pydantic's constrained-type functions
+_CON_TYPES: dict[str, dict[str, Any]] = {
+    'constr': {'type': 'string'}, 'conint': {'type': 'integer'},
+    'confloat': {'type': 'number'}, 'condecimal': {'type': 'number'},
+    'conbytes': {'type': 'string'}, 'conlist': {'type': 'array'},
+    'conset': {'type': 'array', 'uniqueItems': True},
+    'confrozenset': {'type': 'array', 'uniqueItems': True}, 'condate': {'type': 'string',
+                                                                        'format': 'date'},
+}
 # a request-body part of a handler: (name, schema, required, kind, line)
 _BodyPart = tuple[str, dict[str, Any], bool, str, int]
 # what collecting an operation's parameters fills in:
@@ -89,6 +136,7 @@ class CodeContract:
     locs: dict[str, tuple[str, int]]          # pointer -> (file, line)
     handlers: dict[str, tuple[str, str]]      # operation pointer -> (file, function)
     unresolved: list[tuple[str, int, str]]    # (file, line, what)
+    routes: dict[str, pyroutes.Route] = dataclasses.field(default_factory=dict)  # by pointer
 
 
 class CodeSpec:
@@ -124,17 +172,43 @@ class ParseCache:
     blobs: dict[str, bytes] = dataclasses.field(default_factory=dict)      # by git blob id
 
 
-class Project:
-    """One snapshot's Python modules, parsed on demand (identical bytes parsed once)."""
+_PROJECT_FILES = ('pyproject.toml', 'setup.cfg', 'setup.py')
+_PYDANTIC_PIN = re.compile(r'(?<![\w.-])pydantic(?![\w-])(?:\[[^\]]*\])?([^\n#;]{0,60})', re.I)
+# a specifier that keeps Pydantic 1: <=1.x, <2, ==1.x, ^1, ~=1.x, = "1.x"
+_V1_SPEC = re.compile(r'(?:<\s*=?\s*1\b|<\s*2(?:\.0)*\b(?!\.[1-9])'
+                      r'|(?:==|===|\^|~=?|(?<![<>!=~])=)\s*["\']?\s*v?1\b)')
+_REQUIREMENTS = re.compile(r'(^|/)(requirements[^/]*\.(?:txt|in)|pyproject\.toml|setup\.cfg'
+                           r'|setup\.py|Pipfile)$')
 
-    def __init__(self, snap: Snapshot, exclude: list[str], cache: ParseCache) -> None:
+
+class Project:
+    """One snapshot's Python modules, parsed on demand (identical bytes parsed once).
+
+    Absolute imports resolve against the project's package roots: ``roots`` (policy
+    ``contract.python_roots``) first, then the folders holding a ``pyproject.toml``,
+    ``setup.cfg`` or ``setup.py`` (and their ``src/``), the repository root and ``src/``,
+    and last the folders above the importing file (``backend/`` for
+    ``backend/app/api.py`` importing ``app.models``)."""
+
+    def __init__(self, snap: Snapshot, exclude: list[str], cache: ParseCache,
+                 roots: list[str] | None = None) -> None:
         self.snap = snap
         self.exclude = exclude
         self.cache = cache
-        self.paths = [p for p in snap.paths() if p.endswith('.py')
+        all_paths = snap.paths()
+        self.paths = [p for p in all_paths if p.endswith('.py')
                       and not matches_any(p, exclude)]
         self.path_set = set(self.paths)
         self.sources: dict[str, bytes] = {}
+        self.roots = [r.strip('/') + '/' if r.strip('/') else '' for r in roots or []]
+        homes = {p.rsplit('/', 1)[0] + '/' if '/' in p else '' for p in all_paths
+                 if p.rsplit('/', 1)[-1] in _PROJECT_FILES}
+        self.homes = sorted(homes, key=lambda h: (-h.count('/'), h))      # deepest first
+        self._modules: dict[tuple[str, str], str | None] = {}
+        self._root_lists: dict[str, list[str]] = {}
+        self._indexes: dict[str, _ModuleIndex | None] = {}
+        self.pydantic = _pydantic_major(snap, all_paths)
+        self.unparsed: set[str] = set()         # modules with routes that do not parse
 
     def source(self, path: str) -> bytes | None:
         if path not in self.sources:
@@ -158,14 +232,44 @@ class Project:
         trees = self.cache.trees
         if key not in trees:
             try:
-                trees[key] = ast.parse(data, filename=path)
-            except (SyntaxError, ValueError):
+                trees[key] = parse(data, path)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
                 trees[key] = None
         return trees[key]
 
-    def module_file(self, dotted: str) -> str | None:
+    def index(self, path: str) -> _ModuleIndex | None:
+        """The module's top-level names (definitions, aliases, imports), indexed once."""
+        if path not in self._indexes:
+            tree = self.tree(path)
+            self._indexes[path] = _ModuleIndex(tree) if tree is not None else None
+        return self._indexes[path]
+
+    def _roots(self, from_file: str) -> list[str]:
+        folder = from_file.rsplit('/', 1)[0] + '/' if '/' in from_file else ''
+        got = self._root_lists.get(folder)
+        if got is None:
+            above = [folder[:i + 1] for i, c in enumerate(folder) if c == '/']   # shallow first
+            out = list(self.roots)
+            homes = set(self.homes)
+            for prefix in reversed([''] + above):                              # deepest first
+                if prefix in homes:
+                    out += [prefix, prefix + 'src/']
+            out += ['', 'src/'] + above
+            got = self._root_lists[folder] = list(dict.fromkeys(out))
+        return got
+
+    def module_file(self, dotted: str, from_file: str = '') -> str | None:
+        folder = from_file.rsplit('/', 1)[0] if '/' in from_file else ''
+        key = (dotted, folder)
+        if key not in self._modules:
+            self._modules[key] = self._module_file(dotted, from_file)
+        return self._modules[key]
+
+    def _module_file(self, dotted: str, from_file: str) -> str | None:
         rel = dotted.replace('.', '/')
-        for root in ('', 'src/'):
+        if not rel:
+            return None
+        for root in self._roots(from_file):
             for cand in (f'{root}{rel}.py', f'{root}{rel}/__init__.py'):
                 if cand in self.path_set:
                     return cand
@@ -181,6 +285,50 @@ class Project:
         return '.'.join(p for p in [*parts, module or ''] if p)
 
 
+class _ModuleIndex:
+    """A module's top-level definitions, last assignments and imports by name."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.defs: dict[str, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.aliases: dict[str, ast.Assign | ast.AnnAssign] = {}
+        self.imports: dict[str, list[ast.Import | ast.ImportFrom]] = {}
+        for node in tree.body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.defs.setdefault(node.name, node)
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
+                    node.targets[0], ast.Name):
+                self.aliases[node.targets[0].id] = node
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                    and node.value is not None:
+                self.aliases[node.target.id] = node
+            elif isinstance(node, ast.ImportFrom):
+                for a in node.names:
+                    self.imports.setdefault(a.asname or a.name, []).append(node)
+            elif isinstance(node, ast.Import):
+                for a in node.names:
+                    self.imports.setdefault((a.asname or a.name).split('.')[0], []).append(node)
+
+
+def _pydantic_major(snap: Snapshot, paths: list[str]) -> int:
+    """The Pydantic major version the project pins (1 or 2; 2 when nothing says): in v1,
+    ``Optional[X]`` without a default is optional, in v2 it is required."""
+    votes: dict[int, int] = {}
+    for path in paths:
+        if path.count('/') > 2 or not _REQUIREMENTS.search(path):
+            continue
+        data = snap.read(path)
+        if not data or b'pydantic' not in data.lower():
+            continue
+        for spec in _PYDANTIC_PIN.findall(data.decode('utf-8', 'replace')):
+            if not re.search(r'\d', spec):
+                continue        # no version: whatever is current (2)
+            major = 1 if _V1_SPEC.search(spec) else 2
+            votes[major] = votes.get(major, 0) + 1
+    if votes.get(1) and not votes.get(2):
+        return 1
+    return 2
+
+
 class Builder:
     def __init__(self, project: Project) -> None:
         self.p = project
@@ -188,10 +336,13 @@ class Builder:
         self.locs: dict[str, tuple[str, int]] = {}
         self.unresolved: list[tuple[str, int, str]] = []
         self._symbols: dict[tuple[str, str], tuple[str, _Def | None] | None] = {}
+        self._bindings: list[dict[str, tuple[str, ast.expr]]] = []   # generic type vars
+        self._aliases: set[tuple[str, str]] = set()                  # being expanded
 
     # -- name resolution ------------------------------------------------------------
     def symbol(self, file: str, name: str, depth: int = 0) -> tuple[str, _Def | None] | None:
-        """(file, node) of a module-level class (or module, node=None) named ``name``."""
+        """(file, node) of a module-level class, function or type alias (an assignment)
+        named ``name``, or (file, None) for a module."""
         key = (file, name)
         if key in self._symbols:
             return self._symbols[key]
@@ -203,35 +354,37 @@ class Builder:
     def _symbol(self, file: str, name: str, depth: int) -> tuple[str, _Def | None] | None:
         if depth > 6:
             return None
-        tree = self.p.tree(file)
-        if tree is None:
+        index = self.p.index(file)
+        if index is None:
             return None
         head, _, rest = name.partition('.')
-        for node in tree.body:
-            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) \
-                    and node.name == name:
-                return file, node
-        for node in tree.body:
+        found = index.defs.get(name)
+        if found is not None:
+            return file, found
+        alias = index.aliases.get(name)
+        if alias is not None and _type_like(alias.value):
+            return file, alias
+        for node in index.imports.get(head, ()):
             if isinstance(node, ast.ImportFrom):
                 mod = self.p.resolve_from(file, node.level, node.module)
                 for a in node.names:
                     if (a.asname or a.name) != head:
                         continue
-                    sub = self.p.module_file(f'{mod}.{a.name}' if mod else a.name)
+                    sub = self.p.module_file(f'{mod}.{a.name}' if mod else a.name, file)
                     if sub is not None:          # ``from pkg import module``
                         return self.symbol(sub, rest, depth + 1) if rest else (sub, None)
-                    target = self.p.module_file(mod)
+                    target = self.p.module_file(mod, file)
                     if target is None:
                         return None
                     return self.symbol(target, a.name + ('.' + rest if rest else ''),
                                        depth + 1)
             elif isinstance(node, ast.Import):
                 for a in node.names:
-                    alias = a.asname or a.name
-                    if name.startswith(alias + '.'):
-                        target = self.p.module_file(a.name)
+                    alias_name = a.asname or a.name
+                    if name.startswith(alias_name + '.'):
+                        target = self.p.module_file(a.name, file)
                         if target is not None:
-                            return self.symbol(target, name[len(alias) + 1:], depth + 1)
+                            return self.symbol(target, name[len(alias_name) + 1:], depth + 1)
         return None
 
     def class_kind(self, file: str, node: ast.ClassDef, depth: int = 0) -> str | None:
@@ -239,6 +392,8 @@ class Builder:
         if depth > 8:
             return None
         for base in node.bases:
+            if isinstance(base, ast.Subscript):        # BaseModel, Generic[T] / Base[T]
+                base = base.value
             bname = _dotted(base)
             if bname is None:
                 continue
@@ -247,6 +402,8 @@ class Builder:
                 return 'model'
             if last in ('Enum', 'IntEnum', 'StrEnum', 'Flag', 'IntFlag'):
                 return 'enum'
+            if last == 'TypedDict':
+                return 'typeddict'
             got = self.symbol(file, bname)
             if got and isinstance(got[1], ast.ClassDef):
                 kind = self.class_kind(got[0], got[1], depth + 1)
@@ -254,8 +411,37 @@ class Builder:
                     return kind
         return None
 
+    def resolve_alias(self, file: str, ann: ast.expr, depth: int = 0) -> tuple[str, ast.expr]:
+        """A module-level type alias (``CurrentUser = Annotated[User, Depends(...)]``,
+        ``PrimaryKey = conint(gt=0)``, ``Kind = Literal[...]``) replaced by what it stands
+        for, with the file it is written in."""
+        while depth < 6:
+            name = _dotted(ann)
+            if name is None or name in _SCALARS or self._bound(name) is not None:
+                break
+            got = self.symbol(file, name)
+            if got is None or not isinstance(got[1], (ast.Assign, ast.AnnAssign)) \
+                    or got[1].value is None:
+                break
+            file, ann = got[0], got[1].value
+            depth += 1
+        return file, ann
+
+    def _bound(self, name: str) -> tuple[str, ast.expr] | None:
+        for frame in reversed(self._bindings):
+            if name in frame:
+                return frame[name]
+        return None
+
     # -- schemas ----------------------------------------------------------------------
-    def type_schema(self, file: str, ann: ast.expr | None, line: int) -> dict[str, Any]:
+    def unknown(self, file: str, line: int, what: str) -> dict[str, Any]:
+        """A type that cannot be read statically: recorded, and compared as unknown (never
+        as "any value", which would make every change to it look like a narrowing)."""
+        self.unresolved.append((file, line, what))
+        return {UNRESOLVED: what}
+
+    def type_schema(self, file: str, ann: ast.expr | None, line: int,
+                    mode: str = 'validation') -> dict[str, Any]:
         if ann is None:
             return {}
         if isinstance(ann, ast.Constant):
@@ -263,99 +449,257 @@ class Builder:
                 return {'type': 'null'}
             if isinstance(ann.value, str):
                 try:
-                    return self.type_schema(file, ast.parse(ann.value, mode='eval').body, line)
+                    return self.type_schema(file, ast.parse(ann.value, mode='eval').body, line,
+                                            mode)
                 except SyntaxError:
-                    return {}
+                    return self.unknown(file, line, f'type {ann.value!r}')
             return {}
         if isinstance(ann, ast.BinOp) and isinstance(ann.op, ast.BitOr):
-            return _union([self.type_schema(file, ann.left, line),
-                           self.type_schema(file, ann.right, line)])
+            return _union([self.type_schema(file, ann.left, line, mode),
+                           self.type_schema(file, ann.right, line, mode)])
         if isinstance(ann, ast.Subscript):
-            return self._generic(file, ann, line)
+            return self._generic(file, ann, line, mode)
+        if isinstance(ann, ast.Call):
+            return self._type_call(file, ann, line, mode)
         name = _dotted(ann)
         if name is None:
-            self.unresolved.append((file, line, f'type {ast.unparse(ann)}'))
-            return {}
+            return self.unknown(file, line, f'type {ast.unparse(ann)}')
+        bound = self._bound(name)
+        if bound is not None:
+            return self.type_schema(bound[0], bound[1], line, mode)
         if name in _SCALARS:
             return dict(_SCALARS[name])
         got = self.symbol(file, name)
         if got and isinstance(got[1], ast.ClassDef):
             kind = self.class_kind(got[0], got[1])
-            if kind == 'model':
-                return self.model_ref(got[0], got[1])
+            if kind in ('model', 'typeddict'):
+                return self.model_ref(got[0], got[1], mode)
             if kind == 'enum':
                 return self.enum_schema(got[0], got[1])
+        if got and isinstance(got[1], (ast.Assign, ast.AnnAssign)) and got[1].value is not None:
+            key = (got[0], name)
+            if key not in self._aliases:            # a module-level type alias
+                self._aliases.add(key)
+                try:
+                    return self.type_schema(got[0], got[1].value, line, mode)
+                finally:
+                    self._aliases.discard(key)
         last = name.rsplit('.', 1)[-1]
         if last in _SCALARS:
             return dict(_SCALARS[last])
-        self.unresolved.append((file, line, f'type {name} (not resolvable statically)'))
-        return {}
+        if got and isinstance(got[1], ast.ClassDef):
+            scalar = self._scalar_base(got[0], got[1])
+            if scalar is not None:
+                return scalar
+        return self.unknown(file, line, f'type {name} (not resolvable statically)')
 
-    def _generic(self, file: str, ann: ast.Subscript, line: int) -> dict[str, Any]:
+    def _scalar_base(self, file: str, node: ast.ClassDef, depth: int = 0
+                     ) -> dict[str, Any] | None:
+        """A class deriving from a scalar (``class Slug(str)``) reads as that scalar."""
+        for base in node.bases:
+            bname = _dotted(base) or ''
+            if bname in _SCALARS and bname not in ('Any', 'object'):
+                return dict(_SCALARS[bname])
+            got = self.symbol(file, bname) if bname and depth < 4 else None
+            if got and isinstance(got[1], ast.ClassDef):
+                found = self._scalar_base(got[0], got[1], depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def _type_call(self, file: str, call: ast.Call, line: int, mode: str) -> dict[str, Any]:
+        """``constr(max_length=5)``, ``conint(gt=0)``, ``conlist(X)``, ``NewType('X', T)``."""
+        fname = (_dotted(call.func) or '').rsplit('.', 1)[-1]
+        out: dict[str, Any]
+        if fname in _CON_TYPES:
+            out = dict(_CON_TYPES[fname])
+            if fname in ('conlist', 'conset', 'confrozenset'):
+                item = call.args[0] if call.args else _kw(call, 'item_type')
+                if item is not None:
+                    out['items'] = self.type_schema(file, item, line, mode)
+                for kw, key in (('min_length', 'minItems'), ('max_length', 'maxItems'),
+                                ('min_items', 'minItems'), ('max_items', 'maxItems')):
+                    v = _kw_const(call, kw)
+                    if isinstance(v, int) and not isinstance(v, bool):
+                        out[key] = v
+                return out
+            _constrain(out, call)
+            return out
+        if fname == 'NewType' and len(call.args) == 2:
+            return self.type_schema(file, call.args[1], line, mode)
+        return self.unknown(file, line, f'type {ast.unparse(call)}')
+
+    def _generic(self, file: str, ann: ast.Subscript, line: int, mode: str) -> dict[str, Any]:
         base = (_dotted(ann.value) or '').rsplit('.', 1)[-1]
         sl = ann.slice
         args = list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
         if base == 'Optional':
-            return _union([self.type_schema(file, args[0], line), {'type': 'null'}])
+            return _union([self.type_schema(file, args[0], line, mode), {'type': 'null'}])
         if base == 'Union':
-            return _union([self.type_schema(file, a, line) for a in args])
+            return _union([self.type_schema(file, a, line, mode) for a in args])
         if base == 'Literal':
             vals = []
             for a in args:
+                a_file, a_node = self.resolve_alias(file, a)
                 try:
-                    vals.append(ast.literal_eval(a))
+                    vals.append(ast.literal_eval(a_node))
                 except ValueError:
-                    self.unresolved.append((file, line, f'Literal value {ast.unparse(a)}'))
-            if len(vals) == 1:
-                return {'const': vals[0], **_json_type(vals)}
-            return {'enum': vals, **_json_type(vals)}
+                    value = self._enum_member(a_file, a_node)
+                    if value is _MISSING:
+                        return self.unknown(file, line, f'Literal value {ast.unparse(a)}')
+                    vals.append(value)
+            return _literal_schema(vals)
         if base == 'Annotated':
-            schema = self.type_schema(file, args[0], line)
+            schema = self.type_schema(file, args[0], line, mode)
             for extra in args[1:]:
                 if isinstance(extra, ast.Call):
                     _constrain(schema, extra)
+                    if (_dotted(extra.func) or '').endswith('Field'):
+                        disc = _kw_const(extra, 'discriminator')
+                        if isinstance(disc, str) and 'anyOf' in schema:
+                            schema = {'oneOf': schema['anyOf'],
+                                      'discriminator': {'propertyName': disc}}
             return schema
         if base in _ARRAYS:
             out: dict[str, Any] = {'type': 'array'}
             if args:            # List[X], Tuple[X, ...]: the items are X
-                out['items'] = self.type_schema(file, args[0], line)
+                out['items'] = self.type_schema(file, args[0], line, mode)
             return out
         if base in _MAPS:
             out = {'type': 'object'}
             if len(args) == 2:
-                out['additionalProperties'] = self.type_schema(file, args[1], line)
+                out['additionalProperties'] = self.type_schema(file, args[1], line, mode)
             return out
-        if base in ('conlist', 'constr', 'conint'):
-            return {}
-        self.unresolved.append((file, line, f'type {ast.unparse(ann)}'))
-        return {}
+        if base in ('SkipJsonSchema', 'InstanceOf', 'Secret'):
+            return self.type_schema(file, args[0], line, mode)      # the value on the wire
+        if base in ('Type', 'type', 'ClassVar', 'Final', 'Required', 'NotRequired',
+                    'ReadOnly'):
+            return self.type_schema(file, args[0], line, mode) if base not in (
+                'Type', 'type') else {}
+        name = _dotted(ann.value)
+        got = self.symbol(file, name) if name else None
+        if got and isinstance(got[1], ast.ClassDef):
+            if self.class_kind(got[0], got[1]) in ('model', 'typeddict'):
+                return self.model_ref(got[0], got[1], mode, [(file, a) for a in args])
+            if self._sequence_class(got[0], got[1]):    # class Filter[Q](Sequence[Q])
+                return {'type': 'array', 'items': self.type_schema(file, args[0], line, mode)}
+        if got and isinstance(got[1], (ast.Assign, ast.AnnAssign)) and got[1].value is not None:
+            # a generic alias: Page = Annotated[list[T], ...]; Page[Item]
+            params = self._alias_params(got[0], got[1].value)
+            if params and name and (got[0], name) not in self._aliases:
+                self._aliases.add((got[0], name))
+                self._bindings.append(dict(zip(params, [(file, a) for a in args])))
+                try:
+                    return self.type_schema(got[0], got[1].value, line, mode)
+                finally:
+                    self._bindings.pop()
+                    self._aliases.discard((got[0], name))
+        return self.unknown(file, line, f'type {ast.unparse(ann)}')
+
+    def _sequence_class(self, file: str, node: ast.ClassDef, depth: int = 0) -> bool:
+        for base in node.bases:
+            if isinstance(base, ast.Subscript):
+                base = base.value
+            bname = _dotted(base) or ''
+            if bname.rsplit('.', 1)[-1] in _ARRAYS:
+                return True
+            got = self.symbol(file, bname) if bname and depth < 4 else None
+            if got and isinstance(got[1], ast.ClassDef) and self._sequence_class(
+                    got[0], got[1], depth + 1):
+                return True
+        return False
+
+    def _alias_params(self, file: str, value: ast.expr) -> list[str]:
+        """The type variables of a generic alias, in order of first appearance."""
+        out: list[str] = []
+        for node in ast.walk(value):
+            if isinstance(node, ast.Name) and node.id not in out:
+                got = self.symbol(file, node.id)
+                if got and isinstance(got[1], ast.Assign) and isinstance(got[1].value, ast.Call) \
+                        and (_dotted(got[1].value.func) or '').endswith('TypeVar'):
+                    out.append(node.id)
+        return out
+
+    def _enum_member(self, file: str, node: ast.expr) -> object:
+        """The value of ``Status.OPEN`` (an enum member used in ``Literal[...]``)."""
+        if isinstance(node, ast.Attribute):
+            got = self.symbol(file, _dotted(node.value) or '')
+            if got and isinstance(got[1], ast.ClassDef):
+                for stmt in got[1].body:
+                    if isinstance(stmt, ast.Assign) and any(
+                            isinstance(t, ast.Name) and t.id == node.attr for t in stmt.targets):
+                        value = _literal(stmt.value)
+                        return value if value is not None else _MISSING
+        return _MISSING
 
     def enum_schema(self, file: str, node: ast.ClassDef) -> dict[str, Any]:
-        vals = []
-        for stmt in node.body:
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-                try:
-                    vals.append(ast.literal_eval(stmt.value))
-                except ValueError:
-                    self.unresolved.append((file, stmt.lineno, f'enum value of {node.name}'))
-        ref = f'/components/schemas/{escape(node.name)}'
-        if node.name not in self.schemas:
-            self.schemas[node.name] = {'enum': vals, **_json_type(vals), 'title': node.name}
+        name = self.qualname(file, node.name)
+        ref = f'/components/schemas/{escape(name)}'
+        if name not in self.schemas:
+            vals = []
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and not (
+                        isinstance(stmt.targets[0], ast.Name)
+                        and stmt.targets[0].id.startswith('_')):
+                    try:
+                        vals.append(ast.literal_eval(stmt.value))
+                    except ValueError:
+                        if _dotted(stmt.value) is None and not isinstance(stmt.value, ast.Call):
+                            self.unresolved.append((file, stmt.lineno,
+                                                    f'enum value of {node.name}'))
+                        else:
+                            vals.append(stmt.targets[0].id if isinstance(
+                                stmt.targets[0], ast.Name) else ast.unparse(stmt.value))
+            self.schemas[name] = {'enum': vals, **_json_type(vals), 'title': node.name}
             self.locs[ref] = (file, node.lineno)
         return {'$ref': '#' + ref}
 
-    def model_ref(self, file: str, node: ast.ClassDef) -> dict[str, Any]:
-        ref = f'/components/schemas/{escape(node.name)}'
-        if node.name not in self.schemas:
+    def qualname(self, file: str, name: str) -> str:
+        """A model's identity: its module and name (two ``CaseRead`` in two modules are
+        two schemas)."""
+        mod = file[:-3] if file.endswith('.py') else file
+        if mod.endswith('/__init__'):
+            mod = mod[:-len('/__init__')]
+        for root in (*self.p.roots, *self.p.homes, 'src/'):
+            if root and mod.startswith(root):
+                mod = mod[len(root):]
+                break
+        return f'{mod.replace("/", ".")}.{name}'
+
+    def model_ref(self, file: str, node: ast.ClassDef, mode: str = 'validation',
+                  args: list[tuple[str, ast.expr]] | None = None) -> dict[str, Any]:
+        """A ``$ref`` to the model's schema as Pydantic writes it for ``mode``:
+        ``validation`` (what a request must send) or ``serialization`` (what a response
+        holds: a field with a default is always there; ``Field(exclude=True)`` never)."""
+        name = self.qualname(file, node.name)
+        params = _type_params(node)
+        binding: dict[str, tuple[str, ast.expr]] = {}
+        if args and params:
+            binding = dict(zip(params, args))
+            name += '[' + ', '.join(ast.unparse(a) for _, a in args) + ']'
+        if mode == 'serialization':
+            name += '-Output'
+        ref = f'/components/schemas/{escape(name)}'
+        if name not in self.schemas:
             schema: dict[str, Any] = {'type': 'object', 'properties': {}, 'title': node.name}
-            self.schemas[node.name] = schema        # registered first: recursion-safe
+            self.schemas[name] = schema        # registered first: recursion-safe
             self.locs[ref] = (file, node.lineno)
             required: list[str] = []
-            for ffile, stmt, name in self._fields(file, node, 0):
-                self._field(ffile, stmt, name, schema, required, ref)
+            self._bindings.append(binding)
+            typed_dict = self.class_kind(file, node) == 'typeddict'
+            total = not any(k.arg == 'total' and _literal(k.value) is False
+                            for k in node.keywords)
+            try:
+                for ffile, stmt, fname in self._fields(file, node, 0):
+                    if typed_dict:
+                        self._typed_key(ffile, stmt, fname, schema, required, ref, mode, total)
+                    else:
+                        self._field(ffile, stmt, fname, schema, required, ref, mode)
+            finally:
+                self._bindings.pop()
             if required:
                 schema['required'] = required
-            if _forbids_extra(node):
+            if _forbids_extra(node) and mode == 'validation':
                 schema['additionalProperties'] = False
         return {'$ref': '#' + ref}
 
@@ -365,6 +709,8 @@ class Builder:
         out: list[tuple[str, ast.AnnAssign, str]] = []
         if depth < 8:
             for base in node.bases:
+                if isinstance(base, ast.Subscript):
+                    base = base.value
                 bname = _dotted(base)
                 got = self.symbol(file, bname) if bname else None
                 if got and isinstance(got[1], ast.ClassDef):
@@ -381,15 +727,33 @@ class Builder:
                 out.append((file, stmt, name))
         return out
 
+    def _typed_key(self, file: str, stmt: ast.AnnAssign, name: str, schema: dict[str, Any],
+                   required: list[str], ref: str, mode: str, total: bool) -> None:
+        """A ``TypedDict`` key: required unless the class is ``total=False`` or the key is
+        ``NotRequired[...]``."""
+        ann = stmt.annotation
+        wrapper = (_dotted(ann.value) or '').rsplit('.', 1)[-1] if isinstance(
+            ann, ast.Subscript) else ''
+        schema['properties'][name] = self.type_schema(file, ann, stmt.lineno, mode)
+        self.locs[f'{ref}/properties/{escape(name)}'] = (file, stmt.lineno)
+        if wrapper == 'Required' or (total and wrapper != 'NotRequired'):
+            required.append(name)
+
     def _field(self, file: str, stmt: ast.AnnAssign, name: str, schema: dict[str, Any],
-               required: list[str], ref: str) -> None:
-        prop = self.type_schema(file, stmt.annotation, stmt.lineno)
+               required: list[str], ref: str, mode: str = 'validation') -> None:
+        prop = self.type_schema(file, stmt.annotation, stmt.lineno, mode)
         is_required = stmt.value is None
         value = stmt.value
         if isinstance(value, ast.Call) and (_dotted(value.func) or '').endswith('Field'):
+            if mode == 'serialization' and _kw_const(value, 'exclude') is True:
+                return                  # never serialized
             _constrain(prop, value)
             alias = _kw_const(value, 'alias')
-            if isinstance(alias, str):
+            side_alias = _kw_const(value, 'serialization_alias' if mode == 'serialization'
+                                   else 'validation_alias')
+            if isinstance(side_alias, str):
+                name = side_alias
+            elif isinstance(alias, str):
                 name = alias
             default = value.args[0] if value.args else _kw(value, 'default')
             if default is None and _kw(value, 'default_factory') is None:
@@ -402,10 +766,36 @@ class Builder:
             is_required = True
         elif value is not None:
             _set_default(prop, value)
+        if value is None and self.p.pydantic == 1 and _nullable(prop):
+            is_required = False         # Pydantic v1: Optional[X] defaults to None
+        if mode == 'serialization':
+            is_required = True          # serialized whether or not it has a default
         schema['properties'][name] = prop
         self.locs[f'{ref}/properties/{escape(name)}'] = (file, stmt.lineno)
+        origin = self._constraint_alias(file, stmt.annotation)
+        if origin is not None:
+            # the constraints come from a shared alias (NameStr = Annotated[str, ...]): a
+            # change of them has that line as its one root cause
+            prop_ptr = f'{ref}/properties/{escape(name)}'
+            branches = [''] + [f'/anyOf/{i}' for i in range(len(prop.get('anyOf', [])))]
+            for branch in branches:
+                for key in _CONSTRAINT_KEYS:
+                    self.locs[f'{prop_ptr}{branch}/{key}'] = origin
         if is_required:
             required.append(name)
+
+    def _constraint_alias(self, file: str, ann: ast.expr) -> tuple[str, int] | None:
+        """Where a module-level alias that carries constraints is written, when the
+        annotation uses one (``name: NameStr``, ``Optional[PrimaryKey]``)."""
+        for node in ast.walk(ann):
+            name = _dotted(node) if isinstance(node, (ast.Name, ast.Attribute)) else None
+            if not name or name in _SCALARS:
+                continue
+            got = self.symbol(file, name)
+            if got is not None and isinstance(got[1], (ast.Assign, ast.AnnAssign)) and any(
+                    isinstance(sub, ast.Call) for sub in ast.walk(got[1].value or ast.Pass())):
+                return got[0], got[1].lineno
+        return None
 
     # -- routes -----------------------------------------------------------------------
     def operation(self, route: pyroutes.Route, path: str, op_ptr: str) -> dict[str, Any]:
@@ -432,28 +822,79 @@ class Builder:
                 params.append({'name': name, 'in': 'path', 'required': True,
                                'schema': dict(_FLASK_TYPES.get(flask_types.get(name) or '',
                                                                {'type': 'string'}))})
-        if call is not None:
-            extra_node = _kw(call, 'openapi_extra')
-            extra = _literal(extra_node)
-            if isinstance(extra, dict):
-                lines = _param_lines(extra_node)
-                for i, p in enumerate(extra.get('parameters') or []):
-                    if isinstance(p, dict) and isinstance(p.get('name'), str):
-                        params.append(p)
-                        self.locs[f'{op_ptr}/parameters/{len(params) - 1}'] = (
-                            file, lines[i] if i < len(lines) else route.line)
-                if isinstance(extra.get('requestBody'), dict):
-                    op['requestBody'] = extra['requestBody']
-            elif _kw(call, 'openapi_extra') is not None:
-                self.unresolved.append((file, route.line, 'openapi_extra is not a literal'))
         if params:
             op['parameters'] = params
-        if body and 'requestBody' not in op:
+        if body:
             op['requestBody'] = self._body(body, op_ptr)
         self._responses(route, fn, call, op, op_ptr)
         if call is not None and _kw_const(call, 'deprecated') is True:
             op['deprecated'] = True
+        extra_node = _kw(call, 'openapi_extra') if call is not None else None
+        if extra_node is not None:
+            extra = self.const_value(file, extra_node)
+            if isinstance(extra, dict):
+                # FastAPI deep-merges openapi_extra into the generated operation: dicts
+                # merge key by key, lists (parameters) are extended
+                before = len(op.get('parameters', []))
+                lines = _param_lines(extra_node)
+                _deep_merge(op, extra)
+                for i in range(before, len(op.get('parameters', []))):
+                    j = i - before
+                    self.locs[f'{op_ptr}/parameters/{i}'] = (
+                        file, lines[j] if j < len(lines) else route.line)
+            else:
+                self.unresolved.append((file, route.line, 'openapi_extra is not a literal'))
         return op
+
+    def const_value(self, file: str, node: ast.expr | None, depth: int = 0) -> object:
+        """A literal value, module constants included (``openapi_extra=EXTRA``,
+        ``{"schema": ITEM_SCHEMA}``); ``_MISSING`` when it is not one."""
+        if node is None or depth > 8:
+            return _MISSING
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Dict):
+            out: dict[object, object] = {}
+            for k, v in zip(node.keys, node.values):
+                if k is None:           # {**OTHER}
+                    inner = self.const_value(file, v, depth + 1)
+                    if not isinstance(inner, dict):
+                        return _MISSING
+                    out.update(inner)
+                    continue
+                key = self.const_value(file, k, depth + 1)
+                value = self.const_value(file, v, depth + 1)
+                if key is _MISSING or value is _MISSING:
+                    return _MISSING
+                out[key] = value
+            return out
+        if isinstance(node, (ast.List, ast.Tuple)):
+            items = [self.const_value(file, e, depth + 1) for e in node.elts]
+            return _MISSING if any(i is _MISSING for i in items) else items
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            number = self.const_value(file, node.operand, depth + 1)
+            return -number if isinstance(number, (int, float)) and not isinstance(
+                number, bool) else _MISSING
+        name = _dotted(node)
+        if name is not None:
+            got = self.symbol(file, name)
+            if got is None:
+                got = self._constant(file, name)
+            if got is not None and isinstance(got[1], (ast.Assign, ast.AnnAssign)):
+                return self.const_value(got[0], got[1].value, depth + 1)
+        return _MISSING
+
+    def _constant(self, file: str, name: str) -> tuple[str, _Def | None] | None:
+        tree = self.p.tree(file)
+        found: tuple[str, _Def | None] | None = None
+        for node in tree.body if tree is not None else []:
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                found = (file, node)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                    and node.target.id == name and node.value is not None:
+                found = (file, node)
+        return found
 
     def _arguments(self, file: str, fn: ast.FunctionDef | ast.AsyncFunctionDef,
                    ctx: _OpCtx, depth: int) -> None:
@@ -470,26 +911,45 @@ class Builder:
     def _depends(self, file: str, call: ast.Call, ctx: _OpCtx, depth: int) -> None:
         """The parameters a dependency (``Depends(fn)``) adds to the operation."""
         target = call.args[0] if call.args else _kw(call, 'dependency')
+        if isinstance(target, ast.Call):            # Depends(factory(...))
+            return
         name = _dotted(target)
         if name is None or depth >= 3:
             return
         got = self.symbol(file, name)
+        if got is not None and isinstance(got[1], ast.ClassDef):
+            init = next((n for n in got[1].body if isinstance(
+                n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == '__init__'), None)
+            if init is not None and self.class_kind(got[0], got[1]) is None:
+                self._arguments(got[0], init, ctx, depth + 1)     # a class dependency
+            return
         if got is None or not isinstance(got[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return      # a class or an object (security scheme): not modelled
+            return      # an object (security scheme): not modelled
         self._arguments(got[0], got[1], ctx, depth + 1)
 
     def _param(self, file: str, arg: ast.arg, default: ast.expr | None, path_names: set[str],
                flask_types: dict[str, str], params: list[dict[str, Any]],
                body: list[_BodyPart], op_ptr: str, depth: int = 0) -> None:
         ann = arg.annotation
+        ann_file = file
         marker = None
+        if ann is not None:
+            # ``current_user: CurrentUser`` where CurrentUser = Annotated[User, Depends(...)]
+            ann_file, ann = self.resolve_alias(file, ann)
         if isinstance(ann, ast.Subscript) and (_dotted(ann.value) or '').endswith('Annotated'):
             sl = ann.slice
             parts = list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
             ann = parts[0]
+            constraints = []
             for extra in parts[1:]:
                 if isinstance(extra, ast.Call) and _marker(extra):
                     marker = extra
+                elif isinstance(extra, ast.Call):
+                    constraints.append(extra)       # Field(gt=0), annotated_types
+            if constraints:
+                ann = ast.Subscript(value=ast.Name(id='Annotated', ctx=ast.Load()),
+                                    slice=ast.Tuple(elts=[ann, *constraints], ctx=ast.Load()),
+                                    ctx=ast.Load())
         if isinstance(default, ast.Call) and _marker(default):
             marker, default_expr = default, (default.args[0] if default.args
                                              else _kw(default, 'default'))
@@ -502,16 +962,19 @@ class Builder:
         kind = _marker(marker) if marker is not None else None
         if kind == 'depends':
             assert marker is not None
+            dep_file = ann_file if marker is not default else file
             if not marker.args and _kw(marker, 'dependency') is None and ann is not None:
                 marker = ast.Call(func=marker.func, args=[ann], keywords=[])   # Depends()
                 ast.copy_location(marker, arg)
-            self._depends(file, marker, (path_names, flask_types, params, body, op_ptr),
+            self._depends(dep_file, marker, (path_names, flask_types, params, body, op_ptr),
                           depth)
             return
+        if marker is not None and _kw_const(marker, 'include_in_schema') is False:
+            return          # read by the handler, not part of the documented contract
         tname = (_dotted(ann) or '').rsplit('.', 1)[-1] if ann is not None else ''
         if tname in _SKIP_TYPES:
             return
-        schema = self.type_schema(file, ann, arg.lineno) if ann is not None else (
+        schema = self.type_schema(ann_file, ann, arg.lineno) if ann is not None else (
             dict(_FLASK_TYPES.get(flask_types.get(arg.arg) or '', {'type': 'string'}))
             if arg.arg in path_names else {})
         if marker is not None:
@@ -563,6 +1026,9 @@ class Builder:
         status = '200'
         model: ast.expr | None = None
         has_model_kw = False
+        # A response is serialized from the model: every field is there (a default is
+        # written too), unless the route drops unset/default/None values.
+        mode = 'serialization'
         if call is not None:
             sc = _literal(_kw(call, 'status_code'))
             if isinstance(sc, int):
@@ -575,6 +1041,9 @@ class Builder:
             if _kw(call, 'response_model') is not None:
                 has_model_kw = True
                 model = _kw(call, 'response_model')
+            if any(_kw_const(call, f'response_model_exclude_{k}') is True
+                   for k in ('unset', 'defaults', 'none')):
+                mode = 'validation'
         if not has_model_kw and fn is not None and fn.returns is not None \
                 and route.framework == 'fastapi':
             rname = (_dotted(fn.returns) or '').rsplit('.', 1)[-1]
@@ -583,32 +1052,146 @@ class Builder:
         resp: dict[str, Any] = {'description': 'Successful Response'}
         if model is not None and not (isinstance(model, ast.Constant) and model.value is None):
             before = len(self.unresolved)
-            schema = self.type_schema(route.file, model, route.line)
+            schema = self.type_schema(route.file, model, route.line, mode)
             if isinstance(model, ast.Call) and before == len(self.unresolved):
                 self.unresolved.append((route.file, route.line,
                                         f'response model {ast.unparse(model)}'))
-            if not (schema == {} and len(self.unresolved) > before):
+            if UNRESOLVED in schema:
+                resp[UNRESOLVED] = schema[UNRESOLVED]       # unknown, not "no body"
+            else:
                 resp['content'] = {'application/json': {'schema': schema}}
+        elif model is None and fn is not None and route.framework == 'fastapi' \
+                and status not in ('204', '205', '304') and not _non_json(call):
+            inferred = _returned_dict(fn)
+            if inferred is not None:        # ``return {"status": "ok"}``: that shape
+                resp['content'] = {'application/json': {'schema': inferred}}
+            elif _returns_value(fn):
+                resp[UNRESOLVED] = f'the response of {fn.name}() (no response model)'
         op['responses'][status] = resp
         self.locs[f'{op_ptr}/responses/{status}'] = (route.file, route.line)
         extra = _kw(call, 'responses') if call is not None else None
         if isinstance(extra, ast.Dict):
             for k, v in zip(extra.keys, extra.values):
-                code = _literal(k)
-                if code is None or not isinstance(v, ast.Dict):
+                code = self.const_value(route.file, k) if k is not None else _MISSING
+                if code is _MISSING and k is not None:
+                    m = re.search(r'HTTP_(\d{3})', _dotted(k) or '')
+                    code = m.group(1) if m else _MISSING
+                if code is _MISSING or not isinstance(v, ast.Dict):
                     continue
-                r: dict[str, Any] = {'description': ''}
+                # merged as FastAPI does: into the same status, a "model" gives the
+                # schema unless response_model already did, the rest is deep-merged
+                r = op['responses'].setdefault(str(code), {'description': ''})
                 for vk, vv in zip(v.keys, v.values):
-                    key = _literal(vk)
+                    key = self.const_value(route.file, vk) if vk is not None else _MISSING
                     if key == 'model':
-                        r['content'] = {'application/json': {
-                            'schema': self.type_schema(route.file, vv, route.line)}}
-                    elif key == 'description':
-                        r['description'] = _literal(vv) or ''
-                op['responses'][str(code)] = r
-                self.locs[f'{op_ptr}/responses/{code}'] = (route.file, route.line)
+                        if isinstance(vv, ast.Call) and isinstance(vv.func, ast.Attribute) \
+                                and vv.func.attr in ('schema', 'model_json_schema'):
+                            vv = vv.func.value          # {"model": Problem.schema()}
+                        content = r.setdefault('content', {}).setdefault(
+                            'application/json', {})
+                        if 'schema' not in content:
+                            content['schema'] = self.type_schema(route.file, vv, route.line,
+                                                                 mode)
+                    elif isinstance(key, str):
+                        value = self.const_value(route.file, vv)
+                        if value is _MISSING:
+                            continue
+                        if key == 'description' and str(code) == status:
+                            r['description'] = value
+                        elif isinstance(value, dict) and isinstance(r.get(key), dict):
+                            _deep_merge(r[key], value)
+                        elif key not in r or key == 'description':
+                            r[key] = value
+                self.locs.setdefault(f'{op_ptr}/responses/{code}', (route.file, route.line))
         elif extra is not None:
             self.unresolved.append((route.file, route.line, 'responses= is not a dict literal'))
+
+
+def _non_json(call: ast.Call | None) -> bool:
+    """``response_class=HTMLResponse`` (a page, a redirect, a file, a stream: no JSON)."""
+    got = (_dotted(_kw(call, 'response_class')) or '').rsplit('.', 1)[-1]
+    return bool(got) and got.endswith('Response') and 'JSON' not in got
+
+
+def _deep_merge(target: dict[str, Any], extra: dict[Any, Any]) -> None:
+    """FastAPI's ``deep_dict_update``: nested dicts merge, lists are extended, other
+    values replace."""
+    for key, value in extra.items():
+        key = str(key)
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        elif isinstance(value, list) and isinstance(target.get(key), list):
+            target[key] = target[key] + value
+        else:
+            target[key] = value
+
+
+_JSON_OF = {str: 'string', int: 'integer', float: 'number', bool: 'boolean'}
+
+
+def _returns_value(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The handler returns a JSON value (not ``None``, not an HTML page, a redirect, a
+    file or a stream): its body is unknown without a response model."""
+    for node in ast.walk(fn):
+        if not isinstance(node, ast.Return) or node.value is None or (
+                isinstance(node.value, ast.Constant) and node.value.value is None):
+            continue
+        value = node.value
+        if isinstance(value, ast.Call):
+            called = (_dotted(value.func) or '').rsplit('.', 1)[-1]
+            if called.endswith('Response') and 'JSON' not in called or called in (
+                    'redirect', 'render_template', 'send_file'):
+                continue
+        return True
+    return False
+
+
+def _returned_dict(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, Any] | None:
+    """The shape of what a handler without a response model returns when every
+    ``return`` is a dict literal (``return {"status": "ok"}``, ``JSONResponse(content={...})``):
+    its keys are always there."""
+    shapes: list[dict[str, dict[str, Any]]] = []
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) \
+                and node is not fn:
+            continue
+        if not isinstance(node, ast.Return):
+            continue
+        value = node.value
+        if isinstance(value, ast.Call) and (_dotted(value.func) or '').endswith(
+                ('JSONResponse', 'ORJSONResponse', 'UJSONResponse')):
+            value = value.args[0] if value.args else _kw(value, 'content')
+        if not isinstance(value, ast.Dict) or any(k is None for k in value.keys):
+            return None
+        shape: dict[str, dict[str, Any]] = {}
+        for k, v in zip(value.keys, value.values):
+            key = _literal(k)
+            if not isinstance(key, str):
+                return None
+            const = _literal(v) if isinstance(v, ast.Constant) else None
+            kind = _JSON_OF.get(type(const)) if const is not None else None
+            if isinstance(v, (ast.List, ast.ListComp)):
+                kind = 'array'
+            elif isinstance(v, (ast.Dict, ast.DictComp)):
+                kind = 'object'
+            elif isinstance(v, ast.JoinedStr):
+                kind = 'string'
+            shape[key] = {'type': kind} if kind else {}
+        shapes.append(shape)
+    if not shapes:
+        return None
+    props: dict[str, dict[str, Any]] = {}
+    for shape in shapes:
+        for prop, schema in shape.items():
+            if prop in props and props[prop] != schema:
+                props[prop] = {}
+            else:
+                props.setdefault(prop, schema)
+    required = [prop for prop in props if all(prop in s for s in shapes)]
+    out: dict[str, Any] = {'type': 'object', 'properties': props}
+    if required:
+        out['required'] = required
+    return out
 
 
 def _param_lines(extra: ast.expr | None) -> list[int]:
@@ -672,6 +1255,19 @@ def _marker(call: ast.Call | None) -> str | None:
     return _MARKERS.get((_dotted(call.func) or '').rsplit('.', 1)[-1])
 
 
+def _literal_schema(vals: list[object]) -> dict[str, Any]:
+    """``Literal[...]``: its values; ``None`` among them is the null type, as for any other
+    annotation (``Literal[None]`` is ``None``, ``Literal["a", None]`` is
+    ``Optional[Literal["a"]]``, the typing spec's equivalences Pydantic follows)."""
+    rest = [v for v in vals if v is not None]
+    if len(rest) == len(vals):
+        if len(vals) == 1:
+            return {'const': vals[0], **_json_type(vals)}
+        return {'enum': vals, **_json_type(vals)}
+    null = {'type': 'null'}
+    return _union([_literal_schema(rest), null]) if rest else null
+
+
 def _json_type(vals: list[object]) -> dict[str, Any]:
     kinds = {type(v) for v in vals}
     if kinds == {str}:
@@ -687,6 +1283,8 @@ def _union(parts: list[dict[str, Any]]) -> dict[str, Any]:
     flat: list[dict[str, Any]] = []
     for p in parts:
         flat.extend(p['anyOf'] if set(p) == {'anyOf'} else [p])
+    if any(p == {} for p in flat):
+        return {}           # Any | None is Any: it already takes every value
     if len(flat) == 1:
         return flat[0]
     return {'anyOf': flat}
@@ -723,6 +1321,42 @@ def _forbids_extra(node: ast.ClassDef) -> bool:
     return False
 
 
+def _type_like(node: ast.expr | None) -> bool:
+    """An assigned value that reads as a type alias (``Annotated[...]``, ``X | None``,
+    ``Literal[...]``, ``conint(...)``, ``NewType(...)``, another class)."""
+    if isinstance(node, ast.Subscript):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return True
+    if isinstance(node, ast.Call):
+        return (_dotted(node.func) or '').rsplit('.', 1)[-1] in (*_CON_TYPES, 'NewType')
+    return isinstance(node, (ast.Name, ast.Attribute))
+
+
+def _type_params(node: ast.ClassDef) -> list[str]:
+    """The type variables of a generic model: ``class Page(BaseModel, Generic[T])``."""
+    for base in node.bases:
+        if isinstance(base, ast.Subscript) and (_dotted(base.value) or '').endswith('Generic'):
+            sl = base.slice
+            elts = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+            return [e.id for e in elts if isinstance(e, ast.Name)]
+    for base in node.bases:       # class Page(Base[T]): the parameters Base declares
+        if isinstance(base, ast.Subscript):
+            sl = base.slice
+            elts = sl.elts if isinstance(sl, ast.Tuple) else [sl]
+            names = [e.id for e in elts if isinstance(e, ast.Name) and len(e.id) <= 12
+                     and e.id[:1].isupper() and (e.id.endswith('T') or len(e.id) == 1)]
+            if names and len(names) == len(elts):
+                return names
+    return []
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    if schema.get('type') == 'null':
+        return True
+    return any(isinstance(s, dict) and s.get('type') == 'null' for s in schema.get('anyOf', []))
+
+
 # -- the whole contract -------------------------------------------------------------------
 
 def build(project: Project) -> CodeContract:
@@ -735,23 +1369,30 @@ def build(project: Project) -> CodeContract:
             continue
         tree = project.tree(path)
         if tree is None:
+            if not _is_template(data):
+                project.unparsed.add(path)
             continue
         source = data.decode('utf-8', 'replace')
         try:
             routes = pyroutes.find_routes(source, path, tree=tree)
         except (SyntaxError, ValueError):
+            project.unparsed.add(path)
             continue
         if routes:
             modules.append((path, routes))
         _collect_mounts(builder, path, tree, mounts)
     paths: dict[str, dict[str, Any]] = {}
     handlers: dict[str, tuple[str, str]] = {}
+    by_ptr: dict[str, pyroutes.Route] = {}
     for file, routes in modules:
+        owners = _method_owners(project.tree(file))
         for route in routes:
             if route.path is None or route.method == '?':
                 builder.unresolved.append((file, route.line, f'route {route.describe()}: '
                                            f'{route.unresolved or "not resolvable"}'))
                 continue
+            if route.call is not None and _kw_const(route.call, 'include_in_schema') is False:
+                continue        # not part of the documented contract
             for prefix in _prefixes((file, route.router), mounts, 0):
                 full = _FLASK_PARAM.sub(lambda m: '{' + m.group(2) + '}', prefix + route.path)
                 method = route.method.lower()
@@ -761,26 +1402,93 @@ def build(project: Project) -> CodeContract:
                 op_ptr = f'/paths/{escape(full)}/{method}'
                 builder.locs.setdefault(f'/paths/{escape(full)}', (file, route.line))
                 item[method] = builder.operation(route, full, op_ptr)
-                handlers[op_ptr] = (file, route.function)
+                # a handler is its function, in its class (class-based views: many
+                # controllers have a get_all)
+                owner = owners.get(id(route.node)) if route.node is not None else None
+                handlers[op_ptr] = (file, f'{owner}.{route.function}' if owner
+                                    else route.function)
+                by_ptr[op_ptr] = route
     doc = {'openapi': '3.1.0', 'info': {'title': 'route code', 'version': '0'},
            'paths': paths, 'components': {'schemas': builder.schemas}}
-    return CodeContract(doc, builder.locs, handlers, builder.unresolved)
+    return CodeContract(doc, builder.locs, handlers, builder.unresolved, by_ptr)
+
+
+def _method_owners(tree: ast.Module | None) -> dict[int, str]:
+    """id(method node) -> the name of the class it is defined in."""
+    out: dict[int, str] = {}
+    for node in pyroutes.iter_statements(tree.body) if tree is not None else []:
+        if isinstance(node, ast.ClassDef):
+            for sub in node.body:
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    out[id(sub)] = node.name
+    return out
+
+
+def _is_template(data: bytes) -> bool:
+    """A Jinja / cookiecutter template saved as ``.py`` (not a module of the project)."""
+    return bool(re.search(rb'^\s*\{%-?\s|\{\{\s*[\w.]+\s*\}\}', data, re.M))
+
+
+def coverage(contract: CodeContract) -> tuple[int, list[str]]:
+    """(operations, labels of those whose success response is not known): an operation
+    counts as resolved when its 2xx response schema (everything it references) could be
+    read, or it has no body (204, a declared ``None``)."""
+    schemas = contract.doc['components']['schemas']
+    memo: dict[str, bool] = {}
+    unresolved = []
+    total = 0
+    for path, item in contract.doc['paths'].items():
+        for method, op in item.items():
+            total += 1
+            ok = [r for s, r in op['responses'].items() if s.startswith('2')]
+            if not ok or any(UNRESOLVED in r or not _known(r.get('content'), schemas, memo)
+                             for r in ok):
+                unresolved.append(f'{method.upper()} {path}')
+    return total, unresolved
+
+
+def _known(node: object, schemas: dict[str, Any], memo: dict[str, bool]) -> bool:
+    """No unresolved schema is reachable from ``node`` (components memoised; one being
+    visited counts as known, so cycles end)."""
+    if isinstance(node, dict):
+        if UNRESOLVED in node:
+            return False
+        ref = node.get('$ref')
+        if isinstance(ref, str) and ref.startswith('#/components/schemas/'):
+            name = ref.rsplit('/', 1)[-1].replace('~1', '/').replace('~0', '~')
+            if name not in memo:
+                memo[name] = True
+                memo[name] = _known(schemas.get(name), schemas, memo)
+            return memo[name]
+        return all(_known(v, schemas, memo) for v in node.values())
+    if isinstance(node, list):
+        return all(_known(v, schemas, memo) for v in node)
+    return True
 
 
 def _collect_mounts(builder: Builder, file: str, tree: ast.Module,
                     mounts: _Mounts) -> None:
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr in ('include_router', 'register_blueprint') and node.args):
+    own: dict[str, str] | None = None       # the module's routers and their own prefixes
+    for node in pyroutes.iter_statements(tree.body):
+        if not isinstance(node, ast.Expr):
             continue
-        kw = 'prefix' if node.func.attr == 'include_router' else 'url_prefix'
-        prefix = _literal(_kw(node, kw)) if _kw(node, kw) is not None else ''
+        call = node.value
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr in ('include_router', 'register_blueprint') and call.args):
+            continue
+        kw = 'prefix' if call.func.attr == 'include_router' else 'url_prefix'
+        prefix_node = _kw(call, kw)
+        prefix = builder.const_value(file, prefix_node) if prefix_node is not None else ''
         if not isinstance(prefix, str):
-            builder.unresolved.append((file, node.lineno,
-                                       f'{node.func.attr} prefix is not a constant'))
-            continue
-        parent = (file, _dotted(node.func.value) or '')
-        target = _dotted(node.args[0])
+            builder.unresolved.append((file, call.lineno,
+                                       f'{call.func.attr} prefix is not a constant'))
+            prefix = '{' + ast.unparse(prefix_node) + '}' if prefix_node is not None else ''
+        parent = (file, _dotted(call.func.value) or '')
+        if own is None:
+            own = pyroutes.module_routers('', file, tree)
+        # router = APIRouter(prefix="/api"); router.include_router(child): /api + child
+        prefix = own.get(parent[1], '') + prefix
+        target = _dotted(call.args[0])
         if target is None:
             continue
         child = _router_ref(builder, file, tree, target)
@@ -798,7 +1506,7 @@ def _router_ref(builder: Builder, file: str, tree: ast.Module, target: str
                 mod = builder.p.resolve_from(file, node.level, node.module)
                 for a in node.names:
                     if (a.asname or a.name) == target:
-                        f = builder.p.module_file(mod)
+                        f = builder.p.module_file(mod, file)
                         return (f, a.name) if f else None
         return (file, target)
     got = builder.symbol(file, head)
@@ -834,20 +1542,43 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
                for b in (f.old_bytes(), f.new_bytes()) if b):
         return []           # plain logic changed: the contract cannot have
     cache = ParseCache()
-    base = build(Project(changes.base, exclude, cache))
-    head_project = Project(changes.head, exclude, cache)
+    roots = list(cfg.get('python_roots', []))
+    base_project = Project(changes.base, exclude, cache, roots)
+    base = build(base_project)
+    head_project = Project(changes.head, exclude, cache, roots)
     head = build(head_project)
-    for f in changed_py:
-        data = head_project.source(f.path) if f.path in head_project.path_set else None
-        if data and _ROUTE_RE.search(data) and head_project.tree(f.path) is None:
-            head.unresolved.append((f.path, 1, 'the module does not parse (syntax error): '
-                                    'its routes'))
+    changed = {f.path for f in changed_py}
     out: list[Finding] = []
+    # A module that does not parse on one side: its routes are unknown there, so they are
+    # compared on neither side (never "removed" or "added").
+    unknown = base_project.unparsed | head_project.unparsed
+    if unknown:
+        _drop_operations(base, unknown)
+        _drop_operations(head, unknown)
+        version = requires_python(changes.head.paths(), changes.head.read)
+        for path in sorted(unknown & changed):
+            where = 'at the base and at the head' if (
+                path in base_project.unparsed and path in head_project.unparsed) else (
+                'at the head' if path in head_project.unparsed else 'at the base')
+            out.append(Finding(
+                rule='api-code-unparseable', category='contract',
+                severity='info' if version else 'warning', path=path, line=None,
+                message=f'the module does not parse {where} with Python '
+                        f'{sys.version_info[0]}.{sys.version_info[1]}: its routes are '
+                        'unknown and were not compared',
+                hint=version_hint(version) if version else
+                'fix the syntax error; until then the routes of this module are not checked'))
+        if version:
+            out.append(Finding(
+                rule='python-version-unsupported', category='contract', severity='info',
+                path=version[0], line=None, message=version_hint(version),
+                hint='set language_version in .pre-commit-config.yaml',
+                extra={'requires_python': version[1]}))
     if base.doc != head.doc:
         bspec, hspec = CodeSpec(base), CodeSpec(head)
         raw = diff_specs(bspec, hspec)
-        out = _relocate(raw, bspec, hspec)
-    changed = {f.path for f in changed_py}
+        out.extend(_same_line(_relocate(raw, bspec, hspec)))
+    out.extend(_unresolved_routes(base, head, changed))
     seen = set()
     for file, line, what in head.unresolved:
         if file in changed and (file, what) not in seen:
@@ -857,11 +1588,145 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
                 line=line, message=f'{what}: not part of the compared contract',
                 hint='use constants, literal dicts and importable Pydantic models so the '
                      'contract can be read statically'))
+    total, missing = coverage(head)
+    if total:
+        shown = ', '.join(missing[:10]) + (f' and {len(missing) - 10} more'
+                                           if len(missing) > 10 else '')
+        out.append(Finding(
+            rule='api-code-coverage', category='contract', severity='info', path=None,
+            line=None,
+            message=f'resolved response schemas for {total - len(missing)}/{total} operations '
+                    'of the route code' + (f'; unresolved: {shown}' if missing else '')
+                    + (f'; {len(unknown)} module(s) with routes do not parse' if unknown
+                       else ''),
+            hint='what is not resolved is not compared: set [tool.hotfix-hooks.contract] '
+                 'python_roots when imports of the project are not found',
+            extra={'resolved': total - len(missing), 'total': total,
+                   'unresolved': missing, 'unparsed': sorted(unknown)}))
     return out
 
 
+_SUBJECT = re.compile(r'`[^`]*`')
+_AFFECTS = re.compile(r' \(affects \d+ operations: .*\)$')
+
+
+def _same_line(findings: list[Finding]) -> list[Finding]:
+    """One root cause, one finding: the same change reported at the same source line
+    (a shared alias that many models use) is one finding naming every property and
+    operation it reaches."""
+    groups: dict[tuple[str, str, str, int, str], list[Finding]] = {}
+    out: list[Finding] = []
+    for f in findings:
+        if not f.path or not f.line or not f.rule.startswith(('request-', 'response-')):
+            out.append(f)
+            continue
+        core = _AFFECTS.sub('', f.message)
+        core = core.split(': ', 1)[1] if re.match(r'[A-Z]+ /', core) else core
+        key = (f.rule, f.severity, f.path, f.line, _SUBJECT.sub('`*`', core))
+        if key not in groups:
+            out.append(f)
+        groups.setdefault(key, []).append(f)
+    for fs in groups.values():
+        if len(fs) < 2:
+            continue
+        first = fs[0]
+        subjects = list(dict.fromkeys(m for f in fs for m in _SUBJECT.findall(f.message)))
+        ops = list(dict.fromkeys(op for f in fs for op in f.extra.get('affected', [])))
+        core = _AFFECTS.sub('', first.message)
+        core = core.split(': ', 1)[1] if re.match(r'[A-Z]+ /', core) else core
+        change = core.split(': ', 1)[1] if ': ' in core else core
+        shown = ', '.join(ops[:5]) + (f' and {len(ops) - 5} more' if len(ops) > 5 else '')
+        first.message = (f'{len(subjects)} properties ({", ".join(subjects[:4])}'
+                         + (f' and {len(subjects) - 4} more' if len(subjects) > 4 else '')
+                         + f') from one definition at this line: {change} (affects '
+                         f'{len(ops)} operations: {shown})')
+        first.extra['affected'] = ops
+        first.extra['properties'] = subjects
+    return out
+
+
+def _drop_operations(contract: CodeContract, files: set[str]) -> None:
+    paths = contract.doc['paths']
+    for ptr, (file, _) in list(contract.handlers.items()):
+        if file not in files:
+            continue
+        segs = ptr.split('/')
+        path = segs[2].replace('~1', '/').replace('~0', '~')
+        item = paths.get(path)
+        if item is not None:
+            item.pop(segs[3], None)
+            if not item:
+                del paths[path]
+        del contract.handlers[ptr]
+
+
+def _unresolved_routes(base: CodeContract, head: CodeContract, changed: set[str]
+                       ) -> list[Finding]:
+    """A warning for each existing route whose response code (response keywords, return
+    annotation, returned values) changed while its response could not be read."""
+    out = []
+    for ptr, route in head.routes.items():
+        if route.file not in changed:
+            continue
+        segs = ptr.split('/')
+        path = segs[2].replace('~1', '/').replace('~0', '~')
+        op = head.doc['paths'].get(path, {}).get(segs[3])
+        if op is None:
+            continue
+        why = [r[UNRESOLVED] for s, r in op['responses'].items()
+               if s.startswith('2') and UNRESOLVED in r]
+        if not why:
+            continue
+        old = base.routes.get(ptr)
+        if old is None or _response_code(old) == _response_code(route):
+            continue        # a new route has no clients yet; an unchanged response: as before
+        out.append(Finding(
+            rule='api-route-contract-unresolved', category='contract', severity='warning',
+            path=route.file, line=route.line,
+            message=f'{segs[3].upper()} {path} ({route.function or "handler"}): what it '
+                    f'returns changed but its response contract could not be read '
+                    f'({why[0]}): review its response by hand',
+            hint='declare the response with response_model= (or a return annotation) naming '
+                 'a Pydantic model the project defines, so it can be compared',
+            extra={'operation': f'{segs[3].upper()} {path}', 'affected':
+                   [f'{segs[3].upper()} {path}'], 'pointer': ptr, 'source': 'route code'}))
+    return out
+
+
+_RESPONSE_KWS = ('response_model', 'status_code', 'responses', 'response_class',
+                 'response_model_exclude_unset', 'response_model_exclude_defaults',
+                 'response_model_exclude_none', 'response_model_include',
+                 'response_model_exclude', 'response_model_by_alias')
+
+
+def _response_code(route: pyroutes.Route) -> str:
+    """What of a route's code shapes its response: the response keywords of the
+    decorator, the return annotation and the returned expressions."""
+    parts = [ast.dump(k.value) for k in (route.call.keywords if route.call else [])
+             if k.arg in _RESPONSE_KWS]
+    fn = route.node
+    if fn is not None:
+        parts.append(ast.dump(fn.returns) if fn.returns else '')
+        parts += [_shape(n.value) for n in ast.walk(fn)
+                  if isinstance(n, ast.Return) and n.value is not None]
+    return '\n'.join(sorted(set(parts)))
+
+
+def _shape(node: ast.expr) -> str:
+    """The shape of a returned expression, not its values: the called class and its
+    keyword names, the keys of a dict, the kind of anything else."""
+    if isinstance(node, ast.Call):
+        return (f'{_dotted(node.func) or type(node.func).__name__}('
+                + ','.join(sorted(k.arg or '**' for k in node.keywords)) + ')')
+    if isinstance(node, ast.Dict):
+        return '{' + ','.join(sorted(str(_literal(k)) for k in node.keys)) + '}'
+    if isinstance(node, (ast.List, ast.ListComp, ast.Tuple)):
+        return type(node).__name__
+    return type(node).__name__
+
+
 def _relocate(findings: list[Finding], bspec: CodeSpec, hspec: CodeSpec) -> list[Finding]:
-    removed: dict[tuple[str, str], Finding] = {}
+    removed: dict[tuple[str, str], list[tuple[str, Finding]]] = {}
     added: dict[tuple[str, str], Finding] = {}
     out: list[Finding] = []
     for f in findings:
@@ -871,6 +1736,12 @@ def _relocate(findings: list[Finding], bspec: CodeSpec, hspec: CodeSpec) -> list
         if where is None and side == 'head':
             where = bspec.where(f.extra.get('pointer'))
         f.rule = _RENAMES.get(f.rule, f.rule)
+        if f.rule.startswith(('response-body-', 'request-body-')) and f.extra.get('operation'):
+            # the whole body changed: that is the route's doing (its response_model, its
+            # body parameter), not the model's
+            route_at = spec.where(_op_ptr(f.extra['operation'])) or bspec.where(
+                _op_ptr(f.extra['operation']))
+            where = route_at or where
         f.path, f.line = (where if where else (None, None))
         if side == 'base' and where:
             f.message = f.message.replace(' of the base version)',
@@ -882,33 +1753,48 @@ def _relocate(findings: list[Finding], bspec: CodeSpec, hspec: CodeSpec) -> list
         if f.rule == 'api-route-removed':
             handler = bspec.contract.handlers.get(ptr)
             for op in f.extra.get('affected', []):
-                optr = _op_ptr(op)
-                h = bspec.contract.handlers.get(optr) or handler
+                h = bspec.contract.handlers.get(_op_ptr(op)) or handler
                 if h:
-                    removed[h] = f
+                    removed.setdefault(h, []).append((op, f))
         elif f.rule == 'api-route-added':
             h = hspec.contract.handlers.get(ptr)
             if h:
                 added[h] = f
         out.append(f)
-    for h, rf in removed.items():
+    converted: dict[int, set[str]] = {}
+    for h, gone in removed.items():
         af = added.get(h)
         if af is None or not h[1]:
             continue
-        out = [x for x in out if x is not af and x is not rf]
+        out = [x for x in out if x is not af]
         new_op = af.extra.get('operation')
-        old_ops = ', '.join(rf.extra.get('affected', []))
+        old = [op for op, _ in gone]
+        for op, rf in gone:
+            converted.setdefault(id(rf), set()).add(op)
         out.append(Finding(
             rule='api-route-changed', category='contract', severity='error', path=af.path,
             line=af.line,
-            message=(f'route of {h[1]}() changed from {old_ops} to {new_op}: clients calling '
-                     'the old route break'),
+            message=(f'route of {h[1]}() changed from {", ".join(old)} to {new_op}: clients '
+                     'calling the old route break'),
             hint='keep the old route (add the new one next to it) or ship the change in a '
                  'versioned release',
-            extra={'operation': new_op, 'affected': [*rf.extra.get('affected', []), new_op],
+            extra={'operation': new_op, 'affected': [*old, new_op],
                    'pointer': af.extra.get('pointer'), 'source': 'route code',
                    'code_change': True}))
-    return out
+    kept = []
+    for f in out:
+        done = converted.get(id(f))
+        if done is None:
+            kept.append(f)
+            continue
+        rest = [op for op in f.extra.get('affected', []) if op not in done]
+        if not rest:
+            continue            # every operation it named moved (api-route-changed)
+        f.extra['affected'] = rest
+        f.extra['operation'] = rest[0]
+        f.message = f'route(s) removed: {", ".join(rest)}: existing clients break'
+        kept.append(f)
+    return kept
 
 
 def _op_ptr(label: str) -> str:

@@ -31,6 +31,8 @@ from hotfix_hooks.openapi.loader import parse
 from hotfix_hooks.openapi.loader import Spec
 from hotfix_hooks.openapi.loader import SpecError
 from hotfix_hooks.openapi.model import normalize_path
+from hotfix_hooks.openapi.model import operations
+from hotfix_hooks.openapi.schema import Doc
 
 SPEC_SUFFIXES = ('.json', '.yaml', '.yml')
 _TOP_KEY_RE = re.compile(rb'^\s*\{?\s*["\']?(?:openapi|swagger)["\']?\s*:', re.M)
@@ -49,7 +51,11 @@ def guard(changes: ChangeSet, cfg: dict[str, Any], hotfix: bool) -> list[Finding
         if got is None:
             continue
         spec_changed = True
+        if f.status == DELETED:
+            got = [_removed_copy(x, f, changes, cfg) if x.rule == 'openapi-spec-removed'
+                   else x for x in got]
         findings.extend(got)
+    findings = _once(findings)
     if cfg.get('code', True):
         code = code_findings(changes, cfg)
         findings.extend(_not_in_spec(code, findings))
@@ -60,6 +66,66 @@ def guard(changes: ChangeSet, cfg: dict[str, Any], hotfix: bool) -> list[Finding
     if hotfix:
         findings = _hotfix(findings, cfg.get('hotfix_new_operation', 'warning'))
     return findings
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """Identical findings from several copies of one spec (dated snapshots, a docs copy)
+    are reported once, naming the other copies."""
+    first: dict[tuple[str, str, str, tuple[str, ...]], Finding] = {}
+    out = []
+    for f in findings:
+        message = re.sub(r' \(line \d+ of [^)]*\)$', '', f.message)
+        key = (f.rule, f.severity, message, tuple(f.extra.get('affected') or ()))
+        seen = first.get(key)
+        if seen is None or seen.path == f.path or not f.extra.get('affected'):
+            first.setdefault(key, f)
+            out.append(f)
+            continue
+        seen.extra.setdefault('also_in', [])
+        if f.path not in seen.extra['also_in']:
+            seen.extra['also_in'].append(f.path)
+    return out
+
+
+def _removed_copy(finding: Finding, f: FileChange, changes: ChangeSet,
+                  cfg: dict[str, Any]) -> Finding:
+    """A deleted spec whose every operation another remaining spec still describes is a
+    redundant copy: info, not an error."""
+    old = f.old_bytes()
+    base, _ = _load(old, f.old_path or f.path)
+    if base is None:
+        return finding
+    gone = set(operations(Doc(base.data)))
+    keeping: list[str] = []
+    folder = f.path.rsplit('/', 1)[0] + '/' if '/' in f.path else ''
+    globs = [*cfg.get('specs', []), *cfg.get('include', [])]
+    for path in changes.head.paths():
+        if path == f.path or not path.endswith(SPEC_SUFFIXES) or matches_any(
+                path, cfg.get('exclude', [])):
+            continue
+        low = path.lower()
+        if not ('openapi' in low or 'swagger' in low or matches_any(path, globs)
+                or (path.startswith(folder) and '/' not in path[len(folder):])):
+            continue
+        data = changes.head.read(path)
+        if data is None or not looks_like_contract(data):
+            continue
+        spec, _ = _load(data, path)
+        if spec is None or not is_contract(spec.data):
+            continue
+        covered = gone & set(operations(Doc(spec.data)))
+        if covered:
+            keeping.append(path)
+        gone -= covered
+        if not gone:
+            break
+    if gone:
+        finding.message += f' ({len(gone)} of its operations are in no remaining spec)'
+        return finding
+    return Finding(rule='openapi-spec-removed', category='contract', severity='info',
+                   path=f.path, message='contract file deleted; every operation it describes '
+                   f'is still described by {", ".join(keeping)}', hint='nothing to fix',
+                   extra={'kept_by': keeping})
 
 
 _SAME_RULE = {'api-path-removed': 'api-route-removed', 'api-operation-removed': 'api-route-removed',
@@ -95,14 +161,23 @@ def compare_file(f: FileChange, cfg: dict[str, Any],
     forced = matches_any(f.path, cfg.get('include', []))
     old_b = None if f.status == ADDED else f.old_bytes()
     new_b = None if f.status == DELETED else f.new_bytes()
-    if not forced and not any(b is not None and looks_like_contract(b) for b in (old_b, new_b)):
+    # a file at a spec path (contract.specs) that is not text is not skipped as "no contract"
+    declared = matches_any(f.path, cfg.get('specs', [])) and new_b is not None and \
+        decode_text(new_b) is None
+    if not forced and not declared and not any(b is not None and looks_like_contract(b)
+                                               for b in (old_b, new_b)):
         return None
     limit = cfg.get('max_spec_bytes', 20_000_000)
-    if max(len(old_b or b''), len(new_b or b'')) > limit:
-        return [Finding(rule='openapi-too-large', category='contract', severity='info',
-                        path=f.path, message=f'contract file larger than {limit} bytes: '
-                        'not compared', hint='raise [tool.hotfix-hooks.contract] '
-                        'max_spec_bytes to compare it')]
+    size = max(len(old_b or b''), len(new_b or b''))
+    if size > limit:
+        return [Finding(rule='openapi-too-large', category='contract', severity='error',
+                        path=f.path, message=f'contract file of {size:,} bytes, over the limit '
+                        f'of {limit:,}: it was not compared, so a breaking change in it would '
+                        'go unseen', hint='raise [tool.hotfix-hooks.contract] max_spec_bytes '
+                        '(on the base branch) to compare it, or split the spec',
+                        extra={'bytes': size, 'limit': limit})]
+    if declared:
+        forced = True
     base, base_err = _load(old_b, f.old_path or f.path)
     head, head_err = _load(new_b, f.path)
     if not forced and not (is_contract(getattr(base, 'data', None))

@@ -33,6 +33,9 @@ _BARE_KEYS = {'type', 'format', 'title', 'description', 'nullable', 'examples', 
 _UNSET = object()
 _BOUND_KEYS = frozenset(k for k, _ in UPPER + LOWER)
 _FORMAT_WIDENINGS = {('int32', 'int64'), ('float', 'double'), ('date', 'date-time')}
+# A schema the route code does not let us read (``fromcode``): compared as unknown, never
+# as "any value" (which would make every change to it look like a narrowing).
+UNRESOLVED = 'x-hotfix-unresolved'
 
 
 @dataclasses.dataclass
@@ -105,6 +108,13 @@ class N:
     default: tuple[Any] | None = None
 
 
+def _takes_anything(n: N) -> bool:
+    """An unconstrained schema (``{}``: no type, properties, items, variants or values),
+    which JSON Schema and Pydantic's ``Any`` read as every value, null included."""
+    return (n.known and n.types is None and not n.props and n.items is None
+            and not n.branches and n.values is None and n.additional is None)
+
+
 def component_name(ptr: str) -> str | None:
     if not ptr.startswith(('/components/schemas/', '/definitions/')):
         return None
@@ -140,6 +150,9 @@ def norm(doc: Doc, node: Any, ptr: str) -> N:
         n.known = False
         return n
     if isinstance(node, dict):
+        if UNRESOLVED in node:
+            n.known = False
+            return n
         _fill(doc, n, node, ptr)
     return n
 
@@ -283,6 +296,32 @@ def _ref_free(node: object, depth: int) -> bool:
     return True
 
 
+_STORAGE_LIMITS = frozenset((2 ** 31 - 1, -2 ** 31, 2 ** 63 - 1, -2 ** 63, 2 ** 32 - 1,
+                             2 ** 64 - 1, 2 ** 15 - 1, -2 ** 15))
+
+
+def _storage_limit(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value in _STORAGE_LIMITS
+
+
+def _implied(o: N, upper: bool, kw: str, new: object) -> bool:
+    """A new upper (lower) bound beyond a bound the old schema already had on the same
+    side rejects nothing new (``minimum: -2**31`` next to ``exclusiveMinimum: 0``)."""
+    if not isinstance(new, (int, float)):
+        return False
+    keys = ('maximum', 'exclusiveMaximum') if upper else ('minimum', 'exclusiveMinimum')
+    for k in keys:
+        got = o.bounds.get(k)
+        if k == kw or got is None or not isinstance(got[0], (int, float)):
+            continue
+        old = got[0]
+        beyond = new > old if upper else new < old
+        same = new == old and (kw in ('maximum', 'minimum') or k.startswith('exclusive'))
+        if beyond or same:
+            return True
+    return False
+
+
 def label(ptr: str) -> str:
     """A readable name of a schema location: ``Item.tags[].name``, ``body.name``."""
     segs = split_pointer(ptr)
@@ -371,6 +410,10 @@ class Comparer:
         return f'`{name}`' if name else 'the schema'
 
     def _compare(self, o: N, n: N, level: str, subject: str) -> list[Change]:
+        single = n if o.branches else o
+        if bool(o.branches) != bool(n.branches) and single.props and isinstance(
+                single.node, dict) and not {'oneOf', 'anyOf'} & set(single.node):
+            return self._object_vs_variants(o, n, level, level.startswith('request'))
         out: list[Change] = []
         req = level.startswith('request')
         add = out.append
@@ -413,8 +456,10 @@ class Comparer:
             else:
                 ch('format-changed', 'error', msg)
         # -- nullability ----------------------------------------------------------
-        if o.nullable != n.nullable:
-            if n.nullable:
+        # a schema of any type (``{}``, Pydantic's ``Any``) takes null as well
+        o_null, n_null = o.nullable or _takes_anything(o), n.nullable or _takes_anything(n)
+        if o_null != n_null:
+            if n_null:
                 ch('became-nullable', 'info' if req else 'error',
                    f'{subject} became nullable' + ('' if req else ': clients may now get null'))
             else:
@@ -508,6 +553,12 @@ class Comparer:
                 msg = f'{subject}: {kw} changed from {ov} to {nv}'
                 if kw == 'minLength' and what == 'set':
                     what = 'increased'          # an absent minLength is 0
+                if req and narrowed and nv is not None and (_implied(o, upper, kw, nv)
+                                                            or _storage_limit(nv)):
+                    # no value accepted before is rejected now: the new bound is implied by
+                    # another one, or is the integer type's own limit (Int32 / Int64)
+                    narrowed = False
+                    msg += ' (no value accepted before is rejected)'
                 if req:
                     sev = ('warning' if what == 'set' else 'error') if narrowed else 'info'
                 else:
@@ -604,6 +655,28 @@ class Comparer:
         if s.types and len(s.types) == 1 and not s.props:
             return 'type:' + next(iter(s.types))
         return f'idx:{i}'
+
+    def _object_vs_variants(self, o: N, n: N, level: str, req: bool) -> list[Change]:
+        """An object that became a ``oneOf``/``anyOf`` of variants (or the reverse). What
+        a client sees is one variant at a time: a response breaks when some variant a
+        client may get breaks it, a request when no variant takes what it sent (and the
+        other way round when variants merge into one object)."""
+        single, variants = (o, n.branches) if n.branches else (n, o.branches)
+        per_branch = []
+        for b in variants:
+            if single is o:
+                per_branch.append(self.schema(o.node, o.ptr, b[0], b[1], level))
+            else:
+                per_branch.append(self.schema(b[0], b[1], n.node, n.ptr, level))
+        every = (single is o) != req        # object->variants response, variants->object request
+        if every:
+            seen: dict[tuple[str, str, str | None, str | None], Change] = {}
+            for changes in per_branch:
+                for c in changes:
+                    seen.setdefault((c.rule, c.message, c.base_ptr, c.head_ptr), c)
+            return list(seen.values())
+        return min(per_branch, key=lambda cs: (sum(c.severity == 'error' for c in cs),
+                                               sum(c.severity == 'warning' for c in cs), len(cs)))
 
     def _branches(self, o: N, n: N, level: str, req: bool, subject: str,
                   out: list[Change]) -> None:

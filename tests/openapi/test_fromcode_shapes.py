@@ -1,0 +1,760 @@
+"""The contract from route code on the shapes real FastAPI services are written in (issue
+13): each test fails on the reading of the code before the fix and passes after."""
+from __future__ import annotations
+
+from typing import Any
+
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.checks.contract import check
+from hotfix_hooks.checks.registry import RunInfo
+from hotfix_hooks.policy import from_mapping
+
+
+def scan(base: dict[str, str], head: dict[str, str], **contract: Any) -> list[Any]:
+    changes = ChangeSet.from_texts(base=base, head=head)
+    return check(changes, from_mapping({'contract': contract}, None), RunInfo())
+
+
+def found(base: dict[str, str], head: dict[str, str], **contract: Any) -> set[tuple[str, str]]:
+    return {(f.rule, f.severity) for f in scan(base, head, **contract)
+            if f.rule not in ('api-code-coverage', 'api-code-unresolved')}
+
+
+def coverage(files: dict[str, str], **contract: Any) -> tuple[int, int]:
+    touched = dict(files)
+    first = next(p for p in files if p.endswith('.py'))
+    touched[first] = files[first] + '\n# touched\nclass _Touch(BaseModel):\n    x: int\n'
+    (cov,) = [f for f in scan(files, touched, **contract) if f.rule == 'api-code-coverage']
+    return cov.extra['resolved'], cov.extra['total']
+
+
+# -- 1. import roots: the full-stack template's backend/ layout --------------------------------
+
+BACKEND_MODELS = '''\
+from sqlmodel import Field, SQLModel
+
+
+class ItemBase(SQLModel):
+    title: str = Field(min_length=1, max_length=255)
+    description: str | None = Field(default=None, max_length=255)
+
+
+class ItemPublic(ItemBase):
+    id: int
+    owner_id: int
+
+
+class ItemsPublic(SQLModel):
+    data: list[ItemPublic]
+    count: int
+'''
+
+BACKEND_ROUTES = '''\
+from typing import Any
+
+from fastapi import APIRouter
+
+from app.models import ItemPublic, ItemsPublic
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+
+@router.get("/", response_model=ItemsPublic)
+def read_items(skip: int = 0, limit: int = 100) -> Any:
+    ...
+
+
+@router.get("/{id}", response_model=ItemPublic)
+def read_item(id: int) -> Any:
+    ...
+'''
+
+BACKEND_MAIN = '''\
+from fastapi import APIRouter, FastAPI
+
+from app.api.routes import items
+from app.core.config import settings
+
+api_router = APIRouter()
+api_router.include_router(items.router)
+
+app = FastAPI()
+app.include_router(api_router, prefix=settings.API_V1_STR)
+'''
+
+
+def backend(models: str = BACKEND_MODELS) -> dict[str, str]:
+    return {'backend/pyproject.toml': '[project]\nname = "app"\n',
+            'backend/app/__init__.py': '', 'backend/app/api/__init__.py': '',
+            'backend/app/api/routes/__init__.py': '',
+            'backend/app/models.py': models,
+            'backend/app/api/routes/items.py': BACKEND_ROUTES,
+            'backend/app/main.py': BACKEND_MAIN,
+            'backend/app/core/config.py': 'class Settings:\n    API_V1_STR = "/api/v1"\n\n'
+                                          'settings = Settings()\n'}
+
+
+def test_models_imported_from_a_backend_folder_are_resolved() -> None:
+    narrowed = backend(BACKEND_MODELS.replace('title: str = Field(min_length=1, max_length=255)',
+                                              'title: str = Field(min_length=1, max_length=100)'))
+    assert ('request-property-max-length-decreased', 'error') not in found(backend(), narrowed)
+    # the response narrowed: nothing for clients reading it; a removed field breaks them
+    removed = backend(BACKEND_MODELS.replace('    owner_id: int\n', ''))
+    got = scan(backend(), removed)
+    (f,) = [x for x in got if x.rule == 'response-property-removed']
+    assert f.severity == 'error' and f.path == 'backend/app/models.py'
+    assert set(f.extra['affected']) == {'GET {settings.API_V1_STR}/items/',
+                                        'GET {settings.API_V1_STR}/items/{id}'}
+    assert coverage(backend()) == (2, 2)
+
+
+def test_python_roots_policy_key_names_the_roots() -> None:
+    files = {'svc/app/__init__.py': '', 'svc/app/models.py': BACKEND_MODELS,
+             'svc/app/routes.py': BACKEND_ROUTES}
+    # nothing marks svc/ as a project root, but the folders above the file are tried
+    assert coverage(files) == (2, 2)
+    # an explicit root wins over a same-named package elsewhere
+    files['app/models.py'] = 'class ItemPublic:\n    pass\n'
+    assert coverage(files, python_roots=['svc']) == (2, 2)
+
+
+# -- 2. newer Python syntax --------------------------------------------------------------------
+
+PY314_ROUTES = '''\
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/sessions")
+
+type SessionId = str
+
+
+@router.get("/{session_id}")
+async def get_session(session_id: SessionId) -> dict[str, str]:
+    try:
+        return {"id": session_id}
+    except ValueError, KeyError:
+        raise
+
+
+@router.delete("/{session_id}", status_code=204)
+async def delete_session(session_id: str) -> None:
+    ...
+'''
+
+
+def test_code_for_newer_python_is_not_route_removed() -> None:
+    # the Ruff py314 upgrade rewrites `except (A, B):` and aliases to the new syntax
+    old = PY314_ROUTES.replace('except ValueError, KeyError:', 'except (ValueError, KeyError):'
+                               ).replace('type SessionId = str', 'SessionId = str')
+    base = {'server/pyproject.toml': '[project]\nrequires-python = ">=3.14"\n',
+            'server/app/sessions.py': old}
+    head = dict(base, **{'server/app/sessions.py': PY314_ROUTES})
+    assert found(base, head) == set()
+
+
+def test_a_module_that_parses_on_neither_python_makes_its_routes_unknown() -> None:
+    broken = PY314_ROUTES.replace('return {"id": session_id}', 'return f"{"id"}"  # {{')
+    broken = broken.replace('async def delete_session(', 'async def delete_session((')
+    base = {'server/pyproject.toml': '[project]\nrequires-python = ">=3.14"\n',
+            'server/app/sessions.py': PY314_ROUTES}
+    head = dict(base, **{'server/app/sessions.py': broken})
+    got = scan(base, head)
+    rules = {(f.rule, f.severity) for f in got}
+    assert ('api-route-removed', 'error') not in rules
+    assert ('api-code-unparseable', 'info') in rules
+    (hint,) = [f for f in got if f.rule == 'python-version-unsupported']
+    assert 'language_version: python3.14' in hint.message
+    assert hint.path == 'server/pyproject.toml'
+
+
+# -- 3. openapi_extra is deep-merged, module constants resolved --------------------------------
+
+EXTRA_ROUTES = '''\
+from fastapi import APIRouter
+
+from shop.models import Item
+
+router = APIRouter()
+
+UPLOAD_SCHEMA = {"type": "object", "required": ["name"],
+                 "properties": {"name": {"type": "string"}}}
+
+
+@router.post("/items", response_model=Item,
+             openapi_extra={"requestBody": {"content": {"application/x-yaml": {
+                 "schema": UPLOAD_SCHEMA}}, "required": True}})
+def create_item(item: Item) -> Item:
+    ...
+'''
+
+ITEM = 'from pydantic import BaseModel\n\n\nclass Item(BaseModel):\n    name: str\n    size: int\n'
+
+
+def test_openapi_extra_is_merged_into_the_handler_body_not_replacing_it() -> None:
+    base = {'shop/models.py': ITEM, 'shop/routes.py': EXTRA_ROUTES}
+    # the JSON body (from the handler) loses a field: still compared with openapi_extra set
+    head = dict(base, **{'shop/models.py': ITEM.replace('    size: int\n', '')})
+    assert ('response-property-removed', 'error') in found(base, head)
+    # the constant is read the same way on both sides: editing unrelated code is silent
+    moved = dict(base, **{'shop/routes.py': EXTRA_ROUTES.replace(
+        'def create_item(item: Item) -> Item:\n    ...',
+        'def create_item(item: Item) -> Item:\n    return item')})
+    assert found(base, moved) == set()
+    narrowed = dict(base, **{'shop/routes.py': EXTRA_ROUTES.replace(
+        '"required": ["name"]', '"required": ["name", "size"]').replace(
+        '"properties": {"name": {"type": "string"}}',
+        '"properties": {"name": {"type": "string"}, "size": {"type": "integer"}}')})
+    assert ('new-required-request-property', 'error') in found(base, narrowed)
+
+
+# -- 4. parameters hidden from the schema ------------------------------------------------------
+
+HIDDEN = '''\
+from fastapi import APIRouter, Query
+
+router = APIRouter()
+
+
+@router.get("/orders")
+def list_orders(limit: int = 20, debug: bool = Query(False, include_in_schema=False)
+                ) -> list[int]:
+    return []
+'''
+
+
+def test_parameters_excluded_from_the_schema_are_not_part_of_the_contract() -> None:
+    base = {'api/orders.py': HIDDEN}
+    head = {'api/orders.py': HIDDEN.replace(', debug: bool = Query(False, include_in_schema='
+                                            'False)', '')}
+    assert found(base, head) == set()
+    head = {'api/orders.py': HIDDEN.replace('limit: int = 20, ', '')}
+    assert ('request-parameter-removed', 'error') in found(base, head)
+
+
+# -- 5. module-level aliases -------------------------------------------------------------------
+
+ALIASES = '''\
+from enum import Enum
+from typing import Annotated, Literal, Union
+
+from fastapi import Depends
+from pydantic import BaseModel, Field
+
+
+class Visibility(str, Enum):
+    public = "public"
+    private = "private"
+
+
+Kind = Literal["bug", "task"]
+PrimaryKey = Annotated[int, Field(gt=0, lt=2147483647)]
+NameStr = Annotated[str, Field(pattern=r"^[a-z]+$", max_length=50)]
+
+
+def get_current_user(token: str = "") -> str:
+    return token
+
+
+CurrentUser = Annotated[str, Depends(get_current_user)]
+
+
+class Cat(BaseModel):
+    pet_type: Literal["cat"]
+    meows: int
+
+
+class Dog(BaseModel):
+    pet_type: Literal["dog"]
+    barks: float
+
+
+Pet = Annotated[Union[Cat, Dog], Field(discriminator="pet_type")]
+
+
+class Ticket(BaseModel):
+    id: PrimaryKey
+    name: NameStr
+    kind: Kind
+    visibility: Visibility
+'''
+
+ALIAS_ROUTES = '''\
+from fastapi import APIRouter
+
+from app.types import CurrentUser, Pet, PrimaryKey, Ticket
+
+router = APIRouter()
+
+
+@router.get("/tickets/{ticket_id}", response_model=Ticket)
+def get_ticket(ticket_id: PrimaryKey, user: CurrentUser):
+    ...
+
+
+@router.post("/pets")
+def add_pet(pet: Pet, user: CurrentUser) -> dict[str, str]:
+    ...
+'''
+
+
+def aliases(types: str = ALIASES, routes: str = ALIAS_ROUTES) -> dict[str, str]:
+    return {'app/__init__.py': '', 'app/types.py': types, 'app/routes.py': routes}
+
+
+def test_annotated_depends_alias_is_a_dependency_not_a_query_parameter() -> None:
+    # the handler starts requiring a logged-in user: not a new query parameter
+    base = aliases(routes=ALIAS_ROUTES.replace('ticket_id: PrimaryKey, user: CurrentUser',
+                                               'ticket_id: PrimaryKey'))
+    got = found(base, aliases())
+    # what the dependency itself reads (an optional token) is all that is new
+    assert got == {('new-optional-request-parameter', 'info')}
+
+
+def test_aliases_of_literal_enum_and_field_constraints_are_resolved() -> None:
+    head = aliases(ALIASES.replace('Kind = Literal["bug", "task"]', 'Kind = Literal["bug"]')
+                   .replace('lt=2147483647', 'lt=1000'))
+    got = found(aliases(), head)
+    assert ('request-parameter-exclusive-max-decreased', 'error') in got
+    assert ('response-enum-value-removed', 'info') in got or ('response-property-enum-value'
+                                                              '-removed', 'info') in got
+
+
+def test_discriminated_union_body_field_becoming_required_is_a_break() -> None:
+    head = aliases(ALIASES.replace('    barks: float\n', '    barks: float\n    name: str\n'))
+    got = found(aliases(), head)
+    assert ('new-required-request-property', 'error') in got
+
+
+# -- 6. responses= merges with response_model --------------------------------------------------
+
+RESPONSES = '''\
+from fastapi import APIRouter
+
+from shop.models import Item
+
+router = APIRouter()
+
+
+@router.get("/items/{item_id}", response_model=Item,
+            responses={200: {"description": "The item", "content": {
+                "application/json": {"example": {"name": "x", "size": 1}}}},
+                       404: {"description": "Not found"}})
+def get_item(item_id: str):
+    ...
+'''
+
+
+def test_responses_entry_for_the_success_status_keeps_the_response_model() -> None:
+    base = {'shop/models.py': ITEM, 'shop/routes.py': RESPONSES}
+    head = dict(base, **{'shop/models.py': ITEM.replace('    size: int\n', '')})
+    assert ('response-property-removed', 'error') in found(base, head)
+    relabelled = dict(base, **{'shop/routes.py': RESPONSES.replace('"The item"', '"An item"')})
+    assert found(base, relabelled) == set()
+
+
+# -- 7. same class name in two modules ---------------------------------------------------------
+
+CASE_MODELS = '''\
+from pydantic import BaseModel
+
+
+class CaseRead(BaseModel):
+    id: int
+    name: str
+    title: str
+'''
+
+INCIDENT_MODELS = '''\
+from pydantic import BaseModel
+
+
+class CaseRead(BaseModel):
+    id: int
+    name: str
+
+
+class IncidentRead(BaseModel):
+    id: int
+    cases: list[CaseRead] = []
+'''
+
+VIEWS = '''\
+from fastapi import APIRouter
+
+from dispatch.case.models import CaseRead
+from dispatch.incident.models import IncidentRead
+
+router = APIRouter()
+
+
+@router.get("/cases/{case_id}", response_model=CaseRead)
+def get_case(case_id: int):
+    ...
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentRead)
+def get_incident(incident_id: int):
+    ...
+'''
+
+
+def test_models_are_keyed_by_module_not_by_class_name() -> None:
+    base = {'src/dispatch/case/models.py': CASE_MODELS,
+            'src/dispatch/incident/models.py': INCIDENT_MODELS,
+            'src/dispatch/views.py': VIEWS}
+    renamed = INCIDENT_MODELS.replace('class CaseRead(', 'class CaseReadBasic(').replace(
+        'list[CaseRead]', 'list[CaseReadBasic]')
+    head = dict(base, **{'src/dispatch/incident/models.py': renamed})
+    assert found(base, head) == set()
+    trimmed = dict(base, **{'src/dispatch/case/models.py': CASE_MODELS.replace(
+        '    title: str\n', '')})
+    got = scan(base, trimmed)
+    (f,) = [x for x in got if x.rule == 'response-property-removed']
+    assert f.extra['affected'] == ['GET /cases/{case_id}']
+
+
+# -- 8. serialization mode ---------------------------------------------------------------------
+
+def test_response_field_gaining_a_default_is_still_always_present() -> None:
+    base = {'shop/models.py': ITEM, 'shop/routes.py': RESPONSES}
+    head = dict(base, **{'shop/models.py': ITEM.replace('    size: int\n', '    size: int = 0\n')})
+    assert found(base, head) == set()
+    excluded = dict(base, **{'shop/models.py': ITEM.replace(
+        '    size: int\n', '    size: int = Field(0, exclude=True)\n').replace(
+        'from pydantic import BaseModel', 'from pydantic import BaseModel, Field')})
+    assert ('response-property-removed', 'error') in found(base, excluded)
+
+
+def test_pydantic_v1_optional_without_default_is_optional_in_requests() -> None:
+    models = ('from typing import Optional\n\nfrom pydantic import BaseModel\n\n\n'
+              'class ProjectUpdate(BaseModel):\n    name: str\n')
+    routes = ('from fastapi import APIRouter\n\nfrom app.models import ProjectUpdate\n\n'
+              'router = APIRouter()\n\n\n@router.put("/projects/{id}")\n'
+              'def update(id: int, body: ProjectUpdate) -> None:\n    ...\n')
+    v1 = {'requirements.txt': 'fastapi==0.100.0\npydantic==1.10.21\n',
+          'app/models.py': models, 'app/routes.py': routes}
+    added = models + '    snooze_service_id: Optional[int]\n'
+    assert found(v1, dict(v1, **{'app/models.py': added})) == {
+        ('new-optional-request-property', 'info')}
+    v2 = dict(v1, **{'requirements.txt': 'fastapi==0.115.0\npydantic==2.11.4\n'})
+    assert ('new-required-request-property', 'error') in found(v2, dict(v2, **{
+        'app/models.py': added}))
+    # the upgrade itself makes the field required: a break clients see
+    upgraded = dict(v1, **{'app/models.py': added})
+    after = dict(upgraded, **{'requirements.txt': 'fastapi==0.115.0\npydantic==2.11.4\n',
+                              'app/models.py': added + '\n'})
+    assert ('request-property-became-required', 'error') in found(upgraded, after)
+
+
+# -- 9. untyped dict responses -----------------------------------------------------------------
+
+HEALTH = '''\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/health")
+def health():
+    return {"status": "ok", "version": VERSION}
+'''
+
+
+def test_dict_literal_response_compared_with_the_model_that_replaces_it() -> None:
+    base = {'app/health.py': 'VERSION = "1"\n' + HEALTH}
+    model = ('from pydantic import BaseModel\n\n\nclass Health(BaseModel):\n'
+             '    status: str\n\n\nVERSION = "1"\n')
+    head = {'app/health.py': model + HEALTH.replace(
+        '@router.get("/health")', '@router.get("/health", response_model=Health)').replace(
+        'return {"status": "ok", "version": VERSION}', 'return Health(status="ok")')}
+    got = scan(base, head)
+    (f,) = [x for x in got if x.rule == 'response-property-removed']
+    assert 'version' in f.message and f.severity == 'error'
+    json_response = {'app/health.py': 'VERSION = "1"\n' + HEALTH.replace(
+        'return {"status": "ok", "version": VERSION}',
+        'return JSONResponse(content={"status": "ok"})')}
+    assert ('response-property-removed', 'error') in found(base, json_response)
+
+
+# -- 10. prefix moved between include_router and APIRouter -------------------------------------
+
+MOUNT_ROUTER = '''\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("")
+def list_orders():
+    return []
+
+
+@router.post("")
+def create_order() -> None:
+    ...
+'''
+
+MOUNT_APP = '''\
+from fastapi import FastAPI
+
+from shop import orders
+
+app = FastAPI()
+app.include_router(orders.router, prefix="/orders")
+'''
+
+
+def test_prefix_moved_into_the_router_is_not_a_route_change() -> None:
+    # a server/ monorepo: `from shop import orders` resolves under server/
+    base = {'server/pyproject.toml': '[project]\nname = "shop"\n',
+            'server/shop/__init__.py': '', 'server/shop/orders.py': MOUNT_ROUTER,
+            'server/shop/main.py': MOUNT_APP}
+    head = dict(base, **{
+        'server/shop/orders.py': MOUNT_ROUTER.replace('APIRouter()',
+                                                      'APIRouter(prefix="/orders")'),
+        'server/shop/main.py': MOUNT_APP.replace(', prefix="/orders"', '')})
+    assert found(base, head) == set()
+
+
+def test_route_changed_names_only_the_routes_that_moved() -> None:
+    base = {'shop/__init__.py': '', 'shop/orders.py': MOUNT_ROUTER, 'shop/main.py': MOUNT_APP}
+    # GET moves to /orders/all, POST /orders is deleted: the whole path /orders goes
+    head = dict(base, **{'shop/orders.py': MOUNT_ROUTER.replace(
+        '@router.get("")', '@router.get("/all")').split('\n\n\n@router.post')[0] + '\n'})
+    got = scan(base, head)
+    (f,) = [x for x in got if x.rule == 'api-route-changed']
+    assert f.extra['affected'] == ['GET /orders', 'GET /orders/all']
+    assert 'POST' not in f.message
+    (removed,) = [x for x in got if x.rule == 'api-route-removed']
+    assert removed.extra['affected'] == ['POST /orders']
+
+
+def test_apirouter_subclass_prefix_is_read() -> None:
+    routers = ('from fastapi import APIRouter\n\n\nclass UserAPIRouter(APIRouter):\n'
+               '    pass\n')
+    groups = ('from app.routers import UserAPIRouter\n\nrouter = UserAPIRouter('
+              'prefix="/groups")\n\n\n@router.get("/statistics")\ndef stats() -> None:\n'
+              '    ...\n')
+    households = groups.replace('/groups', '/households')
+    base = {'app/__init__.py': '', 'app/routers.py': routers, 'app/groups.py': groups,
+            'app/households.py': households}
+    head = dict(base, **{'app/groups.py': groups.split('\n\n\n@router')[0] + '\n'})
+    got = scan(base, head)
+    assert [x.extra['operation'] for x in got if x.rule == 'api-route-removed'] == [
+        'GET /groups/statistics']
+
+
+def test_prefix_of_the_including_router_applies_to_its_children() -> None:
+    # mealie: routes/__init__.py has router = APIRouter(prefix="/api") including packages
+    package = ('from fastapi import APIRouter\n\nfrom . import groups\n\n'
+               'router = APIRouter(prefix="/api")\nrouter.include_router(groups.router)\n')
+    groups = ('from fastapi import APIRouter\n\nrouter = APIRouter(prefix="/groups")\n\n\n'
+              '@router.get("/statistics")\ndef stats() -> None:\n    ...\n\n\n'
+              '@router.get("/members")\ndef members() -> None:\n    ...\n')
+    base = {'app/__init__.py': '', 'app/routes/__init__.py': package,
+            'app/routes/groups.py': groups}
+    head = dict(base, **{'app/routes/groups.py': groups.split('\n\n\n@router.get("/members")')[0]
+                         + '\n'})
+    got = scan(base, head)
+    assert [x.extra['operation'] for x in got if x.rule == 'api-route-removed'] == [
+        'GET /api/groups/members']
+
+
+CONTROLLERS = '''\
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/explore")
+
+
+class PublicCategories:
+    @router.get("/categories/{slug}")
+    def get_all(self, slug: str) -> list[str]:
+        ...
+
+
+class PublicTags:
+    @router.get("/tags/{slug}")
+    def get_all(self, slug: str) -> list[str]:
+        ...
+'''
+
+
+def test_class_based_views_with_the_same_method_name_are_different_handlers() -> None:
+    base = {'app/explore.py': CONTROLLERS}
+    head = {'app/explore.py': CONTROLLERS.replace('"/categories/{slug}"',
+                                                  '"/groups/{slug}/categories"')}
+    got = scan(base, head)
+    (f,) = [x for x in got if x.rule == 'api-route-changed']
+    assert 'PublicCategories.get_all()' in f.message
+    assert f.extra['affected'] == ['GET /explore/categories/{slug}',
+                                   'GET /explore/groups/{slug}/categories']
+
+
+def test_a_response_body_that_changes_type_points_at_the_route() -> None:
+    page = ('from typing import Generic, TypeVar\n\nfrom pydantic import BaseModel\n\n'
+            'T = TypeVar("T")\n\n\nclass Page(BaseModel, Generic[T]):\n    items: list[T]\n'
+            '    total: int\n')
+    routes = ('from fastapi import APIRouter\n\nfrom app.page import Page\n\n'
+              'router = APIRouter()\n\n\n@router.get("/members", response_model=list[str])\n'
+              'def members():\n    ...\n')
+    base = {'app/__init__.py': '', 'app/page.py': page, 'app/routes.py': routes}
+    head = dict(base, **{'app/routes.py': routes.replace('response_model=list[str]',
+                                                         'response_model=Page[str]')})
+    got = scan(base, head)
+    (f,) = [x for x in got if x.rule == 'response-body-type-changed']
+    assert (f.path, f.line, f.severity) == ('app/routes.py', 8, 'error')
+
+
+UNTYPED = '''\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/categories/{slug}")
+def get_one_by_slug(slug: str):
+    category = load(slug)
+    return CategoryOut(slug=category.slug, recipes=by_group(category))
+'''
+
+
+def test_changed_route_with_an_unreadable_response_is_a_warning_only_when_its_shape_changed(
+        ) -> None:
+    base = {'app/categories.py': UNTYPED}
+    values = {'app/categories.py': UNTYPED.replace('by_group(category)', 'all_of(category)')}
+    assert found(base, values) == set()
+    shape = {'app/categories.py': UNTYPED.replace('recipes=by_group(category)',
+                                                  'items=by_group(category)')}
+    (f,) = [x for x in scan(base, shape) if x.rule == 'api-route-contract-unresolved']
+    assert (f.severity, f.path, f.line) == ('warning', 'app/categories.py', 6)
+    new_route = {'app/categories.py': UNTYPED + UNTYPED.split('\n\n\n', 1)[1].replace(
+        '/categories/{slug}', '/tags/{slug}').replace('get_one_by_slug', 'get_tag')}
+    assert found(base, new_route) == {('api-route-added', 'info')}   # no clients yet
+
+
+SHARED = '''\
+from typing import Annotated, Any, Optional
+
+from pydantic import BaseModel, StringConstraints
+
+NameStr = Annotated[str, StringConstraints(pattern=r"^(?!\\\\s*$).+", min_length=3)]
+
+
+class TeamCreate(BaseModel):
+    name: NameStr
+    extra: Any
+
+
+class ServiceCreate(BaseModel):
+    name: NameStr
+    owner: Optional[NameStr] = None
+'''
+
+SHARED_ROUTES = '''\
+from fastapi import APIRouter
+
+from app.models import ServiceCreate, TeamCreate
+
+router = APIRouter()
+
+
+@router.post("/teams")
+def create_team(body: TeamCreate) -> None:
+    ...
+
+
+@router.post("/services")
+def create_service(body: ServiceCreate) -> None:
+    ...
+'''
+
+
+def test_a_constraint_of_a_shared_alias_is_one_finding_at_the_alias() -> None:
+    base = {'app/__init__.py': '', 'app/models.py': SHARED, 'app/routes.py': SHARED_ROUTES}
+    head = dict(base, **{'app/models.py': SHARED.replace('^(?!\\\\s*$).+', '.*\\\\S.*')})
+    got = [f for f in scan(base, head) if f.rule == 'request-pattern-changed']
+    assert len(got) == 1
+    (f,) = got
+    assert (f.path, f.line, f.severity) == ('app/models.py', 5, 'warning')
+    assert f.extra['affected'] == ['POST /teams', 'POST /services']
+    assert len(f.extra['properties']) == 3
+
+
+def test_any_made_optional_is_still_any() -> None:
+    base = {'app/__init__.py': '', 'app/models.py': SHARED, 'app/routes.py': SHARED_ROUTES}
+    head = dict(base, **{'app/models.py': SHARED.replace('    extra: Any\n',
+                                                         '    extra: Any | None\n')})
+    assert found(base, head) == set()
+
+
+CLEAR = '''\
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SubscriptionUpdateClear(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pending_update: Literal[None] = Field(description="Set to null to remove the update.")
+
+
+class ProductCreateOneTime(BaseModel):
+    name: str
+    recurring_interval: Literal[None] = Field(default=None)
+    kind: Literal["one_time", None] = None
+
+
+router = APIRouter(prefix="/v1")
+
+
+@router.patch("/subscriptions/{id}")
+def update(id: str, body: SubscriptionUpdateClear) -> None: ...
+
+
+@router.post("/products/")
+def create(body: ProductCreateOneTime) -> None: ...
+'''
+
+
+def test_literal_none_is_the_none_type() -> None:
+    base = {'app/__init__.py': '', 'app/routes.py': CLEAR}
+    rewritten = (CLEAR.replace('pending_update: Literal[None]', 'pending_update: None')
+                 .replace('recurring_interval: Literal[None]', 'recurring_interval: None')
+                 .replace('Literal["one_time", None] = None', 'Literal["one_time"] | None = None'))
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': rewritten}) == set()
+    narrowed = CLEAR.replace('Literal["one_time", None] = None', 'Literal["one_time"] = "one_time"')
+    got = found(base, {'app/__init__.py': '', 'app/routes.py': narrowed})
+    assert ('request-property-became-not-nullable', 'error') in got
+
+
+PLUGIN = '''\
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+
+class PluginInstanceCreate(BaseModel):
+    enabled: bool | None = None
+    configuration: dict | None = None
+
+
+router = APIRouter()
+
+
+@router.post("/plugins/instances")
+def create(body: PluginInstanceCreate) -> None: ...
+'''
+
+
+def test_a_field_made_any_still_takes_null() -> None:
+    base = {'app/__init__.py': '', 'app/routes.py': PLUGIN}
+    head = {'app/__init__.py': '',
+            'app/routes.py': PLUGIN.replace('configuration: dict | None',
+                                            'configuration: Any | None')}
+    assert found(base, head) == {('request-property-type-generalized', 'info')}
+    narrowed = PLUGIN.replace('configuration: dict | None = None', 'configuration: dict = {}')
+    assert ('request-property-became-not-nullable', 'error') in found(
+        base, {'app/__init__.py': '', 'app/routes.py': narrowed})
