@@ -48,7 +48,8 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     bad = discover.unreadable(changes.head, [p for p in head_paths if p in changed], opts)
     head_paths = [p for p in head_paths if p not in bad]
     head_all = discover.load(changes.head, head_paths, opts,
-                             analyse=True if every else changed)
+                             analyse=True if every else changed, cache=changes.cache,
+                             changed=changed)
     analysed = [g for g in head_all if g.analysed]
     by_path = {a.path: a for a in analysed}
     rng = history.Range(changes, head_all, head_paths, opts)
@@ -120,7 +121,8 @@ class _Owners:
     def _build(self) -> dict[tuple[str, str], list[tuple[m.Migration, dict[str, Any]]]]:
         rest = [p for p in self.paths if p not in self.done]
         migs = list(self.done.values()) + [
-            g for g in discover.load(self.changes.head, rest, self.opts) if g.path not in self.done]
+            g for g in discover.load(self.changes.head, rest, self.opts, cache=self.changes.cache)
+            if g.path not in self.done]
         index: dict[tuple[str, str], list[tuple[m.Migration, dict[str, Any]]]] = {}
         for mig in sorted(migs, key=lambda x: x.path):
             for o in mig.upgrade:

@@ -51,18 +51,25 @@ _ZERO = '0' * 40
 class ObjectReader:
     """Reads blobs by id, opened on first use.
 
-    ``gitdb.GitDB`` reads loose objects, packs and alternates in process (~10-25 ms to
-    import); what it cannot read (a promisor/partial clone, an unusual object store) goes
-    through one persistent ``git cat-file --batch`` process, started on the first such
-    object. Never one subprocess per file. The few trees a path lookup walks
+    The first ``FEW`` blobs go through one persistent ``git cat-file --batch`` process;
+    after that ``gitdb.GitDB`` reads loose objects, packs and alternates in process (~10-25
+    ms to import, cheaper per object); what it cannot read (a promisor/partial clone, an
+    unusual object store) goes through the batch process too. Never one subprocess per
+    file. The few trees a path lookup walks
     (``read_typed``) go through that process while gitdb is not loaded: a scan that reads
     no file's content (``scan --only scope``) then never imports gitdb.
     """
+
+    # a scan that reads a few blobs (a quiet commit: the changed files' two sides) reads them
+    # through the batch process, which the path lookups have usually started already: the
+    # gitdb import costs more than the few round trips
+    FEW = 16
 
     def __init__(self, root: str) -> None:
         self.root = root
         self._db: GitDB | None = None
         self._batch: subprocess.Popen[bytes] | None = None
+        self._reads = 0
 
     def _gitdb(self) -> GitDB:
         if self._db is None:
@@ -74,6 +81,12 @@ class ObjectReader:
     def read(self, sha: str) -> bytes | None:
         if not sha or sha == _ZERO:
             return None
+        self._reads += 1
+        if self._db is None and self._reads <= self.FEW:
+            try:
+                return self._cat_file(sha)[1]
+            except (OSError, ValueError):
+                self.close()            # then gitdb, then a new batch process
         try:
             data: bytes = self._gitdb().stream(bytes.fromhex(sha)).read()   # gitdb: no types
             return data

@@ -32,7 +32,6 @@ from hotfix_hooks.migrations import discover
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations.catalog import fix_for
 from hotfix_hooks.migrations.model import Raw
-from hotfix_hooks.migrations.sql import normalise as normalise_sql
 
 _GRAPH_FACTS = ('revision', 'down_revision', 'branch_labels', 'depends_on')
 
@@ -70,7 +69,7 @@ class Range:
         base = [g for g in head_all if g.path not in self.touched
                 and (g.downgrade_path or '') not in self.touched and changes.base.exists(g.path)]
         base += discover.load(changes.base, _with_pairs(reread, base_paths), opts,
-                              analyse=False)
+                              analyse=False, cache=changes.cache, changed=self.touched)
         self.base_migs = base
         base_by_path = {g.path: g for g in base}
         for f in files:
@@ -97,7 +96,9 @@ class Range:
             full = {g.path: g for g in discover.load(changes.base,
                                                      _with_pairs(sorted(set(wanted.values())),
                                                                  base_paths),
-                                                     opts, analyse=set(wanted.values()))}
+                                                     opts, analyse=set(wanted.values()),
+                                                     cache=changes.cache,
+                                                     changed=self.touched)}
             for head_path, base_path in wanted.items():
                 if base_path in full and full[base_path].analysed:
                     self.counterparts[head_path] = full[base_path]
@@ -227,6 +228,8 @@ class Range:
     def _edited(self, mig: m.Migration, hm: m.Migration, new_path: str,
                 old_path: str) -> list[Raw]:
         if old_path.endswith('.sql'):
+            from hotfix_hooks.migrations.sql import normalise as normalise_sql
+
             old = discover.lenient_text(self.changes.base.read(old_path))
             new = discover.lenient_text(self.changes.head.read(new_path))
             if old is None or new is None:
