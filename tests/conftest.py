@@ -5,6 +5,7 @@ import sys
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,6 +60,35 @@ def _declared_rules_only() -> Iterator[None]:
         yield
     finally:
         findings.Finding.__post_init__ = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True, scope='session')
+def _migration_summaries_round_trip() -> Iterator[None]:
+    """Every migration the front ends parse, in every test of this process, survives the
+    analysis cache: its plain-data summary is marshal-able and loads back into an equal
+    ``Migration`` (so a cached run gives the findings of an uncached one). A front end that
+    puts an object in an op's facts fails the test that parses it."""
+    import marshal
+
+    from hotfix_hooks.migrations import discover
+    from hotfix_hooks.migrations import summary
+
+    original = discover.load
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        found = original(*args, **kwargs)
+        for mig in found:
+            for ops in (mig.upgrade, mig.downgrade or []):
+                assert len({id(o) for o in ops}) == len(ops), 'an op listed twice'
+            back = summary.load(marshal.loads(marshal.dumps(summary.dump(mig))))
+            assert back == mig, f'{mig.path}: the cached summary differs from the analysis'
+        return found
+
+    discover.load = checked  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        discover.load = original  # type: ignore[assignment]
 
 
 @pytest.fixture

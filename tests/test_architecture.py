@@ -48,6 +48,16 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the commit-stage scan: the rule catalogue only when a waiver names a rule',
     ('hotfix_hooks.checks.migrations', 'hotfix_hooks.catalog'):
         'the commit-stage scan: the rule catalogue only for a misspelt suppression',
+    ('hotfix_hooks.migrations.discover', 'hotfix_hooks.migrations.pyfront'):
+        'the migration front ends only when a file is parsed (not when its analysis is cached)',
+    ('hotfix_hooks.migrations.discover', 'hotfix_hooks.migrations.django'):
+        'the migration front ends only when a file is parsed (not when its analysis is cached)',
+    ('hotfix_hooks.migrations.discover', 'hotfix_hooks.migrations.values'):
+        'the migration front ends only when a file is parsed (not when its analysis is cached)',
+    ('hotfix_hooks.migrations.discover', 'hotfix_hooks.migrations.sql'):
+        'the migration front ends only when a file is parsed (not when its analysis is cached)',
+    ('hotfix_hooks.migrations.history', 'hotfix_hooks.migrations.sql'):
+        'the SQL front end only when a shipped SQL migration was edited',
     ('hotfix_hooks.git.invocation', 'hotfix_hooks.git.ci_env'):
         'the branch hook: CI adapters only on a detached HEAD',
     ('hotfix_hooks.checks.contract', 'hotfix_hooks.openapi.guard'):

@@ -6,7 +6,7 @@ cache), one file per entry, named by a digest of the entry's full key::
 
     (namespace, blob id, tool fingerprint, digest of the key parts)
 
-* ``namespace`` names the analysis (``"contract.module"``, ``"migrations.ops"``);
+* ``namespace`` names the analysis (``"contract.module"``, ``"migrations.python"``);
 * ``blob id`` is the git blob id of the file analysed (``Snapshot.blob_id``), or any other
   content digest (hex) the result depends on;
 * the tool fingerprint changes whenever the code of hotfix-hooks or the Python running it

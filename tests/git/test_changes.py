@@ -205,8 +205,9 @@ def test_scan_over_the_odd_range_reports_without_crashing(rng: Range) -> None:
 
 
 def test_contents_are_read_lazily(rng: Range) -> None:
-    # building the change set lists files; the object database (gitdb) loads only when a
-    # content is read, and the full GitPython (~130 ms) not even then on a normal repository
+    # building the change set lists files; a few contents are read through the batch
+    # process, the object database (gitdb) loads only when many are, and the full GitPython
+    # (~130 ms) not even then on a normal repository
     code = (
         'import sys\n'
         'from hotfix_hooks import policy\n'
@@ -216,13 +217,20 @@ def test_contents_are_read_lazily(rng: Range) -> None:
         'pol, env={})\n'
         'cs = git_changes.build(ctx, pol)\n'
         'print(len(cs), "gitdb" in sys.modules)\n'
-        'print(cs.get("modified.txt").new_bytes().decode().strip())\n'
+        'print(repr(cs.get("modified.txt").new_bytes()))\n'
+        'print("gitdb" in sys.modules, "git" in sys.modules)\n'
+        'for _ in range(git_changes.ObjectReader.FEW):\n'
+        '    assert cs.get("modified.txt").new_bytes() == cs.get("modified.txt").new_bytes()\n'
+        'print(repr(cs.get("modified.txt").new_bytes()))\n'
         'print("gitdb" in sys.modules, "git" in sys.modules)\n'
     )
     res = subprocess.run([sys.executable, '-c', code], cwd=rng.repo.path, capture_output=True,
                          text=True, env={**rng.repo.env, 'PYTHONPATH': str(SRC)}, check=True)
-    assert res.stdout.split()[:2] == ['15', 'False']
-    assert res.stdout.split()[-2:] == ['True', 'False']
+    out = res.stdout.splitlines()
+    assert out[0] == '15 False'
+    assert out[2] == 'False False'                   # one content: no gitdb yet
+    assert out[1] == out[3]                          # the same bytes either way
+    assert out[4] == 'True False'                    # many: gitdb, never GitPython
 
 
 def _listed(repo: GitRepo, args: list[str]) -> dict[str, tuple[str, str]]:
@@ -281,7 +289,7 @@ def test_one_path_is_looked_up_without_listing_the_commit(rng: Range) -> None:
 
 def test_a_path_lookup_loads_no_gitdb_and_agrees_once_gitdb_is_loaded(rng: Range) -> None:
     """The spine (``scan --only scope`` reads the record's path) walks trees through the
-    ``cat-file --batch`` process, without importing gitdb; once a content read has loaded
+    ``cat-file --batch`` process, without importing gitdb; once content reads have loaded
     gitdb, lookups give the same answers."""
     want = _listed(rng.repo, ['ls-tree', '-r', '-z', '--full-tree', rng.head])
     path = next(p for p, (mode, _) in want.items() if '/' in p and mode != '160000')
@@ -294,7 +302,8 @@ def test_a_path_lookup_loads_no_gitdb_and_agrees_once_gitdb_is_loaded(rng: Range
         'pol, env={})\n'
         'cs = git_changes.build(ctx, pol)\n'
         f'print(cs.base.blob_id({path!r}), cs.base.blob_id("nope/x"), "gitdb" in sys.modules)\n'
-        f'data = cs.base.read({path!r})\n'
+        'for _ in range(git_changes.ObjectReader.FEW + 1):\n'
+        f'    data = cs.base.read({path!r})\n'
         f'print(cs.base.blob_id({path!r}), cs.base.blob_id("nope/x"), "gitdb" in sys.modules)\n'
         'cs.close()\n'
     )

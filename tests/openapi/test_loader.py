@@ -152,3 +152,29 @@ def test_a_long_drift_gives_every_finding_a_line() -> None:
         ptr = f.extra.get('pointer')
         if ptr and spec.line(ptr) is not None:
             assert spec.line(ptr) == _old_json_line(spec.text, spec.data, ptr)
+
+
+def test_plain_json_keys_found_by_search_match_the_scan() -> None:
+    """Plain JSON (no escaped quote): a few lookups search each key from its parent, and a
+    string that spells a key (a value, an enum member, a description with ``"x":``-like
+    text) is never taken for one; the answers are the full scan's."""
+    doc = {'openapi': '3.1.0', 'info': {'title': 'get', 'version': 'paths'},
+           'paths': {'/get': {'get': {'description': 'the get: paths: responses:',
+                                      'tags': ['get', 'responses', '200'],
+                                      'responses': {'200': {'description': '200'}}}},
+                     '/b': {'post': {'operationId': 'get',
+                                     'responses': {'201': {'description': 'get'}}}}},
+           'components': {'schemas': {'get': {'enum': ['get', 'post'], 'type': 'string',
+                                              'title': 'components'}}}}
+    for text in (json.dumps(doc, indent=2), json.dumps(doc, separators=(',', ':')),
+                 json.dumps(doc, indent=1, separators=(', ', ' :  '))):
+        spec = parse(text, 'openapi.json')
+        assert spec.plain_json
+        pointers = _pointers(doc) + ['/paths/~1get/get/nope', '/nope']
+        for p in pointers[:3]:
+            assert spec.line(p) == _old_json_line(text, doc, p), (text[:30], p)
+        assert spec._keys is None                   # a few lookups: no whole-document index
+        for p in pointers:                          # many: searches, then the index
+            assert spec.line(p) == _old_json_line(text, doc, p), (text[:30], p)
+    quoted = parse(json.dumps({**doc, 'x': 'a "b" c'}), 'openapi.json')
+    assert not quoted.plain_json                    # an escaped quote: the full scan

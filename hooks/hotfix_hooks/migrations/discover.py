@@ -13,24 +13,25 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import posixpath
 import re
 from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterable
 from typing import Any
+from typing import TYPE_CHECKING
 
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
-from hotfix_hooks.migrations import django
 from hotfix_hooks.migrations import model as m
-from hotfix_hooks.migrations import pyfront
-from hotfix_hooks.migrations import sql as sqlmod
+from hotfix_hooks.migrations import summary
 from hotfix_hooks.migrations import suppress
-from hotfix_hooks.migrations.values import Budget
-from hotfix_hooks.migrations.values import UNKNOWN
+
+if TYPE_CHECKING:
+    from hotfix_hooks.cache import Cache
 
 MIGRATION_DIRS = frozenset({'versions', 'migrations', 'migration', 'migrate', 'alembic'})
 _GOLANG = re.compile(r'^(?P<v>\d+)_(?P<name>.+)\.(?P<dir>up|down)\.sql$')
@@ -46,23 +47,27 @@ class Options:
         self.exclude: list[str] = list(cfg.get('exclude') or [])
         self.dialect: str = cfg.get('dialect') or 'postgresql'
         self.volatile: tuple[str, ...] = tuple(cfg.get('volatile_functions')
-                                               or sqlmod.DEFAULT_VOLATILE)
+                                               or m.DEFAULT_VOLATILE)
         self.max_bytes = int(cfg.get('max_file_bytes') or 0)
 
 
 def candidate_paths(snap: Snapshot, changed: Iterable[str], opts: Options) -> list[str]:
     out = set()
     folders = [f.rstrip('/') for f in opts.folders]
-    extra = [] if folders else _alembic_ini_dirs(snap)
+    extra = tuple(d + '/' for d in ([] if folders else _alembic_ini_dirs(snap)))
     for p in snap.paths():
-        if not p.endswith(('.py', '.sql')):
+        if p.endswith('.py'):
+            sql = False
+        elif p.endswith('.sql'):
+            sql = True
+        else:
             continue
         if folders:
             if any(p.startswith(f + '/') or matches_any(posixpath.dirname(p), [f])
                    for f in folders):
                 out.add(p)
-        elif _in_migration_dir(p) or _sql_convention(p) or \
-                any(p.startswith(d + '/') for d in extra):
+        elif _in_migration_dir(p) or (sql and _sql_convention(p)) or \
+                (extra and p.startswith(extra)):
             out.add(p)
     if not folders:
         out.update(p for p in changed if p.endswith(('.py', '.sql')) and snap.exists(p))
@@ -118,8 +123,7 @@ def _migration_like(path: str, data: bytes, opts: Options) -> bool:
 
 
 def _in_migration_dir(path: str) -> bool:
-    parts = path.split('/')[:-1]
-    return any(p in MIGRATION_DIRS for p in parts)
+    return not MIGRATION_DIRS.isdisjoint(path.split('/')[:-1])
 
 
 def _sql_convention(path: str) -> bool:
@@ -128,22 +132,40 @@ def _sql_convention(path: str) -> bool:
 
 
 def load(snap: Snapshot, paths: Iterable[str], opts: Options,
-         analyse: bool | Collection[str] = True) -> list[m.Migration]:
+         analyse: bool | Collection[str] = True, cache: Cache | None = None,
+         changed: Collection[str] = ()) -> list[m.Migration]:
     """Parse every migration among ``paths``. ``analyse`` says which ones get the full
     analysis (True: all, or the set of paths); the others only have their graph facts
-    (revision, parents), which is all the history rules need."""
+    (revision, parents), which is all the history rules need.
+
+    With ``cache`` (the change set's analysis cache), what one file gives is kept per blob
+    id, path and options (``summary.cached_file``): an unchanged migration is read and
+    parsed once, not on every run. The Python files not in ``changed`` (the ones the change
+    does not touch: the same on every run over this base) are also kept as one entry."""
     want: Callable[[str], bool] = (lambda p: analyse) if isinstance(analyse, bool) \
         else (lambda p: p in analyse)
+    paths = list(paths)
+    py = [p for p in paths if p.endswith('.py')]
+
+    def item(path: str) -> summary.Item:
+        deep = want(path)
+        return (snap.blob_id(path) if cache else None,
+                {'path': path, 'analyse': deep, 'dialect': opts.dialect,
+                 'volatile': opts.volatile},
+                functools.partial(_python, snap, path, opts, deep))
+
+    # the many files the change does not touch: one cache entry for the whole set
+    stable = [p for p in py if p not in changed]
+    found = dict(zip(stable, summary.cached_files(cache, 'migrations.python',
+                                                  [item(p) for p in stable])))
     migrations: list[m.Migration] = []
-    sql_paths = []
-    for path in paths:
-        if path.endswith('.py'):
-            mig = _python(snap, path, opts, want(path))
-            if mig is not None:
-                migrations.append(mig)
-        elif path.endswith('.sql'):
-            sql_paths.append(path)
-    migrations.extend(_sql_files(snap, sql_paths, opts, want))
+    for path in py:
+        mig = found[path] if path in found else \
+            summary.cached_file(cache, 'migrations.python', *item(path))
+        if mig is not None:
+            migrations.append(mig)
+    migrations.extend(_sql_files(snap, [p for p in paths if p.endswith('.sql')], opts, want,
+                                 cache))
     return migrations
 
 
@@ -193,6 +215,8 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
         mig.analysed = analyse
         mig.suppressions = suppress.scan(path, text)
         return mig
+    from hotfix_hooks.migrations.values import Budget
+
     try:
         return _python_tree(snap, path, opts, analyse, text, tree, is_alembic, is_django)
     except (Budget, MemoryError) as e:
@@ -267,7 +291,7 @@ def _graph_facts(path: str, text: str, is_alembic: bool, is_django: bool) -> m.M
             if lit is None or not isinstance(lit[0], (list, tuple)):
                 return None
             line = lit[1]
-            app = django.app_label(path)
+            app = m.app_label(path)
             for d in lit[0]:
                 if not (isinstance(d, (tuple, list)) and len(d) == 2):
                     return None
@@ -275,7 +299,7 @@ def _graph_facts(path: str, text: str, is_alembic: bool, is_django: bool) -> m.M
                     parents.append(d[1])
         mig = m.Migration(path=path, framework='django',
                           revision=posixpath.splitext(posixpath.basename(path))[0],
-                          group=django.app_label(path), parents=tuple(parents),
+                          group=m.app_label(path), parents=tuple(parents),
                           parents_line=line, downgrade=[],
                           revision_line=text[:cls_match.start()].count('\n') + 1)
         mig.suppressions = suppress.scan(path, text)
@@ -285,6 +309,9 @@ def _graph_facts(path: str, text: str, is_alembic: bool, is_django: bool) -> m.M
 
 def _python_tree(snap: Snapshot, path: str, opts: Options, analyse: bool, text: str,
                  tree: ast.Module, is_alembic: bool, is_django: bool) -> m.Migration | None:
+    from hotfix_hooks.migrations import django
+    from hotfix_hooks.migrations import pyfront
+
     if is_alembic:
         facts = pyfront.module_facts(tree)
         if 'revision' in facts and 'down_revision' in facts:
@@ -302,6 +329,8 @@ def _python_tree(snap: Snapshot, path: str, opts: Options, analyse: bool, text: 
 
 
 def _django_graph_only(path: str, tree: ast.Module, cls: ast.ClassDef) -> m.Migration:
+    from hotfix_hooks.migrations import django
+
     keep = ('dependencies', 'replaces', 'atomic')
     skeleton = copy.copy(cls)
     skeleton.body = [n for n in cls.body if isinstance(n, (ast.Assign, ast.AnnAssign)) and any(
@@ -330,10 +359,12 @@ def _alembic(path: str, tree: ast.Module, facts: dict[str, tuple[Any, int]], opt
         parents=parents, group=posixpath.dirname(path), revision_line=rev_line,
         parents_line=down_line,
         branch_labels=tuple(labels) if isinstance(labels, (tuple, list)) else ())
-    if down is UNKNOWN:
+    if down is m.UNKNOWN:
         mig.parents = ('<not a literal>',)
     if not analyse:
         return mig
+    from hotfix_hooks.migrations import pyfront
+
     mig.analysed = True
     mod = pyfront.Module(path, tree, opts.dialect, opts.volatile)
     up = mod.funcs.get('upgrade')
@@ -379,7 +410,7 @@ def _dispatches(fn: ast.FunctionDef) -> bool:
 
 # -- SQL files --------------------------------------------------------------------
 def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
-               want: Callable[[str], bool]) -> list[m.Migration]:
+               want: Callable[[str], bool], cache: Cache | None = None) -> list[m.Migration]:
     out: list[m.Migration] = []
     by_dir_golang: dict[tuple[str, str, str], dict[str, str]] = {}
     flyway_undo: dict[tuple[str, str], str] = {}
@@ -393,6 +424,18 @@ def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
         f = _FLYWAY.match(base)
         if f and f.group('kind') == 'U':
             flyway_undo[(posixpath.dirname(p), _version(f.group('v')))] = p
+
+    def cached(p: str, down: str | None, analyse: bool,
+               build: Callable[[], m.Migration | None]) -> None:
+        parts = {'path': p, 'analyse': analyse, 'dialect': opts.dialect,
+                 'volatile': opts.volatile, 'folders': bool(opts.folders)}
+        if down is not None:
+            parts['down'] = [down, snap.blob_id(down) if cache else None]
+        mig = summary.cached_file(cache, 'migrations.sql', snap.blob_id(p) if cache else None,
+                                  parts, build)
+        if mig is not None:
+            out.append(mig)
+
     for p in paths:
         base = posixpath.basename(p)
         d = posixpath.dirname(p)
@@ -401,42 +444,51 @@ def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
         g = _GOLANG.match(base)
         if g:
             if g.group('dir') == 'down':
-                pair = by_dir_golang[(d, g.group('v'), g.group('name'))]
-                if 'up' not in pair:
-                    continue  # a down without an up is not a migration
-                continue
+                continue        # read with its up file (a down without an up is no migration)
             pair = by_dir_golang[(d, g.group('v'), g.group('name'))]
             down = pair.get('down')
-            out.append(_sql_mig(snap, p, 'golang-migrate', g.group('v'), down, opts,
-                                want(p) or bool(down and want(down))))
+            deep = want(p) or bool(down and want(down))
+            cached(p, down, deep, functools.partial(_sql_mig, snap, p, 'golang-migrate',
+                                                    g.group('v'), down, opts, deep))
             continue
         f = _FLYWAY.match(base)
         if f:
             if f.group('kind') == 'V':
                 undo = flyway_undo.get((d, _version(f.group('v'))))
-                out.append(_sql_mig(snap, p, 'flyway', _version(f.group('v')), undo, opts,
-                                    want(p) or bool(undo and want(undo))))
+                deep = want(p) or bool(undo and want(undo))
+                cached(p, undo, deep, functools.partial(_sql_mig, snap, p, 'flyway',
+                                                        _version(f.group('v')), undo, opts, deep))
             continue
-        data = snap.read(p)
-        if data is None:
-            continue
-        text = lenient_text(data) or ''
-        if _DBMATE_UP.search(text):
-            v = _LEADING_VERSION.match(base)
-            out.append(_dbmate(p, text, v.group(1) if v else base, opts, want(p)))
-        elif _in_migration_dir(p) or opts.folders:
-            v = _LEADING_VERSION.match(base)
-            mig = m.Migration(path=p, framework='sql', convention='plain',
-                              revision=v.group(1) if v else None, group=d, revision_line=1,
-                              downgrade=[], downgrade_state='n/a')
-            mig.suppressions = suppress.scan(p, text)
-            if want(p):
-                mig.analysed = True
-                mig.upgrade = sqlmod.analyse(text, 1, opts.dialect, volatile=opts.volatile,
-                                             in_transaction=_transactional(text))
-                mig.has_work = any(not o.inert for o in mig.upgrade)
-            out.append(mig)
+        cached(p, None, want(p), functools.partial(_other_sql, snap, p, opts, want(p)))
     return out
+
+
+def _other_sql(snap: Snapshot, p: str, opts: Options, analyse: bool) -> m.Migration | None:
+    """A dbmate file, or a plain SQL file under a migrations folder (None: neither)."""
+    from hotfix_hooks.migrations import sql as sqlmod
+
+    base = posixpath.basename(p)
+    d = posixpath.dirname(p)
+    data = snap.read(p)
+    if data is None:
+        return None
+    text = lenient_text(data) or ''
+    if _DBMATE_UP.search(text):
+        v = _LEADING_VERSION.match(base)
+        return _dbmate(p, text, v.group(1) if v else base, opts, analyse)
+    if not (_in_migration_dir(p) or opts.folders):
+        return None
+    v = _LEADING_VERSION.match(base)
+    mig = m.Migration(path=p, framework='sql', convention='plain',
+                      revision=v.group(1) if v else None, group=d, revision_line=1,
+                      downgrade=[], downgrade_state='n/a')
+    mig.suppressions = suppress.scan(p, text)
+    if analyse:
+        mig.analysed = True
+        mig.upgrade = sqlmod.analyse(text, 1, opts.dialect, volatile=opts.volatile,
+                                     in_transaction=_transactional(text))
+        mig.has_work = any(not o.inert for o in mig.upgrade)
+    return mig
 
 
 def _version(v: str) -> str:
@@ -445,12 +497,16 @@ def _version(v: str) -> str:
 
 def _transactional(text: str) -> bool:
     """Whether the statements of a file run inside one transaction."""
+    from hotfix_hooks.migrations import sql as sqlmod
+
     return len(sqlmod.split_statements(text)) > 1 or bool(
         re.search(r'^\s*BEGIN\b', text, re.M | re.I))
 
 
 def _sql_mig(snap: Snapshot, path: str, convention: str, version: str, down_path: str | None,
              opts: Options, analyse: bool) -> m.Migration:
+    from hotfix_hooks.migrations import sql as sqlmod
+
     text = lenient_text(snap.read(path)) or ''
     mig = m.Migration(path=path, framework='sql', convention=convention, revision=version,
                       group=posixpath.dirname(path), revision_line=1, downgrade_path=down_path)
@@ -477,6 +533,8 @@ def _sql_mig(snap: Snapshot, path: str, convention: str, version: str, down_path
 
 
 def _dbmate(path: str, text: str, version: str, opts: Options, analyse: bool) -> m.Migration:
+    from hotfix_hooks.migrations import sql as sqlmod
+
     mig = m.Migration(path=path, framework='sql', convention='dbmate', revision=version,
                       group=posixpath.dirname(path), revision_line=1)
     mig.suppressions = suppress.scan(path, text)

@@ -28,11 +28,7 @@ def is_django(tree: ast.Module) -> ast.ClassDef | None:
     return None
 
 
-def app_label(path: str) -> str:
-    parts = path.split('/')
-    if len(parts) >= 3 and parts[-2] == 'migrations':
-        return parts[-3]
-    return posixpath.dirname(path)
+app_label = m.app_label
 
 
 def parse(path: str, tree: ast.Module, cls: ast.ClassDef, dialect: str,

@@ -7,6 +7,7 @@ inside Python) produces the same ``Op`` records, so the rules are written once.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,31 @@ from hotfix_hooks.migrations.catalog import fix_for
 
 if TYPE_CHECKING:
     import ast
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return 'UNKNOWN'
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNKNOWN = _Unknown()   # what the Python analyser cannot know statically (``values``)
+
+# functions whose value differs per row (a column filled with one is not a constant default);
+# ``[tool.hotfix-hooks.migrations] volatile_functions`` replaces the list
+DEFAULT_VOLATILE = ('random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v4',
+                    'clock_timestamp', 'timeofday', 'nextval', 'txid_current')
+
+
+def app_label(path: str) -> str:
+    """The Django app of a migration file (``<app>/migrations/<name>.py``), else its folder:
+    the graph a Django migration belongs to."""
+    parts = path.split('/')
+    if len(parts) >= 3 and parts[-2] == 'migrations':
+        return parts[-3]
+    return posixpath.dirname(path)
+
 
 # Op kinds.
 CREATE_TABLE = 'create_table'
@@ -71,12 +97,19 @@ class Op:
     def statement(self) -> str:
         """The source text for messages (rendered only when a finding needs it)."""
         if not self.source and self.node is not None:
+            self.source = self._unparsed()[:120]
+        return self.source
+
+    def _unparsed(self) -> str:
+        """The Python call as ``ast.unparse`` prints it, on one line (kept in ``sig``: one
+        rendering serves the message and the signature)."""
+        if not self.sig and self.node is not None:
             import ast
             try:
-                self.source = ' '.join(ast.unparse(self.node).split())[:120]
+                self.sig = ' '.join(ast.unparse(self.node).split())
             except Exception:  # noqa: BLE001 - a message must never crash the run
-                self.source = ''
-        return self.source
+                self.sig = ''
+        return self.sig
     path: str | None = None             # set for ops from a file other than the migration's
 
     def signature(self) -> tuple[Any, ...]:
@@ -85,12 +118,7 @@ class Op:
         as ``ast.unparse`` prints it, a Django operation without its state-only arguments).
         Two versions of a migration whose operations have the same signatures do the same
         thing to a database; the condition around an op (an existence guard) is left out."""
-        if not self.sig and self.node is not None:
-            import ast
-            try:
-                self.sig = ' '.join(ast.unparse(self.node).split())
-            except Exception:  # noqa: BLE001 - an exotic tree keeps an empty text
-                self.sig = ''
+        self._unparsed()
         return (self.kind, self.table, self.column, self.name, _freeze(self.attrs),
                 self.sig or self.source)
 

@@ -17,8 +17,7 @@ from hotfix_hooks.migrations import model as m
 # with them holds on existing rows)
 UNIQUE_GENERATORS = frozenset({'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v4',
                                'uuid_generate_v7', 'uuidv4', 'uuidv7', 'nextval'})
-DEFAULT_VOLATILE = ('random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v4',
-                    'clock_timestamp', 'timeofday', 'nextval', 'txid_current')
+DEFAULT_VOLATILE = m.DEFAULT_VOLATILE
 
 _OBJECTS = {
     'OBJECT_SCHEMA': 'schema', 'OBJECT_TYPE': 'type', 'OBJECT_DOMAIN': 'domain',

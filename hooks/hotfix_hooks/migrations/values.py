@@ -8,16 +8,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from hotfix_hooks.migrations import model as m
 
-class _Unknown:
-    def __repr__(self) -> str:
-        return 'UNKNOWN'
-
-    def __bool__(self) -> bool:
-        return False
-
-
-UNKNOWN = _Unknown()
+UNKNOWN = m.UNKNOWN      # a value that cannot be known from the source
 PLACEHOLDER = 'hh_unresolved'
 
 # what one file may cost the analyser: statements and expressions evaluated (loops unrolled

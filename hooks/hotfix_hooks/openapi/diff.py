@@ -174,6 +174,7 @@ def _diff_specs(base: SpecLike | None, head: SpecLike | None, *, today: _dt.date
     same_globals = all(bdoc.data.get(k) == hdoc.data.get(k)
                        for k in ('security', 'consumes', 'produces'))
     head_paths = {k[1] for k in hops}
+    same_items: dict[str, bool] = {}
     removed_by_path: dict[str, list[Op]] = {}
     for key, o in bops.items():
         n = hops.get(key)
@@ -183,7 +184,7 @@ def _diff_specs(base: SpecLike | None, head: SpecLike | None, *, today: _dt.date
             else:
                 removed_by_path.setdefault(key[1], []).append(o)
             continue
-        if same_globals and _unchanged(bdoc.data, hdoc.data, o, n, clean):
+        if same_globals and _unchanged(bdoc.data, hdoc.data, o, n, clean, same_items):
             continue
         _compare_op(col, cmp, o, n)
     for ops in removed_by_path.values():
@@ -250,15 +251,19 @@ _ABSENT = object()
 
 
 def _unchanged(bdata: dict[str, Any], hdata: dict[str, Any], o: Op, n: Op,
-               clean: set[str]) -> bool:
-    """The operation's path item is identical and only references clean components."""
+               clean: set[str], memo: dict[str, bool] | None = None) -> bool:
+    """The operation's path item is identical and only references clean components
+    (``memo``: the answer per path, shared by the operations of one path item)."""
     if o.path != n.path:
         return False
+    if memo is not None and n.path in memo:
+        return memo[n.path]
     bitem = (bdata.get('paths') or {}).get(o.path)
     hitem = (hdata.get('paths') or {}).get(n.path)
-    if bitem != hitem:
-        return False
-    return all(r in clean for r in _refs_in(hitem))
+    same = bitem == hitem and all(r in clean for r in _refs_in(hitem))
+    if memo is not None:
+        memo[n.path] = same
+    return same
 
 
 def _server_paths(data: dict[str, Any]) -> set[str] | None:

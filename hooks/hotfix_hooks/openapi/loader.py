@@ -2,16 +2,19 @@
 
 Parsing uses ``json`` or PyYAML's C loader when available. Lines are looked up lazily,
 only for the pointers a finding reports: YAML through the composed node tree (built once,
-on the first lookup), JSON by finding the pointer's keys in order in the text (every key
-of the document is located in one pass, on the first lookup). An offset becomes a line by
-bisection in the line starts, also found once per document: the cost of many findings is
-linear in the file size, not in the file size times the findings.
+on the first lookup), JSON by finding the pointer's keys in order in the text. In a
+document ``json`` parsed whose text has no escaped quote (``\"``), every ``"`` delimits a
+string, so the keys of a few findings are found with ``str.find`` from their parent and
+checked by the parity of the quotes before them; once those searches have read as much as
+the whole text (many findings), or in any other document, every key of the document is
+located in one pass and each lookup is a bisection. An offset becomes a line by counting
+the line feeds from the nearest offset already counted: the cost of many findings stays
+close to linear in the file size, not the file size times the findings.
 """
 from __future__ import annotations
 
 import bisect
 import dataclasses
-import itertools
 import json
 import re
 from typing import Any
@@ -84,9 +87,16 @@ class Spec:
     syntax: str                       # 'json' | 'yaml'
     _yaml_root: yaml.Node | None = dataclasses.field(default=None, repr=False)
     _lines: dict[str, int | None] = dataclasses.field(default_factory=dict, repr=False)
-    # built on the first lookup: the offset where each line starts, and the offsets of
-    # every JSON key token ('"name"' followed by ':') by token
-    _starts: list[int] | None = dataclasses.field(default=None, repr=False)
+    # offsets whose line is known (sorted) and their lines; the first is (0, 1)
+    _marks: list[int] = dataclasses.field(default_factory=lambda: [0], repr=False)
+    _mark_lines: list[int] = dataclasses.field(default_factory=lambda: [1], repr=False)
+    # JSON that ``json`` parsed (strict) and holds no escaped quote: keys found by search
+    plain_json: bool = dataclasses.field(default=False, repr=False)
+    _found: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict, repr=False)
+    _searched: int = dataclasses.field(default=0, repr=False)
+    # otherwise (or once the searches have read the text once over: many findings), built
+    # on the first lookup: the offsets of every JSON key token ('"name"' followed by ':')
+    # by token
     _keys: dict[str, list[int]] | None = dataclasses.field(default=None, repr=False)
     # YAML: per node (line start, key column) the keys found in its block, and its end
     _yaml_keys: dict[tuple[int, int], dict[str, tuple[int, int] | None]] = dataclasses.field(
@@ -122,18 +132,27 @@ class Spec:
         return got
 
     def line_at(self, offset: int) -> int:
-        """1-based line of a character offset: a bisection in the line starts, which are
-        found once per document (many findings cost one pass over the text, not one each)."""
-        if self._starts is None:
-            lines = self.text.split('\n')
-            self._starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]),
-                                                     initial=0))
-        return bisect.bisect_right(self._starts, offset)
+        """1-based line of a character offset (1 + the line feeds before it), counted from
+        the nearest offset below it whose line is known, and remembered."""
+        marks = self._marks
+        i = bisect.bisect_right(marks, offset) - 1
+        start = marks[i]
+        if start == offset:
+            return self._mark_lines[i]
+        line = self._mark_lines[i] + self.text.count('\n', start, offset)
+        marks.insert(i + 1, offset)
+        self._mark_lines.insert(i + 1, line)
+        return line
 
     def _key_after(self, token: str, pos: int) -> int:
         """Offset of the first JSON key ``token`` (``"name"`` followed by ``:``) at or after
-        ``pos``, -1 when there is none. Every key of the document is found in one pass,
-        on the first lookup; each lookup is then a bisection."""
+        ``pos``, -1 when there is none. ``pos`` is the offset of a key, an array item or 0."""
+        if self.plain_json and self._searched < len(self.text):
+            memo = (token, pos)
+            got = self._found.get(memo)
+            if got is None:
+                got = self._found[memo] = self._plain_key_after(token, pos)
+            return got
         if self._keys is None:
             keys: dict[str, list[int]] = {}
             for m in _KEY_RE.finditer(self.text):
@@ -144,6 +163,26 @@ class Spec:
             return -1
         i = bisect.bisect_left(found, pos)
         return found[i] if i < len(found) else -1
+
+    def _plain_key_after(self, token: str, pos: int) -> int:
+        """``_key_after`` in plain JSON: every ``"`` opens or closes a string, so an
+        occurrence of ``token`` is a key exactly when an even number of quotes precede it
+        (counted from ``pos``, which is outside any string: the start of a key, an item's
+        first character or 0) and ``:`` follows it after spaces."""
+        text = self.text
+        quotes = 0                 # the quotes in text[pos:at]
+        at = pos
+        find, count = text.find, text.count
+        while True:
+            hit = find(token, at)
+            self._searched += (len(text) if hit < 0 else hit) - at
+            if hit < 0:
+                return -1
+            quotes += count('"', at, hit)
+            if quotes % 2 == 0 and _COLON_RE.match(text, hit + len(token)):
+                return hit
+            quotes += count('"', hit, hit + 1)
+            at = hit + 1
 
     def _json_line(self, pointer: str) -> int | None:
         text = self.text
@@ -296,6 +335,7 @@ def _yaml_item(text: str, pos: int, indent: int, index: int) -> tuple[int, int] 
 _TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
 # a JSON string followed by ':' (valid JSON has no raw line break inside a string)
 _KEY_RE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"(?=[ \t\r\n]*:)')
+_COLON_RE = re.compile(r'[ \t\r\n]*:')
 
 
 
@@ -332,9 +372,11 @@ def looks_like_contract(data: bytes) -> bool:
 
 def _parse(text: str, path: str) -> Spec:
     stripped = text.lstrip()
+    strict = False
     if path.endswith('.json') or stripped.startswith('{'):
         try:
             data = json.loads(text)
+            strict = True
         except json.JSONDecodeError as e:
             if path.endswith('.json'):
                 raise SpecError(f'invalid JSON: {e.msg} (line {e.lineno} column {e.colno})',
@@ -346,7 +388,8 @@ def _parse(text: str, path: str) -> Spec:
         syntax = 'yaml'
     if not isinstance(data, dict):
         raise SpecError('the document is not a mapping', 1)
-    return Spec(path=path, text=text, data=data, syntax=syntax)
+    return Spec(path=path, text=text, data=data, syntax=syntax,
+                plain_json=strict and '\\"' not in text)
 
 
 def parse(text: str, path: str) -> Spec:
