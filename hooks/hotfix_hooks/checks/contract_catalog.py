@@ -270,7 +270,10 @@ _FIXED = (
              'data the client meant to store.',
          fix='Keep accepting the property.',
          bad='ItemIn.note removed',
-         good='ItemIn.note kept (ignored if no longer used)'),
+         good='ItemIn.note kept (ignored if no longer used)',
+         severity_note='error when the body forbids unknown properties '
+                       '(additionalProperties: false, Pydantic extra="forbid"): clients '
+                       'still sending it are rejected'),
     Rule('request-property-deprecated', _C, 'info',
          summary='A request body property is marked deprecated.',
          why='Context: clients should stop sending it before it is removed.',

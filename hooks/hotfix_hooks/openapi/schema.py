@@ -629,10 +629,16 @@ class Comparer:
                 if (req and pb.read_only) or (not req and pb.write_only):
                     continue
                 if req:
-                    out.append(Change('request-property-removed', 'warning',
+                    # a model that forbids unknown properties rejects the request of a
+                    # client still sending it; any other drops the value (a hazard)
+                    out.append(Change('request-property-removed',
+                                      'error' if n.closed else 'warning',
                                       f'request property `{bl}` removed: clients still '
-                                      'sending it may be rejected or ignored', ohave[1],
-                                      n.ptr, removal=True))
+                                      'sending it ' + (
+                                          'are rejected (unknown properties are forbidden)'
+                                          if n.closed else 'have it ignored, or rejected by '
+                                          'a server that forbids unknown properties'),
+                                      ohave[1], n.ptr, removal=True))
                 else:
                     was_req = name in o.required
                     out.append(Change(
