@@ -19,7 +19,8 @@ LAYERS: list[tuple[str, ...]] = [
     ('hotfix_hooks.rule', 'hotfix_hooks.catalog', 'hotfix_hooks.checks.naming_catalog',
      'hotfix_hooks.checks.scope_catalog', 'hotfix_hooks.checks.contract_catalog',
      'hotfix_hooks.actions.catalog', 'hotfix_hooks.migrations.catalog',
-     'hotfix_hooks.record.catalog', 'hotfix_hooks.gates.catalog'),   # the rule catalogue
+     'hotfix_hooks.record.catalog', 'hotfix_hooks.gates.catalog',
+     'hotfix_hooks.policy.catalog'),   # the rule catalogue
     ('hotfix_hooks.policy', 'hotfix_hooks.findings'),
     ('hotfix_hooks.changeset',),
     ('hotfix_hooks.git',),                       # context, change set from git

@@ -13,8 +13,8 @@ from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import SRC
 from tests.support.hookkit import assert_one_line_error
+from tests.support.hookkit import base_policy
 from tests.support.hookkit import hh_json
-from tests.support.hookkit import write_policy
 
 BRANCH = 'hotfix/ARIS-30-report-formats'
 
@@ -25,10 +25,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     r = GitRepo(tmp_path_factory.mktemp('cli') / 'repo')
     r.commit('base', {'README.md': 'x\n', 'src/app.py': 'print(1)\n',
                       'requirements.txt': 'a==1\n'})
+    base_policy(r, '[scope]\nseverity = "error"\nmax_files = 2\n')
     r.git('checkout', '-q', '-b', BRANCH)
     r.commit('deps', {'requirements.txt': 'a==1\nb==2\n',
                       'requirements-a,b.txt': 'c==3\n', 'src/app.py': 'print(2)\n'})
-    write_policy(r, '[scope]\nseverity = "error"\nmax_files = 2\n')
     return r
 
 

@@ -21,6 +21,7 @@ from hotfix_hooks.checks import naming_catalog as naming
 from hotfix_hooks.checks import scope_catalog as scope
 from hotfix_hooks.gates import catalog as gates
 from hotfix_hooks.migrations import catalog as migrations
+from hotfix_hooks.policy import catalog as policy
 from hotfix_hooks.record import catalog as record
 from hotfix_hooks.rule import CATEGORIES
 from hotfix_hooks.rule import Rule
@@ -35,6 +36,7 @@ CATALOGUES: tuple[tuple[Callable[[], dict[str, Rule]], str], ...] = (
     (lambda: migrations.RULES, 'hooks/hotfix_hooks/migrations/catalog.py'),
     (lambda: record.RULES, 'hooks/hotfix_hooks/record/catalog.py'),
     (lambda: gates.RULES, 'hooks/hotfix_hooks/gates/catalog.py'),
+    (lambda: policy.RULES, 'hooks/hotfix_hooks/policy/catalog.py'),
 )
 
 # category -> the file its rules are declared in (the contract catalogue also declares one
@@ -42,7 +44,7 @@ CATALOGUES: tuple[tuple[Callable[[], dict[str, Rule]], str], ...] = (
 HOME: dict[str, str] = {
     'naming': CATALOGUES[0][1], 'scope': CATALOGUES[1][1], 'contract': CATALOGUES[2][1],
     'actions': CATALOGUES[3][1], 'migrations': CATALOGUES[4][1], 'record': CATALOGUES[5][1],
-    'gate': CATALOGUES[6][1],
+    'gate': CATALOGUES[6][1], 'policy': CATALOGUES[7][1],
 }
 
 

@@ -294,6 +294,103 @@ class FileChange:
         return decode_text(data) if data is not None else None
 
 
+@dataclasses.dataclass(frozen=True)
+class Commit:
+    """One commit of a change: who authored and committed it (e-mails lower-cased), when
+    (committer time, seconds since the epoch), and the files it changed (a merge: the files
+    that differ from every parent, i.e. what the merge itself changed)."""
+
+    sha: str
+    parents: tuple[str, ...] = ()
+    author: str = ''
+    author_name: str = ''
+    committer: str = ''
+    committer_name: str = ''
+    time: int = 0
+    files: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Signature:
+    """The signature of a commit as git verified it: ``status`` is git's ``%G?`` (G good,
+    U good with unknown validity, B bad, X/Y expired, R revoked, E cannot be checked, N
+    none); ``signer`` the key's principal or user id; ``verified``: ``git verify-commit``
+    exited 0."""
+
+    status: str
+    signer: str = ''
+    key: str = ''
+    verified: bool = False
+
+
+class History:
+    """The commits of a change (base..head, oldest first) and the versions of a file along
+    the head's history, read lazily. ``None`` on a change set that has no commits to show
+    (an in-memory one); the commit stage's is the history up to HEAD."""
+
+    def commits(self) -> list[Commit]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def versions(self, path: str) -> list[tuple[Commit, bytes | None, bytes | None]]:
+        """(commit, content at it, content at its first parent) of every commit of the
+        head's history that changed ``path``, oldest first."""
+        raise NotImplementedError  # pragma: no cover - interface
+
+    def at_head(self, path: str) -> bytes | None:
+        """``path`` in the last commit of the history."""
+        raise NotImplementedError  # pragma: no cover - interface
+
+    def after(self, sha: str) -> list[Commit]:
+        """The commits of the change that ``sha`` does not contain (made after it, or
+        beside it and merged later), oldest first."""
+        raise NotImplementedError  # pragma: no cover - interface
+
+    def contains(self, descendant: str, ancestor: str) -> bool:
+        """Whether commit ``descendant`` has ``ancestor`` in its history (or is it)."""
+        raise NotImplementedError  # pragma: no cover - interface
+
+    def signature(self, sha: str) -> Signature:
+        raise NotImplementedError  # pragma: no cover - interface
+
+
+class MemoryHistory(History):
+    """A history held in memory (tests): ``commits`` oldest first, a linear history; each
+    commit's file contents in ``trees`` (sha -> {path: text})."""
+
+    def __init__(self, commits: list[Commit], trees: dict[str, dict[str, str]],
+                 signatures: dict[str, Signature] | None = None) -> None:
+        self._commits = commits
+        self.trees = trees
+        self.signatures = signatures or {}
+
+    def commits(self) -> list[Commit]:
+        return list(self._commits)
+
+    def _text(self, sha: str | None, path: str) -> bytes | None:
+        text = self.trees.get(sha or '', {}).get(path)
+        return None if text is None else text.encode()
+
+    def versions(self, path: str) -> list[tuple[Commit, bytes | None, bytes | None]]:
+        return [(c, self._text(c.sha, path), self._text(c.parents[0] if c.parents else None,
+                                                       path))
+                for c in self._commits if path in c.files]
+
+    def at_head(self, path: str) -> bytes | None:
+        return self._text(self._commits[-1].sha, path) if self._commits else None
+
+    def after(self, sha: str) -> list[Commit]:
+        shas = [c.sha for c in self._commits]
+        return self._commits[shas.index(sha) + 1:] if sha in shas else list(self._commits)
+
+    def contains(self, descendant: str, ancestor: str) -> bool:
+        shas = [c.sha for c in self._commits]
+        return (ancestor == descendant or ancestor not in shas
+                or (descendant in shas and shas.index(ancestor) <= shas.index(descendant)))
+
+    def signature(self, sha: str) -> Signature:
+        return self.signatures.get(sha, Signature('N'))
+
+
 @dataclasses.dataclass
 class ChangeSet:
     """The files changed between ``base`` and ``head``.
@@ -313,6 +410,7 @@ class ChangeSet:
     head_label: str = 'head'
     notes: list[str] = dataclasses.field(default_factory=list)
     on_close: Callable[[], None] | None = dataclasses.field(default=None, repr=False)
+    history: History | None = dataclasses.field(default=None, repr=False)
     cache: cache_mod.Cache = dataclasses.field(default_factory=cache_mod.disabled, repr=False,
                                                compare=False)
 

@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     'readiness': 'is the hotfix ready to merge? every mandatory check with its evidence',
     'status': 'print the hotfix status message from the record and the evidence',
     'decide': 'rollback-first or patch-forward? the four conditions and why',
+    'approve': 'approve the hotfix of this branch as ROLE (commits the record, as you)',
     'ci': 'CI on a pull request: naming + PR title, the full scan, the record (approvals)',
     'rules': 'list the rules (id, severity, what each reports); --format json|markdown',
     'explain': 'explain one rule: why it matters, how to fix it, a bad and a good example',

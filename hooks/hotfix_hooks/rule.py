@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 SEVERITIES = ('error', 'warning', 'info')
-CATEGORIES = ('naming', 'scope', 'contract', 'actions', 'migrations', 'record', 'gate')
+CATEGORIES = ('naming', 'scope', 'contract', 'actions', 'migrations', 'record', 'gate',
+              'policy')
 
 
 class Rule:

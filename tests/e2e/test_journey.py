@@ -200,6 +200,13 @@ def test_full_hotfix_lifecycle_through_pre_commit(consumer, tmp_path: Path) -> N
     player.fill_record()
     repo.git('add', '-A')
     repo.git('commit', '-q', '--no-verify', '-m', 'ARIS-77 hotfix record')
+    # 6. the owners approve, each in their own commit (the commit hooks run on it too)
+    for role, who, email in (('incident_owner', 'Ines Incident', 'ines@example.com'),
+                             ('release_owner', 'Rene Release', 'rene@example.com')):
+        res = _hh(repo, 'approve', role, env={
+            'GIT_AUTHOR_NAME': who, 'GIT_AUTHOR_EMAIL': email,
+            'GIT_COMMITTER_NAME': who, 'GIT_COMMITTER_EMAIL': email})
+        assert res.returncode == 0, res.stdout + res.stderr
     res = repo.run(['git', 'push', '-u', 'origin', 'HEAD'], check=False)
     out = res.stdout + res.stderr
     assert res.returncode == 0, out

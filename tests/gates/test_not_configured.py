@@ -113,8 +113,17 @@ proposed = true
 '''
 
 
+def _policy_on_main(repo: GitRepo, text: str) -> None:
+    """The policy lands on main (a hotfix is judged by its base side's policy); the hotfix
+    branch merges it."""
+    repo.checkout('main')
+    repo.commit('policy', {'.hotfix-hooks.toml': text})
+    repo.checkout(BRANCH)
+    repo.git('merge', '-q', '--no-edit', 'main')
+
+
 def test_a_proposal_runs_only_once_confirmed(foreign: GitRepo) -> None:
-    foreign.commit('policy', {'.hotfix-hooks.toml': PROPOSED})
+    _policy_on_main(foreign, PROPOSED)
     foreign.commit('fix stock', {'backend/app/stock.py': 'TOTAL = 2\n'})
     env = {'PATH': os.path.dirname(sys.executable) + os.pathsep + os.environ['PATH']}
     res = run_cli(foreign, 'gate', env=env)
@@ -124,7 +133,7 @@ def test_a_proposal_runs_only_once_confirmed(foreign: GitRepo) -> None:
     assert 'delete its "proposed = true" line to confirm it' in res.stdout
     assert 'regression subset `domain:stock` is not configured' in res.stdout
     assert 'smoke ran' not in res.stdout + res.stderr
-    foreign.commit('confirm', {'.hotfix-hooks.toml': PROPOSED.replace('proposed = true\n', '')})
+    _policy_on_main(foreign, PROPOSED.replace('proposed = true\n', ''))
     res = run_cli(foreign, 'gate', env=env)
     assert res.returncode == 0, res.stdout + res.stderr
     assert 'gate-not-configured' not in res.stdout

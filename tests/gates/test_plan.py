@@ -1,8 +1,11 @@
 """The gates' pure planning: policy, domain selection, rollback command, evidence reuse."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from hotfix_hooks import __version__
 from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.errors import ConfigError
@@ -217,20 +220,30 @@ def test_plan_orders_gates_then_domains_then_rollback() -> None:
     assert specs[4].timeout == 300.0 and specs[4].detail == 'from the record'
 
 
-def _result(name: str, status: str, tree: str, command: list[str]) -> GateResult:
+def _result(name: str, status: str, tree: str, command: list[str], **kw: Any) -> GateResult:
+    fields: dict[str, Any] = {'policy_digest': 'p1', 'version': __version__}
+    fields.update(kw)
     return GateResult(name=name, kind='gate', command=command, status=status, exit_code=0,
                       duration_s=1.0, commit='c' * 40, tree=tree, started_at='t',
-                      finished_at='t')
+                      finished_at='t', **fields)
 
 
-def test_only_a_pass_of_the_same_command_on_the_same_tree_is_reused() -> None:
-    spec = gate_plan.GateSpec(name='smoke', kind='gate', command=['pytest', '-q'])
+def test_only_a_pass_of_the_same_gate_on_the_same_tree_and_policy_is_reused() -> None:
+    spec = gate_plan.GateSpec(name='smoke', kind='gate', command=['pytest', '-q'],
+                              env={'MODE': 'strict'})
     tree = 'a' * 40
-    ok = _result('smoke', 'pass', tree, ['pytest', '-q'])
-    assert gate_plan.reusable(spec, {'smoke': ok}, tree) is ok
-    assert gate_plan.reusable(spec, {'smoke': ok}, 'b' * 40) is None
-    assert gate_plan.reusable(spec, {'smoke': _result('smoke', 'fail', tree, ['pytest', '-q'])},
-                              tree) is None
-    assert gate_plan.reusable(spec, {'smoke': _result('smoke', 'pass', tree, ['pytest'])},
-                              tree) is None
-    assert gate_plan.reusable(spec, {}, tree) is None
+    ok = _result('smoke', 'pass', tree, ['pytest', '-q'], env={'MODE': 'strict'})
+    assert gate_plan.reusable(spec, {'smoke': ok}, tree, 'p1') is ok
+    assert gate_plan.reusable(spec, {'smoke': ok}, 'b' * 40, 'p1') is None
+    assert gate_plan.reusable(spec, {'smoke': ok}, tree, 'p2') is None       # another policy
+    for other in (_result('smoke', 'fail', tree, ['pytest', '-q'], env={'MODE': 'strict'}),
+                  _result('smoke', 'pass', tree, ['pytest'], env={'MODE': 'strict'}),
+                  _result('smoke', 'pass', tree, ['pytest', '-q']),            # env differs
+                  _result('smoke', 'pass', tree, ['pytest', '-q'], env={'MODE': 'strict'},
+                          cwd='tests'),
+                  _result('smoke', 'pass', tree, ['pytest', '-q'], env={'MODE': 'strict'},
+                          setup=[['true']]),
+                  _result('smoke', 'pass', tree, ['pytest', '-q'], env={'MODE': 'strict'},
+                          version='0.0.1')):
+        assert gate_plan.reusable(spec, {'smoke': other}, tree, 'p1') is None, other
+    assert gate_plan.reusable(spec, {}, tree, 'p1') is None

@@ -190,15 +190,18 @@ def test_submodule_is_listed_but_has_no_file_content(rng: Range, changes: Change
 def test_scan_over_the_odd_range_reports_without_crashing(rng: Range) -> None:
     rng.repo.git('branch', '-f', 'hotfix/ARIS-20-odd-range', rng.head)
     write_policy(rng.repo, '[scope]\nmax_files = 14\n')
+    mine = ('--config', '.hotfix-hooks.toml')     # a hotfix's own policy would not count
     for fmt in ('json', 'text', 'github'):
         res = run_cli(rng.repo, 'scan', '--from-ref', rng.base, '--to-ref', rng.head,
-                          '--branch', 'hotfix/ARIS-20-odd-range', '--format', fmt)
-        assert res.returncode == 0, res.stderr
+                      '--branch', 'hotfix/ARIS-20-odd-range', '--format', fmt, *mine)
+        assert res.returncode == 1, res.stderr       # the submodule moved: fail closed
         assert 'Traceback' not in res.stderr
     # 15 changed files > a budget of 14: the scope check counted every one of them
     rc, data, _ = hh_json(rng.repo, 'scan', '--from-ref', rng.base, '--to-ref', rng.head,
-                          '--branch', 'hotfix/ARIS-20-odd-range')
-    assert [f['rule'] for f in data['findings']] == ['scope-too-many-files']
+                          '--branch', 'hotfix/ARIS-20-odd-range', *mine)
+    assert [f['rule'] for f in data['findings']] == ['scope-too-many-files',
+                                                     'scope-submodule-changed']
+    assert data['findings'][1]['path'] == 'sub'
 
 
 def test_contents_are_read_lazily(rng: Range) -> None:
@@ -372,10 +375,10 @@ def test_worktree_mode_reads_the_disk(dirty: GitRepo) -> None:
 
 def test_max_diff_bytes_exceeded_is_exit_2_one_line(dirty: GitRepo) -> None:
     write_policy(dirty, 'max_diff_bytes = 10\n')
-    res = run_cli(dirty, 'scan')
+    res = run_cli(dirty, 'scan', '--config', '.hotfix-hooks.toml')
     assert_one_line_error(res, 'too large', 'max_diff_bytes')
     write_policy(dirty, 'max_diff_bytes = 100000\n')
-    assert run_cli(dirty, 'scan').returncode == 0
+    assert run_cli(dirty, 'scan', '--config', '.hotfix-hooks.toml').returncode == 0
 
 
 def test_type_change_file_to_symlink(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
+from tests.support.hookkit import base_policy
 from tests.support.hookkit import context_of
 from tests.support.hookkit import hh_json
 from tests.support.hookkit import HookRun
@@ -17,7 +18,6 @@ from tests.support.hookkit import install_hook
 from tests.support.hookkit import paths_of
 from tests.support.hookkit import PRE_PUSH
 from tests.support.hookkit import PY
-from tests.support.hookkit import write_policy
 from tests.support.pushworld import EMPTY_TREE
 from tests.support.pushworld import make_world
 from tests.support.pushworld import precommit_push_env
@@ -165,7 +165,8 @@ def test_readme_plain_pre_push_hook_blocks_and_passes(tmp_path: Path) -> None:
     repo = w.repo
     install_hook(repo, 'pre-push', f"exec '{PY}' -m hotfix_hooks scan --with-naming "
                                    '--stage pre-push "$@"\n')
-    write_policy(repo, '[scope]\nseverity = "error"\n')
+    base_policy(repo, '[scope]\nseverity = "error"\n')
+    repo.git('push', '-q', 'origin', 'main')
     w.branch('hotfix/ARIS-43-readme-hook')
     repo.commit('deps', {'requirements-blocked.txt': 'b==1\n'})
     res = repo.run(['git', 'push', 'origin', 'hotfix/ARIS-43-readme-hook'], check=False)

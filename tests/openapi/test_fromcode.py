@@ -293,9 +293,10 @@ def test_route_added_in_code_is_additive_and_scope_on_a_hotfix_branch() -> None:
     assert not [f for f in on_hotfix if f.rule == 'api-route-added']
 
 
-def test_spec_larger_than_the_limit_is_reported_not_compared() -> None:
+def test_spec_larger_than_the_limit_is_an_error_not_a_silent_pass() -> None:
+    """A spec too large to compare could hide a removed path: fail closed."""
     head = tree(**{'openapi.json': SPEC.replace('"1"', '"2"')})
     found = run(tree(), head, max_spec_bytes=10)
     assert [(f.rule, f.severity, f.path) for f in found] == [
-        ('openapi-too-large', 'info', 'openapi.json')]
+        ('openapi-too-large', 'error', 'openapi.json')]
     assert run(tree(), head) == []          # under the default limit: compared, no change

@@ -52,6 +52,15 @@ migration-drop-column = "warning"
 BRANCH = 'hotfix/ARIS-40-monorepo'
 
 
+def on_main(mono: GitRepo, files: dict[str, str]) -> None:
+    """A policy change lands on the base branch first (a hotfix is judged by the policies
+    of its base side, folder policies included); the hotfix branch then merges it."""
+    mono.checkout('main')
+    mono.commit('policy change, reviewed', files)
+    mono.checkout(BRANCH)
+    mono.git('merge', '-q', '--no-edit', 'main')
+
+
 def service_files(prefix: str) -> dict[str, str]:
     files = {f'{prefix}/polar/__init__.py': '', f'{prefix}/polar/api/__init__.py': '',
              f'{prefix}/polar/api/items.py': ITEMS, f'{prefix}/polar/main.py': MAIN}
@@ -107,7 +116,14 @@ def test_the_scope_budget_is_the_whole_hotfix(mono: GitRepo) -> None:
     rc, data, _ = hh_json(mono, 'scan')
     [budget] = by_rule(data)['scope-too-many-files']
     assert 'changes 18 files' in budget['message'] and 'policy' not in budget
+    # on the hotfix branch itself: not applied, and reported
     mono.commit('a budget of its own', {'server/.hotfix-hooks.toml': '[scope]\nmax_files = 99\n'})
+    rc, data, _ = hh_json(mono, 'scan')
+    [changed] = by_rule(data)['policy-changed-in-hotfix']
+    assert rc == 1 and "'scope' is a repository-wide policy key" in changed['message']
+    # on the base branch: the policy the hotfix is judged by is refused
+    mono.git('reset', '-q', '--hard', 'HEAD~1')
+    on_main(mono, {'server/.hotfix-hooks.toml': '[scope]\nmax_files = 99\n'})
     res = run_cli(mono, 'scan')
     assert res.returncode == 2 and "'scope' is a repository-wide policy key" in res.stderr
 
@@ -116,7 +132,7 @@ def test_a_service_is_read_from_its_own_root(mono: GitRepo) -> None:
     """``from polar.api import items`` resolves inside server/: the route removed is the
     one clients call, with the /v1 prefix its include_router gives it."""
     mono.commit('remove GET /items/{id}', {'server/polar/api/items.py': ITEMS_WITHOUT_GET})
-    mono.write('server/.hotfix-hooks.toml', '')          # the server's rules, nothing disabled
+    on_main(mono, {'server/.hotfix-hooks.toml': ''})    # the server's rules, nothing disabled
     rc, data, _ = hh_json(mono, 'scan')
     assert rc == 1
     [removed] = by_rule(data)['api-route-removed']
@@ -125,8 +141,8 @@ def test_a_service_is_read_from_its_own_root(mono: GitRepo) -> None:
 
 
 def test_server_dot_hotfix_hooks_toml_wins_over_its_pyproject(mono: GitRepo) -> None:
-    mono.write('server/.hotfix-hooks.toml', '[migrations.severity]\n'
-                                           'migration-drop-column = "info"\n')
+    on_main(mono, {'server/.hotfix-hooks.toml': '[migrations.severity]\n'
+                                               'migration-drop-column = "info"\n'})
     mono.commit('drop', {'server/migrations/versions/c3d4e5f6a7b8_hotfix.py': DROP})
     rc, data, _ = hh_json(mono, 'scan')
     assert rc == 0
@@ -137,10 +153,10 @@ def test_server_dot_hotfix_hooks_toml_wins_over_its_pyproject(mono: GitRepo) -> 
 def test_a_folder_policy_may_not_set_repository_wide_keys(mono: GitRepo) -> None:
     """One branch, one base, one ticket pattern: a service cannot change them, and is told
     where they go instead of being silently ignored."""
-    mono.commit('base in the service', {
+    on_main(mono, {
         'server/pyproject.toml': SERVER_POLICY.replace('[tool.hotfix-hooks]\n',
-                                                       '[tool.hotfix-hooks]\nbase = "dev"\n'),
-        'server/polar/main.py': MAIN + '\n'})
+                                                       '[tool.hotfix-hooks]\nbase = "dev"\n')})
+    mono.commit('touch the service', {'server/polar/main.py': MAIN + '\n'})
     res = run_cli(mono, 'scan')
     assert res.returncode == 2
     assert ("server/pyproject.toml: 'base' is a repository-wide policy key; a folder policy "
@@ -149,22 +165,24 @@ def test_a_folder_policy_may_not_set_repository_wide_keys(mono: GitRepo) -> None
 
 
 def test_a_broken_folder_policy_is_an_error_not_a_skip(mono: GitRepo) -> None:
-    mono.commit('broken', {'server/.hotfix-hooks.toml': '[scope\n',
-                           'server/polar/main.py': MAIN + '\n'})
+    on_main(mono, {'server/.hotfix-hooks.toml': '[scope\n'})
+    mono.commit('touch the service', {'server/polar/main.py': MAIN + '\n'})
     res = run_cli(mono, 'scan')
     assert res.returncode == 2 and 'server/.hotfix-hooks.toml: invalid TOML' in res.stderr
 
 
-def test_a_push_reads_the_folder_policy_of_the_pushed_commit(mono: GitRepo) -> None:
-    """What CI will read: an uncommitted edit of server/pyproject.toml does not change the
-    verdict on a pushed range."""
+def test_a_hotfix_reads_the_folder_policy_of_its_base_side(mono: GitRepo) -> None:
+    """What CI will read: an edit of server/pyproject.toml on the hotfix branch (committed
+    or not) does not change the verdict; it is reported as policy-changed-in-hotfix."""
     head = mono.commit('drop', {'server/migrations/versions/c3d4e5f6a7b8_hotfix.py': DROP})
     mono.write('server/pyproject.toml', SERVER_POLICY.replace('"warning"', '"error"'))
     rc, data, _ = hh_json(mono, 'scan', '--from-ref', 'main', '--to-ref', head)
     assert rc == 0 and by_rule(data)['migration-drop-column'][0]['severity'] == 'warning'
-    # the working tree (a manual scan) reads the edited file
+    # the working tree (a manual scan): the same verdict, and the edit is reported
     rc, data, _ = hh_json(mono, 'scan')
-    assert rc == 1 and by_rule(data)['migration-drop-column'][0]['severity'] == 'error'
+    assert by_rule(data)['migration-drop-column'][0]['severity'] == 'warning'
+    [changed] = by_rule(data)['policy-changed-in-hotfix']
+    assert rc == 1 and changed['path'] == 'server/pyproject.toml'
 
 
 def test_a_file_moved_between_services_leaves_one_and_enters_the_other(mono: GitRepo) -> None:

@@ -13,6 +13,7 @@ from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import assert_error
 from tests.support.hookkit import assert_one_line_error
+from tests.support.hookkit import base_policy
 from tests.support.hookkit import hh_json
 from tests.support.hookkit import HOTFIX_BRANCH
 
@@ -145,39 +146,41 @@ def test_severity_override_can_make_a_warning_block(repo: GitRepo) -> None:
     repo.commit('deps', {'requirements.txt': 'a==1\n'})
     rc, data, _ = hh_json(repo, 'scan')
     assert rc == 0 and data['findings'][0]['severity'] == 'warning'
-    _pyproject(repo, '[tool.hotfix-hooks.severity]\nscope-dependency-changed = "error"\n')
+    # the team's policy on the base branch (a hotfix is judged by its base side's)
+    base_policy(repo, '[severity]\nscope-dependency-changed = "error"\n')
     rc, data, _ = hh_json(repo, 'scan')
     assert rc == 1 and data['findings'][0]['severity'] == 'error'
 
 
-def test_a_range_is_judged_by_the_policy_committed_in_its_head(tmp_path) -> None:
-    """Pushing (or scanning) a branch that is not checked out uses that branch's committed
-    policy - what CI will read - not the checked-out branch's pyproject.toml."""
+def test_a_hotfix_range_is_judged_by_its_base_sides_policy(tmp_path) -> None:
+    """A pushed (or scanned) hotfix range is judged by the policy of its base side, not by
+    the one the branch commits; the branch's edit is reported. --config still wins."""
     import json
 
     from tests.support.gitrepo import GitRepo
 
-    repo = GitRepo(tmp_path / 'policy-at-head')
-    repo.commit('base', {'requirements.txt': 'flask==3.0\n',
-                         'pyproject.toml': '[tool.hotfix-hooks]\nbase = "main"\n'})
+    repo = GitRepo(tmp_path / 'policy-at-base')
+    strict = '[tool.hotfix-hooks]\nbase = "main"\n\n[tool.hotfix-hooks.scope]\nseverity = "error"\n'
+    repo.commit('base', {'requirements.txt': 'flask==3.0\n', 'pyproject.toml': strict})
     repo.checkout('hotfix/ARIS-9-pin-flask', create=True)
-    repo.commit('ARIS-9 pin', {
-        'requirements.txt': 'flask==3.1\n',
-        'pyproject.toml': '[tool.hotfix-hooks]\nbase = "main"\n\n'
-                          '[tool.hotfix-hooks.scope]\nseverity = "error"\n'})
+    repo.commit('ARIS-9 pin', {'requirements.txt': 'flask==3.1\n',
+                               'pyproject.toml': strict.replace('"error"', '"info"')})
     repo.checkout('main')
     res = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'hotfix/ARIS-9-pin-flask',
                   '--branch', 'hotfix/ARIS-9-pin-flask', '--format', 'json')
     found = json.loads(res.stdout)['findings']
     assert res.returncode == 1
-    assert [(f['rule'], f['severity']) for f in found] == [('scope-dependency-changed', 'error')]
-    # --config still wins over the commit's policy
+    assert [(f['rule'], f['severity']) for f in found] == [
+        ('policy-changed-in-hotfix', 'error'), ('scope-dependency-changed', 'error')]
+    assert 'scope.severity: error -> info' in found[0]['message']
+    # --config still wins over the base side's policy (and a note says so)
     (tmp_path / 'mine.toml').write_text('[scope]\nseverity = "info"\n')
     res = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'hotfix/ARIS-9-pin-flask',
                   '--branch', 'hotfix/ARIS-9-pin-flask', '--format', 'json',
                   '--config', str(tmp_path / 'mine.toml'))
     assert res.returncode == 0
     assert [f['severity'] for f in json.loads(res.stdout)['findings']] == ['info']
+    assert 'mine.toml given: its policy is used as given' in res.stderr
 
 
 # -- rule ids in the policy: every one must be a rule of the catalogue ------------------
@@ -225,22 +228,33 @@ def test_known_rule_ids_of_every_concern_are_accepted(repo: GitRepo) -> None:
     assert cfg['values']['migrations']['disable'] == ['migration-live-introspection']
 
 
-def test_a_pushed_commit_with_an_unknown_rule_id_in_its_policy_is_exit_2(tmp_path: Path
-                                                                          ) -> None:
+def test_a_committed_policy_with_an_unknown_rule_id_never_slips_through(tmp_path: Path
+                                                                         ) -> None:
     """The range's head commit policy is validated like the one on disk: a branch cannot
-    slip a typo (or anything else) past the check by committing it."""
+    slip a typo (or anything else) past the check by committing it. Off hotfix branches the
+    head's policy applies, so a bad one is exit 2; a hotfix branch is judged by its base
+    side's policy, and its broken edit is the error ``policy-changed-in-hotfix``."""
     repo = GitRepo(tmp_path / 'r')
     repo.commit('base', {'README.md': 'x\n'})
-    repo.checkout('hotfix/ARIS-9-pin-flask', create=True)
-    repo.commit('ARIS-9 pin', {'requirements.txt': 'flask==3.1\n',
-                               'pyproject.toml': '[tool.hotfix-hooks]\n'
-                                                 'disable = ["scope-dependency-change"]\n'})
+    bad = {'requirements.txt': 'flask==3.1\n',
+           'pyproject.toml': '[tool.hotfix-hooks]\ndisable = ["scope-dependency-change"]\n'}
+    for branch in ('feature/pin-flask', 'hotfix/ARIS-9-pin-flask'):
+        repo.checkout('main')
+        repo.checkout(branch, create=True)
+        repo.commit('ARIS-9 pin', bad)
     repo.checkout('main')
-    res = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'hotfix/ARIS-9-pin-flask',
-                  '--branch', 'hotfix/ARIS-9-pin-flask')
+    res = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'feature/pin-flask',
+                  '--branch', 'feature/pin-flask')
     assert_one_line_error(res, "pyproject.toml: policy key 'disable': unknown rule id "
                                "'scope-dependency-change'; did you mean "
                                'scope-dependency-changed')
+    res = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'hotfix/ARIS-9-pin-flask',
+                  '--branch', 'hotfix/ARIS-9-pin-flask', '--format', 'json')
+    assert res.returncode == 1, res.stderr
+    found = {f['rule']: f for f in json.loads(res.stdout)['findings']}
+    assert set(found) == {'policy-changed-in-hotfix', 'scope-dependency-changed'}
+    assert "unknown rule id 'scope-dependency-change'" in \
+        found['policy-changed-in-hotfix']['message']
 
 
 # -- values refused when the policy is read: one line, exit 2, whatever the command ------
@@ -313,7 +327,7 @@ def test_frozen_endpoint_forms_that_are_valid(hotfix_repo: GitRepo) -> None:
 def test_invalid_glob_is_a_one_line_config_error(hotfix_repo: GitRepo, policy: str,
                                                  cmd: str) -> None:
     hotfix_repo.commit('code', {'src/new_module.py': 'x = 1\n'})
-    hotfix_repo.commit('policy', {'.hotfix-hooks.toml': policy})
+    base_policy(hotfix_repo, policy)        # the base side's policy is the one used
     assert_error(run_cli(hotfix_repo, cmd), 'glob')
 
 

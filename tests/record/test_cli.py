@@ -9,14 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from hotfix_hooks.gates import evidence
 from hotfix_hooks.record import model as record
 from tests.support.cli import run_cli
+from tests.support.evidence import store
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import HOTFIX_BRANCH
+from tests.support.records import commit_approvals
 from tests.support.records import COMPLETE
 from tests.support.records import edit
 from tests.support.records import PATH
+from tests.support.records import pending
 
 BRANCH = 'hotfix/ARIS-77-fix-stock-totals-drift'
 
@@ -37,6 +39,11 @@ Rollback plan: <command / release tag>
 Owner: <name>
 Next update (UTC): <time>
 '''
+OWNERS = ('[owners]\nincident_owner = ["Ines Incident <ines@example.com>"]\n'
+          'release_owner = ["rene@example.com"]\n'
+          # a domain map of this repository (the defaults describe the ARIS3 service)
+          '[domains.stock]\npaths = ["app/stock/**"]\n'
+          'command = ["python", "-m", "pytest", "-q", "tests/stock"]\n')
 PLACEHOLDERS = ('<', 'P0/P1/P2', 'PASS/FAIL', 'patch-forward | rollback-first')
 
 
@@ -46,6 +53,7 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     record and a one-line fix outside every integrity area."""
     repo = GitRepo(tmp_path_factory.mktemp('record-cli') / 'repo')
     repo.commit('base', files={
+        '.hotfix-hooks.toml': OWNERS,
         'app/api.py': 'def total():\n    return 1\n',
         'app/stock/totals.py': 'def recount():\n    return 0\n',
         'migrations/versions/0030_base.py': 'def upgrade():\n    pass\n',
@@ -53,7 +61,10 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     })
     repo.checkout(BRANCH, create=True)
     repo.commit('ARIS-77: fix the total', files={'app/api.py': 'def total():\n    return 2\n',
-                                                  PATH: COMPLETE})
+                                                  PATH: pending(COMPLETE)})
+    commit_approvals(repo)              # the owners approve, each in their own commit
+    assert (repo.path / PATH).read_text() == COMPLETE.replace(
+        'approved_at = 2026-11-27T12:45:00Z', 'approved_at = "2026-11-27T12:45:00Z"')
     return repo
 
 
@@ -62,16 +73,13 @@ def repo(origin: GitRepo, tmp_path: Path) -> GitRepo:
     return origin.copy_to(tmp_path / 'repo')
 
 
-def store(repo: GitRepo, *names: str, status: str = 'pass', rev: str = 'HEAD') -> None:
-    commit = repo.git('rev-parse', rev)
-    tree = repo.git('rev-parse', f'{rev}^{{tree}}')
-    results = [evidence.GateResult(
-        name=n, kind='domain' if n.startswith('domain:') else
-        ('rollback' if n == 'rollback' else 'gate'),
-        command=['true'], status=status, exit_code=0 if status == 'pass' else 1,
-        duration_s=2.5, commit=commit, tree=tree, started_at='2026-11-27T12:00:00Z',
-        finished_at='2026-11-27T12:00:03Z') for n in names]
-    evidence.store(str(repo.path / '.git'), tree, results)
+def policy_on_main(repo: GitRepo, name: str, text: str) -> None:
+    """A policy committed on main, the hotfix branch rebased onto it: a hotfix is judged by
+    its base side's policy, never by its own."""
+    repo.checkout('main')
+    repo.commit('policy', files={name: text})
+    repo.checkout(BRANCH)
+    repo.git('rebase', '-q', 'main')
 
 
 def rows(stdout: str) -> dict[str, str]:
@@ -161,16 +169,13 @@ def test_readiness_without_evidence_is_not_ready(repo: GitRepo) -> None:
     assert res.stdout.splitlines()[0] == f'hotfix readiness: {BRANCH} at {head}'
     got = rows(res.stdout)
     assert got['smoke'] == got['integrity'] == got['rollback dry-run'] == 'MISSING'
-    # the default domains (the ARIS3 service's pos, transfers, stock, rbac) match nothing
-    # in this repository: "no impacted domain" would be a pass only by accident
-    assert got['targeted regression'] == 'MISSING'
-    assert ('not configured: no domain of (defaults) describes this repository'
-            in res.stdout)
-    assert 'run "hotfix-hooks init"' in res.stdout
+    # the policy's domain map (stock) is not touched by the fix
+    assert got['targeted regression'] == 'PASS'
+    assert 'no impacted domain (the change touches none of:' in res.stdout
     assert got['scope and frozen rules'] == got['approvals'] == got['naming'] == 'PASS'
     assert got['hotfix record'] == 'PASS'
     assert f'no result for this commit ({head}): run "hotfix-hooks gate"' in res.stdout
-    assert res.stdout.splitlines()[-1].startswith('NOT READY: 4 of 8 checks are not PASS')
+    assert res.stdout.splitlines()[-1].startswith('NOT READY: 3 of 8 checks are not PASS')
 
 
 def test_readiness_with_evidence_for_this_commit_is_ready(repo: GitRepo) -> None:
@@ -201,8 +206,7 @@ def test_readiness_ignores_evidence_of_another_tree_and_shows_failures(repo: Git
 
 
 def test_readiness_reports_pending_approvals_and_scan_errors(repo: GitRepo) -> None:
-    (repo.path / 'pyproject.toml').write_text(
-        '[tool.hotfix-hooks.scope]\nseverity = "error"\n')
+    policy_on_main(repo, '.hotfix-hooks.toml', OWNERS + '[scope]\nseverity = "error"\n')
     repo.commit('pending, dependency', files={
         PATH: edit(COMPLETE, 'approved_at', '""'), 'requirements.txt': 'psycopg==3.2.3\n'})
     store(repo, 'smoke', 'integrity', 'rollback', 'domain:stock')
@@ -216,6 +220,7 @@ def test_readiness_reports_pending_approvals_and_scan_errors(repo: GitRepo) -> N
 
 def test_readiness_fails_a_record_that_contradicts_the_change(repo: GitRepo) -> None:
     repo.commit('stock fix', files={'app/stock/totals.py': 'def recount():\n    return 1\n'})
+    commit_approvals(repo, incident='2026-11-27T13:40:00Z', release='2026-11-27T13:45:00Z')
     store(repo, 'smoke', 'integrity', 'rollback', 'domain:stock')
     res = run_cli(repo, 'readiness')
     assert res.returncode == 1
@@ -282,8 +287,8 @@ def test_status_writes_unknown_for_what_it_does_not_know(repo: GitRepo) -> None:
 
 
 def test_status_template_comes_from_the_policy(repo: GitRepo) -> None:
-    (repo.path / '.hotfix-hooks.toml').write_text(
-        '[record]\nstatus_template = "{ticket} {severity} owner={owner} smoke={smoke}"\n')
+    template = '"{ticket} {severity} owner={owner} smoke={smoke}"'
+    policy_on_main(repo, '.hotfix-hooks.toml', f'[record]\nstatus_template = {template}\n')
     res = run_cli(repo, 'status')
     assert res.stdout == f'ARIS-77 P1 owner=Dana Ops smoke=unknown (not run on ' \
                          f'{repo.head()[:12]})\n'
@@ -318,13 +323,16 @@ def test_decide_derives_the_data_integrity_risk_from_the_change(repo: GitRepo) -
 
 # -- waivers in every report -----------------------------------------------------------
 def test_scan_shows_waived_findings_as_waived(repo: GitRepo) -> None:
-    (repo.path / 'pyproject.toml').write_text(
-        '[tool.hotfix-hooks.scope]\nseverity = "error"\n')
+    policy_on_main(repo, '.hotfix-hooks.toml', OWNERS + '[scope]\nseverity = "error"\n')
     waiver = ('\n[[exceptions]]\nrule = "scope-dependency-changed"\npath = "requirements.txt"\n'
               'reason = "the patched driver"\napproved_by = ["incident_owner", '
               '"release_owner"]\n')
     repo.commit('dependency', files={'requirements.txt': 'psycopg==3.2.3\n',
                                      PATH: COMPLETE + waiver})
+    # written by the fix's author: it waives nothing until both owners approve after it
+    res = run_cli(repo, 'record', '--require-approvals')
+    assert res.returncode == 1 and 'error [record-waiver-unapproved]' in res.stdout
+    commit_approvals(repo, incident='2026-11-27T13:40:00Z', release='2026-11-27T13:45:00Z')
     res = run_cli(repo, 'scan', '--only', 'scope')
     assert res.returncode == 0, res.stdout
     assert 'waived [scope-dependency-changed]' in res.stdout
@@ -354,7 +362,8 @@ def test_record_waives_a_finding_of_the_migrations_check(tmp_path: Path) -> None
     waiver = ('\n[[exceptions]]\nrule = "migration-downgrade-noop"\n'
               f'path = "{migration}"\nreason = "a nullable column; the old code ignores it"\n'
               'approved_by = ["incident_owner", "release_owner"]\n')
-    repo.commit('waiver', files={PATH: COMPLETE + waiver})
+    repo.commit('waiver', files={PATH: pending(COMPLETE) + waiver})
+    commit_approvals(repo)
     for args in (('scan',), ('scan', '--only', 'migrations'), ('record',)):
         res = run_cli(repo, *args)
         assert res.returncode == 0, (args, res.stdout)

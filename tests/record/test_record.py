@@ -24,6 +24,8 @@ from hotfix_hooks.record import waivers
 from hotfix_hooks.record.decision import decide
 from tests.support.records import COMPLETE
 from tests.support.records import edit
+from tests.support.records import owner_history
+from tests.support.records import OWNERS_POLICY
 from tests.support.records import PATH
 
 BRANCH = 'hotfix/ARIS-77-fix-stock-totals-drift'
@@ -65,16 +67,22 @@ eta_exceeds_slo = false
 # approved_by = ["incident_owner", "release_owner"]
 '''  # noqa: E501
 
-POLICY = policy_mod.from_mapping({}, None)
+POLICY = policy_mod.from_mapping(OWNERS_POLICY, None)
 
 
 def changes_with(rec: str | None, head: dict[str, str] | None = None,
                  base: dict[str, str] | None = None) -> ChangeSet:
+    """The fix, with a history in which the owners approved the record as ``rec`` has it,
+    each in their own commit."""
     base_files = {'app/api.py': 'def total():\n    return 1\n', **(base or {})}
     head_files = {'app/api.py': 'def total():\n    return 2\n', **(head or {})}
     if rec is not None:
         head_files[PATH] = rec
-    return ChangeSet.from_texts(base=base_files, head=head_files)
+    changes = ChangeSet.from_texts(base=base_files, head=head_files)
+    if rec is not None:
+        code = tuple(f.path for f in changes.files if f.path != PATH)
+        changes.history = owner_history(rec, code=code)
+    return changes
 
 
 def run_info(**options: Any) -> RunInfo:
@@ -92,7 +100,7 @@ def rules(findings: list[Finding]) -> list[str]:
 
 
 def policy_of(**tables: Any) -> policy_mod.Policy:
-    return policy_mod.from_mapping(tables, None)
+    return policy_mod.from_mapping({**OWNERS_POLICY, **tables}, None)
 
 
 # -- the record file --------------------------------------------------------------------
@@ -237,6 +245,7 @@ def test_record_path_follows_the_policy() -> None:
     pol = policy_of(record={'path': 'docs/incidents/{ticket}/record.toml'})
     changes = ChangeSet.from_texts(base={}, head={'docs/incidents/ARIS-77/record.toml':
                                                   COMPLETE})
+    changes.history = owner_history(COMPLETE, 'docs/incidents/ARIS-77/record.toml', code=())
     assert record_check(changes, pol, run_info()) == []
     with pytest.raises(ConfigError, match='must be a path containing'):
         policy_of(record={'path': 'hotfixes/record.toml'})

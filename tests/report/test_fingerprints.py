@@ -16,7 +16,9 @@ from tests.support.gitrepo import GitRepo
 from tests.support.migration_fixtures import alembic
 from tests.support.migration_fixtures import BASE as MIGRATIONS
 from tests.support.migration_fixtures import V
+from tests.support.records import commit_approvals
 from tests.support.records import COMPLETE
+from tests.support.records import pending
 
 BRANCH = 'hotfix/ARIS-77-fix-stock-totals'
 MIGRATION = f'{V}/c3d4e5f6a7b8_hotfix.py'
@@ -94,13 +96,15 @@ def test_a_fingerprint_waiver_keeps_waiving_after_lines_move(repo: GitRepo) -> N
     fp = _findings(repo)['migration-drop-column']['fingerprint']
     waiver = (f'\n[[exceptions]]\nfingerprint = "{fp}"\nreason = "unused since 2025-03"\n'
               'approved_by = ["incident_owner", "release_owner"]\n')
-    repo.commit('ARIS-77: record', {'hotfixes/ARIS-77.toml': COMPLETE + waiver})
+    repo.commit('ARIS-77: record', {'hotfixes/ARIS-77.toml': pending(COMPLETE) + waiver})
+    commit_approvals(repo)          # a waiver counts once the owners approved after it
     res = run_cli(repo, 'scan', '--format', 'json')
     [f] = [x for x in json.loads(res.stdout)['findings'] if x['rule'] == 'migration-drop-column']
     assert f['waived'] and res.returncode == 0, res.stdout
     repo.commit('ARIS-77: comment', {MIGRATION: alembic(
         "# why: see ARIS-77\n\nop.drop_column('orders', 'note')",
         "op.add_column('orders', sa.Column('note', sa.Text()))")})
+    commit_approvals(repo, incident='2026-11-27T13:40:00Z', release='2026-11-27T13:45:00Z')
     res = run_cli(repo, 'scan', '--format', 'json')
     [g] = [x for x in json.loads(res.stdout)['findings'] if x['rule'] == 'migration-drop-column']
     assert g['line'] != f['line'] and g['fingerprint'] == fp and g['waived']

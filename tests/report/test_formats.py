@@ -15,8 +15,8 @@ from hotfix_hooks.report import text
 from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import SRC
+from tests.support.hookkit import base_policy
 from tests.support.hookkit import hh_json
-from tests.support.hookkit import write_policy
 
 BRANCH = 'hotfix/ARIS-30-report-formats'
 FINDING_FIELDS = {'rule', 'category', 'severity', 'path', 'line', 'message', 'hint'}
@@ -28,10 +28,10 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     r = GitRepo(tmp_path_factory.mktemp('report') / 'repo')
     r.commit('base', {'README.md': 'x\n', 'src/app.py': 'print(1)\n',
                       'requirements.txt': 'a==1\n'})
+    base_policy(r, '[scope]\nseverity = "error"\nmax_files = 2\n')
     r.git('checkout', '-q', '-b', BRANCH)
     r.commit('deps', {'requirements.txt': 'a==1\nb==2\n',
                       'requirements-a,b.txt': 'c==3\n', 'src/app.py': 'print(2)\n'})
-    write_policy(r, '[scope]\nseverity = "error"\nmax_files = 2\n')
     return r
 
 

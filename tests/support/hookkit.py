@@ -159,3 +159,15 @@ def write_policy(repo: GitRepo, text: str) -> None:
         with exclude.open('a') as f:
             f.write('.hotfix-hooks.toml\n')
     (repo.path / '.hotfix-hooks.toml').write_text(text)
+
+
+def base_policy(repo: GitRepo, text: str, base: str = 'main') -> None:
+    """A ``.hotfix-hooks.toml`` committed on the base branch, the current branch rebased onto
+    it: a hotfix branch is judged by its base side's policy, never by its own."""
+    current = repo.git('rev-parse', '--abbrev-ref', 'HEAD')
+    if current != base:
+        repo.git('checkout', '-q', base)
+    repo.commit('policy', {'.hotfix-hooks.toml': text})
+    if current != base:
+        repo.git('checkout', '-q', current)
+        repo.git('rebase', '-q', base)

@@ -483,12 +483,14 @@ _FIXED = (
          good='openapi.yaml kept and updated',
          severity_note='info when every operation it described is still described by a '
                        'remaining spec (a redundant copy deleted)'),
-    Rule('openapi-too-large', _C, 'info',
+    Rule('openapi-too-large', _C, 'error',
          summary='A contract file is larger than contract.max_spec_bytes; it is not compared.',
-         why='Says what was not compared instead of passing silently.',
-         fix='Raise contract.max_spec_bytes to compare it.',
-         bad='(informational) a 30 MB generated spec',
-         good='(informational) max_spec_bytes raised to 40000000'),
+         why='A spec that is not compared could hide a removed path or a breaking change: '
+             'the tool fails closed instead of passing.',
+         fix='Raise contract.max_spec_bytes (on the base branch) to compare it, or split the '
+             'spec.',
+         bad='a 30 MB spec (max_spec_bytes 20000000) that also deletes /orders/{id}',
+         good='max_spec_bytes raised to 40000000 on the base branch; the spec is compared'),
     Rule('openapi-too-deep', _C, 'warning',
          summary='Schemas are nested too deeply to compare; that part is not compared.',
          why='Says what was not compared; a reviewer must look at it.',

@@ -41,6 +41,9 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     if not head_paths and not any(p.endswith(('.py', '.sql')) for p in old_paths):
         return []
     every = bool(cfg.get('check_unchanged') or run.options.get('all_violations'))
+    # a changed migration that cannot be read as text is an error, and is not read further
+    bad = discover.unreadable(changes.head, [p for p in head_paths if p in changed], opts)
+    head_paths = [p for p in head_paths if p not in bad]
     head_all = discover.load(changes.head, head_paths, opts,
                              analyse=True if every else changed)
     analysed = [g for g in head_all if g.analysed]
@@ -52,7 +55,9 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     added = {f.path for f in changes.files if f.status == 'added'}
     new_tables = {o.table for a in analysed if a.path in added for o in a.upgrade
                   if o.kind == m.CREATE_TABLE and o.table}
-    raws: list[Raw] = []
+    raws: list[Raw] = [Raw('migration-file-unreadable', p, None,
+                           f'{p} cannot be read as text: {why}; nothing in it was checked',
+                           RULES['migration-file-unreadable'].fix) for p, why in bad.items()]
     for mig in analysed:
         if mig.path in rng.never_runs and not every:
             continue                 # a squash: existing databases never run its operations

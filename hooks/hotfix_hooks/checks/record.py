@@ -13,6 +13,7 @@ from hotfix_hooks.checks.naming import is_hotfix_branch
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy import Policy
+from hotfix_hooks.record import approvals
 from hotfix_hooks.record import integrity
 from hotfix_hooks.record import model as record
 from hotfix_hooks.record import waivers
@@ -38,7 +39,9 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     if rec is None:
         return findings
     derived = integrity.derive(changes, policy)
-    findings += validate(rec, policy, run.ticket, derived,
-                                bool(run.options.get('require_approvals')))
-    findings += waivers.check(rec, policy)
+    require = bool(run.options.get('require_approvals'))
+    verification = approvals.verify(rec, changes.history, changes.head.read(rec.path), policy)
+    findings += validate(rec, policy, run.ticket, derived, require, verification.waivers)
+    findings += approvals.findings(rec, verification, require)
+    findings += waivers.check(rec, policy, verification, require)
     return findings

@@ -56,7 +56,21 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
                   'in a normal release unless the fix needs it'),
         ))
     findings += _new_modules(changes, cfg, cfg.get('new_module_severity', 'warning'))
+    for f in changes.files:
+        if f.is_submodule:
+            findings.append(Finding(
+                rule='scope-submodule-changed', category='scope', severity='error',
+                path=f.path,
+                message=(f'submodule {f.path} {_SUBMODULE_WHAT.get(f.status, "changed")}: the '
+                         'code it brings in is not checked by any hook'),
+                hint=('move the submodule in a normal release after its own review; a hotfix '
+                      'changes code this repository holds'),
+                extra={'old_mode': f.old_mode, 'new_mode': f.new_mode}))
     return findings
+
+
+_SUBMODULE_WHAT = {'added': 'added', 'deleted': 'removed', 'modified': 'moved to another commit',
+                   'type-changed': 'replaced (file <-> submodule)'}
 
 
 def _first(lines: list[int]) -> int | None:

@@ -54,4 +54,12 @@ RULES = hotfix_only(table(
          bad='app/reports/__init__.py added on a hotfix branch',
          good='no new package; the fix edits app/stock/totals.py',
          severity_note=_MODULE_SEV),
+    Rule('scope-submodule-changed', 'scope', 'error',
+         summary='A submodule was added, removed, or moved to another commit.',
+         why='The code a submodule brings in is another repository\'s: no hook of this '
+             'one reads it, so a hotfix that moves it ships unchecked code.',
+         fix='Move the submodule in a normal release, after its own review; a hotfix changes '
+             'code this repository holds.',
+         bad='lib moved from 1a2b3c to 9f8e7d on hotfix/ARIS-77-...',
+         good='the fix in this repository\'s own files; the submodule bump in a release'),
 ))

@@ -2,7 +2,12 @@
 
 - naming: the branch (from the CI's variables on a detached checkout) and the PR/MR title;
 - the full scan of base..head (every diff check: contract, actions, migrations, scope);
-- the hotfix record, with the approvals required (a missing approval blocks the merge).
+- the hotfix record, with the approvals required (a missing approval blocks the merge);
+- the gates (smoke, integrity, impacted domains, rollback dry-run) on the head commit,
+  with the trusted policy (``--no-gates`` leaves them out, and readiness then says so).
+
+The policy is the base side's (``pipeline/trust.py``): a hotfix cannot weaken its own
+checks.
 
 Findings come out as annotations (``--format github``, the default under GitHub Actions)
 or any other reporter, and ``--format F --output FILE`` (repeatable) writes reports for code
@@ -33,10 +38,14 @@ from hotfix_hooks.errors import HotfixError
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import apply_policy
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.gates.render import render_text
+from hotfix_hooks.gates.run import gate_one
+from hotfix_hooks.gates.run import GateOptions
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.ci_env import pr_title_from_env
 from hotfix_hooks.pipeline import scan
+from hotfix_hooks.pipeline import trust
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,6 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument('--title', help='the PR/MR title (default: from the CI)')
     parser.add_argument('--no-record', action='store_true',
                         help='do not check the hotfix record')
+    parser.add_argument('--no-gates', action='store_true',
+                        help='do not run the gates (the readiness of this commit then says '
+                             'they were not run in CI)')
     parser.add_argument('--no-step-summary', action='store_true',
                         help='under GitHub Actions, do not append the Markdown summary to '
                              '$GITHUB_STEP_SUMMARY')
@@ -68,8 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     policy = policy_mod.load(root, args.config)
     req = context.Request(from_ref=args.from_ref, to_ref=args.to_ref, branch=args.branch,
                           stage='ci', base=args.base, no_cache=args.no_cache)
-    ctx = context.resolve_ci(req, policy)
-    notes = list(ctx.notes)
+    judged = trust.resolve_ci(req, policy)
+    ctx, policy = judged.ctx, judged.policy
+    notes = list(judged.notes)
     findings: list[Finding] = []
 
     # naming: branch (or the tag of a tag build) and the PR/MR title
@@ -87,8 +100,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # the whole change, every check (the record's own check included, approvals required)
     names = [n for n in CHECKS if n != 'record' or not args.no_record]
-    findings += scan.collect(ctx, policy, names, {'require_approvals': True},
-                             report_stale=True)
+    findings += scan.collect(judged, names, {'require_approvals': True}, report_stale=True)
+
+    # the gates, on the head commit, with the trusted policy: a push with --no-verify
+    # skipped them on the developer's machine
+    if args.no_gates:
+        notes.append('the gates were not run in CI (--no-gates): this commit is not READY '
+                     'until they pass here')
+    elif ctx.mode == 'range':
+        run = gate_one(judged, GateOptions(runner='ci'), sys.stderr, live=False)
+        findings += apply_policy(run.findings, policy['severity'], policy['disable'])
+        if not run.skipped_reason:
+            render_text([run], ctx.root, policy, sys.stderr)
 
     base = 'the empty tree' if ctx.empty_base else (ctx.base or '?')[:12]
     head = (ctx.head or '?')[:12]

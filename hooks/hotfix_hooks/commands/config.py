@@ -1,4 +1,7 @@
-"""``hotfix-hooks config``: the effective policy and where each value came from."""
+"""``hotfix-hooks config``: the effective policy and where each value came from.
+
+On a hotfix branch whose policy differs from its base side's, the checks use the base
+side's (``pipeline/trust.py``): ``config`` then says so, and what the branch changed."""
 from __future__ import annotations
 
 import argparse
@@ -9,8 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from hotfix_hooks import policy as policy_mod
+from hotfix_hooks.errors import HotfixError
 from hotfix_hooks.git import plumbing
+from hotfix_hooks.git.context import Request
+from hotfix_hooks.pipeline import trust
+from hotfix_hooks.policy import Policy
 from hotfix_hooks.policy import SCHEMA
+from hotfix_hooks.policy.diff import summary
 from hotfix_hooks.policy.tree import disk_reader
 from hotfix_hooks.policy.tree import policy_files
 from hotfix_hooks.policy.tree import PolicyTree
@@ -77,11 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         shown = tree.governing(rel)
     flat = _flatten(shown.policy.values)
     sources = {k: shown.policy.sources.get(k, 'default') for k in flat}
+    judged = _judged_by(policy)
     if args.format == 'json':
-        print(json.dumps({**envelope(), 'file': shown.policy.path, 'folder': shown.folder,
-                          'values': shown.policy.values, 'sources': sources,
-                          'governs': [{'folder': g.folder, 'file': g.file} for g in governs]},
-                         indent=2, default=str))
+        out: dict[str, Any] = {
+            **envelope(), 'file': shown.policy.path, 'folder': shown.folder,
+            'values': shown.policy.values, 'sources': sources,
+            'governs': [{'folder': g.folder, 'file': g.file} for g in governs]}
+        if judged is not None:
+            out['judged_by'] = judged
+        print(json.dumps(out, indent=2, default=str))
         return 0
     if args.path:
         print(f'# {rel} is governed by {shown.label} (folder {shown.folder or "."}/)')
@@ -96,4 +108,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     width = max(len(k) for k in flat)
     for key, value in flat.items():
         print(f'{key:<{width}} = {json.dumps(value, default=str)}  # {sources[key]}')
+    if judged is not None:
+        print(f"# this hotfix branch is judged by the policy of its base side "
+              f"({judged['source']}), not by the values above "
+              f"(policy-changed-in-hotfix): {judged['summary']}")
     return 0
+
+
+def _judged_by(policy: Policy) -> dict[str, Any] | None:
+    """On a hotfix branch whose own policy differs from its base side's: where the policy
+    the checks use comes from, and what the branch changed; else None."""
+    if policy.explicit:
+        return None
+    try:
+        judged = trust.resolve(Request(stage='manual'), policy)
+    except HotfixError:          # no base branch, no commit yet: nothing to compare with
+        return None
+    if not judged.trusted or not (judged.changes or judged.unreadable):
+        return None
+    what = summary(judged.changes) if judged.changes else \
+        f'its policy file cannot be read: {judged.unreadable}'
+    return {'source': judged.source, 'summary': what,
+            'changes': [c.to_json() for c in judged.changes]}

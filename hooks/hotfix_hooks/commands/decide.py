@@ -9,6 +9,7 @@ from hotfix_hooks.commands.common import print_notes
 from hotfix_hooks.commands.judged import one_context
 from hotfix_hooks.commands.judged import record_parser
 from hotfix_hooks.pipeline.readiness import gather
+from hotfix_hooks.pipeline.readiness import pending_waivers
 from hotfix_hooks.record.decision import decide
 from hotfix_hooks.report.json import envelope
 
@@ -19,9 +20,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      'also from the change).')
     parser.add_argument('--format', choices=('text', 'json'), default='text')
     args = parser.parse_args(argv)
-    policy, ctx = one_context(args, committed=False)
-    facts = gather(ctx, policy)
-    verdict = decide(facts.record, facts.derived, policy)
+    judged = one_context(args, committed=False)
+    policy = judged.policy
+    facts = gather(judged)
+    verdict = decide(facts.record, facts.derived, policy, pending_waivers(facts))
     if args.format == 'json':
         data = {**envelope(), **verdict.to_json()}
         data.update({'branch': facts.branch, 'record': facts.record_path,

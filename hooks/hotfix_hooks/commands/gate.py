@@ -31,8 +31,10 @@ from hotfix_hooks.gates.run import GateOptions
 from hotfix_hooks.gates.run import GateRun
 from hotfix_hooks.gates.run import skip_reason
 from hotfix_hooks.git import context
+from hotfix_hooks.git.ci_env import detect
 from hotfix_hooks.git.invocation import add_arguments
 from hotfix_hooks.git.invocation import resolve_branches
+from hotfix_hooks.pipeline import trust
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -59,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root, policy = load_policy(args)
     opts = GateOptions(rerun=args.rerun, jobs=args.jobs,
                        rollback_dry_run=args.rollback_dry_run,
-                       explicit_config=bool(args.config))
+                       runner='ci' if detect(os.environ) is not None else 'local')
     req = context.request_from_args(args)
 
     stdin = None
@@ -69,19 +71,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     branches = resolve_branches(req.branch, req.stage, stdin=stdin)
     if stdin is not None:
         stdin.seek(0)
-    if not any(c.mode == 'branch' and (c.branch is None or gated_branch(c.branch, policy))
+    if not any(c.mode == 'branch' and (c.branch is None or gated_branch(c.branch, policy)
+                                       or trust.possibly_gated(c.branch, policy, root))
                for c in branches):
         runs = [GateRun(branch=c.branch, skipped_reason=skip_reason(c)) for c in branches]
     else:
         live = (args.format == 'text' and not os.environ.get('PRE_COMMIT')
                 and _isatty(sys.stderr))
         runs = []
-        for ctx in context.resolve_all(req, policy, stdin=stdin):
-            runs.append(gate_one(ctx, policy, opts, sys.stderr, live))
+        for judged in trust.resolve_all(req, policy, stdin=stdin):
+            runs.append(gate_one(judged, opts, sys.stderr, live))
             if runs[-1].interrupted:
                 break
     for run in runs:
-        run.findings = apply_policy(run.findings, policy['severity'], policy['disable'])
+        pol = run.policy or policy
+        run.findings = apply_policy(run.findings, pol['severity'], pol['disable'])
     findings = [f for run in runs for f in run.findings]
     anchor = repository_anchor(root, policy)
 

@@ -11,9 +11,9 @@ from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
-from hotfix_hooks.git.context import Context
 from hotfix_hooks.git.invocation import add_arguments
-from hotfix_hooks.policy import Policy
+from hotfix_hooks.pipeline import trust
+from hotfix_hooks.pipeline.trust import Judged
 
 
 def record_parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -27,25 +27,26 @@ def record_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def contexts(args: argparse.Namespace) -> tuple[Policy, list[Context]]:
-    """The policy and every resolved context of this invocation."""
+def contexts(args: argparse.Namespace) -> list[Judged]:
+    """Every resolved context of this invocation, each with the policy it is judged by."""
     _root, policy = load_policy(args)
-    return policy, context.resolve_all(context.request_from_args(args), policy)
+    return trust.resolve_all(context.request_from_args(args), policy)
 
 
-def one_context(args: argparse.Namespace, committed: bool) -> tuple[Policy, Context]:
-    """The one context a record command judges; ``committed``: the committed HEAD, not
-    the index or the working tree (evidence exists for commits only)."""
-    policy, ctxs = contexts(args)
-    ctxs = [c for c in ctxs if c.mode in ('index', 'range', 'worktree')]
-    if not ctxs:
+def one_context(args: argparse.Namespace, committed: bool) -> Judged:
+    """The one context a record command judges, with its policy; ``committed``: the
+    committed HEAD, not the index or the working tree (evidence exists for commits only)."""
+    judged = [j for j in contexts(args) if j.ctx.mode in ('index', 'range', 'worktree')]
+    if not judged:
         raise UsageError('nothing to read: this invocation is a tag push or a branch deletion')
-    ctx = ctxs[0]
+    one = judged[0]
+    ctx = one.ctx
     if committed and ctx.mode in ('worktree', 'index'):
         head = plumbing.rev_parse('HEAD', ctx.root)
         if head is None:
             raise UsageError('no commit yet: readiness judges a commit')
-        dirty = plumbing.try_out(['status', '--porcelain', '--untracked-files=no'], ctx.root)
+        dirty = plumbing.try_out(['--no-optional-locks', 'status', '--porcelain',
+                                  '--untracked-files=no'], ctx.root)
         ctx = copy.copy(ctx)
         ctx.mode, ctx.head = 'range', head
         ctx.why = [*ctx.why, 'readiness judges the committed HEAD']
@@ -53,4 +54,7 @@ def one_context(args: argparse.Namespace, committed: bool) -> tuple[Policy, Cont
         if dirty:
             ctx.notes.append(f'uncommitted changes are not part of this check; it judges '
                              f'commit {head[:12]}')
-    return policy, ctx
+        if ctx.base is None or ctx.base == head or ctx.empty_base:
+            ctx.base = one.base_commit or ctx.base
+        one = trust.judge(ctx, load_policy(args)[1])
+    return one

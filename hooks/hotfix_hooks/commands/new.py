@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise GitError('no base branch found', hint='pass --base or set [tool.hotfix-hooks] base')
     base_ref, base_sha = found
     if args.no_switch:
-        plumbing.run(['branch', '--no-track', name, base_sha], cwd=root)
+        plumbing.run(['branch', '--no-track', '--end-of-options', name, base_sha], cwd=root)
     else:
         plumbing.run(['checkout', '-q', '--no-track', '-b', name, base_sha], cwd=root)
     short = base_ref.removeprefix('refs/remotes/').removeprefix('refs/heads/')

@@ -39,7 +39,9 @@ def read_source(arg: str) -> tuple[str, str]:
     if not sep or not rev or not path:
         raise UsageError(f'{arg}: no such file (use a file path or REV:path)')
     try:
-        res = subprocess.run(['git', 'show', f'{rev}:{path}'], capture_output=True,
+        # --end-of-options: a REV such as "--output=x" is a revision, never an option
+        res = subprocess.run(['git', 'show', '--no-textconv', '--end-of-options',
+                              f'{rev}:{path}'], capture_output=True,
                              timeout=_GIT_TIMEOUT, check=False)
     except FileNotFoundError:
         raise GitError('git is not installed (needed to read REV:path)') from None

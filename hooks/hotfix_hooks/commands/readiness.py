@@ -21,8 +21,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                         'evidence.')
     parser.add_argument('--format', choices=('text', 'json'), default='text')
     args = parser.parse_args(argv)
-    policy, ctx = one_context(args, committed=True)
-    facts = gather(ctx, policy)
+    judged = one_context(args, committed=True)
+    policy = judged.policy
+    facts = gather(judged)
     rows = readiness_rows(facts, policy)
     ready = all(r.status == 'PASS' for r in rows)
     shown = sorted((f for f in facts.findings if f.blocking or f.waived), key=Finding.sort_key)

@@ -26,9 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_report_options(parser)
     args = parser.parse_args(argv)
     report_plan(args)
-    policy, ctxs = contexts(args)
+    everything = contexts(args)
     shown: list[Finding] = []
-    for ctx in ctxs:
+    for judged in everything:
+        ctx, policy = judged.ctx, judged.policy
         if ctx.mode not in ('index', 'range', 'worktree'):
             continue
         run = scan.run_info(ctx, policy)
@@ -37,9 +38,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             continue
         if not run.hotfix or not (run.ticket or is_hotfix_branch(run.branch, policy)):
             continue
-        print_notes(ctx.notes, 'record')
-        found = scan.collect(ctx, policy, all_checks(),
+        print_notes(judged.notes, 'record')
+        found = scan.collect(judged, all_checks(),
                              {'require_approvals': args.require_approvals}, report_stale=True)
-        shown += [f for f in found if f.category == 'record' or f.waived]
+        shown += [f for f in found if f.category in ('record', 'policy') or f.waived]
+    first = everything[0] if everything else None
     return report(shown, args, title='hotfix-hooks record', checks=('record',),
-                  root=ctxs[0].root if ctxs else None, policy=policy)
+                  root=first.ctx.root if first else None,
+                  policy=first.policy if first else None)

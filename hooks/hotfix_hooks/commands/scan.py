@@ -25,6 +25,7 @@ from hotfix_hooks.findings import shown
 from hotfix_hooks.findings import summarize
 from hotfix_hooks.git import context
 from hotfix_hooks.git.invocation import add_arguments
+from hotfix_hooks.pipeline import trust
 from hotfix_hooks.pipeline.scan import collect
 from hotfix_hooks.pipeline.scan import naming_findings
 from hotfix_hooks.policy import Policy
@@ -56,15 +57,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     req = context.request_from_args(args)
     findings: list[Finding] = []
     header: list[str] = []
-    for ctx in context.resolve_all(req, policy):
+    for judged in trust.resolve_all(req, policy):
+        ctx = judged.ctx
         if args.with_naming:
-            findings += naming_findings(ctx, policy)
+            findings += naming_findings(ctx, judged.policy)
         if ctx.mode in ('tag', 'none'):
             header.append(f'hotfix-hooks scan: {ctx.why[0] if ctx.why else "nothing to scan"}')
             continue
-        header += [f'hotfix-hooks scan: note: {n}' for n in ctx.notes]
-        findings += collect(ctx, policy, args.only,
-                            {'all_violations': args.all_violations})
+        header += [f'hotfix-hooks scan: note: {n}' for n in judged.notes]
+        findings += collect(judged, args.only, {'all_violations': args.all_violations})
     for line in header:
         print(line, file=sys.stderr)
     if quiet_pass(findings, args, policy):

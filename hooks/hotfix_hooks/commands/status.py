@@ -18,8 +18,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      'communication template) from the record and the '
                                      'evidence.')
     args = parser.parse_args(argv)
-    policy, ctx = one_context(args, committed=False)
-    facts = gather(ctx, policy)
+    judged = one_context(args, committed=False)
+    policy = judged.policy
+    facts = gather(judged)
     print_notes(facts.notes, 'status')
     if facts.record is None and facts.ticket:
         print(f'hotfix-hooks status: note: {facts.record_absence()}; its fields are '

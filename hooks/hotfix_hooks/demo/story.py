@@ -3,7 +3,8 @@
 Builds a small service (see ``hooks.demo_service``) with a local bare remote, installs
 hotfix-hooks as plain git hooks (pre-commit, pre-push), then plays the protocol:
 ``new`` -> a rushed commit refused with its findings -> the minimal fix accepted -> the
-record filled -> ``git push`` running the checks and the gates -> ``readiness`` -> ``status``.
+record filled -> the owners approve (``approve``) -> ``git push`` running the checks and the
+gates -> ``readiness`` -> ``status``.
 Every step is printed as a person would see it in a terminal.
 """
 from __future__ import annotations
@@ -28,6 +29,10 @@ version = "0.1.0-rc.3"
 
 [tool.hotfix-hooks]
 base = "main"
+
+[tool.hotfix-hooks.owners]
+incident_owner = ["Ines Incident <ines@example.com>"]
+release_owner = ["Rene Release <rene@example.com>"]
 
 [[tool.hotfix-hooks.gates]]
 name = "smoke"
@@ -79,11 +84,13 @@ class Player:
         self.say(f'== {title} ' + '=' * max(3, 72 - len(title)))
 
     def sh(self, argv: list[str], show: str | None = None, expect: int | None = 0,
-           quiet: bool = False) -> subprocess.CompletedProcess[str]:
+           quiet: bool = False, who: Mapping[str, str] | None = None
+           ) -> subprocess.CompletedProcess[str]:
         shown = show or ' '.join(shlex.quote(a) for a in argv)
         if not quiet:
             self.say(f'$ {shown}')
-        res = subprocess.run(argv, cwd=self.repo, env=self.env, stdout=subprocess.PIPE,
+        env = {**self.env, **(who or {})}
+        res = subprocess.run(argv, cwd=self.repo, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
                              timeout=600)
         text = res.stdout.rstrip()
@@ -100,11 +107,11 @@ class Player:
             ) -> subprocess.CompletedProcess[str]:
         return self.sh(['git', *args], expect=expect, quiet=quiet)
 
-    def hh(self, *args: str, expect: int | None = 0, quiet: bool = False
-           ) -> subprocess.CompletedProcess[str]:
+    def hh(self, *args: str, expect: int | None = 0, quiet: bool = False,
+           who: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return self.sh([self.py, '-m', 'hotfix_hooks', *args],
                        show='hotfix-hooks ' + ' '.join(shlex.quote(a) for a in args),
-                       expect=expect, quiet=quiet)
+                       expect=expect, quiet=quiet, who=who)
 
     def write(self, files: Mapping[str, str | None]) -> None:
         for rel, content in files.items():
@@ -181,19 +188,27 @@ class Player:
         self.git('commit', '-q', '-m', 'ARIS-77 count reserved units once in stock totals')
         self.say('-> accepted.')
 
-        self.step('4. The record: severity, decision, rollback plan, approvals')
+        self.step('4. The record: severity, decision, rollback plan, waiver')
         self.fill_record()
         self.git('add', '-A', quiet=True)
         self.git('commit', '-q', '-m', 'ARIS-77 hotfix record')
         self.hh('decide', expect=None)
 
-        self.step('5. Push: the checks again on the whole branch, then the gates')
+        self.step('5. The owners approve, each in their own commit')
+        for role, (name, email) in (('incident_owner', ('Ines Incident', 'ines@example.com')),
+                                    ('release_owner', ('Rene Release', 'rene@example.com'))):
+            self.say(f'({name}, on the branch:)')
+            self.hh('approve', role, who={
+                'GIT_AUTHOR_NAME': name, 'GIT_AUTHOR_EMAIL': email,
+                'GIT_COMMITTER_NAME': name, 'GIT_COMMITTER_EMAIL': email})
+
+        self.step('6. Push: the checks again on the whole branch, then the gates')
         self.git('push', '-u', 'origin', 'HEAD')
 
-        self.step('6. Readiness (what the release owner runs)')
+        self.step('7. Readiness (what the release owner runs)')
         self.hh('readiness', expect=None)
 
-        self.step('7. The status message for the incident channel')
+        self.step('8. The status message for the incident channel')
         self.hh('status', expect=None)
         self.say()
         self.say(f'The demo repository stays in {self.repo} - try `cd {self.repo}` and '
@@ -223,11 +238,10 @@ class Player:
                        f'{self.py} scripts/rollback.py --to 0.1.0-rc.3 --dry-run')
         text = _set_in(text, 'rollback', 'release_tag', '0.1.0-rc.3')
         text = _set_in(text, 'approvals.incident_owner', 'name', 'Ines Incident')
-        text = _set_in(text, 'approvals.incident_owner', 'approved_at', '2026-11-27T12:40:00Z')
         text = _set_in(text, 'approvals.release_owner', 'name', 'Rene Release')
-        text = _set_in(text, 'approvals.release_owner', 'approved_at', '2026-11-27T12:45:00Z')
         # the change touches the stock-totals area, so the data-integrity condition is
-        # derived true; the owners judge it trivial (nothing stored changes) and sign that
+        # derived true; the owners judge it trivial (nothing stored changes) and approve
+        # that with the hotfix (the waiver counts once both approved after it)
         text += (
             '\n[[exceptions]]\n'
             'rule = "record-data-integrity-undeclared"\n'
@@ -238,7 +252,7 @@ class Player:
         )
         with open(path, 'w', encoding='utf-8') as f:
             f.write(text)
-        self.say('$ $EDITOR hotfixes/ARIS-77.toml   # impact, scope, rollback plan, approvals')
+        self.say('$ $EDITOR hotfixes/ARIS-77.toml   # impact, scope, rollback plan, waiver')
         self.sh(['git', 'diff', '-U0', '--no-color'], show='git diff -U0')
 
 

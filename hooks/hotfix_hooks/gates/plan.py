@@ -23,6 +23,8 @@ from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.gates.evidence import accepts
+from hotfix_hooks.gates.evidence import Expected
 from hotfix_hooks.gates.evidence import GateResult
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.policy.schema import DEFAULT_DOMAINS
@@ -229,12 +231,17 @@ def plan(policy: Policy, selection: DomainSelection, rollback: Sequence[str],
     return part_specs(policy, selection) + rollback_spec(policy, rollback, rollback_source)
 
 
-def reusable(spec: GateSpec, evidence: Mapping[str, GateResult], tree: str
-             ) -> GateResult | None:
-    """A passing result of the same command on the same tree, if there is one."""
+def expected(spec: GateSpec, tree: str, policy_digest: str) -> Expected:
+    """What a result must show to prove ``spec`` on ``tree`` (``evidence.accepts``)."""
+    return Expected(command=list(spec.command), setup=[list(s) for s in spec.setup],
+                    cwd=spec.cwd, env=dict(spec.env), tree=tree, policy_digest=policy_digest)
+
+
+def reusable(spec: GateSpec, evidence: Mapping[str, GateResult], tree: str,
+             policy_digest: str) -> GateResult | None:
+    """A passing result of exactly this gate (argv, setup, cwd, env) on the same tree under
+    the same policy and hotfix-hooks version, if there is one."""
     prev = evidence.get(spec.name)
-    if spec.not_run or prev is None or prev.tree != tree or not prev.passed:
+    if spec.not_run or prev is None or not prev.passed:
         return None
-    if list(prev.command) != list(spec.command):
-        return None
-    return prev
+    return None if accepts(prev, expected(spec, tree, policy_digest)) else prev

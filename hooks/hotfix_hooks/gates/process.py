@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import datetime
 import os
@@ -22,6 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import TextIO
 from typing import TYPE_CHECKING
@@ -144,24 +146,47 @@ def kill_group(proc: subprocess.Popen[bytes], grace: float = GRACE_S) -> None:
         pass
 
 
+def gate_cwd(root: str, cwd: str) -> tuple[str, str]:
+    """(the real working directory of a gate, why it cannot be used: '' when it can). A
+    ``cwd`` that resolves outside the repository (through a symbolic link the branch
+    committed, say) is refused."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(real_root, cwd))
+    if real != real_root and not real.startswith(real_root + os.sep):
+        return real, f'working directory {cwd} resolves outside the repository ({real})'
+    if not os.path.isdir(real):
+        return real, f'working directory {cwd} not found'
+    return real, ''
+
+
 def run_gate(spec: GateSpec, root: str, log_path: str, env: dict[str, str],
              table: ProcessTable) -> Outcome:
-    """Run the setup steps then the command of ``spec``; never raises for a bad command."""
+    """Run the setup steps then the command of ``spec``; never raises for a bad command. A
+    log that cannot be written (a full disk) is an ``error`` whose detail starts with
+    "cannot write"."""
     started = utc_now()
     t0 = time.monotonic()
-    deadline = t0 + spec.timeout
-    cwd = os.path.normpath(os.path.join(root, spec.cwd))
-    full_env = {**env, **spec.env}
 
     def result(status: str, code: int | None, detail: str = '') -> Outcome:
         return Outcome(status, code, round(time.monotonic() - t0, 3), started, utc_now(),
                        detail)
 
+    try:
+        return _run_gate(spec, root, log_path, env, table, result, t0)
+    except OSError as e:
+        return result('error', None, f'cannot write {log_path}: {e.strerror}')
+
+
+def _run_gate(spec: GateSpec, root: str, log_path: str, env: dict[str, str],
+              table: ProcessTable, result: Callable[..., Outcome], t0: float) -> Outcome:
+    deadline = t0 + spec.timeout
+    cwd, bad_cwd = gate_cwd(root, spec.cwd)
+    full_env = {**env, **spec.env}
     os.makedirs(os.path.dirname(log_path), exist_ok=True)
     with open(log_path, 'w', encoding='utf-8', errors='replace') as log:
-        if not os.path.isdir(cwd):
-            log.write(f'working directory {spec.cwd} not found\n')
-            return result('error', None, f'working directory {spec.cwd} not found')
+        if bad_cwd:
+            log.write(f'{bad_cwd}\n')
+            return result('error', None, bad_cwd)
         steps = [('setup', s) for s in spec.setup] + [('command', spec.command)]
         for what, argv in steps:
             shown = ' '.join(argv)
@@ -300,7 +325,8 @@ def run_all(specs: Sequence[GateSpec], root: str, log_path: Callable[[GateSpec],
             progress.finished_one(spec.name, out.status, out.duration_s, out.detail)
         return out
 
-    old_term = _install_sigterm()
+    stop = signals_interrupt()
+    stop.__enter__()
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs),
                                                  thread_name_prefix='gate')
     try:
@@ -324,7 +350,7 @@ def run_all(specs: Sequence[GateSpec], root: str, log_path: Callable[[GateSpec],
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         progress.close()
-        _restore_sigterm(old_term)
+        stop.__exit__(None, None, None)
     if interrupted:
         outcomes = {n: o for n, o in outcomes.items() if o.detail != 'interrupted'}
     return outcomes, interrupted
@@ -334,15 +360,28 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def _install_sigterm() -> _Handler:
+# what ends the gates like Ctrl-C: every process group killed, the temporary worktree
+# removed, exit 130 (a closed terminal sends SIGHUP, Ctrl-\\ SIGQUIT, CI SIGTERM)
+STOP_SIGNALS = ('SIGTERM', 'SIGHUP', 'SIGQUIT')
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """SIGTERM, SIGHUP and SIGQUIT raise ``KeyboardInterrupt`` (as Ctrl-C does) while the
+    block runs, in the main thread; the previous handlers come back afterwards."""
     if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, _raise_interrupt)
-
-
-def _restore_sigterm(old: _Handler) -> None:
-    if old is not None:
-        signal.signal(signal.SIGTERM, old)
+        yield
+        return
+    old: dict[int, _Handler] = {}
+    for name in STOP_SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            old[sig] = signal.signal(sig, _raise_interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 def child_env(base: dict[str, str] | None = None) -> dict[str, str]:

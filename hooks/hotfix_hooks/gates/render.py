@@ -52,7 +52,7 @@ def render_text(runs: Sequence[GateRun], root: str, policy: Policy, out: TextIO)
                     detail = f'reused: passed on this tree at {r.finished_at}'
                 out.write(f'  {r.name:<{width}}  {status:<8}  {r.duration_s:>6.1f}s  '
                           f'{detail}\n')
-        tail_n = policy.section('gate')['log_tail']
+        tail_n = (run.policy or policy).section('gate')['log_tail']
         for r in run.results:
             if r.status in ('fail', 'timeout') and r.name not in run.reused and r.log:
                 out.write(f'\n  --- last {tail_n} lines of {r.name} '

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from collections.abc import Sequence
 from typing import TextIO
 
-from hotfix_hooks import policy as policy_mod
+from hotfix_hooks import __version__
 from hotfix_hooks.checks.naming import branch_ticket
 from hotfix_hooks.checks.naming import check_branch
 from hotfix_hooks.checks.naming import is_hotfix_branch
@@ -44,7 +44,9 @@ from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.invocation import BranchRef
+from hotfix_hooks.pipeline import trust
 from hotfix_hooks.pipeline.parts import governed_parts
+from hotfix_hooks.pipeline.trust import Judged
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.policy.tree import Governed
 from hotfix_hooks.policy.tree import PolicyTree
@@ -58,7 +60,7 @@ class GateOptions:
     rerun: bool = False                  # run every gate even if it passed on this tree
     jobs: int | None = None              # gates in parallel (None: the policy's gate.jobs)
     rollback_dry_run: str | None = None  # overrides the record's and the policy's command
-    explicit_config: bool = False        # --config given: never replaced by a commit's
+    runner: str = 'local'                # 'ci' when CI runs them: what readiness in CI accepts
 
 
 @dataclasses.dataclass
@@ -80,6 +82,7 @@ class GateRun:
     evidence_path: str = ''
     findings: list[Finding] = dataclasses.field(default_factory=list)
     interrupted: bool = False
+    policy: Policy | None = None             # the policy the run was judged by
 
 
 # -- which branches ----------------------------------------------------------------
@@ -101,7 +104,8 @@ def in_place_problem(root: str, commit: str, tree: str) -> str:
     if head_tree != tree:
         head = plumbing.rev_parse('HEAD', root) or 'no commit'
         return f'HEAD ({head[:12]}) does not have the pushed tree'
-    status = plumbing.run(['status', '--porcelain', '-z', '--untracked-files=normal'],
+    status = plumbing.run(['--no-optional-locks', 'status', '--porcelain', '-z',
+                          '--untracked-files=normal'],
                          cwd=root).stdout
     entries = [e[3:] for e in plumbing.zsplit(status) if len(e) > 3]
     if entries:
@@ -112,15 +116,66 @@ def in_place_problem(root: str, commit: str, tree: str) -> str:
 
 
 @contextlib.contextmanager
-def workspace(root: str, commit: str, tree: str, run: GateRun) -> Iterator[str]:
-    """The directory holding exactly ``commit``: the working tree or a temporary worktree."""
-    problem = in_place_problem(root, commit, tree)
-    if not problem:
-        run.workspace = 'in place'
-        run.workspace_why = 'working tree clean, HEAD has the pushed tree'
-        yield root
+def working_tree_lock(git_dir: str) -> Iterator[bool]:
+    """The lock on the working tree for an in-place run: True when this run holds it, False
+    when another ``gate`` run does (this one then runs in its own worktree)."""
+    import fcntl
+
+    path = os.path.join(git_dir, 'hotfix-hooks', 'gate.lock')
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        f = open(path, 'a')
+    except OSError:
+        yield False
         return
-    run.workspace, run.workspace_why = 'temporary worktree', problem
+    try:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+    finally:
+        f.close()
+
+
+def snapshot(root: str) -> dict[str, tuple[int, int, int, int]]:
+    """(mtime, ctime, size, inode) of every tracked file: an edit made while the gates run
+    in place changes it, even when the content is put back before they end."""
+    out = {}
+    listed = plumbing.run(['ls-files', '-z'], cwd=root).stdout
+    for path in plumbing.zsplit(listed):
+        try:
+            st = os.lstat(os.path.join(root, path))
+        except OSError:
+            out[path] = (0, 0, -1, 0)
+            continue
+        out[path] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+    return out
+
+
+def changed_during(root: str, commit: str, tree: str,
+                   before: dict[str, tuple[int, int, int, int]]) -> str:
+    """'' when the working tree is still exactly the pushed tree and no tracked file was
+    touched since ``before``; otherwise what changed."""
+    problem = in_place_problem(root, commit, tree)
+    if problem:
+        return problem
+    after = snapshot(root)
+    touched = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
+    if touched:
+        more = f' (+{len(touched) - 3} more)' if len(touched) > 3 else ''
+        return f'{", ".join(touched[:3])}{more} changed while they ran'
+    return ''
+
+
+@contextlib.contextmanager
+def isolated(root: str, commit: str) -> Iterator[str]:
+    """A temporary detached worktree of ``commit``, removed afterwards (also when the run
+    is interrupted)."""
     import shutil
     import tempfile
 
@@ -152,10 +207,12 @@ def rel_path(path: str | None, root: str) -> str:
 
 
 # -- one pushed ref -----------------------------------------------------------------
-def gate_one(ctx: context.Context, policy: Policy, opts: GateOptions,
-             progress_stream: TextIO, live: bool) -> GateRun:
-    """Plan, reuse, run and record the gates of one pushed ref."""
-    run = GateRun(branch=ctx.branch, notes=list(ctx.notes))
+def gate_one(judged: Judged, opts: GateOptions, progress_stream: TextIO, live: bool
+             ) -> GateRun:
+    """Plan, reuse, run and record the gates of one pushed ref, with the policy it is
+    judged by (a hotfix: its base side's, ``pipeline/trust.py``)."""
+    ctx, policy = judged.ctx, judged.policy
+    run = GateRun(branch=ctx.branch, notes=judged.notes, policy=policy)
     if ctx.mode not in ('none', 'tag') and ctx.branch is None:
         # fail closed: a hook that cannot tell the branch must not pass quietly
 
@@ -166,17 +223,15 @@ def gate_one(ctx: context.Context, policy: Policy, opts: GateOptions,
     if ctx.mode in ('none', 'tag') or not gated_branch(ctx.branch, policy):
         run.skipped_reason = skip_reason(ctx)
         return run
-    ranged = _as_range(ctx, policy, run)
+    ranged = _as_range(ctx, judged, run)
     if ranged is None:
         return run
     ctx = ranged
     assert ctx.head is not None        # a range has its head commit
-    if not opts.explicit_config:
-        policy = policy_at(ctx.root, ctx.head, policy)
     run.commit = ctx.head
     run.tree = plumbing.rev_parse(ctx.head, ctx.root, peel='tree') or ''
 
-    parts, record = _select(ctx, policy)
+    parts, record = _select(ctx, policy, judged)
     specs: list[GateSpec] = []
     for part in parts:
         gov, selection = part.governed, part.selection
@@ -194,15 +249,19 @@ def gate_one(ctx: context.Context, policy: Policy, opts: GateOptions,
     run.findings += problems
     specs += gate_plan.rollback_spec(policy, rollback, source)
 
-    previous = {} if opts.rerun else evidence.load(ctx.git_dir, run.tree)
+    previous: dict[str, GateResult] = {}
+    if not opts.rerun:
+        previous, rejected = evidence.load_checked(ctx.git_dir, run.tree)
+        if rejected:
+            run.notes.append(f'evidence {rejected}')
+    digest = policy.digest()
     reused = {s.name: r for s in specs
-              if (r := gate_plan.reusable(s, previous, run.tree)) is not None}
-    if not rollback and 'rollback' in previous and previous['rollback'].passed:
-        reused['rollback'] = previous['rollback']      # passed on this tree earlier
+              if (r := gate_plan.reusable(s, previous, run.tree, digest)) is not None}
     run.reused = set(reused)
     to_run = [s for s in specs if s.name not in reused]
 
-    fresh = _execute(ctx, policy, opts, run, to_run, progress_stream, live)
+    with gate_process.signals_interrupt():
+        fresh = _execute(ctx, policy, opts, run, to_run, progress_stream, live)
     for spec in specs:
         if spec.name in reused:
             run.results.append(reused[spec.name])
@@ -222,14 +281,7 @@ def gate_one(ctx: context.Context, policy: Policy, opts: GateOptions,
     return run
 
 
-def policy_at(root: str, commit: str, current: Policy) -> Policy:
-    """The policy as committed in ``commit``: the gates it defines are what that tree is
-    proven with (an uncommitted edit of pyproject.toml does not change what runs)."""
-
-    return policy_mod.load_at(root, commit, current)
-
-
-def _as_range(ctx: context.Context, policy: Policy, run: GateRun) -> context.Context | None:
+def _as_range(ctx: context.Context, judged: Judged, run: GateRun) -> context.Context | None:
     """A push is a range already; a manual or CI run gates the committed HEAD."""
     import copy
 
@@ -239,9 +291,10 @@ def _as_range(ctx: context.Context, policy: Policy, run: GateRun) -> context.Con
     if head is None:
         run.skipped_reason = 'no commit yet: nothing to gate'
         return None
-    base = ctx.base if ctx.mode == 'worktree' else None
+    base = ctx.base if ctx.mode == 'worktree' else judged.base_commit
     if base is None:
-        base = context.resolve(context.Request(branch=ctx.branch, stage='manual'), policy,
+        base = context.resolve(context.Request(branch=ctx.branch, stage='manual'),
+                               trust.neutral(judged.policy, judged.policy.get('base')),
                                cwd=ctx.root).base
     ctx = copy.copy(ctx)
     ctx.mode, ctx.head, ctx.base = 'range', head, base
@@ -260,11 +313,12 @@ class Part:
     not_run: dict[str, str]
 
 
-def _select(ctx: context.Context, policy: Policy
+def _select(ctx: context.Context, policy: Policy, judged: Judged
             ) -> tuple[list[Part], tuple[str, str | None] | None]:
     """(one ``Part`` per governing policy of the changed files, (record path, record text
     in the pushed commit) or None). The record is the hotfix's, not a folder's: it makes
-    no folder's gates run."""
+    no folder's gates run. Folder policies are read from where the root policy was (the
+    base side on a hotfix branch: ``Judged.policy_reader``)."""
 
     changes = git_changes.build(ctx, policy)
     try:
@@ -274,7 +328,7 @@ def _select(ctx: context.Context, policy: Policy
             rpath = record_path(policy, ticket)
             data = changes.head.read(rpath)
             record = (rpath, None if data is None else data.decode('utf-8', 'replace'))
-        tree = PolicyTree(policy, changes.head.read)
+        tree = PolicyTree(policy, judged.policy_reader() or changes.head.read)
         parts = [Part(gov, gate_plan.select_domains(part, gov.policy['domains']),
                       gate_plan.unconfigured(gov.policy, part.head))
                  for gov, part in governed_parts(changes, tree,
@@ -287,7 +341,11 @@ def _select(ctx: context.Context, policy: Policy
 def _execute(ctx: context.Context, policy: Policy, opts: GateOptions, run: GateRun,
              to_run: Sequence[GateSpec], progress_stream: TextIO, live: bool
              ) -> dict[str, GateResult]:
-    """Run ``to_run`` on the pushed commit; the results by name (interrupted ones left out)."""
+    """Run ``to_run`` on the pushed commit; the results by name (interrupted ones left out).
+
+    In place when the working tree is clean, has the pushed tree and no other ``gate`` run
+    holds it; then checked: when the working tree changed while the gates ran, they run
+    again in a temporary worktree. Otherwise in a temporary worktree from the start."""
 
     if not to_run:
         run.workspace, run.workspace_why = 'nothing run', 'every gate already passed on this tree'
@@ -305,16 +363,50 @@ def _execute(ctx: context.Context, policy: Policy, opts: GateOptions, run: GateR
     def log_path(spec: GateSpec) -> str:
         return os.path.join(logs, _safe(spec.name) + '.log')
 
+    jobs = opts.jobs if opts.jobs is not None else policy.section('gate')['jobs']
+
+    def run_in(where: str) -> dict[str, gate_process.Outcome]:
+        outcomes, run.interrupted = gate_process.run_all(
+            runnable, where, log_path, gate_process.child_env(), jobs,
+            gate_process.Progress(progress_stream, live))
+        return outcomes
+
     runnable = [spec for spec in to_run if not spec.not_run]
-    outcomes: dict[str, gate_process.Outcome] = {}
-    if runnable:
-        with workspace(ctx.root, run.commit, run.tree, run) as where:
-            jobs = opts.jobs if opts.jobs is not None else policy.section('gate')['jobs']
-            outcomes, run.interrupted = gate_process.run_all(
-                runnable, where, log_path, gate_process.child_env(), jobs,
-                gate_process.Progress(progress_stream, live))
-    else:
+    outcomes: dict[str, gate_process.Outcome] | None = None
+    if not runnable:
         run.workspace, run.workspace_why = 'nothing run', 'no gate is configured to run'
+        outcomes = {}
+    else:
+        with working_tree_lock(ctx.git_dir) as mine:
+            problem = in_place_problem(ctx.root, run.commit, run.tree)
+            if not problem and not mine:
+                problem = 'another "hotfix-hooks gate" run is using the working tree'
+            if not problem:
+                run.workspace = 'in place'
+                run.workspace_why = 'working tree clean, HEAD has the pushed tree'
+                before = snapshot(ctx.root)
+                outcomes = run_in(ctx.root)
+                changed = '' if run.interrupted else changed_during(ctx.root, run.commit,
+                                                                    run.tree, before)
+                if changed:
+                    run.notes.append(f'the working tree is no longer the pushed tree after the '
+                                     f'in-place run ({changed}): the gates ran again in a '
+                                     'temporary worktree of the pushed commit')
+                    problem = 'the working tree changed during the in-place run'
+                    outcomes = None
+        if outcomes is None:
+            run.workspace, run.workspace_why = 'temporary worktree', problem
+            with isolated(ctx.root, run.commit) as where:
+                outcomes = run_in(where)
+    unwritable = [o.detail for o in outcomes.values() if o.status == 'error'
+                  and o.detail.startswith('cannot write ')]
+    if unwritable:
+        for spec in to_run:
+            with contextlib.suppress(OSError):
+                os.unlink(log_path(spec))
+        raise GitError(unwritable[0], hint='free some disk space and run the gates again')
+    runner = opts.runner
+    digest = policy.digest()
     fresh: dict[str, GateResult] = {}
     for spec in to_run:
         if spec.not_run:
@@ -333,7 +425,9 @@ def _execute(ctx: context.Context, policy: Policy, opts: GateOptions, run: GateR
             name=spec.name, kind=spec.kind, command=list(spec.command), status=out.status,
             exit_code=out.exit_code, duration_s=out.duration_s, commit=run.commit,
             tree=run.tree, started_at=out.started_at, finished_at=out.finished_at,
-            log=log_path(spec), detail=detail)
+            log=log_path(spec), detail=detail, setup=[list(s) for s in spec.setup],
+            cwd=spec.cwd, env=dict(spec.env), policy_digest=digest, version=__version__,
+            runner=runner)
     return fresh
 
 

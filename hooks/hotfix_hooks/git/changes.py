@@ -33,6 +33,7 @@ from hotfix_hooks.changeset import words_regex
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.context import Context
+from hotfix_hooks.git.history import GitHistory
 
 if TYPE_CHECKING:
     import subprocess
@@ -242,7 +243,8 @@ class TreeSnapshot(_ListedSnapshot):
     def _ls_tree(self) -> _Entries:
         if self.rev == plumbing.EMPTY_TREE:
             return {}
-        data = plumbing.run(['ls-tree', '-r', '-z', '--full-tree', self.rev], cwd=self.root).stdout
+        data = plumbing.run(['ls-tree', '-r', '-z', '--full-tree', '--end-of-options',
+                             self.rev], cwd=self.root).stdout
         entries = {}
         for item in plumbing.zsplit(data):
             meta, _, path = item.partition('\t')
@@ -543,16 +545,20 @@ def _hunks_from_headers(section: str) -> list[Hunk]:
     return hunks
 
 
-def build(ctx: Context, policy: Policy) -> ChangeSet:
-    """The change set of a resolved context (index / range / worktree mode)."""
+def build(ctx: Context, policy: Policy, history_base: str | None = None) -> ChangeSet:
+    """The change set of a resolved context (index / range / worktree mode), with the
+    history of its commits: ``history_base``..head (default: the context's base; the
+    commit stage reads the index against HEAD, so its history needs the base side)."""
     if ctx.mode not in ('index', 'range', 'worktree'):
         raise GitError(f'no change to read in mode {ctx.mode!r}')
     root = ctx.root
     reader = ObjectReader(root)
     base_rev = ctx.base or plumbing.EMPTY_TREE
     base = TreeSnapshot(root, reader, base_rev)
+    cached: list[str] = []
     if ctx.mode == 'index':
-        diff_args = ['--cached', base_rev]
+        cached = ['--cached']
+        diff_args = [base_rev]
         head_label = 'index'
     elif ctx.mode == 'range':
         assert ctx.head is not None
@@ -562,9 +568,9 @@ def build(ctx: Context, policy: Policy) -> ChangeSet:
         diff_args = [base_rev]
         head_label = 'working tree'
     common = ['diff', '--no-color', '--no-ext-diff', '--no-textconv', '-M',
-              '--ignore-submodules=none']
+              '--ignore-submodules=none', *cached]
     raw = _parse_raw(plumbing.run([*common, '--raw', '--numstat', '-z', '--no-abbrev',
-                                  *diff_args, '--'], cwd=root).stdout)
+                                  '--end-of-options', *diff_args, '--'], cwd=root).stdout)
     head: Snapshot
     if ctx.mode == 'index':
         head = IndexSnapshot(root, reader, overlay=(base, raw))
@@ -580,7 +586,7 @@ def build(ctx: Context, policy: Policy) -> ChangeSet:
     def load_hunks() -> None:
         """``git diff -p -U0`` once for every file, parsed with unidiff, on first use."""
         patch_bytes = plumbing.run([*common, '-p', '-U0', '--src-prefix=a/', '--dst-prefix=b/',
-                                   *diff_args, '--'], cwd=root).stdout
+                                   '--end-of-options', *diff_args, '--'], cwd=root).stdout
         if limit and len(patch_bytes) > limit:
             raise GitError(f'the change is too large to scan ({len(patch_bytes):,} bytes of '
                            f'diff; limit {limit:,})',
@@ -609,10 +615,33 @@ def build(ctx: Context, policy: Policy) -> ChangeSet:
         total_lines = sum(e['added_count'] + e['removed_count'] for e in raw)
         if total_lines > limit // 8:
             load_hunks()
+    history = _history(ctx, policy, history_base)
+
+    def close() -> None:
+        reader.close()
+        if history is not None:
+            history.close()
+
     return ChangeSet(files=files, base=base, head=head,
                      base_label='empty tree' if base_rev == plumbing.EMPTY_TREE else base_rev[:12],
-                     head_label=head_label, notes=list(ctx.notes), on_close=reader.close,
-                     cache=open_cache(ctx, policy))
+                     head_label=head_label, notes=list(ctx.notes), on_close=close,
+                     history=history, cache=open_cache(ctx, policy))
+
+
+def _history(ctx: Context, policy: Policy, history_base: str | None) -> GitHistory | None:
+    """The commits of the change (nothing is read until a check asks)."""
+    if ctx.mode == 'range':
+        head = ctx.head
+    else:
+        head = plumbing.rev_parse('HEAD', ctx.root)
+    if head is None:
+        return None
+    base = history_base if history_base is not None else (
+        ctx.base if ctx.mode != 'index' else None)
+    if base is None and ctx.mode == 'index':
+        return None
+    signers = str((policy.get('approvals') or {}).get('allowed_signers') or '')
+    return GitHistory(ctx.root, base, head, signers, trusted=base)
 
 
 def open_cache(ctx: Context, policy: Policy) -> cache_mod.Cache:

@@ -180,8 +180,15 @@ class _Resolver:
             cands += [f'refs/remotes/{self.remote}/{n}', f'refs/heads/{n}']
         return cands
 
-    def base_ref(self, target: str | None = None) -> tuple[str, str] | None:
+    def base_ref(self, target: str | None = None, exclude: str | None = None
+                 ) -> tuple[str, str] | None:
+        """The first base candidate that exists; never ``exclude`` when it is a hotfix
+        branch (the branch under check: a hotfix is not its own base, whatever names it)."""
+        skip = ({f'refs/remotes/{self.remote}/{exclude}', f'refs/heads/{exclude}', exclude}
+                if exclude and exclude.startswith(self.policy['hotfix_prefix']) else set())
         for cand in self.base_candidates(target):
+            if cand in skip:
+                continue
             sha = plumbing.rev_parse(cand, self.root)
             if sha:
                 return cand, sha
@@ -308,7 +315,7 @@ class _Resolver:
         from_sha = plumbing.rev_parse(from_ref, self.root) if from_ref else None
         why = [f'{reason}: pushing {head[:12]} to {remote_ref or "?"}']
         notes: list[str] = []
-        found = self.base_ref()
+        found = self.base_ref(exclude=branch)
         base: str | None = None
         base_ref = None
         if found:
@@ -335,12 +342,14 @@ class _Resolver:
                         head=head, base_ref=base_ref, why=why, notes=notes)
 
     def first_unpushed_parent(self, head: str) -> str:
+        # head is a full sha (peeled): --end-of-options would make "--not" a revision here
         out = self.git('rev-list', '--topo-order', '--reverse', head, '--not',
                        f'--remotes={self.remote}') or ''
         commits = out.split()
         if not commits:
             return head
-        parents = (self.git('rev-list', '--parents', '-n', '1', commits[0]) or '').split()[1:]
+        parents = (self.git('rev-list', '--parents', '-n', '1', '--end-of-options', commits[0])
+                   or '').split()[1:]
         return parents[0] if parents else plumbing.EMPTY_TREE
 
     def ci_range(self, ci: CIInfo) -> Context:
@@ -355,11 +364,12 @@ class _Resolver:
                 base, base_ref = mb, ci.base_sha
                 why.append(f'base from the PR/MR base commit {ci.base_sha[:12]}')
         if base is None:
-            found = self.base_ref(ci.target)
+            found = self.base_ref(ci.target, exclude=branch)
             if found is None:
                 wanted = ci.target or self.req.base or self.policy.get('base') or 'main/master'
                 raise GitError(f'{ci.name}: base branch {wanted} is not in this clone',
-                               hint=FETCH_HINT)
+                               hint=FETCH_HINT + '; on a branch build without a pull request, '
+                                                 'pass --base <branch>')
             base_ref, base_sha = found
             mb = plumbing.merge_base(head, base_sha, self.root)
             if mb is None:
@@ -379,7 +389,7 @@ class _Resolver:
     def worktree(self, stage: str) -> Context:
         head = self.peel('HEAD', 'commit')
         branch, source = self.branch()
-        found = self.base_ref()
+        found = self.base_ref(exclude=branch)
         if found is None:
             raise GitError('no base branch found (looked for '
                            + ', '.join(self.base_candidates()[:4]) + ')',
@@ -397,3 +407,20 @@ class _Resolver:
                         base_ref=base_ref,
                         why=[f'run by hand / pre-commit run: merge-base with {base_ref} .. '
                              'working tree (committed + staged + unstaged tracked changes)'])
+
+
+def base_side(ctx: Context, policy: Policy, env: Mapping[str, str] | None = None
+              ) -> tuple[str, str] | None:
+    """(base ref, merge-base of HEAD with it) for a context whose own base is not the base
+    side of the branch (the commit stage reads the index against HEAD); ``None`` when there
+    is no commit or no base branch."""
+    head = plumbing.rev_parse('HEAD', ctx.root)
+    if head is None:
+        return None
+    resolver = _Resolver(Request(), policy, os.environ if env is None else env, ctx.root,
+                         ctx.known_git_dir)
+    found = resolver.base_ref(exclude=ctx.branch)
+    if found is None:
+        return None
+    mb = plumbing.merge_base(head, found[1], ctx.root)
+    return (found[0], mb) if mb else None

@@ -59,6 +59,49 @@ def read_blob(root: str, rev: str, path: str) -> bytes | None:
     return res.stdout if res.returncode == 0 else None
 
 
+def cat_batch(root: str, specs: Sequence[str]) -> dict[str, tuple[str, bytes] | None]:
+    """``git cat-file --batch`` of object names (``rev``, ``rev:path``, ``rev^{commit}``):
+    each name's (type, content), ``None`` when git has no such object. One subprocess."""
+    out: dict[str, tuple[str, bytes] | None] = {}
+    batch = [s for s in dict.fromkeys(specs) if '\n' not in s and '\r' not in s]
+    for s in specs:
+        out.setdefault(s, None)
+    if not batch:
+        return out
+    res = run(['cat-file', '--batch'], cwd=root,
+              input=''.join(f'{s}\n' for s in batch).encode('utf-8', 'surrogateescape'))
+    data = res.stdout
+    pos = 0
+    for s in batch:
+        end = data.find(b'\n', pos)
+        if end == -1:
+            break
+        header = data[pos:end].decode('utf-8', 'surrogateescape').split()
+        pos = end + 1
+        if len(header) == 3 and header[1] in ('blob', 'tree', 'commit', 'tag') and \
+                header[2].isdigit():
+            size = int(header[2])
+            out[s] = (header[1], data[pos:pos + size])
+            pos += size + 1
+        # else "<name> missing" (or ambiguous): stays None
+    return out
+
+
+def read_blobs(root: str, rev: str, paths: Sequence[str]) -> dict[str, bytes | None]:
+    """The contents of several ``paths`` in commit ``rev`` with one ``git cat-file --batch``
+    (``None`` for a path the commit does not have, or that is not a file)."""
+    out: dict[str, bytes | None] = {}
+    odd = [p for p in paths if '\n' in p or '\r' in p]
+    for p in odd:
+        out[p] = read_blob(root, rev, p)
+    found = cat_batch(root, [f'{rev}:{p}' for p in paths if p not in odd])
+    for p in paths:
+        if p not in odd:
+            got = found.get(f'{rev}:{p}')
+            out[p] = got[1] if got is not None and got[0] == 'blob' else None
+    return out
+
+
 def zsplit(data: bytes) -> list[str]:
     """Split NUL-separated git output into paths (surrogateescape keeps odd bytes)."""
     text = data.decode('utf-8', 'surrogateescape')
@@ -255,7 +298,7 @@ def is_shallow(cwd: str | None = None) -> bool:
 
 
 def merge_base(a: str, b: str, cwd: str | None = None) -> str | None:
-    return try_out(['merge-base', a, b], cwd=cwd) or None
+    return try_out(['merge-base', '--end-of-options', a, b], cwd=cwd) or None
 
 
 def _rebasing_branch(gitdir: str) -> str | None:
@@ -295,7 +338,8 @@ def current_branch(cwd: str | None = None) -> str | None:
 
 
 def is_ancestor(a: str, b: str, cwd: str | None = None) -> bool:
-    return run(['merge-base', '--is-ancestor', a, b], cwd=cwd, check=False).returncode == 0
+    return run(['merge-base', '--is-ancestor', '--end-of-options', a, b], cwd=cwd,
+               check=False).returncode == 0
 
 
 def ref_exists(ref: str, cwd: str | None = None) -> bool:

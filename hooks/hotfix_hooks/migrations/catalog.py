@@ -338,6 +338,16 @@ RULES: dict[str, Rule] = table(
        summary='A migration file cannot be parsed.',
        why='Nothing in it was checked, and alembic will fail on it too.',
        good='a migration that parses'),
+    _m('migration-file-unreadable', META, 'error',
+       'a .sql migration holding a NUL byte (psql still runs it), one over max_file_bytes, '
+       'or one too costly to analyse (a hostile constant expression)',
+       'save it as plain UTF-8 text, split it, or raise [tool.hotfix-hooks.migrations] '
+       'max_file_bytes (on the base branch)',
+       summary='A migration file that cannot be read as text or analysed within budget.',
+       why='git and the parsers call a file with a NUL byte binary and skip it, yet psql and '
+           'sqlite3 run it; a file too large or too costly to analyse could hide a drop. '
+           'Nothing in it was checked, so the tool fails closed.',
+       good='a plain UTF-8 migration of ordinary size'),
     _m('migration-live-introspection', META, 'info',
        'sa.inspect(op.get_bind())',
        'informational: offline SQL cannot be produced; both branches were analysed',

@@ -29,6 +29,7 @@ from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations import pyfront
 from hotfix_hooks.migrations import sql as sqlmod
 from hotfix_hooks.migrations import suppress
+from hotfix_hooks.migrations.values import Budget
 from hotfix_hooks.migrations.values import UNKNOWN
 
 MIGRATION_DIRS = frozenset({'versions', 'migrations', 'migration', 'migrate', 'alembic'})
@@ -46,6 +47,7 @@ class Options:
         self.dialect: str = cfg.get('dialect') or 'postgresql'
         self.volatile: tuple[str, ...] = tuple(cfg.get('volatile_functions')
                                                or sqlmod.DEFAULT_VOLATILE)
+        self.max_bytes = int(cfg.get('max_file_bytes') or 0)
 
 
 def candidate_paths(snap: Snapshot, changed: Iterable[str], opts: Options) -> list[str]:
@@ -82,6 +84,37 @@ def _alembic_ini_dirs(snap: Snapshot) -> list[str]:
             if item and ':' not in item:
                 dirs.append(item if key == 'version_locations' else item + '/versions')
     return dirs
+
+
+def unreadable(snap: Snapshot, paths: Iterable[str], opts: Options) -> dict[str, str]:
+    """The migrations among ``paths`` that cannot be read as text, and why: a NUL byte
+    anywhere (git and this guard call the file binary, psql and sqlite3 run it anyway), or
+    more than ``max_file_bytes``. They are errors, never skipped quietly."""
+    out = {}
+    for path in paths:
+        data = snap.read(path)
+        if data is None or not _migration_like(path, data, opts):
+            continue
+        if opts.max_bytes and len(data) > opts.max_bytes:
+            out[path] = (f'it is {len(data):,} bytes, over the limit of {opts.max_bytes:,} '
+                         '([tool.hotfix-hooks.migrations] max_file_bytes)')
+        elif b'\0' in data:
+            out[path] = ('it holds a NUL byte, so it is not read as text (psql and sqlite3 '
+                         'run it all the same)')
+    return out
+
+
+def _migration_like(path: str, data: bytes, opts: Options) -> bool:
+    if opts.folders and any(path.startswith(f.rstrip('/') + '/') or
+                            matches_any(posixpath.dirname(path), [f.rstrip('/')])
+                            for f in opts.folders):
+        return True
+    if _in_migration_dir(path) or _sql_convention(path):
+        return True
+    if path.endswith('.py'):
+        return (b'revision' in data and b'def upgrade' in data) or (
+            b'Migration' in data and b'migrations' in data)
+    return path.endswith('.sql') and b'migrate:up' in data
 
 
 def _in_migration_dir(path: str) -> bool:
@@ -143,6 +176,11 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
             return quick
     try:
         tree = ast.parse(text, filename=path)
+    except (RecursionError, MemoryError, ValueError) as e:
+        mig = m.Migration(path=path, framework='alembic' if is_alembic else 'django')
+        mig.unreadable = f'Python cannot parse it ({type(e).__name__}: nested too deeply?)'
+        mig.analysed = analyse
+        return mig
     except SyntaxError as e:
         # a file that does not parse is a migration only if it reads like one (domain
         # code under a folder named like "merchant_migration/" is not)
@@ -157,6 +195,11 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
         return mig
     try:
         return _python_tree(snap, path, opts, analyse, text, tree, is_alembic, is_django)
+    except (Budget, MemoryError) as e:
+        mig = m.Migration(path=path, framework='alembic' if is_alembic else 'django')
+        mig.unreadable = str(e) or 'it does not fit in memory'
+        mig.analysed = analyse
+        return mig
     except (RecursionError, ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
         mig = m.Migration(path=path, framework='alembic' if is_alembic else 'django')
         mig.parse_error = (1, f'the analyser could not follow this file ({type(e).__name__})')

@@ -164,6 +164,7 @@ class Migration:
     notes: list[Note] = dataclasses.field(default_factory=list)   # front-end findings
     suppressions: list[Suppression] = dataclasses.field(default_factory=list)
     parse_error: tuple[int, str] | None = None
+    unreadable: str | None = None        # why the file could not be analysed at all
     has_work: bool = False               # upgrade does something (for -noop)
     analysed: bool = False               # upgrade/downgrade were analysed (not graph only)
 

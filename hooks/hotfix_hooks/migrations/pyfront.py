@@ -18,9 +18,12 @@ from typing import Any
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations import sql as sqlmod
 from hotfix_hooks.migrations.opcalls import OpCalls
+from hotfix_hooks.migrations.values import bounded
+from hotfix_hooks.migrations.values import Budget
 from hotfix_hooks.migrations.values import ColumnDef
 from hotfix_hooks.migrations.values import CoreDml
 from hotfix_hooks.migrations.values import Marker
+from hotfix_hooks.migrations.values import MAX_STEPS
 from hotfix_hooks.migrations.values import PLACEHOLDER
 from hotfix_hooks.migrations.values import plain as _plain
 from hotfix_hooks.migrations.values import Sql
@@ -56,6 +59,7 @@ class Module:
         self.const_lines: dict[str, int] = {}
         self.op_names = {'op'}
         self.imported: dict[str, str] = {}      # local name -> module, for project imports
+        self.steps = 0                          # what the file has cost so far (values.MAX_STEPS)
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
                 self.funcs[node.name] = node
@@ -87,6 +91,13 @@ class Module:
     def _const(self, node: ast.AST) -> Any:
         w = Walker(self, [])
         return w.ev(node, State({}, None, False, (), 0, collect=False))
+
+    def tick(self) -> None:
+        """One more statement or expression evaluated; ``Budget`` past ``MAX_STEPS``."""
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise Budget(f'evaluating it takes more than {MAX_STEPS:,} steps (loops unrolled '
+                         'and helpers inlined)')
 
 
 class _Return(Exception):
@@ -129,6 +140,7 @@ class Walker(OpCalls):
 
     # -- statements -----------------------------------------------------------------
     def stmt(self, s: ast.stmt, st: State) -> None:
+        self.mod.tick()
         if isinstance(s, ast.Expr):
             if isinstance(s.value, ast.Constant):
                 return
@@ -298,6 +310,10 @@ class Walker(OpCalls):
         return UNKNOWN
 
     def ev(self, node: ast.AST | None, st: State) -> Any:
+        self.mod.tick()
+        return bounded(self._ev(node, st))
+
+    def _ev(self, node: ast.AST | None, st: State) -> Any:
         if node is None:
             return None
         if isinstance(node, ast.Constant):
@@ -389,6 +405,11 @@ class Walker(OpCalls):
                 pass
             return Sql(_plain(left).replace('%s', PLACEHOLDER), partial=True)
         if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+            if isinstance(node.op, (ast.Pow, ast.LShift)) and abs(right) > 1024:
+                return UNKNOWN          # 10 ** 10 ** 10 would take forever to compute
+            if isinstance(node.op, ast.Mult) and isinstance(left, int) and \
+                    isinstance(right, int) and left.bit_length() + right.bit_length() > 4096:
+                return UNKNOWN
             try:
                 return eval(compile(ast.Expression(ast.BinOp(  # noqa: S307 - literals only
                     ast.Constant(left), node.op, ast.Constant(right))), '<c>', 'eval'))

@@ -24,6 +24,11 @@ Owner = Callable[[str, str | None, m.Migration], 'tuple[m.Migration, dict[str, A
 def check_migration(mig: m.Migration, new_tables: set[str], owner: Owner,
                     dialect: str, code: RunningCode | None = None) -> list[Raw]:
     out: list[Raw] = []
+    if mig.unreadable is not None:
+        out.append(raw('migration-file-unreadable', mig, None,
+                       f'{mig.path} cannot be analysed: {mig.unreadable}; nothing in it was '
+                       'checked', line=1))
+        return out
     if mig.parse_error is not None:
         line, msg = mig.parse_error
         out.append(raw('migration-file-unparsable', mig, None,

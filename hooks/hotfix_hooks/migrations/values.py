@@ -20,6 +20,25 @@ class _Unknown:
 UNKNOWN = _Unknown()
 PLACEHOLDER = 'hh_unresolved'
 
+# what one file may cost the analyser: statements and expressions evaluated (loops unrolled
+# and helpers inlined included), and the size of a folded string or sequence
+MAX_STEPS = 200_000
+MAX_VALUE = 1_000_000
+
+
+class Budget(Exception):
+    """The file costs more to analyse than any real migration does (a hostile one)."""
+
+
+def bounded(value: Any) -> Any:
+    """``value``, when a folded string or sequence stays under ``MAX_VALUE``."""
+    size = len(value.text) if isinstance(value, Sql) else (
+        len(value) if isinstance(value, (str, tuple, list, dict)) else 0)
+    if size > MAX_VALUE:
+        raise Budget(f'a value folded from its expressions grows past {MAX_VALUE:,} '
+                     'characters or items')
+    return value
+
 
 @dataclasses.dataclass
 class Sql:

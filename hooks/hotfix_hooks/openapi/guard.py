@@ -161,14 +161,23 @@ def compare_file(f: FileChange, cfg: dict[str, Any],
     forced = matches_any(f.path, cfg.get('include', []))
     old_b = None if f.status == ADDED else f.old_bytes()
     new_b = None if f.status == DELETED else f.new_bytes()
-    if not forced and not any(b is not None and looks_like_contract(b) for b in (old_b, new_b)):
+    # a file at a spec path (contract.specs) that is not text is not skipped as "no contract"
+    declared = matches_any(f.path, cfg.get('specs', [])) and new_b is not None and \
+        decode_text(new_b) is None
+    if not forced and not declared and not any(b is not None and looks_like_contract(b)
+                                               for b in (old_b, new_b)):
         return None
     limit = cfg.get('max_spec_bytes', 20_000_000)
-    if max(len(old_b or b''), len(new_b or b'')) > limit:
-        return [Finding(rule='openapi-too-large', category='contract', severity='info',
-                        path=f.path, message=f'contract file larger than {limit} bytes: '
-                        'not compared', hint='raise [tool.hotfix-hooks.contract] '
-                        'max_spec_bytes to compare it')]
+    size = max(len(old_b or b''), len(new_b or b''))
+    if size > limit:
+        return [Finding(rule='openapi-too-large', category='contract', severity='error',
+                        path=f.path, message=f'contract file of {size:,} bytes, over the limit '
+                        f'of {limit:,}: it was not compared, so a breaking change in it would '
+                        'go unseen', hint='raise [tool.hotfix-hooks.contract] max_spec_bytes '
+                        '(on the base branch) to compare it, or split the spec',
+                        extra={'bytes': size, 'limit': limit})]
+    if declared:
+        forced = True
     base, base_err = _load(old_b, f.old_path or f.path)
     head, head_err = _load(new_b, f.path)
     if not forced and not (is_contract(getattr(base, 'data', None))

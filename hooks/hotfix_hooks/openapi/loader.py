@@ -357,10 +357,20 @@ def parse(text: str, path: str) -> Spec:
         raise SpecError('the document nests too deeply to be read') from None
 
 
+# the most nodes a YAML document may stand for once its aliases are expanded: a spec's
+# anchors save some repetition; "billion laughs" multiplies a few lines into billions of
+# nodes that every later walk of the document would visit
+MAX_EXPANDED_NODES = 2_000_000
+
+
 def _yaml_load(text: str) -> Any:
     import yaml
     loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
     try:
+        if '*' in text and '&' in text:       # anchors and aliases: bound their expansion
+            root = yaml.compose(text, Loader=loader)
+            if root is not None:
+                _expanded_size(root)
         return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as e:
         mark = getattr(e, 'problem_mark', None)
@@ -368,6 +378,44 @@ def _yaml_load(text: str) -> Any:
         problem = getattr(e, 'problem', None) or str(e).splitlines()[0]
         where = f' (line {line})' if line else ''
         raise SpecError(f'invalid YAML: {problem}{where}', line) from None
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document stands for with its aliases expanded, counted without
+    expanding them (each node once); ``SpecError`` over ``MAX_EXPANDED_NODES`` or for an
+    alias that contains itself."""
+    import yaml
+
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done:
+            on_path.discard(key)
+            total = 1 + sum(size[id(c)] for c in children)
+            if total > MAX_EXPANDED_NODES:
+                raise SpecError(f'its YAML aliases expand to more than '
+                                f'{MAX_EXPANDED_NODES:,} nodes (line '
+                                f'{node.start_mark.line + 1}); it is not read',
+                                node.start_mark.line + 1)
+            size[key] = total
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise SpecError('a YAML alias contains itself (a recursive document)',
+                            node.start_mark.line + 1)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+    return size[id(root)]
 
 
 def is_contract(data: object) -> bool:

@@ -12,12 +12,17 @@ from hotfix_hooks.policy import Policy
 from hotfix_hooks.policy.tree import disk_reader
 from hotfix_hooks.policy.tree import Governed
 from hotfix_hooks.policy.tree import PolicyTree
+from hotfix_hooks.policy.tree import Reader
 
 
-def policy_tree(ctx: context.Context, policy: Policy, changes: ChangeSet) -> PolicyTree:
-    """The policies governing the change's folders, read from where the root policy of
-    this run was read: the checked commit for a range, the working tree otherwise."""
-    read = changes.head.read if ctx.mode == 'range' else disk_reader(ctx.root)
+def policy_tree(ctx: context.Context, policy: Policy, changes: ChangeSet,
+                read: Reader | None = None) -> PolicyTree:
+    """The policies governing the change's folders, read with ``read`` when given (on a
+    hotfix branch: its base side, ``trust.Judged.policy_reader``), else from where the root
+    policy of this run was read: the checked commit for a range, the working tree
+    otherwise."""
+    if read is None:
+        read = changes.head.read if ctx.mode == 'range' else disk_reader(ctx.root)
     return PolicyTree(policy, read)
 
 

@@ -21,21 +21,30 @@ from hotfix_hooks.findings import summarize
 from hotfix_hooks.gates import evidence
 from hotfix_hooks.gates import plan as gate_plan
 from hotfix_hooks.gates.evidence import GateResult
+from hotfix_hooks.gates.plan import GateSpec
 from hotfix_hooks.git import changes as git_changes
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.pipeline import scan
 from hotfix_hooks.pipeline.parts import governed_parts
 from hotfix_hooks.pipeline.parts import policy_tree
+from hotfix_hooks.pipeline.trust import folder_policy_findings
+from hotfix_hooks.pipeline.trust import Judged
 from hotfix_hooks.policy import Policy
 from hotfix_hooks.policy.tree import Governed
 from hotfix_hooks.policy.tree import PolicyTree
+from hotfix_hooks.record import approvals
 from hotfix_hooks.record import integrity
 from hotfix_hooks.record import model as record
+from hotfix_hooks.record.approvals import Verification
 from hotfix_hooks.record.decision import decide
 from hotfix_hooks.record.model import Record
+from hotfix_hooks.record.model import record_path
 
-DIFF_CATEGORIES = ('contract', 'actions', 'migrations', 'scope')
+# the approvals row reports these; the record row the rest of the record's findings
+_APPROVAL_RULES = ('record-approval-pending', 'record-approval-unverified',
+                   'record-approval-stale')
+DIFF_CATEGORIES = ('contract', 'actions', 'migrations', 'scope', 'policy')
 
 
 def all_checks() -> list[str]:
@@ -76,6 +85,9 @@ class Facts:
     evidence: dict[str, GateResult]
     notes: list[str] = dataclasses.field(default_factory=list)
     record_problems: list[Finding] = dataclasses.field(default_factory=list)
+    approvals: Verification | None = None
+    rejected: dict[str, str] = dataclasses.field(default_factory=dict)  # gate -> why not
+    in_ci: bool = False
     # what each governing policy of the change gates (None: the root policy alone, judged
     # from ``changed`` and the policy given to the row functions)
     parts: list[PartFacts] | None = None
@@ -95,31 +107,95 @@ class Facts:
         return [f for f in self.findings if f.category in DIFF_CATEGORIES]
 
 
-def gather(ctx: context.Context, policy: Policy, options: Mapping[str, bool] | None = None
-           ) -> Facts:
+def gather(judged: Judged, options: Mapping[str, bool] | None = None) -> Facts:
+    """The facts of one judged context (its trusted policy, ``pipeline/trust.py``). The
+    record commands judge what a merge needs: approvals and waivers must be verified."""
+    ctx, policy = judged.ctx, judged.policy
+    options = {'require_approvals': True, **(options or {})}
     run = scan.run_info(ctx, policy, options)
     rec = None
     rec_path = None
     rec_problems: list[Finding] = []
-    changes = git_changes.build(ctx, policy)
+    changes = git_changes.build(ctx, policy, judged.base_commit)
     try:
-        findings = scan.run_checks(changes, ctx, policy, all_checks(), options,
-                                   report_stale=True)
+        touched = [p for f in changes.files for p in (f.path, f.old_path) if p]
+        findings = scan.run_checks(
+            changes, ctx, policy, all_checks(), options, report_stale=True,
+            extra=judged.findings() + folder_policy_findings(judged, touched,
+                                                             changes.head.read),
+            read=judged.policy_reader())
+        verification = None
         if run.ticket:
             rec, rec_problems, rec_path = record.load(changes.head, policy, run.ticket)
+            if rec is not None:
+                verification = approvals.verify(rec, changes.history,
+                                                changes.head.read(rec.path), policy)
         derived = integrity.derive(changes, policy)
         changed = sorted({p for f in changes.files for p in (f.path, f.old_path) if p})
-        parts = _parts(changes, policy_tree(ctx, policy, changes),
-                       record.record_path(policy, run.ticket) if run.ticket else None)
+        ptree = policy_tree(ctx, policy, changes, judged.policy_reader())
+        rec_file = record.record_path(policy, run.ticket) if run.ticket else None
+        parts = _parts(changes, ptree, rec_file)
+        specs = expected_gates(changes, policy, run.ticket, ptree)
     finally:
         changes.close()
     commit = ctx.head or plumbing.rev_parse('HEAD', ctx.root)
     tree = plumbing.rev_parse(commit, ctx.root, peel='tree') if commit else None
-    results = evidence.load(ctx.git_dir, tree) if tree else {}
-    return Facts(ctx=ctx, branch=ctx.branch, ticket=run.ticket, hotfix=run.hotfix,
-                 commit=commit, tree=tree, findings=findings, record=rec,
-                 record_path=rec_path, derived=derived, changed=changed, evidence=results,
-                 notes=list(ctx.notes), record_problems=rec_problems, parts=parts)
+    facts = Facts(ctx=ctx, branch=ctx.branch, ticket=run.ticket, hotfix=run.hotfix,
+                  commit=commit, tree=tree, findings=findings, record=rec,
+                  record_path=rec_path, derived=derived, changed=changed, evidence={},
+                  notes=list(judged.notes), record_problems=rec_problems,
+                  approvals=verification, in_ci=ctx.stage == 'ci' or ctx.ci is not None,
+                  parts=parts)
+    if tree:
+        _accepted_evidence(facts, ctx.git_dir, tree, specs, policy.digest())
+    return facts
+
+
+def expected_gates(changes: ChangeSet, policy: Policy, ticket: str | None,
+                   tree: PolicyTree) -> dict[str, GateSpec]:
+    """What the gates of this change are, by the trusted policy (and, in a monorepo, each
+    governing folder policy, read from the same trusted side) and the record: the gates,
+    the impacted domains' regressions, the rollback dry-run of the record (or the policy)."""
+    rec = None
+    if ticket:
+        path = record_path(policy, ticket)
+        data = changes.head.read(path)
+        rec = (path, None if data is None else data.decode('utf-8', 'replace'))
+    specs: list[GateSpec] = []
+    for gov, part in governed_parts(changes, tree, [rec[0]] if rec else []):
+        pol = gov.policy
+        selection = gate_plan.select_domains(part, pol['domains'])
+        specs += gate_plan.part_specs(pol, selection, gov.folder,
+                                      gate_plan.unconfigured(pol, part.head))
+    rollback, source, _problems = gate_plan.rollback_command(None, rec, policy)
+    specs += gate_plan.rollback_spec(policy, rollback, source)
+    return {s.name: s for s in specs}
+
+
+def _accepted_evidence(facts: Facts, git_dir: str, tree: str, specs: dict[str, GateSpec],
+                       digest: str) -> None:
+    """Keep the results that prove what ``specs`` ask on ``tree`` (``evidence.accepts``);
+    say why the others do not count."""
+    results, problem = evidence.load_checked(git_dir, tree)
+    if problem:
+        facts.notes.append(f'evidence {problem}')
+    for name, r in results.items():
+        spec = specs.get(name)
+        if r.status == 'not-configured' and spec is not None and spec.not_run:
+            facts.evidence[name] = r           # never a pass: the row says what is missing
+            continue
+        if spec is None:
+            if name == 'rollback' and r.status != 'skipped':
+                facts.rejected[name] = (f'it ran `{" ".join(r.command)}`, which neither the '
+                                        'record nor the policy gives')
+            elif name == 'rollback':
+                facts.evidence[name] = r       # "no rollback dry-run command", as it was
+            continue
+        why = evidence.accepts(r, gate_plan.expected(spec, tree, digest), ci=facts.in_ci)
+        if why:
+            facts.rejected[name] = why
+        else:
+            facts.evidence[name] = r
 
 
 def _parts(changes: ChangeSet, tree: PolicyTree, record_file: str | None) -> list[PartFacts]:
@@ -158,8 +234,7 @@ def _gate_evidence(r: GateResult) -> str:
 def _one_gate_row(check: str, name: str, facts: Facts) -> Row:
     r = facts.evidence.get(name)
     if r is None:
-        return Row(check, 'MISSING', f'no result for this commit ({facts.short}): run '
-                                     '"hotfix-hooks gate"')
+        return Row(check, 'MISSING', _no_result(name, facts))
     status = 'PASS' if r.status == 'pass' else ('FAIL' if r.status in FAILED else 'MISSING')
     return Row(check, status, _gate_evidence(r), r.commit, r.finished_at)
 
@@ -194,6 +269,19 @@ def _domain_key(name: str) -> str | None:
     return (f'{folder}/' if folder else '') + local[len('domain:'):]
 
 
+def _no_result(name: str, facts: Facts) -> str:
+    if name in facts.rejected:
+        why = facts.rejected[name]
+        if facts.in_ci and why == 'it was not run in CI':
+            return ('the gates were not run in CI (hotfix-hooks ci without --no-gates runs '
+                    'them)')
+        return f'the result for {facts.short} does not count: {why}; run "hotfix-hooks gate"'
+    if facts.in_ci:
+        return (f'the gates were not run in CI on {facts.short} (hotfix-hooks ci without '
+                '--no-gates runs them)')
+    return f'no result for this commit ({facts.short}): run "hotfix-hooks gate"'
+
+
 def impacted_domains(facts: Facts, policy: Policy) -> list[str] | None:
     """Domains whose paths the change touches; ``None`` when no domain map is configured."""
 
@@ -225,9 +313,12 @@ def regression_row(facts: Facts, policy: Policy) -> Row:
         return Row('targeted regression', 'FAIL', '; '.join(parts))
     missing = [d for d in (impacted or []) if d not in ran]
     if missing:
+        why = [f'domain:{d}: {facts.rejected["domain:" + d]}' for d in missing
+               if 'domain:' + d in facts.rejected]
+        ci = ' in CI' if facts.in_ci else ''
         return Row('targeted regression', 'MISSING',
-                   f'impacted domain(s) {", ".join(missing)} have no passing result for '
-                   f'{facts.short}' + (f'; {"; ".join(parts)}' if parts else ''))
+                   f'impacted domain(s) {", ".join(missing)} have no passing result{ci} for '
+                   f'{facts.short}' + ''.join(f'; {p}' for p in parts + why))
     if ran:
         return Row('targeted regression', 'PASS', '; '.join(parts),
                    last.commit if last else None, last.finished_at if last else None)
@@ -270,23 +361,12 @@ def readiness_rows(facts: Facts, policy: Policy) -> list[Row]:
     elif rec is not None and rb.status != 'MISSING':
         rb.evidence = f'{rec.rollback_plan}: {rb.evidence}'
     rows.append(rb)
-    roles = list(policy.section('record').get('required_approvers', []))
-    if rec is None:
-        where = facts.record_path or 'no ticket in the branch name'
-        rows.append(Row('approvals', 'MISSING', f'no hotfix record ({where})'))
-    else:
-        given = [rec.approvals[r] for r in roles if r in rec.approvals and
-                 rec.approvals[r].given]
-        pending = [r for r in roles if r not in rec.approvals or not rec.approvals[r].given]
-        text = '; '.join([f'{a.role}: {a.name} at {a.approved_at}' for a in given]
-                         + [f'{r}: pending' for r in pending])
-        rows.append(Row('approvals', 'MISSING' if pending else 'PASS', text,
-                        at=max((a.approved_at for a in given), default=None)))
+    rows.append(approvals_row(facts, policy))
     naming = check_branch(facts.branch, policy)
     rows.append(Row('naming', 'FAIL' if any(f.blocking for f in naming) else 'PASS',
                     '; '.join(f.message for f in naming) or f'branch {facts.branch}'))
     rec_findings = [f for f in facts.findings if f.category == 'record'
-                    and f.rule != 'record-approval-pending']
+                    and f.rule not in _APPROVAL_RULES]
     if facts.ticket and any(f.rule == 'record-missing' for f in rec_findings):
         rows.append(Row('hotfix record', 'MISSING', f'{facts.record_path} is not in '
                                                     f'{facts.short}'))
@@ -303,11 +383,52 @@ def readiness_rows(facts: Facts, policy: Policy) -> list[Row]:
     return rows
 
 
+def approvals_row(facts: Facts, policy: Policy) -> Row:
+    """PASS when every required role's approval counts (``record/approvals.py``)."""
+    rec = facts.record
+    roles = list(policy.section('record').get('required_approvers', []))
+    if rec is None:
+        where = facts.record_path or 'no ticket in the branch name'
+        return Row('approvals', 'MISSING', f'no hotfix record ({where})')
+    parts = []
+    counted = []
+    verdicts = facts.approvals.verdicts if facts.approvals is not None else {}
+    for r in roles:
+        v = verdicts.get(r)
+        a = rec.approvals.get(r)
+        if v is None or not v.given or a is None:
+            parts.append(f'{r}: pending')
+        elif v.counted:
+            counted.append(a.approved_at)
+            parts.append(f'{r}: {a.name} at {a.approved_at} ({v.describe()})')
+        else:
+            parts.append(f'{r}: {a.name or "?"} at {a.approved_at}, {v.describe()}')
+    if facts.approvals is not None and not facts.approvals.owners_listed and roles:
+        parts.append('not checked against an owner list (no [tool.hotfix-hooks.owners])')
+    status = 'PASS' if len(counted) == len(roles) else 'MISSING'
+    return Row('approvals', status, '; '.join(parts), at=max(counted, default=None))
+
+
 # -- status ----------------------------------------------------------------------------
 def _gate_status(r: GateResult | None, facts: Facts) -> str:
     if r is None:
         return f'unknown (not run on {facts.short})'
     return f'{r.status} ({str(r.commit)[:12]}, {r.finished_at})'
+
+
+def pending_waivers(facts: Facts) -> list[int]:
+    """The record's exceptions that do not count yet (not approved after their change)."""
+    return list(facts.approvals.waivers) if facts.approvals is not None else []
+
+
+def _approval_state(role: str, approved_at: str, facts: Facts) -> str:
+    v = facts.approvals.verdicts.get(role) if facts.approvals is not None else None
+    if not approved_at:
+        return 'pending'
+    if v is not None and v.counted:
+        return f'approved {approved_at}'
+    return f'approved {approved_at}, not counted' + (f' ({v.problems[0]})' if v and v.problems
+                                                     else '')
 
 
 def status_values(facts: Facts, policy: Policy) -> dict[str, str]:
@@ -333,7 +454,7 @@ def status_values(facts: Facts, policy: Policy) -> dict[str, str]:
                       + ', '.join(impacted_domains(facts, policy) or []) + ')')
     else:
         regression = ''
-    verdict = decide(rec, facts.derived, policy)
+    verdict = decide(rec, facts.derived, policy, pending_waivers(facts))
     values = {
         'ticket': (rec.ticket if rec else '') or (facts.ticket or ''),
         'frozen_rules': frozen,
@@ -352,8 +473,7 @@ def status_values(facts: Facts, policy: Policy) -> dict[str, str]:
             'rollback_plan': rec.rollback_plan, 'owner': rec.owner,
             'next_update_utc': rec.next_update_utc, 'eligibility': rec.eligibility,
             'approvals': '; '.join(
-                f'{a.role}: {a.name or "?"} ' + (f'approved {a.approved_at}' if a.given
-                                                  else 'pending')
+                f'{a.role}: {a.name or "?"} ' + _approval_state(a.role, a.approved_at, facts)
                 for a in rec.approvals.values()),
         })
     return values

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Sequence
 
-from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.checks import naming
 from hotfix_hooks.checks import registry as checks_mod
@@ -24,7 +23,10 @@ from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.pipeline.parts import governed_parts
 from hotfix_hooks.pipeline.parts import policy_tree
+from hotfix_hooks.pipeline.trust import folder_policy_findings
+from hotfix_hooks.pipeline.trust import Judged
 from hotfix_hooks.policy import Policy
+from hotfix_hooks.policy.tree import Reader
 from hotfix_hooks.record.waivers import apply_from_changes
 
 
@@ -69,18 +71,20 @@ def hotfix_only(findings: list[Finding], run: checks_mod.RunInfo,
     return out
 
 
-def collect(ctx: context.Context, policy: Policy, only: Sequence[str] | None = None,
+def collect(judged: Judged, only: Sequence[str] | None = None,
             options: Mapping[str, bool] | None = None, report_stale: bool | None = None
             ) -> list[Finding]:
-    """Run the selected checks over the context's change; policy overrides applied."""
+    """Run the selected checks over the context's change with the policy it is judged by
+    (``pipeline/trust.py``), plus ``policy-changed-in-hotfix``; policy overrides applied."""
+    ctx, policy = judged.ctx, judged.policy
     if ctx.mode not in ('index', 'range', 'worktree'):
         return []
-    if ctx.mode == 'range' and ctx.head:
-
-        policy = policy_mod.load_at(ctx.root, ctx.head, policy)   # the pushed commit's rules
-    changes = git_changes.build(ctx, policy)
+    changes = git_changes.build(ctx, policy, judged.base_commit)
     try:
-        return run_checks(changes, ctx, policy, only, options, report_stale)
+        changed = [p for f in changes.files for p in (f.path, f.old_path) if p]
+        extra = judged.findings() + folder_policy_findings(judged, changed, changes.head.read)
+        return run_checks(changes, ctx, policy, only, options, report_stale,
+                          extra=extra, read=judged.policy_reader())
     finally:
         changes.close()
 
@@ -92,22 +96,25 @@ REPOSITORY_CHECKS = frozenset({'record', 'scope'})
 
 def run_checks(changes: ChangeSet, ctx: context.Context, policy: Policy,
                only: Sequence[str] | None = None, options: Mapping[str, bool] | None = None,
-               report_stale: bool | None = None) -> list[Finding]:
+               report_stale: bool | None = None, extra: Sequence[Finding] = (),
+               read: Reader | None = None) -> list[Finding]:
     """Run the checks (``only``, else every check but the opt-in ones) over a built change
     set; policy overrides and the hotfix record's waivers applied. Stale waivers are
-    reported when every default check ran (or when ``report_stale`` says so).
+    reported when every default check ran (or when ``report_stale`` says so). ``extra``:
+    findings made outside the checks (the policy change), judged alike.
 
     In a monorepo the change is split by governing policy (``governed_parts``): each part
     is checked with the policy of its folder, and the findings come back with repository
-    paths."""
+    paths. ``read``: where the folder policies are read from (on a hotfix branch, its base
+    side: ``Judged.policy_reader``); by default where the root policy was read."""
 
     run = run_info(ctx, policy, options)
     names = (list(dict.fromkeys(only)) if only
              else [n for n in checks_mod.CHECKS if n not in checks_mod.OPT_IN])
-    tree = policy_tree(ctx, policy, changes)
+    tree = policy_tree(ctx, policy, changes, read)
     parts = governed_parts(changes, tree)
     nested = len(parts) > 1 or parts[0][0].folder != ''
-    findings: list[Finding] = []
+    findings: list[Finding] = list(extra)
     for name in names:
         check = checks_mod.load(name)
         if name in REPOSITORY_CHECKS or not nested:

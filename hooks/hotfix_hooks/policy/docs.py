@@ -63,11 +63,18 @@ _INTRO = f"""\
 The policy is the `[{TOOL}]` table of the repository's `pyproject.toml`, or the same
 keys at the top level of a `.hotfix-hooks.toml` (which wins when both exist). With no
 configuration the ARIS3 v1 hotfix protocol applies, through the defaults below. A bad key
-or value is exit 2 with the key named. A push, a CI run or a `--from-ref/--to-ref` range is
-judged by the policy committed in the commit being checked (what CI reads), when that commit
-has one; `--config FILE` overrides the root policy.
+or value is exit 2 with the key named. A hotfix (or release) branch is judged by the policy
+of its **base side** (the merge-base with the base branch), on commit, push and in CI, never
+by the policy the branch commits or edits: what the branch changes in it is reported as the
+error `policy-changed-in-hotfix` ([threat-model.md](threat-model.md)), so a policy change goes
+to the base branch first. Off hotfix branches, a push, a CI run or a `--from-ref/--to-ref`
+range is judged by the policy committed in the commit being checked, and a commit or a run
+by hand by the working tree's. `--config FILE` overrides the root policy (a note says so).
+In a monorepo the folder policy files are read from the same side as the root policy (the
+base side, on a hotfix branch).
 `hotfix-hooks config` prints the effective policy, where each value came from, and which
-policy file governs which folder (`--path P`: the policy of one file).
+policy file governs which folder (`--path P`: the policy of one file); on a hotfix branch
+that changed its policy, it also says that the checks use the base side's and what changed.
 
 ```toml
 [{TOOL}]

@@ -9,7 +9,6 @@ from typing import Any
 
 from hotfix_hooks import tomlio
 from hotfix_hooks.errors import ConfigError
-from hotfix_hooks.git import plumbing
 from hotfix_hooks.policy.keys import Key
 from hotfix_hooks.policy.keys import plain_copy
 from hotfix_hooks.policy.keys import validate_table
@@ -28,6 +27,16 @@ class Policy:
         self.path = path              # the file the user's values came from
         self.explicit = False         # given with --config: never replaced by a commit's
         self.folder = ''              # the folder it governs ('' : the repository root)
+        self.file: str | None = None  # repository-relative policy file, when read from a side
+        self.origin = path or 'the defaults'   # where it was read, for messages
+
+    def digest(self) -> str:
+        """A digest of the effective values: two policies with the same digest judge alike."""
+        import hashlib
+        import json
+
+        text = json.dumps(self.values, sort_keys=True, separators=(',', ':'), default=str)
+        return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -83,37 +92,6 @@ def load(root: str, path: str | None = None) -> Policy:
     policy = from_mapping(raw, path)
     policy.explicit = True
     return policy
-
-
-def load_at(root: str, commit: str, current: Policy) -> Policy:
-    """The policy as committed in ``commit`` (what CI will read when it checks that commit).
-
-    A push or a range is judged by the rules committed in the commit being pushed when it
-    has them, not by a checked-out-elsewhere or edited ``pyproject.toml``; ``--config``
-    still wins, and a commit without a policy file keeps the policy found on disk.
-    """
-    if current.explicit:
-        return current
-    for name in CONFIG_FILES:
-        data = plumbing.read_blob(root, commit, name)
-        if data is None:
-            continue
-        label = f'{name} in {commit[:12]}'
-        try:
-            text = data.decode('utf-8')
-        except UnicodeDecodeError:
-            raise ConfigError(f'{label}: not UTF-8 text') from None
-        try:
-            document = tomlio.loads(text)
-        except tomlio.TomlError as e:
-            raise ConfigError(f'{label}: invalid TOML: {e}') from None
-        raw: object = document
-        if name == 'pyproject.toml':
-            raw = _tool_table(document, name).get('hotfix-hooks')
-            if raw is None:
-                continue
-        return from_mapping(raw, os.path.join(root, name))
-    return current      # the commit has no policy file: the one found on disk stands
 
 
 def _tool_table(raw: dict[str, Any], path: str) -> dict[str, Any]:

@@ -395,6 +395,42 @@ def _follow_depth(name: str, value: object) -> int:
     return value
 
 
+_IDENTITY_RE = re.compile(r'^\s*(?:(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>|'
+                          r'(?P<bare>[^<>\s]+@[^<>\s]+))\s*$')
+
+
+def identity_email(entry: str) -> str | None:
+    """The e-mail address of an owner entry ("ivy@example.com" or "Ivy <ivy@example.com>"),
+    lower-cased; ``None`` when it has none."""
+    m = _IDENTITY_RE.match(entry)
+    if m is None:
+        return None
+    return (m.group('email') or m.group('bare')).lower()
+
+
+def _owners(name: str, value: object) -> dict[str, list[str]]:
+    if not isinstance(value, dict) or not all(
+            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value.values()):
+        raise ConfigError(f'policy key {name!r} must be a table of role = [owner, ...] '
+                          '(e.g. incident_owner = ["ivy@example.com"]), got '
+                          f'{type(value).__name__} {value!r}')
+    for role, people in value.items():
+        for person in people:
+            if identity_email(person) is None:
+                raise ConfigError(f'policy key {name}.{role}: {person!r} is not an e-mail '
+                                  'address or "Name <email>"')
+    return {role: list(people) for role, people in value.items()}
+
+
+def _repo_file(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f'policy key {name!r} must be a string, got {value!r}')
+    if value.startswith('/') or '..' in value.split('/') or '\0' in value:
+        raise ConfigError(f'policy key {name!r} must be a path inside the repository, got '
+                          f'{value!r}')
+    return value
+
+
 SCHEMA: dict[str, Key] = {
     'base': Key('str?', None,
                 'Base branch that hotfixes start from and are compared against. Default: the '
@@ -577,6 +613,9 @@ SCHEMA: dict[str, Key] = {
                      check=_rule_severities('migration-')),
         disable=Key('list[str]', [], 'Migration rule ids that are not reported at all.',
                     check=_rule_list('migration-')),
+        max_file_bytes=Key('int', 5_000_000,
+                           'Largest migration file read; a larger one (like one holding a NUL '
+                           'byte) is not analysed and is an error (migration-file-unreadable).'),
     ),
     'gates': Key('any', DEFAULT_GATES,
                  'Ordered pre-push gates ([[tool.hotfix-hooks.gates]]): name, command, cwd, '
@@ -618,6 +657,33 @@ SCHEMA: dict[str, Key] = {
         new_module_severity=Key('severity', 'warning',
                                 'Severity of scope-new-module and scope-new-package (apart '
                                 'from severity, which covers the budget and dependencies).'),
+    ),
+    'owners': Key('any', {},
+                  'Who may approve a hotfix, per approver role ([tool.hotfix-hooks.owners]: '
+                  'incident_owner = ["ivy@example.com"], release_owner = ["Rafa <rafa@'
+                  'example.com>"]): e-mail addresses, or "Name <email>". An approval counts '
+                  'only when the commit that set its approved_at was authored and committed by '
+                  'an owner of that role. Empty: approvals are not checked against an owner '
+                  'list (a warning says so); the author and two-people rules still apply.',
+                  check=_owners),
+    'approvals': _table(
+        'How approvals in the hotfix record are verified (read from the trusted policy).',
+        require_signed=Key('bool', False,
+                           'The commit that sets an approval must be signed, and its '
+                           'signature must verify ("git verify-commit", GPG or SSH) for the '
+                           'approving owner.'),
+        dismiss_stale=Key('bool', True,
+                          'A change outside the record committed after an approval makes that '
+                          'approval stale (the commit is named).'),
+        allow_author=Key('bool', False,
+                         'Whether someone who authored a non-record change in the hotfix may '
+                         'approve it.'),
+        allowed_signers=Key('str', '',
+                            'SSH allowed-signers file for require_signed, a path in the '
+                            'repository read from the base side (never from the branch). '
+                            'Empty: git\'s gpg.ssh.allowedSignersFile (a path inside the '
+                            'repository is read from the base side too).',
+                            check=_repo_file),
     ),
     'cache': _table(
         'The persistent analysis cache in the git directory (hotfix-hooks cache info / '

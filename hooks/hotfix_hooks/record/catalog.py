@@ -65,11 +65,44 @@ RULES = table(
          summary='A required approval (incident owner, release owner) is not given yet.',
          why='The protocol requires the incident owner and release owner approvals '
              'documented before merge.',
-         fix='Once they approved, set [approvals.<role>] name and approved_at (UTC) and '
-             'commit.',
+         fix='The owner of the role runs "hotfix-hooks approve <role>" on the branch (it '
+             'sets approved_at and commits the record, as them).',
          bad='[approvals.release_owner] approved_at = ""',
-         good='[approvals.release_owner] name = "Rui", approved_at = "2026-11-27T13:05:00Z"',
+         good='[approvals.release_owner] name = "Rui", approved_at = "2026-11-27T13:05:00Z", '
+              'committed by Rui',
          severity_note='error with --require-approvals (what ci runs)'),
+    Rule('record-approval-unverified', _R, 'warning',
+         summary='An approval in the record that its history does not back: the commit that '
+                 'set approved_at is not by an owner of the role, is by the fix\'s author, '
+                 'is unsigned or badly signed under approvals.require_signed, gives a person '
+                 'a second role, or is dated after that commit.',
+         why='The record is text anyone on the branch can write; only the commit that set '
+             'the approval (its author, committer and signature) says who approved.',
+         fix='The owner of the role approves in their own commit: "hotfix-hooks approve '
+             '<role>" (signed when approvals.require_signed).',
+         bad='the fix\'s author writes both owners\' names and approved_at in her own commit',
+         good='ivy@example.com (incident_owner) and rafa@example.com (release_owner) each '
+              'run "hotfix-hooks approve" in their own commit',
+         severity_note='error with --require-approvals (what ci and readiness use)'),
+    Rule('record-approval-stale', _R, 'warning',
+         summary='A change outside the record was committed after an approval '
+                 '(approvals.dismiss_stale); the finding names the commit.',
+         why='The owners approved another change than the one that would ship.',
+         fix='The owners review the new commits and approve again ("hotfix-hooks approve '
+             '<role>").',
+         bad='app/pricing.py changed in 9f8e7d after the release owner approved',
+         good='the approvals are the last commits of the branch, or only the record changed '
+              'after them',
+         severity_note='error with --require-approvals (what ci and readiness use)'),
+    Rule('record-owners-missing', _R, 'warning',
+         summary='The policy has no [tool.hotfix-hooks.owners] table: approvals are not checked '
+                 'against an owner list.',
+         why='Without an owner list anyone but the fix\'s author can approve; the author and '
+             'two-people rules still apply.',
+         fix='List each role\'s owners in [tool.hotfix-hooks.owners] on the base branch.',
+         bad='no [tool.hotfix-hooks.owners] in pyproject.toml',
+         good='[tool.hotfix-hooks.owners] incident_owner = ["ivy@example.com"], '
+              'release_owner = ["rafa@example.com"]'),
     Rule('record-data-integrity-undeclared', _R, 'error',
          summary='The record says data_integrity_risk = false but the change touches data.',
          why='A data-integrity risk is a rollback-first condition; declaring it false while a '
@@ -99,12 +132,18 @@ RULES = table(
          good='rule = "migration-drop-table", path = "migrations/versions/0031_x.py", '
               'reason = "...", approved_by = ["incident_owner", "release_owner"]'),
     Rule('record-waiver-unapproved', _R, 'error',
-         summary='A waiver lacks the approval of a role record.waiver_approvers requires.',
+         summary='A waiver lacks the approval of a role record.waiver_approvers requires, or '
+                 'the owners did not give a counted approval after the waiver entry was last '
+                 'changed.',
          why='Accepting a known risk during an incident is the owners\' call, not the '
-             'author\'s.',
-         fix='Add every required role to approved_by once they approved.',
-         bad='approved_by = ["incident_owner"]',
-         good='approved_by = ["incident_owner", "release_owner"]'),
+             'author\'s; approved_by is text the author can write.',
+         fix='Add every required role to approved_by; the owners then approve after the '
+             'exception is written ("hotfix-hooks approve <role>").',
+         bad='the author adds [[exceptions]] with approved_by = ["incident_owner", '
+             '"release_owner"] in her own commit',
+         good='the same exception, then both owners approve in their own later commits',
+         severity_note='not yet approved after it was written: warning without '
+                       '--require-approvals'),
     Rule('record-waiver-stale', _R, 'warning',
          summary='A waiver matches no finding of this change.',
          why='A stale waiver would silently waive a future finding of the same rule and '

@@ -3,6 +3,7 @@ or derived from the change, and whether the record's decision agrees."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -45,29 +46,35 @@ class Verdict:
                 'reasons': [dataclasses.asdict(r) for r in self.reasons]}
 
 
-def integrity_waiver(rec: Record | None, policy: Policy | None) -> Waiver | None:
+def integrity_waiver(rec: Record | None, policy: Policy | None,
+                     rejected: Collection[int] = ()) -> Waiver | None:
     """A valid exception for ``record-data-integrity-undeclared``: the owners judged the
-    derived data-integrity risk trivial, so the record's "false" stands."""
+    derived data-integrity risk trivial, so the record's "false" stands. ``rejected``: the
+    exceptions the owners have not approved (after their last change)."""
     if rec is None or policy is None:
         return None
     probe = Finding(rule='record-data-integrity-undeclared', category='record',
                     severity='error', message='', path=rec.path,
                     extra={'field': 'conditions.data_integrity_risk'})   # as record/rules.py
     for w in rec.exceptions:
+        if w.index in rejected:
+            continue
         if waivers.matches(w, probe) and not waivers.problems(w, rec, policy)[0]:
             return w
     return None
 
 
-def decide(rec: Record | None, derived: list[str], policy: Policy | None = None) -> Verdict:
+def decide(rec: Record | None, derived: list[str], policy: Policy | None = None,
+           rejected: Collection[int] = ()) -> Verdict:
     """Rollback-first when any condition holds (declared, or derived from the change).
 
     With ``policy``, an approved exception for ``record-data-integrity-undeclared`` lets the
-    record's ``data_integrity_risk = false`` stand against the derived risk.
+    record's ``data_integrity_risk = false`` stand against the derived risk (``rejected``:
+    exceptions that do not count, as ``record/approvals.py`` verified them).
     """
     reasons = []
     unknown = []
-    accepted = integrity_waiver(rec, policy)
+    accepted = integrity_waiver(rec, policy, rejected)
     for name, label in CONDITIONS.items():
         declared = rec.conditions.get(name) if rec is not None else None
         if name == 'data_integrity_risk' and derived and declared is False and accepted:

@@ -39,10 +39,12 @@ TOP_KEYS = ('ticket', 'severity', 'eligibility', 'customer_impact', 'decision', 
 ROLLBACK_KEYS = ('command', 'dry_run', 'release_tag')
 APPROVAL_KEYS = ('name', 'approved_at')
 EXCEPTION_KEYS = ('rule', 'path', 'fingerprint', 'reason', 'approved_by')
-# the record's completeness cannot be waived by the record itself
+# the record's completeness cannot be waived by the record itself, nor a change of the
+# policy the branch is judged by
 UNWAIVABLE = ('record-missing', 'record-invalid-toml', 'record-field-missing',
               'record-field-invalid', 'record-ticket-mismatch', 'record-approval-pending',
-              'record-waiver-invalid', 'record-waiver-unapproved', 'record-waiver-stale')
+              'record-waiver-invalid', 'record-waiver-unapproved', 'record-waiver-stale',
+              'policy-changed-in-hotfix')
 
 TEMPLATE = '''\
 # The hotfix record of {ticket} (hotfix-hooks, ARIS3 hotfix protocol v1).

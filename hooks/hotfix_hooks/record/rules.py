@@ -3,6 +3,7 @@ eligibility, approvals, the data-integrity condition and the rollback-first deci
 (``parse`` in ``model.py`` has already reported every missing or malformed field)."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from hotfix_hooks.findings import Finding
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def validate(rec: Record, policy: Policy, ticket: str | None, derived: list[str],
-             require_approvals: bool) -> list[Finding]:
+             require_approvals: bool, pending: Collection[int] = ()) -> list[Finding]:
     """Ticket vs branch, eligibility, approvals, and the rollback-first decision."""
     cfg = policy.section('record')
     out: list[Finding] = []
@@ -47,9 +48,11 @@ def validate(rec: Record, policy: Policy, ticket: str | None, derived: list[str]
             add('record-approval-pending', f'approvals.{role}',
                 f'the {role.replace("_", " ")}{who} has not approved yet; the protocol needs '
                 'the incident owner and release owner approvals documented before merge',
-                f'once they approved, set [approvals.{role}] name and approved_at '
-                '(UTC, e.g. "2026-11-27T13:05:00Z") and commit', severity=sev, role=role)
-    verdict = decide(rec, derived, policy)
+                f'the {role.replace("_", " ")} runs "hotfix-hooks approve {role}" on the branch '
+                '(it sets approved_at and commits the record, as them)', severity=sev,
+                role=role)
+    # an exception the owners have not approved yet counts only on a developer's machine
+    verdict = decide(rec, derived, policy, pending if require_approvals else ())
     if derived and rec.conditions.get('data_integrity_risk') is False:
         add('record-data-integrity-undeclared', 'conditions.data_integrity_risk',
             'the record says data_integrity_risk = false, but the change touches data: '

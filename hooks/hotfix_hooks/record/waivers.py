@@ -23,7 +23,9 @@ from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.findings import fingerprint
 from hotfix_hooks.findings import stamp
+from hotfix_hooks.record import approvals
 from hotfix_hooks.record import model as record
+from hotfix_hooks.record.approvals import Verification
 from hotfix_hooks.record.model import Record
 from hotfix_hooks.record.model import UNWAIVABLE
 from hotfix_hooks.record.model import Waiver
@@ -46,6 +48,9 @@ class RunFacts(Protocol):
 
     @property
     def stage(self) -> str: ...
+
+    @property
+    def options(self) -> dict[str, bool]: ...
 
 
 def problems(w: Waiver, rec: Record, policy: Policy) -> tuple[str, list[str]]:
@@ -109,11 +114,23 @@ def matches(w: Waiver, f: Finding) -> bool:
     return f.path == w.path or (_valid_glob(w.path) and matches_any(f.path, [w.path]))
 
 
-def check(rec: Record, policy: Policy) -> list[Finding]:
-    """Findings for exceptions that are incomplete or lack the required approvers."""
+def check(rec: Record, policy: Policy, verification: Verification | None = None,
+          require: bool = False) -> list[Finding]:
+    """Findings for exceptions that are incomplete, lack the required approvers, or were not
+    approved (verified) after they were last changed (an error with ``require``)."""
     out = []
     for w in rec.exceptions:
         rule, why = problems(w, rec, policy)
+        if not rule and verification is not None and w.index in verification.waivers:
+            out.append(Finding(
+                rule='record-waiver-unapproved', category='record',
+                severity='error' if require else 'warning', path=rec.path, line=w.line,
+                message=(f'exception #{w.index + 1} ({w.rule} at {w.path}) waives nothing yet: '
+                         f'{verification.waivers[w.index]}'),
+                hint=('the owners approve after the exception is written ("hotfix-hooks '
+                      'approve <role>", each in their own commit)'),
+                extra={'exception': w.to_json(), 'pending': verification.waivers[w.index]}))
+            continue
         if not rule:
             continue
         required = policy.section('record').get('waiver_approvers', [])
@@ -130,11 +147,18 @@ def check(rec: Record, policy: Policy) -> list[Finding]:
 
 
 def apply(findings: list[Finding], rec: Record | None, policy: Policy,
-          report_stale: bool, record_ran: bool = True) -> list[Finding]:
-    """Mark the findings the record's valid exceptions waive; report stale exceptions."""
+          report_stale: bool, record_ran: bool = True,
+          verification: Verification | None = None, strict: bool = True) -> list[Finding]:
+    """Mark the findings the record's valid exceptions waive; report stale exceptions.
+
+    An exception the owners have not approved after it was last changed
+    (``verification.waivers``) waives nothing: with ``strict`` (CI, readiness) its finding
+    stays as it is; otherwise (the hooks on a developer's machine, before the owners could
+    approve) an error it would waive is shown as a warning, marked ``waiver_pending``."""
     if rec is None or not rec.exceptions:
         return findings
     stamp(findings)
+    pending = verification.waivers if verification is not None else {}
     used: set[int] = set()
     for w in rec.exceptions:
         rule, why = problems(w, rec, policy)
@@ -145,6 +169,15 @@ def apply(findings: list[Finding], rec: Record | None, policy: Policy,
             if rule:
                 f.extra.setdefault('waiver_rejected', f'exception #{w.index + 1}: '
                                    + '; '.join(why))
+                continue
+            if w.index in pending:
+                reason = f'exception #{w.index + 1} waives nothing yet: {pending[w.index]}'
+                if strict:
+                    f.extra.setdefault('waiver_rejected', reason)
+                elif 'waiver_pending' not in f.extra:
+                    f.extra['waiver_pending'] = reason
+                    if f.severity == 'error':
+                        f.severity = 'warning'
                 continue
             f.waived = True
             f.waiver = {**w.to_json(), 'record': rec.path}
@@ -176,4 +209,10 @@ def apply_from_changes(findings: list[Finding], changes: ChangeSet, policy: Poli
     rec, _, _ = record.load(changes.head, policy, run.ticket)
     # on the commit stage the record check does not run: its findings cannot be "missing"
     stale = report_stale and run.stage not in ('pre-commit', 'commit-msg')
-    return apply(findings, rec, policy, stale, record_ran='record' in ran)
+    verification = None
+    if rec is not None and rec.exceptions:
+        verification = approvals.verify(rec, changes.history, changes.head.read(rec.path),
+                                        policy)
+    return apply(findings, rec, policy, stale, record_ran='record' in ran,
+                 verification=verification,
+                 strict=bool(run.options.get('require_approvals')))
