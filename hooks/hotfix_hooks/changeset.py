@@ -400,7 +400,9 @@ class ChangeSet:
     (e.g. "no merge-base: fell back to FROM..TO"). ``cache`` is the persistent analysis
     cache of the repository (``hotfix_hooks.cache``; a disabled one for in-memory change
     sets and ``--no-cache``): engines key what they extract from a file by
-    ``snapshot.blob_id(path)``.
+    ``snapshot.blob_id(path)``. ``tags`` lists the repository's tags, newest first, each
+    with a snapshot of the commit it names (read lazily; none for in-memory change sets
+    unless given): what has been released is a fact of the repository, not of the change.
     """
 
     files: list[FileChange]
@@ -413,6 +415,8 @@ class ChangeSet:
     history: History | None = dataclasses.field(default=None, repr=False)
     cache: cache_mod.Cache = dataclasses.field(default_factory=cache_mod.disabled, repr=False,
                                                compare=False)
+    tags: Callable[[], list[tuple[str, Snapshot]]] = dataclasses.field(
+        default=list, repr=False, compare=False)
 
     def close(self) -> None:
         """Release what reading contents needed (the git object reader); record what the
@@ -476,6 +480,11 @@ class ChangeSet:
         if excluded:
             base, head = ExcludingSnapshot(base, excluded), ExcludingSnapshot(head, excluded)
         n = len(prefix)
+        outer_tags = self.tags
+        tags = outer_tags
+        if prefix:
+            def tags() -> list[tuple[str, Snapshot]]:
+                return [(name, PrefixSnapshot(snap, prefix)) for name, snap in outer_tags()]
         by_path = {f.path: f for f in self.files}
         by_old = {f.old_path: f for f in self.files if f.old_path and f.old_path != f.path}
         arriving = set(moved_in)
@@ -488,15 +497,17 @@ class ChangeSet:
         return ChangeSet(files=files, base=base, head=head,
                          base_label=f'{self.base_label}:{prefix}' if prefix else self.base_label,
                          head_label=f'{self.head_label}:{prefix}' if prefix else self.head_label,
-                         notes=list(self.notes), cache=self.cache)
+                         notes=list(self.notes), cache=self.cache, tags=tags)
 
     @classmethod
     def from_texts(cls, base: dict[str, bytes | str] | None = None,
                    head: dict[str, bytes | str] | None = None,
-                   renames: dict[str, str] | None = None) -> ChangeSet:
+                   renames: dict[str, str] | None = None,
+                   tags: dict[str, dict[str, bytes | str]] | None = None) -> ChangeSet:
         """Build a change set from two in-memory trees (for tests and synthetic runs).
 
-        ``renames`` maps new path -> old path for files that should be seen as renamed.
+        ``renames`` maps new path -> old path for files that should be seen as renamed;
+        ``tags`` maps tag names (newest first) to the files of the commit each names.
         """
         base_snap = MemorySnapshot(base, 'base')
         head_snap = MemorySnapshot(head, 'head')
@@ -527,7 +538,9 @@ class ChangeSet:
                 new_mode=None if new is None else '100644',
                 binary=binary, hunks_=hunks,
             ))
-        return cls(files=files, base=base_snap, head=head_snap)
+        tagged: list[tuple[str, Snapshot]] = [(name, MemorySnapshot(tree, name))
+                                              for name, tree in (tags or {}).items()]
+        return cls(files=files, base=base_snap, head=head_snap, tags=lambda: tagged)
 
 
 def _rebased(f: FileChange, n: int, base: Snapshot, head: Snapshot, arrived: bool

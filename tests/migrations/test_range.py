@@ -142,6 +142,31 @@ def test_existence_guard_is_no_edit() -> None:
     assert [f.rule for f in found if f.severity != 'info'] == []
 
 
+def test_a_literal_named_by_a_local_variable_is_no_edit() -> None:
+    # the guard of a real fix: the name moves into a variable the guard and the call share
+    guarded = SHIPPED_TEXT.replace(
+        "    op.create_index('ix_users_tier', 'users', ['tier'])\n",
+        "    index_name = 'ix_users_tier'\n"
+        "    indexes = sa.inspect(op.get_bind()).get_indexes('users')\n"
+        "    if not any(i['name'] == index_name for i in indexes):\n"
+        "        op.create_index(index_name, 'users', ['tier'])\n")
+    found = run({SHIPPED: guarded})
+    assert [f.rule for f in found if f.severity != 'info'] == []
+
+
+def test_a_variable_holding_another_value_is_an_edit() -> None:
+    renamed = SHIPPED_TEXT.replace(
+        "    op.create_index('ix_users_tier', 'users', ['tier'])\n",
+        "    index_name = 'ix_users_tier_v2'\n"
+        "    op.create_index(index_name, 'users', ['tier'])\n")
+    assert 'migration-history-edited' in rules(run({SHIPPED: renamed}))
+    other_table = SHIPPED_TEXT.replace(
+        "    op.create_index('ix_users_tier', 'users', ['tier'])\n",
+        "    table = 'orders'\n"
+        "    op.create_index('ix_users_tier', table, ['tier'])\n")
+    assert 'migration-history-edited' in rules(run({SHIPPED: other_table}))
+
+
 def test_an_added_operation_is_the_only_one_reported() -> None:
     edited = SHIPPED_TEXT.replace(
         "    op.alter_column('orders', 'note', nullable=False)\n",

@@ -646,6 +646,37 @@ def test_orm_session_writes_are_data_changes() -> None:
     assert changes and 'DELETE' in changes[0].message
 
 
+HELPER = '''
+from sqlalchemy.orm import Session
+
+from app.models import PluginInstance
+
+
+def migrate_config(instances, slug, config):
+    for instance in instances:
+        if slug == instance.plugin.slug:
+            instance.configuration = config
+'''
+
+
+def test_orm_objects_changed_then_committed_are_an_update() -> None:
+    # the unit of work: objects loaded through the session and changed (here in a helper)
+    # are written by commit(), with no add() or merge()
+    found = run(mig("""
+        session = Session(bind=op.get_bind())
+        instances = session.query(PluginInstance).all()
+        migrate_config(instances, 'slack-conversation', {'create_task': '/task'})
+        session.commit()
+        """, "pass", preamble=HELPER))
+    assert by_rule(found, 'migration-downgrade-noop')
+    read_only = run(mig("""
+        session = Session(bind=op.get_bind())
+        count = session.query(PluginInstance).count()
+        session.commit()
+        """, "pass", preamble=HELPER))
+    assert not by_rule(read_only, 'migration-downgrade-noop')
+
+
 def test_multidb_template_dispatch_is_followed() -> None:
     text = alembic('globals()[f"upgrade_{engine_name}"]()',
                    'globals()[f"downgrade_{engine_name}"]()', preamble='''

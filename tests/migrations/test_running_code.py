@@ -231,3 +231,39 @@ class User(SQLAlchemyBaseUserTable, Base):
     assert severity(found, 'migration-not-null-default-dropped') == 'info'
     assert 'inherits from a class not found' in next(
         f.message for f in found if f.rule == 'migration-not-null-default-dropped')
+
+
+def test_a_declarative_base_built_from_a_custom_class_names_tables_like_it() -> None:
+    # the shape of many services: the base class computes __tablename__, and the declarative
+    # base is made from it with declarative_base(cls=...)
+    core = '''import re
+
+from sqlalchemy.ext.declarative import declarative_base, declared_attr
+
+
+def resolve_table_name(name):
+    names = re.split("(?=[A-Z])", name)
+    return "_".join([x.lower() for x in names if x])
+
+
+class CustomBase:
+    @declared_attr
+    def __tablename__(self):
+        return resolve_table_name(self.__name__)
+
+
+Base = declarative_base(cls=CustomBase)
+'''
+    model = '''from sqlalchemy import Column, Integer, String
+
+from app.database.core import Base
+
+
+class EntityType(Base):
+    id = Column(Integer, primary_key=True)
+    jpath = Column(String)
+'''
+    files = {'app/database/core.py': core, 'app/entity_type/models.py': model}
+    models = Models(ChangeSet.from_texts(base=files, head=files).head)
+    table = models.table('entity_type')
+    assert table is not None and table.columns['jpath'].type == 'String'

@@ -12,10 +12,12 @@ locking and meta findings warnings; off hotfix branches everything is one level 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
+from hotfix_hooks.checks import naming
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.findings import lower
@@ -23,6 +25,7 @@ from hotfix_hooks.migrations import discover
 from hotfix_hooks.migrations import graph
 from hotfix_hooks.migrations import history
 from hotfix_hooks.migrations import model as m
+from hotfix_hooks.migrations import releases
 from hotfix_hooks.migrations import runcode
 from hotfix_hooks.migrations import suppress
 from hotfix_hooks.migrations.catalog import RULES
@@ -55,17 +58,18 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
     added = {f.path for f in changes.files if f.status == 'added'}
     new_tables = {o.table for a in analysed if a.path in added for o in a.upgrade
                   if o.kind == m.CREATE_TABLE and o.table}
+    young = _Young(changes, policy, head_all, owners)
     raws: list[Raw] = [Raw('migration-file-unreadable', p, None,
                            f'{p} cannot be read as text: {why}; nothing in it was checked',
                            RULES['migration-file-unreadable'].fix) for p, why in bad.items()]
     for mig in analysed:
         if mig.path in rng.never_runs and not every:
             continue                 # a squash: existing databases never run its operations
-        found = check_migration(mig, new_tables, owners.find, opts.dialect, code)
+        found = check_migration(mig, new_tables, owners.find, opts.dialect, code, young.of(mig))
         before = rng.counterparts.get(mig.path)
         if before is not None and not every:
             rng.mark_standing(found, check_migration(before, new_tables, owners.find,
-                                                     opts.dialect, code))
+                                                     opts.dialect, code, young.of(before)))
         raws.extend(found)
     if every:
         raws.extend(graph.whole_graph(head_all, cfg['version_column_length'],
@@ -78,6 +82,28 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
         raws.extend(found)
     raws.extend(rng.history())
     return _finish(raws, analysed, head_all, cfg, policy, run)
+
+
+class _Young:
+    """Tables created by a revision no release tag holds yet (``migrations/releases.py``):
+    they cannot be large in production, so the locking rules leave them alone. Only a
+    revision the change does not touch counts: the branch cannot make a table look young by
+    renaming or rewriting the file that created it."""
+
+    def __init__(self, changes: ChangeSet, policy: Policy, head_all: list[m.Migration],
+                 owners: _Owners) -> None:
+        self.releases = releases.Releases(changes.tags,
+                                          lambda tag: naming.is_release_tag(tag, policy),
+                                          head_all)
+        self.owners = owners
+        self.touched = frozenset(p for f in changes.files if f.status != 'added'
+                                 for p in (f.path, f.old_path) if p)
+
+    def of(self, mig: m.Migration) -> Callable[[str], bool]:
+        def young(table: str) -> bool:
+            own = self.owners.find('table', table, mig)
+            return own is not None and self.releases.unreleased(own[0], self.touched)
+        return young
 
 
 class _Owners:

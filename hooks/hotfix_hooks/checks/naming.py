@@ -210,6 +210,14 @@ def looks_like_hotfix_tag(tag: str, policy: Policy) -> bool:
     return 'hotfix' in tag.lower()
 
 
+def is_release_tag(tag: str, policy: Policy) -> bool:
+    """A tag that marks a release under the protocol: a released version (SemVer 2.0,
+    written with or without a leading ``v``) or a hotfix tag of one
+    (``<version>+hotfix.<n>``): whatever it names has been deployed."""
+    version = tag[1:] if tag[:1] in ('v', 'V') else tag
+    return bool(_semver().match(version))
+
+
 def check_tag(tag: str, existing: Iterable[str], policy: Policy) -> list[Finding]:
     """The ``tag-name`` rule: ``<version>+hotfix.<n>`` with a released version and no gap."""
     if not looks_like_hotfix_tag(tag, policy):

@@ -12,6 +12,7 @@ persistent ``git cat-file --batch`` as the fallback), never one subprocess per f
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import TypedDict
@@ -625,7 +626,8 @@ def build(ctx: Context, policy: Policy, history_base: str | None = None) -> Chan
     return ChangeSet(files=files, base=base, head=head,
                      base_label='empty tree' if base_rev == plumbing.EMPTY_TREE else base_rev[:12],
                      head_label=head_label, notes=list(ctx.notes), on_close=close,
-                     history=history, cache=open_cache(ctx, policy))
+                     history=history, cache=open_cache(ctx, policy),
+                     tags=_tag_lister(root, reader))
 
 
 def _history(ctx: Context, policy: Policy, history_base: str | None) -> GitHistory | None:
@@ -642,6 +644,35 @@ def _history(ctx: Context, policy: Policy, history_base: str | None) -> GitHisto
         return None
     signers = str((policy.get('approvals') or {}).get('allowed_signers') or '')
     return GitHistory(ctx.root, base, head, signers, trusted=base)
+
+
+def _tag_lister(root: str, reader: ObjectReader) -> Callable[[], list[tuple[str, Snapshot]]]:
+    """The repository's tags, newest first (``creatordate``), each with a snapshot of the
+    commit it names (an annotated tag peeled): one ``git for-each-ref``, on first use only;
+    a path is then looked up in a tag's commit by walking its trees in process."""
+    listed: list[tuple[str, Snapshot]] | None = None
+
+    def tags() -> list[tuple[str, Snapshot]]:
+        nonlocal listed
+        if listed is None:
+            res = plumbing.run(['for-each-ref', '--sort=-creatordate',
+                                '--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)'
+                                '%00%(*objecttype)%00%(*objectname)',
+                                'refs/tags'], cwd=root, check=False)
+            listed = []
+            if res.returncode == 0:
+                for line in res.stdout.decode('utf-8', 'surrogateescape').splitlines():
+                    parts = line.split('\0')
+                    if len(parts) != 5:
+                        continue
+                    name, kind, sha, peeled_kind, peeled = parts
+                    if peeled:
+                        kind, sha = peeled_kind, peeled
+                    if name and kind == 'commit':      # a tag of a tree or blob is no release
+                        listed.append((name, TreeSnapshot(root, reader, sha, label=name)))
+        return listed
+
+    return tags
 
 
 def open_cache(ctx: Context, policy: Policy) -> cache_mod.Cache:

@@ -22,7 +22,9 @@ _WHY = {
                   'rollback runs the old code on the new schema: the change must be '
                   'backward compatible. ',
     LOCKING: 'Locks taken on a live table stall every query behind them: an outage during '
-             'the deploy. ',
+             'the deploy. A table the change creates, or one created by a revision no '
+             'release tag holds yet, cannot be large in production: the rules about an '
+             'existing table skip it. ',
     HISTORY: 'The migration history must be one line from the shipped revisions; otherwise '
              'the upgrade or the rollback fails in production. ',
     META: '',

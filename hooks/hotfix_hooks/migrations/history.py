@@ -136,13 +136,24 @@ class Range:
     # -- per-file findings --------------------------------------------------------------
     @staticmethod
     def mark_standing(found: list[Raw], before: list[Raw]) -> None:
-        """Mark the findings of the head version that the base version had too."""
+        """Mark the findings of the head version that the base version had too (about the
+        same operation: the same signature, or an equivalent one)."""
         left = Counter(r.identity() for r in before)
+        rest = []
         for r in found:
             ident = r.identity()
             if left[ident] > 0:
                 left[ident] -= 1
                 r.standing = True
+            else:
+                rest.append(r)
+        for r in rest:
+            ident = r.identity()
+            for other, n in left.items():
+                if n > 0 and other[0] == ident[0] and _same_key(other[1], ident[1]):
+                    left[other] -= 1
+                    r.standing = True
+                    break
 
     # -- graph ----------------------------------------------------------------------------
     def relocate(self, raws: list[Raw]) -> None:
@@ -337,6 +348,7 @@ def operation_changes(before: m.Migration, after: m.Migration
     if before.atomic != after.atomic and after.framework == 'django':
         diff.append('atomic')
     a, b = _upgrade_sigs(before), _upgrade_sigs(after)
+    _pair_equivalent(a, b)
     added, removed = [], []
     if a != b:
         diff.append('operations' if after.framework == 'django' else 'upgrade()')
@@ -344,6 +356,57 @@ def operation_changes(before: m.Migration, after: m.Migration
         added = [o.statement() or o.kind for o in after.upgrade if gained.get(o.signature())]
         removed = [o.statement() or o.kind for o in before.upgrade if lost.get(o.signature())]
     return diff, added, removed
+
+
+def _pair_equivalent(a: Counter[tuple[object, ...]], b: Counter[tuple[object, ...]]) -> None:
+    """Remove from both counters the operations that are the same on both sides though
+    written differently (``equivalent``)."""
+    for sig_b in list(b - a):
+        for sig_a in list(a - b):
+            if (a - b)[sig_a] > 0 and (b - a)[sig_b] > 0 and equivalent(sig_a, sig_b):
+                a[sig_a] -= 1
+                b[sig_b] -= 1
+                break
+    a += Counter()                    # drop the zero counts
+    b += Counter()
+
+
+def _same_key(x: object, y: object) -> bool:
+    return isinstance(x, tuple) and isinstance(y, tuple) and equivalent(x, y)
+
+
+def equivalent(x: tuple[object, ...], y: tuple[object, ...]) -> bool:
+    """Two operation signatures (``Op.signature``) that do the same thing: the same kind,
+    objects and facts, and calls that differ only where one passes a literal and the other
+    a name the front end evaluated to that literal (``op.create_index(name, ...)`` after
+    ``name = 'ix_users_tier'``): a value that is one of the operation's evaluated objects
+    (its table, column or name), so both sides resolve to it."""
+    if len(x) != 6 or len(y) != 6 or x[:5] != y[:5] or x[5] == y[5]:
+        return False
+    facts = {str(v).lower() for v in x[1:4] if v}
+    try:
+        tx = ast.parse(str(x[5]), mode='eval')
+        ty = ast.parse(str(y[5]), mode='eval')
+    except (SyntaxError, ValueError):
+        return False
+    return bool(facts) and _same_tree(tx, ty, facts)
+
+
+def _same_tree(p: object, q: object, facts: set[str]) -> bool:
+    if isinstance(p, ast.Name) and isinstance(q, ast.Constant):
+        p, q = q, p
+    if isinstance(p, ast.Constant) and isinstance(q, ast.Name):
+        value = p.value
+        return isinstance(value, str) and \
+            value.strip().strip('"').lower().removeprefix('public.') in facts
+    if isinstance(p, list) and isinstance(q, list):
+        return len(p) == len(q) and all(_same_tree(i, j, facts) for i, j in zip(p, q))
+    if not isinstance(p, ast.AST) or not isinstance(q, ast.AST):
+        return p == q
+    if type(p) is not type(q):
+        return False
+    return all(_same_tree(getattr(p, f, None), getattr(q, f, None), facts)
+               for f in p._fields if f != 'ctx')
 
 
 class _Normalise(ast.NodeTransformer):

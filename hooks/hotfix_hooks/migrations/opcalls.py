@@ -236,6 +236,12 @@ class OpCalls:
             if written and verb == 'update':
                 attrs['set_columns'] = written
             self.add(m.DML, node, st, attrs=attrs)
+        elif attr in ('commit', 'flush') and self.attr_writes and not any(
+                o.kind == m.DML and o.attrs.get('orm') for o in self.ops):
+            # the unit of work: objects loaded through the session and changed attribute by
+            # attribute are written when it commits or flushes, without add() or merge()
+            self.add(m.DML, node, st, attrs={'verb': 'update', 'where': True, 'orm': True,
+                                             'set_columns': list(self.attr_writes)})
         return UNKNOWN
 
     def execute(self, node: ast.Call, arg: ast.AST | None, st: State,

@@ -22,7 +22,10 @@ Owner = Callable[[str, str | None, m.Migration], 'tuple[m.Migration, dict[str, A
 
 
 def check_migration(mig: m.Migration, new_tables: set[str], owner: Owner,
-                    dialect: str, code: RunningCode | None = None) -> list[Raw]:
+                    dialect: str, code: RunningCode | None = None,
+                    young: Callable[[str], bool] | None = None) -> list[Raw]:
+    """``young(table)``: the table was created by a revision no release holds yet, so it
+    cannot be large in production (the locking rules skip it)."""
     out: list[Raw] = []
     if mig.unreadable is not None:
         out.append(raw('migration-file-unreadable', mig, None,
@@ -47,7 +50,7 @@ def check_migration(mig: m.Migration, new_tables: set[str], owner: Owner,
     out.extend(_destructive(mig, fresh, existing, owner, code))
     out.extend(_incompatible(mig, existing, owner, code))
     if dialect in ('postgresql', 'postgres', 'pg'):
-        out.extend(_locking(mig, existing, owner))
+        out.extend(_locking(mig, existing, owner, young))
     for side, ops in (('upgrade', up), ('downgrade', mig.downgrade or [])):
         for o in ops:
             if o.kind == m.UNANALYSABLE:
@@ -899,11 +902,31 @@ def _backfill_what(o: m.Op) -> str:
     return f'an {verb.upper()} backfill' if verb == 'update' else f'a {str(verb).upper()} backfill'
 
 
-def _locking(mig: m.Migration, existing: Callable[[str | None], bool], owner: Owner) -> list[Raw]:
-    out: list[Raw] = []
+# the rules about holding a lock on an existing table for as long as the table is large
+_TABLE_SIZE = frozenset({'migration-index-not-concurrent', 'migration-drop-index-not-concurrent',
+                         'migration-constraint-without-not-valid',
+                         'migration-constraint-builds-index', 'migration-set-not-null',
+                         'migration-table-rewrite', 'migration-backfill-with-ddl'})
+
+
+def _locking(mig: m.Migration, existing: Callable[[str | None], bool], owner: Owner,
+             young: Callable[[str], bool] | None = None) -> list[Raw]:
+    found = _locks(mig, existing, owner)
+    if young is None:
+        return [r for r, _table in found]
+    # asked last, and only about a finding: whether a release holds the table's creator
+    return [r for r, table in found
+            if not (r.rule in _TABLE_SIZE and table is not None and young(table))]
+
+
+def _locks(mig: m.Migration, existing: Callable[[str | None], bool], owner: Owner
+           ) -> list[tuple[Raw, str | None]]:
+    """The locking findings, each with the table it is about."""
+    out: _Out = _Out()
     ddl_line = None
     backfill = False
     for o in mig.upgrade:
+        out.table = o.table
         k = o.kind
         concurrent = o.attrs.get('concurrent')
         if concurrent and o.in_transaction:
@@ -971,4 +994,15 @@ def _locking(mig: m.Migration, existing: Callable[[str | None], bool], owner: Ow
         if k in m.SCHEMA_KINDS and k not in (m.CREATE_TABLE, m.CREATE_OBJECT) \
                 and existing(o.table) and o.in_transaction and ddl_line is None:
             ddl_line = o.line
-    return out
+    return out.items
+
+
+class _Out:
+    """Findings, each with the table of the operation being judged when it was added."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Raw, str | None]] = []
+        self.table: str | None = None
+
+    def append(self, r: Raw) -> None:
+        self.items.append((r, self.table))

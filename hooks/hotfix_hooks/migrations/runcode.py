@@ -92,6 +92,7 @@ class Models:
     def _build(self) -> dict[str, Table]:
         classes: dict[str, _Class] = {}
         core: list[Table] = []
+        made_from: dict[str, str] = {}     # Base = declarative_base(cls=CustomBase)
         for path in self._paths():
             data = self.snap.read(path)
             if data is None or not any(mk in data for mk in _MARKERS):
@@ -113,9 +114,15 @@ class Models:
                     t = _core_table(node.value, path)
                     if t is not None:
                         core.append(t)
+                elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and \
+                        _callee(node.value.func) in ('declarative_base', 'generate_base'):
+                    made = _kw(node.value, 'cls')
+                    for target in node.targets:
+                        if isinstance(target, ast.Name) and isinstance(made, ast.Name):
+                            made_from.setdefault(target.id, made.id)
         tables: dict[str, Table] = {t.name: t for t in core}
         for cls in classes.values():
-            family = _ancestry(cls, classes)
+            family = _ancestry(cls, classes, made_from)
             table = cls.table
             if table is None and not cls.computes_name and cls.columns and any(
                     b is not None and b.computes_name for b in family):
@@ -168,9 +175,11 @@ class _Class:
     computes_name: bool = False         # defines ``__tablename__`` as a declared_attr
 
 
-def _ancestry(cls: _Class, classes: dict[str, _Class]) -> list[_Class | None]:
+def _ancestry(cls: _Class, classes: dict[str, _Class],
+              made_from: dict[str, str] | None = None) -> list[_Class | None]:
     """The class and its bases (mixins included), depth first; None for a base that is
-    not a model or mixin found in the code (a library class)."""
+    not a model or mixin found in the code (a library class). A declarative base made
+    with ``declarative_base(cls=X)`` (``made_from``) stands for ``X``."""
     out: list[_Class | None] = []
     todo, seen = [cls.name], set()
     while todo:
@@ -178,6 +187,9 @@ def _ancestry(cls: _Class, classes: dict[str, _Class]) -> list[_Class | None]:
         if name in seen:
             continue
         seen.add(name)
+        if name not in classes and made_from and name in made_from:
+            todo.insert(0, made_from[name])
+            continue
         found = classes.get(name)
         if found is None:
             if name not in _LIBRARY_BASES:
