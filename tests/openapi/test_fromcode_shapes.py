@@ -758,3 +758,82 @@ def test_a_field_made_any_still_takes_null() -> None:
     narrowed = PLUGIN.replace('configuration: dict | None = None', 'configuration: dict = {}')
     assert ('request-property-became-not-nullable', 'error') in found(
         base, {'app/__init__.py': '', 'app/routes.py': narrowed})
+
+
+PRIORITY = '''\
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel, EmailStr
+from pydantic.color import Color
+
+
+class PriorityRead(BaseModel):
+    id: int
+    name: str
+    color: Color | None = None
+    owner_email: EmailStr
+    created_at: datetime
+
+
+router = APIRouter(prefix="/priorities")
+
+
+@router.get("/{priority_id}", response_model=PriorityRead)
+def get_priority(priority_id: int) -> PriorityRead: ...
+'''
+
+
+def test_a_response_losing_a_format_no_client_knows_is_context() -> None:
+    """The Pydantic 2 upgrade replaces ``pydantic.color.Color`` by ``str``: the response
+    loses ``format: color``, which neither JSON Schema nor OpenAPI defines, so no client
+    parses or validates by it (info); losing ``email`` or ``date-time``, which validators
+    and generated clients do use, stays a warning."""
+    base = {'app/__init__.py': '', 'app/routes.py': PRIORITY}
+    as_str = PRIORITY.replace('color: Color | None', 'color: str | None')
+    got = scan(base, {'app/__init__.py': '', 'app/routes.py': as_str})
+    (removed,) = [f for f in got if f.rule == 'response-property-format-removed']
+    assert removed.severity == 'info'
+    assert 'no format JSON Schema or OpenAPI defines' in removed.message
+    for field, old, new in (('owner_email', 'EmailStr', 'str'),
+                            ('created_at', 'datetime', 'str')):
+        edited = PRIORITY.replace(f'{field}: {old}', f'{field}: {new}')
+        assert found(base, {'app/__init__.py': '', 'app/routes.py': edited}) == {
+            ('response-property-format-removed', 'warning')}, field
+
+
+PREFERENCES = '''\
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+
+class UpdateGroupPreferences(BaseModel):
+    private_group: bool = True
+    first_day_of_week: int = 0
+
+
+router = APIRouter(prefix="/groups")
+
+
+@router.put("/preferences")
+def update_preferences(data: UpdateGroupPreferences) -> None: ...
+'''
+
+
+def test_a_removed_request_property_is_an_error_when_the_model_forbids_extra() -> None:
+    """A field moved out of an update model: Pydantic's default (``extra="ignore"``) drops
+    the value a client still sends (a hazard: warning); a model with
+    ``extra="forbid"`` answers it with a 422 (a running client breaks: error)."""
+    base = {'app/__init__.py': '', 'app/routes.py': PREFERENCES}
+    moved = PREFERENCES.replace('    first_day_of_week: int = 0\n', '')
+    got = scan(base, {'app/__init__.py': '', 'app/routes.py': moved})
+    (removed,) = [f for f in got if f.rule == 'request-property-removed']
+    assert (removed.severity, 'have it ignored' in removed.message) == ('warning', True)
+    strict = PREFERENCES.replace('    private_group: bool = True\n',
+                                 '    model_config = ConfigDict(extra="forbid")\n\n'
+                                 '    private_group: bool = True\n')
+    got = scan({'app/__init__.py': '', 'app/routes.py': strict},
+               {'app/__init__.py': '',
+                'app/routes.py': strict.replace('    first_day_of_week: int = 0\n', '')})
+    (removed,) = [f for f in got if f.rule == 'request-property-removed']
+    assert (removed.severity, 'are rejected' in removed.message) == ('error', True)

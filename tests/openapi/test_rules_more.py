@@ -39,6 +39,8 @@ CASES: list[tuple[str, Any, Any, str, str]] = [
      'response-pattern-changed', 'info'),
     ('request-property-removed', None, lambda d: item_in(d)['properties'].pop('note'),
      'request-property-removed', 'warning'),
+    ('request-property-removed-closed', lambda d: item_in(d).update(additionalProperties=False),
+     lambda d: item_in(d)['properties'].pop('note'), 'request-property-removed', 'error'),
     ('response-header-added', None,
      lambda d: get_op(d)['responses']['200']['headers'].update(
          {'X-Trace': {'schema': {'type': 'string'}}}), 'response-header-added', 'info'),

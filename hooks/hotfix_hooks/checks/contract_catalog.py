@@ -270,7 +270,10 @@ _FIXED = (
              'data the client meant to store.',
          fix='Keep accepting the property.',
          bad='ItemIn.note removed',
-         good='ItemIn.note kept (ignored if no longer used)'),
+         good='ItemIn.note kept (ignored if no longer used)',
+         severity_note='error when the body forbids unknown properties '
+                       '(additionalProperties: false, Pydantic extra="forbid"): clients '
+                       'still sending it are rejected'),
     Rule('request-property-deprecated', _C, 'info',
          summary='A request body property is marked deprecated.',
          why='Context: clients should stop sending it before it is removed.',
@@ -526,12 +529,13 @@ class _Change:
 
     def __init__(self, summary: str, request: tuple[str, str, str] | None,
                  response: tuple[str, str, str] | None, bad: str, good: str,
-                 note: str = '') -> None:
+                 note: str = '', response_note: str = '') -> None:
         self.summary = summary
         self.sides = {_REQUEST: request, _RESPONSE: response}
         self.bad = bad
         self.good = good
-        self.note = note
+        self.note = note                    # the request side's severity note
+        self.response_note = response_note
 
 
 _ERR_REQ = ('error', _NARROWED_REQUEST, _KEEP_REQUEST)
@@ -559,7 +563,10 @@ _CHANGES: dict[str, _Change] = {
         '{where} lost its format', _INFO_REQ,
         ('warning', 'Clients may rely on the format (dates, uuids) to parse the value; a '
                     'reviewer must check the values keep it.', 'Keep the format.'),
-        '{subject}: format date-time removed', '{subject}: format date-time kept'),
+        '{subject}: format date-time removed', '{subject}: format date-time kept',
+        response_note='info when the format is none JSON Schema or OpenAPI defines '
+                      '(Pydantic\'s color, uuid4, name-email...): no client knows it, so '
+                      'none relies on it'),
     'format-changed': _Change(
         'the format of {where} changed', _ERR_REQ, _ERR_RESP,
         '{subject}: format date -> uuid', '{subject}: format date kept',
@@ -678,7 +685,7 @@ def composed_rules() -> dict[str, Rule]:
                      else '') + change.bad.format(subject=subject),
                 good=('(informational) ' if informational and not change.good.startswith('(')
                       else '') + change.good.format(subject=subject),
-                severity_note=change.note if side == _REQUEST else '',
+                severity_note=change.note if side == _REQUEST else change.response_note,
                 group=f'{side}-*-{slug}'))
     return hotfix_only(table(*out))
 

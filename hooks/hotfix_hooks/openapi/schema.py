@@ -33,6 +33,15 @@ _BARE_KEYS = {'type', 'format', 'title', 'description', 'nullable', 'examples', 
 _UNSET = object()
 _BOUND_KEYS = frozenset(k for k, _ in UPPER + LOWER)
 _FORMAT_WIDENINGS = {('int32', 'int64'), ('float', 'double'), ('date', 'date-time')}
+# The formats JSON Schema (2020-12, "Defined Formats") and the OpenAPI data types define:
+# the only ones a client validator or generator knows. Any other format (Pydantic's
+# ``color``, ``uuid4``, ``name-email``, ``ipvanyaddress``...) is an annotation no client
+# can check: JSON Schema requires implementations to ignore a format they do not know.
+DEFINED_FORMATS = frozenset({
+    'date-time', 'date', 'time', 'duration', 'email', 'idn-email', 'hostname',
+    'idn-hostname', 'ipv4', 'ipv6', 'uri', 'uri-reference', 'iri', 'iri-reference', 'uuid',
+    'uri-template', 'json-pointer', 'relative-json-pointer', 'regex',
+    'int32', 'int64', 'float', 'double', 'byte', 'binary'})
 # A schema the route code does not let us read (``fromcode``): compared as unknown, never
 # as "any value" (which would make every change to it look like a narrowing).
 UNRESOLVED = 'x-hotfix-unresolved'
@@ -448,7 +457,12 @@ class Comparer:
         if o.format != n.format:
             msg = f'{subject}: format changed from {o.format or "none"} to {n.format or "none"}'
             if n.format is None:
-                ch('format-removed', 'info' if req else 'warning', msg)
+                # a response losing a format no client knows changes nothing a client reads
+                known = o.format in DEFINED_FORMATS
+                ch('format-removed', 'warning' if known and not req else 'info',
+                   msg if known or req else
+                   f'{msg} (`{o.format}` is no format JSON Schema or OpenAPI defines: '
+                   'clients ignore it)')
             elif o.format is None:
                 ch('format-added', 'error' if req else 'info', msg)
             elif (o.format, n.format) in _FORMAT_WIDENINGS:
@@ -615,10 +629,16 @@ class Comparer:
                 if (req and pb.read_only) or (not req and pb.write_only):
                     continue
                 if req:
-                    out.append(Change('request-property-removed', 'warning',
+                    # a model that forbids unknown properties rejects the request of a
+                    # client still sending it; any other drops the value (a hazard)
+                    out.append(Change('request-property-removed',
+                                      'error' if n.closed else 'warning',
                                       f'request property `{bl}` removed: clients still '
-                                      'sending it may be rejected or ignored', ohave[1],
-                                      n.ptr, removal=True))
+                                      'sending it ' + (
+                                          'are rejected (unknown properties are forbidden)'
+                                          if n.closed else 'have it ignored, or rejected by '
+                                          'a server that forbids unknown properties'),
+                                      ohave[1], n.ptr, removal=True))
                 else:
                     was_req = name in o.required
                     out.append(Change(
