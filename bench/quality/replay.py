@@ -85,10 +85,11 @@ def judge(repo: Path, parent: str, commit: str, policy: Any, only: list[str]
           ) -> list[dict[str, Any]]:
     from hotfix_hooks.git.context import Context
     from hotfix_hooks.pipeline.scan import collect
+    from hotfix_hooks.pipeline.trust import judge as trusted
 
     ctx = Context(root=str(repo), stage='ci', mode='range', branch=BRANCH,
                   branch_source='replay', base=parent, head=commit)
-    found = collect(ctx, policy, only, {})
+    found = collect(trusted(ctx, policy, env={}), only, {})
     return [{'commit': commit, 'parent': parent, **f.to_json()} for f in found]
 
 

@@ -21,6 +21,7 @@ the introduced ones.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 from collections.abc import Callable
@@ -95,6 +96,12 @@ def _inflections(word: str) -> set[str]:
     if word.endswith('y'):
         forms |= {word[:-1] + 'ies', word[:-1] + 'ied'}
     return forms
+
+
+# the per-file facts scan_repo keeps in the analysis cache (bump when they change)
+SCAN_NAMESPACE = 'actions.scan'
+SCAN_TREE_NAMESPACE = 'actions.scan-tree'
+SCAN_FORMAT = 1
 
 
 class _Vocabulary:
@@ -466,17 +473,38 @@ class _Run:
         markers = [m.lower() for m in self.cfg['idempotency_markers']]
         candidates = self._repo_py()
         candidates.sort(key=_nearest_first(self.changed_paths))   # the app's own package
+        # The facts of the unchanged files: one entry for the whole base tree (a commit
+        # scanned again), else one per blob (a new commit on a known base reads no file).
+        cache = self.changes.cache
+        parts = {'format': SCAN_FORMAT, 'idempotency_markers': markers}
+        tree_id = self.changes.base.content_id() if cache.enabled else None
+        known: dict[str, Any] = {}
+        if tree_id is not None:
+            found, got = cache.get(SCAN_TREE_NAMESPACE, tree_id, parts)
+            if found and isinstance(got, dict):
+                known = got
+        seen: dict[str, Any] = {}
         for p in candidates[:self.cfg['max_repo_files']]:
             if p in self.head_to_base:
                 continue
-            text = self.head.index.text(p)
-            if not text:
+            blob = self.changes.head.blob_id(p)
+            had = known.get(p)
+            if blob is not None and isinstance(had, tuple) and len(had) == 2 \
+                    and had[0] == blob:
+                flags = had[1]
+            else:
+                flags = cache.get_or_build(SCAN_NAMESPACE, blob, parts,
+                                           functools.partial(self._scan_flags, p, markers))
+            seen[p] = (blob, flags)
+            if flags is None:
                 continue
-            low = text.lower()
-            if not any(m in low for m in markers):
+            marker, route_def, middleware = flags
+            if not marker:
                 continue
-            if ROUTE_DEF.search(text):
+            if route_def:
                 self._keyed_routes = True       # routes of the project handle keys
+            if not middleware:
+                continue        # add_middleware would find nothing: not even parsed
             mod = self.head.index.module(p)
             if mod is None:
                 continue
@@ -484,6 +512,21 @@ class _Run:
             base_mod = self.base.index.module(p)
             if base_mod is not None:
                 self.base.add_middleware(base_mod)
+        merged = {**known, **seen}      # every fact is checked against its blob id
+        if tree_id is not None and merged != known:
+            cache.put(SCAN_TREE_NAMESPACE, tree_id, parts, merged)
+
+    def _scan_flags(self, path: str, markers: list[str]) -> tuple[bool, bool, bool] | None:
+        """What ``scan_repo`` needs to know of an unchanged file, from its text alone (so
+        it is kept per blob in the analysis cache and the file is not even read next
+        time): (an idempotency marker, a route definition, the word middleware);
+        ``None`` when the file has no text."""
+        text = self.head.index.text(path)
+        if not text:
+            return None
+        low = text.lower()
+        return (any(m in low for m in markers), bool(ROUTE_DEF.search(text)),
+                'Middleware' in text or 'middleware' in text)
 
     # -- routes ----------------------------------------------------------------------------
     def is_actions(self, route: Route) -> bool:

@@ -9,6 +9,11 @@ defaults or ``Annotated``), ``openapi_extra`` parameter dicts, request bodies,
 inheritance, models imported from other modules read through the snapshot), and writes
 it as an OpenAPI 3.1 document, so the same direction-aware engine compares base and head.
 What cannot be resolved statically is recorded and reported at ``info``.
+
+Each side's contract is kept in the analysis cache (``side_contract``), keyed by a digest
+of everything it is built from (``side_inputs``): a side scanned before (the base of the
+next commit, a scan run again) is neither read nor parsed, and its OpenAPI document is
+loaded only when the two sides' documents differ.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import dataclasses
 import hashlib
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from hotfix_hooks.actions import routes as pyroutes
@@ -130,13 +136,53 @@ _OpCtx = tuple[set[str], dict[str, str], list[dict[str, Any]], list[_BodyPart], 
 _Mounts = dict[tuple[str, str], list[tuple[tuple[str, str], str]]]
 
 
-@dataclasses.dataclass
 class CodeContract:
-    doc: dict[str, Any]
-    locs: dict[str, tuple[str, int]]          # pointer -> (file, line)
-    handlers: dict[str, tuple[str, str]]      # operation pointer -> (file, function)
-    unresolved: list[tuple[str, int, str]]    # (file, line, what)
-    routes: dict[str, pyroutes.Route] = dataclasses.field(default_factory=dict)  # by pointer
+    """The contract of one side's route code: the OpenAPI document and where each of its
+    pointers comes from (``doc``, ``locs``: read from the analysis cache only when
+    needed, through ``load``), the handler of each operation, what could not be
+    resolved, the routes and the modules with routes that do not parse."""
+
+    def __init__(self, doc: dict[str, Any] | None, locs: dict[str, tuple[str, int]] | None,
+                 handlers: dict[str, tuple[str, str]],
+                 unresolved: list[tuple[str, int, str]],
+                 routes: dict[str, _RouteFacts] | None = None,
+                 unparsed: list[str] | None = None, *,
+                 load: Callable[[], tuple[dict[str, Any], dict[str, tuple[str, int]]]]
+                 | None = None, digest: str = '',
+                 coverage: tuple[int, list[str]] | None = None) -> None:
+        self._doc = doc
+        self._locs = locs
+        self._load = load
+        self.handlers = handlers                  # operation pointer -> (file, function)
+        self.unresolved = unresolved              # (file, line, what)
+        self.routes = routes or {}                # by operation pointer
+        self.unparsed = unparsed or []
+        self.digest = digest                      # of ``doc`` (repr), '' when unknown
+        self.coverage = coverage                  # ``coverage(self)`` of the built doc
+        self.inputs: str | None = None            # ``side_inputs`` of its side, when known
+
+    def _loaded(self) -> None:
+        if self._doc is None or self._locs is None:
+            assert self._load is not None
+            self._doc, self._locs = self._load()
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        self._loaded()
+        assert self._doc is not None
+        return self._doc
+
+    @property
+    def locs(self) -> dict[str, tuple[str, int]]:
+        self._loaded()
+        assert self._locs is not None
+        return self._locs
+
+
+# what code_findings needs of a route without its AST: (file, line, handler function, what
+# of its code shapes the response (``_response_code``), why its 2xx responses are not
+# resolved)
+_RouteFacts = tuple[str, int, str, str, list[str]]
 
 
 class CodeSpec:
@@ -1383,7 +1429,7 @@ def build(project: Project) -> CodeContract:
         _collect_mounts(builder, path, tree, mounts)
     paths: dict[str, dict[str, Any]] = {}
     handlers: dict[str, tuple[str, str]] = {}
-    by_ptr: dict[str, pyroutes.Route] = {}
+    by_ptr: dict[str, _RouteFacts] = {}
     for file, routes in modules:
         owners = _method_owners(project.tree(file))
         for route in routes:
@@ -1401,16 +1447,20 @@ def build(project: Project) -> CodeContract:
                     continue
                 op_ptr = f'/paths/{escape(full)}/{method}'
                 builder.locs.setdefault(f'/paths/{escape(full)}', (file, route.line))
-                item[method] = builder.operation(route, full, op_ptr)
+                item[method] = op = builder.operation(route, full, op_ptr)
                 # a handler is its function, in its class (class-based views: many
                 # controllers have a get_all)
                 owner = owners.get(id(route.node)) if route.node is not None else None
                 handlers[op_ptr] = (file, f'{owner}.{route.function}' if owner
                                     else route.function)
-                by_ptr[op_ptr] = route
+                by_ptr[op_ptr] = (route.file, route.line, route.function,
+                                  _response_code(route),
+                                  [r[UNRESOLVED] for st, r in op['responses'].items()
+                                   if st.startswith('2') and UNRESOLVED in r])
     doc = {'openapi': '3.1.0', 'info': {'title': 'route code', 'version': '0'},
            'paths': paths, 'components': {'schemas': builder.schemas}}
-    return CodeContract(doc, builder.locs, handlers, builder.unresolved, by_ptr)
+    return CodeContract(doc, builder.locs, handlers, builder.unresolved, by_ptr,
+                        sorted(project.unparsed))
 
 
 def _method_owners(tree: ast.Module | None) -> dict[int, str]:
@@ -1543,23 +1593,22 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
         return []           # plain logic changed: the contract cannot have
     cache = ParseCache()
     roots = list(cfg.get('python_roots', []))
-    base_project = Project(changes.base, exclude, cache, roots)
-    base = build(base_project)
-    head_project = Project(changes.head, exclude, cache, roots)
-    head = build(head_project)
+    base = side_contract(changes, changes.base, exclude, roots, cache)
+    head = side_contract(changes, changes.head, exclude, roots, cache, release=True)
+    base_unparsed, head_unparsed = set(base.unparsed), set(head.unparsed)
     changed = {f.path for f in changed_py}
     out: list[Finding] = []
     # A module that does not parse on one side: its routes are unknown there, so they are
     # compared on neither side (never "removed" or "added").
-    unknown = base_project.unparsed | head_project.unparsed
+    unknown = base_unparsed | head_unparsed
     if unknown:
         _drop_operations(base, unknown)
         _drop_operations(head, unknown)
         version = requires_python(changes.head.paths(), changes.head.read)
         for path in sorted(unknown & changed):
             where = 'at the base and at the head' if (
-                path in base_project.unparsed and path in head_project.unparsed) else (
-                'at the head' if path in head_project.unparsed else 'at the base')
+                path in base_unparsed and path in head_unparsed) else (
+                'at the head' if path in head_unparsed else 'at the base')
             out.append(Finding(
                 rule='api-code-unparseable', category='contract',
                 severity='info' if version else 'warning', path=path, line=None,
@@ -1574,10 +1623,14 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
                 path=version[0], line=None, message=version_hint(version),
                 hint='set language_version in .pre-commit-config.yaml',
                 extra={'requires_python': version[1]}))
-    if base.doc != head.doc:
-        bspec, hspec = CodeSpec(base), CodeSpec(head)
-        raw = diff_specs(bspec, hspec)
-        out.extend(_same_line(_relocate(raw, bspec, hspec)))
+    if unknown:         # the documents were changed above: compared as they are now
+        if base.doc != head.doc:
+            bspec, hspec = CodeSpec(base), CodeSpec(head)
+            out.extend(_same_line(_relocate(diff_specs(bspec, hspec), bspec, hspec)))
+    elif not base.digest or base.digest != head.digest:
+        out.extend(_compared(changes, base, head, {'format': SIDE_FORMAT,
+                                                    'code_exclude': exclude,
+                                                    'python_roots': roots}))
     out.extend(_unresolved_routes(base, head, changed))
     seen = set()
     for file, line, what in head.unresolved:
@@ -1588,7 +1641,7 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
                 line=line, message=f'{what}: not part of the compared contract',
                 hint='use constants, literal dicts and importable Pydantic models so the '
                      'contract can be read statically'))
-    total, missing = coverage(head)
+    total, missing = coverage(head) if unknown or head.coverage is None else head.coverage
     if total:
         shown = ', '.join(missing[:10]) + (f' and {len(missing) - 10} more'
                                            if len(missing) > 10 else '')
@@ -1604,6 +1657,114 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
             extra={'resolved': total - len(missing), 'total': total,
                    'unresolved': missing, 'unparsed': sorted(unknown)}))
     return out
+
+
+# what a side's contract is stored as in the analysis cache (bump when its layout changes)
+SIDE_NAMESPACE = 'contract.side'
+SIDE_DOC_NAMESPACE = 'contract.doc'
+PAIR_NAMESPACE = 'contract.diff'
+SIDE_FORMAT = 1
+
+
+def side_inputs(snap: Snapshot, exclude: list[str]) -> str | None:
+    """A digest of everything the contract of ``snap`` is built from: the path and blob id
+    of every Python module it reads (in the order it reads them), of the project files that
+    place package roots and of the requirement files that pin Pydantic; ``None`` when a
+    blob id is not known (nothing is cached then)."""
+    digest = hashlib.sha256()
+    for path in snap.paths():
+        name = path.rsplit('/', 1)[-1]
+        if not ((path.endswith('.py') and not matches_any(path, exclude))
+                or name in _PROJECT_FILES
+                or (path.count('/') <= 2 and _REQUIREMENTS.search(path))):
+            continue
+        blob = snap.blob_id(path)
+        if blob is None:
+            return None
+        digest.update(path.encode('utf-8', 'surrogatepass') + b'\0' + blob.encode() + b'\0')
+    return digest.hexdigest()
+
+
+def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots: list[str],
+                  cache: ParseCache | None = None, release: bool = False) -> CodeContract:
+    """The contract of one side, from the analysis cache when this exact content was
+    analysed before (any run, any worktree), else built and stored.
+
+    The contract is a function of the side's Python modules, project and requirement files
+    (``side_inputs``), ``contract.code_exclude`` and ``contract.python_roots``. It is
+    stored as two plain-data entries: the summary (handlers, unresolved, route facts,
+    unparsed modules, coverage and a digest of the document) and the document with its
+    locations, read only when the two sides' documents differ. An uncached run goes
+    through the same plain form, so a cached and an uncached run compare identical
+    data. ``release``: the last side built with ``cache``: its parsed modules are dropped
+    as soon as the contract is built."""
+    import marshal
+
+    inputs = side_inputs(snap, exclude)
+    parts = {'format': SIDE_FORMAT, 'code_exclude': exclude, 'python_roots': roots}
+    built: dict[str, Any] = {}
+
+    def make() -> dict[str, Any]:
+        contract = build(Project(snap, exclude, cache or ParseCache(), roots))
+        if release and cache is not None:
+            cache.trees.clear()         # the last side: no AST is needed any more
+            cache.blobs.clear()
+        summary = {'handlers': contract.handlers, 'unresolved': contract.unresolved,
+                   'routes': contract.routes, 'unparsed': contract.unparsed,
+                   'coverage': coverage(contract)}
+        # the plain form, as the cache gives it back (tuples stay tuples, nothing shared
+        # with the builder); equal bytes are equal documents (unequal bytes: compared)
+        doc_bytes = marshal.dumps(contract.doc)
+        summary['digest'] = hashlib.sha256(doc_bytes).hexdigest()
+        locs = contract.locs
+        del contract
+        built['doc'] = {'doc': marshal.loads(doc_bytes), 'locs': marshal.loads(
+            marshal.dumps(locs))}
+        del doc_bytes, locs
+        if inputs is not None:
+            changes.cache.put(SIDE_DOC_NAMESPACE, inputs, parts, built['doc'])
+        return marshal.loads(marshal.dumps(summary))  # type: ignore[no-any-return]
+
+    def load() -> tuple[dict[str, Any], dict[str, tuple[str, int]]]:
+        got = built.get('doc')
+        if got is None and inputs is not None:
+            found, got = changes.cache.get(SIDE_DOC_NAMESPACE, inputs, parts)
+            if not found or not isinstance(got, dict):
+                got = None
+        if got is None:         # the document's entry is gone (pruned): build it again
+            make()
+            got = built['doc']
+        return got['doc'], got['locs']
+
+    summary = changes.cache.get_or_build(SIDE_NAMESPACE, inputs, parts, make)
+    contract = CodeContract(None, None, summary['handlers'], summary['unresolved'],
+                            summary['routes'], summary['unparsed'], load=load,
+                            digest=summary['digest'], coverage=tuple(summary['coverage']))
+    contract.inputs = inputs
+    return contract
+
+
+def _compared(changes: ChangeSet, base: CodeContract, head: CodeContract,
+              parts: dict[str, Any]) -> list[Finding]:
+    """The differences of two contracts (``diff_specs``, moved routes, one finding per
+    root cause), kept in the analysis cache per pair of sides: a commit scanned again
+    neither loads nor compares the two documents."""
+    import marshal
+
+    def make() -> list[dict[str, Any]]:
+        if base.doc == head.doc:
+            return []
+        bspec, hspec = CodeSpec(base), CodeSpec(head)
+        found = _same_line(_relocate(diff_specs(bspec, hspec), bspec, hspec))
+        plain = [{f.name: getattr(x, f.name) for f in dataclasses.fields(Finding)}
+                 for x in found]
+        return marshal.loads(marshal.dumps(plain))  # type: ignore[no-any-return]
+
+    key = None
+    if base.inputs is not None and head.inputs is not None:
+        key = hashlib.sha256(f'{base.inputs}:{head.inputs}'.encode()).hexdigest()
+    plain = changes.cache.get_or_build(PAIR_NAMESPACE, key, parts, make)
+    return [Finding(**item) for item in plain]
 
 
 _SUBJECT = re.compile(r'`[^`]*`')
@@ -1665,25 +1826,20 @@ def _unresolved_routes(base: CodeContract, head: CodeContract, changed: set[str]
     """A warning for each existing route whose response code (response keywords, return
     annotation, returned values) changed while its response could not be read."""
     out = []
-    for ptr, route in head.routes.items():
-        if route.file not in changed:
+    for ptr, (file, line, function, code, why) in head.routes.items():
+        if file not in changed or ptr not in head.handlers:
+            continue        # not changed, or dropped (its module does not parse)
+        if not why:
             continue
         segs = ptr.split('/')
         path = segs[2].replace('~1', '/').replace('~0', '~')
-        op = head.doc['paths'].get(path, {}).get(segs[3])
-        if op is None:
-            continue
-        why = [r[UNRESOLVED] for s, r in op['responses'].items()
-               if s.startswith('2') and UNRESOLVED in r]
-        if not why:
-            continue
         old = base.routes.get(ptr)
-        if old is None or _response_code(old) == _response_code(route):
+        if old is None or old[3] == code:
             continue        # a new route has no clients yet; an unchanged response: as before
         out.append(Finding(
             rule='api-route-contract-unresolved', category='contract', severity='warning',
-            path=route.file, line=route.line,
-            message=f'{segs[3].upper()} {path} ({route.function or "handler"}): what it '
+            path=file, line=line,
+            message=f'{segs[3].upper()} {path} ({function or "handler"}): what it '
                     f'returns changed but its response contract could not be read '
                     f'({why[0]}): review its response by hand',
             hint='declare the response with response_model= (or a return annotation) naming '
