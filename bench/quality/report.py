@@ -31,6 +31,7 @@ import collections
 import csv
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -70,13 +71,36 @@ def load_labels(project: str, area: str | None = None) -> list[Label]:
     return out
 
 
-def load_run(project: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The findings of ``runs/<project>.jsonl``, or of the tagged runs
-    ``runs/<project>.<tag>.jsonl`` together (``replay.py --tag``: one check at a time over
-    the same commits; commits are counted once, seconds added up)."""
-    paths = [HERE / 'runs' / f'{project}.jsonl']
-    if not paths[0].exists():
-        paths = sorted((HERE / 'runs').glob(f'{project}.*.jsonl'))
+def run_paths(project: str, tags: list[str] | None = None) -> list[Path]:
+    """The run files of ``project``: ``runs/<project>.<tag>.jsonl`` for each of ``tags``
+    (``replay.py --tag``), else ``runs/<project>.jsonl`` when it exists, else every tagged
+    run. Untagged and tagged runs of one project are never mixed silently: the files left
+    out are named on stderr."""
+    runs = HERE / 'runs'
+    untagged = runs / f'{project}.jsonl'
+    tagged = sorted(runs.glob(f'{project}.*.jsonl'))
+    if tags:
+        chosen = [runs / f'{project}.{tag}.jsonl' for tag in tags]
+        missing = [str(p.name) for p in chosen if not p.exists()]
+        if missing:
+            raise SystemExit(f'report.py: no run {", ".join(missing)} in {runs}')
+    elif untagged.exists():
+        chosen = [untagged]
+    else:
+        chosen = tagged
+    left_out = [p.name for p in [untagged, *tagged] if p.exists() and p not in chosen]
+    if left_out:
+        print(f'report.py: {project}: reading {", ".join(p.name for p in chosen)}; left out '
+              f'{", ".join(left_out)} (choose with --tags)', file=sys.stderr)
+    return chosen
+
+
+def load_run(project: str, tags: list[str] | None = None
+             ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The findings of the project's run files (``run_paths``); tagged runs are read
+    together (one check at a time over the same commits; commits are counted once, seconds
+    added up)."""
+    paths = run_paths(project, tags)
     findings: list[dict[str, Any]] = []
     meta = {'commits': 0, 'seconds': 0.0, 'errors': 0, 'skipped': 0}
     for path in paths:
@@ -175,7 +199,8 @@ def category_of(rule: str) -> str:
     return '?'
 
 
-def analyse(projects: list[str], severities: set[str], area: str | None = None) -> list[str]:
+def analyse(projects: list[str], severities: set[str], area: str | None = None,
+            tags: list[str] | None = None) -> list[str]:
     lines: list[str] = []
     per_finding: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
     per_group: dict[tuple[str, str], Tally] = collections.defaultdict(Tally)
@@ -189,7 +214,7 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
     untouched: collections.Counter[str] = collections.Counter()
     untouched_known = True
     for project in projects:
-        findings, meta = load_run(project)
+        findings, meta = load_run(project, tags)
         labels = load_labels(project, area)
         groups: dict[tuple[str, str, str], list[str | None]] = collections.defaultdict(list)
         family_of: dict[str, str] = {}
@@ -283,9 +308,10 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None) 
     return lines
 
 
-def unlabelled(project: str, severities: set[str], area: str | None) -> list[str]:
+def unlabelled(project: str, severities: set[str], area: str | None,
+               tags: list[str] | None = None) -> list[str]:
     """One line per (commit, rule, path) group without a label: what to label next."""
-    findings, _ = load_run(project)
+    findings, _ = load_run(project, tags)
     labels = load_labels(project, area)
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for f in findings:
@@ -320,15 +346,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--section', metavar='TITLE',
                         help='with --write: replace only the "## TITLE" section of RESULTS.md '
                              '(the figures of other checks stay)')
+    parser.add_argument('--tags', help='read runs/<project>.<tag>.jsonl for these tags '
+                                       '(comma-separated; replay.py --tag) instead of the '
+                                       'untagged run')
     parser.add_argument('--unlabelled', action='store_true',
                         help='list the (commit, rule, path) groups no label covers')
     args = parser.parse_args(argv)
-    projects = args.projects or sorted(p.stem for p in (HERE / 'runs').glob('*.jsonl'))
+    tags = [t for t in (args.tags or '').split(',') if t] or None
+    projects = args.projects or sorted({p.name.split('.', 1)[0]
+                                        for p in (HERE / 'runs').glob('*.jsonl')})
     if args.unlabelled:
         for project in projects:
-            print('\n'.join(unlabelled(project, set(args.severity.split(',')), args.area)))
+            print('\n'.join(unlabelled(project, set(args.severity.split(',')), args.area, tags)))
         return 0
-    lines = analyse(projects, set(args.severity.split(',')), args.area)
+    lines = analyse(projects, set(args.severity.split(',')), args.area, tags)
     text = '\n'.join(lines) + '\n'
     print(text)
     if args.write and args.section:
