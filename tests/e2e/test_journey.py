@@ -3,6 +3,7 @@ full hotfix lifecycle through the real pre-commit framework - with the same find
 `git commit`, `pre-commit run --all-files` and in CI."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
@@ -51,6 +52,11 @@ def test_demo_plays_a_whole_hotfix(tmp_path: Path) -> None:
     assert 'READY: all 8 checks PASS' in out
     status = out.split('[ARIS3 HOTFIX STATUS]')[1]
     assert 'Ticket: ARIS-77' in status and 'Frozen rules check: PASS' in status
+    # the next update the status promises is ahead, not a date fixed when the demo was written
+    promised = re.search(r'Next update \(UTC\): (\S+)', status)
+    assert promised, status
+    when = dt.datetime.strptime(promised.group(1), '%Y-%m-%dT%H:%M:%SZ')
+    assert when.replace(tzinfo=dt.timezone.utc) > dt.datetime.now(dt.timezone.utc)
     assert (tmp_path / 'demo' / 'aris3' / 'hotfixes' / 'ARIS-77.toml').is_file()
 
 

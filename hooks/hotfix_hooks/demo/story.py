@@ -228,7 +228,7 @@ class Player:
             'customer_impact': 'POS shows inflated stock totals for stores with reservations',
             'change_scope': 'stock_logic.total_quantity counts reserved units once',
             'owner': 'Dana Dev',
-            'next_update_utc': '2026-11-27T14:00:00Z',
+            'next_update_utc': _next_update(),
         }
         for key, value in values.items():
             text = _set(text, key, value)
@@ -284,3 +284,12 @@ def _set(text: str, key: str, value: str, section: str | None = None) -> str:
 
 def _set_in(text: str, section: str, key: str, value: str) -> str:
     return _set(text, key, value, section)
+
+
+def _next_update() -> str:
+    """The incident channel's next update: the top of the hour after next, in UTC (a fixed
+    date would be in the past by the time someone runs the demo)."""
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+    return (now + dt.timedelta(hours=2)).strftime('%Y-%m-%dT%H:%M:%SZ')
