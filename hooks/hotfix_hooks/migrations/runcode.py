@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import glob_to_regex
 from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.pyast import call_name as _callee
 
 MAX_FILES = 3000
 # where models live by convention (``[tool.hotfix-hooks.migrations] model_paths`` says
@@ -203,14 +204,6 @@ def _ancestry(cls: _Class, classes: dict[str, _Class],
 _LIBRARY_BASES = frozenset({'Base', 'DeclarativeBase', 'Model', 'SQLModel', 'object',
                             'MappedAsDataclass', 'AsyncAttrs', 'TypedDict', 'Generic',
                             'BaseModel', 'Enum', 'StrEnum', 'IntEnum'})
-
-
-def _callee(func: ast.AST) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ''
 
 
 def _kw(call: ast.Call, name: str) -> ast.AST | None:
