@@ -422,13 +422,7 @@ def _owners(name: str, value: object) -> dict[str, list[str]]:
     return {role: list(people) for role, people in value.items()}
 
 
-def _repo_file(name: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(f'policy key {name!r} must be a string, got {value!r}')
-    if value.startswith('/') or '..' in value.split('/') or '\0' in value:
-        raise ConfigError(f'policy key {name!r} must be a path inside the repository, got '
-                          f'{value!r}')
-    return value
+_repo_file = _relative_dir        # a file's path, checked as a folder's is
 
 
 SCHEMA: dict[str, Key] = {
