@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from collections.abc import Sequence
 
 from hotfix_hooks import tomlio
+from hotfix_hooks.changeset import ExcludingSnapshot
 from hotfix_hooks.changeset import PrefixSnapshot
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.checks.naming import ticket_shape
@@ -102,28 +103,13 @@ class Inspection:
     files: int
 
 
-class _Without(Snapshot):
-    """``inner`` without the files below ``folders`` (the root, minus its services)."""
-
-    def __init__(self, inner: Snapshot, folders: Sequence[str]) -> None:
-        self.inner = inner
-        self.prefixes = tuple(f.rstrip('/') + '/' for f in folders)
-        self.label = inner.label
-
-    def paths(self) -> list[str]:
-        return [p for p in self.inner.paths() if not p.startswith(self.prefixes)]
-
-    def read(self, path: str) -> bytes | None:
-        return None if path.startswith(self.prefixes) else self.inner.read(path)
-
-
 # -- the whole repository -------------------------------------------------------------
 def inspect(tree: Snapshot, branches: Iterable[str] = (), subjects: Iterable[str] = (),
             base: tuple[str, str] = ('main', 'the default')) -> Inspection:
     paths = tree.paths()
     folders = find_services(paths)
     services = []
-    root = _Without(tree, folders) if folders else tree
+    root = ExcludingSnapshot(tree, folders) if folders else tree
     services.append(inspect_service(root, ''))
     for folder in folders:
         services.append(inspect_service(PrefixSnapshot(tree, folder), folder))
