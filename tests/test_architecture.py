@@ -16,8 +16,9 @@ LAYERS: list[tuple[str, ...]] = [
     ('hotfix_hooks', 'hotfix_hooks.errors', 'hotfix_hooks.tomlio', 'hotfix_hooks.pyast',
      'hotfix_hooks.cache'),
     ('hotfix_hooks.git.plumbing', 'hotfix_hooks.git.ci_env', 'hotfix_hooks.git.invocation'),
-    ('hotfix_hooks.rule', 'hotfix_hooks.rule_ids', 'hotfix_hooks.catalog', 'hotfix_hooks.checks.naming_catalog',
-     'hotfix_hooks.checks.scope_catalog', 'hotfix_hooks.checks.contract_catalog',
+    ('hotfix_hooks.rule', 'hotfix_hooks.rule_ids', 'hotfix_hooks.catalog',
+     'hotfix_hooks.checks.naming_catalog', 'hotfix_hooks.checks.scope_catalog',
+     'hotfix_hooks.checks.contract_catalog',
      'hotfix_hooks.actions.catalog', 'hotfix_hooks.migrations.catalog',
      'hotfix_hooks.record.catalog', 'hotfix_hooks.gates.catalog',
      'hotfix_hooks.policy.catalog'),   # the rule catalogue

@@ -17,6 +17,7 @@ from typing import NoReturn
 from hotfix_hooks import __version__
 from hotfix_hooks.errors import HotfixError
 from hotfix_hooks.errors import UsageError
+from hotfix_hooks.git import plumbing
 
 # command -> one-line help; order is the help order. A command NAME is the module
 # hotfix_hooks.commands.NAME (dashes as underscores), entry main(argv).
@@ -129,7 +130,15 @@ def _json_error(message: str, hint: str | None) -> None:
 def run_guarded(fn: Callable[[], int | None], prog: str = PROG,
                 json_errors: bool = False) -> int:
     """Run ``fn`` turning every failure into one line (and, with ``json_errors``, a JSON
-    ``{"error": {"message", "hint"}}`` on stdout) and an exit code."""
+    ``{"error": {"message", "hint"}}`` on stdout) and an exit code. The shared ``git
+    cat-file --batch`` processes the command started end with it."""
+    try:
+        return _run(fn, prog, json_errors)
+    finally:
+        plumbing.close_shared()
+
+
+def _run(fn: Callable[[], int | None], prog: str, json_errors: bool) -> int:
     try:
         rc = fn()
     except HotfixError as e:
