@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 from hotfix_hooks import cache as cache_mod
 from hotfix_hooks.errors import ConfigError
+from hotfix_hooks.fastclass import dataclass
 
 ADDED = 'added'
 MODIFIED = 'modified'
@@ -197,7 +198,7 @@ def _sub_id(inner: str, kind: str, folders: Iterable[str]) -> str:
                         usedforsecurity=False).hexdigest()
 
 
-@dataclasses.dataclass
+@dataclass
 class Hunk:
     """A hunk of the unified diff (line numbers are 1-based)."""
 
@@ -209,7 +210,7 @@ class Hunk:
     removed: list[int] = dataclasses.field(default_factory=list)   # old-side line numbers
 
 
-@dataclasses.dataclass
+@dataclass
 class FileChange:
     """One changed file."""
 
@@ -294,7 +295,7 @@ class FileChange:
         return decode_text(data) if data is not None else None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class Commit:
     """One commit of a change: who authored and committed it (e-mails lower-cased), when
     (committer time, seconds since the epoch), and the files it changed (a merge: the files
@@ -310,7 +311,7 @@ class Commit:
     files: tuple[str, ...] = ()
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class Signature:
     """The signature of a commit as git verified it: ``status`` is git's ``%G?`` (G good,
     U good with unknown validity, B bad, X/Y expired, R revoked, E cannot be checked, N
@@ -391,7 +392,7 @@ class MemoryHistory(History):
         return self.signatures.get(sha, Signature('N'))
 
 
-@dataclasses.dataclass
+@dataclass
 class ChangeSet:
     """The files changed between ``base`` and ``head``.
 

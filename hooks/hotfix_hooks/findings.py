@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.rule import CATEGORIES
 from hotfix_hooks.rule import SEVERITIES
 
@@ -25,7 +26,7 @@ SUBJECT_KEYS = ('operation', 'pointer', 'route', 'middleware', 'statement', 'tab
 _DIGITS = re.compile(r'[0-9]+')
 
 
-@dataclasses.dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True)
 class Finding:
     """One problem found by a check.
 

@@ -11,6 +11,7 @@ import posixpath
 from typing import Any
 from typing import TYPE_CHECKING
 
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.migrations.catalog import fix_for
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ SCHEMA_KINDS = (CREATE_TABLE, DROP_TABLE, RENAME_TABLE, ADD_COLUMN, DROP_COLUMN,
                 CREATE_OBJECT, DROP_OBJECT)
 
 
-@dataclasses.dataclass
+@dataclass
 class Op:
     """One database operation found statically.
 
@@ -142,7 +143,7 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-@dataclasses.dataclass
+@dataclass
 class Note:
     """A finding a front end already knows (Django RunPython without reverse, ...)."""
 
@@ -154,7 +155,7 @@ class Note:
     path: str | None = None
 
 
-@dataclasses.dataclass
+@dataclass
 class Suppression:
     """``# hotfix-hooks: ignore[rule-a, rule-b] reason="..."`` (``--`` in SQL)."""
 
@@ -166,7 +167,7 @@ class Suppression:
     used: bool = False
 
 
-@dataclasses.dataclass
+@dataclass
 class Migration:
     """One migration: an Alembic revision, a Django migration or an SQL migration."""
 
@@ -202,7 +203,7 @@ class Migration:
 
 
 # -- findings before severity -------------------------------------------------------------
-@dataclasses.dataclass
+@dataclass
 class Raw:
     """A finding before severity, suppressions and policy are applied."""
 
