@@ -82,8 +82,32 @@ def _one_line_usage_errors() -> None:
     def error(self: argparse.ArgumentParser, message: str) -> NoReturn:
         raise UsageError(f'{message} (see "{self.prog} --help")')
 
+    def get_formatter(self: argparse.ArgumentParser) -> argparse.HelpFormatter:
+        # argparse makes a formatter for every add_argument; without a width it imports
+        # shutil (and with it zlib, bz2 and lzma) for the terminal size
+        if self.formatter_class is argparse.HelpFormatter:
+            return argparse.HelpFormatter(prog=self.prog, width=_help_width())
+        return self.formatter_class(prog=self.prog)
+
     # every command builds its own parser: patching the class reaches them all
     argparse.ArgumentParser.error = error  # type: ignore[method-assign]
+    argparse.ArgumentParser._get_formatter = get_formatter  # type: ignore[method-assign]
+
+
+def _help_width() -> int:
+    """The width argparse gives its help: the terminal's (as ``shutil.get_terminal_size``
+    reads it: ``COLUMNS``, else the terminal of stdout, else 80) less 2."""
+    try:
+        columns = int(os.environ.get('COLUMNS', ''))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+        columns = columns or 80
+    return columns - 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
