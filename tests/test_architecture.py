@@ -14,7 +14,7 @@ PACKAGE = SRC / 'hotfix_hooks'
 # own layer or of a lower one, never of a higher one.
 LAYERS: list[tuple[str, ...]] = [
     ('hotfix_hooks', 'hotfix_hooks.errors', 'hotfix_hooks.tomlio', 'hotfix_hooks.pyast',
-     'hotfix_hooks.fastclass',
+     'hotfix_hooks.fastclass', 'hotfix_hooks.digests',
      'hotfix_hooks.cache'),
     ('hotfix_hooks.git.plumbing', 'hotfix_hooks.git.ci_env', 'hotfix_hooks.git.invocation'),
     ('hotfix_hooks.rule', 'hotfix_hooks.rule_ids', 'hotfix_hooks.catalog',

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 
 from hotfix_hooks import cache as cache_mod
+from hotfix_hooks import digests
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.fastclass import dataclass
 
@@ -122,9 +123,7 @@ def words_regex(words: Iterable[str]) -> re.Pattern[bytes]:
 
 def git_blob_id(data: bytes) -> str:
     """The id git gives a blob of these bytes (``git hash-object``)."""
-    import hashlib
-
-    return hashlib.sha1(b'blob %d\0' % len(data) + data, usedforsecurity=False).hexdigest()
+    return digests.sha1(b'blob %d\0' % len(data) + data).hexdigest()
 
 
 class PrefixSnapshot(Snapshot):
@@ -191,11 +190,8 @@ class ExcludingSnapshot(Snapshot):
 
 def _sub_id(inner: str, kind: str, folders: Iterable[str]) -> str:
     """The content id of a part of a snapshot whose content id is ``inner``."""
-    import hashlib
-
     text = '\0'.join([inner, kind, *folders])
-    return hashlib.sha1(text.encode('utf-8', 'surrogatepass'),
-                        usedforsecurity=False).hexdigest()
+    return digests.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()
 
 
 @dataclass
