@@ -48,7 +48,9 @@ RULES: dict[str, Rule] = table(
        'def downgrade(): pass',
        'undo every operation of upgrade() in downgrade()',
        summary='The downgrade does nothing.',
-       why='A rollback reports success while the schema stays upgraded.',
+       why='A rollback reports success while the schema stays upgraded. A warning when the '
+           'upgrade only maps values (UPDATE t SET c = W WHERE c = V: rows chosen by the '
+           "column's own value, one new value): what stays is a value spelt the new way.",
        good='def downgrade(): op.drop_index("ix_users_email")'),
     _m('migration-downgrade-raises', IRREVERSIBLE, 'error',
        'def downgrade(): raise NotImplementedError',
@@ -86,14 +88,19 @@ RULES: dict[str, Rule] = table(
        "op.execute('UPDATE users SET ...') with no compensating DML in downgrade",
        'save the old values (backup column/table) and restore them in downgrade()',
        summary='Data is changed with no way back in the downgrade.',
-       why='The schema can be rolled back, the data cannot.',
+       why='The schema can be rolled back, the data cannot. A warning for a value mapping '
+           "(UPDATE t SET c = W WHERE c = V, the rows chosen by the column's own value only, "
+           'W one value): the old code must read W as it read V, a reviewer checks that.',
        good="UPDATE ... after copying the old values to users_backup; downgrade restores "
             "them"),
     _m('migration-runpython-irreversible', IRREVERSIBLE, 'error',
        'migrations.RunPython(forwards) or reverse_code=RunPython.noop',
        'pass a reverse_code that restores the data',
        summary='A Django RunPython has no real reverse_code.',
-       why='migrate back to the previous migration fails or leaves the data changed.',
+       why='migrate back to the previous migration fails or leaves the data changed. With '
+           'RunPython.noop over a value mapping only (filter(f=V).update(f=W): a time-zone '
+           'alias, "" to None, a clamp) it is a warning: the rollback runs and the old code '
+           'must read W as it read V.',
        good='migrations.RunPython(forwards, reverse_code=backwards)'),
     _m('migration-runsql-irreversible', IRREVERSIBLE, 'error',
        "migrations.RunSQL('UPDATE ...') without reverse_sql",
