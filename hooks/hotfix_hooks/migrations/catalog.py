@@ -71,7 +71,9 @@ RULES: dict[str, Rule] = table(
        'downgrade drops table orders, created by an earlier revision',
        'only undo what this migration did',
        summary='The downgrade undoes objects an earlier migration created.',
-       why='Rolling back this revision destroys data the previous release needs.',
+       why='Rolling back this revision destroys data the previous release needs: a table or '
+           'column it drops, or a column it narrows (Float -> INTEGER) that the upgrade never '
+           "changed (autogenerate's drift between the model and the database).",
        good='downgrade drops only the column this revision added'),
     _m('migration-downgrade-drops-earlier-object', IRREVERSIBLE, 'error',
        "upgrade: if 'ix_users_email' not in existing: op.create_index(...); downgrade: "

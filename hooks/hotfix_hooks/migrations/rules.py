@@ -163,6 +163,21 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
                             f'the downgrade drops column {o.table}.{o.column}, which this '
                            'migration did not add' + _owned(own)
                            + ': a one-step rollback destroys its data' + note_up))
+        elif o.kind == m.ALTER_COLUMN and o.table and o.column and 'type' in o.attrs and \
+                o.table not in U['create_table'] and o.table not in U['rename_to'] and \
+                not any(u.table == o.table and (u.column == o.column or
+                                                u.attrs.get('new_name') == o.column)
+                        for u in up) and \
+                lossy(o.attrs.get('old_type'), o.attrs['type']):
+            # autogenerate's drift: the model and the database disagree about a column
+            # another revision owns, and the downgrade "restores" a type it never had here
+            out.append(raw('migration-downgrade-overreach', mig, o,
+                            f'the downgrade changes {o.table}.{o.column} from '
+                            f'{o.attrs.get("old_type")} to {o.attrs["type"]}, a column the '
+                            'upgrade does not change: a one-step rollback truncates or rejects '
+                            'values written since the revision that set its type' + note_up,
+                            'drop the alter_column from downgrade(): the upgrade does not change '
+                            'this column'))
         elif o.kind == m.DROP_OBJECT and o.name and \
                 (o.attrs.get('object'), o.name) not in U['create_object'] and \
                 o.attrs.get('object') not in ('trigger',) and \
