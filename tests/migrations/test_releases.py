@@ -205,3 +205,15 @@ def test_a_folder_of_a_monorepo_sees_the_releases_through_its_prefix() -> None:
                                    tags={'v1.0.0': {'svc/a.py': 'x = 1\n'}})
     [(name, snap)] = changes.subset('svc', ['svc/a.py']).tags()
     assert name == 'v1.0.0' and snap.exists('a.py') and not snap.exists('svc/a.py')
+
+
+def test_a_branch_cannot_narrow_the_release_shape_to_make_a_table_young(tmp_path: Path) -> None:
+    # audit_events shipped in v1.5.0; the hotfix branch edits the policy so that only the
+    # older v1.4.0 counts as a release: the policy of the base side decides, not the branch's
+    repo = _repo(tmp_path)
+    repo.tag('v1.5.0')
+    repo.checkout(BRANCH)
+    repo.commit('only 1.4.0 is a release', files={
+        'pyproject.toml': '[tool.hotfix-hooks.naming]\nrelease_tag_patterns = ["v1.4.0"]\n'})
+    repo.checkout('main')
+    assert _locking(repo, 'audit_events') == AUDIT_LOCKS
