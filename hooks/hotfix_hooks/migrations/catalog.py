@@ -276,7 +276,9 @@ RULES: dict[str, Rule] = table(
        'revert the edit; put the change in a new migration',
        summary='A migration that already shipped is edited, deleted or renamed.',
        why='Databases that ran it never see the edit; the schema diverges between '
-           'environments.',
+           'environments. A warning when two shipped migrations are both emptied of '
+           'operations that cancel each other (an index built, then dropped): only a '
+           'database between the two keeps the object.',
        good='the shipped file unchanged; a new revision makes the change'),
     _m('migration-history-code-changed', HISTORY, 'info',
        'a RunPython function / upgrade() helper of a shipped migration edited, its '
