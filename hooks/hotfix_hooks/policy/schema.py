@@ -18,6 +18,7 @@ from hotfix_hooks.policy.keys import SEVERITY_VALUES
 from hotfix_hooks.policy.keys import table as _table
 from hotfix_hooks.policy.keys import validate_table
 from hotfix_hooks.policy.status_template import template_problem
+from hotfix_hooks.rule_ids import IDS
 
 
 def _non_empty_str(name: str, value: object) -> str:
@@ -29,8 +30,11 @@ def _non_empty_str(name: str, value: object) -> str:
 # -- rule ids (the catalogue) --------------------------------------------------------------
 def _known_rules(name: str, ids: list[str], prefix: str) -> None:
     """A one-line error naming the key and the nearest known ids for an unknown rule id (or,
-    in a per-concern table, a rule of another concern)."""
-    from hotfix_hooks import catalog  # only when the policy names rule ids
+    in a per-concern table, a rule of another concern). The ids are checked against the
+    generated list (``rule_ids``); the catalogue is loaded only to word an error."""
+    if all(rule in IDS and rule.startswith(prefix) for rule in ids):
+        return
+    from hotfix_hooks import catalog  # only to suggest the nearest ids of an unknown one
 
     among = None
     if prefix:
