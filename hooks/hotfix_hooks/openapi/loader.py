@@ -36,6 +36,8 @@ class SpecError(Exception):
 
 
 def escape(segment: str) -> str:
+    if '~' not in segment and '/' not in segment:
+        return segment
     return segment.replace('~', '~0').replace('/', '~1')
 
 

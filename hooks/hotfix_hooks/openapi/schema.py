@@ -70,6 +70,8 @@ class Doc:
 
     def deref(self, node: Any, ptr: str) -> tuple[Any, str]:
         """Follow ``$ref`` chains. ``(None, ptr)`` when a ref dangles or loops."""
+        if not isinstance(node, dict) or '$ref' not in node:
+            return node, ptr
         seen = set()
         while isinstance(node, dict) and isinstance(node.get('$ref'), str):
             ref = node['$ref']
