@@ -198,3 +198,24 @@ def test_the_command_leaves_the_garbage_collector_as_it_was(tmp_path: Path,
         else:
             gc.disable()
     assert json.loads(capsys.readouterr().out)['findings']
+
+
+def test_the_plain_json_key_pattern_finds_the_keys_the_general_one_finds() -> None:
+    """The key index of plain JSON (no escaped quote) uses a simpler pattern than the
+    general one: on such texts both find the same keys at the same offsets."""
+    from hotfix_hooks.openapi.loader import _KEY_RE
+    from hotfix_hooks.openapi.loader import _PLAIN_KEY_RE
+
+    doc = _head()
+    doc['info']['description'] = 'a\\b\nc: d: e \u00e9 \\\\ \\u1234'
+    doc['components']['schemas']['Odd \\ key \u00fc'] = {'type': 'string', '': {'': 1},
+                                                          ' : ': 2, 'tab\t': [{}, []]}
+    texts = [json.dumps(doc, indent=2), json.dumps(doc, separators=(',', ':')),
+             json.dumps(doc, indent=1, separators=(', ', ' :  ')),
+             json.dumps(doc, indent='\t', ensure_ascii=False)]
+    for text in texts:
+        spec = parse(text, 'openapi.json')
+        assert spec.plain_json
+        general = [(m.start(), m.group()) for m in _KEY_RE.finditer(text)]
+        assert [(m.start(), m.group()) for m in _PLAIN_KEY_RE.finditer(text)] == general
+        assert len(general) > 40
