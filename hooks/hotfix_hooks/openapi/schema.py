@@ -329,8 +329,7 @@ def _settled(node: object, clean: set[str] | frozenset[str], depth: int) -> bool
     if isinstance(node, dict):
         if depth == 0:
             return False
-        ref = node.get('$ref')
-        if ref is not None and not (isinstance(ref, str) and ref in clean):
+        if '$ref' in node and not (isinstance(node['$ref'], str) and node['$ref'] in clean):
             return False
         for v in node.values():
             if isinstance(v, (dict, list)) and not _settled(v, clean, depth - 1):
