@@ -640,7 +640,7 @@ def build(ctx: Context, policy: Policy, history_base: str | None = None) -> Chan
                      base_label='empty tree' if base_rev == plumbing.EMPTY_TREE else base_rev[:12],
                      head_label=head_label, notes=list(ctx.notes), on_close=close,
                      history=history, cache=open_cache(ctx, policy),
-                     tags=_tag_lister(root, reader))
+                     tags=_tag_lister(root, reader, base_rev))
 
 
 def _history(ctx: Context, policy: Policy, history_base: str | None) -> GitHistory | None:
@@ -659,16 +659,21 @@ def _history(ctx: Context, policy: Policy, history_base: str | None) -> GitHisto
     return GitHistory(ctx.root, base, head, signers, trusted=base)
 
 
-def _tag_lister(root: str, reader: ObjectReader) -> Callable[[], list[tuple[str, Snapshot]]]:
-    """The repository's tags, newest first (``creatordate``), each with a snapshot of the
-    commit it names (an annotated tag peeled): one ``git for-each-ref``, on first use only;
-    a path is then looked up in a tag's commit by walking its trees in process."""
+def _tag_lister(root: str, reader: ObjectReader, base: str
+                ) -> Callable[[], list[tuple[str, Snapshot]]]:
+    """The tags the base side descends from (``--merged``: a tag whose commit is an
+    ancestor of ``base``; a release made later, or on another line, says nothing about the
+    code under check), newest first (``creatordate``), each with a snapshot of the commit it
+    names (an annotated tag peeled): one ``git for-each-ref``, on first use only; a path is
+    then looked up in a tag's commit by walking its trees in process."""
     listed: list[tuple[str, Snapshot]] | None = None
 
     def tags() -> list[tuple[str, Snapshot]]:
         nonlocal listed
+        if listed is None and base == plumbing.EMPTY_TREE:
+            listed = []                                 # nothing descends from no commit
         if listed is None:
-            res = plumbing.run(['for-each-ref', '--sort=-creatordate',
+            res = plumbing.run(['for-each-ref', '--sort=-creatordate', f'--merged={base}',
                                 '--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)'
                                 '%00%(*objecttype)%00%(*objectname)',
                                 'refs/tags'], cwd=root, check=False)

@@ -152,6 +152,7 @@ class Note:
     hint: str
     end_line: int | None = None
     path: str | None = None
+    severity: str | None = None          # when the facts decide it (else the rule's)
 
 
 @dataclasses.dataclass
