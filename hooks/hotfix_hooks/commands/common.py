@@ -159,7 +159,8 @@ def repository_anchor(root: str | None, policy: Policy | None = None) -> str | N
 def load_policy(args: argparse.Namespace) -> tuple[str, Policy]:
     """The repository's top level and its policy (``--config`` when given)."""
     root = plumbing.toplevel()
-    return root, policy_mod.load(root, getattr(args, 'config', None))
+    return root, policy_mod.load(root, getattr(args, 'config', None),
+                                 cache=not getattr(args, 'no_cache', False))
 
 
 def overridden(findings: list[Finding], policy: Policy) -> list[Finding]:
