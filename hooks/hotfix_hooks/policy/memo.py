@@ -122,6 +122,11 @@ def parsed(data: bytes, name: str, root: str | None, use_cache: bool,
         values, sources = value
         return (values, sources) if values is not None else None
     result = build()     # a ConfigError propagates: failures are never stored
+    cache_table = result[0].get('cache') if result is not None else None
+    mb = cache_table.get('max_mb') if isinstance(cache_table, dict) else None
+    store.max_bytes = cache_mod.max_bytes_from(mb)
+    if store.max_bytes <= 0:     # the policy (or HOTFIX_HOOKS_CACHE_MAX_MB) turns it off
+        return result
     try:
         store.put(NAMESPACE, blob, parts, (None, None) if result is None else result)
     except TypeError:    # a value marshal cannot hold (a TOML date under owners): no entry
