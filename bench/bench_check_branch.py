@@ -96,14 +96,10 @@ max_files = 8
 """
 
 
-def timeit(argv: list[str], cwd: str, env: dict[str, str], runs: int) -> list[float]:
-    subprocess.run(argv, cwd=cwd, env=env, capture_output=True)  # warm-up
-    out = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, env=env, capture_output=True)
-        out.append((time.perf_counter() - t) * 1000)
-    return out
+def timed(argv: list[str], cwd: str, env: dict[str, str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, env=env, capture_output=True)
+    return (time.perf_counter() - t) * 1000
 
 
 def main() -> int:
@@ -135,13 +131,13 @@ def main() -> int:
             'check-branch, pyproject': (hh, tmp3, env),
             'pyproject, no cache': (hh, tmp3, cold),
         }
-        for argv, cwd, e in cases.values():   # a policy that fails would measure nothing
+        for argv, cwd, e in cases.values():   # warm-up; a policy that fails measures nothing
             subprocess.run(argv, cwd=cwd, env=e, check=True, capture_output=True)
-        # interleave the runs so machine noise hits every case alike
+        # one run of each case in turn, so machine noise hits every case alike
         samples: dict[str, list[float]] = {k: [] for k in cases}
-        for _ in range(args.runs // 5 or 1):
+        for _ in range(args.runs):
             for name, (argv, cwd, e) in cases.items():
-                samples[name] += timeit(argv, cwd, e, 5)
+                samples[name].append(timed(argv, cwd, e))
     med = {k: statistics.median(v) for k, v in samples.items()}
     for k, v in med.items():
         q = statistics.quantiles(samples[k], n=4)
