@@ -837,3 +837,60 @@ def test_a_removed_request_property_is_an_error_when_the_model_forbids_extra() -
                 'app/routes.py': strict.replace('    first_day_of_week: int = 0\n', '')})
     (removed,) = [f for f in got if f.rule == 'request-property-removed']
     assert (removed.severity, 'are rejected' in removed.message) == ('error', True)
+
+
+CASES = '''\
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+
+class CaseReadMinimal(BaseModel):
+    id: int
+    title: str
+    reporter: str | None = None
+    tags: list[str] = []
+
+
+class IncidentUpdate(BaseModel):
+    title: str
+    cases: list[CaseReadMinimal] = []
+
+
+router = APIRouter()
+
+
+@router.get("/cases", response_model=list[CaseReadMinimal])
+def get_cases() -> list[CaseReadMinimal]: ...
+
+
+@router.put("/incidents/{incident_id}")
+def update_incident(incident_id: int, incident_in: IncidentUpdate) -> None: ...
+'''
+
+
+def test_a_property_removed_from_a_model_sent_back_in_requests_is_one_finding() -> None:
+    """A read model trimmed for a faster list (dispatch 494c6da1b81a): the same model is
+    echoed back nested in an update body. One root cause, one finding: the response side
+    (clients reading `tags` break) names the request side (clients sending it back have
+    it ignored) and the update operation among those affected, instead of a second
+    request-property-removed finding for the same removed field."""
+    base = {'app/__init__.py': '', 'app/routes.py': CASES}
+    trimmed = CASES.replace('    tags: list[str] = []\n', '', 1)
+    got = [f for f in scan(base, {'app/__init__.py': '', 'app/routes.py': trimmed})
+           if f.severity != 'info']
+    assert [f.rule for f in got] == ['response-property-removed']
+    (removed,) = got
+    assert removed.severity == 'error'
+    assert 'also in request bodies' in removed.message
+    assert set(removed.extra['affected']) == {'GET /cases', 'PUT /incidents/{incident_id}'}
+
+
+def test_a_property_removed_from_a_request_only_model_stays_its_own_finding() -> None:
+    """The fold needs the same model in a response: an update model only ever sent keeps
+    its own request-property-removed warning (the value a client sends is dropped)."""
+    request_only = CASES.replace('response_model=list[CaseReadMinimal]', 'response_model=None'
+                                 ).replace('-> list[CaseReadMinimal]', '-> None')
+    base = {'app/__init__.py': '', 'app/routes.py': request_only}
+    trimmed = request_only.replace('    tags: list[str] = []\n', '', 1)
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': trimmed}) == {
+        ('request-property-removed', 'warning')}

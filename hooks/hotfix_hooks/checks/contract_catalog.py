@@ -273,7 +273,9 @@ _FIXED = (
          good='ItemIn.note kept (ignored if no longer used)',
          severity_note='error when the body forbids unknown properties '
                        '(additionalProperties: false, Pydantic extra="forbid"): clients '
-                       'still sending it are rejected'),
+                       'still sending it are rejected; a property removed from a model that '
+                       'responses return as well (a read model sent back nested in a body) is '
+                       'reported once, as response-property-removed naming the request side'),
     Rule('request-property-deprecated', _C, 'info',
          summary='A request body property is marked deprecated.',
          why='Context: clients should stop sending it before it is removed.',
@@ -312,7 +314,9 @@ _FIXED = (
          bad='Item.created removed from the response model (from route code every field '
              'Pydantic serializes counts as always present)',
          good='Item.created kept, marked deprecated',
-         severity_note='warning when the property was optional'),
+         severity_note='warning when the property was optional; when request bodies send '
+                       'the same model back, the finding names that side too (one root '
+                       'cause, one finding)'),
     Rule('response-property-became-optional', _C, 'error',
          summary='A required response property became optional.',
          why='Clients rely on it being present; they break when it is missing.',
