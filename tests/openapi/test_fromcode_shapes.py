@@ -894,3 +894,38 @@ def test_a_property_removed_from_a_request_only_model_stays_its_own_finding() ->
     trimmed = request_only.replace('    tags: list[str] = []\n', '', 1)
     assert found(base, {'app/__init__.py': '', 'app/routes.py': trimmed}) == {
         ('request-property-removed', 'warning')}
+
+
+SLUGS = '''\
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+
+class ProjectCreate(BaseModel):
+    name: str
+    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)
+
+
+router = APIRouter()
+
+
+@router.post("/projects")
+def create_project(project_in: ProjectCreate) -> None: ...
+'''
+
+
+def test_a_pattern_rewritten_to_accept_the_same_strings_is_no_change() -> None:
+    """A slug pattern rewritten by a linter or by hand (a non-capturing group made
+    capturing, a character class reordered, `{1,}` for `+`) accepts the same strings:
+    nothing a client sends is newly rejected. A rewrite that changes what is accepted
+    is still reported."""
+    base = {'app/__init__.py': '', 'app/routes.py': SLUGS}
+    for new in (r'^[a-z0-9]+(-[a-z0-9]+)*$', r'^[0-9a-z]{1,}(?:-[0-9a-z]+)*$'):
+        same = SLUGS.replace(r'^[a-z0-9]+(?:-[a-z0-9]+)*$', new)
+        assert found(base, {'app/__init__.py': '', 'app/routes.py': same}) == set(), new
+    narrowed = SLUGS.replace(r'^[a-z0-9]+(?:-[a-z0-9]+)*$', r'^[a-z]+(?:-[a-z0-9]+)*$')
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': narrowed}) == {
+        ('request-pattern-changed', 'warning')}
+    cased = SLUGS.replace(r'^[a-z0-9]+(?:-[a-z0-9]+)*$', r'(?i)^[a-z0-9]+(?:-[a-z0-9]+)*$')
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': cased}) == {
+        ('request-pattern-changed', 'warning')}

@@ -293,7 +293,11 @@ _FIXED = (
          why='A reviewer must check that the new pattern accepts every value the old one did.',
          fix='Make sure the new pattern accepts every value the old one did.',
          bad='pattern ^[A-Z]{3}$ -> ^[A-Z]{3}-[0-9]+$',
-         good='pattern ^[A-Z]{3}$ -> ^[A-Z]{3}(-[0-9]+)?$ (a superset)'),
+         good='pattern ^[A-Z]{3}$ -> ^[A-Z]{3}(-[0-9]+)?$ (a superset)',
+         severity_note='a rewrite that reads the same once parsed (`{1,}` for `+`, a group '
+                       'made capturing, a character class reordered) accepts the same '
+                       'strings and is not reported; other rewrites are, even when they '
+                       'happen to accept the same strings (that is not decided)'),
     Rule('request-pattern-removed', _C, 'info',
          summary='The pattern of a request field is removed.',
          why='Compatible: the server accepts more values than before.',

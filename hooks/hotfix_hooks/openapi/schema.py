@@ -291,6 +291,61 @@ def _merge(n: N, s: N, adopt_name: bool = False) -> None:
     n.deprecated = n.deprecated or s.deprecated
 
 
+def _pattern_form(pattern: str) -> str | None:
+    """A form of a regular expression in which rewrites that accept the same strings read
+    the same: Python's own parse (``{1,}`` and ``+``, ``(?:a)`` and ``a``, ``a|b`` and
+    ``[ab]`` already agree there), groups without flags inlined when nothing refers back
+    to them, and the members of a character class in order. None when it does not parse.
+    Equal forms accept the same strings; different forms may still (that is not decided)."""
+    import re
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        tree = _parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return None
+    backrefs = False
+
+    def walk(items: Any) -> list[Any]:
+        nonlocal backrefs
+        out: list[Any] = []
+        for op, arg in items:
+            name = str(op)
+            if name in ('GROUPREF', 'GROUPREF_EXISTS'):
+                backrefs = True
+            if name == 'SUBPATTERN':
+                _group, add, delete, sub = arg
+                if not add and not delete:
+                    out.extend(walk(sub))
+                    continue
+                arg = (add, delete, walk(sub))
+            elif name == 'IN':
+                arg = sorted(repr(x) for x in arg)
+            elif name == 'BRANCH':
+                arg = sorted(repr(walk(b)) for b in arg[1])
+            elif name in ('MAX_REPEAT', 'MIN_REPEAT', 'POSSESSIVE_REPEAT'):
+                arg = (arg[0], arg[1], walk(arg[2]))
+            elif name in ('ASSERT', 'ASSERT_NOT'):
+                arg = (arg[0], walk(arg[1]))
+            elif name == 'ATOMIC_GROUP':
+                arg = walk(arg)
+            out.append((name, repr(arg) if not isinstance(arg, (list, tuple)) else arg))
+        return out
+
+    form = repr((tree.state.flags, walk(tree)))      # global flags: (?i) at the start
+    return None if backrefs else form
+
+
+def same_pattern(a: str | None, b: str | None) -> bool:
+    """Whether two patterns accept the same strings by their form (``_pattern_form``)."""
+    if a is None or b is None:
+        return a == b
+    if a == b:
+        return True
+    fa = _pattern_form(a)
+    return fa is not None and fa == _pattern_form(b)
+
+
 def _ref_free(node: object, depth: int) -> bool:
     """True when ``node`` provably contains no ``$ref`` (checked ``depth`` levels deep)."""
     if isinstance(node, dict):
@@ -517,7 +572,7 @@ class Comparer:
         if o.pattern != n.pattern and (o.pattern or n.pattern):
             op_ = o.pattern[0] if o.pattern else None
             np_ = n.pattern[0] if n.pattern else None
-            if op_ != np_:
+            if not same_pattern(op_, np_):
                 hp = n.pattern[1] if n.pattern else None
                 bp = o.pattern[1] if o.pattern else None
                 if not req:
