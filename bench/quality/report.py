@@ -143,6 +143,8 @@ SUCCESSORS = {
     'api-route-removed': ('api-route-changed',),
     'api-operation-added-in-hotfix': ('api-route-changed',),
     'response-media-type-removed': ('response-body-type-changed',),
+    # a property removed from a model sent both ways is one finding (issue 13, round three)
+    'request-property-removed': ('response-property-removed',),
 }
 
 
