@@ -929,3 +929,43 @@ def test_a_pattern_rewritten_to_accept_the_same_strings_is_no_change() -> None:
     cased = SLUGS.replace(r'^[a-z0-9]+(?:-[a-z0-9]+)*$', r'(?i)^[a-z0-9]+(?:-[a-z0-9]+)*$')
     assert found(base, {'app/__init__.py': '', 'app/routes.py': cased}) == {
         ('request-pattern-changed', 'warning')}
+
+
+WEBHOOKS = '''\
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import UUID4, BaseModel
+
+
+class WebhookCreate(BaseModel):
+    name: str
+    group_id: UUID
+
+
+class WebhookRead(BaseModel):
+    id: UUID
+    group_id: UUID
+
+
+router = APIRouter(prefix="/webhooks")
+
+
+@router.post("", response_model=WebhookRead)
+def create_webhook(data: WebhookCreate) -> WebhookRead: ...
+'''
+
+
+def test_a_uuid_typed_as_one_uuid_version_is_judged_by_side() -> None:
+    """`UUID` -> Pydantic's `UUID4` (format `uuid4`, mealie eb170cc7e582): a response still
+    sends UUIDs, and `uuid4` is no format a client knows (info); a request now rejects the
+    UUIDs of other versions the server took before (error)."""
+    base = {'app/__init__.py': '', 'app/routes.py': WEBHOOKS}
+    read = WEBHOOKS.replace('    id: UUID\n    group_id: UUID\n',
+                            '    id: UUID\n    group_id: UUID4\n')
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': read}) == {
+        ('response-property-format-changed', 'info')}
+    sent = WEBHOOKS.replace('    name: str\n    group_id: UUID\n',
+                            '    name: str\n    group_id: UUID4\n')
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': sent}) == {
+        ('request-property-format-changed', 'error')}

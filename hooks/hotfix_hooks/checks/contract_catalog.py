@@ -579,7 +579,9 @@ _CHANGES: dict[str, _Change] = {
         'the format of {where} changed', _ERR_REQ, _ERR_RESP,
         '{subject}: format date -> uuid', '{subject}: format date kept',
         note='in a request: info when the format was widened (int32 -> int64, float -> '
-             'double, date -> date-time)'),
+             'double, date -> date-time, Pydantic\'s uuid4 -> uuid); between uuid and '
+             'Pydantic\'s uuid1/3/4/5 a response is info (UUIDs either way, and no client '
+             'knows uuid4)'),
     'became-nullable': _Change(
         '{where} became nullable', _INFO_REQ,
         ('error', 'Clients do not expect null and crash on it.',

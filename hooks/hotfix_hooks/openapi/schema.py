@@ -33,6 +33,10 @@ _BARE_KEYS = {'type', 'format', 'title', 'description', 'nullable', 'examples', 
 _UNSET = object()
 _BOUND_KEYS = frozenset(k for k, _ in UPPER + LOWER)
 _FORMAT_WIDENINGS = {('int32', 'int64'), ('float', 'double'), ('date', 'date-time')}
+# Pydantic's UUID1/3/4/5 (formats uuid1...): UUIDs of one version. The server validates a
+# request by them (uuid -> uuid4 rejects other versions); a client knows only ``uuid`` and
+# gets UUIDs either way (response: info).
+_UUID_VERSIONS = frozenset({'uuid1', 'uuid3', 'uuid4', 'uuid5'})
 # The formats JSON Schema (2020-12, "Defined Formats") and the OpenAPI data types define:
 # the only ones a client validator or generator knows. Any other format (Pydantic's
 # ``color``, ``uuid4``, ``name-email``, ``ipvanyaddress``...) is an annotation no client
@@ -522,6 +526,8 @@ class Comparer:
                 ch('format-added', 'error' if req else 'info', msg)
             elif (o.format, n.format) in _FORMAT_WIDENINGS:
                 ch('format-changed', 'info' if req else 'error', msg)
+            elif {o.format, n.format} <= _UUID_VERSIONS | {'uuid'}:
+                ch('format-changed', 'error' if req and n.format != 'uuid' else 'info', msg)
             else:
                 ch('format-changed', 'error', msg)
         # -- nullability ----------------------------------------------------------
