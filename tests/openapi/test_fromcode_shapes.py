@@ -969,3 +969,46 @@ def test_a_uuid_typed_as_one_uuid_version_is_judged_by_side() -> None:
                             '    name: str\n    group_id: UUID4\n')
     assert found(base, {'app/__init__.py': '', 'app/routes.py': sent}) == {
         ('request-property-format-changed', 'error')}
+
+
+RECIPES = '''\
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+
+class RecipeSummary(BaseModel):
+    id: int
+    name: str
+    update_at: datetime | None = None
+
+
+class Recipe(RecipeSummary):
+    instructions: list[str] = []
+
+
+router = APIRouter(prefix="/recipes")
+
+
+@router.get("", response_model=list[RecipeSummary])
+def get_all() -> list[RecipeSummary]: ...
+
+
+@router.put("/{slug}", response_model=Recipe)
+def update_one(slug: str, data: Recipe) -> Recipe: ...
+'''
+
+
+def test_an_inherited_property_removed_from_models_sent_both_ways_is_one_finding() -> None:
+    """mealie eb170cc7e582: `update_at` goes from a base model; its subclass is also the
+    update body. One finding at the definition's line names both models, the request side
+    and every operation (no second finding for the line, none for the request side)."""
+    base = {'app/__init__.py': '', 'app/routes.py': RECIPES}
+    head = RECIPES.replace('    update_at: datetime | None = None\n', '')
+    got = [f for f in scan(base, {'app/__init__.py': '', 'app/routes.py': head})
+           if f.severity != 'info']
+    assert [f.rule for f in got] == ['response-property-removed']
+    (removed,) = got
+    assert 'also in request bodies' in removed.message and '2 properties' in removed.message
+    assert set(removed.extra['affected']) == {'GET /recipes', 'PUT /recipes/{slug}'}

@@ -585,6 +585,8 @@ def _root_causes(hits: list[_Hit]) -> list[_Hit]:
 
 
 _MODE_SUFFIX = re.compile(r'-(?:Input|Output)$')
+# the request side of a removed property that responses return and requests send back
+ECHO_NOTE = ' (also in request bodies: clients sending it back have it ignored)'
 
 
 def _model_property(ptr: str | None) -> tuple[str, str] | None:
@@ -623,9 +625,7 @@ def _echoes(hits: list[_Hit]) -> list[_Hit]:
             out.append(h)
             continue
         if key not in folded:
-            folded[key] = dataclasses.replace(
-                r, message=f'{r.message} (also in request bodies: clients sending it back '
-                           'have it ignored)')
+            folded[key] = dataclasses.replace(r, message=r.message + ECHO_NOTE)
         out.append(_Hit(folded[key], h.op))
     for i, h in enumerate(out):
         key = _model_property(h.change.base_ptr)
