@@ -453,7 +453,10 @@ _FIXED = (
          fix='Regenerate the spec from the application and commit it with the change.',
          bad='a router adds a required header, openapi.json unchanged',
          good='openapi.json regenerated in the same commit',
-         severity_note='contract.stale_severity in the policy (default warning)'),
+         severity_note='contract.stale_severity in the policy (default warning); '
+                       'contract.stale_additive_severity (default info) when every change of '
+                       'the route code is additive (clients generated from the spec still '
+                       'work)'),
     Rule('openapi-unparseable', _C, 'error',
          summary='A contract file cannot be parsed (JSON/YAML syntax, not UTF-8).',
          why='The tool cannot compare what it cannot read; it fails instead of passing '
