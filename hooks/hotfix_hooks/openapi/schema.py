@@ -369,6 +369,10 @@ _STORAGE_LIMITS = frozenset((2 ** 31 - 1, -2 ** 31, 2 ** 63 - 1, -2 ** 63, 2 ** 
 
 
 def _storage_limit(value: object) -> bool:
+    """An integer type's own limit; JSON does not tell ``2147483647.0`` from ``2147483647``
+    (a number with a zero fractional part is that integer), and spec generators write both."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return isinstance(value, int) and not isinstance(value, bool) and value in _STORAGE_LIMITS
 
 
