@@ -346,6 +346,8 @@ def same_pattern(a: str | None, b: str | None) -> bool:
         return a == b
     if a == b:
         return True
+    if '{,' in a or '{,' in b:
+        return False        # Python reads `{,3}` as `{0,3}`; ECMA-262 (JSON Schema) literally
     fa = _pattern_form(a)
     return fa is not None and fa == _pattern_form(b)
 
