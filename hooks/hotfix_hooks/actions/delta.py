@@ -106,9 +106,9 @@ def parse_chunk(chunk: Chunk, cache: dict[str, list[ast.stmt] | None]) -> list[a
 # A file at least this large is parsed a piece at a time by the engines that must not hold
 # its whole syntax tree (``parsed_chunks``); smaller files are parsed whole.
 PIECEWISE_MIN_BYTES = 512 * 1024
-# a piece that does not parse alone is merged with the next one; past this many lines of
-# merging, the rest of the file is parsed in one piece (the error, if any, is then real)
-_MERGE_LINES = 5000
+# a piece that does not parse alone is merged with the next one; after this many merges
+# the rest of the file is parsed in one piece (the error, if any, is then real)
+_MERGES = 64
 
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
@@ -124,8 +124,8 @@ def parsed_chunks(text: str, filename: str = '<unknown>',
     alone (a decorator, an ``else:``/``except:`` clause, a string or bracket spanning a
     column-0 line) is merged with the next one until it does. Pieces that each parse alone
     and start at column 0 with no open bracket, string or continuation parse, joined, to
-    the same statements as the whole text. When merging runs past ``_MERGE_LINES`` lines
-    the rest of the text is parsed in one piece, so a file that does not parse as a whole
+    the same statements as the whole text. After ``_MERGES`` merges the rest of the text
+    is parsed in one piece, so a file that does not parse as a whole
     raises what the parser raises (``SyntaxError``, ``ValueError``, ``RecursionError``,
     ``MemoryError``), as parsing it whole would."""
     parse_one = parser or (lambda src, name: parse(src, name))
@@ -146,7 +146,7 @@ def parsed_chunks(text: str, filename: str = '<unknown>',
                         if e.end_lineno is not None:
                             e.end_lineno += piece.start - 1
                     raise
-                if piece.key.count('\n') > _MERGE_LINES:
+                if j - i > _MERGES:
                     rest = '\n'.join([piece.text] + [c.text for c in chunks[j:]])
                     piece = Chunk(piece.start, rest, piece.name, piece.kind)
                     j = len(chunks) - 1
