@@ -11,6 +11,7 @@ import pytest
 
 from hotfix_hooks.actions.delta import parsed_chunks
 from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import MemorySnapshot
 from hotfix_hooks.checks import relevance
 from hotfix_hooks.checks.contract import check
 from hotfix_hooks.checks.registry import RunInfo
@@ -198,13 +199,30 @@ def test_the_contract_of_a_module_read_in_pieces_is_the_whole_one(
     assert _contract(files) == whole
 
 
-def test_a_large_module_that_does_not_parse_is_unparsed_either_way(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    files = tree(**{'shop/routers/orders.py': TRICKY.replace('-> Order:', '-> Order')})
-    whole = _contract(files)
-    assert whole['unparsed'] == ['shop/routers/orders.py']
+def _contract_of(files: dict[str, bytes | str]) -> dict[str, Any]:
+    project = fromcode.Project(MemorySnapshot(files), [], fromcode.ParseCache())
+    got = fromcode.build(project)
+    return {'doc': got.doc, 'locs': got.locs, 'handlers': got.handlers,
+            'unresolved': got.unresolved, 'routes': got.routes, 'unparsed': got.unparsed}
+
+
+@pytest.mark.parametrize(('source', 'parses'), [
+    (TRICKY.encode(), True),
+    (TRICKY.replace('-> Order:', '-> Order').encode(), False),            # a syntax error
+    (TRICKY.replace('"a string', '"a string \xff').encode('latin-1'), False),  # not UTF-8
+    (b'\x00' + TRICKY.encode(), False),                                  # a NUL byte
+    ('# -*- coding: latin-1 -*-\n'.encode() + TRICKY.replace(
+        '"/{order_id}"', '"/\xe9t\xe9/{order_id}"').encode('latin-1'), True),  # latin-1
+    (b'\xef\xbb\xbf' + TRICKY.encode(), True),                            # a BOM
+])
+def test_a_large_module_parses_or_not_as_a_whole_parse_says(
+        monkeypatch: pytest.MonkeyPatch, source: bytes, parses: bool) -> None:
+    files: dict[str, bytes | str] = dict(tree())
+    files['shop/routers/orders.py'] = source
+    whole = _contract_of(files)
+    assert (whole['unparsed'] == []) is parses
     _piecewise(monkeypatch)
-    assert _contract(files) == whole
+    assert _contract_of(files) == whole
 
 
 def test_findings_and_their_lines_are_the_same_when_modules_are_read_in_pieces(

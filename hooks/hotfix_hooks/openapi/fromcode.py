@@ -330,6 +330,19 @@ class _LazyFunctions(Mapping[str, _FnDef]):
         return name in self.pw._functions
 
 
+def _source_text(data: bytes) -> str:
+    """The text Python reads from ``data`` (a BOM, a coding declaration), as a whole parse
+    of the bytes decodes it; ``SyntaxError`` where that parse would fail to decode."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as e:
+        raise SyntaxError(str(e)) from None
+
+
 def _parse_piece(chunk: Chunk, file: str) -> list[ast.stmt]:
     tree = parse(chunk.text, file)
     if chunk.start > 1:
@@ -423,7 +436,7 @@ class Project:
         key = hashlib.sha1(data).hexdigest()
         if key not in self.cache.pieces:
             try:
-                pw: _Piecewise | None = _Piecewise(path, data.decode('utf-8', 'replace'))
+                pw: _Piecewise | None = _Piecewise(path, _source_text(data))
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 pw = None
             self.cache.pieces[key] = pw
