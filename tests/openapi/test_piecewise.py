@@ -211,7 +211,7 @@ def _contract_of(files: dict[str, bytes | str]) -> dict[str, Any]:
     (TRICKY.replace('-> Order:', '-> Order').encode(), False),            # a syntax error
     (TRICKY.replace('"a string', '"a string \xff').encode('latin-1'), False),  # not UTF-8
     (b'\x00' + TRICKY.encode(), False),                                  # a NUL byte
-    ('# -*- coding: latin-1 -*-\n'.encode() + TRICKY.replace(
+    (b'# -*- coding: latin-1 -*-\n' + TRICKY.replace(
         '"/{order_id}"', '"/\xe9t\xe9/{order_id}"').encode('latin-1'), True),  # latin-1
     (b'\xef\xbb\xbf' + TRICKY.encode(), True),                            # a BOM
 ])
