@@ -113,8 +113,29 @@ _MERGES = 64
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
+def shift_lines(tree: ast.AST, offset: int) -> None:
+    """``ast.increment_lineno`` without its generators (several times faster on the
+    trees of a large module)."""
+    stack = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    AST = ast.AST
+    while stack:
+        node = pop()
+        if 'lineno' in node._attributes:
+            node.lineno += offset                                    # type: ignore[attr-defined]
+            end = getattr(node, 'end_lineno', None)
+            if end is not None:
+                node.end_lineno = end + offset                      # type: ignore[attr-defined]
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                extend(v for v in value if isinstance(v, AST))
+            elif isinstance(value, AST):
+                push(value)
+
+
 def parsed_chunks(text: str, filename: str = '<unknown>',
-                  parser: Callable[[str, str], ast.Module] | None = None
+                  parser: Callable[[str, str], ast.Module] | None = None, shift: bool = True
                   ) -> Iterator[tuple[Chunk, list[ast.stmt]]]:
     """The top-level statements of ``text`` a piece at a time, each with the line numbers
     of the file, so a caller can summarise a piece and drop its tree before the next one
@@ -127,7 +148,8 @@ def parsed_chunks(text: str, filename: str = '<unknown>',
     the same statements as the whole text. After ``_MERGES`` merges the rest of the text
     is parsed in one piece, so a file that does not parse as a whole
     raises what the parser raises (``SyntaxError``, ``ValueError``, ``RecursionError``,
-    ``MemoryError``), as parsing it whole would."""
+    ``MemoryError``), as parsing it whole would. ``shift=False``: line numbers are those
+    of the piece (``chunk.start - 1`` lines less), for a caller that shifts what it keeps."""
     parse_one = parser or (lambda src, name: parse(src, name))
     chunks = split_chunks(text)
     i = 0
@@ -155,8 +177,8 @@ def parsed_chunks(text: str, filename: str = '<unknown>',
                 nxt = chunks[j]
                 piece = Chunk(piece.start, piece.text + '\n' + nxt.text, piece.name or nxt.name,
                               piece.kind if piece.name else nxt.kind)
-        if piece.start > 1:
-            ast.increment_lineno(tree, piece.start - 1)
+        if shift and piece.start > 1:
+            shift_lines(tree, piece.start - 1)
         body = tree.body
         del tree
         yield piece, body

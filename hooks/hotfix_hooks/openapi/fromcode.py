@@ -31,6 +31,7 @@ from hotfix_hooks.actions import routes as pyroutes
 from hotfix_hooks.actions.delta import Chunk
 from hotfix_hooks.actions.delta import parsed_chunks
 from hotfix_hooks.actions.delta import PIECEWISE_MIN_BYTES
+from hotfix_hooks.actions.delta import shift_lines
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
@@ -250,7 +251,7 @@ class _Piecewise:
         # endpoints): a node, or the index of the piece to parse
         self._functions: dict[str, _FnDef | int] = {}
         self.top_lazy: list[tuple[int, str, int]] = []   # (line, name, piece) top-level defs
-        for chunk, stmts in parsed_chunks(text, file):
+        for chunk, stmts in parsed_chunks(text, file, shift=False):
             lazy = all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in stmts) \
                 and not any(isinstance(n, ast.ClassDef) or _is_mount(n)
                             for n in pyroutes.iter_statements(stmts)) \
@@ -262,9 +263,12 @@ class _Piecewise:
             if lazy:
                 for node in stmts:
                     assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                    self.top_lazy.append((node.lineno, node.name, index))
+                    self.top_lazy.append((node.lineno + chunk.start - 1, node.name, index))
                 self.pieces.append((Chunk(chunk.start, chunk.text), None))
             else:
+                if chunk.start > 1:
+                    for node in stmts:
+                        shift_lines(node, chunk.start - 1)
                 body.extend(stmts)
                 self.pieces.append((chunk, stmts))
             del stmts
@@ -346,7 +350,7 @@ def _source_text(data: bytes) -> str:
 def _parse_piece(chunk: Chunk, file: str) -> list[ast.stmt]:
     tree = parse(chunk.text, file)
     if chunk.start > 1:
-        ast.increment_lineno(tree, chunk.start - 1)
+        shift_lines(tree, chunk.start - 1)
     return tree.body
 
 
