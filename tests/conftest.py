@@ -29,6 +29,16 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv('NO_COLOR', '1')
 
 
+@pytest.fixture(autouse=True)
+def _shared_cat_file_closed() -> Iterator[None]:
+    """A test that reads through the shared ``git cat-file --batch`` outside a command (the
+    command closes it) leaves no process behind for the next test."""
+    yield
+    from hotfix_hooks.git import plumbing
+
+    plumbing.close_shared()
+
+
 @pytest.fixture(autouse=True, scope='session')
 def _declared_rules_only() -> Iterator[None]:
     """Every finding the package creates, in every test of this process, names a rule of the

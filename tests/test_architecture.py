@@ -14,10 +14,12 @@ PACKAGE = SRC / 'hotfix_hooks'
 # own layer or of a lower one, never of a higher one.
 LAYERS: list[tuple[str, ...]] = [
     ('hotfix_hooks', 'hotfix_hooks.errors', 'hotfix_hooks.tomlio', 'hotfix_hooks.pyast',
+     'hotfix_hooks.fastclass', 'hotfix_hooks.digests',
      'hotfix_hooks.cache'),
     ('hotfix_hooks.git.plumbing', 'hotfix_hooks.git.ci_env', 'hotfix_hooks.git.invocation'),
-    ('hotfix_hooks.rule', 'hotfix_hooks.catalog', 'hotfix_hooks.checks.naming_catalog',
-     'hotfix_hooks.checks.scope_catalog', 'hotfix_hooks.checks.contract_catalog',
+    ('hotfix_hooks.rule', 'hotfix_hooks.rule_ids', 'hotfix_hooks.catalog',
+     'hotfix_hooks.checks.naming_catalog', 'hotfix_hooks.checks.scope_catalog',
+     'hotfix_hooks.checks.contract_catalog',
      'hotfix_hooks.actions.catalog', 'hotfix_hooks.migrations.catalog',
      'hotfix_hooks.record.catalog', 'hotfix_hooks.gates.catalog',
      'hotfix_hooks.policy.catalog'),   # the rule catalogue
@@ -43,9 +45,9 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
     ('hotfix_hooks.commands.common', 'hotfix_hooks.report'):
         'the branch hook: a reporter only when there is something to report',
     ('hotfix_hooks.policy.schema', 'hotfix_hooks.catalog'):
-        'the branch hook: the rule catalogue only when the policy names rule ids',
+        'the branch hook: the rule catalogue only to suggest the nearest ids of an unknown one',
     ('hotfix_hooks.record.waivers', 'hotfix_hooks.catalog'):
-        'the commit-stage scan: the rule catalogue only when a waiver names a rule',
+        'the commit-stage scan: the rule catalogue only when a waiver names an unknown rule',
     ('hotfix_hooks.checks.migrations', 'hotfix_hooks.catalog'):
         'the commit-stage scan: the rule catalogue only for a misspelt suppression',
     ('hotfix_hooks.migrations.discover', 'hotfix_hooks.migrations.pyfront'):

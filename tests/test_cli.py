@@ -98,7 +98,8 @@ def test_unknown_command_and_usage(repo: GitRepo) -> None:
 
 
 _HEAVY = ('git', 'unidiff', 'yaml', 'pglast', 'json', 'dataclasses', 'subprocess',
-          'difflib', 'hotfix_hooks.report', 'hotfix_hooks.findings')
+          'difflib', 'hotfix_hooks.report', 'hotfix_hooks.findings', 'hotfix_hooks.catalog',
+          'shutil')
 
 
 def _branch_hook_modules(repo: GitRepo, *args: str) -> str:
@@ -113,13 +114,35 @@ def _branch_hook_modules(repo: GitRepo, *args: str) -> str:
 
 
 def test_check_branch_does_not_load_heavy_modules(repo: GitRepo, tmp_path: Path) -> None:
-    """A passing branch hook loads no reporter, no findings (dataclasses), no json; a policy
-    that names rule ids loads the rule catalogue, which is as light."""
+    """A passing branch hook loads no reporter, no findings (dataclasses), no json, no shutil
+    (argparse's terminal width); a policy that names rule ids checks them against the
+    generated id list (``rule_ids``), without loading the rule catalogue."""
     assert _branch_hook_modules(repo) == '0 []'
     policy = tmp_path / 'policy.toml'
     policy.write_text('disable = ["commit-msg"]\n[severity]\nscope-too-many-files = "error"\n'
                       '[migrations]\ndisable = ["migration-live-introspection"]\n')
     assert _branch_hook_modules(repo, '--config', str(policy)) == '0 []'
+
+
+def test_an_unknown_rule_id_still_names_the_key_and_the_nearest_ids(repo: GitRepo,
+                                                                    tmp_path: Path) -> None:
+    policy = tmp_path / 'policy.toml'
+    policy.write_text('[severity]\nscope-too-many-file = "error"\n')
+    res = run_cli(repo, 'check-branch', '--branch', BRANCH, '--config', str(policy))
+    assert_one_line_error(res, "'severity'", "unknown rule id 'scope-too-many-file'",
+                          'did you mean scope-too-many-files')
+    policy.write_text('[migrations]\ndisable = ["scope-too-many-files"]\n')
+    res = run_cli(repo, 'check-branch', '--branch', BRANCH, '--config', str(policy))
+    assert_one_line_error(res, "'migrations.disable'", 'is not a migration-* rule')
+
+
+def test_help_follows_the_terminal_width(repo: GitRepo) -> None:
+    narrow = repo.hh('scan', '--help', env={'COLUMNS': '50'})
+    wide = repo.hh('scan', '--help', env={'COLUMNS': '200'})
+    assert narrow.returncode == wide.returncode == 0
+    assert len(wide.stdout.splitlines()) < len(narrow.stdout.splitlines())
+    assert repo.hh('scan', '--help', env={'COLUMNS': 'x'}).stdout == \
+        repo.hh('scan', '--help', env={'COLUMNS': '80'}).stdout
 
 
 def test_repeated_only_reports_each_finding_once(hotfix_repo: GitRepo) -> None:

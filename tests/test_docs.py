@@ -20,6 +20,7 @@ from hotfix_hooks.policy import SCHEMA
 from hotfix_hooks.policy.docs import REGENERATE
 from hotfix_hooks.policy.docs import render_markdown
 from tests.support.gitrepo import ROOT
+from tests.support.gitrepo import SRC
 
 README = (ROOT / 'README.md').read_text()
 DOCS = ROOT / 'docs'
@@ -149,6 +150,19 @@ def test_rules_page_is_generated_from_the_catalogue() -> None:
         pytest.fail(f'docs/rules.md is out of date with the rule catalogue (first difference '
                     f'at line {line + 1}); regenerate it: {rules_command.REGENERATE}',
                     pytrace=False)
+
+
+def test_generated_rule_id_list_is_the_catalogue() -> None:
+    """hotfix_hooks/rule_ids.py (what the policy and the waivers check ids against, so the
+    branch hook loads no catalogue) lists exactly the catalogue's ids."""
+    from hotfix_hooks import rule_ids
+
+    path = SRC / 'hotfix_hooks' / 'rule_ids.py'
+    if path.read_text() != catalog.ids_module():
+        pytest.fail('hooks/hotfix_hooks/rule_ids.py is out of date with the rule catalogue; '
+                    'regenerate it: python -m hotfix_hooks.catalog > '
+                    'hooks/hotfix_hooks/rule_ids.py', pytrace=False)
+    assert rule_ids.IDS == catalog.known_ids() == frozenset(catalog.rules())
 
 
 def test_every_rule_has_an_anchor_in_the_rules_page() -> None:

@@ -367,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
                       f'Made by `python bench/quality/report.py {" ".join(projects)} '
                       f'--severity {args.severity}'
                       + (f' --area {args.area}' if args.area else '')
+                      + (f' --tags {args.tags}' if args.tags else '')
                       + f' --write --section "{args.section}"`.\n\n'
                       + text)
     elif args.write:

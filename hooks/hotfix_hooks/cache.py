@@ -51,6 +51,7 @@ from typing import Any
 from typing import TypeVar
 
 from hotfix_hooks import __version__
+from hotfix_hooks import digests
 
 T = TypeVar('T')
 
@@ -105,10 +106,8 @@ def tool_fingerprint() -> str:
     (computed once per process, from ``stat`` calls only)."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
-        import hashlib
-
         root = os.path.dirname(os.path.abspath(__file__))
-        h = hashlib.sha256(f'{__version__}\0{sys.implementation.cache_tag}\0'
+        h = digests.sha256(f'{__version__}\0{sys.implementation.cache_tag}\0'
                            f'{sys.version_info[:3]}\0{root}'.encode())
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if d != '__pycache__')
@@ -128,11 +127,9 @@ def parts_digest(key_parts: object) -> str:
     """Digest of the key parts: plain JSON-like data (``None``, bool, int, float, str, and
     lists, tuples and dicts with string keys of those), written canonically (dict keys
     sorted) so equal parts always give the same digest; anything else is a ``TypeError``."""
-    import hashlib
-
     out: list[str] = []
     _canonical(key_parts, out)
-    return hashlib.sha256(''.join(out).encode('utf-8', 'surrogatepass')).hexdigest()[:40]
+    return digests.sha256(''.join(out).encode('utf-8', 'surrogatepass')).hexdigest()[:40]
 
 
 def _canonical(value: object, out: list[str]) -> None:
@@ -239,7 +236,6 @@ class Cache:
         """Store ``value``; False when the cache cannot take it (off, not writable)."""
         if not (self.enabled and self.writable):
             return False
-        import hashlib
         import marshal
 
         key = self._key(namespace, blob_id, key_parts)
@@ -248,7 +244,7 @@ class Cache:
         except ValueError:
             raise TypeError(f'cache value of {namespace} is not plain data') from None
         header = b' '.join([FORMAT, *key[1], str(len(payload)).encode(),
-                            hashlib.sha256(payload).hexdigest().encode()]) + b'\n'
+                            digests.sha256(payload).hexdigest().encode()]) + b'\n'
         if self._write(key[0], header + payload):
             self.writes += 1
             self.bytes_written += len(header) + len(payload)
@@ -281,10 +277,8 @@ class Cache:
             raise ValueError(f'bad cache namespace {namespace!r}')
         if not _ID_RE.match(blob_id):
             raise ValueError(f'bad cache blob id {blob_id!r}')
-        import hashlib
-
         fields = [namespace, blob_id, tool_fingerprint(), parts_digest(key_parts)]
-        digest = hashlib.sha256('\0'.join(fields).encode()).hexdigest()
+        digest = digests.sha256('\0'.join(fields).encode()).hexdigest()
         root = self._resolved or ''
         return os.path.join(root, digest[:2], digest[2:]), [f.encode() for f in fields]
 
@@ -356,7 +350,6 @@ def decode_entry(data: bytes, fields: list[bytes] | None = None) -> Any:
     """The value of an entry's bytes, or ``_NOTHING`` when the header is not this format,
     the key differs from ``fields`` (namespace, blob id, tool, parts) or the payload is
     truncated or corrupt."""
-    import hashlib
     import marshal
 
     nl = data.find(b'\n', 0, 512)
@@ -370,7 +363,7 @@ def decode_entry(data: bytes, fields: list[bytes] | None = None) -> Any:
     payload = data[nl + 1:]
     if not header[5].isdigit() or int(header[5]) != len(payload):
         return _NOTHING
-    if hashlib.sha256(payload).hexdigest().encode() != header[6]:
+    if digests.sha256(payload).hexdigest().encode() != header[6]:
         return _NOTHING
     try:
         return marshal.loads(payload)

@@ -19,7 +19,9 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 
 from hotfix_hooks import cache as cache_mod
+from hotfix_hooks import digests
 from hotfix_hooks.errors import ConfigError
+from hotfix_hooks.fastclass import dataclass
 
 ADDED = 'added'
 MODIFIED = 'modified'
@@ -121,9 +123,7 @@ def words_regex(words: Iterable[str]) -> re.Pattern[bytes]:
 
 def git_blob_id(data: bytes) -> str:
     """The id git gives a blob of these bytes (``git hash-object``)."""
-    import hashlib
-
-    return hashlib.sha1(b'blob %d\0' % len(data) + data, usedforsecurity=False).hexdigest()
+    return digests.sha1(b'blob %d\0' % len(data) + data).hexdigest()
 
 
 class PrefixSnapshot(Snapshot):
@@ -190,14 +190,11 @@ class ExcludingSnapshot(Snapshot):
 
 def _sub_id(inner: str, kind: str, folders: Iterable[str]) -> str:
     """The content id of a part of a snapshot whose content id is ``inner``."""
-    import hashlib
-
     text = '\0'.join([inner, kind, *folders])
-    return hashlib.sha1(text.encode('utf-8', 'surrogatepass'),
-                        usedforsecurity=False).hexdigest()
+    return digests.sha1(text.encode('utf-8', 'surrogatepass')).hexdigest()
 
 
-@dataclasses.dataclass
+@dataclass
 class Hunk:
     """A hunk of the unified diff (line numbers are 1-based)."""
 
@@ -209,7 +206,7 @@ class Hunk:
     removed: list[int] = dataclasses.field(default_factory=list)   # old-side line numbers
 
 
-@dataclasses.dataclass
+@dataclass
 class FileChange:
     """One changed file."""
 
@@ -294,7 +291,7 @@ class FileChange:
         return decode_text(data) if data is not None else None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class Commit:
     """One commit of a change: who authored and committed it (e-mails lower-cased), when
     (committer time, seconds since the epoch), and the files it changed (a merge: the files
@@ -310,7 +307,7 @@ class Commit:
     files: tuple[str, ...] = ()
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class Signature:
     """The signature of a commit as git verified it: ``status`` is git's ``%G?`` (G good,
     U good with unknown validity, B bad, X/Y expired, R revoked, E cannot be checked, N
@@ -391,7 +388,7 @@ class MemoryHistory(History):
         return self.signatures.get(sha, Signature('N'))
 
 
-@dataclasses.dataclass
+@dataclass
 class ChangeSet:
     """The files changed between ``base`` and ``head``.
 

@@ -17,6 +17,7 @@ from typing import NoReturn
 from hotfix_hooks import __version__
 from hotfix_hooks.errors import HotfixError
 from hotfix_hooks.errors import UsageError
+from hotfix_hooks.git import plumbing
 
 # command -> one-line help; order is the help order. A command NAME is the module
 # hotfix_hooks.commands.NAME (dashes as underscores), entry main(argv).
@@ -81,8 +82,32 @@ def _one_line_usage_errors() -> None:
     def error(self: argparse.ArgumentParser, message: str) -> NoReturn:
         raise UsageError(f'{message} (see "{self.prog} --help")')
 
+    def get_formatter(self: argparse.ArgumentParser) -> argparse.HelpFormatter:
+        # argparse makes a formatter for every add_argument; without a width it imports
+        # shutil (and with it zlib, bz2 and lzma) for the terminal size
+        if self.formatter_class is argparse.HelpFormatter:
+            return argparse.HelpFormatter(prog=self.prog, width=_help_width())
+        return self.formatter_class(prog=self.prog)
+
     # every command builds its own parser: patching the class reaches them all
     argparse.ArgumentParser.error = error  # type: ignore[method-assign]
+    argparse.ArgumentParser._get_formatter = get_formatter  # type: ignore[method-assign]
+
+
+def _help_width() -> int:
+    """The width argparse gives its help: the terminal's (as ``shutil.get_terminal_size``
+    reads it: ``COLUMNS``, else the terminal of stdout, else 80) less 2."""
+    try:
+        columns = int(os.environ.get('COLUMNS', ''))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+        columns = columns or 80
+    return columns - 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -129,7 +154,15 @@ def _json_error(message: str, hint: str | None) -> None:
 def run_guarded(fn: Callable[[], int | None], prog: str = PROG,
                 json_errors: bool = False) -> int:
     """Run ``fn`` turning every failure into one line (and, with ``json_errors``, a JSON
-    ``{"error": {"message", "hint"}}`` on stdout) and an exit code."""
+    ``{"error": {"message", "hint"}}`` on stdout) and an exit code. The shared ``git
+    cat-file --batch`` processes the command started end with it."""
+    try:
+        return _run(fn, prog, json_errors)
+    finally:
+        plumbing.close_shared()
+
+
+def _run(fn: Callable[[], int | None], prog: str, json_errors: bool) -> int:
     try:
         rc = fn()
     except HotfixError as e:

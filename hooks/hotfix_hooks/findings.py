@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from hotfix_hooks import digests
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.rule import CATEGORIES
 from hotfix_hooks.rule import SEVERITIES
 
@@ -25,7 +27,7 @@ SUBJECT_KEYS = ('operation', 'pointer', 'route', 'middleware', 'statement', 'tab
 _DIGITS = re.compile(r'[0-9]+')
 
 
-@dataclasses.dataclass(eq=False, slots=True)
+@dataclass(eq=False, slots=True)
 class Finding:
     """One problem found by a check.
 
@@ -149,12 +151,10 @@ def _subject(f: Finding) -> str:
 def fingerprint(f: Finding, occurrence: int = 1) -> str:
     """A stable id of a finding: rule, path and subject (never the line). ``occurrence``
     tells apart findings that share all three (the second identical statement of a file)."""
-    import hashlib
-
     key = f'{f.rule}\0{f.path or ""}\0{_subject(f)}'
     if occurrence > 1:
         key += f'\0{occurrence}'
-    return hashlib.sha256(key.encode('utf-8', 'surrogateescape')).hexdigest()[:16]
+    return digests.sha256(key.encode('utf-8', 'surrogateescape')).hexdigest()[:16]
 
 
 def stamp(findings: Iterable[Finding]) -> None:

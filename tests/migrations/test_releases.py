@@ -45,11 +45,12 @@ HOTFIX_TEXT = alembic('''
 BRANCH = 'hotfix/OPS-12-audit-indexes'
 
 
-def _repo(tmp_path: Path, *, release: str | None = 'v1.4.0') -> GitRepo:
+def _repo(tmp_path: Path, *, release: str | None = 'v1.4.0', policy: str = '') -> GitRepo:
     """A service released as ``release``; then ``audit_events`` lands on main (unreleased)
     and a hotfix branch indexes it and ``orders`` (a table every release has)."""
     repo = GitRepo(tmp_path / 'svc')
-    repo.commit('init', files={**BASE, 'app.py': 'print("app")\n'})
+    repo.commit('init', files={**BASE, 'app.py': 'print("app")\n',
+                               **({'pyproject.toml': policy} if policy else {})})
     if release:
         repo.tag(release, annotated=True)
     repo.commit('audit events table', files={AUDIT: AUDIT_TEXT})
@@ -106,6 +107,59 @@ def test_renaming_the_creating_revision_does_not_make_a_table_young(tmp_path: Pa
     assert _locking(repo, 'audit_events') == AUDIT_LOCKS
 
 
+DATED = '[tool.hotfix-hooks.naming]\nrelease_tag_patterns = ["v[0-9]*"]\n'
+
+
+def test_a_project_that_tags_releases_by_date_says_so_in_its_policy(tmp_path: Path) -> None:
+    # releases tagged v<YYYYMMDD> (no SemVer): the policy names the shape, and the table
+    # shipped in v20241220 is locked for everyone again
+    repo = _repo(tmp_path, release='v20241011', policy=DATED)
+    assert _locking(repo, 'audit_events') == []
+    repo.tag('v20241220')
+    assert _locking(repo, 'audit_events') == AUDIT_LOCKS
+
+
+def test_without_the_pattern_a_dated_tag_is_no_release(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, release='v20241011')
+    repo.tag('v20241220')
+    assert _locking(repo, 'audit_events') == AUDIT_LOCKS      # no release at all: as before
+
+
+def test_a_release_the_base_does_not_descend_from_says_nothing(tmp_path: Path) -> None:
+    # the hotfix branch was cut before 1.5.0: the code under check descends from 1.4.0 only,
+    # so audit_events is as young for it as on the day it was cut (a replay of history, or a
+    # branch cut from an older point, must not see releases made after its base)
+    repo = _repo(tmp_path)
+    repo.commit('later work on main', files={'app.py': 'print("app 1.5")\n'})
+    repo.tag('v1.5.0', annotated=True)
+    assert _locking(repo, 'audit_events') == []
+    repo.checkout(BRANCH)
+    repo.git('merge', '-q', '--no-edit', 'v1.5.0')   # now based on the release: it counts
+    repo.checkout('main')
+    assert _locking(repo, 'audit_events') == AUDIT_LOCKS
+
+
+def test_an_empty_release_tag_pattern_is_a_config_error(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, policy='[tool.hotfix-hooks.naming]\nrelease_tag_patterns = [""]\n')
+    res = run_cli(repo, 'scan', '--only', 'migrations', '--from-ref', 'main', '--to-ref',
+                  BRANCH, '--branch', BRANCH)
+    assert res.returncode == 2
+    assert 'release_tag_patterns' in res.stderr and 'Traceback' not in res.stderr
+
+
+def test_release_tag_patterns_match_the_whole_name() -> None:
+    from hotfix_hooks.checks.naming import is_release_tag
+
+    dated = from_mapping({'naming': {'release_tag_patterns': ['v[0-9]*', 'ng-{semver}']}},
+                         None)
+    default = from_mapping({}, None)
+    assert [t for t in ('v20241220', 'v4.3', 'ng-1.2.3', 'ng-1.2', 'latest', 'xv1')
+            if is_release_tag(t, dated)] == ['v20241220', 'v4.3', 'ng-1.2.3']
+    assert [t for t in ('1.4.0', 'v2.0.0-rc.1', '1.4.0+hotfix.2', 'v4.3', 'v20241220',
+                        'deployed/production', 'release-1.4.0')
+            if is_release_tag(t, default)] == ['1.4.0', 'v2.0.0-rc.1', '1.4.0+hotfix.2']
+
+
 # -- the same judgement on in-memory trees --------------------------------------------------
 def _check(tags: dict[str, dict[str, str | bytes]], base: dict[str, str],
            head: dict[str, str]) -> list[str]:
@@ -151,3 +205,15 @@ def test_a_folder_of_a_monorepo_sees_the_releases_through_its_prefix() -> None:
                                    tags={'v1.0.0': {'svc/a.py': 'x = 1\n'}})
     [(name, snap)] = changes.subset('svc', ['svc/a.py']).tags()
     assert name == 'v1.0.0' and snap.exists('a.py') and not snap.exists('svc/a.py')
+
+
+def test_a_branch_cannot_narrow_the_release_shape_to_make_a_table_young(tmp_path: Path) -> None:
+    # audit_events shipped in v1.5.0; the hotfix branch edits the policy so that only the
+    # older v1.4.0 counts as a release: the policy of the base side decides, not the branch's
+    repo = _repo(tmp_path)
+    repo.tag('v1.5.0')
+    repo.checkout(BRANCH)
+    repo.commit('only 1.4.0 is a release', files={
+        'pyproject.toml': '[tool.hotfix-hooks.naming]\nrelease_tag_patterns = ["v1.4.0"]\n'})
+    repo.checkout('main')
+    assert _locking(repo, 'audit_events') == AUDIT_LOCKS

@@ -152,6 +152,33 @@ def test_downgrade_overreach_names_the_owner() -> None:
     assert not by_rule(ok, 'migration-downgrade-overreach')
 
 
+def test_downgrade_narrowing_a_column_the_upgrade_never_changed() -> None:
+    # autogenerate's drift in a real downgrade: the model and the database disagree about a
+    # column another revision made Float, and the rollback "restores" INTEGER, truncating
+    up = """
+    op.alter_column('orders', 'rating', existing_type=sa.INTEGER(), type_=sa.Float(),
+                    existing_nullable=True)
+    """
+    down = """
+    op.alter_column('order_lines', 'quantity', existing_type=sa.Float(),
+                    type_=sa.INTEGER(), existing_nullable=True)
+    op.alter_column('orders', 'rating', existing_type=sa.Float(), type_=sa.INTEGER(),
+                    existing_nullable=True)
+    """
+    files = mig(up, down)
+    [over] = by_rule(run(files), 'migration-downgrade-overreach')
+    assert 'order_lines.quantity' in over.message and over.severity == 'error'
+    assert over.line == ln(files, "'order_lines', 'quantity'")
+    # undoing its own change, or widening someone else's column, is no over-reach
+    down_own = """
+    op.alter_column('orders', 'rating', existing_type=sa.Float(), type_=sa.INTEGER(),
+                    existing_nullable=True)
+    op.alter_column('order_lines', 'note', existing_type=sa.String(length=100),
+                    type_=sa.Text(), existing_nullable=True)
+    """
+    assert not by_rule(run(mig(up, down_own)), 'migration-downgrade-overreach')
+
+
 def test_data_change_irreversible() -> None:
     up = "op.execute(\"UPDATE users SET status = 'blocked' WHERE legacy_code IS NOT NULL\")"
     found = run(mig(up, "op.execute(\"SELECT 1\")"))

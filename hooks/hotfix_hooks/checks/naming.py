@@ -211,11 +211,60 @@ def looks_like_hotfix_tag(tag: str, policy: Policy) -> bool:
 
 
 def is_release_tag(tag: str, policy: Policy) -> bool:
-    """A tag that marks a release under the protocol: a released version (SemVer 2.0,
-    written with or without a leading ``v``) or a hotfix tag of one
-    (``<version>+hotfix.<n>``): whatever it names has been deployed."""
-    version = tag[1:] if tag[:1] in ('v', 'V') else tag
-    return bool(_semver().match(version))
+    """A tag that marks a release: one matching a pattern of ``naming.release_tag_patterns``
+    (by default a SemVer 2.0 version with or without a leading ``v``, and so its hotfix tags
+    ``<version>+hotfix.<n>``): whatever it names has been deployed. The single place that
+    decides what a release tag looks like."""
+    patterns = (policy.get('naming') or {}).get('release_tag_patterns')
+    if patterns is None:
+        patterns = DEFAULT_RELEASE_TAG_PATTERNS
+    return bool(release_tag_regex(tuple(patterns)).match(tag))
+
+
+# ``{semver}`` in a release-tag pattern: a SemVer 2.0 version, build metadata included (so a
+# hotfix tag ``1.4.0+hotfix.1`` is a release of its own)
+SEMVER_PLACEHOLDER = '{semver}'
+DEFAULT_RELEASE_TAG_PATTERNS = ['{semver}', '[vV]{semver}']
+
+
+@functools.cache
+def release_tag_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regular expression for the glob patterns (``*`` any characters, ``/`` included;
+    ``?`` one; ``[...]`` a class, ``[!...]`` its complement), ``{semver}`` standing for a
+    version; the whole tag must match. No pattern matches nothing."""
+    version = re.sub(r'\?P<\w+>', '', SEMVER) + r'(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?'
+    alternatives = []
+    for pattern in patterns:
+        parts = [_glob_regex(part) for part in pattern.split(SEMVER_PLACEHOLDER)]
+        alternatives.append(f'(?:{version})'.join(parts))
+    if not alternatives:
+        return re.compile(r'(?!)')
+    return re.compile('(?:' + '|'.join(alternatives) + r')\Z')
+
+
+def _glob_regex(glob: str) -> str:
+    out, i = [], 0
+    while i < len(glob):
+        c = glob[i]
+        end = -1
+        if c == '[':
+            j = i + 1 + (glob[i + 1:i + 2] == '!')
+            end = glob.find(']', j + (glob[j:j + 1] == ']'))
+        if c == '*':
+            out.append('.*')
+        elif c == '?':
+            out.append('.')
+        elif end != -1:
+            body = glob[i + 1:end]
+            negate = body.startswith('!')
+            body = ''.join('\\' + ch if ch in '\\[]^&~|' else ch
+                           for ch in (body[1:] if negate else body))
+            out.append('[' + ('^' if negate else '') + body + ']')
+            i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return ''.join(out)
 
 
 def check_tag(tag: str, existing: Iterable[str], policy: Policy) -> list[Finding]:

@@ -8,6 +8,8 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from hotfix_hooks.fastclass import dataclass
+
 if TYPE_CHECKING:
     from hotfix_hooks.changeset import ChangeSet
     from hotfix_hooks.findings import Finding
@@ -26,7 +28,7 @@ CHECKS: dict[str, str] = {
 OPT_IN: frozenset[str] = frozenset({'record'})
 
 
-@dataclasses.dataclass
+@dataclass
 class RunInfo:
     """What a check may need to know about the run besides the change itself."""
 

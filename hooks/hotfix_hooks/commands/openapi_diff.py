@@ -7,6 +7,7 @@ cannot be read at all.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import subprocess
 from collections.abc import Sequence
@@ -61,7 +62,19 @@ def _decode(data: bytes, where: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Two parsed specs are a million containers the cyclic garbage collector would walk
+    # again and again while the diff allocates (a fifth of the run on a 2.7 MB drift); the
+    # command makes no reference cycles worth collecting before it ends.
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        if gc_was_on:
+            gc.enable()
 
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog='hotfix-hooks openapi-diff',
         description='Compare two OpenAPI 2.0/3.0/3.1 specs (JSON or YAML) and report '

@@ -37,7 +37,6 @@ from hotfix_hooks.git.context import Context
 from hotfix_hooks.git.history import GitHistory
 
 if TYPE_CHECKING:
-    import subprocess
 
     from gitdb.db import GitDB
 
@@ -68,7 +67,6 @@ class ObjectReader:
     def __init__(self, root: str) -> None:
         self.root = root
         self._db: GitDB | None = None
-        self._batch: subprocess.Popen[bytes] | None = None
         self._reads = 0
 
     def _gitdb(self) -> GitDB:
@@ -85,8 +83,8 @@ class ObjectReader:
         if self._db is None and self._reads <= self.FEW:
             try:
                 return self._cat_file(sha)[1]
-            except (OSError, ValueError):
-                self.close()            # then gitdb, then a new batch process
+            except (OSError, ValueError, GitError):
+                self.close()            # then gitdb, then the batch process again
         try:
             data: bytes = self._gitdb().stream(bytes.fromhex(sha)).read()   # gitdb: no types
             return data
@@ -94,7 +92,7 @@ class ObjectReader:
             pass
         try:
             return self._cat_file(sha)[1]
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, GitError) as e:
             self.close()
             raise GitError(f'cannot read git object {sha[:12]}: {e}') from None
 
@@ -104,47 +102,22 @@ class ObjectReader:
         if self._db is None:
             try:
                 return self._cat_file(sha)
-            except (OSError, ValueError):
+            except (OSError, ValueError, GitError):
                 self.close()
         stream = self._gitdb().stream(bytes.fromhex(sha))
         return stream.type, stream.read()
 
     def _cat_file(self, sha: str) -> tuple[bytes, bytes]:
-        """(type, content) of one object through the persistent ``git cat-file --batch``
-        process."""
-        import subprocess
-
-        if self._batch is None:
-            self._batch = subprocess.Popen(
-                ['git', '-c', 'core.quotePath=false', 'cat-file', '--batch'], cwd=self.root,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        proc = self._batch
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(sha.encode('ascii') + b'\n')
-        proc.stdin.flush()
-        header = proc.stdout.readline().split()
-        if len(header) != 3:
-            raise ValueError(' '.join(h.decode('utf-8', 'replace') for h in header)
-                             or 'git cat-file ended')
-        size = int(header[2])
-        data = proc.stdout.read(size + 1)
-        if len(data) != size + 1:
-            raise ValueError('git cat-file output ended early')
-        return header[1], data[:size]
+        """(type, content) of one object through the repository's persistent ``git cat-file
+        --batch`` process (shared with the policy and ref reads: ``plumbing.shared``)."""
+        got = plumbing.shared(self.root).get(sha)
+        if got is None:
+            raise ValueError(f'{sha[:12]} missing')
+        return got[0].encode('ascii'), got[1]
 
     def close(self) -> None:
-        proc, self._batch = self._batch, None
-        if proc is not None:
-            try:
-                if proc.stdin is not None:
-                    proc.stdin.close()
-                proc.wait(timeout=plumbing.TIMEOUT)
-            except Exception:  # noqa: BLE001 - never hang on exit
-                proc.kill()
-            finally:
-                if proc.stdout is not None:
-                    proc.stdout.close()
         self._db = None
+        plumbing.close_shared(self.root)
 
 
 _Entries = dict[str, tuple[str, str]]
@@ -640,7 +613,7 @@ def build(ctx: Context, policy: Policy, history_base: str | None = None) -> Chan
                      base_label='empty tree' if base_rev == plumbing.EMPTY_TREE else base_rev[:12],
                      head_label=head_label, notes=list(ctx.notes), on_close=close,
                      history=history, cache=open_cache(ctx, policy),
-                     tags=_tag_lister(root, reader))
+                     tags=_tag_lister(root, reader, base_rev))
 
 
 def _history(ctx: Context, policy: Policy, history_base: str | None) -> GitHistory | None:
@@ -659,16 +632,21 @@ def _history(ctx: Context, policy: Policy, history_base: str | None) -> GitHisto
     return GitHistory(ctx.root, base, head, signers, trusted=base)
 
 
-def _tag_lister(root: str, reader: ObjectReader) -> Callable[[], list[tuple[str, Snapshot]]]:
-    """The repository's tags, newest first (``creatordate``), each with a snapshot of the
-    commit it names (an annotated tag peeled): one ``git for-each-ref``, on first use only;
-    a path is then looked up in a tag's commit by walking its trees in process."""
+def _tag_lister(root: str, reader: ObjectReader, base: str
+                ) -> Callable[[], list[tuple[str, Snapshot]]]:
+    """The tags the base side descends from (``--merged``: a tag whose commit is an
+    ancestor of ``base``; a release made later, or on another line, says nothing about the
+    code under check), newest first (``creatordate``), each with a snapshot of the commit it
+    names (an annotated tag peeled): one ``git for-each-ref``, on first use only; a path is
+    then looked up in a tag's commit by walking its trees in process."""
     listed: list[tuple[str, Snapshot]] | None = None
 
     def tags() -> list[tuple[str, Snapshot]]:
         nonlocal listed
+        if listed is None and base == plumbing.EMPTY_TREE:
+            listed = []                                 # nothing descends from no commit
         if listed is None:
-            res = plumbing.run(['for-each-ref', '--sort=-creatordate',
+            res = plumbing.run(['for-each-ref', '--sort=-creatordate', f'--merged={base}',
                                 '--format=%(refname:strip=2)%00%(objecttype)%00%(objectname)'
                                 '%00%(*objecttype)%00%(*objectname)',
                                 'refs/tags'], cwd=root, check=False)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from hotfix_hooks.errors import GitError
 from hotfix_hooks.errors import UsageError
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.git import plumbing
 from hotfix_hooks.git.ci_env import CIInfo
 from hotfix_hooks.git.ci_env import detect
@@ -40,7 +41,7 @@ FETCH_HINT = ('fetch the history: in GitHub Actions use actions/checkout with '
               '"git fetch --unshallow" (or "git fetch origin <base>")')
 
 
-@dataclasses.dataclass
+@dataclass
 class Context:
     """How this invocation was resolved (see the module docstring for the modes)."""
 
@@ -80,7 +81,7 @@ class Context:
         return data
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class Request:
     """What the caller asked for explicitly (CLI flags)."""
 

@@ -12,7 +12,6 @@ repository) is read from the trusted base commit.
 from __future__ import annotations
 
 import os
-import tempfile
 
 from hotfix_hooks.changeset import Commit
 from hotfix_hooks.changeset import History
@@ -137,6 +136,8 @@ class GitHistory(History):
                            f'({(self.trusted or "no base commit")[:12]})',
                            hint='commit it to the base branch first ([tool.hotfix-hooks.'
                                 'approvals] allowed_signers)')
+        import tempfile  # (with shutil, bz2, lzma) only when a signature is verified
+
         self._tmp = tempfile.mkdtemp(prefix='hotfix-signers-')
         self._signers_file = os.path.join(self._tmp, 'allowed_signers')
         with open(self._signers_file, 'wb') as f:

@@ -59,31 +59,127 @@ def read_blob(root: str, rev: str, path: str) -> bytes | None:
     return res.stdout if res.returncode == 0 else None
 
 
-def cat_batch(root: str, specs: Sequence[str]) -> dict[str, tuple[str, bytes] | None]:
-    """``git cat-file --batch`` of object names (``rev``, ``rev:path``, ``rev^{commit}``):
-    each name's (type, content), ``None`` when git has no such object. One subprocess."""
-    out: dict[str, tuple[str, bytes] | None] = {}
-    batch = [s for s in dict.fromkeys(specs) if '\n' not in s and '\r' not in s]
-    for s in specs:
-        out.setdefault(s, None)
-    if not batch:
-        return out
-    res = run(['cat-file', '--batch'], cwd=root,
-              input=''.join(f'{s}\n' for s in batch).encode('utf-8', 'surrogateescape'))
-    data = res.stdout
-    pos = 0
-    for s in batch:
-        end = data.find(b'\n', pos)
-        if end == -1:
-            break
-        header = data[pos:end].decode('utf-8', 'surrogateescape').split()
-        pos = end + 1
-        if len(header) == 3 and header[1] in ('blob', 'tree', 'commit', 'tag') and \
+class CatFile:
+    """One persistent ``git cat-file --batch`` process of a repository, asked one object name
+    at a time (``rev``, ``rev:path``, ``rev^{commit}``, a sha): a run that reads its refs,
+    its policy files and a few blobs starts one git process for all of them, not one per
+    read. Shared per repository (``shared``); closed by ``close_shared`` at the end of a
+    command (and at exit)."""
+
+    def __init__(self, root: str) -> None:
+        import threading
+
+        self.root = root
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def get(self, spec: str) -> tuple[str, bytes] | None:
+        """(type, content) of the object ``spec`` names, ``None`` when git has none (or the
+        name is ambiguous). Raises ``GitError`` when git cannot be asked."""
+        got = self.lookup(spec)
+        return None if got is None else (got[1], got[2])
+
+    def lookup(self, spec: str) -> tuple[str, str, bytes] | None:
+        """(object id, type, content) of the object ``spec`` names, ``None`` when git has
+        none (or the name is ambiguous)."""
+        if '\n' in spec or '\r' in spec:
+            return None
+        with self._lock:
+            try:
+                return self._ask(spec)
+            except (OSError, ValueError) as e:
+                self._close()           # its state is unknown: the next call starts anew
+                raise GitError(f'git cat-file --batch failed on {spec[:60]!r}: {e}') from None
+
+    def _ask(self, spec: str) -> tuple[str, str, bytes] | None:
+        import subprocess
+
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(
+                    ['git', '-c', 'core.quotePath=false', 'cat-file', '--batch'],
+                    cwd=self.root, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL)
+            except FileNotFoundError:
+                raise GitError('git is not installed or not on PATH') from None
+        proc = self._proc
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(spec.encode('utf-8', 'surrogateescape') + b'\n')
+        proc.stdin.flush()
+        line = proc.stdout.readline()
+        if not line.endswith(b'\n'):
+            raise ValueError('git cat-file ended')
+        header = line.split()
+        if len(header) == 3 and header[1] in (b'blob', b'tree', b'commit', b'tag') and \
                 header[2].isdigit():
             size = int(header[2])
-            out[s] = (header[1], data[pos:pos + size])
-            pos += size + 1
-        # else "<name> missing" (or ambiguous): stays None
+            data = proc.stdout.read(size + 1)
+            if len(data) != size + 1:
+                raise ValueError('git cat-file output ended early')
+            return header[0].decode('ascii'), header[1].decode('ascii'), data[:size]
+        if header and header[-1] in (b'missing', b'ambiguous'):
+            return None
+        raise ValueError(line.decode('utf-8', 'replace').strip() or 'git cat-file ended')
+
+    def _close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            proc.wait(timeout=TIMEOUT)
+        except Exception:  # noqa: BLE001 - never hang on exit
+            proc.kill()
+            proc.wait()
+        finally:
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._close()
+
+
+_SHARED: dict[str, CatFile] = {}
+
+
+def shared(root: str) -> CatFile:
+    """The persistent ``git cat-file --batch`` of repository ``root`` (started on first
+    read)."""
+    key = os.path.realpath(root)
+    found = _SHARED.get(key)
+    if found is None:
+        if not _SHARED:
+            import atexit
+
+            atexit.register(close_shared)
+        found = _SHARED[key] = CatFile(root)
+    return found
+
+
+def close_shared(root: str | None = None) -> None:
+    """End the shared ``git cat-file --batch`` process of ``root`` (a change set closed),
+    or every one (a command's end): a later read starts a new one, which sees what was
+    written meanwhile."""
+    if root is not None:
+        found = _SHARED.pop(os.path.realpath(root), None)
+        if found is not None:
+            found.close()
+        return
+    while _SHARED:
+        _SHARED.popitem()[1].close()
+
+
+def cat_batch(root: str, specs: Sequence[str]) -> dict[str, tuple[str, bytes] | None]:
+    """``git cat-file --batch`` of object names (``rev``, ``rev:path``, ``rev^{commit}``):
+    each name's (type, content), ``None`` when git has no such object (or the name holds a
+    line break). Through the repository's shared batch process (``shared``)."""
+    batch = shared(root)
+    out: dict[str, tuple[str, bytes] | None] = {}
+    for s in specs:
+        if s not in out:
+            out[s] = batch.get(s)
     return out
 
 
@@ -214,8 +310,13 @@ def has_pseudo_ref(name: str, cwd: str | None = None) -> bool | None:
 
 
 def rev_parse(rev: str, cwd: str | None = None, peel: str = 'commit') -> str | None:
-    """Full sha of ``rev`` peeled to ``peel`` (commit/tree), ``None`` when unknown."""
+    """Full sha of ``rev`` peeled to ``peel`` (commit/tree), ``None`` when unknown. Asked of
+    the shared ``git cat-file --batch`` (no process of its own) when peeled: the object
+    must exist, as ``git rev-parse --verify rev^{commit}`` requires."""
     spec = f'{rev}^{{{peel}}}' if peel else rev
+    if peel in ('commit', 'tree') and rev and '\n' not in rev and '\r' not in rev:
+        got = shared(cwd or os.getcwd()).lookup(spec)
+        return got[0] if got is not None and got[1] == peel else None
     return try_out(['rev-parse', '--verify', '--quiet', '--end-of-options', spec], cwd=cwd)
 
 
@@ -297,8 +398,52 @@ def is_shallow(cwd: str | None = None) -> bool:
     return try_out(['rev-parse', '--is-shallow-repository'], cwd=cwd) == 'true'
 
 
+# how many commits ``merge_base`` walks back from its second commit looking for the first
+# before it asks ``git merge-base``
+_NEAR = 32
+
+
 def merge_base(a: str, b: str, cwd: str | None = None) -> str | None:
+    """The best common ancestor of commits ``a`` and ``b``. When ``a`` is one of the few
+    commits before ``b`` (a branch checked against its base, a commit against its parent),
+    that is ``a``, read through the shared ``git cat-file --batch``; else ``git
+    merge-base``."""
+    if near_ancestor(a, b, cwd):
+        return a
     return try_out(['merge-base', '--end-of-options', a, b], cwd=cwd) or None
+
+
+def near_ancestor(a: str, b: str, cwd: str | None = None, limit: int = _NEAR) -> bool:
+    """Whether commit ``a`` (a full sha) is ``b`` or among the ``limit`` nearest commits
+    reachable from ``b`` through their parents. ``False`` means "not found nearby" (or a
+    shallow clone, whose cut parents git hides): ask git."""
+    if not (_sha(a) and _sha(b)):
+        return False
+    if a == b:
+        return True
+    try:
+        if os.path.exists(os.path.join(common_dir(cwd), 'shallow')):
+            return False
+    except GitError:
+        return False
+    batch = shared(cwd or os.getcwd())
+    seen = {b}
+    todo = [b]
+    while todo and len(seen) <= limit:
+        got = batch.get(todo.pop(0))
+        if got is None or got[0] != 'commit':
+            return False
+        for line in got[1].split(b'\n'):
+            if not line:
+                break           # the end of the headers
+            if line.startswith(b'parent '):
+                parent = line[7:].decode('ascii', 'replace').strip()
+                if parent == a:
+                    return True
+                if parent not in seen:
+                    seen.add(parent)
+                    todo.append(parent)
+    return False
 
 
 def _rebasing_branch(gitdir: str) -> str | None:

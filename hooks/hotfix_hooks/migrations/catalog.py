@@ -48,7 +48,9 @@ RULES: dict[str, Rule] = table(
        'def downgrade(): pass',
        'undo every operation of upgrade() in downgrade()',
        summary='The downgrade does nothing.',
-       why='A rollback reports success while the schema stays upgraded.',
+       why='A rollback reports success while the schema stays upgraded. A warning when the '
+           'upgrade only maps values (UPDATE t SET c = W WHERE c = V: rows chosen by the '
+           "column's own value, one new value): what stays is a value spelt the new way.",
        good='def downgrade(): op.drop_index("ix_users_email")'),
     _m('migration-downgrade-raises', IRREVERSIBLE, 'error',
        'def downgrade(): raise NotImplementedError',
@@ -69,7 +71,9 @@ RULES: dict[str, Rule] = table(
        'downgrade drops table orders, created by an earlier revision',
        'only undo what this migration did',
        summary='The downgrade undoes objects an earlier migration created.',
-       why='Rolling back this revision destroys data the previous release needs.',
+       why='Rolling back this revision destroys data the previous release needs: a table or '
+           'column it drops, or a column it narrows (Float -> INTEGER) that the upgrade never '
+           "changed (autogenerate's drift between the model and the database).",
        good='downgrade drops only the column this revision added'),
     _m('migration-downgrade-drops-earlier-object', IRREVERSIBLE, 'error',
        "upgrade: if 'ix_users_email' not in existing: op.create_index(...); downgrade: "
@@ -86,14 +90,19 @@ RULES: dict[str, Rule] = table(
        "op.execute('UPDATE users SET ...') with no compensating DML in downgrade",
        'save the old values (backup column/table) and restore them in downgrade()',
        summary='Data is changed with no way back in the downgrade.',
-       why='The schema can be rolled back, the data cannot.',
+       why='The schema can be rolled back, the data cannot. A warning for a value mapping '
+           "(UPDATE t SET c = W WHERE c = V, the rows chosen by the column's own value only, "
+           'W one value): the old code must read W as it read V, a reviewer checks that.',
        good="UPDATE ... after copying the old values to users_backup; downgrade restores "
             "them"),
     _m('migration-runpython-irreversible', IRREVERSIBLE, 'error',
        'migrations.RunPython(forwards) or reverse_code=RunPython.noop',
        'pass a reverse_code that restores the data',
        summary='A Django RunPython has no real reverse_code.',
-       why='migrate back to the previous migration fails or leaves the data changed.',
+       why='migrate back to the previous migration fails or leaves the data changed. With '
+           'RunPython.noop over a value mapping only (filter(f=V).update(f=W): a time-zone '
+           'alias, "" to None, a clamp) it is a warning: the rollback runs and the old code '
+           'must read W as it read V.',
        good='migrations.RunPython(forwards, reverse_code=backwards)'),
     _m('migration-runsql-irreversible', IRREVERSIBLE, 'error',
        "migrations.RunSQL('UPDATE ...') without reverse_sql",
@@ -267,7 +276,9 @@ RULES: dict[str, Rule] = table(
        'revert the edit; put the change in a new migration',
        summary='A migration that already shipped is edited, deleted or renamed.',
        why='Databases that ran it never see the edit; the schema diverges between '
-           'environments.',
+           'environments. A warning when two shipped migrations are both emptied of '
+           'operations that cancel each other (an index built, then dropped): only a '
+           'database between the two keeps the object.',
        good='the shipped file unchanged; a new revision makes the change'),
     _m('migration-history-code-changed', HISTORY, 'info',
        'a RunPython function / upgrade() helper of a shipped migration edited, its '

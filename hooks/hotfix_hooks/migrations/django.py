@@ -223,13 +223,14 @@ def _operation(mig: m.Migration, walker: Walker, el: ast.AST, app: str, dialect:
         attrs: dict[str, Any] = {'verb': 'python', 'where': True, 'django': True}
         if writes is not None:
             attrs['set_columns'], attrs['fills_nulls'] = sorted(writes[0]), writes[1]
+            attrs['maps_values'] = writes[2]
         add(m.DML, attrs=attrs)
         added = {(o.table, o.column) for o in ops if o.kind == m.ADD_COLUMN}
         added |= {(t, c[:-3]) for t, c in added if c and c.endswith('_id')}
         keeps = writes is not None and (writes[1] or all(
             any(c == col for _t, col in added) for c in writes[0]))
         _reverse_note(mig, el, 'migration-runpython-irreversible', 'RunPython', 'reverse_code',
-                      reverse, keeps)
+                      reverse, keeps, maps_values=writes is not None and writes[2])
     elif name == 'RunSQL':
         sql_node = _kw(el, 'sql', 0)
         reverse = _kw(el, 'reverse_sql', 1)
@@ -302,18 +303,20 @@ def _state() -> State:
 
 
 def _python_writes(funcs: dict[str, ast.FunctionDef], code: ast.AST | None
-                   ) -> tuple[set[str], bool] | None:
+                   ) -> tuple[set[str], bool, bool] | None:
     """The fields a ``RunPython`` forward function writes (``obj.field = ...`` then
     ``save()``, ``.update(field=...)``, ``bulk_update(objs, [fields])``,
-    ``save(update_fields=[...])``) and whether it only writes rows whose written fields
-    are NULL (``.filter(field__isnull=True)`` / ``.filter(field=None)``). None when it
-    writes nothing this can see (creates or deletes rows, calls the unknown)."""
+    ``save(update_fields=[...])``), whether it only writes rows whose written fields
+    are NULL (``.filter(field__isnull=True)`` / ``.filter(field=None)``), and whether every
+    write is a value mapping (``_maps_values``). None when it writes nothing this can see
+    (creates or deletes rows, calls the unknown)."""
     if not isinstance(code, ast.Name) or code.id not in funcs:
         return None
     todo, seen = [code.id], set()
     written: set[str] = set()
     nulls: set[str] = set()
     other = False
+    mapping = True
     while todo:
         fn = funcs.get(todo.pop())
         if fn is None or fn.name in seen:
@@ -322,13 +325,16 @@ def _python_writes(funcs: dict[str, ast.FunctionDef], code: ast.AST | None
         for node in ast.walk(fn):
             if isinstance(node, (ast.Assign, ast.AugAssign)):
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                written |= {t.attr.lower() for t in targets if isinstance(t, ast.Attribute)}
+                attrs = {t.attr.lower() for t in targets if isinstance(t, ast.Attribute)}
+                written |= attrs
+                mapping = mapping and not attrs
             elif isinstance(node, ast.Call):
                 attr = getattr(node.func, 'attr', None) or getattr(node.func, 'id', None)
                 if attr in funcs:
                     todo.append(attr)
                 elif attr == 'update':
                     written |= {k.arg.lower() for k in node.keywords if k.arg}
+                    mapping = mapping and _maps_values(node)
                 elif attr == 'filter':
                     for k in node.keywords:
                         if k.arg and k.arg.endswith('__isnull') and \
@@ -338,6 +344,7 @@ def _python_writes(funcs: dict[str, ast.FunctionDef], code: ast.AST | None
                                 k.value.value is None:
                             nulls.add(k.arg.lower())
                 elif attr == 'bulk_update' or attr == 'save':
+                    mapping = False
                     fields = node.args[1] if attr == 'bulk_update' and len(node.args) > 1 \
                         else next((k.value for k in node.keywords
                                    if k.arg in ('fields', 'update_fields')), None)
@@ -349,11 +356,49 @@ def _python_writes(funcs: dict[str, ast.FunctionDef], code: ast.AST | None
                     other = True
     if other or not written:
         return None
-    return written, written <= nulls
+    return written, written <= nulls, mapping
+
+
+# a value computed once, in Python, not from the row (no F(), no database function)
+_ROW_FREE = (ast.Constant, ast.Name, ast.Attribute)
+
+
+def _maps_values(update: ast.Call) -> bool:
+    """``Model.objects.filter(field=V).update(field=W)``: a value mapping. Every row that
+    holds V gets W, whatever else it holds: the rows are chosen by the written fields'
+    own values only (``field``, ``field__gt``, ``field__in``...), and W is one value, not
+    computed from the row. What it removes is a spelling (a time-zone alias, an empty
+    string for NULL, an out-of-range value clamped), not a choice between records: no
+    other data decides which rows change. A condition on another field
+    (``filter(status="past_due", ended_at__isnull=False)``), a value computed from the row
+    (``Lower("email")``, ``F(...)``) or a Q object is no mapping."""
+    fields = {k.arg.lower() for k in update.keywords if k.arg}
+    if not fields or len(fields) != len(update.keywords) or update.args or \
+            not all(isinstance(k.value, _ROW_FREE) for k in update.keywords):
+        return False
+    node: ast.expr | None = update.func.value if isinstance(update.func, ast.Attribute) \
+        else None
+    conditions = 0
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        call, func = node, node.func
+        node = func.value
+        if func.attr == 'all' and not call.args and not call.keywords:
+            continue
+        if func.attr != 'filter' or call.args:
+            return False
+        for k in call.keywords:
+            if not k.arg or k.arg.split('__')[0].lower() not in fields or \
+                    not isinstance(k.value, _ROW_FREE + (ast.List, ast.Tuple, ast.Set)):
+                return False
+            conditions += 1
+    # the chain starts at a manager (Model.objects), and some condition chooses the rows
+    return isinstance(node, ast.Attribute) and conditions > 0
 
 
 def _reverse_note(mig: m.Migration, el: ast.Call, rule: str, what: str, arg: str,
-                  reverse: ast.AST | None, keeps_values: bool = False) -> None:
+                  reverse: ast.AST | None, keeps_values: bool = False,
+                  maps_values: bool = False) -> None:
+    severity = None
     if reverse is None or (isinstance(reverse, ast.Constant) and reverse.value is None):
         msg = f'{what} has no {arg}: `migrate` cannot go back past this migration'
     elif isinstance(reverse, ast.Attribute) and reverse.attr in _NOOP:
@@ -363,6 +408,13 @@ def _reverse_note(mig: m.Migration, el: ast.Call, rule: str, what: str, arg: str
             return
         msg = (f'{what} uses {source_of(reverse)} as {arg}: the rollback "succeeds" but leaves '
                'the data as the forward step changed it')
+        if maps_values:
+            # the rollback runs; what stays is a value every such row now spells the new
+            # way: a hazard for the old code to read, not a record's state lost
+            severity = 'warning'
+            msg += (' (a value mapping: every row holding the old value gets the new one, '
+                    'chosen by nothing else; check that the old code reads the new value as '
+                    'it read the old)')
     elif isinstance(reverse, (ast.Constant, ast.List, ast.Tuple)) and \
             not source_of(reverse).strip("'\"[]() "):
         msg = f'{what} has an empty {arg}'
@@ -371,7 +423,8 @@ def _reverse_note(mig: m.Migration, el: ast.Call, rule: str, what: str, arg: str
     mig.notes.append(m.Note(
         rule=rule, line=el.lineno, end_line=el.end_lineno, message=msg,
         hint=(f'write a {arg} that undoes the forward step (restore the old values), or '
-              'suppress with a reason if the change is truly safe to keep on rollback')))
+              'suppress with a reason if the change is truly safe to keep on rollback'),
+        severity=severity))
 
 
 __all__ = ['is_django', 'parse', 'UNKNOWN']

@@ -58,6 +58,8 @@ class Range:
         self.counterparts: dict[str, m.Migration] = {}
         self.squash_roots: dict[str, list[m.Migration]] = {}    # head path -> squashed
         self.squashed: set[str] = set()                           # base paths
+        # edits that only remove operations: (the finding, the head version, what it lost)
+        self.removals: list[tuple[Raw, m.Migration, list[m.Op]]] = []
         self.never_runs: set[str] = set()                         # head paths
         self.deleted: dict[str, m.Migration] = {}                 # base path -> migration
         if not self.mig_changes:
@@ -223,7 +225,33 @@ class Range:
                     f.path not in self.squash_roots and twin.path not in self.squashed:
                 out.extend(self._edited(twin, hm, f.path, twin.path))
         out.extend(_inserted_below(self.base_migs, self.head_all, self.never_runs))
+        self._cancelling_pairs()
         return out
+
+    def _cancelling_pairs(self) -> None:
+        """Two shipped migrations, one after the other, both emptied of operations that
+        cancel each other (an index built, then dropped by the later one; Django's
+        ``index_together`` set, then set to nothing): a database past the later one, and a
+        new database, end in the same schema as before the edit. Only a database between
+        the two keeps the object the later one used to drop: a hazard for a reviewer
+        (warning), not a history that diverges for the databases that run the code."""
+        by_rev = {(_scope(g), g.revision): g for g in self.head_all if g.revision}
+        done: set[int] = set()
+        for i, (raw_a, mig_a, ops_a) in enumerate(self.removals):
+            for j, (raw_b, mig_b, ops_b) in enumerate(self.removals):
+                if i == j or i in done or j in done or _scope(mig_a) != _scope(mig_b) or \
+                        not mig_a.revision or \
+                        mig_a.revision not in _ancestors(mig_b, by_rev) or \
+                        not _cancel(ops_a, ops_b):
+                    continue
+                done |= {i, j}
+                for r, other in ((raw_a, mig_b), (raw_b, mig_a)):
+                    r.severity = 'warning'
+                    r.message += (f'; it and {other.label} were both emptied of operations '
+                                  f'that cancel each other ({mig_a.label} made what '
+                                  f'{mig_b.label} undid): databases past {mig_b.label} and '
+                                  'new databases end the same; only a database between the '
+                                  'two keeps what the later one used to undo')
 
     def _edited(self, mig: m.Migration, hm: m.Migration, new_path: str,
                 old_path: str) -> list[Raw]:
@@ -250,7 +278,11 @@ class Range:
             return [_edit_raw(mig, hm, new_path, fallback)] if fallback else []
         diff, added, removed = operation_changes(before, hm)
         if diff:
-            return [_edit_raw(mig, hm, new_path, diff, added, removed)]
+            found = _edit_raw(mig, hm, new_path, diff, added, removed)
+            if diff == ['operations' if hm.framework == 'django' else 'upgrade()'] and \
+                    not added and removed:
+                self.removals.append((found, hm, removed_ops(before, hm)))
+            return [found]
         old = discover.lenient_text(self.changes.base.read(old_path)) or ''
         new = discover.lenient_text(self.changes.head.read(new_path)) or ''
         if forward_code(old, mig.framework) != forward_code(new, hm.framework):
@@ -263,6 +295,72 @@ class Range:
                         'and put the change in a new migration',
                         extra={'change': ['code']})]
         return []
+
+
+def removed_ops(before: m.Migration, after: m.Migration) -> list[m.Op]:
+    """The operations of ``before``'s upgrade that ``after`` no longer has."""
+    lost = _upgrade_sigs(before) - _upgrade_sigs(after)
+    out = []
+    for o in before.upgrade:
+        sig = o.signature()
+        if lost.get(sig, 0) > 0:
+            lost[sig] -= 1
+            out.append(o)
+    return out
+
+
+# the operations a later one undoes: (what the earlier made, what the later undoes it with)
+_UNDONE_BY = {m.CREATE_INDEX: m.DROP_INDEX, m.ADD_COLUMN: m.DROP_COLUMN,
+              m.ADD_CONSTRAINT: m.DROP_CONSTRAINT, m.CREATE_TABLE: m.DROP_TABLE}
+_TOGETHER = ('index_together', 'unique_together')
+
+
+def _cancel(earlier: list[m.Op], later: list[m.Op]) -> bool:
+    """Every removed operation of ``later`` undoes one of ``earlier`` and every one of
+    ``earlier`` is undone: the same object made and dropped, or a Django ``*_together``
+    option set on a model and later set to nothing on it."""
+    left = list(earlier)
+    for o in later:
+        match = next((e for e in left if _undoes(e, o)), None)
+        if match is None:
+            return False
+        left.remove(match)
+    return not left and bool(later)
+
+
+def _undoes(e: m.Op, o: m.Op) -> bool:
+    if _UNDONE_BY.get(e.kind) == o.kind:
+        if e.kind in (m.ADD_COLUMN, m.CREATE_TABLE):
+            return bool(e.table) and (e.table, e.column) == (o.table, o.column)
+        return bool(e.name) and e.name == o.name and o.table in (None, e.table)
+    a, b = _together(e), _together(o)
+    return a is not None and b is not None and a[:2] == b[:2] and a[2] and not b[2]
+
+
+def _together(o: m.Op) -> tuple[str, str, bool] | None:
+    """(option, model, whether it sets anything) of a Django ``AlterIndexTogether`` /
+    ``AlterUniqueTogether`` operation."""
+    try:
+        call = ast.parse(str(o.sig or o.source or ''), mode='eval').body
+    except (SyntaxError, ValueError):
+        return None
+    if not isinstance(call, ast.Call):
+        return None
+    kw = {k.arg: k.value for k in call.keywords if k.arg}
+    model = kw.get('name')
+    option = next((k for k in _TOGETHER if k in kw), None)
+    if option is None or not isinstance(model, ast.Constant) or \
+            not isinstance(model.value, str):
+        return None
+    value = kw[option]
+    if isinstance(value, ast.Call) and getattr(value.func, 'id', None) in ('set', 'frozenset'):
+        value = value.args[0] if value.args else ast.Set(elts=[])
+    if isinstance(value, ast.Constant) and value.value is None or \
+            isinstance(value, ast.Dict) and not value.keys:
+        return option, model.value.lower(), False
+    if not isinstance(value, (ast.Set, ast.List, ast.Tuple)):
+        return None
+    return option, model.value.lower(), bool(value.elts)
 
 
 def _group_of(path: str | None) -> str:

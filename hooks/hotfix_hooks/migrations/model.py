@@ -11,6 +11,7 @@ import posixpath
 from typing import Any
 from typing import TYPE_CHECKING
 
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.migrations.catalog import fix_for
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ SCHEMA_KINDS = (CREATE_TABLE, DROP_TABLE, RENAME_TABLE, ADD_COLUMN, DROP_COLUMN,
                 CREATE_OBJECT, DROP_OBJECT)
 
 
-@dataclasses.dataclass
+@dataclass
 class Op:
     """One database operation found statically.
 
@@ -142,7 +143,7 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-@dataclasses.dataclass
+@dataclass
 class Note:
     """A finding a front end already knows (Django RunPython without reverse, ...)."""
 
@@ -152,9 +153,10 @@ class Note:
     hint: str
     end_line: int | None = None
     path: str | None = None
+    severity: str | None = None          # when the facts decide it (else the rule's)
 
 
-@dataclasses.dataclass
+@dataclass
 class Suppression:
     """``# hotfix-hooks: ignore[rule-a, rule-b] reason="..."`` (``--`` in SQL)."""
 
@@ -166,7 +168,7 @@ class Suppression:
     used: bool = False
 
 
-@dataclasses.dataclass
+@dataclass
 class Migration:
     """One migration: an Alembic revision, a Django migration or an SQL migration."""
 
@@ -202,7 +204,7 @@ class Migration:
 
 
 # -- findings before severity -------------------------------------------------------------
-@dataclasses.dataclass
+@dataclass
 class Raw:
     """A finding before severity, suppressions and policy are applied."""
 

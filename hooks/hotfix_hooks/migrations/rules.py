@@ -66,7 +66,8 @@ def check_migration(mig: m.Migration, new_tables: set[str], owner: Owner,
                             'rendered offline, so every branch was analysed statically'))
     for note in mig.notes:
         out.append(Raw(note.rule, note.path or mig.path, note.line, note.message, note.hint,
-                       {}, [(note.line or 0, note.end_line or note.line or 0)]))
+                       {}, [(note.line or 0, note.end_line or note.line or 0)],
+                       severity=note.severity))
     return out
 
 
@@ -91,12 +92,20 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
         # a rollback that keeps the new definition loses no data, and OR REPLACE keeps the
         # signature the running code calls
         if not redefines_only:
-            out.append(raw('migration-downgrade-noop', mig, None,
-                           f'the downgrade of {mig.label} does nothing while the upgrade '
-                           'changes the schema or data: a rollback "succeeds" and leaves '
-                           'everything as is',
-                           line=mig.downgrade_line, **({'file': mig.downgrade_path}
-                                                       if mig.downgrade_path else {})))
+            r = raw('migration-downgrade-noop', mig, None,
+                    f'the downgrade of {mig.label} does nothing while the upgrade '
+                    'changes the schema or data: a rollback "succeeds" and leaves '
+                    'everything as is',
+                    line=mig.downgrade_line, **({'file': mig.downgrade_path}
+                                                if mig.downgrade_path else {}))
+            if all(o.inert or (o.kind == m.DML and o.attrs.get('maps_values'))
+                   for o in mig.upgrade):
+                # only value mappings (sql._maps_values): a hazard, not a loss
+                r.severity = 'warning'
+                r.message += (' (the upgrade only maps values: every row holding an old '
+                              'value gets the new one, chosen by nothing else; check that '
+                              'the old code reads the new values as it read the old)')
+            out.append(r)
         return out
     if state in ('raises', 'raises-conditional'):
         cond = state == 'raises-conditional'
@@ -154,6 +163,21 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
                             f'the downgrade drops column {o.table}.{o.column}, which this '
                            'migration did not add' + _owned(own)
                            + ': a one-step rollback destroys its data' + note_up))
+        elif o.kind == m.ALTER_COLUMN and o.table and o.column and 'type' in o.attrs and \
+                o.table not in U['create_table'] and o.table not in U['rename_to'] and \
+                not any(u.table == o.table and (u.column == o.column or
+                                                u.attrs.get('new_name') == o.column)
+                        for u in up) and \
+                lossy(o.attrs.get('old_type'), o.attrs['type']):
+            # autogenerate's drift: the model and the database disagree about a column
+            # another revision owns, and the downgrade "restores" a type it never had here
+            out.append(raw('migration-downgrade-overreach', mig, o,
+                            f'the downgrade changes {o.table}.{o.column} from '
+                            f'{o.attrs.get("old_type")} to {o.attrs["type"]}, a column the '
+                            'upgrade does not change: a one-step rollback truncates or rejects '
+                            'values written since the revision that set its type' + note_up,
+                            'drop the alter_column from downgrade(): the upgrade does not change '
+                            'this column'))
         elif o.kind == m.DROP_OBJECT and o.name and \
                 (o.attrs.get('object'), o.name) not in U['create_object'] and \
                 o.attrs.get('object') not in ('trigger',) and \
@@ -183,9 +207,18 @@ def _irreversible(mig: m.Migration, fresh: set[str], owner: Owner) -> list[Raw]:
                     o.table in D['drop_table']
             if not comp:
                 verb = o.attrs.get('verb', 'DML').upper()
-                out.append(raw('migration-data-change-irreversible', mig, o,
-                                f'upgrade runs {verb} on {o.table or "a table"} and the downgrade '
-                                'has no DML to restore the previous data'))
+                r = raw('migration-data-change-irreversible', mig, o,
+                        f'upgrade runs {verb} on {o.table or "a table"} and the downgrade '
+                        'has no DML to restore the previous data')
+                if o.attrs.get('maps_values'):
+                    # a value mapping (sql._maps_values): the rollback runs, and what stays
+                    # is a value spelt the new way, not a choice between records: a hazard
+                    # for the old code to read, for a reviewer
+                    r.severity = 'warning'
+                    r.message += (' (a value mapping: every row holding the old value gets '
+                                  'the new one, chosen by nothing else; check that the old '
+                                  'code reads the new value as it read the old)')
+                out.append(r)
     return out
 
 

@@ -26,7 +26,6 @@ set and the rules say so).
 from __future__ import annotations
 
 import ast
-import dataclasses
 import posixpath
 import re
 from collections.abc import Iterable
@@ -34,6 +33,7 @@ from collections.abc import Iterable
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import glob_to_regex
 from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.pyast import call_name as _callee
 
 MAX_FILES = 3000
@@ -50,7 +50,7 @@ _MARKERS = (b'__tablename__', b'Table(', b'table=True', b'Column(', b'mapped_col
             b'Mapped[', b'models.', b'Model)')
 
 
-@dataclasses.dataclass
+@dataclass
 class Column:
     name: str
     nullable: bool | None = None        # None: not said
@@ -59,7 +59,7 @@ class Column:
     type: str = ''                      # the type as written (sa.String(50), CharField(50))
 
 
-@dataclasses.dataclass
+@dataclass
 class Table:
     name: str
     columns: dict[str, Column]
@@ -163,7 +163,7 @@ def _any_of(globs: Iterable[str]) -> re.Pattern[str]:
     return re.compile('|'.join(f'(?:{glob_to_regex(g).pattern})' for g in globs))
 
 
-@dataclasses.dataclass
+@dataclass
 class _Class:
     name: str
     path: str

@@ -320,7 +320,43 @@ def _update_facts(st: Any) -> dict[str, Any]:
             if col:
                 null_tested.add(col)
     return {'set_columns': cols, 'set_generated': generated,
-            'fills_nulls': bool(cols) and all(c in kept or c in null_tested for c in cols)}
+            'fills_nulls': bool(cols) and all(c in kept or c in null_tested for c in cols),
+            'maps_values': _maps_values(st, set(cols))}
+
+
+def _maps_values(st: Any, cols: set[str]) -> bool:
+    """``UPDATE t SET c = 'W' WHERE c = 'V'``: a value mapping (the rule of
+    ``django._maps_values``): every set value is a constant, and the WHERE clause is an AND
+    of tests of the set columns only against constants (``=``, ``<``, ``IN (...)``, ``IS
+    NULL``), so no other data chooses the rows."""
+    if not cols or st.whereClause is None or getattr(st, 'fromClause', None):
+        return False
+    if not all(_constant(t.val) for t in st.targetList or ()):
+        return False
+    conjuncts = [st.whereClause]
+    while conjuncts:
+        node = conjuncts.pop()
+        kind = type(node).__name__
+        if kind == 'BoolExpr' and node.boolop.name == 'AND_EXPR':
+            conjuncts.extend(node.args)
+        elif kind == 'NullTest':
+            if _column_ref(node.arg) not in cols:
+                return False
+        elif kind == 'A_Expr':
+            right = node.rexpr
+            values = right if isinstance(right, (list, tuple)) else [right]
+            if _column_ref(node.lexpr) not in cols or not all(_constant(v) for v in values):
+                return False
+        else:
+            return False
+    return True
+
+
+def _constant(node: Any) -> bool:
+    """A literal (possibly cast), or a bound parameter: one value, not from the row."""
+    while type(node).__name__ == 'TypeCast':
+        node = node.arg
+    return type(node).__name__ in ('A_Const', 'ParamRef')
 
 
 def _column_ref(node: Any) -> str | None:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 from typing import TYPE_CHECKING
 
+from hotfix_hooks import digests
 from hotfix_hooks.cache import Cache
 from hotfix_hooks.cache import parts_digest
 from hotfix_hooks.migrations import model as m
@@ -131,9 +132,7 @@ def cached_files(cache: Cache | None, namespace: str, items: list[Item]
     if cache is None or not cache.enabled or len(items) < 2 or \
             any(blob is None for blob, _, _ in items):
         return [cached_file(cache, namespace, blob, parts, build) for blob, parts, build in items]
-    import hashlib
-
-    h = hashlib.sha1(usedforsecurity=False)
+    h = digests.sha1()
     for blob, parts, _ in items:
         h.update(f'{blob}\0{parts_digest(parts)}\n'.encode())
     set_ns, set_id, set_parts = f'{namespace}.set', h.hexdigest(), {'count': len(items)}

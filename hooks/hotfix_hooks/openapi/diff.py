@@ -618,7 +618,9 @@ def _group(hits: list[_Hit], base: SpecLike | None, head: SpecLike | None) -> li
 
 # -- validity ----------------------------------------------------------------------------
 
-_REF_RE = re.compile(r'''["']?\$ref["']?\s*:\s*["']?([^"'\s,}]+)''')
+# starts with the literal ``$ref`` (a leading quote would make the engine try every
+# offset of a 2 MB text: 15x slower, same matches)
+_REF_RE = re.compile(r'''\$ref["']?\s*:\s*["']?([^"'\s,}]+)''')
 
 
 def validate(spec: SpecLike, doc: Doc, ops: Operations) -> list[Finding]:

@@ -70,6 +70,8 @@ class Doc:
 
     def deref(self, node: Any, ptr: str) -> tuple[Any, str]:
         """Follow ``$ref`` chains. ``(None, ptr)`` when a ref dangles or loops."""
+        if not isinstance(node, dict) or '$ref' not in node:
+            return node, ptr
         seen = set()
         while isinstance(node, dict) and isinstance(node.get('$ref'), str):
             ref = node['$ref']
@@ -170,8 +172,16 @@ def _number(v: object) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
+# the keywords ``_fill`` reads besides ``type``: a node holding none of them is done early
+_FILL_KEYS = frozenset({'nullable', 'x-nullable', 'format', 'enum', 'const',
+                        'x-extensible-enum', 'pattern', 'properties', 'required', 'items',
+                        'additionalProperties', 'readOnly', 'writeOnly', 'deprecated',
+                        'default', 'allOf', 'oneOf', 'anyOf'}) | _BOUND_KEYS
+
+
 def _fill(doc: Doc, n: N, node: dict[str, Any], ptr: str) -> None:
-    t = node.get('type')
+    get = node.get
+    t = get('type')
     types: set[str] | None = None
     if isinstance(t, list):
         types = {str(x) for x in t}
@@ -180,50 +190,57 @@ def _fill(doc: Doc, n: N, node: dict[str, Any], ptr: str) -> None:
     if types and 'null' in types and len(types) > 1:
         n.nullable = True
         types.discard('null')
-    if node.get('nullable') is True or node.get('x-nullable') is True:
-        n.nullable = True
     n.types = frozenset(types) if types else None
-    if isinstance(node.get('format'), str):
-        n.format = node['format']
+    present = _FILL_KEYS.intersection(node)
+    if not present:
+        return
+    if get('nullable') is True or get('x-nullable') is True:
+        n.nullable = True
+    fmt = get('format')
+    if isinstance(fmt, str):
+        n.format = fmt
     vals = None
-    if isinstance(node.get('enum'), list):
+    if isinstance(get('enum'), list):
         vals = node['enum']
-    if 'const' in node:
+    if 'const' in present:
         vals = [node['const']]
     if vals is not None:
         if None in vals:
             n.nullable = True
         n.values = {_vkey(v): v for v in vals if v is not None}
-    if isinstance(node.get('x-extensible-enum'), list):
+    if isinstance(get('x-extensible-enum'), list):
         n.extensible = True
-    for kw in _BOUND_KEYS.intersection(node):
-        v = node[kw]
-        if _number(v):
-            n.bounds[kw] = (v, f'{ptr}/{kw}')
-    for excl, plain in (('exclusiveMaximum', 'maximum'), ('exclusiveMinimum', 'minimum')):
-        if node.get(excl) is True and plain in n.bounds:     # OpenAPI 3.0 boolean form
-            n.bounds[excl] = n.bounds.pop(plain)
-    if isinstance(node.get('pattern'), str):
-        n.pattern = (node['pattern'], f'{ptr}/pattern')
-    props = node.get('properties')
+    bounds = _BOUND_KEYS.intersection(present)
+    if bounds:
+        for kw in bounds:
+            v = node[kw]
+            if _number(v):
+                n.bounds[kw] = (v, f'{ptr}/{kw}')
+        for excl, plain in (('exclusiveMaximum', 'maximum'), ('exclusiveMinimum', 'minimum')):
+            if get(excl) is True and plain in n.bounds:     # OpenAPI 3.0 boolean form
+                n.bounds[excl] = n.bounds.pop(plain)
+    pattern = get('pattern')
+    if isinstance(pattern, str):
+        n.pattern = (pattern, f'{ptr}/pattern')
+    props = get('properties')
     if isinstance(props, dict):
-        for k, v in props.items():
-            n.props[str(k)] = (v, f'{ptr}/properties/{escape(str(k))}')
-    req = node.get('required')
+        prefix = f'{ptr}/properties/'
+        n.props = {str(k): (v, prefix + escape(str(k))) for k, v in props.items()}
+    req = get('required')
     if isinstance(req, list):
         n.required = {str(r) for r in req}
         n.required_ptr = f'{ptr}/required'
-    if isinstance(node.get('items'), dict):
+    if isinstance(get('items'), dict):
         n.items = (node['items'], f'{ptr}/items')
-    addl = node.get('additionalProperties')
+    addl = get('additionalProperties')
     if addl is False:
         n.closed = True
     elif isinstance(addl, dict) and addl:
         n.additional = (addl, f'{ptr}/additionalProperties')
-    n.read_only = node.get('readOnly') is True
-    n.write_only = node.get('writeOnly') is True
-    n.deprecated = node.get('deprecated') is True
-    if 'default' in node:
+    n.read_only = get('readOnly') is True
+    n.write_only = get('writeOnly') is True
+    n.deprecated = get('deprecated') is True
+    if 'default' in present:
         n.default = (node['default'],)
     all_of = node.get('allOf')
     if isinstance(all_of, list):
@@ -302,6 +319,29 @@ def _ref_free(node: object, depth: int) -> bool:
         if depth == 0:
             return False
         return all(_ref_free(v, depth - 1) for v in node if isinstance(v, (dict, list)))
+    return True
+
+
+def _settled(node: object, clean: set[str] | frozenset[str], depth: int) -> bool:
+    """True when ``node`` provably holds no ``$ref`` but to ``clean`` components (identical
+    on both sides, with all they reference), checked ``depth`` levels deep: a node equal on
+    both sides that is settled compares to nothing. With no clean component, ``_ref_free``."""
+    if isinstance(node, dict):
+        if depth == 0:
+            return False
+        if '$ref' in node and not (isinstance(node['$ref'], str) and node['$ref'] in clean):
+            return False
+        for v in node.values():
+            if isinstance(v, (dict, list)) and not _settled(v, clean, depth - 1):
+                return False
+        return True
+    if isinstance(node, list):
+        if depth == 0:
+            return False
+        for v in node:
+            if isinstance(v, (dict, list)) and not _settled(v, clean, depth - 1):
+                return False
+        return True
     return True
 
 
@@ -387,12 +427,8 @@ class Comparer:
 
     def schema(self, onode: Any, optr: str, nnode: Any, nptr: str, level: str,
                subject: str = '') -> list[Change]:
-        if onode == nnode and _ref_free(onode, 4):
-            return []               # identical and self-contained: nothing can differ
-        if (self.clean and isinstance(onode, dict) and isinstance(nnode, dict)
-                and isinstance(onode.get('$ref'), str) and onode.get('$ref') == nnode.get('$ref')
-                and onode['$ref'] in self.clean and len(onode) == 1 and len(nnode) == 1):
-            return []
+        if onode == nnode and _settled(onode, self.clean, 4):
+            return []       # identical, referencing only identical components: no change
         o = norm(self.base, onode, optr)
         n = norm(self.head, nnode, nptr)
         if not o.known or not n.known:
@@ -585,8 +621,9 @@ class Comparer:
             ohave, nhave = o.props.get(name), n.props.get(name)
             if ohave and nhave:
                 oreq, nreq = name in o.required, name in n.required
-                if oreq == nreq and ohave[0] == nhave[0] and _ref_free(ohave[0], 4):
-                    continue        # identical, self-contained, same requiredness
+                if oreq == nreq and ohave[0] == nhave[0] and _settled(ohave[0], self.clean,
+                                                                       4):
+                    continue        # identical, settled (``_settled``), same requiredness
                 pn = norm(self.head, *nhave)
                 if (req and pn.read_only) or (not req and pn.write_only):
                     continue

@@ -38,6 +38,7 @@ from hotfix_hooks.checks.naming import is_hotfix_branch
 from hotfix_hooks.checks.naming import is_release_branch
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.errors import GitError
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.git import context
 from hotfix_hooks.git import plumbing
@@ -63,7 +64,7 @@ _DEFAULTS = from_mapping({}, None)
 _Resolve = Callable[[Policy], 'list[Context]']
 
 
-@dataclasses.dataclass
+@dataclass
 class Judged:
     """A resolved context and the policy it is judged by."""
 

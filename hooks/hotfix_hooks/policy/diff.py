@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from hotfix_hooks.fastclass import dataclass
+
 _RANK = {'error': 0, 'warning': 1, 'info': 2}
 
 # the kinds, in the order a message lists them
@@ -24,7 +26,7 @@ _SEVERITY_KEYS = ('contract.hotfix_new_operation', 'contract.stale_severity', 's
                   'scope.new_module_severity')
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class PolicyChange:
     """One difference: ``key`` (dotted), its ``kind`` (one of ``KINDS``) and what changed."""
 

@@ -7,6 +7,7 @@ import os
 import re
 from typing import Any
 
+from hotfix_hooks import digests
 from hotfix_hooks import tomlio
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.policy.keys import Key
@@ -32,11 +33,10 @@ class Policy:
 
     def digest(self) -> str:
         """A digest of the effective values: two policies with the same digest judge alike."""
-        import hashlib
         import json
 
         text = json.dumps(self.values, sort_keys=True, separators=(',', ':'), default=str)
-        return hashlib.sha256(text.encode('utf-8')).hexdigest()
+        return digests.sha256(text.encode('utf-8')).hexdigest()
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

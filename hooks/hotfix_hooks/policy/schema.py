@@ -18,6 +18,7 @@ from hotfix_hooks.policy.keys import SEVERITY_VALUES
 from hotfix_hooks.policy.keys import table as _table
 from hotfix_hooks.policy.keys import validate_table
 from hotfix_hooks.policy.status_template import template_problem
+from hotfix_hooks.rule_ids import IDS
 
 
 def _non_empty_str(name: str, value: object) -> str:
@@ -29,8 +30,11 @@ def _non_empty_str(name: str, value: object) -> str:
 # -- rule ids (the catalogue) --------------------------------------------------------------
 def _known_rules(name: str, ids: list[str], prefix: str) -> None:
     """A one-line error naming the key and the nearest known ids for an unknown rule id (or,
-    in a per-concern table, a rule of another concern)."""
-    from hotfix_hooks import catalog  # only when the policy names rule ids
+    in a per-concern table, a rule of another concern). The ids are checked against the
+    generated list (``rule_ids``); the catalogue is loaded only to word an error."""
+    if all(rule in IDS and rule.startswith(prefix) for rule in ids):
+        return
+    from hotfix_hooks import catalog  # only to suggest the nearest ids of an unknown one
 
     among = None
     if prefix:
@@ -351,6 +355,15 @@ def _str_list(name: str, value: object) -> list[str]:
     return list(value)
 
 
+def _release_tag_patterns(name: str, value: object) -> list[str]:
+    patterns = _str_list(name, value)
+    for p in patterns:
+        if not p.strip():
+            raise ConfigError(f'policy key {name!r}: an empty pattern would match no tag; '
+                              'remove it')
+    return patterns
+
+
 def _frozen_groups(name: str, value: object) -> list[str]:
     groups = _str_list(name, value)
     for g in groups:
@@ -481,6 +494,15 @@ SCHEMA: dict[str, Key] = {
         tag_marker=Key('str', '+hotfix.', 'What makes a tag a hotfix tag.', check=_non_empty),
         tag_requires_released_version=Key('bool', True,
                                           'The <version> part must be an existing tag.'),
+        release_tag_patterns=Key('list[str]', ['{semver}', '[vV]{semver}'],
+                                 'What a release tag looks like: glob patterns matched against '
+                                 'the whole tag name (* any characters, / included; ? one; '
+                                 '[...] a class), {semver} standing for a SemVer 2.0 version '
+                                 '(its hotfix tags <version>+hotfix.<n> included), e.g. '
+                                 '["v[0-9]*"] for v20241220 or v4.3. Only tags the base side '
+                                 'descends from count; the migrations guard skips its '
+                                 'table-size rules on a table no release holds yet.',
+                                 check=_release_tag_patterns),
         commit_msg=Key('bool', False,
                        'Require every commit message on a hotfix branch to mention the '
                        "branch's ticket."),

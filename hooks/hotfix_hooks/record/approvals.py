@@ -29,6 +29,7 @@ from hotfix_hooks import tomlio
 from hotfix_hooks.changeset import Commit
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import History
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.policy.schema import identity_email
 from hotfix_hooks.record.model import Record
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 CLOCK_SKEW_S = 300          # approved_at may run this far ahead of the commit that set it
 
 
-@dataclasses.dataclass
+@dataclass
 class Verdict:
     """Whether the approval of one role counts, and why not."""
 
@@ -69,7 +70,7 @@ class Verdict:
         return 'not counted: ' + '; '.join(self.problems)
 
 
-@dataclasses.dataclass
+@dataclass
 class Verification:
     """Every role's verdict, the waivers' state, and what could not be checked."""
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from hotfix_hooks import tomlio
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.findings import Finding
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ eta_exceeds_slo = false
 '''
 
 
-@dataclasses.dataclass
+@dataclass
 class Approval:
     role: str
     name: str = ''
@@ -113,7 +114,7 @@ class Approval:
         return bool(self.name and self.approved_at)
 
 
-@dataclasses.dataclass
+@dataclass
 class Waiver:
     """One ``[[exceptions]]`` entry: it names its findings by ``rule`` + ``path`` (a glob),
     or by ``fingerprint`` (one finding; ``rule`` and ``path`` then narrow it further)."""
@@ -141,7 +142,7 @@ class Waiver:
         return f'{self.rule or "no rule"} at {self.path or "no path"}'
 
 
-@dataclasses.dataclass
+@dataclass
 class Record:
     path: str
     ticket: str = ''

@@ -29,6 +29,7 @@ from hotfix_hooks.record.approvals import Verification
 from hotfix_hooks.record.model import Record
 from hotfix_hooks.record.model import UNWAIVABLE
 from hotfix_hooks.record.model import Waiver
+from hotfix_hooks.rule_ids import IDS
 
 if TYPE_CHECKING:
     from hotfix_hooks.policy import Policy
@@ -67,8 +68,8 @@ def problems(w: Waiver, rec: Record, policy: Policy) -> tuple[str, list[str]]:
         return 'record-waiver-invalid', [f'{", ".join(missing)} missing']
     if w.rule in UNWAIVABLE:
         return 'record-waiver-invalid', [f'the rule {w.rule} cannot be waived']
-    if w.rule:
-        from hotfix_hooks import catalog  # only when a waiver names a rule
+    if w.rule and w.rule not in IDS:
+        from hotfix_hooks import catalog  # only to suggest the nearest ids of an unknown one
 
         if catalog.unknown([w.rule]):
             return 'record-waiver-invalid', [f'unknown rule id {w.rule!r}'

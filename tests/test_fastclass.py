@@ -1,0 +1,122 @@
+"""``hotfix_hooks.fastclass.dataclass`` behaves as ``dataclasses.dataclass`` for what the
+package uses (each case run on both and compared)."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from hotfix_hooks.fastclass import dataclass
+
+
+def _pair(make: Callable[[Callable[..., Any]], type]) -> tuple[type, type]:
+    return make(dataclasses.dataclass), make(dataclass)
+
+
+def _plain(deco: Callable[..., Any]) -> type:
+    @deco
+    class Plain:
+        """A plain record."""
+        a: int
+        b: str = 'x'
+        c: list[int] = dataclasses.field(default_factory=list)
+        hidden: object = dataclasses.field(default=None, repr=False, compare=False)
+        later: int = dataclasses.field(default=7, init=False)
+
+        def total(self) -> int:
+            return self.a + len(self.c)
+    return Plain
+
+
+def _frozen(deco: Callable[..., Any]) -> type:
+    @deco(frozen=True)
+    class Frozen:
+        """A frozen record."""
+        sha: str
+        parents: tuple[str, ...] = ()
+    return Frozen
+
+
+def _posted(deco: Callable[..., Any]) -> type:
+    @deco(eq=False, slots=True)
+    class Posted:
+        """``__post_init__``, slots, identity equality."""
+        rule: str
+        extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+        def __post_init__(self) -> None:
+            self.rule = self.rule.strip()
+    return Posted
+
+
+def _same(std: Callable[[], Any], fast: Callable[[], Any]) -> None:
+    """Both calls give equal results, or raise the same kind of error."""
+    try:
+        want: Any = std()
+    except Exception as e:  # noqa: BLE001 - compared below
+        with pytest.raises(type(e)):
+            fast()
+        return
+    assert fast() == want
+
+
+def test_init_repr_eq_as_dataclasses() -> None:
+    std, fast = _pair(_plain)
+    for args, kwargs in [((1,), {}), ((1, 'y'), {}), ((1,), {'c': [2, 3]}),
+                         ((), {'a': 2, 'b': 'z'}), ((), {}), ((1, 'y', [1], None, 9), {}),
+                         ((1,), {'a': 2}), ((1,), {'nope': 1}), ((1,), {'later': 3})]:
+        _same(lambda a=args, k=kwargs: repr(std(*a, **k)).replace(std.__qualname__, 'C'),
+              lambda a=args, k=kwargs: repr(fast(*a, **k)).replace(fast.__qualname__, 'C'))
+    x, y = fast(1), fast(1)
+    assert x == y and x.c is not y.c and x.later == 7 and x.total() == 1
+    assert fast(1, hidden='a') == fast(1, hidden='b')          # compare=False
+    assert fast(1) != fast(2) and fast(1) != std(1)
+    with pytest.raises(TypeError):
+        hash(x)                                                 # eq without frozen
+    assert [f.name for f in dataclasses.fields(fast)] == \
+        [f.name for f in dataclasses.fields(std)]
+    assert dataclasses.asdict(fast(1, c=[4])) == dataclasses.asdict(std(1, c=[4]))
+    assert dataclasses.replace(fast(1), b='q') == fast(1, 'q')
+    assert dataclasses.is_dataclass(fast) and fast.__match_args__ == std.__match_args__
+    assert fast.__doc__ == 'A plain record.'
+
+
+def test_frozen_as_dataclasses() -> None:
+    std, fast = _pair(_frozen)
+    a, b = fast('s', ('p',)), fast('s', ('p',))
+    assert a == b and hash(a) == hash(b) == hash(std('s', ('p',)))
+    assert {a, b} == {a}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.sha = 'other'
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del a.sha
+    assert dataclasses.replace(a, sha='t') == fast('t', ('p',))
+    assert copy.copy(a) == a and copy.deepcopy(a) == a
+    assert repr(a) == repr(std('s', ('p',))).replace(std.__qualname__, fast.__qualname__)
+
+
+def test_post_init_slots_and_identity() -> None:
+    std, fast = _pair(_posted)
+    f = fast(' r ')
+    assert f.rule == 'r' == std(' r ').rule and f.extra == {}
+    assert f != fast('r') and f == f and hash(f) == object.__hash__(f)
+    assert not hasattr(f, '__dict__') and '__slots__' in fast.__dict__
+    with pytest.raises(AttributeError):
+        f.other = 1
+    g = dataclasses.replace(f, rule=' s ')
+    assert g.rule == 's' and g.extra == {}
+
+
+def test_unsupported_options_are_refused() -> None:
+    with pytest.raises(TypeError):
+        @dataclass
+        class KwOnly:
+            a: int = dataclasses.field(default=1, kw_only=True)
+    with pytest.raises(TypeError):
+        @dataclass
+        class Order:
+            a: int = 1
+            b: int  # type: ignore[misc]
