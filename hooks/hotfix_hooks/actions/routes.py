@@ -300,18 +300,20 @@ def _methods(expr: ast.expr | None, consts: _Consts, default: tuple[str, ...]
     return ('?',), f'methods {ast.unparse(expr)} not statically known'
 
 
-@dataclasses.dataclass
 class ModuleContext:
     """What ``find_routes`` reads of the whole module, for a module read a piece at a time:
     its constants, routers and framework (from every statement but the functions that
     define no router), its functions by name (parsed when asked for) and whether it
-    mentions ``Route(``."""
+    mentions ``Route(``. (A plain class: no dataclass is built at import.)"""
 
-    consts: _Consts
-    routers: dict[str, _Router]
-    hint: str | None
-    functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]
-    walk_route: bool
+    def __init__(self, consts: _Consts, routers: dict[str, _Router], hint: str | None,
+                 functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef],
+                 walk_route: bool) -> None:
+        self.consts = consts
+        self.routers = routers
+        self.hint = hint
+        self.functions = functions
+        self.walk_route = walk_route
 
 
 def module_context(skeleton: ast.Module, walk_route: bool,
