@@ -7,16 +7,16 @@ follows into. So a one-line edit in a 1,000-line router does not cost two full p
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
 
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.pyast import parse
 
 
-@dataclasses.dataclass
+@dataclass
 class Chunk:
     """One top-level statement (with its decorators and trailing blank lines/comments)."""
 

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator
 from collections.abc import Mapping
 
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.pyast import call_name
 from hotfix_hooks.pyast import parse
 
@@ -54,7 +55,7 @@ _NOT_ROUTERS = {'mock', 'patch', 'unittest', 'pytest', 'requests', 'httpx', 'ses
                 'client', 'self', 'cls', 'os', 'dict', 'functools'}
 
 
-@dataclasses.dataclass
+@dataclass
 class Route:
     method: str               # 'GET' | 'POST' | ... ; '?' when the methods are not resolvable
     path: str | None          # full path incl. the same module's router prefix; None: unresolvable
@@ -159,7 +160,7 @@ class _Consts:
 
 # -- routers ----------------------------------------------------------------------------
 
-@dataclasses.dataclass
+@dataclass
 class _Router:
     name: str
     framework: str

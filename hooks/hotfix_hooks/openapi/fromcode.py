@@ -35,6 +35,7 @@ from hotfix_hooks.actions.delta import shift_lines
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.openapi.diff import diff_specs
 from hotfix_hooks.openapi.diff import ECHO_NOTE
@@ -216,7 +217,7 @@ class CodeSpec:
         return got[1] if got else None
 
 
-@dataclasses.dataclass
+@dataclass
 class ParseCache:
     """What the base and head projects share: identical bytes are parsed once, and a blob
     unchanged between the sides is read once."""
