@@ -106,7 +106,7 @@ class Spec:
     strict_json: bool = dataclasses.field(default=False, repr=False)
     _aligned: bool | None = dataclasses.field(default=None, repr=False)
     _key_offsets: list[int] = dataclasses.field(default_factory=list, repr=False)
-    _key_scan: Iterator[re.Match[str]] | None = dataclasses.field(default=None, repr=False)
+    _key_scan: Iterator[int] | None = dataclasses.field(default=None, repr=False)
     _subtree_keys: dict[int, int] = dataclasses.field(default_factory=dict, repr=False)
     _key_ranks: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
     _found: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict, repr=False)
@@ -219,11 +219,17 @@ class Spec:
             return offsets[rank]
         scan = self._key_scan
         if scan is None:
-            rx = _PLAIN_KEY_RE if self.plain_json else _KEY_RE
-            scan = self._key_scan = rx.finditer(self.text)
+            if self.plain_json:
+                scan = map(_match_start, _PLAIN_KEY_RE.finditer(self.text))
+            else:
+                # every string token matched whole (a match never starts inside one:
+                # linear however many escaped quotes a long string holds), keys kept
+                scan = (m.start() for m in _STRING_TOKEN_RE.finditer(self.text)
+                        if m.group(1) is not None)
+            self._key_scan = scan
         while rank >= len(offsets):
             n = len(offsets)
-            offsets.extend(map(_match_start, itertools.islice(scan, max(rank + 1 - n, n, 256))))
+            offsets.extend(itertools.islice(scan, max(rank + 1 - n, n, 256)))
             if len(offsets) == n:
                 return -1
         return offsets[rank]
@@ -494,6 +500,7 @@ def _is_key(text: str, at: int, key: str) -> bool:
         return False
 
 
+_STRING_TOKEN_RE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"([ \t\r\n]*:)?')
 _STRING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 
 
