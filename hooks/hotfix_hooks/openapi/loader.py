@@ -1,15 +1,18 @@
 """Loading OpenAPI documents (JSON or YAML) and finding the line of a JSON pointer.
 
 Parsing uses ``json`` or PyYAML's C loader when available. Lines are looked up lazily,
-only for the pointers a finding reports: YAML through the composed node tree (built once,
-on the first lookup), JSON by finding the pointer's keys in order in the text. In a
-document ``json`` parsed whose text has no escaped quote (``\"``), every ``"`` delimits a
-string, so the keys of a few findings are found with ``str.find`` from their parent and
-checked by the parity of the quotes before them; once those searches have read as much as
-the whole text (many findings), or in any other document, every key of the document is
-located in one pass and each lookup is a bisection. An offset becomes a line by counting
-the line feeds from the nearest offset already counted: the cost of many findings stays
-close to linear in the file size, not the file size times the findings.
+only for the pointers a finding reports. YAML goes through a scan of the text, else the
+composed node tree (built once, on the first lookup). JSON that ``json`` parsed is located
+by rank: ``json`` keeps the order of keys, so the n-th key of a pre-order walk of the
+parsed document is the n-th key token of the text; each key of the pointer is ranked from
+the counts of the keys under its earlier siblings (counted once per container), and the
+key tokens are found by one pattern scan that reads only as far as the ranks need. A
+token that does not spell the expected key, or more key tokens than keys (duplicate keys),
+falls back to the search below for the rest of the document. Other JSON (read by YAML) is
+searched: each key from its parent, by ``str.find`` and the parity of the quotes before it
+in JSON without escaped quotes, else in an index of every key token. An offset becomes a
+line by counting the line feeds from the nearest offset already counted: the cost of many
+findings stays close to linear in the file size, not the file size times the findings.
 """
 from __future__ import annotations
 
