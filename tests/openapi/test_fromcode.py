@@ -148,6 +148,23 @@ def test_inherited_field_change_and_stale_spec() -> None:
     assert stale.path == 'openapi.json'
 
 
+def test_a_spec_behind_additive_changes_only_is_stale_at_info() -> None:
+    """A new optional response field, the spec left for the next release (polar regenerates
+    its docs spec with SDK releases): every client generated from the spec still works, so
+    the stale spec is context (info, `contract.stale_additive_severity`); a breaking change
+    keeps `contract.stale_severity` (warning)."""
+    added = tree(models=MODELS.replace('    note: Optional[str] = None\n',
+                                       '    note: Optional[str] = None\n    sku: str = ""\n'))
+    (stale,) = [f for f in run(tree(), added) if f.rule == 'openapi-spec-stale']
+    assert stale.severity == 'info' and 'additive changes only' in stale.message
+    (stale,) = [f for f in run(tree(), added, stale_additive_severity='warning')
+                if f.rule == 'openapi-spec-stale']
+    assert stale.severity == 'warning'
+    removed = tree(models=MODELS.replace('    created: str\n', ''))
+    (stale,) = [f for f in run(tree(), removed) if f.rule == 'openapi-spec-stale']
+    assert stale.severity == 'warning' and 'additive' not in stale.message
+
+
 def test_no_stale_finding_when_the_spec_changes_too() -> None:
     head = tree(models=MODELS.replace('    created: str\n', ''))
     head['openapi.json'] = SPEC.replace('"version": "1"', '"version": "2"')

@@ -837,3 +837,178 @@ def test_a_removed_request_property_is_an_error_when_the_model_forbids_extra() -
                 'app/routes.py': strict.replace('    first_day_of_week: int = 0\n', '')})
     (removed,) = [f for f in got if f.rule == 'request-property-removed']
     assert (removed.severity, 'are rejected' in removed.message) == ('error', True)
+
+
+CASES = '''\
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+
+class CaseReadMinimal(BaseModel):
+    id: int
+    title: str
+    reporter: str | None = None
+    tags: list[str] = []
+
+
+class IncidentUpdate(BaseModel):
+    title: str
+    cases: list[CaseReadMinimal] = []
+
+
+router = APIRouter()
+
+
+@router.get("/cases", response_model=list[CaseReadMinimal])
+def get_cases() -> list[CaseReadMinimal]: ...
+
+
+@router.put("/incidents/{incident_id}")
+def update_incident(incident_id: int, incident_in: IncidentUpdate) -> None: ...
+'''
+
+
+def test_a_property_removed_from_a_model_sent_back_in_requests_is_one_finding() -> None:
+    """A read model trimmed for a faster list (dispatch 494c6da1b81a): the same model is
+    echoed back nested in an update body. One root cause, one finding: the response side
+    (clients reading `tags` break) names the request side (clients sending it back have
+    it ignored) and the update operation among those affected, instead of a second
+    request-property-removed finding for the same removed field."""
+    base = {'app/__init__.py': '', 'app/routes.py': CASES}
+    trimmed = CASES.replace('    tags: list[str] = []\n', '', 1)
+    got = [f for f in scan(base, {'app/__init__.py': '', 'app/routes.py': trimmed})
+           if f.severity != 'info']
+    assert [f.rule for f in got] == ['response-property-removed']
+    (removed,) = got
+    assert removed.severity == 'error'
+    assert 'also in request bodies' in removed.message
+    assert set(removed.extra['affected']) == {'GET /cases', 'PUT /incidents/{incident_id}'}
+
+
+def test_a_property_removed_from_a_request_only_model_stays_its_own_finding() -> None:
+    """The fold needs the same model in a response: an update model only ever sent keeps
+    its own request-property-removed warning (the value a client sends is dropped)."""
+    request_only = CASES.replace('response_model=list[CaseReadMinimal]', 'response_model=None'
+                                 ).replace('-> list[CaseReadMinimal]', '-> None')
+    base = {'app/__init__.py': '', 'app/routes.py': request_only}
+    trimmed = request_only.replace('    tags: list[str] = []\n', '', 1)
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': trimmed}) == {
+        ('request-property-removed', 'warning')}
+
+
+SLUGS = '''\
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+
+class ProjectCreate(BaseModel):
+    name: str
+    slug: str = Field(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=64)
+
+
+router = APIRouter()
+
+
+@router.post("/projects")
+def create_project(project_in: ProjectCreate) -> None: ...
+'''
+
+
+def test_a_pattern_rewritten_to_accept_the_same_strings_is_no_change() -> None:
+    """A slug pattern rewritten by a linter or by hand (a non-capturing group made
+    capturing, a character class reordered, `{1,}` for `+`) accepts the same strings:
+    nothing a client sends is newly rejected. A rewrite that changes what is accepted
+    is still reported."""
+    base = {'app/__init__.py': '', 'app/routes.py': SLUGS}
+    for new in (r'^[a-z0-9]+(-[a-z0-9]+)*$', r'^[0-9a-z]{1,}(?:-[0-9a-z]+)*$'):
+        same = SLUGS.replace(r'^[a-z0-9]+(?:-[a-z0-9]+)*$', new)
+        assert found(base, {'app/__init__.py': '', 'app/routes.py': same}) == set(), new
+    narrowed = SLUGS.replace(r'^[a-z0-9]+(?:-[a-z0-9]+)*$', r'^[a-z]+(?:-[a-z0-9]+)*$')
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': narrowed}) == {
+        ('request-pattern-changed', 'warning')}
+    cased = SLUGS.replace(r'^[a-z0-9]+(?:-[a-z0-9]+)*$', r'(?i)^[a-z0-9]+(?:-[a-z0-9]+)*$')
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': cased}) == {
+        ('request-pattern-changed', 'warning')}
+
+
+WEBHOOKS = '''\
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import UUID4, BaseModel
+
+
+class WebhookCreate(BaseModel):
+    name: str
+    group_id: UUID
+
+
+class WebhookRead(BaseModel):
+    id: UUID
+    group_id: UUID
+
+
+router = APIRouter(prefix="/webhooks")
+
+
+@router.post("", response_model=WebhookRead)
+def create_webhook(data: WebhookCreate) -> WebhookRead: ...
+'''
+
+
+def test_a_uuid_typed_as_one_uuid_version_is_judged_by_side() -> None:
+    """`UUID` -> Pydantic's `UUID4` (format `uuid4`, mealie eb170cc7e582): a response still
+    sends UUIDs, and `uuid4` is no format a client knows (info); a request now rejects the
+    UUIDs of other versions the server took before (error)."""
+    base = {'app/__init__.py': '', 'app/routes.py': WEBHOOKS}
+    read = WEBHOOKS.replace('    id: UUID\n    group_id: UUID\n',
+                            '    id: UUID\n    group_id: UUID4\n')
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': read}) == {
+        ('response-property-format-changed', 'info')}
+    sent = WEBHOOKS.replace('    name: str\n    group_id: UUID\n',
+                            '    name: str\n    group_id: UUID4\n')
+    assert found(base, {'app/__init__.py': '', 'app/routes.py': sent}) == {
+        ('request-property-format-changed', 'error')}
+
+
+RECIPES = '''\
+from datetime import datetime
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+
+class RecipeSummary(BaseModel):
+    id: int
+    name: str
+    update_at: datetime | None = None
+
+
+class Recipe(RecipeSummary):
+    instructions: list[str] = []
+
+
+router = APIRouter(prefix="/recipes")
+
+
+@router.get("", response_model=list[RecipeSummary])
+def get_all() -> list[RecipeSummary]: ...
+
+
+@router.put("/{slug}", response_model=Recipe)
+def update_one(slug: str, data: Recipe) -> Recipe: ...
+'''
+
+
+def test_an_inherited_property_removed_from_models_sent_both_ways_is_one_finding() -> None:
+    """mealie eb170cc7e582: `update_at` goes from a base model; its subclass is also the
+    update body. One finding at the definition's line names both models, the request side
+    and every operation (no second finding for the line, none for the request side)."""
+    base = {'app/__init__.py': '', 'app/routes.py': RECIPES}
+    head = RECIPES.replace('    update_at: datetime | None = None\n', '')
+    got = [f for f in scan(base, {'app/__init__.py': '', 'app/routes.py': head})
+           if f.severity != 'info']
+    assert [f.rule for f in got] == ['response-property-removed']
+    (removed,) = got
+    assert 'also in request bodies' in removed.message and '2 properties' in removed.message
+    assert set(removed.extra['affected']) == {'GET /recipes', 'PUT /recipes/{slug}'}

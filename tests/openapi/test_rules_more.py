@@ -65,3 +65,21 @@ def test_rule_fires_with_its_severity(case: tuple[Any, ...]) -> None:
     assert diff(base, base) == []                      # nothing changed: nothing reported
     got = rules(diff(base, edit(base, change)))
     assert got.get(rule) == severity, got
+
+
+def _put_sends_item(d: dict[str, Any]) -> None:
+    d['paths']['/items/{item_id}']['put']['requestBody']['content']['application/json'][
+        'schema'] = {'$ref': '#/components/schemas/Item'}
+
+
+def test_a_property_removed_from_a_component_both_sent_and_received_is_one_finding() -> None:
+    """One component serves the response and the request body (a client sends back what it
+    read): removing `note` is one response-property-removed finding naming the request
+    side, with the PUT among the affected operations, not a second finding."""
+    base = edit(base_spec(), _put_sends_item)
+    found = diff(base, edit(base, lambda d: item(d)['properties'].pop('note')))
+    assert rules(found) == {'response-property-removed': 'warning'}
+    (removed,) = found
+    assert 'also in request bodies' in removed.message
+    assert set(removed.extra['affected']) == {'GET /items/{item_id}', 'PUT /items/{item_id}',
+                                              'GET /items'}

@@ -116,6 +116,14 @@ def test_new_bound_implied_by_an_old_one_or_the_integer_type_rejects_nothing() -
     got = rules(diff(base, edit(base, int32)))
     assert got == {'request-property-min-set': 'info', 'request-property-max-set': 'info'}
 
+    def int32_as_written(d: dict[str, Any]) -> None:
+        # polar c3181d9e4aa7's regenerated spec: `"maximum": 2147483647.0` (JSON numbers
+        # with a zero fraction are those integers)
+        d['components']['schemas']['ItemIn']['properties']['limit'].update(
+            minimum=-2.0 ** 31, maximum=2.0 ** 31 - 1)
+    got = rules(diff(base, edit(base, int32_as_written)))
+    assert got == {'request-property-min-set': 'info', 'request-property-max-set': 'info'}
+
     def business(d: dict[str, Any]) -> None:
         d['components']['schemas']['ItemIn']['properties']['limit'].update(maximum=100)
     assert rules(diff(base, edit(base, business)))['request-property-max-set'] == 'warning'

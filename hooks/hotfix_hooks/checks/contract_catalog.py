@@ -273,7 +273,9 @@ _FIXED = (
          good='ItemIn.note kept (ignored if no longer used)',
          severity_note='error when the body forbids unknown properties '
                        '(additionalProperties: false, Pydantic extra="forbid"): clients '
-                       'still sending it are rejected'),
+                       'still sending it are rejected; a property removed from a model that '
+                       'responses return as well (a read model sent back nested in a body) is '
+                       'reported once, as response-property-removed naming the request side'),
     Rule('request-property-deprecated', _C, 'info',
          summary='A request body property is marked deprecated.',
          why='Context: clients should stop sending it before it is removed.',
@@ -291,7 +293,11 @@ _FIXED = (
          why='A reviewer must check that the new pattern accepts every value the old one did.',
          fix='Make sure the new pattern accepts every value the old one did.',
          bad='pattern ^[A-Z]{3}$ -> ^[A-Z]{3}-[0-9]+$',
-         good='pattern ^[A-Z]{3}$ -> ^[A-Z]{3}(-[0-9]+)?$ (a superset)'),
+         good='pattern ^[A-Z]{3}$ -> ^[A-Z]{3}(-[0-9]+)?$ (a superset)',
+         severity_note='a rewrite that reads the same once parsed (`{1,}` for `+`, a group '
+                       'made capturing, a character class reordered) accepts the same '
+                       'strings and is not reported; other rewrites are, even when they '
+                       'happen to accept the same strings (that is not decided)'),
     Rule('request-pattern-removed', _C, 'info',
          summary='The pattern of a request field is removed.',
          why='Compatible: the server accepts more values than before.',
@@ -312,7 +318,9 @@ _FIXED = (
          bad='Item.created removed from the response model (from route code every field '
              'Pydantic serializes counts as always present)',
          good='Item.created kept, marked deprecated',
-         severity_note='warning when the property was optional'),
+         severity_note='warning when the property was optional; when request bodies send '
+                       'the same model back, the finding names that side too (one root '
+                       'cause, one finding)'),
     Rule('response-property-became-optional', _C, 'error',
          summary='A required response property became optional.',
          why='Clients rely on it being present; they break when it is missing.',
@@ -445,7 +453,10 @@ _FIXED = (
          fix='Regenerate the spec from the application and commit it with the change.',
          bad='a router adds a required header, openapi.json unchanged',
          good='openapi.json regenerated in the same commit',
-         severity_note='contract.stale_severity in the policy (default warning)'),
+         severity_note='contract.stale_severity in the policy (default warning); '
+                       'contract.stale_additive_severity (default info) when every change of '
+                       'the route code is additive (clients generated from the spec still '
+                       'work)'),
     Rule('openapi-unparseable', _C, 'error',
          summary='A contract file cannot be parsed (JSON/YAML syntax, not UTF-8).',
          why='The tool cannot compare what it cannot read; it fails instead of passing '
@@ -571,7 +582,9 @@ _CHANGES: dict[str, _Change] = {
         'the format of {where} changed', _ERR_REQ, _ERR_RESP,
         '{subject}: format date -> uuid', '{subject}: format date kept',
         note='in a request: info when the format was widened (int32 -> int64, float -> '
-             'double, date -> date-time)'),
+             'double, date -> date-time, Pydantic\'s uuid4 -> uuid); between uuid and '
+             'Pydantic\'s uuid1/3/4/5 a response is info (UUIDs either way, and no client '
+             'knows uuid4)'),
     'became-nullable': _Change(
         '{where} became nullable', _INFO_REQ,
         ('error', 'Clients do not expect null and crash on it.',

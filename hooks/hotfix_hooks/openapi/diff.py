@@ -26,6 +26,7 @@ from hotfix_hooks.openapi.model import Param
 from hotfix_hooks.openapi.schema import _ref_free
 from hotfix_hooks.openapi.schema import Change
 from hotfix_hooks.openapi.schema import Comparer
+from hotfix_hooks.openapi.schema import component_name
 from hotfix_hooks.openapi.schema import Doc
 from hotfix_hooks.openapi.schema import norm
 
@@ -583,9 +584,59 @@ def _root_causes(hits: list[_Hit]) -> list[_Hit]:
     return [_Hit(merged.get(id(h.change), h.change), h.op) for h in hits]
 
 
+_MODE_SUFFIX = re.compile(r'-(?:Input|Output)$')
+# the request side of a removed property that responses return and requests send back
+ECHO_NOTE = ' (also in request bodies: clients sending it back have it ignored)'
+
+
+def _model_property(ptr: str | None) -> tuple[str, str] | None:
+    """(model, property) of a component property pointer; the model without the
+    ``-Input``/``-Output`` suffix Pydantic gives one model's two JSON Schema modes."""
+    parent = _parent(ptr)
+    name = component_name(parent) if parent else None
+    if not name or not ptr:
+        return None
+    return _MODE_SUFFIX.sub('', name), ptr.rpartition('/properties/')[2]
+
+
+def _echoes(hits: list[_Hit]) -> list[_Hit]:
+    """One root cause, one finding: a property removed from a model that clients both
+    receive and send (the same component in responses and request bodies) is one change.
+    The response side is the break (clients reading it); the request side follows from
+    it (clients sending it back have it ignored) and is named in the same finding, with
+    the request operations among those affected. A request side that is worse (a body
+    that forbids unknown properties rejects the client) stays its own finding."""
+    responses: dict[tuple[str, str], Change] = {}
+    for h in hits:
+        c = h.change
+        if c.rule == 'response-property-removed':
+            key = _model_property(c.base_ptr)
+            if key is not None:
+                responses.setdefault(key, c)
+    if not responses:
+        return hits
+    folded: dict[tuple[str, str], Change] = {}
+    out: list[_Hit] = []
+    for h in hits:
+        c = h.change
+        key = _model_property(c.base_ptr) if c.rule == 'request-property-removed' else None
+        r = responses.get(key) if key is not None and c.severity == 'warning' else None
+        if r is None or key is None:
+            out.append(h)
+            continue
+        if key not in folded:
+            folded[key] = dataclasses.replace(r, message=r.message + ECHO_NOTE)
+        out.append(_Hit(folded[key], h.op))
+    for i, h in enumerate(out):
+        key = _model_property(h.change.base_ptr)
+        if h.change.rule == 'response-property-removed' and key in folded:
+            out[i] = _Hit(folded[key], h.op)
+    return out
+
+
 def _group(hits: list[_Hit], base: SpecLike | None, head: SpecLike | None) -> list[Finding]:
     groups: dict[tuple[str, str, str, str | None, str | None], list[_Hit]] = {}
-    for h in _root_causes(hits):
+    for h in _root_causes(_echoes(hits)):
         c = h.change
         groups.setdefault((c.rule, c.severity, c.message, c.base_ptr, c.head_ptr), []).append(h)
     out = []

@@ -31,6 +31,7 @@ from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.openapi.diff import diff_specs
+from hotfix_hooks.openapi.diff import ECHO_NOTE
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.schema import UNRESOLVED
 from hotfix_hooks.pyast import parse
@@ -1781,7 +1782,7 @@ def _same_line(findings: list[Finding]) -> list[Finding]:
         if not f.path or not f.line or not f.rule.startswith(('request-', 'response-')):
             out.append(f)
             continue
-        core = _AFFECTS.sub('', f.message)
+        core = _AFFECTS.sub('', f.message).replace(ECHO_NOTE, '')
         core = core.split(': ', 1)[1] if re.match(r'[A-Z]+ /', core) else core
         key = (f.rule, f.severity, f.path, f.line, _SUBJECT.sub('`*`', core))
         if key not in groups:
@@ -1793,9 +1794,11 @@ def _same_line(findings: list[Finding]) -> list[Finding]:
         first = fs[0]
         subjects = list(dict.fromkeys(m for f in fs for m in _SUBJECT.findall(f.message)))
         ops = list(dict.fromkeys(op for f in fs for op in f.extra.get('affected', [])))
-        core = _AFFECTS.sub('', first.message)
+        core = _AFFECTS.sub('', first.message).replace(ECHO_NOTE, '')
         core = core.split(': ', 1)[1] if re.match(r'[A-Z]+ /', core) else core
         change = core.split(': ', 1)[1] if ': ' in core else core
+        if any(ECHO_NOTE in f.message for f in fs):
+            change += ECHO_NOTE         # the request side of one of them (diff._echoes)
         shown = ', '.join(ops[:5]) + (f' and {len(ops) - 5} more' if len(ops) > 5 else '')
         first.message = (f'{len(subjects)} properties ({", ".join(subjects[:4])}'
                          + (f' and {len(subjects) - 4} more' if len(subjects) > 4 else '')

@@ -319,6 +319,11 @@ def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list
     globs = cfg.get('specs', [])
     exclude = cfg.get('exclude', [])
     rules = ', '.join(dict.fromkeys(f.rule for f in code if f.extra.get('code_change')))
+    # a spec behind additive changes only still describes a contract every client generated
+    # from it can use: context, unless the policy says otherwise
+    additive = all(f.severity == 'info' for f in code if f.extra.get('code_change'))
+    severity = (cfg.get('stale_additive_severity', 'info') if additive
+                else cfg.get('stale_severity', 'warning'))
     for path in changes.head.glob(*globs) if globs else []:
         if matches_any(path, exclude):
             continue
@@ -332,10 +337,12 @@ def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list
         if not is_contract(spec.data):
             continue
         out.append(Finding(
-            rule='openapi-spec-stale', category='contract',
-            severity=cfg.get('stale_severity', 'warning'), path=path, line=1,
+            rule='openapi-spec-stale', category='contract', severity=severity, path=path,
+            line=1,
             message=(f'the route code changed the API contract ({rules}) but the committed '
-                     'spec did not change: it no longer describes the code'),
+                     'spec did not change: it no longer describes the code'
+                     + (' (additive changes only: clients generated from it still work)'
+                        if additive else '')),
             hint='regenerate the spec from the application and commit it with the change',
             extra={'code_rules': rules}))
     return out

@@ -33,6 +33,10 @@ _BARE_KEYS = {'type', 'format', 'title', 'description', 'nullable', 'examples', 
 _UNSET = object()
 _BOUND_KEYS = frozenset(k for k, _ in UPPER + LOWER)
 _FORMAT_WIDENINGS = {('int32', 'int64'), ('float', 'double'), ('date', 'date-time')}
+# Pydantic's UUID1/3/4/5 (formats uuid1...): UUIDs of one version. The server validates a
+# request by them (uuid -> uuid4 rejects other versions); a client knows only ``uuid`` and
+# gets UUIDs either way (response: info).
+_UUID_VERSIONS = frozenset({'uuid1', 'uuid3', 'uuid4', 'uuid5'})
 # The formats JSON Schema (2020-12, "Defined Formats") and the OpenAPI data types define:
 # the only ones a client validator or generator knows. Any other format (Pydantic's
 # ``color``, ``uuid4``, ``name-email``, ``ipvanyaddress``...) is an annotation no client
@@ -312,6 +316,63 @@ def _merge(n: N, s: N, adopt_name: bool = False) -> None:
     n.deprecated = n.deprecated or s.deprecated
 
 
+def _pattern_form(pattern: str) -> str | None:
+    """A form of a regular expression in which rewrites that accept the same strings read
+    the same: Python's own parse (``{1,}`` and ``+``, ``(?:a)`` and ``a``, ``a|b`` and
+    ``[ab]`` already agree there), groups without flags inlined when nothing refers back
+    to them, and the members of a character class in order. None when it does not parse.
+    Equal forms accept the same strings; different forms may still (that is not decided)."""
+    import re
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        tree = _parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError, ValueError):
+        return None
+    backrefs = False
+
+    def walk(items: Any) -> list[Any]:
+        nonlocal backrefs
+        out: list[Any] = []
+        for op, arg in items:
+            name = str(op)
+            if name in ('GROUPREF', 'GROUPREF_EXISTS'):
+                backrefs = True
+            if name == 'SUBPATTERN':
+                _group, add, delete, sub = arg
+                if not add and not delete:
+                    out.extend(walk(sub))
+                    continue
+                arg = (add, delete, walk(sub))
+            elif name == 'IN':
+                arg = sorted(repr(x) for x in arg)
+            elif name == 'BRANCH':
+                arg = sorted(repr(walk(b)) for b in arg[1])
+            elif name in ('MAX_REPEAT', 'MIN_REPEAT', 'POSSESSIVE_REPEAT'):
+                arg = (arg[0], arg[1], walk(arg[2]))
+            elif name in ('ASSERT', 'ASSERT_NOT'):
+                arg = (arg[0], walk(arg[1]))
+            elif name == 'ATOMIC_GROUP':
+                arg = walk(arg)
+            out.append((name, repr(arg) if not isinstance(arg, (list, tuple)) else arg))
+        return out
+
+    form = repr((tree.state.flags, walk(tree)))      # global flags: (?i) at the start
+    return None if backrefs else form
+
+
+def same_pattern(a: str | None, b: str | None) -> bool:
+    """Whether two patterns accept the same strings by their form (``_pattern_form``)."""
+    if a is None or b is None:
+        return a == b
+    if a == b:
+        return True
+    if '{,' in a or '{,' in b:
+        return False        # Python reads `{,3}` as `{0,3}`; ECMA-262 (JSON Schema) literally
+    fa = _pattern_form(a)
+    return fa is not None and fa == _pattern_form(b)
+
+
 def _ref_free(node: object, depth: int) -> bool:
     """True when ``node`` provably contains no ``$ref`` (checked ``depth`` levels deep)."""
     if isinstance(node, dict):
@@ -354,6 +415,10 @@ _STORAGE_LIMITS = frozenset((2 ** 31 - 1, -2 ** 31, 2 ** 63 - 1, -2 ** 63, 2 ** 
 
 
 def _storage_limit(value: object) -> bool:
+    """An integer type's own limit; JSON does not tell ``2147483647.0`` from ``2147483647``
+    (a number with a zero fractional part is that integer), and spec generators write both."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     return isinstance(value, int) and not isinstance(value, bool) and value in _STORAGE_LIMITS
 
 
@@ -507,6 +572,8 @@ class Comparer:
                 ch('format-added', 'error' if req else 'info', msg)
             elif (o.format, n.format) in _FORMAT_WIDENINGS:
                 ch('format-changed', 'info' if req else 'error', msg)
+            elif {o.format, n.format} <= _UUID_VERSIONS | {'uuid'}:
+                ch('format-changed', 'error' if req and n.format != 'uuid' else 'info', msg)
             else:
                 ch('format-changed', 'error', msg)
         # -- nullability ----------------------------------------------------------
@@ -557,7 +624,7 @@ class Comparer:
         if o.pattern != n.pattern and (o.pattern or n.pattern):
             op_ = o.pattern[0] if o.pattern else None
             np_ = n.pattern[0] if n.pattern else None
-            if op_ != np_:
+            if not same_pattern(op_, np_):
                 hp = n.pattern[1] if n.pattern else None
                 bp = o.pattern[1] if o.pattern else None
                 if not req:

@@ -543,6 +543,11 @@ SCHEMA: dict[str, Key] = {
         stale_severity=Key('severity', 'warning',
                            'Severity of openapi-spec-stale (code contract changed, committed '
                            'spec did not).'),
+        stale_additive_severity=Key('severity', 'info',
+                                    'Severity of openapi-spec-stale when every contract '
+                                    'change of the route code is additive (info findings: a '
+                                    'new route, property or value): clients generated from '
+                                    'the committed spec still work against the code.'),
         max_spec_bytes=Key('int', 20_000_000,
                            'Larger contract files are not compared (reported at info).'),
     ),
