@@ -332,3 +332,14 @@ def test_json_read_as_yaml_and_yaml_keep_their_lookups() -> None:
     spec = parse(text, 'openapi.yaml')
     assert spec.line('/paths/~1a/get/items/items') == 6
     assert spec._aligned is None and not spec._key_offsets
+
+
+def test_a_few_lookups_scan_only_the_start_of_the_text() -> None:
+    doc = fastapi_like_spec(12)
+    text = json.dumps(doc, indent=2)
+    spec = parse(text, 'openapi.json')
+    first = next(iter(doc['paths']))
+    assert spec.line('/info/title') == 4
+    assert spec.line(f'/paths/{first.replace("/", "~1")}') == 8
+    total = len(_pointers(doc)) - sum(1 for p in _pointers(doc) if p.rsplit('/', 1)[1].isdigit())
+    assert 0 < len(spec._key_offsets) < total // 10
