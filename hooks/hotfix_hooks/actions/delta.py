@@ -7,14 +7,16 @@ follows into. So a one-line edit in a 1,000-line router does not cost two full p
 from __future__ import annotations
 
 import ast
-import dataclasses
 import re
+from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.pyast import parse
 
 
-@dataclasses.dataclass
+@dataclass
 class Chunk:
     """One top-level statement (with its decorators and trailing blank lines/comments)."""
 
@@ -99,6 +101,89 @@ def parse_chunk(chunk: Chunk, cache: dict[str, list[ast.stmt] | None]) -> list[a
         ast.increment_lineno(tree, chunk.start - 1)
     cache[key] = tree.body
     return tree.body
+
+
+# A file at least this large is parsed a piece at a time by the engines that must not hold
+# its whole syntax tree (``parsed_chunks``); smaller files are parsed whole.
+PIECEWISE_MIN_BYTES = 512 * 1024
+# a piece that does not parse alone is merged with the next one; after this many merges
+# the rest of the file is parsed in one piece (the error, if any, is then real)
+_MERGES = 64
+
+_PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
+def shift_lines(tree: ast.AST, offset: int) -> None:
+    """``ast.increment_lineno`` without its generators (several times faster on the
+    trees of a large module)."""
+    stack = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    AST = ast.AST
+    while stack:
+        node = pop()
+        if 'lineno' in node._attributes:
+            node.lineno += offset                                    # type: ignore[attr-defined]
+            end = getattr(node, 'end_lineno', None)
+            if end is not None:
+                node.end_lineno = end + offset                      # type: ignore[attr-defined]
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                extend(v for v in value if isinstance(v, AST))
+            elif isinstance(value, AST):
+                push(value)
+
+
+def parsed_chunks(text: str, filename: str = '<unknown>',
+                  parser: Callable[[str, str], ast.Module] | None = None, shift: bool = True
+                  ) -> Iterator[tuple[Chunk, list[ast.stmt]]]:
+    """The top-level statements of ``text`` a piece at a time, each with the line numbers
+    of the file, so a caller can summarise a piece and drop its tree before the next one
+    is parsed (a 200,000-line module never has its whole tree in memory).
+
+    Pieces start at column-0 code lines (``split_chunks``); a piece that does not parse
+    alone (a decorator, an ``else:``/``except:`` clause, a string or bracket spanning a
+    column-0 line) is merged with the next one until it does. Pieces that each parse alone
+    and start at column 0 with no open bracket, string or continuation parse, joined, to
+    the same statements as the whole text. After ``_MERGES`` merges the rest of the text
+    is parsed in one piece, so a file that does not parse as a whole
+    raises what the parser raises (``SyntaxError``, ``ValueError``, ``RecursionError``,
+    ``MemoryError``), as parsing it whole would. ``shift=False``: line numbers are those
+    of the piece (``chunk.start - 1`` lines less), for a caller that shifts what it keeps."""
+    parse_one = parser or (lambda src, name: parse(src, name))
+    chunks = split_chunks(text)
+    i = 0
+    while i < len(chunks):
+        piece = chunks[i]
+        j = i
+        while True:
+            try:
+                tree = parse_one(piece.text, filename)
+                break
+            except _PARSE_ERRORS as e:
+                j += 1
+                if j >= len(chunks):        # the rest of the file does not parse: real
+                    if isinstance(e, SyntaxError) and e.lineno is not None:
+                        e.lineno += piece.start - 1
+                        if e.end_lineno is not None:
+                            e.end_lineno += piece.start - 1
+                    raise
+                if j - i > _MERGES:
+                    rest = '\n'.join([piece.text] + [c.text for c in chunks[j:]])
+                    piece = Chunk(piece.start, rest, piece.name, piece.kind)
+                    j = len(chunks) - 1
+                    tree = parse_one(piece.text, filename)
+                    break
+                nxt = chunks[j]
+                piece = Chunk(piece.start, piece.text + '\n' + nxt.text, piece.name or nxt.name,
+                              piece.kind if piece.name else nxt.kind)
+        if shift and piece.start > 1:
+            shift_lines(tree, piece.start - 1)
+        body = tree.body
+        del tree
+        yield piece, body
+        del body
+        i = j + 1
 
 
 def defined_names(stmts: Iterable[ast.stmt]) -> set[str]:

@@ -16,6 +16,7 @@ from hotfix_hooks.actions.index import FuncNode
 from hotfix_hooks.actions.index import Index
 from hotfix_hooks.actions.index import Module
 from hotfix_hooks.actions.index import module_strings as _module_strings
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.pyast import call_name
 from hotfix_hooks.pyast import short
 from hotfix_hooks.pyast import source_of
@@ -46,7 +47,7 @@ _SQL_SET = r'\bSET\b[^;]*?\b(?:{})\s*='
 
 # -- evidence ----------------------------------------------------------------------------
 
-@dataclasses.dataclass(frozen=True)
+@dataclass(frozen=True)
 class Evidence:
     kind: str          # write | marker | generated
     detail: str        # the statement / expression, shortened
@@ -62,7 +63,7 @@ class Evidence:
         return f'{self.file}:{self.line}'
 
 
-@dataclasses.dataclass
+@dataclass
 class Profile:
     """What a route (handler + dependencies + followed calls) does."""
 
@@ -556,7 +557,7 @@ class Analyzer:
         return got
 
 
-@dataclasses.dataclass
+@dataclass
 class _FnFacts:
     qualname: str
     writes: list[Evidence] = dataclasses.field(default_factory=list)

@@ -15,6 +15,7 @@ from hotfix_hooks.actions.delta import split_chunks
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.pyast import parse
 from hotfix_hooks.pyast import source_of
 
@@ -23,7 +24,7 @@ FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 # -- modules and imports -----------------------------------------------------------------
 
-@dataclasses.dataclass
+@dataclass
 class Module:
     path: str
     tree: ast.Module

@@ -13,11 +13,12 @@ from hotfix_hooks.actions.flow import method_of
 from hotfix_hooks.actions.flow import Profile
 from hotfix_hooks.actions.index import Module
 from hotfix_hooks.actions.index import module_strings as _module_strings
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.pyast import call_name
 from hotfix_hooks.pyast import source_of
 
 
-@dataclasses.dataclass
+@dataclass
 class Middleware:
     name: str
     file: str

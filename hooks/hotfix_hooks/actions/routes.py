@@ -26,7 +26,9 @@ import ast
 import dataclasses
 import re
 from collections.abc import Iterator
+from collections.abc import Mapping
 
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.pyast import call_name
 from hotfix_hooks.pyast import parse
 
@@ -53,7 +55,7 @@ _NOT_ROUTERS = {'mock', 'patch', 'unittest', 'pytest', 'requests', 'httpx', 'ses
                 'client', 'self', 'cls', 'os', 'dict', 'functools'}
 
 
-@dataclasses.dataclass
+@dataclass
 class Route:
     method: str               # 'GET' | 'POST' | ... ; '?' when the methods are not resolvable
     path: str | None          # full path incl. the same module's router prefix; None: unresolvable
@@ -158,7 +160,7 @@ class _Consts:
 
 # -- routers ----------------------------------------------------------------------------
 
-@dataclasses.dataclass
+@dataclass
 class _Router:
     name: str
     framework: str
@@ -195,22 +197,36 @@ def iter_statements(body: list[ast.stmt]) -> Iterator[ast.stmt | ast.excepthandl
                 stack.extend(reversed(case.body))
 
 
+def _router_ctor(node: ast.stmt | ast.excepthandler) -> str | None:
+    """The router constructor an assignment calls (``APIRouter``, ``Blueprint``, ...)."""
+    if isinstance(node, ast.Assign):
+        value = node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        value = node.value
+    else:
+        return None
+    if not isinstance(value, ast.Call):
+        return None
+    ctor = call_name(value.func)
+    if ctor not in _ROUTER_CTORS and _ROUTER_SUBCLASS.match(ctor):
+        ctor = 'APIRouter'      # class UserAPIRouter(APIRouter): same prefix= keyword
+    return ctor if ctor in _ROUTER_CTORS else None
+
+
+def defines_router(stmts: list[ast.stmt]) -> bool:
+    """Whether these statements (nested ones too) assign a router, app or blueprint."""
+    return any(_router_ctor(node) is not None for node in iter_statements(stmts))
+
+
 def _routers(tree: ast.Module, consts: _Consts) -> dict[str, _Router]:
     out: dict[str, _Router] = {}
     for node in iter_statements(tree.body):
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets, value = [node.target], node.value
-        else:
+        ctor = _router_ctor(node)
+        if ctor is None:
             continue
-        if not isinstance(value, ast.Call):
-            continue
-        ctor = call_name(value.func)
-        if ctor not in _ROUTER_CTORS and _ROUTER_SUBCLASS.match(ctor):
-            ctor = 'APIRouter'      # class UserAPIRouter(APIRouter): same prefix= keyword
-        if ctor not in _ROUTER_CTORS:
-            continue
+        assert isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call)
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        value = node.value
         framework, kw, _ = _ROUTER_CTORS[ctor]
         prefix: str | None = ''
         raw = ''
@@ -285,22 +301,57 @@ def _methods(expr: ast.expr | None, consts: _Consts, default: tuple[str, ...]
     return ('?',), f'methods {ast.unparse(expr)} not statically known'
 
 
-def find_routes(source: str, file: str, tree: ast.Module | None = None) -> list[Route]:
+class ModuleContext:
+    """What ``find_routes`` reads of the whole module, for a module read a piece at a time:
+    its constants, routers and framework (from every statement but the functions that
+    define no router), its functions by name (parsed when asked for) and whether it
+    mentions ``Route(``. (A plain class: no dataclass is built at import.)"""
+
+    def __init__(self, consts: _Consts, routers: dict[str, _Router], hint: str | None,
+                 functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef],
+                 walk_route: bool) -> None:
+        self.consts = consts
+        self.routers = routers
+        self.hint = hint
+        self.functions = functions
+        self.walk_route = walk_route
+
+
+def module_context(skeleton: ast.Module, walk_route: bool,
+                   functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]
+                   ) -> ModuleContext:
+    """The context of a module read in pieces: ``skeleton`` holds every top-level
+    statement except functions that assign no router (``defines_router``);
+    ``walk_route``: the source mentions ``Route(`` (or is empty)."""
+    consts = _Consts(skeleton)
+    return ModuleContext(consts, _routers(skeleton, consts), _module_framework(skeleton),
+                         functions, walk_route)
+
+
+def find_routes(source: str, file: str, tree: ast.Module | None = None,
+                context: ModuleContext | None = None) -> list[Route]:
     """Every route defined in the module, in source order (one per handler and method).
 
     Raises ``SyntaxError`` (or ``ValueError`` for NUL bytes) when ``source`` does not
-    parse and no ``tree`` is given; callers turn that into a finding.
+    parse and no ``tree`` is given; callers turn that into a finding. With ``context``
+    (a module read a piece at a time), ``tree`` is one piece: the routes it defines.
     """
     tree = tree if tree is not None else parse(source, file)
-    consts = _Consts(tree)
-    routers = _routers(tree, consts)
-    framework_hint = _module_framework(tree)
     statements = list(iter_statements(tree.body))
-    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
-    for node in statements:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            functions.setdefault(node.name, node)
-    builder = _Builder(file, consts, routers, framework_hint, functions)
+    if context is not None:
+        builder = _Builder(file, context.consts, context.routers, context.hint,
+                           context.functions)
+        walk_route = context.walk_route
+    else:
+        consts = _Consts(tree)
+        routers = _routers(tree, consts)
+        framework_hint = _module_framework(tree)
+        functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        for node in statements:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                functions.setdefault(node.name, node)
+        builder = _Builder(file, consts, routers, framework_hint, functions)
+        walk_route = 'Route(' in source or not source
     for node in statements:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:
@@ -308,7 +359,7 @@ def find_routes(source: str, file: str, tree: ast.Module | None = None) -> list[
                     builder.decorator(dec, node)
         elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
             builder.call(node.value)
-    if 'Route(' in source or not source:
+    if walk_route:
         for sub in ast.walk(tree):
             if isinstance(sub, ast.Call) and call_name(sub.func) == 'Route':
                 builder.call(sub)
@@ -319,7 +370,7 @@ def find_routes(source: str, file: str, tree: ast.Module | None = None) -> list[
 class _Builder:
     def __init__(self, file: str, consts: _Consts, routers: dict[str, _Router],
                  framework_hint: str | None,
-                 functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> None:
+                 functions: Mapping[str, ast.FunctionDef | ast.AsyncFunctionDef]) -> None:
         self.file = file
         self.consts = consts
         self.routers = routers

@@ -28,6 +28,8 @@ import ast
 import re
 from collections.abc import Iterable
 
+from hotfix_hooks.actions.delta import parsed_chunks
+from hotfix_hooks.actions.delta import PIECEWISE_MIN_BYTES
 from hotfix_hooks.actions.routes import _FRAMEWORK_MODULES
 from hotfix_hooks.actions.routes import _ROUTER_CTORS
 from hotfix_hooks.changeset import ADDED
@@ -90,7 +92,11 @@ def unparseable(versions: Iterable[tuple[str, bytes]]) -> bool:
         if text is None:
             text = data.decode('utf-8', 'replace')
         try:
-            ast.parse(text, filename=path)
+            if len(data) < PIECEWISE_MIN_BYTES:
+                ast.parse(text, filename=path)
+            else:       # a large module: a piece at a time, never its whole tree
+                for _ in parsed_chunks(text, path, lambda src, name: ast.parse(src, name)):
+                    pass
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
     return False

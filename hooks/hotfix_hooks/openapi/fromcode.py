@@ -23,12 +23,19 @@ import hashlib
 import re
 import sys
 from collections.abc import Callable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import Any
 
 from hotfix_hooks.actions import routes as pyroutes
+from hotfix_hooks.actions.delta import Chunk
+from hotfix_hooks.actions.delta import parsed_chunks
+from hotfix_hooks.actions.delta import PIECEWISE_MIN_BYTES
+from hotfix_hooks.actions.delta import shift_lines
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.openapi.diff import diff_specs
 from hotfix_hooks.openapi.diff import ECHO_NOTE
@@ -210,13 +217,149 @@ class CodeSpec:
         return got[1] if got else None
 
 
-@dataclasses.dataclass
+@dataclass
 class ParseCache:
     """What the base and head projects share: identical bytes are parsed once, and a blob
     unchanged between the sides is read once."""
 
     trees: dict[str, ast.Module | None] = dataclasses.field(default_factory=dict)  # by sha1
     blobs: dict[str, bytes] = dataclasses.field(default_factory=dict)      # by git blob id
+    pieces: dict[str, _Piecewise | None] = dataclasses.field(default_factory=dict)  # by sha1
+
+    def clear(self) -> None:
+        self.trees.clear()
+        self.blobs.clear()
+        self.pieces.clear()
+
+
+_FnDef = ast.FunctionDef | ast.AsyncFunctionDef
+# a piecewise module is processed this many lines at a time (one batch's trees in memory)
+_BATCH_LINES = 2000
+
+
+class _Piecewise:
+    """A large module read a piece (top-level statement) at a time, so its whole tree is
+    never in memory: ``skeleton`` holds every top-level statement except the functions
+    that neither assign a router, mount one (``include_router``) nor define a class; those
+    are parsed again when a batch of routes or a name lookup needs them. Equivalent to the
+    whole tree for everything this module and ``find_routes`` read."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.walk_route = 'Route(' in text or not text
+        self.pieces: list[tuple[Chunk, list[ast.stmt] | None]] = []  # None: parse again
+        body: list[ast.stmt] = []
+        # every function by name, nested ones too, first in source order (add_api_route
+        # endpoints): a node, or the index of the piece to parse
+        self._functions: dict[str, _FnDef | int] = {}
+        self.top_lazy: list[tuple[int, str, int]] = []   # (line, name, piece) top-level defs
+        for chunk, stmts in parsed_chunks(text, file, shift=False):
+            lazy = all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) for n in stmts) \
+                and not any(isinstance(n, ast.ClassDef) or _is_mount(n)
+                            for n in pyroutes.iter_statements(stmts)) \
+                and not pyroutes.defines_router(stmts)
+            index = len(self.pieces)
+            for node in pyroutes.iter_statements(stmts):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self._functions.setdefault(node.name, index if lazy else node)
+            if lazy:
+                for node in stmts:
+                    assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    self.top_lazy.append((node.lineno + chunk.start - 1, node.name, index))
+                self.pieces.append((Chunk(chunk.start, chunk.text), None))
+            else:
+                if chunk.start > 1:
+                    for node in stmts:
+                        shift_lines(node, chunk.start - 1)
+                body.extend(stmts)
+                self.pieces.append((chunk, stmts))
+            del stmts
+        self.skeleton = ast.Module(body=body, type_ignores=[])
+        self._loaded: dict[int, list[ast.stmt]] = {}      # pieces parsed for a lookup
+
+    def piece(self, index: int) -> list[ast.stmt]:
+        chunk, stmts = self.pieces[index]
+        if stmts is not None:
+            return stmts
+        got = self._loaded.get(index)
+        if got is None:
+            got = _parse_piece(chunk, self.file)
+        return got
+
+    def load(self, index: int, name: str, top: bool) -> _FnDef | None:
+        """The function ``name`` of piece ``index`` (kept: a lookup's node stays the same)."""
+        if index not in self._loaded:
+            self._loaded[index] = self.piece(index)
+        nodes = self._loaded[index] if top else pyroutes.iter_statements(self._loaded[index])
+        for node in nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+                return node
+        return None
+
+    def functions(self) -> Mapping[str, _FnDef]:
+        return _LazyFunctions(self)
+
+    def batches(self) -> Iterator[ast.Module]:
+        """The module's statements in order, ``_BATCH_LINES`` lines at a time."""
+        body: list[ast.stmt] = []
+        lines = 0
+        for index, (chunk, _) in enumerate(self.pieces):
+            body.extend(self.piece(index))
+            lines += chunk.text.count('\n') + 1
+            if lines >= _BATCH_LINES:
+                yield ast.Module(body=body, type_ignores=[])
+                body, lines = [], 0
+        if body:
+            yield ast.Module(body=body, type_ignores=[])
+
+
+class _LazyFunctions(Mapping[str, _FnDef]):
+    def __init__(self, pw: _Piecewise) -> None:
+        self.pw = pw
+
+    def __getitem__(self, name: str) -> _FnDef:
+        got = self.pw._functions[name]
+        if isinstance(got, int):
+            node = self.pw.load(got, name, top=False)
+            if node is None:
+                raise KeyError(name)
+            got = self.pw._functions[name] = node
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.pw._functions)
+
+    def __len__(self) -> int:
+        return len(self.pw._functions)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.pw._functions
+
+
+def _source_text(data: bytes) -> str:
+    """The text Python reads from ``data`` (a BOM, a coding declaration), as a whole parse
+    of the bytes decodes it; ``SyntaxError`` where that parse would fail to decode."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as e:
+        raise SyntaxError(str(e)) from None
+
+
+def _parse_piece(chunk: Chunk, file: str) -> list[ast.stmt]:
+    tree = parse(chunk.text, file)
+    if chunk.start > 1:
+        shift_lines(tree, chunk.start - 1)
+    return tree.body
+
+
+def _is_mount(node: ast.stmt | ast.excepthandler) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(
+        node.value.func, ast.Attribute) and node.value.func.attr in (
+        'include_router', 'register_blueprint')
 
 
 _PROJECT_FILES = ('pyproject.toml', 'setup.cfg', 'setup.py')
@@ -272,23 +415,45 @@ class Project:
         return self.sources[path] or None
 
     def tree(self, path: str) -> ast.Module | None:
+        """The module's tree; for a large module (``PIECEWISE_MIN_BYTES``) its skeleton
+        (``pieces``): the rest is parsed a batch at a time."""
         data = self.source(path)
         if data is None:
             return None
         key = hashlib.sha1(data).hexdigest()
         trees = self.cache.trees
         if key not in trees:
+            if len(data) >= PIECEWISE_MIN_BYTES:
+                pw = self.pieces(path)
+                trees[key] = pw.skeleton if pw is not None else None
+                return trees[key]
             try:
                 trees[key] = parse(data, path)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 trees[key] = None
         return trees[key]
 
+    def pieces(self, path: str) -> _Piecewise | None:
+        """The piecewise form of a large module (None for a module parsed whole, or one
+        that does not parse)."""
+        data = self.source(path)
+        if data is None or len(data) < PIECEWISE_MIN_BYTES:
+            return None
+        key = hashlib.sha1(data).hexdigest()
+        if key not in self.cache.pieces:
+            try:
+                pw: _Piecewise | None = _Piecewise(path, _source_text(data))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                pw = None
+            self.cache.pieces[key] = pw
+        return self.cache.pieces[key]
+
     def index(self, path: str) -> _ModuleIndex | None:
         """The module's top-level names (definitions, aliases, imports), indexed once."""
         if path not in self._indexes:
             tree = self.tree(path)
-            self._indexes[path] = _ModuleIndex(tree) if tree is not None else None
+            pw = self.pieces(path) if tree is not None else None
+            self._indexes[path] = _ModuleIndex(tree, pw) if tree is not None else None
         return self._indexes[path]
 
     def _roots(self, from_file: str) -> list[str]:
@@ -335,13 +500,22 @@ class Project:
 class _ModuleIndex:
     """A module's top-level definitions, last assignments and imports by name."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, pw: _Piecewise | None = None) -> None:
         self.defs: dict[str, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef] = {}
         self.aliases: dict[str, ast.Assign | ast.AnnAssign] = {}
         self.imports: dict[str, list[ast.Import | ast.ImportFrom]] = {}
+        self._pw = pw
+        self._lazy: dict[str, int] = {}     # top-level functions not parsed yet: their piece
+        lazy = list(pw.top_lazy) if pw is not None else []
+        lazy.reverse()
         for node in tree.body:
+            while lazy and lazy[-1][0] < node.lineno:
+                _, name, index = lazy.pop()
+                if name not in self.defs and name not in self._lazy:
+                    self._lazy[name] = index
             if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.defs.setdefault(node.name, node)
+                if node.name not in self._lazy:
+                    self.defs.setdefault(node.name, node)
             elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
                     node.targets[0], ast.Name):
                 self.aliases[node.targets[0].id] = node
@@ -354,6 +528,19 @@ class _ModuleIndex:
             elif isinstance(node, ast.Import):
                 for a in node.names:
                     self.imports.setdefault((a.asname or a.name).split('.')[0], []).append(node)
+        for _, name, index in reversed(lazy):
+            if name not in self.defs and name not in self._lazy:
+                self._lazy[name] = index
+
+    def get_def(self, name: str) -> ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The first top-level class or function named ``name`` (parsed on demand in a
+        piecewise module)."""
+        found = self.defs.get(name)
+        if found is None and self._pw is not None and name in self._lazy:
+            found = self._pw.load(self._lazy.pop(name), name, top=True)
+            if found is not None:
+                self.defs[name] = found
+        return found
 
 
 def _pydantic_major(snap: Snapshot, paths: list[str]) -> int:
@@ -405,7 +592,7 @@ class Builder:
         if index is None:
             return None
         head, _, rest = name.partition('.')
-        found = index.defs.get(name)
+        found = index.get_def(name)
         if found is not None:
             return file, found
         alias = index.aliases.get(name)
@@ -1408,7 +1595,8 @@ def _nullable(schema: dict[str, Any]) -> bool:
 
 def build(project: Project) -> CodeContract:
     builder = Builder(project)
-    modules: list[tuple[str, list[pyroutes.Route]]] = []
+    # a module's routes, or None for a large module read a batch at a time (``_Piecewise``)
+    modules: list[tuple[str, list[pyroutes.Route] | None]] = []
     mounts: _Mounts = {}
     for path in project.paths:
         data = project.source(path)
@@ -1418,6 +1606,10 @@ def build(project: Project) -> CodeContract:
         if tree is None:
             if not _is_template(data):
                 project.unparsed.add(path)
+            continue
+        if project.pieces(path) is not None:
+            modules.append((path, None))
+            _collect_mounts(builder, path, tree, mounts)
             continue
         source = data.decode('utf-8', 'replace')
         try:
@@ -1431,8 +1623,8 @@ def build(project: Project) -> CodeContract:
     paths: dict[str, dict[str, Any]] = {}
     handlers: dict[str, tuple[str, str]] = {}
     by_ptr: dict[str, _RouteFacts] = {}
-    for file, routes in modules:
-        owners = _method_owners(project.tree(file))
+
+    def add(file: str, routes: list[pyroutes.Route], owners: dict[int, str]) -> None:
         for route in routes:
             if route.path is None or route.method == '?':
                 builder.unresolved.append((file, route.line, f'route {route.describe()}: '
@@ -1458,6 +1650,19 @@ def build(project: Project) -> CodeContract:
                                   _response_code(route),
                                   [r[UNRESOLVED] for st, r in op['responses'].items()
                                    if st.startswith('2') and UNRESOLVED in r])
+
+    for file, found in modules:
+        pw = project.pieces(file) if found is None else None
+        if pw is None:
+            add(file, found or [], _method_owners(project.tree(file)))
+            continue
+        # a large module: a batch of its statements at a time (their trees then dropped)
+        context = pyroutes.module_context(pw.skeleton, pw.walk_route, pw.functions())
+        classes = _method_owners(pw.skeleton)
+        for batch in pw.batches():
+            add(file, pyroutes.find_routes('', file, batch, context),
+                {**classes, **_method_owners(batch)})
+            del batch
     doc = {'openapi': '3.1.0', 'info': {'title': 'route code', 'version': '0'},
            'paths': paths, 'components': {'schemas': builder.schemas}}
     return CodeContract(doc, builder.locs, handlers, builder.unresolved, by_ptr,
@@ -1708,8 +1913,7 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
     def make() -> dict[str, Any]:
         contract = build(Project(snap, exclude, cache or ParseCache(), roots))
         if release and cache is not None:
-            cache.trees.clear()         # the last side: no AST is needed any more
-            cache.blobs.clear()
+            cache.clear()               # the last side: no AST is needed any more
         summary = {'handlers': contract.handlers, 'unresolved': contract.unresolved,
                    'routes': contract.routes, 'unparsed': contract.unparsed,
                    'coverage': coverage(contract)}

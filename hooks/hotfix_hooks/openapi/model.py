@@ -7,10 +7,10 @@ with media types and headers, and its effective security requirements.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any
 
+from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.schema import Doc
 
@@ -26,7 +26,7 @@ def normalize_path(path: str) -> str:
     return out or '/'
 
 
-@dataclasses.dataclass
+@dataclass
 class Param:
     name: str
     where: str                    # path | query | header | cookie
@@ -36,14 +36,14 @@ class Param:
     deprecated: bool = False
 
 
-@dataclasses.dataclass
+@dataclass
 class Body:
     required: bool
     content: dict[str, tuple[Any, str] | None]      # media type -> schema (node, ptr)
     ptr: str
 
 
-@dataclasses.dataclass
+@dataclass
 class Response:
     ptr: str
     content: dict[str, tuple[Any, str] | None]
@@ -51,7 +51,7 @@ class Response:
     headers: dict[str, tuple[bool, tuple[Any, str] | None, str]]
 
 
-@dataclasses.dataclass
+@dataclass
 class Op:
     method: str                   # GET
     path: str                     # as written
