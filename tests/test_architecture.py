@@ -44,6 +44,8 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the branch hook: findings only when there is something to report',
     ('hotfix_hooks.commands.common', 'hotfix_hooks.report'):
         'the branch hook: a reporter only when there is something to report',
+    ('hotfix_hooks.commands.common', 'hotfix_hooks.policy'):
+        'openapi-diff: the policy package (30-40 ms) only for commands that load a policy',
     ('hotfix_hooks.policy.schema', 'hotfix_hooks.catalog'):
         'the branch hook: the rule catalogue only to suggest the nearest ids of an unknown one',
     ('hotfix_hooks.record.waivers', 'hotfix_hooks.catalog'):

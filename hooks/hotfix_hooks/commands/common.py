@@ -2,9 +2,10 @@
 the report that ends a command (``--format``, repeatable, each with an optional
 ``--output FILE``).
 
-The branch hook runs through here on every commit, so this module imports only the policy
-and git plumbing at the top; the reporters and findings load when there is something to
-report (see bench/bench_check_branch.py).
+The branch hook runs through here on every commit, so this module imports only git
+plumbing at the top; the policy package loads when a command loads a policy (``openapi-diff``
+never does), the reporters and findings when there is something to report (see
+bench/bench_check_branch.py).
 """
 from __future__ import annotations
 
@@ -16,13 +17,12 @@ from collections.abc import Sequence
 from typing import Any
 from typing import TYPE_CHECKING
 
-from hotfix_hooks import policy as policy_mod
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.git import plumbing
-from hotfix_hooks.policy import Policy
 
 if TYPE_CHECKING:
     from hotfix_hooks.findings import Finding
+    from hotfix_hooks.policy import Policy
 
 # every format a command that reports findings takes (hotfix_hooks.report.FORMATS)
 REPORT_FORMATS = ('text', 'json', 'github', 'sarif', 'gitlab', 'junit', 'markdown')
@@ -116,7 +116,9 @@ def add_severity_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--fail-on', choices=FAIL_ON, default='error',
                         help='what makes exit 1: an unwaived error (default), or an unwaived '
                              'warning too')
-    parser.add_argument('--min-severity', choices=policy_mod.SEVERITY_VALUES, default='info',
+    from hotfix_hooks.policy import SEVERITY_VALUES
+
+    parser.add_argument('--min-severity', choices=SEVERITY_VALUES, default='info',
                         help='the least severe finding shown (default: info, all of them); '
                              'hiding a finding never changes the exit code')
 
@@ -159,6 +161,8 @@ def repository_anchor(root: str | None, policy: Policy | None = None) -> str | N
 def load_policy(args: argparse.Namespace) -> tuple[str, Policy]:
     """The repository's top level and its policy (``--config`` when given)."""
     root = plumbing.toplevel()
+    from hotfix_hooks import policy as policy_mod
+
     return root, policy_mod.load(root, getattr(args, 'config', None),
                                  cache=not getattr(args, 'no_cache', False))
 

@@ -1,22 +1,27 @@
 """Loading OpenAPI documents (JSON or YAML) and finding the line of a JSON pointer.
 
 Parsing uses ``json`` or PyYAML's C loader when available. Lines are looked up lazily,
-only for the pointers a finding reports: YAML through the composed node tree (built once,
-on the first lookup), JSON by finding the pointer's keys in order in the text. In a
-document ``json`` parsed whose text has no escaped quote (``\"``), every ``"`` delimits a
-string, so the keys of a few findings are found with ``str.find`` from their parent and
-checked by the parity of the quotes before them; once those searches have read as much as
-the whole text (many findings), or in any other document, every key of the document is
-located in one pass and each lookup is a bisection. An offset becomes a line by counting
-the line feeds from the nearest offset already counted: the cost of many findings stays
-close to linear in the file size, not the file size times the findings.
+only for the pointers a finding reports. YAML goes through a scan of the text, else the
+composed node tree (built once, on the first lookup). JSON that ``json`` parsed is located
+by rank: ``json`` keeps the order of keys, so the n-th key of a pre-order walk of the
+parsed document is the n-th key token of the text; each key of the pointer is ranked from
+the counts of the keys under its earlier siblings (counted once per container), and the
+key tokens are found by one pattern scan that reads only as far as the ranks need. A
+token that does not spell the expected key, or more key tokens than keys (duplicate keys),
+falls back to the search below for the rest of the document. Other JSON (read by YAML) is
+searched: each key from its parent, by ``str.find`` and the parity of the quotes before it
+in JSON without escaped quotes, else in an index of every key token. An offset becomes a
+line by counting the line feeds from the nearest offset already counted: the cost of many
+findings stays close to linear in the file size, not the file size times the findings.
 """
 from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 from typing import TYPE_CHECKING
 
@@ -94,6 +99,19 @@ class Spec:
     _mark_lines: list[int] = dataclasses.field(default_factory=lambda: [1], repr=False)
     # JSON that ``json`` parsed (strict) and holds no escaped quote: keys found by search
     plain_json: bool = dataclasses.field(default=False, repr=False)
+    # JSON that ``json`` parsed: its keys in text order are the keys of a pre-order walk of
+    # ``data`` (``json`` keeps their order), so the n-th key of the walk is the n-th key
+    # token of the text. ``_key_offsets`` holds the key tokens' offsets found so far (the
+    # text is scanned only as far as the lookups need), ``_subtree_keys`` the number of
+    # keys under a container (by ``id``), ``_key_ranks`` per container the rank of each
+    # key or item's first key inside it. ``None`` in ``_aligned``: not tried yet; ``False``
+    # when the counts disagree (duplicate keys): the search below is used instead.
+    strict_json: bool = dataclasses.field(default=False, repr=False)
+    _aligned: bool | None = dataclasses.field(default=None, repr=False)
+    _key_offsets: list[int] = dataclasses.field(default_factory=list, repr=False)
+    _key_scan: Iterator[int] | None = dataclasses.field(default=None, repr=False)
+    _subtree_keys: dict[int, int] = dataclasses.field(default_factory=dict, repr=False)
+    _key_ranks: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
     _found: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict, repr=False)
     _searched: int = dataclasses.field(default=0, repr=False)
     # otherwise (or once the searches have read the text once over: many findings), built
@@ -187,6 +205,112 @@ class Spec:
             at = hit + 1
 
     def _json_line(self, pointer: str) -> int | None:
+        if self._aligned is None:
+            self._aligned = self.strict_json
+        if self._aligned:
+            got = self._aligned_line(pointer)
+            if got is not _MISSING:
+                return got  # type: ignore[return-value]
+            self._aligned = False
+        return self._searched_line(pointer)
+
+    def _key_offset(self, rank: int) -> int:
+        """Offset of the key token of rank ``rank`` (0-based, in text order), -1 when the
+        text has fewer; the text is scanned only as far as needed, in chunks."""
+        offsets = self._key_offsets
+        if rank < len(offsets):
+            return offsets[rank]
+        scan = self._key_scan
+        if scan is None:
+            if self.plain_json:
+                scan = map(_match_start, _PLAIN_KEY_RE.finditer(self.text))
+            else:
+                # every string token matched whole (a match never starts inside one:
+                # linear however many escaped quotes a long string holds), keys kept
+                scan = (m.start() for m in _STRING_TOKEN_RE.finditer(self.text)
+                        if m.group(1) is not None)
+            self._key_scan = scan
+        while rank >= len(offsets):
+            n = len(offsets)
+            offsets.extend(itertools.islice(scan, max(rank + 1 - n, n, 256)))
+            if len(offsets) == n:
+                return -1
+        return offsets[rank]
+
+    def _count(self, node: Any) -> int:
+        """Number of keys under ``node`` (a dict or a list); remembered for large
+        containers (the ones a later lookup would count again)."""
+        got = self._subtree_keys.get(id(node))
+        if got is None:
+            got = _count_keys(node, self._subtree_keys)
+        return got
+
+    def _ranks(self, node: Any) -> Any:
+        """Per key of a dict, the rank of that key among the keys under ``node``; per item
+        of a list, the rank of the first key under the item."""
+        got = self._key_ranks.get(id(node))
+        if got is None:
+            count = self._count
+            r = 0
+            if type(node) is dict:
+                got = {}
+                for k, v in node.items():
+                    got[k] = r
+                    t = type(v)
+                    r += 1 + (count(v) if t is dict or t is list else 0)
+            else:
+                got = []
+                for v in node:
+                    got.append(r)
+                    t = type(v)
+                    if t is dict or t is list:
+                        r += count(v)
+            self._key_ranks[id(node)] = got
+            self._subtree_keys[id(node)] = r
+        return got
+
+    def _aligned_line(self, pointer: str) -> int | None | object:
+        """Line of ``pointer`` from the rank of each of its keys in a pre-order walk of the
+        document: exact (a key is never taken for a same-named key elsewhere); ``_MISSING``
+        when the text does not line up with the parsed document (duplicate keys)."""
+        text = self.text
+        rank = 0                # rank of the first key under ``node``
+        pos = 0
+        found = None
+        node: Any = self.data
+        for seg in split_pointer(pointer):
+            t = type(node)
+            if t is list:
+                if not seg.isdigit() or int(seg) >= len(node):
+                    break
+                i = int(seg)
+                rank += self._ranks(node)[i]
+                node = node[i]
+                at = _array_item(text, pos, i)
+                if at is None:
+                    break
+                pos = found = at
+                continue
+            if t is not dict:
+                break
+            ranks = self._ranks(node)
+            r = ranks.get(seg)
+            if r is None:
+                break
+            rank += r
+            at = self._key_offset(rank)
+            if at < 0 or not _is_key(text, at, seg):
+                return _MISSING
+            pos = found = at
+            rank += 1
+            node = node[seg]
+        if self._key_scan is not None and len(self._key_offsets) > self._count(self.data):
+            return _MISSING             # more key tokens than keys: duplicate keys
+        if found is None:
+            return None
+        return self.line_at(found)
+
+    def _searched_line(self, pointer: str) -> int | None:
         text = self.text
         pos = 0
         found = None
@@ -343,6 +467,46 @@ _PLAIN_KEY_RE = re.compile(r'"[^"\n]*"(?=[ \t\r\n]*:)')
 
 
 
+def _count_keys(node: Any, memo: dict[int, int]) -> int:
+    """Number of keys under ``node`` (a dict or a list); containers with many keys under
+    them are remembered in ``memo`` (by ``id``)."""
+    if type(node) is dict:
+        n = len(node)
+        values: Any = node.values()
+    else:
+        n = 0
+        values = node
+    for v in values:
+        t = type(v)
+        if t is dict or t is list:
+            n += _count_keys(v, memo)
+    if n > 8:
+        memo[id(node)] = n
+    return n
+
+
+_match_start = re.Match.start
+
+
+def _is_key(text: str, at: int, key: str) -> bool:
+    """The string token at ``at`` spells ``key`` (raw or with escapes)."""
+    end = at + 1 + len(key)
+    if text.startswith(key, at + 1) and text.startswith('"', end) and '"' not in key \
+            and '\\' not in key:
+        return True
+    m = _STRING_RE.match(text, at)
+    if m is None:
+        return False
+    try:
+        return bool(json.loads(m.group()) == key)
+    except ValueError:
+        return False
+
+
+_STRING_TOKEN_RE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"([ \t\r\n]*:)?')
+_STRING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+
+
 def _array_item(text: str, pos: int, index: int) -> int | None:
     """Offset of item ``index`` of the JSON array that follows the key at ``pos``."""
     start = text.find('[', pos)
@@ -393,7 +557,7 @@ def _parse(text: str, path: str) -> Spec:
     if not isinstance(data, dict):
         raise SpecError('the document is not a mapping', 1)
     return Spec(path=path, text=text, data=data, syntax=syntax,
-                plain_json=strict and '\\"' not in text)
+                plain_json=strict and '\\"' not in text, strict_json=strict)
 
 
 def parse(text: str, path: str) -> Spec:

@@ -141,8 +141,12 @@ def component_name(ptr: str) -> str | None:
     return None
 
 
+# ``json.dumps(v, sort_keys=True, default=str)`` without building an encoder per value
+_VKEY_ENCODE = json.JSONEncoder(sort_keys=True, default=str).encode
+
+
 def _vkey(v: object) -> str:
-    return json.dumps(v, sort_keys=True, default=str)
+    return _VKEY_ENCODE(v)
 
 
 def _is_null_schema(node: object) -> bool:
