@@ -166,7 +166,9 @@ def _print_note(message: str) -> None:
 
 class Cache:
     """The analysis cache of one repository (``directory``: the cache directory, or a
-    function giving it on first use; ``None``: no cache).
+    function giving it on first use; ``None``: no cache). ``fingerprint`` gives the code
+    fingerprint in every key (default ``tool_fingerprint``: the whole package; a narrower
+    one for a result that depends on fewer modules, such as ``policy/memo.py``'s).
 
     Counters ``hits``, ``misses``, ``writes`` and ``bytes_written`` say what a run did.
     ``close()`` records what the run wrote and prunes when the cache is over its bound;
@@ -175,8 +177,10 @@ class Cache:
 
     def __init__(self, directory: str | Callable[[], str | None] | None,
                  max_bytes: int | None = None,
-                 note: Callable[[str], None] | None = None) -> None:
+                 note: Callable[[str], None] | None = None,
+                 fingerprint: Callable[[], str] | None = None) -> None:
         self._directory = directory
+        self._fingerprint = fingerprint or tool_fingerprint
         self._resolved: str | None = None
         self._located = not callable(directory)
         if isinstance(directory, str):
@@ -277,7 +281,7 @@ class Cache:
             raise ValueError(f'bad cache namespace {namespace!r}')
         if not _ID_RE.match(blob_id):
             raise ValueError(f'bad cache blob id {blob_id!r}')
-        fields = [namespace, blob_id, tool_fingerprint(), parts_digest(key_parts)]
+        fields = [namespace, blob_id, self._fingerprint(), parts_digest(key_parts)]
         digest = digests.sha256('\0'.join(fields).encode()).hexdigest()
         root = self._resolved or ''
         return os.path.join(root, digest[:2], digest[2:]), [f.encode() for f in fields]

@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         removed, freed = cache_mod.clear(root)
         print(f'hotfix-hooks cache: removed {removed} entries ({_mb(freed)}) from {root}')
         return 0
+    args.no_cache = True       # describing the cache never writes the policy into it
     _top, policy = load_policy(args)
     policy_mb = policy.section('cache').get('max_mb')
     data = cache_mod.describe(root)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from hotfix_hooks.checks.naming import check_branch
+from hotfix_hooks.commands.common import add_cache_option
 from hotfix_hooks.commands.common import add_naming_options
 from hotfix_hooks.commands.common import load_policy
 from hotfix_hooks.commands.common import overridden
@@ -29,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description='Check the branch name.')
     add_arguments(parser)
     add_naming_options(parser)
+    add_cache_option(parser)
     parser.add_argument('filenames', nargs='*', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     check_range_args(args)

@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         raise UsageError('--from-ref and --to-ref go together: give both or neither')
     root = plumbing.toplevel()
-    policy = policy_mod.load(root, args.config)
+    policy = policy_mod.load(root, args.config, cache=not args.no_cache)
     req = context.Request(from_ref=args.from_ref, to_ref=args.to_ref, branch=args.branch,
                           stage='ci', base=args.base, no_cache=args.no_cache)
     judged = trust.resolve_ci(req, policy)

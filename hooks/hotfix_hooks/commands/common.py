@@ -163,7 +163,8 @@ def load_policy(args: argparse.Namespace) -> tuple[str, Policy]:
     root = plumbing.toplevel()
     from hotfix_hooks import policy as policy_mod
 
-    return root, policy_mod.load(root, getattr(args, 'config', None))
+    return root, policy_mod.load(root, getattr(args, 'config', None),
+                                 cache=not getattr(args, 'no_cache', False))
 
 
 def overridden(findings: list[Finding], policy: Policy) -> list[Finding]:

@@ -10,6 +10,7 @@ from typing import Any
 from hotfix_hooks import digests
 from hotfix_hooks import tomlio
 from hotfix_hooks.errors import ConfigError
+from hotfix_hooks.policy import memo
 from hotfix_hooks.policy.keys import Key
 from hotfix_hooks.policy.keys import plain_copy
 from hotfix_hooks.policy.keys import validate_table
@@ -66,32 +67,57 @@ def _defaults_of(schema: dict[str, Key]) -> dict[str, Any]:
     return out
 
 
-def load(root: str, path: str | None = None) -> Policy:
-    """Load the policy of the repository at ``root`` (or from ``path``)."""
+def load(root: str, path: str | None = None, cache: bool = True) -> Policy:
+    """Load the policy of the repository at ``root`` (or from ``path``). With ``cache`` (and
+    unless ``HOTFIX_HOOKS_CACHE=0``) a file parsed before with the same bytes is not parsed
+    again: its validated values come from the analysis cache (``policy/memo.py``)."""
     if path is None:
         for name in CONFIG_FILES:
             candidate = os.path.join(root, name)
             if os.path.isfile(candidate):
-                document = _read_toml(candidate)
-                raw: object = document
-                if name == 'pyproject.toml':
-                    raw = _tool_table(document, candidate).get('hotfix-hooks')
-                    if raw is None:
-                        continue
+                got = _parse_file(candidate, root, cache, explicit=False)
+                if got is None:
+                    continue
                 path = candidate
                 break
         else:
             return from_mapping({}, None)
-        return from_mapping(raw, path)
+        return Policy(values=got[0], sources=got[1], path=path)
     if not os.path.isfile(path):
         raise ConfigError(f'{path}: policy file not found')
-    document = _read_toml(path)
-    raw = document
-    if os.path.basename(path) == 'pyproject.toml':
-        raw = _tool_table(document, path).get('hotfix-hooks', {})
-    policy = from_mapping(raw, path)
+    got = _parse_file(path, root, cache, explicit=True)
+    assert got is not None  # an explicit file always gives a policy
+    policy = Policy(values=got[0], sources=got[1], path=path)
     policy.explicit = True
     return policy
+
+
+def _parse_file(path: str, root: str, cache: bool, explicit: bool
+                ) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """The validated values and their sources of the policy file ``path``; ``None`` for a
+    ``pyproject.toml`` without ``[tool.hotfix-hooks]`` found by looking (``explicit``: given
+    with ``--config``, it is the defaults)."""
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError as e:
+        raise ConfigError(f'{path}: cannot read: {e.strerror}') from None
+    pyproject = os.path.basename(path) == 'pyproject.toml'
+
+    def build() -> tuple[dict[str, Any], dict[str, str]] | None:
+        document = _parse_toml(data, path)
+        raw: object = document
+        if pyproject:
+            raw = _tool_table(document, path).get('hotfix-hooks')
+            if raw is None:
+                if not explicit:
+                    return None
+                raw = {}
+        policy = from_mapping(raw, path)
+        return policy.values, policy.sources
+
+    name = os.path.basename(path) + ('\0explicit' if explicit else '')
+    return memo.parsed(data, name, root, cache, build)
 
 
 def _tool_table(raw: dict[str, Any], path: str) -> dict[str, Any]:
@@ -102,15 +128,13 @@ def _tool_table(raw: dict[str, Any], path: str) -> dict[str, Any]:
     return tool
 
 
-def _read_toml(path: str) -> dict[str, Any]:
+def _parse_toml(data: bytes, path: str) -> dict[str, Any]:
     try:
-        return tomlio.load_file(path)
+        return tomlio.loads(data.decode('utf-8'))
     except tomlio.TomlError as e:
         raise ConfigError(f'{path}: invalid TOML: {e}') from None
     except UnicodeDecodeError:
         raise ConfigError(f'{path}: invalid TOML: not UTF-8 text (save it as UTF-8)') from None
-    except OSError as e:
-        raise ConfigError(f'{path}: cannot read: {e.strerror}') from None
 
 
 def from_mapping(raw: object, path: str | None, where: str | None = None) -> Policy:

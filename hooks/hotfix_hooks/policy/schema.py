@@ -708,7 +708,10 @@ SCHEMA: dict[str, Key] = {
     ),
     'cache': _table(
         'The persistent analysis cache in the git directory (hotfix-hooks cache info / '
-        'clear; --no-cache or HOTFIX_HOOKS_CACHE=0 turn it off for one run).',
+        'clear; --no-cache or HOTFIX_HOOKS_CACHE=0 turn it off for one run). Besides what '
+        'the engines extract from each file, it keeps the validated policy file of the '
+        'working tree, keyed by the SHA-256 of its bytes (never its path or date), so a '
+        'hook does not parse an unchanged policy twice; an invalid policy is never kept.',
         max_mb=Key('int', 200,
                    'Size bound of the analysis cache (<git common dir>/hotfix-hooks/cache, '
                    'shared by linked worktrees) in MB; the least recently used entries are '
