@@ -49,8 +49,8 @@ def add_cache_option(parser: argparse.ArgumentParser) -> None:
     to the change set: ``context.request_from_args``)."""
     parser.add_argument('--no-cache', action='store_true',
                         help='neither read nor write the analysis cache '
-                             '(<git common dir>/hotfix-hooks/cache); HOTFIX_HOOKS_CACHE=0 '
-                             'does the same')
+                             '(<git common dir>/hotfix-hooks/cache: file analyses and the '
+                             'parsed policy file); HOTFIX_HOOKS_CACHE=0 does the same')
 
 
 def add_naming_options(parser: argparse.ArgumentParser) -> None:
