@@ -50,8 +50,10 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the branch hook: the rule catalogue only to suggest the nearest ids of an unknown one',
     ('hotfix_hooks.record.waivers', 'hotfix_hooks.catalog'):
         'the commit-stage scan: the rule catalogue only when a waiver names an unknown rule',
-    ('hotfix_hooks.checks.migrations', 'hotfix_hooks.catalog'):
+    ('hotfix_hooks.checks.migrations_judge', 'hotfix_hooks.catalog'):
         'the commit-stage scan: the rule catalogue only for a misspelt suppression',
+    ('hotfix_hooks.checks.migrations', 'hotfix_hooks.checks.migrations_judge'):
+        'the migration engine only when a changed file can be a migration',
     ('hotfix_hooks.migrations.discover', 'hotfix_hooks.migrations.pyfront'):
         'the migration front ends only when a file is parsed (not when its analysis is cached)',
     ('hotfix_hooks.migrations.discover', 'hotfix_hooks.migrations.django'):

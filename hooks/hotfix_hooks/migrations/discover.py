@@ -26,6 +26,7 @@ from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.migrations import candidates
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations import summary
 from hotfix_hooks.migrations import suppress
@@ -33,9 +34,6 @@ from hotfix_hooks.migrations import suppress
 if TYPE_CHECKING:
     from hotfix_hooks.cache import Cache
 
-MIGRATION_DIRS = frozenset({'versions', 'migrations', 'migration', 'migrate', 'alembic'})
-_GOLANG = re.compile(r'^(?P<v>\d+)_(?P<name>.+)\.(?P<dir>up|down)\.sql$')
-_FLYWAY = re.compile(r'^(?P<kind>[VU])(?P<v>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$')
 _DBMATE_UP = re.compile(r'^--\s*migrate:up\b(?P<opts>[^\n]*)$', re.M)
 _DBMATE_DOWN = re.compile(r'^--\s*migrate:down\b[^\n]*$', re.M)
 _LEADING_VERSION = re.compile(r'^(\d+)')
@@ -66,7 +64,7 @@ def candidate_paths(snap: Snapshot, changed: Iterable[str], opts: Options) -> li
             if any(p.startswith(f + '/') or matches_any(posixpath.dirname(p), [f])
                    for f in folders):
                 out.add(p)
-        elif _in_migration_dir(p) or (sql and _sql_convention(p)) or \
+        elif candidates.in_migration_dir(p) or (sql and candidates.sql_convention(p)) or \
                 (extra and p.startswith(extra)):
             out.add(p)
     if not folders:
@@ -98,7 +96,7 @@ def unreadable(snap: Snapshot, paths: Iterable[str], opts: Options) -> dict[str,
     out = {}
     for path in paths:
         data = snap.read(path)
-        if data is None or not _migration_like(path, data, opts):
+        if data is None or not candidates.migration_like(path, data, opts.folders):
             continue
         if opts.max_bytes and len(data) > opts.max_bytes:
             out[path] = (f'it is {len(data):,} bytes, over the limit of {opts.max_bytes:,} '
@@ -107,28 +105,6 @@ def unreadable(snap: Snapshot, paths: Iterable[str], opts: Options) -> dict[str,
             out[path] = ('it holds a NUL byte, so it is not read as text (psql and sqlite3 '
                          'run it all the same)')
     return out
-
-
-def _migration_like(path: str, data: bytes, opts: Options) -> bool:
-    if opts.folders and any(path.startswith(f.rstrip('/') + '/') or
-                            matches_any(posixpath.dirname(path), [f.rstrip('/')])
-                            for f in opts.folders):
-        return True
-    if _in_migration_dir(path) or _sql_convention(path):
-        return True
-    if path.endswith('.py'):
-        return (b'revision' in data and b'def upgrade' in data) or (
-            b'Migration' in data and b'migrations' in data)
-    return path.endswith('.sql') and b'migrate:up' in data
-
-
-def _in_migration_dir(path: str) -> bool:
-    return not MIGRATION_DIRS.isdisjoint(path.split('/')[:-1])
-
-
-def _sql_convention(path: str) -> bool:
-    base = posixpath.basename(path)
-    return bool(_GOLANG.match(base) or _FLYWAY.match(base))
 
 
 def load(snap: Snapshot, paths: Iterable[str], opts: Options,
@@ -416,12 +392,12 @@ def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
     flyway_undo: dict[tuple[str, str], str] = {}
     for p in paths:
         base = posixpath.basename(p)
-        g = _GOLANG.match(base)
+        g = candidates.GOLANG.match(base)
         if g:
             key = (posixpath.dirname(p), g.group('v'), g.group('name'))
             by_dir_golang.setdefault(key, {})[g.group('dir')] = p
             continue
-        f = _FLYWAY.match(base)
+        f = candidates.FLYWAY.match(base)
         if f and f.group('kind') == 'U':
             flyway_undo[(posixpath.dirname(p), _version(f.group('v')))] = p
 
@@ -441,7 +417,7 @@ def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
         d = posixpath.dirname(p)
         if base.startswith('R__'):
             continue            # Flyway repeatable migration: re-applied on every change
-        g = _GOLANG.match(base)
+        g = candidates.GOLANG.match(base)
         if g:
             if g.group('dir') == 'down':
                 continue        # read with its up file (a down without an up is no migration)
@@ -451,7 +427,7 @@ def _sql_files(snap: Snapshot, paths: list[str], opts: Options,
             cached(p, down, deep, functools.partial(_sql_mig, snap, p, 'golang-migrate',
                                                     g.group('v'), down, opts, deep))
             continue
-        f = _FLYWAY.match(base)
+        f = candidates.FLYWAY.match(base)
         if f:
             if f.group('kind') == 'V':
                 undo = flyway_undo.get((d, _version(f.group('v'))))
@@ -476,7 +452,7 @@ def _other_sql(snap: Snapshot, p: str, opts: Options, analyse: bool) -> m.Migrat
     if _DBMATE_UP.search(text):
         v = _LEADING_VERSION.match(base)
         return _dbmate(p, text, v.group(1) if v else base, opts, analyse)
-    if not (_in_migration_dir(p) or opts.folders):
+    if not (candidates.in_migration_dir(p) or opts.folders):
         return None
     v = _LEADING_VERSION.match(base)
     mig = m.Migration(path=p, framework='sql', convention='plain',
