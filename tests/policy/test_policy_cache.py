@@ -230,7 +230,8 @@ def test_the_fingerprint_covers_every_module_the_parse_runs() -> None:
     the modules the load, the validation and the cache itself import must be among them
     (``catalog`` only names the nearest ids in an error, and errors are never stored)."""
     package = Path(memo.__file__).resolve().parent.parent
-    covered = {f'hotfix_hooks.{m[:-3]}' for m in memo.POLICY_MODULES} | {'hotfix_hooks'}
+    covered = {f'hotfix_hooks.{m[:-3]}'.replace('/', '.') for m in memo.POLICY_MODULES}
+    covered = {c.removesuffix('.__init__') for c in covered} | {'hotfix_hooks'}
     seen: set[str] = set()
     todo = ['hotfix_hooks.policy.load', 'hotfix_hooks.policy.memo']
     while todo:

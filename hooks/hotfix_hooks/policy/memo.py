@@ -28,12 +28,15 @@ from typing import Any
 from hotfix_hooks import __version__
 from hotfix_hooks import cache as cache_mod
 from hotfix_hooks import digests
+from hotfix_hooks.errors import GitError
+from hotfix_hooks.git import plumbing
 
 NAMESPACE = 'policy.file'
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # the code a validated policy depends on (relative to the package)
+# (git/plumbing only finds where the cache lives)
 POLICY_MODULES = ('__init__.py', 'cache.py', 'errors.py', 'rule_ids.py', 'tomlio.py',
-                  'digests.py')
+                  'digests.py', 'git/__init__.py', 'git/plumbing.py')
 _FINGERPRINT: str | None = None
 
 # what one parse gives: None (a pyproject.toml without [tool.hotfix-hooks]), or the
@@ -65,37 +68,13 @@ def fingerprint() -> str:
 
 
 def common_dir(root: str) -> str | None:
-    """The git common directory of the work tree at ``root``, found as git finds it but
-    without running git (``GIT_COMMON_DIR``, ``GIT_DIR``, else ``root/.git``, a directory
-    or a ``gitdir:`` file, and its ``commondir``); ``None`` when it cannot be told."""
-    env_common = os.environ.get('GIT_COMMON_DIR')
-    if env_common:
-        return os.path.abspath(env_common) if os.path.isdir(env_common) else None
-    git_dir = os.environ.get('GIT_DIR')
-    if git_dir:
-        git_dir = os.path.abspath(git_dir)
-    else:
-        dot_git = os.path.join(root, '.git')
-        if os.path.isdir(dot_git):
-            return dot_git
-        try:
-            with open(dot_git, encoding='utf-8') as f:
-                line = f.readline().strip()
-        except (OSError, UnicodeDecodeError):
-            return None
-        if not line.startswith('gitdir: '):
-            return None
-        git_dir = os.path.join(root, line[len('gitdir: '):])
-    if not os.path.isdir(git_dir):
-        return None
+    """The git common directory of the work tree at ``root`` (``plumbing.common_dir``:
+    read from ``.git`` and ``commondir`` without running git on a normal checkout or a
+    linked worktree); ``None`` when it cannot be told."""
     try:
-        with open(os.path.join(git_dir, 'commondir'), encoding='utf-8') as f:
-            common = os.path.join(git_dir, f.readline().strip())
-    except FileNotFoundError:
-        return git_dir
-    except (OSError, UnicodeDecodeError):
+        return plumbing.common_dir(root)
+    except GitError:
         return None
-    return os.path.normpath(common) if os.path.isdir(common) else None
 
 
 def _quiet(message: str) -> None:
