@@ -10,10 +10,8 @@ inheritance, models imported from other modules read through the snapshot), and 
 it as an OpenAPI 3.1 document, so the same direction-aware engine compares base and head.
 What cannot be resolved statically is recorded and reported at ``info``.
 
-Each side's contract is kept in the analysis cache (``side_contract``), keyed by a digest
-of everything it is built from (``side_inputs``): a side scanned before (the base of the
-next commit, a scan run again) is neither read nor parsed, and its OpenAPI document is
-loaded only when the two sides' documents differ.
+``codeside`` keeps each side's contract in the analysis cache and compares the two sides;
+it imports this module only when a side has to be built.
 """
 from __future__ import annotations
 
@@ -21,38 +19,31 @@ import ast
 import dataclasses
 import hashlib
 import re
-import sys
-from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
 
+from hotfix_hooks import digests
 from hotfix_hooks.actions import routes as pyroutes
 from hotfix_hooks.actions.delta import Chunk
 from hotfix_hooks.actions.delta import parsed_chunks
 from hotfix_hooks.actions.delta import PIECEWISE_MIN_BYTES
 from hotfix_hooks.actions.delta import shift_lines
-from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.findings import Finding
-from hotfix_hooks.openapi.diff import diff_specs
+from hotfix_hooks.openapi.codecontract import _PROJECT_FILES
+from hotfix_hooks.openapi.codecontract import _REQUIREMENTS
+from hotfix_hooks.openapi.codecontract import _ROUTE_RE
+from hotfix_hooks.openapi.codecontract import _RouteFacts
+from hotfix_hooks.openapi.codecontract import CodeContract
+from hotfix_hooks.openapi.codecontract import CodeSpec
 from hotfix_hooks.openapi.diff import ECHO_NOTE
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.schema import UNRESOLVED
 from hotfix_hooks.pyast import parse
-from hotfix_hooks.pyast import requires_python
-from hotfix_hooks.pyast import version_hint
 
-# A module can define routes only if it matches this (read before parsing anything).
-_ROUTE_RE = re.compile(
-    rb'\.(?:get|post|put|patch|delete|head|options|trace|route|api_route)\s*\('
-    rb'|add_api_route|add_url_rule|include_router|register_blueprint|\bRoute\s*\(')
-# A changed module can change the contract only if it has routes or models / enums.
-_CONTRACT_RE = re.compile(_ROUTE_RE.pattern + rb'|BaseModel|SQLModel|Enum\b'
-                          rb'|\b(?:Field|Header|Query|Path|Body|Cookie|Form|File|Depends)\s*\('
-                          rb'|^class \w+\(\w', re.M)
 _MARKERS = {'Path': 'path', 'Query': 'query', 'Header': 'header', 'Cookie': 'cookie',
             'Body': 'body', 'Form': 'form', 'File': 'file', 'Depends': 'depends',
             'Security': 'depends'}
@@ -142,79 +133,6 @@ _BodyPart = tuple[str, dict[str, Any], bool, str, int]
 _OpCtx = tuple[set[str], dict[str, str], list[dict[str, Any]], list[_BodyPart], str]
 # router (file, variable) -> where it is mounted: (parent router (file, variable), prefix)
 _Mounts = dict[tuple[str, str], list[tuple[tuple[str, str], str]]]
-
-
-class CodeContract:
-    """The contract of one side's route code: the OpenAPI document and where each of its
-    pointers comes from (``doc``, ``locs``: read from the analysis cache only when
-    needed, through ``load``), the handler of each operation, what could not be
-    resolved, the routes and the modules with routes that do not parse."""
-
-    def __init__(self, doc: dict[str, Any] | None, locs: dict[str, tuple[str, int]] | None,
-                 handlers: dict[str, tuple[str, str]],
-                 unresolved: list[tuple[str, int, str]],
-                 routes: dict[str, _RouteFacts] | None = None,
-                 unparsed: list[str] | None = None, *,
-                 load: Callable[[], tuple[dict[str, Any], dict[str, tuple[str, int]]]]
-                 | None = None, digest: str = '',
-                 coverage: tuple[int, list[str]] | None = None) -> None:
-        self._doc = doc
-        self._locs = locs
-        self._load = load
-        self.handlers = handlers                  # operation pointer -> (file, function)
-        self.unresolved = unresolved              # (file, line, what)
-        self.routes = routes or {}                # by operation pointer
-        self.unparsed = unparsed or []
-        self.digest = digest                      # of ``doc`` (repr), '' when unknown
-        self.coverage = coverage                  # ``coverage(self)`` of the built doc
-        self.inputs: str | None = None            # ``side_inputs`` of its side, when known
-
-    def _loaded(self) -> None:
-        if self._doc is None or self._locs is None:
-            assert self._load is not None
-            self._doc, self._locs = self._load()
-
-    @property
-    def doc(self) -> dict[str, Any]:
-        self._loaded()
-        assert self._doc is not None
-        return self._doc
-
-    @property
-    def locs(self) -> dict[str, tuple[str, int]]:
-        self._loaded()
-        assert self._locs is not None
-        return self._locs
-
-
-# what code_findings needs of a route without its AST: (file, line, handler function, what
-# of its code shapes the response (``_response_code``), why its 2xx responses are not
-# resolved)
-_RouteFacts = tuple[str, int, str, str, list[str]]
-
-
-class CodeSpec:
-    """Duck-typed ``Spec`` over a code contract (lines come from the source files)."""
-
-    def __init__(self, contract: CodeContract) -> None:
-        self.contract = contract
-        self.data = contract.doc
-        self.path = '<route code>'
-        self.text = ''
-
-    def where(self, pointer: str | None) -> tuple[str, int] | None:
-        ptr = pointer or ''
-        while True:
-            got = self.contract.locs.get(ptr)
-            if got is not None:
-                return got
-            if not ptr:
-                return None
-            ptr = ptr.rsplit('/', 1)[0]
-
-    def line(self, pointer: str | None) -> int | None:
-        got = self.where(pointer)
-        return got[1] if got else None
 
 
 @dataclass
@@ -362,13 +280,10 @@ def _is_mount(node: ast.stmt | ast.excepthandler) -> bool:
         'include_router', 'register_blueprint')
 
 
-_PROJECT_FILES = ('pyproject.toml', 'setup.cfg', 'setup.py')
 _PYDANTIC_PIN = re.compile(r'(?<![\w.-])pydantic(?![\w-])(?:\[[^\]]*\])?([^\n#;]{0,60})', re.I)
 # a specifier that keeps Pydantic 1: <=1.x, <2, ==1.x, ^1, ~=1.x, = "1.x"
 _V1_SPEC = re.compile(r'(?:<\s*=?\s*1\b|<\s*2(?:\.0)*\b(?!\.[1-9])'
                       r'|(?:==|===|\^|~=?|(?<![<>!=~])=)\s*["\']?\s*v?1\b)')
-_REQUIREMENTS = re.compile(r'(^|/)(requirements[^/]*\.(?:txt|in)|pyproject\.toml|setup\.cfg'
-                           r'|setup\.py|Pipfile)$')
 
 
 class Project:
@@ -1647,7 +1562,7 @@ def build(project: Project) -> CodeContract:
                 handlers[op_ptr] = (file, f'{owner}.{route.function}' if owner
                                     else route.function)
                 by_ptr[op_ptr] = (route.file, route.line, route.function,
-                                  _response_code(route),
+                                  _response_digest(route),
                                   [r[UNRESOLVED] for st, r in op['responses'].items()
                                    if st.startswith('2') and UNRESOLVED in r])
 
@@ -1683,43 +1598,6 @@ def _method_owners(tree: ast.Module | None) -> dict[int, str]:
 def _is_template(data: bytes) -> bool:
     """A Jinja / cookiecutter template saved as ``.py`` (not a module of the project)."""
     return bool(re.search(rb'^\s*\{%-?\s|\{\{\s*[\w.]+\s*\}\}', data, re.M))
-
-
-def coverage(contract: CodeContract) -> tuple[int, list[str]]:
-    """(operations, labels of those whose success response is not known): an operation
-    counts as resolved when its 2xx response schema (everything it references) could be
-    read, or it has no body (204, a declared ``None``)."""
-    schemas = contract.doc['components']['schemas']
-    memo: dict[str, bool] = {}
-    unresolved = []
-    total = 0
-    for path, item in contract.doc['paths'].items():
-        for method, op in item.items():
-            total += 1
-            ok = [r for s, r in op['responses'].items() if s.startswith('2')]
-            if not ok or any(UNRESOLVED in r or not _known(r.get('content'), schemas, memo)
-                             for r in ok):
-                unresolved.append(f'{method.upper()} {path}')
-    return total, unresolved
-
-
-def _known(node: object, schemas: dict[str, Any], memo: dict[str, bool]) -> bool:
-    """No unresolved schema is reachable from ``node`` (components memoised; one being
-    visited counts as known, so cycles end)."""
-    if isinstance(node, dict):
-        if UNRESOLVED in node:
-            return False
-        ref = node.get('$ref')
-        if isinstance(ref, str) and ref.startswith('#/components/schemas/'):
-            name = ref.rsplit('/', 1)[-1].replace('~1', '/').replace('~0', '~')
-            if name not in memo:
-                memo[name] = True
-                memo[name] = _known(schemas.get(name), schemas, memo)
-            return memo[name]
-        return all(_known(v, schemas, memo) for v in node.values())
-    if isinstance(node, list):
-        return all(_known(v, schemas, memo) for v in node)
-    return True
 
 
 def _collect_mounts(builder: Builder, file: str, tree: ast.Module,
@@ -1788,190 +1666,6 @@ _RENAMES = {'api-path-removed': 'api-route-removed', 'api-operation-removed': 'a
             'api-operation-added': 'api-route-added'}
 
 
-def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
-    """Compare the route code's contract at base and head (only when Python changed)."""
-    exclude = list(cfg.get('code_exclude', []))
-    changed_py = [f for f in changes.files
-                  if (f.path.endswith('.py') or (f.old_path or '').endswith('.py'))
-                  and not matches_any(f.path, exclude)]
-    if not any(_CONTRACT_RE.search(b) for f in changed_py
-               for b in (f.old_bytes(), f.new_bytes()) if b):
-        return []           # plain logic changed: the contract cannot have
-    cache = ParseCache()
-    roots = list(cfg.get('python_roots', []))
-    base = side_contract(changes, changes.base, exclude, roots, cache)
-    head = side_contract(changes, changes.head, exclude, roots, cache, release=True)
-    base_unparsed, head_unparsed = set(base.unparsed), set(head.unparsed)
-    changed = {f.path for f in changed_py}
-    out: list[Finding] = []
-    # A module that does not parse on one side: its routes are unknown there, so they are
-    # compared on neither side (never "removed" or "added").
-    unknown = base_unparsed | head_unparsed
-    if unknown:
-        _drop_operations(base, unknown)
-        _drop_operations(head, unknown)
-        version = requires_python(changes.head.paths(), changes.head.read)
-        for path in sorted(unknown & changed):
-            where = 'at the base and at the head' if (
-                path in base_unparsed and path in head_unparsed) else (
-                'at the head' if path in head_unparsed else 'at the base')
-            out.append(Finding(
-                rule='api-code-unparseable', category='contract',
-                severity='info' if version else 'warning', path=path, line=None,
-                message=f'the module does not parse {where} with Python '
-                        f'{sys.version_info[0]}.{sys.version_info[1]}: its routes are '
-                        'unknown and were not compared',
-                hint=version_hint(version) if version else
-                'fix the syntax error; until then the routes of this module are not checked'))
-        if version:
-            out.append(Finding(
-                rule='python-version-unsupported', category='contract', severity='info',
-                path=version[0], line=None, message=version_hint(version),
-                hint='set language_version in .pre-commit-config.yaml',
-                extra={'requires_python': version[1]}))
-    if unknown:         # the documents were changed above: compared as they are now
-        if base.doc != head.doc:
-            bspec, hspec = CodeSpec(base), CodeSpec(head)
-            out.extend(_same_line(_relocate(diff_specs(bspec, hspec), bspec, hspec)))
-    elif not base.digest or base.digest != head.digest:
-        out.extend(_compared(changes, base, head, {'format': SIDE_FORMAT,
-                                                    'code_exclude': exclude,
-                                                    'python_roots': roots}))
-    out.extend(_unresolved_routes(base, head, changed))
-    seen = set()
-    for file, line, what in head.unresolved:
-        if file in changed and (file, what) not in seen:
-            seen.add((file, what))
-            out.append(Finding(
-                rule='api-code-unresolved', category='contract', severity='info', path=file,
-                line=line, message=f'{what}: not part of the compared contract',
-                hint='use constants, literal dicts and importable Pydantic models so the '
-                     'contract can be read statically'))
-    total, missing = coverage(head) if unknown or head.coverage is None else head.coverage
-    if total:
-        shown = ', '.join(missing[:10]) + (f' and {len(missing) - 10} more'
-                                           if len(missing) > 10 else '')
-        out.append(Finding(
-            rule='api-code-coverage', category='contract', severity='info', path=None,
-            line=None,
-            message=f'resolved response schemas for {total - len(missing)}/{total} operations '
-                    'of the route code' + (f'; unresolved: {shown}' if missing else '')
-                    + (f'; {len(unknown)} module(s) with routes do not parse' if unknown
-                       else ''),
-            hint='what is not resolved is not compared: set [tool.hotfix-hooks.contract] '
-                 'python_roots when imports of the project are not found',
-            extra={'resolved': total - len(missing), 'total': total,
-                   'unresolved': missing, 'unparsed': sorted(unknown)}))
-    return out
-
-
-# what a side's contract is stored as in the analysis cache (bump when its layout changes)
-SIDE_NAMESPACE = 'contract.side'
-SIDE_DOC_NAMESPACE = 'contract.doc'
-PAIR_NAMESPACE = 'contract.diff'
-SIDE_FORMAT = 1
-
-
-def side_inputs(snap: Snapshot, exclude: list[str]) -> str | None:
-    """A digest of everything the contract of ``snap`` is built from: the path and blob id
-    of every Python module it reads (in the order it reads them), of the project files that
-    place package roots and of the requirement files that pin Pydantic; ``None`` when a
-    blob id is not known (nothing is cached then)."""
-    digest = hashlib.sha256()
-    for path in snap.paths():
-        name = path.rsplit('/', 1)[-1]
-        if not ((path.endswith('.py') and not matches_any(path, exclude))
-                or name in _PROJECT_FILES
-                or (path.count('/') <= 2 and _REQUIREMENTS.search(path))):
-            continue
-        blob = snap.blob_id(path)
-        if blob is None:
-            return None
-        digest.update(path.encode('utf-8', 'surrogatepass') + b'\0' + blob.encode() + b'\0')
-    return digest.hexdigest()
-
-
-def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots: list[str],
-                  cache: ParseCache | None = None, release: bool = False) -> CodeContract:
-    """The contract of one side, from the analysis cache when this exact content was
-    analysed before (any run, any worktree), else built and stored.
-
-    The contract is a function of the side's Python modules, project and requirement files
-    (``side_inputs``), ``contract.code_exclude`` and ``contract.python_roots``. It is
-    stored as two plain-data entries: the summary (handlers, unresolved, route facts,
-    unparsed modules, coverage and a digest of the document) and the document with its
-    locations, read only when the two sides' documents differ. An uncached run goes
-    through the same plain form, so a cached and an uncached run compare identical
-    data. ``release``: the last side built with ``cache``: its parsed modules are dropped
-    as soon as the contract is built."""
-    import marshal
-
-    inputs = side_inputs(snap, exclude)
-    parts = {'format': SIDE_FORMAT, 'code_exclude': exclude, 'python_roots': roots}
-    built: dict[str, Any] = {}
-
-    def make() -> dict[str, Any]:
-        contract = build(Project(snap, exclude, cache or ParseCache(), roots))
-        if release and cache is not None:
-            cache.clear()               # the last side: no AST is needed any more
-        summary = {'handlers': contract.handlers, 'unresolved': contract.unresolved,
-                   'routes': contract.routes, 'unparsed': contract.unparsed,
-                   'coverage': coverage(contract)}
-        # the plain form, as the cache gives it back (tuples stay tuples, nothing shared
-        # with the builder); equal bytes are equal documents (unequal bytes: compared)
-        doc_bytes = marshal.dumps(contract.doc)
-        summary['digest'] = hashlib.sha256(doc_bytes).hexdigest()
-        locs = contract.locs
-        del contract
-        built['doc'] = {'doc': marshal.loads(doc_bytes), 'locs': marshal.loads(
-            marshal.dumps(locs))}
-        del doc_bytes, locs
-        if inputs is not None:
-            changes.cache.put(SIDE_DOC_NAMESPACE, inputs, parts, built['doc'])
-        return marshal.loads(marshal.dumps(summary))  # type: ignore[no-any-return]
-
-    def load() -> tuple[dict[str, Any], dict[str, tuple[str, int]]]:
-        got = built.get('doc')
-        if got is None and inputs is not None:
-            found, got = changes.cache.get(SIDE_DOC_NAMESPACE, inputs, parts)
-            if not found or not isinstance(got, dict):
-                got = None
-        if got is None:         # the document's entry is gone (pruned): build it again
-            make()
-            got = built['doc']
-        return got['doc'], got['locs']
-
-    summary = changes.cache.get_or_build(SIDE_NAMESPACE, inputs, parts, make)
-    contract = CodeContract(None, None, summary['handlers'], summary['unresolved'],
-                            summary['routes'], summary['unparsed'], load=load,
-                            digest=summary['digest'], coverage=tuple(summary['coverage']))
-    contract.inputs = inputs
-    return contract
-
-
-def _compared(changes: ChangeSet, base: CodeContract, head: CodeContract,
-              parts: dict[str, Any]) -> list[Finding]:
-    """The differences of two contracts (``diff_specs``, moved routes, one finding per
-    root cause), kept in the analysis cache per pair of sides: a commit scanned again
-    neither loads nor compares the two documents."""
-    import marshal
-
-    def make() -> list[dict[str, Any]]:
-        if base.doc == head.doc:
-            return []
-        bspec, hspec = CodeSpec(base), CodeSpec(head)
-        found = _same_line(_relocate(diff_specs(bspec, hspec), bspec, hspec))
-        plain = [{f.name: getattr(x, f.name) for f in dataclasses.fields(Finding)}
-                 for x in found]
-        return marshal.loads(marshal.dumps(plain))  # type: ignore[no-any-return]
-
-    key = None
-    if base.inputs is not None and head.inputs is not None:
-        key = hashlib.sha256(f'{base.inputs}:{head.inputs}'.encode()).hexdigest()
-    plain = changes.cache.get_or_build(PAIR_NAMESPACE, key, parts, make)
-    return [Finding(**item) for item in plain]
-
-
 _SUBJECT = re.compile(r'`[^`]*`')
 _AFFECTS = re.compile(r' \(affects \d+ operations: .*\)$')
 
@@ -2013,49 +1707,6 @@ def _same_line(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _drop_operations(contract: CodeContract, files: set[str]) -> None:
-    paths = contract.doc['paths']
-    for ptr, (file, _) in list(contract.handlers.items()):
-        if file not in files:
-            continue
-        segs = ptr.split('/')
-        path = segs[2].replace('~1', '/').replace('~0', '~')
-        item = paths.get(path)
-        if item is not None:
-            item.pop(segs[3], None)
-            if not item:
-                del paths[path]
-        del contract.handlers[ptr]
-
-
-def _unresolved_routes(base: CodeContract, head: CodeContract, changed: set[str]
-                       ) -> list[Finding]:
-    """A warning for each existing route whose response code (response keywords, return
-    annotation, returned values) changed while its response could not be read."""
-    out = []
-    for ptr, (file, line, function, code, why) in head.routes.items():
-        if file not in changed or ptr not in head.handlers:
-            continue        # not changed, or dropped (its module does not parse)
-        if not why:
-            continue
-        segs = ptr.split('/')
-        path = segs[2].replace('~1', '/').replace('~0', '~')
-        old = base.routes.get(ptr)
-        if old is None or old[3] == code:
-            continue        # a new route has no clients yet; an unchanged response: as before
-        out.append(Finding(
-            rule='api-route-contract-unresolved', category='contract', severity='warning',
-            path=file, line=line,
-            message=f'{segs[3].upper()} {path} ({function or "handler"}): what it '
-                    f'returns changed but its response contract could not be read '
-                    f'({why[0]}): review its response by hand',
-            hint='declare the response with response_model= (or a return annotation) naming '
-                 'a Pydantic model the project defines, so it can be compared',
-            extra={'operation': f'{segs[3].upper()} {path}', 'affected':
-                   [f'{segs[3].upper()} {path}'], 'pointer': ptr, 'source': 'route code'}))
-    return out
-
-
 _RESPONSE_KWS = ('response_model', 'status_code', 'responses', 'response_class',
                  'response_model_exclude_unset', 'response_model_exclude_defaults',
                  'response_model_exclude_none', 'response_model_include',
@@ -2073,6 +1724,13 @@ def _response_code(route: pyroutes.Route) -> str:
         parts += [_shape(n.value) for n in ast.walk(fn)
                   if isinstance(n, ast.Return) and n.value is not None]
     return '\n'.join(sorted(set(parts)))
+
+
+def _response_digest(route: pyroutes.Route) -> str:
+    """``_response_code`` as a short digest: the facts kept per route in the analysis cache
+    only need to say whether it changed (the text of every route made a side's entry
+    several times larger, and slower to read)."""
+    return digests.sha1(_response_code(route).encode('utf-8', 'surrogatepass')).hexdigest()
 
 
 def _shape(node: ast.expr) -> str:
