@@ -1721,7 +1721,9 @@ def _response_code(route: pyroutes.Route) -> str:
     fn = route.node
     if fn is not None:
         parts.append(ast.dump(fn.returns) if fn.returns else '')
-        parts += [_shape(n.value) for n in ast.walk(fn)
+        # every return statement, nested ones too (statements only: a return is never
+        # inside an expression, so the expressions are not walked)
+        parts += [_shape(n.value) for n in pyroutes.iter_statements(fn.body)
                   if isinstance(n, ast.Return) and n.value is not None]
     return '\n'.join(sorted(set(parts)))
 
