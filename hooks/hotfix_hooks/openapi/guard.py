@@ -139,10 +139,11 @@ _SAME_RULE = {'api-path-removed': 'api-route-removed', 'api-operation-removed': 
 
 def _not_in_spec(code: list[Finding], spec: list[Finding]) -> list[Finding]:
     """Code findings the changed spec does not already report (same rule, operation)."""
+    if not spec:
+        return list(code)
+    from hotfix_hooks.openapi.model import normalize_path
 
     def key(f: Finding) -> tuple[str, tuple[str, ...]]:
-        from hotfix_hooks.openapi.model import normalize_path
-
         ops = []
         for op in f.extra.get('affected') or []:
             method, _, path = op.partition(' ')
@@ -335,7 +336,7 @@ def _hotfix(findings: list[Finding], severity: str) -> list[Finding]:
 # -- stale spec -----------------------------------------------------------------------------
 
 def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list[Finding]:
-    out = []
+    out: list[Finding] = []
     globs = cfg.get('specs', [])
     exclude = cfg.get('exclude', [])
     rules = ', '.join(dict.fromkeys(f.rule for f in code if f.extra.get('code_change')))
@@ -344,13 +345,15 @@ def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list
     additive = all(f.severity == 'info' for f in code if f.extra.get('code_change'))
     severity = (cfg.get('stale_additive_severity', 'info') if additive
                 else cfg.get('stale_severity', 'warning'))
-    if globs:
-        from hotfix_hooks.openapi.loader import is_contract
-        from hotfix_hooks.openapi.loader import looks_like_contract
-        from hotfix_hooks.openapi.loader import parse
-    for path in changes.head.glob(*globs) if globs else []:
-        if matches_any(path, exclude):
-            continue
+    paths = [p for p in changes.head.glob(*globs) if not matches_any(p, exclude)] \
+        if globs else []
+    if not paths:
+        return out
+    from hotfix_hooks.openapi.loader import is_contract
+    from hotfix_hooks.openapi.loader import looks_like_contract
+    from hotfix_hooks.openapi.loader import parse
+
+    for path in paths:
         data = changes.head.read(path)
         if data is None or not looks_like_contract(data):
             continue
