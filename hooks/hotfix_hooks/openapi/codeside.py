@@ -192,7 +192,8 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
         parsed = cache
         if parsed is None and shared is not None:
             parsed = shared.get('parse') or shared.setdefault('parse', ParseCache())
-        contract = build(Project(snap, exclude, parsed or ParseCache(), roots))
+        store = _ModuleStore(changes, parts) if changes.cache.enabled else None
+        contract = build(Project(snap, exclude, parsed or ParseCache(), roots), store)
         if release and parsed is not None:
             parsed.clear()              # the last side: no AST is needed any more
         summary = {'handlers': contract.handlers, 'unresolved': contract.unresolved,
@@ -201,7 +202,9 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
         # the plain form, as the cache gives it back (tuples stay tuples, nothing shared
         # with the builder); equal bytes are equal documents (unequal bytes: compared)
         doc_bytes = marshal.dumps(contract.doc)
-        summary['digest'] = digests.sha256(doc_bytes).hexdigest()
+        # marshal format 2 writes no back-references: equal documents give equal bytes
+        # however their objects are shared (one builder, or one per module)
+        summary['digest'] = digests.sha256(marshal.dumps(contract.doc, 2)).hexdigest()
         locs = contract.locs
         del contract
         built['doc'] = {'doc': marshal.loads(doc_bytes), 'locs': marshal.loads(
@@ -228,6 +231,29 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
                             digest=summary['digest'], coverage=tuple(summary['coverage']))
     contract.inputs = inputs
     return contract
+
+
+MODULE_NAMESPACE = 'contract.module'     # one module's mounts, or its operations
+
+
+class _ModuleStore:
+    """``fromcode.ModuleStore`` over the analysis cache: a module's result is keyed by its
+    path and blob id, the policy keys and what of the project it depends on; the files and
+    imports it read are checked by ``fromcode`` before it is reused."""
+
+    def __init__(self, changes: ChangeSet, parts: dict[str, Any]) -> None:
+        self.cache = changes.cache
+        self.parts = parts
+
+    def get(self, kind: str, path: str, blob: str, context: dict[str, Any]) -> Any:
+        found, value = self.cache.get(MODULE_NAMESPACE, blob, {
+            **self.parts, **context, 'kind': kind, 'path': path})
+        return value if found else None
+
+    def put(self, kind: str, path: str, blob: str, context: dict[str, Any],
+            value: Any) -> None:
+        self.cache.put(MODULE_NAMESPACE, blob, {**self.parts, **context, 'kind': kind,
+                                                'path': path}, value)
 
 
 def _compared(changes: ChangeSet, base: CodeContract, head: CodeContract,

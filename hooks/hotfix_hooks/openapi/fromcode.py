@@ -19,9 +19,11 @@ import ast
 import dataclasses
 import hashlib
 import re
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
+from typing import Protocol
 
 from hotfix_hooks import digests
 from hotfix_hooks.actions import routes as pyroutes
@@ -314,8 +316,15 @@ class Project:
         self._indexes: dict[str, _ModuleIndex | None] = {}
         self.pydantic = _pydantic_major(snap, all_paths)
         self.unparsed: set[str] = set()         # modules with routes that do not parse
+        # while one module is derived on its own (``_derive``): the files read, and the
+        # imports resolved (dotted name, importing file) -> file
+        self.reads: set[str] | None = None
+        self.resolved: dict[tuple[str, str], str | None] | None = None
+        self.routes: dict[str, list[pyroutes.Route]] = {}   # found by the first pass
 
     def source(self, path: str) -> bytes | None:
+        if self.reads is not None:
+            self.reads.add(path)
         if path not in self.sources:
             # Snapshots listed from git know each file's blob id: a file unchanged between
             # base and head is read once for both sides.
@@ -365,6 +374,8 @@ class Project:
 
     def index(self, path: str) -> _ModuleIndex | None:
         """The module's top-level names (definitions, aliases, imports), indexed once."""
+        if self.reads is not None:
+            self.reads.add(path)
         if path not in self._indexes:
             tree = self.tree(path)
             pw = self.pieces(path) if tree is not None else None
@@ -390,6 +401,8 @@ class Project:
         key = (dotted, folder)
         if key not in self._modules:
             self._modules[key] = self._module_file(dotted, from_file)
+        if self.resolved is not None:
+            self.resolved[(dotted, from_file)] = self._modules[key]
         return self._modules[key]
 
     def _module_file(self, dotted: str, from_file: str) -> str | None:
@@ -1508,7 +1521,30 @@ def _nullable(schema: dict[str, Any]) -> bool:
 
 # -- the whole contract -------------------------------------------------------------------
 
-def build(project: Project) -> CodeContract:
+def build(project: Project, store: ModuleStore | None = None) -> CodeContract:
+    """The contract of ``project``'s route code. With ``store`` (the analysis cache, see
+    ``ModuleStore``), each route module is derived on its own and its result reused while
+    nothing it read changed (``_build_by_module``); without, or when the per-module
+    results cannot be joined exactly (two modules declare the same operation), every
+    module is derived with one shared builder."""
+    import gc
+
+    # the trees and schemas are many containers without reference cycles: the cyclic
+    # collector would walk them again and again while they grow (a fifth of a build)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if store is not None:
+            got = _build_by_module(project, store)
+            if got is not None:
+                return got
+        return _build_shared(project)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_shared(project: Project) -> CodeContract:
     builder = Builder(project)
     # a module's routes, or None for a large module read a batch at a time (``_Piecewise``)
     modules: list[tuple[str, list[pyroutes.Route] | None]] = []
@@ -1517,29 +1553,58 @@ def build(project: Project) -> CodeContract:
         data = project.source(path)
         if data is None or not _ROUTE_RE.search(data):
             continue
-        tree = project.tree(path)
-        if tree is None:
-            if not _is_template(data):
-                project.unparsed.add(path)
-            continue
-        if project.pieces(path) is not None:
-            modules.append((path, None))
-            _collect_mounts(builder, path, tree, mounts)
-            continue
-        source = data.decode('utf-8', 'replace')
-        try:
-            routes = pyroutes.find_routes(source, path, tree=tree)
-        except (SyntaxError, ValueError):
-            project.unparsed.add(path)
-            continue
-        if routes:
-            modules.append((path, routes))
-        _collect_mounts(builder, path, tree, mounts)
+        found = _module_mounts(builder, project, path, data, mounts)
+        if found is not _NO_ROUTES:
+            modules.append((path, found))      # type: ignore[arg-type]
     paths: dict[str, dict[str, Any]] = {}
     handlers: dict[str, tuple[str, str]] = {}
     by_ptr: dict[str, _RouteFacts] = {}
+    for file, found in modules:
+        _module_operations(builder, project, file, found, mounts, paths, handlers, by_ptr)
+    doc = {'openapi': '3.1.0', 'info': {'title': 'route code', 'version': '0'},
+           'paths': paths, 'components': {'schemas': builder.schemas}}
+    return CodeContract(doc, builder.locs, handlers, builder.unresolved, by_ptr,
+                        sorted(project.unparsed))
 
-    def add(file: str, routes: list[pyroutes.Route], owners: dict[int, str]) -> None:
+
+_NO_ROUTES = object()
+
+
+def _module_mounts(builder: Builder, project: Project, path: str, data: bytes,
+                   mounts: _Mounts) -> list[pyroutes.Route] | None | object:
+    """The first pass over a module that may hold routes: its mounts are added to
+    ``mounts``; its routes (``None`` for a large module read a batch at a time), or
+    ``_NO_ROUTES`` (none, or it does not parse: ``project.unparsed``)."""
+    tree = project.tree(path)
+    if tree is None:
+        if not _is_template(data):
+            project.unparsed.add(path)
+        return _NO_ROUTES
+    if project.pieces(path) is not None:
+        _collect_mounts(builder, path, tree, mounts)
+        return None
+    source = data.decode('utf-8', 'replace')
+    try:
+        routes = pyroutes.find_routes(source, path, tree=tree)
+    except (SyntaxError, ValueError):
+        project.unparsed.add(path)
+        return _NO_ROUTES
+    _collect_mounts(builder, path, tree, mounts)
+    if routes:
+        project.routes[path] = routes
+    return routes if routes else _NO_ROUTES
+
+
+def _module_operations(builder: Builder, project: Project, file: str,
+                       found: list[pyroutes.Route] | None, mounts: _Mounts,
+                       paths: dict[str, dict[str, Any]], handlers: dict[str, tuple[str, str]],
+                       by_ptr: dict[str, _RouteFacts],
+                       prefixes_read: dict[str, list[str]] | None = None) -> None:
+    """The operations of one module's routes, added to ``paths`` (an operation already
+    there is kept), ``handlers`` and ``by_ptr``; ``prefixes_read``: the mount prefixes
+    of each of its routers that were used."""
+
+    def add(routes: list[pyroutes.Route], owners: dict[int, str]) -> None:
         for route in routes:
             if route.path is None or route.method == '?':
                 builder.unresolved.append((file, route.line, f'route {route.describe()}: '
@@ -1547,7 +1612,10 @@ def build(project: Project) -> CodeContract:
                 continue
             if route.call is not None and _kw_const(route.call, 'include_in_schema') is False:
                 continue        # not part of the documented contract
-            for prefix in _prefixes((file, route.router), mounts, 0):
+            prefixes = _prefixes((file, route.router), mounts, 0)
+            if prefixes_read is not None:
+                prefixes_read[route.router] = prefixes
+            for prefix in prefixes:
                 full = _FLASK_PARAM.sub(lambda m: '{' + m.group(2) + '}', prefix + route.path)
                 method = route.method.lower()
                 item = paths.setdefault(full, {})
@@ -1566,22 +1634,184 @@ def build(project: Project) -> CodeContract:
                                   [r[UNRESOLVED] for st, r in op['responses'].items()
                                    if st.startswith('2') and UNRESOLVED in r])
 
-    for file, found in modules:
-        pw = project.pieces(file) if found is None else None
-        if pw is None:
-            add(file, found or [], _method_owners(project.tree(file)))
+    pw = project.pieces(file) if found is None else None
+    if pw is None:
+        add(found or [], _method_owners(project.tree(file)))
+        return
+    # a large module: a batch of its statements at a time (their trees then dropped)
+    context = pyroutes.module_context(pw.skeleton, pw.walk_route, pw.functions())
+    classes = _method_owners(pw.skeleton)
+    for batch in pw.batches():
+        add(pyroutes.find_routes('', file, batch, context),
+            {**classes, **_method_owners(batch)})
+        del batch
+
+
+# -- one module at a time -------------------------------------------------------------------
+
+class ModuleStore(Protocol):
+    """Where the per-module results of ``build`` are kept (the analysis cache: ``codeside``).
+    ``context``: what of the project every result depends on (package roots, the Pydantic
+    major version), part of the key."""
+
+    def get(self, kind: str, path: str, blob: str, context: dict[str, Any]) -> Any: ...
+
+    def put(self, kind: str, path: str, blob: str, context: dict[str, Any],
+            value: Any) -> None: ...
+
+
+# the layout of a per-module result (bump when it changes)
+MODULE_FORMAT = 1
+# (kind, path) of every module result derived in this process: what a test counts
+DERIVED: list[tuple[str, str]] = []
+
+
+def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | None:
+    """``build`` from per-module results, each derived with its own ``Builder`` and kept in
+    ``store`` with what it read: the path and blob id of every file, and every import it
+    resolved. A result is reused while those are unchanged (and, for operations, while the
+    mount prefixes of its routers are), so an edited handler re-derives its module and an
+    edited model the modules that read it. Two passes, as ``build``: the mounts of every
+    module that may hold routes, then the operations of each module with routes.
+
+    The results are joined in module order exactly as one shared builder adds them: an
+    operation or a component keeps its first definition, which no later module can change
+    because none declares an operation already there (otherwise ``None``: the caller builds
+    with one shared builder) and a component's schema depends only on its class. What could
+    not be resolved is listed per module (a shared model's gaps once per module using it):
+    the first mention of each is where one shared builder lists it."""
+    snap = project.snap
+    context = {'format': MODULE_FORMAT, 'roots': project.roots, 'homes': project.homes,
+               'pydantic': project.pydantic}
+    candidates: list[tuple[str, str, bytes]] = []
+    for path in project.paths:
+        data = project.source(path)
+        if data is None or not _ROUTE_RE.search(data):
             continue
-        # a large module: a batch of its statements at a time (their trees then dropped)
-        context = pyroutes.module_context(pw.skeleton, pw.walk_route, pw.functions())
-        classes = _method_owners(pw.skeleton)
-        for batch in pw.batches():
-            add(file, pyroutes.find_routes('', file, batch, context),
-                {**classes, **_method_owners(batch)})
-            del batch
+        blob = snap.blob_id(path)
+        if blob is None:
+            return None
+        candidates.append((path, blob, data))
+    mounts: _Mounts = {}
+    unresolved: list[tuple[str, int, str]] = []
+    unparsed: set[str] = set()
+    with_routes: list[tuple[str, str, bytes]] = []
+    for path, blob, data in candidates:
+        rec = store.get('mounts', path, blob, context)
+        if not _still_valid(project, rec):
+            rec = _derive(project, 'mounts', path, data, _mounts_of, mounts)
+            store.put('mounts', path, blob, context, rec)
+        for child_file, child, parent_file, parent, prefix in rec['mounts']:
+            mounts.setdefault((child_file, child), []).append(((parent_file, parent), prefix))
+        unresolved.extend(rec['unresolved'])
+        if rec['status'] == 'unparsed':
+            unparsed.add(path)
+        elif rec['status'] == 'routes':
+            with_routes.append((path, blob, data))
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    locs: dict[str, tuple[str, int]] = {}
+    handlers: dict[str, tuple[str, str]] = {}
+    by_ptr: dict[str, _RouteFacts] = {}
+    per_module = []
+    for path, blob, data in with_routes:
+        rec = store.get('operations', path, blob, context)
+        if not _still_valid(project, rec) or any(
+                _prefixes((path, router), mounts, 0) != list(prefixes)
+                for router, prefixes in rec['prefixes'].items()):
+            rec = _derive(project, 'operations', path, data, _operations_of, mounts)
+            store.put('operations', path, blob, context, rec)
+        per_module.append(rec['unresolved'])
+        for full, item in rec['paths'].items():
+            into = paths.setdefault(full, {})
+            for method, op in item.items():
+                if method in into:
+                    return None         # declared twice: the first module's is kept
+                into[method] = op
+        for name, schema in rec['schemas'].items():
+            have = schemas.setdefault(name, schema)
+            if have is not schema and have != schema:
+                return None
+        for ptr, where in rec['locs'].items():
+            locs.setdefault(ptr, where)
+        handlers.update(rec['handlers'])
+        by_ptr.update(rec['by_ptr'])
+    for more in per_module:
+        unresolved.extend(more)
+    project.unparsed |= unparsed
     doc = {'openapi': '3.1.0', 'info': {'title': 'route code', 'version': '0'},
-           'paths': paths, 'components': {'schemas': builder.schemas}}
-    return CodeContract(doc, builder.locs, handlers, builder.unresolved, by_ptr,
-                        sorted(project.unparsed))
+           'paths': paths, 'components': {'schemas': schemas}}
+    return CodeContract(doc, locs, handlers, unresolved, by_ptr, sorted(unparsed))
+
+
+def _still_valid(project: Project, rec: Any) -> bool:
+    """A stored result whose every read file has the same blob id and every resolved import
+    the same file as now (a corrupt or foreign value is not valid)."""
+    if not isinstance(rec, dict) or rec.get('format') != MODULE_FORMAT:
+        return False
+    try:
+        for path, blob in rec['deps']:
+            if (project.snap.blob_id(path) or '') != blob:
+                return False
+        for dotted, from_file, got in rec['resolved']:
+            if project.module_file(dotted, from_file) != got:
+                return False
+        return isinstance(rec['prefixes'], dict)
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def _derive(project: Project, kind: str, path: str, data: bytes,
+            make: Callable[[Builder, Project, str, bytes, _Mounts], dict[str, Any]],
+            mounts: _Mounts) -> dict[str, Any]:
+    """One module's result made with its own builder, with what it read."""
+    import marshal
+
+    DERIVED.append((kind, path))
+    project.reads, project.resolved = set(), {}
+    try:
+        rec = make(Builder(project), project, path, data, mounts)
+        reads, resolved = project.reads, project.resolved
+    finally:
+        project.reads = project.resolved = None
+    rec['format'] = MODULE_FORMAT
+    rec['deps'] = sorted((p, project.snap.blob_id(p) or '') for p in reads)
+    rec['resolved'] = [(dotted, from_file, got) for (dotted, from_file), got in resolved.items()]
+    rec.setdefault('prefixes', {})
+    # the plain form, as the cache gives it back
+    return marshal.loads(marshal.dumps(rec))  # type: ignore[no-any-return]
+
+
+def _mounts_of(builder: Builder, project: Project, path: str, data: bytes,
+               _known: _Mounts) -> dict[str, Any]:
+    mounts: _Mounts = {}
+    found = _module_mounts(builder, project, path, data, mounts)
+    status = ('unparsed' if path in project.unparsed else
+              'none' if found is _NO_ROUTES else 'routes')
+    return {'status': status, 'unresolved': builder.unresolved,
+            'mounts': [(child[0], child[1], parent[0], parent[1], prefix)
+                       for child, got in mounts.items() for parent, prefix in got]}
+
+
+def _operations_of(builder: Builder, project: Project, path: str, data: bytes,
+                   mounts: _Mounts) -> dict[str, Any]:
+    found: list[pyroutes.Route] | None
+    if project.pieces(path) is not None:
+        found = None
+    elif path in project.routes:         # the first pass derived this module in this run
+        found = project.routes.pop(path)
+    else:
+        tree = project.tree(path)
+        assert tree is not None          # it parsed in the first pass (same blob)
+        found = pyroutes.find_routes(data.decode('utf-8', 'replace'), path, tree=tree)
+    paths: dict[str, dict[str, Any]] = {}
+    handlers: dict[str, tuple[str, str]] = {}
+    by_ptr: dict[str, _RouteFacts] = {}
+    prefixes: dict[str, list[str]] = {}
+    _module_operations(builder, project, path, found, mounts, paths, handlers, by_ptr,
+                       prefixes)
+    return {'paths': paths, 'handlers': handlers, 'by_ptr': by_ptr, 'prefixes': prefixes,
+            'schemas': builder.schemas, 'locs': builder.locs, 'unresolved': builder.unresolved}
 
 
 def _method_owners(tree: ast.Module | None) -> dict[int, str]:
