@@ -1764,9 +1764,8 @@ def _still_valid(project: Project, rec: Any) -> bool:
 def _derive(project: Project, kind: str, path: str, data: bytes,
             make: Callable[[Builder, Project, str, bytes, _Mounts], dict[str, Any]],
             mounts: _Mounts) -> dict[str, Any]:
-    """One module's result made with its own builder, with what it read."""
-    import marshal
-
+    """One module's result made with its own builder, with what it read (plain data: what
+    the store keeps; the side's document is copied from the joined results before use)."""
     DERIVED.append((kind, path))
     project.reads, project.resolved = set(), {}
     try:
@@ -1778,8 +1777,7 @@ def _derive(project: Project, kind: str, path: str, data: bytes,
     rec['deps'] = sorted((p, project.snap.blob_id(p) or '') for p in reads)
     rec['resolved'] = [(dotted, from_file, got) for (dotted, from_file), got in resolved.items()]
     rec.setdefault('prefixes', {})
-    # the plain form, as the cache gives it back
-    return marshal.loads(marshal.dumps(rec))  # type: ignore[no-any-return]
+    return rec
 
 
 def _mounts_of(builder: Builder, project: Project, path: str, data: bytes,
