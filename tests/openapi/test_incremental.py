@@ -252,9 +252,9 @@ def test_a_corrupt_or_foreign_module_entry_is_rebuilt(service: GitRepo) -> None:
         assert not fromcode._still_valid(project, foreign)
 
 
-def test_two_modules_declaring_one_operation_are_built_with_one_builder(
-        service: GitRepo) -> None:
-    """The first module's operation wins, as with one shared builder."""
+def test_two_modules_declaring_one_operation_keep_the_first(service: GitRepo) -> None:
+    """The first module's operation wins, as with one shared builder, when the second
+    module is the one edited and when the first is."""
     twin = USERS.replace('class UserOut', 'class TwinOut').replace('UserOut)', 'TwinOut)')
     main = MAIN.replace('items, orders, users', 'items, orders, twin, users').replace(
         'app.include_router(users.router, prefix="/api")',
@@ -266,6 +266,61 @@ def test_two_modules_declaring_one_operation_are_built_with_one_builder(
     found, _ = _scan(service, base='HEAD~1')
     assert found == _scan(service, '--no-cache', base='HEAD~1')[0]
     assert _scan(service, base='HEAD~1')[0] == found
+    # the first declaration goes away: the second module's operation is the one now
+    service.commit('twin drops it', files={'app/routers/twin.py': twin.replace(
+        '@router.get("/{user_id}", response_model=TwinOut)',
+        '@router.get("/{user_id}/twin", response_model=TwinOut)')})
+    found, derived = _scan(service, base='HEAD~1')
+    assert ('operations', 'app/routers/users.py') in derived
+    assert found == _scan(service, '--no-cache', base='HEAD~1')[0]
+
+
+PAGE = '''\
+from typing import Generic, List, TypeVar
+
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: List[T]
+    total: int
+'''
+
+
+def test_a_component_name_two_modules_mean_differently_keeps_the_first(
+        repo: GitRepo) -> None:
+    """``Page[Card]`` names the local ``Card`` of each module: one shared builder keeps the
+    first module's schema for both, and so does a side joined from per-module results,
+    whichever module changed."""
+    first = USERS.replace('class UserOut(BaseModel):\n    id: int\n    email: str\n',
+                          'class Card(BaseModel):\n    number: str\n').replace(
+        'from pydantic import BaseModel\n',
+        'from pydantic import BaseModel\n\nfrom app.page import Page\n').replace(
+        'response_model=UserOut', 'response_model=Page[Card]')
+    second = first.replace('prefix="/users"', 'prefix="/wallets"').replace(
+        'number: str', 'iban: str')
+    main = MAIN.replace('items, orders, users', 'items, orders, users, wallets').replace(
+        'app.include_router(users.router, prefix="/api")',
+        'app.include_router(users.router, prefix="/api")\n'
+        'app.include_router(wallets.router, prefix="/api")')
+    repo.commit('service', files={**FILES, 'app/page.py': PAGE, 'app/main.py': main,
+                                  'app/routers/users.py': USERS,
+                                  'app/routers/wallets.py': second})
+    repo.checkout('hotfix/ARIS-16-pages', create=True)
+    _warm(repo)
+    for message, path, text in (
+            # the first module starts using the name the second one built
+            ('first uses it', 'app/routers/users.py', first),
+            ('second', 'app/routers/wallets.py', second.replace('iban: str', 'bic: str')),
+            ('first', 'app/routers/users.py', first.replace('number: str', 'pan: str')),
+            ('page', 'app/page.py', PAGE.replace('    total: int\n', ''))):
+        repo.commit(message, files={path: text})
+        found, derived = _scan(repo)
+        assert derived, message
+        assert found == _scan(repo, '--no-cache')[0], message
+        assert _scan(repo) == (found, []), message
 
 
 def test_line_numbers_of_a_large_module_read_in_pieces_are_unchanged(

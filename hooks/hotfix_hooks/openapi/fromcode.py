@@ -495,6 +495,11 @@ class Builder:
     def __init__(self, project: Project) -> None:
         self.p = project
         self.schemas: dict[str, Any] = {}
+        # one module derived after others (``_build_by_module``): the components they
+        # built, which this builder uses as they are (as one shared builder would), and
+        # the names of those it used
+        self.seed: dict[str, Any] | None = None
+        self.seeded: set[str] = set()
         self.locs: dict[str, tuple[str, int]] = {}
         self.unresolved: list[tuple[str, int, str]] = []
         self._symbols: dict[tuple[str, str], tuple[str, _Def | None] | None] = {}
@@ -797,6 +802,8 @@ class Builder:
     def enum_schema(self, file: str, node: ast.ClassDef) -> dict[str, Any]:
         name = self.qualname(file, node.name)
         ref = f'/components/schemas/{escape(name)}'
+        if self.seed is not None and name in self.seed:
+            self.seeded.add(name)
         if name not in self.schemas:
             vals = []
             for stmt in node.body:
@@ -842,6 +849,8 @@ class Builder:
         if mode == 'serialization':
             name += '-Output'
         ref = f'/components/schemas/{escape(name)}'
+        if self.seed is not None and name in self.seed:
+            self.seeded.add(name)
         if name not in self.schemas:
             schema: dict[str, Any] = {'type': 'object', 'properties': {}, 'title': node.name}
             self.schemas[name] = schema        # registered first: recursion-safe
@@ -1146,7 +1155,7 @@ class Builder:
         if kind is None:
             if arg.arg in path_names:
                 kind = 'path'
-            elif _is_model_schema(schema, self.schemas):
+            elif _is_model_schema(schema, self.schemas, self.seeded if self.seed else None):
                 kind = 'body'
             else:
                 kind = 'query'
@@ -1366,16 +1375,21 @@ def _param_lines(extra: ast.expr | None) -> list[int]:
     return []
 
 
-def _is_model_schema(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
+def _is_model_schema(schema: dict[str, Any], schemas: dict[str, Any],
+                     read: set[str] | None = None) -> bool:
+    """``read``: the names of the components looked at are added to it."""
     if isinstance(schema.get('anyOf'), list):       # Optional[Model] = None
-        return any(_is_model_schema(s, schemas) for s in schema['anyOf'] if isinstance(s, dict))
+        return any(_is_model_schema(s, schemas, read) for s in schema['anyOf']
+                   if isinstance(s, dict))
     ref = schema.get('$ref', '')
     if ref.startswith('#/components/schemas/'):
+        if read is not None:
+            read.add(ref.rsplit('/', 1)[-1])
         target = schemas.get(ref.rsplit('/', 1)[-1], {})
         kind: object = target.get('type')
         return kind == 'object'
     if schema.get('type') == 'array' and isinstance(schema.get('items'), dict):
-        return _is_model_schema(schema['items'], schemas)
+        return _is_model_schema(schema['items'], schemas, read)
     return False
 
 
@@ -1599,10 +1613,11 @@ def _module_operations(builder: Builder, project: Project, file: str,
                        found: list[pyroutes.Route] | None, mounts: _Mounts,
                        paths: dict[str, dict[str, Any]], handlers: dict[str, tuple[str, str]],
                        by_ptr: dict[str, _RouteFacts],
-                       prefixes_read: dict[str, list[str]] | None = None) -> None:
+                       prefixes_read: dict[str, list[str]] | None = None,
+                       skipped: set[tuple[str, str]] | None = None) -> None:
     """The operations of one module's routes, added to ``paths`` (an operation already
-    there is kept), ``handlers`` and ``by_ptr``; ``prefixes_read``: the mount prefixes
-    of each of its routers that were used."""
+    there is kept: added to ``skipped``), ``handlers`` and ``by_ptr``; ``prefixes_read``:
+    the mount prefixes of each of its routers that were used."""
 
     def add(routes: list[pyroutes.Route], owners: dict[int, str]) -> None:
         for route in routes:
@@ -1620,6 +1635,8 @@ def _module_operations(builder: Builder, project: Project, file: str,
                 method = route.method.lower()
                 item = paths.setdefault(full, {})
                 if method in item:
+                    if skipped is not None:
+                        skipped.add((full, method))
                     continue
                 op_ptr = f'/paths/{escape(full)}/{method}'
                 builder.locs.setdefault(f'/paths/{escape(full)}', (file, route.line))
@@ -1667,19 +1684,21 @@ DERIVED: list[tuple[str, str]] = []
 
 
 def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | None:
-    """``build`` from per-module results, each derived with its own ``Builder`` and kept in
-    ``store`` with what it read: the path and blob id of every file, and every import it
-    resolved. A result is reused while those are unchanged (and, for operations, while the
-    mount prefixes of its routers are), so an edited handler re-derives its module and an
-    edited model the modules that read it. Two passes, as ``build``: the mounts of every
-    module that may hold routes, then the operations of each module with routes.
+    """``build`` from per-module results kept in ``store`` with what they read: the path and
+    blob id of every file, every import resolved (dotted name and importing file -> file).
+    A result is reused while those are unchanged, so an edited handler re-derives its
+    module and an edited model the modules that read it. Two passes, as ``build``: the
+    mounts of every module that may hold routes (each with its own builder), then the
+    operations of each module with routes, in module order.
 
-    The results are joined in module order exactly as one shared builder adds them: an
-    operation or a component keeps its first definition, which no later module can change
-    because none declares an operation already there (otherwise ``None``: the caller builds
-    with one shared builder) and a component's schema depends only on its class. What could
-    not be resolved is listed per module (a shared model's gaps once per module using it):
-    the first mention of each is where one shared builder lists it."""
+    A module's operations are derived exactly as one shared builder derives them after the
+    modules before it: its builder starts with the components those built (used as they
+    are, never built again) and the operations they declared (kept: the first declaration
+    wins). So its result also records the components it used from them (with a digest of
+    each) and the operations it left to them; it is reused only while they are the same,
+    while none of the components or operations it made itself has been made by a module
+    before it, and while its routers' mount prefixes are the same. ``None`` when a blob id
+    is not known."""
     snap = project.snap
     context = {'format': MODULE_FORMAT, 'roots': project.roots, 'homes': project.homes,
                'pydantic': project.pydantic}
@@ -1710,6 +1729,7 @@ def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | Non
             with_routes.append((path, blob, data))
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
+    digests_of: dict[str, str] = {}
     locs: dict[str, tuple[str, int]] = {}
     handlers: dict[str, tuple[str, str]] = {}
     by_ptr: dict[str, _RouteFacts] = {}
@@ -1718,20 +1738,15 @@ def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | Non
         rec = store.get('operations', path, blob, context)
         if not _still_valid(project, rec) or any(
                 _prefixes((path, router), mounts, 0) != list(prefixes)
-                for router, prefixes in rec['prefixes'].items()):
-            rec = _derive(project, 'operations', path, data, _operations_of, mounts)
+                for router, prefixes in rec['prefixes'].items()) or not _same_components(
+                rec, schemas, digests_of) or not _same_operations(rec, paths):
+            rec = _derive(project, 'operations', path, data, _operations_of, mounts, schemas,
+                          digests_of, paths)
             store.put('operations', path, blob, context, rec)
         per_module.append(rec['unresolved'])
         for full, item in rec['paths'].items():
-            into = paths.setdefault(full, {})
-            for method, op in item.items():
-                if method in into:
-                    return None         # declared twice: the first module's is kept
-                into[method] = op
-        for name, schema in rec['schemas'].items():
-            have = schemas.setdefault(name, schema)
-            if have is not schema and have != schema:
-                return None
+            paths.setdefault(full, {}).update(item)
+        schemas.update(rec['schemas'])
         for ptr, where in rec['locs'].items():
             locs.setdefault(ptr, where)
         handlers.update(rec['handlers'])
@@ -1761,15 +1776,57 @@ def _still_valid(project: Project, rec: Any) -> bool:
         return False
 
 
+def _same_components(rec: dict[str, Any], schemas: dict[str, Any],
+                     digests_of: dict[str, str]) -> bool:
+    """The components an operations result used from the modules before it are there, the
+    same as when it was derived, and none it built itself is (one shared builder would have
+    used that one)."""
+    try:
+        if any(name in schemas for name in rec['schemas']):
+            return False
+        return all(name in schemas and _schema_digest(name, schemas, digests_of) == digest
+                   for name, digest in rec['seeded'].items())
+    except (KeyError, TypeError, AttributeError):
+        return False
+
+
+def _same_operations(rec: dict[str, Any], paths: dict[str, dict[str, Any]]) -> bool:
+    """The operations an operations result left to the modules before it are there, and
+    none it added itself is."""
+    try:
+        return not any(method in paths.get(full, ()) for full, item in rec['paths'].items()
+                       for method in item) and all(
+            method in paths.get(full, ()) for full, method in rec['skipped'])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+
+
+def _schema_digest(name: str, schemas: dict[str, Any], digests_of: dict[str, str]) -> str:
+    got = digests_of.get(name)
+    if got is None:
+        import marshal
+
+        # format 2: no back-references, so equal schemas give equal bytes
+        got = digests_of[name] = digests.sha1(marshal.dumps(schemas[name], 2)).hexdigest()
+    return got
+
+
 def _derive(project: Project, kind: str, path: str, data: bytes,
-            make: Callable[[Builder, Project, str, bytes, _Mounts], dict[str, Any]],
-            mounts: _Mounts) -> dict[str, Any]:
+            make: Callable[[Builder, Project, str, bytes, _Mounts,
+                            dict[str, dict[str, Any]] | None], dict[str, Any]],
+            mounts: _Mounts, seed: dict[str, Any] | None = None,
+            digests_of: dict[str, str] | None = None,
+            seed_paths: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """One module's result made with its own builder, with what it read (plain data: what
     the store keeps; the side's document is copied from the joined results before use)."""
     DERIVED.append((kind, path))
     project.reads, project.resolved = set(), {}
+    builder = Builder(project)
+    if seed is not None:
+        builder.seed = seed
+        builder.schemas = dict(seed)
     try:
-        rec = make(Builder(project), project, path, data, mounts)
+        rec = make(builder, project, path, data, mounts, seed_paths)
         reads, resolved = project.reads, project.resolved
     finally:
         project.reads = project.resolved = None
@@ -1777,11 +1834,17 @@ def _derive(project: Project, kind: str, path: str, data: bytes,
     rec['deps'] = sorted((p, project.snap.blob_id(p) or '') for p in reads)
     rec['resolved'] = [(dotted, from_file, got) for (dotted, from_file), got in resolved.items()]
     rec.setdefault('prefixes', {})
+    if seed is not None:
+        assert digests_of is not None
+        rec['schemas'] = {name: schema for name, schema in builder.schemas.items()
+                          if name not in seed}
+        rec['seeded'] = {name: _schema_digest(name, seed, digests_of)
+                         for name in sorted(builder.seeded) if name in seed}
     return rec
 
 
 def _mounts_of(builder: Builder, project: Project, path: str, data: bytes,
-               _known: _Mounts) -> dict[str, Any]:
+               _known: _Mounts, _paths: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
     mounts: _Mounts = {}
     found = _module_mounts(builder, project, path, data, mounts)
     status = ('unparsed' if path in project.unparsed else
@@ -1792,7 +1855,8 @@ def _mounts_of(builder: Builder, project: Project, path: str, data: bytes,
 
 
 def _operations_of(builder: Builder, project: Project, path: str, data: bytes,
-                   mounts: _Mounts) -> dict[str, Any]:
+                   mounts: _Mounts, seed_paths: dict[str, dict[str, Any]] | None
+                   ) -> dict[str, Any]:
     found: list[pyroutes.Route] | None
     if project.pieces(path) is not None:
         found = None
@@ -1802,13 +1866,22 @@ def _operations_of(builder: Builder, project: Project, path: str, data: bytes,
         tree = project.tree(path)
         assert tree is not None          # it parsed in the first pass (same blob)
         found = pyroutes.find_routes(data.decode('utf-8', 'replace'), path, tree=tree)
-    paths: dict[str, dict[str, Any]] = {}
+    # the operations of the modules before it, as one shared builder would have them
+    paths = {full: dict.fromkeys(item) for full, item in (seed_paths or {}).items()}
     handlers: dict[str, tuple[str, str]] = {}
     by_ptr: dict[str, _RouteFacts] = {}
     prefixes: dict[str, list[str]] = {}
+    skipped: set[tuple[str, str]] = set()
     _module_operations(builder, project, path, found, mounts, paths, handlers, by_ptr,
-                       prefixes)
-    return {'paths': paths, 'handlers': handlers, 'by_ptr': by_ptr, 'prefixes': prefixes,
+                       prefixes, skipped)
+    before = seed_paths or {}
+    own: dict[str, dict[str, Any]] = {}
+    for full, item in paths.items():
+        for method, op in item.items():
+            if method not in before.get(full, ()):
+                own.setdefault(full, {})[method] = op
+    return {'paths': own, 'handlers': handlers, 'by_ptr': by_ptr, 'prefixes': prefixes,
+            'skipped': sorted(x for x in skipped if x[1] in before.get(x[0], ())),
             'schemas': builder.schemas, 'locs': builder.locs, 'unresolved': builder.unresolved}
 
 
