@@ -1538,9 +1538,9 @@ def _nullable(schema: dict[str, Any]) -> bool:
 def build(project: Project, store: ModuleStore | None = None) -> CodeContract:
     """The contract of ``project``'s route code. With ``store`` (the analysis cache, see
     ``ModuleStore``), each route module is derived on its own and its result reused while
-    nothing it read changed (``_build_by_module``); without, or when the per-module
-    results cannot be joined exactly (two modules declare the same operation), every
-    module is derived with one shared builder."""
+    nothing it read changed (``_build_by_module``); without (``--no-cache``), or when a
+    blob id is unknown, every module is derived with one shared builder. Both give the
+    same contract."""
     import gc
 
     # the trees and schemas are many containers without reference cycles: the cyclic
@@ -1549,7 +1549,10 @@ def build(project: Project, store: ModuleStore | None = None) -> CodeContract:
     gc.disable()
     try:
         if store is not None:
-            got = _build_by_module(project, store)
+            try:
+                got = _build_by_module(project, store)
+            except _NotAlike:
+                got = None
             if got is not None:
                 return got
         return _build_shared(project)
@@ -1759,6 +1762,10 @@ def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | Non
     return CodeContract(doc, locs, handlers, unresolved, by_ptr, sorted(unparsed))
 
 
+class _NotAlike(Exception):
+    """A module did not parse as its first-pass result says: built with one builder."""
+
+
 def _still_valid(project: Project, rec: Any) -> bool:
     """A stored result whose every read file has the same blob id and every resolved import
     the same file as now (a corrupt or foreign value is not valid)."""
@@ -1864,7 +1871,8 @@ def _operations_of(builder: Builder, project: Project, path: str, data: bytes,
         found = project.routes.pop(path)
     else:
         tree = project.tree(path)
-        assert tree is not None          # it parsed in the first pass (same blob)
+        if tree is None:                 # it parsed in the first pass (same blob): only
+            raise _NotAlike(path)        # running out of memory or stack can do this
         found = pyroutes.find_routes(data.decode('utf-8', 'replace'), path, tree=tree)
     # the operations of the modules before it, as one shared builder would have them
     paths = {full: dict.fromkeys(item) for full, item in (seed_paths or {}).items()}
