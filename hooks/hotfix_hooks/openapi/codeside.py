@@ -201,10 +201,10 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
                    'coverage': coverage(contract)}
         # the plain form, as the cache gives it back (tuples stay tuples, nothing shared
         # with the builder); equal bytes are equal documents (unequal bytes: compared)
-        doc_bytes = marshal.dumps(contract.doc)
         # marshal format 2 writes no back-references: equal documents give equal bytes
         # however their objects are shared (one builder, or one per module)
-        summary['digest'] = digests.sha256(marshal.dumps(contract.doc, 2)).hexdigest()
+        doc_bytes = marshal.dumps(contract.doc, 2)
+        summary['digest'] = digests.sha256(doc_bytes).hexdigest()
         locs = contract.locs
         del contract
         built['doc'] = {'doc': marshal.loads(doc_bytes), 'locs': marshal.loads(

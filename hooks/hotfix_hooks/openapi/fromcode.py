@@ -1745,7 +1745,10 @@ def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | Non
                 rec, schemas, digests_of) or not _same_operations(rec, paths):
             rec = _derive(project, 'operations', path, data, _operations_of, mounts, schemas,
                           digests_of, paths)
-            store.put('operations', path, blob, context, rec)
+            if len(data) < PIECEWISE_MIN_BYTES:
+                # a module read a piece at a time is read so to bound memory: its
+                # operations are not serialised for the cache as well (derived each time)
+                store.put('operations', path, blob, context, rec)
         per_module.append(rec['unresolved'])
         for full, item in rec['paths'].items():
             paths.setdefault(full, {}).update(item)
