@@ -177,7 +177,9 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
     locations, read only when the two sides' documents differ. An uncached run goes
     through the same plain form, so a cached and an uncached run compare identical
     data. ``release``: the last side built with ``cache``: its parsed modules are dropped
-    as soon as the contract is built."""
+    as soon as the contract is built. A side that is not in the cache is built from the
+    per-module results the cache holds (``contract.module``: ``fromcode._build_by_module``),
+    deriving only the modules whose inputs changed."""
     import marshal
 
     inputs = side_inputs(snap, exclude)
