@@ -204,9 +204,10 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
         # the plain form, as the cache gives it back (tuples stay tuples, nothing shared
         # with the builder); equal bytes are equal documents (unequal bytes: compared)
         # marshal format 2 writes no back-references: equal documents give equal bytes
-        # however their objects are shared (one builder, or one per module)
-        doc_bytes = marshal.dumps(contract.doc, 2)
-        summary['digest'] = digests.sha256(doc_bytes).hexdigest()
+        # however their objects are shared (one builder, or one per module); the copy
+        # keeps them shared (the default format), made once the digest's bytes are gone
+        summary['digest'] = digests.sha256(marshal.dumps(contract.doc, 2)).hexdigest()
+        doc_bytes = marshal.dumps(contract.doc)
         locs = contract.locs
         del contract
         built['doc'] = {'doc': marshal.loads(doc_bytes), 'locs': marshal.loads(

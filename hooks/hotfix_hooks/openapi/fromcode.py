@@ -1753,8 +1753,14 @@ def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | Non
         for full, item in rec['paths'].items():
             paths.setdefault(full, {}).update(item)
         schemas.update(rec['schemas'])
-        for ptr, where in rec['locs'].items():
-            locs.setdefault(ptr, where)
+        more = rec['locs']
+        if len(more) > len(locs):       # a large module: the smaller dict is copied
+            more.update(locs)           # (the first location of a pointer is kept)
+            locs = more
+        else:
+            for ptr, where in more.items():
+                locs.setdefault(ptr, where)
+        del more
         handlers.update(rec['handlers'])
         by_ptr.update(rec['by_ptr'])
     for more in per_module:
