@@ -28,7 +28,7 @@ _VALUES: list[Any] = [
     {'a': [], 'b': {}, 'c': [[]], 'd': [{}], 'e': [1, 'two', None, [3, [4, {}]]]},
     {'findings': [{'rule': 'r', 'line': 3, 'extra': {'affected': ['GET /a', 'POST /b'],
                                                        'pointer': '/paths/~1a'}}]},
-    {1: 'int key', 2.5: 'float key', True: 'bool key', None: 'none key', 'k': 'str'},
+    {3: 'int key', 2.5: 'float key', True: 'bool key', None: 'none key', 'k': 'str'},
     {'nested': {1: {'x': [1.25, 'y']}}, 'list': [{'n': {False: 1}}]},
     ('tuple', ['in', ('a', 'tuple')]), [_Level.LOW, _Name('sub'), {_Name('k'): _Level.LOW}],
     {'deep': [[[[['x']]]]], 'mixed': ['a', 1, 'b'], 'strs': ['a\nb', '', 'é']},
