@@ -504,11 +504,33 @@ class Comparer:
         self.head = head
         self.cache: dict[tuple[str, str, str, str], list[Change]] = {}
         self.active: set[tuple[str, str, str, str]] = set()
-        self.clean: set[str] = set()      # '#/components/...' refs identical on both sides
+        self._clean: set[str] = set()
+        self._settled: dict[int, tuple[object, bool]] = {}     # by id: (the node, answer)
+
+    @property
+    def clean(self) -> set[str]:
+        """``#/components/...`` refs identical on both sides (with all they reference)."""
+        return self._clean
+
+    @clean.setter
+    def clean(self, refs: set[str]) -> None:
+        self._clean = refs
+        self._settled = {}
+
+    def settled(self, node: object) -> bool:
+        """``_settled(node, self.clean, 4)``, once per node (an equal property is checked
+        by ``_properties`` and again by ``schema``); the memo holds the node, so its id
+        is never another's."""
+        if not isinstance(node, (dict, list)):
+            return True
+        got = self._settled.get(id(node))
+        if got is None:
+            got = self._settled[id(node)] = (node, _settled(node, self._clean, 4))
+        return got[1]
 
     def schema(self, onode: Any, optr: str, nnode: Any, nptr: str, level: str,
                subject: str = '') -> list[Change]:
-        if onode == nnode and _settled(onode, self.clean, 4):
+        if onode == nnode and self.settled(onode):
             return []       # identical, referencing only identical components: no change
         o = norm(self.base, onode, optr)
         n = norm(self.head, nnode, nptr)
@@ -704,8 +726,7 @@ class Comparer:
             ohave, nhave = o.props.get(name), n.props.get(name)
             if ohave and nhave:
                 oreq, nreq = name in o.required, name in n.required
-                if oreq == nreq and ohave[0] == nhave[0] and _settled(ohave[0], self.clean,
-                                                                       4):
+                if oreq == nreq and ohave[0] == nhave[0] and self.settled(ohave[0]):
                     continue        # identical, settled (``_settled``), same requiredness
                 pn = norm(self.head, *nhave)
                 if (req and pn.read_only) or (not req and pn.write_only):
