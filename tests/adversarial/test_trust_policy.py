@@ -201,7 +201,10 @@ def test_a_monorepo_folder_policy_edited_by_the_hotfix_is_reported_and_ignored(
         f'server/{V}/0002_drop_legacy.py': DROP,
         'server/pyproject.toml': folder.replace(
             'disable = []', 'disable = ["migration-drop-column", "migration-downgrade-noop"]')})
-    for args in (('--from-ref', 'main', '--to-ref', BRANCH), ()):
+    # each twice with the analysis cache (the folder files' entries written, then read:
+    # the branch's edited file among them) and once without it
+    for args in [(*a, *c) for a in (('--from-ref', 'main', '--to-ref', BRANCH), ())
+                 for c in ((), (), ('--no-cache',))]:
         res = run_cli(repo, 'scan', '--format', 'json', *args)
         assert res.returncode == 1, res.stdout + res.stderr
         got = {(f['rule'], f['path']) for f in findings(res)}

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -355,3 +356,75 @@ def test_scan_no_cache_stores_no_committed_policy(repo: GitRepo) -> None:
                          env={**os.environ, 'PYTHONPATH': str(SRC)})
     assert res.returncode in (0, 1), res.stderr
     assert _policy_entries(repo)
+
+
+# -- folder policies of a monorepo (policy/tree.py) ---------------------------------------
+
+FOLDER = '''[project]
+name = "billing"
+
+[tool.hotfix-hooks]
+disable = ["scope-new-module"]
+
+[tool.hotfix-hooks.severity]
+scope-too-many-files = "warning"
+'''
+
+
+def _governing(repo: GitRepo, cache: bool = True) -> Any:
+    from hotfix_hooks.policy.tree import commit_reader
+    from hotfix_hooks.policy.tree import PolicyTree
+
+    root = policy_mod.load(str(repo.path), cache=False)
+    head = repo.git('rev-parse', 'HEAD').strip()
+    tree = PolicyTree(root, commit_reader(str(repo.path), head), repo=str(repo.path),
+                      cache=cache)
+    return tree.governing('services/billing/app.py'), tree.governing('services/web/app.py')
+
+
+def _folder_entries(repo: GitRepo) -> list[Path]:
+    return _policy_entries(repo)        # the root policy is loaded without the cache here
+
+
+def test_a_folder_policy_is_validated_once_and_kept_by_its_bytes(repo: GitRepo) -> None:
+    repo.commit('folders', {'services/billing/pyproject.toml': FOLDER,
+                            'services/web/pyproject.toml': '[project]\nname = "web"\n'})
+    billing, web = _governing(repo, cache=False)
+    assert _folder_entries(repo) == []
+    for _ in range(2):                                # stored, then read back
+        got_billing, got_web = _governing(repo)
+        assert got_billing.file == 'services/billing/pyproject.toml'
+        assert got_billing.policy.values == billing.policy.values
+        assert got_billing.policy.sources == billing.policy.sources
+        assert got_billing.policy['disable'] == ['scope-new-module']
+        assert got_billing.policy['base'] == 'main'   # repository-wide: the root's
+        assert got_billing.policy.folder == 'services/billing'
+        assert got_web.folder == web.folder == ''     # no table: the root governs
+    # the folder file's entry and the table-less pyproject.toml's "no policy"
+    assert len(_folder_entries(repo)) == 2
+
+
+def test_a_damaged_folder_entry_is_rebuilt(repo: GitRepo) -> None:
+    repo.commit('folders', {'services/billing/pyproject.toml': FOLDER})
+    reference = _governing(repo, cache=False)[0].policy.values
+    _governing(repo)
+    [entry] = _folder_entries(repo)
+    data = entry.read_bytes()
+    entry.write_bytes(data[:-3] + bytes([data[-3] ^ 0x55]) + data[-2:])
+    assert _governing(repo)[0].policy.values == reference
+    assert entry.read_bytes() == data
+
+
+@pytest.mark.parametrize('text', ['[tool.hotfix-hooks\n',
+                                  '[tool.hotfix-hooks]\nbase = "develop"\n',
+                                  '[tool.hotfix-hooks]\ndisable = ["no-such-rule"]\n'])
+def test_an_invalid_folder_policy_is_never_stored(repo: GitRepo, text: str) -> None:
+    repo.commit('broken folder policy', {'services/billing/pyproject.toml': text})
+    errors = []
+    for cache in (False, True, True):
+        with pytest.raises(ConfigError) as got:
+            _governing(repo, cache=cache)
+        errors.append(got.value.message)
+    assert errors[0] == errors[1] == errors[2]
+    assert 'services/billing/pyproject.toml' in errors[0]
+    assert _folder_entries(repo) == []

@@ -136,9 +136,11 @@ def folder_policy_findings(judged: Judged, changed: Iterable[str], head: Reader
         if not folder or name not in CONFIG_FILES:
             continue
         probe = f'{folder}/-'
-        trusted = PolicyTree(judged.policy, base).governing(probe)
+        trusted = PolicyTree(judged.policy, base, repo=judged.ctx.root,
+                             cache=judged.ctx.use_cache).governing(probe)
         try:
-            mine = PolicyTree(judged.policy, head).governing(probe)
+            mine = PolicyTree(judged.policy, head, repo=judged.ctx.root,
+                              cache=judged.ctx.use_cache).governing(probe)
         except ConfigError as e:
             what = f'its policy file cannot be read: {e.message.rstrip(".?!")}'
             changes: list[PolicyChange] = []
