@@ -278,7 +278,10 @@ RULES: dict[str, Rule] = table(
        why='Databases that ran it never see the edit; the schema diverges between '
            'environments. A warning when two shipped migrations are both emptied of '
            'operations that cancel each other (an index built, then dropped): only a '
-           'database between the two keeps the object.',
+           'database between the two keeps the object. A warning when the edit only makes '
+           'column types wider (CharField(2048) -> TextField, String(50) -> Text, Integer '
+           '-> BigInteger), nothing else changed: databases that ran it keep the narrower '
+           'type, which holds every value they have, but still reject one beyond its limit.',
        good='the shipped file unchanged; a new revision makes the change'),
     _m('migration-history-code-changed', HISTORY, 'info',
        'a RunPython function / upgrade() helper of a shipped migration edited, its '

@@ -279,6 +279,11 @@ class Range:
         diff, added, removed = operation_changes(before, hm)
         if diff:
             found = _edit_raw(mig, hm, new_path, diff, added, removed)
+            widened = widenings(before, hm) if len(diff) == 1 and \
+                diff[0] in ('operations', 'upgrade()') else None
+            if widened:
+                _widening_only(found, widened)
+                return [found]
             if diff == ['operations' if hm.framework == 'django' else 'upgrade()'] and \
                     not added and removed:
                 self.removals.append((found, hm, removed_ops(before, hm)))
@@ -457,6 +462,96 @@ def operation_changes(before: m.Migration, after: m.Migration
         added = [o.statement() or o.kind for o in after.upgrade if gained.get(o.signature())]
         removed = [o.statement() or o.kind for o in before.upgrade if lost.get(o.signature())]
     return diff, added, removed
+
+
+def widenings(before: m.Migration, after: m.Migration) -> list[tuple[m.Op, m.Op]] | None:
+    """The (old, new) operations when the only operations that changed between two
+    versions of a migration are column types made wider (``sqltypes.widens``: Django
+    ``CharField(max_length=2048)`` -> ``TextField``, ``sa.String(50)`` -> ``sa.Text()``,
+    ``Integer`` -> ``BigInteger``), every other argument the same; None otherwise."""
+    a, b = _upgrade_sigs(before), _upgrade_sigs(after)
+    _pair_equivalent(a, b)
+    lost_c, gained_c = a - b, b - a
+    lost = _ops_of(before, lost_c)
+    gained = _ops_of(after, gained_c)
+    if not lost or len(lost) != len(gained):
+        return None
+    pairs: list[tuple[m.Op, m.Op]] = []
+    for old in lost:
+        new = next((g for g in gained if _widened(old, g)), None)
+        if new is None:
+            return None
+        gained.remove(new)
+        pairs.append((old, new))
+    return pairs
+
+
+def _ops_of(mig: m.Migration, wanted: Counter[tuple[object, ...]]) -> list[m.Op]:
+    left = Counter(wanted)
+    out = []
+    for o in mig.upgrade:
+        if not o.inert and o.kind != m.INTROSPECTION and left[o.signature()] > 0:
+            left[o.signature()] -= 1
+            out.append(o)
+    return out
+
+
+def _widened(old: m.Op, new: m.Op) -> bool:
+    """``new`` is ``old`` with a wider column type and nothing else changed."""
+    from hotfix_hooks.migrations.sqltypes import type_family
+    from hotfix_hooks.migrations.sqltypes import widens
+
+    if old.kind != new.kind or old.kind not in (m.ALTER_COLUMN, m.ADD_COLUMN) or \
+            (old.table, old.column, old.name) != (new.table, new.column, new.name) or \
+            not old.column:
+        return False
+    t_old, t_new = old.attrs.get('type'), new.attrs.get('type')
+    if not t_old or not t_new or type_family(t_old) == type_family(t_new) or \
+            not widens(t_old, t_new):
+        return False
+    rest_old = {k: v for k, v in old.attrs.items() if k not in ('type', 'old_type')}
+    rest_new = {k: v for k, v in new.attrs.items() if k not in ('type', 'old_type')}
+    if rest_old != rest_new:
+        return False
+    return _untyped(old.signature()[5]) == _untyped(new.signature()[5]) is not None
+
+
+_TYPE_KEYWORDS = frozenset({'type_', 'existing_type', 'max_length'})
+
+
+def _untyped(sig: object) -> str | None:
+    """The call with its column type left out: a Django field's class and ``max_length``,
+    Alembic's ``type_`` / ``existing_type`` and a ``Column``'s positional type."""
+    try:
+        tree = ast.parse(str(sig), mode='eval')
+    except (SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        node.keywords = [k for k in node.keywords if k.arg not in _TYPE_KEYWORDS]
+        fname = node.func.attr if isinstance(node.func, ast.Attribute) else \
+            getattr(node.func, 'id', '')
+        if fname.endswith('Field'):
+            node.func = ast.Name(id='Field', ctx=ast.Load())
+        elif fname == 'Column' and len(node.args) >= 2:
+            node.args = [node.args[0], *node.args[2:]]
+    return ast.dump(tree)
+
+
+def _widening_only(found: Raw, pairs: list[tuple[m.Op, m.Op]]) -> None:
+    """A shipped migration edited only to make column types wider: databases that applied
+    it keep the narrower type. Every value they hold fits the new one and nothing is
+    written or lost; what differs is that those databases still reject a value beyond the
+    old limit. A hazard for a reviewer (warning), not a history whose data diverges."""
+    found.severity = 'warning'
+    what = ', '.join(f'{o.table}.{o.column} {o.attrs.get("type")} -> {n.attrs.get("type")}'
+                     for o, n in pairs)
+    found.message += (f'; the edit only widens {what}: databases that applied the old '
+                      'version keep the narrower type, which holds every value they have, '
+                      'but still reject a value beyond its limit')
+    found.hint = ('revert the edit and widen the column in a new migration, so that every '
+                 'database gets the wider type')
 
 
 def _pair_equivalent(a: Counter[tuple[object, ...]], b: Counter[tuple[object, ...]]) -> None:
