@@ -281,7 +281,11 @@ RULES: dict[str, Rule] = table(
            'database between the two keeps the object. A warning when the edit only makes '
            'column types wider (CharField(2048) -> TextField, String(50) -> Text, Integer '
            '-> BigInteger), nothing else changed: databases that ran it keep the narrower '
-           'type, which holds every value they have, but still reject one beyond its limit.',
+           'type, which holds every value they have, but still reject one beyond its limit. '
+           'A warning when only the data step changed: its operations are the same but the '
+           'queries its Python code runs to choose or write rows are not (a filter added, '
+           'TruncDate replaced by localtime().date()): databases that applied it keep what '
+           'the old version wrote.',
        good='the shipped file unchanged; a new revision makes the change'),
     _m('migration-history-code-changed', HISTORY, 'info',
        'a RunPython function / upgrade() helper of a shipped migration edited, its '
@@ -289,8 +293,12 @@ RULES: dict[str, Rule] = table(
        'review the edit; if it changes the data the migration writes, revert it and put the '
        'change in a new migration',
        summary='Python code of a shipped migration changed while its operations did not.',
-       why='Databases that ran it never see the edit; formatting, imports, annotations, '
-           'docstrings and pass are not reported at all.',
+       why='Databases that ran it never see the edit. Reported when its queries (the '
+           'filter / annotate / update / execute ... calls that choose and write rows, '
+           'local variables renamed alike, loading options left out) are unchanged: a '
+           'refactor, logging, a guard. When they changed it is migration-history-edited '
+           '(warning). Formatting, imports, annotations, docstrings and pass are not '
+           'reported at all.',
        good='the shipped file unchanged, or changed only in formatting'),
     _m('migration-history-squashed', HISTORY, 'info',
        'a new root (or Django replaces=[...]) squashing shipped migrations',

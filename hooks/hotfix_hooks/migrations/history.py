@@ -5,9 +5,12 @@
   *standing* (not reported; ``scan --all-violations`` lists it).
 * History rules: a shipped migration whose upgrade now does something else, whose
   revision / parents / name changed, or that was deleted (``migration-history-edited``); a
-  shipped migration whose Python code changed while its operations did not
-  (``migration-history-code-changed``, context: the guard cannot tell whether the data it
-  writes changed); a new revision below the base's head (Alembic, SQL versions).
+  shipped migration whose data step (the Python code its upgrade runs) now runs other
+  queries -- a filter, a computed value, a write (``migration-history-edited``, warning:
+  databases that applied it keep what the old version wrote); a shipped migration whose
+  Python code changed while its operations and queries did not
+  (``migration-history-code-changed``, context); a new revision below the base's head
+  (Alembic, SQL versions).
 * Squashes: a new Alembic root that keeps the id of a shipped revision and replaces its
   deleted ancestors, and a Django migration whose ``replaces`` are all shipped, are one
   ``migration-history-squashed`` note: databases at the base's head still resolve, and
@@ -291,6 +294,25 @@ class Range:
         old = discover.lenient_text(self.changes.base.read(old_path)) or ''
         new = discover.lenient_text(self.changes.head.read(new_path)) or ''
         if forward_code(old, mig.framework) != forward_code(new, hm.framework):
+            queries = data_step_changes(old, new, hm.framework)
+            if queries:
+                lost, gained = queries
+                detail = ''
+                if gained:
+                    detail += '; now: ' + '; '.join(gained[:3]) + (' ...' if len(gained) > 3
+                                                                   else '')
+                if lost:
+                    detail += '; no longer: ' + '; '.join(lost[:3]) + (' ...' if len(lost) > 3
+                                                                         else '')
+                return [Raw('migration-history-edited', new_path, hm.upgrade_line,
+                            f'the data step of shipped migration {mig.label} was edited: the '
+                            f'queries it runs to choose or write rows changed{detail}; '
+                            'databases that already applied it keep what the old version '
+                            'wrote, new databases get what the new one writes',
+                            'revert the edit; correct the data already written with a new '
+                            'migration', severity='warning',
+                            extra={'change': ['data step'], 'added': gained,
+                                   'removed': lost})]
             return [Raw('migration-history-code-changed', new_path, hm.upgrade_line,
                         f'the Python code that the upgrade of shipped migration {mig.label} '
                         'runs was edited; its operations are the same, so the schema of '
@@ -639,6 +661,103 @@ def forward_code(text: str, framework: str) -> str | None:
     """The normalised code the upgrade runs: ``upgrade()`` (Alembic) or the functions
     ``RunPython`` calls forward (Django), the module functions and classes they use, and
     the module's constants; None when the text does not parse."""
+    module = _forward_module(text, framework)
+    return None if module is None else ast.dump(_Normalise().visit(module))
+
+
+# the calls that choose the rows a data step reads or writes, and write them: Django's
+# QuerySet, SQLAlchemy's Query / select / Session, raw SQL
+_QUERY_CALLS = frozenset({
+    'filter', 'exclude', 'filter_by', 'where', 'annotate', 'alias', 'values', 'values_list',
+    'aggregate', 'get', 'update', 'delete', 'bulk_update', 'bulk_create', 'create',
+    'get_or_create', 'update_or_create', 'execute', 'text'})
+# how the rows are loaded, not which: SQLAlchemy loader options, Django's only / defer /
+# select_related / prefetch_related / iterator
+_LOADING_CALLS = frozenset({'options', 'only', 'defer', 'select_related', 'prefetch_related',
+                            'iterator'})
+
+
+def data_step_changes(old: str, new: str, framework: str
+                      ) -> tuple[list[str], list[str]] | None:
+    """The queries a shipped data step runs (the calls that choose or write rows, with their
+    arguments, in the code the upgrade runs) that differ between two versions: (no longer,
+    now), or None when they are the same -- a refactor, a guard, logging, loading options,
+    an f-string without placeholders -- or a side does not parse. Alembic ``op.*`` calls are
+    operations, compared as such."""
+    a, b = _forward_module(old, framework), _forward_module(new, framework)
+    if a is None or b is None:
+        return None
+    (qa, shown_a), (qb, shown_b) = _queries(a), _queries(b)
+    if qa == qb:
+        return None
+    return _written(qa - qb, shown_a), _written(qb - qa, shown_b)
+
+
+def _written(keys: Counter[str], shown: dict[str, list[str]]) -> list[str]:
+    out = []
+    for key, n in keys.items():
+        texts = shown[key]
+        out.extend(texts[len(texts) - n:] if n <= len(texts) else texts)
+    return out
+
+
+class _LoadingOnly(ast.NodeTransformer):
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _LOADING_CALLS:
+            return node.func.value
+        return node
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
+        if all(isinstance(v, ast.Constant) for v in node.values):
+            return ast.Constant(''.join(str(getattr(v, 'value', '')) for v in node.values))
+        return self.generic_visit(node)
+
+
+def _queries(module: ast.Module) -> tuple[Counter[str], dict[str, list[str]]]:
+    """The query calls of the code (with its local variables renamed, so that a renamed
+    variable is no change) and, for each, the call as written."""
+    tree = _LoadingOnly().visit(module)
+    calls = [node for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and
+             node.func.attr in _QUERY_CALLS and
+             not (isinstance(node.func.value, ast.Name) and node.func.value.id == 'op')]
+    written = [_call_text(c) for c in calls]
+    for fn in tree.body:
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _rename_locals(fn)
+    out: Counter[str] = Counter()
+    shown: dict[str, list[str]] = {}
+    for call, text in zip(calls, written):
+        key = _call_text(call)
+        out[key] += 1
+        shown.setdefault(key, []).append(text)
+    return out, shown
+
+
+def _call_text(node: ast.Call) -> str:
+    assert isinstance(node.func, ast.Attribute)
+    args = [ast.unparse(a) for a in node.args] + sorted(
+        f'{k.arg}={ast.unparse(k.value)}' if k.arg else f'**{ast.unparse(k.value)}'
+        for k in node.keywords)
+    return f'{node.func.attr}({", ".join(args)})'
+
+
+def _rename_locals(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    """Name a function's parameters and local variables by the order they first appear:
+    renaming a variable changes no query."""
+    names: dict[str, str] = {}
+    for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]:
+        names.setdefault(a.arg, f'_v{len(names)}')
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.setdefault(node.id, f'_v{len(names)}')
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and node.id in names:
+            node.id = names[node.id]
+
+
+def _forward_module(text: str, framework: str) -> ast.Module | None:
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
@@ -669,9 +788,8 @@ def forward_code(text: str, framework: str) -> str | None:
         seen.add(name)
         stack.extend(n.id for n in ast.walk(defs[name]) if isinstance(n, ast.Name))
         stack.extend(n.attr for n in ast.walk(defs[name]) if isinstance(n, ast.Attribute))
-    module = ast.Module(body=[copy.deepcopy(defs[n]) for n in sorted(seen)]
-                        + [copy.deepcopy(c) for c in consts], type_ignores=[])
-    return ast.dump(_Normalise().visit(module))
+    return ast.Module(body=[copy.deepcopy(defs[n]) for n in sorted(seen)]
+                      + [copy.deepcopy(c) for c in consts], type_ignores=[])
 
 
 def _runpython_forward(cls: ast.ClassDef) -> set[str]:
