@@ -285,7 +285,10 @@ RULES: dict[str, Rule] = table(
            'A warning when only the data step changed: its operations are the same but the '
            'queries its Python code runs to choose or write rows are not (a filter added, '
            'TruncDate replaced by localtime().date()): databases that applied it keep what '
-           'the old version wrote.',
+           'the old version wrote. A warning when a shipped migration is deleted and folded '
+           'into the shipped migration that depended on it (same operations and queries, now '
+           'on the deleted one\'s parents): only a database that applied the deleted one but '
+           'not the other runs its operations again.',
        good='the shipped file unchanged; a new revision makes the change'),
     _m('migration-history-code-changed', HISTORY, 'info',
        'a RunPython function / upgrade() helper of a shipped migration edited, its '

@@ -51,6 +51,7 @@ class Range:
     def __init__(self, changes: ChangeSet, head_all: list[m.Migration], head_paths: list[str],
                  opts: discover.Options) -> None:
         self.changes = changes
+        self.opts = opts
         files = changes.files
         self.touched = {p for f in files for p in (f.path, f.old_path) if p}
         self.mig_changes = [f for f in files if f.path in set(head_paths)
@@ -63,6 +64,9 @@ class Range:
         self.squashed: set[str] = set()                           # base paths
         # edits that only remove operations: (the finding, the head version, what it lost)
         self.removals: list[tuple[Raw, m.Migration, list[m.Op]]] = []
+        # deleted shipped migrations and edited ones, for _folded
+        self.deletions: list[tuple[Raw, m.Migration]] = []
+        self.edits: list[tuple[Raw, m.Migration, m.Migration]] = []
         self.never_runs: set[str] = set()                         # head paths
         self.deleted: dict[str, m.Migration] = {}                 # base path -> migration
         if not self.mig_changes:
@@ -216,6 +220,7 @@ class Range:
                                'applied it no longer match the history',
                                'restore the file; undo its effect with a new migration instead',
                                extra={'change': 'deleted'}))
+                self.deletions.append((out[-1], mig))
                 continue
             hm = self.head_by_path.get(f.path)
             if hm is None or f.path in self.squash_roots:
@@ -229,7 +234,40 @@ class Range:
                 out.extend(self._edited(twin, hm, f.path, twin.path))
         out.extend(_inserted_below(self.base_migs, self.head_all, self.never_runs))
         self._cancelling_pairs()
+        self._folded()
         return out
+
+    def _analysed_base(self, path: str) -> m.Migration | None:
+        """The base version of a migration the change deleted, analysed (asked only about a
+        deletion the change may have folded into another migration)."""
+        got = discover.load(self.changes.base, [path], self.opts, analyse={path},
+                            cache=self.changes.cache, changed=self.touched)
+        return next((g for g in got if g.path == path and g.analysed), None)
+
+    def _folded(self) -> None:
+        """A shipped migration deleted and its operations moved into the shipped migration
+        that depended on it, which now depends on its parents instead (paperless-ngx 3.0.2
+        folding 3.0.1's split-out clamp back into 0002): a database that applied both, and
+        a new database, run the same operations and queries and end the same. Only a
+        database that applied the deleted one but not the other runs its operations again:
+        a hazard for a reviewer (warning), not a history that diverges."""
+        for raw_d, gone in self.deletions:
+            for raw_e, before, after in self.edits:
+                if raw_d.severity == 'warning' or raw_e.severity == 'warning' or \
+                        _scope(gone) != _scope(before) or not gone.revision or \
+                        not _refolded(gone, before, after):
+                    continue
+                full = self._analysed_base(gone.path)
+                if full is None or not _folds_into(full, before, after, self.changes):
+                    continue
+                for r in (raw_d, raw_e):
+                    r.severity = 'warning'
+                    r.message += (f'; {gone.label} was folded into {after.label}, which '
+                                  f'depended on it and now runs its operations on its '
+                                  'parents: databases that applied both, and new databases, '
+                                  f'end the same; only a database that applied {gone.label} '
+                                  f'but not {after.label} runs them again')
+                break
 
     def _cancelling_pairs(self) -> None:
         """Two shipped migrations, one after the other, both emptied of operations that
@@ -282,6 +320,7 @@ class Range:
         diff, added, removed = operation_changes(before, hm)
         if diff:
             found = _edit_raw(mig, hm, new_path, diff, added, removed)
+            self.edits.append((found, before, hm))
             widened = widenings(before, hm) if len(diff) == 1 and \
                 diff[0] in ('operations', 'upgrade()') else None
             if widened:
@@ -322,6 +361,34 @@ class Range:
                         'and put the change in a new migration',
                         extra={'change': ['code']})]
         return []
+
+
+def _refolded(gone: m.Migration, before: m.Migration, after: m.Migration) -> bool:
+    """``before`` depended on ``gone``; ``after`` depends on ``gone``'s parents instead."""
+    return gone.revision in before.parents and after.revision == before.revision and \
+        set(after.parents) == (set(before.parents) - {gone.revision}) | set(gone.parents)
+
+
+def _folds_into(gone: m.Migration, before: m.Migration, after: m.Migration,
+                changes: ChangeSet) -> bool:
+    """``after`` is ``before`` with the deleted ``gone`` folded in: ``before`` depended on
+    ``gone``, ``after`` depends on ``gone``'s parents instead, and its operations (and the
+    queries of its data steps) are exactly ``before``'s plus ``gone``'s. Whether it runs in
+    one transaction (Django's ``atomic``) may change with it."""
+    if not _refolded(gone, before, after):
+        return False
+    if _upgrade_sigs(after) != _upgrade_sigs(before) + _upgrade_sigs(gone):
+        return False
+    texts = [discover.lenient_text(changes.base.read(gone.path)),
+             discover.lenient_text(changes.base.read(before.path)),
+             discover.lenient_text(changes.head.read(after.path))]
+    if any(t is None for t in texts):
+        return False
+    mods = [_forward_module(t or '', after.framework) for t in texts]
+    if any(x is None for x in mods):
+        return False
+    q_gone, q_before, q_after = (_queries(x)[0] for x in mods if x is not None)
+    return q_after == q_before + q_gone
 
 
 def removed_ops(before: m.Migration, after: m.Migration) -> list[m.Op]:
