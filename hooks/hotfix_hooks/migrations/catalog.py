@@ -268,8 +268,12 @@ RULES: dict[str, Rule] = table(
        'ALTER TABLE ... and UPDATE ... in one migration',
        'move the backfill to its own migration (or batch it outside a transaction)',
        summary='A data backfill runs in the same transaction as, and after, schema changes.',
-       why='The DDL locks are held for the whole backfill (DML before the first DDL holds no '
-           'DDL lock and is not reported).',
+       why='The DDL locks (ACCESS EXCLUSIVE) are held for the whole backfill, blocking every '
+           'reader and writer. DML before the first DDL is not reported: its row locks are '
+           'held through the DDL too, but an ACCESS EXCLUSIVE DDL blocks the table for that '
+           'time anyway (reported by its own rule: set-not-null, constraint-builds-index, '
+           '...), and how many rows the DML changes (a safety-net UPDATE after an '
+           'out-of-band backfill changes none) cannot be told from the code.',
        good='the UPDATE in its own migration, in batches'),
     _m('migration-history-edited', HISTORY, 'error',
        'upgrade() of a shipped revision changed',
