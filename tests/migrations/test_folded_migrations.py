@@ -92,6 +92,10 @@ def test_a_deletion_not_folded_or_folded_and_changed_stays_an_error() -> None:
     changed = _edited({CLAMP_PATH: None,
                        NARROW_PATH: _narrow('0002_order', folded=True, limit=1000)})
     assert {f.severity for f in changed} == {'error'} and len(changed) == 2
+    computed = _narrow('0002_order', folded=True).replace(
+        'Order = apps.get_model("shop", "Order")',
+        'Order = apps.get_model("shop", "Order")\n    print("clamping")')
+    assert {f.severity for f in _edited({CLAMP_PATH: None, NARROW_PATH: computed})} == {'error'}
     kept_parent = _edited({CLAMP_PATH: None,
                            NARROW_PATH: _narrow('0002_1_clamp_order_total', folded=True)})
     assert 'error' in {f.severity for f in kept_parent}

@@ -387,6 +387,11 @@ def _folds_into(gone: m.Migration, before: m.Migration, after: m.Migration,
     mods = [_forward_module(t or '', after.framework) for t in texts]
     if any(x is None for x in mods):
         return False
+    defs = [{d.name: ast.dump(_Normalise().visit(copy.deepcopy(d))) for d in x.body
+             if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            for x in mods if x is not None]
+    if any(defs[2].get(name) != code for name, code in defs[0].items()):
+        return False                # the moved functions must arrive unchanged
     q_gone, q_before, q_after = (_queries(x)[0] for x in mods if x is not None)
     return q_after == q_before + q_gone
 
