@@ -35,6 +35,8 @@ from hotfix_hooks.migrations import discover
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations.catalog import fix_for
 from hotfix_hooks.migrations.model import Raw
+from hotfix_hooks.migrations.sqltypes import type_family
+from hotfix_hooks.migrations.sqltypes import widens
 
 _GRAPH_FACTS = ('revision', 'down_revision', 'branch_labels', 'depends_on')
 
@@ -592,9 +594,6 @@ def _ops_of(mig: m.Migration, wanted: Counter[tuple[object, ...]]) -> list[m.Op]
 
 def _widened(old: m.Op, new: m.Op) -> bool:
     """``new`` is ``old`` with a wider column type and nothing else changed."""
-    from hotfix_hooks.migrations.sqltypes import type_family
-    from hotfix_hooks.migrations.sqltypes import widens
-
     if old.kind != new.kind or old.kind not in (m.ALTER_COLUMN, m.ADD_COLUMN) or \
             (old.table, old.column, old.name) != (new.table, new.column, new.name) or \
             not old.column:
