@@ -2,17 +2,21 @@
 with the route code's contract on each side (``openapi/standing.py``)."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.checks.contract import check
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.policy import from_mapping
+from tests.support.cli import run_cli
 from tests.support.contract_code import generated_spec
 from tests.support.contract_code import MODELS
 from tests.support.contract_code import ROUTER
 from tests.support.contract_code import SPEC
 from tests.support.contract_code import tree
+from tests.support.gitrepo import GitRepo
 
 
 def run(base: dict[str, str], head: dict[str, str], hotfix: bool = False,
@@ -121,3 +125,28 @@ def test_the_stub_spec_still_reports_stale_for_breaking_changes_when_configured(
     removed = ROUTER.split('@router.get("")')[0]
     found = run(tree(), tree(router=removed))
     assert SPEC and stale(found).severity == 'warning'
+
+
+def test_scan_of_a_docs_spec_regenerated_on_a_hotfix_branch_reports_only_context(
+        tmp_path: Path) -> None:
+    """A real history: the spec is generated at a release; a feature commit on main then makes
+    `sku` required in the route code without regenerating it (the spec is stale); the hotfix
+    branch regenerates the spec. Nothing reaches clients with the hotfix: exit 0, the catch-up
+    finding is info. The feature commit judged alone is stale context, not a new hazard, only
+    when the spec was already behind there; here it was current, so it is a warning."""
+    repo = GitRepo(tmp_path / 'svc')
+    repo.commit('release 1', files={**tree(), 'openapi.json': generated_spec(tree())})
+    repo.commit('feature: sku required', files={'shop/models.py': SKU_MODELS})
+    res = run_cli(repo, 'scan', '--only', 'contract', '--from-ref', 'HEAD~1', '--to-ref',
+                  'HEAD', '--format', 'json')
+    stale_found = [f for f in json.loads(res.stdout)['findings']
+                   if f['rule'] == 'openapi-spec-stale']
+    assert [f['severity'] for f in stale_found] == ['warning'], res.stdout + res.stderr
+    repo.checkout('hotfix/ARIS-9-docs', create=True)
+    repo.commit('regenerate the spec',
+                files={'openapi.json': generated_spec(tree(models=SKU_MODELS))})
+    res = run_cli(repo, 'scan', '--only', 'contract', '--from-ref', 'main', '--to-ref', 'HEAD',
+                  '--format', 'json')
+    assert res.returncode == 0, res.stdout + res.stderr
+    found = {(f['rule'], f['severity']) for f in json.loads(res.stdout)['findings']}
+    assert ('new-required-request-property', 'info') in found
