@@ -22,9 +22,11 @@ from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import FileChange
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.openapi import standing
 from hotfix_hooks.openapi.diff import diff_specs
 from hotfix_hooks.openapi.diff import Operations
 from hotfix_hooks.openapi.fromcode import code_findings
+from hotfix_hooks.openapi.fromcode import side_contract
 from hotfix_hooks.openapi.loader import is_contract
 from hotfix_hooks.openapi.loader import looks_like_contract
 from hotfix_hooks.openapi.loader import parse
@@ -357,8 +359,6 @@ def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list
 
 def _code_sides(changes: ChangeSet, cfg: dict[str, Any], *snaps: Any) -> list[Any]:
     """The code contracts of ``snaps`` (from the analysis cache when built before)."""
-    from hotfix_hooks.openapi.fromcode import side_contract
-
     exclude, roots = list(cfg.get('code_exclude', [])), list(cfg.get('python_roots', []))
     return [side_contract(changes, snap, exclude, roots) for snap in snaps]
 
@@ -369,8 +369,6 @@ def _behind_before(changes: ChangeSet, cfg: dict[str, Any], spec: Spec, sides: l
     """Report what the range introduces: a spec that was already behind the code at the
     base in the same way (no breaking difference between the spec and the head's code that
     the base's code did not have) is context; a new breaking difference keeps ``severity``."""
-    from hotfix_hooks.openapi import standing
-
     if not sides:
         sides.extend(_code_sides(changes, cfg, changes.base, changes.head))
     new = standing.new_differences(spec, sides[0], sides[1])
@@ -386,8 +384,6 @@ def _caught_up(changes: ChangeSet, cfg: dict[str, Any], findings: list[Finding]
                ) -> list[Finding]:
     """Spec-diff findings the base side's route code already exhibits are context: the
     spec catches up with a change the code made in an earlier commit."""
-    from hotfix_hooks.openapi import standing
-
     paths = {f.path for f in findings if f.path and (
         f.severity != 'info' or f.rule in _CATCH_UP_RULES) and not f.rule.startswith('openapi-')}
     if not paths:
