@@ -86,6 +86,8 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the OpenAPI comparison only when a spec file changed',
     ('hotfix_hooks.openapi.guard', 'hotfix_hooks.openapi.model'):
         'operations and path normalisation only when a spec changed or endpoints are frozen',
+    ('hotfix_hooks.openapi.guard', 'hotfix_hooks.openapi.standing'):
+        'what the base\'s route code already served, only when a spec file changed',
     ('hotfix_hooks.openapi.guard', 'hotfix_hooks.openapi.schema'):
         'the schema module only when a deleted spec is checked against the remaining ones',
     ('hotfix_hooks.checks.actions', 'hotfix_hooks.actions.guard'):
