@@ -1814,7 +1814,11 @@ def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | Non
                 store.put('operations', path, blob, context, rec)
         per_module.append(rec['unresolved'])
         for full, item in rec['paths'].items():
-            paths.setdefault(full, {}).update(item)
+            have = paths.get(full)
+            if have is None:
+                paths[full] = item      # the module's own path item (not copied)
+            else:
+                have.update(item)
         schemas.update(rec['schemas'])
         more = rec['locs']
         if len(more) > len(locs):       # a large module: the smaller dict is copied
@@ -1957,8 +1961,12 @@ def _operations_of(builder: Builder, project: Project, path: str, data: bytes,
     before = seed_paths or {}
     own: dict[str, dict[str, Any]] = {}
     for full, item in paths.items():
+        had = before.get(full)
+        if had is None:
+            own[full] = item            # a path item of its own (not copied)
+            continue
         for method, op in item.items():
-            if method not in before.get(full, ()):
+            if method not in had:
                 own.setdefault(full, {})[method] = op
     return {'paths': own, 'handlers': handlers, 'by_ptr': by_ptr, 'prefixes': prefixes,
             'skipped': sorted(x for x in skipped if x[1] in before.get(x[0], ())),
