@@ -1607,9 +1607,14 @@ def build(project: Project, store: ModuleStore | None = None) -> CodeContract:
     import gc
 
     # the trees and schemas are many containers without reference cycles: the cyclic
-    # collector would walk them again and again while they grow (a fifth of a build)
+    # collector would walk them again and again while they grow (a fifth of a build). Not
+    # with a module read a piece at a time: that is read so to bound memory, and the
+    # collector keeps its transient cycles from piling up (a 200,000-line router: 245
+    # instead of 300 MiB)
     collecting = gc.isenabled()
-    gc.disable()
+    if collecting and not any(len(project.source(p) or b'') >= PIECEWISE_MIN_BYTES
+                              for p in project.paths):
+        gc.disable()
     try:
         if store is not None:
             try:
