@@ -28,6 +28,7 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
 
+from hotfix_hooks.actions import summaries
 from hotfix_hooks.actions.delta import Chunk
 from hotfix_hooks.actions.delta import defined_names
 from hotfix_hooks.actions.delta import names_regex
@@ -169,6 +170,52 @@ class _Side:
                     self.middleware.setdefault(name, mw)
             for reg in registrations(mod):
                 self.registered.setdefault(reg[0], []).append((mod.path, *reg[1:]))
+
+    def add_unchanged_middleware(self, path: str) -> None:
+        """``add_middleware`` for a file the change does not touch, through the analysis
+        cache: its middleware (with their profiles, which follow calls into other modules)
+        and registrations are derived with a fresh analyzer, recording every file
+        consulted, and reused only while those files are unchanged on this side."""
+        cfg = self.run.cfg
+        parts = {'format': summaries.FORMAT, 'path': path,
+                 'idempotency_markers': list(cfg['idempotency_markers']),
+                 'state_attributes': list(cfg['state_attributes']),
+                 'follow_depth': cfg['follow_depth']}
+        got = summaries.with_dependencies(
+            self.run.changes.cache, summaries.MIDDLEWARE_NAMESPACE, self.index, path, parts,
+            functools.partial(self._middleware_facts, path))
+        if not isinstance(got, (list, tuple)) or len(got) != 2:
+            return
+        for name, file, line, prefixes, methods, prof, registered_in in got[0]:
+            self.middleware.setdefault(name, Middleware(
+                name, file, line, set(prefixes), set(methods), summaries.profile_from(prof),
+                [tuple(r) for r in registered_in]))
+        for name, *rest in got[1]:
+            self.registered.setdefault(name, []).append(
+                (path, rest[0], set(rest[1]), set(rest[2])))
+
+    def _middleware_facts(self, path: str) -> tuple[list[Any], list[Any]] | None:
+        """What ``add_middleware`` finds in ``path``, as plain data, derived by an analyzer
+        of its own (so every module it follows is read, and recorded, now)."""
+        mod = self.index.module(path)
+        if mod is None:
+            return None
+        text = self.index.text(path) or ''
+        mws: list[Any] = []
+        regs: list[Any] = []
+        if 'Middleware' in text or 'middleware' in text:
+            low = text.lower()
+            if any(m.lower() in low for m in self.run.cfg['idempotency_markers']):
+                cfg = self.run.cfg
+                analyzer = Analyzer(self.index, cfg['state_attributes'],
+                                    cfg['idempotency_markers'], cfg['follow_depth'])
+                for mw in find_middleware(analyzer, mod).values():
+                    mws.append((mw.name, mw.file, mw.line, sorted(mw.prefixes),
+                                sorted(mw.methods), summaries.profile_plain(mw.profile),
+                                [tuple(r) for r in mw.registered_in]))
+            for name, line, prefixes, methods in registrations(mod):
+                regs.append((name, line, sorted(prefixes), sorted(methods)))
+        return mws, regs
 
     def guards(self, name: str) -> tuple[set[str], set[str]]:
         mw = self.middleware[name]
@@ -505,13 +552,8 @@ class _Run:
                 self._keyed_routes = True       # routes of the project handle keys
             if not middleware:
                 continue        # add_middleware would find nothing: not even parsed
-            mod = self.head.index.module(p)
-            if mod is None:
-                continue
-            self.head.add_middleware(mod)
-            base_mod = self.base.index.module(p)
-            if base_mod is not None:
-                self.base.add_middleware(base_mod)
+            self.head.add_unchanged_middleware(p)
+            self.base.add_unchanged_middleware(p)
         merged = {**known, **seen}      # every fact is checked against its blob id
         if tree_id is not None and merged != known:
             cache.put(SCAN_TREE_NAMESPACE, tree_id, parts, merged)

@@ -85,9 +85,31 @@ class Index:
         self.errors: dict[str, SyntaxError] = {}
         self.texts: dict[str, str] = {}
         self.chunked: dict[str, list[Chunk]] = {}     # path -> its chunks (absent: full parse)
-        self._found: dict[tuple[str, str, int], str | None] = {}
+        # import resolutions, with the candidate paths probed for each
+        self._found: dict[tuple[str, str, int], tuple[str | None, list[str]]] = {}
+        self._logs: list[set[str]] = []     # open dependency logs (``record``)
+
+    def record(self) -> set[str]:
+        """Start logging the paths this side's analysis consults (the modules read, the
+        paths import resolution probes, present or not) into the returned set, until
+        ``stop``: what a fact derived meanwhile depends on (``actions/summaries.py``)."""
+        log: set[str] = set()
+        self._logs.append(log)
+        return log
+
+    def stop(self, log: set[str]) -> None:
+        self._logs.remove(log)
+
+    def _consult(self, paths: str | list[str]) -> None:
+        for log in self._logs:
+            if isinstance(paths, str):
+                log.add(paths)
+            else:
+                log.update(paths)
 
     def text(self, path: str) -> str | None:
+        if self._logs:
+            self._consult(path)
         if path in self.texts:
             return self.texts[path]
         data = self.snap.read(path)
@@ -105,6 +127,8 @@ class Index:
         return 'middleware' in low and any(m in low for m in self.markers)
 
     def module(self, path: str) -> Module | None:
+        if self._logs:
+            self._consult(path)
         if path in self._mods:
             return self._mods[path]
         mod = None
@@ -173,11 +197,17 @@ class Index:
     def find_module(self, from_path: str, dotted: str, level: int) -> str | None:
         """Repository path of the module ``dotted`` imported from ``from_path``."""
         key = (posixpath.dirname(from_path), dotted, level)
-        if key not in self._found:
-            self._found[key] = self._find_module(from_path, dotted, level)
-        return self._found[key]
+        got = self._found.get(key)
+        if got is None:
+            probes: list[str] = []
+            got = self._found[key] = (self._find_module(from_path, dotted, level, probes),
+                                      probes)
+        if self._logs:
+            self._consult(got[1])
+        return got[0]
 
-    def _find_module(self, from_path: str, dotted: str, level: int) -> str | None:
+    def _find_module(self, from_path: str, dotted: str, level: int,
+                     probes: list[str]) -> str | None:
         rel = dotted.replace('.', '/') if dotted else ''
         if level:
             base = posixpath.dirname(from_path)
@@ -193,6 +223,7 @@ class Index:
             if not stem:
                 continue
             for cand in (stem + '.py', stem + '/__init__.py'):
+                probes.append(cand)
                 if self.snap.exists(cand):
                     return cand
         return None
