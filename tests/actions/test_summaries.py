@@ -18,7 +18,6 @@ from hotfix_hooks.actions.flow import Profile
 from hotfix_hooks.actions.summaries import profile_from
 from hotfix_hooks.actions.summaries import profile_plain
 from hotfix_hooks.git import plumbing
-from tests.support.actions_service import SERVICE_FILES
 from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 

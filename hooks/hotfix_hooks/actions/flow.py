@@ -104,8 +104,9 @@ class Analyzer:
             if self.state else None
         self.depth = depth
         self._consts: dict[str, dict[str, list[str]]] = {}
-        self._resolved: dict[tuple[int, str], _Target | None] = {}
-        # facts depend only on the function's own code: shared by both sides
+        self._resolved: dict[tuple[str, str, int, int, int | None, int | None],
+                             _Target | None] = {}
+        # per-function facts of this side, by position (see ``FnCache``)
         self._fn_cache: FnCache = fn_cache if fn_cache is not None else {}
 
     # -- public ----------------------------------------------------------------------
@@ -198,7 +199,10 @@ class Analyzer:
     def _follow(self, expr: ast.expr, mod: Module, depth: int, cls: ast.ClassDef | None,
                 local_types: dict[str, ast.expr], prof: Profile, seen: set[int],
                 dependency: bool = False) -> None:
-        key = (id(expr), mod.path)
+        # by position, never ``id()``: the trees of a large module are dropped once
+        # summarised and a new node could reuse a dropped one's id
+        key = (mod.path, type(expr).__name__, expr.lineno, expr.col_offset,
+               expr.end_lineno, expr.end_col_offset)
         if key in self._resolved:
             target = self._resolved[key]
         else:
@@ -294,7 +298,7 @@ class Analyzer:
 
     # -- per-function facts ------------------------------------------------------------
     def _facts(self, fn: FuncNode, mod: Module, cls: ast.ClassDef | None) -> _FnFacts:
-        key = (mod.path + (cls.name if cls else ''), id(fn))
+        key = (mod.path, cls.name if cls else '', fn.name, fn.lineno, fn.col_offset)
         cached = self._fn_cache.get(key)
         if cached is not None:
             return cached
@@ -578,8 +582,10 @@ class _FnFacts:
     fresh: set[str] = dataclasses.field(default_factory=set)
 
 
-# per-function facts by (module path + class, id of the function node)
-FnCache = dict[tuple[str, int], _FnFacts]
+# per-function facts of one side by (module path, class, name, line, column): stable when
+# trees are dropped and parsed again (never ``id()`` of a node); one side only, since the
+# same position holds different code on the two sides of a change
+FnCache = dict[tuple[str, str, str, int, int], _FnFacts]
 
 
 def _ident(node: ast.AST) -> str:

@@ -26,6 +26,8 @@ import re
 import sys
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import Any
 
 from hotfix_hooks.actions import summaries
@@ -42,6 +44,7 @@ from hotfix_hooks.actions.middleware import find_middleware
 from hotfix_hooks.actions.middleware import Middleware
 from hotfix_hooks.actions.middleware import registrations
 from hotfix_hooks.actions.routes import find_routes
+from hotfix_hooks.actions.routes import module_context
 from hotfix_hooks.actions.routes import Route
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
@@ -140,12 +143,39 @@ class _Side:
             return None
         text = self.index.text(path) or ''
         if ROUTE_HINT.search(text):
-            for route in find_routes(text, path, mod.tree):
-                if route.node is None and route.call is not None:
-                    self._endpoint(mod, route)
-                self.routes.append(route)
+            if path in self.index.piecewise:
+                self.routes.extend(self._piecewise_routes(mod, text))
+            else:
+                for route in find_routes(text, path, mod.tree):
+                    if route.node is None and route.call is not None:
+                        self._endpoint(mod, route)
+                    self.routes.append(route)
         self.add_middleware(mod)
         return mod
+
+    def _piecewise_routes(self, mod: Module, text: str) -> list[Route]:
+        """The routes of a large module read a piece at a time (``Index.read_piecewise``):
+        found in its skeleton, then a batch of functions at a time. Every statement of such
+        a module counts as changed, so each mutating route's profile is built while its
+        batch is parsed; then its handler's tree is dropped (``route.node = None``)."""
+        context = module_context(mod.tree, 'Route(' in text or not text,
+                                 _Functions(self.index, mod))
+        out: list[Route] = []
+        batches: Iterable[list[ast.stmt]] = self.index.pieces(mod.path)
+        for stmts in _chain(mod.tree.body, batches):
+            found = find_routes(text, mod.path, ast.Module(body=stmts, type_ignores=[]),
+                                context)
+            for route in found:
+                if route.node is None and route.call is not None:
+                    self._endpoint(mod, route)
+                if route.method in self.run.mutating and not route.unresolved:
+                    self.profile(route)
+                route.node = None
+                if route.function:      # the call names the handler only for an endpoint
+                    route.call = None   # given by name (``_name_of``)
+            out.extend(found)
+        out.sort(key=lambda r: r.line)
+        return out
 
     def _endpoint(self, mod: Module, route: Route) -> None:
         """The handler of ``add_api_route(path, endpoint)`` when it is a function of the
@@ -267,10 +297,11 @@ class _Run:
         self.mutating = {m.upper() for m in cfg['mutating_methods']}
         # parsed top-level statements shared by both sides (by text)
         chunks: dict[str, list[ast.stmt] | None] = {}
-        fn_cache: FnCache = {}  # per-function facts shared by both sides
         markers = cfg['idempotency_markers']
-        self.head = _Side(self, Index(changes.head, chunks, markers), fn_cache)
-        self.base = _Side(self, Index(changes.base, chunks, markers), fn_cache)
+        head_fns: FnCache = {}
+        base_fns: FnCache = {}
+        self.head = _Side(self, Index(changes.head, chunks, markers), head_fns)
+        self.base = _Side(self, Index(changes.base, chunks, markers), base_fns)
         self.changed_names: set[str] = set()
         self.dirty_spans: dict[str, list[tuple[int, int]] | None] = {}   # head path -> spans
         self.affected: re.Pattern[str] | None = None
@@ -345,6 +376,10 @@ class _Run:
 
     def _load_changed(self, hp: str | None, bp: str | None) -> None:
         head, base = self.head.index, self.base.index
+        if not (hp and bp) or self.all:     # all of it counts as changed: large modules
+            for index, path in ((head, hp), (base, bp)):    # are read a piece at a time
+                if path:
+                    index.read_piecewise(path)
         hmod = head.module(hp) if hp else None
         bmod = base.module(bp) if bp else None
         hc = head.chunked.get(hp) if hp and hmod is not None else None
@@ -364,7 +399,9 @@ class _Run:
         if hp:
             self.dirty_spans[hp] = None        # everything counts as changed
         for index, path in ((head, hp), (base, bp)):
-            if path:
+            if path and path in index.piecewise:
+                self.changed_names |= index.piecewise[path]
+            elif path:
                 mod = index.materialize(path, lambda c: True)
                 if mod is not None:
                     self.changed_names |= defined_names(mod.tree.body)
@@ -415,9 +452,11 @@ class _Run:
             return
         wanted = lambda c: c.kind != 'stmt' and bool(rx.search(c.text))  # noqa: E731
         for path in self.head_to_base:
-            self.head.index.materialize(path, wanted)
+            if path not in self.head.index.piecewise:
+                self.head.index.materialize(path, wanted)
         for path in self.base_to_head:
-            self.base.index.materialize(path, wanted)
+            if path not in self.base.index.piecewise:
+                self.base.index.materialize(path, wanted)
 
     def _needs_analysis(self, h: Route, b: Route | None) -> bool:
         if self.all or b is None:
@@ -913,6 +952,37 @@ class _Run:
                     path=where or mh.file, line=where_line or mh.line,
                     message=f'idempotency middleware {name}: {reason}',
                     hint=HINT_IDEM_WEAK, extra={'middleware': name}))
+
+
+def _chain(first: list[ast.stmt], rest: Iterable[list[ast.stmt]]
+           ) -> Iterator[list[ast.stmt]]:
+    yield first
+    yield from rest
+
+
+class _Functions(Mapping[str, 'ast.FunctionDef | ast.AsyncFunctionDef']):
+    """The functions of a piecewise module by name for ``find_routes`` (an
+    ``add_api_route`` endpoint), parsed when asked for."""
+
+    def __init__(self, index: Index, mod: Module) -> None:
+        self.index = index
+        self.mod = mod
+
+    def __getitem__(self, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef:
+        got = self.index.lookup(self.mod, name) if name in self else None
+        if got is None or got[1] is not self.mod or not isinstance(
+                got[2], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            raise KeyError(name)
+        return got[2]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.mod.functions or name in self.mod.lazy
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self.mod.functions, **self.mod.lazy})
+
+    def __len__(self) -> int:
+        return len({**self.mod.functions, **self.mod.lazy})
 
 
 def _endpoint_keyword(call: ast.Call) -> ast.expr | None:
