@@ -123,6 +123,12 @@ def test_the_middleware_of_an_unchanged_file_is_cached_with_its_dependencies(
     assert os.stat(entry).st_mtime_ns == stamp       # reused, not rebuilt
     assert uncached == cold == warm
     assert _scan(service, env={'HOTFIX_HOOKS_CACHE': '0'}) == uncached
+    # the next commit edits a handler again: the middleware is not derived again
+    service.commit('again', files={
+        'app/routers/pay.py': PAY.replace('{"ok": True}', '{"ok": True, "v": 4}')})
+    again = _scan(service)
+    assert os.stat(entry).st_mtime_ns == stamp and len(_variants(entry)) == 1
+    assert again == _scan(service, '--no-cache')
 
 
 def test_a_branch_that_changes_a_dependency_never_gets_the_base_verdict(
