@@ -81,3 +81,23 @@ def test_a_piecewise_module_keeps_only_its_skeleton(monkeypatch: pytest.MonkeyPa
 def test_a_small_module_is_read_whole() -> None:
     index = Index(MemorySnapshot({'app/routers/orders.py': ROUTER}), {}, ['idempotency'])
     assert not index.read_piecewise('app/routers/orders.py')
+
+
+GLOBS = ['tests/**', 'test/**', '**/tests/**', 'test_*.py', '*_test.py', 'conftest.py',
+         'app/**/legacy_*.py', '**/gen/**', 'a.b/**', 'x?.py', '[ab]*.py', '**/*.pyi']
+PATHS = ['tests/a.py', 'tests/', 'testsx/a.py', 'src/tests/a.py', 'src/tests2/a.py',
+         'test_a.py', 'pkg/test_a.py', 'test_.py', 'test.py', 'pkg/test_/a.py', 'a_test.py',
+         '_test.py', 'pkg/conftest.py', 'conftest.py.bak', 'app/x/legacy_a.py',
+         'app/legacy_a.py', 'gen/a.py', 'x/gen/a.py', 'a.b/c.py', 'aXb/c.py', 'x1.py',
+         'b2.py', 'c.pyi', 'tests/a\nb.py', 'src\n/tests/a.py', 'pkg/te\nst_a.py', '']
+
+
+def test_the_scan_matches_globs_as_matches_any_does() -> None:
+    from hotfix_hooks.actions.guard import _GlobSet
+    from hotfix_hooks.changeset import matches_any
+
+    for n in range(len(GLOBS) + 1):
+        globs = GLOBS[:n] if n % 2 else GLOBS[n:]
+        matcher = _GlobSet(globs)
+        for path in PATHS:
+            assert matcher.match(path) == matches_any(path, globs), (globs, path)

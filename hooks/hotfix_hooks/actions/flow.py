@@ -99,9 +99,10 @@ class Analyzer:
         self.state = {s.lower() for s in state_attrs}
         self.marker_re = re.compile('|'.join(re.escape(m) for m in markers), re.I) \
             if markers else re.compile(r'(?!x)x')
-        self.sql_re = re.compile(
-            _SQL_SET.format('|'.join(re.escape(s) for s in sorted(self.state))), re.I) \
+        # compiled when a string constant holds ``SET`` (few do; the pattern is costly)
+        self._sql_pattern = _SQL_SET.format('|'.join(re.escape(s) for s in sorted(self.state))) \
             if self.state else None
+        self._sql_re: re.Pattern[str] | None = None
         self.depth = depth
         self._consts: dict[str, dict[str, list[str]]] = {}
         self._resolved: dict[tuple[str, str, int, int, int | None, int | None],
@@ -151,6 +152,12 @@ class Analyzer:
                 sorted(e.detail for e in f.dynamic), sorted(source_of(c) for c in f.calls),
                 sorted(source_of(d) for d in f.dependencies), sorted(f.fresh),
                 sorted((k, source_of(v)) for k, v in f.local_types.items()))
+
+    def _sql_search(self, value: str) -> bool:
+        if self._sql_re is None:
+            assert self._sql_pattern is not None
+            self._sql_re = re.compile(self._sql_pattern, re.I)
+        return bool(self._sql_re.search(value))
 
     def is_marker(self, text: str) -> bool:
         return bool(self.marker_re.search(text))
@@ -329,8 +336,8 @@ class Analyzer:
                 value = node.value
                 if type(value) is str:
                     text = value if len(value) < 400 else None
-                    if self.sql_re is not None and 'SET' in value.upper() \
-                            and self.sql_re.search(value):
+                    if self._sql_pattern is not None and 'SET' in value.upper() \
+                            and self._sql_search(value):
                         facts.writes.append(Evidence('write', short(node), mod.path,
                                                      node.lineno, qual))
             elif (type(node) is ast.Assign or type(node) is ast.AugAssign
