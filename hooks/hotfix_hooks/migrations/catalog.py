@@ -268,8 +268,12 @@ RULES: dict[str, Rule] = table(
        'ALTER TABLE ... and UPDATE ... in one migration',
        'move the backfill to its own migration (or batch it outside a transaction)',
        summary='A data backfill runs in the same transaction as, and after, schema changes.',
-       why='The DDL locks are held for the whole backfill (DML before the first DDL holds no '
-           'DDL lock and is not reported).',
+       why='The DDL locks (ACCESS EXCLUSIVE) are held for the whole backfill, blocking every '
+           'reader and writer. DML before the first DDL is not reported: its row locks are '
+           'held through the DDL too, but an ACCESS EXCLUSIVE DDL blocks the table for that '
+           'time anyway (reported by its own rule: set-not-null, constraint-builds-index, '
+           '...), and how many rows the DML changes (a safety-net UPDATE after an '
+           'out-of-band backfill changes none) cannot be told from the code.',
        good='the UPDATE in its own migration, in batches'),
     _m('migration-history-edited', HISTORY, 'error',
        'upgrade() of a shipped revision changed',
@@ -278,7 +282,17 @@ RULES: dict[str, Rule] = table(
        why='Databases that ran it never see the edit; the schema diverges between '
            'environments. A warning when two shipped migrations are both emptied of '
            'operations that cancel each other (an index built, then dropped): only a '
-           'database between the two keeps the object.',
+           'database between the two keeps the object. A warning when the edit only makes '
+           'column types wider (CharField(2048) -> TextField, String(50) -> Text, Integer '
+           '-> BigInteger), nothing else changed: databases that ran it keep the narrower '
+           'type, which holds every value they have, but still reject one beyond its limit. '
+           'A warning when only the data step changed: its operations are the same but the '
+           'queries its Python code runs to choose or write rows are not (a filter added, '
+           'TruncDate replaced by localtime().date()): databases that applied it keep what '
+           'the old version wrote. A warning when a shipped migration is deleted and folded '
+           'into the shipped migration that depended on it (same operations and queries, now '
+           'on the deleted one\'s parents): only a database that applied the deleted one but '
+           'not the other runs its operations again.',
        good='the shipped file unchanged; a new revision makes the change'),
     _m('migration-history-code-changed', HISTORY, 'info',
        'a RunPython function / upgrade() helper of a shipped migration edited, its '
@@ -286,8 +300,12 @@ RULES: dict[str, Rule] = table(
        'review the edit; if it changes the data the migration writes, revert it and put the '
        'change in a new migration',
        summary='Python code of a shipped migration changed while its operations did not.',
-       why='Databases that ran it never see the edit; formatting, imports, annotations, '
-           'docstrings and pass are not reported at all.',
+       why='Databases that ran it never see the edit. Reported when its queries (the '
+           'filter / annotate / update / execute ... calls that choose and write rows, '
+           'local variables renamed alike, loading options left out) are unchanged: a '
+           'refactor, logging, a guard. When they changed it is migration-history-edited '
+           '(warning). Formatting, imports, annotations, docstrings and pass are not '
+           'reported at all.',
        good='the shipped file unchanged, or changed only in formatting'),
     _m('migration-history-squashed', HISTORY, 'info',
        'a new root (or Django replaces=[...]) squashing shipped migrations',

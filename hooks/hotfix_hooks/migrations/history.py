@@ -5,9 +5,12 @@
   *standing* (not reported; ``scan --all-violations`` lists it).
 * History rules: a shipped migration whose upgrade now does something else, whose
   revision / parents / name changed, or that was deleted (``migration-history-edited``); a
-  shipped migration whose Python code changed while its operations did not
-  (``migration-history-code-changed``, context: the guard cannot tell whether the data it
-  writes changed); a new revision below the base's head (Alembic, SQL versions).
+  shipped migration whose data step (the Python code its upgrade runs) now runs other
+  queries -- a filter, a computed value, a write (``migration-history-edited``, warning:
+  databases that applied it keep what the old version wrote); a shipped migration whose
+  Python code changed while its operations and queries did not
+  (``migration-history-code-changed``, context); a new revision below the base's head
+  (Alembic, SQL versions).
 * Squashes: a new Alembic root that keeps the id of a shipped revision and replaces its
   deleted ancestors, and a Django migration whose ``replaces`` are all shipped, are one
   ``migration-history-squashed`` note: databases at the base's head still resolve, and
@@ -32,6 +35,8 @@ from hotfix_hooks.migrations import discover
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations.catalog import fix_for
 from hotfix_hooks.migrations.model import Raw
+from hotfix_hooks.migrations.sqltypes import type_family
+from hotfix_hooks.migrations.sqltypes import widens
 
 _GRAPH_FACTS = ('revision', 'down_revision', 'branch_labels', 'depends_on')
 
@@ -48,6 +53,7 @@ class Range:
     def __init__(self, changes: ChangeSet, head_all: list[m.Migration], head_paths: list[str],
                  opts: discover.Options) -> None:
         self.changes = changes
+        self.opts = opts
         files = changes.files
         self.touched = {p for f in files for p in (f.path, f.old_path) if p}
         self.mig_changes = [f for f in files if f.path in set(head_paths)
@@ -60,6 +66,9 @@ class Range:
         self.squashed: set[str] = set()                           # base paths
         # edits that only remove operations: (the finding, the head version, what it lost)
         self.removals: list[tuple[Raw, m.Migration, list[m.Op]]] = []
+        # deleted shipped migrations and edited ones, for _folded
+        self.deletions: list[tuple[Raw, m.Migration]] = []
+        self.edits: list[tuple[Raw, m.Migration, m.Migration]] = []
         self.never_runs: set[str] = set()                         # head paths
         self.deleted: dict[str, m.Migration] = {}                 # base path -> migration
         if not self.mig_changes:
@@ -213,6 +222,7 @@ class Range:
                                'applied it no longer match the history',
                                'restore the file; undo its effect with a new migration instead',
                                extra={'change': 'deleted'}))
+                self.deletions.append((out[-1], mig))
                 continue
             hm = self.head_by_path.get(f.path)
             if hm is None or f.path in self.squash_roots:
@@ -226,7 +236,40 @@ class Range:
                 out.extend(self._edited(twin, hm, f.path, twin.path))
         out.extend(_inserted_below(self.base_migs, self.head_all, self.never_runs))
         self._cancelling_pairs()
+        self._folded()
         return out
+
+    def _analysed_base(self, path: str) -> m.Migration | None:
+        """The base version of a migration the change deleted, analysed (asked only about a
+        deletion the change may have folded into another migration)."""
+        got = discover.load(self.changes.base, [path], self.opts, analyse={path},
+                            cache=self.changes.cache, changed=self.touched)
+        return next((g for g in got if g.path == path and g.analysed), None)
+
+    def _folded(self) -> None:
+        """A shipped migration deleted and its operations moved into the shipped migration
+        that depended on it, which now depends on its parents instead (paperless-ngx 3.0.2
+        folding 3.0.1's split-out clamp back into 0002): a database that applied both, and
+        a new database, run the same operations and queries and end the same. Only a
+        database that applied the deleted one but not the other runs its operations again:
+        a hazard for a reviewer (warning), not a history that diverges."""
+        for raw_d, gone in self.deletions:
+            for raw_e, before, after in self.edits:
+                if raw_d.severity == 'warning' or raw_e.severity == 'warning' or \
+                        _scope(gone) != _scope(before) or not gone.revision or \
+                        not _refolded(gone, before, after):
+                    continue
+                full = self._analysed_base(gone.path)
+                if full is None or not _folds_into(full, before, after, self.changes):
+                    continue
+                for r in (raw_d, raw_e):
+                    r.severity = 'warning'
+                    r.message += (f'; {gone.label} was folded into {after.label}, which '
+                                  f'depended on it and now runs its operations on its '
+                                  'parents: databases that applied both, and new databases, '
+                                  f'end the same; only a database that applied {gone.label} '
+                                  f'but not {after.label} runs them again')
+                break
 
     def _cancelling_pairs(self) -> None:
         """Two shipped migrations, one after the other, both emptied of operations that
@@ -279,6 +322,12 @@ class Range:
         diff, added, removed = operation_changes(before, hm)
         if diff:
             found = _edit_raw(mig, hm, new_path, diff, added, removed)
+            self.edits.append((found, before, hm))
+            widened = widenings(before, hm) if len(diff) == 1 and \
+                diff[0] in ('operations', 'upgrade()') else None
+            if widened:
+                _widening_only(found, widened)
+                return [found]
             if diff == ['operations' if hm.framework == 'django' else 'upgrade()'] and \
                     not added and removed:
                 self.removals.append((found, hm, removed_ops(before, hm)))
@@ -286,6 +335,25 @@ class Range:
         old = discover.lenient_text(self.changes.base.read(old_path)) or ''
         new = discover.lenient_text(self.changes.head.read(new_path)) or ''
         if forward_code(old, mig.framework) != forward_code(new, hm.framework):
+            queries = data_step_changes(old, new, hm.framework)
+            if queries:
+                lost, gained = queries
+                detail = ''
+                if gained:
+                    detail += '; now: ' + '; '.join(gained[:3]) + (' ...' if len(gained) > 3
+                                                                   else '')
+                if lost:
+                    detail += '; no longer: ' + '; '.join(lost[:3]) + (' ...' if len(lost) > 3
+                                                                         else '')
+                return [Raw('migration-history-edited', new_path, hm.upgrade_line,
+                            f'the data step of shipped migration {mig.label} was edited: the '
+                            f'queries it runs to choose or write rows changed{detail}; '
+                            'databases that already applied it keep what the old version '
+                            'wrote, new databases get what the new one writes',
+                            'revert the edit; correct the data already written with a new '
+                            'migration', severity='warning',
+                            extra={'change': ['data step'], 'added': gained,
+                                   'removed': lost})]
             return [Raw('migration-history-code-changed', new_path, hm.upgrade_line,
                         f'the Python code that the upgrade of shipped migration {mig.label} '
                         'runs was edited; its operations are the same, so the schema of '
@@ -295,6 +363,39 @@ class Range:
                         'and put the change in a new migration',
                         extra={'change': ['code']})]
         return []
+
+
+def _refolded(gone: m.Migration, before: m.Migration, after: m.Migration) -> bool:
+    """``before`` depended on ``gone``; ``after`` depends on ``gone``'s parents instead."""
+    return gone.revision in before.parents and after.revision == before.revision and \
+        set(after.parents) == (set(before.parents) - {gone.revision}) | set(gone.parents)
+
+
+def _folds_into(gone: m.Migration, before: m.Migration, after: m.Migration,
+                changes: ChangeSet) -> bool:
+    """``after`` is ``before`` with the deleted ``gone`` folded in: ``before`` depended on
+    ``gone``, ``after`` depends on ``gone``'s parents instead, and its operations (and the
+    queries of its data steps) are exactly ``before``'s plus ``gone``'s. Whether it runs in
+    one transaction (Django's ``atomic``) may change with it."""
+    if not _refolded(gone, before, after):
+        return False
+    if _upgrade_sigs(after) != _upgrade_sigs(before) + _upgrade_sigs(gone):
+        return False
+    texts = [discover.lenient_text(changes.base.read(gone.path)),
+             discover.lenient_text(changes.base.read(before.path)),
+             discover.lenient_text(changes.head.read(after.path))]
+    if any(t is None for t in texts):
+        return False
+    mods = [_forward_module(t or '', after.framework) for t in texts]
+    if any(x is None for x in mods):
+        return False
+    defs = [{d.name: ast.dump(_Normalise().visit(copy.deepcopy(d))) for d in x.body
+             if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}
+            for x in mods if x is not None]
+    if any(defs[2].get(name) != code for name, code in defs[0].items()):
+        return False                # the moved functions must arrive unchanged
+    q_gone, q_before, q_after = (_queries(x)[0] for x in mods if x is not None)
+    return q_after == q_before + q_gone
 
 
 def removed_ops(before: m.Migration, after: m.Migration) -> list[m.Op]:
@@ -459,6 +560,93 @@ def operation_changes(before: m.Migration, after: m.Migration
     return diff, added, removed
 
 
+def widenings(before: m.Migration, after: m.Migration) -> list[tuple[m.Op, m.Op]] | None:
+    """The (old, new) operations when the only operations that changed between two
+    versions of a migration are column types made wider (``sqltypes.widens``: Django
+    ``CharField(max_length=2048)`` -> ``TextField``, ``sa.String(50)`` -> ``sa.Text()``,
+    ``Integer`` -> ``BigInteger``), every other argument the same; None otherwise."""
+    a, b = _upgrade_sigs(before), _upgrade_sigs(after)
+    _pair_equivalent(a, b)
+    lost_c, gained_c = a - b, b - a
+    lost = _ops_of(before, lost_c)
+    gained = _ops_of(after, gained_c)
+    if not lost or len(lost) != len(gained):
+        return None
+    pairs: list[tuple[m.Op, m.Op]] = []
+    for old in lost:
+        new = next((g for g in gained if _widened(old, g)), None)
+        if new is None:
+            return None
+        gained.remove(new)
+        pairs.append((old, new))
+    return pairs
+
+
+def _ops_of(mig: m.Migration, wanted: Counter[tuple[object, ...]]) -> list[m.Op]:
+    left = Counter(wanted)
+    out = []
+    for o in mig.upgrade:
+        if not o.inert and o.kind != m.INTROSPECTION and left[o.signature()] > 0:
+            left[o.signature()] -= 1
+            out.append(o)
+    return out
+
+
+def _widened(old: m.Op, new: m.Op) -> bool:
+    """``new`` is ``old`` with a wider column type and nothing else changed."""
+    if old.kind != new.kind or old.kind not in (m.ALTER_COLUMN, m.ADD_COLUMN) or \
+            (old.table, old.column, old.name) != (new.table, new.column, new.name) or \
+            not old.column:
+        return False
+    t_old, t_new = old.attrs.get('type'), new.attrs.get('type')
+    if not t_old or not t_new or type_family(t_old) == type_family(t_new) or \
+            not widens(t_old, t_new):
+        return False
+    rest_old = {k: v for k, v in old.attrs.items() if k not in ('type', 'old_type')}
+    rest_new = {k: v for k, v in new.attrs.items() if k not in ('type', 'old_type')}
+    if rest_old != rest_new:
+        return False
+    return _untyped(old.signature()[5]) == _untyped(new.signature()[5]) is not None
+
+
+_TYPE_KEYWORDS = frozenset({'type_', 'existing_type', 'max_length'})
+
+
+def _untyped(sig: object) -> str | None:
+    """The call with its column type left out: a Django field's class and ``max_length``,
+    Alembic's ``type_`` / ``existing_type`` and a ``Column``'s positional type."""
+    try:
+        tree = ast.parse(str(sig), mode='eval')
+    except (SyntaxError, ValueError):
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        node.keywords = [k for k in node.keywords if k.arg not in _TYPE_KEYWORDS]
+        fname = node.func.attr if isinstance(node.func, ast.Attribute) else \
+            getattr(node.func, 'id', '')
+        if fname.endswith('Field'):
+            node.func = ast.Name(id='Field', ctx=ast.Load())
+        elif fname == 'Column' and len(node.args) >= 2:
+            node.args = [node.args[0], *node.args[2:]]
+    return ast.dump(tree)
+
+
+def _widening_only(found: Raw, pairs: list[tuple[m.Op, m.Op]]) -> None:
+    """A shipped migration edited only to make column types wider: databases that applied
+    it keep the narrower type. Every value they hold fits the new one and nothing is
+    written or lost; what differs is that those databases still reject a value beyond the
+    old limit. A hazard for a reviewer (warning), not a history whose data diverges."""
+    found.severity = 'warning'
+    what = ', '.join(f'{o.table}.{o.column} {o.attrs.get("type")} -> {n.attrs.get("type")}'
+                     for o, n in pairs)
+    found.message += (f'; the edit only widens {what}: databases that applied the old '
+                      'version keep the narrower type, which holds every value they have, '
+                      'but still reject a value beyond its limit')
+    found.hint = ('revert the edit and widen the column in a new migration, so that every '
+                 'database gets the wider type')
+
+
 def _pair_equivalent(a: Counter[tuple[object, ...]], b: Counter[tuple[object, ...]]) -> None:
     """Remove from both counters the operations that are the same on both sides though
     written differently (``equivalent``)."""
@@ -544,6 +732,103 @@ def forward_code(text: str, framework: str) -> str | None:
     """The normalised code the upgrade runs: ``upgrade()`` (Alembic) or the functions
     ``RunPython`` calls forward (Django), the module functions and classes they use, and
     the module's constants; None when the text does not parse."""
+    module = _forward_module(text, framework)
+    return None if module is None else ast.dump(_Normalise().visit(module))
+
+
+# the calls that choose the rows a data step reads or writes, and write them: Django's
+# QuerySet, SQLAlchemy's Query / select / Session, raw SQL
+_QUERY_CALLS = frozenset({
+    'filter', 'exclude', 'filter_by', 'where', 'annotate', 'alias', 'values', 'values_list',
+    'aggregate', 'get', 'update', 'delete', 'bulk_update', 'bulk_create', 'create',
+    'get_or_create', 'update_or_create', 'execute', 'text'})
+# how the rows are loaded, not which: SQLAlchemy loader options, Django's only / defer /
+# select_related / prefetch_related / iterator
+_LOADING_CALLS = frozenset({'options', 'only', 'defer', 'select_related', 'prefetch_related',
+                            'iterator'})
+
+
+def data_step_changes(old: str, new: str, framework: str
+                      ) -> tuple[list[str], list[str]] | None:
+    """The queries a shipped data step runs (the calls that choose or write rows, with their
+    arguments, in the code the upgrade runs) that differ between two versions: (no longer,
+    now), or None when they are the same -- a refactor, a guard, logging, loading options,
+    an f-string without placeholders -- or a side does not parse. Alembic ``op.*`` calls are
+    operations, compared as such."""
+    a, b = _forward_module(old, framework), _forward_module(new, framework)
+    if a is None or b is None:
+        return None
+    (qa, shown_a), (qb, shown_b) = _queries(a), _queries(b)
+    if qa == qb:
+        return None
+    return _written(qa - qb, shown_a), _written(qb - qa, shown_b)
+
+
+def _written(keys: Counter[str], shown: dict[str, list[str]]) -> list[str]:
+    out = []
+    for key, n in keys.items():
+        texts = shown[key]
+        out.extend(texts[len(texts) - n:] if n <= len(texts) else texts)
+    return out
+
+
+class _LoadingOnly(ast.NodeTransformer):
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _LOADING_CALLS:
+            return node.func.value
+        return node
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
+        if all(isinstance(v, ast.Constant) for v in node.values):
+            return ast.Constant(''.join(str(getattr(v, 'value', '')) for v in node.values))
+        return self.generic_visit(node)
+
+
+def _queries(module: ast.Module) -> tuple[Counter[str], dict[str, list[str]]]:
+    """The query calls of the code (with its local variables renamed, so that a renamed
+    variable is no change) and, for each, the call as written."""
+    tree = _LoadingOnly().visit(module)
+    calls = [node for node in ast.walk(tree)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and
+             node.func.attr in _QUERY_CALLS and
+             not (isinstance(node.func.value, ast.Name) and node.func.value.id == 'op')]
+    written = [_call_text(c) for c in calls]
+    for fn in tree.body:
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _rename_locals(fn)
+    out: Counter[str] = Counter()
+    shown: dict[str, list[str]] = {}
+    for call, text in zip(calls, written):
+        key = _call_text(call)
+        out[key] += 1
+        shown.setdefault(key, []).append(text)
+    return out, shown
+
+
+def _call_text(node: ast.Call) -> str:
+    assert isinstance(node.func, ast.Attribute)
+    args = [ast.unparse(a) for a in node.args] + sorted(
+        f'{k.arg}={ast.unparse(k.value)}' if k.arg else f'**{ast.unparse(k.value)}'
+        for k in node.keywords)
+    return f'{node.func.attr}({", ".join(args)})'
+
+
+def _rename_locals(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    """Name a function's parameters and local variables by the order they first appear:
+    renaming a variable changes no query."""
+    names: dict[str, str] = {}
+    for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]:
+        names.setdefault(a.arg, f'_v{len(names)}')
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.setdefault(node.id, f'_v{len(names)}')
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and node.id in names:
+            node.id = names[node.id]
+
+
+def _forward_module(text: str, framework: str) -> ast.Module | None:
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
@@ -574,9 +859,8 @@ def forward_code(text: str, framework: str) -> str | None:
         seen.add(name)
         stack.extend(n.id for n in ast.walk(defs[name]) if isinstance(n, ast.Name))
         stack.extend(n.attr for n in ast.walk(defs[name]) if isinstance(n, ast.Attribute))
-    module = ast.Module(body=[copy.deepcopy(defs[n]) for n in sorted(seen)]
-                        + [copy.deepcopy(c) for c in consts], type_ignores=[])
-    return ast.dump(_Normalise().visit(module))
+    return ast.Module(body=[copy.deepcopy(defs[n]) for n in sorted(seen)]
+                      + [copy.deepcopy(c) for c in consts], type_ignores=[])
 
 
 def _runpython_forward(cls: ast.ClassDef) -> set[str]:

@@ -1018,7 +1018,9 @@ def _locks(mig: m.Migration, existing: Callable[[str | None], bool], owner: Owne
         if ddl_line is not None and k == m.DML and o.in_transaction and existing(o.table) \
                 and o.attrs.get('verb') in ('update', 'delete', 'python') and not backfill:
             # after the DDL, in its transaction: its ACCESS EXCLUSIVE lock is held for the
-            # whole backfill (before any DDL, no DDL lock is held while it runs)
+            # whole backfill. Before any DDL, the DML's row locks are held through the DDL,
+            # but an ACCESS EXCLUSIVE DDL blocks the table then anyway (its own rule says
+            # so), and how many rows the DML changes is not in the code: not reported
             backfill = True
             out.append(raw('migration-backfill-with-ddl', mig, o,
                            f'{_backfill_what(o)} runs in the same transaction as, and after, '
