@@ -120,3 +120,41 @@ def test_unsupported_options_are_refused() -> None:
         class Order:
             a: int = 1
             b: int  # type: ignore[misc]
+
+
+def test_assignments_a_class_must_see_still_go_through_it() -> None:
+    """Arguments go into ``__dict__`` at once, except where an assignment must be seen:
+    a ``__setattr__`` of the class's own or a property named like a field."""
+    seen: list[str] = []
+
+    @dataclass
+    class Watched:
+        a: int
+        b: str = 'x'
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            seen.append(name)
+            object.__setattr__(self, name, value)
+
+    assert Watched(1).b == 'x' and Watched(a=2, b='y').a == 2 and Watched(3, 'z').b == 'z'
+    assert seen == ['a', 'b'] * 3
+
+    class Base:
+        __slots__ = ('a',)      # a slot of a base class, named like a field of the child
+
+    @dataclass
+    class Child(Base):
+        a: int
+        b: str = 'x'
+
+    for args, kwargs in [((1,), {}), ((1, 'q'), {}), ((), {'a': 1, 'b': 'q'})]:
+        got = Child(*args, **kwargs)
+        assert got.a == 1 and got.b == kwargs.get('b', args[1] if len(args) > 1 else 'x')
+
+
+def test_argument_errors_as_dataclasses() -> None:
+    std, fast = _pair(_plain)
+    for args, kwargs in [((1, 'y', [1], None, 9), {}), ((), {'b': 'y'}), ((1,), {'a': 1}),
+                         ((1,), {'zzz': 1}), ((), {'a': 1, 'zzz': 2}), ((1, 2, 3, 4, 5, 6), {}),
+                         ((), {'later': 1, 'a': 1})]:
+        _same(lambda a=args, k=kwargs: std(*a, **k), lambda a=args, k=kwargs: fast(*a, **k))

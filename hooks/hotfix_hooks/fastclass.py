@@ -83,29 +83,64 @@ def _build(given: T, frozen: bool, eq: bool, slots: bool) -> T:
     put = object.__setattr__ if frozen else setattr
     qualname = cls.__qualname__
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if len(args) > len(names):
-            raise TypeError(f'{qualname}.__init__() takes {len(names) + 1} positional '
+    count = len(names)
+    known = frozenset(names)
+    required = [n for n, d, f in init if d is _MISSING and f is _MISSING]
+    required_set = frozenset(required)
+    # every field in order with its plain default (``_MISSING``: required or a factory)
+    template = {n: d for n, d, _f in init}
+    factories = [(i, n, f) for i, (n, _d, f) in enumerate(init) if f is not _MISSING]
+    # the values go into ``__dict__`` at once unless something must see each assignment
+    # (frozen, slots, a ``__setattr__`` of the class's own, a property or slot of a base
+    # class named like a field)
+    plain = not frozen and not slots and cls.__setattr__ is object.__setattr__ and not any(
+        hasattr(type(cls.__dict__.get(n, getattr(cls, n, None))), '__set__') for n in names)
+
+    def bind(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        if len(args) > count:
+            raise TypeError(f'{qualname}.__init__() takes {count + 1} positional '
                             f'arguments but {len(args) + 1} were given')
-        for i, (name, default, factory) in enumerate(init):
-            if i < len(args):
-                if name in kwargs:
-                    raise TypeError(f'{qualname}.__init__() got multiple values for '
-                                    f'argument {name!r}')
-                value = args[i]
-            elif name in kwargs:
-                value = kwargs.pop(name)
-            elif default is not _MISSING:
-                value = default
-            elif factory is not _MISSING:
-                value = factory()
-            else:
+        values = dict(template)
+        if args:
+            if kwargs and not kwargs.keys().isdisjoint(names[:len(args)]):
+                twice = next(n for n in names[:len(args)] if n in kwargs)
+                raise TypeError(f'{qualname}.__init__() got multiple values for '
+                                f'argument {twice!r}')
+            values.update(zip(names, args))
+        if kwargs:
+            if not known.issuperset(kwargs):
+                extra = next(k for k in kwargs if k not in known)
+                raise TypeError(f'{qualname}.__init__() got an unexpected keyword argument '
+                                f'{extra!r}')
+            values.update(kwargs)
+        for name in required[len(args):]:       # required fields come first
+            if name not in kwargs:
                 raise TypeError(f'{qualname}.__init__() missing required argument: '
                                 f'{name!r}')
-            put(self, name, value)
-        if kwargs:
-            raise TypeError(f'{qualname}.__init__() got an unexpected keyword argument '
-                            f'{next(iter(kwargs))!r}')
+        for i, name, factory in factories:
+            if i >= len(args) and name not in kwargs:
+                values[name] = factory()
+        return values
+
+    # the arguments bound with C-level dict operations (a loop per field cost 5-10 us per
+    # instance, against 1-2 for the code ``dataclasses`` generates)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if plain:
+            d = self.__dict__
+            if not args and known.issuperset(kwargs) and kwargs.keys() >= required_set:
+                d.update(template)          # keyword arguments only, all valid
+                d.update(kwargs)
+                for _i, name, factory in factories:
+                    if name not in kwargs:
+                        d[name] = factory()
+            elif len(args) == count and not kwargs:
+                d.update(zip(names, args))
+            else:
+                d.update(bind(args, kwargs))
+        else:
+            for name, value in (zip(names, args) if len(args) == count and not kwargs
+                                else bind(args, kwargs).items()):
+                put(self, name, value)
         for name, default, factory in later:
             put(self, name, default if default is not _MISSING else factory())
         if post_init:

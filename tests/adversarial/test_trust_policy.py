@@ -201,7 +201,10 @@ def test_a_monorepo_folder_policy_edited_by_the_hotfix_is_reported_and_ignored(
         f'server/{V}/0002_drop_legacy.py': DROP,
         'server/pyproject.toml': folder.replace(
             'disable = []', 'disable = ["migration-drop-column", "migration-downgrade-noop"]')})
-    for args in (('--from-ref', 'main', '--to-ref', BRANCH), ()):
+    # each twice with the analysis cache (the folder files' entries written, then read:
+    # the branch's edited file among them) and once without it
+    for args in [(*a, *c) for a in (('--from-ref', 'main', '--to-ref', BRANCH), ())
+                 for c in ((), (), ('--no-cache',))]:
         res = run_cli(repo, 'scan', '--format', 'json', *args)
         assert res.returncode == 1, res.stdout + res.stderr
         got = {(f['rule'], f['path']) for f in findings(res)}
@@ -210,3 +213,27 @@ def test_a_monorepo_folder_policy_edited_by_the_hotfix_is_reported_and_ignored(
         [changed] = [f for f in findings(res) if f['rule'] == 'policy-changed-in-hotfix']
         assert 'rules disabled: migration-downgrade-noop, migration-drop-column' in \
             changed['message']
+
+
+@pytest.mark.parametrize('case', ['disable', 'severity', 'base-itself'])
+def test_the_policy_cache_never_lets_the_branchs_policy_decide(world: World,
+                                                                case: str) -> None:
+    """Both sides' policy files are kept in the analysis cache by their bytes once parsed:
+    a warm scan (the branch's laxer policy validated and stored by the run before) still
+    judges by the base side's, exactly as a run without the cache."""
+    text = {e[0]: e[1] for e in EDITS}[case]
+    name = _edited(world, f'{case}-cached', text)
+    world.repo.git('checkout', '-q', name)
+    args = ('scan', '--from-ref', 'main', '--to-ref', name, '--branch', name, '--format',
+            'json')
+    uncached = world.run(*args, '--no-cache')
+    cold, warm = world.run(*args), world.run(*args)
+    assert uncached.returncode == cold.returncode == warm.returncode == 1, warm.stderr
+    assert located(uncached) == located(cold) == located(warm)
+    cache = world.repo.path / '.git' / 'hotfix-hooks' / 'cache'
+    kept = [p for p in cache.glob('??/*') if b'policy.file' in p.read_bytes()]
+    assert len(kept) >= 2            # the base side's file and the branch's edited one
+    rules = {f['rule']: f['severity'] for f in findings(warm)}
+    assert rules['policy-changed-in-hotfix'] == 'error'
+    assert rules['migration-drop-column'] == 'error'       # the base side's severity
+    world.repo.git('checkout', '-q', 'main')

@@ -9,6 +9,7 @@ from hotfix_hooks.checks.contract import check
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.policy import from_mapping
 from tests.support.contract_code import APP
+from tests.support.contract_code import generated_spec
 from tests.support.contract_code import MODELS
 from tests.support.contract_code import ROUTER
 from tests.support.contract_code import SPEC
@@ -138,7 +139,9 @@ def test_include_router_prefix_change_moves_every_route() -> None:
 
 
 def test_inherited_field_change_and_stale_spec() -> None:
-    found = run(tree(), tree(models=MODELS.replace('    id: int\n', '    id: int | None\n')))
+    spec = {'openapi.json': generated_spec(tree())}     # the spec describes the base's code
+    found = run(tree(**spec), tree(models=MODELS.replace('    id: int\n', '    id: int | None\n'),
+                                   **spec))
     assert rules(found) == {'response-property-became-nullable': 'error',
                             'request-property-became-nullable': 'info',
                             'openapi-spec-stale': 'warning'} or \
@@ -160,8 +163,9 @@ def test_a_spec_behind_additive_changes_only_is_stale_at_info() -> None:
     (stale,) = [f for f in run(tree(), added, stale_additive_severity='warning')
                 if f.rule == 'openapi-spec-stale']
     assert stale.severity == 'warning'
-    removed = tree(models=MODELS.replace('    created: str\n', ''))
-    (stale,) = [f for f in run(tree(), removed) if f.rule == 'openapi-spec-stale']
+    spec = {'openapi.json': generated_spec(tree())}     # the spec describes the base's code
+    removed = tree(models=MODELS.replace('    created: str\n', ''), **spec)
+    (stale,) = [f for f in run(tree(**spec), removed) if f.rule == 'openapi-spec-stale']
     assert stale.severity == 'warning' and 'additive' not in stale.message
 
 

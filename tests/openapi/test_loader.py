@@ -343,3 +343,19 @@ def test_a_few_lookups_scan_only_the_start_of_the_text() -> None:
     assert spec.line(f'/paths/{first.replace("/", "~1")}') == 8
     total = len(_pointers(doc)) - sum(1 for p in _pointers(doc) if p.rsplit('/', 1)[1].isdigit())
     assert 0 < len(spec._key_offsets) < total // 10
+
+
+def test_array_items_of_every_kind_are_located_exactly() -> None:
+    # object items are found from their first key (the brace just before it), the others
+    # by walking the array: both must give the item's own line whatever the layout
+    doc = {'openapi': '3.1.0', 'x-list': [
+        {'a': 1, 'b': [{'c': 2}, {}, [], [{'d': 3}], 'e', 4, None]}, {}, [{'f': {'g': [5]}}],
+        'h', {'i': [{'j': {}}, {'k': [{'l': 1}]}]}]}
+    for text in (json.dumps(doc, indent=2), json.dumps(doc), json.dumps(doc, indent=0),
+                 json.dumps(doc, separators=(',', ':')),
+                 json.dumps(doc, indent=2).replace('{\n', '{ \t\n\n')):
+        spec = parse(text, 'openapi.json')
+        offsets = _exact_offsets(text)
+        for p in _pointers(doc) + ['/x-list/9', '/x-list/0/b/9']:
+            assert spec.line(p) == _exact_line(text, offsets, p), (text, p)
+        assert spec._aligned

@@ -83,3 +83,24 @@ def test_a_property_removed_from_a_component_both_sent_and_received_is_one_findi
     assert 'also in request bodies' in removed.message
     assert set(removed.extra['affected']) == {'GET /items/{item_id}', 'PUT /items/{item_id}',
                                               'GET /items'}
+
+
+@pytest.mark.parametrize('name', ['Item Detail', 'Item,Detail', 'Ítem', 'Item}Detail'])
+def test_a_change_behind_a_ref_with_an_unusual_name_is_found(name: str) -> None:
+    """A component named with a space, a comma, a brace or a non-ASCII letter, changed and
+    reached through an unchanged component: the unchanged one is not taken for settled (its
+    refs were read from its JSON text, which cut such a name short)."""
+    def shape(d: dict[str, Any]) -> None:
+        schemas = d['components']['schemas']
+        schemas[name] = schemas.pop('Item')
+        schemas['Wrapper'] = {'type': 'object', 'properties': {
+            'item': {'$ref': f'#/components/schemas/{name}'}}}
+        ok = d['paths']['/items/{item_id}']['get']['responses']['200']
+        ok['content']['application/json']['schema'] = {'$ref': '#/components/schemas/Wrapper'}
+
+    base = edit(base_spec(), shape)
+    head = edit(base, lambda d: d['components']['schemas'][name]['properties'].pop('name'))
+    found = diff(base, head)
+    assert rules(found)['response-property-removed'] == 'error'
+    assert any('GET /items/{item_id}' in f.extra['affected'] for f in found
+               if f.rule == 'response-property-removed')

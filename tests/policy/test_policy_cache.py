@@ -9,10 +9,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hotfix_hooks import policy as policy_mod
+from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.policy import memo
 from tests.support.gitrepo import GitRepo
 from tests.support.gitrepo import SRC
@@ -267,3 +269,162 @@ def test_a_policy_that_turns_the_cache_off_is_not_kept(repo: GitRepo) -> None:
     repo.write('pyproject.toml', PYPROJECT)
     assert _probe(repo, env={'HOTFIX_HOOKS_CACHE_MAX_MB': '0'}) == (0, True, False)
     assert _entries(repo) == []
+
+
+# -- policies read from commits (policy/source.py) ----------------------------------------
+
+def _committed(repo: GitRepo, cache: bool = True) -> policy_mod.Policy:
+    from hotfix_hooks.policy.source import AtCommit
+    from hotfix_hooks.policy.source import load_from
+
+    head = repo.git('rev-parse', 'HEAD').strip()
+    return load_from(AtCommit(str(repo.path), head, cache=cache))
+
+
+def _policy_entries(repo: GitRepo) -> list[Path]:
+    return [p for p in _entries(repo) if memo.NAMESPACE.encode() in p.read_bytes()]
+
+
+def test_a_committed_policy_is_parsed_once_and_kept_by_its_bytes(repo: GitRepo) -> None:
+    reference = _committed(repo, cache=False)
+    assert _entries(repo) == []                       # cache off: nothing written
+    first = _committed(repo)
+    [entry] = _policy_entries(repo)
+    warm = _committed(repo)
+    for p in (first, warm):
+        _same(reference, p)
+        assert p.file == 'pyproject.toml' and p.origin.startswith('pyproject.toml in ')
+    assert warm['disable'] == ['commit-msg']
+    assert _policy_entries(repo) == [entry]
+    # the working tree's file with the same bytes is keyed apart (another name)
+    policy_mod.load(str(repo.path))
+    assert len(_policy_entries(repo)) == 2
+
+
+@pytest.mark.parametrize('damage', ['flip', 'truncate', 'foreign', 'empty', 'swapped'])
+def test_a_damaged_committed_entry_is_rebuilt(repo: GitRepo, damage: str) -> None:
+    reference = _committed(repo, cache=False)
+    _committed(repo)
+    [entry] = _policy_entries(repo)
+    data = entry.read_bytes()
+    if damage == 'flip':
+        entry.write_bytes(data[:-3] + bytes([data[-3] ^ 0x55]) + data[-2:])
+    elif damage == 'truncate':
+        entry.write_bytes(data[:len(data) // 2])
+    elif damage == 'foreign':
+        entry.write_bytes(data.replace(b'policy.file', b'policy.filf', 1))
+    elif damage == 'empty':
+        entry.write_bytes(b'')
+    else:       # a branch's laxer policy, validated and stored, copied over the base's entry
+        repo.commit('lax', {'pyproject.toml': PYPROJECT.replace(
+            'disable = ["commit-msg"]', 'disable = ["commit-msg", "migration-drop-column"]')})
+        lax = _committed(repo)
+        assert 'migration-drop-column' in lax['disable']
+        other = next(p for p in _policy_entries(repo) if p != entry)
+        entry.write_bytes(other.read_bytes())
+        repo.git('reset', '-q', '--hard', 'HEAD~1')
+    _same(reference, _committed(repo))
+    assert entry.read_bytes() == data                 # rebuilt and written again
+    _same(reference, _committed(repo))
+
+
+@pytest.mark.parametrize('text', ['[tool.hotfix-hooks\nbase = "main"\n',
+                                  '[tool.hotfix-hooks]\nseverity = "loud"\n',
+                                  '[tool.hotfix-hooks]\ndisable = ["no-such-rule"]\n'])
+def test_an_invalid_committed_policy_is_never_stored(repo: GitRepo, text: str) -> None:
+    repo.commit('broken policy', {'pyproject.toml': text})
+    errors = []
+    for cache in (False, True, True):
+        with pytest.raises(ConfigError) as got:
+            _committed(repo, cache=cache)
+        errors.append(got.value.message)
+    assert errors[0] == errors[1] == errors[2] and errors[0].startswith('pyproject.toml')
+    assert _policy_entries(repo) == []
+
+
+def test_scan_no_cache_stores_no_committed_policy(repo: GitRepo) -> None:
+    repo.commit('ARIS-77 fix totals', {'src/totals.py': 'TOTAL = 1\n'})
+    args = ['scan', '--from-ref', 'main', '--to-ref', 'HEAD', '--branch', BRANCH,
+            '--only', 'scope']
+    res = subprocess.run([sys.executable, '-m', 'hotfix_hooks', *args, '--no-cache'],
+                         cwd=repo.path, capture_output=True, text=True,
+                         env={**os.environ, 'PYTHONPATH': str(SRC)})
+    assert res.returncode in (0, 1), res.stderr
+    assert _policy_entries(repo) == []
+    res = subprocess.run([sys.executable, '-m', 'hotfix_hooks', *args], cwd=repo.path,
+                         capture_output=True, text=True,
+                         env={**os.environ, 'PYTHONPATH': str(SRC)})
+    assert res.returncode in (0, 1), res.stderr
+    assert _policy_entries(repo)
+
+
+# -- folder policies of a monorepo (policy/tree.py) ---------------------------------------
+
+FOLDER = '''[project]
+name = "billing"
+
+[tool.hotfix-hooks]
+disable = ["scope-new-module"]
+
+[tool.hotfix-hooks.severity]
+scope-too-many-files = "warning"
+'''
+
+
+def _governing(repo: GitRepo, cache: bool = True) -> Any:
+    from hotfix_hooks.policy.tree import commit_reader
+    from hotfix_hooks.policy.tree import PolicyTree
+
+    root = policy_mod.load(str(repo.path), cache=False)
+    head = repo.git('rev-parse', 'HEAD').strip()
+    tree = PolicyTree(root, commit_reader(str(repo.path), head), repo=str(repo.path),
+                      cache=cache)
+    return tree.governing('services/billing/app.py'), tree.governing('services/web/app.py')
+
+
+def _folder_entries(repo: GitRepo) -> list[Path]:
+    return _policy_entries(repo)        # the root policy is loaded without the cache here
+
+
+def test_a_folder_policy_is_validated_once_and_kept_by_its_bytes(repo: GitRepo) -> None:
+    repo.commit('folders', {'services/billing/pyproject.toml': FOLDER,
+                            'services/web/pyproject.toml': '[project]\nname = "web"\n'})
+    billing, web = _governing(repo, cache=False)
+    assert _folder_entries(repo) == []
+    for _ in range(2):                                # stored, then read back
+        got_billing, got_web = _governing(repo)
+        assert got_billing.file == 'services/billing/pyproject.toml'
+        assert got_billing.policy.values == billing.policy.values
+        assert got_billing.policy.sources == billing.policy.sources
+        assert got_billing.policy['disable'] == ['scope-new-module']
+        assert got_billing.policy['base'] == 'main'   # repository-wide: the root's
+        assert got_billing.policy.folder == 'services/billing'
+        assert got_web.folder == web.folder == ''     # no table: the root governs
+    # the folder file's entry and the table-less pyproject.toml's "no policy"
+    assert len(_folder_entries(repo)) == 2
+
+
+def test_a_damaged_folder_entry_is_rebuilt(repo: GitRepo) -> None:
+    repo.commit('folders', {'services/billing/pyproject.toml': FOLDER})
+    reference = _governing(repo, cache=False)[0].policy.values
+    _governing(repo)
+    [entry] = _folder_entries(repo)
+    data = entry.read_bytes()
+    entry.write_bytes(data[:-3] + bytes([data[-3] ^ 0x55]) + data[-2:])
+    assert _governing(repo)[0].policy.values == reference
+    assert entry.read_bytes() == data
+
+
+@pytest.mark.parametrize('text', ['[tool.hotfix-hooks\n',
+                                  '[tool.hotfix-hooks]\nbase = "develop"\n',
+                                  '[tool.hotfix-hooks]\ndisable = ["no-such-rule"]\n'])
+def test_an_invalid_folder_policy_is_never_stored(repo: GitRepo, text: str) -> None:
+    repo.commit('broken folder policy', {'services/billing/pyproject.toml': text})
+    errors = []
+    for cache in (False, True, True):
+        with pytest.raises(ConfigError) as got:
+            _governing(repo, cache=cache)
+        errors.append(got.value.message)
+    assert errors[0] == errors[1] == errors[2]
+    assert 'services/billing/pyproject.toml' in errors[0]
+    assert _folder_entries(repo) == []

@@ -28,7 +28,10 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
         return []
     from hotfix_hooks.openapi.guard import guard
 
-    return guard(changes, {**cfg, 'code': code}, hotfix=run.hotfix)
+    # code_policy: the policy's own setting (the spec-diff findings are compared with the
+    # base side's route code even when this change cannot alter it)
+    return guard(changes, {**cfg, 'code': code, 'code_policy': bool(cfg.get('code', True))},
+                 hotfix=run.hotfix)
 
 
 def _spec_may_change(changes: ChangeSet, cfg: dict[str, Any]) -> bool:

@@ -456,7 +456,9 @@ _FIXED = (
          severity_note='contract.stale_severity in the policy (default warning); '
                        'contract.stale_additive_severity (default info) when every change of '
                        'the route code is additive (clients generated from the spec still '
-                       'work)'),
+                       'work); info when the spec was already behind the code at the base in '
+                       'the same way (the range adds no breaking difference between the spec '
+                       'and the code: a standing lag is context)'),
     Rule('openapi-unparseable', _C, 'error',
          summary='A contract file cannot be parsed (JSON/YAML syntax, not UTF-8).',
          why='The tool cannot compare what it cannot read; it fails instead of passing '

@@ -328,7 +328,8 @@ def _select(ctx: context.Context, policy: Policy, judged: Judged
             rpath = record_path(policy, ticket)
             data = changes.head.read(rpath)
             record = (rpath, None if data is None else data.decode('utf-8', 'replace'))
-        tree = PolicyTree(policy, judged.policy_reader() or changes.head.read)
+        tree = PolicyTree(policy, judged.policy_reader() or changes.head.read, repo=ctx.root,
+                          cache=ctx.use_cache)
         parts = [Part(gov, gate_plan.select_domains(part, gov.policy['domains']),
                       gate_plan.unconfigured(gov.policy, part.head))
                  for gov, part in governed_parts(changes, tree,

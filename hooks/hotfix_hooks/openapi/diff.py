@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import json
 import re
 from typing import Any
 from typing import Protocol
@@ -224,7 +223,28 @@ def _components(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refs_in(node: object) -> set[str]:
-    return set(_REF_RE.findall(json.dumps(node, default=str)))
+    """The ``$ref`` values under ``node`` (every ``$ref`` key with a string value), found
+    by a walk of its containers: cheaper than serialising it and searching the text, and
+    the values exactly as written (a pattern over the text cut a ref at a space and read
+    escaped characters as written in the text)."""
+    out: set[str] = set()
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        n = pop()
+        if isinstance(n, dict):
+            ref = n.get('$ref')
+            if isinstance(ref, str):
+                out.add(ref)
+            values: Any = n.values()
+        elif isinstance(n, list):
+            values = n
+        else:
+            continue
+        for v in values:
+            if isinstance(v, (dict, list)):
+                push(v)
+    return out
 
 
 def _clean_components(bdata: dict[str, Any], hdata: dict[str, Any]) -> set[str]:

@@ -979,12 +979,17 @@ class Builder:
         is_required = stmt.value is None
         value = stmt.value
         if isinstance(value, ast.Call) and (_dotted(value.func) or '').endswith('Field'):
+            value = self._field_helper(file, value)
             if mode == 'serialization' and _kw_const(value, 'exclude') is True:
                 return                  # never serialized
             _constrain(prop, value)
             alias = _kw_const(value, 'alias')
             side_alias = _kw_const(value, 'serialization_alias' if mode == 'serialization'
                                    else 'validation_alias')
+            if mode == 'validation' and side_alias is None:
+                # AliasChoices("update_at", "updated_at"): Pydantic's schema names the
+                # property by the first choice that is a plain name
+                side_alias = _first_choice(_kw(value, 'validation_alias'))
             if isinstance(side_alias, str):
                 name = side_alias
             elif isinstance(alias, str):
@@ -1017,6 +1022,46 @@ class Builder:
                     self.locs[f'{prop_ptr}{branch}/{key}'] = origin
         if is_required:
             required.append(name)
+
+    def _field_helper(self, file: str, call: ast.Call) -> ast.Call:
+        """A project function wrapping ``Field`` (mealie's ``UpdatedAtField(None)``): a
+        module-level function whose body only sets literal keyword arguments
+        (``kwargs["validation_alias"] = AliasChoices(...)``, ``kwargs.pop("alias", None)``)
+        and returns ``Field(*args, **kwargs)`` is read as the ``Field`` call it makes;
+        anything else is read as written."""
+        name = _dotted(call.func) or ''
+        if name.rsplit('.', 1)[-1] == 'Field':
+            return call
+        got = self.symbol(file, name)
+        fn = got[1] if got else None
+        if not isinstance(fn, ast.FunctionDef) or fn.args.vararg is None or \
+                fn.args.kwarg is None or fn.args.args or fn.args.kwonlyargs:
+            return call
+        args, kwargs = fn.args.vararg.arg, fn.args.kwarg.arg
+        keywords = {k.arg: k.value for k in call.keywords if k.arg is not None}
+        body = list(fn.body)
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]                                             # the docstring
+        for stmt in body[:-1]:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+                    t := stmt.targets[0], ast.Subscript) and _dotted(t.value) == kwargs \
+                    and isinstance(t.slice, ast.Constant) and isinstance(t.slice.value, str):
+                keywords[t.slice.value] = stmt.value
+            elif isinstance(stmt, ast.Expr) and isinstance(c := stmt.value, ast.Call) and \
+                    _dotted(c.func) == f'{kwargs}.pop' and c.args and isinstance(
+                        c.args[0], ast.Constant) and isinstance(c.args[0].value, str):
+                keywords.pop(c.args[0].value, None)
+            else:
+                return call
+        last = body[-1] if body else None
+        if not (isinstance(last, ast.Return) and isinstance(ret := last.value, ast.Call)
+                and (_dotted(ret.func) or '').rsplit('.', 1)[-1] == 'Field'
+                and len(ret.args) == 1 and isinstance(ret.args[0], ast.Starred)
+                and _dotted(ret.args[0].value) == args and len(ret.keywords) == 1
+                and ret.keywords[0].arg is None and _dotted(ret.keywords[0].value) == kwargs):
+            return call
+        return ast.Call(func=ret.func, args=call.args,
+                        keywords=[ast.keyword(arg=k, value=v) for k, v in keywords.items()])
 
     def _constraint_alias(self, file: str, ann: ast.expr) -> tuple[str, int] | None:
         """Where a module-level alias that carries constraints is written, when the
@@ -1481,6 +1526,24 @@ def _literal(node: ast.expr | None) -> object:
 
 def _kw_const(call: ast.Call | None, name: str) -> object:
     return _literal(_kw(call, name))
+
+
+def _first_choice(node: ast.expr | None) -> str | None:
+    """The first plain name of ``AliasChoices("a", AliasPath(...), "b")``."""
+    if not (isinstance(node, ast.Call) and (_dotted(node.func) or '').rsplit('.', 1)[-1]
+            == 'AliasChoices'):
+        return None
+    for arg in node.args:
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            return arg.value
+        if not (isinstance(arg, ast.Call) and (_dotted(arg.func) or '').rsplit('.', 1)[-1]
+                == 'AliasPath'):
+            return None
+        # AliasPath("a") of one plain name is that name; a longer path is skipped
+        if len(arg.args) == 1 and isinstance(arg.args[0], ast.Constant) and isinstance(
+                arg.args[0].value, str):
+            return arg.args[0].value
+    return None
 
 
 def _marker(call: ast.Call | None) -> str | None:

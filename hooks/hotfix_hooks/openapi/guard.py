@@ -22,9 +22,11 @@ from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import FileChange
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.openapi import standing
 from hotfix_hooks.openapi.diff import diff_specs
 from hotfix_hooks.openapi.diff import Operations
 from hotfix_hooks.openapi.fromcode import code_findings
+from hotfix_hooks.openapi.fromcode import side_contract
 from hotfix_hooks.openapi.loader import is_contract
 from hotfix_hooks.openapi.loader import looks_like_contract
 from hotfix_hooks.openapi.loader import parse
@@ -56,6 +58,8 @@ def guard(changes: ChangeSet, cfg: dict[str, Any], hotfix: bool) -> list[Finding
                    else x for x in got]
         findings.extend(got)
     findings = _once(findings)
+    if spec_changed and cfg.get('code_policy', cfg.get('code', True)):
+        findings = _caught_up(changes, cfg, findings)
     if cfg.get('code', True):
         code = code_findings(changes, cfg)
         findings.extend(_not_in_spec(code, findings))
@@ -302,7 +306,8 @@ def apply_frozen(findings: list[Finding], groups: list[str], endpoints: list[str
 def _hotfix(findings: list[Finding], severity: str) -> list[Finding]:
     out = []
     for f in findings:
-        if f.rule in ('api-operation-added', 'api-route-added'):
+        if f.rule in ('api-operation-added', 'api-route-added') and not f.extra.get(
+                'already_served'):
             f = Finding(rule='api-operation-added-in-hotfix', category='scope',
                         severity=severity, path=f.path, line=f.line,
                         message=f.message + ' on a hotfix branch: new feature scope',
@@ -324,6 +329,7 @@ def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list
     additive = all(f.severity == 'info' for f in code if f.extra.get('code_change'))
     severity = (cfg.get('stale_additive_severity', 'info') if additive
                 else cfg.get('stale_severity', 'warning'))
+    sides: list[Any] = []
     for path in changes.head.glob(*globs) if globs else []:
         if matches_any(path, exclude):
             continue
@@ -336,13 +342,70 @@ def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list
             continue
         if not is_contract(spec.data):
             continue
+        sev, note, extra = severity, '', {'code_rules': rules}
+        if not additive and severity != 'info':
+            sev, note, extra = _behind_before(changes, cfg, spec, sides, severity, extra)
         out.append(Finding(
-            rule='openapi-spec-stale', category='contract', severity=severity, path=path,
+            rule='openapi-spec-stale', category='contract', severity=sev, path=path,
             line=1,
             message=(f'the route code changed the API contract ({rules}) but the committed '
                      'spec did not change: it no longer describes the code'
                      + (' (additive changes only: clients generated from it still work)'
-                        if additive else '')),
+                        if additive else '') + note),
             hint='regenerate the spec from the application and commit it with the change',
-            extra={'code_rules': rules}))
+            extra=extra))
     return out
+
+
+def _code_sides(changes: ChangeSet, cfg: dict[str, Any], *snaps: Any) -> list[Any]:
+    """The code contracts of ``snaps`` (from the analysis cache when built before)."""
+    exclude, roots = list(cfg.get('code_exclude', [])), list(cfg.get('python_roots', []))
+    return [side_contract(changes, snap, exclude, roots) for snap in snaps]
+
+
+def _behind_before(changes: ChangeSet, cfg: dict[str, Any], spec: Spec, sides: list[Any],
+                   severity: str, extra: dict[str, Any]
+                   ) -> tuple[str, str, dict[str, Any]]:
+    """Report what the range introduces: a spec that was already behind the code at the
+    base in the same way (no breaking difference between the spec and the head's code that
+    the base's code did not have) is context; a new breaking difference keeps ``severity``."""
+    if not sides:
+        sides.extend(_code_sides(changes, cfg, changes.base, changes.head))
+    new = standing.new_differences(spec, sides[0], sides[1])
+    if not new:
+        return 'info', ('; it was already behind the route code at the base in the same '
+                        'way: this change adds no breaking difference between the spec and '
+                        'the code'), {**extra, 'behind_at_base': True}
+    return severity, (f'; new breaking difference(s) from the spec: '
+                      f'{standing.summary(new)}'), {**extra, 'new_differences': len(new)}
+
+
+def _caught_up(changes: ChangeSet, cfg: dict[str, Any], findings: list[Finding]
+               ) -> list[Finding]:
+    """Spec-diff findings the base side's route code already exhibits are context: the
+    spec catches up with a change the code made in an earlier commit."""
+    paths = {f.path for f in findings if f.path and (
+        f.severity != 'info' or f.rule in _CATCH_UP_RULES) and not f.rule.startswith('openapi-')}
+    if not paths:
+        return findings
+    by_path = {f.path: f for f in changes.files if f.status not in (ADDED, DELETED)}
+    sides: list[Any] = []
+    for path in sorted(paths):
+        f = by_path.get(path)
+        if f is None:
+            continue
+        spec, _ = _load(f.old_bytes(), f.old_path or f.path)
+        if spec is None or not is_contract(spec.data):
+            continue
+        if not sides:
+            sides.extend(_code_sides(changes, cfg, changes.base))
+        mine = [x for x in findings if x.path == path]
+        done = standing.already_served(mine, spec, sides[0], _CATCH_UP_RULES)
+        it = iter(done)
+        findings = [next(it) if x.path == path else x for x in findings]
+    return findings
+
+
+# info findings that a hotfix branch turns into warnings (new scope): a spec catching up
+# with an operation the code already served is not new scope either
+_CATCH_UP_RULES = frozenset({'api-operation-added'})

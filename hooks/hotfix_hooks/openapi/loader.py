@@ -286,10 +286,20 @@ class Spec:
                 i = int(seg)
                 rank += self._ranks(node)[i]
                 node = node[i]
-                at = _array_item(text, pos, i)
-                if at is None:
+                if type(node) is dict and node:
+                    # an object item starts at the brace just before its first key
+                    at = self._key_offset(rank)
+                    if at < 0 or not _is_key(text, at, next(iter(node))):
+                        return _MISSING
+                    brace = text.rfind('{', pos, at)
+                    if brace < 0 or not text[brace + 1:at].isspace() and brace + 1 != at:
+                        return _MISSING
+                    pos = found = brace
+                    continue
+                got = _array_item(text, pos, i)
+                if got is None:
                     break
-                pos = found = at
+                pos = found = got
                 continue
             if t is not dict:
                 break
@@ -458,7 +468,8 @@ def _yaml_item(text: str, pos: int, indent: int, index: int) -> tuple[int, int] 
     return None
 
 
-_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+# a string, a bracket or comma, or a bare number / true / false / null
+_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]|[^\s\[\]{},:"]+')
 # a JSON string followed by ':' (valid JSON has no raw line break inside a string)
 _KEY_RE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"(?=[ \t\r\n]*:)')
 _COLON_RE = re.compile(r'[ \t\r\n]*:')

@@ -7,7 +7,10 @@ with media types and headers, and its effective security requirements.
 """
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from dataclasses import field
 from typing import Any
 
 from hotfix_hooks.fastclass import dataclass
@@ -53,18 +56,42 @@ class Response:
 
 @dataclass
 class Op:
+    """One operation. Its parameters, request body and responses are read from the
+    document on first use (``details``): the comparison skips the operations of a path item
+    that is the same on both sides without reading them."""
+
     method: str                   # GET
     path: str                     # as written
     ptr: str                      # /paths/~1items~1{id}/get
-    params: dict[tuple[str, str], Param]
-    body: Body | None
-    responses: dict[str, Response]
     security: list[dict[str, list[str]]] | None
     security_ptr: str
     deprecated: bool = False
     sunset: object = None          # x-sunset as written (a date, or a string)
     operation_id: str | None = None
     frozen: bool = False          # x-frozen: true on the operation or its path item
+    # () -> (params, body, responses), called once
+    details: Callable[[], tuple[dict[tuple[str, str], Param], Body | None,
+                                dict[str, Response]]] | None = field(
+        default=None, repr=False, compare=False)
+
+    def _details(self) -> tuple[dict[tuple[str, str], Param], Body | None,
+                                dict[str, Response]]:
+        got = self.__dict__.get('_got')
+        if got is None:
+            got = self.__dict__['_got'] = self.details() if self.details else ({}, None, {})
+        return got
+
+    @property
+    def params(self) -> dict[tuple[str, str], Param]:
+        return self._details()[0]
+
+    @property
+    def body(self) -> Body | None:
+        return self._details()[1]
+
+    @property
+    def responses(self) -> dict[str, Response]:
+        return self._details()[2]
 
     @property
     def label(self) -> str:
@@ -91,39 +118,50 @@ def operations(doc: Doc) -> dict[tuple[str, str], Op]:
         item, item_ptr = doc.deref(item_raw, item_ptr)
         if not isinstance(item, dict):
             continue
-        common = _params(doc, item.get('parameters'), item_ptr + '/parameters')
+        common: list[dict[tuple[str, str], Param]] = []      # the path item's, read once
         for method in METHODS:
             node = item.get(method)
             if not isinstance(node, dict):
                 continue
             ptr = f'{item_ptr}/{method}'
-            params = dict(common)
-            params.update(_params(doc, node.get('parameters'), ptr + '/parameters'))
-            body = None
-            if swagger:
-                consumes = node.get('consumes') if isinstance(node.get('consumes'), list) \
-                    else g_consumes
-                body, params = _swagger_body(params, consumes, ptr)
-            elif 'requestBody' in node:
-                rb, rb_ptr = doc.deref(node['requestBody'], ptr + '/requestBody')
-                if isinstance(rb, dict):
-                    body = Body(rb.get('required') is True, _content(rb, rb_ptr), rb_ptr)
-            produces = node.get('produces') if isinstance(node.get('produces'), list) \
-                else g_produces
-            responses = _responses(doc, node.get('responses'), ptr + '/responses', swagger,
-                                   produces)
             sec = node.get('security') if isinstance(node.get('security'), list) else g_security
             sec_ptr = ptr + '/security' if 'security' in node else '/security'
-            op = Op(method=method.upper(), path=path, ptr=ptr,
-                    params=_key_params(path, params), body=body,
-                    responses=responses, security=sec, security_ptr=sec_ptr,
-                    deprecated=node.get('deprecated') is True,
+            op = Op(method=method.upper(), path=path, ptr=ptr, security=sec,
+                    security_ptr=sec_ptr, deprecated=node.get('deprecated') is True,
                     sunset=node.get('x-sunset'),
                     frozen=node.get('x-frozen') is True or item.get('x-frozen') is True,
                     operation_id=node.get('operationId') if isinstance(
-                        node.get('operationId'), str) else None)
+                        node.get('operationId'), str) else None,
+                    details=functools.partial(
+                        _details, doc, path, item, item_ptr, common, node, ptr, swagger,
+                        g_consumes, g_produces))
             out.setdefault(op.key, op)
     return out
+
+
+def _details(doc: Doc, path: str, item: dict[str, Any], item_ptr: str,
+             common: list[dict[tuple[str, str], Param]], node: dict[str, Any], ptr: str,
+             swagger: bool, g_consumes: list[Any] | None, g_produces: list[Any] | None
+             ) -> tuple[dict[tuple[str, str], Param], Body | None, dict[str, Response]]:
+    """An operation's parameters (the path item's merged in), request body and responses."""
+    if not common:
+        common.append(_params(doc, item.get('parameters'), item_ptr + '/parameters'))
+    params = dict(common[0])
+    params.update(_params(doc, node.get('parameters'), ptr + '/parameters'))
+    body = None
+    if swagger:
+        consumes = node.get('consumes') if isinstance(node.get('consumes'), list) \
+            else g_consumes
+        body, params = _swagger_body(params, consumes, ptr)
+    elif 'requestBody' in node:
+        rb, rb_ptr = doc.deref(node['requestBody'], ptr + '/requestBody')
+        if isinstance(rb, dict):
+            body = Body(rb.get('required') is True, _content(rb, rb_ptr), rb_ptr)
+    produces = node.get('produces') if isinstance(node.get('produces'), list) \
+        else g_produces
+    responses = _responses(doc, node.get('responses'), ptr + '/responses', swagger,
+                           produces)
+    return _key_params(path, params), body, responses
 
 
 def _params(doc: Doc, raw: Any, ptr: str) -> dict[tuple[str, str], Param]:

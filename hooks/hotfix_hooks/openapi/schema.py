@@ -24,6 +24,7 @@ from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.loader import is_missing
 from hotfix_hooks.openapi.loader import lookup
 from hotfix_hooks.openapi.loader import split_pointer
+from hotfix_hooks.openapi.loader import unescape
 
 UPPER = (('maxLength', 'max-length'), ('maximum', 'max'),
          ('exclusiveMaximum', 'exclusive-max'), ('maxItems', 'max-items'))
@@ -131,14 +132,15 @@ def _takes_anything(n: N) -> bool:
 
 
 def component_name(ptr: str) -> str | None:
-    if not ptr.startswith(('/components/schemas/', '/definitions/')):
+    """The schema component a pointer names (``/components/schemas/Item``,
+    ``/definitions/Item``), unescaped; None for any other pointer."""
+    if ptr.startswith('/components/schemas/'):
+        rest = ptr[20:]
+    elif ptr.startswith('/definitions/'):
+        rest = ptr[13:]
+    else:
         return None
-    segs = split_pointer(ptr)
-    if len(segs) == 3 and segs[:2] == ['components', 'schemas']:
-        return segs[2]
-    if len(segs) == 2 and segs[0] == 'definitions':
-        return segs[1]
-    return None
+    return None if '/' in rest else unescape(rest)
 
 
 # ``json.dumps(v, sort_keys=True, default=str)`` without building an encoder per value
@@ -159,7 +161,8 @@ def _is_null_schema(node: object) -> bool:
 
 
 def norm(doc: Doc, node: Any, ptr: str) -> N:
-    node, ptr = doc.deref(node, ptr)
+    if isinstance(node, dict) and '$ref' in node:
+        node, ptr = doc.deref(node, ptr)
     cached = doc.norms.get(ptr)
     if cached is not None:
         return cached
@@ -188,27 +191,28 @@ _FILL_KEYS = frozenset({'nullable', 'x-nullable', 'format', 'enum', 'const',
 
 
 def _fill(doc: Doc, n: N, node: dict[str, Any], ptr: str) -> None:
-    get = node.get
-    t = get('type')
-    types: set[str] | None = None
-    if isinstance(t, list):
-        types = {str(x) for x in t}
-    elif isinstance(t, str):
-        types = {t}
-    if types and 'null' in types and len(types) > 1:
-        n.nullable = True
-        types.discard('null')
-    n.types = frozenset(types) if types else None
+    t = node.get('type')
+    if t is not None:
+        types: set[str] | None = None
+        if isinstance(t, list):
+            types = {str(x) for x in t}
+        elif isinstance(t, str):
+            types = {t}
+        if types and 'null' in types and len(types) > 1:
+            n.nullable = True
+            types.discard('null')
+        n.types = frozenset(types) if types else None
     present = _FILL_KEYS.intersection(node)
     if not present:
         return
-    if get('nullable') is True or get('x-nullable') is True:
+    # only the keywords the node has are read (a property has two or three of them)
+    if ('nullable' in present and node['nullable'] is True) or (
+            'x-nullable' in present and node['x-nullable'] is True):
         n.nullable = True
-    fmt = get('format')
-    if isinstance(fmt, str):
-        n.format = fmt
+    if 'format' in present and isinstance(node['format'], str):
+        n.format = node['format']
     vals = None
-    if isinstance(get('enum'), list):
+    if 'enum' in present and isinstance(node['enum'], list):
         vals = node['enum']
     if 'const' in present:
         vals = [node['const']]
@@ -216,7 +220,7 @@ def _fill(doc: Doc, n: N, node: dict[str, Any], ptr: str) -> None:
         if None in vals:
             n.nullable = True
         n.values = {_vkey(v): v for v in vals if v is not None}
-    if isinstance(get('x-extensible-enum'), list):
+    if 'x-extensible-enum' in present and isinstance(node['x-extensible-enum'], list):
         n.extensible = True
     bounds = _BOUND_KEYS.intersection(present)
     if bounds:
@@ -225,37 +229,45 @@ def _fill(doc: Doc, n: N, node: dict[str, Any], ptr: str) -> None:
             if _number(v):
                 n.bounds[kw] = (v, f'{ptr}/{kw}')
         for excl, plain in (('exclusiveMaximum', 'maximum'), ('exclusiveMinimum', 'minimum')):
-            if get(excl) is True and plain in n.bounds:     # OpenAPI 3.0 boolean form
+            if node.get(excl) is True and plain in n.bounds:     # OpenAPI 3.0 boolean form
                 n.bounds[excl] = n.bounds.pop(plain)
-    pattern = get('pattern')
-    if isinstance(pattern, str):
-        n.pattern = (pattern, f'{ptr}/pattern')
-    props = get('properties')
-    if isinstance(props, dict):
+    if 'pattern' in present and isinstance(node['pattern'], str):
+        n.pattern = (node['pattern'], f'{ptr}/pattern')
+    if 'properties' in present and isinstance(node['properties'], dict):
+        props = node['properties']
         prefix = f'{ptr}/properties/'
-        n.props = {str(k): (v, prefix + escape(str(k))) for k, v in props.items()}
-    req = get('required')
-    if isinstance(req, list):
-        n.required = {str(r) for r in req}
+        try:
+            names = ''.join(props)          # TypeError: a key that is not a string (YAML)
+        except TypeError:
+            names = '~'
+        if '~' in names or '/' in names:
+            n.props = {str(k): (v, prefix + escape(str(k))) for k, v in props.items()}
+        else:
+            n.props = {k: (v, prefix + k) for k, v in props.items()}
+    if 'required' in present and isinstance(node['required'], list):
+        n.required = {str(r) for r in node['required']}
         n.required_ptr = f'{ptr}/required'
-    if isinstance(get('items'), dict):
+    if 'items' in present and isinstance(node['items'], dict):
         n.items = (node['items'], f'{ptr}/items')
-    addl = get('additionalProperties')
-    if addl is False:
-        n.closed = True
-    elif isinstance(addl, dict) and addl:
-        n.additional = (addl, f'{ptr}/additionalProperties')
-    n.read_only = get('readOnly') is True
-    n.write_only = get('writeOnly') is True
-    n.deprecated = get('deprecated') is True
+    if 'additionalProperties' in present:
+        addl = node['additionalProperties']
+        if addl is False:
+            n.closed = True
+        elif isinstance(addl, dict) and addl:
+            n.additional = (addl, f'{ptr}/additionalProperties')
+    if 'readOnly' in present:
+        n.read_only = node['readOnly'] is True
+    if 'writeOnly' in present:
+        n.write_only = node['writeOnly'] is True
+    if 'deprecated' in present:
+        n.deprecated = node['deprecated'] is True
     if 'default' in present:
         n.default = (node['default'],)
-    all_of = node.get('allOf')
-    if isinstance(all_of, list):
-        for i, sub in enumerate(all_of):
+    if 'allOf' in present and isinstance(node['allOf'], list):
+        for i, sub in enumerate(node['allOf']):
             _merge(n, norm(doc, sub, f'{ptr}/allOf/{i}'))
     for kind in ('oneOf', 'anyOf'):
-        subs = node.get(kind)
+        subs = node.get(kind) if kind in present else None
         if not isinstance(subs, list):
             continue
         branches = []
@@ -492,11 +504,33 @@ class Comparer:
         self.head = head
         self.cache: dict[tuple[str, str, str, str], list[Change]] = {}
         self.active: set[tuple[str, str, str, str]] = set()
-        self.clean: set[str] = set()      # '#/components/...' refs identical on both sides
+        self._clean: set[str] = set()
+        self._settled: dict[int, tuple[object, bool]] = {}     # by id: (the node, answer)
+
+    @property
+    def clean(self) -> set[str]:
+        """``#/components/...`` refs identical on both sides (with all they reference)."""
+        return self._clean
+
+    @clean.setter
+    def clean(self, refs: set[str]) -> None:
+        self._clean = refs
+        self._settled = {}
+
+    def settled(self, node: object) -> bool:
+        """``_settled(node, self.clean, 4)``, once per node (an equal property is checked
+        by ``_properties`` and again by ``schema``); the memo holds the node, so its id
+        is never another's."""
+        if not isinstance(node, (dict, list)):
+            return True
+        got = self._settled.get(id(node))
+        if got is None:
+            got = self._settled[id(node)] = (node, _settled(node, self._clean, 4))
+        return got[1]
 
     def schema(self, onode: Any, optr: str, nnode: Any, nptr: str, level: str,
                subject: str = '') -> list[Change]:
-        if onode == nnode and _settled(onode, self.clean, 4):
+        if onode == nnode and self.settled(onode):
             return []       # identical, referencing only identical components: no change
         o = norm(self.base, onode, optr)
         n = norm(self.head, nnode, nptr)
@@ -692,8 +726,7 @@ class Comparer:
             ohave, nhave = o.props.get(name), n.props.get(name)
             if ohave and nhave:
                 oreq, nreq = name in o.required, name in n.required
-                if oreq == nreq and ohave[0] == nhave[0] and _settled(ohave[0], self.clean,
-                                                                       4):
+                if oreq == nreq and ohave[0] == nhave[0] and self.settled(ohave[0]):
                     continue        # identical, settled (``_settled``), same requiredness
                 pn = norm(self.head, *nhave)
                 if (req and pn.read_only) or (not req and pn.write_only):

@@ -23,7 +23,7 @@ def policy_tree(ctx: context.Context, policy: Policy, changes: ChangeSet,
     otherwise."""
     if read is None:
         read = changes.head.read if ctx.mode == 'range' else disk_reader(ctx.root)
-    return PolicyTree(policy, read)
+    return PolicyTree(policy, read, repo=ctx.root, cache=ctx.use_cache)
 
 
 def governed_parts(changes: ChangeSet, tree: PolicyTree, leave_out: Sequence[str] = ()

@@ -90,7 +90,7 @@ class Judged:
         """The trusted side as a ``Source``, for reading other files from it."""
         if self.base_commit is None:
             return None
-        return AtCommit(self.ctx.root, self.base_commit)
+        return AtCommit(self.ctx.root, self.base_commit, cache=self.ctx.use_cache)
 
     def policy_reader(self) -> Callable[[str], bytes | None] | None:
         """Where the folder policies of a monorepo are read from: the trusted side when the
@@ -136,9 +136,11 @@ def folder_policy_findings(judged: Judged, changed: Iterable[str], head: Reader
         if not folder or name not in CONFIG_FILES:
             continue
         probe = f'{folder}/-'
-        trusted = PolicyTree(judged.policy, base).governing(probe)
+        trusted = PolicyTree(judged.policy, base, repo=judged.ctx.root,
+                             cache=judged.ctx.use_cache).governing(probe)
         try:
-            mine = PolicyTree(judged.policy, head).governing(probe)
+            mine = PolicyTree(judged.policy, head, repo=judged.ctx.root,
+                              cache=judged.ctx.use_cache).governing(probe)
         except ConfigError as e:
             what = f'its policy file cannot be read: {e.message.rstrip(".?!")}'
             changes: list[PolicyChange] = []
@@ -272,7 +274,7 @@ def _self_declared_base(given: Policy, req: Request, root: str) -> str | None:
         if sha is None:
             continue
         try:
-            theirs = load_from(AtCommit(root, sha))
+            theirs = load_from(AtCommit(root, sha, cache=not req.no_cache))
         except ConfigError:
             return None
         return name if theirs.get('base') == name else None
@@ -336,7 +338,7 @@ def judge(ctx: Context, given: Policy, env: Mapping[str, str] | None = None,
                 'no base side to read the policy from (a first commit, or no base branch): '
                 f"the branch's own policy applies ({own.origin})")
         return judged
-    trusted = load_from(AtCommit(ctx.root, base_commit))
+    trusted = load_from(AtCommit(ctx.root, base_commit, cache=ctx.use_cache))
     where = _describe(trusted, base_commit, base_ref)
     if not _is_gated(ctx.branch, trusted):
         own = _own_policy(ctx, given)
@@ -393,7 +395,7 @@ def _own_policy(ctx: Context, given: Policy) -> Policy:
     """The policy a branch off the hotfix rules is judged by: a range's head commit's (the
     one on disk when the commit has none), else the working tree's."""
     if ctx.mode == 'range' and ctx.head:
-        return load_from(AtCommit(ctx.root, ctx.head), fallback=given)
+        return load_from(AtCommit(ctx.root, ctx.head, cache=ctx.use_cache), fallback=given)
     return given
 
 
@@ -402,7 +404,7 @@ def _branch_side(ctx: Context) -> tuple[Source, str]:
     files git tracks in the working tree (an ignored local policy file is not the branch's;
     it is still validated when it is loaded)."""
     if ctx.mode == 'range' and ctx.head:
-        return AtCommit(ctx.root, ctx.head), f'commit {ctx.head[:12]}'
+        return AtCommit(ctx.root, ctx.head, cache=ctx.use_cache), f'commit {ctx.head[:12]}'
     return WorkingTree(ctx.root, tracked_only=True), 'the working tree'
 
 
@@ -428,7 +430,7 @@ def _explicit(ctx: Context, given: Policy, base_commit: str | None, base_ref: st
     side, label = _branch_side(ctx)
     judged.compared_with = label
     try:
-        theirs = load_from(AtCommit(ctx.root, base_commit), [rel])
+        theirs = load_from(AtCommit(ctx.root, base_commit, cache=ctx.use_cache), [rel])
         ours = load_from(side, [rel])
     except ConfigError as e:
         judged.unreadable = e.message

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from hotfix_hooks import tomlio
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.git import plumbing
+from hotfix_hooks.policy import memo
 from hotfix_hooks.policy.load import CONFIG_FILES
 from hotfix_hooks.policy.load import from_mapping
 from hotfix_hooks.policy.load import Policy
@@ -74,13 +75,18 @@ class WorkingTree(Source):
 
 
 class AtCommit(Source):
-    """The files of commit ``rev`` (one ``git cat-file --batch`` for several files)."""
+    """The files of commit ``rev`` (one ``git cat-file --batch`` for several files). A policy
+    file read from it is parsed and validated once: ``load_from`` keeps the result in the
+    analysis cache by the file's exact bytes (``policy/memo.py``) unless ``cache`` is off
+    (``--no-cache``)."""
 
-    def __init__(self, root: str, rev: str, label: str | None = None) -> None:
+    def __init__(self, root: str, rev: str, label: str | None = None,
+                 cache: bool = True) -> None:
         self.root = root
         self.rev = rev
         self.commit = rev
         self.label = label or rev[:12]
+        self.cache = cache
 
     def read(self, path: str) -> bytes | None:
         return self.read_many([path])[path]
@@ -112,10 +118,10 @@ def load_from(source: Source, names: Iterable[str] = CONFIG_FILES,
         data = blobs.get(name)
         if data is None:
             continue
-        raw = read_table(data, name, source)
-        if raw is None:
+        got = _parsed(data, name, source)
+        if got is None:
             continue
-        policy = from_mapping(raw, name)
+        policy = Policy(values=got[0], sources=got[1], path=name)
         policy.file = name
         policy.origin = source.where(name)
         return policy
@@ -124,6 +130,26 @@ def load_from(source: Source, names: Iterable[str] = CONFIG_FILES,
     policy = from_mapping({}, None)
     policy.origin = f'the defaults (no policy file in {source.label})'
     return policy
+
+
+def _parsed(data: bytes, name: str, source: Source) -> memo.Parsed:
+    """The validated values and their sources of the policy file ``name`` whose bytes are
+    ``data`` (``None``: a ``pyproject.toml`` without ``[tool.hotfix-hooks]``). A file read
+    from a commit comes from the analysis cache when the same bytes under the same name
+    were validated before (a file that does not parse or validate is never stored: its
+    error is raised every time). The cache holds the result of bytes, not of a side: which
+    side's file is read, and so which policy decides, is the caller's choice as before."""
+
+    def build() -> memo.Parsed:
+        raw = read_table(data, name, source)
+        if raw is None:
+            return None
+        policy = from_mapping(raw, name)
+        return policy.values, policy.sources
+
+    if not isinstance(source, AtCommit):
+        return build()
+    return memo.parsed(data, f'{name}\0commit', source.root, source.cache, build)
 
 
 def read_table(data: bytes, name: str, source: Source) -> object:
@@ -147,10 +173,10 @@ def read_table(data: bytes, name: str, source: Source) -> object:
     return tool.get('hotfix-hooks')
 
 
-def load_at(root: str, commit: str, current: Policy) -> Policy:
+def load_at(root: str, commit: str, current: Policy, cache: bool = True) -> Policy:
     """The policy as committed in ``commit``; ``current`` when the commit has no policy
     file, and always when ``current`` was given with ``--config``. What a branch off the
     hotfix rules is judged by in a range (``git/trust.py`` decides when)."""
     if current.explicit:
         return current
-    return load_from(AtCommit(root, commit), fallback=current)
+    return load_from(AtCommit(root, commit, cache=cache), fallback=current)

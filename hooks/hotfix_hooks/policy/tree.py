@@ -25,6 +25,7 @@ from typing import Any
 from hotfix_hooks import tomlio
 from hotfix_hooks.errors import ConfigError
 from hotfix_hooks.git import plumbing
+from hotfix_hooks.policy import memo
 from hotfix_hooks.policy.load import CONFIG_FILES
 from hotfix_hooks.policy.load import from_mapping
 from hotfix_hooks.policy.load import Policy
@@ -114,6 +115,11 @@ def read_policy_file(read: Reader, folder: str) -> tuple[dict[str, Any], str] | 
 def folder_policy(raw: dict[str, Any], file: str, root: Policy) -> Policy:
     """The policy of a folder's own file: its folder keys over the defaults, the
     repository-wide keys from the root policy."""
+    return _with_root(_folder_only(raw, file, root), file, root)
+
+
+def _folder_only(raw: dict[str, Any], file: str, root: Policy) -> Policy:
+    """The folder file's own keys, validated (a repository-wide key is an error)."""
     shared = sorted(set(raw) & set(REPOSITORY_KEYS))
     if shared:
         root_file = os.path.basename(root.path) if root.path else '.hotfix-hooks.toml'
@@ -121,7 +127,10 @@ def folder_policy(raw: dict[str, Any], file: str, root: Policy) -> Policy:
             f'{file}: {shared[0]!r} is a repository-wide policy key; a folder policy sets '
             f'only {", ".join(sorted(FOLDER_KEYS))}',
             hint=f'move it to the root policy ({root_file} at the top of the repository)')
-    policy = from_mapping(raw, file, where=file)
+    return from_mapping(raw, file, where=file)
+
+
+def _with_root(policy: Policy, file: str, root: Policy) -> Policy:
     for key in REPOSITORY_KEYS:
         policy.values[key] = root.values[key]
     for name, source in root.sources.items():
@@ -134,18 +143,52 @@ def folder_policy(raw: dict[str, Any], file: str, root: Policy) -> Policy:
 class PolicyTree:
     """The root policy and the folder policies found below it, on demand."""
 
-    def __init__(self, root: Policy, read: Reader, root_file: str | None = None) -> None:
+    def __init__(self, root: Policy, read: Reader, root_file: str | None = None, *,
+                 repo: str | None = None, cache: bool = True) -> None:
         self.root = Governed('', root, root_file if root_file is not None else (
             os.path.basename(root.path) if root.path else None))
         self.read = read
+        # the repository whose analysis cache keeps each folder file's validated keys by
+        # its exact bytes (``policy/memo.py``); None or ``cache`` off: parsed every time
+        self.repo = repo if cache else None
         self._folders: dict[str, Governed | None] = {}
 
     def _at(self, folder: str) -> Governed | None:
         if folder not in self._folders:
-            found = read_policy_file(self.read, folder)
-            self._folders[folder] = None if found is None else Governed(
-                folder, folder_policy(found[0], found[1], self.root.policy), found[1])
+            self._folders[folder] = self._read(folder) if self.repo is not None else \
+                self._parse(folder)
         return self._folders[folder]
+
+    def _parse(self, folder: str) -> Governed | None:
+        found = read_policy_file(self.read, folder)
+        return None if found is None else Governed(
+            folder, folder_policy(found[0], found[1], self.root.policy), found[1])
+
+    def _read(self, folder: str) -> Governed | None:
+        """``_parse`` with each file's validated keys from the cache when the same bytes
+        under the same path were validated before (a file that does not parse or validate
+        is never stored); which file governs is decided here as in ``read_policy_file``."""
+        root = self.root.policy
+        for name in CONFIG_FILES:
+            path = f'{folder}/{name}' if folder else name
+            data = self.read(path)
+            if data is None:
+                continue
+
+            def build(data: bytes = data, name: str = name, path: str = path) -> memo.Parsed:
+                found = read_policy_file(lambda p: data if p == path else None, folder)
+                if found is None:
+                    return None
+                own = _folder_only(found[0], path, root)
+                return own.values, own.sources
+
+            assert self.repo is not None
+            got = memo.parsed(data, f'{path}\0folder', self.repo, True, build)
+            if got is None:
+                continue
+            policy = Policy(values=got[0], sources=got[1], path=path)
+            return Governed(folder, _with_root(policy, path, root), path)
+        return None
 
     def governing(self, path: str) -> Governed:
         """The policy nearest to ``path`` (a repository path of a file)."""

@@ -1,0 +1,63 @@
+"""``report.json.dumps`` writes what ``json.dumps(value, indent=2)`` writes, byte for byte
+(it replaces it for the JSON report: the indented encoder of ``json`` is pure Python before
+3.13), and fails where it fails."""
+from __future__ import annotations
+
+import enum
+import json
+import math
+from typing import Any
+
+import pytest
+
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.report import json as json_report
+
+
+class _Level(enum.IntEnum):
+    LOW = 1
+
+
+class _Name(str):
+    pass
+
+
+_VALUES: list[Any] = [
+    {}, [], (), '', 'x', 0, -12, 10 ** 30, 1.5, -0.0, math.inf, -math.inf, math.nan, True,
+    False, None, 'line\nfeed "quoted" \\ back\ttab \u00e9 \u2028 \U0001f600 \x00 \x7f',
+    {'a': [], 'b': {}, 'c': [[]], 'd': [{}], 'e': [1, 'two', None, [3, [4, {}]]]},
+    {'findings': [{'rule': 'r', 'line': 3, 'extra': {'affected': ['GET /a', 'POST /b'],
+                                                       'pointer': '/paths/~1a'}}]},
+    {3: 'int key', 2.5: 'float key', True: 'bool key', None: 'none key', 'k': 'str'},
+    {'nested': {1: {'x': [1.25, 'y']}}, 'list': [{'n': {False: 1}}]},
+    ('tuple', ['in', ('a', 'tuple')]), [_Level.LOW, _Name('sub'), {_Name('k'): _Level.LOW}],
+    {'deep': [[[[['x']]]]], 'mixed': ['a', 1, 'b'], 'strs': ['a\nb', '', 'é']},
+]
+
+
+@pytest.mark.parametrize('value', _VALUES, ids=range(len(_VALUES)))
+def test_the_same_text_as_json_dumps_with_indent(value: Any) -> None:
+    assert json_report.dumps(value) == json.dumps(value, indent=2)
+    assert json_report.dumps({'wrapped': [value, {'again': value}]}) == \
+        json.dumps({'wrapped': [value, {'again': value}]}, indent=2)
+
+
+def test_the_same_errors() -> None:
+    for bad in ({'a': object()}, [1, {2, 3}], {'k': b'bytes'}, {(1, 2): 'tuple key'}):
+        with pytest.raises(TypeError):
+            json.dumps(bad, indent=2)
+        with pytest.raises(TypeError):
+            json_report.dumps(bad)
+
+
+def test_a_report_with_many_findings() -> None:
+    findings = [Finding(rule=f'rule-{i % 7}', category='contract', severity='info',
+                        message=f'message {i} "q" \u00e9', path='openapi.json', line=i,
+                        extra={'operation': 'GET /x', 'affected': [f'GET /{j}' for j in
+                                                                   range(i % 4)],
+                               'pointer': f'/paths/{i}', 'side': 'head',
+                               'base_line': i if i % 2 else None})
+                for i in range(50)]
+    text = json_report.render(findings, {'extra': {'k': [1, 2.5]}})
+    payload = json.loads(text)
+    assert text == json.dumps(payload, indent=2) + '\n'
