@@ -55,6 +55,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--lines', type=int, default=200_000)
     parser.add_argument('--runs', type=int, default=3)
+    parser.add_argument('--only', action='append', default=[], metavar='CHECKS',
+                        help='also measure `scan --only CHECKS` (repeatable), e.g. actions')
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix='bench-memory-')
     env = dict(os.environ, GIT_AUTHOR_NAME='b', GIT_AUTHOR_EMAIL='b@x',
@@ -77,6 +79,8 @@ def main() -> int:
         cases = {'python -c pass': [sys.executable, '-c', 'pass'],
                  'scan --only scope': [*hh, '--only', 'scope'],
                  'scan --with-naming (umbrella)': [*hh, '--with-naming']}
+        for only in args.only:
+            cases[f'scan --only {only}'] = [*hh, '--only', only]
         got: dict[str, list[tuple[float, float, int]]] = {k: [] for k in cases}
         for _ in range(args.runs):
             for name, argv in cases.items():

@@ -98,7 +98,7 @@ def parse_chunk(chunk: Chunk, cache: dict[str, list[ast.stmt] | None]) -> list[a
         cache[key] = None
         return None
     if chunk.start > 1:
-        ast.increment_lineno(tree, chunk.start - 1)
+        shift_lines(tree, chunk.start - 1)
     cache[key] = tree.body
     return tree.body
 

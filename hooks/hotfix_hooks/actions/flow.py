@@ -99,13 +99,15 @@ class Analyzer:
         self.state = {s.lower() for s in state_attrs}
         self.marker_re = re.compile('|'.join(re.escape(m) for m in markers), re.I) \
             if markers else re.compile(r'(?!x)x')
-        self.sql_re = re.compile(
-            _SQL_SET.format('|'.join(re.escape(s) for s in sorted(self.state))), re.I) \
+        # compiled when a string constant holds ``SET`` (few do; the pattern is costly)
+        self._sql_pattern = _SQL_SET.format('|'.join(re.escape(s) for s in sorted(self.state))) \
             if self.state else None
+        self._sql_re: re.Pattern[str] | None = None
         self.depth = depth
         self._consts: dict[str, dict[str, list[str]]] = {}
-        self._resolved: dict[tuple[int, str], _Target | None] = {}
-        # facts depend only on the function's own code: shared by both sides
+        self._resolved: dict[tuple[str, str, int, int, int | None, int | None],
+                             _Target | None] = {}
+        # per-function facts of this side, by position (see ``FnCache``)
         self._fn_cache: FnCache = fn_cache if fn_cache is not None else {}
 
     # -- public ----------------------------------------------------------------------
@@ -150,6 +152,12 @@ class Analyzer:
                 sorted(e.detail for e in f.dynamic), sorted(source_of(c) for c in f.calls),
                 sorted(source_of(d) for d in f.dependencies), sorted(f.fresh),
                 sorted((k, source_of(v)) for k, v in f.local_types.items()))
+
+    def _sql_search(self, value: str) -> bool:
+        if self._sql_re is None:
+            assert self._sql_pattern is not None
+            self._sql_re = re.compile(self._sql_pattern, re.I)
+        return bool(self._sql_re.search(value))
 
     def is_marker(self, text: str) -> bool:
         return bool(self.marker_re.search(text))
@@ -198,7 +206,10 @@ class Analyzer:
     def _follow(self, expr: ast.expr, mod: Module, depth: int, cls: ast.ClassDef | None,
                 local_types: dict[str, ast.expr], prof: Profile, seen: set[int],
                 dependency: bool = False) -> None:
-        key = (id(expr), mod.path)
+        # by position, never ``id()``: the trees of a large module are dropped once
+        # summarised and a new node could reuse a dropped one's id
+        key = (mod.path, type(expr).__name__, expr.lineno, expr.col_offset,
+               expr.end_lineno, expr.end_col_offset)
         if key in self._resolved:
             target = self._resolved[key]
         else:
@@ -294,7 +305,7 @@ class Analyzer:
 
     # -- per-function facts ------------------------------------------------------------
     def _facts(self, fn: FuncNode, mod: Module, cls: ast.ClassDef | None) -> _FnFacts:
-        key = (mod.path + (cls.name if cls else ''), id(fn))
+        key = (mod.path, cls.name if cls else '', fn.name, fn.lineno, fn.col_offset)
         cached = self._fn_cache.get(key)
         if cached is not None:
             return cached
@@ -325,8 +336,8 @@ class Analyzer:
                 value = node.value
                 if type(value) is str:
                     text = value if len(value) < 400 else None
-                    if self.sql_re is not None and 'SET' in value.upper() \
-                            and self.sql_re.search(value):
+                    if self._sql_pattern is not None and 'SET' in value.upper() \
+                            and self._sql_search(value):
                         facts.writes.append(Evidence('write', short(node), mod.path,
                                                      node.lineno, qual))
             elif (type(node) is ast.Assign or type(node) is ast.AugAssign
@@ -578,8 +589,10 @@ class _FnFacts:
     fresh: set[str] = dataclasses.field(default_factory=set)
 
 
-# per-function facts by (module path + class, id of the function node)
-FnCache = dict[tuple[str, int], _FnFacts]
+# per-function facts of one side by (module path, class, name, line, column): stable when
+# trees are dropped and parsed again (never ``id()`` of a node); one side only, since the
+# same position holds different code on the two sides of a change
+FnCache = dict[tuple[str, str, str, int, int], _FnFacts]
 
 
 def _ident(node: ast.AST) -> str:

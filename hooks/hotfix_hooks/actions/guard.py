@@ -26,8 +26,11 @@ import re
 import sys
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import Any
 
+from hotfix_hooks.actions import summaries
 from hotfix_hooks.actions.delta import Chunk
 from hotfix_hooks.actions.delta import defined_names
 from hotfix_hooks.actions.delta import names_regex
@@ -41,6 +44,7 @@ from hotfix_hooks.actions.middleware import find_middleware
 from hotfix_hooks.actions.middleware import Middleware
 from hotfix_hooks.actions.middleware import registrations
 from hotfix_hooks.actions.routes import find_routes
+from hotfix_hooks.actions.routes import module_context
 from hotfix_hooks.actions.routes import Route
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
@@ -139,12 +143,39 @@ class _Side:
             return None
         text = self.index.text(path) or ''
         if ROUTE_HINT.search(text):
-            for route in find_routes(text, path, mod.tree):
-                if route.node is None and route.call is not None:
-                    self._endpoint(mod, route)
-                self.routes.append(route)
+            if path in self.index.piecewise:
+                self.routes.extend(self._piecewise_routes(mod, text))
+            else:
+                for route in find_routes(text, path, mod.tree):
+                    if route.node is None and route.call is not None:
+                        self._endpoint(mod, route)
+                    self.routes.append(route)
         self.add_middleware(mod)
         return mod
+
+    def _piecewise_routes(self, mod: Module, text: str) -> list[Route]:
+        """The routes of a large module read a piece at a time (``Index.read_piecewise``):
+        found in its skeleton, then a batch of functions at a time. Every statement of such
+        a module counts as changed, so each mutating route's profile is built while its
+        batch is parsed; then its handler's tree is dropped (``route.node = None``)."""
+        context = module_context(mod.tree, 'Route(' in text or not text,
+                                 _Functions(self.index, mod))
+        out: list[Route] = []
+        batches: Iterable[list[ast.stmt]] = self.index.pieces(mod.path)
+        for stmts in _chain(mod.tree.body, batches):
+            found = find_routes(text, mod.path, ast.Module(body=stmts, type_ignores=[]),
+                                context)
+            for route in found:
+                if route.node is None and route.call is not None:
+                    self._endpoint(mod, route)
+                if route.method in self.run.mutating and not route.unresolved:
+                    self.profile(route)
+                route.node = None
+                if route.function:      # the call names the handler only for an endpoint
+                    route.call = None   # given by name (``_name_of``)
+            out.extend(found)
+        out.sort(key=lambda r: r.line)
+        return out
 
     def _endpoint(self, mod: Module, route: Route) -> None:
         """The handler of ``add_api_route(path, endpoint)`` when it is a function of the
@@ -169,6 +200,52 @@ class _Side:
                     self.middleware.setdefault(name, mw)
             for reg in registrations(mod):
                 self.registered.setdefault(reg[0], []).append((mod.path, *reg[1:]))
+
+    def add_unchanged_middleware(self, path: str) -> None:
+        """``add_middleware`` for a file the change does not touch, through the analysis
+        cache: its middleware (with their profiles, which follow calls into other modules)
+        and registrations are derived with a fresh analyzer, recording every file
+        consulted, and reused only while those files are unchanged on this side."""
+        cfg = self.run.cfg
+        parts = {'format': summaries.FORMAT, 'path': path,
+                 'idempotency_markers': list(cfg['idempotency_markers']),
+                 'state_attributes': list(cfg['state_attributes']),
+                 'follow_depth': cfg['follow_depth']}
+        got = summaries.with_dependencies(
+            self.run.changes.cache, summaries.MIDDLEWARE_NAMESPACE, self.index, path, parts,
+            functools.partial(self._middleware_facts, path))
+        if not isinstance(got, (list, tuple)) or len(got) != 2:
+            return
+        for name, file, line, prefixes, methods, prof, registered_in in got[0]:
+            self.middleware.setdefault(name, Middleware(
+                name, file, line, set(prefixes), set(methods), summaries.profile_from(prof),
+                [tuple(r) for r in registered_in]))
+        for name, *rest in got[1]:
+            self.registered.setdefault(name, []).append(
+                (path, rest[0], set(rest[1]), set(rest[2])))
+
+    def _middleware_facts(self, path: str) -> tuple[list[Any], list[Any]] | None:
+        """What ``add_middleware`` finds in ``path``, as plain data, derived by an analyzer
+        of its own (so every module it follows is read, and recorded, now)."""
+        mod = self.index.module(path)
+        if mod is None:
+            return None
+        text = self.index.text(path) or ''
+        mws: list[Any] = []
+        regs: list[Any] = []
+        if 'Middleware' in text or 'middleware' in text:
+            low = text.lower()
+            if any(m.lower() in low for m in self.run.cfg['idempotency_markers']):
+                cfg = self.run.cfg
+                analyzer = Analyzer(self.index, cfg['state_attributes'],
+                                    cfg['idempotency_markers'], cfg['follow_depth'])
+                for mw in find_middleware(analyzer, mod).values():
+                    mws.append((mw.name, mw.file, mw.line, sorted(mw.prefixes),
+                                sorted(mw.methods), summaries.profile_plain(mw.profile),
+                                [tuple(r) for r in mw.registered_in]))
+            for name, line, prefixes, methods in registrations(mod):
+                regs.append((name, line, sorted(prefixes), sorted(methods)))
+        return mws, regs
 
     def guards(self, name: str) -> tuple[set[str], set[str]]:
         mw = self.middleware[name]
@@ -220,10 +297,11 @@ class _Run:
         self.mutating = {m.upper() for m in cfg['mutating_methods']}
         # parsed top-level statements shared by both sides (by text)
         chunks: dict[str, list[ast.stmt] | None] = {}
-        fn_cache: FnCache = {}  # per-function facts shared by both sides
         markers = cfg['idempotency_markers']
-        self.head = _Side(self, Index(changes.head, chunks, markers), fn_cache)
-        self.base = _Side(self, Index(changes.base, chunks, markers), fn_cache)
+        head_fns: FnCache = {}
+        base_fns: FnCache = {}
+        self.head = _Side(self, Index(changes.head, chunks, markers), head_fns)
+        self.base = _Side(self, Index(changes.base, chunks, markers), base_fns)
         self.changed_names: set[str] = set()
         self.dirty_spans: dict[str, list[tuple[int, int]] | None] = {}   # head path -> spans
         self.affected: re.Pattern[str] | None = None
@@ -239,15 +317,19 @@ class _Run:
         self._has_convention: bool | None = None
         self._keyed_routes = False
         self._version: tuple[str, str, tuple[int, int]] | None | bool = False   # unread
+        self._excluded: _GlobSet | None = None      # exclude_globs, matched per path
+        self._web: _GlobSet | None = None
 
     # -- files ---------------------------------------------------------------------------
     def _wanted(self, path: str | None) -> bool:
         if not path or not path.endswith('.py'):
             return False
-        if matches_any(path, self.cfg['exclude_globs']):
+        if self._excluded is None:
+            self._excluded = _GlobSet(self.cfg['exclude_globs'])
+            self._web = _GlobSet(self.cfg['web_code_globs'])
+        if self._excluded.match(path):
             return False
-        globs = self.cfg['web_code_globs']
-        return not globs or matches_any(path, globs)
+        return not self.cfg['web_code_globs'] or bool(self._web and self._web.match(path))
 
     def findings(self) -> list[Finding]:
         helpers: list[str] = []
@@ -298,6 +380,10 @@ class _Run:
 
     def _load_changed(self, hp: str | None, bp: str | None) -> None:
         head, base = self.head.index, self.base.index
+        if not (hp and bp) or self.all:     # all of it counts as changed: large modules
+            for index, path in ((head, hp), (base, bp)):    # are read a piece at a time
+                if path:
+                    index.read_piecewise(path)
         hmod = head.module(hp) if hp else None
         bmod = base.module(bp) if bp else None
         hc = head.chunked.get(hp) if hp and hmod is not None else None
@@ -317,7 +403,9 @@ class _Run:
         if hp:
             self.dirty_spans[hp] = None        # everything counts as changed
         for index, path in ((head, hp), (base, bp)):
-            if path:
+            if path and path in index.piecewise:
+                self.changed_names |= index.piecewise[path]
+            elif path:
                 mod = index.materialize(path, lambda c: True)
                 if mod is not None:
                     self.changed_names |= defined_names(mod.tree.body)
@@ -368,9 +456,11 @@ class _Run:
             return
         wanted = lambda c: c.kind != 'stmt' and bool(rx.search(c.text))  # noqa: E731
         for path in self.head_to_base:
-            self.head.index.materialize(path, wanted)
+            if path not in self.head.index.piecewise:
+                self.head.index.materialize(path, wanted)
         for path in self.base_to_head:
-            self.base.index.materialize(path, wanted)
+            if path not in self.base.index.piecewise:
+                self.base.index.materialize(path, wanted)
 
     def _needs_analysis(self, h: Route, b: Route | None) -> bool:
         if self.all or b is None:
@@ -505,13 +595,8 @@ class _Run:
                 self._keyed_routes = True       # routes of the project handle keys
             if not middleware:
                 continue        # add_middleware would find nothing: not even parsed
-            mod = self.head.index.module(p)
-            if mod is None:
-                continue
-            self.head.add_middleware(mod)
-            base_mod = self.base.index.module(p)
-            if base_mod is not None:
-                self.base.add_middleware(base_mod)
+            self.head.add_unchanged_middleware(p)
+            self.base.add_unchanged_middleware(p)
         merged = {**known, **seen}      # every fact is checked against its blob id
         if tree_id is not None and merged != known:
             cache.put(SCAN_TREE_NAMESPACE, tree_id, parts, merged)
@@ -871,6 +956,88 @@ class _Run:
                     path=where or mh.file, line=where_line or mh.line,
                     message=f'idempotency middleware {name}: {reason}',
                     hint=HINT_IDEM_WEAK, extra={'middleware': name}))
+
+
+_GLOB_CHARS = frozenset('*?[')
+
+
+class _GlobSet:
+    """``matches_any(path, globs)`` for the 1,000s of paths of a repository scan, with
+    plain string tests for the shapes policies use (``dir/**``, ``**/dir/**``, a file
+    name, ``prefix*suffix`` file names) and the glob's regular expression for the others
+    and for any path holding a newline (where ``.`` in the expression stops)."""
+
+    def __init__(self, globs: list[str]) -> None:
+        self.globs = list(globs)
+        self.prefixes: list[str] = []       # dir/**
+        self.inner: list[str] = []          # **/dir/**  (as '/dir/')
+        self.names: set[str] = set()        # a file name
+        self.affixes: list[tuple[str, str]] = []     # prefix*suffix file names
+        self.others: list[str] = []
+        for g in globs:
+            if '/' not in g and not _GLOB_CHARS & set(g):
+                self.names.add(g)
+            elif '/' not in g and g.count('*') == 1 and not set('?[') & set(g):
+                pre, suf = g.split('*')
+                self.affixes.append((pre, suf))
+            elif g.startswith('**/') and g.endswith('/**') and len(g) > 6 \
+                    and not _GLOB_CHARS & set(g[3:-3]):
+                self.inner.append('/' + g[3:-3] + '/')
+            elif g.endswith('/**') and len(g) > 3 and not _GLOB_CHARS & set(g[:-3]):
+                self.prefixes.append(g[:-2])
+            else:
+                self.others.append(g)
+
+    def match(self, path: str) -> bool:
+        if '\n' in path:
+            return matches_any(path, self.globs)
+        if self.prefixes and path.startswith(tuple(self.prefixes)):
+            return True
+        if self.inner:
+            slashed = '/' + path
+            if any(d in slashed for d in self.inner):
+                return True
+        name = path.rsplit('/', 1)[-1]
+        if name in self.names:
+            return True
+        if any(name.startswith(pre) and name.endswith(suf) and len(name) >= len(pre) + len(suf)
+               for pre, suf in self.affixes):
+            return True
+        return bool(self.others) and matches_any(path, self.others)
+
+    def __bool__(self) -> bool:
+        return bool(self.globs)
+
+
+def _chain(first: list[ast.stmt], rest: Iterable[list[ast.stmt]]
+           ) -> Iterator[list[ast.stmt]]:
+    yield first
+    yield from rest
+
+
+class _Functions(Mapping[str, 'ast.FunctionDef | ast.AsyncFunctionDef']):
+    """The functions of a piecewise module by name for ``find_routes`` (an
+    ``add_api_route`` endpoint), parsed when asked for."""
+
+    def __init__(self, index: Index, mod: Module) -> None:
+        self.index = index
+        self.mod = mod
+
+    def __getitem__(self, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef:
+        got = self.index.lookup(self.mod, name) if name in self else None
+        if got is None or got[1] is not self.mod or not isinstance(
+                got[2], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            raise KeyError(name)
+        return got[2]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.mod.functions or name in self.mod.lazy
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self.mod.functions, **self.mod.lazy})
+
+    def __len__(self) -> int:
+        return len({**self.mod.functions, **self.mod.lazy})
 
 
 def _endpoint_keyword(call: ast.Call) -> ast.expr | None:

@@ -8,10 +8,14 @@ import ast
 import dataclasses
 import posixpath
 from collections.abc import Callable
+from collections.abc import Iterator
 
 from hotfix_hooks.actions.delta import Chunk
+from hotfix_hooks.actions.delta import defined_names
 from hotfix_hooks.actions.delta import parse_chunk
+from hotfix_hooks.actions.delta import PIECEWISE_MIN_BYTES
 from hotfix_hooks.actions.delta import split_chunks
+from hotfix_hooks.actions.routes import defines_router
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import Snapshot
@@ -20,6 +24,8 @@ from hotfix_hooks.pyast import parse
 from hotfix_hooks.pyast import source_of
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
+# a piecewise module's functions are parsed again about this many lines at a time
+PIECE_LINES = 2000
 
 
 # -- modules and imports -----------------------------------------------------------------
@@ -85,9 +91,33 @@ class Index:
         self.errors: dict[str, SyntaxError] = {}
         self.texts: dict[str, str] = {}
         self.chunked: dict[str, list[Chunk]] = {}     # path -> its chunks (absent: full parse)
-        self._found: dict[tuple[str, str, int], str | None] = {}
+        # import resolutions, with the candidate paths probed for each
+        self._found: dict[tuple[str, str, int], tuple[str | None, list[str]]] = {}
+        self._logs: list[set[str]] = []     # open dependency logs (``record``)
+        # large modules read a piece at a time (``piecewise``): the names each defines
+        self.piecewise: dict[str, set[str]] = {}
+
+    def record(self) -> set[str]:
+        """Start logging the paths this side's analysis consults (the modules read, the
+        paths import resolution probes, present or not) into the returned set, until
+        ``stop``: what a fact derived meanwhile depends on (``actions/summaries.py``)."""
+        log: set[str] = set()
+        self._logs.append(log)
+        return log
+
+    def stop(self, log: set[str]) -> None:
+        self._logs.remove(log)
+
+    def _consult(self, paths: str | list[str]) -> None:
+        for log in self._logs:
+            if isinstance(paths, str):
+                log.add(paths)
+            else:
+                log.update(paths)
 
     def text(self, path: str) -> str | None:
+        if self._logs:
+            self._consult(path)
         if path in self.texts:
             return self.texts[path]
         data = self.snap.read(path)
@@ -104,16 +134,65 @@ class Index:
         low = chunk.text.lower()       # an ``@app.middleware('http')`` idempotency guard
         return 'middleware' in low and any(m in low for m in self.markers)
 
+    def read_piecewise(self, path: str) -> bool:
+        """Read ``path`` a piece at a time when it is large (``PIECEWISE_MIN_BYTES``): its
+        functions are parsed once to learn the names the module defines and then dropped
+        (kept: module-level statements, classes, functions that assign a router or
+        mention middleware); the caller finds routes a batch of functions at a time
+        (``pieces``). Only for a module every statement of which counts as changed."""
+        if path in self._mods:
+            return path in self.piecewise
+        text = self.text(path)
+        if text is None or len(text) < PIECEWISE_MIN_BYTES:
+            return False
+        self.piecewise[path] = set()
+        if self.module(path) is None or path not in self.chunked:
+            self.piecewise.pop(path, None)      # did not parse a piece at a time
+            return False
+        return True
+
+    def pieces(self, path: str, lines: int | None = None) -> Iterator[list[ast.stmt]]:
+        """The functions of a piecewise module not kept in its skeleton, parsed again a
+        batch of about ``lines`` lines at a time (nothing is kept: the caller summarises
+        each batch before the next one is parsed)."""
+        lines = PIECE_LINES if lines is None else lines
+        batch: list[ast.stmt] = []
+        size = 0
+        for c in self.chunked.get(path) or ():
+            if c.stmts is not None:
+                continue
+            stmts = parse_chunk(c, {})
+            if stmts:
+                batch.extend(stmts)
+                size += c.end - c.start + 1
+            if size >= lines:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
+
     def module(self, path: str) -> Module | None:
+        if self._logs:
+            self._consult(path)
         if path in self._mods:
             return self._mods[path]
         mod = None
         text = self.text(path)
+        names = self.piecewise.get(path)
         if text is not None:
             chunks = split_chunks(text)
             ok = True
             for c in chunks:
-                if self._eager(c):
+                if names is not None:       # parsed once, kept only for the skeleton
+                    stmts = parse_chunk(c, {})
+                    if stmts is None:
+                        ok = False
+                        break
+                    names |= defined_names(stmts)
+                    if c.kind != 'def' or 'middleware' in c.text.lower() \
+                            or defines_router(stmts):
+                        c.stmts = stmts
+                elif self._eager(c):
                     c.stmts = parse_chunk(c, self.cache)
                     if c.stmts is None:
                         ok = False
@@ -148,8 +227,9 @@ class Index:
         todo = [c for c in chunks if c.stmts is None and wanted(c)]
         if not todo:
             return mod
+        cache = {} if path in self.piecewise else self.cache
         for c in todo:
-            c.stmts = parse_chunk(c, self.cache)
+            c.stmts = parse_chunk(c, cache)
             if c.stmts is None:
                 full = self._full(path, self.text(path) or '')
                 self._mods[path] = full
@@ -163,7 +243,7 @@ class Index:
         chunk = mod.lazy.pop(name, None)
         if chunk is None:
             return
-        chunk.stmts = parse_chunk(chunk, self.cache)
+        chunk.stmts = parse_chunk(chunk, {} if mod.path in self.piecewise else self.cache)
         for node in chunk.stmts or ():
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 mod.functions.setdefault(node.name, node)
@@ -173,11 +253,17 @@ class Index:
     def find_module(self, from_path: str, dotted: str, level: int) -> str | None:
         """Repository path of the module ``dotted`` imported from ``from_path``."""
         key = (posixpath.dirname(from_path), dotted, level)
-        if key not in self._found:
-            self._found[key] = self._find_module(from_path, dotted, level)
-        return self._found[key]
+        got = self._found.get(key)
+        if got is None:
+            probes: list[str] = []
+            got = self._found[key] = (self._find_module(from_path, dotted, level, probes),
+                                      probes)
+        if self._logs:
+            self._consult(got[1])
+        return got[0]
 
-    def _find_module(self, from_path: str, dotted: str, level: int) -> str | None:
+    def _find_module(self, from_path: str, dotted: str, level: int,
+                     probes: list[str]) -> str | None:
         rel = dotted.replace('.', '/') if dotted else ''
         if level:
             base = posixpath.dirname(from_path)
@@ -193,6 +279,7 @@ class Index:
             if not stem:
                 continue
             for cand in (stem + '.py', stem + '/__init__.py'):
+                probes.append(cand)
                 if self.snap.exists(cand):
                     return cand
         return None
