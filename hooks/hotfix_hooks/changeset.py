@@ -659,3 +659,55 @@ def glob_to_regex(pattern: str) -> re.Pattern[str]:
 
 def matches_any(path: str, patterns: Iterable[str]) -> bool:
     return any(glob_to_regex(p).match(path) for p in patterns)
+
+
+_GLOB_CHARS = frozenset('*?[')
+
+
+class GlobSet:
+    """``matches_any(path, globs)`` for the 1,000s of paths of a repository scan (the
+    ``/actions`` guard's), with plain string tests for the shapes policies use
+    (``dir/**``, ``**/dir/**``, a file name, ``prefix*suffix`` file names) and the glob's
+    regular expression for the others and for any path holding a newline (where ``.`` in
+    the expression stops)."""
+
+    def __init__(self, globs: list[str]) -> None:
+        self.globs = list(globs)
+        self.prefixes: list[str] = []       # dir/**
+        self.inner: list[str] = []          # **/dir/**  (as '/dir/')
+        self.names: set[str] = set()        # a file name
+        self.affixes: list[tuple[str, str]] = []     # prefix*suffix file names
+        self.others: list[str] = []
+        for g in globs:
+            if '/' not in g and not _GLOB_CHARS & set(g):
+                self.names.add(g)
+            elif '/' not in g and g.count('*') == 1 and not set('?[') & set(g):
+                pre, suf = g.split('*')
+                self.affixes.append((pre, suf))
+            elif g.startswith('**/') and g.endswith('/**') and len(g) > 6 \
+                    and not _GLOB_CHARS & set(g[3:-3]):
+                self.inner.append('/' + g[3:-3] + '/')
+            elif g.endswith('/**') and len(g) > 3 and not _GLOB_CHARS & set(g[:-3]):
+                self.prefixes.append(g[:-2])
+            else:
+                self.others.append(g)
+
+    def match(self, path: str) -> bool:
+        if '\n' in path:
+            return matches_any(path, self.globs)
+        if self.prefixes and path.startswith(tuple(self.prefixes)):
+            return True
+        if self.inner:
+            slashed = '/' + path
+            if any(d in slashed for d in self.inner):
+                return True
+        name = path.rsplit('/', 1)[-1]
+        if name in self.names:
+            return True
+        if any(name.startswith(pre) and name.endswith(suf) and len(name) >= len(pre) + len(suf)
+               for pre, suf in self.affixes):
+            return True
+        return bool(self.others) and matches_any(path, self.others)
+
+    def __bool__(self) -> bool:
+        return bool(self.globs)

@@ -93,11 +93,11 @@ PATHS = ['tests/a.py', 'tests/', 'testsx/a.py', 'src/tests/a.py', 'src/tests2/a.
 
 
 def test_the_scan_matches_globs_as_matches_any_does() -> None:
-    from hotfix_hooks.actions.guard import _GlobSet
+    from hotfix_hooks.changeset import GlobSet
     from hotfix_hooks.changeset import matches_any
 
     for n in range(len(GLOBS) + 1):
         globs = GLOBS[:n] if n % 2 else GLOBS[n:]
-        matcher = _GlobSet(globs)
+        matcher = GlobSet(globs)
         for path in PATHS:
             assert matcher.match(path) == matches_any(path, globs), (globs, path)

@@ -48,8 +48,8 @@ from hotfix_hooks.actions.routes import module_context
 from hotfix_hooks.actions.routes import Route
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
+from hotfix_hooks.changeset import GlobSet
 from hotfix_hooks.changeset import is_binary
-from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import MODE_SYMLINK
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.pyast import requires_python
@@ -317,16 +317,16 @@ class _Run:
         self._has_convention: bool | None = None
         self._keyed_routes = False
         self._version: tuple[str, str, tuple[int, int]] | None | bool = False   # unread
-        self._excluded: _GlobSet | None = None      # exclude_globs, matched per path
-        self._web: _GlobSet | None = None
+        self._excluded: GlobSet | None = None      # exclude_globs, matched per path
+        self._web: GlobSet | None = None
 
     # -- files ---------------------------------------------------------------------------
     def _wanted(self, path: str | None) -> bool:
         if not path or not path.endswith('.py'):
             return False
         if self._excluded is None:
-            self._excluded = _GlobSet(self.cfg['exclude_globs'])
-            self._web = _GlobSet(self.cfg['web_code_globs'])
+            self._excluded = GlobSet(self.cfg['exclude_globs'])
+            self._web = GlobSet(self.cfg['web_code_globs'])
         if self._excluded.match(path):
             return False
         return not self.cfg['web_code_globs'] or bool(self._web and self._web.match(path))
@@ -956,57 +956,6 @@ class _Run:
                     path=where or mh.file, line=where_line or mh.line,
                     message=f'idempotency middleware {name}: {reason}',
                     hint=HINT_IDEM_WEAK, extra={'middleware': name}))
-
-
-_GLOB_CHARS = frozenset('*?[')
-
-
-class _GlobSet:
-    """``matches_any(path, globs)`` for the 1,000s of paths of a repository scan, with
-    plain string tests for the shapes policies use (``dir/**``, ``**/dir/**``, a file
-    name, ``prefix*suffix`` file names) and the glob's regular expression for the others
-    and for any path holding a newline (where ``.`` in the expression stops)."""
-
-    def __init__(self, globs: list[str]) -> None:
-        self.globs = list(globs)
-        self.prefixes: list[str] = []       # dir/**
-        self.inner: list[str] = []          # **/dir/**  (as '/dir/')
-        self.names: set[str] = set()        # a file name
-        self.affixes: list[tuple[str, str]] = []     # prefix*suffix file names
-        self.others: list[str] = []
-        for g in globs:
-            if '/' not in g and not _GLOB_CHARS & set(g):
-                self.names.add(g)
-            elif '/' not in g and g.count('*') == 1 and not set('?[') & set(g):
-                pre, suf = g.split('*')
-                self.affixes.append((pre, suf))
-            elif g.startswith('**/') and g.endswith('/**') and len(g) > 6 \
-                    and not _GLOB_CHARS & set(g[3:-3]):
-                self.inner.append('/' + g[3:-3] + '/')
-            elif g.endswith('/**') and len(g) > 3 and not _GLOB_CHARS & set(g[:-3]):
-                self.prefixes.append(g[:-2])
-            else:
-                self.others.append(g)
-
-    def match(self, path: str) -> bool:
-        if '\n' in path:
-            return matches_any(path, self.globs)
-        if self.prefixes and path.startswith(tuple(self.prefixes)):
-            return True
-        if self.inner:
-            slashed = '/' + path
-            if any(d in slashed for d in self.inner):
-                return True
-        name = path.rsplit('/', 1)[-1]
-        if name in self.names:
-            return True
-        if any(name.startswith(pre) and name.endswith(suf) and len(name) >= len(pre) + len(suf)
-               for pre, suf in self.affixes):
-            return True
-        return bool(self.others) and matches_any(path, self.others)
-
-    def __bool__(self) -> bool:
-        return bool(self.globs)
 
 
 def _chain(first: list[ast.stmt], rest: Iterable[list[ast.stmt]]
