@@ -68,6 +68,28 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the branch hook: CI adapters only on a detached HEAD',
     ('hotfix_hooks.checks.contract', 'hotfix_hooks.openapi.guard'):
         'the contract engine only when a spec file or the route code can change',
+    ('hotfix_hooks.openapi', 'hotfix_hooks.openapi.diff'):
+        'the package\'s names on first use: a warm route-code contract loads no comparison',
+    ('hotfix_hooks.openapi', 'hotfix_hooks.openapi.loader'):
+        'the package\'s names on first use: a warm route-code contract loads no spec loader',
+    ('hotfix_hooks.openapi.codeside', 'hotfix_hooks.openapi.fromcode'):
+        'the route-code contract builder only when a side is not in the analysis cache',
+    ('hotfix_hooks.openapi.codeside', 'hotfix_hooks.openapi.diff'):
+        'the OpenAPI comparison only when the two sides\' comparison is not in the cache',
+    ('hotfix_hooks.openapi.codeside', 'hotfix_hooks.pyast'):
+        'the Python version hints only when a module with routes does not parse',
+    ('hotfix_hooks.openapi.codecontract', 'hotfix_hooks.openapi.schema'):
+        'the schema module only to count coverage of a contract just built',
+    ('hotfix_hooks.openapi.guard', 'hotfix_hooks.openapi.loader'):
+        'the spec loader only when a spec file changed (route code alone: not loaded)',
+    ('hotfix_hooks.openapi.guard', 'hotfix_hooks.openapi.diff'):
+        'the OpenAPI comparison only when a spec file changed',
+    ('hotfix_hooks.openapi.guard', 'hotfix_hooks.openapi.model'):
+        'operations and path normalisation only when a spec changed or endpoints are frozen',
+    ('hotfix_hooks.openapi.guard', 'hotfix_hooks.openapi.standing'):
+        'what the base\'s route code already served, only when a spec file changed',
+    ('hotfix_hooks.openapi.guard', 'hotfix_hooks.openapi.schema'):
+        'the schema module only when a deleted spec is checked against the remaining ones',
     ('hotfix_hooks.checks.actions', 'hotfix_hooks.actions.guard'):
         'the /actions engine only when a route, a module routes import or a middleware changed',
     ('hotfix_hooks.cli', 'hotfix_hooks.report.json'):

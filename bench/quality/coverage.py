@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     from hotfix_hooks import policy as policy_mod
     from hotfix_hooks.git.changes import ObjectReader
     from hotfix_hooks.git.changes import TreeSnapshot
+    from hotfix_hooks.openapi import codecontract
     from hotfix_hooks.openapi import fromcode
 
     args = sys.argv[1:] if argv is None else argv
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     proj = fromcode.Project(snap, list(cfg['code_exclude']), fromcode.ParseCache(),
                             list(cfg.get('python_roots', [])))
     contract = fromcode.build(proj)
-    total, missing = fromcode.coverage(contract)
+    total, missing = codecontract.coverage(contract)
     print(f'{args[0]} {commit[:12]}: {total - len(missing)}/{total} operations with a '
           f'resolved response schema ({(total - len(missing)) / max(total, 1):.0%}); '
           f'{len(proj.unparsed)} route module(s) do not parse; '

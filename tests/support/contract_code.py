@@ -93,7 +93,7 @@ def generated_spec(files: dict[str, str]) -> str:
     """The spec the application of ``files`` generates (what a project commits when it
     regenerates its spec), built from its route code."""
     from hotfix_hooks.changeset import ChangeSet
-    from hotfix_hooks.openapi.fromcode import side_contract
+    from hotfix_hooks.openapi.codeside import side_contract
 
     changes = ChangeSet.from_texts(base=files, head=files)
     return json.dumps(side_contract(changes, changes.base, [], []).doc, indent=1)

@@ -10,10 +10,8 @@ inheritance, models imported from other modules read through the snapshot), and 
 it as an OpenAPI 3.1 document, so the same direction-aware engine compares base and head.
 What cannot be resolved statically is recorded and reported at ``info``.
 
-Each side's contract is kept in the analysis cache (``side_contract``), keyed by a digest
-of everything it is built from (``side_inputs``): a side scanned before (the base of the
-next commit, a scan run again) is neither read nor parsed, and its OpenAPI document is
-loaded only when the two sides' documents differ.
+``codeside`` keeps each side's contract in the analysis cache and compares the two sides;
+it imports this module only when a side has to be built.
 """
 from __future__ import annotations
 
@@ -21,38 +19,33 @@ import ast
 import dataclasses
 import hashlib
 import re
-import sys
 from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
+from typing import Protocol
 
+from hotfix_hooks import digests
 from hotfix_hooks.actions import routes as pyroutes
 from hotfix_hooks.actions.delta import Chunk
 from hotfix_hooks.actions.delta import parsed_chunks
 from hotfix_hooks.actions.delta import PIECEWISE_MIN_BYTES
 from hotfix_hooks.actions.delta import shift_lines
-from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.findings import Finding
-from hotfix_hooks.openapi.diff import diff_specs
+from hotfix_hooks.openapi.codecontract import _PROJECT_FILES
+from hotfix_hooks.openapi.codecontract import _REQUIREMENTS
+from hotfix_hooks.openapi.codecontract import _ROUTE_RE
+from hotfix_hooks.openapi.codecontract import _RouteFacts
+from hotfix_hooks.openapi.codecontract import CodeContract as CodeContract  # re-exported
+from hotfix_hooks.openapi.codecontract import CodeSpec as CodeSpec  # re-exported
 from hotfix_hooks.openapi.diff import ECHO_NOTE
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.schema import UNRESOLVED
 from hotfix_hooks.pyast import parse
-from hotfix_hooks.pyast import requires_python
-from hotfix_hooks.pyast import version_hint
 
-# A module can define routes only if it matches this (read before parsing anything).
-_ROUTE_RE = re.compile(
-    rb'\.(?:get|post|put|patch|delete|head|options|trace|route|api_route)\s*\('
-    rb'|add_api_route|add_url_rule|include_router|register_blueprint|\bRoute\s*\(')
-# A changed module can change the contract only if it has routes or models / enums.
-_CONTRACT_RE = re.compile(_ROUTE_RE.pattern + rb'|BaseModel|SQLModel|Enum\b'
-                          rb'|\b(?:Field|Header|Query|Path|Body|Cookie|Form|File|Depends)\s*\('
-                          rb'|^class \w+\(\w', re.M)
 _MARKERS = {'Path': 'path', 'Query': 'query', 'Header': 'header', 'Cookie': 'cookie',
             'Body': 'body', 'Form': 'form', 'File': 'file', 'Depends': 'depends',
             'Security': 'depends'}
@@ -142,79 +135,6 @@ _BodyPart = tuple[str, dict[str, Any], bool, str, int]
 _OpCtx = tuple[set[str], dict[str, str], list[dict[str, Any]], list[_BodyPart], str]
 # router (file, variable) -> where it is mounted: (parent router (file, variable), prefix)
 _Mounts = dict[tuple[str, str], list[tuple[tuple[str, str], str]]]
-
-
-class CodeContract:
-    """The contract of one side's route code: the OpenAPI document and where each of its
-    pointers comes from (``doc``, ``locs``: read from the analysis cache only when
-    needed, through ``load``), the handler of each operation, what could not be
-    resolved, the routes and the modules with routes that do not parse."""
-
-    def __init__(self, doc: dict[str, Any] | None, locs: dict[str, tuple[str, int]] | None,
-                 handlers: dict[str, tuple[str, str]],
-                 unresolved: list[tuple[str, int, str]],
-                 routes: dict[str, _RouteFacts] | None = None,
-                 unparsed: list[str] | None = None, *,
-                 load: Callable[[], tuple[dict[str, Any], dict[str, tuple[str, int]]]]
-                 | None = None, digest: str = '',
-                 coverage: tuple[int, list[str]] | None = None) -> None:
-        self._doc = doc
-        self._locs = locs
-        self._load = load
-        self.handlers = handlers                  # operation pointer -> (file, function)
-        self.unresolved = unresolved              # (file, line, what)
-        self.routes = routes or {}                # by operation pointer
-        self.unparsed = unparsed or []
-        self.digest = digest                      # of ``doc`` (repr), '' when unknown
-        self.coverage = coverage                  # ``coverage(self)`` of the built doc
-        self.inputs: str | None = None            # ``side_inputs`` of its side, when known
-
-    def _loaded(self) -> None:
-        if self._doc is None or self._locs is None:
-            assert self._load is not None
-            self._doc, self._locs = self._load()
-
-    @property
-    def doc(self) -> dict[str, Any]:
-        self._loaded()
-        assert self._doc is not None
-        return self._doc
-
-    @property
-    def locs(self) -> dict[str, tuple[str, int]]:
-        self._loaded()
-        assert self._locs is not None
-        return self._locs
-
-
-# what code_findings needs of a route without its AST: (file, line, handler function, what
-# of its code shapes the response (``_response_code``), why its 2xx responses are not
-# resolved)
-_RouteFacts = tuple[str, int, str, str, list[str]]
-
-
-class CodeSpec:
-    """Duck-typed ``Spec`` over a code contract (lines come from the source files)."""
-
-    def __init__(self, contract: CodeContract) -> None:
-        self.contract = contract
-        self.data = contract.doc
-        self.path = '<route code>'
-        self.text = ''
-
-    def where(self, pointer: str | None) -> tuple[str, int] | None:
-        ptr = pointer or ''
-        while True:
-            got = self.contract.locs.get(ptr)
-            if got is not None:
-                return got
-            if not ptr:
-                return None
-            ptr = ptr.rsplit('/', 1)[0]
-
-    def line(self, pointer: str | None) -> int | None:
-        got = self.where(pointer)
-        return got[1] if got else None
 
 
 @dataclass
@@ -362,13 +282,10 @@ def _is_mount(node: ast.stmt | ast.excepthandler) -> bool:
         'include_router', 'register_blueprint')
 
 
-_PROJECT_FILES = ('pyproject.toml', 'setup.cfg', 'setup.py')
 _PYDANTIC_PIN = re.compile(r'(?<![\w.-])pydantic(?![\w-])(?:\[[^\]]*\])?([^\n#;]{0,60})', re.I)
 # a specifier that keeps Pydantic 1: <=1.x, <2, ==1.x, ^1, ~=1.x, = "1.x"
 _V1_SPEC = re.compile(r'(?:<\s*=?\s*1\b|<\s*2(?:\.0)*\b(?!\.[1-9])'
                       r'|(?:==|===|\^|~=?|(?<![<>!=~])=)\s*["\']?\s*v?1\b)')
-_REQUIREMENTS = re.compile(r'(^|/)(requirements[^/]*\.(?:txt|in)|pyproject\.toml|setup\.cfg'
-                           r'|setup\.py|Pipfile)$')
 
 
 class Project:
@@ -399,8 +316,15 @@ class Project:
         self._indexes: dict[str, _ModuleIndex | None] = {}
         self.pydantic = _pydantic_major(snap, all_paths)
         self.unparsed: set[str] = set()         # modules with routes that do not parse
+        # while one module is derived on its own (``_derive``): the files read, and the
+        # imports resolved (dotted name, importing file) -> file
+        self.reads: set[str] | None = None
+        self.resolved: dict[tuple[str, str], str | None] | None = None
+        self.routes: dict[str, list[pyroutes.Route]] = {}   # found by the first pass
 
     def source(self, path: str) -> bytes | None:
+        if self.reads is not None:
+            self.reads.add(path)
         if path not in self.sources:
             # Snapshots listed from git know each file's blob id: a file unchanged between
             # base and head is read once for both sides.
@@ -450,6 +374,8 @@ class Project:
 
     def index(self, path: str) -> _ModuleIndex | None:
         """The module's top-level names (definitions, aliases, imports), indexed once."""
+        if self.reads is not None:
+            self.reads.add(path)
         if path not in self._indexes:
             tree = self.tree(path)
             pw = self.pieces(path) if tree is not None else None
@@ -475,6 +401,8 @@ class Project:
         key = (dotted, folder)
         if key not in self._modules:
             self._modules[key] = self._module_file(dotted, from_file)
+        if self.resolved is not None:
+            self.resolved[(dotted, from_file)] = self._modules[key]
         return self._modules[key]
 
     def _module_file(self, dotted: str, from_file: str) -> str | None:
@@ -567,6 +495,11 @@ class Builder:
     def __init__(self, project: Project) -> None:
         self.p = project
         self.schemas: dict[str, Any] = {}
+        # one module derived after others (``_build_by_module``): the components they
+        # built, which this builder uses as they are (as one shared builder would), and
+        # the names of those it used
+        self.seed: dict[str, Any] | None = None
+        self.seeded: set[str] = set()
         self.locs: dict[str, tuple[str, int]] = {}
         self.unresolved: list[tuple[str, int, str]] = []
         self._symbols: dict[tuple[str, str], tuple[str, _Def | None] | None] = {}
@@ -869,6 +802,8 @@ class Builder:
     def enum_schema(self, file: str, node: ast.ClassDef) -> dict[str, Any]:
         name = self.qualname(file, node.name)
         ref = f'/components/schemas/{escape(name)}'
+        if self.seed is not None and name in self.seed:
+            self.seeded.add(name)
         if name not in self.schemas:
             vals = []
             for stmt in node.body:
@@ -914,6 +849,8 @@ class Builder:
         if mode == 'serialization':
             name += '-Output'
         ref = f'/components/schemas/{escape(name)}'
+        if self.seed is not None and name in self.seed:
+            self.seeded.add(name)
         if name not in self.schemas:
             schema: dict[str, Any] = {'type': 'object', 'properties': {}, 'title': node.name}
             self.schemas[name] = schema        # registered first: recursion-safe
@@ -1263,7 +1200,7 @@ class Builder:
         if kind is None:
             if arg.arg in path_names:
                 kind = 'path'
-            elif _is_model_schema(schema, self.schemas):
+            elif _is_model_schema(schema, self.schemas, self.seeded if self.seed else None):
                 kind = 'body'
             else:
                 kind = 'query'
@@ -1483,16 +1420,21 @@ def _param_lines(extra: ast.expr | None) -> list[int]:
     return []
 
 
-def _is_model_schema(schema: dict[str, Any], schemas: dict[str, Any]) -> bool:
+def _is_model_schema(schema: dict[str, Any], schemas: dict[str, Any],
+                     read: set[str] | None = None) -> bool:
+    """``read``: the names of the components looked at are added to it."""
     if isinstance(schema.get('anyOf'), list):       # Optional[Model] = None
-        return any(_is_model_schema(s, schemas) for s in schema['anyOf'] if isinstance(s, dict))
+        return any(_is_model_schema(s, schemas, read) for s in schema['anyOf']
+                   if isinstance(s, dict))
     ref = schema.get('$ref', '')
     if ref.startswith('#/components/schemas/'):
+        if read is not None:
+            read.add(ref.rsplit('/', 1)[-1])
         target = schemas.get(ref.rsplit('/', 1)[-1], {})
         kind: object = target.get('type')
         return kind == 'object'
     if schema.get('type') == 'array' and isinstance(schema.get('items'), dict):
-        return _is_model_schema(schema['items'], schemas)
+        return _is_model_schema(schema['items'], schemas, read)
     return False
 
 
@@ -1656,7 +1598,38 @@ def _nullable(schema: dict[str, Any]) -> bool:
 
 # -- the whole contract -------------------------------------------------------------------
 
-def build(project: Project) -> CodeContract:
+def build(project: Project, store: ModuleStore | None = None) -> CodeContract:
+    """The contract of ``project``'s route code. With ``store`` (the analysis cache, see
+    ``ModuleStore``), each route module is derived on its own and its result reused while
+    nothing it read changed (``_build_by_module``); without (``--no-cache``), or when a
+    blob id is unknown, every module is derived with one shared builder. Both give the
+    same contract."""
+    import gc
+
+    # the trees and schemas are many containers without reference cycles: the cyclic
+    # collector would walk them again and again while they grow (a fifth of a build). Not
+    # with a module read a piece at a time: that is read so to bound memory, and the
+    # collector keeps its transient cycles from piling up (a 200,000-line router: 245
+    # instead of 300 MiB)
+    collecting = gc.isenabled()
+    if collecting and not any(len(project.source(p) or b'') >= PIECEWISE_MIN_BYTES
+                              for p in project.paths):
+        gc.disable()
+    try:
+        if store is not None:
+            try:
+                got = _build_by_module(project, store)
+            except _NotAlike:
+                got = None
+            if got is not None:
+                return got
+        return _build_shared(project)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_shared(project: Project) -> CodeContract:
     builder = Builder(project)
     # a module's routes, or None for a large module read a batch at a time (``_Piecewise``)
     modules: list[tuple[str, list[pyroutes.Route] | None]] = []
@@ -1665,29 +1638,59 @@ def build(project: Project) -> CodeContract:
         data = project.source(path)
         if data is None or not _ROUTE_RE.search(data):
             continue
-        tree = project.tree(path)
-        if tree is None:
-            if not _is_template(data):
-                project.unparsed.add(path)
-            continue
-        if project.pieces(path) is not None:
-            modules.append((path, None))
-            _collect_mounts(builder, path, tree, mounts)
-            continue
-        source = data.decode('utf-8', 'replace')
-        try:
-            routes = pyroutes.find_routes(source, path, tree=tree)
-        except (SyntaxError, ValueError):
-            project.unparsed.add(path)
-            continue
-        if routes:
-            modules.append((path, routes))
-        _collect_mounts(builder, path, tree, mounts)
+        found = _module_mounts(builder, project, path, data, mounts)
+        if found is not _NO_ROUTES:
+            modules.append((path, found))      # type: ignore[arg-type]
     paths: dict[str, dict[str, Any]] = {}
     handlers: dict[str, tuple[str, str]] = {}
     by_ptr: dict[str, _RouteFacts] = {}
+    for file, found in modules:
+        _module_operations(builder, project, file, found, mounts, paths, handlers, by_ptr)
+    doc = {'openapi': '3.1.0', 'info': {'title': 'route code', 'version': '0'},
+           'paths': paths, 'components': {'schemas': builder.schemas}}
+    return CodeContract(doc, builder.locs, handlers, builder.unresolved, by_ptr,
+                        sorted(project.unparsed))
 
-    def add(file: str, routes: list[pyroutes.Route], owners: dict[int, str]) -> None:
+
+_NO_ROUTES = object()
+
+
+def _module_mounts(builder: Builder, project: Project, path: str, data: bytes,
+                   mounts: _Mounts) -> list[pyroutes.Route] | None | object:
+    """The first pass over a module that may hold routes: its mounts are added to
+    ``mounts``; its routes (``None`` for a large module read a batch at a time), or
+    ``_NO_ROUTES`` (none, or it does not parse: ``project.unparsed``)."""
+    tree = project.tree(path)
+    if tree is None:
+        if not _is_template(data):
+            project.unparsed.add(path)
+        return _NO_ROUTES
+    if project.pieces(path) is not None:
+        _collect_mounts(builder, path, tree, mounts)
+        return None
+    source = data.decode('utf-8', 'replace')
+    try:
+        routes = pyroutes.find_routes(source, path, tree=tree)
+    except (SyntaxError, ValueError):
+        project.unparsed.add(path)
+        return _NO_ROUTES
+    _collect_mounts(builder, path, tree, mounts)
+    if routes:
+        project.routes[path] = routes
+    return routes if routes else _NO_ROUTES
+
+
+def _module_operations(builder: Builder, project: Project, file: str,
+                       found: list[pyroutes.Route] | None, mounts: _Mounts,
+                       paths: dict[str, dict[str, Any]], handlers: dict[str, tuple[str, str]],
+                       by_ptr: dict[str, _RouteFacts],
+                       prefixes_read: dict[str, list[str]] | None = None,
+                       skipped: set[tuple[str, str]] | None = None) -> None:
+    """The operations of one module's routes, added to ``paths`` (an operation already
+    there is kept: added to ``skipped``), ``handlers`` and ``by_ptr``; ``prefixes_read``:
+    the mount prefixes of each of its routers that were used."""
+
+    def add(routes: list[pyroutes.Route], owners: dict[int, str]) -> None:
         for route in routes:
             if route.path is None or route.method == '?':
                 builder.unresolved.append((file, route.line, f'route {route.describe()}: '
@@ -1695,11 +1698,16 @@ def build(project: Project) -> CodeContract:
                 continue
             if route.call is not None and _kw_const(route.call, 'include_in_schema') is False:
                 continue        # not part of the documented contract
-            for prefix in _prefixes((file, route.router), mounts, 0):
+            prefixes = _prefixes((file, route.router), mounts, 0)
+            if prefixes_read is not None:
+                prefixes_read[route.router] = prefixes
+            for prefix in prefixes:
                 full = _FLASK_PARAM.sub(lambda m: '{' + m.group(2) + '}', prefix + route.path)
                 method = route.method.lower()
                 item = paths.setdefault(full, {})
                 if method in item:
+                    if skipped is not None:
+                        skipped.add((full, method))
                     continue
                 op_ptr = f'/paths/{escape(full)}/{method}'
                 builder.locs.setdefault(f'/paths/{escape(full)}', (file, route.line))
@@ -1710,26 +1718,264 @@ def build(project: Project) -> CodeContract:
                 handlers[op_ptr] = (file, f'{owner}.{route.function}' if owner
                                     else route.function)
                 by_ptr[op_ptr] = (route.file, route.line, route.function,
-                                  _response_code(route),
+                                  _response_digest(route),
                                   [r[UNRESOLVED] for st, r in op['responses'].items()
                                    if st.startswith('2') and UNRESOLVED in r])
 
-    for file, found in modules:
-        pw = project.pieces(file) if found is None else None
-        if pw is None:
-            add(file, found or [], _method_owners(project.tree(file)))
+    pw = project.pieces(file) if found is None else None
+    if pw is None:
+        add(found or [], _method_owners(project.tree(file)))
+        return
+    # a large module: a batch of its statements at a time (their trees then dropped)
+    context = pyroutes.module_context(pw.skeleton, pw.walk_route, pw.functions())
+    classes = _method_owners(pw.skeleton)
+    for batch in pw.batches():
+        add(pyroutes.find_routes('', file, batch, context),
+            {**classes, **_method_owners(batch)})
+        del batch
+
+
+# -- one module at a time -------------------------------------------------------------------
+
+class ModuleStore(Protocol):
+    """Where the per-module results of ``build`` are kept (the analysis cache: ``codeside``).
+    ``context``: what of the project every result depends on (package roots, the Pydantic
+    major version), part of the key."""
+
+    def get(self, kind: str, path: str, blob: str, context: dict[str, Any]) -> Any: ...
+
+    def put(self, kind: str, path: str, blob: str, context: dict[str, Any],
+            value: Any) -> None: ...
+
+
+# the layout of a per-module result (bump when it changes)
+MODULE_FORMAT = 1
+# (kind, path) of every module result derived in this process: what a test counts
+DERIVED: list[tuple[str, str]] = []
+
+
+def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | None:
+    """``build`` from per-module results kept in ``store`` with what they read: the path and
+    blob id of every file, every import resolved (dotted name and importing file -> file).
+    A result is reused while those are unchanged, so an edited handler re-derives its
+    module and an edited model the modules that read it. Two passes, as ``build``: the
+    mounts of every module that may hold routes (each with its own builder), then the
+    operations of each module with routes, in module order.
+
+    A module's operations are derived exactly as one shared builder derives them after the
+    modules before it: its builder starts with the components those built (used as they
+    are, never built again) and the operations they declared (kept: the first declaration
+    wins). So its result also records the components it used from them (with a digest of
+    each) and the operations it left to them; it is reused only while they are the same,
+    while none of the components or operations it made itself has been made by a module
+    before it, and while its routers' mount prefixes are the same. ``None`` when a blob id
+    is not known."""
+    snap = project.snap
+    context = {'format': MODULE_FORMAT, 'roots': project.roots, 'homes': project.homes,
+               'pydantic': project.pydantic}
+    candidates: list[tuple[str, str, bytes]] = []
+    for path in project.paths:
+        data = project.source(path)
+        if data is None or not _ROUTE_RE.search(data):
             continue
-        # a large module: a batch of its statements at a time (their trees then dropped)
-        context = pyroutes.module_context(pw.skeleton, pw.walk_route, pw.functions())
-        classes = _method_owners(pw.skeleton)
-        for batch in pw.batches():
-            add(file, pyroutes.find_routes('', file, batch, context),
-                {**classes, **_method_owners(batch)})
-            del batch
+        blob = snap.blob_id(path)
+        if blob is None:
+            return None
+        candidates.append((path, blob, data))
+    mounts: _Mounts = {}
+    unresolved: list[tuple[str, int, str]] = []
+    unparsed: set[str] = set()
+    with_routes: list[tuple[str, str, bytes]] = []
+    for path, blob, data in candidates:
+        rec = store.get('mounts', path, blob, context)
+        if not _still_valid(project, rec):
+            rec = _derive(project, 'mounts', path, data, _mounts_of, mounts)
+            store.put('mounts', path, blob, context, rec)
+        for child_file, child, parent_file, parent, prefix in rec['mounts']:
+            mounts.setdefault((child_file, child), []).append(((parent_file, parent), prefix))
+        unresolved.extend(rec['unresolved'])
+        if rec['status'] == 'unparsed':
+            unparsed.add(path)
+        elif rec['status'] == 'routes':
+            with_routes.append((path, blob, data))
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    digests_of: dict[str, str] = {}
+    locs: dict[str, tuple[str, int]] = {}
+    handlers: dict[str, tuple[str, str]] = {}
+    by_ptr: dict[str, _RouteFacts] = {}
+    per_module = []
+    for path, blob, data in with_routes:
+        rec = store.get('operations', path, blob, context)
+        if not _still_valid(project, rec) or any(
+                _prefixes((path, router), mounts, 0) != list(prefixes)
+                for router, prefixes in rec['prefixes'].items()) or not _same_components(
+                rec, schemas, digests_of) or not _same_operations(rec, paths):
+            rec = _derive(project, 'operations', path, data, _operations_of, mounts, schemas,
+                          digests_of, paths)
+            if len(data) < PIECEWISE_MIN_BYTES:
+                # a module read a piece at a time is read so to bound memory: its
+                # operations are not serialised for the cache as well (derived each time)
+                store.put('operations', path, blob, context, rec)
+        per_module.append(rec['unresolved'])
+        for full, item in rec['paths'].items():
+            have = paths.get(full)
+            if have is None:
+                paths[full] = item      # the module's own path item (not copied)
+            else:
+                have.update(item)
+        schemas.update(rec['schemas'])
+        more = rec['locs']
+        if len(more) > len(locs):       # a large module: the smaller dict is copied
+            more.update(locs)           # (the first location of a pointer is kept)
+            locs = more
+        else:
+            for ptr, where in more.items():
+                locs.setdefault(ptr, where)
+        del more
+        handlers.update(rec['handlers'])
+        by_ptr.update(rec['by_ptr'])
+    for more in per_module:
+        unresolved.extend(more)
+    project.unparsed |= unparsed
     doc = {'openapi': '3.1.0', 'info': {'title': 'route code', 'version': '0'},
-           'paths': paths, 'components': {'schemas': builder.schemas}}
-    return CodeContract(doc, builder.locs, handlers, builder.unresolved, by_ptr,
-                        sorted(project.unparsed))
+           'paths': paths, 'components': {'schemas': schemas}}
+    return CodeContract(doc, locs, handlers, unresolved, by_ptr, sorted(unparsed))
+
+
+class _NotAlike(Exception):
+    """A module did not parse as its first-pass result says: built with one builder."""
+
+
+def _still_valid(project: Project, rec: Any) -> bool:
+    """A stored result whose every read file has the same blob id and every resolved import
+    the same file as now (a corrupt or foreign value is not valid)."""
+    if not isinstance(rec, dict) or rec.get('format') != MODULE_FORMAT:
+        return False
+    try:
+        for path, blob in rec['deps']:
+            if (project.snap.blob_id(path) or '') != blob:
+                return False
+        for dotted, from_file, got in rec['resolved']:
+            if project.module_file(dotted, from_file) != got:
+                return False
+        return isinstance(rec['prefixes'], dict)
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def _same_components(rec: dict[str, Any], schemas: dict[str, Any],
+                     digests_of: dict[str, str]) -> bool:
+    """The components an operations result used from the modules before it are there, the
+    same as when it was derived, and none it built itself is (one shared builder would have
+    used that one)."""
+    try:
+        if any(name in schemas for name in rec['schemas']):
+            return False
+        return all(name in schemas and _schema_digest(name, schemas, digests_of) == digest
+                   for name, digest in rec['seeded'].items())
+    except (KeyError, TypeError, AttributeError):
+        return False
+
+
+def _same_operations(rec: dict[str, Any], paths: dict[str, dict[str, Any]]) -> bool:
+    """The operations an operations result left to the modules before it are there, and
+    none it added itself is."""
+    try:
+        return not any(method in paths.get(full, ()) for full, item in rec['paths'].items()
+                       for method in item) and all(
+            method in paths.get(full, ()) for full, method in rec['skipped'])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+
+
+def _schema_digest(name: str, schemas: dict[str, Any], digests_of: dict[str, str]) -> str:
+    got = digests_of.get(name)
+    if got is None:
+        import marshal
+
+        # format 2: no back-references, so equal schemas give equal bytes
+        got = digests_of[name] = digests.sha1(marshal.dumps(schemas[name], 2)).hexdigest()
+    return got
+
+
+def _derive(project: Project, kind: str, path: str, data: bytes,
+            make: Callable[[Builder, Project, str, bytes, _Mounts,
+                            dict[str, dict[str, Any]] | None], dict[str, Any]],
+            mounts: _Mounts, seed: dict[str, Any] | None = None,
+            digests_of: dict[str, str] | None = None,
+            seed_paths: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One module's result made with its own builder, with what it read (plain data: what
+    the store keeps; the side's document is copied from the joined results before use)."""
+    DERIVED.append((kind, path))
+    project.reads, project.resolved = set(), {}
+    builder = Builder(project)
+    if seed is not None:
+        builder.seed = seed
+        builder.schemas = dict(seed)
+    try:
+        rec = make(builder, project, path, data, mounts, seed_paths)
+        reads, resolved = project.reads, project.resolved
+    finally:
+        project.reads = project.resolved = None
+    rec['format'] = MODULE_FORMAT
+    rec['deps'] = sorted((p, project.snap.blob_id(p) or '') for p in reads)
+    rec['resolved'] = [(dotted, from_file, got) for (dotted, from_file), got in resolved.items()]
+    rec.setdefault('prefixes', {})
+    if seed is not None:
+        assert digests_of is not None
+        rec['schemas'] = {name: schema for name, schema in builder.schemas.items()
+                          if name not in seed}
+        rec['seeded'] = {name: _schema_digest(name, seed, digests_of)
+                         for name in sorted(builder.seeded) if name in seed}
+    return rec
+
+
+def _mounts_of(builder: Builder, project: Project, path: str, data: bytes,
+               _known: _Mounts, _paths: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
+    mounts: _Mounts = {}
+    found = _module_mounts(builder, project, path, data, mounts)
+    status = ('unparsed' if path in project.unparsed else
+              'none' if found is _NO_ROUTES else 'routes')
+    return {'status': status, 'unresolved': builder.unresolved,
+            'mounts': [(child[0], child[1], parent[0], parent[1], prefix)
+                       for child, got in mounts.items() for parent, prefix in got]}
+
+
+def _operations_of(builder: Builder, project: Project, path: str, data: bytes,
+                   mounts: _Mounts, seed_paths: dict[str, dict[str, Any]] | None
+                   ) -> dict[str, Any]:
+    found: list[pyroutes.Route] | None
+    if project.pieces(path) is not None:
+        found = None
+    elif path in project.routes:         # the first pass derived this module in this run
+        found = project.routes.pop(path)
+    else:
+        tree = project.tree(path)
+        if tree is None:                 # it parsed in the first pass (same blob): only
+            raise _NotAlike(path)        # running out of memory or stack can do this
+        found = pyroutes.find_routes(data.decode('utf-8', 'replace'), path, tree=tree)
+    # the operations of the modules before it, as one shared builder would have them
+    paths = {full: dict.fromkeys(item) for full, item in (seed_paths or {}).items()}
+    handlers: dict[str, tuple[str, str]] = {}
+    by_ptr: dict[str, _RouteFacts] = {}
+    prefixes: dict[str, list[str]] = {}
+    skipped: set[tuple[str, str]] = set()
+    _module_operations(builder, project, path, found, mounts, paths, handlers, by_ptr,
+                       prefixes, skipped)
+    before = seed_paths or {}
+    own: dict[str, dict[str, Any]] = {}
+    for full, item in paths.items():
+        had = before.get(full)
+        if had is None:
+            own[full] = item            # a path item of its own (not copied)
+            continue
+        for method, op in item.items():
+            if method not in had:
+                own.setdefault(full, {})[method] = op
+    return {'paths': own, 'handlers': handlers, 'by_ptr': by_ptr, 'prefixes': prefixes,
+            'skipped': sorted(x for x in skipped if x[1] in before.get(x[0], ())),
+            'schemas': builder.schemas, 'locs': builder.locs, 'unresolved': builder.unresolved}
 
 
 def _method_owners(tree: ast.Module | None) -> dict[int, str]:
@@ -1746,43 +1992,6 @@ def _method_owners(tree: ast.Module | None) -> dict[int, str]:
 def _is_template(data: bytes) -> bool:
     """A Jinja / cookiecutter template saved as ``.py`` (not a module of the project)."""
     return bool(re.search(rb'^\s*\{%-?\s|\{\{\s*[\w.]+\s*\}\}', data, re.M))
-
-
-def coverage(contract: CodeContract) -> tuple[int, list[str]]:
-    """(operations, labels of those whose success response is not known): an operation
-    counts as resolved when its 2xx response schema (everything it references) could be
-    read, or it has no body (204, a declared ``None``)."""
-    schemas = contract.doc['components']['schemas']
-    memo: dict[str, bool] = {}
-    unresolved = []
-    total = 0
-    for path, item in contract.doc['paths'].items():
-        for method, op in item.items():
-            total += 1
-            ok = [r for s, r in op['responses'].items() if s.startswith('2')]
-            if not ok or any(UNRESOLVED in r or not _known(r.get('content'), schemas, memo)
-                             for r in ok):
-                unresolved.append(f'{method.upper()} {path}')
-    return total, unresolved
-
-
-def _known(node: object, schemas: dict[str, Any], memo: dict[str, bool]) -> bool:
-    """No unresolved schema is reachable from ``node`` (components memoised; one being
-    visited counts as known, so cycles end)."""
-    if isinstance(node, dict):
-        if UNRESOLVED in node:
-            return False
-        ref = node.get('$ref')
-        if isinstance(ref, str) and ref.startswith('#/components/schemas/'):
-            name = ref.rsplit('/', 1)[-1].replace('~1', '/').replace('~0', '~')
-            if name not in memo:
-                memo[name] = True
-                memo[name] = _known(schemas.get(name), schemas, memo)
-            return memo[name]
-        return all(_known(v, schemas, memo) for v in node.values())
-    if isinstance(node, list):
-        return all(_known(v, schemas, memo) for v in node)
-    return True
 
 
 def _collect_mounts(builder: Builder, file: str, tree: ast.Module,
@@ -1851,190 +2060,6 @@ _RENAMES = {'api-path-removed': 'api-route-removed', 'api-operation-removed': 'a
             'api-operation-added': 'api-route-added'}
 
 
-def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
-    """Compare the route code's contract at base and head (only when Python changed)."""
-    exclude = list(cfg.get('code_exclude', []))
-    changed_py = [f for f in changes.files
-                  if (f.path.endswith('.py') or (f.old_path or '').endswith('.py'))
-                  and not matches_any(f.path, exclude)]
-    if not any(_CONTRACT_RE.search(b) for f in changed_py
-               for b in (f.old_bytes(), f.new_bytes()) if b):
-        return []           # plain logic changed: the contract cannot have
-    cache = ParseCache()
-    roots = list(cfg.get('python_roots', []))
-    base = side_contract(changes, changes.base, exclude, roots, cache)
-    head = side_contract(changes, changes.head, exclude, roots, cache, release=True)
-    base_unparsed, head_unparsed = set(base.unparsed), set(head.unparsed)
-    changed = {f.path for f in changed_py}
-    out: list[Finding] = []
-    # A module that does not parse on one side: its routes are unknown there, so they are
-    # compared on neither side (never "removed" or "added").
-    unknown = base_unparsed | head_unparsed
-    if unknown:
-        _drop_operations(base, unknown)
-        _drop_operations(head, unknown)
-        version = requires_python(changes.head.paths(), changes.head.read)
-        for path in sorted(unknown & changed):
-            where = 'at the base and at the head' if (
-                path in base_unparsed and path in head_unparsed) else (
-                'at the head' if path in head_unparsed else 'at the base')
-            out.append(Finding(
-                rule='api-code-unparseable', category='contract',
-                severity='info' if version else 'warning', path=path, line=None,
-                message=f'the module does not parse {where} with Python '
-                        f'{sys.version_info[0]}.{sys.version_info[1]}: its routes are '
-                        'unknown and were not compared',
-                hint=version_hint(version) if version else
-                'fix the syntax error; until then the routes of this module are not checked'))
-        if version:
-            out.append(Finding(
-                rule='python-version-unsupported', category='contract', severity='info',
-                path=version[0], line=None, message=version_hint(version),
-                hint='set language_version in .pre-commit-config.yaml',
-                extra={'requires_python': version[1]}))
-    if unknown:         # the documents were changed above: compared as they are now
-        if base.doc != head.doc:
-            bspec, hspec = CodeSpec(base), CodeSpec(head)
-            out.extend(_same_line(_relocate(diff_specs(bspec, hspec), bspec, hspec)))
-    elif not base.digest or base.digest != head.digest:
-        out.extend(_compared(changes, base, head, {'format': SIDE_FORMAT,
-                                                    'code_exclude': exclude,
-                                                    'python_roots': roots}))
-    out.extend(_unresolved_routes(base, head, changed))
-    seen = set()
-    for file, line, what in head.unresolved:
-        if file in changed and (file, what) not in seen:
-            seen.add((file, what))
-            out.append(Finding(
-                rule='api-code-unresolved', category='contract', severity='info', path=file,
-                line=line, message=f'{what}: not part of the compared contract',
-                hint='use constants, literal dicts and importable Pydantic models so the '
-                     'contract can be read statically'))
-    total, missing = coverage(head) if unknown or head.coverage is None else head.coverage
-    if total:
-        shown = ', '.join(missing[:10]) + (f' and {len(missing) - 10} more'
-                                           if len(missing) > 10 else '')
-        out.append(Finding(
-            rule='api-code-coverage', category='contract', severity='info', path=None,
-            line=None,
-            message=f'resolved response schemas for {total - len(missing)}/{total} operations '
-                    'of the route code' + (f'; unresolved: {shown}' if missing else '')
-                    + (f'; {len(unknown)} module(s) with routes do not parse' if unknown
-                       else ''),
-            hint='what is not resolved is not compared: set [tool.hotfix-hooks.contract] '
-                 'python_roots when imports of the project are not found',
-            extra={'resolved': total - len(missing), 'total': total,
-                   'unresolved': missing, 'unparsed': sorted(unknown)}))
-    return out
-
-
-# what a side's contract is stored as in the analysis cache (bump when its layout changes)
-SIDE_NAMESPACE = 'contract.side'
-SIDE_DOC_NAMESPACE = 'contract.doc'
-PAIR_NAMESPACE = 'contract.diff'
-SIDE_FORMAT = 1
-
-
-def side_inputs(snap: Snapshot, exclude: list[str]) -> str | None:
-    """A digest of everything the contract of ``snap`` is built from: the path and blob id
-    of every Python module it reads (in the order it reads them), of the project files that
-    place package roots and of the requirement files that pin Pydantic; ``None`` when a
-    blob id is not known (nothing is cached then)."""
-    digest = hashlib.sha256()
-    for path in snap.paths():
-        name = path.rsplit('/', 1)[-1]
-        if not ((path.endswith('.py') and not matches_any(path, exclude))
-                or name in _PROJECT_FILES
-                or (path.count('/') <= 2 and _REQUIREMENTS.search(path))):
-            continue
-        blob = snap.blob_id(path)
-        if blob is None:
-            return None
-        digest.update(path.encode('utf-8', 'surrogatepass') + b'\0' + blob.encode() + b'\0')
-    return digest.hexdigest()
-
-
-def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots: list[str],
-                  cache: ParseCache | None = None, release: bool = False) -> CodeContract:
-    """The contract of one side, from the analysis cache when this exact content was
-    analysed before (any run, any worktree), else built and stored.
-
-    The contract is a function of the side's Python modules, project and requirement files
-    (``side_inputs``), ``contract.code_exclude`` and ``contract.python_roots``. It is
-    stored as two plain-data entries: the summary (handlers, unresolved, route facts,
-    unparsed modules, coverage and a digest of the document) and the document with its
-    locations, read only when the two sides' documents differ. An uncached run goes
-    through the same plain form, so a cached and an uncached run compare identical
-    data. ``release``: the last side built with ``cache``: its parsed modules are dropped
-    as soon as the contract is built."""
-    import marshal
-
-    inputs = side_inputs(snap, exclude)
-    parts = {'format': SIDE_FORMAT, 'code_exclude': exclude, 'python_roots': roots}
-    built: dict[str, Any] = {}
-
-    def make() -> dict[str, Any]:
-        contract = build(Project(snap, exclude, cache or ParseCache(), roots))
-        if release and cache is not None:
-            cache.clear()               # the last side: no AST is needed any more
-        summary = {'handlers': contract.handlers, 'unresolved': contract.unresolved,
-                   'routes': contract.routes, 'unparsed': contract.unparsed,
-                   'coverage': coverage(contract)}
-        # the plain form, as the cache gives it back (tuples stay tuples, nothing shared
-        # with the builder); equal bytes are equal documents (unequal bytes: compared)
-        doc_bytes = marshal.dumps(contract.doc)
-        summary['digest'] = hashlib.sha256(doc_bytes).hexdigest()
-        locs = contract.locs
-        del contract
-        built['doc'] = {'doc': marshal.loads(doc_bytes), 'locs': marshal.loads(
-            marshal.dumps(locs))}
-        del doc_bytes, locs
-        if inputs is not None:
-            changes.cache.put(SIDE_DOC_NAMESPACE, inputs, parts, built['doc'])
-        return marshal.loads(marshal.dumps(summary))  # type: ignore[no-any-return]
-
-    def load() -> tuple[dict[str, Any], dict[str, tuple[str, int]]]:
-        got = built.get('doc')
-        if got is None and inputs is not None:
-            found, got = changes.cache.get(SIDE_DOC_NAMESPACE, inputs, parts)
-            if not found or not isinstance(got, dict):
-                got = None
-        if got is None:         # the document's entry is gone (pruned): build it again
-            make()
-            got = built['doc']
-        return got['doc'], got['locs']
-
-    summary = changes.cache.get_or_build(SIDE_NAMESPACE, inputs, parts, make)
-    contract = CodeContract(None, None, summary['handlers'], summary['unresolved'],
-                            summary['routes'], summary['unparsed'], load=load,
-                            digest=summary['digest'], coverage=tuple(summary['coverage']))
-    contract.inputs = inputs
-    return contract
-
-
-def _compared(changes: ChangeSet, base: CodeContract, head: CodeContract,
-              parts: dict[str, Any]) -> list[Finding]:
-    """The differences of two contracts (``diff_specs``, moved routes, one finding per
-    root cause), kept in the analysis cache per pair of sides: a commit scanned again
-    neither loads nor compares the two documents."""
-    import marshal
-
-    def make() -> list[dict[str, Any]]:
-        if base.doc == head.doc:
-            return []
-        bspec, hspec = CodeSpec(base), CodeSpec(head)
-        found = _same_line(_relocate(diff_specs(bspec, hspec), bspec, hspec))
-        plain = [{f.name: getattr(x, f.name) for f in dataclasses.fields(Finding)}
-                 for x in found]
-        return marshal.loads(marshal.dumps(plain))  # type: ignore[no-any-return]
-
-    key = None
-    if base.inputs is not None and head.inputs is not None:
-        key = hashlib.sha256(f'{base.inputs}:{head.inputs}'.encode()).hexdigest()
-    plain = changes.cache.get_or_build(PAIR_NAMESPACE, key, parts, make)
-    return [Finding(**item) for item in plain]
-
-
 _SUBJECT = re.compile(r'`[^`]*`')
 _AFFECTS = re.compile(r' \(affects \d+ operations: .*\)$')
 
@@ -2076,49 +2101,6 @@ def _same_line(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _drop_operations(contract: CodeContract, files: set[str]) -> None:
-    paths = contract.doc['paths']
-    for ptr, (file, _) in list(contract.handlers.items()):
-        if file not in files:
-            continue
-        segs = ptr.split('/')
-        path = segs[2].replace('~1', '/').replace('~0', '~')
-        item = paths.get(path)
-        if item is not None:
-            item.pop(segs[3], None)
-            if not item:
-                del paths[path]
-        del contract.handlers[ptr]
-
-
-def _unresolved_routes(base: CodeContract, head: CodeContract, changed: set[str]
-                       ) -> list[Finding]:
-    """A warning for each existing route whose response code (response keywords, return
-    annotation, returned values) changed while its response could not be read."""
-    out = []
-    for ptr, (file, line, function, code, why) in head.routes.items():
-        if file not in changed or ptr not in head.handlers:
-            continue        # not changed, or dropped (its module does not parse)
-        if not why:
-            continue
-        segs = ptr.split('/')
-        path = segs[2].replace('~1', '/').replace('~0', '~')
-        old = base.routes.get(ptr)
-        if old is None or old[3] == code:
-            continue        # a new route has no clients yet; an unchanged response: as before
-        out.append(Finding(
-            rule='api-route-contract-unresolved', category='contract', severity='warning',
-            path=file, line=line,
-            message=f'{segs[3].upper()} {path} ({function or "handler"}): what it '
-                    f'returns changed but its response contract could not be read '
-                    f'({why[0]}): review its response by hand',
-            hint='declare the response with response_model= (or a return annotation) naming '
-                 'a Pydantic model the project defines, so it can be compared',
-            extra={'operation': f'{segs[3].upper()} {path}', 'affected':
-                   [f'{segs[3].upper()} {path}'], 'pointer': ptr, 'source': 'route code'}))
-    return out
-
-
 _RESPONSE_KWS = ('response_model', 'status_code', 'responses', 'response_class',
                  'response_model_exclude_unset', 'response_model_exclude_defaults',
                  'response_model_exclude_none', 'response_model_include',
@@ -2133,9 +2115,18 @@ def _response_code(route: pyroutes.Route) -> str:
     fn = route.node
     if fn is not None:
         parts.append(ast.dump(fn.returns) if fn.returns else '')
-        parts += [_shape(n.value) for n in ast.walk(fn)
+        # every return statement, nested ones too (statements only: a return is never
+        # inside an expression, so the expressions are not walked)
+        parts += [_shape(n.value) for n in pyroutes.iter_statements(fn.body)
                   if isinstance(n, ast.Return) and n.value is not None]
     return '\n'.join(sorted(set(parts)))
+
+
+def _response_digest(route: pyroutes.Route) -> str:
+    """``_response_code`` as a short digest: the facts kept per route in the analysis cache
+    only need to say whether it changed (the text of every route made a side's entry
+    several times larger, and slower to read)."""
+    return digests.sha1(_response_code(route).encode('utf-8', 'surrogatepass')).hexdigest()
 
 
 def _shape(node: ast.expr) -> str:

@@ -5,7 +5,8 @@ changes, frozen endpoints, and route changes in code.
    ``swagger`` key; policy ``include``/``exclude`` globs) are compared base vs head with the
    direction-aware engine in ``diff.py``.
 2. The same engine compares the contract built statically from the route code
-   (``fromcode.py``) when Python files changed; a committed spec that did not
+   (``fromcode.py``, both sides kept in the analysis cache by ``codeside.py``) when Python
+   files changed; a committed spec that did not
    change while the code's contract did is reported stale.
 3. Frozen groups/endpoints turn any change to them into an error; on a hotfix branch a new
    operation is a ``scope`` warning.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from typing import TYPE_CHECKING
 
 from hotfix_hooks.changeset import ADDED
 from hotfix_hooks.changeset import ChangeSet
@@ -22,19 +24,16 @@ from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import FileChange
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.findings import Finding
-from hotfix_hooks.openapi import standing
-from hotfix_hooks.openapi.diff import diff_specs
-from hotfix_hooks.openapi.diff import Operations
-from hotfix_hooks.openapi.fromcode import code_findings
-from hotfix_hooks.openapi.fromcode import side_contract
-from hotfix_hooks.openapi.loader import is_contract
-from hotfix_hooks.openapi.loader import looks_like_contract
-from hotfix_hooks.openapi.loader import parse
-from hotfix_hooks.openapi.loader import Spec
-from hotfix_hooks.openapi.loader import SpecError
-from hotfix_hooks.openapi.model import normalize_path
-from hotfix_hooks.openapi.model import operations
-from hotfix_hooks.openapi.schema import Doc
+from hotfix_hooks.openapi.codeside import code_findings
+from hotfix_hooks.openapi.codeside import side_contract
+
+if TYPE_CHECKING:
+    from hotfix_hooks.openapi.diff import Operations
+    from hotfix_hooks.openapi.loader import Spec
+
+# The OpenAPI engine (loader, diff, model, schema, standing) is imported by the functions
+# that read a spec file: a change that touches only route code, with both sides' contracts
+# in the analysis cache, loads none of it (``codeside``).
 
 SPEC_SUFFIXES = ('.json', '.yaml', '.yml')
 _TOP_KEY_RE = re.compile(rb'^\s*\{?\s*["\']?(?:openapi|swagger)["\']?\s*:', re.M)
@@ -95,6 +94,11 @@ def _removed_copy(finding: Finding, f: FileChange, changes: ChangeSet,
                   cfg: dict[str, Any]) -> Finding:
     """A deleted spec whose every operation another remaining spec still describes is a
     redundant copy: info, not an error."""
+    from hotfix_hooks.openapi.loader import is_contract
+    from hotfix_hooks.openapi.loader import looks_like_contract
+    from hotfix_hooks.openapi.model import operations
+    from hotfix_hooks.openapi.schema import Doc
+
     old = f.old_bytes()
     base, _ = _load(old, f.old_path or f.path)
     if base is None:
@@ -138,6 +142,9 @@ _SAME_RULE = {'api-path-removed': 'api-route-removed', 'api-operation-removed': 
 
 def _not_in_spec(code: list[Finding], spec: list[Finding]) -> list[Finding]:
     """Code findings the changed spec does not already report (same rule, operation)."""
+    if not spec:
+        return list(code)
+    from hotfix_hooks.openapi.model import normalize_path
 
     def key(f: Finding) -> tuple[str, tuple[str, ...]]:
         ops = []
@@ -162,6 +169,10 @@ def compare_file(f: FileChange, cfg: dict[str, Any],
                  marked: dict[tuple[str, str], str] | None = None) -> list[Finding] | None:
     """Findings for one changed file, or ``None`` when it is not a contract file.
     Operations the base marks ``x-frozen: true`` are added to ``marked``."""
+    from hotfix_hooks.openapi.diff import diff_specs
+    from hotfix_hooks.openapi.loader import is_contract
+    from hotfix_hooks.openapi.loader import looks_like_contract
+
     forced = matches_any(f.path, cfg.get('include', []))
     old_b = None if f.status == ADDED else f.old_bytes()
     new_b = None if f.status == DELETED else f.new_bytes()
@@ -213,6 +224,9 @@ def compare_file(f: FileChange, cfg: dict[str, Any],
 
 
 def _load(data: bytes | None, path: str) -> tuple[Spec | None, Finding | None]:
+    from hotfix_hooks.openapi.loader import parse
+    from hotfix_hooks.openapi.loader import SpecError
+
     if data is None:
         return None, None
     text = decode_text(data)
@@ -233,6 +247,8 @@ def _load(data: bytes | None, path: str) -> tuple[Spec | None, Finding | None]:
 # -- frozen endpoints ---------------------------------------------------------------------
 
 def _glob_rx(path: str) -> str:
+    from hotfix_hooks.openapi.model import normalize_path
+
     out = []
     segs = normalize_path(path).strip('/').split('/')
     for i, seg in enumerate(segs):
@@ -263,6 +279,8 @@ def frozen_rules(groups: list[str], endpoints: list[str]
 
 def frozen_match(label: str, rules: list[tuple[str, str | None, re.Pattern[str]]]
                  ) -> str | None:
+    from hotfix_hooks.openapi.model import normalize_path
+
     method, _, path = label.partition(' ')
     npath = normalize_path(path)
     for text, m, rx in rules:
@@ -278,6 +296,8 @@ def apply_frozen(findings: list[Finding], groups: list[str], endpoints: list[str
     marked = marked or {}
     if not groups and not endpoints and not marked:
         return findings
+    from hotfix_hooks.openapi.model import normalize_path
+
     rules = frozen_rules(groups, endpoints)
     per_op: dict[str, tuple[str, list[Finding]]] = {}
     for f in findings:
@@ -320,7 +340,7 @@ def _hotfix(findings: list[Finding], severity: str) -> list[Finding]:
 # -- stale spec -----------------------------------------------------------------------------
 
 def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list[Finding]:
-    out = []
+    out: list[Finding] = []
     globs = cfg.get('specs', [])
     exclude = cfg.get('exclude', [])
     rules = ', '.join(dict.fromkeys(f.rule for f in code if f.extra.get('code_change')))
@@ -329,10 +349,16 @@ def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list
     additive = all(f.severity == 'info' for f in code if f.extra.get('code_change'))
     severity = (cfg.get('stale_additive_severity', 'info') if additive
                 else cfg.get('stale_severity', 'warning'))
+    paths = [p for p in changes.head.glob(*globs) if not matches_any(p, exclude)] \
+        if globs else []
+    if not paths:
+        return out
+    from hotfix_hooks.openapi.loader import is_contract
+    from hotfix_hooks.openapi.loader import looks_like_contract
+    from hotfix_hooks.openapi.loader import parse
+
     sides: list[Any] = []
-    for path in changes.head.glob(*globs) if globs else []:
-        if matches_any(path, exclude):
-            continue
+    for path in paths:
         data = changes.head.read(path)
         if data is None or not looks_like_contract(data):
             continue
@@ -369,6 +395,8 @@ def _behind_before(changes: ChangeSet, cfg: dict[str, Any], spec: Spec, sides: l
     """Report what the range introduces: a spec that was already behind the code at the
     base in the same way (no breaking difference between the spec and the head's code that
     the base's code did not have) is context; a new breaking difference keeps ``severity``."""
+    from hotfix_hooks.openapi import standing
+
     if not sides:
         sides.extend(_code_sides(changes, cfg, changes.base, changes.head))
     new = standing.new_differences(spec, sides[0], sides[1])
@@ -388,6 +416,9 @@ def _caught_up(changes: ChangeSet, cfg: dict[str, Any], findings: list[Finding]
         f.severity != 'info' or f.rule in _CATCH_UP_RULES) and not f.rule.startswith('openapi-')}
     if not paths:
         return findings
+    from hotfix_hooks.openapi import standing
+    from hotfix_hooks.openapi.loader import is_contract
+
     by_path = {f.path: f for f in changes.files if f.status not in (ADDED, DELETED)}
     sides: list[Any] = []
     for path in sorted(paths):

@@ -1,0 +1,329 @@
+"""The route-code contract of both sides of a change, from the analysis cache when it can
+be, and the findings of their differences (``code_findings``, called by ``guard``).
+
+Each side's contract is kept in the analysis cache (``side_contract``), keyed by a digest
+of everything it is built from (``side_inputs``): a side scanned before (the base of the
+next commit, a scan run again) is neither read nor parsed, and its OpenAPI document is
+loaded only when the two sides' documents differ. This module imports the builder
+(``fromcode``), the OpenAPI comparison (``diff``) and the Python parser only when a side or
+a comparison is not in the cache: a warm run loads none of them.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from collections.abc import Callable
+from typing import Any
+from typing import TYPE_CHECKING
+
+from hotfix_hooks import digests
+from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import glob_to_regex
+from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.changeset import Snapshot
+from hotfix_hooks.findings import Finding
+from hotfix_hooks.openapi.codecontract import _CONTRACT_RE
+from hotfix_hooks.openapi.codecontract import _PROJECT_FILES
+from hotfix_hooks.openapi.codecontract import _REQUIREMENTS
+from hotfix_hooks.openapi.codecontract import CodeContract
+from hotfix_hooks.openapi.codecontract import CodeSpec
+from hotfix_hooks.openapi.codecontract import coverage
+
+if TYPE_CHECKING:
+    from hotfix_hooks.openapi.fromcode import ParseCache
+
+def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
+    """Compare the route code's contract at base and head (only when Python changed)."""
+    exclude = list(cfg.get('code_exclude', []))
+    changed_py = [f for f in changes.files
+                  if (f.path.endswith('.py') or (f.old_path or '').endswith('.py'))
+                  and not matches_any(f.path, exclude)]
+    if not any(_CONTRACT_RE.search(b) for f in changed_py
+               for b in (f.old_bytes(), f.new_bytes()) if b):
+        return []           # plain logic changed: the contract cannot have
+    shared: dict[str, Any] = {}         # the parsed modules both sides share, when built
+    roots = list(cfg.get('python_roots', []))
+    base = side_contract(changes, changes.base, exclude, roots, shared=shared)
+    head = side_contract(changes, changes.head, exclude, roots, shared=shared, release=True)
+    base_unparsed, head_unparsed = set(base.unparsed), set(head.unparsed)
+    changed = {f.path for f in changed_py}
+    out: list[Finding] = []
+    # A module that does not parse on one side: its routes are unknown there, so they are
+    # compared on neither side (never "removed" or "added").
+    unknown = base_unparsed | head_unparsed
+    if unknown:
+        from hotfix_hooks.pyast import requires_python
+        from hotfix_hooks.pyast import version_hint
+
+        _drop_operations(base, unknown)
+        _drop_operations(head, unknown)
+        version = requires_python(changes.head.paths(), changes.head.read)
+        for path in sorted(unknown & changed):
+            where = 'at the base and at the head' if (
+                path in base_unparsed and path in head_unparsed) else (
+                'at the head' if path in head_unparsed else 'at the base')
+            out.append(Finding(
+                rule='api-code-unparseable', category='contract',
+                severity='info' if version else 'warning', path=path, line=None,
+                message=f'the module does not parse {where} with Python '
+                        f'{sys.version_info[0]}.{sys.version_info[1]}: its routes are '
+                        'unknown and were not compared',
+                hint=version_hint(version) if version else
+                'fix the syntax error; until then the routes of this module are not checked'))
+        if version:
+            out.append(Finding(
+                rule='python-version-unsupported', category='contract', severity='info',
+                path=version[0], line=None, message=version_hint(version),
+                hint='set language_version in .pre-commit-config.yaml',
+                extra={'requires_python': version[1]}))
+    if unknown:         # the documents were changed above: compared as they are now
+        if base.doc != head.doc:
+            from hotfix_hooks.openapi.diff import diff_specs
+            from hotfix_hooks.openapi.fromcode import _relocate
+            from hotfix_hooks.openapi.fromcode import _same_line
+
+            bspec, hspec = CodeSpec(base), CodeSpec(head)
+            out.extend(_same_line(_relocate(diff_specs(bspec, hspec), bspec, hspec)))
+    elif not base.digest or base.digest != head.digest:
+        out.extend(_compared(changes, base, head, {'format': SIDE_FORMAT,
+                                                    'code_exclude': exclude,
+                                                    'python_roots': roots}))
+    out.extend(_unresolved_routes(base, head, changed))
+    seen = set()
+    for file, line, what in head.unresolved:
+        if file in changed and (file, what) not in seen:
+            seen.add((file, what))
+            out.append(Finding(
+                rule='api-code-unresolved', category='contract', severity='info', path=file,
+                line=line, message=f'{what}: not part of the compared contract',
+                hint='use constants, literal dicts and importable Pydantic models so the '
+                     'contract can be read statically'))
+    total, missing = coverage(head) if unknown or head.coverage is None else head.coverage
+    if total:
+        shown = ', '.join(missing[:10]) + (f' and {len(missing) - 10} more'
+                                           if len(missing) > 10 else '')
+        out.append(Finding(
+            rule='api-code-coverage', category='contract', severity='info', path=None,
+            line=None,
+            message=f'resolved response schemas for {total - len(missing)}/{total} operations '
+                    'of the route code' + (f'; unresolved: {shown}' if missing else '')
+                    + (f'; {len(unknown)} module(s) with routes do not parse' if unknown
+                       else ''),
+            hint='what is not resolved is not compared: set [tool.hotfix-hooks.contract] '
+                 'python_roots when imports of the project are not found',
+            extra={'resolved': total - len(missing), 'total': total,
+                   'unresolved': missing, 'unparsed': sorted(unknown)}))
+    return out
+
+
+# what a side's contract is stored as in the analysis cache (bump when its layout changes)
+SIDE_NAMESPACE = 'contract.side'
+SIDE_DOC_NAMESPACE = 'contract.doc'
+PAIR_NAMESPACE = 'contract.diff'
+SIDE_FORMAT = 2         # 2: the response code of a route as a digest
+
+
+def side_inputs(snap: Snapshot, exclude: list[str]) -> str | None:
+    """A digest of everything the contract of ``snap`` is built from: the path and blob id
+    of every Python module it reads (in the order it reads them), of the project files that
+    place package roots and of the requirement files that pin Pydantic; ``None`` when a
+    blob id is not known (nothing is cached then)."""
+    excluded = _excluded(exclude)
+    out = []
+    for path in snap.paths():
+        if path.endswith('.py'):
+            if excluded(path):
+                name = path.rsplit('/', 1)[-1]
+                if not (name in _PROJECT_FILES
+                        or (path.count('/') <= 2 and _REQUIREMENTS.search(path))):
+                    continue
+        elif not (path.rsplit('/', 1)[-1] in _PROJECT_FILES
+                  or (path.count('/') <= 2 and _REQUIREMENTS.search(path))):
+            continue
+        blob = snap.blob_id(path)
+        if blob is None:
+            return None
+        out.append(path.encode('utf-8', 'surrogatepass') + b'\0' + blob.encode() + b'\0')
+    return digests.sha256(b''.join(out)).hexdigest()
+
+
+def _excluded(exclude: list[str]) -> Callable[[str], bool]:
+    """``matches_any(path, exclude)`` as one pattern (a side lists every file of the
+    repository)."""
+    if not exclude:
+        return lambda _path: False
+    key = tuple(exclude)
+    got = _EXCLUDED.get(key)
+    if got is None:
+        rx = re.compile('|'.join(f'(?:{glob_to_regex(p).pattern})' for p in exclude))
+        got = _EXCLUDED[key] = rx.match
+    return got  # type: ignore[return-value]
+
+
+_EXCLUDED: dict[tuple[str, ...], Callable[[str], re.Match[str] | None]] = {}
+
+
+def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots: list[str],
+                  cache: ParseCache | None = None, release: bool = False, *,
+                  shared: dict[str, Any] | None = None) -> CodeContract:
+    """The contract of one side, from the analysis cache when this exact content was
+    analysed before (any run, any worktree), else built and stored.
+
+    The contract is a function of the side's Python modules, project and requirement files
+    (``side_inputs``), ``contract.code_exclude`` and ``contract.python_roots``. It is
+    stored as two plain-data entries: the summary (handlers, unresolved, route facts,
+    unparsed modules, coverage and a digest of the document) and the document with its
+    locations, read only when the two sides' documents differ. An uncached run goes
+    through the same plain form, so a cached and an uncached run compare identical
+    data. ``release``: the last side built with ``cache``: its parsed modules are dropped
+    as soon as the contract is built. A side that is not in the cache is built from the
+    per-module results the cache holds (``contract.module``: ``fromcode._build_by_module``),
+    deriving only the modules whose inputs changed."""
+    import marshal
+
+    inputs = side_inputs(snap, exclude)
+    parts = {'format': SIDE_FORMAT, 'code_exclude': exclude, 'python_roots': roots}
+    built: dict[str, Any] = {}
+
+    def make() -> dict[str, Any]:
+        from hotfix_hooks.openapi.fromcode import build
+        from hotfix_hooks.openapi.fromcode import ParseCache
+        from hotfix_hooks.openapi.fromcode import Project
+
+        parsed = cache
+        if parsed is None and shared is not None:
+            parsed = shared.get('parse') or shared.setdefault('parse', ParseCache())
+        store = _ModuleStore(changes, parts) if changes.cache.enabled else None
+        contract = build(Project(snap, exclude, parsed or ParseCache(), roots), store)
+        if release and parsed is not None:
+            parsed.clear()              # the last side: no AST is needed any more
+        summary = {'handlers': contract.handlers, 'unresolved': contract.unresolved,
+                   'routes': contract.routes, 'unparsed': contract.unparsed,
+                   'coverage': coverage(contract)}
+        # the plain form, as the cache gives it back (tuples stay tuples, nothing shared
+        # with the builder); equal bytes are equal documents (unequal bytes: compared)
+        # marshal format 2 writes no back-references: equal documents give equal bytes
+        # however their objects are shared (one builder, or one per module); the copy
+        # keeps them shared (the default format), made once the digest's bytes are gone
+        summary['digest'] = digests.sha256(marshal.dumps(contract.doc, 2)).hexdigest()
+        doc_bytes = marshal.dumps(contract.doc)
+        locs = contract.locs
+        del contract
+        built['doc'] = {'doc': marshal.loads(doc_bytes), 'locs': marshal.loads(
+            marshal.dumps(locs))}
+        del doc_bytes, locs
+        if inputs is not None:
+            changes.cache.put(SIDE_DOC_NAMESPACE, inputs, parts, built['doc'])
+        return marshal.loads(marshal.dumps(summary))  # type: ignore[no-any-return]
+
+    def load() -> tuple[dict[str, Any], dict[str, tuple[str, int]]]:
+        got = built.get('doc')
+        if got is None and inputs is not None:
+            found, got = changes.cache.get(SIDE_DOC_NAMESPACE, inputs, parts)
+            if not found or not isinstance(got, dict):
+                got = None
+        if got is None:         # the document's entry is gone (pruned): build it again
+            make()
+            got = built['doc']
+        return got['doc'], got['locs']
+
+    summary = changes.cache.get_or_build(SIDE_NAMESPACE, inputs, parts, make)
+    contract = CodeContract(None, None, summary['handlers'], summary['unresolved'],
+                            summary['routes'], summary['unparsed'], load=load,
+                            digest=summary['digest'], coverage=tuple(summary['coverage']))
+    contract.inputs = inputs
+    return contract
+
+
+MODULE_NAMESPACE = 'contract.module'     # one module's mounts, or its operations
+
+
+class _ModuleStore:
+    """``fromcode.ModuleStore`` over the analysis cache: a module's result is keyed by its
+    path and blob id, the policy keys and what of the project it depends on; the files and
+    imports it read are checked by ``fromcode`` before it is reused."""
+
+    def __init__(self, changes: ChangeSet, parts: dict[str, Any]) -> None:
+        self.cache = changes.cache
+        self.parts = parts
+
+    def get(self, kind: str, path: str, blob: str, context: dict[str, Any]) -> Any:
+        found, value = self.cache.get(MODULE_NAMESPACE, blob, {
+            **self.parts, **context, 'kind': kind, 'path': path})
+        return value if found else None
+
+    def put(self, kind: str, path: str, blob: str, context: dict[str, Any],
+            value: Any) -> None:
+        self.cache.put(MODULE_NAMESPACE, blob, {**self.parts, **context, 'kind': kind,
+                                                'path': path}, value)
+
+
+def _compared(changes: ChangeSet, base: CodeContract, head: CodeContract,
+              parts: dict[str, Any]) -> list[Finding]:
+    """The differences of two contracts (``diff_specs``, moved routes, one finding per
+    root cause), kept in the analysis cache per pair of sides: a commit scanned again
+    neither loads nor compares the two documents."""
+    import marshal
+
+    def make() -> list[dict[str, Any]]:
+        if base.doc == head.doc:
+            return []
+        from hotfix_hooks.openapi.diff import diff_specs
+        from hotfix_hooks.openapi.fromcode import _relocate
+        from hotfix_hooks.openapi.fromcode import _same_line
+
+        bspec, hspec = CodeSpec(base), CodeSpec(head)
+        found = _same_line(_relocate(diff_specs(bspec, hspec), bspec, hspec))
+        plain = [{f.name: getattr(x, f.name) for f in dataclasses.fields(Finding)}
+                 for x in found]
+        return marshal.loads(marshal.dumps(plain))  # type: ignore[no-any-return]
+
+    key = None
+    if base.inputs is not None and head.inputs is not None:
+        key = digests.sha256(f'{base.inputs}:{head.inputs}'.encode()).hexdigest()
+    plain = changes.cache.get_or_build(PAIR_NAMESPACE, key, parts, make)
+    return [Finding(**item) for item in plain]
+
+
+def _drop_operations(contract: CodeContract, files: set[str]) -> None:
+    paths = contract.doc['paths']
+    for ptr, (file, _) in list(contract.handlers.items()):
+        if file not in files:
+            continue
+        segs = ptr.split('/')
+        path = segs[2].replace('~1', '/').replace('~0', '~')
+        item = paths.get(path)
+        if item is not None:
+            item.pop(segs[3], None)
+            if not item:
+                del paths[path]
+        del contract.handlers[ptr]
+
+
+def _unresolved_routes(base: CodeContract, head: CodeContract, changed: set[str]
+                       ) -> list[Finding]:
+    """A warning for each existing route whose response code (response keywords, return
+    annotation, returned values) changed while its response could not be read."""
+    out = []
+    for ptr, (file, line, function, code, why) in head.routes.items():
+        if file not in changed or ptr not in head.handlers:
+            continue        # not changed, or dropped (its module does not parse)
+        if not why:
+            continue
+        segs = ptr.split('/')
+        path = segs[2].replace('~1', '/').replace('~0', '~')
+        old = base.routes.get(ptr)
+        if old is None or old[3] == code:
+            continue        # a new route has no clients yet; an unchanged response: as before
+        out.append(Finding(
+            rule='api-route-contract-unresolved', category='contract', severity='warning',
+            path=file, line=line,
+            message=f'{segs[3].upper()} {path} ({function or "handler"}): what it '
+                    f'returns changed but its response contract could not be read '
+                    f'({why[0]}): review its response by hand',
+            hint='declare the response with response_model= (or a return annotation) naming '
+                 'a Pydantic model the project defines, so it can be compared',
+            extra={'operation': f'{segs[3].upper()} {path}', 'affected':
+                   [f'{segs[3].upper()} {path}'], 'pointer': ptr, 'source': 'route code'}))
+    return out
