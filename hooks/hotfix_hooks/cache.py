@@ -46,6 +46,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Iterator
 from typing import Any
 from typing import TypeVar
@@ -238,22 +239,43 @@ class Cache:
 
     def put(self, namespace: str, blob_id: str, key_parts: object, value: Any) -> bool:
         """Store ``value``; False when the cache cannot take it (off, not writable)."""
+        return self.put_many([(namespace, blob_id, key_parts, value)]) == 1
+
+    def put_many(self, items: Iterable[tuple[str, str, object, Any]], *,
+                 marshalled: bool = False) -> int:
+        """Store many (namespace, blob id, key parts, value) entries at once: every entry is
+        encoded first (a value that is not plain data is a ``TypeError`` before anything is
+        written), then each is written as ``put`` writes it (a temporary file renamed into
+        place: an interrupted batch leaves whole entries and no partial one). How many were
+        written (0 when the cache cannot take them). ``marshalled``: the values are given
+        as their ``marshal.dumps`` bytes (a value kept encoded while the caller changes it)."""
         if not (self.enabled and self.writable):
-            return False
+            return 0
         import marshal
 
-        key = self._key(namespace, blob_id, key_parts)
-        try:
-            payload = marshal.dumps(value)
-        except ValueError:
-            raise TypeError(f'cache value of {namespace} is not plain data') from None
-        header = b' '.join([FORMAT, *key[1], str(len(payload)).encode(),
-                            digests.sha256(payload).hexdigest().encode()]) + b'\n'
-        if self._write(key[0], header + payload):
+        encoded: list[tuple[str, bytes]] = []
+        for namespace, blob_id, key_parts, value in items:
+            key = self._key(namespace, blob_id, key_parts)
+            if marshalled:
+                if not isinstance(value, bytes):
+                    raise TypeError(f'cache value of {namespace} is not marshalled')
+                payload = value
+            else:
+                try:
+                    payload = marshal.dumps(value)
+                except ValueError:
+                    raise TypeError(f'cache value of {namespace} is not plain data') from None
+            header = b' '.join([FORMAT, *key[1], str(len(payload)).encode(),
+                                digests.sha256(payload).hexdigest().encode()]) + b'\n'
+            encoded.append((key[0], header + payload))
+        written = 0
+        for path, data in encoded:
+            if not self._write(path, data):
+                break
             self.writes += 1
-            self.bytes_written += len(header) + len(payload)
-            return True
-        return False
+            self.bytes_written += len(data)
+            written += 1
+        return written
 
     def close(self) -> None:
         """Add what this run wrote to the ledger; prune when the cache is over its bound."""

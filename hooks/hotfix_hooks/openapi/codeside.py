@@ -46,6 +46,8 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     roots = list(cfg.get('python_roots', []))
     base = side_contract(changes, changes.base, exclude, roots, shared=shared)
     head = side_contract(changes, changes.head, exclude, roots, shared=shared, release=True)
+    if 'modules' in shared:             # the module results of the last side built
+        shared.pop('modules').flush()
     base_unparsed, head_unparsed = set(base.unparsed), set(head.unparsed)
     changed = {f.path for f in changed_py}
     out: list[Finding] = []
@@ -194,8 +196,17 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
         parsed = cache
         if parsed is None and shared is not None:
             parsed = shared.get('parse') or shared.setdefault('parse', ParseCache())
-        store = _ModuleStore(changes, parts) if changes.cache.enabled else None
+        store: _ModuleStore | None = None
+        if changes.cache.enabled:
+            store = shared.get('modules') if shared is not None else None
+            if store is None or store.parts != parts:
+                store = _ModuleStore(changes, parts)
+                if shared is not None:
+                    shared['modules'] = store
+            store.begin_side()
         contract = build(Project(snap, exclude, parsed or ParseCache(), roots), store)
+        if store is not None and shared is None:
+            store.flush()               # its module results, one batch
         if release and parsed is not None:
             parsed.clear()              # the last side: no AST is needed any more
         summary = {'handlers': contract.handlers, 'unresolved': contract.unresolved,
@@ -242,21 +253,71 @@ MODULE_NAMESPACE = 'contract.module'     # one module's mounts, or its operation
 class _ModuleStore:
     """``fromcode.ModuleStore`` over the analysis cache: a module's result is keyed by its
     path and blob id, the policy keys and what of the project it depends on; the files and
-    imports it read are checked by ``fromcode`` before it is reused."""
+    imports it read are checked by ``fromcode`` before it is reused.
+
+    One store serves both sides of a scan (``shared['modules']``): a result derived for the
+    base is reused from memory by the head. The results are written in one batch
+    (``Cache.put_many``) once the last side is built (``flush``), and only those the last
+    side used: a result only the base used (a module whose inputs the range changes)
+    would serve no later scan (the next commit's base is this head, read whole from its
+    ``contract.side`` entry), and its write was most of the cost of a cold run."""
 
     def __init__(self, changes: ChangeSet, parts: dict[str, Any]) -> None:
         self.cache = changes.cache
         self.parts = parts
+        self._contexts: dict[str, tuple[dict[str, Any], str]] = {}
+        # (kind, path, blob, context digest) -> a result derived in this run, as its bytes
+        # (the builder joins results into the side's document in place: each use decodes
+        # a fresh copy, as a read from the cache does)
+        self._known: dict[tuple[str, str, str, str], bytes] = {}
+        self._derived: set[tuple[str, str, str, str]] = set()
+        self._used: set[tuple[str, str, str, str]] = set()
+
+    def begin_side(self) -> None:
+        self._used = set()
+
+    def _key(self, kind: str, path: str, blob: str,
+             context: dict[str, Any]) -> tuple[str, str, str, str]:
+        # the policy keys and the context digested once per side, not once per module
+        got = self._contexts.get('last')
+        if got is None or got[0] is not context:
+            from hotfix_hooks.cache import parts_digest
+
+            got = self._contexts['last'] = (context, parts_digest({**self.parts, **context}))
+        return kind, path, blob, got[1]
 
     def get(self, kind: str, path: str, blob: str, context: dict[str, Any]) -> Any:
+        key = self._key(kind, path, blob, context)
+        self._used.add(key)
+        got = self._known.get(key)
+        if got is not None:
+            import marshal
+
+            return marshal.loads(got)
         found, value = self.cache.get(MODULE_NAMESPACE, blob, {
-            **self.parts, **context, 'kind': kind, 'path': path})
+            'context': key[3], 'kind': kind, 'path': path})
         return value if found else None
 
     def put(self, kind: str, path: str, blob: str, context: dict[str, Any],
             value: Any) -> None:
-        self.cache.put(MODULE_NAMESPACE, blob, {**self.parts, **context, 'kind': kind,
-                                                'path': path}, value)
+        import marshal
+
+        key = self._key(kind, path, blob, context)
+        self._used.add(key)
+        try:
+            self._known[key] = marshal.dumps(value)
+        except ValueError:
+            raise TypeError(f'cache value of {MODULE_NAMESPACE} is not plain data') from None
+        self._derived.add(key)
+
+    def flush(self) -> None:
+        """Write the results derived in this run that the last side built used."""
+        keys = sorted(self._derived & self._used)
+        self._derived -= set(keys)
+        self.cache.put_many([(MODULE_NAMESPACE, blob, {'context': digest, 'kind': kind,
+                                                        'path': path}, self._known[key])
+                             for key in keys for kind, path, blob, digest in [key]],
+                            marshalled=True)
 
 
 def _compared(changes: ChangeSet, base: CodeContract, head: CodeContract,
