@@ -241,14 +241,12 @@ class Cache:
         """Store ``value``; False when the cache cannot take it (off, not writable)."""
         return self.put_many([(namespace, blob_id, key_parts, value)]) == 1
 
-    def put_many(self, items: Iterable[tuple[str, str, object, Any]], *,
-                 marshalled: bool = False) -> int:
+    def put_many(self, items: Iterable[tuple[str, str, object, Any]]) -> int:
         """Store many (namespace, blob id, key parts, value) entries at once: every entry is
         encoded first (a value that is not plain data is a ``TypeError`` before anything is
         written), then each is written as ``put`` writes it (a temporary file renamed into
         place: an interrupted batch leaves whole entries and no partial one). How many were
-        written (0 when the cache cannot take them). ``marshalled``: the values are given
-        as their ``marshal.dumps`` bytes (a value kept encoded while the caller changes it)."""
+        written (0 when the cache cannot take them)."""
         if not (self.enabled and self.writable):
             return 0
         import marshal
@@ -256,15 +254,10 @@ class Cache:
         encoded: list[tuple[str, bytes]] = []
         for namespace, blob_id, key_parts, value in items:
             key = self._key(namespace, blob_id, key_parts)
-            if marshalled:
-                if not isinstance(value, bytes):
-                    raise TypeError(f'cache value of {namespace} is not marshalled')
-                payload = value
-            else:
-                try:
-                    payload = marshal.dumps(value)
-                except ValueError:
-                    raise TypeError(f'cache value of {namespace} is not plain data') from None
+            try:
+                payload = marshal.dumps(value)
+            except ValueError:
+                raise TypeError(f'cache value of {namespace} is not plain data') from None
             header = b' '.join([FORMAT, *key[1], str(len(payload)).encode(),
                                 digests.sha256(payload).hexdigest().encode()]) + b'\n'
             encoded.append((key[0], header + payload))
