@@ -193,6 +193,7 @@ class Cache:
         self.writable = True
         self.hits = self.misses = self.writes = self.bytes_written = 0
         self._ledgered = 0
+        self._writers: list[tuple[Any, list[int]]] = []
         if self.max_bytes <= 0:
             self.readable = self.writable = False
 
@@ -241,12 +242,15 @@ class Cache:
         """Store ``value``; False when the cache cannot take it (off, not writable)."""
         return self.put_many([(namespace, blob_id, key_parts, value)]) == 1
 
-    def put_many(self, items: Iterable[tuple[str, str, object, Any]]) -> int:
+    def put_many(self, items: Iterable[tuple[str, str, object, Any]], *,
+                 background: bool = False) -> int:
         """Store many (namespace, blob id, key parts, value) entries at once: every entry is
         encoded first (a value that is not plain data is a ``TypeError`` before anything is
         written), then each is written as ``put`` writes it (a temporary file renamed into
         place: an interrupted batch leaves whole entries and no partial one). How many were
-        written (0 when the cache cannot take them)."""
+        written (0 when the cache cannot take them). ``background``: the entries are
+        encoded now and written by a thread while the run goes on (``close`` waits for it;
+        so does the interpreter's exit): how many were queued."""
         if not (self.enabled and self.writable):
             return 0
         import marshal
@@ -261,17 +265,41 @@ class Cache:
             header = b' '.join([FORMAT, *key[1], str(len(payload)).encode(),
                                 digests.sha256(payload).hexdigest().encode()]) + b'\n'
             encoded.append((key[0], header + payload))
-        written = 0
+        if background and encoded:
+            import threading
+
+            done: list[int] = []
+            writer = threading.Thread(target=lambda: done.extend(self._write_all(encoded)),
+                                      name='hotfix-hooks-cache-writer')
+            self._writers.append((writer, done))
+            writer.start()
+            return len(encoded)
+        written, size = self._write_all(encoded)
+        self.writes += written
+        self.bytes_written += size
+        return written
+
+    def _write_all(self, encoded: list[tuple[str, bytes]]) -> tuple[int, int]:
+        written = size = 0
         for path, data in encoded:
             if not self._write(path, data):
                 break
-            self.writes += 1
-            self.bytes_written += len(data)
             written += 1
-        return written
+            size += len(data)
+        return written, size
+
+    def wait(self) -> None:
+        """Wait for the entries written in the background (``put_many``)."""
+        while self._writers:
+            writer, done = self._writers.pop(0)
+            writer.join()
+            if done:
+                self.writes += done[0]
+                self.bytes_written += done[1]
 
     def close(self) -> None:
         """Add what this run wrote to the ledger; prune when the cache is over its bound."""
+        self.wait()
         new = self.bytes_written - self._ledgered
         root = self._resolved
         if new <= 0 or root is None or not self.writable:

@@ -329,7 +329,7 @@ class _ModuleStore:
         self._derived -= set(keys)
         self.cache.put_many([(MODULE_NAMESPACE, blob, {'context': digest, 'path': path},
                               self._known[key]) for key in keys
-                             for path, blob, digest in [key]])
+                             for path, blob, digest in [key]], background=True)
 
 
 def _compared(changes: ChangeSet, base: CodeContract, head: CodeContract,
