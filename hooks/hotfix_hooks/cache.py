@@ -27,6 +27,9 @@ frozenset), stored with ``marshal``; a value of any other type is a programming 
 in a header: a truncated, corrupt, foreign-version or mismatched entry is a miss (rebuilt
 and overwritten), never trusted. Nothing is unpickled. Writers write a temporary file in
 the entry's directory and ``os.replace`` it, so concurrent runs never see a partial entry.
+``put_many`` stores a batch (encoded at once; with ``background=True`` written by a thread
+while the run goes on, ``close`` waiting for it): each entry is still written on its own, so
+an interrupted batch leaves whole entries only.
 
 The size is bounded (``[tool.hotfix-hooks.cache] max_mb``, the ``HOTFIX_HOOKS_CACHE_MAX_MB``
 environment variable): each writing run adds what it wrote to a ledger, and a run that

@@ -18,6 +18,7 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from hotfix_hooks import digests
+from hotfix_hooks.cache import parts_digest
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import glob_to_regex
 from hotfix_hooks.changeset import matches_any
@@ -282,8 +283,6 @@ class _ModuleStore:
         # the policy keys and the context digested once per side, not once per module
         got = self._context
         if got is None or got[0] is not context:
-            from hotfix_hooks.cache import parts_digest
-
             got = self._context = (context, parts_digest({**self.parts, **context}))
         return path, blob, got[1]
 
