@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.checks.contract import check
 from hotfix_hooks.checks.registry import RunInfo
@@ -1012,3 +1014,120 @@ def test_an_inherited_property_removed_from_models_sent_both_ways_is_one_finding
     (removed,) = got
     assert 'also in request bodies' in removed.message and '2 properties' in removed.message
     assert set(removed.extra['affected']) == {'GET /recipes', 'PUT /recipes/{slug}'}
+
+
+# -- 7b. a generic model of a class name two modules define (polar's ListResource) ------------
+
+LIST_RESOURCE = '''\
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+T = TypeVar("T")
+
+
+class Pagination(BaseModel):
+    total_count: int
+    max_page: int
+
+
+class ListResource(BaseModel, Generic[T]):
+    items: list[T]
+    pagination: Pagination
+'''
+
+PORTAL_SCHEMAS = '''\
+from pydantic import BaseModel
+
+
+class CustomerPaymentMethod(BaseModel):
+    id: str
+    type: str
+    brand: str
+'''
+
+PORTAL_ENDPOINTS = '''\
+from fastapi import APIRouter
+
+from polar.kit.pagination import ListResource
+
+from ..schemas.customer import CustomerPaymentMethod
+
+router = APIRouter(prefix="/customers", tags=["customer_portal"])
+
+
+@router.get("/me/payment-methods", response_model=ListResource[CustomerPaymentMethod])
+async def list_payment_methods(page: int = 1, limit: int = 10):
+    ...
+'''
+
+CUSTOMER_SCHEMAS = '''\
+from pydantic import BaseModel
+
+
+class CustomerPaymentMethod(BaseModel):
+    id: str
+    processor: str
+    card_last4: str
+'''
+
+CUSTOMER_ENDPOINTS = '''\
+from fastapi import APIRouter
+
+from polar.kit.pagination import ListResource
+
+from .schemas.customer import CustomerPaymentMethod
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+@router.get("/{id}/payment-methods", response_model=ListResource[CustomerPaymentMethod])
+async def list_customer_payment_methods(id: str, page: int = 1, limit: int = 10):
+    ...
+'''
+
+POLAR = {'server/polar/kit/pagination.py': LIST_RESOURCE,
+         'server/polar/customer_portal/schemas/customer.py': PORTAL_SCHEMAS,
+         'server/polar/customer_portal/endpoints/customer.py': PORTAL_ENDPOINTS,
+         'server/polar/customer/schemas/customer.py': CUSTOMER_SCHEMAS,
+         'server/polar/customer/endpoints.py': CUSTOMER_ENDPOINTS}
+
+
+# polar's own shape: each module's name is a type alias of a discriminated union
+PORTAL_ALIAS = PORTAL_SCHEMAS.replace('class CustomerPaymentMethod(', 'class PaymentMethodCard(') \
+    + '\n\nCustomerPaymentMethod = Annotated[PaymentMethodCard, Field(title="PaymentMethod")]\n'
+CUSTOMER_ALIAS = CUSTOMER_SCHEMAS.replace(
+    'class CustomerPaymentMethod(', 'class CustomerPaymentMethodCard(') \
+    + '\n\nCustomerPaymentMethod = Annotated[\n    CustomerPaymentMethodCard,' \
+    ' Field(title="PaymentMethod")\n]\n'
+
+
+@pytest.mark.parametrize('aliases', [False, True], ids=['classes', 'type-aliases'])
+def test_a_generic_of_a_class_two_modules_define_is_keyed_by_the_class_module(
+        aliases: bool) -> None:
+    """``ListResource[CustomerPaymentMethod]`` in two routers means two classes (or two
+    type aliases): a field removed from one is reported on that module's operation only,
+    whichever it is."""
+    files = dict(POLAR)
+    if aliases:
+        head_import = 'from typing import Annotated\n\nfrom pydantic import BaseModel, Field\n'
+        files['server/polar/customer_portal/schemas/customer.py'] = PORTAL_ALIAS.replace(
+            'from pydantic import BaseModel\n', head_import)
+        files['server/polar/customer/schemas/customer.py'] = CUSTOMER_ALIAS.replace(
+            'from pydantic import BaseModel\n', head_import)
+    for path, field, operation in (
+            ('server/polar/customer_portal/schemas/customer.py', 'brand',
+             'GET /customers/me/payment-methods'),
+            ('server/polar/customer/schemas/customer.py', 'card_last4',
+             'GET /customers/{id}/payment-methods')):
+        head = dict(files, **{path: files[path].replace(f'    {field}: str\n', '')})
+        (f,) = [x for x in scan(files, head) if x.rule == 'response-property-removed']
+        assert f.severity == 'error' and f.path == path, f
+        assert f.extra['affected'] == [operation], f
+        assert f'.{field}`' in f.message, f
+    # the class both routers share is still one component: a change to it is one finding
+    head = dict(files, **{'server/polar/kit/pagination.py': LIST_RESOURCE.replace(
+        '    max_page: int\n', '')})
+    (f,) = [x for x in scan(files, head) if x.rule == 'response-property-removed']
+    assert sorted(f.extra['affected']) == ['GET /customers/me/payment-methods',
+                                           'GET /customers/{id}/payment-methods']

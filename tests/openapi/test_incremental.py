@@ -315,11 +315,12 @@ class Page(BaseModel, Generic[T]):
 '''
 
 
-def test_a_component_name_two_modules_mean_differently_keeps_the_first(
+def test_a_generic_of_a_class_two_modules_define_is_two_components(
         repo: GitRepo) -> None:
-    """``Page[Card]`` names the local ``Card`` of each module: one shared builder keeps the
-    first module's schema for both, and so does a side joined from per-module results,
-    whichever module changed."""
+    """``Page[Card]`` names the local ``Card`` of each module: two components (the second
+    keyed by the module of its ``Card``), in one shared builder and in a side joined from
+    per-module results alike, whichever module changed; a change to one ``Card`` is
+    reported on its own module's operation."""
     first = USERS.replace('class UserOut(BaseModel):\n    id: int\n    email: str\n',
                           'class Card(BaseModel):\n    number: str\n').replace(
         'from pydantic import BaseModel\n',
@@ -336,17 +337,22 @@ def test_a_component_name_two_modules_mean_differently_keeps_the_first(
                                   'app/routers/wallets.py': second})
     repo.checkout('hotfix/ARIS-16-pages', create=True)
     _warm(repo)
-    for message, path, text in (
+    for message, path, text, removed in (
             # the first module starts using the name the second one built
-            ('first uses it', 'app/routers/users.py', first),
-            ('second', 'app/routers/wallets.py', second.replace('iban: str', 'bic: str')),
-            ('first', 'app/routers/users.py', first.replace('number: str', 'pan: str')),
-            ('page', 'app/page.py', PAGE.replace('    total: int\n', ''))):
+            ('first uses it', 'app/routers/users.py', first, {'app/routers/users.py'}),
+            ('second', 'app/routers/wallets.py', second.replace('iban: str', 'bic: str'),
+             {'app/routers/users.py', 'app/routers/wallets.py'}),
+            ('first', 'app/routers/users.py', first.replace('number: str', 'pan: str'),
+             {'app/routers/users.py', 'app/routers/wallets.py'}),
+            ('page', 'app/page.py', PAGE.replace('    total: int\n', ''),
+             {'app/routers/users.py', 'app/routers/wallets.py', 'app/page.py'})):
         repo.commit(message, files={path: text})
         found, derived = _scan(repo)
         assert derived, message
         assert found == _scan(repo, '--no-cache')[0], message
         assert _scan(repo) == (found, []), message
+        assert {f['path'] for f in found if f['rule'] == 'response-property-removed'
+                } == removed, (message, found)
 
 
 def test_line_numbers_of_a_large_module_read_in_pieces_are_unchanged(

@@ -500,6 +500,9 @@ class Builder:
         # the names of those it used
         self.seed: dict[str, Any] | None = None
         self.seeded: set[str] = set()
+        # generic instance component name -> what its arguments name (module-qualified):
+        # ``Page[Card]`` of two different ``Card`` classes are two components
+        self.generics: dict[str, str] = {}
         self.locs: dict[str, tuple[str, int]] = {}
         self.unresolved: list[tuple[str, int, str]] = []
         self._symbols: dict[tuple[str, str], tuple[str, _Def | None] | None] = {}
@@ -843,11 +846,11 @@ class Builder:
         name = self.qualname(file, node.name)
         params = _type_params(node)
         binding: dict[str, tuple[str, ast.expr]] = {}
+        suffix = '-Output' if mode == 'serialization' else ''
         if args and params:
             binding = dict(zip(params, args))
-            name += '[' + ', '.join(ast.unparse(a) for _, a in args) + ']'
-        if mode == 'serialization':
-            name += '-Output'
+            name = self._generic_name(name, args, suffix)
+        name += suffix
         ref = f'/components/schemas/{escape(name)}'
         if self.seed is not None and name in self.seed:
             self.seeded.add(name)
@@ -873,6 +876,52 @@ class Builder:
             if _forbids_extra(node) and mode == 'validation':
                 schema['additionalProperties'] = False
         return {'$ref': '#' + ref}
+
+    def _generic_name(self, name: str, args: list[tuple[str, ast.expr]], suffix: str
+                      ) -> str:
+        """``Page[Card]``: the arguments as written while no other component of that name
+        means other classes; else each argument by its module-qualified identity
+        (``Page[app.wallets.Card]``), as a model's own name is."""
+        plain = name + '[' + ', '.join(ast.unparse(a) for _, a in args) + ']'
+        ident = ', '.join(self._arg_identity(f, a, 0) for f, a in args)
+        had = self.generics.get(plain + suffix)
+        if had is None or had == ident:
+            self.generics[plain + suffix] = ident
+            return plain
+        if self.seed is not None and plain + suffix in self.seed:
+            self.seeded.add(plain + suffix)     # the choice depends on that one
+        qualified = name + '[' + ident + ']'
+        self.generics.setdefault(qualified + suffix, ident)
+        return qualified
+
+    def _arg_identity(self, file: str, arg: ast.expr, depth: int) -> str:
+        """A type argument with every class and type alias it names module-qualified and
+        every type variable bound replaced by what it is bound to."""
+        if depth > 6:
+            return ast.unparse(arg)
+        name = _dotted(arg)
+        if name is not None:
+            bound = self._bound(name) if '.' not in name else None
+            if bound is not None:
+                return self._arg_identity(bound[0], bound[1], depth + 1)
+            got = self.symbol(file, name)
+            node = got[1] if got is not None else None
+            own = (node.name if isinstance(node, ast.ClassDef) else
+                   node.target.id if isinstance(node, ast.AnnAssign)
+                   and isinstance(node.target, ast.Name) else
+                   node.targets[0].id if isinstance(node, ast.Assign) and len(node.targets) == 1
+                   and isinstance(node.targets[0], ast.Name) else None)
+            # a class or a type alias (``CustomerPaymentMethod = Annotated[A | B, ...]``)
+            return self.qualname(got[0], own) if got is not None and own else name
+        if isinstance(arg, ast.Subscript):
+            sl = arg.slice
+            parts = list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
+            return (self._arg_identity(file, arg.value, depth + 1) + '['
+                    + ', '.join(self._arg_identity(file, a, depth + 1) for a in parts) + ']')
+        if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.BitOr):
+            return (self._arg_identity(file, arg.left, depth + 1) + ' | '
+                    + self._arg_identity(file, arg.right, depth + 1))
+        return ast.unparse(arg)
 
     def _fields(self, file: str, node: ast.ClassDef, depth: int
                 ) -> list[tuple[str, ast.AnnAssign, str]]:
@@ -1749,7 +1798,7 @@ class ModuleStore(Protocol):
 
 
 # the layout of a per-module result (bump when it changes)
-MODULE_FORMAT = 1
+MODULE_FORMAT = 2
 # (kind, path) of every module result derived in this process: what a test counts
 DERIVED: list[tuple[str, str]] = []
 
@@ -1800,6 +1849,7 @@ def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | Non
             with_routes.append((path, blob, data))
     paths: dict[str, dict[str, Any]] = {}
     schemas: dict[str, Any] = {}
+    generics: dict[str, str] = {}
     digests_of: dict[str, str] = {}
     locs: dict[str, tuple[str, int]] = {}
     handlers: dict[str, tuple[str, str]] = {}
@@ -1812,7 +1862,7 @@ def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | Non
                 for router, prefixes in rec['prefixes'].items()) or not _same_components(
                 rec, schemas, digests_of) or not _same_operations(rec, paths):
             rec = _derive(project, 'operations', path, data, _operations_of, mounts, schemas,
-                          digests_of, paths)
+                          digests_of, paths, generics)
             if len(data) < PIECEWISE_MIN_BYTES:
                 # a module read a piece at a time is read so to bound memory: its
                 # operations are not serialised for the cache as well (derived each time)
@@ -1825,6 +1875,7 @@ def _build_by_module(project: Project, store: ModuleStore) -> CodeContract | Non
             else:
                 have.update(item)
         schemas.update(rec['schemas'])
+        generics.update(rec['generics'])
         more = rec['locs']
         if len(more) > len(locs):       # a large module: the smaller dict is copied
             more.update(locs)           # (the first location of a pointer is kept)
@@ -1870,7 +1921,8 @@ def _same_components(rec: dict[str, Any], schemas: dict[str, Any],
     same as when it was derived, and none it built itself is (one shared builder would have
     used that one)."""
     try:
-        if any(name in schemas for name in rec['schemas']):
+        if not isinstance(rec['generics'], dict) or any(
+                name in schemas for name in rec['schemas']):
             return False
         return all(name in schemas and _schema_digest(name, schemas, digests_of) == digest
                    for name, digest in rec['seeded'].items())
@@ -1904,7 +1956,8 @@ def _derive(project: Project, kind: str, path: str, data: bytes,
                             dict[str, dict[str, Any]] | None], dict[str, Any]],
             mounts: _Mounts, seed: dict[str, Any] | None = None,
             digests_of: dict[str, str] | None = None,
-            seed_paths: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+            seed_paths: dict[str, dict[str, Any]] | None = None,
+            seed_generics: dict[str, str] | None = None) -> dict[str, Any]:
     """One module's result made with its own builder, with what it read (plain data: what
     the store keeps; the side's document is copied from the joined results before use)."""
     DERIVED.append((kind, path))
@@ -1913,6 +1966,7 @@ def _derive(project: Project, kind: str, path: str, data: bytes,
     if seed is not None:
         builder.seed = seed
         builder.schemas = dict(seed)
+        builder.generics = dict(seed_generics or {})
     try:
         rec = make(builder, project, path, data, mounts, seed_paths)
         reads, resolved = project.reads, project.resolved
@@ -1928,6 +1982,8 @@ def _derive(project: Project, kind: str, path: str, data: bytes,
                           if name not in seed}
         rec['seeded'] = {name: _schema_digest(name, seed, digests_of)
                          for name in sorted(builder.seeded) if name in seed}
+        rec['generics'] = {name: ident for name, ident in builder.generics.items()
+                           if name not in (seed_generics or {})}
     return rec
 
 
