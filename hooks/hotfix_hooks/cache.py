@@ -273,7 +273,7 @@ class Cache:
 
             done: list[int] = []
             writer = threading.Thread(target=lambda: done.extend(self._write_all(encoded)),
-                                      name='hotfix-hooks-cache-writer')
+                                      name='analysis cache writer')
             self._writers.append((writer, done))
             writer.start()
             return len(encoded)
