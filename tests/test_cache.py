@@ -259,6 +259,101 @@ def test_concurrent_processes_never_see_a_partial_entry(service: GitRepo) -> Non
     assert sum(int(out.split()[1]) for out, _ in results) > 0
 
 
+# -- batched writes ---------------------------------------------------------------------------
+def _batch(n: int) -> list[tuple[str, str, object, object]]:
+    return [('test.batch', git_blob_id(f'module {i}'.encode()), {'path': f'app/m{i}.py'},
+             {'mounts': [(f'app/m{i}.py', 'router', 'app/main.py', 'app', '/api')],
+              'raw': bytes([i % 256]) * (i + 1), 'lines': {i: (i, 'x')}})
+            for i in range(n)]
+
+
+@pytest.mark.parametrize('background', [False, True])
+def test_entries_written_in_a_batch_read_back_identically(service: GitRepo,
+                                                          background: bool) -> None:
+    items = _batch(40)
+    c = repo_cache(service)
+    assert c.put_many(items, background=background) == 40
+    c.close()                                       # waits for a background writer
+    assert c.writes == 40 and c.bytes_written > 0
+    root = cache_mod.cache_dir(plumbing.common_dir(str(service.path)))
+    assert cache_mod.ledger_total(root) == c.bytes_written
+    assert not list(cache_mod._temp_files(root))
+    # another process reads each entry back as it was given
+    fresh = repo_cache(service)
+    for namespace, blob, parts, value in items:
+        assert fresh.get(namespace, blob, parts) == (True, value)
+    assert len(_entry_files(root)) == 40
+
+
+def test_a_batch_with_a_value_that_is_not_plain_data_writes_nothing(service: GitRepo) -> None:
+    items = [*_batch(3), ('test.batch', git_blob_id(b'bad'), {}, object())]
+    c = repo_cache(service)
+    with pytest.raises(TypeError):
+        c.put_many(items, background=True)
+    c.close()
+    assert c.writes == 0
+    assert _entry_files(cache_mod.cache_dir(plumbing.common_dir(str(service.path)))) == []
+
+
+def test_a_batch_that_cannot_be_finished_leaves_whole_entries_only(service: GitRepo) -> None:
+    """A subdirectory of the cache is a file: the batch stops at the entry that goes there,
+    with one note; what it wrote before is whole, nothing half-written is left."""
+    items = _batch(60)
+    c = repo_cache(service)
+    root = cache_mod.cache_dir(plumbing.common_dir(str(service.path)))
+    where = [os.path.dirname(c._key(*item[:3])[0]) for item in items]
+    blocked = where[30]
+    first = where.index(blocked)                    # the first entry that cannot be written
+    os.makedirs(root, exist_ok=True)
+    Path(blocked).write_text('in the way\n')
+    notes: list[str] = []
+    c = repo_cache(service, note=notes.append)
+    written = c.put_many(items, background=True)
+    c.close()
+    assert written == 60 and c.writes == first and len(notes) == 1, (c.writes, notes)
+    fresh = repo_cache(service)
+    got = [fresh.get(*item[:3]) for item in items]
+    assert all(g == (True, item[3]) or g == (False, None) for g, item in zip(got, items))
+    assert sum(g[0] for g in got) == c.writes
+    assert not list(cache_mod._temp_files(root))
+
+
+KILLED_WRITER = r'''
+import sys
+from hotfix_hooks import cache as cache_mod
+from hotfix_hooks.changeset import git_blob_id
+root = sys.argv[1]
+c = cache_mod.Cache(root)
+items = [('test.batch', git_blob_id(f'module {i}'.encode()), {'path': str(i)},
+          {'i': i, 'raw': b'x' * 10000}) for i in range(2000)]
+c.put_many(items, background=True)
+print('writing', flush=True)
+sys.stdin.read()
+'''
+
+
+def test_a_run_killed_during_a_batch_leaves_no_half_written_entry(service: GitRepo) -> None:
+    root = cache_mod.cache_dir(plumbing.common_dir(str(service.path)))
+    proc = subprocess.Popen([sys.executable, '-c', KILLED_WRITER, root],
+                            env={**os.environ, 'PYTHONPATH': str(SRC)}, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == 'writing'
+    proc.kill()                                     # SIGKILL: no clean-up of any kind
+    proc.communicate(timeout=60)
+    files = _entry_files(root)
+    assert len(files) < 2000                        # killed before the batch was done
+    for f in files:                                 # what is there is whole
+        value = cache_mod.decode_entry(Path(f).read_bytes())
+        assert isinstance(value, dict) and value['raw'] == b'x' * 10000
+    # a temporary file of the killed writer is never read, and pruned once stale
+    for path, _st in cache_mod._temp_files(root):
+        old = time.time() - cache_mod.STALE_TEMP - 10
+        os.utime(path, (old, old))
+    cache_mod.prune(root, 10**9)
+    assert not list(cache_mod._temp_files(root))
+    assert len(_entry_files(root)) == len(files)
+
+
 # -- bounded size ----------------------------------------------------------------------------
 def test_pruning_keeps_the_most_recently_used_entries_under_the_bound(service: GitRepo) -> None:
     root = cache_mod.cache_dir(plumbing.common_dir(str(service.path)))

@@ -27,6 +27,9 @@ frozenset), stored with ``marshal``; a value of any other type is a programming 
 in a header: a truncated, corrupt, foreign-version or mismatched entry is a miss (rebuilt
 and overwritten), never trusted. Nothing is unpickled. Writers write a temporary file in
 the entry's directory and ``os.replace`` it, so concurrent runs never see a partial entry.
+``put_many`` stores a batch (encoded at once; with ``background=True`` written by a thread
+while the run goes on, ``close`` waiting for it): each entry is still written on its own, so
+an interrupted batch leaves whole entries only.
 
 The size is bounded (``[tool.hotfix-hooks.cache] max_mb``, the ``HOTFIX_HOOKS_CACHE_MAX_MB``
 environment variable): each writing run adds what it wrote to a ledger, and a run that
@@ -46,6 +49,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Iterator
 from typing import Any
 from typing import TypeVar
@@ -192,6 +196,7 @@ class Cache:
         self.writable = True
         self.hits = self.misses = self.writes = self.bytes_written = 0
         self._ledgered = 0
+        self._writers: list[tuple[Any, list[int]]] = []
         if self.max_bytes <= 0:
             self.readable = self.writable = False
 
@@ -238,25 +243,66 @@ class Cache:
 
     def put(self, namespace: str, blob_id: str, key_parts: object, value: Any) -> bool:
         """Store ``value``; False when the cache cannot take it (off, not writable)."""
+        return self.put_many([(namespace, blob_id, key_parts, value)]) == 1
+
+    def put_many(self, items: Iterable[tuple[str, str, object, Any]], *,
+                 background: bool = False) -> int:
+        """Store many (namespace, blob id, key parts, value) entries at once: every entry is
+        encoded first (a value that is not plain data is a ``TypeError`` before anything is
+        written), then each is written as ``put`` writes it (a temporary file renamed into
+        place: an interrupted batch leaves whole entries and no partial one). How many were
+        written (0 when the cache cannot take them). ``background``: the entries are
+        encoded now and written by a thread while the run goes on (``close`` waits for it;
+        so does the interpreter's exit): how many were queued."""
         if not (self.enabled and self.writable):
-            return False
+            return 0
         import marshal
 
-        key = self._key(namespace, blob_id, key_parts)
-        try:
-            payload = marshal.dumps(value)
-        except ValueError:
-            raise TypeError(f'cache value of {namespace} is not plain data') from None
-        header = b' '.join([FORMAT, *key[1], str(len(payload)).encode(),
-                            digests.sha256(payload).hexdigest().encode()]) + b'\n'
-        if self._write(key[0], header + payload):
-            self.writes += 1
-            self.bytes_written += len(header) + len(payload)
-            return True
-        return False
+        encoded: list[tuple[str, bytes]] = []
+        for namespace, blob_id, key_parts, value in items:
+            key = self._key(namespace, blob_id, key_parts)
+            try:
+                payload = marshal.dumps(value)
+            except ValueError:
+                raise TypeError(f'cache value of {namespace} is not plain data') from None
+            header = b' '.join([FORMAT, *key[1], str(len(payload)).encode(),
+                                digests.sha256(payload).hexdigest().encode()]) + b'\n'
+            encoded.append((key[0], header + payload))
+        if background and encoded:
+            import threading
+
+            done: list[int] = []
+            writer = threading.Thread(target=lambda: done.extend(self._write_all(encoded)),
+                                      name='analysis cache writer')
+            self._writers.append((writer, done))
+            writer.start()
+            return len(encoded)
+        written, size = self._write_all(encoded)
+        self.writes += written
+        self.bytes_written += size
+        return written
+
+    def _write_all(self, encoded: list[tuple[str, bytes]]) -> tuple[int, int]:
+        written = size = 0
+        for path, data in encoded:
+            if not self._write(path, data):
+                break
+            written += 1
+            size += len(data)
+        return written, size
+
+    def wait(self) -> None:
+        """Wait for the entries written in the background (``put_many``)."""
+        while self._writers:
+            writer, done = self._writers.pop(0)
+            writer.join()
+            if done:
+                self.writes += done[0]
+                self.bytes_written += done[1]
 
     def close(self) -> None:
         """Add what this run wrote to the ledger; prune when the cache is over its bound."""
+        self.wait()
         new = self.bytes_written - self._ledgered
         root = self._resolved
         if new <= 0 or root is None or not self.writable:

@@ -185,6 +185,32 @@ def test_a_shared_model_edit_re_derives_exactly_the_modules_that_read_it(
     assert found == _scan(service, '--no-cache')[0]
 
 
+def test_a_cold_run_writes_one_entry_per_module_of_the_head_in_one_batch(
+        service: GitRepo) -> None:
+    """Both sides built from nothing: the head's module results are written (a module's
+    mounts and operations in one entry), the base's that the range made stale are not;
+    the next commit on this head re-derives only what it edits."""
+    service.commit('model', files={'app/models/common.py': COMMON.replace(
+        '    note: Optional[str] = None\n', '    note: Optional[str] = None\n'
+        '    reason: Optional[str] = None\n')})
+    cold, derived = _scan(service)
+    assert ('operations', 'app/routers/items.py') in derived
+    assert cold == _scan(service, '--no-cache')[0]
+    modules: dict[bytes, int] = {}
+    for path, _st in cache_mod.entries(_cache_root(service)):
+        kind = Path(path).read_bytes().split(b'\n', 1)[0].split()[1]
+        modules[kind] = modules.get(kind, 0) + 1
+    head_modules = {path for _kind, path in derived}
+    assert modules[b'contract.module'] == len(head_modules)
+    service.commit('handler', files={'app/routers/items.py': ITEMS.replace(
+        '    item = load(item_id)\n    return item\n',
+        '    item = load(item_id)\n    item.name = item.name.strip()\n    return item\n')})
+    found, derived = _scan(service, base='HEAD~1')
+    assert derived == [('mounts', 'app/routers/items.py'),
+                       ('operations', 'app/routers/items.py')]
+    assert found == _scan(service, '--no-cache', base='HEAD~1')[0]
+
+
 def test_a_branch_editing_an_imported_model_never_gets_the_base_result(
         service: GitRepo) -> None:
     """The route module is the same blob on both sides; what it imports is not."""
