@@ -497,12 +497,15 @@ class Builder:
         self.schemas: dict[str, Any] = {}
         # one module derived after others (``_build_by_module``): the components they
         # built, which this builder uses as they are (as one shared builder would), and
-        # the names of those it used
+        # the names of those it used. Read in place, never copied nor changed (a copy per
+        # module grows with the square of the number of modules): ``schemas`` and
+        # ``generics`` hold only what this builder adds, never a name of the seed
         self.seed: dict[str, Any] | None = None
         self.seeded: set[str] = set()
         # generic instance component name -> what its arguments name (module-qualified):
         # ``Page[Card]`` of two different ``Card`` classes are two components
         self.generics: dict[str, str] = {}
+        self.seed_generics: dict[str, str] = {}
         self.locs: dict[str, tuple[str, int]] = {}
         self.unresolved: list[tuple[str, int, str]] = []
         self._symbols: dict[tuple[str, str], tuple[str, _Def | None] | None] = {}
@@ -807,7 +810,7 @@ class Builder:
         ref = f'/components/schemas/{escape(name)}'
         if self.seed is not None and name in self.seed:
             self.seeded.add(name)
-        if name not in self.schemas:
+        elif name not in self.schemas:
             vals = []
             for stmt in node.body:
                 if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and not (
@@ -854,7 +857,7 @@ class Builder:
         ref = f'/components/schemas/{escape(name)}'
         if self.seed is not None and name in self.seed:
             self.seeded.add(name)
-        if name not in self.schemas:
+        elif name not in self.schemas:
             schema: dict[str, Any] = {'type': 'object', 'properties': {}, 'title': node.name}
             self.schemas[name] = schema        # registered first: recursion-safe
             self.locs[ref] = (file, node.lineno)
@@ -885,13 +888,16 @@ class Builder:
         plain = name + '[' + ', '.join(ast.unparse(a) for _, a in args) + ']'
         ident = ', '.join(self._arg_identity(f, a, 0) for f, a in args)
         had = self.generics.get(plain + suffix)
+        if had is None:
+            had = self.seed_generics.get(plain + suffix)
         if had is None or had == ident:
             self.generics[plain + suffix] = ident
             return plain
         if self.seed is not None and plain + suffix in self.seed:
             self.seeded.add(plain + suffix)     # the choice depends on that one
         qualified = name + '[' + ident + ']'
-        self.generics.setdefault(qualified + suffix, ident)
+        if qualified + suffix not in self.seed_generics:
+            self.generics.setdefault(qualified + suffix, ident)
         return qualified
 
     def _arg_identity(self, file: str, arg: ast.expr, depth: int) -> str:
@@ -1249,7 +1255,8 @@ class Builder:
         if kind is None:
             if arg.arg in path_names:
                 kind = 'path'
-            elif _is_model_schema(schema, self.schemas, self.seeded if self.seed else None):
+            elif _is_model_schema(schema, self.schemas, self.seeded if self.seed else None,
+                                  self.seed):
                 kind = 'body'
             else:
                 kind = 'query'
@@ -1470,20 +1477,25 @@ def _param_lines(extra: ast.expr | None) -> list[int]:
 
 
 def _is_model_schema(schema: dict[str, Any], schemas: dict[str, Any],
-                     read: set[str] | None = None) -> bool:
-    """``read``: the names of the components looked at are added to it."""
+                     read: set[str] | None = None, seed: dict[str, Any] | None = None
+                     ) -> bool:
+    """``read``: the names of the components looked at are added to it; ``seed``: the
+    components of the modules before (looked up when not in ``schemas``)."""
     if isinstance(schema.get('anyOf'), list):       # Optional[Model] = None
-        return any(_is_model_schema(s, schemas, read) for s in schema['anyOf']
+        return any(_is_model_schema(s, schemas, read, seed) for s in schema['anyOf']
                    if isinstance(s, dict))
     ref = schema.get('$ref', '')
     if ref.startswith('#/components/schemas/'):
+        name = ref.rsplit('/', 1)[-1]
         if read is not None:
-            read.add(ref.rsplit('/', 1)[-1])
-        target = schemas.get(ref.rsplit('/', 1)[-1], {})
+            read.add(name)
+        target = schemas.get(name)
+        if target is None:
+            target = seed.get(name, {}) if seed is not None else {}
         kind: object = target.get('type')
         return kind == 'object'
     if schema.get('type') == 'array' and isinstance(schema.get('items'), dict):
-        return _is_model_schema(schema['items'], schemas, read)
+        return _is_model_schema(schema['items'], schemas, read, seed)
     return False
 
 
@@ -1734,10 +1746,12 @@ def _module_operations(builder: Builder, project: Project, file: str,
                        paths: dict[str, dict[str, Any]], handlers: dict[str, tuple[str, str]],
                        by_ptr: dict[str, _RouteFacts],
                        prefixes_read: dict[str, list[str]] | None = None,
-                       skipped: set[tuple[str, str]] | None = None) -> None:
+                       skipped: set[tuple[str, str]] | None = None,
+                       before: dict[str, dict[str, Any]] | None = None) -> None:
     """The operations of one module's routes, added to ``paths`` (an operation already
-    there is kept: added to ``skipped``), ``handlers`` and ``by_ptr``; ``prefixes_read``:
-    the mount prefixes of each of its routers that were used."""
+    there or in ``before`` is kept: added to ``skipped``), ``handlers`` and ``by_ptr``;
+    ``prefixes_read``: the mount prefixes of each of its routers that were used;
+    ``before``: the operations of the modules before it (read, never changed)."""
 
     def add(routes: list[pyroutes.Route], owners: dict[int, str]) -> None:
         for route in routes:
@@ -1753,11 +1767,14 @@ def _module_operations(builder: Builder, project: Project, file: str,
             for prefix in prefixes:
                 full = _FLASK_PARAM.sub(lambda m: '{' + m.group(2) + '}', prefix + route.path)
                 method = route.method.lower()
-                item = paths.setdefault(full, {})
-                if method in item:
+                item = paths.get(full)
+                if (item is not None and method in item) or (
+                        before is not None and method in before.get(full, ())):
                     if skipped is not None:
                         skipped.add((full, method))
                     continue
+                if item is None:
+                    item = paths[full] = {}
                 op_ptr = f'/paths/{escape(full)}/{method}'
                 builder.locs.setdefault(f'/paths/{escape(full)}', (file, route.line))
                 item[method] = op = builder.operation(route, full, op_ptr)
@@ -1964,9 +1981,8 @@ def _derive(project: Project, kind: str, path: str, data: bytes,
     project.reads, project.resolved = set(), {}
     builder = Builder(project)
     if seed is not None:
-        builder.seed = seed
-        builder.schemas = dict(seed)
-        builder.generics = dict(seed_generics or {})
+        builder.seed = seed                 # read in place (never copied nor changed)
+        builder.seed_generics = seed_generics or {}
     try:
         rec = make(builder, project, path, data, mounts, seed_paths)
         reads, resolved = project.reads, project.resolved
@@ -1978,8 +1994,7 @@ def _derive(project: Project, kind: str, path: str, data: bytes,
     rec.setdefault('prefixes', {})
     if seed is not None:
         assert digests_of is not None
-        rec['schemas'] = {name: schema for name, schema in builder.schemas.items()
-                          if name not in seed}
+        rec['schemas'] = builder.schemas    # none of the seed's names (not copied)
         rec['seeded'] = {name: _schema_digest(name, seed, digests_of)
                          for name in sorted(builder.seeded) if name in seed}
         rec['generics'] = {name: ident for name, ident in builder.generics.items()
@@ -2011,24 +2026,17 @@ def _operations_of(builder: Builder, project: Project, path: str, data: bytes,
         if tree is None:                 # it parsed in the first pass (same blob): only
             raise _NotAlike(path)        # running out of memory or stack can do this
         found = pyroutes.find_routes(data.decode('utf-8', 'replace'), path, tree=tree)
-    # the operations of the modules before it, as one shared builder would have them
-    paths = {full: dict.fromkeys(item) for full, item in (seed_paths or {}).items()}
+    # its own operations, those of the modules before it kept as one shared builder
+    # would keep them (read in place: a copy per module grows with the square of the
+    # number of modules)
+    before = seed_paths or {}
+    own: dict[str, dict[str, Any]] = {}
     handlers: dict[str, tuple[str, str]] = {}
     by_ptr: dict[str, _RouteFacts] = {}
     prefixes: dict[str, list[str]] = {}
     skipped: set[tuple[str, str]] = set()
-    _module_operations(builder, project, path, found, mounts, paths, handlers, by_ptr,
-                       prefixes, skipped)
-    before = seed_paths or {}
-    own: dict[str, dict[str, Any]] = {}
-    for full, item in paths.items():
-        had = before.get(full)
-        if had is None:
-            own[full] = item            # a path item of its own (not copied)
-            continue
-        for method, op in item.items():
-            if method not in had:
-                own.setdefault(full, {})[method] = op
+    _module_operations(builder, project, path, found, mounts, own, handlers, by_ptr,
+                       prefixes, skipped, before)
     return {'paths': own, 'handlers': handlers, 'by_ptr': by_ptr, 'prefixes': prefixes,
             'skipped': sorted(x for x in skipped if x[1] in before.get(x[0], ())),
             'schemas': builder.schemas, 'locs': builder.locs, 'unresolved': builder.unresolved}
