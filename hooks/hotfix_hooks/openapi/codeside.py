@@ -127,6 +127,12 @@ PAIR_NAMESPACE = 'contract.diff'
 SIDE_FORMAT = 2         # 2: the response code of a route as a digest
 
 
+def _project_file(path: str) -> bool:
+    """A file that places package roots or pins Pydantic (part of a side's inputs)."""
+    return path.rsplit('/', 1)[-1] in _PROJECT_FILES or (
+        path.count('/') <= 2 and _REQUIREMENTS.search(path) is not None)
+
+
 def side_inputs(snap: Snapshot, exclude: list[str]) -> str | None:
     """A digest of everything the contract of ``snap`` is built from: the path and blob id
     of every Python module it reads (in the order it reads them), of the project files that
@@ -135,14 +141,7 @@ def side_inputs(snap: Snapshot, exclude: list[str]) -> str | None:
     excluded = _excluded(exclude)
     out = []
     for path in snap.paths():
-        if path.endswith('.py'):
-            if excluded(path):
-                name = path.rsplit('/', 1)[-1]
-                if not (name in _PROJECT_FILES
-                        or (path.count('/') <= 2 and _REQUIREMENTS.search(path))):
-                    continue
-        elif not (path.rsplit('/', 1)[-1] in _PROJECT_FILES
-                  or (path.count('/') <= 2 and _REQUIREMENTS.search(path))):
+        if not (path.endswith('.py') and not excluded(path)) and not _project_file(path):
             continue
         blob = snap.blob_id(path)
         if blob is None:
