@@ -13,26 +13,11 @@ import pytest
 
 from hotfix_hooks import cache as cache_mod
 from hotfix_hooks.git import plumbing
+from tests.support.actions_service import ORDERS_WITH_MODEL
+from tests.support.actions_service import SCHEMAS
 from tests.support.actions_service import SERVICE_FILES
 from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
-
-SCHEMAS = '''\
-from typing import Optional
-
-from pydantic import BaseModel
-
-
-class OrderOut(BaseModel):
-    id: int
-    status: str
-    note: Optional[str] = None
-'''
-
-ORDERS_WITH_MODEL = SERVICE_FILES['app/routers/orders.py'].replace(
-    'from app.services import orders as svc\n',
-    'from app.schemas import OrderOut\nfrom app.services import orders as svc\n').replace(
-    '@router.get("/{order_id}")\n', '@router.get("/{order_id}", response_model=OrderOut)\n')
 
 
 def _scan(repo: GitRepo, *extra: str, env: dict[str, str] | None = None) -> list[Any]:

@@ -17,25 +17,10 @@ from hotfix_hooks.git.changes import TreeSnapshot
 from hotfix_hooks.openapi import codeside
 from hotfix_hooks.openapi.codecontract import _PROJECT_FILES
 from hotfix_hooks.openapi.codecontract import _REQUIREMENTS
+from tests.support.actions_service import ORDERS_WITH_MODEL as ORDERS
+from tests.support.actions_service import SCHEMAS
 from tests.support.actions_service import SERVICE_FILES
 from tests.support.gitrepo import GitRepo
-
-SCHEMAS = '''\
-from typing import Optional
-
-from pydantic import BaseModel
-
-
-class OrderOut(BaseModel):
-    id: int
-    status: str
-    note: Optional[str] = None
-'''
-
-ORDERS = SERVICE_FILES['app/routers/orders.py'].replace(
-    'from app.services import orders as svc\n',
-    'from app.schemas import OrderOut\nfrom app.services import orders as svc\n').replace(
-    '@router.get("/{order_id}")\n', '@router.get("/{order_id}", response_model=OrderOut)\n')
 
 # the modules a warm run must not load, and the code that lists what a real process loaded
 HEAVY = ('hotfix_hooks.openapi.fromcode', 'hotfix_hooks.openapi.diff',

@@ -162,3 +162,23 @@ router = APIRouter()
 def order_action(oid: int, idempotency_key: str):
     return {}
 '''
+
+
+# the service with a response model on GET /orders/{order_id} (app/schemas.py): the
+# route-code contract has a schema to cache and compare
+SCHEMAS = '''\
+from typing import Optional
+
+from pydantic import BaseModel
+
+
+class OrderOut(BaseModel):
+    id: int
+    status: str
+    note: Optional[str] = None
+'''
+
+ORDERS_WITH_MODEL = ORDERS.replace(
+    'from app.services import orders as svc\n',
+    'from app.schemas import OrderOut\nfrom app.services import orders as svc\n').replace(
+    '@router.get("/{order_id}")\n', '@router.get("/{order_id}", response_model=OrderOut)\n')
