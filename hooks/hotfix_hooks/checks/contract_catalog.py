@@ -591,10 +591,15 @@ _CHANGES: dict[str, _Change] = {
         '{where} became nullable', _INFO_REQ,
         ('error', 'Clients do not expect null and crash on it.',
          'Keep the response non-null.'),
-        '{subject}: type string -> [string, "null"]', '{subject}: type string kept'),
+        '{subject}: type string -> [string, "null"]', '{subject}: type string kept',
+        response_note='not when the schema already took every value ({}, Any, a union with '
+                      'such a member: null came with it) or the type became any '
+                      '(type-generalized)'),
     'became-not-nullable': _Change(
         '{where} is no longer nullable', _ERR_REQ, _INFO_RESP,
-        '{subject}: [string, "null"] -> string', '{subject}: still accepts null'),
+        '{subject}: [string, "null"] -> string', '{subject}: still accepts null',
+        note='nullable: true, type [X, "null"] and anyOf [X, {type: null}] are the same; a '
+             'type change from any is type-changed only'),
     'became-enum': _Change(
         '{where} is now limited to a list of values', _ERR_REQ, _INFO_RESP,
         '{subject}: free string -> enum: [a, b]', '{subject}: any string still accepted'),
