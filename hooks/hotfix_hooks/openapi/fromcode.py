@@ -1482,10 +1482,35 @@ class Builder:
         name = _dotted(node)
         if name is None:
             return None
-        got = self.symbol(file, name) or self._constant(file, name)
+        got = self._value_symbol(file, name)
         if got is not None and isinstance(got[1], (ast.Assign, ast.AnnAssign)) \
                 and got[1].value is not None:
             return self._dict_entries(got[0], got[1].value, {}, depth + 1)
+        return None
+
+    def _value_symbol(self, file: str, name: str, depth: int = 0
+                      ) -> tuple[str, _Def | None] | None:
+        """(file, assignment) of a module constant of any value (``symbol`` gives only
+        those that read as type aliases), imports followed."""
+        index = self.p.index(file) if depth < 6 else None
+        if index is None:
+            return None
+        if name in index.aliases:
+            return file, index.aliases[name]
+        head, _, rest = name.partition('.')
+        for node in index.imports.get(head, ()):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            mod = self.p.resolve_from(file, node.level, node.module)
+            for a in node.names:
+                if (a.asname or a.name) != head:
+                    continue
+                sub = self.p.module_file(f'{mod}.{a.name}' if mod else a.name, file)
+                if sub is not None:
+                    return self._value_symbol(sub, rest, depth + 1) if rest else None
+                target = self.p.module_file(mod, file)
+                return None if target is None else self._value_symbol(
+                    target, a.name + ('.' + rest if rest else ''), depth + 1)
         return None
 
     def _comprehension(self, file: str, node: ast.DictComp, env: _Env, depth: int
@@ -1498,7 +1523,7 @@ class Builder:
         ifile, items, ienv = self._bind(file, gen.iter, env)
         name = _dotted(items)
         if name is not None:
-            got = self.symbol(ifile, name) or self._constant(ifile, name)
+            got = self._value_symbol(ifile, name)
             if got is not None and isinstance(got[1], (ast.Assign, ast.AnnAssign)):
                 ifile, items, ienv = got[0], got[1].value or items, {}
         if not isinstance(items, (ast.Tuple, ast.List, ast.Set)):
@@ -1624,8 +1649,16 @@ class Builder:
         made = ast.ClassDef(name=model_name.value, bases=[], keywords=[], body=body,
                             decorator_list=[], lineno=call.lineno, col_offset=call.col_offset)
         setattr(made, 'type_params', [])        # noqa: B010 - a field of Python 3.12+ only
-        return self.model_ref(mfile, made, mode,
-                              qualified=self.qualname(file, model_name.value))
+        qualified = self.qualname(file, model_name.value)
+        fresh = qualified + ('-Output' if mode == 'serialization' else '') not in self.schemas
+        ref = self.model_ref(mfile, made, mode, qualified=qualified)
+        if fresh:       # where the model is: the class it is made for, not the helper
+            ptr = ref['$ref'][1:]
+            for key in [ptr, *(f'{ptr}/properties/{escape(kw.arg or "")}'
+                               for kw in call.keywords)]:
+                if key in self.locs:
+                    self.locs[key] = (file, cls.lineno)
+        return ref
 
     def _method(self, file: str, cls: ast.ClassDef, name: str, depth: int
                 ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
