@@ -151,10 +151,18 @@ def docs_spec(forbidden: list[str]) -> str:
     return json.dumps(doc, indent=1)
 
 
-def run(base: dict[str, str], head: dict[str, str]) -> list[Any]:
+def run(base: dict[str, str], head: dict[str, str], coverage: bool = False) -> list[Any]:
     changes = ChangeSet.from_texts(base=base, head=head)
     return [f for f in check(changes, from_mapping({}, None), RunInfo())
-            if f.rule != 'api-code-coverage']
+            if coverage or f.rule != 'api-code-coverage']
+
+
+def error_coverage(code: dict[str, str]) -> tuple[int, int, list[str]]:
+    endpoints = 'server/polar/organization/endpoints.py'
+    touched = dict(code, **{endpoints: code[endpoints] + '# touched\n'})
+    (cov,) = [f for f in run(code, touched, coverage=True) if f.rule == 'api-code-coverage']
+    return cov.extra['errors_resolved'], cov.extra['errors_total'], cov.extra[
+        'errors_unresolved']
 
 
 def enum_added(found: list[Any]) -> Any:
@@ -172,6 +180,8 @@ def test_a_docs_spec_catching_up_with_an_error_the_code_declared_is_info() -> No
     f = enum_added(found)
     assert f.severity == 'info' and f.extra['already_served'], f
     assert 'DisputeAutoAcceptNotEnabled' in f.message
+    # the coverage line counts the error responses read: the 403 and the 404
+    assert error_coverage(code) == (2, 2, [])
 
 
 def test_an_error_the_base_code_did_not_declare_stays_an_error() -> None:
@@ -285,6 +295,7 @@ def test_responses_that_cannot_be_read_are_reported_and_keep_the_spec_finding() 
     touched = dict(code, **{'server/polar/organization/endpoints.py': endpoints + '# x\n'})
     (f,) = [x for x in run(code, touched) if x.rule == 'api-code-unresolved']
     assert 'error_responses(' in f.message and f.path.endswith('endpoints.py')
+    assert error_coverage(code) == (0, 1, ['PATCH /organizations/{id} responses='])
     found = run(dict(code, **{'docs/openapi.json': docs_spec(['NotPermitted'])}),
                 dict(code, **{'docs/openapi.json': docs_spec(
                     ['NotPermitted', 'DisputeAutoAcceptNotEnabled'])}))
@@ -306,3 +317,7 @@ def test_an_error_model_the_class_method_does_not_make_statically_is_unknown() -
     assert not [x for x in found if x.severity == 'error'], found
     assert [x for x in found if x.rule == 'api-code-unresolved'
             and 'schema()' in x.message]
+    # neither error body is read (every model comes from that schema()), and both are
+    # counted as not read, the 404 declared through the module constant included
+    assert error_coverage(base) == (0, 2, ['PATCH /organizations/{id} 403',
+                                           'PATCH /organizations/{id} 404'])

@@ -107,7 +107,8 @@ _FIXED = (
          good='@router.get("/items", response_model=ItemOut)'),
     Rule('api-code-coverage', _C, 'info',
          summary='How much of the API the route code could be read for: operations with a '
-                 'resolved response schema, out of all, and which are not (once per scan).',
+                 'resolved response schema, out of all, and which are not; and the error '
+                 'responses (responses=) whose body could be read (once per scan).',
          why='A guard that cannot read part of the API must say so rather than pass '
              'silently; an unresolved operation\'s response changes are not compared.',
          fix='Set contract.python_roots when the project\'s imports are not found; declare '

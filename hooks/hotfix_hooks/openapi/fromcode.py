@@ -42,6 +42,7 @@ from hotfix_hooks.openapi.codecontract import _ROUTE_RE
 from hotfix_hooks.openapi.codecontract import _RouteFacts
 from hotfix_hooks.openapi.codecontract import CodeContract as CodeContract  # re-exported
 from hotfix_hooks.openapi.codecontract import CodeSpec as CodeSpec  # re-exported
+from hotfix_hooks.openapi.codecontract import UNREAD_RESPONSES
 from hotfix_hooks.openapi.diff import ECHO_NOTE
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.schema import UNRESOLVED
@@ -1353,8 +1354,9 @@ class Builder:
             return
         entries = self._dict_entries(route.file, extra, {}, 0)
         if entries is None:
-            self.unresolved.append((route.file, route.line,
-                                    f'responses={_short(extra)} is not read statically'))
+            what = f'responses={_short(extra)} is not read statically'
+            self.unresolved.append((route.file, route.line, what))
+            op[UNREAD_RESPONSES] = what         # counted by error_coverage
             return
         for efile, k, v, env in entries:
             code = self._status_key(efile, k, env)
