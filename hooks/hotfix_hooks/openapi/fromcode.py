@@ -516,6 +516,9 @@ class Builder:
         self._symbols: dict[tuple[str, str], tuple[str, _Def | None] | None] = {}
         self._bindings: list[dict[str, tuple[str, ast.expr]]] = []   # generic type vars
         self._aliases: set[tuple[str, str]] = set()                  # being expanded
+        # models made by a class method's create_model (``NotPermitted.schema()``), read
+        # once per class, method and mode (hundreds of routes name a few dozen errors)
+        self._made: dict[tuple[str, int, str, str], dict[str, Any] | None] = {}
 
     # -- name resolution ------------------------------------------------------------
     def symbol(self, file: str, name: str, depth: int = 0) -> tuple[str, _Def | None] | None:
@@ -1603,6 +1606,14 @@ class Builder:
         """The model a class method makes with ``create_model(cls.__name__, field=(type,
         default), ...)`` (found on the class or a base), read as a class of those fields
         named after ``cls``; None when the method is not that shape."""
+        key = (file, cls.lineno, method, mode)
+        if key not in self._made:
+            self._made[key] = self._create_model(file, cls, method, mode)
+        got = self._made[key]
+        return dict(got) if got is not None else None
+
+    def _create_model(self, file: str, cls: ast.ClassDef, method: str, mode: str
+                      ) -> dict[str, Any] | None:
         found = self._method(file, cls, method, 0)
         if found is None:
             return None
