@@ -1579,13 +1579,20 @@ class Builder:
     def _response_model(self, file: str, node: ast.expr, env: _Env, line: int, mode: str
                         ) -> dict[str, Any]:
         """The schema of a ``"model"`` of ``responses=``: a Pydantic model,
-        ``Problem.schema()``, ``A.schema() | B.schema()`` (either one: ``anyOf``), and an
+        ``Problem.schema()``, ``A.schema() | B.schema()`` (either one: ``anyOf``; also inside
+        ``Annotated[..., SetSchemaReference("X")]``), and an
         exception class whose ``schema()`` class method returns ``create_model(
         cls.__name__, ...)`` (polar's ``NotPermitted.schema()``)."""
         file, node, env = self._bind(file, node, env)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
             return _union([self._response_model(file, node.left, env, line, mode),
                            self._response_model(file, node.right, env, line, mode)])
+        if isinstance(node, ast.Subscript) and (_dotted(node.value) or '').rsplit(
+                '.', 1)[-1] == 'Annotated' and isinstance(node.slice, ast.Tuple) \
+                and node.slice.elts:
+            # Annotated[A.schema() | B.schema(), SetSchemaReference("X")]: the metadata
+            # names the component, the shape is the first argument's
+            return self._response_model(file, node.slice.elts[0], env, line, mode)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in ('schema', 'model_json_schema') \
                 and not node.args and not node.keywords:
