@@ -28,10 +28,13 @@ import re
 from collections import Counter
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
+from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.migrations import discover
+from hotfix_hooks.migrations import effects
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations.catalog import fix_for
 from hotfix_hooks.migrations.model import Raw
@@ -296,6 +299,20 @@ class Range:
                                   'new databases end the same; only a database between the '
                                   'two keeps what the later one used to undo')
 
+    def _same_effects(self, old_path: str, new_path: str) -> list[str] | None:
+        """The data step's effects (``effects``: tables read and written, the columns
+        written, the columns that choose the rows) when both versions have the same ones,
+        all resolved and at least one write; else None."""
+        sides = []
+        for snap, path in ((self.changes.base, old_path), (self.changes.head, new_path)):
+            got = _effects_of(self.changes, snap, path)
+            if got is None or got['unresolved']:
+                return None
+            sides.append({_frozen(e) for e in got['effects']})
+        if sides[0] != sides[1] or not any(e[0] != 'read' for e in sides[0]):
+            return None
+        return [_effect_text(e) for e in sorted(sides[0], key=repr)]
+
     def _edited(self, mig: m.Migration, hm: m.Migration, new_path: str,
                 old_path: str) -> list[Raw]:
         if old_path.endswith('.sql'):
@@ -320,6 +337,14 @@ class Range:
                 return []
             return [_edit_raw(mig, hm, new_path, fallback)] if fallback else []
         diff, added, removed = operation_changes(before, hm)
+        rewrite: list[str] | None = None
+        if diff == ['upgrade()'] and hm.framework == 'alembic' and \
+                _data_ops_only(before, hm):
+            # only the data step's statements differ: the same rows written the same way
+            # (an ORM loop rewritten as text SQL) is no operation change
+            rewrite = self._same_effects(old_path, new_path)
+            if rewrite is not None:
+                diff = []
         if diff:
             found = _edit_raw(mig, hm, new_path, diff, added, removed)
             self.edits.append((found, before, hm))
@@ -336,6 +361,22 @@ class Range:
         new = discover.lenient_text(self.changes.head.read(new_path)) or ''
         if forward_code(old, mig.framework) != forward_code(new, hm.framework):
             queries = data_step_changes(old, new, hm.framework)
+            if queries and rewrite is None and hm.framework == 'alembic':
+                rewrite = self._same_effects(old_path, new_path)
+            if queries and rewrite is not None:
+                lost, gained = queries
+                shown = '; '.join(rewrite[:4]) + (' ...' if len(rewrite) > 4 else '')
+                return [Raw('migration-history-code-changed', new_path, hm.upgrade_line,
+                            f'the data step of shipped migration {mig.label} was rewritten '
+                            '(its statements changed, e.g. ORM attribute writes replaced by '
+                            'text SQL) but it reads and writes the same rows by effect: '
+                            f'{shown}; the schema and the rows written are the same for '
+                            'databases that applied it, whether each value written is the '
+                            'same cannot be told statically',
+                            'review the edit: if it changes the values the migration writes, '
+                            'revert it and put the change in a new migration',
+                            extra={'change': ['code'], 'same_effects': rewrite,
+                                   'added': gained, 'removed': lost})]
             if queries:
                 lost, gained = queries
                 detail = ''
@@ -363,6 +404,50 @@ class Range:
                         'and put the change in a new migration',
                         extra={'change': ['code']})]
         return []
+
+
+def _effects_of(changes: ChangeSet, snap: Snapshot, path: str) -> dict[str, Any] | None:
+    """The effects of the data step of the Alembic migration at ``path`` on ``snap``
+    (cached with every file consulted: ``effects.cached``); None when it does not parse."""
+    text = discover.lenient_text(snap.read(path))
+    if text is None:
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    forward = _forward_module(text, 'alembic')
+    if forward is None:
+        return None
+    return effects.cached(changes.cache, snap, path,
+                          lambda: effects.data_effects(tree, forward, snap, path))
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _effect_text(e: tuple[Any, ...]) -> str:
+    by = f' by {", ".join(e[-1])}' if e[-1] else ''
+    if e[0] == 'read':
+        return f'reads {e[1]}{by}'
+    if e[0] == 'update':
+        return f'updates {e[1]}.{e[2]}{by}'
+    if e[0] == 'delete':
+        return f'deletes from {e[1]}{by}'
+    return f'inserts {e[1]}.{e[2]}'
+
+
+def _data_ops_only(before: m.Migration, after: m.Migration) -> bool:
+    """Every operation that differs between the two versions' upgrades is a data
+    statement (``DML``) or one the front end could not read (``UNANALYSABLE``: an
+    ``execute()`` of a statement built in code), none a schema change."""
+    a, b = _upgrade_sigs(before), _upgrade_sigs(after)
+    _pair_equivalent(a, b)
+    ops = _ops_of(before, a - b) + _ops_of(after, b - a)
+    return bool(ops) and all(o.kind in (m.DML, m.UNANALYSABLE) for o in ops)
 
 
 def _refolded(gone: m.Migration, before: m.Migration, after: m.Migration) -> bool:
