@@ -338,13 +338,16 @@ class Range:
             return [_edit_raw(mig, hm, new_path, fallback)] if fallback else []
         diff, added, removed = operation_changes(before, hm)
         rewrite: list[str] | None = None
-        if diff == ['upgrade()'] and hm.framework == 'alembic' and \
-                _data_ops_only(before, hm):
-            # only the data step's statements differ: the same rows written the same way
-            # (an ORM loop rewritten as text SQL) is no operation change
-            rewrite = self._same_effects(old_path, new_path)
-            if rewrite is not None:
-                diff = []
+        reshaped: list[str] = []
+        if diff == ['upgrade()'] and hm.framework == 'alembic':
+            data_only, reshaped_cols = _data_or_reshape(before, hm)
+            if data_only:
+                # only the data step's statements differ, or the way a column it fills is
+                # made NOT NULL: the same rows written the same way (an ORM loop rewritten
+                # as text SQL) and the same end state is no operation change
+                rewrite = self._same_effects(old_path, new_path)
+                if rewrite is not None:
+                    diff, reshaped = [], reshaped_cols
         if diff:
             found = _edit_raw(mig, hm, new_path, diff, added, removed)
             self.edits.append((found, before, hm))
@@ -363,20 +366,27 @@ class Range:
             queries = data_step_changes(old, new, hm.framework)
             if queries and rewrite is None and hm.framework == 'alembic':
                 rewrite = self._same_effects(old_path, new_path)
-            if queries and rewrite is not None:
-                lost, gained = queries
+            if (queries or reshaped) and rewrite is not None:
+                lost, gained = queries or ([], [])
                 shown = '; '.join(rewrite[:4]) + (' ...' if len(rewrite) > 4 else '')
+                how = ''
+                if reshaped:
+                    how = (f'; {", ".join(reshaped)} now gets a default while the data step '
+                           'fills it instead of being made NOT NULL after it: both versions '
+                           'end with the column NOT NULL without a default, and a database '
+                           'that applied the old version had a value in every row (its SET '
+                           'NOT NULL would have failed otherwise)')
                 return [Raw('migration-history-code-changed', new_path, hm.upgrade_line,
                             f'the data step of shipped migration {mig.label} was rewritten '
                             '(its statements changed, e.g. ORM attribute writes replaced by '
                             'text SQL) but it reads and writes the same rows by effect: '
-                            f'{shown}; the schema and the rows written are the same for '
+                            f'{shown}{how}; the schema and the rows written are the same for '
                             'databases that applied it, whether each value written is the '
                             'same cannot be told statically',
                             'review the edit: if it changes the values the migration writes, '
                             'revert it and put the change in a new migration',
                             extra={'change': ['code'], 'same_effects': rewrite,
-                                   'added': gained, 'removed': lost})]
+                                   'reshaped': reshaped, 'added': gained, 'removed': lost})]
             if queries:
                 lost, gained = queries
                 detail = ''
@@ -440,14 +450,65 @@ def _effect_text(e: tuple[Any, ...]) -> str:
     return f'inserts {e[1]}.{e[2]}'
 
 
-def _data_ops_only(before: m.Migration, after: m.Migration) -> bool:
-    """Every operation that differs between the two versions' upgrades is a data
-    statement (``DML``) or one the front end could not read (``UNANALYSABLE``: an
-    ``execute()`` of a statement built in code), none a schema change."""
+def _data_or_reshape(before: m.Migration, after: m.Migration) -> tuple[bool, list[str]]:
+    """Whether every operation that differs between the two versions' upgrades is a data
+    statement (``DML``), one the front end could not read (``UNANALYSABLE``: an
+    ``execute()`` of a statement built in code), or part of a column both versions add
+    and leave in the same state (``_same_end_state``); and those columns."""
     a, b = _upgrade_sigs(before), _upgrade_sigs(after)
     _pair_equivalent(a, b)
     ops = _ops_of(before, a - b) + _ops_of(after, b - a)
-    return bool(ops) and all(o.kind in (m.DML, m.UNANALYSABLE) for o in ops)
+    schema = [o for o in ops if o.kind not in (m.DML, m.UNANALYSABLE)]
+    if not ops:
+        return False, []
+    if not schema:
+        return True, []
+    if any(o.kind not in (m.ADD_COLUMN, m.ALTER_COLUMN) or not o.table or not o.column
+           or 'type' in o.attrs and o.kind == m.ALTER_COLUMN for o in schema):
+        return False, []
+    cols = sorted({(o.table or '', o.column or '') for o in schema})
+    if not all(_same_end_state(before, after, t, c) for t, c in cols):
+        return False, []
+    return True, [f'{t}.{c}' for t, c in cols]
+
+
+def _column_states(mig: m.Migration, table: str, column: str
+                   ) -> list[tuple[object, object, object]]:
+    """(type, nullable, server default) of a column after each operation of ``mig``'s
+    upgrade that adds or alters it, in order."""
+    out: list[tuple[object, object, object]] = []
+    for o in mig.upgrade:
+        if (o.table, o.column) != (table, column) or o.conditional:
+            continue
+        if o.kind == m.ADD_COLUMN:
+            out.append((o.attrs.get('type'), o.attrs.get('nullable'),
+                        o.attrs.get('server_default')))
+        elif o.kind == m.ALTER_COLUMN and out:
+            typ, nullable, default = out[-1]
+            if isinstance(o.attrs.get('nullable'), bool):
+                nullable = o.attrs['nullable']
+            if o.attrs.get('server_default') == 'drop':
+                default = None
+            elif o.attrs.get('server_default') == 'set':
+                default = 'set'
+            out.append((typ, nullable, default))
+        else:
+            return []
+    return out
+
+
+def _same_end_state(before: m.Migration, after: m.Migration, table: str, column: str) -> bool:
+    """Both versions add ``table.column`` and leave it the same (type, NOT NULL, no
+    default), and the old version made it NOT NULL after adding it nullable: a database
+    that applied it had a value in every row once the data step ran, so a temporary
+    default the new version gives it while the data step fills it (the backfill idiom
+    ``add_column(nullable=False, server_default=X)`` ... ``alter_column(server_default=
+    None)``) decides no value those databases hold."""
+    old, new = _column_states(before, table, column), _column_states(after, table, column)
+    if not old or not new or old[-1] != new[-1] or old[0][0] != new[0][0]:
+        return False
+    end_type, end_nullable, end_default = old[-1]
+    return end_nullable is False and end_default is None and old[0][1] is not False
 
 
 def _refolded(gone: m.Migration, before: m.Migration, after: m.Migration) -> bool:
