@@ -81,7 +81,8 @@ def populate_normalized_fields():
         if unit.name is not None:
             session.execute(
                 sa.text(
-                    f"UPDATE {IngredientUnitModel.__tablename__} SET name_normalized=:n WHERE id=:id"
+                    f"UPDATE {IngredientUnitModel.__tablename__} "
+                    "SET name_normalized=:n WHERE id=:id"
                 ).bindparams(n=IngredientUnitModel.normalize(unit.name), id=unit.id)
             )
         if unit.abbreviation is not None:
@@ -93,7 +94,8 @@ def populate_normalized_fields():
             )
     session.commit()
 '''
-UPGRADE = '''op.add_column('ingredient_units', sa.Column('name_normalized', sa.String(), nullable=True))
+UPGRADE = '''op.add_column('ingredient_units',
+              sa.Column('name_normalized', sa.String(), nullable=True))
 op.add_column('ingredient_units',
               sa.Column('abbreviation_normalized', sa.String(), nullable=True))
 populate_normalized_fields()'''
@@ -267,12 +269,14 @@ LOCAL_TEXT = LOCAL.format(write='''            session.execute(
                     f"UPDATE {RecipeModel.__tablename__} SET name_normalized=:v WHERE id=:id"
                 ).bindparams(v=recipe.name.lower().strip(), id=recipe.id)
             )''')
-NULLABLE_THEN_NOT_NULL = '''op.add_column("recipes", sa.Column("name_normalized", sa.String(), nullable=True))
+NULLABLE_THEN_NOT_NULL = '''op.add_column("recipes",
+              sa.Column("name_normalized", sa.String(), nullable=True))
 do_data_migration()
 with op.batch_alter_table("recipes", schema=None) as batch_op:
-    batch_op.alter_column("name_normalized", nullable=False, existing_type=sa.String())'''
-DEFAULT_THEN_DROPPED = '''op.add_column("recipes", sa.Column("name_normalized", sa.String(), nullable=False,
-                                   server_default=""))
+    batch_op.alter_column("name_normalized", nullable=False,
+                          existing_type=sa.String())'''
+DEFAULT_THEN_DROPPED = '''op.add_column("recipes",
+              sa.Column("name_normalized", sa.String(), nullable=False, server_default=""))
 do_data_migration()
 with op.batch_alter_table("recipes", schema=None) as batch_op:
     batch_op.alter_column("name_normalized", existing_type=sa.String(), server_default=None)'''
@@ -370,18 +374,20 @@ def test_effects_of_the_shapes() -> None:
         return effects.data_effects(ast.parse(text), forward, snap, PATH)
 
     got = of(_mig(ORM), CODE)
+    by_id = (('id', '=', '?'),)
     assert got.resolved and got.effects == {
         ('read', 'ingredient_units', ()),
-        ('update', 'ingredient_units', 'name_normalized', ('id',)),
-        ('update', 'ingredient_units', 'abbreviation_normalized', ('id',))}
+        ('update', 'ingredient_units', 'name_normalized', '?', by_id),
+        ('update', 'ingredient_units', 'abbreviation_normalized', '?', by_id)}
     # every file read or probed is recorded, the absent ones too (an import probe below
     # the migration's folders found nothing before the repository root)
     assert got.consulted[MODEL_PATH] is not None
     missing = of(_mig(ORM), {})
     assert not missing.resolved
     assert MODEL_PATH in missing.consulted and missing.consulted[MODEL_PATH] is None
-    assert effects.sql_effects('DELETE FROM units WHERE group_id = :g AND name = :n') == {
-        ('delete', 'units', ('group_id', 'name'))}
+    assert effects.sql_effects('DELETE FROM units WHERE group_id = :g AND name = :n',
+                               {'n': "'kg'"}) == {
+        ('delete', 'units', (('group_id', '=', '?'), ('name', '=', "'kg'")))}
     assert effects.sql_effects('CREATE INDEX ix ON units (name)') == set()
     assert effects.sql_effects('UPDATE units SET') is None
 
@@ -460,8 +466,46 @@ def test_cached_effects_are_reused_only_while_every_consulted_file_holds(
     assert get(CODE) == first and len(calls) == 1                  # reused
     renamed = get({**CODE, MODEL_PATH: MODEL.replace('"ingredient_units"', '"unit_names"')})
     assert len(calls) == 2 and renamed != first                    # the model changed
-    assert ('update', 'unit_names', 'name_normalized', ('id',)) in renamed['effects']
+    assert ('update', 'unit_names', 'name_normalized', '?', (('id', '=', '?'),)) in \
+        renamed['effects']
     absent = get({})
     assert len(calls) == 3 and absent['unresolved']                # probed, absent
     assert get(CODE) == first and len(calls) == 3                  # its variant is kept
     assert get({}) == absent and len(calls) == 3
+
+
+CORE_LITERAL = '''from sqlalchemy import orm, update
+
+from app.db.models.ingredient import IngredientUnitModel
+
+
+def populate_normalized_fields():
+    session = orm.Session(bind=op.get_bind())
+    session.execute(
+        update(IngredientUnitModel)
+        .where(IngredientUnitModel.name == "Kilogram")
+        .values(name_normalized="kg")
+    )
+'''
+
+
+@pytest.mark.parametrize(('sql', 'expected'), [
+    ("UPDATE ingredient_units SET name_normalized = 'kg' WHERE name = 'Kilogram'",
+     ('migration-history-code-changed', 'info')),
+    # another value written, or other rows chosen: the data differs
+    ("UPDATE ingredient_units SET name_normalized = 'g' WHERE name = 'Kilogram'",
+     ('migration-history-edited', 'error')),
+    ("UPDATE ingredient_units SET name_normalized = 'kg' WHERE name <> 'Kilogram'",
+     ('migration-history-edited', 'error')),
+    ("UPDATE ingredient_units SET name_normalized = lower(name) WHERE name = 'Kilogram'",
+     ('migration-history-edited', 'error')),
+], ids=['same', 'other-value', 'other-rows', 'sql-expression'])
+def test_literal_values_and_conditions_are_compared(sql: str,
+                                                    expected: tuple[str, str]) -> None:
+    text = CORE_LITERAL.replace('''    session.execute(
+        update(IngredientUnitModel)
+        .where(IngredientUnitModel.name == "Kilogram")
+        .values(name_normalized="kg")
+    )''', f'''    session.execute(sa.text("{sql}"))''')
+    [f] = _history(_mig(CORE_LITERAL), _mig(text))
+    assert (f.rule, f.severity) == expected

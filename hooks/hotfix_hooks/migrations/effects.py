@@ -45,6 +45,7 @@ cached result is reused only while each of them has the same blob id (``cached``
 from __future__ import annotations
 
 import ast
+import dataclasses
 import posixpath
 import re
 from collections.abc import Callable
@@ -62,17 +63,24 @@ MAX_REEXPORT = 3
 MAX_STEPS = 20_000
 
 Effect = tuple[Any, ...]
+# a condition that chooses rows: (column, operator, value); the value is the repr of a
+# literal, ``col:<name>`` for another column, ``?`` for a value the code computes (sent as
+# a bound parameter), or the condition's text when it is no such comparison
+Cond = tuple[str, str, str]
+PARAM = '?'
 
-_BIND = re.compile(r'(^|[^:\w]):[A-Za-z_]\w*|()%\(\w+\)s|()(?<!%)%s')
+# :name bind parameters (not ::casts, not 10:30) and %(name)s / %s driver parameters
+_BIND = re.compile(r'(^|[^:\w]):([A-Za-z_]\w*)|()%\((\w+)\)s|()(?<!%)%s')
+# calls on a read that load the same rows (how, not which); any other (join, limit, ...)
+# makes the rows unknown
 _ROW_CALLS = frozenset({'scalars', 'all', 'unique', 'yield_per', 'fetchall', 'partitions',
-                        'options', 'order_by', 'limit', 'offset', 'execution_options',
-                        'distinct', 'scalar_one', 'first', 'one', 'one_or_none', 'scalar',
-                        'iterator', 'with_for_update', 'join', 'outerjoin',
-                        'select_from', 'group_by'})
+                        'options', 'execution_options', 'iterator', 'with_for_update'})
+# calls that give one object of the rows
+_ONE_CALLS = frozenset({'first', 'one', 'one_or_none', 'scalar', 'scalar_one',
+                        'scalar_one_or_none'})
 _FILTER_CALLS = frozenset({'where', 'filter', 'filter_by', 'having'})
 # the calls that run a read (a loop over the rows, or execute(), runs it too)
-_CONSUMING = frozenset({'all', 'first', 'one', 'one_or_none', 'scalar', 'scalar_one',
-                        'fetchall', 'scalars', 'partitions', 'yield_per', 'iterator'})
+_CONSUMING = frozenset({'all', 'fetchall', 'scalars', 'partitions', 'yield_per', 'iterator'})
 
 
 @dataclass
@@ -82,13 +90,18 @@ class Model:
     table: str
     pk: tuple[str, ...] = ()
 
+    def by_key(self) -> tuple[Cond, ...]:
+        """The condition the unit of work writes one loaded object with."""
+        return tuple((c, '=', PARAM) for c in sorted(self.pk)) or \
+            (('<primary key>', '=', PARAM),)
+
 
 @dataclass
 class Rows:
-    """What a read gives: the rows of ``model`` chosen by ``filters``."""
+    """What a read gives: the rows of ``model`` chosen by ``filters`` (conditions)."""
 
     model: Model
-    filters: tuple[str, ...] = ()
+    filters: tuple[Cond, ...] = ()
 
 
 @dataclass
@@ -104,8 +117,8 @@ class Stmt:
 
     verb: str
     model: Model
-    filters: tuple[str, ...] = ()
-    columns: tuple[str, ...] = ()
+    filters: tuple[Cond, ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()      # (column, value)
 
 
 @dataclass
@@ -330,7 +343,7 @@ class _Walk:
             targets = s.targets if isinstance(s, ast.Assign) else [s.target]
             for t in targets:
                 if isinstance(t, ast.Attribute):
-                    self.attribute_write(t, env, depth)
+                    self.attribute_write(t, s.value, env, depth)
                 elif isinstance(t, ast.Name):
                     env[t.id] = _UNKNOWN if isinstance(s, ast.AugAssign) else val
                 else:
@@ -376,11 +389,12 @@ class _Walk:
             if isinstance(n, ast.Name):
                 env[n.id] = _UNKNOWN
 
-    def attribute_write(self, t: ast.Attribute, env: dict[str, Any], depth: int) -> None:
+    def attribute_write(self, t: ast.Attribute, value: ast.expr, env: dict[str, Any],
+                        depth: int) -> None:
         owner = self.ev(t.value, env, depth)
         if isinstance(owner, Obj):
             self.effects.add(('update', owner.model.table, _norm(t.attr),
-                              tuple(sorted(owner.model.pk)) or ('<primary key>',)))
+                              self.value(value, env, depth), owner.model.by_key()))
         else:
             self.unresolved_(f'an attribute written on {_short(t.value)}, whose rows are not '
                              'known')
@@ -454,14 +468,14 @@ class _Walk:
             base = self.ev(func.value, env, depth)
             if isinstance(base, Rows):
                 if name in _FILTER_CALLS:
-                    cols = _columns_of(node)
-                    return Rows(base.model, tuple(sorted(set(base.filters) | set(cols))))
+                    conds = self.conditions(node, env, depth)
+                    return Rows(base.model, tuple(sorted(set(base.filters) | set(conds))))
                 if name == 'update':
-                    cols = [c for a in args if isinstance(a, dict) for c in _keys(a)]
+                    cols = self.dict_values(node.args[0] if node.args else None, env, depth)
                     if not cols:
                         self.unresolved_(f'{_short(node)} sets columns that are not known')
-                    for c in cols:
-                        self.effects.add(('update', base.model.table, c, base.filters))
+                    for c, v in cols:
+                        self.effects.add(('update', base.model.table, c, v, base.filters))
                     return _UNKNOWN
                 if name == 'delete':
                     self.effects.add(('delete', base.model.table, base.filters))
@@ -470,39 +484,60 @@ class _Walk:
                     if name in _CONSUMING:
                         self.read(base)
                     return base
+                if name in _ONE_CALLS:
+                    self.read(base)
+                    return Obj(base.model)
+                if name == 'order_by':          # which rows first() / one() gives
+                    return Rows(base.model, tuple(sorted({*base.filters, (
+                        '<order by>', ', '.join(_short(a) for a in node.args), '')})))
+                if name == 'get' and node.args:  # Model.query.get(pk)
+                    return self.one_by_key(base.model, node.args[0], env, depth)
                 return _UNKNOWN
             if isinstance(base, Stmt):
                 if name in _FILTER_CALLS:
+                    conds = self.conditions(node, env, depth)
                     return Stmt(base.verb, base.model,
-                                tuple(sorted(set(base.filters) | set(_columns_of(node)))),
-                                base.columns)
+                                tuple(sorted(set(base.filters) | set(conds))), base.columns)
                 if name == 'values':
-                    cols = list(kwargs) + [c for a in args if isinstance(a, dict)
-                                           for c in _keys(a)]
-                    return Stmt(base.verb, base.model, base.filters,
-                                tuple(_norm(c) for c in cols if isinstance(c, str)))
+                    cols = [(_norm(k.arg), self.value(k.value, env, depth))
+                            for k in node.keywords if k.arg]
+                    for a in node.args:
+                        cols += self.dict_values(a, env, depth)
+                    return Stmt(base.verb, base.model, base.filters, tuple(cols))
                 return base
             if isinstance(base, Model) and name in ('update', 'delete', 'insert', 'select'):
                 return self.core(name, base)
-            if isinstance(base, (str, _Sql)) and name in ('bindparams', 'params', 'columns',
-                                                          'execution_options'):
+            if isinstance(base, (str, _Bound)) and name in ('bindparams', 'params'):
+                bound = _Bound(base) if isinstance(base, str) else base
+                return _Bound(bound.text, {**bound.params, **{
+                    k.arg: self.value(k.value, env, depth) for k in node.keywords if k.arg}})
+            if isinstance(base, (str, _Bound)) and name in ('columns', 'execution_options'):
                 return base
             if name in ('execute', 'exec_driver_sql'):
-                return self.execute(args[0] if args else _UNKNOWN, node)
+                stmt = args[0] if args else _UNKNOWN
+                params = {k.arg: self.value(k.value, env, depth)
+                          for k in node.keywords if k.arg}
+                if len(node.args) > 1:
+                    params.update(self.dict_values(node.args[1], env, depth, norm=False))
+                if params and isinstance(stmt, (str, _Bound)):
+                    bound = _Bound(stmt) if isinstance(stmt, str) else stmt
+                    stmt = _Bound(bound.text, {**bound.params, **params})
+                return self.execute(stmt, node)
             if name == 'query':
                 if args and isinstance(args[0], Model):
                     return Rows(args[0])
                 if args and isinstance(args[0], tuple) and args[0][:1] == ('column',):
                     return _UNKNOWN          # query(Model.col): a read of columns
                 return _UNKNOWN
+            if name == 'get' and len(node.args) == 2 and isinstance(args[0], Model):
+                return self.one_by_key(args[0], node.args[1], env, depth)   # session.get
             if name in ('add', 'add_all', 'merge'):
                 return _UNKNOWN              # the unit of work: attribute writes are the effect
             if name in ('bulk_update_mappings', 'bulk_insert_mappings'):
-                self.bulk(name, args, node)
+                self.bulk(name, args, node, env, depth)
                 return _UNKNOWN
             if name in ('delete',) and args and isinstance(args[0], Obj):
-                self.effects.add(('delete', args[0].model.table,
-                                  tuple(sorted(args[0].model.pk)) or ('<primary key>',)))
+                self.effects.add(('delete', args[0].model.table, args[0].model.by_key()))
                 return _UNKNOWN
         elif isinstance(func, ast.Name):
             target = self.lookup(func.id, env)
@@ -512,8 +547,10 @@ class _Walk:
                     else self.funcs[func.id]
                 return self.inline(fn, args, kwargs, env, depth)
             if isinstance(target, Model):      # Model(col=...) added as a new row
-                for k in kwargs:
-                    self.effects.add(('insert', target.table, _norm(str(k))))
+                for k in node.keywords:
+                    if k.arg:
+                        self.effects.add(('insert', target.table, _norm(k.arg),
+                                          self.value(k.value, env, depth)))
                 return _UNKNOWN
         if name in ('update', 'delete', 'insert') and args and isinstance(args[0], Model):
             return self.core(name, args[0])
@@ -523,55 +560,134 @@ class _Walk:
                 return Rows(model)
             return _UNKNOWN
         if name in ('text', 'dedent') and args:
-            return args[0] if isinstance(args[0], str) else _Sql()
+            return args[0] if isinstance(args[0], str) else _UNKNOWN
         if name in ('table', 'Table'):
             model = core_table(node)
             return model if model is not None else _UNKNOWN
         return _UNKNOWN
+
+    def value(self, node: ast.expr | None, env: dict[str, Any], depth: int) -> str:
+        """What a written value or a compared value is, for comparing two versions: a
+        literal's repr, ``col:<name>`` for a column of a model, else ``?`` (a value the code
+        computes, sent as a bound parameter)."""
+        if isinstance(node, ast.Constant):
+            return repr(node.value)
+        if isinstance(node, ast.Attribute):
+            base = self.ev(node.value, env, depth)
+            if isinstance(base, Model):
+                return f'col:{_norm(node.attr)}'
+        if node is not None:
+            self.ev(node, env, depth)
+        return PARAM
+
+    def dict_values(self, node: ast.expr | None, env: dict[str, Any], depth: int,
+                    norm: bool = True) -> list[tuple[str, str]]:
+        """(column, value) of a dict literal ``{"col": v}`` / ``{Model.col: v}``."""
+        out: list[tuple[str, str]] = []
+        if not isinstance(node, ast.Dict):
+            return out
+        for k, v in zip(node.keys, node.values):
+            if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                out.append((_norm(k.value) if norm else k.value, self.value(v, env, depth)))
+            elif isinstance(k, ast.Attribute):
+                out.append((_norm(k.attr), self.value(v, env, depth)))
+            else:
+                return []
+        return out
+
+    def conditions(self, node: ast.Call, env: dict[str, Any], depth: int
+                   ) -> list[Cond]:
+        """The conditions of a ``where`` / ``filter`` / ``filter_by`` call."""
+        out = [(_norm(k.arg), '=', self.value(k.value, env, depth))
+               for k in node.keywords if k.arg]
+        for a in node.args:
+            out.extend(self.condition(a, env, depth))
+        return out
+
+    def condition(self, a: ast.expr, env: dict[str, Any], depth: int) -> list[Cond]:
+        if isinstance(a, ast.Call) and _callee(a.func) == 'and_':
+            return [c for x in a.args for c in self.condition(x, env, depth)]
+        if isinstance(a, ast.BoolOp) and isinstance(a.op, ast.And):
+            return [c for x in a.values for c in self.condition(x, env, depth)]
+        if isinstance(a, ast.Compare) and len(a.ops) == 1 and \
+                isinstance(a.left, ast.Attribute):
+            op = _PY_OPS.get(type(a.ops[0]))
+            right = a.comparators[0]
+            if op in ('is', 'is not') or isinstance(right, ast.Constant) and right.value is None:
+                if isinstance(right, ast.Constant) and right.value is None:
+                    return [(_norm(a.left.attr),
+                             'is null' if op in ('=', 'is') else 'is not null', '')]
+            elif op is not None:
+                return [(_norm(a.left.attr), op, self.value(right, env, depth))]
+        if isinstance(a, ast.Call) and isinstance(a.func, ast.Attribute) and \
+                isinstance(a.func.value, ast.Attribute):
+            col, how = _norm(a.func.value.attr), a.func.attr
+            arg = a.args[0] if a.args else None
+            if how in ('is_', 'is_not', 'isnot') and isinstance(arg, ast.Constant) and \
+                    arg.value is None:
+                return [(col, 'is null' if how == 'is_' else 'is not null', '')]
+            if how in ('in_', 'like', 'ilike', 'not_in', 'notin_'):
+                value = repr(ast.literal_eval(arg)) if arg is not None and _literal(arg) \
+                    else PARAM
+                if arg is not None and value == PARAM:
+                    self.ev(arg, env, depth)
+                return [(col, _PY_CALL_OPS[how], value)]
+        return [('<condition>', _short(a), '')]
+
+    def one_by_key(self, model: Model, key: ast.expr, env: dict[str, Any], depth: int
+                   ) -> Any:
+        if len(model.pk) != 1:
+            self.unresolved_(f'the primary key of {model.table} is not known')
+            return _UNKNOWN
+        self.read(Rows(model, ((model.pk[0], '=', self.value(key, env, depth)),)))
+        return Obj(model)
 
     def core(self, verb: str, model: Model) -> Any:
         if verb == 'select':
             return Rows(model)
         return Stmt(verb, model)
 
-    def bulk(self, name: str, args: list[Any], node: ast.Call) -> None:
+    def bulk(self, name: str, args: list[Any], node: ast.Call, env: dict[str, Any],
+             depth: int) -> None:
         model = args[0] if args and isinstance(args[0], Model) else None
-        rows = args[1] if len(args) > 1 else None
-        keys: set[str] = set()
-        if isinstance(rows, list) and rows and all(isinstance(r, dict) for r in rows):
-            for r in rows:
-                keys |= set(_keys(r))
-        if model is None or not keys:
+        rows = node.args[1] if len(node.args) > 1 else None
+        cols: set[tuple[str, str]] = set()
+        if isinstance(rows, (ast.List, ast.Tuple)) and rows.elts and \
+                all(isinstance(r, ast.Dict) for r in rows.elts):
+            for r in rows.elts:
+                cols |= set(self.dict_values(r, env, depth))
+        if model is None or not cols:
             self.unresolved_(f'{_short(node)}: the table or the columns are not known')
             return
         if name == 'bulk_insert_mappings':
-            for k in keys:
-                self.effects.add(('insert', model.table, k))
+            for c, v in cols:
+                self.effects.add(('insert', model.table, c, v))
             return
-        pk = tuple(sorted(model.pk)) or ('<primary key>',)
-        for k in sorted(keys - set(model.pk)):
-            self.effects.add(('update', model.table, k, pk))
+        for c, v in sorted(cols):
+            if c not in model.pk:
+                self.effects.add(('update', model.table, c, v, model.by_key()))
 
     def execute(self, stmt: Any, node: ast.Call) -> Any:
         if isinstance(stmt, Stmt):
             if stmt.verb == 'update':
                 if not stmt.columns:
                     self.unresolved_(f'{_short(node)} sets columns that are not known')
-                for c in stmt.columns:
-                    self.effects.add(('update', stmt.model.table, c, stmt.filters))
+                for c, v in stmt.columns:
+                    self.effects.add(('update', stmt.model.table, c, v, stmt.filters))
             elif stmt.verb == 'delete':
                 self.effects.add(('delete', stmt.model.table, stmt.filters))
             else:
-                for c in stmt.columns:
-                    self.effects.add(('insert', stmt.model.table, c))
+                for c, v in stmt.columns:
+                    self.effects.add(('insert', stmt.model.table, c, v))
                 if not stmt.columns:
                     self.unresolved_(f'{_short(node)} inserts columns that are not known')
             return _UNKNOWN
         if isinstance(stmt, Rows):
             self.read(stmt)
             return stmt
-        if isinstance(stmt, str):
-            found = sql_effects(stmt)
+        if isinstance(stmt, (str, _Bound)):
+            bound = _Bound(stmt) if isinstance(stmt, str) else stmt
+            found = sql_effects(bound.text, bound.params)
             if found is None:
                 self.unresolved_(f'{_short(node)}: its SQL is not understood')
                 return _UNKNOWN
@@ -596,57 +712,60 @@ class _Walk:
 
 
 @dataclass
-class _Sql:
-    """SQL text not resolved."""
+class _Bound:
+    """SQL text and the values bound to its named parameters (``value`` reprs)."""
 
-    text: str = ''
-
-
-def _keys(d: dict[Any, Any]) -> list[str]:
-    out = []
-    for k in d:
-        if isinstance(k, str):
-            out.append(_norm(k))
-        elif isinstance(k, tuple) and k[:1] == ('column',):
-            out.append(str(k[1]))
-    return out
+    text: str
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-def _columns_of(node: ast.Call) -> list[str]:
-    """The columns a ``where`` / ``filter`` / ``filter_by`` tests: its keywords, and the
-    ``X.col`` attributes of its arguments (``Model.col == v``, ``table.c.col.in_(...)``)."""
-    cols = [_norm(k.arg) for k in node.keywords if k.arg]
-    for a in node.args:
-        for n in ast.walk(a):
-            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load) and \
-                    not n.attr.startswith('_') and n.attr not in (
-                        'c', 'columns', 'in_', 'is_', 'isnot', 'is_not', 'like', 'ilike',
-                        'notin_', 'not_in', 'contains', 'startswith', 'endswith', 'any',
-                        'has', 'between', 'desc', 'asc') and \
-                    isinstance(n.value, (ast.Name, ast.Attribute)):
-                cols.append(_norm(n.attr))
-    return sorted(set(cols))
+_PY_OPS: dict[type, str] = {ast.Eq: '=', ast.NotEq: '<>', ast.Lt: '<', ast.LtE: '<=',
+                            ast.Gt: '>', ast.GtE: '>=', ast.Is: 'is', ast.IsNot: 'is not'}
+_PY_CALL_OPS = {'in_': 'in', 'like': 'like', 'ilike': 'ilike', 'not_in': 'not in',
+                'notin_': 'not in'}
 
 
-def sql_effects(text: str) -> set[Effect] | None:
+def _literal(node: ast.expr | None) -> bool:
+    if node is None:
+        return False
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def sql_effects(text: str, params: dict[str, str] | None = None) -> set[Effect] | None:
     """The effects of an SQL text (``UPDATE t SET a = ..., b = ... WHERE c = ...``,
-    ``DELETE``, ``INSERT``, ``SELECT``); None when it does not parse or does something
-    else."""
+    ``DELETE``, ``INSERT``, ``SELECT``), ``params`` the values bound to its named
+    parameters; None when it does not parse or is a write this does not follow (``UPDATE
+    ... FROM``, ``DELETE ... USING``, ``INSERT ... SELECT``). Other statements (DDL, SET)
+    write no rows: the operations compare them."""
     import pglast
 
-    sql = _BIND.sub(r'\1NULL', text).replace('%%', '%')
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(2) or match.group(4) or ''
+        names.append(name)
+        return f'{match.group(1) or ""}${len(names)}'
+
+    sql = _BIND.sub(number, text).replace('%%', '%')
     try:
         stmts = pglast.parse_sql(sql)
     except Exception:  # noqa: BLE001 - pglast raises its own and others on odd input
         return None
+    bound = params or {}
+    values = [bound.get(n, PARAM) if n else PARAM for n in names]
     out: set[Effect] = set()
     for raw in stmts:
         st: Any = raw.stmt
         kind = type(st).__name__
         if kind == 'SelectStmt':
-            tables = [_norm(r.relname) for r in _ranges(st.fromClause)]
-            for t in tables:
-                out.add(('read', t, tuple(sorted(_refs(st.whereClause)))))
+            for r in _ranges(st.fromClause):
+                out.add(('read', _norm(r.relname), _sql_conditions(st.whereClause, values)))
+            continue
+        if kind not in ('UpdateStmt', 'DeleteStmt', 'InsertStmt'):
             continue
         relation = getattr(st, 'relation', None)
         if relation is None or not getattr(relation, 'relname', None):
@@ -655,24 +774,113 @@ def sql_effects(text: str) -> set[Effect] | None:
         if kind == 'UpdateStmt':
             if st.fromClause:
                 return None
-            where = tuple(sorted(_refs(st.whereClause)))
+            where = _sql_conditions(st.whereClause, values)
             for target in st.targetList or ():
                 name = getattr(target, 'name', None)
                 if not name:
                     return None
-                out.add(('update', table, _norm(name), where))
+                out.add(('update', table, _norm(name), _sql_value(target.val, values), where))
         elif kind == 'DeleteStmt':
             if getattr(st, 'usingClause', None):
                 return None
-            out.add(('delete', table, tuple(sorted(_refs(st.whereClause)))))
-        elif kind == 'InsertStmt':
+            out.add(('delete', table, _sql_conditions(st.whereClause, values)))
+        else:
             cols = [_norm(c.name) for c in st.cols or () if getattr(c, 'name', None)]
-            if not cols:
+            rows = getattr(st.selectStmt, 'valuesLists', None) if st.selectStmt else None
+            if not cols or not rows or len(rows) != 1:
                 return None
-            for c in cols:
-                out.add(('insert', table, c))
-        # any other statement (DDL, SET, ...) writes no rows: the operations compare it
+            row = rows[0]
+            items = getattr(row, 'items', row)
+            if len(items) != len(cols):
+                return None
+            for c, v in zip(cols, items):
+                out.add(('insert', table, c, _sql_value(v, values)))
     return out
+
+
+def _sql_value(node: Any, values: list[str]) -> str:
+    kind = type(node).__name__
+    if kind == 'ParamRef':
+        n = node.number - 1
+        return values[n] if 0 <= n < len(values) else PARAM
+    if kind == 'A_Const':
+        if node.isnull:
+            return 'None'
+        val = node.val
+        for attr in ('ival', 'sval', 'fval', 'boolval'):
+            if hasattr(val, attr):
+                got = getattr(val, attr)
+                return repr(float(got) if attr == 'fval' else got)
+    if kind == 'ColumnRef':
+        fields = [getattr(f, 'sval', None) for f in node.fields or ()]
+        if fields and isinstance(fields[-1], str):
+            return f'col:{_norm(fields[-1])}'
+    return f'sql:{_deparse(node)}'
+
+
+def _sql_conditions(node: Any, values: list[str]) -> tuple[Cond, ...]:
+    """The conditions of a WHERE clause (an AND of comparisons), as ``_Walk.conditions``
+    gives them for the ORM."""
+    if node is None:
+        return ()
+    out: list[Cond] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        kind = type(n).__name__
+        if kind == 'BoolExpr' and n.boolop.name == 'AND_EXPR':
+            stack.extend(n.args)
+            continue
+        col = _column(getattr(n, 'lexpr', None) if kind == 'A_Expr' else
+                      getattr(n, 'arg', None))
+        if kind == 'NullTest' and col:
+            out.append((col, 'is null' if n.nulltesttype.name == 'IS_NULL' else 'is not null',
+                        ''))
+        elif kind == 'A_Expr' and col and n.kind.name == 'AEXPR_OP' and \
+                len(n.name or ()) == 1:
+            op = getattr(n.name[0], 'sval', '')
+            out.append((col, '<>' if op == '!=' else op, _sql_value(n.rexpr, values)))
+        elif kind == 'A_Expr' and col and n.kind.name in ('AEXPR_IN', 'AEXPR_LIKE',
+                                                        'AEXPR_ILIKE'):
+            how = {'AEXPR_IN': 'in', 'AEXPR_LIKE': 'like', 'AEXPR_ILIKE': 'ilike'}[n.kind.name]
+            if how == 'in' and getattr(n.name[0], 'sval', '') == '<>':
+                how = 'not in'
+            right = n.rexpr
+            if isinstance(right, tuple):
+                vals = [_sql_value(v, values) for v in right]
+                value = PARAM if PARAM in vals else \
+                    repr(tuple(ast.literal_eval(v) for v in vals)) \
+                    if all(_literal_text(v) for v in vals) else ','.join(vals)
+            else:
+                value = _sql_value(right, values)
+            out.append((col, how, value))
+        else:
+            out.append(('<condition>', _deparse(n), ''))
+    return tuple(sorted(out))
+
+
+def _column(node: Any) -> str | None:
+    if type(node).__name__ != 'ColumnRef':
+        return None
+    fields = [getattr(f, 'sval', None) for f in node.fields or ()]
+    return _norm(fields[-1]) if fields and isinstance(fields[-1], str) else None
+
+
+def _literal_text(text: str) -> bool:
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return False
+    return True
+
+
+def _deparse(node: Any) -> str:
+    from pglast.stream import RawStream
+
+    try:
+        return ' '.join(str(RawStream()(node)).split()).lower()
+    except Exception:  # noqa: BLE001 - a node the deparser rejects is compared by repr
+        return repr(node)
 
 
 def _ranges(clause: Any) -> list[Any]:
@@ -681,24 +889,6 @@ def _ranges(clause: Any) -> list[Any]:
         if type(item).__name__ == 'RangeVar':
             out.append(item)
     return out
-
-
-def _refs(node: Any) -> set[str]:
-    """The column names a WHERE clause tests (the last part of each column reference)."""
-    from pglast.visitors import Visitor
-
-    found: set[str] = set()
-    if node is None:
-        return found
-
-    class _Refs(Visitor):
-        def visit_ColumnRef(self, ancestors: Any, ref: Any) -> None:
-            fields = [getattr(f, 'sval', None) for f in ref.fields or ()]
-            if fields and isinstance(fields[-1], str):
-                found.add(_norm(fields[-1]))
-
-    _Refs()(node)
-    return found
 
 
 _LIBRARIES = ('alembic', 'sqlalchemy', 'sqlmodel', 'typing', 'typing_extensions', 'datetime',

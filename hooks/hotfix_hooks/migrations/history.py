@@ -440,7 +440,9 @@ def _frozen(value: Any) -> Any:
 
 
 def _effect_text(e: tuple[Any, ...]) -> str:
-    by = f' by {", ".join(e[-1])}' if e[-1] else ''
+    conds = e[-1] if e[0] != 'insert' else ()
+    cols = sorted({str(c[0]) for c in conds if isinstance(c, tuple) and c})
+    by = f' by {", ".join(cols)}' if cols else ''
     if e[0] == 'read':
         return f'reads {e[1]}{by}'
     if e[0] == 'update':
