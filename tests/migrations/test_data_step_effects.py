@@ -155,6 +155,20 @@ def test_a_table_the_code_does_not_say_stays_reported() -> None:
     assert (h.rule, h.severity) == ('migration-history-edited', 'error')
 
 
+def test_two_files_that_may_be_the_module_and_disagree_resolve_nothing() -> None:
+    """Adversarial: a second ``app/db/models/ingredient.py`` below the migrations folder
+    names the table the shipped ORM loop wrote, while the one at the root names another.
+    Which one runs depends on ``sys.path``: nothing is resolved, the edit stays an error."""
+    decoy = {**CODE, MODEL_PATH: MODEL.replace('"ingredient_units"', '"unit_names"'),
+             f'alembic/{MODEL_PATH}': MODEL}
+    [f] = _history(_mig(ORM), _mig(TEXT), head_code=decoy)
+    assert (f.rule, f.severity) == ('migration-history-edited', 'error')
+    # the same module twice (a vendored copy): resolved
+    same = {**CODE, f'alembic/{MODEL_PATH}': MODEL}
+    [g] = _history(_mig(ORM), _mig(TEXT), head_code=same)
+    assert (g.rule, g.severity) == ('migration-history-code-changed', 'info')
+
+
 def test_the_model_renamed_by_the_change_makes_the_rewrite_write_another_table() -> None:
     """The branch edits the model's table: the text SQL now writes ``unit_names`` while the
     shipped ORM loop wrote ``ingredient_units`` (each side read with its own models)."""
@@ -509,3 +523,61 @@ def test_literal_values_and_conditions_are_compared(sql: str,
     )''', f'''    session.execute(sa.text("{sql}"))''')
     [f] = _history(_mig(CORE_LITERAL), _mig(text))
     assert (f.rule, f.severity) == expected
+
+
+LIGHT_TABLE = '''t = sa.table("organizations", sa.column("id"), sa.column("status"))
+op.execute(t.update().where(t.c.status.is_(None)).values(status="active"))'''
+
+
+@pytest.mark.parametrize(('sql', 'expected'), [
+    ("UPDATE organizations SET status = 'active' WHERE status IS NULL",
+     ('migration-history-code-changed', 'info')),
+    ("UPDATE organizations SET status = 'active' WHERE status IS NOT NULL",
+     ('migration-history-edited', 'error')),
+], ids=['same', 'other-rows'])
+def test_a_core_statement_on_a_lightweight_table_rewritten_as_sql(
+        sql: str, expected: tuple[str, str]) -> None:
+    """The backfill shape of polar and dispatch: ``sa.table(...)`` with a Core UPDATE in
+    ``op.execute``, rewritten as the SQL it sends."""
+    add = "op.add_column('organizations', sa.Column('status', sa.String(), nullable=True))\n"
+    old = alembic(add + LIGHT_TABLE, "op.drop_column('organizations', 'status')")
+    new = alembic(add + f'op.execute("{sql}")', "op.drop_column('organizations', 'status')")
+    [f] = _history(old, new, code={})
+    assert (f.rule, f.severity) == expected
+
+
+DISPATCH = '''from sqlalchemy import Column, ForeignKey, Integer, String
+from sqlalchemy.ext.declarative import declarative_base
+from sqlalchemy.orm import Session
+
+Base = declarative_base()
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    id = Column(Integer, primary_key=True)
+    project_id = Column(Integer, ForeignKey("project.id"))
+    incident_severity_id = Column(Integer, ForeignKey("incident_severity.id"))
+'''
+
+
+def test_the_dispatch_orm_loop_with_a_filter_rewritten_as_sql() -> None:
+    """dispatch 3b0f5b81376f's shape: objects of a filtered ``session.query`` changed one
+    by one; the same loop sending the UPDATE itself is the same write."""
+    orm_loop = '''session = Session(bind=op.get_bind())
+for incident in session.query(Incident).filter(Incident.project_id == 1).all():
+    incident.incident_severity_id = 7
+    session.add(incident)
+session.commit()'''
+    sql_loop = '''session = Session(bind=op.get_bind())
+for incident in session.query(Incident).filter(Incident.project_id == 1).all():
+    session.execute(sa.text("UPDATE incident SET incident_severity_id = 7 WHERE id = :id"),
+                    {"id": incident.id})
+session.commit()'''
+    other = sql_loop.replace('incident_severity_id = 7', 'incident_severity_id = 8')
+    [f] = _history(alembic(orm_loop, preamble=DISPATCH), alembic(sql_loop, preamble=DISPATCH),
+                   code={})
+    assert (f.rule, f.severity) == ('migration-history-code-changed', 'info')
+    [g] = _history(alembic(orm_loop, preamble=DISPATCH), alembic(other, preamble=DISPATCH),
+                   code={})
+    assert (g.rule, g.severity) == ('migration-history-edited', 'error')

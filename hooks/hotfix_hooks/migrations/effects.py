@@ -83,7 +83,7 @@ _FILTER_CALLS = frozenset({'where', 'filter', 'filter_by', 'having'})
 _CONSUMING = frozenset({'all', 'fetchall', 'scalars', 'partitions', 'yield_per', 'iterator'})
 
 
-@dataclass
+@dataclass(frozen=True)
 class Model:
     """A mapped class or Core table: its table and primary key columns (empty: not found)."""
 
@@ -199,12 +199,14 @@ class Resolver:
         """The model ``name`` of ``module`` (``name`` None: the module itself is not a model)."""
         if name is None or depth > MAX_REEXPORT:
             return None
-        for f in self.module_files(module, importer):
-            tree = self._file(f)
-            if tree is None:
-                continue
-            return self.in_module(tree, name, f, depth)
-        return None
+        found = [(f, tree) for f in self.module_files(module, importer)
+                 if (tree := self._file(f)) is not None]
+        got = {self.in_module(tree, name, f, depth) for f, tree in found}
+        # two files that may be the module (below different folders) and say different
+        # things: which one runs depends on sys.path at run time, so nothing is resolved
+        if len(got) != 1:
+            return None
+        return got.pop()
 
     def in_module(self, tree: ast.Module, name: str, path: str, depth: int) -> Model | None:
         for node in tree.body:
