@@ -34,7 +34,6 @@ from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.migrations import discover
-from hotfix_hooks.migrations import effects
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations.catalog import fix_for
 from hotfix_hooks.migrations.model import Raw
@@ -429,6 +428,8 @@ def _effects_of(changes: ChangeSet, snap: Snapshot, path: str) -> dict[str, Any]
     forward = _forward_module(text, 'alembic')
     if forward is None:
         return None
+    from hotfix_hooks.migrations import effects
+
     return effects.cached(changes.cache, snap, path,
                           lambda: effects.data_effects(tree, forward, snap, path))
 
