@@ -17,24 +17,31 @@ Both are the write ``(update, ingredient_units, name_normalized, by id)``: SQLAl
 of work sends ``UPDATE ingredient_units SET name_normalized=? WHERE id=?`` for the first.
 ``data_effects`` gives a data step's effects as a set of such facts:
 
-* ``('read', table, filter columns)``: ``select(Model)``, ``session.query(Model)``,
-  ``Model.query``, with the columns of their ``where`` / ``filter`` / ``filter_by``; a text
-  ``SELECT``;
-* ``('update', table, column, filter columns)``: an attribute of an object loaded by such a
-  read assigned (filtered by the model's primary key), ``bulk_update_mappings``, Core
+* ``('read', table, conditions)``: ``select(Model)``, ``session.query(Model)``,
+  ``Model.query``, with the conditions of their ``where`` / ``filter`` / ``filter_by``; a
+  text ``SELECT``;
+* ``('update', table, column, value, conditions)``: an attribute of an object loaded by
+  such a read assigned (the condition: its primary key), ``bulk_update_mappings``, Core
   ``update(table).where(...).values(...)``, ``query(...).update({...})``, a text
   ``UPDATE <table> SET <cols> WHERE ...``;
-* ``('delete', table, filter columns)`` and ``('insert', table, column)`` alike.
+* ``('delete', table, conditions)`` and ``('insert', table, column, value)`` alike.
 
-The values written are not compared (an attribute written with another expression was no
-history edit before this either: ``history.data_step_changes`` compares the query calls).
+A condition is ``(column, operator, value)``. A value is a literal's repr (``'active'``,
+``7``), ``col:<name>`` for another column, or ``?`` for a value the code computes: the ORM
+and Core send it as a bound parameter, as text SQL does with ``:name``. So a literal that
+changed, or a condition, is a change; which Python expression computes a bound value is
+not compared (an attribute written with another expression was no history edit before
+this either: ``history.data_step_changes`` compares the query calls). A ``join``,
+``limit`` or another call on a read that may choose other rows makes its rows unknown; an
+``order_by`` is part of its conditions.
 
 Table names come from the code the migration imports: a model class's ``__tablename__``, a
 Core ``Table('name', ...)`` / ``table('name', ...)``, defined in the migration or in a
 module of the repository it imports (``from app.models.unit import Unit``: the module's
 file is found by trying ``app/models/unit.py`` and ``app/models/unit/__init__.py`` below
 every folder above the migration, following re-exports ``from .unit import Unit`` a few
-levels). Those files are parsed, never imported. What cannot be resolved (a table name
+levels; two such files that disagree resolve nothing, as which one runs depends on
+``sys.path``). Those files are parsed, never imported. What cannot be resolved (a table name
 computed by a call, a class whose ``__tablename__`` is not a literal, an execute() of SQL
 that is not a literal, an attribute written on an object of unknown origin) makes the
 effects *unresolved*: the caller then judges the edit as before.
