@@ -929,6 +929,8 @@ def data_effects(tree: ast.Module, forward: ast.Module, snap: Snapshot, path: st
                 walk.body(walk.funcs[name].body, {}, 0)
     except (_Budget, RecursionError):
         walk.unresolved_('the data step is too large to follow')
+    except Exception as e:  # noqa: BLE001 - code this walk does not follow is judged as before
+        walk.unresolved_(f'the data step could not be followed ({type(e).__name__})')
     return Effects(walk.effects, walk.unresolved, resolver.consulted)
 
 
