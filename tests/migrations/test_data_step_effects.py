@@ -581,3 +581,26 @@ session.commit()'''
     [g] = _history(alembic(orm_loop, preamble=DISPATCH), alembic(other, preamble=DISPATCH),
                    code={})
     assert (g.rule, g.severity) == ('migration-history-edited', 'error')
+
+
+def test_a_write_moved_into_the_repositorys_own_helper_stays_reported() -> None:
+    """Adversarial: the new version calls a function of the repository that this walk
+    does not follow (it may write anything): the effects are unresolved, the edit is
+    judged as before. A library function (not a file of the repository) is a value."""
+    helper = IMPORTS + '''from app.db.fixes import normalize_units
+
+
+def populate_normalized_fields():
+    session = orm.Session(bind=op.get_bind())
+    normalize_units(session)
+    session.commit()
+'''
+    fixes = {**CODE, 'app/db/fixes.py': 'def normalize_units(session):\n    pass\n'}
+    [f] = _history(_mig(ORM), _mig(helper), code=fixes)
+    assert (f.rule, f.severity) == ('migration-history-edited', 'error')
+    library = TEXT.replace('IngredientUnitModel.normalize(unit.name)', 'underscore(unit.name)')
+    library = library.replace('from sqlalchemy import orm, select\n',
+                              'from inflection import underscore\nfrom sqlalchemy import orm, '
+                              'select\n')
+    [g] = _history(_mig(ORM), _mig(library))
+    assert (g.rule, g.severity) == ('migration-history-code-changed', 'info')

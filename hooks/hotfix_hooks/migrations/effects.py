@@ -215,6 +215,15 @@ class Resolver:
             return None
         return got.pop()
 
+    def in_repo(self, module: str) -> bool:
+        """Whether ``module`` is a file of the repository (probes recorded)."""
+        found = False
+        for f in self.module_files(module, self.path):
+            if f not in self.consulted:
+                self.consulted[f] = self.snap.blob_id(f) if self.snap.exists(f) else None
+            found = found or self.consulted[f] is not None
+        return found
+
     def in_module(self, tree: ast.Module, name: str, path: str, depth: int) -> Model | None:
         for node in tree.body:
             if isinstance(node, ast.ClassDef) and node.name == name:
@@ -334,8 +343,19 @@ class _Walk:
             module, attr = self.imports[name]
             model = self.resolver.imported(module, attr, self.resolver.path)
             self.globals[name] = model if model is not None else \
-                ('module', module) if attr is None else _UNKNOWN
+                ('module', module) if attr is None else \
+                _Project(f'{module}.{attr}') if self.resolver.in_repo(module) else _UNKNOWN
             return self.globals[name]
+        return _UNKNOWN
+
+    def member(self, base: Any, attr: str) -> Any:
+        """``attr`` of an imported module or of the repository's own code."""
+        if isinstance(base, tuple) and len(base) == 2 and base[0] == 'module':
+            model = self.resolver.imported(base[1], attr, self.resolver.path)
+            return model if model is not None else _Project(f'{base[1]}.{attr}') \
+                if self.resolver.in_repo(base[1]) else _UNKNOWN
+        if isinstance(base, _Project):
+            return _Project(f'{base.name}.{attr}')
         return _UNKNOWN
 
     # statements
@@ -442,9 +462,8 @@ class _Walk:
                 if node.attr == 'query':            # Flask-SQLAlchemy's Model.query
                     return Rows(base)
                 return ('column', _norm(node.attr))
-            if isinstance(base, tuple) and len(base) == 2 and base[0] == 'module':
-                model = self.resolver.imported(base[1], node.attr, self.resolver.path)
-                return model if model is not None else _UNKNOWN
+            if isinstance(base, (tuple, _Project)):
+                return self.member(base, node.attr)
             if isinstance(base, (Rows, Stmt)):
                 return base
             if isinstance(base, Obj):
@@ -473,8 +492,19 @@ class _Walk:
                 for a in node.args]
         kwargs = {k.arg: self.ev(k.value, env, depth) for k in node.keywords if k.arg}
         name = _callee(func)
-        if isinstance(func, ast.Attribute):
+        base: Any = _UNKNOWN
+        target: Any = _UNKNOWN
+        if isinstance(func, ast.Name):
+            target = self.lookup(func.id, env)
+        elif isinstance(func, ast.Attribute):
             base = self.ev(func.value, env, depth)
+            target = self.member(base, func.attr)
+        if isinstance(target, _Project):
+            # code of the repository the step calls but this walk does not follow: it may
+            # write rows
+            self.unresolved_(f'{_short(node)} calls {target.name}, which is not followed')
+            return _UNKNOWN
+        if isinstance(func, ast.Attribute):
             if isinstance(base, Rows):
                 if name in _FILTER_CALLS:
                     conds = self.conditions(node, env, depth)
@@ -549,7 +579,6 @@ class _Walk:
                 self.effects.add(('delete', args[0].model.table, args[0].model.by_key()))
                 return _UNKNOWN
         elif isinstance(func, ast.Name):
-            target = self.lookup(func.id, env)
             if isinstance(target, (ast.FunctionDef, ast.AsyncFunctionDef)) or \
                     func.id in self.funcs:
                 fn = target if isinstance(target, (ast.FunctionDef, ast.AsyncFunctionDef)) \
@@ -718,6 +747,13 @@ class _Walk:
             inner[k] = v
         self.body(fn.body, inner, depth + 1)
         return _UNKNOWN
+
+
+@dataclass(frozen=True)
+class _Project:
+    """Something the repository's own code defines (not a model): a function, a class."""
+
+    name: str
 
 
 @dataclass
