@@ -604,3 +604,14 @@ def populate_normalized_fields():
                               'select\n')
     [g] = _history(_mig(ORM), _mig(library))
     assert (g.rule, g.severity) == ('migration-history-code-changed', 'info')
+
+
+def test_a_reshape_under_a_condition_stays_a_history_error() -> None:
+    """On PostgreSQL only, the new version leaves the column nullable: which state it ends
+    in depends on the database, so it is no same end state."""
+    guarded = DEFAULT_THEN_DROPPED + (
+        '\nif op.get_context().dialect.name == "postgresql":\n'
+        '    op.alter_column("recipes", "name_normalized", nullable=True)')
+    [f] = _history(_recipes(LOCAL_ORM, NULLABLE_THEN_NOT_NULL),
+                   _recipes(LOCAL_TEXT, guarded), code={})
+    assert (f.rule, f.severity) == ('migration-history-edited', 'error')

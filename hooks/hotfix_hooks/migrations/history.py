@@ -481,8 +481,10 @@ def _column_states(mig: m.Migration, table: str, column: str
     upgrade that adds or alters it, in order."""
     out: list[tuple[object, object, object]] = []
     for o in mig.upgrade:
-        if (o.table, o.column) != (table, column) or o.conditional:
+        if (o.table, o.column) != (table, column):
             continue
+        if o.conditional:
+            return []                   # which state it ends in depends on the database
         if o.kind == m.ADD_COLUMN:
             out.append((o.attrs.get('type'), o.attrs.get('nullable'),
                         o.attrs.get('server_default')))
