@@ -14,8 +14,8 @@ from typing import Any
 
 from hotfix_hooks.findings import Finding
 from tests.openapi.test_error_responses import BOTH
-from tests.openapi.test_error_responses import ENDPOINTS
 from tests.openapi.test_error_responses import docs_spec
+from tests.openapi.test_error_responses import ENDPOINTS
 from tests.openapi.test_error_responses import files
 from tests.openapi.test_error_responses import run
 from tests.support.contract_helpers import base_spec
@@ -117,3 +117,24 @@ def test_the_route_code_judges_an_added_error_kind_as_info() -> None:
     assert not [f for f in found if f.severity == 'error'], found
     (f,) = [f for f in found if f.rule in ENUM]
     assert 'DisputeAutoAcceptNotEnabled' in f.message
+
+
+def test_a_finding_on_an_untouched_declaration_names_the_changed_route() -> None:
+    """polar 8a900ff0060b: only ``subscription/endpoints.py`` changed (the 403's
+    ``responses=``), the finding is located at the exception class in ``service.py``, which
+    the commit did not touch: its message names the route that was changed."""
+    renamed = ENDPOINTS.replace('NotPermitted.schema(),', 'DisputeAutoAcceptNotEnabled.schema(),')
+    (f,) = [x for x in run(files(), files(renamed)) if x.rule in ENUM]
+    assert f.path == 'server/polar/organization/service.py'
+    line = renamed.splitlines().index('@router.patch(') + 1
+    assert ('(the commit changed the route PATCH /organizations/{id} at '
+            f'server/polar/organization/endpoints.py:{line})') in f.message, f.message
+    assert f.extra['changed_routes'] == [f'server/polar/organization/endpoints.py:{line}']
+    # the class touched by the same commit (b31d1072b084 adds it): located on a changed
+    # file already, nothing to add
+    base = files()
+    head = files(renamed, **{'server/polar/organization/service.py':
+                             base['server/polar/organization/service.py'] + '# touched\n'})
+    (f,) = [x for x in run(base, head) if x.rule in ENUM]
+    assert f.path == 'server/polar/organization/service.py'
+    assert 'the commit changed' not in f.message and 'changed_routes' not in f.extra
