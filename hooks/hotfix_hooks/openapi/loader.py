@@ -114,6 +114,17 @@ class Spec:
     _key_ranks: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
     _found: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict, repr=False)
     _searched: int = dataclasses.field(default=0, repr=False)
+    # JSON that ``json`` parsed, laid out one key or item per line, each indented deeper
+    # than its container (``json.dumps(indent=...)``, FastAPI's exporters): per container
+    # (by the offset of the line that opens it) its children's indentation and the lines
+    # of its children found so far; ``None`` in ``_indent_ok``: not tried yet, ``False``:
+    # the text is not laid out that way (one line, no line break after the first brace)
+    _indent_ok: bool | None = dataclasses.field(default=None, repr=False)
+    _text_lines: list[str] | None = dataclasses.field(default=None, repr=False)
+    _indent_unit: str = dataclasses.field(default='', repr=False)
+    _root_line: int = dataclasses.field(default=0, repr=False)
+    _line_counts: dict[int, int] = dataclasses.field(default_factory=dict, repr=False)
+    _line_ranks: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
     # otherwise (or once the searches have read the text once over: many findings), built
     # on the first lookup: the offsets of every JSON key token ('"name"' followed by ':')
     # by token
@@ -205,6 +216,13 @@ class Spec:
             at = hit + 1
 
     def _json_line(self, pointer: str) -> int | None:
+        if self._indent_ok is not False:
+            try:
+                got = self._indented_line(pointer)
+            except IndexError:          # the text ended where a line was expected
+                got = _MISSING
+            if got is not _MISSING:
+                return got  # type: ignore[return-value]
         if self._aligned is None:
             self._aligned = self.strict_json
         if self._aligned:
@@ -213,6 +231,136 @@ class Spec:
                 return got  # type: ignore[return-value]
             self._aligned = False
         return self._searched_line(pointer)
+
+    def _indented_line(self, pointer: str) -> int | None | object:
+        """Line of ``pointer`` in JSON laid out one key or item per line, each container's
+        children one indentation unit deeper than the line that opens it, an empty
+        container written ``{}``/``[]`` on its key's line (``json.dumps(indent=...)``,
+        FastAPI's exporters; spaces or tabs).
+
+        In that layout the lines a value takes follow from the parsed value alone (one for
+        a scalar or an empty container; for any other container its opening and closing
+        lines plus the lines of its children), so a key's line is its container's line
+        plus one plus the lines of the siblings before it: counted from the parsed
+        document (once per container), not searched in the text. Each step is verified on
+        the text's own line: a JSON string never holds a raw line feed, so what follows a
+        line's indentation is outside every string, and the line must be the key token
+        (``"name":``) at the step's indentation, opening a non-empty container at its end
+        exactly when the parsed value is one (an item: the bracket alone, or a scalar).
+        ``_MISSING`` when a step does not verify (another layout, a duplicate key
+        shifting the lines): the rank walk answers that pointer. Where the indentation
+        follows the nesting, the answer is the rank walk's (the tests compare the two on
+        many layouts); a hand-made file whose lines contradict its brackets so that a
+        same-named key sits on exactly the counted line at the same indentation could get
+        that line: lines are shown, never part of a finding's identity (its fingerprint).
+        """
+        lines = self._text_lines
+        if lines is None:
+            lines = self._text_lines = self._indent_layout()
+            if not lines:
+                self._indent_ok = False
+                return _MISSING
+            self._indent_ok = True
+        unit = self._indent_unit
+        line: int = self._root_line   # 0-based index of the line of the current node
+        ind = ''                      # the current node's indentation
+        found = None
+        node: Any = self.data
+        for seg in split_pointer(pointer):
+            t = type(node)
+            if t is dict:
+                if seg not in node:
+                    break
+                offsets = self._line_offsets(node)
+                line += offsets[seg]
+                ind += unit
+                row = lines[line]
+                if seg.isascii() and seg.isprintable() and '"' not in seg \
+                        and '\\' not in seg:
+                    token = f'{ind}"{seg}":'
+                else:
+                    token = ind + json.dumps(seg) + ':'
+                    if not row.startswith(token) and not seg.isascii():
+                        token = ind + json.dumps(seg, ensure_ascii=False) + ':'
+                if not row.startswith(token):
+                    return _MISSING
+                node = node[seg]
+                t = type(node)
+                if (t is dict or t is list) and node:
+                    if len(row) != len(token) + 2 or \
+                            row[-1] != ('{' if t is dict else '['):
+                        return _MISSING
+                elif row[-1:] in _OPENERS:
+                    return _MISSING
+            elif t is list:
+                if not seg.isdigit() or int(seg) >= len(node):
+                    break
+                i = int(seg)
+                line += self._line_offsets(node)[i]
+                ind += unit
+                row = lines[line]
+                node = node[i]
+                t = type(node)
+                if (t is dict or t is list) and node:
+                    if len(row) != len(ind) + 1 or row[-1] != ('{' if t is dict else '[') \
+                            or not row.startswith(ind):
+                        return _MISSING
+                elif not row.startswith(ind) or row[len(ind):len(ind) + 1] in _NOT_A_TOKEN \
+                        or row[-1:] in _OPENERS:
+                    return _MISSING
+            else:
+                break
+            found = line
+        if found is None:
+            return None
+        return found + 1
+
+    def _indent_layout(self) -> list[str]:
+        """The text's lines when it opens with ``{`` alone on its line and the next line
+        is indented (the indentation unit, remembered); an empty list otherwise."""
+        if not self.strict_json:
+            return []
+        text = self.text
+        brace = _BLANK_RE.match(text).end()  # type: ignore[union-attr]
+        if not text.startswith('{\n', brace) or brace and text[brace - 1] != '\n':
+            return []
+        unit = _INDENT_RE.match(text, brace + 2).group()  # type: ignore[union-attr]
+        if not unit:
+            return []
+        self._indent_unit = unit
+        self._root_line = text.count('\n', 0, brace)
+        return text.split('\n')
+
+    def _line_offsets(self, node: Any) -> Any:
+        """Per key of a dict (per item of a list), how many lines below the container's
+        own line its key (item) starts, in the one-per-line layout."""
+        got = self._line_ranks.get(id(node))
+        if got is None:
+            memo = self._line_counts
+            r = 1
+            if type(node) is dict:
+                got = {}
+                for k, v in node.items():
+                    got[k] = r
+                    t = type(v)
+                    if (t is dict or t is list) and v:
+                        n = memo.get(id(v))
+                        r += n if n is not None else _count_lines(v, memo)
+                    else:
+                        r += 1
+            else:
+                got = []
+                for v in node:
+                    got.append(r)
+                    t = type(v)
+                    if (t is dict or t is list) and v:
+                        n = memo.get(id(v))
+                        r += n if n is not None else _count_lines(v, memo)
+                    else:
+                        r += 1
+            self._line_ranks[id(node)] = got
+            memo[id(node)] = r + 1
+        return got
 
     def _key_offset(self, rank: int) -> int:
         """Offset of the key token of rank ``rank`` (0-based, in text order), -1 when the
@@ -497,6 +645,28 @@ def _count_keys(node: Any, memo: dict[int, int]) -> int:
 
 
 _match_start = re.Match.start
+_BLANK_RE = re.compile(r'[ \t\r\n]*')
+_INDENT_RE = re.compile(r'[ \t]*')
+# what cannot follow an array item's indentation on its line; what ends a line that
+# opens a container
+_NOT_A_TOKEN = frozenset(('', ' ', '\t', ']', '}'))
+_OPENERS = frozenset(('{', '['))
+
+
+def _count_lines(node: Any, memo: dict[int, int]) -> int:
+    """Lines a non-empty container takes in the one-per-line layout: its opening and
+    closing lines and its children's; remembered in ``memo`` (by ``id``) for containers
+    of more than a few lines."""
+    n = 2
+    for v in (node.values() if type(node) is dict else node):
+        t = type(v)
+        if (t is dict or t is list) and v:
+            n += _count_lines(v, memo)      # counted top-down: never counted before
+        else:
+            n += 1
+    if n > 8:
+        memo[id(node)] = n
+    return n
 
 
 def _is_key(text: str, at: int, key: str) -> bool:
