@@ -125,6 +125,8 @@ class Spec:
     _root_line: int = dataclasses.field(default=0, repr=False)
     _line_counts: dict[int, int] = dataclasses.field(default_factory=dict, repr=False)
     _line_ranks: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
+    _key_lines: dict[int, dict[str, int]] = dataclasses.field(default_factory=dict,
+                                                               repr=False)
     # otherwise (or once the searches have read the text once over: many findings), built
     # on the first lookup: the offsets of every JSON key token ('"name"' followed by ':')
     # by token
@@ -238,20 +240,21 @@ class Spec:
         container written ``{}``/``[]`` on its key's line (``json.dumps(indent=...)``,
         FastAPI's exporters; spaces or tabs).
 
-        In that layout the lines a value takes follow from the parsed value alone (one for
-        a scalar or an empty container; for any other container its opening and closing
-        lines plus the lines of its children), so a key's line is its container's line
-        plus one plus the lines of the siblings before it: counted from the parsed
-        document (once per container), not searched in the text. Each step is verified on
-        the text's own line: a JSON string never holds a raw line feed, so what follows a
-        line's indentation is outside every string, and the line must be the key token
-        (``"name":``) at the step's indentation, opening a non-empty container at its end
-        exactly when the parsed value is one (an item: the bracket alone, or a scalar).
-        ``_MISSING`` when a step does not verify (another layout, a duplicate key
-        shifting the lines): the rank walk answers that pointer. Where the indentation
-        follows the nesting, the answer is the rank walk's (the tests compare the two on
-        many layouts); a hand-made file whose lines contradict its brackets so that a
-        same-named key sits on exactly the counted line at the same indentation could get
+        In that layout a JSON string never holds a raw line feed, so what follows a line's
+        indentation is outside every string, and each line holds one token: the lines of an
+        object's keys are read in order (``_chain``, once per object): the first on the
+        line after the object's own, the next one line further after a scalar or an empty
+        container, or on the line after a container's closing line (found by C-level
+        comparison of the text's lines, ``list.index``, not by a walk of the container).
+        Every key is checked on its line: its token (``"name":``) at its indentation, and
+        a line that opens a non-empty container exactly when the parsed value is one. An
+        array's items are placed by the lines each item takes, counted from the parsed
+        items (one for a scalar or an empty container, else its children's plus two) and
+        checked the same way. ``_MISSING`` when a step does not verify (another layout, a
+        duplicate key): the rank walk answers that pointer. Where the indentation follows
+        the nesting the answer is the rank walk's (``tests/openapi/test_line_starts.py``
+        compares the two on many layouts); a hand-made file whose lines contradict its
+        brackets so that a same-named key sits where the next key is expected could get
         that line: lines are shown, never part of a finding's identity (its fingerprint).
         """
         lines = self._text_lines
@@ -262,7 +265,7 @@ class Spec:
                 return _MISSING
             self._indent_ok = True
         unit = self._indent_unit
-        line: int = self._root_line   # 0-based index of the line of the current node
+        line = self._root_line        # 0-based index of the line of the current node
         ind = ''                      # the current node's indentation
         found = None
         node: Any = self.data
@@ -271,27 +274,14 @@ class Spec:
             if t is dict:
                 if seg not in node:
                     break
-                offsets = self._line_offsets(node)
-                line += offsets[seg]
+                at = self._key_lines.get(id(node))
+                if at is None:
+                    at = self._key_lines[id(node)] = self._chain(node, line, ind + unit)
+                if not at:
+                    return _MISSING
+                line = at[seg]
                 ind += unit
-                row = lines[line]
-                if seg.isascii() and seg.isprintable() and '"' not in seg \
-                        and '\\' not in seg:
-                    token = f'{ind}"{seg}":'
-                else:
-                    token = ind + json.dumps(seg) + ':'
-                    if not row.startswith(token) and not seg.isascii():
-                        token = ind + json.dumps(seg, ensure_ascii=False) + ':'
-                if not row.startswith(token):
-                    return _MISSING
                 node = node[seg]
-                t = type(node)
-                if (t is dict or t is list) and node:
-                    if len(row) != len(token) + 2 or \
-                            row[-1] != ('{' if t is dict else '['):
-                        return _MISSING
-                elif row[-1:] in _OPENERS:
-                    return _MISSING
             elif t is list:
                 if not seg.isdigit() or int(seg) >= len(node):
                     break
@@ -330,6 +320,45 @@ class Spec:
         self._indent_unit = unit
         self._root_line = text.count('\n', 0, brace)
         return text.split('\n')
+
+    def _chain(self, node: dict[str, Any], line: int, ind: str) -> dict[str, int]:
+        """The line of every key of the non-empty object ``node`` whose line is ``line``
+        (its keys indented ``ind``), each checked on its line: the key token, and a line
+        that opens a non-empty container exactly when the value is one. The first key is
+        on the next line; a key after a scalar or empty value on the line after it; a key
+        after a container on the line after that container's closing line (the first line
+        after it that is ``ind`` and the bracket with a comma: a container nested in it
+        closes at a deeper indentation), found by C-level comparison of the lines instead
+        of a walk of the container. Empty when a key does not verify."""
+        lines = self._text_lines or []
+        out: dict[str, int] = {}
+        j = line + 1
+        last = len(node) - 1
+        for i, (k, v) in enumerate(node.items()):
+            row = lines[j]
+            if k.isascii() and k.isprintable() and '"' not in k and '\\' not in k:
+                token = f'{ind}"{k}":'
+            else:
+                token = ind + json.dumps(k) + ':'
+                if not row.startswith(token) and not k.isascii():
+                    token = ind + json.dumps(k, ensure_ascii=False) + ':'
+            if not row.startswith(token):
+                return {}
+            out[k] = j
+            t = type(v)
+            if (t is dict or t is list) and v:
+                if len(row) != len(token) + 2 or row[-1] != ('{' if t is dict else '['):
+                    return {}
+                if i < last:
+                    try:
+                        j = lines.index(ind + ('},' if t is dict else '],'), j + 1) + 1
+                    except ValueError:
+                        return {}
+            elif row[-1:] in _OPENERS:
+                return {}
+            else:
+                j += 1
+        return out
 
     def _line_offsets(self, node: Any) -> Any:
         """Per key of a dict (per item of a list), how many lines below the container's
