@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from typing import Any
 from typing import TYPE_CHECKING
 
+from hotfix_hooks.fastclass import dataclass
+
 if TYPE_CHECKING:
     import yaml
 
@@ -84,7 +86,7 @@ def is_missing(node: object) -> bool:
     return node is _MISSING
 
 
-@dataclasses.dataclass
+@dataclass
 class Spec:
     """One parsed OpenAPI document."""
 
