@@ -89,6 +89,8 @@ def hint_for(rule: str, severity: str) -> str:
 
 @dataclasses.dataclass
 class _Hit:
+    """A change attributed to one operation (before grouping)."""
+
     change: Change
     op: str
 
