@@ -116,19 +116,18 @@ class Spec:
     _key_ranks: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
     _found: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict, repr=False)
     _searched: int = dataclasses.field(default=0, repr=False)
-    # JSON that ``json`` parsed, laid out one key or item per line, each indented deeper
-    # than its container (``json.dumps(indent=...)``, FastAPI's exporters): per container
-    # (by the offset of the line that opens it) its children's indentation and the lines
-    # of its children found so far; ``None`` in ``_indent_ok``: not tried yet, ``False``:
-    # the text is not laid out that way (one line, no line break after the first brace)
+    # JSON that ``json`` parsed, laid out one key or item per line, each container's
+    # children one unit deeper than its line (``json.dumps(indent=...)``, FastAPI's
+    # exporters): ``_text_lines`` its lines, ``_indent_unit`` the unit, ``_root_line``
+    # the root brace's line (0-based), ``_key_lines`` per container read (by ``id``) the
+    # lines of its keys (a dict) or items (a list), empty when they did not verify.
+    # ``None`` in ``_indent_ok``: not tried yet; ``False``: not laid out that way (one
+    # line, no line break after the first brace): the rank walk below answers
     _indent_ok: bool | None = dataclasses.field(default=None, repr=False)
     _text_lines: list[str] | None = dataclasses.field(default=None, repr=False)
     _indent_unit: str = dataclasses.field(default='', repr=False)
     _root_line: int = dataclasses.field(default=0, repr=False)
-    _line_counts: dict[int, int] = dataclasses.field(default_factory=dict, repr=False)
-    _line_ranks: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
-    _key_lines: dict[int, dict[str, int]] = dataclasses.field(default_factory=dict,
-                                                               repr=False)
+    _key_lines: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
     # otherwise (or once the searches have read the text once over: many findings), built
     # on the first lookup: the offsets of every JSON key token ('"name"' followed by ':')
     # by token
@@ -250,11 +249,11 @@ class Spec:
         comparison of the text's lines, ``list.index``, not by a walk of the container).
         Every key is checked on its line: its token (``"name":``) at its indentation, and
         a line that opens a non-empty container exactly when the parsed value is one. An
-        array's items are placed by the lines each item takes, counted from the parsed
-        items (one for a scalar or an empty container, else its children's plus two) and
-        checked the same way. ``_MISSING`` when a step does not verify (another layout, a
-        duplicate key): the rank walk answers that pointer. Where the indentation follows
-        the nesting the answer is the rank walk's (``tests/openapi/test_line_starts.py``
+        array's items are read the same way (``_items``): a container item is its bracket
+        alone on its line, any other item one token on its line. ``_MISSING`` when a step
+        does not verify (another layout, a duplicate key): the rank walk answers that
+        pointer. Where the indentation follows the nesting the answer is the rank walk's
+        (``tests/openapi/test_line_starts.py``
         compares the two on many layouts); a hand-made file whose lines contradict its
         brackets so that a same-named key sits where the next key is expected could get
         that line: lines are shown, never part of a finding's identity (its fingerprint).
@@ -288,18 +287,14 @@ class Spec:
                 if not seg.isdigit() or int(seg) >= len(node):
                     break
                 i = int(seg)
-                line += self._line_offsets(node)[i]
-                ind += unit
-                row = lines[line]
-                node = node[i]
-                t = type(node)
-                if (t is dict or t is list) and node:
-                    if len(row) != len(ind) + 1 or row[-1] != ('{' if t is dict else '[') \
-                            or not row.startswith(ind):
-                        return _MISSING
-                elif not row.startswith(ind) or row[len(ind):len(ind) + 1] in _NOT_A_TOKEN \
-                        or row[-1:] in _OPENERS:
+                items = self._key_lines.get(id(node))
+                if items is None:
+                    items = self._key_lines[id(node)] = self._items(node, line, ind + unit)
+                if not items:
                     return _MISSING
+                line = items[i]
+                ind += unit
+                node = node[i]
             else:
                 break
             found = line
@@ -362,36 +357,36 @@ class Spec:
                 j += 1
         return out
 
-    def _line_offsets(self, node: Any) -> Any:
-        """Per key of a dict (per item of a list), how many lines below the container's
-        own line its key (item) starts, in the one-per-line layout."""
-        got = self._line_ranks.get(id(node))
-        if got is None:
-            memo = self._line_counts
-            r = 1
-            if type(node) is dict:
-                got = {}
-                for k, v in node.items():
-                    got[k] = r
-                    t = type(v)
-                    if (t is dict or t is list) and v:
-                        n = memo.get(id(v))
-                        r += n if n is not None else _count_lines(v, memo)
-                    else:
-                        r += 1
+    def _items(self, node: list[Any], line: int, ind: str) -> list[int]:
+        """The line of every item of the non-empty array ``node`` whose line is ``line``
+        (its items indented ``ind``), read as ``_chain`` reads an object's keys: an item
+        that is a non-empty container is its bracket alone on its line, the next item on
+        the line after its closing line (``ind`` and the bracket with a comma); any other
+        item is one token on its line. Empty when an item does not verify."""
+        lines = self._text_lines or []
+        out: list[int] = []
+        j = line + 1
+        last = len(node) - 1
+        n = len(ind)
+        for i, v in enumerate(node):
+            row = lines[j]
+            if not row.startswith(ind):
+                return []
+            out.append(j)
+            t = type(v)
+            if (t is dict or t is list) and v:
+                if len(row) != n + 1 or row[-1] != ('{' if t is dict else '['):
+                    return []
+                if i < last:
+                    try:
+                        j = lines.index(ind + ('},' if t is dict else '],'), j + 1) + 1
+                    except ValueError:
+                        return []
+            elif row[n:n + 1] in _NOT_A_TOKEN or row[-1:] in _OPENERS:
+                return []
             else:
-                got = []
-                for v in node:
-                    got.append(r)
-                    t = type(v)
-                    if (t is dict or t is list) and v:
-                        n = memo.get(id(v))
-                        r += n if n is not None else _count_lines(v, memo)
-                    else:
-                        r += 1
-            self._line_ranks[id(node)] = got
-            memo[id(node)] = r + 1
-        return got
+                j += 1
+        return out
 
     def _key_offset(self, rank: int) -> int:
         """Offset of the key token of rank ``rank`` (0-based, in text order), -1 when the
@@ -682,22 +677,6 @@ _INDENT_RE = re.compile(r'[ \t]*')
 # opens a container
 _NOT_A_TOKEN = frozenset(('', ' ', '\t', ']', '}'))
 _OPENERS = frozenset(('{', '['))
-
-
-def _count_lines(node: Any, memo: dict[int, int]) -> int:
-    """Lines a non-empty container takes in the one-per-line layout: its opening and
-    closing lines and its children's; remembered in ``memo`` (by ``id``) for containers
-    of more than a few lines."""
-    n = 2
-    for v in (node.values() if type(node) is dict else node):
-        t = type(v)
-        if (t is dict or t is list) and v:
-            n += _count_lines(v, memo)      # counted top-down: never counted before
-        else:
-            n += 1
-    if n > 8:
-        memo[id(node)] = n
-    return n
 
 
 def _is_key(text: str, at: int, key: str) -> bool:
