@@ -349,7 +349,21 @@ def _merge(n: N, s: N, adopt_name: bool = False) -> None:
     n.deprecated = n.deprecated or s.deprecated
 
 
+_FORMS: dict[str, str | None] = {}
+
+
 def _pattern_form(pattern: str) -> str | None:
+    """``_form`` of ``pattern``, once per pattern text (a drift repeats the same pattern
+    change in every resource)."""
+    if pattern in _FORMS:
+        return _FORMS[pattern]
+    if len(_FORMS) > 4096:
+        _FORMS.clear()
+    got = _FORMS[pattern] = _form(pattern)
+    return got
+
+
+def _form(pattern: str) -> str | None:
     """A form of a regular expression in which rewrites that accept the same strings read
     the same: Python's own parse (``{1,}`` and ``+``, ``(?:a)`` and ``a``, ``a|b`` and
     ``[ab]`` already agree there), groups without flags inlined when nothing refers back
