@@ -16,13 +16,13 @@ import os
 import threading
 from pathlib import Path
 
+from tests.migrations.test_data_step_effects import _mig
 from tests.migrations.test_data_step_effects import CODE
 from tests.migrations.test_data_step_effects import MODEL
 from tests.migrations.test_data_step_effects import MODEL_PATH
 from tests.migrations.test_data_step_effects import ORM
 from tests.migrations.test_data_step_effects import PATH
 from tests.migrations.test_data_step_effects import TEXT
-from tests.migrations.test_data_step_effects import _mig
 from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import HOTFIX_BRANCH
@@ -194,3 +194,18 @@ def test_concurrent_cold_runs_agree_with_an_uncached_run(tmp_path: Path) -> None
         t.join()
     assert got == [expected] * 3
     assert _scan(repo) == expected
+
+
+def test_a_package_added_anywhere_turns_a_cached_library_call_into_project_code(
+        tmp_path: Path) -> None:
+    """Warm: the rewrite also calls ``dbtools.wipe``, which is no file of the repository (a
+    library: a value, so the rewrite is context). The branch then adds ``libs/dbtools.py``
+    (on ``sys.path`` through ``libs/``, not below a folder above the migration) that deletes
+    every row: the cached verdict recorded that no such package existed anywhere, so it is
+    not reused: unresolved, an error, warm and uncached alike."""
+    from tests.migrations.test_data_step_effects import _with_call
+    from tests.migrations.test_data_step_effects import WIPE
+
+    repo = _warm(tmp_path, text=_with_call('wipe(session)', 'from dbtools import wipe\n'))
+    repo.commit('the helper', files={'libs/dbtools.py': 'import sqlalchemy as sa\n\n\n' + WIPE})
+    _judged_as_uncached(repo, ERROR)

@@ -615,3 +615,51 @@ def test_a_reshape_under_a_condition_stays_a_history_error() -> None:
     [f] = _history(_recipes(LOCAL_ORM, NULLABLE_THEN_NOT_NULL),
                    _recipes(LOCAL_TEXT, guarded), code={})
     assert (f.rule, f.severity) == ('migration-history-edited', 'error')
+
+
+WIPE = 'def wipe(session):\n    session.execute(sa.text("DELETE FROM ingredient_units"))\n'
+
+
+def _with_call(call: str, imports: str = '', local: str = '') -> str:
+    """TEXT (the same writes as ORM) with one more statement before the commit."""
+    start = '    session = orm.Session(bind=op.get_bind())\n'
+    body = TEXT.replace(start, start + ''.join(f'    {line}\n' for line in local.splitlines()),
+                        1)
+    return imports + body.replace('    session.commit()\n', f'    {call}\n    session.commit()\n',
+                                  1)
+
+
+@pytest.mark.parametrize(('imports', 'local', 'call', 'files'), [
+    ('import app.db.fixes\n', '', 'app.db.fixes.wipe(session)', {'app/db/fixes.py': WIPE}),
+    # a namespace package (no __init__.py): the import finds no file where it looks first
+    ('from app.db.fixes import ops\n', '', 'ops.wipe(session)', {'app/db/fixes/ops.py': WIPE}),
+    # a src/ layout: the package is on sys.path through src/, not a folder above the migration
+    ('from app.db.fixes import wipe\n', '', 'wipe(session)', {'src/app/db/fixes.py': WIPE}),
+    # an import inside the step
+    ('', 'from app.db.fixes import wipe', 'wipe(session)', {'app/db/fixes.py': WIPE}),
+    ('', 'import app.db.fixes as fixes', 'fixes.wipe(session)', {'app/db/fixes.py': WIPE}),
+    # code chosen at run time
+    ('import importlib\n', '', 'importlib.import_module("app.db.fixes").wipe(session)',
+     {'app/db/fixes.py': WIPE}),
+    ('', '', '__import__("app.db.fixes").db.fixes.wipe(session)', {'app/db/fixes.py': WIPE}),
+    ('', '', 'exec("session.execute(sa.text(\'DELETE FROM ingredient_units\'))")', {}),
+    ('', '', 'getattr(session, "execute")(sa.text("DELETE FROM ingredient_units"))', {}),
+], ids=['import-dotted', 'namespace-package', 'src-layout', 'local-import-from',
+        'local-import-as', 'import-module', 'dunder-import', 'exec', 'getattr-call'])
+def test_a_write_hidden_in_code_the_walk_does_not_follow_stays_reported(
+        imports: str, local: str, call: str, files: dict[str, str]) -> None:
+    """Adversarial: the rewrite writes the same rows and also calls code of the repository
+    (reached by a way of importing that the walk once took for a library, or chosen at run
+    time) that deletes every row: unresolved, judged as before (an error), never the info
+    that the same rows are written."""
+    [f] = _history(_mig(ORM), _mig(_with_call(call, imports, local)),
+                   code={**CODE, **files})
+    assert (f.rule, f.severity) == ('migration-history-edited', 'error')
+    assert 'not followed' in f.message or f.extra.get('same_effects') is None
+
+
+def test_a_library_call_and_a_compiled_statement_stay_values() -> None:
+    """What a library (no file of the repository) computes is a value: still context."""
+    [f] = _history(_mig(ORM), _mig(_with_call('underscore("x")',
+                                              'from inflection import underscore\n')))
+    assert (f.rule, f.severity) == ('migration-history-code-changed', 'info')
