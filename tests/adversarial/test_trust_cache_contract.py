@@ -69,3 +69,13 @@ def test_a_src_root_placed_by_pyproject_is_judged_as_uncached(service: GitRepo) 
         'src/app/models/common.py': NARROWER})
     found, _ = _scan(service)
     assert found == _scan(service, '--no-cache')[0]
+
+
+def test_a_package_added_beside_the_model_module_is_judged_as_uncached(
+        service: GitRepo) -> None:  # noqa: F811
+    """Two files claim ``app.models.common``: ``common.py`` (cached) and a new
+    ``common/__init__.py`` (which Python imports first) without ``created_by``: the
+    contract reads the package, as the import does, cached or not."""
+    _warm(service)
+    service.commit('package', files={'app/models/common/__init__.py': NARROWER})
+    _same_as_uncached(service, removed=True)
