@@ -14,6 +14,8 @@ another table or column, or chooses rows by other columns, stays an error.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -663,3 +665,32 @@ def test_a_library_call_and_a_compiled_statement_stay_values() -> None:
     [f] = _history(_mig(ORM), _mig(_with_call('underscore("x")',
                                               'from inflection import underscore\n')))
     assert (f.rule, f.severity) == ('migration-history-code-changed', 'info')
+
+
+def test_a_service_of_a_monorepo_calling_shared_code_beside_it_is_unresolved() -> None:
+    """The migrations of ``services/api`` are checked with paths relative to it; the helper
+    the step calls lives in ``shared/`` at the top of the repository (on ``sys.path`` in
+    production): code of the repository, not a library, also through the cache."""
+    import ast
+
+    from hotfix_hooks import cache as cache_mod
+    from hotfix_hooks.changeset import PrefixSnapshot
+    from hotfix_hooks.migrations.history import _forward_module
+
+    text = _mig(_with_call('wipe(session)', 'from shared.fixes import wipe\n'))
+    forward = _forward_module(text, 'alembic')
+    assert forward is not None
+    service = {f'services/api/{p}': t for p, t in {**CODE, PATH: text}.items()}
+
+    def run(files: dict[str, str], cache: object = None) -> dict[str, object]:
+        snap = PrefixSnapshot(MemorySnapshot(files), 'services/api/')
+        return effects.cached(cache, snap, PATH, lambda: effects.data_effects(
+            ast.parse(text), forward, snap, PATH))
+
+    assert run(service)['unresolved'] == []                  # no such code: a library
+    shared = {**service, 'shared/fixes.py': WIPE}
+    assert run(shared)['unresolved']
+    with_cache = cache_mod.Cache(os.path.join(tempfile.mkdtemp(), 'cache'))
+    assert run(service, with_cache)['unresolved'] == []
+    assert run(shared, with_cache)['unresolved']             # the cached library verdict
+    assert run(service, with_cache)['unresolved'] == []      # is kept for its own side only

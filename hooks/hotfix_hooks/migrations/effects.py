@@ -68,6 +68,8 @@ from collections.abc import Callable
 from typing import Any
 
 from hotfix_hooks.changeset import decode_text
+from hotfix_hooks.changeset import ExcludingSnapshot
+from hotfix_hooks.changeset import PrefixSnapshot
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.fastclass import dataclass
 
@@ -1001,7 +1003,10 @@ def _import_names(node: ast.Import | ast.ImportFrom) -> dict[str, tuple[str, str
 
 def _package_anywhere(snap: Snapshot, top: str) -> str | None:
     """A Python file of the repository that is the top-level module ``top`` or lies below a
-    folder of that name, at any depth (whatever ``sys.path`` holds); None when none is."""
+    folder of that name, at any depth (whatever ``sys.path`` holds), in the whole repository
+    (a service of a monorepo imports the shared code beside it too); None when none is."""
+    while isinstance(snap, (PrefixSnapshot, ExcludingSnapshot)):
+        snap = snap.inner
     for p in snap.paths():
         if p.endswith('.py') and (('/' + p).endswith(f'/{top}.py') or f'/{top}/' in '/' + p):
             return 'present'
