@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
 
+from hotfix_hooks.actions import records
 from hotfix_hooks.actions import summaries
 from hotfix_hooks.actions.delta import Chunk
 from hotfix_hooks.actions.delta import defined_names
@@ -43,6 +44,7 @@ from hotfix_hooks.actions.index import Module
 from hotfix_hooks.actions.middleware import find_middleware
 from hotfix_hooks.actions.middleware import Middleware
 from hotfix_hooks.actions.middleware import registrations
+from hotfix_hooks.actions.records import Records
 from hotfix_hooks.actions.routes import find_routes
 from hotfix_hooks.actions.routes import module_context
 from hotfix_hooks.actions.routes import Route
@@ -129,9 +131,11 @@ class _Side:
     def __init__(self, run: _Run, snap_index: Index, fn_cache: FnCache) -> None:
         self.run = run
         self.index = snap_index
+        # per-function records of this side, from the analysis cache when they hold here
+        self.records = Records(snap_index, run.record_cache)
         self.analyzer = Analyzer(snap_index, run.cfg['state_attributes'],
                                  run.cfg['idempotency_markers'], run.cfg['follow_depth'],
-                                 fn_cache)
+                                 fn_cache, self.records)
         self.routes: list[Route] = []
         self._profiles: dict[int, Profile] = {}
         self.middleware: dict[str, Middleware] = {}
@@ -238,7 +242,8 @@ class _Side:
             if any(m.lower() in low for m in self.run.cfg['idempotency_markers']):
                 cfg = self.run.cfg
                 analyzer = Analyzer(self.index, cfg['state_attributes'],
-                                    cfg['idempotency_markers'], cfg['follow_depth'])
+                                    cfg['idempotency_markers'], cfg['follow_depth'],
+                                    records=self.records)
                 for mw in find_middleware(analyzer, mod).values():
                     mws.append((mw.name, mw.file, mw.line, sorted(mw.prefixes),
                                 sorted(mw.methods), summaries.profile_plain(mw.profile),
@@ -298,6 +303,9 @@ class _Run:
         # parsed top-level statements shared by both sides (by text)
         chunks: dict[str, list[ast.stmt] | None] = {}
         markers = cfg['idempotency_markers']
+        self.record_cache = records.RecordCache(changes.cache, {
+            'format': records.FORMAT, 'state_attributes': list(cfg['state_attributes']),
+            'idempotency_markers': list(markers)}) if changes.cache.enabled else None
         head_fns: FnCache = {}
         base_fns: FnCache = {}
         self.head = _Side(self, Index(changes.head, chunks, markers), head_fns)
@@ -367,6 +375,8 @@ class _Run:
                 self.base.add_module(bp)
         self._compare_routes()
         self._compare_middleware()
+        if self.record_cache is not None:
+            self.record_cache.flush()       # the records derived in this run, one batch
         self.out.sort(key=lambda f: f.sort_key())
         return self.out
 

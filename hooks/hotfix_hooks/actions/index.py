@@ -8,6 +8,7 @@ import ast
 import dataclasses
 import posixpath
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Iterator
 
 from hotfix_hooks.actions.delta import Chunk
@@ -106,7 +107,15 @@ class Index:
         return log
 
     def stop(self, log: set[str]) -> None:
-        self._logs.remove(log)
+        for i in range(len(self._logs) - 1, -1, -1):     # by identity: logs nest, and
+            if self._logs[i] is log:                      # two may be equal
+                del self._logs[i]
+                return
+
+    def consult(self, paths: Iterable[str]) -> None:
+        """Log ``paths`` as consulted (a summary used stands for what it was derived from)."""
+        for log in self._logs:
+            log.update(paths)
 
     def _consult(self, paths: str | list[str]) -> None:
         for log in self._logs:
