@@ -299,6 +299,10 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None,
         lines += ['', f'findings on files the commit did not touch: {sum(untouched.values())}'
                       + (' (' + ', '.join(f'{r} {n}' for r, n in untouched.most_common()) + ')'
                          if untouched else '')]
+    else:
+        # said, never left out silently: the count needs the replay's clones under CLONES
+        lines += ['', 'findings on files the commit did not touch: not counted (the '
+                      f'project clones under {CLONES} are missing: run replay.py first)']
     found = expected - len(misses) - len(moved)
     recall: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])   # category: found, all
     for label in expected_labels:   # a label's category: the one its rule has in any run
