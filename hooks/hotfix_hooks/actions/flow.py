@@ -173,8 +173,13 @@ class Analyzer:
 
     def summary(self, fn: FuncNode, mod: Module) -> tuple[object, ...]:
         """What the analysis sees of one function, without line numbers: equal summaries
-        on both sides mean an edit did not change anything this guard checks."""
-        f = self._facts(fn, mod, None)
+        on both sides mean an edit did not change anything this guard checks (kept in the
+        function's record: a side read from the cache does not derive it again)."""
+        rec = self._record(fn_id(mod, fn, None), (mod, fn, None))
+        return rec[14] if rec is not None else self._summary(self._facts(fn, mod, None))
+
+    @staticmethod
+    def _summary(f: _FnFacts) -> tuple[object, ...]:
         return (sorted(e.detail for e in f.writes), sorted(e.detail for e in f.markers),
                 sorted((k, v[0]) for k, v in f.params.items()),
                 sorted((k, v[0]) for k, v in f.flags.items()),
@@ -268,7 +273,8 @@ class Analyzer:
                [_ev(e) for e in facts.external],
                [(k, v[0], v[1]) for k, v in facts.params.items()],
                [(k, v[0], v[1]) for k, v in facts.flags.items()],
-               facts.rejects, facts.warns, list(facts.warn_line_nos), deps, calls, body)
+               facts.rejects, facts.warns, list(facts.warn_line_nos), deps, calls, body,
+               self._summary(facts))
         self.records.put(fid, rec, log)
         return rec
 

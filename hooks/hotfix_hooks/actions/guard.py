@@ -41,6 +41,7 @@ from hotfix_hooks.actions.flow import FnCache
 from hotfix_hooks.actions.flow import Profile
 from hotfix_hooks.actions.index import Index
 from hotfix_hooks.actions.index import Module
+from hotfix_hooks.actions.index import Splits
 from hotfix_hooks.actions.middleware import find_middleware
 from hotfix_hooks.actions.middleware import Middleware
 from hotfix_hooks.actions.middleware import registrations
@@ -308,8 +309,10 @@ class _Run:
             'idempotency_markers': list(markers)}) if changes.cache.enabled else None
         head_fns: FnCache = {}
         base_fns: FnCache = {}
-        self.head = _Side(self, Index(changes.head, chunks, markers), head_fns)
-        self.base = _Side(self, Index(changes.base, chunks, markers), base_fns)
+        splits = Splits(changes.cache) if changes.cache.enabled else None
+        self.splits = splits
+        self.head = _Side(self, Index(changes.head, chunks, markers, splits), head_fns)
+        self.base = _Side(self, Index(changes.base, chunks, markers, splits), base_fns)
         self.changed_names: set[str] = set()
         self.dirty_spans: dict[str, list[tuple[int, int]] | None] = {}   # head path -> spans
         self.affected: re.Pattern[str] | None = None
@@ -375,8 +378,8 @@ class _Run:
                 self.base.add_module(bp)
         self._compare_routes()
         self._compare_middleware()
-        if self.record_cache is not None:
-            self.record_cache.flush()       # the records derived in this run, one batch
+        if self.record_cache is not None:     # the records and splits derived in this
+            self.record_cache.flush(self.splits.items() if self.splits else [])  # run
         self.out.sort(key=lambda f: f.sort_key())
         return self.out
 

@@ -17,6 +17,7 @@ from hotfix_hooks.actions.delta import parse_chunk
 from hotfix_hooks.actions.delta import PIECEWISE_MIN_BYTES
 from hotfix_hooks.actions.delta import split_chunks
 from hotfix_hooks.actions.routes import defines_router
+from hotfix_hooks.cache import Cache
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import Snapshot
@@ -78,14 +79,71 @@ def build_module(path: str, tree: ast.Module) -> Module:
     return Module(path, tree, functions, classes, imports, instances, assigns)
 
 
+SPLIT_NAMESPACE = 'actions.chunks'
+SPLIT_FORMAT = 1
+SPLIT_MIN_LINES = 200      # a smaller module is split faster than its entry is read
+
+
+class Splits:
+    """Where a module's top-level statements start and end (``split_chunks``), kept in
+    the analysis cache per blob for modules of ``SPLIT_MIN_LINES`` lines or more (a pure
+    function of the text: no dependency); shared by both sides of a run, written with the
+    run's other ``/actions`` entries (``pending``)."""
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self.pending: dict[str, list[tuple[int, int, str, str]]] = {}
+        self._known: dict[str, list[tuple[int, int, str, str]]] = {}
+
+    def chunks(self, blob: str | None, text: str) -> list[Chunk]:
+        if blob is None or text.count('\n') < SPLIT_MIN_LINES:
+            return split_chunks(text)
+        lines = text.split('\n')
+        spans = self._known.get(blob)
+        if spans is None:
+            found, got = self.cache.get(SPLIT_NAMESPACE, blob, {'format': SPLIT_FORMAT})
+            if found and _spans_fit(got, len(lines)):
+                spans = self._known[blob] = got
+        if spans is not None:
+            return [Chunk(start, '\n'.join(lines[start - 1:stop]), name, kind)
+                    for start, stop, name, kind in spans]
+        chunks = split_chunks(text)
+        spans = [(c.start, c.start + c.text.count('\n'), c.name, c.kind) for c in chunks]
+        self._known[blob] = self.pending[blob] = spans
+        return chunks
+
+    def items(self) -> list[tuple[str, str, object, object]]:
+        out: list[tuple[str, str, object, object]] = [
+            (SPLIT_NAMESPACE, blob, {'format': SPLIT_FORMAT}, spans)
+            for blob, spans in self.pending.items()]
+        self.pending.clear()
+        return out
+
+
+def _spans_fit(spans: object, lines: int) -> bool:
+    """``spans`` is what ``Splits`` writes for a text of ``lines`` lines: consecutive
+    statements covering every line."""
+    if not isinstance(spans, list) or not spans:
+        return False
+    expect = 1
+    for span in spans:
+        if not (isinstance(span, tuple) and len(span) == 4 and span[0] == expect
+                and isinstance(span[1], int) and span[1] >= span[0]
+                and isinstance(span[2], str) and span[3] in ('stmt', 'def', 'class')):
+            return False
+        expect = span[1] + 1
+    return expect == lines + 1
+
+
 class Index:
     """Python modules of one side of the change, loaded lazily, parsed a chunk (top-level
     statement) at a time: module-level statements and classes at once, functions when
     the analysis needs them (see ``hooks.checks.actions_delta``)."""
 
     def __init__(self, snap: Snapshot, chunk_cache: dict[str, list[ast.stmt] | None],
-                 markers: list[str]) -> None:
+                 markers: list[str], splits: Splits | None = None) -> None:
         self.snap = snap
+        self.splits = splits
         self.cache = chunk_cache
         self.markers = [m.lower() for m in markers]
         self._mods: dict[str, Module | None] = {}
@@ -189,7 +247,8 @@ class Index:
         text = self.text(path)
         names = self.piecewise.get(path)
         if text is not None:
-            chunks = split_chunks(text)
+            chunks = self.splits.chunks(self.snap.blob_id(path), text) \
+                if self.splits is not None else split_chunks(text)
             ok = True
             for c in chunks:
                 if names is not None:       # parsed once, kept only for the skeleton

@@ -38,9 +38,9 @@ MAX_VARIANTS = 4
 # module path, class name ('' for a function of the module), function name, line, column
 FnId = tuple[str, str, str, int, int]
 # (qualname, writes, dynamic, markers, generated, external, params, flags, rejects, warns,
-#  warn line numbers, dependency targets, call targets, body fields): see ``flow``
+#  warn line numbers, dependency targets, call targets, body fields, summary): see ``flow``
 Record = tuple[Any, ...]
-RECORD_FIELDS = 14
+RECORD_FIELDS = 15
 
 _Deps = dict[str, 'str | None']
 _Variant = tuple[_Deps, dict[FnId, Record]]
@@ -72,9 +72,10 @@ class RecordCache:
         if replaces is not None:
             self._replaced.setdefault((path, blob), []).append(replaces)
 
-    def flush(self) -> None:
-        """Write every entry a side added to (one batch, in the background)."""
-        items = []
+    def flush(self, more: Iterable[tuple[str, str, object, object]] = ()) -> None:
+        """Write every entry a side added to, and ``more`` (one batch, in the
+        background)."""
+        items: list[tuple[str, str, object, object]] = list(more)
         for (path, blob), new in self._new.items():
             replaced = set(self._replaced.get((path, blob), ()))
             old = [v for i, v in enumerate(self._read.get((path, blob), []))
@@ -112,6 +113,8 @@ class Records:
     def _blob(self, path: str) -> str | None:
         if path not in self._blobs:
             snap = self.index.snap
+            if not self._blobs:
+                snap.paths()    # one listing of the side (else a tree walk per path)
             self._blobs[path] = snap.blob_id(path) if snap.exists(path) else None
         return self._blobs[path]
 
@@ -200,7 +203,7 @@ def _is_record(rec: object) -> bool:
     lists = rec[1:6]
     if not all(isinstance(x, list) and all(_is_evidence(e) for e in x) for x in lists):
         return False
-    params, flags, rejects, warns, warn_lines, deps, calls, body = rec[6:]
+    params, flags, rejects, warns, warn_lines, deps, calls, body, summary = rec[6:]
     return (isinstance(params, list) and all(
                 isinstance(p, tuple) and len(p) == 3 and isinstance(p[0], str)
                 and isinstance(p[1], str) and isinstance(p[2], int) for p in params)
@@ -213,4 +216,5 @@ def _is_record(rec: object) -> bool:
             and isinstance(calls, list) and all(c is None or _is_fid(c) for c in calls)
             and isinstance(body, list) and all(
                 isinstance(b, tuple) and len(b) == 2 and isinstance(b[0], str)
-                and isinstance(b[1], str) for b in body))
+                and isinstance(b[1], str) for b in body)
+            and isinstance(summary, tuple))
