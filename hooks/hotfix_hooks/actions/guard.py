@@ -309,8 +309,7 @@ class _Run:
             'idempotency_markers': list(markers)}) if changes.cache.enabled else None
         head_fns: FnCache = {}
         base_fns: FnCache = {}
-        splits = Splits(changes.cache) if changes.cache.enabled else None
-        self.splits = splits
+        self.splits = splits = Splits(changes.cache)
         self.head = _Side(self, Index(changes.head, chunks, markers, splits), head_fns)
         self.base = _Side(self, Index(changes.base, chunks, markers, splits), base_fns)
         self.changed_names: set[str] = set()
@@ -329,6 +328,12 @@ class _Run:
         self._keyed_routes = False
         self._version: tuple[str, str, tuple[int, int]] | None | bool = False   # unread
         self._excluded: GlobSet | None = None      # exclude_globs, matched per path
+        # the text facts of unchanged files (``_file_flags``), per base tree and per blob
+        self._flag_markers = [m.lower() for m in cfg['idempotency_markers']]
+        self._flags_parts = {'format': SCAN_FORMAT, 'idempotency_markers': self._flag_markers}
+        self._flags_known: dict[str, Any] | None = None
+        self._flags_tree: str | None = None
+        self._flags_seen: dict[str, Any] = {}
         self._web: GlobSet | None = None
 
     # -- files ---------------------------------------------------------------------------
@@ -378,8 +383,9 @@ class _Run:
                 self.base.add_module(bp)
         self._compare_routes()
         self._compare_middleware()
+        self._save_flags()
         if self.record_cache is not None:     # the records and splits derived in this
-            self.record_cache.flush(self.splits.items() if self.splits else [])  # run
+            self.record_cache.flush(self.splits.items())                          # run
         self.out.sort(key=lambda f: f.sort_key())
         return self.out
 
@@ -543,12 +549,17 @@ class _Run:
         candidates.sort(key=_nearest_first(helpers))
         helper_set = set(helpers)
         for p in candidates[:self.cfg['max_repo_files']]:
+            flags = self._file_flags(p)
+            if flags is None or not flags[1]:
+                continue        # no text, or no route definition: not even read
             text = self.head.index.text(p)
             if not text or not any(s in text for s in stems) or not ROUTE_DEF.search(text):
                 continue
             mod = self.head.index.module(p)
             if mod is None or not self._imports_any(self.head.index, mod, helper_set):
                 continue
+            # an unchanged file: the base reads the same text (and splits it once)
+            self.base.index.texts.setdefault(p, text)
             self.head_to_base[p] = p
             self.base_to_head[p] = p
             self.changed_paths.add(p)
@@ -573,32 +584,12 @@ class _Run:
         if self._scanned:
             return
         self._scanned = True
-        markers = [m.lower() for m in self.cfg['idempotency_markers']]
         candidates = self._repo_py()
         candidates.sort(key=_nearest_first(self.changed_paths))   # the app's own package
-        # The facts of the unchanged files: one entry for the whole base tree (a commit
-        # scanned again), else one per blob (a new commit on a known base reads no file).
-        cache = self.changes.cache
-        parts = {'format': SCAN_FORMAT, 'idempotency_markers': markers}
-        tree_id = self.changes.base.content_id() if cache.enabled else None
-        known: dict[str, Any] = {}
-        if tree_id is not None:
-            found, got = cache.get(SCAN_TREE_NAMESPACE, tree_id, parts)
-            if found and isinstance(got, dict):
-                known = got
-        seen: dict[str, Any] = {}
         for p in candidates[:self.cfg['max_repo_files']]:
             if p in self.head_to_base:
                 continue
-            blob = self.changes.head.blob_id(p)
-            had = known.get(p)
-            if blob is not None and isinstance(had, tuple) and len(had) == 2 \
-                    and had[0] == blob:
-                flags = had[1]
-            else:
-                flags = cache.get_or_build(SCAN_NAMESPACE, blob, parts,
-                                           functools.partial(self._scan_flags, p, markers))
-            seen[p] = (blob, flags)
+            flags = self._file_flags(p)
             if flags is None:
                 continue
             marker, route_def, middleware = flags
@@ -610,9 +601,41 @@ class _Run:
                 continue        # add_middleware would find nothing: not even parsed
             self.head.add_unchanged_middleware(p)
             self.base.add_unchanged_middleware(p)
-        merged = {**known, **seen}      # every fact is checked against its blob id
-        if tree_id is not None and merged != known:
-            cache.put(SCAN_TREE_NAMESPACE, tree_id, parts, merged)
+
+    def _file_flags(self, p: str) -> tuple[bool, bool, bool] | None:
+        """``_scan_flags`` of an unchanged file: from the cache (one entry for the whole
+        base tree, a commit scanned again; else one per blob, a new commit on a known base
+        reads no file), else from its text. Each fact is checked against its blob id."""
+        cache = self.changes.cache
+        if self._flags_known is None:
+            self._flags_known = {}
+            self._flags_tree = self.changes.base.content_id() if cache.enabled else None
+            if self._flags_tree is not None:
+                found, got = cache.get(SCAN_TREE_NAMESPACE, self._flags_tree,
+                                       self._flags_parts)
+                if found and isinstance(got, dict):
+                    self._flags_known = got
+        blob = self.changes.head.blob_id(p)
+        had = self._flags_known.get(p)
+        if blob is not None and isinstance(had, tuple) and len(had) == 2 and had[0] == blob:
+            flags = had[1]
+        else:
+            flags = cache.get_or_build(SCAN_NAMESPACE, blob, self._flags_parts,
+                                       functools.partial(self._scan_flags, p,
+                                                         self._flag_markers))
+            self._flags_seen[p] = (blob, flags)
+        if not (flags is None or (isinstance(flags, tuple) and len(flags) == 3)):
+            flags = self._scan_flags(p, self._flag_markers)
+        return flags  # type: ignore[no-any-return]
+
+    def _save_flags(self) -> None:
+        """The facts of the unchanged files read in this run, merged into the base tree's
+        entry."""
+        known = self._flags_known or {}
+        if self._flags_tree is not None and self._flags_seen:
+            self.changes.cache.put(SCAN_TREE_NAMESPACE, self._flags_tree, self._flags_parts,
+                                   {**known, **self._flags_seen})
+            self._flags_seen = {}
 
     def _scan_flags(self, path: str, markers: list[str]) -> tuple[bool, bool, bool] | None:
         """What ``scan_repo`` needs to know of an unchanged file, from its text alone (so

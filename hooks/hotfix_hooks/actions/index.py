@@ -85,31 +85,36 @@ SPLIT_MIN_LINES = 200      # a smaller module is split faster than its entry is 
 
 
 class Splits:
-    """Where a module's top-level statements start and end (``split_chunks``), kept in
-    the analysis cache per blob for modules of ``SPLIT_MIN_LINES`` lines or more (a pure
-    function of the text: no dependency); shared by both sides of a run, written with the
-    run's other ``/actions`` entries (``pending``)."""
+    """Where a module's top-level statements start and end (``split_chunks``), shared by
+    both sides of a run (a module the change does not touch is split once), and kept in the
+    analysis cache per blob for modules of ``SPLIT_MIN_LINES`` lines or more (a pure
+    function of the text: no dependency), written with the run's other ``/actions``
+    entries (``items``)."""
 
-    def __init__(self, cache: Cache) -> None:
-        self.cache = cache
+    def __init__(self, cache: Cache | None) -> None:
+        self.cache = cache if cache is not None and cache.enabled else None
         self.pending: dict[str, list[tuple[int, int, str, str]]] = {}
-        self._known: dict[str, list[tuple[int, int, str, str]]] = {}
+        self._known: dict[str, list[tuple[int, int, str, str]]] = {}   # by text
 
     def chunks(self, blob: str | None, text: str) -> list[Chunk]:
-        if blob is None or text.count('\n') < SPLIT_MIN_LINES:
-            return split_chunks(text)
-        lines = text.split('\n')
-        spans = self._known.get(blob)
-        if spans is None:
+        spans = self._known.get(text)
+        big = blob is not None and self.cache is not None \
+            and text.count('\n') >= SPLIT_MIN_LINES
+        if spans is None and big:
+            assert self.cache is not None and blob is not None
             found, got = self.cache.get(SPLIT_NAMESPACE, blob, {'format': SPLIT_FORMAT})
-            if found and _spans_fit(got, len(lines)):
-                spans = self._known[blob] = got
+            if found and _spans_fit(got, text.count('\n') + 1):
+                spans = self._known[text] = got
         if spans is not None:
+            lines = text.split('\n')
             return [Chunk(start, '\n'.join(lines[start - 1:stop]), name, kind)
                     for start, stop, name, kind in spans]
         chunks = split_chunks(text)
-        spans = [(c.start, c.start + c.text.count('\n'), c.name, c.kind) for c in chunks]
-        self._known[blob] = self.pending[blob] = spans
+        spans = self._known[text] = [(c.start, c.start + c.text.count('\n'), c.name, c.kind)
+                                     for c in chunks]
+        if big:
+            assert blob is not None
+            self.pending[blob] = spans
         return chunks
 
     def items(self) -> list[tuple[str, str, object, object]]:
@@ -247,7 +252,8 @@ class Index:
         text = self.text(path)
         names = self.piecewise.get(path)
         if text is not None:
-            chunks = self.splits.chunks(self.snap.blob_id(path), text) \
+            chunks = self.splits.chunks(
+                self.snap.blob_id(path) if self.splits.cache is not None else None, text) \
                 if self.splits is not None else split_chunks(text)
             ok = True
             for c in chunks:
