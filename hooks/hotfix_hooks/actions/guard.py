@@ -158,6 +158,20 @@ class _Side:
         self.add_middleware(mod)
         return mod
 
+    def add_unchanged_module(self, path: str, routes: list[Route]) -> None:
+        """``add_module`` for a file both sides hold alike whose ``routes`` the other side
+        found (in the same statements: the sides parse the same chunks of one text, and
+        share their trees): not searched again. Its middleware is this side's own (their
+        profiles follow calls into modules that may differ)."""
+        if path in self.index.piecewise or path in self.run.head.index.piecewise:
+            self.add_module(path)
+            return
+        mod = self.index.module(path)
+        if mod is None:
+            return
+        self.routes.extend(routes)
+        self.add_middleware(mod)
+
     def _piecewise_routes(self, mod: Module, text: str) -> list[Route]:
         """The routes of a large module read a piece at a time (``Index.read_piecewise``):
         found in its skeleton, then a batch of functions at a time. Every statement of such
@@ -376,11 +390,15 @@ class _Run:
         if helpers:
             self._importers(helpers)
         self._affected_names()
-        for hp, bp in pairs + [(p, p) for p in self.importers]:
+        for hp, bp in pairs:
             if hp:
                 self.head.add_module(hp)
             if bp:
                 self.base.add_module(bp)
+        for p in self.importers:        # unchanged: the same text, chunks parsed alike
+            found = len(self.head.routes)
+            self.head.add_module(p)
+            self.base.add_unchanged_module(p, self.head.routes[found:])
         self._compare_routes()
         self._compare_middleware()
         self._save_flags()
