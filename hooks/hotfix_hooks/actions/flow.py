@@ -176,7 +176,8 @@ class Analyzer:
         on both sides mean an edit did not change anything this guard checks (kept in the
         function's record: a side read from the cache does not derive it again)."""
         rec = self._record(fn_id(mod, fn, None), (mod, fn, None))
-        return rec[14] if rec is not None else self._summary(self._facts(fn, mod, None))
+        return rec[14] if rec is not None and rec[14] else \
+            self._summary(self._facts(fn, mod, None))
 
     @staticmethod
     def _summary(f: _FnFacts) -> tuple[object, ...]:
@@ -260,9 +261,10 @@ class Analyzer:
         log = self.index.record()
         try:
             facts = self._facts(fn, mod, cls)
-            deps = [self._target(self._resolved_target(d, mod, cls, facts.local_types))
+            # each resolved once per side (the record is derived once): no memo to hold
+            deps = [self._target(self._resolve(d, mod, cls, facts.local_types))
                     for d in facts.dependencies]
-            calls = [self._target(self._resolved_target(c, mod, cls, facts.local_types))
+            calls = [self._target(self._resolve(c, mod, cls, facts.local_types))
                      for c in facts.calls]
             body = self._body_field_names(fn, mod)
         finally:
@@ -274,7 +276,8 @@ class Analyzer:
                [(k, v[0], v[1]) for k, v in facts.params.items()],
                [(k, v[0], v[1]) for k, v in facts.flags.items()],
                facts.rejects, facts.warns, list(facts.warn_line_nos), deps, calls, body,
-               self._summary(facts))
+               # a module read a piece at a time is all new: no summary is compared
+               () if mod.path in self.index.piecewise else self._summary(facts))
         self.records.put(fid, rec, log)
         return rec
 

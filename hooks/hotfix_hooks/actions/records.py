@@ -132,6 +132,8 @@ class Records:
     def put(self, fid: FnId, rec: Record, consulted: set[str]) -> None:
         self._mem[fid] = (rec, tuple(consulted))
         path = fid[0]
+        if path in self.index.piecewise:
+            return      # a module too large to hold whole: its records are not kept either
         blob = self._blob(path) if self.shared is not None else None
         if blob is None or self.shared is None:
             return
