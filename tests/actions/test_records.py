@@ -216,3 +216,33 @@ def test_records_of_another_policy_are_not_used(service: GitRepo) -> None:
     found = _scan(service, 'main')
     assert _rules(found) == ['actions-bypass-patch-transition']
     assert found == _scan(service, 'main', '--no-cache')
+
+
+def test_the_split_of_a_large_module_is_cached_and_checked(service: GitRepo) -> None:
+    """``actions.chunks``: where the statements of a module of 200+ lines start, per blob;
+    an entry that does not fit the text (another file's split) is not used."""
+    padding = ''.join(f'\n\ndef helper_{i}(x):\n    return x + {i}\n' for i in range(60))
+    big = ROUTER + padding
+    service.checkout('main')
+    service.commit('a large router', files={'app/routers/orders.py': big})
+    service.checkout('hotfix/ARIS-16-big', create=True)
+    service.commit('rename also sets the status', files={
+        'app/routers/orders.py': big.replace('return x + 7\n', 'return x + 8\n'),
+        'app/services/orders.py': SERVICE_WRITES_STATE})
+    expected = _scan(service, 'main', '--no-cache')
+    assert _rules(expected) == ['actions-bypass-patch-transition']
+    assert _scan(service, 'main') == expected
+    entries = _entries(service, b'actions.chunks')
+    assert len(entries) == 2                        # the router's base and head
+    assert _scan(service, 'main') == expected
+    for entry in entries:                           # forged: spans of another text
+        header, _, payload = Path(entry).read_bytes().partition(b'\n')
+        spans = marshal.loads(payload)
+        assert len(spans) > 10 and spans[-1][1] > 200
+        # without the handler's statement (a gap): that route would go unseen
+        payload = marshal.dumps([s for s in spans if s[2] != 'edit_order'])
+        fields = header.split(b' ')
+        fields[-2] = str(len(payload)).encode()
+        fields[-1] = hashlib.sha256(payload).hexdigest().encode()
+        Path(entry).write_bytes(b' '.join(fields) + b'\n' + payload)
+    assert _scan(service, 'main') == expected
