@@ -139,6 +139,8 @@ class Analyzer:
                 rec = self._record(fid, (mod, fn, None))
                 if rec is not None:
                     self._body_fields(rec, prof)
+            if mod.path in self.index.piecewise:
+                self.records.forget(fid)     # a handler of a huge module: profiled once
         return prof
 
     def visit_function(self, mod: Module, fn: FuncNode, cls: ast.ClassDef | None,

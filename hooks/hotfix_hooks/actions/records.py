@@ -129,6 +129,10 @@ class Records:
         self.index.consult(got[1])
         return got[0]
 
+    def forget(self, fid: FnId) -> None:
+        """Drop the record of ``fid`` from memory (derived again if it is needed)."""
+        self._mem.pop(fid, None)
+
     def put(self, fid: FnId, rec: Record, consulted: set[str]) -> None:
         self._mem[fid] = (rec, tuple(consulted))
         path = fid[0]
