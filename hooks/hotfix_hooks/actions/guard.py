@@ -348,6 +348,7 @@ class _Run:
         self._flags_known: dict[str, Any] | None = None
         self._flags_tree: str | None = None
         self._flags_seen: dict[str, Any] = {}
+        self._flags_new: list[tuple[str, str, object, Any]] = []   # per-blob facts to write
         self._web: GlobSet | None = None
 
     # -- files ---------------------------------------------------------------------------
@@ -638,9 +639,12 @@ class _Run:
         if blob is not None and isinstance(had, tuple) and len(had) == 2 and had[0] == blob:
             flags = had[1]
         else:
-            flags = cache.get_or_build(SCAN_NAMESPACE, blob, self._flags_parts,
-                                       functools.partial(self._scan_flags, p,
-                                                         self._flag_markers))
+            found, flags = cache.get(SCAN_NAMESPACE, blob, self._flags_parts) \
+                if blob is not None else (False, None)
+            if not found:
+                flags = self._scan_flags(p, self._flag_markers)
+                if blob is not None:
+                    self._flags_new.append((SCAN_NAMESPACE, blob, self._flags_parts, flags))
             self._flags_seen[p] = (blob, flags)
         if not (flags is None or (isinstance(flags, tuple) and len(flags) == 3)):
             flags = self._scan_flags(p, self._flag_markers)
@@ -650,10 +654,13 @@ class _Run:
         """The facts of the unchanged files read in this run, merged into the base tree's
         entry."""
         known = self._flags_known or {}
+        items = self._flags_new
         if self._flags_tree is not None and self._flags_seen:
-            self.changes.cache.put(SCAN_TREE_NAMESPACE, self._flags_tree, self._flags_parts,
-                                   {**known, **self._flags_seen})
-            self._flags_seen = {}
+            items.append((SCAN_TREE_NAMESPACE, self._flags_tree, self._flags_parts,
+                          {**known, **self._flags_seen}))
+        self._flags_seen, self._flags_new = {}, []
+        if items:       # one batch, written while the run goes on
+            self.changes.cache.put_many(items, background=True)
 
     def _scan_flags(self, path: str, markers: list[str]) -> tuple[bool, bool, bool] | None:
         """What ``scan_repo`` needs to know of an unchanged file, from its text alone (so
