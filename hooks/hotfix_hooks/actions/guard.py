@@ -105,8 +105,8 @@ def _inflections(word: str) -> set[str]:
     return forms
 
 
-# the per-file facts scan_repo keeps in the analysis cache (bump when they change)
-SCAN_NAMESPACE = 'actions.scan'
+# the text facts of unchanged files (``_file_flags``: the middleware and importer searches)
+# kept in the analysis cache, one entry per base tree (bump the format when they change)
 SCAN_TREE_NAMESPACE = 'actions.scan-tree'
 SCAN_FORMAT = 1
 
@@ -348,7 +348,6 @@ class _Run:
         self._flags_known: dict[str, Any] | None = None
         self._flags_tree: str | None = None
         self._flags_seen: dict[str, Any] = {}
-        self._flags_new: list[tuple[str, str, object, Any]] = []   # per-blob facts to write
         self._web: GlobSet | None = None
 
     # -- files ---------------------------------------------------------------------------
@@ -623,8 +622,10 @@ class _Run:
 
     def _file_flags(self, p: str) -> tuple[bool, bool, bool] | None:
         """``_scan_flags`` of an unchanged file: from the cache (one entry for the whole
-        base tree, a commit scanned again; else one per blob, a new commit on a known base
-        reads no file), else from its text. Each fact is checked against its blob id."""
+        base tree: a commit scanned again, or a new commit on the same base), else from its
+        text. Each fact is checked against its blob id. (One entry per blob cost a cold run
+        a write per Python file of the repository, and reading it back cost about what
+        reading the blob costs.)"""
         cache = self.changes.cache
         if self._flags_known is None:
             self._flags_known = {}
@@ -639,12 +640,7 @@ class _Run:
         if blob is not None and isinstance(had, tuple) and len(had) == 2 and had[0] == blob:
             flags = had[1]
         else:
-            found, flags = cache.get(SCAN_NAMESPACE, blob, self._flags_parts) \
-                if blob is not None else (False, None)
-            if not found:
-                flags = self._scan_flags(p, self._flag_markers)
-                if blob is not None:
-                    self._flags_new.append((SCAN_NAMESPACE, blob, self._flags_parts, flags))
+            flags = self._scan_flags(p, self._flag_markers)
             self._flags_seen[p] = (blob, flags)
         if not (flags is None or (isinstance(flags, tuple) and len(flags) == 3)):
             flags = self._scan_flags(p, self._flag_markers)
@@ -654,13 +650,11 @@ class _Run:
         """The facts of the unchanged files read in this run, merged into the base tree's
         entry."""
         known = self._flags_known or {}
-        items = self._flags_new
         if self._flags_tree is not None and self._flags_seen:
-            items.append((SCAN_TREE_NAMESPACE, self._flags_tree, self._flags_parts,
-                          {**known, **self._flags_seen}))
-        self._flags_seen, self._flags_new = {}, []
-        if items:       # one batch, written while the run goes on
-            self.changes.cache.put_many(items, background=True)
+            self.changes.cache.put_many([(SCAN_TREE_NAMESPACE, self._flags_tree,
+                                          self._flags_parts, {**known, **self._flags_seen})],
+                                        background=True)    # written while the run goes on
+        self._flags_seen = {}
 
     def _scan_flags(self, path: str, markers: list[str]) -> tuple[bool, bool, bool] | None:
         """What ``scan_repo`` needs to know of an unchanged file, from its text alone (so
