@@ -64,6 +64,8 @@ LAZY_ALLOWED: dict[tuple[str, str], str] = {
         'the migration front ends only when a file is parsed (not when its analysis is cached)',
     ('hotfix_hooks.migrations.history', 'hotfix_hooks.migrations.sql'):
         'the SQL front end only when a shipped SQL migration was edited',
+    ('hotfix_hooks.migrations.history', 'hotfix_hooks.migrations.effects'):
+        'the data-step effects only when a shipped Alembic data step was edited',
     ('hotfix_hooks.git.invocation', 'hotfix_hooks.git.ci_env'):
         'the branch hook: CI adapters only on a detached HEAD',
     ('hotfix_hooks.checks.contract', 'hotfix_hooks.openapi.guard'):

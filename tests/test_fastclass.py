@@ -158,3 +158,31 @@ def test_argument_errors_as_dataclasses() -> None:
                          ((1,), {'zzz': 1}), ((), {'a': 1, 'zzz': 2}), ((1, 2, 3, 4, 5, 6), {}),
                          ((), {'later': 1, 'a': 1})]:
         _same(lambda a=args, k=kwargs: std(*a, **k), lambda a=args, k=kwargs: fast(*a, **k))
+
+
+def test_slots_and_frozen_classes_built_from_keywords_as_dataclasses() -> None:
+    """Keyword arguments only (how findings are made) go straight to the fields: defaults,
+    factories (a new object each time), required fields and wrong names as dataclasses."""
+
+    def _slotted(deco: Callable[..., Any]) -> type:
+        @deco(slots=True)
+        class Slotted:
+            """Slots, keywords."""
+            a: int
+            b: str = 'x'
+            c: list[int] = dataclasses.field(default_factory=list)
+            d: int = dataclasses.field(default=4, init=False)
+        return Slotted
+
+    for make in (_slotted, _frozen):
+        std, fast = _pair(make)
+        names = [f.name for f in dataclasses.fields(std) if f.init]
+        first = names[0]
+        for kwargs in [{first: 1}, {first: 1, names[1]: 'y'}, {names[1]: 'y'}, {},
+                       {first: 1, 'nope': 2}, dict.fromkeys(names, 5)]:
+            _same(lambda k=kwargs, c=std: repr(c(**k)).replace(c.__qualname__, 'C'),
+                  lambda k=kwargs, c=fast: repr(c(**k)).replace(c.__qualname__, 'C'))
+    std, fast = _pair(_slotted)
+    x, y = fast(a=1), fast(a=1)
+    assert x == y and x.c == [] and x.c is not y.c and x.d == 4
+    _same(lambda: std(1, a=2), lambda: fast(1, a=2))

@@ -229,10 +229,14 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None,
         family_of: dict[str, str] = {}
         touched_cache: dict[str, set[str] | None] = {}
         cover: list[tuple[str, int, int]] = []
+        error_cover: list[tuple[int, int]] = []
         for f in findings:
             rule_category.setdefault(f['rule'], f['category'])
             if f['rule'].endswith('-coverage') and f.get('total'):
                 cover.append((f['commit'], int(f.get('resolved') or 0), int(f['total'])))
+                if f.get('errors_total'):
+                    error_cover.append((int(f.get('errors_resolved') or 0),
+                                        int(f['errors_total'])))
             if f['severity'] not in severities:
                 continue
             v = verdict_of(f, labels)
@@ -261,7 +265,9 @@ def analyse(projects: list[str], severities: set[str], area: str | None = None,
             last = cover[-1]
             coverage.append(f'{project}: {len(cover)} scans; resolved response schemas at the '
                             f'last ({last[0][:12]}): {last[1]}/{last[2]} ({last[1] / last[2]:.0%})'
-                            f'; median {ratios[len(ratios) // 2]:.0%}, lowest {ratios[0]:.0%}')
+                            f'; median {ratios[len(ratios) // 2]:.0%}, lowest {ratios[0]:.0%}'
+                            + (f'; error responses read at the last: {error_cover[-1][0]}/'
+                               f'{error_cover[-1][1]}' if error_cover else ''))
         for label in labels:
             if label.verdict == 'tp' and not any(c.startswith(label.commit)
                                                  for c in meta['done']):

@@ -137,6 +137,14 @@ def _build(given: T, frozen: bool, eq: bool, slots: bool) -> T:
                 d.update(zip(names, args))
             else:
                 d.update(bind(args, kwargs))
+        elif not args and known.issuperset(kwargs) and kwargs.keys() >= required_set:
+            # keyword arguments only, all valid: each field from them or its default,
+            # without building the bound dict first (a slots class, a finding: 2 us
+            # instead of 6)
+            get = kwargs.get
+            for name, default, factory in init:
+                value = get(name, default)
+                put(self, name, factory() if value is _MISSING else value)
         else:
             for name, value in (zip(names, args) if len(args) == count and not kwargs
                                 else bind(args, kwargs).items()):

@@ -1131,3 +1131,22 @@ def test_a_generic_of_a_class_two_modules_define_is_keyed_by_the_class_module(
     (f,) = [x for x in scan(files, head) if x.rule == 'response-property-removed']
     assert sorted(f.extra['affected']) == ['GET /customers/me/payment-methods',
                                            'GET /customers/{id}/payment-methods']
+
+
+def test_a_module_earlier_in_order_taking_a_generic_name_changes_nothing_else() -> None:
+    """Issue 13, round five, part 3: generic components clashing across modules take the
+    plain name in module order. A new module earlier in that order (``customer/`` sorts
+    before ``customer_portal/``) takes ``ListResource[CustomerPaymentMethod]`` and the
+    existing operation's component is renamed: that alone is no change to that operation,
+    and a real change to it made in the same commit is still reported on it."""
+    base = {k: v for k, v in POLAR.items() if not k.startswith('server/polar/customer/')}
+    got = [x for x in scan(base, POLAR) if x.severity != 'info']
+    assert got == [], got
+    # and the reverse (the earlier module removed: the other takes the plain name back)
+    got = [x for x in scan(POLAR, base) if x.severity != 'info']
+    assert {a for x in got for a in x.extra.get('affected', [])} <= {
+        'GET /customers/{id}/payment-methods'}, got
+    portal = 'server/polar/customer_portal/schemas/customer.py'
+    head = dict(POLAR, **{portal: POLAR[portal].replace('    brand: str\n', '')})
+    (f,) = [x for x in scan(base, head) if x.rule == 'response-property-removed']
+    assert f.extra['affected'] == ['GET /customers/me/payment-methods'] and f.path == portal

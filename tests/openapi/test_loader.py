@@ -121,7 +121,7 @@ def test_many_json_lookups_give_the_exact_lines() -> None:
             assert spec.line(p) == _exact_line(text, offsets, p), p
             if spec.line(p) != _old_json_line(text, doc, p):
                 changed.append(p)
-        assert spec._aligned
+        assert spec._aligned or spec._indent_ok     # one of the exact walks
     # the former answers stand except for a key named like its parent
     assert changed and all(_SAME_NAME.search(p) for p in changed), changed
 
@@ -286,7 +286,7 @@ def test_escaped_and_raw_unicode_keys() -> None:
         pointers = _pointers(doc)
         for p in pointers:
             assert spec.line(p) == _exact_line(text, offsets, p), p
-        assert spec._aligned
+        assert spec._aligned or spec._indent_ok     # one of the exact walks
         assert len({spec.line(p) for p in pointers}) == len(pointers)   # every key its own
 
 
@@ -296,12 +296,14 @@ def test_duplicate_keys_fall_back_to_the_search() -> None:
             ' "components": {}\n}\n')
     doc = json.loads(text)
     spec = parse(text, 'openapi.json')
+    spec._indent_ok = False             # the rank walk (test_line_starts.py: the layout's)
     assert spec.line('/paths/~1b/post') == 9
     assert spec._aligned is False
     for p in _pointers(doc) + ['/nope']:
         assert spec.line(p) == _old_json_line(text, doc, p), p
     # a duplicate after every key looked up: found when the scan reaches it
     late = parse(text.replace('"components": {}', '"components": {"a": 1, "a": 2}'), 'x.json')
+    late._indent_ok = False
     assert late.line('/openapi') == 2
     assert late.line('/components/a') == 12
     assert late._aligned is False
@@ -317,7 +319,7 @@ def test_one_line_and_very_long_lines() -> None:
         offsets = _exact_offsets(text)
         for p in _pointers(doc)[::3] + ['/info/x-tags/1/items/items']:
             assert spec.line(p) == _exact_line(text, offsets, p), p
-        assert spec._aligned
+        assert spec._aligned or spec._indent_ok     # one of the exact walks
 
 
 def test_json_read_as_yaml_and_yaml_keep_their_lookups() -> None:
@@ -338,6 +340,7 @@ def test_a_few_lookups_scan_only_the_start_of_the_text() -> None:
     doc = fastapi_like_spec(12)
     text = json.dumps(doc, indent=2)
     spec = parse(text, 'openapi.json')
+    spec._indent_ok = False             # the rank walk (the line-start walk reads no keys)
     first = next(iter(doc['paths']))
     assert spec.line('/info/title') == 4
     assert spec.line(f'/paths/{first.replace("/", "~1")}') == 8
@@ -358,4 +361,4 @@ def test_array_items_of_every_kind_are_located_exactly() -> None:
         offsets = _exact_offsets(text)
         for p in _pointers(doc) + ['/x-list/9', '/x-list/0/b/9']:
             assert spec.line(p) == _exact_line(text, offsets, p), (text, p)
-        assert spec._aligned
+        assert spec._aligned or spec._indent_ok     # one of the exact walks

@@ -107,7 +107,8 @@ _FIXED = (
          good='@router.get("/items", response_model=ItemOut)'),
     Rule('api-code-coverage', _C, 'info',
          summary='How much of the API the route code could be read for: operations with a '
-                 'resolved response schema, out of all, and which are not (once per scan).',
+                 'resolved response schema, out of all, and which are not; and the error '
+                 'responses (responses=) whose body could be read (once per scan).',
          why='A guard that cannot read part of the API must say so rather than pass '
              'silently; an unresolved operation\'s response changes are not compared.',
          fix='Set contract.python_roots when the project\'s imports are not found; declare '
@@ -591,10 +592,15 @@ _CHANGES: dict[str, _Change] = {
         '{where} became nullable', _INFO_REQ,
         ('error', 'Clients do not expect null and crash on it.',
          'Keep the response non-null.'),
-        '{subject}: type string -> [string, "null"]', '{subject}: type string kept'),
+        '{subject}: type string -> [string, "null"]', '{subject}: type string kept',
+        response_note='not when the schema already took every value ({}, Any, a union with '
+                      'such a member: null came with it) or the type became any '
+                      '(type-generalized)'),
     'became-not-nullable': _Change(
         '{where} is no longer nullable', _ERR_REQ, _INFO_RESP,
-        '{subject}: [string, "null"] -> string', '{subject}: still accepts null'),
+        '{subject}: [string, "null"] -> string', '{subject}: still accepts null',
+        note='nullable: true, type [X, "null"] and anyOf [X, {type: null}] are the same; a '
+             'type change from any is type-changed only'),
     'became-enum': _Change(
         '{where} is now limited to a list of values', _ERR_REQ, _INFO_RESP,
         '{subject}: free string -> enum: [a, b]', '{subject}: any string still accepted'),

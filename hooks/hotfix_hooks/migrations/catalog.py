@@ -304,8 +304,15 @@ RULES: dict[str, Rule] = table(
            'filter / annotate / update / execute ... calls that choose and write rows, '
            'local variables renamed alike, loading options left out) are unchanged: a '
            'refactor, logging, a guard. When they changed it is migration-history-edited '
-           '(warning). Formatting, imports, annotations, docstrings and pass are not '
-           'reported at all.',
+           '(warning), unless the data step was only rewritten from one way of writing '
+           'rows to another with the same effect (Alembic: ORM attribute writes on objects '
+           'loaded by select(Model) / session.query(Model), bulk_update_mappings, Core '
+           'update(table), text SQL UPDATE / DELETE / INSERT: the same tables read and '
+           'written, the same columns, the same conditions and literal values; model tables '
+           'read from the code the migration imports), also when a column it fills moved '
+           'from "added nullable, SET NOT NULL after the fill" to the backfill idiom with a '
+           'temporary default and the same end state. Formatting, imports, annotations, '
+           'docstrings and pass are not reported at all.',
        good='the shipped file unchanged, or changed only in formatting'),
     _m('migration-history-squashed', HISTORY, 'info',
        'a new root (or Django replaces=[...]) squashing shipped migrations',

@@ -28,9 +28,11 @@ import re
 from collections import Counter
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
+from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.migrations import discover
 from hotfix_hooks.migrations import model as m
 from hotfix_hooks.migrations.catalog import fix_for
@@ -296,6 +298,20 @@ class Range:
                                   'new databases end the same; only a database between the '
                                   'two keeps what the later one used to undo')
 
+    def _same_effects(self, old_path: str, new_path: str) -> list[str] | None:
+        """The data step's effects (``effects``: tables read and written, the columns
+        written, the columns that choose the rows) when both versions have the same ones,
+        all resolved and at least one write; else None."""
+        sides = []
+        for snap, path in ((self.changes.base, old_path), (self.changes.head, new_path)):
+            got = _effects_of(self.changes, snap, path)
+            if got is None or got['unresolved']:
+                return None
+            sides.append({_frozen(e) for e in got['effects']})
+        if sides[0] != sides[1] or not any(e[0] != 'read' for e in sides[0]):
+            return None
+        return [_effect_text(e) for e in sorted(sides[0], key=repr)]
+
     def _edited(self, mig: m.Migration, hm: m.Migration, new_path: str,
                 old_path: str) -> list[Raw]:
         if old_path.endswith('.sql'):
@@ -320,6 +336,17 @@ class Range:
                 return []
             return [_edit_raw(mig, hm, new_path, fallback)] if fallback else []
         diff, added, removed = operation_changes(before, hm)
+        rewrite: list[str] | None = None
+        reshaped: list[str] = []
+        if diff == ['upgrade()'] and hm.framework == 'alembic':
+            data_only, reshaped_cols = _data_or_reshape(before, hm)
+            if data_only:
+                # only the data step's statements differ, or the way a column it fills is
+                # made NOT NULL: the same rows written the same way (an ORM loop rewritten
+                # as text SQL) and the same end state is no operation change
+                rewrite = self._same_effects(old_path, new_path)
+                if rewrite is not None:
+                    diff, reshaped = [], reshaped_cols
         if diff:
             found = _edit_raw(mig, hm, new_path, diff, added, removed)
             self.edits.append((found, before, hm))
@@ -336,6 +363,29 @@ class Range:
         new = discover.lenient_text(self.changes.head.read(new_path)) or ''
         if forward_code(old, mig.framework) != forward_code(new, hm.framework):
             queries = data_step_changes(old, new, hm.framework)
+            if queries and rewrite is None and hm.framework == 'alembic':
+                rewrite = self._same_effects(old_path, new_path)
+            if (queries or reshaped) and rewrite is not None:
+                lost, gained = queries or ([], [])
+                shown = '; '.join(rewrite[:4]) + (' ...' if len(rewrite) > 4 else '')
+                how = ''
+                if reshaped:
+                    how = (f'; {", ".join(reshaped)} now gets a default while the data step '
+                           'fills it instead of being made NOT NULL after it: both versions '
+                           'end with the column NOT NULL without a default, and a database '
+                           'that applied the old version had a value in every row (its SET '
+                           'NOT NULL would have failed otherwise)')
+                return [Raw('migration-history-code-changed', new_path, hm.upgrade_line,
+                            f'the data step of shipped migration {mig.label} was rewritten '
+                            '(its statements changed, e.g. ORM attribute writes replaced by '
+                            'text SQL) but it reads and writes the same rows by effect: '
+                            f'{shown}{how}; the schema and the rows written are the same for '
+                            'databases that applied it, whether each value written is the '
+                            'same cannot be told statically',
+                            'review the edit: if it changes the values the migration writes, '
+                            'revert it and put the change in a new migration',
+                            extra={'change': ['code'], 'same_effects': rewrite,
+                                   'reshaped': reshaped, 'added': gained, 'removed': lost})]
             if queries:
                 lost, gained = queries
                 detail = ''
@@ -363,6 +413,107 @@ class Range:
                         'and put the change in a new migration',
                         extra={'change': ['code']})]
         return []
+
+
+def _effects_of(changes: ChangeSet, snap: Snapshot, path: str) -> dict[str, Any] | None:
+    """The effects of the data step of the Alembic migration at ``path`` on ``snap``
+    (cached with every file consulted: ``effects.cached``); None when it does not parse."""
+    text = discover.lenient_text(snap.read(path))
+    if text is None:
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    forward = _forward_module(text, 'alembic')
+    if forward is None:
+        return None
+    from hotfix_hooks.migrations import effects
+
+    return effects.cached(changes.cache, snap, path,
+                          lambda: effects.data_effects(tree, forward, snap, path))
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _effect_text(e: tuple[Any, ...]) -> str:
+    conds = e[-1] if e[0] != 'insert' else ()
+    cols = sorted({str(c[0]) for c in conds if isinstance(c, tuple) and c})
+    by = f' by {", ".join(cols)}' if cols else ''
+    if e[0] == 'read':
+        return f'reads {e[1]}{by}'
+    if e[0] == 'update':
+        return f'updates {e[1]}.{e[2]}{by}'
+    if e[0] == 'delete':
+        return f'deletes from {e[1]}{by}'
+    return f'inserts {e[1]}.{e[2]}'
+
+
+def _data_or_reshape(before: m.Migration, after: m.Migration) -> tuple[bool, list[str]]:
+    """Whether every operation that differs between the two versions' upgrades is a data
+    statement (``DML``), one the front end could not read (``UNANALYSABLE``: an
+    ``execute()`` of a statement built in code), or part of a column both versions add
+    and leave in the same state (``_same_end_state``); and those columns."""
+    a, b = _upgrade_sigs(before), _upgrade_sigs(after)
+    _pair_equivalent(a, b)
+    ops = _ops_of(before, a - b) + _ops_of(after, b - a)
+    schema = [o for o in ops if o.kind not in (m.DML, m.UNANALYSABLE)]
+    if not ops:
+        return False, []
+    if not schema:
+        return True, []
+    if any(o.kind not in (m.ADD_COLUMN, m.ALTER_COLUMN) or not o.table or not o.column
+           or 'type' in o.attrs and o.kind == m.ALTER_COLUMN for o in schema):
+        return False, []
+    cols = sorted({(o.table or '', o.column or '') for o in schema})
+    if not all(_same_end_state(before, after, t, c) for t, c in cols):
+        return False, []
+    return True, [f'{t}.{c}' for t, c in cols]
+
+
+def _column_states(mig: m.Migration, table: str, column: str
+                   ) -> list[tuple[object, object, object]]:
+    """(type, nullable, server default) of a column after each operation of ``mig``'s
+    upgrade that adds or alters it, in order."""
+    out: list[tuple[object, object, object]] = []
+    for o in mig.upgrade:
+        if (o.table, o.column) != (table, column):
+            continue
+        if o.conditional:
+            return []                   # which state it ends in depends on the database
+        if o.kind == m.ADD_COLUMN:
+            out.append((o.attrs.get('type'), o.attrs.get('nullable'),
+                        o.attrs.get('server_default')))
+        elif o.kind == m.ALTER_COLUMN and out:
+            typ, nullable, default = out[-1]
+            if isinstance(o.attrs.get('nullable'), bool):
+                nullable = o.attrs['nullable']
+            if o.attrs.get('server_default') == 'drop':
+                default = None
+            elif o.attrs.get('server_default') == 'set':
+                default = 'set'
+            out.append((typ, nullable, default))
+        else:
+            return []
+    return out
+
+
+def _same_end_state(before: m.Migration, after: m.Migration, table: str, column: str) -> bool:
+    """Both versions add ``table.column`` and leave it the same (type, NOT NULL, no
+    default), and the old version made it NOT NULL after adding it nullable: a database
+    that applied it had a value in every row once the data step ran, so a temporary
+    default the new version gives it while the data step fills it (the backfill idiom
+    ``add_column(nullable=False, server_default=X)`` ... ``alter_column(server_default=
+    None)``) decides no value those databases hold."""
+    old, new = _column_states(before, table, column), _column_states(after, table, column)
+    if not old or not new or old[-1] != new[-1] or old[0][0] != new[0][0]:
+        return False
+    end_type, end_nullable, end_default = old[-1]
+    return end_nullable is False and end_default is None and old[0][1] is not False
 
 
 def _refolded(gone: m.Migration, before: m.Migration, after: m.Migration) -> bool:

@@ -34,7 +34,8 @@ class CodeContract:
                  unparsed: list[str] | None = None, *,
                  load: Callable[[], tuple[dict[str, Any], dict[str, tuple[str, int]]]]
                  | None = None, digest: str = '',
-                 coverage: tuple[int, list[str]] | None = None) -> None:
+                 coverage: tuple[int, list[str]] | None = None,
+                 error_coverage: tuple[int, list[str]] | None = None) -> None:
         self._doc = doc
         self._locs = locs
         self._load = load
@@ -44,6 +45,7 @@ class CodeContract:
         self.unparsed = unparsed or []
         self.digest = digest                      # of ``doc`` (repr), '' when unknown
         self.coverage = coverage                  # ``coverage(self)`` of the built doc
+        self.error_coverage = error_coverage      # ``error_coverage(self)`` of it
         self.inputs: str | None = None            # ``side_inputs`` of its side, when known
 
     def _loaded(self) -> None:
@@ -113,6 +115,35 @@ def coverage(contract: CodeContract) -> tuple[int, list[str]]:
                              for r in ok):
                 unresolved.append(f'{method.upper()} {path}')
     return total, unresolved
+
+
+# an operation whose ``responses=`` could not be read at all (no status is known)
+UNREAD_RESPONSES = 'x-hotfix-responses-unresolved'
+
+
+def error_coverage(contract: CodeContract) -> tuple[int, list[str]]:
+    """(error responses declared, ``METHOD /path status`` of those whose body could not be
+    read): the 4xx/5xx/default responses of ``responses=``, each counted once per
+    operation (one without a body counts as read); a ``responses=`` not read at all counts
+    as one (``METHOD /path responses=``)."""
+    from hotfix_hooks.openapi.schema import UNRESOLVED
+
+    schemas = contract.doc['components']['schemas']
+    memo: dict[str, bool] = {}
+    unread = []
+    total = 0
+    for path, item in contract.doc['paths'].items():
+        for method, op in item.items():
+            if UNREAD_RESPONSES in op:
+                total += 1
+                unread.append(f'{method.upper()} {path} responses=')
+            for status, r in op['responses'].items():
+                if status[:1] in ('1', '2', '3'):
+                    continue
+                total += 1
+                if UNRESOLVED in r or not _known(r.get('content'), schemas, memo, UNRESOLVED):
+                    unread.append(f'{method.upper()} {path} {status}')
+    return total, unread
 
 
 def _known(node: object, schemas: dict[str, Any], memo: dict[str, bool], unresolved: str

@@ -30,6 +30,7 @@ from hotfix_hooks.openapi.codecontract import _REQUIREMENTS
 from hotfix_hooks.openapi.codecontract import CodeContract
 from hotfix_hooks.openapi.codecontract import CodeSpec
 from hotfix_hooks.openapi.codecontract import coverage
+from hotfix_hooks.openapi.codecontract import error_coverage
 
 if TYPE_CHECKING:
     from hotfix_hooks.openapi.fromcode import ParseCache
@@ -106,17 +107,25 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     if total:
         shown = ', '.join(missing[:10]) + (f' and {len(missing) - 10} more'
                                            if len(missing) > 10 else '')
+        errors, unread = (error_coverage(head) if unknown or head.error_coverage is None
+                          else head.error_coverage)
+        unread_shown = ', '.join(unread[:5]) + (f' and {len(unread) - 5} more'
+                                                if len(unread) > 5 else '')
         out.append(Finding(
             rule='api-code-coverage', category='contract', severity='info', path=None,
             line=None,
             message=f'resolved response schemas for {total - len(missing)}/{total} operations '
                     'of the route code' + (f'; unresolved: {shown}' if missing else '')
+                    + (f'; error responses read for {errors - len(unread)}/{errors}'
+                       + (f' (not read: {unread_shown})' if unread else '') if errors else '')
                     + (f'; {len(unknown)} module(s) with routes do not parse' if unknown
                        else ''),
             hint='what is not resolved is not compared: set [tool.hotfix-hooks.contract] '
                  'python_roots when imports of the project are not found',
             extra={'resolved': total - len(missing), 'total': total,
-                   'unresolved': missing, 'unparsed': sorted(unknown)}))
+                   'unresolved': missing, 'unparsed': sorted(unknown),
+                   'errors_resolved': errors - len(unread), 'errors_total': errors,
+                   'errors_unresolved': unread}))
     return out
 
 
@@ -211,7 +220,7 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
             parsed.clear()              # the last side: no AST is needed any more
         summary = {'handlers': contract.handlers, 'unresolved': contract.unresolved,
                    'routes': contract.routes, 'unparsed': contract.unparsed,
-                   'coverage': coverage(contract)}
+                   'coverage': coverage(contract), 'error_coverage': error_coverage(contract)}
         # the plain form, as the cache gives it back (tuples stay tuples, nothing shared
         # with the builder); equal bytes are equal documents (unequal bytes: compared)
         # marshal format 2 writes no back-references: equal documents give equal bytes
@@ -242,7 +251,8 @@ def side_contract(changes: ChangeSet, snap: Snapshot, exclude: list[str], roots:
     summary = changes.cache.get_or_build(SIDE_NAMESPACE, inputs, parts, make)
     contract = CodeContract(None, None, summary['handlers'], summary['unresolved'],
                             summary['routes'], summary['unparsed'], load=load,
-                            digest=summary['digest'], coverage=tuple(summary['coverage']))
+                            digest=summary['digest'], coverage=tuple(summary['coverage']),
+                            error_coverage=tuple(summary['error_coverage']))
     contract.inputs = inputs
     return contract
 

@@ -89,6 +89,8 @@ def hint_for(rule: str, severity: str) -> str:
 
 @dataclasses.dataclass
 class _Hit:
+    """A change attributed to one operation (before grouping)."""
+
     change: Change
     op: str
 
@@ -228,21 +230,22 @@ def _refs_in(node: object) -> set[str]:
     the values exactly as written (a pattern over the text cut a ref at a space and read
     escaped characters as written in the text)."""
     out: set[str] = set()
-    stack = [node]
+    stack = [node] if isinstance(node, (dict, list)) else []
     pop, push = stack.pop, stack.append
     while stack:
         n = pop()
-        if isinstance(n, dict):
+        if n.__class__ is dict or isinstance(n, dict):
             ref = n.get('$ref')
             if isinstance(ref, str):
                 out.add(ref)
             values: Any = n.values()
-        elif isinstance(n, list):
+        else:                   # only containers are pushed
             values = n
-        else:
-            continue
         for v in values:
-            if isinstance(v, (dict, list)):
+            # the exact types first: most values are strings (a third faster than
+            # ``isinstance`` with a tuple on every value of a 2.7 MB spec)
+            t = v.__class__
+            if t is dict or t is list or (t is not str and isinstance(v, (dict, list))):
                 push(v)
     return out
 

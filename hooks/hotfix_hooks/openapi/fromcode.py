@@ -16,6 +16,7 @@ it imports this module only when a side has to be built.
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 import hashlib
 import re
@@ -41,6 +42,7 @@ from hotfix_hooks.openapi.codecontract import _ROUTE_RE
 from hotfix_hooks.openapi.codecontract import _RouteFacts
 from hotfix_hooks.openapi.codecontract import CodeContract as CodeContract  # re-exported
 from hotfix_hooks.openapi.codecontract import CodeSpec as CodeSpec  # re-exported
+from hotfix_hooks.openapi.codecontract import UNREAD_RESPONSES
 from hotfix_hooks.openapi.diff import ECHO_NOTE
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.schema import UNRESOLVED
@@ -133,6 +135,9 @@ _BodyPart = tuple[str, dict[str, Any], bool, str, int]
 # what collecting an operation's parameters fills in:
 # (path parameter names, flask converters by name, parameters, body parts, operation pointer)
 _OpCtx = tuple[set[str], dict[str, str], list[dict[str, Any]], list[_BodyPart], str]
+# names bound while reading responses= (a helper's parameters, a comprehension's variable):
+# name -> (file, expression, the bindings it is read with)
+_Env = dict[str, tuple[str, ast.expr, 'dict[str, Any]']]
 # router (file, variable) -> where it is mounted: (parent router (file, variable), prefix)
 _Mounts = dict[tuple[str, str], list[tuple[tuple[str, str], str]]]
 
@@ -511,6 +516,9 @@ class Builder:
         self._symbols: dict[tuple[str, str], tuple[str, _Def | None] | None] = {}
         self._bindings: list[dict[str, tuple[str, ast.expr]]] = []   # generic type vars
         self._aliases: set[tuple[str, str]] = set()                  # being expanded
+        # models made by a class method's create_model (``NotPermitted.schema()``), read
+        # once per class, method and mode (hundreds of routes name a few dozen errors)
+        self._made: dict[tuple[str, int, str, str], dict[str, Any] | None] = {}
 
     # -- name resolution ------------------------------------------------------------
     def symbol(self, file: str, name: str, depth: int = 0) -> tuple[str, _Def | None] | None:
@@ -842,11 +850,14 @@ class Builder:
         return f'{mod.replace("/", ".")}.{name}'
 
     def model_ref(self, file: str, node: ast.ClassDef, mode: str = 'validation',
-                  args: list[tuple[str, ast.expr]] | None = None) -> dict[str, Any]:
+                  args: list[tuple[str, ast.expr]] | None = None,
+                  qualified: str | None = None) -> dict[str, Any]:
         """A ``$ref`` to the model's schema as Pydantic writes it for ``mode``:
         ``validation`` (what a request must send) or ``serialization`` (what a response
-        holds: a field with a default is always there; ``Field(exclude=True)`` never)."""
-        name = self.qualname(file, node.name)
+        holds: a field with a default is always there; ``Field(exclude=True)`` never).
+        ``qualified``: the component's identity when it is not ``node``'s own (a model
+        that ``create_model`` makes for a class written in another module)."""
+        name = qualified or self.qualname(file, node.name)
         params = _type_params(node)
         binding: dict[str, tuple[str, ast.expr]] = {}
         suffix = '-Output' if mode == 'serialization' else ''
@@ -1342,41 +1353,351 @@ class Builder:
         op['responses'][status] = resp
         self.locs[f'{op_ptr}/responses/{status}'] = (route.file, route.line)
         extra = _kw(call, 'responses') if call is not None else None
-        if isinstance(extra, ast.Dict):
-            for k, v in zip(extra.keys, extra.values):
-                code = self.const_value(route.file, k) if k is not None else _MISSING
-                if code is _MISSING and k is not None:
-                    m = re.search(r'HTTP_(\d{3})', _dotted(k) or '')
-                    code = m.group(1) if m else _MISSING
-                if code is _MISSING or not isinstance(v, ast.Dict):
-                    continue
-                # merged as FastAPI does: into the same status, a "model" gives the
-                # schema unless response_model already did, the rest is deep-merged
-                r = op['responses'].setdefault(str(code), {'description': ''})
-                for vk, vv in zip(v.keys, v.values):
-                    key = self.const_value(route.file, vk) if vk is not None else _MISSING
-                    if key == 'model':
-                        if isinstance(vv, ast.Call) and isinstance(vv.func, ast.Attribute) \
-                                and vv.func.attr in ('schema', 'model_json_schema'):
-                            vv = vv.func.value          # {"model": Problem.schema()}
-                        content = r.setdefault('content', {}).setdefault(
-                            'application/json', {})
-                        if 'schema' not in content:
-                            content['schema'] = self.type_schema(route.file, vv, route.line,
+        if extra is None:
+            return
+        entries = self._dict_entries(route.file, extra, {}, 0)
+        if entries is None:
+            what = f'responses={_short(extra)} is not read statically'
+            self.unresolved.append((route.file, route.line, what))
+            op[UNREAD_RESPONSES] = what         # counted by error_coverage
+            return
+        for efile, k, v, env in entries:
+            code = self._status_key(efile, k, env)
+            if code is _MISSING:
+                self.unresolved.append((route.file, route.line,
+                                        f'a responses= status ({_short(k)}) is not read '
+                                        'statically'))
+                continue
+            # merged as FastAPI does: into the same status, a "model" gives the schema
+            # unless response_model already did, the rest is deep-merged
+            r = op['responses'].setdefault(str(code), {'description': ''})
+            self.locs.setdefault(f'{op_ptr}/responses/{code}', (route.file, route.line))
+            inner = self._dict_entries(efile, v, env, 0)
+            if inner is None:
+                what = f'the {code} response ({_short(v)}) is not read statically'
+                self.unresolved.append((route.file, route.line, what))
+                r.setdefault('content', {}).setdefault('application/json', {}).setdefault(
+                    'schema', {UNRESOLVED: what})       # unknown, not "no body"
+                continue
+            for vfile, vk, vv, venv in inner:
+                key = self._bound_const(vfile, vk, venv)
+                if key == 'model':
+                    content = r.setdefault('content', {}).setdefault('application/json', {})
+                    if 'schema' not in content:
+                        content['schema'] = self._response_model(vfile, vv, venv, route.line,
                                                                  mode)
-                    elif isinstance(key, str):
-                        value = self.const_value(route.file, vv)
-                        if value is _MISSING:
-                            continue
-                        if key == 'description' and str(code) == status:
-                            r['description'] = value
-                        elif isinstance(value, dict) and isinstance(r.get(key), dict):
-                            _deep_merge(r[key], value)
-                        elif key not in r or key == 'description':
-                            r[key] = value
-                self.locs.setdefault(f'{op_ptr}/responses/{code}', (route.file, route.line))
-        elif extra is not None:
-            self.unresolved.append((route.file, route.line, 'responses= is not a dict literal'))
+                elif isinstance(key, str):
+                    value = self._bound_const(vfile, vv, venv)
+                    if value is _MISSING:
+                        continue
+                    if key == 'description' and str(code) == status:
+                        r['description'] = value
+                    elif isinstance(value, dict) and isinstance(r.get(key), dict):
+                        _deep_merge(r[key], value)
+                    elif key not in r or key == 'description':
+                        r[key] = value
+
+    # -- responses= written through constants and helpers ---------------------------------
+    def _bind(self, file: str, node: ast.expr, env: _Env) -> tuple[str, ast.expr, _Env]:
+        """A name bound by a helper's parameters or a comprehension, replaced by what it
+        is bound to (with the file and bindings it is read in)."""
+        seen = 0
+        while isinstance(node, ast.Name) and node.id in env and seen < 8:
+            file, node, env = env[node.id]
+            seen += 1
+        return file, node, env
+
+    def _bound_const(self, file: str, node: ast.expr | None, env: _Env) -> object:
+        if node is None:
+            return _MISSING
+        file, node, env = self._bind(file, node, env)
+        if isinstance(node, ast.Dict) and env:
+            out: dict[object, object] = {}
+            for k, v in zip(node.keys, node.values):
+                key = self._bound_const(file, k, env) if k is not None else _MISSING
+                value = self._bound_const(file, v, env)
+                if key is _MISSING or value is _MISSING:
+                    return _MISSING
+                out[key] = value
+            return out
+        return self.const_value(file, node)
+
+    def _status_key(self, file: str, node: ast.expr | None, env: _Env) -> object:
+        """A status code: a literal, a constant, ``status.HTTP_404_NOT_FOUND``, or a class
+        attribute of a class bound by a comprehension (``E.status_code``)."""
+        if node is None:
+            return _MISSING
+        file, node, env = self._bind(file, node, env)
+        code = self.const_value(file, node)
+        if code is _MISSING:
+            m = re.search(r'HTTP_(\d{3})', _dotted(node) or '')
+            code = m.group(1) if m else _MISSING
+        if code is _MISSING and isinstance(node, ast.Attribute):
+            owner_file, owner, _ = self._bind(file, node.value, env)
+            got = self.symbol(owner_file, _dotted(owner) or '') if _dotted(owner) else None
+            if got is not None and isinstance(got[1], ast.ClassDef):
+                code = self._class_constant(got[0], got[1], node.attr, 0)
+        if isinstance(code, int) and not isinstance(code, bool):
+            return str(code)
+        return code if isinstance(code, str) else _MISSING
+
+    def _class_constant(self, file: str, node: ast.ClassDef, attr: str, depth: int) -> object:
+        for stmt in node.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                target: ast.expr = stmt.targets[0]
+            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+                target = stmt.target
+            else:
+                continue
+            if isinstance(target, ast.Name) and target.id == attr:
+                return self.const_value(file, stmt.value)
+        for base in node.bases if depth < 8 else []:
+            got = self.symbol(file, _dotted(base) or '') if _dotted(base) else None
+            if got is not None and isinstance(got[1], ast.ClassDef):
+                found = self._class_constant(got[0], got[1], attr, depth + 1)
+                if found is not _MISSING:
+                    return found
+        return _MISSING
+
+    def _dict_entries(self, file: str, node: ast.expr | None, env: _Env, depth: int
+                      ) -> list[tuple[str, ast.expr | None, ast.expr, _Env]] | None:
+        """The (file, key, value, bindings) entries of a dict written statically: a
+        literal (``{**A, **B}`` merged in order), a module constant holding one (imported
+        or not), a call of a module-level function returning one built from its
+        arguments, a comprehension over a literal tuple (``{E.status_code: {"model":
+        E.schema()} for E in (A, B)}``). None when it cannot be read (never executed)."""
+        if node is None or depth > 8:
+            return None
+        file, node, env = self._bind(file, node, env)
+        if isinstance(node, ast.Dict):
+            out: list[tuple[str, ast.expr | None, ast.expr, _Env]] = []
+            for k, v in zip(node.keys, node.values):
+                if k is None:                       # {**OTHER}
+                    inner = self._dict_entries(file, v, env, depth + 1)
+                    if inner is None:
+                        return None
+                    out.extend(inner)
+                else:
+                    out.append((file, k, v, env))
+            return out
+        if isinstance(node, ast.DictComp):
+            return self._comprehension(file, node, env, depth)
+        if isinstance(node, ast.Call):
+            return self._helper_dict(file, node, env, depth)
+        name = _dotted(node)
+        if name is None:
+            return None
+        got = self._value_symbol(file, name)
+        if got is not None and isinstance(got[1], (ast.Assign, ast.AnnAssign)) \
+                and got[1].value is not None:
+            return self._dict_entries(got[0], got[1].value, {}, depth + 1)
+        return None
+
+    def _value_symbol(self, file: str, name: str, depth: int = 0
+                      ) -> tuple[str, _Def | None] | None:
+        """(file, assignment) of a module constant of any value (``symbol`` gives only
+        those that read as type aliases), imports followed."""
+        index = self.p.index(file) if depth < 6 else None
+        if index is None:
+            return None
+        if name in index.aliases:
+            return file, index.aliases[name]
+        head, _, rest = name.partition('.')
+        for node in index.imports.get(head, ()):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            mod = self.p.resolve_from(file, node.level, node.module)
+            for a in node.names:
+                if (a.asname or a.name) != head:
+                    continue
+                sub = self.p.module_file(f'{mod}.{a.name}' if mod else a.name, file)
+                if sub is not None:
+                    return self._value_symbol(sub, rest, depth + 1) if rest else None
+                target = self.p.module_file(mod, file)
+                return None if target is None else self._value_symbol(
+                    target, a.name + ('.' + rest if rest else ''), depth + 1)
+        return None
+
+    def _comprehension(self, file: str, node: ast.DictComp, env: _Env, depth: int
+                       ) -> list[tuple[str, ast.expr | None, ast.expr, _Env]] | None:
+        if len(node.generators) != 1:
+            return None
+        gen = node.generators[0]
+        if gen.ifs or gen.is_async or not isinstance(gen.target, ast.Name):
+            return None
+        ifile, items, ienv = self._bind(file, gen.iter, env)
+        name = _dotted(items)
+        if name is not None:
+            got = self._value_symbol(ifile, name)
+            if got is not None and isinstance(got[1], (ast.Assign, ast.AnnAssign)):
+                ifile, items, ienv = got[0], got[1].value or items, {}
+        if not isinstance(items, (ast.Tuple, ast.List, ast.Set)):
+            return None
+        out: list[tuple[str, ast.expr | None, ast.expr, _Env]] = []
+        for elt in items.elts:
+            out.append((file, node.key, node.value,
+                        {**env, gen.target.id: (ifile, elt, ienv)}))
+        return out
+
+    def _helper_dict(self, file: str, call: ast.Call, env: _Env, depth: int
+                     ) -> list[tuple[str, ast.expr | None, ast.expr, _Env]] | None:
+        """A module-level function whose body returns a dict literal (after an optional
+        docstring), its parameters bound to the call's arguments."""
+        name = _dotted(call.func)
+        got = self.symbol(file, name) if name else None
+        fn = got[1] if got is not None else None
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        assert got is not None
+        body = [st for st in fn.body if not (isinstance(st, ast.Expr) and isinstance(
+            st.value, ast.Constant) and isinstance(st.value.value, str))]
+        if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+            return None
+        params = [*fn.args.posonlyargs, *fn.args.args]
+        bound: _Env = {}
+        defaults = fn.args.defaults
+        for i, param in enumerate(params):
+            j = i - (len(params) - len(defaults))
+            if j >= 0:
+                bound[param.arg] = (got[0], defaults[j], {})
+        for param, default in zip(fn.args.kwonlyargs, fn.args.kw_defaults):
+            if default is not None:
+                bound[param.arg] = (got[0], default, {})
+        if any(isinstance(a, ast.Starred) for a in call.args) or len(call.args) > len(params):
+            return None
+        for param, arg in zip(params, call.args):
+            bound[param.arg] = (file, arg, env)
+        names = {p.arg for p in (*params, *fn.args.kwonlyargs)}
+        for kw in call.keywords:
+            if kw.arg is None or kw.arg not in names:
+                return None
+            bound[kw.arg] = (file, kw.value, env)
+        if len(bound) < len(names):
+            return None                             # a parameter without a value
+        return self._dict_entries(got[0], body[0].value, bound, depth + 1)
+
+    def _response_model(self, file: str, node: ast.expr, env: _Env, line: int, mode: str
+                        ) -> dict[str, Any]:
+        """The schema of a ``"model"`` of ``responses=``: a Pydantic model,
+        ``Problem.schema()``, ``A.schema() | B.schema()`` (either one: ``anyOf``; also inside
+        ``Annotated[..., SetSchemaReference("X")]``), and an
+        exception class whose ``schema()`` class method returns ``create_model(
+        cls.__name__, ...)`` (polar's ``NotPermitted.schema()``)."""
+        file, node, env = self._bind(file, node, env)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            return _union([self._response_model(file, node.left, env, line, mode),
+                           self._response_model(file, node.right, env, line, mode)])
+        if isinstance(node, ast.Subscript) and (_dotted(node.value) or '').rsplit(
+                '.', 1)[-1] == 'Annotated' and isinstance(node.slice, ast.Tuple) \
+                and node.slice.elts:
+            # Annotated[A.schema() | B.schema(), SetSchemaReference("X")]: the metadata
+            # names the component, the shape is the first argument's
+            return self._response_model(file, node.slice.elts[0], env, line, mode)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ('schema', 'model_json_schema') \
+                and not node.args and not node.keywords:
+            ofile, owner, _ = self._bind(file, node.func.value, env)
+            got = self.symbol(ofile, _dotted(owner) or '') if _dotted(owner) else None
+            if got is not None and isinstance(got[1], ast.ClassDef) \
+                    and self.class_kind(got[0], got[1]) is None:
+                made = self._created_model(got[0], got[1], node.func.attr, mode)
+                if made is not None:
+                    return made
+                return self.unknown(file, line, f'{ast.unparse(node)}: the model its '
+                                                f'{node.func.attr}() makes is not read')
+            file, node = ofile, owner           # {"model": Problem.schema()}: Problem
+        return self.type_schema(file, node, line, mode)
+
+    def _created_model(self, file: str, cls: ast.ClassDef, method: str, mode: str
+                       ) -> dict[str, Any] | None:
+        """The model a class method makes with ``create_model(cls.__name__, field=(type,
+        default), ...)`` (found on the class or a base), read as a class of those fields
+        named after ``cls``; None when the method is not that shape."""
+        key = (file, cls.lineno, method, mode)
+        if key not in self._made:
+            self._made[key] = self._create_model(file, cls, method, mode)
+        got = self._made[key]
+        return dict(got) if got is not None else None
+
+    def _create_model(self, file: str, cls: ast.ClassDef, method: str, mode: str
+                      ) -> dict[str, Any] | None:
+        found = self._method(file, cls, method, 0)
+        if found is None:
+            return None
+        mfile, fn = found
+        calls = [n for n in ast.walk(fn) if isinstance(n, ast.Call)
+                 and (_dotted(n.func) or '').rsplit('.', 1)[-1] == 'create_model']
+        if len(calls) != 1 or not calls[0].args:
+            return None
+        call = calls[0]
+        local = {st.targets[0].id: st.value for st in ast.walk(fn)
+                 if isinstance(st, ast.Assign) and len(st.targets) == 1
+                 and isinstance(st.targets[0], ast.Name)}
+        first = fn.args.args[0].arg if fn.args.args else 'cls'
+
+        class _Subst(ast.NodeTransformer):
+            def visit_Name(self, node: ast.Name) -> ast.AST:
+                value = local.get(node.id)
+                return self.visit(copy.deepcopy(value)) if value is not None else node
+
+            def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+                if node.attr in ('__name__', '__qualname__') and isinstance(
+                        node.value, ast.Name) and node.value.id == first:
+                    return ast.copy_location(ast.Constant(cls.name), node)
+                return self.generic_visit(node)
+
+        model_name = _Subst().visit(copy.deepcopy(call.args[0]))
+        if not (isinstance(model_name, ast.Constant) and isinstance(model_name.value, str)):
+            return None
+        body: list[ast.stmt] = []
+        for kw in call.keywords:
+            if kw.arg is None:
+                return None
+            if kw.arg.startswith('__'):             # __base__, __config__, __module__
+                if kw.arg == '__base__':
+                    return None
+                continue
+            spec = _Subst().visit(copy.deepcopy(kw.value))
+            if not isinstance(spec, ast.Tuple) or len(spec.elts) != 2:
+                return None
+            ann, default = spec.elts
+            value = None if isinstance(default, ast.Constant) and default.value is Ellipsis \
+                else default
+            body.append(ast.AnnAssign(target=ast.Name(kw.arg, ast.Store()), annotation=ann,
+                                      value=value, simple=1, lineno=call.lineno,
+                                      col_offset=call.col_offset))
+        made = ast.ClassDef(name=model_name.value, bases=[], keywords=[], body=body,
+                            decorator_list=[], lineno=call.lineno, col_offset=call.col_offset)
+        setattr(made, 'type_params', [])        # noqa: B010 - a field of Python 3.12+ only
+        qualified = self.qualname(file, model_name.value)
+        fresh = qualified + ('-Output' if mode == 'serialization' else '') not in self.schemas
+        ref = self.model_ref(mfile, made, mode, qualified=qualified)
+        if fresh:       # where the model is: the class it is made for, not the helper
+            ptr = ref['$ref'][1:]
+            for key in [ptr, *(f'{ptr}/properties/{escape(kw.arg or "")}'
+                               for kw in call.keywords)]:
+                if key in self.locs:
+                    self.locs[key] = (file, cls.lineno)
+        return ref
+
+    def _method(self, file: str, cls: ast.ClassDef, name: str, depth: int
+                ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        for stmt in cls.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+                return file, stmt
+        for base in cls.bases if depth < 8 else []:
+            bname = _dotted(base)
+            got = self.symbol(file, bname) if bname else None
+            if got is not None and isinstance(got[1], ast.ClassDef):
+                found = self._method(got[0], got[1], name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+
+def _short(node: ast.expr | None) -> str:
+    text = ast.unparse(node) if node is not None else '?'
+    return text if len(text) <= 60 else text[:57] + '...'
 
 
 def _non_json(call: ast.Call | None) -> bool:

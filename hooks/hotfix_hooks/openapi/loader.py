@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from typing import Any
 from typing import TYPE_CHECKING
 
+from hotfix_hooks.fastclass import dataclass
+
 if TYPE_CHECKING:
     import yaml
 
@@ -84,7 +86,7 @@ def is_missing(node: object) -> bool:
     return node is _MISSING
 
 
-@dataclasses.dataclass
+@dataclass
 class Spec:
     """One parsed OpenAPI document."""
 
@@ -114,6 +116,18 @@ class Spec:
     _key_ranks: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
     _found: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict, repr=False)
     _searched: int = dataclasses.field(default=0, repr=False)
+    # JSON that ``json`` parsed, laid out one key or item per line, each container's
+    # children one unit deeper than its line (``json.dumps(indent=...)``, FastAPI's
+    # exporters): ``_text_lines`` its lines, ``_indent_unit`` the unit, ``_root_line``
+    # the root brace's line (0-based), ``_key_lines`` per container read (by ``id``) the
+    # lines of its keys (a dict) or items (a list), empty when they did not verify.
+    # ``None`` in ``_indent_ok``: not tried yet; ``False``: not laid out that way (one
+    # line, no line break after the first brace): the rank walk below answers
+    _indent_ok: bool | None = dataclasses.field(default=None, repr=False)
+    _text_lines: list[str] | None = dataclasses.field(default=None, repr=False)
+    _indent_unit: str = dataclasses.field(default='', repr=False)
+    _root_line: int = dataclasses.field(default=0, repr=False)
+    _key_lines: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
     # otherwise (or once the searches have read the text once over: many findings), built
     # on the first lookup: the offsets of every JSON key token ('"name"' followed by ':')
     # by token
@@ -205,6 +219,13 @@ class Spec:
             at = hit + 1
 
     def _json_line(self, pointer: str) -> int | None:
+        if self._indent_ok is not False:
+            try:
+                got = self._indented_line(pointer)
+            except IndexError:          # the text ended where a line was expected
+                got = _MISSING
+            if got is not _MISSING:
+                return got  # type: ignore[return-value]
         if self._aligned is None:
             self._aligned = self.strict_json
         if self._aligned:
@@ -213,6 +234,159 @@ class Spec:
                 return got  # type: ignore[return-value]
             self._aligned = False
         return self._searched_line(pointer)
+
+    def _indented_line(self, pointer: str) -> int | None | object:
+        """Line of ``pointer`` in JSON laid out one key or item per line, each container's
+        children one indentation unit deeper than the line that opens it, an empty
+        container written ``{}``/``[]`` on its key's line (``json.dumps(indent=...)``,
+        FastAPI's exporters; spaces or tabs).
+
+        In that layout a JSON string never holds a raw line feed, so what follows a line's
+        indentation is outside every string, and each line holds one token: the lines of an
+        object's keys are read in order (``_chain``, once per object): the first on the
+        line after the object's own, the next one line further after a scalar or an empty
+        container, or on the line after a container's closing line (found by C-level
+        comparison of the text's lines, ``list.index``, not by a walk of the container).
+        Every key is checked on its line: its token (``"name":``) at its indentation, and
+        a line that opens a non-empty container exactly when the parsed value is one. An
+        array's items are read the same way (``_items``): a container item is its bracket
+        alone on its line, any other item one token on its line. ``_MISSING`` when a step
+        does not verify (another layout, a duplicate key): the rank walk answers that
+        pointer. Where the indentation follows the nesting the answer is the rank walk's
+        (``tests/openapi/test_line_starts.py``
+        compares the two on many layouts); a hand-made file whose lines contradict its
+        brackets so that a same-named key sits where the next key is expected could get
+        that line: lines are shown, never part of a finding's identity (its fingerprint).
+        """
+        lines = self._text_lines
+        if lines is None:
+            lines = self._text_lines = self._indent_layout()
+            if not lines:
+                self._indent_ok = False
+                return _MISSING
+            self._indent_ok = True
+        unit = self._indent_unit
+        line = self._root_line        # 0-based index of the line of the current node
+        ind = ''                      # the current node's indentation
+        found = None
+        node: Any = self.data
+        for seg in split_pointer(pointer):
+            t = type(node)
+            if t is dict:
+                if seg not in node:
+                    break
+                at = self._key_lines.get(id(node))
+                if at is None:
+                    at = self._key_lines[id(node)] = self._chain(node, line, ind + unit)
+                if not at:
+                    return _MISSING
+                line = at[seg]
+                ind += unit
+                node = node[seg]
+            elif t is list:
+                if not seg.isdigit() or int(seg) >= len(node):
+                    break
+                i = int(seg)
+                items = self._key_lines.get(id(node))
+                if items is None:
+                    items = self._key_lines[id(node)] = self._items(node, line, ind + unit)
+                if not items:
+                    return _MISSING
+                line = items[i]
+                ind += unit
+                node = node[i]
+            else:
+                break
+            found = line
+        if found is None:
+            return None
+        return found + 1
+
+    def _indent_layout(self) -> list[str]:
+        """The text's lines when it opens with ``{`` alone on its line and the next line
+        is indented (the indentation unit, remembered); an empty list otherwise."""
+        if not self.strict_json:
+            return []
+        text = self.text
+        brace = _BLANK_RE.match(text).end()  # type: ignore[union-attr]
+        if not text.startswith('{\n', brace) or brace and text[brace - 1] != '\n':
+            return []
+        unit = _INDENT_RE.match(text, brace + 2).group()  # type: ignore[union-attr]
+        if not unit:
+            return []
+        self._indent_unit = unit
+        self._root_line = text.count('\n', 0, brace)
+        return text.split('\n')
+
+    def _chain(self, node: dict[str, Any], line: int, ind: str) -> dict[str, int]:
+        """The line of every key of the non-empty object ``node`` whose line is ``line``
+        (its keys indented ``ind``), each checked on its line: the key token, and a line
+        that opens a non-empty container exactly when the value is one. The first key is
+        on the next line; a key after a scalar or empty value on the line after it; a key
+        after a container on the line after that container's closing line (the first line
+        after it that is ``ind`` and the bracket with a comma: a container nested in it
+        closes at a deeper indentation), found by C-level comparison of the lines instead
+        of a walk of the container. Empty when a key does not verify."""
+        lines = self._text_lines or []
+        out: dict[str, int] = {}
+        j = line + 1
+        last = len(node) - 1
+        for i, (k, v) in enumerate(node.items()):
+            row = lines[j]
+            if k.isascii() and k.isprintable() and '"' not in k and '\\' not in k:
+                token = f'{ind}"{k}":'
+            else:
+                token = ind + json.dumps(k) + ':'
+                if not row.startswith(token) and not k.isascii():
+                    token = ind + json.dumps(k, ensure_ascii=False) + ':'
+            if not row.startswith(token):
+                return {}
+            out[k] = j
+            t = type(v)
+            if (t is dict or t is list) and v:
+                if len(row) != len(token) + 2 or row[-1] != ('{' if t is dict else '['):
+                    return {}
+                if i < last:
+                    try:
+                        j = lines.index(ind + ('},' if t is dict else '],'), j + 1) + 1
+                    except ValueError:
+                        return {}
+            elif row[-1:] in _OPENERS:
+                return {}
+            else:
+                j += 1
+        return out
+
+    def _items(self, node: list[Any], line: int, ind: str) -> list[int]:
+        """The line of every item of the non-empty array ``node`` whose line is ``line``
+        (its items indented ``ind``), read as ``_chain`` reads an object's keys: an item
+        that is a non-empty container is its bracket alone on its line, the next item on
+        the line after its closing line (``ind`` and the bracket with a comma); any other
+        item is one token on its line. Empty when an item does not verify."""
+        lines = self._text_lines or []
+        out: list[int] = []
+        j = line + 1
+        last = len(node) - 1
+        n = len(ind)
+        for i, v in enumerate(node):
+            row = lines[j]
+            if not row.startswith(ind):
+                return []
+            out.append(j)
+            t = type(v)
+            if (t is dict or t is list) and v:
+                if len(row) != n + 1 or row[-1] != ('{' if t is dict else '['):
+                    return []
+                if i < last:
+                    try:
+                        j = lines.index(ind + ('},' if t is dict else '],'), j + 1) + 1
+                    except ValueError:
+                        return []
+            elif row[n:n + 1] in _NOT_A_TOKEN or row[-1:] in _OPENERS:
+                return []
+            else:
+                j += 1
+        return out
 
     def _key_offset(self, rank: int) -> int:
         """Offset of the key token of rank ``rank`` (0-based, in text order), -1 when the
@@ -497,6 +671,12 @@ def _count_keys(node: Any, memo: dict[int, int]) -> int:
 
 
 _match_start = re.Match.start
+_BLANK_RE = re.compile(r'[ \t\r\n]*')
+_INDENT_RE = re.compile(r'[ \t]*')
+# what cannot follow an array item's indentation on its line; what ends a line that
+# opens a container
+_NOT_A_TOKEN = frozenset(('', ' ', '\t', ']', '}'))
+_OPENERS = frozenset(('{', '['))
 
 
 def _is_key(text: str, at: int, key: str) -> bool:

@@ -160,6 +160,21 @@ def _is_null_schema(node: object) -> bool:
     return node.get('enum') == [None] or ('const' in node and node['const'] is None)
 
 
+# keywords that only annotate: a schema holding nothing else (``{}``, ``true``,
+# ``{"title": "Config"}``) takes every value, null included
+_ANNOTATIONS = frozenset({'title', 'description', 'examples', 'example', 'default',
+                          'deprecated', 'readOnly', 'writeOnly', '$comment'})
+# a list of types naming every JSON type is no type constraint at all
+_ALL_TYPES = frozenset({'string', 'number', 'boolean', 'object', 'array', 'null'})
+
+
+def _is_any_schema(node: object) -> bool:
+    if node is True:
+        return True
+    return isinstance(node, dict) and all(k in _ANNOTATIONS or k.startswith('x-')
+                                          for k in node)
+
+
 def norm(doc: Doc, node: Any, ptr: str) -> N:
     if isinstance(node, dict) and '$ref' in node:
         node, ptr = doc.deref(node, ptr)
@@ -198,7 +213,9 @@ def _fill(doc: Doc, n: N, node: dict[str, Any], ptr: str) -> None:
             types = {str(x) for x in t}
         elif isinstance(t, str):
             types = {t}
-        if types and 'null' in types and len(types) > 1:
+        if types and _ALL_TYPES <= types:
+            types = None        # every JSON type: the same as no type (null included)
+        elif types and 'null' in types and len(types) > 1:
             n.nullable = True
             types.discard('null')
         n.types = frozenset(types) if types else None
@@ -271,12 +288,16 @@ def _fill(doc: Doc, n: N, node: dict[str, Any], ptr: str) -> None:
         if not isinstance(subs, list):
             continue
         branches = []
+        anything = False
         for i, sub in enumerate(subs):
             target, _ = doc.deref(sub, f'{ptr}/{kind}/{i}')
             if _is_null_schema(target):
                 n.nullable = True
                 continue
+            anything = anything or _is_any_schema(target)
             branches.append((sub, f'{ptr}/{kind}/{i}'))
+        if anything:
+            continue            # a variant that takes every value: the union takes them all
         if len(branches) == 1:
             _merge(n, norm(doc, *branches[0]), adopt_name=True)
         elif branches and all(_bare(doc.deref(*b)[0]) for b in branches):
@@ -328,7 +349,21 @@ def _merge(n: N, s: N, adopt_name: bool = False) -> None:
     n.deprecated = n.deprecated or s.deprecated
 
 
+_FORMS: dict[str, str | None] = {}
+
+
 def _pattern_form(pattern: str) -> str | None:
+    """``_form`` of ``pattern``, once per pattern text (a drift repeats the same pattern
+    change in every resource)."""
+    if pattern in _FORMS:
+        return _FORMS[pattern]
+    if len(_FORMS) > 4096:
+        _FORMS.clear()
+    got = _FORMS[pattern] = _form(pattern)
+    return got
+
+
+def _form(pattern: str) -> str | None:
     """A form of a regular expression in which rewrites that accept the same strings read
     the same: Python's own parse (``{1,}`` and ``+``, ``(?:a)`` and ``a``, ``a|b`` and
     ``[ab]`` already agree there), groups without flags inlined when nothing refers back
@@ -612,8 +647,10 @@ class Comparer:
                 ch('format-changed', 'error', msg)
         # -- nullability ----------------------------------------------------------
         # a schema of any type (``{}``, Pydantic's ``Any``) takes null as well
-        o_null, n_null = o.nullable or _takes_anything(o), n.nullable or _takes_anything(n)
-        if o_null != n_null:
+        o_any, n_any = _takes_anything(o), _takes_anything(n)
+        o_null, n_null = o.nullable or o_any, n.nullable or n_any
+        # a type that became (or stopped being) "any" says it already: null comes with it
+        if o_null != n_null and not (ot != nt and not union and (n_any if n_null else o_any)):
             if n_null:
                 ch('became-nullable', 'info' if req else 'error',
                    f'{subject} became nullable' + ('' if req else ': clients may now get null'))

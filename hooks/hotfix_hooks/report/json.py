@@ -75,7 +75,19 @@ def _encode(v: Any, nl: str) -> str:
         for k, x in v.items():
             if type(k) is not str:
                 return _fallback(v, nl)
-            parts.append(f'{_ESCAPE(k)}: {_encode(x, inner)}')
+            # the scalars a finding holds written here, not by a call each (a third of
+            # the report's time on 1,500 findings)
+            tx = type(x)
+            if tx is str:
+                parts.append(f'{_ESCAPE(k)}: {_ESCAPE(x)}')
+            elif x is None:
+                parts.append(f'{_ESCAPE(k)}: null')
+            elif tx is bool:
+                parts.append(f'{_ESCAPE(k)}: {"true" if x else "false"}')
+            elif tx is int:
+                parts.append(f'{_ESCAPE(k)}: {int.__repr__(x)}')
+            else:
+                parts.append(f'{_ESCAPE(k)}: {_encode(x, inner)}')
         return '{' + inner + sep.join(parts) + nl + '}'
     if t is list or t is tuple:
         if not v:
