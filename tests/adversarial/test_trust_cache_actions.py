@@ -67,8 +67,6 @@ def test_an_edit_in_a_namespace_package_is_read(repo: GitRepo) -> None:
     _same_as_uncached(repo)
 
 
-@pytest.mark.xfail(strict=True, reason='gap of the analysis (cold too): a re-export '
-                   '"from .impl import rename" is not followed into impl.py')
 def test_an_edit_behind_a_re_export_is_read(repo: GitRepo) -> None:
     files = dict(FILES)
     files['app/services/orders.py'] = 'from .impl import load, rename\n'
@@ -76,6 +74,34 @@ def test_an_edit_behind_a_re_export_is_read(repo: GitRepo) -> None:
     _warm_on(repo, files)
     repo.commit('edit impl', files={'app/services/impl.py': SERVICE_WRITES_STATE})
     _same_as_uncached(repo)
+    # the records now hold impl.py as a dependency: reverting it is read warm as well
+    repo.commit('revert impl', files={'app/services/impl.py': SERVICE.replace(
+        'DB = {}', 'DB = {}  # reverted')})
+    _same_as_uncached(repo, [])
+    # and the re-export pointing elsewhere (impl2 writes the state) is read warm too
+    repo.commit('re-point', files={'app/services/impl2.py': SERVICE_WRITES_STATE,
+                                   'app/services/orders.py': 'from .impl2 import load, rename\n'})
+    _same_as_uncached(repo)
+
+
+def test_an_edit_behind_an_import_as_re_export_is_read(repo: GitRepo) -> None:
+    files = dict(FILES)
+    files['app/services/orders.py'] = 'from . import impl as _impl\n\nload = _impl.load\n' \
+        'from .impl import rename\n'
+    files['app/services/impl.py'] = SERVICE
+    _warm_on(repo, files)
+    repo.commit('edit impl', files={'app/services/impl.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
+
+
+def test_a_re_export_beyond_the_follow_depth_is_not_followed_forever(repo: GitRepo) -> None:
+    files = dict(FILES)
+    files['app/services/orders.py'] = 'from .a import load, rename\n'
+    files['app/services/a.py'] = 'from .b import load, rename\n'
+    files['app/services/b.py'] = 'from .a import load, rename\n'     # a cycle
+    _warm_on(repo, files)
+    repo.commit('edit b', files={'app/services/b.py': 'from .a import load, rename\n\n'})
+    _same_as_uncached(repo, [])
 
 
 @pytest.mark.xfail(strict=True, reason='gap of the analysis (cold too): a module that is a '
@@ -89,8 +115,6 @@ def test_a_service_replaced_by_a_symlink_is_read(service: GitRepo) -> None:  # n
     _same_as_uncached(service)
 
 
-@pytest.mark.xfail(strict=True, reason='gap of the analysis (cold too): a module x.py is '
-                   'read where Python imports the package x/__init__.py beside it')
 def test_a_package_beside_the_service_module_is_read(service: GitRepo) -> None:  # noqa: F811
     service.checkout('hotfix/ARIS-16-x', create=True)
     service.commit('package', files={'app/services/orders/__init__.py': SERVICE_WRITES_STATE})

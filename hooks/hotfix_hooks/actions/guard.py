@@ -559,14 +559,12 @@ class _Run:
     def _importers(self, helpers: list[str]) -> None:
         """Route modules that import a changed helper module: a transition hidden in a
         helper changes the routes that call it, even when their file did not change."""
-        stems = set()
-        for h in helpers:
-            parts = h[:-3].split('/')
-            stems.add(parts[-2] if parts[-1] == '__init__' and len(parts) > 1 else parts[-1])
         candidates = self._repo_py()
         candidates.sort(key=_nearest_first(helpers))
-        helper_set = set(helpers)
-        for p in candidates[:self.cfg['max_repo_files']]:
+        candidates = candidates[:self.cfg['max_repo_files']]
+        helper_set = self._reexporters(helpers, candidates)
+        stems = {_stem(h) for h in helper_set}
+        for p in candidates:
             flags = self._file_flags(p)
             if flags is None or not flags[1]:
                 continue        # no text, or no route definition: not even read
@@ -583,6 +581,33 @@ class _Run:
             self.changed_paths.add(p)
             self.dirty_spans[p] = []
             self.importers.append(p)
+
+    def _reexporters(self, helpers: list[str], candidates: list[str]) -> set[str]:
+        """The changed helper modules and the unchanged modules that import from them
+        (``from .impl import rename`` in ``services/orders.py``, ``import .. as ..``), to
+        the follow depth: a route calling ``orders.rename`` runs the changed ``impl.rename``
+        although its file names only ``orders``."""
+        out = set(helpers)
+        fresh = set(helpers)
+        for _ in range(self.cfg['follow_depth']):
+            stems = {_stem(h) for h in fresh}
+            found = self.changes.head.grep(stems) if all(
+                s.isidentifier() for s in stems) else None
+            near = set(found) if found is not None else None
+            fresh = set()
+            for p in candidates:
+                if p in out or (near is not None and p not in near):
+                    continue
+                text = self.head.index.text(p)
+                if not text or 'import' not in text or not any(s in text for s in stems):
+                    continue
+                mod = self.head.index.module(p)
+                if mod is not None and self._imports_any(self.head.index, mod, out):
+                    fresh.add(p)
+            if not fresh:
+                break
+            out |= fresh
+        return out
 
     @staticmethod
     def _imports_any(index: Index, mod: Module, targets: set[str]) -> bool:
@@ -1047,6 +1072,13 @@ class _Functions(Mapping[str, 'ast.FunctionDef | ast.AsyncFunctionDef']):
 def _endpoint_keyword(call: ast.Call) -> ast.expr | None:
     """``endpoint=`` / ``view_func=`` of an ``add_api_route`` / ``add_url_rule`` call."""
     return next((k.value for k in call.keywords if k.arg in ('endpoint', 'view_func')), None)
+
+
+def _stem(path: str) -> str:
+    """The name a module is imported by: ``app/orders.py`` / ``app/orders/__init__.py``
+    -> ``orders``."""
+    parts = path[:-3].split('/')
+    return parts[-2] if parts[-1] == '__init__' and len(parts) > 1 else parts[-1]
 
 
 def _nearest_first(paths: Iterable[str]) -> Callable[[str], int]:

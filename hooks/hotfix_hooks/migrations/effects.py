@@ -38,7 +38,7 @@ this either: ``history.data_step_changes`` compares the query calls). A ``join``
 Table names come from the code the migration imports: a model class's ``__tablename__``, a
 Core ``Table('name', ...)`` / ``table('name', ...)``, defined in the migration or in a
 module of the repository it imports (``from app.models.unit import Unit``: the module's
-file is found by trying ``app/models/unit.py`` and ``app/models/unit/__init__.py`` below
+file is found by trying ``app/models/unit/__init__.py`` then ``app/models/unit.py`` below
 every folder above the migration, following re-exports ``from .unit import Unit`` a few
 levels; two such files that disagree resolve nothing, as which one runs depends on
 ``sys.path``). Those files are parsed, never imported. What cannot be resolved (a table name
@@ -208,6 +208,12 @@ class Resolver:
 
     def module_files(self, module: str, importer: str) -> list[str]:
         """The files that may hold ``module`` (absolute, or relative to ``importer``)."""
+        return [f for group in self.module_candidates(module, importer) for f in group]
+
+    def module_candidates(self, module: str, importer: str) -> list[list[str]]:
+        """The files that may hold ``module``, one group per import root, each in the order
+        Python's import tries them: a regular package wins over a module of the same name
+        (a namespace package, without ``__init__.py``, loses to the module)."""
         level = len(module) - len(module.lstrip('.'))
         dotted = module[level:]
         rel = dotted.replace('.', '/')
@@ -216,16 +222,23 @@ class Resolver:
             for _ in range(level - 1):
                 base = posixpath.dirname(base)
             stem = posixpath.join(base, rel) if rel else base
-            return [stem + '.py', stem + '/__init__.py'] if rel else [stem + '/__init__.py']
-        return [c for root in self.roots for c in (f'{root}{rel}.py', f'{root}{rel}/__init__.py')]
+            return [[stem + '/__init__.py', stem + '.py'] if rel else [stem + '/__init__.py']]
+        return [[f'{root}{rel}/__init__.py', f'{root}{rel}.py'] for root in self.roots]
 
     def imported(self, module: str, name: str | None, importer: str,
                  depth: int = 0) -> Model | None:
         """The model ``name`` of ``module`` (``name`` None: the module itself is not a model)."""
         if name is None or depth > MAX_REEXPORT:
             return None
-        found = [(f, tree) for f in self.module_files(module, importer)
-                 if (tree := self._file(f)) is not None]
+        found = []
+        for group in self.module_candidates(module, importer):
+            for f in group:         # the first file of a root that exists is the module
+                tree = self._file(f)
+                if tree is not None:
+                    found.append((f, tree))
+                    break
+                if self.snap.exists(f):
+                    break           # there but unparseable: it shadows what follows
         got = {self.in_module(tree, name, f, depth) for f, tree in found}
         # two files that may be the module (below different folders) and say different
         # things: which one runs depends on sys.path at run time, so nothing is resolved
