@@ -104,8 +104,6 @@ def test_a_re_export_beyond_the_follow_depth_is_not_followed_forever(repo: GitRe
     _same_as_uncached(repo, [])
 
 
-@pytest.mark.xfail(strict=True, reason='gap of the analysis (cold too): a module that is a '
-                   'symlink is read as its link text, not as the file Python imports')
 def test_a_service_replaced_by_a_symlink_is_read(service: GitRepo) -> None:  # noqa: F811
     service.checkout('hotfix/ARIS-16-x', create=True)
     service.write('app/services/orders_v2.py', SERVICE_WRITES_STATE)
@@ -119,3 +117,36 @@ def test_a_package_beside_the_service_module_is_read(service: GitRepo) -> None: 
     service.checkout('hotfix/ARIS-16-x', create=True)
     service.commit('package', files={'app/services/orders/__init__.py': SERVICE_WRITES_STATE})
     _same_as_uncached(service)
+
+
+def test_an_edit_of_the_target_of_a_symlinked_service_is_read(repo: GitRepo) -> None:
+    """The link is unchanged; the file it points at now writes the state attribute."""
+    files = dict(FILES)
+    del files['app/services/orders.py']
+    files['app/services/orders_v2.py'] = SERVICE
+    repo.write('app/services/.keep', '')
+    os.symlink('orders_v2.py', repo.path / 'app/services/orders.py')
+    _warm_on(repo, files)
+    repo.commit('edit the target', files={'app/services/orders_v2.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
+    # the link re-pointed to a file that does not write the state: read warm as well
+    repo.write('app/services/orders_v3.py', SERVICE)
+    os.unlink(repo.path / 'app/services/orders.py')
+    os.symlink('orders_v3.py', repo.path / 'app/services/orders.py')
+    repo.commit('re-point')
+    _same_as_uncached(repo, [])
+
+
+@pytest.mark.parametrize('target', ['/etc/hostname', '../../../outside.py', '../../.git/HEAD',
+                                    'missing.py', 'loop.py'])
+def test_a_service_symlinked_out_of_reach_is_a_finding(service: GitRepo,  # noqa: F811
+                                                       target: str) -> None:
+    service.checkout('hotfix/ARIS-16-x', create=True)
+    os.unlink(service.path / 'app/services/orders.py')
+    os.symlink(target, service.path / 'app/services/orders.py')
+    if target == 'loop.py':
+        os.symlink('orders.py', service.path / 'app/services/loop.py')
+    service.commit('link')
+    warm = _scan(service, 'main')
+    assert warm == _scan(service, 'main', '--no-cache')
+    assert 'actions-module-unreadable' in _rules(warm)
