@@ -67,6 +67,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from hotfix_hooks.changeset import code_view
+from hotfix_hooks.changeset import CodeSnapshot
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import ExcludingSnapshot
 from hotfix_hooks.changeset import PrefixSnapshot
@@ -181,7 +183,7 @@ class Resolver:
     Every file it reads or probes is recorded in ``consulted``."""
 
     def __init__(self, snap: Snapshot, path: str) -> None:
-        self.snap = snap
+        self.snap = code_view(snap)     # a symbolic link reads as the file it points at
         self.path = path
         self.consulted: dict[str, str | None] = {}
         self._modules: dict[str, ast.Module | None] = {}
@@ -1018,7 +1020,7 @@ def _package_anywhere(snap: Snapshot, top: str) -> str | None:
     """A Python file of the repository that is the top-level module ``top`` or lies below a
     folder of that name, at any depth (whatever ``sys.path`` holds), in the whole repository
     (a service of a monorepo imports the shared code beside it too); None when none is."""
-    while isinstance(snap, (PrefixSnapshot, ExcludingSnapshot)):
+    while isinstance(snap, (PrefixSnapshot, ExcludingSnapshot, CodeSnapshot)):
         snap = snap.inner
     for p in snap.paths():
         if p.endswith('.py') and (('/' + p).endswith(f'/{top}.py') or f'/{top}/' in '/' + p):
@@ -1078,6 +1080,7 @@ def cached(cache: Any, snap: Snapshot, path: str, derive: Callable[[], Effects]
 def _deps_hold(snap: Snapshot, deps: object) -> bool:
     if not isinstance(deps, (list, tuple)):
         return False
+    snap = code_view(snap)      # as the resolver read them
     for dep in deps:
         if not (isinstance(dep, (list, tuple)) and len(dep) == 2 and isinstance(dep[0], str)):
             return False
