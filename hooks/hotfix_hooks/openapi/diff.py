@@ -8,7 +8,6 @@ is one finding listing every affected operation.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import re
 from typing import Any
@@ -87,12 +86,14 @@ def hint_for(rule: str, severity: str) -> str:
     return 'revert the incompatible part of the change'
 
 
-@dataclasses.dataclass
 class _Hit:
     """A change attributed to one operation (before grouping)."""
 
-    change: Change
-    op: str
+    __slots__ = ('change', 'op')
+
+    def __init__(self, change: Change, op: str) -> None:
+        self.change = change
+        self.op = op
 
 
 class _Collector:
@@ -648,7 +649,8 @@ def _echoes(hits: list[_Hit]) -> list[_Hit]:
             out.append(h)
             continue
         if key not in folded:
-            folded[key] = dataclasses.replace(r, message=r.message + ECHO_NOTE)
+            folded[key] = Change(r.rule, r.severity, r.message + ECHO_NOTE, r.base_ptr,
+                                 r.head_ptr, r.removal)
         out.append(_Hit(folded[key], h.op))
     for i, h in enumerate(out):
         key = _model_property(h.change.base_ptr)
