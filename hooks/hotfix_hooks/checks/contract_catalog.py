@@ -356,12 +356,21 @@ _FIXED = (
              'into the wrong branch.',
          fix='Do not add values to a response enum in a hotfix (or mark the enum '
              'x-extensible-enum so clients know to expect new values).',
-         bad='TransferStatus gains in_transit',
+         bad='TransferStatus gains in_transit; the error kind of a 403 renamed '
+             'UncancelWithoutPaymentMethod -> PaymentMethodRequired',
          good='TransferStatus unchanged; the new state is modelled in a normal release',
-         severity_note='info when the enum is x-extensible-enum'),
+         severity_note='info when the enum is x-extensible-enum. In an error response body '
+                       '(4xx, 5xx, `default`) the values are judged per place, variants '
+                       'merged: a value added while the others are kept is info (clients '
+                       'already handle an error they do not recognise as the failure it is); '
+                       'a value removed while another is added at the same place is a rename '
+                       'and an error (one finding naming the old and the new value: clients '
+                       'matching the old value break)'),
     Rule('response-enum-value-removed', _C, 'info',
          summary='A response field no longer returns one of its values.',
-         why='Compatible: clients get a subset of what they handled.',
+         why='Compatible: clients get a subset of what they handled (in an error response, '
+             'a value removed while another is added is reported as a rename, '
+             'response-enum-value-added).',
          fix='Nothing to fix.',
          bad='(informational) TransferStatus loses legacy',
          good='(informational) the same'),

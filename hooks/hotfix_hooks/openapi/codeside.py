@@ -93,6 +93,7 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
         out.extend(_compared(changes, base, head, {'format': SIDE_FORMAT,
                                                     'code_exclude': exclude,
                                                     'python_roots': roots}))
+    _name_changed_routes(out, base, head, changed)
     out.extend(_unresolved_routes(base, head, changed))
     seen = set()
     for file, line, what in head.unresolved:
@@ -380,6 +381,31 @@ def _drop_operations(contract: CodeContract, files: set[str]) -> None:
             if not item:
                 del paths[path]
         del contract.handlers[ptr]
+
+
+def _name_changed_routes(found: list[Finding], base: CodeContract, head: CodeContract,
+                         changed: set[str]) -> None:
+    """A finding located where the changed schema is declared (a model, an exception
+    class) in a file this commit did not touch was caused by a route the commit changed
+    (its ``response_model``, its ``responses=``): the message names that route's file and
+    line, so the reviewer finds the cause in the diff. The location stays the declaration
+    (where the changed value or field is)."""
+    for f in found:
+        if not f.path or f.path in changed or f.extra.get('source') != 'route code':
+            continue
+        ops = f.extra.get('affected') or ([f.extra['operation']] if f.extra.get(
+            'operation') else [])
+        places: dict[str, list[str]] = {}
+        for op in ops:
+            method, _, path = str(op).partition(' ')
+            ptr = f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method.lower()}"
+            facts = head.routes.get(ptr) or base.routes.get(ptr)
+            if facts and facts[0] in changed:
+                places.setdefault(f'{facts[0]}:{facts[1]}', []).append(str(op))
+        if places:
+            f.message += ' (the commit changed ' + '; '.join(
+                f'the route {", ".join(o)} at {where}' for where, o in places.items()) + ')'
+            f.extra['changed_routes'] = sorted(places)
 
 
 def _unresolved_routes(base: CodeContract, head: CodeContract, changed: set[str]

@@ -477,6 +477,12 @@ def _success(status: str) -> bool:
     return status.startswith('2')
 
 
+def _error_status(status: str) -> bool:
+    """4xx, 5xx (``4XX`` ranges too) and ``default``: an error a client already handles as
+    a failure, recognised or not."""
+    return status[:1] in ('4', '5') or status == 'default'
+
+
 def _compare_responses(col: _Collector, cmp: Comparer, o: Op, n: Op) -> None:
     op = n.label
     for status, r in o.responses.items():
@@ -502,8 +508,10 @@ def _compare_responses(col: _Collector, cmp: Comparer, o: Op, n: Op) -> None:
                                f'{status} response ({media}) no longer has a schema',
                                schema[1], s.ptr, True), op)
             elif schema and nschema:
-                col.extend(cmp.schema(*schema, *nschema, 'response-body',
-                                      f'{status} response body'), op)
+                found = cmp.schema(*schema, *nschema, 'response-body', f'{status} response body')
+                if _error_status(status):
+                    found = cmp.error_body(found, *schema, *nschema, f'{status} response body')
+                col.extend(found, op)
         for media in s.content:
             if media not in r.content:
                 col.add(Change('response-media-type-added', 'info',

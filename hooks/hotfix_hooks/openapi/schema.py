@@ -557,6 +557,40 @@ def nested_level(level: str) -> str:
         level, level)
 
 
+def value_places(doc: Doc, node: Any, ptr: str
+                 ) -> tuple[dict[str, dict[str, tuple[Any, str]]], dict[str, str]]:
+    """The accepted values (enum/const) of a body by property path (``''`` the body,
+    ``error``, ``items[].kind``), the variants of a ``oneOf``/``anyOf`` merged: every value
+    a client may get at that place, whichever variant carries it, with where it is
+    declared; and the path of each location holding values. Paths (not locations) key
+    them, so one ``error`` field in two variants is one place."""
+    out: dict[str, dict[str, tuple[Any, str]]] = {}
+    paths: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+
+    def walk(node: Any, ptr: str, path: str, depth: int) -> None:
+        n = norm(doc, node, ptr)
+        if not n.known or depth > 8 or (n.ptr, path) in seen:
+            return
+        seen.add((n.ptr, path))
+        if n.values:
+            paths.setdefault(n.ptr, path)
+        for k, v in (n.values or {}).items():
+            out.setdefault(path, {}).setdefault(k, (v, n.ptr))
+        for name, (pnode, pptr) in n.props.items():
+            walk(pnode, pptr, f'{path}.{name}' if path else name, depth + 1)
+        if n.items:
+            walk(*n.items, f'{path}[]', depth + 1)
+        for bnode, bptr in n.branches:
+            walk(bnode, bptr, path, depth + 1)
+
+    walk(node, ptr, '', 0)
+    return out, paths
+
+
+_ENUM_RULES = ('response-enum-value-added', 'response-enum-value-removed')
+
+
 class Comparer:
     """Compares schemas of a base and a head document (memoised per location pair)."""
 
@@ -750,6 +784,69 @@ class Comparer:
         # -- unions ---------------------------------------------------------------
         if o.branches or n.branches:
             self._branches(o, n, level, req, subject, out)
+        return out
+
+    def error_body(self, changes: list[Change], onode: Any, optr: str, nnode: Any,
+                   nptr: str, subject: str) -> list[Change]:
+        """The value changes of an error response body (4xx, 5xx, ``default``) judged as
+        a whole, per property path, variants merged: a client must already handle an error
+        it does not recognise (as a failure of a request that failed anyway), so an error
+        kind added while the others are kept is context; a kind removed while another is
+        added at the same place is a rename, which breaks the clients matching the old kind
+        (one finding naming both); a kind only removed is reported as before. Comparing
+        variant by variant (an object that became ``A | B``) pairs an old kind with a new
+        one that does not replace it: the whole body says whether the old kind is gone."""
+        if not changes:
+            return changes
+        old, old_paths = value_places(self.base, onode, optr)
+        new, new_paths = value_places(self.head, nnode, nptr)
+        if not old and not new:
+            return changes
+
+        def diff(path: str) -> tuple[list[Any], list[Any]]:
+            ov, nv = old.get(path, {}), new.get(path, {})
+            return ([v for k, (v, _) in ov.items() if k not in nv],
+                    [v for k, (v, _) in nv.items() if k not in ov])
+
+        def where(path: str) -> str:
+            return f'{subject}: ' + (f'property `{path}`' if path else 'the body')
+
+        def renamed(path: str) -> Change:
+            removed, added = diff(path)
+            return Change('response-enum-value-added', 'error',
+                          f'{where(path)}: {_fmt_values(removed)} replaced by '
+                          f'{_fmt_values(added)}: clients matching the old value no longer '
+                          'recognise this error', old[path][_vkey(removed[0])][1],
+                          new[path][_vkey(added[0])][1])
+
+        renames = [p for p in sorted(old.keys() | new.keys()) if all(diff(p))]
+        out: list[Change] = []
+        done: set[str] = set()
+        for c in changes:
+            path = (new_paths.get(c.head_ptr or '') if c.rule == 'response-enum-value-added'
+                    else old_paths.get(c.base_ptr or ''))
+            if c.rule not in _ENUM_RULES or path is None:
+                out.append(c)
+                continue
+            removed, added = diff(path)
+            if path in done:
+                continue
+            if path in renames:
+                done.add(path)
+                out.append(renamed(path))
+            elif added and c.rule == 'response-enum-value-added':
+                done.add(path)
+                out.append(Change(
+                    c.rule, 'info',
+                    f'{where(path)}: {_fmt_values(added)} added to an error response (the '
+                    'other values kept): clients handle an error they do not recognise as '
+                    'the failure it already was', c.base_ptr, new[path][_vkey(added[0])][1]))
+            elif removed and c.rule == 'response-enum-value-removed':
+                out.append(c)
+            # else: a value paired with another variant's, both kept: no change
+        # a rename made by swapping variants (``anyOf`` branches) has no value change of
+        # its own: the branch changes say it only as context
+        out += [renamed(p) for p in renames if p not in done]
         return out
 
     def _bounds(self, o: N, n: N, req: bool, subject: str,
