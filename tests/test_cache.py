@@ -220,6 +220,31 @@ def test_fingerprint_changes_when_a_module_of_the_package_changes(tmp_path: Path
     assert fingerprint() != first
 
 
+def test_fingerprint_changes_when_the_sql_parser_is_installed_again(tmp_path: Path) -> None:
+    """The SQL analyses cached depend on ``pglast``: another install of it (here a package
+    of that name first on ``sys.path``, then rewritten) is another fingerprint, found
+    without importing it."""
+    code = ('import sys; from hotfix_hooks import cache; print(cache.tool_fingerprint()); '
+            'print("pglast" in sys.modules)')
+    libs = tmp_path / 'libs'
+
+    def fingerprint(*paths: Path) -> tuple[str, str]:
+        env = {**os.environ, 'PYTHONPATH': os.pathsep.join([*map(str, paths), str(SRC)])}
+        out = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
+                             text=True, check=True).stdout.split()
+        return out[0], out[1]
+
+    installed, imported = fingerprint()
+    assert imported == 'False'
+    (libs / 'pglast').mkdir(parents=True)
+    (libs / 'pglast' / '__init__.py').write_text('__version__ = "1"\n')
+    other, _ = fingerprint(libs)
+    assert other != installed
+    assert fingerprint(libs)[0] == other
+    (libs / 'pglast' / '__init__.py').write_text('__version__ = "2.0"\n')
+    assert fingerprint(libs)[0] != other
+
+
 # -- concurrent runs ----------------------------------------------------------------------------
 WORKER = '''
 import sys, time

@@ -10,8 +10,10 @@ cache), one file per entry, named by a digest of the entry's full key::
 * ``blob id`` is the git blob id of the file analysed (``Snapshot.blob_id``), or any other
   content digest (hex) the result depends on;
 * the tool fingerprint changes whenever the code of hotfix-hooks or the Python running it
-  changes (version, interpreter, and every module's size and modification time), so a new
-  install or an edited checkout never reads an older analysis;
+  changes (version, interpreter, and every module's size and modification time), or a
+  library whose results are cached (``ANALYSIS_LIBRARIES``: the SQL parser) is installed
+  again, so a new install, an upgraded parser or an edited checkout never reads an older
+  analysis;
 * ``key_parts`` are the policy keys (and library versions) the analysis depends on, as
   plain JSON data; their digest is part of the key.
 
@@ -64,6 +66,9 @@ DEFAULT_MAX_MB = 200
 ENV_SWITCH = 'HOTFIX_HOOKS_CACHE'          # 0 / off / false / no: no cache
 ENV_MAX_MB = 'HOTFIX_HOOKS_CACHE_MAX_MB'
 SUBDIR = os.path.join('hotfix-hooks', 'cache')
+# libraries whose results are cached (the SQL parser of the migration analyses): their
+# installed files are part of the tool fingerprint
+ANALYSIS_LIBRARIES = ('pglast',)
 LEDGER = 'size'
 TAG = 'CACHEDIR.TAG'
 TAG_TEXT = ('Signature: 8a477f597d28d172789f06886806bc55\n'
@@ -123,8 +128,27 @@ def tool_fingerprint() -> str:
                     except OSError:
                         continue
                     h.update(f'{path[len(root):]}\0{st.st_size}\0{st.st_mtime_ns}\0'.encode())
+        for name in ANALYSIS_LIBRARIES:
+            h.update(_library_stamp(name).encode())
         _FINGERPRINT = h.hexdigest()[:40]
     return _FINGERPRINT
+
+
+def _library_stamp(name: str) -> str:
+    """The size and modification time of the top-level files of the package ``name`` that
+    ``import`` would find first on ``sys.path`` (its ``__init__``, its compiled parser), so
+    that upgrading a library whose results are cached misses: without importing it."""
+    for entry in sys.path:
+        folder = os.path.join(entry or os.curdir, name)
+        try:
+            found = sorted((e.name, st.st_size, st.st_mtime_ns)
+                           for e in os.scandir(folder)
+                           if e.name.endswith(('.py', '.so', '.pyd')) and e.is_file()
+                           for st in (e.stat(),))
+        except OSError:
+            continue
+        return f'{name}\0{folder}\0{found}\0'
+    return f'{name}\0(absent)\0'
 
 
 def parts_digest(key_parts: object) -> str:

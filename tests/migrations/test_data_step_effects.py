@@ -14,6 +14,8 @@ another table or column, or chooses rows by other columns, stays an error.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -615,3 +617,80 @@ def test_a_reshape_under_a_condition_stays_a_history_error() -> None:
     [f] = _history(_recipes(LOCAL_ORM, NULLABLE_THEN_NOT_NULL),
                    _recipes(LOCAL_TEXT, guarded), code={})
     assert (f.rule, f.severity) == ('migration-history-edited', 'error')
+
+
+WIPE = 'def wipe(session):\n    session.execute(sa.text("DELETE FROM ingredient_units"))\n'
+
+
+def _with_call(call: str, imports: str = '', local: str = '') -> str:
+    """TEXT (the same writes as ORM) with one more statement before the commit."""
+    start = '    session = orm.Session(bind=op.get_bind())\n'
+    body = TEXT.replace(start, start + ''.join(f'    {line}\n' for line in local.splitlines()),
+                        1)
+    return imports + body.replace('    session.commit()\n', f'    {call}\n    session.commit()\n',
+                                  1)
+
+
+@pytest.mark.parametrize(('imports', 'local', 'call', 'files'), [
+    ('import app.db.fixes\n', '', 'app.db.fixes.wipe(session)', {'app/db/fixes.py': WIPE}),
+    # a namespace package (no __init__.py): the import finds no file where it looks first
+    ('from app.db.fixes import ops\n', '', 'ops.wipe(session)', {'app/db/fixes/ops.py': WIPE}),
+    # a src/ layout: the package is on sys.path through src/, not a folder above the migration
+    ('from app.db.fixes import wipe\n', '', 'wipe(session)', {'src/app/db/fixes.py': WIPE}),
+    # an import inside the step
+    ('', 'from app.db.fixes import wipe', 'wipe(session)', {'app/db/fixes.py': WIPE}),
+    ('', 'import app.db.fixes as fixes', 'fixes.wipe(session)', {'app/db/fixes.py': WIPE}),
+    # code chosen at run time
+    ('import importlib\n', '', 'importlib.import_module("app.db.fixes").wipe(session)',
+     {'app/db/fixes.py': WIPE}),
+    ('', '', '__import__("app.db.fixes").db.fixes.wipe(session)', {'app/db/fixes.py': WIPE}),
+    ('', '', 'exec("session.execute(sa.text(\'DELETE FROM ingredient_units\'))")', {}),
+    ('', '', 'getattr(session, "execute")(sa.text("DELETE FROM ingredient_units"))', {}),
+], ids=['import-dotted', 'namespace-package', 'src-layout', 'local-import-from',
+        'local-import-as', 'import-module', 'dunder-import', 'exec', 'getattr-call'])
+def test_a_write_hidden_in_code_the_walk_does_not_follow_stays_reported(
+        imports: str, local: str, call: str, files: dict[str, str]) -> None:
+    """Adversarial: the rewrite writes the same rows and also calls code of the repository
+    (reached by a way of importing that the walk once took for a library, or chosen at run
+    time) that deletes every row: unresolved, judged as before (an error), never the info
+    that the same rows are written."""
+    [f] = _history(_mig(ORM), _mig(_with_call(call, imports, local)),
+                   code={**CODE, **files})
+    assert (f.rule, f.severity) == ('migration-history-edited', 'error')
+    assert 'not followed' in f.message or f.extra.get('same_effects') is None
+
+
+def test_a_library_call_and_a_compiled_statement_stay_values() -> None:
+    """What a library (no file of the repository) computes is a value: still context."""
+    [f] = _history(_mig(ORM), _mig(_with_call('underscore("x")',
+                                              'from inflection import underscore\n')))
+    assert (f.rule, f.severity) == ('migration-history-code-changed', 'info')
+
+
+def test_a_service_of_a_monorepo_calling_shared_code_beside_it_is_unresolved() -> None:
+    """The migrations of ``services/api`` are checked with paths relative to it; the helper
+    the step calls lives in ``shared/`` at the top of the repository (on ``sys.path`` in
+    production): code of the repository, not a library, also through the cache."""
+    import ast
+
+    from hotfix_hooks import cache as cache_mod
+    from hotfix_hooks.changeset import PrefixSnapshot
+    from hotfix_hooks.migrations.history import _forward_module
+
+    text = _mig(_with_call('wipe(session)', 'from shared.fixes import wipe\n'))
+    forward = _forward_module(text, 'alembic')
+    assert forward is not None
+    service = {f'services/api/{p}': t for p, t in {**CODE, PATH: text}.items()}
+
+    def run(files: dict[str, str], cache: object = None) -> dict[str, object]:
+        snap = PrefixSnapshot(MemorySnapshot(files), 'services/api/')
+        return effects.cached(cache, snap, PATH, lambda: effects.data_effects(
+            ast.parse(text), forward, snap, PATH))
+
+    assert run(service)['unresolved'] == []                  # no such code: a library
+    shared = {**service, 'shared/fixes.py': WIPE}
+    assert run(shared)['unresolved']
+    with_cache = cache_mod.Cache(os.path.join(tempfile.mkdtemp(), 'cache'))
+    assert run(service, with_cache)['unresolved'] == []
+    assert run(shared, with_cache)['unresolved']             # the cached library verdict
+    assert run(service, with_cache)['unresolved'] == []      # is kept for its own side only

@@ -16,12 +16,20 @@ from hotfix_hooks.actions.index import FuncNode
 from hotfix_hooks.actions.index import Index
 from hotfix_hooks.actions.index import Module
 from hotfix_hooks.actions.index import module_strings as _module_strings
+from hotfix_hooks.actions.records import FnId
+from hotfix_hooks.actions.records import Record
+from hotfix_hooks.actions.records import Records
 from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.pyast import call_name
 from hotfix_hooks.pyast import short
 from hotfix_hooks.pyast import source_of
 
 _Target = tuple['Module', FuncNode, 'ast.ClassDef | None']
+
+
+def fn_id(mod: Module, fn: FuncNode, cls: ast.ClassDef | None) -> FnId:
+    """A function's id on one side: its position, never ``id()`` of a node."""
+    return (mod.path, cls.name if cls else '', fn.name, fn.lineno, fn.col_offset)
 
 HTTP_METHODS = frozenset(('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'))
 # Calls that write their keyword arguments / dict arguments to a record.
@@ -63,6 +71,10 @@ class Evidence:
         return f'{self.file}:{self.line}'
 
 
+def _ev(e: Evidence) -> tuple[str, str, str, int, str]:
+    return (e.kind, e.detail, e.file, e.line, e.function)
+
+
 @dataclass
 class Profile:
     """What a route (handler + dependencies + followed calls) does."""
@@ -94,7 +106,8 @@ class Analyzer:
     """Follows a handler into the functions it calls and collects evidence."""
 
     def __init__(self, index: Index, state_attrs: list[str], markers: list[str],
-                 depth: int, fn_cache: FnCache | None = None) -> None:
+                 depth: int, fn_cache: FnCache | None = None,
+                 records: Records | None = None) -> None:
         self.index = index
         self.state = {s.lower() for s in state_attrs}
         self.marker_re = re.compile('|'.join(re.escape(m) for m in markers), re.I) \
@@ -106,45 +119,70 @@ class Analyzer:
         self.depth = depth
         self._consts: dict[str, dict[str, list[str]]] = {}
         self._resolved: dict[tuple[str, str, int, int, int | None, int | None],
-                             _Target | None] = {}
+                             tuple[_Target | None, tuple[str, ...]]] = {}
         # per-function facts of this side, by position (see ``FnCache``)
         self._fn_cache: FnCache = fn_cache if fn_cache is not None else {}
+        # per-function records of this side (``records.py``): what a profile follows
+        self.records = records if records is not None else Records(index, None)
 
     # -- public ----------------------------------------------------------------------
     def profile(self, mod: Module, fn: FuncNode | None,
                 extra: Sequence[ast.AST] = ()) -> Profile:
         prof = Profile()
-        seen: set[int] = set()
+        seen: set[FnId] = set()
         for node in extra:
             self._visit_expr(node, mod, prof, seen)
         if fn is not None:
-            self._visit(fn, mod, 0, None, prof, seen)
+            fid = fn_id(mod, fn, None)
+            self._visit(fid, 0, prof, seen, (mod, fn, None))
             if prof.dynamic:
-                self._body_fields(fn, mod, prof)
+                rec = self._record(fid, (mod, fn, None))
+                if rec is not None:
+                    self._body_fields(rec, prof)
+            if mod.path in self.index.piecewise:
+                self.records.forget(fid)     # a handler of a huge module: profiled once
         return prof
 
-    def _body_fields(self, fn: FuncNode, mod: Module, prof: Profile) -> None:
+    def visit_function(self, mod: Module, fn: FuncNode, cls: ast.ClassDef | None,
+                       prof: Profile, seen: set[FnId]) -> None:
+        """Add what ``fn`` (a method of ``cls``, if given) and what it calls do to ``prof``."""
+        self._visit(fn_id(mod, fn, cls), 0, prof, seen, (mod, fn, cls))
+
+    @staticmethod
+    def _body_fields(rec: Record, prof: Profile) -> None:
         """A generic ``setattr(obj, field, value)`` loop writes whatever the request body
         model holds: a state-like field in that model is a state write."""
+        dyn = prof.dynamic[0]
+        for cls_name, field in rec[13]:
+            prof.writes.append(Evidence(
+                'write', f'{dyn.detail} sets {cls_name}.{field} from the request body',
+                dyn.file, dyn.line, dyn.function))
+
+    def _body_field_names(self, fn: FuncNode, mod: Module) -> list[tuple[str, str]]:
+        """The state-like fields of the classes ``fn``'s parameters are annotated with
+        (what ``_body_fields`` reports when the profile writes dynamically)."""
+        out: list[tuple[str, str]] = []
         for arg in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs:
             for ann in _unwrap(arg.annotation):
                 found = self._class(ann, mod)
                 if found is None:
                     continue
-                cmod, cls = found
-                fields = [n.target.id for n in cls.body if isinstance(n, ast.AnnAssign)
-                          and isinstance(n.target, ast.Name)
-                          and n.target.id.lower() in self.state]
-                for field in fields:
-                    dyn = prof.dynamic[0]
-                    prof.writes.append(Evidence(
-                        'write', f'{dyn.detail} sets {cls.name}.{field} from the request body',
-                        dyn.file, dyn.line, dyn.function))
+                cls = found[1]
+                out.extend((cls.name, n.target.id) for n in cls.body
+                           if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+                           and n.target.id.lower() in self.state)
+        return out
 
     def summary(self, fn: FuncNode, mod: Module) -> tuple[object, ...]:
         """What the analysis sees of one function, without line numbers: equal summaries
-        on both sides mean an edit did not change anything this guard checks."""
-        f = self._facts(fn, mod, None)
+        on both sides mean an edit did not change anything this guard checks (kept in the
+        function's record: a side read from the cache does not derive it again)."""
+        rec = self._record(fn_id(mod, fn, None), (mod, fn, None))
+        return rec[14] if rec is not None and rec[14] else \
+            self._summary(self._facts(fn, mod, None))
+
+    @staticmethod
+    def _summary(f: _FnFacts) -> tuple[object, ...]:
         return (sorted(e.detail for e in f.writes), sorted(e.detail for e in f.markers),
                 sorted((k, v[0]) for k, v in f.params.items()),
                 sorted((k, v[0]) for k, v in f.flags.items()),
@@ -163,61 +201,149 @@ class Analyzer:
         return bool(self.marker_re.search(text))
 
     # -- traversal --------------------------------------------------------------------
-    def _visit_expr(self, node: ast.AST, mod: Module, prof: Profile, seen: set[int]) -> None:
+    def _visit_expr(self, node: ast.AST, mod: Module, prof: Profile, seen: set[FnId]
+                    ) -> None:
         """Dependencies and markers in a decorator call / router constructor."""
         for sub in ast.walk(node):
             if isinstance(sub, ast.Call) and call_name(sub.func) in DEPENDENCY_CALLS and sub.args:
-                self._follow(sub.args[0], mod, 0, None, {}, prof, seen, dependency=True)
+                self._visit_fn_expr(sub.args[0], mod, 0, None, {}, prof, seen)
             self._marker_node(sub, mod, '<route>', prof)
             if isinstance(sub, ast.Call):
                 self._flags(sub, mod, prof)
 
-    def _visit(self, fn: FuncNode, mod: Module, depth: int, cls: ast.ClassDef | None,
-               prof: Profile, seen: set[int]) -> None:
-        if id(fn) in seen:
-            return
-        seen.add(id(fn))
-        facts = self._facts(fn, mod, cls)
-        prof.functions.add(facts.qualname)
-        prof.writes.extend(facts.writes)
-        prof.dynamic.extend(facts.dynamic)
-        prof.markers.extend(facts.markers)
-        prof.generated.extend(facts.generated)
-        prof.external.extend(facts.external)
-        for name, (state, line) in facts.params.items():
+    def _visit(self, fid: FnId, depth: int, prof: Profile, seen: set[FnId],
+               where: _Target | None = None) -> Record | None:
+        """Add the record of function ``fid`` to ``prof``, then follow its dependencies and
+        (below the follow depth) its calls. ``where``: its module and nodes, when known."""
+        if fid in seen:
+            return None
+        seen.add(fid)
+        rec = self._record(fid, where)
+        if rec is None:
+            return None
+        path = fid[0]
+        prof.functions.add(rec[0])
+        prof.writes.extend(Evidence(*e) for e in rec[1])
+        prof.dynamic.extend(Evidence(*e) for e in rec[2])
+        prof.markers.extend(Evidence(*e) for e in rec[3])
+        prof.generated.extend(Evidence(*e) for e in rec[4])
+        prof.external.extend(Evidence(*e) for e in rec[5])
+        for name, state, line in rec[6]:
             prev = prof.params.get(name)
             if prev != 'required':
                 prof.params[name] = state
-                prof.param_lines[name] = (mod.path, line)
-        for name, (value, line) in facts.flags.items():
+                prof.param_lines[name] = (path, line)
+        for name, value, line in rec[7]:
             prof.flags[name] = prof.flags.get(name, False) or value
-            prof.flag_lines.setdefault(name, (mod.path, line))
-        if facts.markers:
-            prof.rejects += facts.rejects
-            prof.warns += facts.warns
-            prof.warn_lines.extend((mod.path, ln) for ln in facts.warn_line_nos)
-        for dep in facts.dependencies:
-            self._follow(dep, mod, depth, cls, facts.local_types, prof, seen, dependency=True)
-        if depth >= self.depth:
-            return
-        for callee in facts.calls:
-            self._follow(callee, mod, depth + 1, cls, facts.local_types, prof, seen)
+            prof.flag_lines.setdefault(name, (path, line))
+        if rec[3]:
+            prof.rejects += rec[8]
+            prof.warns += rec[9]
+            prof.warn_lines.extend((path, ln) for ln in rec[10])
+        for dep in rec[11]:
+            if dep is not None:
+                self._visit(dep, depth, prof, seen)
+        if depth < self.depth:
+            for callee in rec[12]:
+                if callee is not None:
+                    self._visit(callee, depth + 1, prof, seen)
+        return rec
 
-    def _follow(self, expr: ast.expr, mod: Module, depth: int, cls: ast.ClassDef | None,
-                local_types: dict[str, ast.expr], prof: Profile, seen: set[int],
-                dependency: bool = False) -> None:
+    def _record(self, fid: FnId, where: _Target | None) -> Record | None:
+        """The record of ``fid``: this side's (from the cache when its dependencies hold),
+        else derived from the function's tree while the index logs what it consults."""
+        rec = self.records.get(fid)
+        if rec is not None:
+            return rec
+        if where is None:
+            where = self.records.nodes.get(fid) or self._locate(fid)
+            if where is None:
+                return None
+        mod, fn, cls = where
+        log = self.index.record()
+        try:
+            facts = self._facts(fn, mod, cls)
+            # each resolved once per side (the record is derived once): no memo to hold
+            deps = [self._target(self._resolve(d, mod, cls, facts.local_types))
+                    for d in facts.dependencies]
+            calls = [self._target(self._resolve(c, mod, cls, facts.local_types))
+                     for c in facts.calls]
+            body = self._body_field_names(fn, mod)
+        finally:
+            self.index.stop(log)
+        log.add(mod.path)
+        rec = (facts.qualname, [_ev(e) for e in facts.writes], [_ev(e) for e in facts.dynamic],
+               [_ev(e) for e in facts.markers], [_ev(e) for e in facts.generated],
+               [_ev(e) for e in facts.external],
+               [(k, v[0], v[1]) for k, v in facts.params.items()],
+               [(k, v[0], v[1]) for k, v in facts.flags.items()],
+               facts.rejects, facts.warns, list(facts.warn_line_nos), deps, calls, body,
+               # a module read a piece at a time is all new: no summary is compared
+               () if mod.path in self.index.piecewise else self._summary(facts))
+        self.records.put(fid, rec, log)
+        return rec
+
+    def _target(self, target: _Target | None) -> FnId | None:
+        if target is None:
+            return None
+        fid = fn_id(*target)
+        self.records.nodes.setdefault(fid, target)
+        return fid
+
+    def _locate(self, fid: FnId) -> _Target | None:
+        """The module and nodes of a function known by its id only (named by a record read
+        from the cache whose own record is not there)."""
+        path, cls_name, name, line, col = fid
+        mod = self.index.module(path)
+        if mod is None:
+            return None
+        mod = self.index.materialize(path, lambda c: c.start <= line <= c.end) or mod
+
+        def find(body: list[ast.stmt], cls: ast.ClassDef | None) -> _Target | None:
+            for node in body:
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    if (node.name, node.lineno, node.col_offset) == (name, line, col) \
+                            and (cls.name if cls else '') == cls_name:
+                        return mod, node, cls
+                elif isinstance(node, ast.ClassDef):
+                    got = find(node.body, node)
+                    if got is not None:
+                        return got
+                    continue
+                for field in ('body', 'orelse', 'finalbody', 'handlers'):
+                    inner = getattr(node, field, None)
+                    if isinstance(inner, list) and inner:
+                        got = find(inner, cls)
+                        if got is not None:
+                            return got
+            return None
+        return find(mod.tree.body, None)
+
+    def _visit_fn_expr(self, expr: ast.expr, mod: Module, depth: int, cls: ast.ClassDef | None,
+                       local_types: dict[str, ast.expr], prof: Profile, seen: set[FnId]
+                       ) -> None:
+        target = self._resolved_target(expr, mod, cls, local_types)
+        if target is not None:
+            self._visit(self._target(target), depth, prof, seen, target)  # type: ignore[arg-type]
+
+    def _resolved_target(self, expr: ast.expr, mod: Module, cls: ast.ClassDef | None,
+                         local_types: dict[str, ast.expr]) -> _Target | None:
         # by position, never ``id()``: the trees of a large module are dropped once
-        # summarised and a new node could reuse a dropped one's id
+        # summarised and a new node could reuse a dropped one's id; what the resolution
+        # consulted is logged again when it is reused
         key = (mod.path, type(expr).__name__, expr.lineno, expr.col_offset,
                expr.end_lineno, expr.end_col_offset)
-        if key in self._resolved:
-            target = self._resolved[key]
+        got = self._resolved.get(key)
+        if got is None:
+            log = self.index.record()
+            try:
+                target = self._resolve(expr, mod, cls, local_types)
+            finally:
+                self.index.stop(log)
+            got = self._resolved[key] = (target, tuple(log))
         else:
-            target = self._resolved[key] = self._resolve(expr, mod, cls, local_types)
-        if target is None:
-            return
-        tmod, tfn, tcls = target
-        self._visit(tfn, tmod, depth, tcls, prof, seen)
+            self.index.consult(got[1])
+        return got[0]
 
     def _resolve(self, expr: ast.expr, mod: Module, cls: ast.ClassDef | None,
                  local_types: dict[str, ast.expr]
@@ -308,7 +434,18 @@ class Analyzer:
         key = (mod.path, cls.name if cls else '', fn.name, fn.lineno, fn.col_offset)
         cached = self._fn_cache.get(key)
         if cached is not None:
+            self.index.consult(cached.consulted)    # what they were derived from
             return cached
+        log = self.index.record()
+        try:
+            facts = self._derive_facts(fn, mod, cls)
+        finally:
+            self.index.stop(log)
+        facts.consulted = tuple(log)
+        self._fn_cache[key] = facts
+        return facts
+
+    def _derive_facts(self, fn: FuncNode, mod: Module, cls: ast.ClassDef | None) -> _FnFacts:
         qual = f'{mod.path}:{cls.name + "." if cls else ""}{fn.name}'
         facts = _FnFacts(qual)
         self._params(fn, mod, facts)
@@ -360,7 +497,6 @@ class Analyzer:
                                               getattr(node, 'lineno', 0) or 0, qual))
         if facts.markers and generators:
             self._generated(fn, mod, facts)
-        self._fn_cache[key] = facts
         return facts
 
     def _not_persisted(self, fn: FuncNode, mod: Module, cls: ast.ClassDef | None) -> set[str]:
@@ -587,6 +723,8 @@ class _FnFacts:
     # locals built in the function (a new object, a dict): setting their status is
     # initialising, not a transition; and HTTP responses
     fresh: set[str] = dataclasses.field(default_factory=set)
+    # the paths consulted while deriving them (``Index.record``)
+    consulted: tuple[str, ...] = ()
 
 
 # per-function facts of one side by (module path, class, name, line, column): stable when

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import Any
 
+from hotfix_hooks.actions import records
 from hotfix_hooks.actions import summaries
 from hotfix_hooks.actions.delta import Chunk
 from hotfix_hooks.actions.delta import defined_names
@@ -40,9 +41,11 @@ from hotfix_hooks.actions.flow import FnCache
 from hotfix_hooks.actions.flow import Profile
 from hotfix_hooks.actions.index import Index
 from hotfix_hooks.actions.index import Module
+from hotfix_hooks.actions.index import Splits
 from hotfix_hooks.actions.middleware import find_middleware
 from hotfix_hooks.actions.middleware import Middleware
 from hotfix_hooks.actions.middleware import registrations
+from hotfix_hooks.actions.records import Records
 from hotfix_hooks.actions.routes import find_routes
 from hotfix_hooks.actions.routes import module_context
 from hotfix_hooks.actions.routes import Route
@@ -102,8 +105,8 @@ def _inflections(word: str) -> set[str]:
     return forms
 
 
-# the per-file facts scan_repo keeps in the analysis cache (bump when they change)
-SCAN_NAMESPACE = 'actions.scan'
+# the text facts of unchanged files (``_file_flags``: the middleware and importer searches)
+# kept in the analysis cache, one entry per base tree (bump the format when they change)
 SCAN_TREE_NAMESPACE = 'actions.scan-tree'
 SCAN_FORMAT = 1
 
@@ -129,9 +132,11 @@ class _Side:
     def __init__(self, run: _Run, snap_index: Index, fn_cache: FnCache) -> None:
         self.run = run
         self.index = snap_index
+        # per-function records of this side, from the analysis cache when they hold here
+        self.records = Records(snap_index, run.record_cache)
         self.analyzer = Analyzer(snap_index, run.cfg['state_attributes'],
                                  run.cfg['idempotency_markers'], run.cfg['follow_depth'],
-                                 fn_cache)
+                                 fn_cache, self.records)
         self.routes: list[Route] = []
         self._profiles: dict[int, Profile] = {}
         self.middleware: dict[str, Middleware] = {}
@@ -152,6 +157,20 @@ class _Side:
                     self.routes.append(route)
         self.add_middleware(mod)
         return mod
+
+    def add_unchanged_module(self, path: str, routes: list[Route]) -> None:
+        """``add_module`` for a file both sides hold alike whose ``routes`` the other side
+        found (in the same statements: the sides parse the same chunks of one text, and
+        share their trees): not searched again. Its middleware is this side's own (their
+        profiles follow calls into modules that may differ)."""
+        if path in self.index.piecewise or path in self.run.head.index.piecewise:
+            self.add_module(path)
+            return
+        mod = self.index.module(path)
+        if mod is None:
+            return
+        self.routes.extend(routes)
+        self.add_middleware(mod)
 
     def _piecewise_routes(self, mod: Module, text: str) -> list[Route]:
         """The routes of a large module read a piece at a time (``Index.read_piecewise``):
@@ -238,7 +257,8 @@ class _Side:
             if any(m.lower() in low for m in self.run.cfg['idempotency_markers']):
                 cfg = self.run.cfg
                 analyzer = Analyzer(self.index, cfg['state_attributes'],
-                                    cfg['idempotency_markers'], cfg['follow_depth'])
+                                    cfg['idempotency_markers'], cfg['follow_depth'],
+                                    records=self.records)
                 for mw in find_middleware(analyzer, mod).values():
                     mws.append((mw.name, mw.file, mw.line, sorted(mw.prefixes),
                                 sorted(mw.methods), summaries.profile_plain(mw.profile),
@@ -298,10 +318,14 @@ class _Run:
         # parsed top-level statements shared by both sides (by text)
         chunks: dict[str, list[ast.stmt] | None] = {}
         markers = cfg['idempotency_markers']
+        self.record_cache = records.RecordCache(changes.cache, {
+            'format': records.FORMAT, 'state_attributes': list(cfg['state_attributes']),
+            'idempotency_markers': list(markers)}) if changes.cache.enabled else None
         head_fns: FnCache = {}
         base_fns: FnCache = {}
-        self.head = _Side(self, Index(changes.head, chunks, markers), head_fns)
-        self.base = _Side(self, Index(changes.base, chunks, markers), base_fns)
+        self.splits = splits = Splits(changes.cache)
+        self.head = _Side(self, Index(changes.head, chunks, markers, splits), head_fns)
+        self.base = _Side(self, Index(changes.base, chunks, markers, splits), base_fns)
         self.changed_names: set[str] = set()
         self.dirty_spans: dict[str, list[tuple[int, int]] | None] = {}   # head path -> spans
         self.affected: re.Pattern[str] | None = None
@@ -318,6 +342,12 @@ class _Run:
         self._keyed_routes = False
         self._version: tuple[str, str, tuple[int, int]] | None | bool = False   # unread
         self._excluded: GlobSet | None = None      # exclude_globs, matched per path
+        # the text facts of unchanged files (``_file_flags``), per base tree and per blob
+        self._flag_markers = [m.lower() for m in cfg['idempotency_markers']]
+        self._flags_parts = {'format': SCAN_FORMAT, 'idempotency_markers': self._flag_markers}
+        self._flags_known: dict[str, Any] | None = None
+        self._flags_tree: str | None = None
+        self._flags_seen: dict[str, Any] = {}
         self._web: GlobSet | None = None
 
     # -- files ---------------------------------------------------------------------------
@@ -360,13 +390,20 @@ class _Run:
         if helpers:
             self._importers(helpers)
         self._affected_names()
-        for hp, bp in pairs + [(p, p) for p in self.importers]:
+        for hp, bp in pairs:
             if hp:
                 self.head.add_module(hp)
             if bp:
                 self.base.add_module(bp)
+        for p in self.importers:        # unchanged: the same text, chunks parsed alike
+            found = len(self.head.routes)
+            self.head.add_module(p)
+            self.base.add_unchanged_module(p, self.head.routes[found:])
         self._compare_routes()
         self._compare_middleware()
+        self._save_flags()
+        if self.record_cache is not None:     # the records and splits derived in this
+            self.record_cache.flush(self.splits.items())                          # run
         self.out.sort(key=lambda f: f.sort_key())
         return self.out
 
@@ -530,12 +567,17 @@ class _Run:
         candidates.sort(key=_nearest_first(helpers))
         helper_set = set(helpers)
         for p in candidates[:self.cfg['max_repo_files']]:
+            flags = self._file_flags(p)
+            if flags is None or not flags[1]:
+                continue        # no text, or no route definition: not even read
             text = self.head.index.text(p)
             if not text or not any(s in text for s in stems) or not ROUTE_DEF.search(text):
                 continue
             mod = self.head.index.module(p)
             if mod is None or not self._imports_any(self.head.index, mod, helper_set):
                 continue
+            # an unchanged file: the base reads the same text (and splits it once)
+            self.base.index.texts.setdefault(p, text)
             self.head_to_base[p] = p
             self.base_to_head[p] = p
             self.changed_paths.add(p)
@@ -560,32 +602,12 @@ class _Run:
         if self._scanned:
             return
         self._scanned = True
-        markers = [m.lower() for m in self.cfg['idempotency_markers']]
         candidates = self._repo_py()
         candidates.sort(key=_nearest_first(self.changed_paths))   # the app's own package
-        # The facts of the unchanged files: one entry for the whole base tree (a commit
-        # scanned again), else one per blob (a new commit on a known base reads no file).
-        cache = self.changes.cache
-        parts = {'format': SCAN_FORMAT, 'idempotency_markers': markers}
-        tree_id = self.changes.base.content_id() if cache.enabled else None
-        known: dict[str, Any] = {}
-        if tree_id is not None:
-            found, got = cache.get(SCAN_TREE_NAMESPACE, tree_id, parts)
-            if found and isinstance(got, dict):
-                known = got
-        seen: dict[str, Any] = {}
         for p in candidates[:self.cfg['max_repo_files']]:
             if p in self.head_to_base:
                 continue
-            blob = self.changes.head.blob_id(p)
-            had = known.get(p)
-            if blob is not None and isinstance(had, tuple) and len(had) == 2 \
-                    and had[0] == blob:
-                flags = had[1]
-            else:
-                flags = cache.get_or_build(SCAN_NAMESPACE, blob, parts,
-                                           functools.partial(self._scan_flags, p, markers))
-            seen[p] = (blob, flags)
+            flags = self._file_flags(p)
             if flags is None:
                 continue
             marker, route_def, middleware = flags
@@ -597,9 +619,42 @@ class _Run:
                 continue        # add_middleware would find nothing: not even parsed
             self.head.add_unchanged_middleware(p)
             self.base.add_unchanged_middleware(p)
-        merged = {**known, **seen}      # every fact is checked against its blob id
-        if tree_id is not None and merged != known:
-            cache.put(SCAN_TREE_NAMESPACE, tree_id, parts, merged)
+
+    def _file_flags(self, p: str) -> tuple[bool, bool, bool] | None:
+        """``_scan_flags`` of an unchanged file: from the cache (one entry for the whole
+        base tree: a commit scanned again, or a new commit on the same base), else from its
+        text. Each fact is checked against its blob id. (One entry per blob cost a cold run
+        a write per Python file of the repository, and reading it back cost about what
+        reading the blob costs.)"""
+        cache = self.changes.cache
+        if self._flags_known is None:
+            self._flags_known = {}
+            self._flags_tree = self.changes.base.content_id() if cache.enabled else None
+            if self._flags_tree is not None:
+                found, got = cache.get(SCAN_TREE_NAMESPACE, self._flags_tree,
+                                       self._flags_parts)
+                if found and isinstance(got, dict):
+                    self._flags_known = got
+        blob = self.changes.head.blob_id(p)
+        had = self._flags_known.get(p)
+        if blob is not None and isinstance(had, tuple) and len(had) == 2 and had[0] == blob:
+            flags = had[1]
+        else:
+            flags = self._scan_flags(p, self._flag_markers)
+            self._flags_seen[p] = (blob, flags)
+        if not (flags is None or (isinstance(flags, tuple) and len(flags) == 3)):
+            flags = self._scan_flags(p, self._flag_markers)
+        return flags  # type: ignore[no-any-return]
+
+    def _save_flags(self) -> None:
+        """The facts of the unchanged files read in this run, merged into the base tree's
+        entry."""
+        known = self._flags_known or {}
+        if self._flags_tree is not None and self._flags_seen:
+            self.changes.cache.put_many([(SCAN_TREE_NAMESPACE, self._flags_tree,
+                                          self._flags_parts, {**known, **self._flags_seen})],
+                                        background=True)    # written while the run goes on
+        self._flags_seen = {}
 
     def _scan_flags(self, path: str, markers: list[str]) -> tuple[bool, bool, bool] | None:
         """What ``scan_repo`` needs to know of an unchanged file, from its text alone (so

@@ -8,6 +8,7 @@ import ast
 import dataclasses
 import posixpath
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Iterator
 
 from hotfix_hooks.actions.delta import Chunk
@@ -16,6 +17,7 @@ from hotfix_hooks.actions.delta import parse_chunk
 from hotfix_hooks.actions.delta import PIECEWISE_MIN_BYTES
 from hotfix_hooks.actions.delta import split_chunks
 from hotfix_hooks.actions.routes import defines_router
+from hotfix_hooks.cache import Cache
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import Snapshot
@@ -77,14 +79,76 @@ def build_module(path: str, tree: ast.Module) -> Module:
     return Module(path, tree, functions, classes, imports, instances, assigns)
 
 
+SPLIT_NAMESPACE = 'actions.chunks'
+SPLIT_FORMAT = 1
+SPLIT_MIN_LINES = 200      # a smaller module is split faster than its entry is read
+
+
+class Splits:
+    """Where a module's top-level statements start and end (``split_chunks``), shared by
+    both sides of a run (a module the change does not touch is split once), and kept in the
+    analysis cache per blob for modules of ``SPLIT_MIN_LINES`` lines or more (a pure
+    function of the text: no dependency), written with the run's other ``/actions``
+    entries (``items``)."""
+
+    def __init__(self, cache: Cache | None) -> None:
+        self.cache = cache if cache is not None and cache.enabled else None
+        self.pending: dict[str, list[tuple[int, int, str, str]]] = {}
+        self._known: dict[str, list[tuple[int, int, str, str]]] = {}   # by text
+
+    def chunks(self, blob: str | None, text: str) -> list[Chunk]:
+        spans = self._known.get(text)
+        big = blob is not None and self.cache is not None \
+            and text.count('\n') >= SPLIT_MIN_LINES
+        if spans is None and big:
+            assert self.cache is not None and blob is not None
+            found, got = self.cache.get(SPLIT_NAMESPACE, blob, {'format': SPLIT_FORMAT})
+            if found and _spans_fit(got, text.count('\n') + 1):
+                spans = self._known[text] = got
+        if spans is not None:
+            lines = text.split('\n')
+            return [Chunk(start, '\n'.join(lines[start - 1:stop]), name, kind)
+                    for start, stop, name, kind in spans]
+        chunks = split_chunks(text)
+        spans = self._known[text] = [(c.start, c.start + c.text.count('\n'), c.name, c.kind)
+                                     for c in chunks]
+        if big:
+            assert blob is not None
+            self.pending[blob] = spans
+        return chunks
+
+    def items(self) -> list[tuple[str, str, object, object]]:
+        out: list[tuple[str, str, object, object]] = [
+            (SPLIT_NAMESPACE, blob, {'format': SPLIT_FORMAT}, spans)
+            for blob, spans in self.pending.items()]
+        self.pending.clear()
+        return out
+
+
+def _spans_fit(spans: object, lines: int) -> bool:
+    """``spans`` is what ``Splits`` writes for a text of ``lines`` lines: consecutive
+    statements covering every line."""
+    if not isinstance(spans, list) or not spans:
+        return False
+    expect = 1
+    for span in spans:
+        if not (isinstance(span, tuple) and len(span) == 4 and span[0] == expect
+                and isinstance(span[1], int) and span[1] >= span[0]
+                and isinstance(span[2], str) and span[3] in ('stmt', 'def', 'class')):
+            return False
+        expect = span[1] + 1
+    return expect == lines + 1
+
+
 class Index:
     """Python modules of one side of the change, loaded lazily, parsed a chunk (top-level
     statement) at a time: module-level statements and classes at once, functions when
     the analysis needs them (see ``hooks.checks.actions_delta``)."""
 
     def __init__(self, snap: Snapshot, chunk_cache: dict[str, list[ast.stmt] | None],
-                 markers: list[str]) -> None:
+                 markers: list[str], splits: Splits | None = None) -> None:
         self.snap = snap
+        self.splits = splits
         self.cache = chunk_cache
         self.markers = [m.lower() for m in markers]
         self._mods: dict[str, Module | None] = {}
@@ -106,7 +170,15 @@ class Index:
         return log
 
     def stop(self, log: set[str]) -> None:
-        self._logs.remove(log)
+        for i in range(len(self._logs) - 1, -1, -1):     # by identity: logs nest, and
+            if self._logs[i] is log:                      # two may be equal
+                del self._logs[i]
+                return
+
+    def consult(self, paths: Iterable[str]) -> None:
+        """Log ``paths`` as consulted (a summary used stands for what it was derived from)."""
+        for log in self._logs:
+            log.update(paths)
 
     def _consult(self, paths: str | list[str]) -> None:
         for log in self._logs:
@@ -180,7 +252,9 @@ class Index:
         text = self.text(path)
         names = self.piecewise.get(path)
         if text is not None:
-            chunks = split_chunks(text)
+            chunks = self.splits.chunks(
+                self.snap.blob_id(path) if self.splits.cache is not None else None, text) \
+                if self.splits is not None else split_chunks(text)
             ok = True
             for c in chunks:
                 if names is not None:       # parsed once, kept only for the skeleton

@@ -13,6 +13,7 @@ from hotfix_hooks.actions.flow import method_of
 from hotfix_hooks.actions.flow import Profile
 from hotfix_hooks.actions.index import Module
 from hotfix_hooks.actions.index import module_strings as _module_strings
+from hotfix_hooks.actions.records import FnId
 from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.pyast import call_name
 from hotfix_hooks.pyast import source_of
@@ -53,9 +54,9 @@ def find_middleware(analyzer: Analyzer, mod: Module) -> dict[str, Middleware]:
                 continue
             fns = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
             prof = Profile()
-            seen: set[int] = set()
+            seen: set[FnId] = set()
             for fn in fns:
-                analyzer._visit(fn, mod, 0, node, prof, seen)
+                analyzer.visit_function(mod, fn, node, prof, seen)
             analyzer._marker_node(node, mod, node.name, prof)
             prefixes, methods = _guards(node, consts)
             out[node.name] = Middleware(node.name, mod.path, node.lineno, prefixes, methods, prof)

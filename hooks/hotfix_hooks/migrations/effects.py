@@ -46,8 +46,17 @@ computed by a call, a class whose ``__tablename__`` is not a literal, an execute
 that is not a literal, an attribute written on an object of unknown origin) makes the
 effects *unresolved*: the caller then judges the edit as before.
 
-``Effects.consulted`` lists every file read or probed (present or absent), so that a
-cached result is reused only while each of them has the same blob id (``cached``).
+Code the walk does not follow makes the effects unresolved too: a call into a module of
+the repository (found where the import looks, or a top-level package of that name anywhere
+in the repository: a namespace package, a ``src/`` layout), an import inside the step, and
+code imported, run or looked up by a name computed at run time (``__import__``,
+``importlib.import_module``, ``exec``, ``eval``, ``getattr(...)(...)``). Only a module that
+is no file of the repository is a library whose calls give values.
+
+``Effects.consulted`` lists every file read or probed (present or absent), and, for a
+module looked for as a top-level package anywhere, a ``PACKAGE_DEP`` entry saying whether
+one was found, so that a cached result is reused only while each of them holds
+(``cached``).
 """
 from __future__ import annotations
 
@@ -59,6 +68,8 @@ from collections.abc import Callable
 from typing import Any
 
 from hotfix_hooks.changeset import decode_text
+from hotfix_hooks.changeset import ExcludingSnapshot
+from hotfix_hooks.changeset import PrefixSnapshot
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.fastclass import dataclass
 
@@ -68,6 +79,13 @@ MAX_VARIANTS = 4
 MAX_DEPTH = 4
 MAX_REEXPORT = 3
 MAX_STEPS = 20_000
+# a consulted 'file' that stands for every .py file of a top-level package, wherever it is
+PACKAGE_DEP = '\0package:'
+# calls that import or run code, or fetch a callable, by a name computed at run time
+_DYNAMIC = frozenset({'__import__', 'import_module', 'exec', 'eval', 'compile', 'run_path',
+                      'run_module', 'getattr', 'attrgetter', 'methodcaller'})
+_DYNAMIC_METHODS = frozenset({'import_module', 'run_path', 'run_module', 'attrgetter',
+                              'methodcaller'})
 
 Effect = tuple[Any, ...]
 # a condition that chooses rows: (column, operator, value); the value is the repr of a
@@ -216,13 +234,21 @@ class Resolver:
         return got.pop()
 
     def in_repo(self, module: str) -> bool:
-        """Whether ``module`` is a file of the repository (probes recorded)."""
+        """Whether ``module`` may be code of the repository (probes recorded): a file where
+        the import looks, a relative import, or a top-level package of that name anywhere
+        in the repository (a namespace package without ``__init__.py``, a ``src/`` layout,
+        another ``sys.path`` root): code this walk does not follow, never a library."""
         found = False
         for f in self.module_files(module, self.path):
             if f not in self.consulted:
                 self.consulted[f] = self.snap.blob_id(f) if self.snap.exists(f) else None
             found = found or self.consulted[f] is not None
-        return found
+        if found or module.startswith('.'):
+            return True
+        key = PACKAGE_DEP + module.split('.')[0]
+        if key not in self.consulted:
+            self.consulted[key] = _package_anywhere(self.snap, module.split('.')[0])
+        return self.consulted[key] is not None
 
     def in_module(self, tree: ast.Module, name: str, path: str, depth: int) -> Model | None:
         for node in tree.body:
@@ -315,14 +341,8 @@ class _Walk:
                 for t in targets:
                     if isinstance(t, ast.Name):
                         self.globals[t.id] = val if val is not None else _UNKNOWN
-            elif isinstance(node, ast.ImportFrom) and not _library(node.module or '', node.level):
-                for a in node.names:
-                    self.imports[a.asname or a.name] = ('.' * node.level + (node.module or ''),
-                                                        a.name)
-            elif isinstance(node, ast.Import):
-                for a in node.names:
-                    if a.asname and not _library(a.name, 0):
-                        self.imports[a.asname] = (a.name, None)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.imports.update(_import_names(node))
 
     def unresolved_(self, why: str) -> None:
         if why not in self.unresolved:
@@ -340,13 +360,15 @@ class _Walk:
         if name in self.globals:
             return self.globals[name]
         if name in self.imports:
-            module, attr = self.imports[name]
-            model = self.resolver.imported(module, attr, self.resolver.path)
-            self.globals[name] = model if model is not None else \
-                ('module', module) if attr is None else \
-                _Project(f'{module}.{attr}') if self.resolver.in_repo(module) else _UNKNOWN
+            self.globals[name] = self.import_value(*self.imports[name])
             return self.globals[name]
         return _UNKNOWN
+
+    def import_value(self, module: str, attr: str | None) -> Any:
+        model = self.resolver.imported(module, attr, self.resolver.path)
+        return model if model is not None else \
+            ('module', module) if attr is None else \
+            _Project(f'{module}.{attr}') if self.resolver.in_repo(module) else _UNKNOWN
 
     def member(self, base: Any, attr: str) -> Any:
         """``attr`` of an imported module or of the repository's own code."""
@@ -409,6 +431,12 @@ class _Walk:
             return
         elif isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)):
             env[s.name] = s
+        elif isinstance(s, (ast.Import, ast.ImportFrom)):
+            # an import inside the step binds its names there (a library's: unknown values)
+            names = _import_names(s)
+            for a in s.names:
+                bound = a.asname or a.name.split('.')[0]
+                env[bound] = self.import_value(*names[bound]) if bound in names else _UNKNOWN
 
     def read(self, rows: Rows) -> None:
         self.effects.add(('read', rows.model.table, rows.filters))
@@ -499,6 +527,14 @@ class _Walk:
         elif isinstance(func, ast.Attribute):
             base = self.ev(func.value, env, depth)
             target = self.member(base, func.attr)
+        if isinstance(func, ast.Name) and func.id in _DYNAMIC and func.id not in env or \
+                isinstance(func, ast.Attribute) and func.attr in _DYNAMIC_METHODS or \
+                isinstance(func, ast.Call) and _callee(func.func) in _DYNAMIC:
+            # code imported, run or looked up by a name computed at run time: it may write
+            # rows, and what it is cannot be told statically
+            self.unresolved_(f'{_short(node)} calls code chosen at run time, which is not '
+                             'followed')
+            return _Project(f'<{name or _callee(func)}>')
         if isinstance(target, _Project):
             # code of the repository the step calls but this walk does not follow: it may
             # write rows
@@ -946,6 +982,37 @@ def _library(module: str, level: int) -> bool:
     return not level and module.split('.')[0] in _LIBRARIES
 
 
+def _import_names(node: ast.Import | ast.ImportFrom) -> dict[str, tuple[str, str | None]]:
+    """The names an import binds to the repository's (not a known library's) modules:
+    name -> (module, attribute; None for the module itself). ``import a.b.c`` binds
+    ``a``."""
+    out: dict[str, tuple[str, str | None]] = {}
+    if isinstance(node, ast.ImportFrom):
+        if not _library(node.module or '', node.level):
+            for a in node.names:
+                out[a.asname or a.name] = ('.' * node.level + (node.module or ''), a.name)
+        return out
+    for a in node.names:
+        if not _library(a.name, 0):
+            if a.asname:
+                out[a.asname] = (a.name, None)
+            else:
+                out[a.name.split('.')[0]] = (a.name.split('.')[0], None)
+    return out
+
+
+def _package_anywhere(snap: Snapshot, top: str) -> str | None:
+    """A Python file of the repository that is the top-level module ``top`` or lies below a
+    folder of that name, at any depth (whatever ``sys.path`` holds), in the whole repository
+    (a service of a monorepo imports the shared code beside it too); None when none is."""
+    while isinstance(snap, (PrefixSnapshot, ExcludingSnapshot)):
+        snap = snap.inner
+    for p in snap.paths():
+        if p.endswith('.py') and (('/' + p).endswith(f'/{top}.py') or f'/{top}/' in '/' + p):
+            return 'present'
+    return None
+
+
 def _short(node: ast.AST) -> str:
     try:
         text = ' '.join(ast.unparse(node).split())
@@ -1002,6 +1069,9 @@ def _deps_hold(snap: Snapshot, deps: object) -> bool:
         if not (isinstance(dep, (list, tuple)) and len(dep) == 2 and isinstance(dep[0], str)):
             return False
         path, blob = dep
-        if (snap.blob_id(path) if snap.exists(path) else None) != blob:
+        if path.startswith(PACKAGE_DEP):
+            if _package_anywhere(snap, path[len(PACKAGE_DEP):]) != blob:
+                return False
+        elif (snap.blob_id(path) if snap.exists(path) else None) != blob:
             return False
     return True

@@ -415,7 +415,8 @@ class Project:
         if not rel:
             return None
         for root in self._roots(from_file):
-            for cand in (f'{root}{rel}.py', f'{root}{rel}/__init__.py'):
+            # a package wins over a module of the same name, as Python's import finds them
+            for cand in (f'{root}{rel}/__init__.py', f'{root}{rel}.py'):
                 if cand in self.path_set:
                     return cand
         return None
