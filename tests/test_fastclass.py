@@ -186,3 +186,32 @@ def test_slots_and_frozen_classes_built_from_keywords_as_dataclasses() -> None:
     x, y = fast(a=1), fast(a=1)
     assert x == y and x.c == [] and x.c is not y.c and x.d == 4
     _same(lambda: std(1, a=2), lambda: fast(1, a=2))
+
+
+def test_own_field_fields_and_replace_without_dataclasses() -> None:
+    """``fastclass.field``/``fields``/``replace`` as ``dataclasses``' (what ``openapi-diff``
+    uses, so that it never imports ``dataclasses``)."""
+    from hotfix_hooks import fastclass
+
+    @dataclass(slots=True)
+    class Own:
+        a: int
+        b: list[int] = fastclass.field(default_factory=list)
+        c: str = fastclass.field(default='x', repr=False, compare=False)
+        d: int = fastclass.field(default=3, init=False)
+
+    x = Own(1)
+    assert (x.a, x.b, x.c, x.d) == (1, [], 'x', 3) and x.b is not Own(1).b
+    assert repr(x) == f'{Own.__qualname__}(a=1, b=[], d=3)' and Own(1, c='y') == x
+    assert [f.name for f in fastclass.fields(Own)] == ['a', 'b', 'c', 'd']
+    assert [f.name for f in dataclasses.fields(x)] == ['a', 'b', 'c', 'd']
+    y = fastclass.replace(x, a=2)
+    assert (y.a, y.b, y.c) == (2, [], 'x') and dataclasses.replace(x, b=[1]).b == [1]
+    with pytest.raises(ValueError):
+        fastclass.replace(x, d=1)
+    with pytest.raises(ValueError):
+        fastclass.field(default=1, default_factory=list)
+    with pytest.raises(ValueError):
+        @dataclass
+        class Mutable:
+            a: list[int] = []

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from hotfix_hooks.cli import main
+from hotfix_hooks.cli import entry
 
 if __name__ == '__main__':
-    raise SystemExit(main())
+    entry()

@@ -2,12 +2,12 @@
 stable fingerprint of each finding."""
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from hotfix_hooks import digests
+from hotfix_hooks import fastclass
 from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.rule import CATEGORIES
 from hotfix_hooks.rule import SEVERITIES
@@ -45,7 +45,7 @@ class Finding:
     path: str | None = None
     line: int | None = None
     hint: str = ''
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
+    extra: dict[str, Any] = fastclass.field(default_factory=dict)
     waived: bool = False
     waiver: dict[str, Any] | None = None
     fingerprint: str = ''         # set by stamp(); to_json() computes it when unset
@@ -66,7 +66,7 @@ class Finding:
     def replace(self, **changes: Any) -> Finding:
         changes.setdefault('extra', dict(self.extra))
         changes.setdefault('fingerprint', '')      # a changed finding is stamped anew
-        return dataclasses.replace(self, **changes)
+        return fastclass.replace(self, **changes)
 
     @property
     def blocking(self) -> bool:

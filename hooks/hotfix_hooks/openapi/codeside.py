@@ -10,7 +10,6 @@ a comparison is not in the cache: a warm run loads none of them.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 import sys
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from hotfix_hooks import digests
+from hotfix_hooks import fastclass
 from hotfix_hooks.cache import parts_digest
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import code_view
@@ -377,7 +377,7 @@ def _compared(changes: ChangeSet, base: CodeContract, head: CodeContract,
 
         bspec, hspec = CodeSpec(base), CodeSpec(head)
         found = _same_line(_relocate(diff_specs(bspec, hspec), bspec, hspec))
-        plain = [{f.name: getattr(x, f.name) for f in dataclasses.fields(Finding)}
+        plain = [{f.name: getattr(x, f.name) for f in fastclass.fields(Finding)}
                  for x in found]
         return marshal.loads(marshal.dumps(plain))  # type: ignore[no-any-return]
 

@@ -8,11 +8,10 @@ is one finding listing every affected operation.
 """
 from __future__ import annotations
 
-import dataclasses
-import datetime as _dt
 import re
 from typing import Any
 from typing import Protocol
+from typing import TYPE_CHECKING
 
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.openapi.loader import escape
@@ -28,6 +27,9 @@ from hotfix_hooks.openapi.schema import Comparer
 from hotfix_hooks.openapi.schema import component_name
 from hotfix_hooks.openapi.schema import Doc
 from hotfix_hooks.openapi.schema import norm
+
+if TYPE_CHECKING:
+    import datetime as _dt  # imported when a removal needs the date (2 ms of a run)
 
 HINTS: dict[str, str] = {
     'api-path-removed': 'keep the path (mark it deprecated with an x-sunset date first) or '
@@ -87,12 +89,14 @@ def hint_for(rule: str, severity: str) -> str:
     return 'revert the incompatible part of the change'
 
 
-@dataclasses.dataclass
 class _Hit:
     """A change attributed to one operation (before grouping)."""
 
-    change: Change
-    op: str
+    __slots__ = ('change', 'op')
+
+    def __init__(self, change: Change, op: str) -> None:
+        self.change = change
+        self.op = op
 
 
 class _Collector:
@@ -127,10 +131,14 @@ Operations = dict[tuple[str, str], Op]
 
 
 def _today() -> _dt.date:
+    import datetime as _dt
+
     return _dt.datetime.now(_dt.timezone.utc).date()
 
 
 def _sunset(value: object) -> _dt.date | None:
+    import datetime as _dt
+
     if isinstance(value, _dt.datetime):
         return value.date()
     if isinstance(value, _dt.date):
@@ -162,7 +170,6 @@ def diff_specs(base: SpecLike | None, head: SpecLike | None, *, today: _dt.date 
 
 def _diff_specs(base: SpecLike | None, head: SpecLike | None, *, today: _dt.date | None,
                 ops_out: dict[str, Operations] | None) -> list[Finding]:
-    today = today or _today()
     bdoc = Doc(base.data if base else {})
     hdoc = Doc(head.data if head else {})
     bops = operations(bdoc)
@@ -231,21 +238,23 @@ def _refs_in(node: object) -> set[str]:
     escaped characters as written in the text)."""
     out: set[str] = set()
     stack = [node] if isinstance(node, (dict, list)) else []
-    pop, push = stack.pop, stack.append
+    pop, push, add = stack.pop, stack.append, out.add
     while stack:
         n = pop()
         if n.__class__ is dict or isinstance(n, dict):
             ref = n.get('$ref')
-            if isinstance(ref, str):
-                out.add(ref)
+            if ref is not None and isinstance(ref, str):
+                add(ref)
             values: Any = n.values()
         else:                   # only containers are pushed
             values = n
         for v in values:
-            # the exact types first: most values are strings (a third faster than
-            # ``isinstance`` with a tuple on every value of a 2.7 MB spec)
+            # the exact types first: most values are strings, skipped at once (a third
+            # faster than ``isinstance`` with a tuple on every value of a 2.7 MB spec)
             t = v.__class__
-            if t is dict or t is list or (t is not str and isinstance(v, (dict, list))):
+            if t is str:
+                continue
+            if t is dict or t is list or isinstance(v, (dict, list)):
                 push(v)
     return out
 
@@ -321,12 +330,12 @@ def _compare_servers(col: _Collector, bdata: dict[str, Any], hdata: dict[str, An
         col.add(change, o.label)
 
 
-def _removed_op(col: _Collector, o: Op, today: _dt.date) -> None:
+def _removed_op(col: _Collector, o: Op, today: _dt.date | None) -> None:
     rule, sev, why = _removal_severity('api-operation-removed', o, today)
     col.add(Change(rule, sev, f'operation {o.label} removed{why}', o.ptr, None, True), o.label)
 
 
-def _removed_path(col: _Collector, ops: list[Op], today: _dt.date) -> None:
+def _removed_path(col: _Collector, ops: list[Op], today: _dt.date | None) -> None:
     worst = ('api-path-removed', 'warning', '')
     for o in ops:
         rule, sev, why = _removal_severity('api-path-removed', o, today)
@@ -342,11 +351,12 @@ def _removed_path(col: _Collector, ops: list[Op], today: _dt.date) -> None:
         col.add(change, o.label)
 
 
-def _removal_severity(rule: str, o: Op, today: _dt.date) -> tuple[str, str, str]:
+def _removal_severity(rule: str, o: Op, today: _dt.date | None) -> tuple[str, str, str]:
+    """``today``: ``None`` for the current date (UTC)."""
     if not o.deprecated:
         return rule, 'error', ': existing clients break'
     sunset = _sunset(o.sunset)
-    if sunset is not None and sunset > today:
+    if sunset is not None and sunset > (today or _today()):
         return (rule.replace('api-path-removed', 'api-operation-removed') + '-before-sunset',
                 'error', f': it was deprecated but its sunset date {sunset} has not passed')
     return rule, 'warning', ' after deprecation' + (f' (sunset {sunset})' if sunset else '')
@@ -656,7 +666,8 @@ def _echoes(hits: list[_Hit]) -> list[_Hit]:
             out.append(h)
             continue
         if key not in folded:
-            folded[key] = dataclasses.replace(r, message=r.message + ECHO_NOTE)
+            folded[key] = Change(r.rule, r.severity, r.message + ECHO_NOTE, r.base_ptr,
+                                 r.head_ptr, r.removal)
         out.append(_Hit(folded[key], h.op))
     for i, h in enumerate(out):
         key = _model_property(h.change.base_ptr)

@@ -17,7 +17,6 @@ findings stays close to linear in the file size, not the file size times the fin
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import itertools
 import json
 import re
@@ -26,6 +25,7 @@ from typing import Any
 from typing import TYPE_CHECKING
 
 from hotfix_hooks.fastclass import dataclass
+from hotfix_hooks.fastclass import field
 
 if TYPE_CHECKING:
     import yaml
@@ -94,13 +94,13 @@ class Spec:
     text: str
     data: dict[str, Any]
     syntax: str                       # 'json' | 'yaml'
-    _yaml_root: yaml.Node | None = dataclasses.field(default=None, repr=False)
-    _lines: dict[str, int | None] = dataclasses.field(default_factory=dict, repr=False)
+    _yaml_root: yaml.Node | None = field(default=None, repr=False)
+    _lines: dict[str, int | None] = field(default_factory=dict, repr=False)
     # offsets whose line is known (sorted) and their lines; the first is (0, 1)
-    _marks: list[int] = dataclasses.field(default_factory=lambda: [0], repr=False)
-    _mark_lines: list[int] = dataclasses.field(default_factory=lambda: [1], repr=False)
+    _marks: list[int] = field(default_factory=lambda: [0], repr=False)
+    _mark_lines: list[int] = field(default_factory=lambda: [1], repr=False)
     # JSON that ``json`` parsed (strict) and holds no escaped quote: keys found by search
-    plain_json: bool = dataclasses.field(default=False, repr=False)
+    plain_json: bool = field(default=False, repr=False)
     # JSON that ``json`` parsed: its keys in text order are the keys of a pre-order walk of
     # ``data`` (``json`` keeps their order), so the n-th key of the walk is the n-th key
     # token of the text. ``_key_offsets`` holds the key tokens' offsets found so far (the
@@ -108,14 +108,14 @@ class Spec:
     # keys under a container (by ``id``), ``_key_ranks`` per container the rank of each
     # key or item's first key inside it. ``None`` in ``_aligned``: not tried yet; ``False``
     # when the counts disagree (duplicate keys): the search below is used instead.
-    strict_json: bool = dataclasses.field(default=False, repr=False)
-    _aligned: bool | None = dataclasses.field(default=None, repr=False)
-    _key_offsets: list[int] = dataclasses.field(default_factory=list, repr=False)
-    _key_scan: Iterator[int] | None = dataclasses.field(default=None, repr=False)
-    _subtree_keys: dict[int, int] = dataclasses.field(default_factory=dict, repr=False)
-    _key_ranks: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
-    _found: dict[tuple[str, int], int] = dataclasses.field(default_factory=dict, repr=False)
-    _searched: int = dataclasses.field(default=0, repr=False)
+    strict_json: bool = field(default=False, repr=False)
+    _aligned: bool | None = field(default=None, repr=False)
+    _key_offsets: list[int] = field(default_factory=list, repr=False)
+    _key_scan: Iterator[int] | None = field(default=None, repr=False)
+    _subtree_keys: dict[int, int] = field(default_factory=dict, repr=False)
+    _key_ranks: dict[int, Any] = field(default_factory=dict, repr=False)
+    _found: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
+    _searched: int = field(default=0, repr=False)
     # JSON that ``json`` parsed, laid out one key or item per line, each container's
     # children one unit deeper than its line (``json.dumps(indent=...)``, FastAPI's
     # exporters): ``_text_lines`` its lines, ``_indent_unit`` the unit, ``_root_line``
@@ -123,19 +123,19 @@ class Spec:
     # lines of its keys (a dict) or items (a list), empty when they did not verify.
     # ``None`` in ``_indent_ok``: not tried yet; ``False``: not laid out that way (one
     # line, no line break after the first brace): the rank walk below answers
-    _indent_ok: bool | None = dataclasses.field(default=None, repr=False)
-    _text_lines: list[str] | None = dataclasses.field(default=None, repr=False)
-    _indent_unit: str = dataclasses.field(default='', repr=False)
-    _root_line: int = dataclasses.field(default=0, repr=False)
-    _key_lines: dict[int, Any] = dataclasses.field(default_factory=dict, repr=False)
+    _indent_ok: bool | None = field(default=None, repr=False)
+    _text_lines: list[str] | None = field(default=None, repr=False)
+    _indent_unit: str = field(default='', repr=False)
+    _root_line: int = field(default=0, repr=False)
+    _key_lines: dict[int, Any] = field(default_factory=dict, repr=False)
     # otherwise (or once the searches have read the text once over: many findings), built
     # on the first lookup: the offsets of every JSON key token ('"name"' followed by ':')
     # by token
-    _keys: dict[str, list[int]] | None = dataclasses.field(default=None, repr=False)
+    _keys: dict[str, list[int]] | None = field(default=None, repr=False)
     # YAML: per node (line start, key column) the keys found in its block, and its end
-    _yaml_keys: dict[tuple[int, int], dict[str, tuple[int, int] | None]] = dataclasses.field(
+    _yaml_keys: dict[tuple[int, int], dict[str, tuple[int, int] | None]] = field(
         default_factory=dict, repr=False)
-    _yaml_ends: dict[tuple[int, int], int] = dataclasses.field(default_factory=dict,
+    _yaml_ends: dict[tuple[int, int], int] = field(default_factory=dict,
                                                               repr=False)
 
     @property

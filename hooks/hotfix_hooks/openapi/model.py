@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import field
 from typing import Any
 
 from hotfix_hooks.fastclass import dataclass
+from hotfix_hooks.fastclass import field
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.schema import Doc
 

@@ -14,7 +14,6 @@ pair already being compared returns nothing (recursive schemas terminate).
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
 from collections.abc import Sequence
@@ -52,16 +51,33 @@ DEFINED_FORMATS = frozenset({
 UNRESOLVED = 'x-hotfix-unresolved'
 
 
-@dataclasses.dataclass
 class Change:
-    """One difference, before it is attached to operations and grouped."""
+    """One difference, before it is attached to operations and grouped. (A plain class:
+    ``openapi-diff`` imports no ``dataclasses``.)"""
 
-    rule: str
-    severity: str
-    message: str
-    base_ptr: str | None = None
-    head_ptr: str | None = None
-    removal: bool = False       # the place is only in the base (report the base line)
+    def __init__(self, rule: str, severity: str, message: str, base_ptr: str | None = None,
+                 head_ptr: str | None = None, removal: bool = False) -> None:
+        self.rule = rule
+        self.severity = severity
+        self.message = message
+        self.base_ptr = base_ptr
+        self.head_ptr = head_ptr
+        self.removal = removal  # the place is only in the base (report the base line)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.rule, self.severity, self.message, self.base_ptr, self.head_ptr,
+                self.removal)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Change)
+        return self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+
+    def __repr__(self) -> str:
+        return 'Change(' + ', '.join(map(repr, self._key())) + ')'
 
 
 class Doc:
@@ -95,9 +111,10 @@ class Doc:
         return node, ptr
 
 
-@dataclasses.dataclass
 class N:
-    """A normalised schema (see the module doc)."""
+    """A normalised schema (see the module doc). The plain defaults are class attributes,
+    the containers made per instance. (A plain class: ``openapi-diff`` imports no
+    ``dataclasses``.)"""
 
     ptr: str
     node: Any = None
@@ -108,20 +125,29 @@ class N:
     format: str | None = None
     values: dict[str, Any] | None = None      # accepted values (enum/const) by json key
     extensible: bool = False
-    props: dict[str, tuple[Any, str]] = dataclasses.field(default_factory=dict)
-    required: set[str] = dataclasses.field(default_factory=set)
+    props: dict[str, tuple[Any, str]]
+    required: set[str]
     required_ptr: str | None = None
     items: tuple[Any, str] | None = None
     additional: tuple[Any, str] | None = None  # additionalProperties schema
     closed: bool = False                       # additionalProperties: false
-    bounds: dict[str, tuple[Any, str]] = dataclasses.field(default_factory=dict)
+    bounds: dict[str, tuple[Any, str]]
     pattern: tuple[str, str] | None = None
-    branches: list[tuple[Any, str]] = dataclasses.field(default_factory=list)
+    branches: list[tuple[Any, str]]
     branch_kind: str = ''
     read_only: bool = False
     write_only: bool = False
     deprecated: bool = False
     default: tuple[Any] | None = None
+
+    def __init__(self, ptr: str, node: Any = None, name: str | None = None) -> None:
+        self.ptr = ptr
+        self.node = node
+        self.name = name
+        self.props = {}
+        self.required = set()
+        self.bounds = {}
+        self.branches = []
 
 
 def _takes_anything(n: N) -> bool:
