@@ -150,3 +150,17 @@ def test_a_service_symlinked_out_of_reach_is_a_finding(service: GitRepo,  # noqa
     warm = _scan(service, 'main')
     assert warm == _scan(service, 'main', '--no-cache')
     assert 'actions-module-unreadable' in _rules(warm)
+
+
+def test_a_new_module_symlinked_out_of_the_repository_is_a_finding(
+        service: GitRepo) -> None:  # noqa: F811
+    service.checkout('hotfix/ARIS-16-x', create=True)
+    service.commit('import', files={'app/routers/orders.py': ROUTER.replace(
+        'from services import orders\n', 'from services import orders, extra\n')})
+    os.symlink('/etc/hostname', service.path / 'app/services/extra.py')
+    service.commit('link')
+    found = _scan(service, 'main')
+    assert found == _scan(service, 'main', '--no-cache')
+    [f] = [f for f in found if f['rule'] == 'actions-module-unreadable']
+    assert f['path'] == 'app/services/extra.py' and f['severity'] == 'warning'
+    assert '/etc/hostname' in f['message']

@@ -411,11 +411,13 @@ class _Run:
         return self.out
 
     def _unreadable_links(self) -> None:
-        """A module of the head read through a symbolic link that cannot be followed
+        """A changed module of the head that is a symbolic link which cannot be followed
         (absolute, out of the repository, into .git, dangling, too long a chain): what
-        Python would import there is unknown, and the routes calling it were not checked."""
+        Python would import there is unknown, and the routes calling it were not checked.
+        (Only changed ones: whether an unchanged one is read depends on the cache.)"""
         for path, reason in sorted(self.code_head.unreadable.items()):
-            if not path.endswith('.py') or not self._wanted(path):
+            if path not in self.changed_paths or not path.endswith('.py') \
+                    or not self._wanted(path):
                 continue
             self.out.append(Finding(
                 rule='actions-module-unreadable', category=CATEGORY, severity='warning',

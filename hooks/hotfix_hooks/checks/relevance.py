@@ -42,6 +42,7 @@ from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import MODE_SYMLINK
+from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.changeset import words_regex
 
 FRAMEWORK_WORDS: tuple[str, ...] = tuple(sorted(
@@ -75,12 +76,13 @@ def changed_versions(changes: ChangeSet, exclude: Iterable[str] = ()
     for f in changes.files:
         sides: list[tuple[str, Callable[[], bytes | None]]] = []
         # a symbolic link reads as the file it points at, as Python imports it
+        # (its link text when it cannot be followed: the engines report that)
         if f.status != ADDED:
             old = f.old_path or f.path
-            sides.append((old, functools.partial(code_view(changes.base).read, old)
+            sides.append((old, functools.partial(_linked, changes.base, old, f.old_bytes)
                           if f.old_mode == MODE_SYMLINK else f.old_bytes))
         if f.status != DELETED:
-            sides.append((f.path, functools.partial(code_view(changes.head).read, f.path)
+            sides.append((f.path, functools.partial(_linked, changes.head, f.path, f.new_bytes)
                           if f.new_mode == MODE_SYMLINK else f.new_bytes))
         for path, read in sides:
             if path.endswith('.py') and not matches_any(path, exclude):
@@ -88,6 +90,11 @@ def changed_versions(changes: ChangeSet, exclude: Iterable[str] = ()
                 if data is not None:
                     out.append((path, _normalized(data)))
     return out
+
+
+def _linked(snap: Snapshot, path: str, raw: Callable[[], bytes | None]) -> bytes | None:
+    data = code_view(snap).read(path)
+    return data if data is not None else raw()
 
 
 def unparseable(versions: Iterable[tuple[str, bytes]]) -> bool:
