@@ -214,12 +214,28 @@ def route_code_reachable(changes: ChangeSet, versions: list[tuple[str, bytes]],
 
 def _links(changes: ChangeSet) -> dict[str, set[str]]:
     """Python modules that are symbolic links, on either side: link -> the paths it reads
-    as (``code_view``)."""
+    as (``code_view``). The base's are listed once per commit (kept in the analysis cache);
+    the head's are the base's with the change applied: no listing of the head."""
+    base = changes.base
+    key = base.content_id()
+    parts = {'links': 1}
+    found, value = changes.cache.get('relevance.links', key, parts) if key else (False, None)
+    if found and isinstance(value, list):
+        base_links = [str(p) for p in value]
+    else:
+        base_links = [p for p in base.links() if p.endswith('.py')]
+        if key is not None:
+            changes.cache.put('relevance.links', key, parts, base_links)
+    changed = {f.path: f for f in changes.files}
+    # the head's links: the base's, as the change leaves or turns them
+    head_links = [p for p in base_links if p not in changed] + [
+        p for p, f in changed.items()
+        if p.endswith('.py') and f.status != DELETED and f.new_mode == MODE_SYMLINK]
     out: dict[str, set[str]] = {}
-    for snap in (changes.base, changes.head):
+    for snap, links in ((base, base_links), (changes.head, head_links)):
         view = code_view(snap)
-        for p in view.links():
-            real = view.resolve(p) if p.endswith('.py') else None
+        for p in links:
+            real = view.resolve(p)
             if real is not None:
                 out.setdefault(p, set()).add(real)
     return out
