@@ -13,6 +13,7 @@ whole migration history) read them through ``changes.base`` / ``changes.head``.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -66,6 +67,15 @@ class Snapshot:
         the others hash what ``read`` gives."""
         data = self.read(path)
         return None if data is None else git_blob_id(data)
+
+    def mode(self, path: str) -> str | None:
+        """The git file mode of ``path`` (``MODE_SYMLINK`` for a symbolic link), ``None``
+        when absent or not known."""
+        return None
+
+    def links(self) -> list[str]:
+        """The paths that are symbolic links."""
+        return [p for p in self.paths() if self.mode(p) == MODE_SYMLINK]
 
     def glob(self, *patterns: str) -> list[str]:
         """Paths matching any of the glob patterns (``**`` crosses directories)."""
@@ -148,6 +158,13 @@ class PrefixSnapshot(Snapshot):
     def blob_id(self, path: str) -> str | None:
         return self.inner.blob_id(self.prefix + path)
 
+    def mode(self, path: str) -> str | None:
+        return self.inner.mode(self.prefix + path)
+
+    def links(self) -> list[str]:
+        n = len(self.prefix)
+        return [p[n:] for p in self.inner.links() if p.startswith(self.prefix)]
+
     def content_id(self) -> str | None:
         inner = self.inner.content_id()
         return None if inner is None else _sub_id(inner, 'prefix', (self.prefix,))
@@ -179,6 +196,12 @@ class ExcludingSnapshot(Snapshot):
     def blob_id(self, path: str) -> str | None:
         return None if path.startswith(self.prefixes) else self.inner.blob_id(path)
 
+    def mode(self, path: str) -> str | None:
+        return None if path.startswith(self.prefixes) else self.inner.mode(path)
+
+    def links(self) -> list[str]:
+        return [p for p in self.inner.links() if not p.startswith(self.prefixes)]
+
     def content_id(self) -> str | None:
         inner = self.inner.content_id()
         return None if inner is None else _sub_id(inner, 'excluding', self.prefixes)
@@ -186,6 +209,128 @@ class ExcludingSnapshot(Snapshot):
     def grep(self, words: Iterable[str], suffix: str = '.py') -> list[str] | None:
         found = self.inner.grep(words, suffix)
         return None if found is None else [p for p in found if not p.startswith(self.prefixes)]
+
+
+LINK_DEPTH = 8     # links followed in a chain before the path counts as unreadable
+
+
+class CodeSnapshot(Snapshot):
+    """``inner`` as Python's import reads it: a symbolic link (mode ``120000``, whose blob
+    is the path it points at) reads as the file it points at, followed through at most
+    ``LINK_DEPTH`` links, inside the snapshot only. A link that is absolute, leaves the
+    repository, points into ``.git``, at nothing, or chains too far reads as absent; why
+    is kept in ``unreadable`` (link path -> reason) for the analysis to report. The blob id
+    of a link is its target's: whatever is keyed by it changes with the target's content
+    and with where the link points."""
+
+    def __init__(self, inner: Snapshot) -> None:
+        self.inner = inner
+        self.label = inner.label
+        self.unreadable: dict[str, str] = {}
+        self._resolved: dict[str, str | None] = {}
+        self._entries: dict[str, tuple[str, str]] | None = None
+
+    def resolve(self, path: str) -> str | None:
+        """The path whose content ``path`` reads as (itself unless a link); ``None`` when
+        it cannot be read (see ``unreadable``)."""
+        if path in self._resolved:
+            return self._resolved[path]
+        cur, reason = path, ''
+        for _ in range(LINK_DEPTH + 1):
+            if self.inner.mode(cur) != MODE_SYMLINK:
+                break
+            data = self.inner.read(cur)
+            target = data.decode('utf-8', 'surrogateescape') if data is not None else ''
+            norm = posixpath.normpath(posixpath.join(posixpath.dirname(cur), target))
+            if not target:
+                reason = 'a symbolic link whose target cannot be read'
+            elif target.startswith('/') or target[1:3] == ':\\':
+                reason = f'a symbolic link to the absolute path {target!r}'
+            elif norm == '..' or norm.startswith('../'):
+                reason = f'a symbolic link to {target!r}, outside the repository'
+            elif norm.split('/')[0] == '.git':
+                reason = f'a symbolic link to {target!r}, inside .git'
+            elif not self.inner.exists(norm):
+                reason = f'a symbolic link to {target!r}, which is not a file of the ' \
+                         'repository'
+            if reason:
+                break
+            cur = norm
+        else:
+            reason = f'a chain of more than {LINK_DEPTH} symbolic links'
+        if reason:
+            self.unreadable[path] = reason
+        got = self._resolved[path] = None if reason else cur
+        return got
+
+    def paths(self) -> list[str]:
+        return self.inner.paths()
+
+    def exists(self, path: str) -> bool:
+        return self.inner.exists(path)
+
+    def mode(self, path: str) -> str | None:
+        return self.inner.mode(path)
+
+    def links(self) -> list[str]:
+        return self.inner.links()
+
+    def read(self, path: str) -> bytes | None:
+        real = self.resolve(path)
+        return None if real is None else self.inner.read(real)
+
+    def blob_id(self, path: str) -> str | None:
+        real = self.resolve(path)
+        return None if real is None else self.inner.blob_id(real)
+
+    def content_id(self) -> str | None:
+        return self.inner.content_id()
+
+    @property
+    def entries(self) -> dict[str, tuple[str, str]]:
+        """The listing (path -> (mode, blob id)) with each link's blob its target's, when
+        ``inner`` is listed from git (else empty)."""
+        if self._entries is None:
+            inner = getattr(self.inner, 'entries', None)
+            self._entries = dict(inner) if isinstance(inner, dict) else {}
+            for p, (mode, _blob) in list(self._entries.items()):
+                if mode == MODE_SYMLINK:
+                    blob = self.blob_id(p)
+                    if blob is None:
+                        del self._entries[p]
+                    else:
+                        self._entries[p] = (mode, blob)
+        return self._entries
+
+    def grep(self, words: Iterable[str], suffix: str = '.py') -> list[str] | None:
+        found = self.inner.grep(words, suffix)
+        if found is None:
+            return None
+        hits = set(found)
+        links = [p for p in self.links() if p.endswith(suffix)]
+        hits.difference_update(links)           # the link's own text is not code
+        for p in links:
+            real = self.resolve(p)
+            if real is None:
+                continue
+            if real in hits or (not real.endswith(suffix) and self._read_has(real, words)):
+                hits.add(p)                     # its target holds the word
+        return sorted(hits)
+
+    def _read_has(self, path: str, words: Iterable[str]) -> bool:
+        data = self.inner.read(path)
+        return data is not None and words_regex(words).search(data) is not None
+
+
+def code_view(snap: Snapshot) -> CodeSnapshot:
+    """The ``CodeSnapshot`` of ``snap`` (one per snapshot, shared by the analyses)."""
+    if isinstance(snap, CodeSnapshot):
+        return snap
+    got = getattr(snap, '_code_view', None)
+    if not isinstance(got, CodeSnapshot):
+        got = CodeSnapshot(snap)
+        snap._code_view = got  # type: ignore[attr-defined]
+    return got
 
 
 def _sub_id(inner: str, kind: str, folders: Iterable[str]) -> str:

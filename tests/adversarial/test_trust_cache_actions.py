@@ -4,9 +4,10 @@ of a handler edit (the base's router and the service functions it follows are st
 the branch then leaves the router byte for byte the same and changes what its import of
 the service stands for. A warm run must report exactly what ``--no-cache`` reports.
 
-The cases marked ``xfail`` are gaps of the analysis itself (cold and warm alike), not of
-the cache: the service write is missed with and without the cache. They are kept strict
-so that the fix (in ``actions/index.py`` / ``actions/flow.py``) turns them on.
+Three of them were gaps of the analysis itself (cold and warm alike), not of the cache: a
+package beside the service module, a re-export, a symlinked module. The import order, the
+re-exports a changed helper is reached through and ``changeset.code_view`` (a link is the
+file it points at) close them; a link that cannot be followed is a finding.
 """
 from __future__ import annotations
 
@@ -67,8 +68,6 @@ def test_an_edit_in_a_namespace_package_is_read(repo: GitRepo) -> None:
     _same_as_uncached(repo)
 
 
-@pytest.mark.xfail(strict=True, reason='gap of the analysis (cold too): a re-export '
-                   '"from .impl import rename" is not followed into impl.py')
 def test_an_edit_behind_a_re_export_is_read(repo: GitRepo) -> None:
     files = dict(FILES)
     files['app/services/orders.py'] = 'from .impl import load, rename\n'
@@ -76,10 +75,36 @@ def test_an_edit_behind_a_re_export_is_read(repo: GitRepo) -> None:
     _warm_on(repo, files)
     repo.commit('edit impl', files={'app/services/impl.py': SERVICE_WRITES_STATE})
     _same_as_uncached(repo)
+    # the records now hold impl.py as a dependency: reverting it is read warm as well
+    repo.commit('revert impl', files={'app/services/impl.py': SERVICE.replace(
+        'DB = {}', 'DB = {}  # reverted')})
+    _same_as_uncached(repo, [])
+    # and the re-export pointing elsewhere (impl2 writes the state) is read warm too
+    repo.commit('re-point', files={'app/services/impl2.py': SERVICE_WRITES_STATE,
+                                   'app/services/orders.py': 'from .impl2 import load, rename\n'})
+    _same_as_uncached(repo)
 
 
-@pytest.mark.xfail(strict=True, reason='gap of the analysis (cold too): a module that is a '
-                   'symlink is read as its link text, not as the file Python imports')
+def test_an_edit_behind_an_import_as_re_export_is_read(repo: GitRepo) -> None:
+    files = dict(FILES)
+    files['app/services/orders.py'] = 'from . import impl as _impl\n\nload = _impl.load\n' \
+        'from .impl import rename\n'
+    files['app/services/impl.py'] = SERVICE
+    _warm_on(repo, files)
+    repo.commit('edit impl', files={'app/services/impl.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
+
+
+def test_a_re_export_beyond_the_follow_depth_is_not_followed_forever(repo: GitRepo) -> None:
+    files = dict(FILES)
+    files['app/services/orders.py'] = 'from .a import load, rename\n'
+    files['app/services/a.py'] = 'from .b import load, rename\n'
+    files['app/services/b.py'] = 'from .a import load, rename\n'     # a cycle
+    _warm_on(repo, files)
+    repo.commit('edit b', files={'app/services/b.py': 'from .a import load, rename\n\n'})
+    _same_as_uncached(repo, [])
+
+
 def test_a_service_replaced_by_a_symlink_is_read(service: GitRepo) -> None:  # noqa: F811
     service.checkout('hotfix/ARIS-16-x', create=True)
     service.write('app/services/orders_v2.py', SERVICE_WRITES_STATE)
@@ -89,9 +114,54 @@ def test_a_service_replaced_by_a_symlink_is_read(service: GitRepo) -> None:  # n
     _same_as_uncached(service)
 
 
-@pytest.mark.xfail(strict=True, reason='gap of the analysis (cold too): a module x.py is '
-                   'read where Python imports the package x/__init__.py beside it')
 def test_a_package_beside_the_service_module_is_read(service: GitRepo) -> None:  # noqa: F811
     service.checkout('hotfix/ARIS-16-x', create=True)
     service.commit('package', files={'app/services/orders/__init__.py': SERVICE_WRITES_STATE})
     _same_as_uncached(service)
+
+
+def test_an_edit_of_the_target_of_a_symlinked_service_is_read(repo: GitRepo) -> None:
+    """The link is unchanged; the file it points at now writes the state attribute."""
+    files = dict(FILES)
+    del files['app/services/orders.py']
+    files['app/services/orders_v2.py'] = SERVICE
+    repo.write('app/services/.keep', '')
+    os.symlink('orders_v2.py', repo.path / 'app/services/orders.py')
+    _warm_on(repo, files)
+    repo.commit('edit the target', files={'app/services/orders_v2.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
+    # the link re-pointed to a file that does not write the state: read warm as well
+    repo.write('app/services/orders_v3.py', SERVICE)
+    os.unlink(repo.path / 'app/services/orders.py')
+    os.symlink('orders_v3.py', repo.path / 'app/services/orders.py')
+    repo.commit('re-point')
+    _same_as_uncached(repo, [])
+
+
+@pytest.mark.parametrize('target', ['/etc/hostname', '../../../outside.py', '../../.git/HEAD',
+                                    'missing.py', 'loop.py'])
+def test_a_service_symlinked_out_of_reach_is_a_finding(service: GitRepo,  # noqa: F811
+                                                       target: str) -> None:
+    service.checkout('hotfix/ARIS-16-x', create=True)
+    os.unlink(service.path / 'app/services/orders.py')
+    os.symlink(target, service.path / 'app/services/orders.py')
+    if target == 'loop.py':
+        os.symlink('orders.py', service.path / 'app/services/loop.py')
+    service.commit('link')
+    warm = _scan(service, 'main')
+    assert warm == _scan(service, 'main', '--no-cache')
+    assert 'actions-module-unreadable' in _rules(warm)
+
+
+def test_a_new_module_symlinked_out_of_the_repository_is_a_finding(
+        service: GitRepo) -> None:  # noqa: F811
+    service.checkout('hotfix/ARIS-16-x', create=True)
+    service.commit('import', files={'app/routers/orders.py': ROUTER.replace(
+        'from services import orders\n', 'from services import orders, extra\n')})
+    os.symlink('/etc/hostname', service.path / 'app/services/extra.py')
+    service.commit('link')
+    found = _scan(service, 'main')
+    assert found == _scan(service, 'main', '--no-cache')
+    [f] = [f for f in found if f['rule'] == 'actions-module-unreadable']
+    assert f['path'] == 'app/services/extra.py' and f['severity'] == 'warning'
+    assert '/etc/hostname' in f['message']

@@ -46,8 +46,32 @@ def test_a_model_module_replaced_by_a_symlink_is_judged_as_uncached(
     os.unlink(service.path / 'app/models/common.py')
     os.symlink('narrow.py', service.path / 'app/models/common.py')
     service.commit('link')
+    _same_as_uncached(service, removed=True)
+
+
+def test_the_target_of_a_symlinked_model_module_edited_is_read_again(
+        service: GitRepo) -> None:  # noqa: F811
+    """The link is made on the warmed commit; the next commit edits only its target."""
+    _warm(service)
+    service.git('mv', 'app/models/common.py', 'app/models/common_impl.py')
+    os.symlink('common_impl.py', service.path / 'app/models/common.py')
+    service.commit('link')
+    _same_as_uncached(service, removed=False)
+    service.commit('narrow the target', files={'app/models/common_impl.py': NARROWER})
+    _same_as_uncached(service, removed=True)
+
+
+def test_a_model_module_symlinked_out_of_the_repository_is_said(
+        service: GitRepo) -> None:  # noqa: F811
+    _warm(service)
+    os.unlink(service.path / 'app/models/common.py')
+    os.symlink('/etc/hostname', service.path / 'app/models/common.py')
+    service.commit('link out')
     found, _ = _scan(service)
     assert found == _scan(service, '--no-cache')[0]
+    unreadable = [f for f in found if f['rule'] == 'api-code-unreadable']
+    assert [f['path'] for f in unreadable] == ['app/models/common.py'], found
+    assert unreadable[0]['severity'] == 'warning' and '/etc/hostname' in unreadable[0]['message']
 
 
 def test_a_case_only_rename_of_a_model_module_is_judged_as_uncached(

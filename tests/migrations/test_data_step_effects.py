@@ -694,3 +694,45 @@ def test_a_service_of_a_monorepo_calling_shared_code_beside_it_is_unresolved() -
     assert run(service, with_cache)['unresolved'] == []
     assert run(shared, with_cache)['unresolved']             # the cached library verdict
     assert run(service, with_cache)['unresolved'] == []      # is kept for its own side only
+
+
+def test_a_package_beside_a_module_of_the_same_name_is_the_one_imported() -> None:
+    """``app/db/models/ingredient/__init__.py`` beside ``ingredient.py``: Python imports the
+    package (a regular package wins over a module); a namespace package (no ``__init__``)
+    loses to the module."""
+    other = MODEL.replace('"ingredient_units"', '"units_v2"')
+    package = {**CODE, 'app/db/models/ingredient/__init__.py': other}
+    got = effects.Resolver(MemorySnapshot(package), PATH).imported(
+        'app.db.models.ingredient', 'IngredientUnitModel', PATH)
+    assert got is not None and got.table == 'units_v2'
+    namespace = {**CODE, 'app/db/models/ingredient/other.py': other}
+    got = effects.Resolver(MemorySnapshot(namespace), PATH).imported(
+        'app.db.models.ingredient', 'IngredientUnitModel', PATH)
+    assert got is not None and got.table == 'ingredient_units'
+
+
+def test_a_model_module_that_is_a_symlink_is_read_as_its_target(tmp_path: Path) -> None:
+    """A model module replaced by a symbolic link (mode 120000) is the file it points at;
+    a link out of the repository resolves nothing (never its link text)."""
+    from hotfix_hooks.git.changes import ObjectReader
+    from hotfix_hooks.git.changes import TreeSnapshot
+    from tests.support.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / 'r')
+    other = MODEL.replace('"ingredient_units"', '"units_v2"')
+    repo.commit('code', files={'app/db/models/_base.py': CODE['app/db/models/_base.py'],
+                               'app/db/models/ingredient_v2.py': other})
+    os.symlink('ingredient_v2.py', repo.path / MODEL_PATH)
+    linked = repo.commit('link')
+    os.unlink(repo.path / MODEL_PATH)
+    os.symlink('/etc/hostname', repo.path / MODEL_PATH)
+    outside = repo.commit('link out')
+    reader = ObjectReader(str(repo.path))
+    try:
+        for rev, table in ((linked, 'units_v2'), (outside, None)):
+            snap = TreeSnapshot(str(repo.path), reader, rev)
+            got = effects.Resolver(snap, PATH).imported(
+                'app.db.models.ingredient', 'IngredientUnitModel', PATH)
+            assert (got.table if got is not None else None) == table
+    finally:
+        reader.close()

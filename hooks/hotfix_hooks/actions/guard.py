@@ -50,10 +50,10 @@ from hotfix_hooks.actions.routes import find_routes
 from hotfix_hooks.actions.routes import module_context
 from hotfix_hooks.actions.routes import Route
 from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import code_view
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import GlobSet
 from hotfix_hooks.changeset import is_binary
-from hotfix_hooks.changeset import MODE_SYMLINK
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.pyast import requires_python
 from hotfix_hooks.pyast import version_hint
@@ -324,8 +324,12 @@ class _Run:
         head_fns: FnCache = {}
         base_fns: FnCache = {}
         self.splits = splits = Splits(changes.cache)
-        self.head = _Side(self, Index(changes.head, chunks, markers, splits), head_fns)
-        self.base = _Side(self, Index(changes.base, chunks, markers, splits), base_fns)
+        # both sides read as Python imports them: a symlink inside the repository is the
+        # file it points at (its blob id, the key of everything cached, is the target's)
+        self.code_head = code_view(changes.head)
+        self.code_base = code_view(changes.base)
+        self.head = _Side(self, Index(self.code_head, chunks, markers, splits), head_fns)
+        self.base = _Side(self, Index(self.code_base, chunks, markers, splits), base_fns)
         self.changed_names: set[str] = set()
         self.dirty_spans: dict[str, list[tuple[int, int]] | None] = {}   # head path -> spans
         self.affected: re.Pattern[str] | None = None
@@ -370,11 +374,9 @@ class _Run:
                     is_binary(b) for b in (f.old_bytes(), f.new_bytes()))):
                 continue        # binary by content, not by a "-diff" attribute
             self.changed_paths.add(f.path)
-            # a symlink's blob is its target's path, not code (the target is a file too)
-            hp = f.path if (f.status != DELETED and self._wanted(f.path)
-                            and f.new_mode != MODE_SYMLINK) else None
-            bp = old if (f.status != 'added' and self._wanted(old)
-                         and f.old_mode != MODE_SYMLINK) else None
+            # a symlink reads as the file it points at (``code_view``): Python imports that
+            hp = f.path if (f.status != DELETED and self._wanted(f.path)) else None
+            bp = old if (f.status != 'added' and self._wanted(old)) else None
             if hp is None and bp is None:
                 continue
             if hp:
@@ -402,10 +404,29 @@ class _Run:
         self._compare_routes()
         self._compare_middleware()
         self._save_flags()
+        self._unreadable_links()
         if self.record_cache is not None:     # the records and splits derived in this
             self.record_cache.flush(self.splits.items())                          # run
         self.out.sort(key=lambda f: f.sort_key())
         return self.out
+
+    def _unreadable_links(self) -> None:
+        """A changed module of the head that is a symbolic link which cannot be followed
+        (absolute, out of the repository, into .git, dangling, too long a chain): what
+        Python would import there is unknown, and the routes calling it were not checked.
+        (Only changed ones: whether an unchanged one is read depends on the cache.)"""
+        for path, reason in sorted(self.code_head.unreadable.items()):
+            if path not in self.changed_paths or not path.endswith('.py') \
+                    or not self._wanted(path):
+                continue
+            self.out.append(Finding(
+                rule='actions-module-unreadable', category=CATEGORY, severity='warning',
+                path=path, line=None,
+                message=f'this module is {reason}: the code Python imports here was not '
+                        'read, and the transitions and idempotency handling of the routes '
+                        'that use it were not checked',
+                hint='make the module a regular file of the repository, or a symbolic link '
+                     'to one (a relative path inside the repository)'))
 
     def _load_pair(self, hp: str | None, bp: str | None) -> None:
         """Parse what changed in one file on both sides; record its changed names."""
@@ -559,14 +580,12 @@ class _Run:
     def _importers(self, helpers: list[str]) -> None:
         """Route modules that import a changed helper module: a transition hidden in a
         helper changes the routes that call it, even when their file did not change."""
-        stems = set()
-        for h in helpers:
-            parts = h[:-3].split('/')
-            stems.add(parts[-2] if parts[-1] == '__init__' and len(parts) > 1 else parts[-1])
         candidates = self._repo_py()
         candidates.sort(key=_nearest_first(helpers))
-        helper_set = set(helpers)
-        for p in candidates[:self.cfg['max_repo_files']]:
+        candidates = candidates[:self.cfg['max_repo_files']]
+        helper_set = self._reexporters(helpers, candidates)
+        stems = {_stem(h) for h in helper_set}
+        for p in candidates:
             flags = self._file_flags(p)
             if flags is None or not flags[1]:
                 continue        # no text, or no route definition: not even read
@@ -583,6 +602,36 @@ class _Run:
             self.changed_paths.add(p)
             self.dirty_spans[p] = []
             self.importers.append(p)
+
+    def _reexporters(self, helpers: list[str], candidates: list[str]) -> set[str]:
+        """The changed helper modules and the unchanged modules that import from them
+        (``from .impl import rename`` in ``services/orders.py``, ``import .. as ..``), to
+        the follow depth: a route calling ``orders.rename`` runs the changed ``impl.rename``
+        although its file names only ``orders``."""
+        out = set(helpers)
+        # a symbolic link to a changed helper is that helper under another import name
+        out.update(p for p in self.code_head.links()
+                   if p.endswith('.py') and self.code_head.resolve(p) in out)
+        fresh = set(out)
+        for _ in range(self.cfg['follow_depth']):
+            stems = {_stem(h) for h in fresh}
+            found = self.code_head.grep(stems) if all(
+                s.isidentifier() for s in stems) else None
+            near = set(found) if found is not None else None
+            fresh = set()
+            for p in candidates:
+                if p in out or (near is not None and p not in near):
+                    continue
+                text = self.head.index.text(p)
+                if not text or 'import' not in text or not any(s in text for s in stems):
+                    continue
+                mod = self.head.index.module(p)
+                if mod is not None and self._imports_any(self.head.index, mod, out):
+                    fresh.add(p)
+            if not fresh:
+                break
+            out |= fresh
+        return out
 
     @staticmethod
     def _imports_any(index: Index, mod: Module, targets: set[str]) -> bool:
@@ -635,7 +684,7 @@ class _Run:
                                        self._flags_parts)
                 if found and isinstance(got, dict):
                     self._flags_known = got
-        blob = self.changes.head.blob_id(p)
+        blob = self.code_head.blob_id(p)
         had = self._flags_known.get(p)
         if blob is not None and isinstance(had, tuple) and len(had) == 2 and had[0] == blob:
             flags = had[1]
@@ -1047,6 +1096,13 @@ class _Functions(Mapping[str, 'ast.FunctionDef | ast.AsyncFunctionDef']):
 def _endpoint_keyword(call: ast.Call) -> ast.expr | None:
     """``endpoint=`` / ``view_func=`` of an ``add_api_route`` / ``add_url_rule`` call."""
     return next((k.value for k in call.keywords if k.arg in ('endpoint', 'view_func')), None)
+
+
+def _stem(path: str) -> str:
+    """The name a module is imported by: ``app/orders.py`` / ``app/orders/__init__.py``
+    -> ``orders``."""
+    parts = path[:-3].split('/')
+    return parts[-2] if parts[-1] == '__init__' and len(parts) > 1 else parts[-1]
 
 
 def _nearest_first(paths: Iterable[str]) -> Callable[[str], int]:

@@ -352,7 +352,9 @@ class Index:
             stem = (root + rel).rstrip('/')
             if not stem:
                 continue
-            for cand in (stem + '.py', stem + '/__init__.py'):
+            # a regular package wins over a module of the same name, as Python's import
+            # finds them (a namespace package, without __init__.py, loses to the module)
+            for cand in (stem + '/__init__.py', stem + '.py'):
                 probes.append(cand)
                 if self.snap.exists(cand):
                     return cand

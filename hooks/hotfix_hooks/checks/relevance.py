@@ -25,7 +25,9 @@ not parse keeps the engines running: they report it.
 from __future__ import annotations
 
 import ast
+import functools
 import re
+from collections.abc import Callable
 from collections.abc import Iterable
 
 from hotfix_hooks.actions.delta import parsed_chunks
@@ -34,10 +36,13 @@ from hotfix_hooks.actions.routes import _FRAMEWORK_MODULES
 from hotfix_hooks.actions.routes import _ROUTER_CTORS
 from hotfix_hooks.changeset import ADDED
 from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import code_view
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.changeset import MODE_SYMLINK
+from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.changeset import words_regex
 
 FRAMEWORK_WORDS: tuple[str, ...] = tuple(sorted(
@@ -69,17 +74,27 @@ def changed_versions(changes: ChangeSet, exclude: Iterable[str] = ()
     exclude = list(exclude)
     out = []
     for f in changes.files:
-        sides = []
+        sides: list[tuple[str, Callable[[], bytes | None]]] = []
+        # a symbolic link reads as the file it points at, as Python imports it
+        # (its link text when it cannot be followed: the engines report that)
         if f.status != ADDED:
-            sides.append((f.old_path or f.path, f.old_bytes))
+            old = f.old_path or f.path
+            sides.append((old, functools.partial(_linked, changes.base, old, f.old_bytes)
+                          if f.old_mode == MODE_SYMLINK else f.old_bytes))
         if f.status != DELETED:
-            sides.append((f.path, f.new_bytes))
+            sides.append((f.path, functools.partial(_linked, changes.head, f.path, f.new_bytes)
+                          if f.new_mode == MODE_SYMLINK else f.new_bytes))
         for path, read in sides:
             if path.endswith('.py') and not matches_any(path, exclude):
                 data = read()
                 if data is not None:
                     out.append((path, _normalized(data)))
     return out
+
+
+def _linked(snap: Snapshot, path: str, raw: Callable[[], bytes | None]) -> bytes | None:
+    data = code_view(snap).read(path)
+    return data if data is not None else raw()
 
 
 def unparseable(versions: Iterable[tuple[str, bytes]]) -> bool:
@@ -160,12 +175,16 @@ def route_code_reachable(changes: ChangeSet, versions: list[tuple[str, bytes]],
     by_path: dict[str, list[bytes]] = {}
     for p, data in versions:
         by_path.setdefault(p, []).append(data)
+    links = _links(changes)
     frontier = {stem for p in by_path if (stem := _stem(p)) is not None}
+    frontier |= _link_stems(links, set(by_path))
     if _DOUBT in frontier:
         return True
     seen: set[str] = set()
     base = changes.base
     for _ in range(MAX_DEPTH):
+        if _DOUBT in frontier:
+            return True
         stems = frontier - seen
         if not stems:
             return False
@@ -189,7 +208,44 @@ def route_code_reachable(changes: ChangeSet, versions: list[tuple[str, bytes]],
                 return True
             if stem is not None:
                 frontier.add(stem)
+        frontier |= _link_stems(links, importers)
     return True
+
+
+def _links(changes: ChangeSet) -> dict[str, set[str]]:
+    """Python modules that are symbolic links, on either side: link -> the paths it reads
+    as (``code_view``). The base's are listed once per commit (kept in the analysis cache);
+    the head's are the base's with the change applied: no listing of the head."""
+    base = changes.base
+    key = base.content_id()
+    parts = {'links': 1}
+    found, value = changes.cache.get('relevance.links', key, parts) if key else (False, None)
+    if found and isinstance(value, list):
+        base_links = [str(p) for p in value]
+    else:
+        base_links = [p for p in base.links() if p.endswith('.py')]
+        if key is not None:
+            changes.cache.put('relevance.links', key, parts, base_links)
+    changed = {f.path: f for f in changes.files}
+    # the head's links: the base's, as the change leaves or turns them
+    head_links = [p for p in base_links if p not in changed] + [
+        p for p, f in changed.items()
+        if p.endswith('.py') and f.status != DELETED and f.new_mode == MODE_SYMLINK]
+    out: dict[str, set[str]] = {}
+    for snap, links in ((base, base_links), (changes.head, head_links)):
+        view = code_view(snap)
+        for p in links:
+            real = view.resolve(p)
+            if real is not None:
+                out.setdefault(p, set()).add(real)
+    return out
+
+
+def _link_stems(links: dict[str, set[str]], paths: set[str]) -> set[str]:
+    """The import names of the links that point at one of ``paths``: importing the link
+    runs the file."""
+    return {stem for link, reals in links.items() if reals & paths
+            and (stem := _stem(link)) is not None}
 
 
 def _grep(changes: ChangeSet, words: list[str]) -> list[str] | None:

@@ -387,6 +387,12 @@ class WorktreeSnapshot(Snapshot):
     def _abs(self, path: str) -> bytes:
         return os.path.join(os.fsencode(self.root), path.encode('utf-8', 'surrogateescape'))
 
+    def mode(self, path: str) -> str | None:
+        full = self._abs(path)
+        if os.path.islink(full):
+            return MODE_SYMLINK
+        return '100644' if os.path.isfile(full) else None
+
     def read(self, path: str) -> bytes | None:
         full = self._abs(path)
         try:

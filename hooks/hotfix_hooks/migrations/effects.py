@@ -38,7 +38,7 @@ this either: ``history.data_step_changes`` compares the query calls). A ``join``
 Table names come from the code the migration imports: a model class's ``__tablename__``, a
 Core ``Table('name', ...)`` / ``table('name', ...)``, defined in the migration or in a
 module of the repository it imports (``from app.models.unit import Unit``: the module's
-file is found by trying ``app/models/unit.py`` and ``app/models/unit/__init__.py`` below
+file is found by trying ``app/models/unit/__init__.py`` then ``app/models/unit.py`` below
 every folder above the migration, following re-exports ``from .unit import Unit`` a few
 levels; two such files that disagree resolve nothing, as which one runs depends on
 ``sys.path``). Those files are parsed, never imported. What cannot be resolved (a table name
@@ -67,6 +67,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from hotfix_hooks.changeset import code_view
+from hotfix_hooks.changeset import CodeSnapshot
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import ExcludingSnapshot
 from hotfix_hooks.changeset import PrefixSnapshot
@@ -181,7 +183,7 @@ class Resolver:
     Every file it reads or probes is recorded in ``consulted``."""
 
     def __init__(self, snap: Snapshot, path: str) -> None:
-        self.snap = snap
+        self.snap = code_view(snap)     # a symbolic link reads as the file it points at
         self.path = path
         self.consulted: dict[str, str | None] = {}
         self._modules: dict[str, ast.Module | None] = {}
@@ -208,6 +210,12 @@ class Resolver:
 
     def module_files(self, module: str, importer: str) -> list[str]:
         """The files that may hold ``module`` (absolute, or relative to ``importer``)."""
+        return [f for group in self.module_candidates(module, importer) for f in group]
+
+    def module_candidates(self, module: str, importer: str) -> list[list[str]]:
+        """The files that may hold ``module``, one group per import root, each in the order
+        Python's import tries them: a regular package wins over a module of the same name
+        (a namespace package, without ``__init__.py``, loses to the module)."""
         level = len(module) - len(module.lstrip('.'))
         dotted = module[level:]
         rel = dotted.replace('.', '/')
@@ -216,16 +224,23 @@ class Resolver:
             for _ in range(level - 1):
                 base = posixpath.dirname(base)
             stem = posixpath.join(base, rel) if rel else base
-            return [stem + '.py', stem + '/__init__.py'] if rel else [stem + '/__init__.py']
-        return [c for root in self.roots for c in (f'{root}{rel}.py', f'{root}{rel}/__init__.py')]
+            return [[stem + '/__init__.py', stem + '.py'] if rel else [stem + '/__init__.py']]
+        return [[f'{root}{rel}/__init__.py', f'{root}{rel}.py'] for root in self.roots]
 
     def imported(self, module: str, name: str | None, importer: str,
                  depth: int = 0) -> Model | None:
         """The model ``name`` of ``module`` (``name`` None: the module itself is not a model)."""
         if name is None or depth > MAX_REEXPORT:
             return None
-        found = [(f, tree) for f in self.module_files(module, importer)
-                 if (tree := self._file(f)) is not None]
+        found = []
+        for group in self.module_candidates(module, importer):
+            for f in group:         # the first file of a root that exists is the module
+                tree = self._file(f)
+                if tree is not None:
+                    found.append((f, tree))
+                    break
+                if self.snap.exists(f):
+                    break           # there but unparseable: it shadows what follows
         got = {self.in_module(tree, name, f, depth) for f, tree in found}
         # two files that may be the module (below different folders) and say different
         # things: which one runs depends on sys.path at run time, so nothing is resolved
@@ -1005,7 +1020,7 @@ def _package_anywhere(snap: Snapshot, top: str) -> str | None:
     """A Python file of the repository that is the top-level module ``top`` or lies below a
     folder of that name, at any depth (whatever ``sys.path`` holds), in the whole repository
     (a service of a monorepo imports the shared code beside it too); None when none is."""
-    while isinstance(snap, (PrefixSnapshot, ExcludingSnapshot)):
+    while isinstance(snap, (PrefixSnapshot, ExcludingSnapshot, CodeSnapshot)):
         snap = snap.inner
     for p in snap.paths():
         if p.endswith('.py') and (('/' + p).endswith(f'/{top}.py') or f'/{top}/' in '/' + p):
@@ -1065,6 +1080,7 @@ def cached(cache: Any, snap: Snapshot, path: str, derive: Callable[[], Effects]
 def _deps_hold(snap: Snapshot, deps: object) -> bool:
     if not isinstance(deps, (list, tuple)):
         return False
+    snap = code_view(snap)      # as the resolver read them
     for dep in deps:
         if not (isinstance(dep, (list, tuple)) and len(dep) == 2 and isinstance(dep[0], str)):
             return False

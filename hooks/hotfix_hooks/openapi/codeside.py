@@ -20,6 +20,8 @@ from hotfix_hooks import digests
 from hotfix_hooks import fastclass
 from hotfix_hooks.cache import parts_digest
 from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import code_view
+from hotfix_hooks.changeset import CodeSnapshot
 from hotfix_hooks.changeset import glob_to_regex
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
@@ -41,18 +43,34 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     changed_py = [f for f in changes.files
                   if (f.path.endswith('.py') or (f.old_path or '').endswith('.py'))
                   and not matches_any(f.path, exclude)]
+    # both sides as Python imports them: a symbolic link reads as the file it points at
+    code_base, code_head = code_view(changes.base), code_view(changes.head)
     if not any(_CONTRACT_RE.search(b) for f in changed_py
-               for b in (f.old_bytes(), f.new_bytes()) if b):
+               for b in (code_base.read(f.old_path or f.path) if f.status != 'added'
+                         else None,
+                         code_head.read(f.path) if f.status != 'deleted' else None) if b):
         return []           # plain logic changed: the contract cannot have
     shared: dict[str, Any] = {}         # the parsed modules both sides share, when built
     roots = list(cfg.get('python_roots', []))
-    base = side_contract(changes, changes.base, exclude, roots, shared=shared)
-    head = side_contract(changes, changes.head, exclude, roots, shared=shared, release=True)
+    base = side_contract(changes, code_base, exclude, roots, shared=shared)
+    head = side_contract(changes, code_head, exclude, roots, shared=shared, release=True)
     if 'modules' in shared:             # the module results of the last side built
         shared.pop('modules').flush()
     base_unparsed, head_unparsed = set(base.unparsed), set(head.unparsed)
     changed = {f.path for f in changed_py}
     out: list[Finding] = []
+    # a changed module that is a link which cannot be followed: unknown, as one that does
+    # not parse (its routes compared on neither side), and said
+    unreadable = {p: why for view in (code_base, code_head)
+                  for p, why in view.unreadable.items() if p in changed and p.endswith('.py')}
+    for path, why in sorted(unreadable.items()):
+        out.append(Finding(
+            rule='api-code-unreadable', category='contract', severity='warning', path=path,
+            line=None, message=f'the module is {why}: the code Python imports here was not '
+                               'read; its routes and models are unknown and were not compared',
+            hint='make the module a regular file, or a symbolic link to one (a relative path '
+                 'inside the repository)'))
+    head_unparsed |= set(unreadable)
     # A module that does not parse on one side: its routes are unknown there, so they are
     # compared on neither side (never "removed" or "added").
     unknown = base_unparsed | head_unparsed
@@ -154,6 +172,8 @@ def side_inputs(snap: Snapshot, exclude: list[str]) -> str | None:
         if not (path.endswith('.py') and not excluded(path)) and not _project_file(path):
             continue
         blob = snap.blob_id(path)
+        if blob is None and isinstance(snap, CodeSnapshot) and path in snap.unreadable:
+            blob = 'unreadable link ' + (snap.inner.blob_id(path) or '')
         if blob is None:
             return None
         out.append(path.encode('utf-8', 'surrogatepass') + b'\0' + blob.encode() + b'\0')

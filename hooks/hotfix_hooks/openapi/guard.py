@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from hotfix_hooks.changeset import ADDED
 from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.changeset import code_view
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import FileChange
@@ -386,7 +387,7 @@ def _stale(changes: ChangeSet, cfg: dict[str, Any], code: list[Finding]) -> list
 def _code_sides(changes: ChangeSet, cfg: dict[str, Any], *snaps: Any) -> list[Any]:
     """The code contracts of ``snaps`` (from the analysis cache when built before)."""
     exclude, roots = list(cfg.get('code_exclude', [])), list(cfg.get('python_roots', []))
-    return [side_contract(changes, snap, exclude, roots) for snap in snaps]
+    return [side_contract(changes, code_view(snap), exclude, roots) for snap in snaps]
 
 
 def _behind_before(changes: ChangeSet, cfg: dict[str, Any], spec: Spec, sides: list[Any],
