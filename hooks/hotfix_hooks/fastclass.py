@@ -331,7 +331,9 @@ def _build(given: T, frozen: bool, eq: bool, slots: bool) -> T:
 
         raise dataclasses.FrozenInstanceError(f'cannot delete field {name!r}')
 
-    methods: dict[str, Any] = {'__init__': __init__}
+    methods: dict[str, Any] = {}
+    if '__init__' not in own:       # a class's own ``__init__`` is kept, as ``dataclasses`` does
+        methods['__init__'] = __init__
     if '__repr__' not in own:
         methods['__repr__'] = __repr__
     if eq and '__eq__' not in own:
