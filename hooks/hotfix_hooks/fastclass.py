@@ -15,7 +15,8 @@ it: 14-17 ms): ``fields`` and ``replace`` here are its own, ``field`` takes the 
 checkers see a dataclass.
 
 Supported: ``frozen``, ``eq``, ``slots``; ``field`` (this module's or ``dataclasses``')
-with ``default``, ``default_factory``, ``repr``, ``compare``, ``init``; ``__post_init__``.
+with ``default``, ``default_factory``, ``repr``, ``compare``, ``init``; ``__post_init__``;
+a class's own ``__init__`` (kept, as ``dataclasses`` keeps it).
 Anything else (``order``, ``kw_only``, ``InitVar``) is refused: use
 ``dataclasses.dataclass`` for it. ``tests/test_fastclass.py`` checks the behaviour against
 ``dataclasses.dataclass``.
