@@ -215,3 +215,21 @@ def test_own_field_fields_and_replace_without_dataclasses() -> None:
         @dataclass
         class Mutable:
             a: list[int] = []
+
+
+def test_a_class_s_own_init_is_kept_as_dataclasses_keeps_it() -> None:
+    def make(deco: Callable[..., Any]) -> type:
+        @deco(eq=False, slots=True)
+        class Own:
+            """A record that writes its own ``__init__``."""
+            a: int
+            b: list[int] = dataclasses.field(default_factory=list)
+
+            def __init__(self, a: int, b: list[int] | None = None) -> None:
+                self.a = a * 2
+                self.b = [] if b is None else b
+        return Own
+    for cls in _pair(make):
+        made = cls(3)
+        assert (made.a, made.b) == (6, [])
+        assert [f.name for f in dataclasses.fields(cls)] == ['a', 'b']

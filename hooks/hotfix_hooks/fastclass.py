@@ -15,7 +15,8 @@ it: 14-17 ms): ``fields`` and ``replace`` here are its own, ``field`` takes the 
 checkers see a dataclass.
 
 Supported: ``frozen``, ``eq``, ``slots``; ``field`` (this module's or ``dataclasses``')
-with ``default``, ``default_factory``, ``repr``, ``compare``, ``init``; ``__post_init__``.
+with ``default``, ``default_factory``, ``repr``, ``compare``, ``init``; ``__post_init__``;
+a class's own ``__init__`` (kept, as ``dataclasses`` keeps it).
 Anything else (``order``, ``kw_only``, ``InitVar``) is refused: use
 ``dataclasses.dataclass`` for it. ``tests/test_fastclass.py`` checks the behaviour against
 ``dataclasses.dataclass``.
@@ -331,7 +332,9 @@ def _build(given: T, frozen: bool, eq: bool, slots: bool) -> T:
 
         raise dataclasses.FrozenInstanceError(f'cannot delete field {name!r}')
 
-    methods: dict[str, Any] = {'__init__': __init__}
+    methods: dict[str, Any] = {}
+    if '__init__' not in own:       # a class's own ``__init__`` is kept, as ``dataclasses`` does
+        methods['__init__'] = __init__
     if '__repr__' not in own:
         methods['__repr__'] = __repr__
     if eq and '__eq__' not in own:

@@ -25,6 +25,8 @@ SUBJECT_KEYS = ('operation', 'pointer', 'route', 'middleware', 'statement', 'tab
                 'field', 'role', 'gate', 'branch', 'tag', 'title', 'exception', 'heads',
                 'base_heads', 'refs')
 _DIGITS = re.compile(r'[0-9]+')
+# ``Finding``'s default ``extra``: never stored (a fresh dict instead)
+_NO_EXTRA: Any = {}
 
 
 @dataclass(eq=False, slots=True)
@@ -49,6 +51,27 @@ class Finding:
     waived: bool = False
     waiver: dict[str, Any] | None = None
     fingerprint: str = ''         # set by stamp(); to_json() computes it when unset
+
+    # written out (as ``dataclasses`` keeps a class's own ``__init__``, so does
+    # ``fastclass``): source, so no compilation at import, and 2.7 us a finding instead of
+    # 5.8. It lists the fields above in order with their defaults
+    # (tests/test_findings_init.py checks that it stays so).
+    def __init__(self, rule: str, category: str, severity: str, message: str,
+                 path: str | None = None, line: int | None = None, hint: str = '',
+                 extra: dict[str, Any] = _NO_EXTRA, waived: bool = False,
+                 waiver: dict[str, Any] | None = None, fingerprint: str = '') -> None:
+        self.rule = rule
+        self.category = category
+        self.severity = severity
+        self.message = message
+        self.path = path
+        self.line = line
+        self.hint = hint
+        self.extra = {} if extra is _NO_EXTRA else extra     # the default_factory
+        self.waived = waived
+        self.waiver = waiver
+        self.fingerprint = fingerprint
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         if self.severity not in _RANK:

@@ -61,3 +61,29 @@ def test_a_report_with_many_findings() -> None:
     text = json_report.render(findings, {'extra': {'k': [1, 2.5]}})
     payload = json.loads(text)
     assert text == json.dumps(payload, indent=2) + '\n'
+
+
+@pytest.mark.parametrize('kwargs', [
+    {},
+    {'path': None, 'line': None, 'hint': ''},
+    {'extra': {'operation': 'GET /x', 'affected': ['GET /x', 'GET /y'], 'pointer': '/a'}},
+    # an extra key named like a field written before it: left out, as to_json leaves it
+    {'extra': {'rule': 'shadow', 'message': 'other', 'pointer': '/p'}},
+    # ... named like one written after it: to_json keeps its place with the field's value
+    {'extra': {'waived': 'shadow', 'pointer': '/p'}, 'waived': True},
+    {'extra': {'fingerprint': 'x', 'nested': {'a': [1, {'b': None}], 'c': 1.5}}},
+    {'waived': True, 'waiver': {'by': 'alice', 'reason': 'ok \u00e9'}},
+    {'fingerprint': 'abcdef0123456789', 'message': 'line\nfeed "quoted" \u2603 \x00'},
+    {'extra': {7: 'a non-string key'}},
+])
+def test_a_finding_is_written_as_its_to_json(kwargs: dict[str, Any]) -> None:
+    """The report writes each finding straight from the object: the same text as its
+    ``to_json()`` dict written by ``json.dumps(indent=2)``."""
+    f = Finding(**{'rule': 'api-operation-removed', 'category': 'contract',
+                   'severity': 'warning', 'message': 'm', 'path': 'openapi.json', 'line': 3,
+                   **kwargs})
+    text = json_report.render([f])
+    expected = {**json_report.envelope(), 'findings': [f.to_json()],
+                'summary': {'error': 0, 'warning': 0 if f.waived else 1, 'info': 0,
+                            'waived': 1 if f.waived else 0, 'total': 1}}
+    assert text == json.dumps(expected, indent=2) + '\n'

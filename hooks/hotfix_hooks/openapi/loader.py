@@ -128,6 +128,8 @@ class Spec:
     _indent_unit: str = field(default='', repr=False)
     _root_line: int = field(default=0, repr=False)
     _key_lines: dict[int, Any] = field(default_factory=dict, repr=False)
+    # per indentation, the key tokens (``<ind>"name":``) of the plain keys made so far
+    _tokens: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     # otherwise (or once the searches have read the text once over: many findings), built
     # on the first lookup: the offsets of every JSON key token ('"name"' followed by ':')
     # by token
@@ -331,14 +333,22 @@ class Spec:
         out: dict[str, int] = {}
         j = line + 1
         last = len(node) - 1
+        # the same keys recur at the same depth (``type``, ``description``): each plain
+        # key's token is made once per indentation
+        tokens = self._tokens.get(ind)
+        if tokens is None:
+            tokens = self._tokens[ind] = {}
+        closes = {dict: ind + '},', list: ind + '],'}
         for i, (k, v) in enumerate(node.items()):
             row = lines[j]
-            if k.isascii() and k.isprintable() and '"' not in k and '\\' not in k:
-                token = f'{ind}"{k}":'
-            else:
-                token = ind + json.dumps(k) + ':'
-                if not row.startswith(token) and not k.isascii():
-                    token = ind + json.dumps(k, ensure_ascii=False) + ':'
+            token = tokens.get(k)
+            if token is None:
+                if k.isascii() and k.isprintable() and '"' not in k and '\\' not in k:
+                    token = tokens[k] = f'{ind}"{k}":'
+                else:
+                    token = ind + json.dumps(k) + ':'
+                    if not row.startswith(token) and not k.isascii():
+                        token = ind + json.dumps(k, ensure_ascii=False) + ':'
             if not row.startswith(token):
                 return {}
             out[k] = j
@@ -348,7 +358,7 @@ class Spec:
                     return {}
                 if i < last:
                     try:
-                        j = lines.index(ind + ('},' if t is dict else '],'), j + 1) + 1
+                        j = lines.index(closes[t], j + 1) + 1
                     except ValueError:
                         return {}
             elif row[-1:] in _OPENERS:

@@ -13,6 +13,7 @@ from typing import Any
 
 from hotfix_hooks import __version__
 from hotfix_hooks.findings import Finding
+from hotfix_hooks.findings import fingerprint
 from hotfix_hooks.findings import summarize
 
 TOOL_NAME = 'hotfix-hooks'
@@ -26,7 +27,9 @@ def envelope() -> dict[str, Any]:
 
 
 def render(findings: Sequence[Finding], extra: dict[str, Any] | None = None) -> str:
-    payload: dict[str, Any] = {**envelope(), 'findings': [f.to_json() for f in findings],
+    # the findings themselves: ``_encode`` writes each as its ``to_json()`` would be
+    # written, without building that dict first
+    payload: dict[str, Any] = {**envelope(), 'findings': list(findings),
                                'summary': summarize(findings)}
     if extra:
         payload.update({k: v for k, v in extra.items() if k not in payload})
@@ -71,24 +74,12 @@ def _encode(v: Any, nl: str) -> str:
     if t is dict:
         if not v:
             return '{}'
-        parts = []
-        for k, x in v.items():
-            if type(k) is not str:
-                return _fallback(v, nl)
-            # the scalars a finding holds written here, not by a call each (a third of
-            # the report's time on 1,500 findings)
-            tx = type(x)
-            if tx is str:
-                parts.append(f'{_ESCAPE(k)}: {_ESCAPE(x)}')
-            elif x is None:
-                parts.append(f'{_ESCAPE(k)}: null')
-            elif tx is bool:
-                parts.append(f'{_ESCAPE(k)}: {"true" if x else "false"}')
-            elif tx is int:
-                parts.append(f'{_ESCAPE(k)}: {int.__repr__(x)}')
-            else:
-                parts.append(f'{_ESCAPE(k)}: {_encode(x, inner)}')
+        parts: list[str] = []
+        if not _members(v, (), parts, inner):
+            return _fallback(v, nl)
         return '{' + inner + sep.join(parts) + nl + '}'
+    if t is Finding:
+        return _finding(v, nl)
     if t is list or t is tuple:
         if not v:
             return '[]'
@@ -96,6 +87,67 @@ def _encode(v: Any, nl: str) -> str:
             return '[' + inner + sep.join(map(_ESCAPE, v)) + nl + ']'
         return '[' + inner + sep.join([_encode(x, inner) for x in v]) + nl + ']'
     return _fallback(v, nl)
+
+
+def _members(v: dict[Any, Any], skip: tuple[str, ...], parts: list[str], inner: str) -> bool:
+    """Append ``"key": value`` for each item of ``v`` whose key is not in ``skip`` to
+    ``parts`` (values indented as ``inner``); False when a key is not a string."""
+    append = parts.append
+    for k, x in v.items():
+        if type(k) is not str:
+            return False
+        if k in skip:
+            continue
+        # the scalars a finding holds written here, not by a call each (a third of the
+        # report's time on 1,500 findings)
+        tx = type(x)
+        if tx is str:
+            append(f'{_ESCAPE(k)}: {_ESCAPE(x)}')
+        elif x is None:
+            append(f'{_ESCAPE(k)}: null')
+        elif tx is bool:
+            append(f'{_ESCAPE(k)}: {"true" if x else "false"}')
+        elif tx is int:
+            append(f'{_ESCAPE(k)}: {int.__repr__(x)}')
+        else:
+            append(f'{_ESCAPE(k)}: {_encode(x, inner)}')
+    return True
+
+
+# the keys ``Finding.to_json`` writes before the finding's ``extra`` (an ``extra`` key among
+# them is left out), and those it sets after it (an ``extra`` key among them would keep
+# its place with the finding's value: written through ``to_json`` then)
+_HEAD = ('rule', 'category', 'severity', 'path', 'line', 'message', 'hint')
+_TAIL = frozenset(('waived', 'waiver', 'fingerprint'))
+
+
+def _finding(f: Finding, nl: str) -> str:
+    """``_encode(f.to_json(), nl)`` without building the dict."""
+    extra = f.extra
+    path, line, hint = f.path, f.line, f.hint
+    rule, category, severity, message = f.rule, f.category, f.severity, f.message
+    if (type(extra) is not dict or not _TAIL.isdisjoint(extra) or type(hint) is not str
+            or type(rule) is not str or type(category) is not str
+            or type(severity) is not str or type(message) is not str
+            or not (path is None or type(path) is str)
+            or not (line is None or type(line) is int) or type(f.waived) is not bool):
+        return _encode(f.to_json(), nl)
+    inner = nl + '  '
+    esc = _ESCAPE
+    parts = [f'"rule": {esc(rule)}', f'"category": {esc(category)}',
+             f'"severity": {esc(severity)}',
+             '"path": null' if path is None else f'"path": {esc(path)}',
+             '"line": null' if line is None else f'"line": {int.__repr__(line)}',
+             f'"message": {esc(message)}', f'"hint": {esc(hint)}']
+    if extra and not _members(extra, _HEAD, parts, inner):
+        return _encode(f.to_json(), nl)
+    parts.append('"waived": true' if f.waived else '"waived": false')
+    if f.waiver is not None:
+        parts.append(f'"waiver": {_encode(f.waiver, inner)}')
+    fp = f.fingerprint or fingerprint(f)
+    parts.append(f'"fingerprint": {esc(fp)}' if type(fp) is str
+                 else f'"fingerprint": {_encode(fp, inner)}')
+    return '{' + inner + (',' + inner).join(parts) + nl + '}'
 
 
 def _fallback(v: Any, nl: str) -> str:
