@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from hotfix_hooks import cache as cache_mod
-from hotfix_hooks.git import plumbing
+from tests.support.cache_entries import entries_of
 from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 
@@ -87,16 +87,6 @@ def _scan(repo: GitRepo, base: str, *extra: str, env: dict[str, str] | None = No
     return json.loads(res.stdout)['findings']  # type: ignore[no-any-return]
 
 
-def _entries(repo: GitRepo, namespace: bytes) -> list[str]:
-    root = cache_mod.cache_dir(plumbing.common_dir(str(repo.path)))
-    out = []
-    for path, _ in cache_mod.entries(root):
-        with open(path, 'rb') as f:
-            if f.readline().split()[1] == namespace:
-                out.append(path)
-    return out
-
-
 def _rules(found: list[Any]) -> list[str]:
     return [f['rule'] for f in found]
 
@@ -110,14 +100,14 @@ def service(repo: GitRepo) -> GitRepo:
     repo.commit('touch the handler', files={'app/routers/orders.py': ROUTER.replace(
         'return {"id": order_id}', 'return {"id": order_id, "v": 2}')})
     assert _scan(repo, 'main') == _scan(repo, 'main', '--no-cache') == []
-    assert _entries(repo, b'actions.functions')
+    assert entries_of(repo, b'actions.functions')
     repo.checkout('main')
     return repo
 
 
 def test_records_are_cached_with_what_they_consulted(service: GitRepo) -> None:
     service.checkout('warm')
-    entries = _entries(service, b'actions.functions')
+    entries = entries_of(service, b'actions.functions')
     router_blob = service.git('rev-parse', 'main:app/routers/orders.py')
     by_blob: dict[str, Any] = {}
     for entry in entries:
@@ -172,14 +162,14 @@ def test_a_corrupt_or_foreign_record_entry_is_derived_again(service: GitRepo) ->
     expected = _scan(service, 'main', '--no-cache')
     assert _rules(expected) == ['actions-bypass-patch-transition']
     assert _scan(service, 'main') == expected
-    entries = _entries(service, b'actions.functions')
+    entries = entries_of(service, b'actions.functions')
     for entry in entries:                       # corrupt: the digest no longer matches
         data = Path(entry).read_bytes()
         Path(entry).write_bytes(data[:-5] + b'junk!')
     assert _scan(service, 'main') == expected
     # well-formed entries of another shape (records that would hide the write): ignored
     forged_any = False
-    for entry in _entries(service, b'actions.functions'):
+    for entry in entries_of(service, b'actions.functions'):
         header, _, payload = Path(entry).read_bytes().partition(b'\n')
         if payload.endswith(b'junk!'):
             continue                            # not needed by this range: not rebuilt
@@ -232,7 +222,7 @@ def test_the_split_of_a_large_module_is_cached_and_checked(service: GitRepo) -> 
     expected = _scan(service, 'main', '--no-cache')
     assert _rules(expected) == ['actions-bypass-patch-transition']
     assert _scan(service, 'main') == expected
-    entries = _entries(service, b'actions.chunks')
+    entries = entries_of(service, b'actions.chunks')
     assert len(entries) == 2                        # the router's base and head
     assert _scan(service, 'main') == expected
     for entry in entries:                           # forged: spans of another text

@@ -17,7 +17,7 @@ from hotfix_hooks.actions.flow import Evidence
 from hotfix_hooks.actions.flow import Profile
 from hotfix_hooks.actions.summaries import profile_from
 from hotfix_hooks.actions.summaries import profile_plain
-from hotfix_hooks.git import plumbing
+from tests.support.cache_entries import entries_of
 from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 
@@ -77,16 +77,6 @@ def _scan(repo: GitRepo, *extra: str, env: dict[str, str] | None = None) -> list
     return json.loads(res.stdout)['findings']  # type: ignore[no-any-return]
 
 
-def _entries(repo: GitRepo, namespace: bytes) -> list[str]:
-    root = cache_mod.cache_dir(plumbing.common_dir(str(repo.path)))
-    out = []
-    for path, _ in cache_mod.entries(root):
-        with open(path, 'rb') as f:
-            if f.readline().split()[1] == namespace:
-                out.append(path)
-    return out
-
-
 def _variants(path: str) -> list[Any]:
     data = Path(path).read_bytes()
     value = cache_mod.decode_entry(data)
@@ -108,7 +98,7 @@ def test_the_middleware_of_an_unchanged_file_is_cached_with_its_dependencies(
     uncached = _scan(service, '--no-cache')
     assert not [f for f in uncached if f['rule'].startswith('idempotency')]   # covered
     cold = _scan(service)
-    [entry] = _entries(service, b'actions.middleware')
+    [entry] = entries_of(service, b'actions.middleware')
     [(deps, value)] = _variants(entry)            # both sides alike: one variant
     consulted = dict(deps)
     assert 'app/main.py' in consulted and 'app/guards.py' in consulted
@@ -143,7 +133,7 @@ def test_a_branch_that_changes_a_dependency_never_gets_the_base_verdict(
     found = _scan(service)
     assert [f['rule'] for f in found] == ['idempotency-removed']
     assert found == _scan(service, '--no-cache')
-    [entry] = _entries(service, b'actions.middleware')
+    [entry] = entries_of(service, b'actions.middleware')
     variants = _variants(entry)
     assert len(variants) == 2                     # the head's and the base's
     head_blob = service.git('rev-parse', 'HEAD:app/guards.py')
@@ -158,7 +148,7 @@ def test_a_module_added_where_an_import_looked_is_a_changed_dependency(
     by the branch shadows nothing here, but a module the import probed before it (none
     exists) would: the probed paths are dependencies."""
     _scan(service)
-    [entry] = _entries(service, b'actions.middleware')
+    [entry] = entries_of(service, b'actions.middleware')
     [(deps, _value)] = _variants(entry)
     probed_absent = [p for p, blob in deps if blob is None]
     assert probed_absent
@@ -172,7 +162,7 @@ def test_a_module_added_where_an_import_looked_is_a_changed_dependency(
 def test_a_corrupt_or_foreign_entry_is_rebuilt(service: GitRepo) -> None:
     expected = _scan(service, '--no-cache')
     _scan(service)
-    [entry] = _entries(service, b'actions.middleware')
+    [entry] = entries_of(service, b'actions.middleware')
     data = Path(entry).read_bytes()
     Path(entry).write_bytes(data[:-5] + b'junk!')           # corrupt: length/digest differ
     assert _scan(service) == expected
