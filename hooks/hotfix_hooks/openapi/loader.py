@@ -21,13 +21,14 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
-from typing import TYPE_CHECKING
 
 from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.fastclass import field
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     import yaml
 
 _MISSING = object()

@@ -10,12 +10,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any
 
 from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.fastclass import field
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.schema import Doc
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 METHODS = ('get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace')
 _PARAM_RE = re.compile(r'\{[^}]*\}')

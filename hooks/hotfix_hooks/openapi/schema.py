@@ -17,13 +17,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from collections.abc import Sequence
-from typing import Any
 
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.loader import is_missing
 from hotfix_hooks.openapi.loader import lookup
 from hotfix_hooks.openapi.loader import split_pointer
 from hotfix_hooks.openapi.loader import unescape
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 UPPER = (('maxLength', 'max-length'), ('maximum', 'max'),
          ('exclusiveMaximum', 'exclusive-max'), ('maxItems', 'max-items'))
