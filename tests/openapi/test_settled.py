@@ -103,7 +103,9 @@ def test_a_subtree_deeper_than_the_limit_is_compared_and_remembered_safely() -> 
     inner = deep
     for _ in range(10):
         inner = inner['anyOf'][0]
-    assert cmp.settled(inner) in (False, True)       # remembered: never an error
+    # first reached 10 levels down, with 22 left: remembered as not settled (compared),
+    # the safe answer, though it only reaches an unchanged component
+    assert cmp.settled(inner) is False
     shallow = _nested({'$ref': '#/components/schemas/Card'}, 3)
     assert cmp.settled(shallow) is True
     dirty = _nested({'$ref': '#/components/schemas/Item'}, 3)
