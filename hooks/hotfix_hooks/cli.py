@@ -12,12 +12,15 @@ import os
 import sys
 from collections.abc import Callable
 from collections.abc import Sequence
-from typing import NoReturn
 
 from hotfix_hooks import __version__
 from hotfix_hooks.errors import HotfixError
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.git import plumbing
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 # command -> one-line help; order is the help order. A command NAME is the module
 # hotfix_hooks.commands.NAME (dashes as underscores), entry main(argv).

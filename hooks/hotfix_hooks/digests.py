@@ -11,15 +11,17 @@ content and detect corruption (``tests/test_digests.py`` checks they equal hashl
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Protocol
 
-class Hash(Protocol):
-    def update(self, data: bytes, /) -> None: ...
+    class Hash(Protocol):
+        def update(self, data: bytes, /) -> None: ...
 
-    def digest(self) -> bytes: ...
+        def digest(self) -> bytes: ...
 
-    def hexdigest(self) -> str: ...
+        def hexdigest(self) -> str: ...
 
 
 _FOUND: dict[str, Callable[..., Hash]] = {}

@@ -25,24 +25,24 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
-from typing import overload
-from typing import TYPE_CHECKING
-from typing import TypeVar
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
     from dataclasses import Field as _StdField
     from dataclasses import field as _std_field
+    from typing import Any
+    from typing import overload
+    from typing import TypeVar
 
     from typing_extensions import dataclass_transform  # typing's own from Python 3.11
+
+    T = TypeVar('T', bound=type)
+    _Obj = TypeVar('_Obj')
 else:
     _StdField = _std_field = None
 
     def dataclass_transform(**_kwargs: object) -> Callable[[Any], Any]:
         return lambda fn: fn
-
-T = TypeVar('T', bound=type)
-_Obj = TypeVar('_Obj')
 
 
 class _Missing:
@@ -76,14 +76,14 @@ def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | Any =
     return Field(default, default_factory, init, repr, compare)
 
 
-@overload
-@dataclass_transform(field_specifiers=(field, Field, _std_field, _StdField))
-def dataclass(cls: T, /) -> T: ...
+if TYPE_CHECKING:       # the overloads are for the type checker only (no typing at run time)
+    @overload
+    @dataclass_transform(field_specifiers=(field, Field, _std_field, _StdField))
+    def dataclass(cls: T, /) -> T: ...
 
-
-@overload
-def dataclass(*, frozen: bool = False, eq: bool = True, slots: bool = False
-              ) -> Callable[[T], T]: ...
+    @overload
+    def dataclass(*, frozen: bool = False, eq: bool = True, slots: bool = False
+                  ) -> Callable[[T], T]: ...
 
 
 def dataclass(cls: T | None = None, /, *, frozen: bool = False, eq: bool = True,

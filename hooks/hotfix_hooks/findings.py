@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from hotfix_hooks import digests
 from hotfix_hooks import fastclass
 from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.rule import CATEGORIES
 from hotfix_hooks.rule import SEVERITIES
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ['CATEGORIES', 'SEVERITIES', 'Finding', 'apply_policy', 'exit_code', 'fingerprint',
            'lower', 'stamp', 'summarize']

@@ -11,7 +11,9 @@ the policy names rule ids, and must stay light.
 """
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 SEVERITIES = ('error', 'warning', 'info')
 CATEGORIES = ('naming', 'scope', 'contract', 'actions', 'migrations', 'record', 'gate',

@@ -240,6 +240,12 @@ def test_plain_json_keys_found_by_search_match_the_scan() -> None:
             assert spec.line(p) == _old_json_line(text, doc, p), (text[:30], p)
     quoted = parse(json.dumps({**doc, 'x': 'a "b" c'}), 'openapi.json')
     assert not quoted.plain_json                    # an escaped quote: the full scan
+    # other escapes (a pattern's backslashes, a line feed) keep it plain; a backslash
+    # ending a string is written ``\\"`` and is taken for one (the full scan: safe)
+    for value in ('^-?\\d+(\\.\\d+)?$', 'a\nb'):
+        assert parse(json.dumps({**doc, 'x': value}), 'openapi.json').plain_json, value
+    for value in ('a \\"b', 'ends with \\'):
+        assert not parse(json.dumps({**doc, 'x': value}), 'openapi.json').plain_json
 
 
 def test_a_key_named_like_its_parent_gets_its_own_line() -> None:

@@ -14,13 +14,14 @@ import os
 import sys
 from collections.abc import Iterable
 from collections.abc import Sequence
-from typing import Any
-from typing import TYPE_CHECKING
 
 from hotfix_hooks.errors import UsageError
 from hotfix_hooks.git import plumbing
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from hotfix_hooks.findings import Finding
     from hotfix_hooks.policy import Policy
 

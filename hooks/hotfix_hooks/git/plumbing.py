@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from hotfix_hooks.errors import GitError
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
     import subprocess
 

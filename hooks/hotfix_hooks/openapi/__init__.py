@@ -9,10 +9,10 @@ cache, ``codeside``) does not load the comparison engine.
 """
 from __future__ import annotations
 
-from typing import Any
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from hotfix_hooks.openapi.diff import diff_specs
     from hotfix_hooks.openapi.loader import is_contract
     from hotfix_hooks.openapi.loader import parse

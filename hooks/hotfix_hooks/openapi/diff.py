@@ -9,9 +9,6 @@ is one finding listing every affected operation.
 from __future__ import annotations
 
 import re
-from typing import Any
-from typing import Protocol
-from typing import TYPE_CHECKING
 
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.openapi.loader import escape
@@ -28,8 +25,11 @@ from hotfix_hooks.openapi.schema import component_name
 from hotfix_hooks.openapi.schema import Doc
 from hotfix_hooks.openapi.schema import norm
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
     import datetime as _dt  # imported when a removal needs the date (2 ms of a run)
+    from typing import Any
+    from typing import Protocol
 
 HINTS: dict[str, str] = {
     'api-path-removed': 'keep the path (mark it deprecated with an x-sunset date first) or '
@@ -111,20 +111,21 @@ class _Collector:
             self.hits.append(_Hit(c, op))
 
 
-class SpecLike(Protocol):
-    """What the comparison reads of a document: a parsed file (``loader.Spec``) or the
-    contract built from route code (``fromcode.CodeSpec``)."""
+if TYPE_CHECKING:
+    class SpecLike(Protocol):
+        """What the comparison reads of a document: a parsed file (``loader.Spec``) or the
+        contract built from route code (``fromcode.CodeSpec``)."""
 
-    @property
-    def path(self) -> str: ...
+        @property
+        def path(self) -> str: ...
 
-    @property
-    def text(self) -> str: ...
+        @property
+        def text(self) -> str: ...
 
-    @property
-    def data(self) -> dict[str, Any]: ...
+        @property
+        def data(self) -> dict[str, Any]: ...
 
-    def line(self, pointer: str | None) -> int | None: ...
+        def line(self, pointer: str | None) -> int | None: ...
 
 
 Operations = dict[tuple[str, str], Op]

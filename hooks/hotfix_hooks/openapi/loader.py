@@ -21,13 +21,14 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
-from typing import TYPE_CHECKING
 
 from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.fastclass import field
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     import yaml
 
 _MISSING = object()
@@ -706,6 +707,9 @@ def _is_key(text: str, at: int, key: str) -> bool:
 
 _STRING_TOKEN_RE = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"([ \t\r\n]*:)?')
 _STRING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+# ``\"`` in a text: the pattern skips to each backslash (rare in JSON), where ``'\\"' in
+# text`` stops at every quote (4 ms against 1 ms on a 2.7 MB spec)
+_ESCAPED_QUOTE_RE = re.compile(r'\\"')
 
 
 def _array_item(text: str, pos: int, index: int) -> int | None:
@@ -758,7 +762,8 @@ def _parse(text: str, path: str) -> Spec:
     if not isinstance(data, dict):
         raise SpecError('the document is not a mapping', 1)
     return Spec(path=path, text=text, data=data, syntax=syntax,
-                plain_json=strict and '\\"' not in text, strict_json=strict)
+                plain_json=strict and _ESCAPED_QUOTE_RE.search(text) is None,
+                strict_json=strict)
 
 
 def parse(text: str, path: str) -> Spec:

@@ -10,12 +10,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any
 
 from hotfix_hooks.fastclass import dataclass
 from hotfix_hooks.fastclass import field
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.schema import Doc
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 METHODS = ('get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace')
 _PARAM_RE = re.compile(r'\{[^}]*\}')
@@ -38,12 +41,30 @@ class Param:
     ptr: str
     deprecated: bool = False
 
+    # written out (``fastclass`` keeps a class's own ``__init__``): thousands per drift at a
+    # third of the generic one's cost (tests/openapi/test_model_init.py checks that it
+    # lists the declared fields in order with their defaults)
+    def __init__(self, name: str, where: str, required: bool, schema: tuple[Any, str] | None,
+                 ptr: str, deprecated: bool = False) -> None:
+        self.name = name
+        self.where = where
+        self.required = required
+        self.schema = schema
+        self.ptr = ptr
+        self.deprecated = deprecated
+
 
 @dataclass
 class Body:
     required: bool
     content: dict[str, tuple[Any, str] | None]      # media type -> schema (node, ptr)
     ptr: str
+
+    def __init__(self, required: bool, content: dict[str, tuple[Any, str] | None],
+                 ptr: str) -> None:        # written out, as ``Param``'s
+        self.required = required
+        self.content = content
+        self.ptr = ptr
 
 
 @dataclass
@@ -52,6 +73,13 @@ class Response:
     content: dict[str, tuple[Any, str] | None]
     # lower-case header name -> (required, schema, pointer)
     headers: dict[str, tuple[bool, tuple[Any, str] | None, str]]
+
+    def __init__(self, ptr: str, content: dict[str, tuple[Any, str] | None],
+                 headers: dict[str, tuple[bool, tuple[Any, str] | None, str]]
+                 ) -> None:        # written out, as ``Param``'s
+        self.ptr = ptr
+        self.content = content
+        self.headers = headers
 
 
 @dataclass
@@ -73,6 +101,24 @@ class Op:
     details: Callable[[], tuple[dict[tuple[str, str], Param], Body | None,
                                 dict[str, Response]]] | None = field(
         default=None, repr=False, compare=False)
+
+    def __init__(self, method: str, path: str, ptr: str,
+                 security: list[dict[str, list[str]]] | None, security_ptr: str,
+                 deprecated: bool = False, sunset: object = None,
+                 operation_id: str | None = None, frozen: bool = False,
+                 details: Callable[[], tuple[dict[tuple[str, str], Param], Body | None,
+                                             dict[str, Response]]] | None = None
+                 ) -> None:        # written out, as ``Param``'s
+        self.method = method
+        self.path = path
+        self.ptr = ptr
+        self.security = security
+        self.security_ptr = security_ptr
+        self.deprecated = deprecated
+        self.sunset = sunset
+        self.operation_id = operation_id
+        self.frozen = frozen
+        self.details = details
 
     def _details(self) -> tuple[dict[tuple[str, str], Param], Body | None,
                                 dict[str, Response]]:

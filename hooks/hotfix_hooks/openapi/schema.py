@@ -17,13 +17,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from collections.abc import Sequence
-from typing import Any
 
 from hotfix_hooks.openapi.loader import escape
 from hotfix_hooks.openapi.loader import is_missing
 from hotfix_hooks.openapi.loader import lookup
 from hotfix_hooks.openapi.loader import split_pointer
 from hotfix_hooks.openapi.loader import unescape
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 UPPER = (('maxLength', 'max-length'), ('maximum', 'max'),
          ('exclusiveMaximum', 'exclusive-max'), ('maxItems', 'max-items'))
@@ -460,28 +463,9 @@ def _ref_free(node: object, depth: int) -> bool:
     return True
 
 
-def _settled(node: object, clean: set[str] | frozenset[str], depth: int) -> bool:
-    """True when ``node`` provably holds no ``$ref`` but to ``clean`` components (identical
-    on both sides, with all they reference), checked ``depth`` levels deep: a node equal on
-    both sides that is settled compares to nothing. With no clean component, ``_ref_free``."""
-    if isinstance(node, dict):
-        if depth == 0:
-            return False
-        if '$ref' in node and not (isinstance(node['$ref'], str) and node['$ref'] in clean):
-            return False
-        for v in node.values():
-            if isinstance(v, (dict, list)) and not _settled(v, clean, depth - 1):
-                return False
-        return True
-    if isinstance(node, list):
-        if depth == 0:
-            return False
-        for v in node:
-            if isinstance(v, (dict, list)) and not _settled(v, clean, depth - 1):
-                return False
-        return True
-    return True
-
+# how deep ``Comparer.settled`` looks below the node first asked (nesting deeper than
+# this in one equal subtree is compared instead)
+_SETTLE_DEPTH = 32
 
 _STORAGE_LIMITS = frozenset((2 ** 31 - 1, -2 ** 31, 2 ** 63 - 1, -2 ** 63, 2 ** 32 - 1,
                              2 ** 64 - 1, 2 ** 15 - 1, -2 ** 15))
@@ -613,15 +597,49 @@ class Comparer:
         self._settled = {}
 
     def settled(self, node: object) -> bool:
-        """``_settled(node, self.clean, 4)``, once per node (an equal property is checked
-        by ``_properties`` and again by ``schema``); the memo holds the node, so its id
-        is never another's."""
+        """True when ``node`` provably holds no ``$ref`` but to ``clean`` components
+        (identical on both sides, with all they reference): a node equal on both sides
+        that is settled compares to nothing. Every container's answer is kept (by id;
+        the memo holds the node, so its id is never another's): an equal subtree is
+        checked once however deep it nests and from however many places it is reached
+        (an equal property is checked by ``_properties`` and again by ``schema``, a
+        nested ``anyOf`` at every level the comparison descends). Checked at most
+        ``_SETTLE_DEPTH`` levels below the node first asked; beyond that (or when a
+        node was first reached near that limit) the answer is "not settled", which
+        only costs a comparison."""
         if not isinstance(node, (dict, list)):
             return True
         got = self._settled.get(id(node))
         if got is None:
-            got = self._settled[id(node)] = (node, _settled(node, self._clean, 4))
+            return self._settle(node, _SETTLE_DEPTH)
         return got[1]
+
+    def _settle(self, node: dict[str, Any] | list[Any], depth: int) -> bool:
+        memo = self._settled
+        ok = depth > 0
+        if ok:
+            if node.__class__ is dict or isinstance(node, dict):
+                if '$ref' in node:
+                    ref = node['$ref']
+                    ok = isinstance(ref, str) and ref in self._clean
+                values: Any = node.values() if ok else ()
+            else:
+                values = node
+            for v in values:
+                t = v.__class__
+                if t is str:
+                    continue
+                if t is dict or t is list or isinstance(v, (dict, list)):
+                    got = memo.get(id(v))
+                    if got is None:
+                        if not self._settle(v, depth - 1):
+                            ok = False
+                            break
+                    elif not got[1]:
+                        ok = False
+                        break
+        memo[id(node)] = (node, ok)
+        return ok
 
     def schema(self, onode: Any, optr: str, nnode: Any, nptr: str, level: str,
                subject: str = '') -> list[Change]:
@@ -887,7 +905,7 @@ class Comparer:
             if ohave and nhave:
                 oreq, nreq = name in o.required, name in n.required
                 if oreq == nreq and ohave[0] == nhave[0] and self.settled(ohave[0]):
-                    continue        # identical, settled (``_settled``), same requiredness
+                    continue        # identical, settled (``settled``), same requiredness
                 pn = norm(self.head, *nhave)
                 if (req and pn.read_only) or (not req and pn.write_only):
                     continue

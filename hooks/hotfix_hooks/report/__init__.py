@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
-from typing import TextIO
 
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.findings import stamp
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
+    from typing import TextIO
 
 FORMATS = ('text', 'json', 'github', 'sarif', 'gitlab', 'junit', 'markdown')
 

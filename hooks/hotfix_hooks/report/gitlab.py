@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from hotfix_hooks import catalog
 from hotfix_hooks.findings import Finding
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 SEVERITIES = {'error': 'critical', 'warning': 'major', 'info': 'info'}
 # Code Climate categories

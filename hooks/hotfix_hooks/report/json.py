@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from collections.abc import Sequence
-from typing import Any
 
 from hotfix_hooks import __version__
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.findings import fingerprint
 from hotfix_hooks.findings import summarize
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 TOOL_NAME = 'hotfix-hooks'
 SCHEMA_VERSION = 1

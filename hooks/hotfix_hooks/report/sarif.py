@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 from urllib.parse import quote
 
 from hotfix_hooks import __version__
 from hotfix_hooks import catalog
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.rule import Rule
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 SCHEMA_URI = ('https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/'
               'sarif-schema-2.1.0.json')

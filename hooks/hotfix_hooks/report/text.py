@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TextIO
 
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.findings import summarize
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import TextIO
 
 _COLORS = {'error': '\033[31m', 'warning': '\033[33m', 'info': '\033[36m',
            'waived': '\033[35m', 'bold': '\033[1m', 'dim': '\033[2m', 'reset': '\033[0m'}
