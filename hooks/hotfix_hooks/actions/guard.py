@@ -108,7 +108,7 @@ def _inflections(word: str) -> set[str]:
 # the text facts of unchanged files (``_file_flags``: the middleware and importer searches)
 # kept in the analysis cache, one entry per base tree (bump the format when they change)
 SCAN_TREE_NAMESPACE = 'actions.scan-tree'
-SCAN_FORMAT = 1
+SCAN_FORMAT = 2      # 2: (blob, flags, imports) per path
 
 
 class _Vocabulary:
@@ -352,6 +352,9 @@ class _Run:
         self._flags_known: dict[str, Any] | None = None
         self._flags_tree: str | None = None
         self._flags_seen: dict[str, Any] = {}
+        self._facts: dict[str, list[Any]] = {}      # path -> [flags, imports] (this run)
+        self._fact_blobs: dict[str, str | None] = {}
+        self._resolved: dict[str, set[str]] = {}    # path -> where its imports lead
         self._web: GlobSet | None = None
 
     # -- files ---------------------------------------------------------------------------
@@ -584,19 +587,23 @@ class _Run:
         candidates.sort(key=_nearest_first(helpers))
         candidates = candidates[:self.cfg['max_repo_files']]
         helper_set = self._reexporters(helpers, candidates)
+        keep = self._facts_kept()
         stems = {_stem(h) for h in helper_set}
+        bare = any(h.endswith('/__init__.py') for h in helper_set)
         for p in candidates:
             flags = self._file_flags(p)
             if flags is None or not flags[1]:
                 continue        # no text, or no route definition: not even read
-            text = self.head.index.text(p)
-            if not text or not any(s in text for s in stems) or not ROUTE_DEF.search(text):
-                continue
-            mod = self.head.index.module(p)
-            if mod is None or not self._imports_any(self.head.index, mod, helper_set):
+            if not keep:        # nothing kept for the next run: the text rules out most
+                text = self.head.index.text(p)
+                if not text or not _may_import(text, stems, bare):
+                    continue
+            if not self._targets(p) & helper_set:
                 continue
             # an unchanged file: the base reads the same text (and splits it once)
-            self.base.index.texts.setdefault(p, text)
+            text = self.head.index.text(p)
+            if text is not None:
+                self.base.index.texts.setdefault(p, text)
             self.head_to_base[p] = p
             self.base_to_head[p] = p
             self.changed_paths.add(p)
@@ -607,43 +614,57 @@ class _Run:
         """The changed helper modules and the unchanged modules that import from them
         (``from .impl import rename`` in ``services/orders.py``, ``import .. as ..``), to
         the follow depth: a route calling ``orders.rename`` runs the changed ``impl.rename``
-        although its file names only ``orders``."""
+        although its file names only ``orders``. With the analysis cache on, each
+        candidate's imports come from the base tree's entry (``_import_facts``): a warm
+        run neither searches nor reads the tree; a cold one derives them for every
+        candidate (and keeps them). Without it, a search for the helpers' names and the
+        text rule out the modules that cannot import one."""
         out = set(helpers)
         # a symbolic link to a changed helper is that helper under another import name
         out.update(p for p in self.code_head.links()
                    if p.endswith('.py') and self.code_head.resolve(p) in out)
+        keep = self._facts_kept()
         fresh = set(out)
         for _ in range(self.cfg['follow_depth']):
+            near: set[str] | None = None
             stems = {_stem(h) for h in fresh}
-            found = self.code_head.grep(stems) if all(
-                s.isidentifier() for s in stems) else None
-            near = set(found) if found is not None else None
+            # ``from . import x`` names no module: a package's __init__ is found only so
+            bare = any(h.endswith('/__init__.py') for h in fresh)
+            if not keep and not bare and all(s.isidentifier() for s in stems):
+                found = self.code_head.grep(stems)
+                near = set(found) if found is not None else None
             fresh = set()
             for p in candidates:
                 if p in out or (near is not None and p not in near):
                     continue
-                text = self.head.index.text(p)
-                if not text or 'import' not in text or not any(s in text for s in stems):
-                    continue
-                mod = self.head.index.module(p)
-                if mod is not None and self._imports_any(self.head.index, mod, out):
+                if not keep:
+                    text = self.head.index.text(p)
+                    if not text or not _may_import(text, stems, bare):
+                        continue
+                if self._targets(p) & out:
                     fresh.add(p)
             if not fresh:
                 break
             out |= fresh
         return out
 
-    @staticmethod
-    def _imports_any(index: Index, mod: Module, targets: set[str]) -> bool:
-        for dotted, attr, level in mod.imports.values():
-            path = index.find_module(mod.path, dotted, level)
-            if path in targets:
-                return True
-            if attr:
-                sub = index.find_module(mod.path, f'{dotted}.{attr}' if dotted else attr, level)
-                if sub in targets:
-                    return True
-        return False
+    def _targets(self, p: str) -> set[str]:
+        """The repository paths the imports of the unchanged module ``p`` resolve to, the
+        way ``Index.lookup`` follows them (the module, and ``module.attr`` when that is a
+        module): resolved in this run, since they depend on which files exist."""
+        got = self._resolved.get(p)
+        if got is None:
+            index = self.head.index
+            got = self._resolved[p] = set()
+            for dotted, attr, level in self._import_facts(p):
+                path = index.find_module(p, dotted, level)
+                if path is not None:
+                    got.add(path)
+                if attr:
+                    sub = index.find_module(p, f'{dotted}.{attr}' if dotted else attr, level)
+                    if sub is not None:
+                        got.add(sub)
+        return got
 
     def scan_repo(self) -> None:
         """Idempotency middleware in unchanged files (read lazily, once): it guards both
@@ -669,35 +690,73 @@ class _Run:
             self.head.add_unchanged_middleware(p)
             self.base.add_unchanged_middleware(p)
 
-    def _file_flags(self, p: str) -> tuple[bool, bool, bool] | None:
-        """``_scan_flags`` of an unchanged file: from the cache (one entry for the whole
-        base tree: a commit scanned again, or a new commit on the same base), else from its
-        text. Each fact is checked against its blob id. (One entry per blob cost a cold run
-        a write per Python file of the repository, and reading it back cost about what
-        reading the blob costs.)"""
+    def _facts_kept(self) -> bool:
+        """The facts of unchanged files are kept in the analysis cache (one entry per base
+        tree): then each is derived whole, once, and a warm run reads none of the files."""
+        self._load_facts()
+        return self._flags_tree is not None
+
+    def _load_facts(self) -> None:
+        if self._flags_known is not None:
+            return
         cache = self.changes.cache
-        if self._flags_known is None:
-            self._flags_known = {}
-            self._flags_tree = self.changes.base.content_id() if cache.enabled else None
-            if self._flags_tree is not None:
-                found, got = cache.get(SCAN_TREE_NAMESPACE, self._flags_tree,
-                                       self._flags_parts)
-                if found and isinstance(got, dict):
-                    self._flags_known = got
+        self._flags_known = {}
+        self._flags_tree = self.changes.base.content_id() if cache.enabled else None
+        if self._flags_tree is not None:
+            found, got = cache.get(SCAN_TREE_NAMESPACE, self._flags_tree, self._flags_parts)
+            if found and isinstance(got, dict):
+                self._flags_known = got
+
+    def _fact(self, p: str) -> list[Any]:
+        """``[flags, imports]`` of the unchanged file ``p`` (its head blob): from the cache
+        (one entry for the whole base tree: a commit scanned again, or a new commit on the
+        same base), else ``_scan_flags`` of its text and ``None`` for imports (derived when
+        asked for: ``_import_facts``). Each fact is checked against its blob id; one that
+        does not hold, or is not of this form, is derived again. (One entry per blob cost a
+        cold run a write per Python file of the repository, and reading it back cost about
+        what reading the blob costs.)"""
+        got = self._facts.get(p)
+        if got is not None:
+            return got
+        self._load_facts()
+        assert self._flags_known is not None
         blob = self.code_head.blob_id(p)
         had = self._flags_known.get(p)
-        if blob is not None and isinstance(had, tuple) and len(had) == 2 and had[0] == blob:
-            flags = had[1]
+        if blob is not None and isinstance(had, tuple) and len(had) == 3 \
+                and had[0] == blob and _flags_form(had[1]) and _imports_form(had[2]):
+            got = [had[1], had[2]]
         else:
-            flags = self._scan_flags(p, self._flag_markers)
-            self._flags_seen[p] = (blob, flags)
-        if not (flags is None or (isinstance(flags, tuple) and len(flags) == 3)):
-            flags = self._scan_flags(p, self._flag_markers)
-        return flags  # type: ignore[no-any-return]
+            got = [self._scan_flags(p, self._flag_markers), None]
+            if blob is not None:
+                self._flags_seen[p] = (blob, got[0], None)
+        self._facts[p] = got
+        self._fact_blobs[p] = blob
+        return got
+
+    def _file_flags(self, p: str) -> tuple[bool, bool, bool] | None:
+        """``_scan_flags`` of an unchanged file (``_fact``)."""
+        return self._fact(p)[0]  # type: ignore[no-any-return]
+
+    def _import_facts(self, p: str) -> tuple[tuple[str, str | None, int], ...]:
+        """The imports of the unchanged module ``p`` as its text states them
+        (``Module.imports``: ``(module, attr, level)`` per bound name; none when the file
+        has no text, no ``import`` or does not parse): from ``_fact``, else parsed now and
+        kept with its other facts. Always the whole module's: a fact is never derived
+        from a prefilter."""
+        fact = self._fact(p)
+        if fact[1] is None:
+            index = self.head.index
+            text = index.text(p)
+            mod = index.module(p) if text and 'import' in text else None
+            fact[1] = tuple(dict.fromkeys(mod.imports.values())) if mod is not None else ()
+            blob = self._fact_blobs.get(p)
+            if blob is not None:
+                self._flags_seen[p] = (blob, fact[0], fact[1])
+        return fact[1]  # type: ignore[no-any-return]
 
     def _save_flags(self) -> None:
-        """The facts of the unchanged files read in this run, merged into the base tree's
-        entry."""
+        """The facts of the unchanged files derived in this run, merged into the base
+        tree's entry."""
         known = self._flags_known or {}
         if self._flags_tree is not None and self._flags_seen:
             self.changes.cache.put_many([(SCAN_TREE_NAMESPACE, self._flags_tree,
@@ -1096,6 +1155,34 @@ class _Functions(Mapping[str, 'ast.FunctionDef | ast.AsyncFunctionDef']):
 def _endpoint_keyword(call: ast.Call) -> ast.expr | None:
     """``endpoint=`` / ``view_func=`` of an ``add_api_route`` / ``add_url_rule`` call."""
     return next((k.value for k in call.keywords if k.arg in ('endpoint', 'view_func')), None)
+
+
+def _flags_form(value: object) -> bool:
+    return value is None or (isinstance(value, tuple) and len(value) == 3
+                             and all(isinstance(v, bool) for v in value))
+
+
+def _imports_form(value: object) -> bool:
+    """``value`` is what ``_import_facts`` keeps (or ``None``: not derived yet)."""
+    return value is None or (isinstance(value, tuple) and all(
+        isinstance(i, tuple) and len(i) == 3 and isinstance(i[0], str)
+        and (i[1] is None or isinstance(i[1], str)) and type(i[2]) is int and i[2] >= 0
+        for i in value))
+
+
+# ``from . import x``, ``from .. import x``, ``from . . import x``, across a line break
+_BARE_RELATIVE = re.compile(r'\bfrom(?:\s|\\)*(?:\.(?:\s|\\)*)+import\b')
+
+
+def _may_import(text: str, stems: set[str], bare: bool) -> bool:
+    """Whether a module of this text may import one with a name in ``stems`` (a package
+    ``__init__`` among them when ``bare``): an import names the module, except
+    ``from . import x``, which names only its package."""
+    if 'import' not in text:
+        return False
+    if not text.isascii():
+        return True     # an identifier may be spelt otherwise (Python normalises it: NFKC)
+    return any(s in text for s in stems) or (bare and _BARE_RELATIVE.search(text) is not None)
 
 
 def _stem(path: str) -> str:
