@@ -14,6 +14,7 @@ from typing import Any
 from tests.actions.test_records import _rules
 from tests.actions.test_records import _scan
 from tests.actions.test_records import FILES
+from tests.actions.test_records import ROUTER
 from tests.actions.test_records import SERVICE
 from tests.actions.test_records import SERVICE_WRITES_STATE
 from tests.support.cache_entries import entries_of
@@ -163,3 +164,17 @@ def test_no_cache_keeps_no_facts(repo: GitRepo) -> None:
     repo.commit('hotfix', files={'app/services/impl.py': SERVICE_WRITES_STATE})
     assert _rules(_scan(repo, 'main', '--no-cache')) == BYPASS
     assert _facts(repo) == []
+
+
+def test_a_route_reaching_the_helper_through_a_function_of_its_module_is_read(
+        repo: GitRepo) -> None:
+    """The handler calls ``_apply`` of its own (unchanged) module, which calls the changed
+    ``rename``: the importing module's functions count in the names the change affects,
+    warm (its module not parsed to find it imports the helper) as cold."""
+    files = dict(CHAIN)
+    files['app/routers/orders.py'] = ROUTER.replace(
+        '    orders.rename(order, body["name"])\n', '    _apply(order, body["name"])\n') + (
+        '\n\ndef _apply(order, name):\n    orders.rename(order, name)\n')
+    repo.commit('service', files=files)
+    _hotfix(repo, {'app/services/impl.py': HARMLESS}, [])
+    _hotfix(repo, {'app/services/impl.py': SERVICE_WRITES_STATE}, BYPASS)

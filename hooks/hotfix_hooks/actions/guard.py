@@ -355,6 +355,7 @@ class _Run:
         self._facts: dict[str, list[Any]] = {}      # path -> [flags, imports] (this run)
         self._fact_blobs: dict[str, str | None] = {}
         self._resolved: dict[str, set[str]] = {}    # path -> where its imports lead
+        self._import_paths: dict[tuple[str, tuple[str, str | None, int]], list[str]] = {}
         self._web: GlobSet | None = None
 
     # -- files ---------------------------------------------------------------------------
@@ -497,16 +498,23 @@ class _Run:
         handler (or a helper it calls) changed is analysed again."""
         names = set(self.changed_names)
         segments: list[tuple[set[str], str]] = []
+        index = self.head.index
+        # an importer (unchanged) counts with its functions once its text mentions one of
+        # the names (parsed then): before, none of its statements can
+        later = set(self.importers)
         for path in self.head_to_base:
-            for c in self.head.index.chunked.get(path) or ():
-                defined = {c.name} if c.name else defined_names(c.stmts or ())
-                if defined:
-                    segments.append((defined, c.text))
+            if path not in later:
+                self._segments(path, segments)
         # module constants and routers count as one more level (PREFIX -> router -> routes)
         for _ in range(self.cfg['follow_depth'] + 1):
             rx = names_regex(names)
             if rx is None:
                 break
+            for path in [p for p in self.importers if p in later
+                         and rx.search(index.text(p) or '')]:
+                later.discard(path)
+                index.module(path)
+                self._segments(path, segments)
             grown = {n for defined, seg in segments if not defined <= names and rx.search(seg)
                      for n in defined}
             if not grown - names:
@@ -517,11 +525,22 @@ class _Run:
             return
         wanted = lambda c: c.kind != 'stmt' and bool(rx.search(c.text))  # noqa: E731
         for path in self.head_to_base:
-            if path not in self.head.index.piecewise:
-                self.head.index.materialize(path, wanted)
+            if path in later and not rx.search(index.text(path) or ''):
+                continue        # an importer mentioning none: nothing to parse in it
+            if path not in index.piecewise:
+                index.materialize(path, wanted)
         for path in self.base_to_head:
+            if path in later and not rx.search(index.text(path) or ''):
+                continue
             if path not in self.base.index.piecewise:
                 self.base.index.materialize(path, wanted)
+
+    def _segments(self, path: str, out: list[tuple[set[str], str]]) -> None:
+        """The top-level statements of ``path`` (head) with the names each defines."""
+        for c in self.head.index.chunked.get(path) or ():
+            defined = {c.name} if c.name else defined_names(c.stmts or ())
+            if defined:
+                out.append((defined, c.text))
 
     def _needs_analysis(self, h: Route, b: Route | None) -> bool:
         if self.all or b is None:
@@ -656,14 +675,17 @@ class _Run:
         if got is None:
             index = self.head.index
             got = self._resolved[p] = set()
-            for dotted, attr, level in self._import_facts(p):
-                path = index.find_module(p, dotted, level)
-                if path is not None:
-                    got.add(path)
-                if attr:
-                    sub = index.find_module(p, f'{dotted}.{attr}' if dotted else attr, level)
-                    if sub is not None:
-                        got.add(sub)
+            where = p.rpartition('/')[0]     # what ``find_module`` depends on of ``p``
+            for imp in self._import_facts(p):
+                paths = self._import_paths.get((where, imp))
+                if paths is None:
+                    dotted, attr, level = imp
+                    found = [index.find_module(p, dotted, level)]
+                    if attr:
+                        found.append(index.find_module(
+                            p, f'{dotted}.{attr}' if dotted else attr, level))
+                    paths = self._import_paths[(where, imp)] = [f for f in found if f]
+                got.update(paths)
         return got
 
     def scan_repo(self) -> None:
