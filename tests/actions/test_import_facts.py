@@ -178,3 +178,29 @@ def test_a_route_reaching_the_helper_through_a_function_of_its_module_is_read(
     repo.commit('service', files=files)
     _hotfix(repo, {'app/services/impl.py': HARMLESS}, [])
     _hotfix(repo, {'app/services/impl.py': SERVICE_WRITES_STATE}, BYPASS)
+
+
+def test_a_new_base_commit_starts_from_the_last_base_trees_facts(repo: GitRepo) -> None:
+    """A base tree not scanned yet reads the last one's entry: its facts hold where the
+    blob is the same (the chain is read from it), and the re-exporter the new commit
+    changed is derived again."""
+    repo.commit('service', files=dict(CHAIN))
+    _hotfix(repo, {'app/services/impl.py': HARMLESS}, [])
+    [(entry, facts)] = _facts(repo)
+    repo.checkout('main')
+    repo.commit('docs', files={'README.md': 'the service\n'})
+    _hotfix(repo, {'app/services/impl.py': SERVICE_WRITES_STATE}, BYPASS)
+    assert len(_facts(repo)) == 1        # nothing derived: no entry for the new tree
+    # the new base's mid.py stops re-exporting impl: its fact (another blob) is derived
+    repo.checkout('main')
+    # (orders.py still imports impl, as a module: the change still reaches route code)
+    repo.commit('stop', files={'app/services/mid.py': SERVICE, 'app/services/orders.py':
+                               'from .mid import load, rename\nfrom . import impl\n'})
+    _hotfix(repo, {'app/services/impl.py': SERVICE_WRITES_STATE}, [])
+    [new] = [f for path, f in _facts(repo) if path != entry]
+    assert new['app/services/mid.py'][2] == ()
+    assert new['app/routers/orders.py'] == facts['app/routers/orders.py']
+    # and starts again: the last tree's entry is the one just written
+    repo.checkout('main')
+    repo.commit('again', files={'app/services/mid.py': 'from .impl import load, rename\n'})
+    _hotfix(repo, {'app/services/impl.py': SERVICE_WRITES_STATE}, BYPASS)

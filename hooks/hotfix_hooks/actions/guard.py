@@ -109,6 +109,10 @@ def _inflections(word: str) -> set[str]:
 # kept in the analysis cache, one entry per base tree (bump the format when they change)
 SCAN_TREE_NAMESPACE = 'actions.scan-tree'
 SCAN_FORMAT = 2      # 2: (blob, flags, imports) per path
+# the base tree whose entry was written last (a new base starts from its facts)
+SCAN_LAST_NAMESPACE = 'actions.scan-last'
+SCAN_LAST_ID = 'last'
+_CONTENT_ID = re.compile(r'[0-9A-Za-z]{1,128}\Z')
 
 
 class _Vocabulary:
@@ -351,6 +355,7 @@ class _Run:
         self._flags_parts = {'format': SCAN_FORMAT, 'idempotency_markers': self._flag_markers}
         self._flags_known: dict[str, Any] | None = None
         self._flags_tree: str | None = None
+        self._flags_other = False       # the facts read are another base tree's
         self._flags_seen: dict[str, Any] = {}
         self._facts: dict[str, list[Any]] = {}      # path -> [flags, imports] (this run)
         self._fact_blobs: dict[str, str | None] = {}
@@ -719,15 +724,25 @@ class _Run:
         return self._flags_tree is not None
 
     def _load_facts(self) -> None:
+        """The base tree's entry; for a base tree not scanned yet (a new commit), the entry
+        of the last base tree scanned (``SCAN_LAST_NAMESPACE``): its facts are checked
+        against the blobs like any other, and most files did not change."""
         if self._flags_known is not None:
             return
         cache = self.changes.cache
         self._flags_known = {}
         self._flags_tree = self.changes.base.content_id() if cache.enabled else None
-        if self._flags_tree is not None:
-            found, got = cache.get(SCAN_TREE_NAMESPACE, self._flags_tree, self._flags_parts)
-            if found and isinstance(got, dict):
-                self._flags_known = got
+        if self._flags_tree is None:
+            return
+        found, got = cache.get(SCAN_TREE_NAMESPACE, self._flags_tree, self._flags_parts)
+        if not (found and isinstance(got, dict)):
+            found, last = cache.get(SCAN_LAST_NAMESPACE, SCAN_LAST_ID, self._flags_parts)
+            if found and isinstance(last, str) and last != self._flags_tree \
+                    and _CONTENT_ID.match(last):
+                found, got = cache.get(SCAN_TREE_NAMESPACE, last, self._flags_parts)
+                self._flags_other = True
+        if found and isinstance(got, dict):
+            self._flags_known = got
 
     def _fact(self, p: str) -> list[Any]:
         """``[flags, imports]`` of the unchanged file ``p`` (its head blob): from the cache
@@ -778,12 +793,17 @@ class _Run:
 
     def _save_flags(self) -> None:
         """The facts of the unchanged files derived in this run, merged into the base
-        tree's entry."""
+        tree's entry (those carried over from another tree: of the files this side has),
+        which becomes the last one."""
         known = self._flags_known or {}
+        if self._flags_other:
+            known = {p: v for p, v in known.items() if self.code_head.exists(p)}
         if self._flags_tree is not None and self._flags_seen:
-            self.changes.cache.put_many([(SCAN_TREE_NAMESPACE, self._flags_tree,
-                                          self._flags_parts, {**known, **self._flags_seen})],
-                                        background=True)    # written while the run goes on
+            self.changes.cache.put_many([
+                (SCAN_TREE_NAMESPACE, self._flags_tree, self._flags_parts,
+                 {**known, **self._flags_seen}),
+                (SCAN_LAST_NAMESPACE, SCAN_LAST_ID, self._flags_parts, self._flags_tree)],
+                background=True)    # written while the run goes on
         self._flags_seen = {}
 
     def _scan_flags(self, path: str, markers: list[str]) -> tuple[bool, bool, bool] | None:
