@@ -721,7 +721,8 @@ class _Run:
         """The facts of unchanged files are kept in the analysis cache (one entry per base
         tree): then each is derived whole, once, and a warm run reads none of the files."""
         self._load_facts()
-        return self._flags_tree is not None
+        return self._flags_tree is not None and bool(
+            self._flags_known or self.changes.cache.writable)     # (else nothing is kept)
 
     def _load_facts(self) -> None:
         """The base tree's entry; for a base tree not scanned yet (a new commit), the entry
