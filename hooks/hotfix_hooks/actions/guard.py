@@ -641,8 +641,9 @@ class _Run:
         although its file names only ``orders``. With the analysis cache on, each
         candidate's imports come from the base tree's entry (``_import_facts``): a warm
         run neither searches nor reads the tree; a cold one derives them for every
-        candidate (and keeps them). Without it, a search for the helpers' names and the
-        text rule out the modules that cannot import one."""
+        candidate (and keeps them). Without it, the text rules out the modules that cannot
+        import one (read, not searched with ``git grep -w``: that misses an identifier
+        spelt with look-alike letters, which Python normalises, NFKC)."""
         out = set(helpers)
         # a symbolic link to a changed helper is that helper under another import name
         out.update(p for p in self.code_head.links()
@@ -650,16 +651,12 @@ class _Run:
         keep = self._facts_kept()
         fresh = set(out)
         for _ in range(self.cfg['follow_depth']):
-            near: set[str] | None = None
             stems = {_stem(h) for h in fresh}
             # ``from . import x`` names no module: a package's __init__ is found only so
             bare = any(h.endswith('/__init__.py') for h in fresh)
-            if not keep and not bare and all(s.isidentifier() for s in stems):
-                found = self.code_head.grep(stems)
-                near = set(found) if found is not None else None
             fresh = set()
             for p in candidates:
-                if p in out or (near is not None and p not in near):
+                if p in out:
                     continue
                 if not keep:
                     text = self.head.index.text(p)
