@@ -672,7 +672,9 @@ class _Run:
     def _targets(self, p: str) -> set[str]:
         """The repository paths the imports of the unchanged module ``p`` resolve to, the
         way ``Index.lookup`` follows them (the module, and ``module.attr`` when that is a
-        module): resolved in this run, since they depend on which files exist."""
+        module): resolved in this run, since they depend on which files exist. (Memoised
+        per folder: nothing is recording consulted paths yet when the importers are
+        looked for, ``Index.record``.)"""
         got = self._resolved.get(p)
         if got is None:
             index = self.head.index
