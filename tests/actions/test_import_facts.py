@@ -158,6 +158,22 @@ def test_a_module_without_imports_is_kept_as_such(repo: GitRepo) -> None:
     _hotfix(repo, {'app/services/impl.py': SERVICE_WRITES_STATE}, BYPASS)
 
 
+def test_an_importers_statement_spans_are_kept_and_checked(repo: GitRepo) -> None:
+    """The importing router's statement spans are kept with its facts (a warm run does not
+    split it again); spans that do not fit its text are split again and replaced."""
+    repo.commit('service', files=dict(CHAIN))
+    _hotfix(repo, {'app/services/impl.py': HARMLESS}, [])
+    [(entry, facts)] = _facts(repo)
+    router = facts['app/routers/orders.py']
+    assert router[3][0][:2] == (1, 2) and router[3][-1][2] == 'get_order'
+    assert facts['app/services/mid.py'][3] is None              # not an importer
+    for bad in ([(1, 2, '', 'stmt')], [(1, 1, '', 'stmt'), (2, 999, 'x', 'def')], 'spans'):
+        _rewrite(entry, {**facts, 'app/routers/orders.py': (*router[:3], bad)})
+        _hotfix(repo, {'app/services/impl.py': SERVICE_WRITES_STATE}, BYPASS)
+        [(_, now)] = _facts(repo)
+        assert now['app/routers/orders.py'] == router
+
+
 def test_no_cache_keeps_no_facts(repo: GitRepo) -> None:
     repo.commit('service', files=dict(CHAIN))
     repo.checkout('hotfix/ARIS-16-x', create=True)

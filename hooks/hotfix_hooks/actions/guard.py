@@ -108,7 +108,7 @@ def _inflections(word: str) -> set[str]:
 # the text facts of unchanged files (``_file_flags``: the middleware and importer searches)
 # kept in the analysis cache, one entry per base tree (bump the format when they change)
 SCAN_TREE_NAMESPACE = 'actions.scan-tree'
-SCAN_FORMAT = 2      # 2: (blob, flags, imports) per path
+SCAN_FORMAT = 2      # 2: (blob, flags, imports, spans) per path
 # the base tree whose entry was written last (a new base starts from its facts)
 SCAN_LAST_NAMESPACE = 'actions.scan-last'
 SCAN_LAST_ID = 'last'
@@ -357,7 +357,7 @@ class _Run:
         self._flags_tree: str | None = None
         self._flags_other = False       # the facts read are another base tree's
         self._flags_seen: dict[str, Any] = {}
-        self._facts: dict[str, list[Any]] = {}      # path -> [flags, imports] (this run)
+        self._facts: dict[str, list[Any]] = {}      # path -> [flags, imports, spans]
         self._fact_blobs: dict[str, str | None] = {}
         self._resolved: dict[str, set[str]] = {}    # path -> where its imports lead
         self._import_paths: dict[tuple[str, tuple[str, str | None, int]], list[str]] = {}
@@ -412,6 +412,7 @@ class _Run:
             self.base.add_unchanged_module(p, self.head.routes[found:])
         self._compare_routes()
         self._compare_middleware()
+        self._keep_spans()
         self._save_flags()
         self._unreadable_links()
         if self.record_cache is not None:     # the records and splits derived in this
@@ -628,6 +629,9 @@ class _Run:
             text = self.head.index.text(p)
             if text is not None:
                 self.base.index.texts.setdefault(p, text)
+                fact = self._fact(p)
+                if fact[2] is not None and not self.splits.seed(text, fact[2]):
+                    fact[2] = None      # do not fit its text: split again, and kept
             self.head_to_base[p] = p
             self.base_to_head[p] = p
             self.changed_paths.add(p)
@@ -745,7 +749,8 @@ class _Run:
             self._flags_known = got
 
     def _fact(self, p: str) -> list[Any]:
-        """``[flags, imports]`` of the unchanged file ``p`` (its head blob): from the cache
+        """``[flags, imports, spans]`` of the unchanged file ``p`` (its head blob; spans:
+        where its statements start and end, kept for the importers): from the cache
         (one entry for the whole base tree: a commit scanned again, or a new commit on the
         same base), else ``_scan_flags`` of its text and ``None`` for imports (derived when
         asked for: ``_import_facts``). Each fact is checked against its blob id; one that
@@ -759,13 +764,13 @@ class _Run:
         assert self._flags_known is not None
         blob = self.code_head.blob_id(p)
         had = self._flags_known.get(p)
-        if blob is not None and isinstance(had, tuple) and len(had) == 3 \
+        if blob is not None and isinstance(had, tuple) and len(had) in (3, 4) \
                 and had[0] == blob and _flags_form(had[1]) and _imports_form(had[2]):
-            got = [had[1], had[2]]
+            got = [had[1], had[2], had[3] if len(had) == 4 else None]
         else:
-            got = [self._scan_flags(p, self._flag_markers), None]
+            got = [self._scan_flags(p, self._flag_markers), None, None]
             if blob is not None:
-                self._flags_seen[p] = (blob, got[0], None)
+                self._flags_seen[p] = (blob, got[0], None, None)
         self._facts[p] = got
         self._fact_blobs[p] = blob
         return got
@@ -786,10 +791,26 @@ class _Run:
             text = index.text(p)
             mod = index.module(p) if text and 'import' in text else None
             fact[1] = tuple(dict.fromkeys(mod.imports.values())) if mod is not None else ()
-            blob = self._fact_blobs.get(p)
-            if blob is not None:
-                self._flags_seen[p] = (blob, fact[0], fact[1])
+            self._seen(p, fact)
         return fact[1]  # type: ignore[no-any-return]
+
+    def _seen(self, p: str, fact: list[Any]) -> None:
+        blob = self._fact_blobs.get(p)
+        if blob is not None:
+            self._flags_seen[p] = (blob, *fact)
+
+    def _keep_spans(self) -> None:
+        """The statement spans of the importers split in this run, kept with their facts:
+        a warm run parses them without splitting them again (``Splits.seed``)."""
+        for p in self.importers:
+            fact = self._facts.get(p)
+            text = self.head.index.texts.get(p)
+            if fact is None or fact[2] is not None or text is None:
+                continue
+            spans = self.splits.spans(text)
+            if spans is not None:
+                fact[2] = spans
+                self._seen(p, fact)
 
     def _save_flags(self) -> None:
         """The facts of the unchanged files derived in this run, merged into the base
