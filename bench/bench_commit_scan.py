@@ -18,6 +18,8 @@ analysis cache (the cache directory removed before each run, untimed) and a warm
     python bench/bench_commit_scan.py [--runs 15] [--cases handler,model,quiet]
     python bench/bench_commit_scan.py --count-git      # git processes per scan, untimed
     python bench/bench_commit_scan.py --importtime     # modules imported per command
+    python bench/bench_commit_scan.py --code main=/tmp/main/hooks --code new=hooks
+                                      # two checkouts' code, interleaved in the same rounds
 
 Prints medians (ms) and ratios to ``scan --only scope``. Targets (issue 16): umbrella,
 warm cache <= 2.0x the spine on ``handler``; ``quiet`` <= 1.5x. Exit 0 always (the numbers
@@ -433,7 +435,18 @@ def main() -> int:
                         help='count the git processes of each command (untimed)')
     parser.add_argument('--importtime', action='store_true',
                         help='the modules each command imports (python -X importtime)')
+    parser.add_argument('--code', action='append', default=[], metavar='LABEL=HOOKS_DIR',
+                        help='run the commands with this source root on PYTHONPATH (repeat '
+                             'to compare checkouts, interleaved; default: this checkout)')
     args = parser.parse_args()
+    codes = {'': str(ROOT / 'hooks')}
+    if args.code:
+        codes = {}
+        for spec in args.code:
+            label, sep, where = spec.partition('=')
+            if not sep or not label or not os.path.isdir(os.path.join(where, 'hotfix_hooks')):
+                parser.error(f'--code {spec}: expected LABEL=DIR with DIR/hotfix_hooks')
+            codes[label] = os.path.abspath(where)
     cases = [c for c in args.cases.split(',') if c]
     files = service_files(args.routers, args.big_lines, args.small_lines, args.files)
     py_lines = sum(t.count('\n') for p, t in files.items() if p.endswith('.py'))
@@ -457,32 +470,39 @@ def main() -> int:
             return count_git(repos, commands, env, tmp)
         if args.importtime:
             return importtime(repos, commands, env)
-        for case, repo in repos.items():
-            for name, argv in commands.items():
-                _ms, code, out = run_once(argv, repo, env)
-                if code not in (0, 1):
-                    raise SystemExit(f'{case}: {name} failed ({code}): {out}')
-            _ms, code, out = run_once(commands['umbrella, warm cache'], repo, env)
-            print(f'  {case}: umbrella exit {code}; {out.strip().splitlines()[-1][:110]!r}'
-                  if out.strip() else f'  {case}: umbrella exit {code}')
-        samples: dict[tuple[str, str], list[float]] = {(c, n): [] for c in cases
-                                                       for n in commands}
-        for _ in range(args.runs):
+        for label, where in codes.items():
+            cenv = dict(env, PYTHONPATH=where)
             for case, repo in repos.items():
                 for name, argv in commands.items():
-                    if name.endswith('cold cache'):
-                        shutil.rmtree(cache_dir(repo), ignore_errors=True)
-                    ms, _code, _out = run_once(argv, repo, env)
-                    samples[(case, name)].append(ms)
+                    _ms, code, out = run_once(argv, repo, cenv)
+                    if code not in (0, 1):
+                        raise SystemExit(f'{case}: {name} failed ({code}): {out}')
+                _ms, code, out = run_once(commands['umbrella, warm cache'], repo, cenv)
+                tag = f'{case}[{label}]' if label else case
+                print(f'  {tag}: umbrella exit {code}; {out.strip().splitlines()[-1][:110]!r}'
+                      if out.strip() else f'  {tag}: umbrella exit {code}')
+        samples: dict[tuple[str, str, str], list[float]] = {
+            (c, label, n): [] for c in cases for label in codes for n in commands}
+        for _ in range(args.runs):
+            for case, repo in repos.items():
+                for label, where in codes.items():
+                    cenv = dict(env, PYTHONPATH=where)
+                    for name, argv in commands.items():
+                        if name.endswith('cold cache'):
+                            shutil.rmtree(cache_dir(repo), ignore_errors=True)
+                        ms, _code, _out = run_once(argv, repo, cenv)
+                        samples[(case, label, name)].append(ms)
         print(f'\nmedians of {args.runs} interleaved runs (ms)')
-        print(f'{"case":<9} {"scan --only scope":>18} {"umbrella cold":>14} {"umbrella warm":>14}'
-              f' {"cold/spine":>11} {"warm/spine":>11}')
+        print(f'{"case":<14} {"scan --only scope":>18} {"umbrella cold":>14} '
+              f'{"umbrella warm":>14} {"cold/spine":>11} {"warm/spine":>11}')
         for case in cases:
-            med = {n: statistics.median(samples[(case, n)]) for n in commands}
-            spine = med['scan --only scope']
-            cold, warm = med['umbrella, cold cache'], med['umbrella, warm cache']
-            print(f'{case:<9} {spine:>18.1f} {cold:>14.1f} {warm:>14.1f} '
-                  f'{cold / spine:>10.2f}x {warm / spine:>10.2f}x')
+            for label in codes:
+                med = {n: statistics.median(samples[(case, label, n)]) for n in commands}
+                spine = med['scan --only scope']
+                cold, warm = med['umbrella, cold cache'], med['umbrella, warm cache']
+                tag = f'{case}[{label}]' if label else case
+                print(f'{tag:<14} {spine:>18.1f} {cold:>14.1f} {warm:>14.1f} '
+                      f'{cold / spine:>10.2f}x {warm / spine:>10.2f}x')
         print('\ntargets: handler warm <= 2.0x; quiet <= 1.5x (issue 16)')
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -108,7 +108,11 @@ def _inflections(word: str) -> set[str]:
 # the text facts of unchanged files (``_file_flags``: the middleware and importer searches)
 # kept in the analysis cache, one entry per base tree (bump the format when they change)
 SCAN_TREE_NAMESPACE = 'actions.scan-tree'
-SCAN_FORMAT = 1
+SCAN_FORMAT = 2      # 2: (blob, flags, imports, spans) per path
+# the base tree whose entry was written last (a new base starts from its facts)
+SCAN_LAST_NAMESPACE = 'actions.scan-last'
+SCAN_LAST_ID = 'last'
+_CONTENT_ID = re.compile(r'[0-9A-Za-z]{1,128}\Z')
 
 
 class _Vocabulary:
@@ -351,7 +355,12 @@ class _Run:
         self._flags_parts = {'format': SCAN_FORMAT, 'idempotency_markers': self._flag_markers}
         self._flags_known: dict[str, Any] | None = None
         self._flags_tree: str | None = None
+        self._flags_other = False       # the facts read are another base tree's
         self._flags_seen: dict[str, Any] = {}
+        self._facts: dict[str, list[Any]] = {}      # path -> [flags, imports, spans]
+        self._fact_blobs: dict[str, str | None] = {}
+        self._resolved: dict[str, set[str]] = {}    # path -> where its imports lead
+        self._import_paths: dict[tuple[str, tuple[str, str | None, int]], list[str]] = {}
         self._web: GlobSet | None = None
 
     # -- files ---------------------------------------------------------------------------
@@ -403,6 +412,7 @@ class _Run:
             self.base.add_unchanged_module(p, self.head.routes[found:])
         self._compare_routes()
         self._compare_middleware()
+        self._keep_spans()
         self._save_flags()
         self._unreadable_links()
         if self.record_cache is not None:     # the records and splits derived in this
@@ -494,16 +504,23 @@ class _Run:
         handler (or a helper it calls) changed is analysed again."""
         names = set(self.changed_names)
         segments: list[tuple[set[str], str]] = []
+        index = self.head.index
+        # an importer (unchanged) counts with its functions once its text mentions one of
+        # the names (parsed then): before, none of its statements can
+        later = set(self.importers)
         for path in self.head_to_base:
-            for c in self.head.index.chunked.get(path) or ():
-                defined = {c.name} if c.name else defined_names(c.stmts or ())
-                if defined:
-                    segments.append((defined, c.text))
+            if path not in later:
+                self._segments(path, segments)
         # module constants and routers count as one more level (PREFIX -> router -> routes)
         for _ in range(self.cfg['follow_depth'] + 1):
             rx = names_regex(names)
             if rx is None:
                 break
+            for path in [p for p in self.importers if p in later
+                         and rx.search(index.text(p) or '')]:
+                later.discard(path)
+                index.module(path)
+                self._segments(path, segments)
             grown = {n for defined, seg in segments if not defined <= names and rx.search(seg)
                      for n in defined}
             if not grown - names:
@@ -514,11 +531,22 @@ class _Run:
             return
         wanted = lambda c: c.kind != 'stmt' and bool(rx.search(c.text))  # noqa: E731
         for path in self.head_to_base:
-            if path not in self.head.index.piecewise:
-                self.head.index.materialize(path, wanted)
+            if path in later and not rx.search(index.text(path) or ''):
+                continue        # an importer mentioning none: nothing to parse in it
+            if path not in index.piecewise:
+                index.materialize(path, wanted)
         for path in self.base_to_head:
+            if path in later and not rx.search(index.text(path) or ''):
+                continue
             if path not in self.base.index.piecewise:
                 self.base.index.materialize(path, wanted)
+
+    def _segments(self, path: str, out: list[tuple[set[str], str]]) -> None:
+        """The top-level statements of ``path`` (head) with the names each defines."""
+        for c in self.head.index.chunked.get(path) or ():
+            defined = {c.name} if c.name else defined_names(c.stmts or ())
+            if defined:
+                out.append((defined, c.text))
 
     def _needs_analysis(self, h: Route, b: Route | None) -> bool:
         if self.all or b is None:
@@ -584,19 +612,26 @@ class _Run:
         candidates.sort(key=_nearest_first(helpers))
         candidates = candidates[:self.cfg['max_repo_files']]
         helper_set = self._reexporters(helpers, candidates)
+        keep = self._facts_kept()
         stems = {_stem(h) for h in helper_set}
+        bare = any(h.endswith('/__init__.py') for h in helper_set)
         for p in candidates:
             flags = self._file_flags(p)
             if flags is None or not flags[1]:
                 continue        # no text, or no route definition: not even read
-            text = self.head.index.text(p)
-            if not text or not any(s in text for s in stems) or not ROUTE_DEF.search(text):
-                continue
-            mod = self.head.index.module(p)
-            if mod is None or not self._imports_any(self.head.index, mod, helper_set):
+            if not keep:        # nothing kept for the next run: the text rules out most
+                text = self.head.index.text(p)
+                if not text or not _may_import(text, stems, bare):
+                    continue
+            if not self._targets(p) & helper_set:
                 continue
             # an unchanged file: the base reads the same text (and splits it once)
-            self.base.index.texts.setdefault(p, text)
+            text = self.head.index.text(p)
+            if text is not None:
+                self.base.index.texts.setdefault(p, text)
+                fact = self._fact(p)
+                if fact[2] is not None and not self.splits.seed(text, fact[2]):
+                    fact[2] = None      # do not fit its text: split again, and kept
             self.head_to_base[p] = p
             self.base_to_head[p] = p
             self.changed_paths.add(p)
@@ -607,43 +642,59 @@ class _Run:
         """The changed helper modules and the unchanged modules that import from them
         (``from .impl import rename`` in ``services/orders.py``, ``import .. as ..``), to
         the follow depth: a route calling ``orders.rename`` runs the changed ``impl.rename``
-        although its file names only ``orders``."""
+        although its file names only ``orders``. With the analysis cache on, each
+        candidate's imports come from the base tree's entry (``_import_facts``): a warm
+        run neither searches nor reads the tree; a cold one derives them for every
+        candidate (and keeps them). Without it, the text rules out the modules that cannot
+        import one (read, not searched with ``git grep -w``: that misses an identifier
+        spelt with look-alike letters, which Python normalises, NFKC)."""
         out = set(helpers)
         # a symbolic link to a changed helper is that helper under another import name
         out.update(p for p in self.code_head.links()
                    if p.endswith('.py') and self.code_head.resolve(p) in out)
+        keep = self._facts_kept()
         fresh = set(out)
         for _ in range(self.cfg['follow_depth']):
             stems = {_stem(h) for h in fresh}
-            found = self.code_head.grep(stems) if all(
-                s.isidentifier() for s in stems) else None
-            near = set(found) if found is not None else None
+            # ``from . import x`` names no module: a package's __init__ is found only so
+            bare = any(h.endswith('/__init__.py') for h in fresh)
             fresh = set()
             for p in candidates:
-                if p in out or (near is not None and p not in near):
+                if p in out:
                     continue
-                text = self.head.index.text(p)
-                if not text or 'import' not in text or not any(s in text for s in stems):
-                    continue
-                mod = self.head.index.module(p)
-                if mod is not None and self._imports_any(self.head.index, mod, out):
+                if not keep:
+                    text = self.head.index.text(p)
+                    if not text or not _may_import(text, stems, bare):
+                        continue
+                if self._targets(p) & out:
                     fresh.add(p)
             if not fresh:
                 break
             out |= fresh
         return out
 
-    @staticmethod
-    def _imports_any(index: Index, mod: Module, targets: set[str]) -> bool:
-        for dotted, attr, level in mod.imports.values():
-            path = index.find_module(mod.path, dotted, level)
-            if path in targets:
-                return True
-            if attr:
-                sub = index.find_module(mod.path, f'{dotted}.{attr}' if dotted else attr, level)
-                if sub in targets:
-                    return True
-        return False
+    def _targets(self, p: str) -> set[str]:
+        """The repository paths the imports of the unchanged module ``p`` resolve to, the
+        way ``Index.lookup`` follows them (the module, and ``module.attr`` when that is a
+        module): resolved in this run, since they depend on which files exist. (Memoised
+        per folder: nothing is recording consulted paths yet when the importers are
+        looked for, ``Index.record``.)"""
+        got = self._resolved.get(p)
+        if got is None:
+            index = self.head.index
+            got = self._resolved[p] = set()
+            where = p.rpartition('/')[0]     # what ``find_module`` depends on of ``p``
+            for imp in self._import_facts(p):
+                paths = self._import_paths.get((where, imp))
+                if paths is None:
+                    dotted, attr, level = imp
+                    found = [index.find_module(p, dotted, level)]
+                    if attr:
+                        found.append(index.find_module(
+                            p, f'{dotted}.{attr}' if dotted else attr, level))
+                    paths = self._import_paths[(where, imp)] = [f for f in found if f]
+                got.update(paths)
+        return got
 
     def scan_repo(self) -> None:
         """Idempotency middleware in unchanged files (read lazily, once): it guards both
@@ -669,40 +720,111 @@ class _Run:
             self.head.add_unchanged_middleware(p)
             self.base.add_unchanged_middleware(p)
 
-    def _file_flags(self, p: str) -> tuple[bool, bool, bool] | None:
-        """``_scan_flags`` of an unchanged file: from the cache (one entry for the whole
-        base tree: a commit scanned again, or a new commit on the same base), else from its
-        text. Each fact is checked against its blob id. (One entry per blob cost a cold run
-        a write per Python file of the repository, and reading it back cost about what
-        reading the blob costs.)"""
+    def _facts_kept(self) -> bool:
+        """The facts of unchanged files are kept in the analysis cache (one entry per base
+        tree): then each is derived whole, once, and a warm run reads none of the files."""
+        self._load_facts()
+        return self._flags_tree is not None and bool(
+            self._flags_known or self.changes.cache.writable)     # (else nothing is kept)
+
+    def _load_facts(self) -> None:
+        """The base tree's entry; for a base tree not scanned yet (a new commit), the entry
+        of the last base tree scanned (``SCAN_LAST_NAMESPACE``): its facts are checked
+        against the blobs like any other, and most files did not change."""
+        if self._flags_known is not None:
+            return
         cache = self.changes.cache
-        if self._flags_known is None:
-            self._flags_known = {}
-            self._flags_tree = self.changes.base.content_id() if cache.enabled else None
-            if self._flags_tree is not None:
-                found, got = cache.get(SCAN_TREE_NAMESPACE, self._flags_tree,
-                                       self._flags_parts)
-                if found and isinstance(got, dict):
-                    self._flags_known = got
+        self._flags_known = {}
+        self._flags_tree = self.changes.base.content_id() if cache.enabled else None
+        if self._flags_tree is None:
+            return
+        found, got = cache.get(SCAN_TREE_NAMESPACE, self._flags_tree, self._flags_parts)
+        if not (found and isinstance(got, dict)):
+            found, last = cache.get(SCAN_LAST_NAMESPACE, SCAN_LAST_ID, self._flags_parts)
+            if found and isinstance(last, str) and last != self._flags_tree \
+                    and _CONTENT_ID.match(last):
+                found, got = cache.get(SCAN_TREE_NAMESPACE, last, self._flags_parts)
+                self._flags_other = True
+        if found and isinstance(got, dict):
+            self._flags_known = got
+
+    def _fact(self, p: str) -> list[Any]:
+        """``[flags, imports, spans]`` of the unchanged file ``p`` (its head blob; spans:
+        where its statements start and end, kept for the importers): from the cache
+        (one entry for the whole base tree: a commit scanned again, or a new commit on the
+        same base), else ``_scan_flags`` of its text and ``None`` for imports (derived when
+        asked for: ``_import_facts``). Each fact is checked against its blob id; one that
+        does not hold, or is not of this form, is derived again. (One entry per blob cost a
+        cold run a write per Python file of the repository, and reading it back cost about
+        what reading the blob costs.)"""
+        got = self._facts.get(p)
+        if got is not None:
+            return got
+        self._load_facts()
+        assert self._flags_known is not None
         blob = self.code_head.blob_id(p)
         had = self._flags_known.get(p)
-        if blob is not None and isinstance(had, tuple) and len(had) == 2 and had[0] == blob:
-            flags = had[1]
+        if blob is not None and isinstance(had, tuple) and len(had) in (3, 4) \
+                and had[0] == blob and _flags_form(had[1]) and _imports_form(had[2]):
+            got = [had[1], had[2], had[3] if len(had) == 4 else None]
         else:
-            flags = self._scan_flags(p, self._flag_markers)
-            self._flags_seen[p] = (blob, flags)
-        if not (flags is None or (isinstance(flags, tuple) and len(flags) == 3)):
-            flags = self._scan_flags(p, self._flag_markers)
-        return flags  # type: ignore[no-any-return]
+            got = [self._scan_flags(p, self._flag_markers), None, None]
+            if blob is not None:
+                self._flags_seen[p] = (blob, got[0], None, None)
+        self._facts[p] = got
+        self._fact_blobs[p] = blob
+        return got
+
+    def _file_flags(self, p: str) -> tuple[bool, bool, bool] | None:
+        """``_scan_flags`` of an unchanged file (``_fact``)."""
+        return self._fact(p)[0]  # type: ignore[no-any-return]
+
+    def _import_facts(self, p: str) -> tuple[tuple[str, str | None, int], ...]:
+        """The imports of the unchanged module ``p`` as its text states them
+        (``Module.imports``: ``(module, attr, level)`` per bound name; none when the file
+        has no text, no ``import`` or does not parse): from ``_fact``, else parsed now and
+        kept with its other facts. Always the whole module's: a fact is never derived
+        from a prefilter."""
+        fact = self._fact(p)
+        if fact[1] is None:
+            index = self.head.index
+            text = index.text(p)
+            mod = index.module(p) if text and 'import' in text else None
+            fact[1] = tuple(dict.fromkeys(mod.imports.values())) if mod is not None else ()
+            self._seen(p, fact)
+        return fact[1]  # type: ignore[no-any-return]
+
+    def _seen(self, p: str, fact: list[Any]) -> None:
+        blob = self._fact_blobs.get(p)
+        if blob is not None:
+            self._flags_seen[p] = (blob, *fact)
+
+    def _keep_spans(self) -> None:
+        """The statement spans of the importers split in this run, kept with their facts:
+        a warm run parses them without splitting them again (``Splits.seed``)."""
+        for p in self.importers:
+            fact = self._facts.get(p)
+            text = self.head.index.texts.get(p)
+            if fact is None or fact[2] is not None or text is None:
+                continue
+            spans = self.splits.spans(text)
+            if spans is not None:
+                fact[2] = spans
+                self._seen(p, fact)
 
     def _save_flags(self) -> None:
-        """The facts of the unchanged files read in this run, merged into the base tree's
-        entry."""
+        """The facts of the unchanged files derived in this run, merged into the base
+        tree's entry (those carried over from another tree: of the files this side has),
+        which becomes the last one."""
         known = self._flags_known or {}
+        if self._flags_other:
+            known = {p: v for p, v in known.items() if self.code_head.exists(p)}
         if self._flags_tree is not None and self._flags_seen:
-            self.changes.cache.put_many([(SCAN_TREE_NAMESPACE, self._flags_tree,
-                                          self._flags_parts, {**known, **self._flags_seen})],
-                                        background=True)    # written while the run goes on
+            self.changes.cache.put_many([
+                (SCAN_TREE_NAMESPACE, self._flags_tree, self._flags_parts,
+                 {**known, **self._flags_seen}),
+                (SCAN_LAST_NAMESPACE, SCAN_LAST_ID, self._flags_parts, self._flags_tree)],
+                background=True)    # written while the run goes on
         self._flags_seen = {}
 
     def _scan_flags(self, path: str, markers: list[str]) -> tuple[bool, bool, bool] | None:
@@ -1096,6 +1218,34 @@ class _Functions(Mapping[str, 'ast.FunctionDef | ast.AsyncFunctionDef']):
 def _endpoint_keyword(call: ast.Call) -> ast.expr | None:
     """``endpoint=`` / ``view_func=`` of an ``add_api_route`` / ``add_url_rule`` call."""
     return next((k.value for k in call.keywords if k.arg in ('endpoint', 'view_func')), None)
+
+
+def _flags_form(value: object) -> bool:
+    return value is None or (isinstance(value, tuple) and len(value) == 3
+                             and all(isinstance(v, bool) for v in value))
+
+
+def _imports_form(value: object) -> bool:
+    """``value`` is what ``_import_facts`` keeps (or ``None``: not derived yet)."""
+    return value is None or (isinstance(value, tuple) and all(
+        isinstance(i, tuple) and len(i) == 3 and isinstance(i[0], str)
+        and (i[1] is None or isinstance(i[1], str)) and type(i[2]) is int and i[2] >= 0
+        for i in value))
+
+
+# ``from . import x``, ``from .. import x``, ``from . . import x``, across a line break
+_BARE_RELATIVE = re.compile(r'\bfrom(?:\s|\\)*(?:\.(?:\s|\\)*)+import\b')
+
+
+def _may_import(text: str, stems: set[str], bare: bool) -> bool:
+    """Whether a module of this text may import one with a name in ``stems`` (a package
+    ``__init__`` among them when ``bare``): an import names the module, except
+    ``from . import x``, which names only its package."""
+    if 'import' not in text:
+        return False
+    if not text.isascii():
+        return True     # an identifier may be spelt otherwise (Python normalises it: NFKC)
+    return any(s in text for s in stems) or (bare and _BARE_RELATIVE.search(text) is not None)
 
 
 def _stem(path: str) -> str:

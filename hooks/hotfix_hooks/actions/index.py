@@ -117,6 +117,20 @@ class Splits:
             self.pending[blob] = spans
         return chunks
 
+    def spans(self, text: str) -> list[tuple[int, int, str, str]] | None:
+        """Where the statements of ``text`` start and end, when it was split (or seeded)."""
+        return self._known.get(text)
+
+    def seed(self, text: str, spans: object) -> bool:
+        """Take the spans of ``text`` known from elsewhere (the base tree's facts of an
+        unchanged module) when they fit it: it is not split again."""
+        if text in self._known:
+            return True
+        if not _spans_fit(spans, text.count('\n') + 1):
+            return False
+        self._known[text] = spans  # type: ignore[assignment]
+        return True
+
     def items(self) -> list[tuple[str, str, object, object]]:
         out: list[tuple[str, str, object, object]] = [
             (SPLIT_NAMESPACE, blob, {'format': SPLIT_FORMAT}, spans)
