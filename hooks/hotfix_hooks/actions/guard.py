@@ -411,18 +411,47 @@ class _Run:
         return self.out
 
     def _unreadable_links(self) -> None:
-        """A changed module of the head that is a symbolic link which cannot be followed
-        (absolute, out of the repository, into .git, dangling, too long a chain): what
-        Python would import there is unknown, and the routes calling it were not checked.
-        (Only changed ones: whether an unchanged one is read depends on the cache.)"""
-        for path, reason in sorted(self.code_head.unreadable.items()):
-            if path not in self.changed_paths or not path.endswith('.py') \
-                    or not self._wanted(path):
+        """A module of the head that Python would read through a symbolic link which cannot
+        be followed (absolute, out of the repository, into .git, dangling, a loop, too long
+        a chain; the module itself or a folder on its way): what Python would import there
+        is unknown, and the routes using it were not checked. Said for a changed module, and
+        for a module imported by an analysed one (changed, or importing a changed helper)
+        even when the link is as old as the base: the imports of those modules are probed
+        again on every run (cheap: their modules are read anyway, the probes are lookups in
+        the tree listing), so a warm run says what a cold one says. One finding per link."""
+        view = self.code_head
+        said: dict[str, tuple[str, str, str | None]] = {}    # link -> (path, why, importer)
+        for path in sorted(self.changed_paths):
+            if path.endswith('.py') and self._wanted(path):
+                view.exists(path)               # through a folder link: unreadable or not
+        for path, reason in sorted(view.unreadable.items()):
+            if path in self.changed_paths and path.endswith('.py') and self._wanted(path):
+                said.setdefault(view.broken.get(path, path), (path, reason, None))
+        index = self.head.index
+        for p in sorted(self.head_to_base):
+            mod = index.module(p)
+            if mod is None:
                 continue
+            for dotted, attr, level in mod.imports.values():
+                names = [dotted] if dotted else []
+                if attr:
+                    names.append(f'{dotted}.{attr}' if dotted else attr)
+                for name in names:
+                    probes: list[str] = []
+                    index._find_module(p, name, level, probes)
+                    for probe in probes:
+                        if probe in view.unreadable:
+                            said.setdefault(view.broken.get(probe, probe),
+                                            (probe, view.unreadable[probe], p))
+                        elif view.exists(probe):
+                            break               # what Python imports: readable
+        for link, (path, reason, importer) in sorted(said.items()):
+            where = f'this module ({path}) is' if path != link else 'this module is'
+            used = f', imported by {importer},' if importer else ''
             self.out.append(Finding(
                 rule='actions-module-unreadable', category=CATEGORY, severity='warning',
                 path=path, line=None,
-                message=f'this module is {reason}: the code Python imports here was not '
+                message=f'{where} {reason}{used} so the code Python imports here was not '
                         'read, and the transitions and idempotency handling of the routes '
                         'that use it were not checked',
                 hint='make the module a regular file of the repository, or a symbolic link '
@@ -609,9 +638,9 @@ class _Run:
         the follow depth: a route calling ``orders.rename`` runs the changed ``impl.rename``
         although its file names only ``orders``."""
         out = set(helpers)
-        # a symbolic link to a changed helper is that helper under another import name
-        out.update(p for p in self.code_head.links()
-                   if p.endswith('.py') and self.code_head.resolve(p) in out)
+        # a symbolic link to a changed helper, or the helper below a linked folder, is that
+        # helper under another import name
+        out |= self.code_head.aliases(out)
         fresh = set(out)
         for _ in range(self.cfg['follow_depth']):
             stems = {_stem(h) for h in fresh}
