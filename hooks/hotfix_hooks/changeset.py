@@ -360,6 +360,16 @@ class CodeSnapshot(Snapshot):
             self._paths = sorted(out)
         return self._paths
 
+    def broken_links(self) -> dict[str, str]:
+        """The symbolic links that cannot be followed, to a file or a folder: link -> why
+        (from the tree listing and the links' own blobs; nothing else is read)."""
+        out = {}
+        for link in self.links():
+            _, why, _ = self._follow(link)
+            if why and self._follow(link + '/.')[1]:
+                out[link] = why
+        return out
+
     def aliases(self, targets: Iterable[str], suffix: str = '.py') -> set[str]:
         """The other paths (ending in ``suffix``) that read as one of ``targets``: a link to
         one, or the same file below a linked folder (its import name there)."""
