@@ -335,6 +335,7 @@ class _Run:
         self.affected: re.Pattern[str] | None = None
         self._lines: dict[str, list[str]] = {}
         self.importers: list[str] = []
+        self.wrappers: list[str] = []       # unchanged modules importing a changed helper
         self._patch_groups: dict[tuple[str, int, str], Finding] = {}
         self.out: list[Finding] = []
         self.head_to_base: dict[str, str] = {}
@@ -523,7 +524,10 @@ class _Run:
         handler (or a helper it calls) changed is analysed again."""
         names = set(self.changed_names)
         segments: list[tuple[set[str], str]] = []
-        for path in self.head_to_base:
+        # the unchanged modules importing a changed helper (``_reexporters``) count too: a
+        # wrapper there (``def do_rename(..): impl.rename(..)``, a method, an alias
+        # ``rename_order = impl.rename``, a ``functools.partial``) is how a route reaches it
+        for path in [*self.head_to_base, *self.wrappers]:
             for c in self.head.index.chunked.get(path) or ():
                 defined = {c.name} if c.name else defined_names(c.stmts or ())
                 if defined:
@@ -613,6 +617,7 @@ class _Run:
         candidates.sort(key=_nearest_first(helpers))
         candidates = candidates[:self.cfg['max_repo_files']]
         helper_set = self._reexporters(helpers, candidates)
+        self.wrappers = sorted(helper_set - set(helpers))     # (read by _affected_names)
         stems = {_stem(h) for h in helper_set}
         for p in candidates:
             flags = self._file_flags(p)
