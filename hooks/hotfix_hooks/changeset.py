@@ -331,9 +331,8 @@ class CodeSnapshot(Snapshot):
             for link in self.inner.links():
                 if link.endswith('.py'):
                     continue
-                target, reason, _ = self._follow(link + '/.')
-                target = target.removesuffix('/.')
-                if not reason and target != link and self._is_dir(target):
+                target = self.folder_target(link)
+                if target is not None:
                     folders.append((link, target + '/'))
             if not folders:
                 self._paths = real
@@ -359,6 +358,13 @@ class CodeSnapshot(Snapshot):
             self._virtual = sorted(out[len(real):])
             self._paths = sorted(out)
         return self._paths
+
+    def folder_target(self, link: str) -> str | None:
+        """The folder of the repository the link ``link`` reads as (``None`` when it is not
+        a link to a folder, or cannot be followed)."""
+        target, reason, _ = self._follow(link + '/.')
+        target = target.removesuffix('/.')
+        return None if reason or target == link or not self._is_dir(target) else target
 
     def broken_links(self) -> dict[str, str]:
         """The symbolic links that cannot be followed, to a file or a folder: link -> why

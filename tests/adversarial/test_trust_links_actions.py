@@ -150,3 +150,16 @@ def test_a_finding_in_a_linked_router_points_at_the_real_file(repo: GitRepo) -> 
     assert found[0]['path'] == 'app/lib/routers_impl.py'
     lines = Path(repo.path / 'app/lib/routers_impl.py').read_text().split('\n')
     assert 'status' in lines[int(found[0]['line']) - 1]  # type: ignore[call-overload]
+
+
+def test_a_package_below_a_linked_folder_named_otherwise_is_read(repo: GitRepo) -> None:
+    """``app/services/orders`` links to ``app/impl/orders_pkg``: the changed file's own
+    name (``orders_pkg``) appears in no import; the link's does (relevance follows it)."""
+    files = {k: v for k, v in FILES.items() if k != 'app/services/orders.py'}
+    files['app/impl/orders_pkg/__init__.py'] = SERVICE
+    _link(repo, 'app/services/orders', '../impl/orders_pkg')
+    _warm_on(repo, files)
+    repo.commit('edit', files={'app/impl/orders_pkg/__init__.py': SERVICE_WRITES_STATE})
+    [found] = _same(repo, BYPASS)
+    assert (found['path'], found['linked_as']) == ('app/impl/orders_pkg/__init__.py',
+                                                   'app/services/orders/__init__.py')
