@@ -163,3 +163,29 @@ def test_a_package_below_a_linked_folder_named_otherwise_is_read(repo: GitRepo) 
     [found] = _same(repo, BYPASS)
     assert (found['path'], found['linked_as']) == ('app/impl/orders_pkg/__init__.py',
                                                    'app/services/orders/__init__.py')
+
+
+@pytest.mark.parametrize('fmt', ['sarif', 'github', 'gitlab'])
+def test_every_reporter_points_at_the_real_file_and_line(repo: GitRepo, fmt: str) -> None:
+    import json
+
+    from tests.support.cli import run_cli
+
+    real = _linked_service(repo, LAYOUTS[0])
+    repo.commit('edit the real file', files={f'{real}/orders.py': SERVICE_WRITES_STATE})
+    [found] = _same(repo, BYPASS)
+    res = run_cli(repo, 'scan', '--from-ref', 'main', '--to-ref', 'HEAD', '--format', fmt,
+                  '--only', 'actions')
+    assert res.returncode == 1, res.stdout + res.stderr
+    where = f'{real}/orders.py'
+    if fmt == 'sarif':
+        [result] = json.loads(res.stdout)['runs'][0]['results']
+        loc = result['locations'][0]['physicalLocation']
+        assert loc['artifactLocation']['uri'] == where
+        assert loc['region']['startLine'] == found['line']
+    elif fmt == 'gitlab':
+        [issue] = json.loads(res.stdout)
+        assert issue['location']['path'] == where
+        assert issue['location']['lines']['begin'] == found['line']
+    else:
+        assert f'file={where},line={found["line"]}' in res.stdout
