@@ -91,3 +91,27 @@ def test_an_unchanged_broken_model_link_reached_from_a_changed_route_is_said(
     said = [f for f in found if f['rule'] == 'api-code-unreadable']
     assert [f['path'] for f in said] == ['app/models/common.py'], found
     assert 'app/routers/orders.py' in said[0]['message']
+
+
+def test_a_route_edit_below_a_linked_router_folder_is_reported_once(repo: GitRepo) -> None:
+    """``app/routers`` links to ``app/lib/routers``: the route modules are listed under both
+    paths, read once as Python imports them; a response property removed is one finding,
+    at the real file."""
+    files = {k: v for k, v in FILES.items() if not k.startswith('app/routers/')}
+    for k, v in FILES.items():
+        if k.startswith('app/routers/'):
+            files[k.replace('app/routers/', 'app/lib/routers/')] = v
+    (repo.path / 'app').mkdir(parents=True, exist_ok=True)
+    os.symlink('lib/routers', repo.path / 'app/routers')
+    repo.commit('service', files=files)
+    repo.checkout('hotfix/ARIS-16-links', create=True)
+    repo.commit('first', files={'app/lib/routers/users.py': str(FILES['app/routers/users.py'])
+                                .replace('fetch(user_id)', 'fetch(user_id)  # first')})
+    _scan(repo)
+    repo.commit('narrow', files={'app/lib/routers/users.py': str(
+        FILES['app/routers/users.py']).replace('    email: str\n', '')})
+    found = _same(repo)
+    removed = _removed(found)
+    assert [(f['path'], f['line'], f['linked_as']) for f in removed] == [
+        ('app/lib/routers/users.py', 9, 'app/routers/users.py')], found
+    assert 'GET /api/users/{user_id}' in removed[0]['affected']

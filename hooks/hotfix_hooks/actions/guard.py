@@ -307,6 +307,9 @@ class _Side:
         return None
 
 
+_METHOD = re.compile(r'\n[ \t]+(?:async[ \t]+)?def[ \t]')    # a method of a class chunk
+
+
 class _Run:
     def __init__(self, changes: ChangeSet, cfg: dict[str, Any], all_violations: bool) -> None:
         self.changes = changes
@@ -524,14 +527,25 @@ class _Run:
         handler (or a helper it calls) changed is analysed again."""
         names = set(self.changed_names)
         segments: list[tuple[set[str], str]] = []
-        # the unchanged modules importing a changed helper (``_reexporters``) count too: a
-        # wrapper there (``def do_rename(..): impl.rename(..)``, a method, an alias
-        # ``rename_order = impl.rename``, a ``functools.partial``) is how a route reaches it
-        for path in [*self.head_to_base, *self.wrappers]:
+        for path in self.head_to_base:
             for c in self.head.index.chunked.get(path) or ():
                 defined = {c.name} if c.name else defined_names(c.stmts or ())
                 if defined:
                     segments.append((defined, c.text))
+        # the unchanged modules importing a changed helper (``_reexporters``) count too: a
+        # wrapper there (``def do_rename(..): impl.rename(..)``, a method, an alias
+        # ``rename_order = impl.rename``, a ``functools.partial``) is how a route reaches
+        # it. Of a class only its methods can call it (a model's field annotations, which
+        # name a changed model, run nothing: every handler using the model is not re-read)
+        for path in self.wrappers:
+            for c in self.head.index.chunked.get(path) or ():
+                defined = {c.name} if c.name else defined_names(c.stmts or ())
+                text = c.text
+                if c.kind == 'class':
+                    m = _METHOD.search(text)
+                    text = text[m.start():] if m else ''
+                if defined and text:
+                    segments.append((defined, text))
         # module constants and routers count as one more level (PREFIX -> router -> routes)
         for _ in range(self.cfg['follow_depth'] + 1):
             rx = names_regex(names)

@@ -34,4 +34,23 @@ def at_real_files(changes: ChangeSet, findings: list[Finding]) -> list[Finding]:
                                   line=f.line if linked_as is not None else None)
                     break
         out.append(f)
+    return _merged(out) if any('linked_as' in f.extra for f in out) else out
+
+
+def _merged(findings: list[Finding]) -> list[Finding]:
+    """One finding per root cause: a file read under two names (its own, and below a linked
+    folder: a router module found as itself and as the module the app mounts) gives the
+    same finding twice at the same lines. The one read through the link is kept, with the
+    operations of the other added to its ``affected``."""
+    linked = {(f.rule, f.path, f.line): f for f in findings if 'linked_as' in f.extra}
+    out = []
+    for f in findings:
+        twin = linked.get((f.rule, f.path, f.line)) if 'linked_as' not in f.extra else None
+        if twin is None:
+            out.append(f)
+            continue
+        more = f.extra.get('affected') or ([f.extra['operation']] if f.extra.get('operation')
+                                           else [])
+        if more and isinstance(twin.extra.get('affected'), list):
+            twin.extra['affected'] = list(dict.fromkeys([*twin.extra['affected'], *more]))
     return out
