@@ -299,8 +299,7 @@ class CodeSnapshot(Snapshot):
             # (``x/.``, the folder itself, keeps its ``/.`` for the next link on its way)
             whole = f'{norm}/.' if rest == '.' else \
                 posixpath.normpath(norm + '/' + rest) if rest else norm
-            what = 'a symbolic link' if not rest and link == path else \
-                f'below {link}, a symbolic link'
+            what = 'a symbolic link' if link == path else f'read through {link}, a symbolic link'
             if not target:
                 reason = f'{what} whose target cannot be read'
             elif target.startswith('/') or target[1:3] == ':\\':
@@ -466,6 +465,33 @@ class CodeSnapshot(Snapshot):
     def _read_has(self, path: str, words: Iterable[str]) -> bool:
         data = self.inner.read(path)
         return data is not None and words_regex(words).search(data) is not None
+
+
+def side_links(changes: ChangeSet) -> tuple[list[str], list[str]]:
+    """The symbolic links of the base and of the head (files and folders). The base's are
+    listed once per commit (kept in the analysis cache, ``relevance.links``); the head's
+    are the base's with the change applied: no listing of the head. Kept on the change
+    set for the run."""
+    got = getattr(changes, '_side_links', None)
+    if got is not None:
+        return got  # type: ignore[no-any-return]
+    base = changes.base
+    key = base.content_id()
+    parts = {'links': 2}
+    found, value = changes.cache.get('relevance.links', key, parts) if key else (False, None)
+    if found and isinstance(value, list):
+        base_links = [str(p) for p in value]
+    else:
+        base_links = list(base.links())
+        if key is not None:
+            changes.cache.put('relevance.links', key, parts, base_links)
+    changed = {f.path: f for f in changes.files}
+    gone = {f.old_path for f in changes.files if f.old_path and f.status == RENAMED}
+    head_links = [p for p in base_links if p not in changed and p not in gone] + [
+        p for p, f in changed.items() if f.status != DELETED and f.new_mode == MODE_SYMLINK]
+    got = (base_links, head_links)
+    changes._side_links = got  # type: ignore[attr-defined]
+    return got
 
 
 def code_view(snap: Snapshot) -> CodeSnapshot:

@@ -54,6 +54,7 @@ from hotfix_hooks.changeset import code_view
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import GlobSet
 from hotfix_hooks.changeset import is_binary
+from hotfix_hooks.changeset import side_links
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.pyast import requires_python
 from hotfix_hooks.pyast import version_hint
@@ -432,7 +433,8 @@ class _Run:
             if path in self.changed_paths and path.endswith('.py') and self._wanted(path):
                 said.setdefault(view.broken.get(path, path), (path, reason, None))
         index = self.head.index
-        for p in sorted(self.head_to_base):
+        # no link on the head: nothing an import reaches can be behind one
+        for p in sorted(self.head_to_base) if side_links(self.changes)[1] else ():
             mod = index.module(p)
             if mod is None:
                 continue

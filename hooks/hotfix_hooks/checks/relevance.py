@@ -42,6 +42,7 @@ from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import is_binary
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import MODE_SYMLINK
+from hotfix_hooks.changeset import side_links
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.changeset import words_regex
 
@@ -219,19 +220,7 @@ def _links(changes: ChangeSet) -> tuple[dict[str, set[str]], list[tuple[str, str
     The base's links are listed once per commit (kept in the analysis cache); the head's
     are the base's with the change applied: no listing of the head."""
     base = changes.base
-    key = base.content_id()
-    parts = {'links': 2}
-    found, value = changes.cache.get('relevance.links', key, parts) if key else (False, None)
-    if found and isinstance(value, list):
-        base_links = [str(p) for p in value]
-    else:
-        base_links = list(base.links())
-        if key is not None:
-            changes.cache.put('relevance.links', key, parts, base_links)
-    changed = {f.path: f for f in changes.files}
-    # the head's links: the base's, as the change leaves or turns them
-    head_links = [p for p in base_links if p not in changed] + [
-        p for p, f in changed.items() if f.status != DELETED and f.new_mode == MODE_SYMLINK]
+    base_links, head_links = side_links(changes)
     out: dict[str, set[str]] = {}
     folders: set[tuple[str, str]] = set()
     for snap, links in ((base, base_links), (changes.head, head_links)):
