@@ -189,3 +189,16 @@ def test_every_reporter_points_at_the_real_file_and_line(repo: GitRepo, fmt: str
         assert issue['location']['lines']['begin'] == found['line']
     else:
         assert f'file={where},line={found["line"]}' in res.stdout
+
+
+def test_an_unchanged_broken_folder_link_reached_from_a_changed_handler_is_said(
+        repo: GitRepo) -> None:
+    files = {k: v for k, v in FILES.items() if not k.startswith('app/services/')}
+    _link(repo, 'app/services', '/srv/services')
+    repo.commit('service', files=files)
+    repo.checkout('hotfix/ARIS-16-x', create=True)
+    repo.commit('edit the handler', files={'app/routers/orders.py': ROUTER.replace(
+        'orders.rename(order, body["name"])', 'orders.rename(order, body["name"].strip())')})
+    [found] = _same(repo, ['actions-module-unreadable'])
+    assert found['path'] == 'app/services'
+    assert "'/srv/services'" in str(found['message'])

@@ -115,3 +115,18 @@ def test_a_route_edit_below_a_linked_router_folder_is_reported_once(repo: GitRep
     assert [(f['path'], f['line'], f['linked_as']) for f in removed] == [
         ('app/lib/routers/users.py', 9, 'app/routers/users.py')], found
     assert 'GET /api/users/{user_id}' in removed[0]['affected']
+
+
+def test_an_unchanged_broken_model_folder_link_reached_from_a_changed_route_is_said(
+        repo: GitRepo) -> None:
+    files = {k: v for k, v in FILES.items() if not k.startswith('app/models/')}
+    (repo.path / 'app').mkdir(parents=True, exist_ok=True)
+    os.symlink('../../elsewhere/models', repo.path / 'app/models')
+    repo.commit('service', files=files)
+    repo.checkout('hotfix/ARIS-16-links', create=True)
+    repo.commit('edit a route', files={'app/routers/orders.py': ORDERS.replace(
+        '    return find(order_id)\n', '    found = find(order_id)\n    return found\n')})
+    found = _same(repo)
+    said = [f for f in found if f['rule'] == 'api-code-unreadable']
+    assert [f['path'] for f in said] == ['app/models'], found
+    assert 'outside the repository' in said[0]['message']

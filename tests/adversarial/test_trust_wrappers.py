@@ -29,6 +29,8 @@ WRAPPERS = {
               'wrappers.rename_order'),
     'from-alias': ('from services.impl import rename\n\nrename_order = rename\n',
                    'wrappers.rename_order'),
+    'import-as': ('from services.impl import load, rename as rename_order\n',
+                  'wrappers.rename_order'),
     'partial': ('import functools\n\nfrom services import impl\n\n'
                 'rename_order = functools.partial(impl.rename)\n', 'wrappers.rename_order'),
 }
@@ -57,7 +59,8 @@ def _same(repo: GitRepo) -> list[str]:
     return _rules(warm)
 
 
-@pytest.mark.parametrize('shape', ['function', 'method', 'alias', 'from-alias', 'partial'])
+@pytest.mark.parametrize('shape', ['function', 'method', 'alias', 'from-alias', 'import-as',
+                                   'partial'])
 def test_a_helper_changed_behind_an_unchanged_wrapper_is_read(repo: GitRepo,
                                                               shape: str) -> None:
     _service(repo, shape)
@@ -78,3 +81,4 @@ def test_a_helper_beyond_the_follow_depth_is_not_followed(repo: GitRepo) -> None
     _service(repo, 'two-functions')
     repo.commit('edit impl', files={'app/services/impl.py': SERVICE_WRITES_STATE})
     assert _same(repo) == []
+

@@ -539,9 +539,20 @@ class _Run:
         # ``rename_order = impl.rename``, a ``functools.partial``) is how a route reaches
         # it. Of a class only its methods can call it (a model's field annotations, which
         # name a changed model, run nothing: every handler using the model is not re-read)
+        # An import there names only what it imports under another name (``from .impl
+        # import rename as rn``: ``rn``), never the other names of its line.
+        renamed: list[tuple[str, str]] = []
         for path in self.wrappers:
+            if path in self.head_to_base:
+                continue                # a route module importing it: read above
             for c in self.head.index.chunked.get(path) or ():
-                defined = {c.name} if c.name else defined_names(c.stmts or ())
+                stmts = c.stmts or ()
+                imports = [n for n in stmts if isinstance(n, (ast.Import, ast.ImportFrom))]
+                if stmts and len(imports) == len(stmts):
+                    renamed.extend((a.name.rsplit('.', 1)[-1], a.asname) for n in imports
+                                   for a in n.names if a.asname)
+                    continue
+                defined = {c.name} if c.name else defined_names(stmts)
                 text = c.text
                 if c.kind == 'class':
                     m = _METHOD.search(text)
@@ -555,6 +566,7 @@ class _Run:
                 break
             grown = {n for defined, seg in segments if not defined <= names and rx.search(seg)
                      for n in defined}
+            grown.update(local for orig, local in renamed if orig in names)
             if not grown - names:
                 break
             names |= grown
