@@ -494,6 +494,33 @@ def side_links(changes: ChangeSet) -> tuple[list[str], list[str]]:
     return got
 
 
+def linked_changes(changes: ChangeSet, suffix: str = '.py') -> list[FileChange]:
+    """The files (ending in ``suffix``) below a folder link the change adds, removes or
+    re-points, whose content as Python imports them differs between the sides: a branch
+    that only re-points ``app/services`` changes every module below it, though no such
+    file is in the diff. Each is a ``FileChange`` read through ``code_view`` on both sides
+    (kept on the change set for the run)."""
+    got = getattr(changes, '_linked_changes', None)
+    if got is not None:
+        return got  # type: ignore[no-any-return]
+    out: list[FileChange] = []
+    folders = [f.path for f in changes.files if not f.path.endswith(suffix)
+               and MODE_SYMLINK in (f.old_mode, f.new_mode)]
+    if folders:
+        base, head = code_view(changes.base), code_view(changes.head)
+        named = {f.path for f in changes.files}
+        below = {p for view in (base, head) for p in view.paths() for d in folders
+                 if p.startswith(d + '/') and p.endswith(suffix) and p not in named}
+        for p in sorted(below):
+            old, new = base.blob_id(p), head.blob_id(p)
+            if old == new:
+                continue
+            status = ADDED if old is None else DELETED if new is None else MODIFIED
+            out.append(FileChange(path=p, status=status, old_path=p, _base=base, _head=head))
+    changes._linked_changes = out  # type: ignore[attr-defined]
+    return out
+
+
 def code_view(snap: Snapshot) -> CodeSnapshot:
     """The ``CodeSnapshot`` of ``snap`` (one per snapshot, shared by the analyses)."""
     if isinstance(snap, CodeSnapshot):

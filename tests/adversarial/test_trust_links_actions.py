@@ -202,3 +202,20 @@ def test_an_unchanged_broken_folder_link_reached_from_a_changed_handler_is_said(
     [found] = _same(repo, ['actions-module-unreadable'])
     assert found['path'] == 'app/services'
     assert "'/srv/services'" in str(found['message'])
+
+
+def test_a_folder_link_re_pointed_alone_is_read(repo: GitRepo) -> None:
+    """The state-writing folder is already in the base, unused; the branch changes nothing
+    but where ``app/services`` points (no Python file in the diff)."""
+    files = {k: v for k, v in FILES.items() if not k.startswith('app/services/')}
+    files.update({'app/lib/services/__init__.py': '', 'app/lib/services/orders.py': SERVICE,
+                  'app/lib/other/__init__.py': '',
+                  'app/lib/other/orders.py': SERVICE_WRITES_STATE})
+    _link(repo, 'app/services', 'lib/services')
+    _warm_on(repo, files)
+    os.unlink(repo.path / 'app/services')
+    _link(repo, 'app/services', 'lib/other')
+    repo.commit('re-point only')
+    [found] = _same(repo, BYPASS)
+    assert (found['path'], found['linked_as']) == ('app/lib/other/orders.py',
+                                                   'app/services/orders.py')

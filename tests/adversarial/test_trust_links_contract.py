@@ -130,3 +130,20 @@ def test_an_unchanged_broken_model_folder_link_reached_from_a_changed_route_is_s
     said = [f for f in found if f['rule'] == 'api-code-unreadable']
     assert [f['path'] for f in said] == ['app/models'], found
     assert 'outside the repository' in said[0]['message']
+
+
+def test_a_model_folder_link_re_pointed_alone_is_read(repo: GitRepo) -> None:
+    files = {k: v for k, v in FILES.items() if not k.startswith('app/models/')}
+    files.update({'app/lib/models/__init__.py': '', 'app/lib/models/common.py': COMMON,
+                  'app/lib/narrow/__init__.py': '', 'app/lib/narrow/common.py': NARROWER})
+    (repo.path / 'app').mkdir(parents=True, exist_ok=True)
+    os.symlink('lib/models', repo.path / 'app/models')
+    repo.commit('service', files=files)
+    repo.checkout('hotfix/ARIS-16-links', create=True)
+    repo.commit('first', files={'app/routers/orders.py': ORDERS.replace(
+        '    return find(order_id)\n', '    found = find(order_id)\n    return found\n')})
+    _scan(repo)
+    os.unlink(repo.path / 'app/models')
+    os.symlink('lib/narrow', repo.path / 'app/models')
+    repo.commit('re-point only')
+    assert _removed(_same(repo))

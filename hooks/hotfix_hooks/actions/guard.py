@@ -54,6 +54,7 @@ from hotfix_hooks.changeset import code_view
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import GlobSet
 from hotfix_hooks.changeset import is_binary
+from hotfix_hooks.changeset import linked_changes
 from hotfix_hooks.changeset import side_links
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.pyast import requires_python
@@ -373,7 +374,8 @@ class _Run:
     def findings(self) -> list[Finding]:
         helpers: list[str] = []
         pairs: list[tuple[str | None, str | None]] = []
-        for f in self.changes.files:
+        # (and the modules below a folder link the change re-points: changed as imported)
+        for f in [*self.changes.files, *linked_changes(self.changes)]:
             old = f.old_path or f.path
             if not (self._wanted(f.path) or self._wanted(old)) or (f.binary and any(
                     is_binary(b) for b in (f.old_bytes(), f.new_bytes()))):

@@ -40,6 +40,7 @@ from hotfix_hooks.changeset import code_view
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import is_binary
+from hotfix_hooks.changeset import linked_changes
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import MODE_SYMLINK
 from hotfix_hooks.changeset import side_links
@@ -74,7 +75,8 @@ def changed_versions(changes: ChangeSet, exclude: Iterable[str] = ()
     """(path, normalised bytes) of both sides of every changed Python file not excluded."""
     exclude = list(exclude)
     out = []
-    for f in changes.files:
+    # (and the modules below a folder link the change re-points: changed as imported)
+    for f in [*changes.files, *linked_changes(changes)]:
         sides: list[tuple[str, Callable[[], bytes | None]]] = []
         # a symbolic link reads as the file it points at, as Python imports it
         # (its link text when it cannot be followed: the engines report that)

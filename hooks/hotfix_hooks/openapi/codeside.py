@@ -23,6 +23,7 @@ from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import code_view
 from hotfix_hooks.changeset import CodeSnapshot
 from hotfix_hooks.changeset import glob_to_regex
+from hotfix_hooks.changeset import linked_changes
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.findings import Finding
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     """Compare the route code's contract at base and head (only when Python changed)."""
     exclude = list(cfg.get('code_exclude', []))
-    changed_py = [f for f in changes.files
+    changed_py = [f for f in [*changes.files, *linked_changes(changes)]
                   if (f.path.endswith('.py') or (f.old_path or '').endswith('.py'))
                   and not matches_any(f.path, exclude)]
     # both sides as Python imports them: a symbolic link reads as the file it points at
