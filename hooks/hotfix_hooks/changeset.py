@@ -216,58 +216,184 @@ LINK_DEPTH = 8     # links followed in a chain before the path counts as unreada
 
 class CodeSnapshot(Snapshot):
     """``inner`` as Python's import reads it: a symbolic link (mode ``120000``, whose blob
-    is the path it points at) reads as the file it points at, followed through at most
-    ``LINK_DEPTH`` links, inside the snapshot only. A link that is absolute, leaves the
-    repository, points into ``.git``, at nothing, or chains too far reads as absent; why
-    is kept in ``unreadable`` (link path -> reason) for the analysis to report. The blob id
-    of a link is its target's: whatever is keyed by it changes with the target's content
-    and with where the link points."""
+    is the path it points at) reads as what it points at, a file or a directory, followed
+    through at most ``LINK_DEPTH`` links (any component of a path: ``app/services`` linked
+    to ``lib/services`` makes ``app/services/orders.py`` read as
+    ``lib/services/orders.py``), inside the snapshot only. A link that is absolute, leaves
+    the repository, points into ``.git``, at nothing, at a folder holding it (a loop) or
+    chains too far reads as absent; why is kept in ``unreadable`` (path asked -> reason)
+    and the link that could not be followed in ``broken`` (path asked -> link), for the
+    analysis to report. ``paths()`` lists the files below a linked folder under the link
+    too, as Python finds them. The blob id of a path read through a link is its target's:
+    whatever is keyed by it changes with the target's content and with where the link
+    points."""
 
     def __init__(self, inner: Snapshot) -> None:
         self.inner = inner
         self.label = inner.label
         self.unreadable: dict[str, str] = {}
+        self.broken: dict[str, str] = {}
         self._resolved: dict[str, str | None] = {}
+        self._modes: dict[str, str | None] = {}
+        self._dirs: set[str] | None = None
+        self._paths: list[str] | None = None
+        self._virtual: list[str] = []       # the paths below linked folders
         self._entries: dict[str, tuple[str, str]] | None = None
 
+    def _mode(self, path: str) -> str | None:
+        if path not in self._modes:
+            self._modes[path] = self.inner.mode(path)
+        return self._modes[path]
+
+    def _is_dir(self, path: str) -> bool:
+        """Whether a file of ``inner`` lies below the folder ``path``."""
+        if self._dirs is None:
+            dirs: set[str] = set()
+            for p in self.inner.paths():
+                while '/' in p:
+                    p = p.rsplit('/', 1)[0]
+                    if p in dirs:
+                        break
+                    dirs.add(p)
+            self._dirs = dirs
+        return path in self._dirs
+
+    def _first_link(self, path: str) -> tuple[str, str] | None:
+        """(the first component of ``path`` that is a link, the rest after it)."""
+        parts = path.split('/')
+        for i in range(1, len(parts) + 1):
+            prefix = '/'.join(parts[:i])
+            mode = self._mode(prefix)
+            if mode == MODE_SYMLINK:
+                return prefix, '/'.join(parts[i:])
+            if mode is not None:
+                return None             # a file: nothing lies below it
+        return None
+
     def resolve(self, path: str) -> str | None:
-        """The path whose content ``path`` reads as (itself unless a link); ``None`` when
-        it cannot be read (see ``unreadable``)."""
+        """The path whose content ``path`` reads as (itself unless a link lies on its way);
+        ``None`` when it cannot be read (see ``unreadable``)."""
         if path in self._resolved:
             return self._resolved[path]
-        cur, reason = path, ''
-        for _ in range(LINK_DEPTH + 1):
-            if self.inner.mode(cur) != MODE_SYMLINK:
-                break
-            data = self.inner.read(cur)
-            target = data.decode('utf-8', 'surrogateescape') if data is not None else ''
-            norm = posixpath.normpath(posixpath.join(posixpath.dirname(cur), target))
-            if not target:
-                reason = 'a symbolic link whose target cannot be read'
-            elif target.startswith('/') or target[1:3] == ':\\':
-                reason = f'a symbolic link to the absolute path {target!r}'
-            elif norm == '..' or norm.startswith('../'):
-                reason = f'a symbolic link to {target!r}, outside the repository'
-            elif norm.split('/')[0] == '.git':
-                reason = f'a symbolic link to {target!r}, inside .git'
-            elif not self.inner.exists(norm):
-                reason = f'a symbolic link to {target!r}, which is not a file of the ' \
-                         'repository'
-            if reason:
-                break
-            cur = norm
-        else:
-            reason = f'a chain of more than {LINK_DEPTH} symbolic links'
+        if self.inner.exists(path) and self._mode(path) != MODE_SYMLINK:
+            self._resolved[path] = path         # a file of the tree: no link on its way
+            return path
+        cur, reason, link = self._follow(path)
         if reason:
             self.unreadable[path] = reason
+            self.broken[path] = link or path
         got = self._resolved[path] = None if reason else cur
         return got
 
+    def _follow(self, path: str) -> tuple[str, str, str]:
+        """(the path ``path`` reads as, why it cannot be followed or '', the last link)."""
+        cur, reason, link = path, '', ''
+        for _ in range(LINK_DEPTH + 1):
+            found = self._first_link(cur)
+            if found is None:
+                break
+            link, rest = found
+            data = self.inner.read(link)
+            target = data.decode('utf-8', 'surrogateescape') if data is not None else ''
+            norm = posixpath.normpath(posixpath.join(posixpath.dirname(link), target))
+            # (``x/.``, the folder itself, keeps its ``/.`` for the next link on its way)
+            whole = f'{norm}/.' if rest == '.' else \
+                posixpath.normpath(norm + '/' + rest) if rest else norm
+            what = 'a symbolic link' if link == path else f'read through {link}, a symbolic link'
+            if not target:
+                reason = f'{what} whose target cannot be read'
+            elif target.startswith('/') or target[1:3] == ':\\':
+                reason = f'{what} to the absolute path {target!r}'
+            elif norm == '..' or norm.startswith('../') or whole == '..' \
+                    or whole.startswith('../'):
+                reason = f'{what} to {target!r}, outside the repository'
+            elif norm.split('/')[0] == '.git' or whole.split('/')[0] == '.git':
+                reason = f'{what} to {target!r}, inside .git'
+            elif rest and (norm == '.' or link.startswith(norm + '/')):
+                reason = f'{what} to {target!r}, a folder holding the link (a loop)'
+            elif rest and not (self._is_dir(norm) or self._mode(norm) == MODE_SYMLINK):
+                reason = f'{what} to {target!r}, which is not a folder of the repository'
+            elif not rest and not self.inner.exists(norm):
+                reason = f'{what} to {target!r}, which is not a file of the repository'
+            if reason:
+                break
+            cur = whole
+        else:
+            reason = f'a chain of more than {LINK_DEPTH} symbolic links'
+        return cur, reason, link
+
     def paths(self) -> list[str]:
-        return self.inner.paths()
+        """``inner``'s paths, and the files below each linked folder under the link."""
+        if self._paths is None:
+            real = self.inner.paths()
+            folders = []
+            for link in self.inner.links():
+                if link.endswith('.py'):
+                    continue
+                target = self.folder_target(link)
+                if target is not None:
+                    folders.append((link, target + '/'))
+            if not folders:
+                self._paths = real
+                return real
+            seen = set(real)
+            out = list(real)
+            fresh = list(real)
+            limit = 4 * len(real) + 10000       # a runaway expansion stops here
+            for _ in range(LINK_DEPTH):
+                more = []
+                for link, target in folders:
+                    n = len(target)
+                    for p in fresh:
+                        if p.startswith(target):
+                            q = f'{link}/{p[n:]}'
+                            if q not in seen:
+                                seen.add(q)
+                                more.append(q)
+                if not more or len(out) + len(more) > limit:
+                    break
+                out.extend(more)
+                fresh = more
+            self._virtual = sorted(out[len(real):])
+            self._paths = sorted(out)
+        return self._paths
+
+    def folder_target(self, link: str) -> str | None:
+        """The folder of the repository the link ``link`` reads as (``None`` when it is not
+        a link to a folder, or cannot be followed)."""
+        target, reason, _ = self._follow(link + '/.')
+        target = target.removesuffix('/.')
+        return None if reason or target == link or not self._is_dir(target) else target
+
+    def broken_links(self) -> dict[str, str]:
+        """The symbolic links that cannot be followed, to a file or a folder: link -> why
+        (from the tree listing and the links' own blobs; nothing else is read)."""
+        out = {}
+        for link in self.links():
+            _, why, _ = self._follow(link)
+            if why and self._follow(link + '/.')[1]:
+                out[link] = why
+        return out
+
+    def aliases(self, targets: Iterable[str], suffix: str = '.py') -> set[str]:
+        """The other paths (ending in ``suffix``) that read as one of ``targets``: a link to
+        one, or the same file below a linked folder (its import name there)."""
+        links = self.links()
+        if not links:
+            return set()
+        wanted = set(targets)
+        out = {p for p in links if p.endswith(suffix) and self.resolve(p) in wanted}
+        if any(not p.endswith(suffix) for p in links):
+            self.paths()
+            out.update(p for p in self._virtual
+                       if p.endswith(suffix) and self.resolve(p) in wanted)
+        return out - wanted
 
     def exists(self, path: str) -> bool:
-        return self.inner.exists(path)
+        if self.inner.exists(path) and self._mode(path) != MODE_SYMLINK:
+            return True
+        real = self.resolve(path)
+        return real is not None and real != path and self.inner.exists(real)
 
     def mode(self, path: str) -> str | None:
         return self.inner.mode(path)
@@ -285,6 +411,17 @@ class CodeSnapshot(Snapshot):
 
     def content_id(self) -> str | None:
         return self.inner.content_id()
+
+    def located(self, path: str) -> tuple[str, str | None]:
+        """Where the lines read at ``path`` are: (the file of the repository, the link path
+        it was read through or ``None``). A path that cannot be followed is located at the
+        link that failed."""
+        if path in self.broken:
+            return self.broken[path], None
+        real = self.resolve(path)
+        if real is None or real == path:
+            return (self.broken.get(path, path), None)
+        return real, path
 
     @property
     def entries(self) -> dict[str, tuple[str, str]]:
@@ -315,11 +452,73 @@ class CodeSnapshot(Snapshot):
                 continue
             if real in hits or (not real.endswith(suffix) and self._read_has(real, words)):
                 hits.add(p)                     # its target holds the word
+        if any(not p.endswith(suffix) for p in self.links()):
+            # the files below a linked folder, under the link
+            self.paths()
+            for p in self._virtual:
+                if p.endswith(suffix) and p not in hits:
+                    real = self.resolve(p)
+                    if real is not None and real in hits:
+                        hits.add(p)
         return sorted(hits)
 
     def _read_has(self, path: str, words: Iterable[str]) -> bool:
         data = self.inner.read(path)
         return data is not None and words_regex(words).search(data) is not None
+
+
+def side_links(changes: ChangeSet) -> tuple[list[str], list[str]]:
+    """The symbolic links of the base and of the head (files and folders). The base's are
+    listed once per commit (kept in the analysis cache, ``relevance.links``); the head's
+    are the base's with the change applied: no listing of the head. Kept on the change
+    set for the run."""
+    got = getattr(changes, '_side_links', None)
+    if got is not None:
+        return got  # type: ignore[no-any-return]
+    base = changes.base
+    key = base.content_id()
+    parts = {'links': 2}
+    found, value = changes.cache.get('relevance.links', key, parts) if key else (False, None)
+    if found and isinstance(value, list):
+        base_links = [str(p) for p in value]
+    else:
+        base_links = list(base.links())
+        if key is not None:
+            changes.cache.put('relevance.links', key, parts, base_links)
+    changed = {f.path: f for f in changes.files}
+    gone = {f.old_path for f in changes.files if f.old_path and f.status == RENAMED}
+    head_links = [p for p in base_links if p not in changed and p not in gone] + [
+        p for p, f in changed.items() if f.status != DELETED and f.new_mode == MODE_SYMLINK]
+    got = (base_links, head_links)
+    changes._side_links = got  # type: ignore[attr-defined]
+    return got
+
+
+def linked_changes(changes: ChangeSet, suffix: str = '.py') -> list[FileChange]:
+    """The files (ending in ``suffix``) below a folder link the change adds, removes or
+    re-points, whose content as Python imports them differs between the sides: a branch
+    that only re-points ``app/services`` changes every module below it, though no such
+    file is in the diff. Each is a ``FileChange`` read through ``code_view`` on both sides
+    (kept on the change set for the run)."""
+    got = getattr(changes, '_linked_changes', None)
+    if got is not None:
+        return got  # type: ignore[no-any-return]
+    out: list[FileChange] = []
+    folders = [f.path for f in changes.files if not f.path.endswith(suffix)
+               and MODE_SYMLINK in (f.old_mode, f.new_mode)]
+    if folders:
+        base, head = code_view(changes.base), code_view(changes.head)
+        named = {f.path for f in changes.files}
+        below = {p for view in (base, head) for p in view.paths() for d in folders
+                 if p.startswith(d + '/') and p.endswith(suffix) and p not in named}
+        for p in sorted(below):
+            old, new = base.blob_id(p), head.blob_id(p)
+            if old == new:
+                continue
+            status = ADDED if old is None else DELETED if new is None else MODIFIED
+            out.append(FileChange(path=p, status=status, old_path=p, _base=base, _head=head))
+    changes._linked_changes = out  # type: ignore[attr-defined]
+    return out
 
 
 def code_view(snap: Snapshot) -> CodeSnapshot:

@@ -736,3 +736,38 @@ def test_a_model_module_that_is_a_symlink_is_read_as_its_target(tmp_path: Path) 
             assert (got.table if got is not None else None) == table
     finally:
         reader.close()
+
+
+def test_a_model_module_below_a_linked_folder_is_read_as_its_target(tmp_path: Path) -> None:
+    """``app/db/models`` is a link to ``shared/models``: the model module is the file below
+    the target folder; a re-pointed link reads the new target; a folder linked out of the
+    repository resolves nothing (never a file outside it)."""
+    from hotfix_hooks.git.changes import ObjectReader
+    from hotfix_hooks.git.changes import TreeSnapshot
+    from tests.support.gitrepo import GitRepo
+
+    repo = GitRepo(tmp_path / 'r')
+    other = MODEL.replace('"ingredient_units"', '"units_v2"')
+    repo.commit('code', files={'shared/models/_base.py': CODE['app/db/models/_base.py'],
+                               'shared/models/ingredient.py': MODEL,
+                               'shared/v2/_base.py': CODE['app/db/models/_base.py'],
+                               'shared/v2/ingredient.py': other})
+    (repo.path / 'app/db').mkdir(parents=True)
+    os.symlink('../../shared/models', repo.path / 'app/db/models')
+    linked = repo.commit('link')
+    os.unlink(repo.path / 'app/db/models')
+    os.symlink('../../shared/v2', repo.path / 'app/db/models')
+    re_pointed = repo.commit('re-point')
+    os.unlink(repo.path / 'app/db/models')
+    os.symlink(str(repo.path / 'shared/models'), repo.path / 'app/db/models')
+    outside = repo.commit('link out')
+    reader = ObjectReader(str(repo.path))
+    try:
+        for rev, table in ((linked, 'ingredient_units'), (re_pointed, 'units_v2'),
+                           (outside, None)):
+            snap = TreeSnapshot(str(repo.path), reader, rev)
+            got = effects.Resolver(snap, PATH).imported(
+                'app.db.models.ingredient', 'IngredientUnitModel', PATH)
+            assert (got.table if got is not None else None) == table, rev
+    finally:
+        reader.close()

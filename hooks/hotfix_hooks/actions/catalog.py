@@ -81,15 +81,19 @@ RULES = hotfix_only(table(
          severity_note='warning for a PEP 701 f-string; info when requires-python is newer '
                        'than the running Python or the file did not parse at the base either'),
     Rule('actions-module-unreadable', _A, 'warning',
-         summary='A Python module of web code is a symbolic link that cannot be followed '
-                 'inside the repository.',
-         why='The guard reads a link as the file it points at, as Python imports it; a '
-             'link that is absolute, leaves the repository, points into .git or at nothing '
-             'hides the code the routes run, so the guard says what it did not check.',
-         fix='Make the module a regular file, or a relative symbolic link to a file of the '
-             'repository.',
-         bad='app/services/orders.py -> /srv/shared/orders.py',
-         good='app/services/orders.py -> orders_v2.py'),
+         summary='A Python module of web code, changed or imported by an analysed module, '
+                 'is read through a symbolic link (the module itself or a folder on its '
+                 'way) that cannot be followed inside the repository.',
+         why='The guard reads a link as what it points at, as Python imports it (a file, or '
+             'a folder the module lies below); a link that is absolute, leaves the '
+             'repository, points into .git, at nothing or at a folder holding it (a loop) '
+             'hides the code the routes run, so the guard says what it did not check. The '
+             'same severity whether the branch made the link or it is as old as the base: '
+             'either way the routes of the changed code were not checked.',
+         fix='Make the module a regular file, or a relative symbolic link to a file or '
+             'folder of the repository.',
+         bad='app/services/orders.py -> /srv/shared/orders.py; app/services -> /srv/services',
+         good='app/services/orders.py -> orders_v2.py; app/services -> ../lib/services'),
     Rule('actions-route-unresolved', _A, 'info',
          summary='A route\'s path or methods cannot be read statically.',
          why='Says which route the guard could not analyse instead of passing silently.',

@@ -102,6 +102,9 @@ class Profile:
         return 'required' in self.params.values() or any(self.flags.values())
 
 
+_ALIAS_HOPS = 4        # module-level aliases followed in one resolution (a cycle ends)
+
+
 class Analyzer:
     """Follows a handler into the functions it calls and collects evidence."""
 
@@ -124,6 +127,7 @@ class Analyzer:
         self._fn_cache: FnCache = fn_cache if fn_cache is not None else {}
         # per-function records of this side (``records.py``): what a profile follows
         self.records = records if records is not None else Records(index, None)
+        self._alias_hops = 0                # aliases followed in the current resolution
 
     # -- public ----------------------------------------------------------------------
     def profile(self, mod: Module, fn: FuncNode | None,
@@ -353,7 +357,7 @@ class Analyzer:
         if isinstance(expr, ast.Name):
             got = self.index.lookup(mod, expr.id)
             if got is None:
-                return None
+                return self._aliased(mod, expr.id)
             _kind, tmod, node = got
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):     # a function
                 return tmod, node, None
@@ -387,9 +391,7 @@ class Analyzer:
         if target_mod is not None:
             got = self.index.lookup(target_mod, attr)
             if got is None:
-                if attr in target_mod.instances:
-                    return None
-                return None
+                return self._aliased(target_mod, attr)
             _kind, tmod, node = got
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):     # a function
                 return tmod, node, None
@@ -409,7 +411,48 @@ class Analyzer:
                         if found is not None:
                             m = method_of(found[1], attr)
                             return (found[0], m, found[1]) if m else None
+        # a method of a module-level instance of another module: ``wrappers.service.rename``
+        if isinstance(base, ast.Attribute):
+            owner = self.index.module_attr(mod, base.value)
+            if owner is not None and base.attr in owner.instances:
+                found = self._class(owner.instances[base.attr], owner)
+                if found is not None:
+                    m = method_of(found[1], attr)
+                    return (found[0], m, found[1]) if m else None
         return None
+
+    def _aliased(self, mod: Module, name: str
+                 ) -> tuple[Module, FuncNode, ast.ClassDef | None] | None:
+        """What a module-level alias of a function stands for: ``rename_order =
+        impl.rename``, ``rename_order = functools.partial(impl.rename, ...)``, or such a
+        name imported from the module that assigns it (a few hops, never a cycle)."""
+        if self._alias_hops >= _ALIAS_HOPS:
+            return None
+        value: ast.expr | None = None
+        for node in mod.tree.body:              # the last assignment is what it names
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                value = node.value
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                    and node.target.id == name and node.value is not None:
+                value = node.value
+        self._alias_hops += 1
+        try:
+            if value is None:
+                imp = mod.imports.get(name)
+                if not (imp and imp[1]):
+                    return None
+                path = self.index.find_module(mod.path, imp[0], imp[2])
+                src = self.index.module(path) if path else None
+                return self._aliased(src, imp[1]) if src is not None else None
+            if isinstance(value, ast.Call) and _ident(value.func).split('.')[-1] == 'partial' \
+                    and value.args:
+                value = value.args[0]
+            if isinstance(value, (ast.Name, ast.Attribute)):
+                return self._resolve(value, mod, None, {})
+            return None
+        finally:
+            self._alias_hops -= 1
 
     def _class(self, expr: ast.expr, mod: Module) -> tuple[Module, ast.ClassDef] | None:
         if isinstance(expr, ast.Name):

@@ -35,6 +35,7 @@ from hotfix_hooks.actions import summaries
 from hotfix_hooks.actions.delta import Chunk
 from hotfix_hooks.actions.delta import defined_names
 from hotfix_hooks.actions.delta import names_regex
+from hotfix_hooks.actions.delta import parse_chunk
 from hotfix_hooks.actions.flow import Analyzer
 from hotfix_hooks.actions.flow import Evidence
 from hotfix_hooks.actions.flow import FnCache
@@ -54,6 +55,8 @@ from hotfix_hooks.changeset import code_view
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import GlobSet
 from hotfix_hooks.changeset import is_binary
+from hotfix_hooks.changeset import linked_changes
+from hotfix_hooks.changeset import side_links
 from hotfix_hooks.findings import Finding
 from hotfix_hooks.pyast import requires_python
 from hotfix_hooks.pyast import version_hint
@@ -311,6 +314,9 @@ class _Side:
         return None
 
 
+_METHOD = re.compile(r'\n[ \t]+(?:async[ \t]+)?def[ \t]')    # a method of a class chunk
+
+
 class _Run:
     def __init__(self, changes: ChangeSet, cfg: dict[str, Any], all_violations: bool) -> None:
         self.changes = changes
@@ -339,6 +345,8 @@ class _Run:
         self.affected: re.Pattern[str] | None = None
         self._lines: dict[str, list[str]] = {}
         self.importers: list[str] = []
+        self.wrappers: list[str] = []       # unchanged modules importing a changed helper
+        self.read_wrappers: list[str] = []  # those read in this run (their spans are kept)
         self._patch_groups: dict[tuple[str, int, str], Finding] = {}
         self.out: list[Finding] = []
         self.head_to_base: dict[str, str] = {}
@@ -377,7 +385,8 @@ class _Run:
     def findings(self) -> list[Finding]:
         helpers: list[str] = []
         pairs: list[tuple[str | None, str | None]] = []
-        for f in self.changes.files:
+        # (and the modules below a folder link the change re-points: changed as imported)
+        for f in [*self.changes.files, *linked_changes(self.changes)]:
             old = f.old_path or f.path
             if not (self._wanted(f.path) or self._wanted(old)) or (f.binary and any(
                     is_binary(b) for b in (f.old_bytes(), f.new_bytes()))):
@@ -421,18 +430,48 @@ class _Run:
         return self.out
 
     def _unreadable_links(self) -> None:
-        """A changed module of the head that is a symbolic link which cannot be followed
-        (absolute, out of the repository, into .git, dangling, too long a chain): what
-        Python would import there is unknown, and the routes calling it were not checked.
-        (Only changed ones: whether an unchanged one is read depends on the cache.)"""
-        for path, reason in sorted(self.code_head.unreadable.items()):
-            if path not in self.changed_paths or not path.endswith('.py') \
-                    or not self._wanted(path):
+        """A module of the head that Python would read through a symbolic link which cannot
+        be followed (absolute, out of the repository, into .git, dangling, a loop, too long
+        a chain; the module itself or a folder on its way): what Python would import there
+        is unknown, and the routes using it were not checked. Said for a changed module, and
+        for a module imported by an analysed one (changed, or importing a changed helper)
+        even when the link is as old as the base: the imports of those modules are probed
+        again on every run (cheap: their modules are read anyway, the probes are lookups in
+        the tree listing), so a warm run says what a cold one says. One finding per link."""
+        view = self.code_head
+        said: dict[str, tuple[str, str, str | None]] = {}    # link -> (path, why, importer)
+        for path in sorted(self.changed_paths):
+            if path.endswith('.py') and self._wanted(path):
+                view.exists(path)               # through a folder link: unreadable or not
+        for path, reason in sorted(view.unreadable.items()):
+            if path in self.changed_paths and path.endswith('.py') and self._wanted(path):
+                said.setdefault(view.broken.get(path, path), (path, reason, None))
+        index = self.head.index
+        # no link on the head: nothing an import reaches can be behind one
+        for p in sorted(self.head_to_base) if side_links(self.changes)[1] else ():
+            mod = index.module(p)
+            if mod is None:
                 continue
+            for dotted, attr, level in mod.imports.values():
+                names = [dotted] if dotted else []
+                if attr:
+                    names.append(f'{dotted}.{attr}' if dotted else attr)
+                for name in names:
+                    probes: list[str] = []
+                    index._find_module(p, name, level, probes)
+                    for probe in probes:
+                        if probe in view.unreadable:
+                            said.setdefault(view.broken.get(probe, probe),
+                                            (probe, view.unreadable[probe], p))
+                        elif view.exists(probe):
+                            break               # what Python imports: readable
+        for link, (path, reason, importer) in sorted(said.items()):
+            where = f'this module ({path}) is' if path != link else 'this module is'
+            used = f', imported by {importer},' if importer else ''
             self.out.append(Finding(
                 rule='actions-module-unreadable', category=CATEGORY, severity='warning',
                 path=path, line=None,
-                message=f'this module is {reason}: the code Python imports here was not '
+                message=f'{where} {reason}{used} so the code Python imports here was not '
                         'read, and the transitions and idempotency handling of the routes '
                         'that use it were not checked',
                 hint='make the module a regular file of the repository, or a symbolic link '
@@ -511,6 +550,13 @@ class _Run:
         for path in self.head_to_base:
             if path not in later:
                 self._segments(path, segments)
+        # the unchanged modules importing a changed helper (``_reexporters``) count too: a
+        # wrapper there (``def do_rename(..): impl.rename(..)``, a method, an alias
+        # ``rename_order = impl.rename``, a ``functools.partial``) is how a route reaches
+        # it. Each is read once its text mentions one of the names (as the importers
+        # below: a warm run knows them from the base tree's facts without reading them).
+        renamed: list[tuple[str, str]] = []
+        wrappers = [p for p in self.wrappers if p not in self.head_to_base]
         # module constants and routers count as one more level (PREFIX -> router -> routes)
         for _ in range(self.cfg['follow_depth'] + 1):
             rx = names_regex(names)
@@ -521,8 +567,12 @@ class _Run:
                 later.discard(path)
                 index.module(path)
                 self._segments(path, segments)
+            for path in [p for p in wrappers if rx.search(index.text(p) or '')]:
+                wrappers.remove(path)
+                self._wrapper_segments(path, segments, renamed)
             grown = {n for defined, seg in segments if not defined <= names and rx.search(seg)
                      for n in defined}
+            grown.update(local for orig, local in renamed if orig in names)
             if not grown - names:
                 break
             names |= grown
@@ -540,6 +590,45 @@ class _Run:
                 continue
             if path not in self.base.index.piecewise:
                 self.base.index.materialize(path, wanted)
+
+    def _wrapper_segments(self, path: str, out: list[tuple[set[str], str]],
+                          renamed: list[tuple[str, str]]) -> None:
+        """The top-level statements of the unchanged wrapper module ``path`` that can call
+        a changed name: its functions, of a class only its methods (a model's field
+        annotations, which name a changed model, run nothing: every handler using the
+        model is not re-read), and of its imports only what it imports under another name
+        (``from .impl import rename as rn``: ``rn``). Split without parsing the module (its
+        spans kept with its facts); only its plain statements are parsed."""
+        text = self.head.index.text(path)
+        if not text:
+            return
+        fact = self._fact(path)
+        if fact[2] is not None and not self.splits.seed(text, fact[2]):
+            fact[2] = None
+        self.read_wrappers.append(path)
+        chunks = self.head.index.chunked.get(path) or self.splits.chunks(
+            self.code_head.blob_id(path), text)
+        for c in chunks:
+            if c.kind == 'stmt':
+                stmts = c.stmts if c.stmts is not None else parse_chunk(c, self.head.index.cache)
+                if not stmts:
+                    continue
+                imports = [n for n in stmts if isinstance(n, (ast.Import, ast.ImportFrom))]
+                if len(imports) == len(stmts):
+                    renamed.extend((a.name.rsplit('.', 1)[-1], a.asname) for n in imports
+                                   for a in n.names if a.asname)
+                    continue
+                defined = defined_names(stmts)
+            else:
+                defined = {c.name} if c.name else defined_names(
+                    c.stmts if c.stmts is not None else parse_chunk(c, self.head.index.cache)
+                    or ())
+            seg = c.text
+            if c.kind == 'class':
+                m = _METHOD.search(seg)
+                seg = seg[m.start():] if m else ''
+            if defined and seg:
+                out.append((defined, seg))
 
     def _segments(self, path: str, out: list[tuple[set[str], str]]) -> None:
         """The top-level statements of ``path`` (head) with the names each defines."""
@@ -613,6 +702,7 @@ class _Run:
         candidates = candidates[:self.cfg['max_repo_files']]
         helper_set = self._reexporters(helpers, candidates)
         keep = self._facts_kept()
+        self.wrappers = sorted(helper_set - set(helpers))     # (read by _affected_names)
         stems = {_stem(h) for h in helper_set}
         bare = any(h.endswith('/__init__.py') for h in helper_set)
         for p in candidates:
@@ -649,9 +739,9 @@ class _Run:
         import one (read, not searched with ``git grep -w``: that misses an identifier
         spelt with look-alike letters, which Python normalises, NFKC)."""
         out = set(helpers)
-        # a symbolic link to a changed helper is that helper under another import name
-        out.update(p for p in self.code_head.links()
-                   if p.endswith('.py') and self.code_head.resolve(p) in out)
+        # a symbolic link to a changed helper, or the helper below a linked folder, is that
+        # helper under another import name
+        out |= self.code_head.aliases(out)
         keep = self._facts_kept()
         fresh = set(out)
         for _ in range(self.cfg['follow_depth']):
@@ -802,7 +892,7 @@ class _Run:
     def _keep_spans(self) -> None:
         """The statement spans of the importers split in this run, kept with their facts:
         a warm run parses them without splitting them again (``Splits.seed``)."""
-        for p in self.importers:
+        for p in [*self.importers, *self.read_wrappers]:
             fact = self._facts.get(p)
             text = self.head.index.texts.get(p)
             if fact is None or fact[2] is not None or text is None:

@@ -11,6 +11,7 @@ does not parse.
 from __future__ import annotations
 
 from hotfix_hooks.changeset import ChangeSet
+from hotfix_hooks.checks import linked
 from hotfix_hooks.checks import relevance
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
@@ -28,4 +29,5 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
         return []           # no route, middleware or module routes import changed
     from hotfix_hooks.actions.guard import guard
 
-    return guard(changes, cfg, all_violations=bool(run.options.get('all_violations')))
+    return linked.at_real_files(changes, guard(
+        changes, cfg, all_violations=bool(run.options.get('all_violations'))))

@@ -11,6 +11,7 @@ from typing import Any
 
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import matches_any
+from hotfix_hooks.checks import linked
 from hotfix_hooks.checks import relevance
 from hotfix_hooks.checks.registry import RunInfo
 from hotfix_hooks.findings import Finding
@@ -30,8 +31,9 @@ def check(changes: ChangeSet, policy: Policy, run: RunInfo) -> list[Finding]:
 
     # code_policy: the policy's own setting (the spec-diff findings are compared with the
     # base side's route code even when this change cannot alter it)
-    return guard(changes, {**cfg, 'code': code, 'code_policy': bool(cfg.get('code', True))},
-                 hotfix=run.hotfix)
+    return linked.at_real_files(changes, guard(
+        changes, {**cfg, 'code': code, 'code_policy': bool(cfg.get('code', True))},
+        hotfix=run.hotfix))
 
 
 def _spec_may_change(changes: ChangeSet, cfg: dict[str, Any]) -> bool:

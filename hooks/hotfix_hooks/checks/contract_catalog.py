@@ -139,16 +139,19 @@ _FIXED = (
          severity_note='info when the project\'s requires-python is newer than the running '
                        'Python'),
     Rule('api-code-unreadable', _C, 'warning',
-         summary='A changed Python module is a symbolic link that cannot be followed inside '
-                 'the repository; its routes and models are unknown on both sides, never '
-                 'reported as removed.',
-         why='A module read through a link is the file it points at (as Python imports '
-             'it); a link that is absolute, leaves the repository, points into .git or at '
-             'nothing hides that code, so the contract says what it did not compare.',
-         fix='Make the module a regular file, or a relative symbolic link to a file of the '
-             'repository.',
-         bad='app/models/common.py -> /srv/shared/common.py',
-         good='app/models/common.py -> narrow.py'),
+         summary='A changed Python module, or one a changed module imports, is read '
+                 'through a symbolic link (the module itself or a folder on its way) that '
+                 'cannot be followed inside the repository; its routes and models are '
+                 'unknown on both sides, never reported as removed.',
+         why='A module read through a link is what it points at (as Python imports it: a '
+             'file, or a folder the module lies below); a link that is absolute, leaves '
+             'the repository, points into .git, at nothing or at a folder holding it (a '
+             'loop) hides that code, so the contract says what it did not compare. The '
+             'same severity whether the branch made the link or it is as old as the base.',
+         fix='Make the module a regular file, or a relative symbolic link to a file or '
+             'folder of the repository.',
+         bad='app/models/common.py -> /srv/shared/common.py; app/models -> /srv/models',
+         good='app/models/common.py -> narrow.py; app/models -> ../lib/models'),
     Rule('python-version-unsupported', _C, 'info',
          summary='The project requires a newer Python than the one running the hooks.',
          why='Code of a newer grammar may not parse here; what does not parse is reported '

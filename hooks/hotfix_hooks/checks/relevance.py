@@ -40,8 +40,10 @@ from hotfix_hooks.changeset import code_view
 from hotfix_hooks.changeset import decode_text
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import is_binary
+from hotfix_hooks.changeset import linked_changes
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import MODE_SYMLINK
+from hotfix_hooks.changeset import side_links
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.changeset import words_regex
 
@@ -73,7 +75,8 @@ def changed_versions(changes: ChangeSet, exclude: Iterable[str] = ()
     """(path, normalised bytes) of both sides of every changed Python file not excluded."""
     exclude = list(exclude)
     out = []
-    for f in changes.files:
+    # (and the modules below a folder link the change re-points: changed as imported)
+    for f in [*changes.files, *linked_changes(changes)]:
         sides: list[tuple[str, Callable[[], bytes | None]]] = []
         # a symbolic link reads as the file it points at, as Python imports it
         # (its link text when it cannot be followed: the engines report that)
@@ -175,9 +178,9 @@ def route_code_reachable(changes: ChangeSet, versions: list[tuple[str, bytes]],
     by_path: dict[str, list[bytes]] = {}
     for p, data in versions:
         by_path.setdefault(p, []).append(data)
-    links = _links(changes)
+    links, folders = _links(changes)
     frontier = {stem for p in by_path if (stem := _stem(p)) is not None}
-    frontier |= _link_stems(links, set(by_path))
+    frontier |= _link_stems(links, folders, set(by_path))
     if _DOUBT in frontier:
         return True
     seen: set[str] = set()
@@ -208,44 +211,49 @@ def route_code_reachable(changes: ChangeSet, versions: list[tuple[str, bytes]],
                 return True
             if stem is not None:
                 frontier.add(stem)
-        frontier |= _link_stems(links, importers)
+        frontier |= _link_stems(links, folders, importers)
     return True
 
 
-def _links(changes: ChangeSet) -> dict[str, set[str]]:
-    """Python modules that are symbolic links, on either side: link -> the paths it reads
-    as (``code_view``). The base's are listed once per commit (kept in the analysis cache);
-    the head's are the base's with the change applied: no listing of the head."""
+def _links(changes: ChangeSet) -> tuple[dict[str, set[str]], list[tuple[str, str]]]:
+    """The symbolic links of either side, as Python imports through them (``code_view``):
+    Python modules that are links (link -> the paths it reads as), and links to folders
+    ((link, the folder it reads as), a file below the folder is imported below the link).
+    The base's links are listed once per commit (kept in the analysis cache); the head's
+    are the base's with the change applied: no listing of the head."""
     base = changes.base
-    key = base.content_id()
-    parts = {'links': 1}
-    found, value = changes.cache.get('relevance.links', key, parts) if key else (False, None)
-    if found and isinstance(value, list):
-        base_links = [str(p) for p in value]
-    else:
-        base_links = [p for p in base.links() if p.endswith('.py')]
-        if key is not None:
-            changes.cache.put('relevance.links', key, parts, base_links)
-    changed = {f.path: f for f in changes.files}
-    # the head's links: the base's, as the change leaves or turns them
-    head_links = [p for p in base_links if p not in changed] + [
-        p for p, f in changed.items()
-        if p.endswith('.py') and f.status != DELETED and f.new_mode == MODE_SYMLINK]
+    base_links, head_links = side_links(changes)
     out: dict[str, set[str]] = {}
+    folders: set[tuple[str, str]] = set()
     for snap, links in ((base, base_links), (changes.head, head_links)):
         view = code_view(snap)
         for p in links:
-            real = view.resolve(p)
-            if real is not None:
-                out.setdefault(p, set()).add(real)
+            if p.endswith('.py'):
+                real = view.resolve(p)
+                if real is not None:
+                    out.setdefault(p, set()).add(real)
+            else:
+                folder = view.folder_target(p)
+                if folder is not None:
+                    folders.add((p, folder))
+    return out, sorted(folders)
+
+
+def _link_stems(links: dict[str, set[str]], folders: list[tuple[str, str]],
+                paths: set[str]) -> set[str]:
+    """The import names of the links that point at one of ``paths``, and of the files of
+    ``paths`` below a linked folder as the link names them: importing the link runs the
+    file."""
+    out = {stem for link, reals in links.items() if reals & paths
+           and (stem := _stem(link)) is not None}
+    for link, folder in folders:
+        prefix = folder + '/' if folder else ''
+        for p in paths:
+            if p.startswith(prefix) and p.endswith('.py'):
+                stem = _stem(f'{link}/{p[len(prefix):]}')
+                if stem is not None:
+                    out.add(stem)
     return out
-
-
-def _link_stems(links: dict[str, set[str]], paths: set[str]) -> set[str]:
-    """The import names of the links that point at one of ``paths``: importing the link
-    runs the file."""
-    return {stem for link, reals in links.items() if reals & paths
-            and (stem := _stem(link)) is not None}
 
 
 def _grep(changes: ChangeSet, words: list[str]) -> list[str] | None:

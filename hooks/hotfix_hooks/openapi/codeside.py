@@ -23,6 +23,7 @@ from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import code_view
 from hotfix_hooks.changeset import CodeSnapshot
 from hotfix_hooks.changeset import glob_to_regex
+from hotfix_hooks.changeset import linked_changes
 from hotfix_hooks.changeset import matches_any
 from hotfix_hooks.changeset import Snapshot
 from hotfix_hooks.findings import Finding
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     """Compare the route code's contract at base and head (only when Python changed)."""
     exclude = list(cfg.get('code_exclude', []))
-    changed_py = [f for f in changes.files
+    changed_py = [f for f in [*changes.files, *linked_changes(changes)]
                   if (f.path.endswith('.py') or (f.old_path or '').endswith('.py'))
                   and not matches_any(f.path, exclude)]
     # both sides as Python imports them: a symbolic link reads as the file it points at
@@ -59,15 +60,31 @@ def code_findings(changes: ChangeSet, cfg: dict[str, Any]) -> list[Finding]:
     base_unparsed, head_unparsed = set(base.unparsed), set(head.unparsed)
     changed = {f.path for f in changed_py}
     out: list[Finding] = []
-    # a changed module that is a link which cannot be followed: unknown, as one that does
-    # not parse (its routes compared on neither side), and said
+    # a changed module that is a link which cannot be followed (or lies below a linked
+    # folder that cannot): unknown, as one that does not parse (its routes compared on
+    # neither side), and said, once per link
+    for view in (code_base, code_head):
+        for p in changed:
+            view.exists(p)
     unreadable = {p: why for view in (code_base, code_head)
                   for p, why in view.unreadable.items() if p in changed and p.endswith('.py')}
+    said: dict[str, tuple[str, str, str | None]] = {}
     for path, why in sorted(unreadable.items()):
+        view = code_head if path in code_head.unreadable else code_base
+        said.setdefault(view.broken.get(path, path), (path, why, None))
+    # a module a changed module imports, behind a link that cannot be followed (as old as
+    # the base or not): what it defines is unknown to the changed routes. Probed again on
+    # every run, so a warm run says what a cold one says.
+    for path, why, by in _imported_unreadable(code_head, changed_py, exclude, roots):
+        said.setdefault(code_head.broken.get(path, path), (path, why, by))
+    for link, (path, why, importer) in sorted(said.items()):
+        where = f'the module {path} is' if path != link else 'the module is'
+        used = f', imported by {importer},' if importer else ''
         out.append(Finding(
             rule='api-code-unreadable', category='contract', severity='warning', path=path,
-            line=None, message=f'the module is {why}: the code Python imports here was not '
-                               'read; its routes and models are unknown and were not compared',
+            line=None, message=f'{where} {why}{used} so the code Python imports here was '
+                               'not read; its routes and models are unknown and were not '
+                               'compared',
             hint='make the module a regular file, or a symbolic link to one (a relative path '
                  'inside the repository)'))
     head_unparsed |= set(unreadable)
@@ -178,6 +195,48 @@ def side_inputs(snap: Snapshot, exclude: list[str]) -> str | None:
             return None
         out.append(path.encode('utf-8', 'surrogatepass') + b'\0' + blob.encode() + b'\0')
     return digests.sha256(b''.join(out)).hexdigest()
+
+
+def _imported_unreadable(view: CodeSnapshot, changed_py: list[Any], exclude: list[str],
+                         roots: list[str]) -> list[tuple[str, str, str]]:
+    """(module path, why, importing file) of each module a changed module of the head
+    imports that lies behind a link which cannot be followed."""
+    if not view.broken_links():
+        return []                   # no broken link anywhere: nothing to look for
+    import ast
+
+    from hotfix_hooks.openapi.fromcode import ParseCache
+    from hotfix_hooks.openapi.fromcode import Project
+
+    project = Project(view, exclude, ParseCache(), roots)
+    out = []
+    for f in changed_py:
+        if f.status == 'deleted' or not f.path.endswith('.py'):
+            continue
+        data = view.read(f.path)
+        try:
+            tree = ast.parse(data or b'', filename=f.path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue                # said as unparseable
+        names: list[str] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names += [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                mod = project.resolve_from(f.path, node.level, node.module)
+                names.append(mod)
+                names += [f'{mod}.{a.name}' if mod else a.name for a in node.names]
+        for dotted in dict.fromkeys(n for n in names if n):
+            rel = dotted.replace('.', '/')
+            for root in project._roots(f.path):
+                cand = next((c for c in (f'{root}{rel}/__init__.py', f'{root}{rel}.py')
+                             if view.exists(c) or c in view.unreadable), None)
+                if cand is None:
+                    continue
+                if cand in view.unreadable:
+                    out.append((cand, view.unreadable[cand], f.path))
+                break                       # what Python imports: found
+    return out
 
 
 def _excluded(exclude: list[str]) -> Callable[[str], bool]:
