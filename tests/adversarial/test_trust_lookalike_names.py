@@ -1,0 +1,88 @@
+"""Adversarial: identifiers written with letters Python normalises (NFKC: fullwidth ``ｉ``
+is ``i``). Python imports ``app/services/impl.py`` for ``from .ｉmpl import rename`` and
+``app/services/orders.py`` for ``import app.services.ｏrders``; a branch whose only link from a
+route to the changed helper is spelt that way must be read as if it were spelt in ASCII,
+warm exactly as with ``--no-cache``.
+"""
+from __future__ import annotations
+
+from tests.actions.test_records import _rules
+from tests.actions.test_records import _scan
+from tests.actions.test_records import FILES
+from tests.actions.test_records import ROUTER
+from tests.actions.test_records import SERVICE
+from tests.actions.test_records import SERVICE_WRITES_STATE
+from tests.support.gitrepo import GitRepo
+
+BYPASS = ['actions-bypass-patch-transition']
+WIDE_I = '\uff49'        # FULLWIDTH LATIN SMALL LETTER I
+WIDE_O = '\uff4f'        # FULLWIDTH LATIN SMALL LETTER O
+
+
+def _same_as_uncached(repo: GitRepo, expected: list[str] = BYPASS) -> None:
+    cold = _scan(repo, 'main', '--no-cache')
+    warm = _scan(repo, 'main')
+    assert warm == cold
+    assert _scan(repo, 'main') == warm                       # warm again
+    assert _rules(warm) == expected
+
+
+def _warm_on(repo: GitRepo, files: dict[str, str | bytes | None]) -> None:
+    repo.commit('service', files=files)
+    repo.checkout('warm', create=True)
+    repo.commit('touch the handler', files={'app/routers/orders.py': ROUTER.replace(
+        'return {"id": order_id}', 'return {"id": order_id, "v": 2}')})
+    assert _scan(repo, 'main') == _scan(repo, 'main', '--no-cache') == []
+    repo.checkout('main')
+    repo.checkout('hotfix/ARIS-16-x', create=True)
+
+
+def test_a_fullwidth_relative_re_export_is_followed(repo: GitRepo) -> None:
+    files = dict(FILES)
+    files['app/services/orders.py'] = f'from .{WIDE_I}mpl import load, rename\n'
+    files['app/services/impl.py'] = SERVICE
+    _warm_on(repo, files)
+    repo.commit('edit impl', files={'app/services/impl.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
+
+
+def test_a_fullwidth_dotted_import_in_the_router_is_followed(repo: GitRepo) -> None:
+    files = dict(FILES)
+    files['app/routers/orders.py'] = ROUTER.replace(
+        'from services import orders\n', f'from services import {WIDE_O}rders as orders\n')
+    _warm_on(repo, files)
+    repo.commit('edit', files={'app/services/orders.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
+
+
+def test_a_fullwidth_absolute_module_path_is_followed(repo: GitRepo) -> None:
+    files = dict(FILES)
+    files['app/routers/orders.py'] = ROUTER.replace(
+        'from services import orders\n', f'import services.{WIDE_O}rders as orders\n')
+    _warm_on(repo, files)
+    repo.commit('edit', files={'app/services/orders.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
+
+
+def test_a_fullwidth_re_export_through_a_package_init_is_followed(repo: GitRepo) -> None:
+    files = dict(FILES)
+    files['app/routers/orders.py'] = ROUTER.replace(
+        'from services import orders\n', 'import services as orders\n')
+    files['app/services/__init__.py'] = f'from .{WIDE_I}mpl import load, rename\n'
+    files['app/services/impl.py'] = SERVICE
+    del files['app/services/orders.py']
+    _warm_on(repo, files)
+    repo.commit('edit impl', files={'app/services/impl.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
+
+
+def test_a_router_spelling_every_link_in_fullwidth_is_followed(repo: GitRepo) -> None:
+    """No ASCII ``orders`` left in the router, and its framework import spelt otherwise."""
+    files = dict(FILES)
+    files['app/routers/orders.py'] = ROUTER.replace('orders.', f'{WIDE_O}rders.').replace(
+        'from services import orders\n', f'from services import {WIDE_O}rders\n').replace(
+        'from fastapi import APIRouter', 'from ｆａｓｔａｐｉ import ＡＰＩRouter').replace(
+        'router = APIRouter(', 'router = ＡＰＩRouter(')
+    _warm_on(repo, files)
+    repo.commit('edit', files={'app/services/orders.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
