@@ -6,17 +6,28 @@ warm exactly as with ``--no-cache``.
 """
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import pytest
+
 from tests.actions.test_records import _rules
 from tests.actions.test_records import _scan
 from tests.actions.test_records import FILES
 from tests.actions.test_records import ROUTER
 from tests.actions.test_records import SERVICE
 from tests.actions.test_records import SERVICE_WRITES_STATE
+from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
+from tests.support.hookkit import HOTFIX_BRANCH
+from tests.support.migration_fixtures import alembic
+from tests.support.migration_fixtures import BASE
+from tests.support.migration_fixtures import V
 
 BYPASS = ['actions-bypass-patch-transition']
 WIDE_I = '\uff49'        # FULLWIDTH LATIN SMALL LETTER I
 WIDE_O = '\uff4f'        # FULLWIDTH LATIN SMALL LETTER O
+WIDE_GLOBALS = 'ｇｌｏｂａｌｓ'  # fullwidth: Python calls globals
 
 
 def _same_as_uncached(repo: GitRepo, expected: list[str] = BYPASS) -> None:
@@ -86,3 +97,38 @@ def test_a_router_spelling_every_link_in_fullwidth_is_followed(repo: GitRepo) ->
     _warm_on(repo, files)
     repo.commit('edit', files={'app/services/orders.py': SERVICE_WRITES_STATE})
     _same_as_uncached(repo)
+
+
+def _migration_rules(repo: GitRepo, *extra: str) -> set[str]:
+    res = run_cli(repo, 'scan', '--only', 'migrations', '--from-ref', 'main', '--to-ref',
+                  'HEAD', '--format', 'json', *extra)
+    assert res.returncode in (0, 1), res.stdout + res.stderr
+    found: list[Any] = json.loads(res.stdout)['findings']
+    return {f['rule'] for f in found}
+
+
+@pytest.mark.parametrize('call', [WIDE_GLOBALS + '()', 'globals ()', 'globals(\n)'])
+def test_a_globals_dispatch_spelt_otherwise_in_a_migration_is_followed(
+        repo: GitRepo, call: str) -> None:
+    """The multidb template's ``globals()[f"upgrade_{engine}"]()``, its ``globals`` spelt
+    in fullwidth letters (Python calls ``globals``) or with a space before the call: the
+    table dropped in ``upgrade_engine1`` is read."""
+    text = alembic(f'{call}[f"upgrade_{{engine_name}}"]()',
+                   f'{call}[f"downgrade_{{engine_name}}"]()', preamble='''
+
+def upgrade_engine1():
+    op.drop_table('orders')
+
+
+def downgrade_engine1():
+    pass
+''').replace('def upgrade() -> None:', 'def upgrade(engine_name: str) -> None:').replace(
+        'def downgrade() -> None:', 'def downgrade(engine_name: str) -> None:')
+    repo.commit('shipped', files=dict(BASE))
+    repo.tag('v1.0.0')
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    repo.commit('fix: multidb step', files={f'{V}/c3d4e5f6a7b8_hotfix.py': text})
+    cold = _migration_rules(repo, '--no-cache')
+    assert _migration_rules(repo) == cold
+    assert _migration_rules(repo) == cold                    # warm
+    assert {'migration-drop-table', 'migration-downgrade-incomplete'} <= cold

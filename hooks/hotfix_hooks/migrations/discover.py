@@ -291,7 +291,10 @@ def _python_tree(snap: Snapshot, path: str, opts: Options, analyse: bool, text: 
     if is_alembic:
         facts = pyfront.module_facts(tree)
         if 'revision' in facts and 'down_revision' in facts:
-            mig = _alembic(path, tree, facts, opts, analyse, 'globals()' in text)
+            # the tree decides (``_dispatches``); the text only rules it out: ``globals ()``
+            # is a call too, and the name may be spelt with letters Python normalises (NFKC)
+            mig = _alembic(path, tree, facts, opts, analyse,
+                           'globals' in text or not text.isascii())
             mig.suppressions = suppress.scan(path, text)
             return mig
     if is_django:
