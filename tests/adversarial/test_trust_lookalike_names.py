@@ -132,3 +132,65 @@ def downgrade_engine1():
     assert _migration_rules(repo) == cold
     assert _migration_rules(repo) == cold                    # warm
     assert {'migration-drop-table', 'migration-downgrade-incomplete'} <= cold
+
+
+STARLETTE_ROUTER = '''\
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from services import orders
+
+
+async def edit_order(request):
+    order = orders.load(request.path_params["order_id"])
+    orders.rename(order, (await request.json())["name"])
+    return JSONResponse({"id": order.id})
+
+
+app = Starlette(routes=[
+    ROUTE("/orders/{order_id}", edit_order, methods=["PATCH"]),
+])
+'''
+
+
+@pytest.mark.parametrize('edit', ['handler', 'service'])
+@pytest.mark.parametrize('spelling', ['Route', 'Route ', 'routing.Route', 'Route  # why\n    ',
+                                      'Ｒｏｕｔｅ'])
+def test_a_starlette_route_spelt_otherwise_is_read(repo: GitRepo, spelling: str,
+                                                   edit: str) -> None:
+    """``Route (...)`` with a space, or ``Ｒｏｕｔｅ(...)`` (Python reads ``Route``), is the
+    route ``Route(...)`` is: the state its handler (defined above the route list), or the
+    service it calls, now writes is reported."""
+    files = dict(FILES)
+    router = STARLETTE_ROUTER.replace('ROUTE(', spelling + '(')
+    if spelling.startswith('routing.'):
+        router = router.replace('from starlette.routing import Route\n',
+                                'from starlette import routing\n')
+    files['app/routers/orders.py'] = router
+    repo.commit('service', files=files)
+    repo.checkout('warm', create=True)
+    repo.commit('touch the handler', files={'app/routers/orders.py': router.replace(
+        '{"id": order.id}', '{"id": order.id, "v": 2}')})
+    assert _scan(repo, 'main') == _scan(repo, 'main', '--no-cache') == []
+    repo.checkout('main')
+    repo.checkout('hotfix/ARIS-16-x', create=True)
+    if edit == 'handler':
+        repo.commit('edit', files={'app/routers/orders.py': router.replace(
+            '    return JSONResponse', '    order.status = "renamed"\n    return JSONResponse')})
+    else:
+        repo.commit('edit', files={'app/services/orders.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
+
+
+@pytest.mark.parametrize('decorator', ['@router.ｐａｔｃｈ(', '@router. patch (', '@ router.patch(',
+                                       '@router.patch \\\n('])
+def test_a_route_decorator_spelt_otherwise_is_read(repo: GitRepo, decorator: str) -> None:
+    """The router's routes, their decorators spelt with look-alike letters or
+    spaces Python accepts: the state its service now writes is reported."""
+    files = dict(FILES)
+    files['app/routers/orders.py'] = ROUTER.replace('@router.patch(', decorator).replace(
+        '@router.get(', decorator.replace('patch', 'get').replace('ｐａｔｃｈ', 'ｇｅｔ'))
+    _warm_on(repo, files)
+    repo.commit('edit', files={'app/services/orders.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)

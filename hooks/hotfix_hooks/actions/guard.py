@@ -47,6 +47,7 @@ from hotfix_hooks.actions.middleware import Middleware
 from hotfix_hooks.actions.middleware import registrations
 from hotfix_hooks.actions.records import Records
 from hotfix_hooks.actions.routes import find_routes
+from hotfix_hooks.actions.routes import may_call_route
 from hotfix_hooks.actions.routes import module_context
 from hotfix_hooks.actions.routes import Route
 from hotfix_hooks.changeset import ChangeSet
@@ -59,11 +60,21 @@ from hotfix_hooks.pyast import requires_python
 from hotfix_hooks.pyast import version_hint
 
 CATEGORY = 'actions'
-ROUTE_HINT = re.compile(r'\.(?:get|post|put|patch|delete|head|options|trace|route|api_route|'
-                        r'add_api_route|add_url_rule)\s*\(|\bRoute\s*\(')
-ROUTE_DEF = re.compile(r'^[ \t]*@[\w.]+\.(?:get|post|put|patch|delete|head|options|trace|route|'
-                       r'api_route)\s*\(|\.(?:add_api_route|add_url_rule)\s*\(|\bRoute\s*\(',
-                       re.M)
+# what may stand between names, dots and a call's bracket: space, a line continuation, a
+# comment to its line's end (inside brackets); one way only to match each (no backtracking)
+_GAP = r'(?:\s|\\|#[^\n]*\n)*'
+_METHODS = r'(?:get|post|put|patch|delete|head|options|trace|route|api_route)'
+ROUTE_HINT = re.compile(r'\.' + _GAP + r'(?:' + _METHODS[3:-1] + r'|add_api_route|add_url_rule)'
+                        + _GAP + r'\(|\bRoute' + _GAP + r'\(')
+ROUTE_DEF = re.compile(r'^[ \t]*@' + _GAP + r'[\w.]+' + _GAP + r'\.' + _GAP + _METHODS + _GAP
+                       + r'\(|\.(?:add_api_route|add_url_rule)' + _GAP + r'\(|\bRoute' + _GAP
+                       + r'\(', re.M)
+
+
+def _route_hint(text: str) -> bool:
+    """Whether a module of this text may define a route (a text that is not ASCII may
+    spell the names with letters Python normalises, NFKC: ``@router.ｐatch(``)."""
+    return not text.isascii() or ROUTE_HINT.search(text) is not None
 _TEMPLATE = re.compile(r'^\s*\{%-?\s|\{\{\s*[\w.]+\s*\}\}', re.M)
 _WORD_SPLIT = re.compile(r'[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])')
 
@@ -151,7 +162,7 @@ class _Side:
         if mod is None:
             return None
         text = self.index.text(path) or ''
-        if ROUTE_HINT.search(text):
+        if _route_hint(text):
             if path in self.index.piecewise:
                 self.routes.extend(self._piecewise_routes(mod, text))
             else:
@@ -181,7 +192,7 @@ class _Side:
         found in its skeleton, then a batch of functions at a time. Every statement of such
         a module counts as changed, so each mutating route's profile is built while its
         batch is parsed; then its handler's tree is dropped (``route.node = None``)."""
-        context = module_context(mod.tree, 'Route(' in text or not text,
+        context = module_context(mod.tree, may_call_route(text),
                                  _Functions(self.index, mod))
         out: list[Route] = []
         batches: Iterable[list[ast.stmt]] = self.index.pieces(mod.path)
@@ -553,15 +564,13 @@ class _Run:
             return True
         if self._touched(h):
             return True
-        node = h.node or h.call
-        start, end = h.line, getattr(node, 'end_lineno', None) or h.line
-        if self.affected is None:
+        if self.affected is None or (h.node is None and h.call is None):
             return False
         lines = self._lines.get(h.file)
         if lines is None:
             lines = self._lines[h.file] = (self.head.index.text(h.file) or '').split('\n')
-        segment = '\n'.join(lines[start - 1:end]) if node is not None else ''
-        return bool(self.affected.search(segment))
+        return any(self.affected.search('\n'.join(lines[start - 1:end]))
+                   for start, end in _route_spans(h))
 
     def _unparseable(self, path: str, err: SyntaxError, base_path: str | None) -> None:
         """A changed file that does not parse: its routes are unknown. An error when the
@@ -835,6 +844,10 @@ class _Run:
         text = self.head.index.text(path)
         if not text:
             return None
+        if not text.isascii():      # identifiers as Python reads them (``@router.ｐost(``)
+            import unicodedata
+
+            text = unicodedata.normalize('NFKC', text)
         low = text.lower()
         return (any(m in low for m in markers), bool(ROUTE_DEF.search(text)),
                 'Middleware' in text or 'middleware' in text)
@@ -864,9 +877,8 @@ class _Run:
         spans = self.dirty_spans.get(route.file, [])
         if spans is None:
             return True
-        node = route.node or route.call
-        start, end = route.line, getattr(node, 'end_lineno', None) or route.line
-        return any(s <= end and start <= e for s, e in spans)
+        return any(s <= end and start <= e for s, e in spans
+                   for start, end in _route_spans(route))
 
     def _compare_routes(self) -> None:
         by_file_key: dict[tuple[str, tuple[str, str]], Route] = {}
@@ -1246,6 +1258,21 @@ def _may_import(text: str, stems: set[str], bare: bool) -> bool:
     if not text.isascii():
         return True     # an identifier may be spelt otherwise (Python normalises it: NFKC)
     return any(s in text for s in stems) or (bare and _BARE_RELATIVE.search(text) is not None)
+
+
+def _route_spans(route: Route) -> list[tuple[int, int]]:
+    """The lines of a route's own code: its decorator or registering call
+    (``Route("/x", handler)``, ``add_api_route``) to the end of its handler, and the
+    handler's own lines when it is defined apart from the call (above it, as Starlette's
+    ``routes=[Route(...)]`` lists are written)."""
+    node = route.node or route.call
+    out = [(route.line, getattr(node, 'end_lineno', None) or route.line)]
+    fn = route.node
+    if fn is not None and route.call is not None:
+        first = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
+        out.append((first, getattr(fn, 'end_lineno', None) or fn.lineno))
+        out.append((route.line, getattr(route.call, 'end_lineno', None) or route.line))
+    return out
 
 
 def _stem(path: str) -> str:

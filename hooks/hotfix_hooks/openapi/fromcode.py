@@ -171,7 +171,7 @@ class _Piecewise:
 
     def __init__(self, file: str, text: str) -> None:
         self.file = file
-        self.walk_route = 'Route(' in text or not text
+        self.walk_route = pyroutes.may_call_route(text)
         self.pieces: list[tuple[Chunk, list[ast.stmt] | None]] = []  # None: parse again
         body: list[ast.stmt] = []
         # every function by name, nested ones too, first in source order (add_api_route
