@@ -194,3 +194,32 @@ def test_a_route_decorator_spelt_otherwise_is_read(repo: GitRepo, decorator: str
     _warm_on(repo, files)
     repo.commit('edit', files={'app/services/orders.py': SERVICE_WRITES_STATE})
     _same_as_uncached(repo)
+
+
+def test_a_helper_called_in_fullwidth_letters_is_followed(repo: GitRepo) -> None:
+    """The handler calls ``ｒｅｎａｍｅ(...)`` (Python calls ``rename``): the service's edit
+    reaches it."""
+    files = dict(FILES)
+    files['app/routers/orders.py'] = ROUTER.replace(
+        'from services import orders\n', 'from services import orders\n'
+        'from services.orders import rename\n').replace(
+        'orders.rename(order, body["name"])', 'ｒｅｎａｍｅ(order, body["name"])')
+    _warm_on(repo, files)
+    repo.commit('edit', files={'app/services/orders.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
+
+
+def test_a_helper_chain_called_in_fullwidth_letters_is_followed(repo: GitRepo) -> None:
+    """The handler calls a local helper that calls ``ｒｅｎａｍｅ(...)``."""
+    files = dict(FILES)
+    files['app/routers/orders.py'] = ROUTER.replace(
+        'from services import orders\n', 'from services import orders\n'
+        'from services.orders import rename\n').replace(
+        'orders.rename(order, body["name"])', '_apply(order, body)') + '''
+
+def _apply(order, body):
+    ｒｅｎａｍｅ(order, body["name"])
+'''
+    _warm_on(repo, files)
+    repo.commit('edit', files={'app/services/orders.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)

@@ -405,9 +405,7 @@ class _Run:
                 self.base_to_head[bp] = f.path if f.status != DELETED else old
             self._load_pair(hp, bp)
             pairs.append((hp, bp))
-            texts = [side.index.text(p) or '' for side, p in ((self.head, hp), (self.base, bp))
-                     if p]
-            if hp and not any(ROUTE_DEF.search(t) for t in texts):
+            if hp:      # a module defining routes may hold a helper another module calls
                 helpers.append(hp)
         if helpers:
             self._importers(helpers)
@@ -528,26 +526,26 @@ class _Run:
             if rx is None:
                 break
             for path in [p for p in self.importers if p in later
-                         and rx.search(index.text(p) or '')]:
+                         and rx.search(_as_read(index.text(p) or ''))]:
                 later.discard(path)
                 index.module(path)
                 self._segments(path, segments)
-            grown = {n for defined, seg in segments if not defined <= names and rx.search(seg)
-                     for n in defined}
+            grown = {n for defined, seg in segments
+                     if not defined <= names and rx.search(_as_read(seg)) for n in defined}
             if not grown - names:
                 break
             names |= grown
         self.affected = rx = names_regex(names)
         if rx is None:
             return
-        wanted = lambda c: c.kind != 'stmt' and bool(rx.search(c.text))  # noqa: E731
+        wanted = lambda c: c.kind != 'stmt' and bool(rx.search(_as_read(c.text)))  # noqa: E731
         for path in self.head_to_base:
-            if path in later and not rx.search(index.text(path) or ''):
+            if path in later and not rx.search(_as_read(index.text(path) or '')):
                 continue        # an importer mentioning none: nothing to parse in it
             if path not in index.piecewise:
                 index.materialize(path, wanted)
         for path in self.base_to_head:
-            if path in later and not rx.search(index.text(path) or ''):
+            if path in later and not rx.search(_as_read(index.text(path) or '')):
                 continue
             if path not in self.base.index.piecewise:
                 self.base.index.materialize(path, wanted)
@@ -569,7 +567,7 @@ class _Run:
         lines = self._lines.get(h.file)
         if lines is None:
             lines = self._lines[h.file] = (self.head.index.text(h.file) or '').split('\n')
-        return any(self.affected.search('\n'.join(lines[start - 1:end]))
+        return any(self.affected.search(_as_read('\n'.join(lines[start - 1:end])))
                    for start, end in _route_spans(h))
 
     def _unparseable(self, path: str, err: SyntaxError, base_path: str | None) -> None:
@@ -1258,6 +1256,19 @@ def _may_import(text: str, stems: set[str], bare: bool) -> bool:
     if not text.isascii():
         return True     # an identifier may be spelt otherwise (Python normalises it: NFKC)
     return any(s in text for s in stems) or (bare and _BARE_RELATIVE.search(text) is not None)
+
+
+def _as_read(text: str) -> str:
+    """``text`` with its identifiers as Python reads them (NFKC: ``ｒｅｎａｍｅ(x)`` calls
+    ``rename``), for the searches of names; ASCII text as is."""
+    return text if text.isascii() else _nfkc(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _nfkc(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize('NFKC', text)
 
 
 def _route_spans(route: Route) -> list[tuple[int, int]]:
