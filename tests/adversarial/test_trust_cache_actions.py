@@ -196,3 +196,21 @@ def test_an_edit_of_a_helper_in_another_router_module_is_read(repo: GitRepo) -> 
     repo.commit('edit', files={'app/routers/common.py': COMMON.replace(
         '    order.name = name\n', '    order.name = name\n    order.status = "renamed"\n')})
     _same_as_uncached(repo)
+
+
+@pytest.mark.parametrize('reexport', [
+    'from .impl import *\n',
+    'try:\n    from .impl import load, rename\nexcept ImportError:\n    raise\n',
+    'import sys\n\nif sys.version_info >= (3, 8):\n    from .impl import load, rename\n',
+    'from . import impl\n\nload = impl.load\nrename = impl.rename\n',
+])
+def test_an_edit_behind_a_re_export_written_otherwise_is_read(repo: GitRepo,
+                                                              reexport: str) -> None:
+    """A re-export Python executes however it is written: a star import, under ``try:``
+    or ``if``, an assignment from the module."""
+    files = dict(FILES)
+    files['app/services/orders.py'] = reexport
+    files['app/services/impl.py'] = SERVICE
+    _warm_on(repo, files)
+    repo.commit('edit impl', files={'app/services/impl.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)
