@@ -223,3 +223,19 @@ def _apply(order, body):
     _warm_on(repo, files)
     repo.commit('edit', files={'app/services/orders.py': SERVICE_WRITES_STATE})
     _same_as_uncached(repo)
+
+
+@pytest.mark.parametrize('spelling', ['def  upgrade()', 'def\tupgrade()', 'def ｕｐｇｒａｄｅ()',
+                                      'def upgrade ()'])
+def test_an_alembic_upgrade_spelt_otherwise_is_read(repo: GitRepo, spelling: str) -> None:
+    """Alembic reads ``upgrade`` whether it is defined after two spaces, a tab or in
+    look-alike letters: the table it drops is reported."""
+    text = alembic("op.drop_table('orders')", "pass").replace('def upgrade()', spelling)
+    repo.commit('shipped', files=dict(BASE))
+    repo.tag('v1.0.0')
+    repo.checkout(HOTFIX_BRANCH, create=True)
+    repo.commit('fix: drop', files={f'{V}/c3d4e5f6a7b8_hotfix.py': text})
+    cold = _migration_rules(repo, '--no-cache')
+    assert _migration_rules(repo) == cold
+    assert _migration_rules(repo) == cold                    # warm
+    assert 'migration-drop-table' in cold

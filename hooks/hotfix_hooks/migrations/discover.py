@@ -161,8 +161,7 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
     data = snap.read(path)
     if data is None:
         return None
-    is_alembic = b'revision' in data and b'def upgrade' in data
-    is_django = b'Migration' in data and b'migrations' in data
+    is_alembic, is_django = candidates.python_kinds(data)
     if not (is_alembic or is_django) or posixpath.basename(path) in ('env.py', '__init__.py'):
         return None
     text = lenient_text(data)
