@@ -88,14 +88,16 @@ class Snapshot:
 
     def grep(self, words: Iterable[str], suffix: str = '.py') -> list[str] | None:
         """The paths ending in ``suffix`` whose content holds one of ``words`` (identifiers)
-        as a whole word, as ``git grep -w`` finds it; ``None`` when the search failed.
-        Binary content is searched too (a ``-diff`` attribute hides nothing)."""
+        as a whole word, as ``git grep -w`` finds it, with identifiers read as Python reads
+        them (``identifiers_view``: ``from .ｉmpl import x`` names ``impl``); ``None`` when
+        the search failed. Binary content is searched too (a ``-diff`` attribute hides
+        nothing)."""
         rx = words_regex(words)
         out = []
         for p in self.paths():
             if p.endswith(suffix):
                 data = self.read(p)
-                if data is not None and rx.search(data):
+                if data is not None and rx.search(identifiers_view(data)):
                     out.append(p)
         return out
 
@@ -120,6 +122,16 @@ class MemorySnapshot(Snapshot):
 
 
 _IDENTIFIER = re.compile(r'[A-Za-z_][A-Za-z0-9_]*\Z')
+
+
+def identifiers_view(data: bytes) -> bytes:
+    """The bytes with identifiers as Python reads them: NFKC (fullwidth ``ｉmpl`` and
+    mathematical ``𝐢mpl`` are ``impl``). ASCII content is returned as is."""
+    if data.isascii():
+        return data
+    import unicodedata
+
+    return unicodedata.normalize('NFKC', data.decode('utf-8', 'replace')).encode('utf-8')
 
 
 def words_regex(words: Iterable[str]) -> re.Pattern[bytes]:
@@ -464,7 +476,7 @@ class CodeSnapshot(Snapshot):
 
     def _read_has(self, path: str, words: Iterable[str]) -> bool:
         data = self.inner.read(path)
-        return data is not None and words_regex(words).search(data) is not None
+        return data is not None and words_regex(words).search(identifiers_view(data)) is not None
 
 
 def side_links(changes: ChangeSet) -> tuple[list[str], list[str]]:

@@ -165,3 +165,52 @@ def test_a_new_module_symlinked_out_of_the_repository_is_a_finding(
     [f] = [f for f in found if f['rule'] == 'actions-module-unreadable']
     assert f['path'] == 'app/services/extra.py' and f['severity'] == 'warning'
     assert '/etc/hostname' in f['message']
+
+
+COMMON = '''\
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/common")
+
+
+@router.get("/health")
+def health():
+    return {"ok": True}
+
+
+def rename(order, name):
+    order.name = name
+'''
+
+
+def test_an_edit_of_a_helper_in_another_router_module_is_read(repo: GitRepo) -> None:
+    """The helper a PATCH handler calls lives in a module that defines routes of its own:
+    it is a helper all the same, and the handler that calls it is read."""
+    files = dict(FILES)
+    files['app/routers/common.py'] = COMMON
+    files['app/routers/orders.py'] = ROUTER.replace(
+        'from services import orders\n',
+        'from services import orders\n\nfrom .common import rename\n').replace(
+        'orders.rename(order, body["name"])', 'rename(order, body["name"])')
+    _warm_on(repo, files)
+    repo.commit('edit', files={'app/routers/common.py': COMMON.replace(
+        '    order.name = name\n', '    order.name = name\n    order.status = "renamed"\n')})
+    _same_as_uncached(repo)
+
+
+@pytest.mark.parametrize('reexport', [
+    'from .impl import *\n',
+    'try:\n    from .impl import load, rename\nexcept ImportError:\n    raise\n',
+    'import sys\n\nif sys.version_info >= (3, 8):\n    from .impl import load, rename\n',
+    'from . import impl\n\nload = impl.load\nrename = impl.rename\n',
+])
+def test_an_edit_behind_a_re_export_written_otherwise_is_read(repo: GitRepo,
+                                                              reexport: str) -> None:
+    """A re-export Python executes however it is written: a star import, under ``try:``
+    or ``if``, an assignment from the module."""
+    files = dict(FILES)
+    files['app/services/orders.py'] = reexport
+    files['app/services/impl.py'] = SERVICE
+    _warm_on(repo, files)
+    repo.commit('edit impl', files={'app/services/impl.py': SERVICE_WRITES_STATE})
+    _same_as_uncached(repo)

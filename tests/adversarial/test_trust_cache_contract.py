@@ -103,3 +103,20 @@ def test_a_package_added_beside_the_model_module_is_judged_as_uncached(
     _warm(service)
     service.commit('package', files={'app/models/common/__init__.py': NARROWER})
     _same_as_uncached(service, removed=True)
+
+
+def test_a_model_re_exported_by_a_star_import_is_read_again(service: GitRepo) -> None:  # noqa: F811
+    _warm(service)
+    service.commit('re-export', files={
+        'app/models/common.py': 'from app.models.audit import *  # noqa: F403\n',
+        'app/models/audit.py': NARROWER})
+    _same_as_uncached(service, removed=True)
+
+
+def test_a_model_re_exported_under_try_is_read_again(service: GitRepo) -> None:  # noqa: F811
+    _warm(service)
+    service.commit('re-export', files={
+        'app/models/common.py': 'try:\n    from app.models.audit import Audit\n'
+                                'except ImportError:\n    raise\n',
+        'app/models/audit.py': NARROWER})
+    _same_as_uncached(service, removed=True)

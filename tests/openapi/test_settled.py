@@ -116,3 +116,102 @@ def test_a_subtree_deeper_than_the_limit_is_compared_and_remembered_safely() -> 
     assert diff(base, edit(base, lambda d: d['components']['schemas']['Wrapper'][
         'properties'].pop('count')))       # the change next to the deep subtree is found
     assert not [f for f in diff(base, edit(base, _drop_name)) if 'Card' in f.message]
+
+
+# -- refs into a component, or to a place that is no component (adversarial, review 2) ------
+_SUB_POINTER = '''openapi: 3.0.3
+info: {title: t, version: '1'}
+x-shared:
+  Kind: {type: string, enum: [a, b]}
+paths:
+  /c:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Item'}
+components:
+  schemas:
+    Shared:
+      type: object
+      properties:
+        state: {type: string, enum: [open, closed]}
+    Item:
+      type: object
+      properties:
+        state: {$ref: 'TARGET'}
+        kind: {$ref: '#/x-shared/Kind'}
+'''
+
+
+def _yaml_diff(base: str, head: str) -> list[tuple[str, str, list[str]]]:
+    from hotfix_hooks.openapi.diff import diff_specs
+
+    found = diff_specs(parse(base, 'openapi.yaml'), parse(head, 'openapi.yaml'))
+    return [(f.rule, f.severity, f.extra.get('affected')) for f in found]
+
+
+def test_a_change_inside_a_component_reached_by_a_pointer_into_it_is_found() -> None:
+    """``Item`` is equal on both sides, but its ``state`` is ``Shared``'s, which changed:
+    ``Item`` is not an unchanged component, and GET /c (returning only ``Item``) is read."""
+    for target in ('#/components/schemas/Shared/properties/state',
+                   '#/components/schemas/Shared'):
+        base = _SUB_POINTER.replace('TARGET', target)
+        head = base.replace('enum: [open, closed]', 'enum: [open, closed, gone]')
+        assert _yaml_diff(base, head) == [
+            ('response-enum-value-added', 'error', ['GET /c'])], target
+
+
+def test_a_change_behind_a_ref_to_no_component_is_found() -> None:
+    """``Item.kind`` refers to ``#/x-shared/Kind`` (no component section): its change is
+    read through the equal ``Item``."""
+    base = _SUB_POINTER.replace('TARGET', '#/components/schemas/Shared')
+    head = base.replace('enum: [a, b]', 'enum: [a, b, c]')
+    assert _yaml_diff(base, head) == [('response-enum-value-added', 'error', ['GET /c'])]
+
+
+_ANCHORED = '''openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /a:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: &wrap
+                type: object
+                properties:
+                  item: {$ref: '#/components/schemas/Item'}
+  /b:
+    get:
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: *wrap
+components:
+  schemas:
+    Holder:
+      type: object
+      properties:
+        w: *wrap
+    Item:
+      type: object
+      properties:
+        status: {type: string, enum: [open, closed]}
+'''
+
+
+def test_one_object_at_several_places_by_a_yaml_alias_is_read_at_each() -> None:
+    """A YAML anchor makes one Python object appear under both operations and inside a
+    component: the change in ``Item`` it references is found, naming both operations."""
+    head = _ANCHORED.replace('enum: [open, closed]', 'enum: [open, closed, gone]')
+    assert _yaml_diff(_ANCHORED, head) == [
+        ('response-enum-value-added', 'error', ['GET /a', 'GET /b'])]
+    # the same text on both sides: nothing
+    assert _yaml_diff(_ANCHORED, _ANCHORED) == []

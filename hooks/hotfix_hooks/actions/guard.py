@@ -48,6 +48,7 @@ from hotfix_hooks.actions.middleware import Middleware
 from hotfix_hooks.actions.middleware import registrations
 from hotfix_hooks.actions.records import Records
 from hotfix_hooks.actions.routes import find_routes
+from hotfix_hooks.actions.routes import may_call_route
 from hotfix_hooks.actions.routes import module_context
 from hotfix_hooks.actions.routes import Route
 from hotfix_hooks.changeset import ChangeSet
@@ -62,11 +63,21 @@ from hotfix_hooks.pyast import requires_python
 from hotfix_hooks.pyast import version_hint
 
 CATEGORY = 'actions'
-ROUTE_HINT = re.compile(r'\.(?:get|post|put|patch|delete|head|options|trace|route|api_route|'
-                        r'add_api_route|add_url_rule)\s*\(|\bRoute\s*\(')
-ROUTE_DEF = re.compile(r'^[ \t]*@[\w.]+\.(?:get|post|put|patch|delete|head|options|trace|route|'
-                       r'api_route)\s*\(|\.(?:add_api_route|add_url_rule)\s*\(|\bRoute\s*\(',
-                       re.M)
+# what may stand between names, dots and a call's bracket: space, a line continuation, a
+# comment to its line's end (inside brackets); one way only to match each (no backtracking)
+_GAP = r'(?:\s|\\|#[^\n]*\n)*'
+_METHODS = r'(?:get|post|put|patch|delete|head|options|trace|route|api_route)'
+ROUTE_HINT = re.compile(r'\.' + _GAP + r'(?:' + _METHODS[3:-1] + r'|add_api_route|add_url_rule)'
+                        + _GAP + r'\(|\bRoute' + _GAP + r'\(')
+ROUTE_DEF = re.compile(r'^[ \t]*@' + _GAP + r'[\w.]+' + _GAP + r'\.' + _GAP + _METHODS + _GAP
+                       + r'\(|\.(?:add_api_route|add_url_rule)' + _GAP + r'\(|\bRoute' + _GAP
+                       + r'\(', re.M)
+
+
+def _route_hint(text: str) -> bool:
+    """Whether a module of this text may define a route (a text that is not ASCII may
+    spell the names with letters Python normalises, NFKC: ``@router.ｐatch(``)."""
+    return not text.isascii() or ROUTE_HINT.search(text) is not None
 _TEMPLATE = re.compile(r'^\s*\{%-?\s|\{\{\s*[\w.]+\s*\}\}', re.M)
 _WORD_SPLIT = re.compile(r'[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])')
 
@@ -154,7 +165,7 @@ class _Side:
         if mod is None:
             return None
         text = self.index.text(path) or ''
-        if ROUTE_HINT.search(text):
+        if _route_hint(text):
             if path in self.index.piecewise:
                 self.routes.extend(self._piecewise_routes(mod, text))
             else:
@@ -184,7 +195,7 @@ class _Side:
         found in its skeleton, then a batch of functions at a time. Every statement of such
         a module counts as changed, so each mutating route's profile is built while its
         batch is parsed; then its handler's tree is dropped (``route.node = None``)."""
-        context = module_context(mod.tree, 'Route(' in text or not text,
+        context = module_context(mod.tree, may_call_route(text),
                                  _Functions(self.index, mod))
         out: list[Route] = []
         batches: Iterable[list[ast.stmt]] = self.index.pieces(mod.path)
@@ -403,9 +414,7 @@ class _Run:
                 self.base_to_head[bp] = f.path if f.status != DELETED else old
             self._load_pair(hp, bp)
             pairs.append((hp, bp))
-            texts = [side.index.text(p) or '' for side, p in ((self.head, hp), (self.base, bp))
-                     if p]
-            if hp and not any(ROUTE_DEF.search(t) for t in texts):
+            if hp:      # a module defining routes may hold a helper another module calls
                 helpers.append(hp)
         if helpers:
             self._importers(helpers)
@@ -563,15 +572,15 @@ class _Run:
             if rx is None:
                 break
             for path in [p for p in self.importers if p in later
-                         and rx.search(index.text(p) or '')]:
+                         and rx.search(_as_read(index.text(p) or ''))]:
                 later.discard(path)
                 index.module(path)
                 self._segments(path, segments)
-            for path in [p for p in wrappers if rx.search(index.text(p) or '')]:
+            for path in [p for p in wrappers if rx.search(_as_read(index.text(p) or ''))]:
                 wrappers.remove(path)
                 self._wrapper_segments(path, segments, renamed)
-            grown = {n for defined, seg in segments if not defined <= names and rx.search(seg)
-                     for n in defined}
+            grown = {n for defined, seg in segments
+                     if not defined <= names and rx.search(_as_read(seg)) for n in defined}
             grown.update(local for orig, local in renamed if orig in names)
             if not grown - names:
                 break
@@ -579,14 +588,14 @@ class _Run:
         self.affected = rx = names_regex(names)
         if rx is None:
             return
-        wanted = lambda c: c.kind != 'stmt' and bool(rx.search(c.text))  # noqa: E731
+        wanted = lambda c: c.kind != 'stmt' and bool(rx.search(_as_read(c.text)))  # noqa: E731
         for path in self.head_to_base:
-            if path in later and not rx.search(index.text(path) or ''):
+            if path in later and not rx.search(_as_read(index.text(path) or '')):
                 continue        # an importer mentioning none: nothing to parse in it
             if path not in index.piecewise:
                 index.materialize(path, wanted)
         for path in self.base_to_head:
-            if path in later and not rx.search(index.text(path) or ''):
+            if path in later and not rx.search(_as_read(index.text(path) or '')):
                 continue
             if path not in self.base.index.piecewise:
                 self.base.index.materialize(path, wanted)
@@ -620,7 +629,7 @@ class _Run:
                     continue
                 defined = defined_names(stmts)
             else:
-                defined = {c.name} if c.name else defined_names(
+                defined = {_as_read(c.name)} if c.name else defined_names(
                     c.stmts if c.stmts is not None else parse_chunk(c, self.head.index.cache)
                     or ())
             seg = c.text
@@ -642,15 +651,13 @@ class _Run:
             return True
         if self._touched(h):
             return True
-        node = h.node or h.call
-        start, end = h.line, getattr(node, 'end_lineno', None) or h.line
-        if self.affected is None:
+        if self.affected is None or (h.node is None and h.call is None):
             return False
         lines = self._lines.get(h.file)
         if lines is None:
             lines = self._lines[h.file] = (self.head.index.text(h.file) or '').split('\n')
-        segment = '\n'.join(lines[start - 1:end]) if node is not None else ''
-        return bool(self.affected.search(segment))
+        return any(self.affected.search(_as_read('\n'.join(lines[start - 1:end])))
+                   for start, end in _route_spans(h))
 
     def _unparseable(self, path: str, err: SyntaxError, base_path: str | None) -> None:
         """A changed file that does not parse: its routes are unknown. An error when the
@@ -925,6 +932,10 @@ class _Run:
         text = self.head.index.text(path)
         if not text:
             return None
+        if not text.isascii():      # identifiers as Python reads them (``@router.ｐost(``)
+            import unicodedata
+
+            text = unicodedata.normalize('NFKC', text)
         low = text.lower()
         return (any(m in low for m in markers), bool(ROUTE_DEF.search(text)),
                 'Middleware' in text or 'middleware' in text)
@@ -954,9 +965,8 @@ class _Run:
         spans = self.dirty_spans.get(route.file, [])
         if spans is None:
             return True
-        node = route.node or route.call
-        start, end = route.line, getattr(node, 'end_lineno', None) or route.line
-        return any(s <= end and start <= e for s, e in spans)
+        return any(s <= end and start <= e for s, e in spans
+                   for start, end in _route_spans(route))
 
     def _compare_routes(self) -> None:
         by_file_key: dict[tuple[str, tuple[str, str]], Route] = {}
@@ -1336,6 +1346,34 @@ def _may_import(text: str, stems: set[str], bare: bool) -> bool:
     if not text.isascii():
         return True     # an identifier may be spelt otherwise (Python normalises it: NFKC)
     return any(s in text for s in stems) or (bare and _BARE_RELATIVE.search(text) is not None)
+
+
+def _as_read(text: str) -> str:
+    """``text`` with its identifiers as Python reads them (NFKC: ``ｒｅｎａｍｅ(x)`` calls
+    ``rename``), for the searches of names; ASCII text as is."""
+    return text if text.isascii() else _nfkc(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _nfkc(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize('NFKC', text)
+
+
+def _route_spans(route: Route) -> list[tuple[int, int]]:
+    """The lines of a route's own code: its decorator or registering call
+    (``Route("/x", handler)``, ``add_api_route``) to the end of its handler, and the
+    handler's own lines when it is defined apart from the call (above it, as Starlette's
+    ``routes=[Route(...)]`` lists are written)."""
+    node = route.node or route.call
+    out = [(route.line, getattr(node, 'end_lineno', None) or route.line)]
+    fn = route.node
+    if fn is not None and route.call is not None:
+        first = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
+        out.append((first, getattr(fn, 'end_lineno', None) or fn.lineno))
+        out.append((route.line, getattr(route.call, 'end_lineno', None) or route.line))
+    return out
 
 
 def _stem(path: str) -> str:

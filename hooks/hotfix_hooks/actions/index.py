@@ -54,7 +54,15 @@ def build_module(path: str, tree: ast.Module) -> Module:
     imports: dict[str, tuple[str, str | None, int]] = {}
     instances: dict[str, ast.expr] = {}
     assigns: dict[str, ast.Call] = {}
-    for node in tree.body:
+    def bind(name: str, imp: tuple[str, str | None, int]) -> None:
+        # a name bound twice (``try:``/``except ImportError:``) keeps its other binding
+        # under a key no identifier has, so the modules it may stand for are all known
+        old = imports.get(name)
+        if old is not None and old != imp:
+            imports[f' {len(imports)}'] = old
+        imports[name] = imp
+
+    for node in _module_level(tree.body):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions[node.name] = node
         elif isinstance(node, ast.ClassDef):
@@ -62,21 +70,54 @@ def build_module(path: str, tree: ast.Module) -> Module:
         elif isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
-                    imports[a.asname] = (a.name, None, 0)
+                    bind(a.asname, (a.name, None, 0))
                 else:
                     top = a.name.split('.')[0]
-                    imports[top] = (top, None, 0)
+                    bind(top, (top, None, 0))
         elif isinstance(node, ast.ImportFrom):
             for a in node.names:
                 if a.name != '*':
-                    imports[a.asname or a.name] = (node.module or '', a.name, node.level)
+                    bind(a.asname or a.name, (node.module or '', a.name, node.level))
+                else:       # ``from .impl import *``: looked up when a name is not found
+                    imports[f'*{len(imports)}'] = (node.module or '', None, node.level)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
                 if isinstance(t, ast.Name):
                     instances[t.id] = node.value.func
                     assigns[t.id] = node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            # a re-export by assignment: ``rename = impl.rename`` (``impl`` a module
+            # imported above), ``rename = _rename``
+            value, name = node.value, node.targets[0].id
+            if isinstance(value, ast.Name) and value.id in imports:
+                bind(name, imports[value.id])
+            elif isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name) \
+                    and value.value.id in imports:
+                mod, attr, level = imports[value.value.id]
+                dotted = f'{mod}.{attr}' if mod and attr else (attr or mod)
+                bind(name, (dotted, value.attr, level))
     return Module(path, tree, functions, classes, imports, instances, assigns)
+
+
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements Python runs at import time, in order: the module's, and those in
+    the bodies of its ``if``, ``try`` and ``with`` statements (``try: from .impl import x``,
+    ``if TYPE_CHECKING:``); not those of functions or classes."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If):
+            yield from _module_level(node.body)
+            yield from _module_level(node.orelse)
+        elif isinstance(node, ast.Try) or node.__class__.__name__ == 'TryStar':
+            # (``try: ... except* ...``: Python 3.11's TryStar, of the same fields)
+            for part in ('body', 'orelse', 'finalbody'):
+                yield from _module_level(getattr(node, part))
+            for h in getattr(node, 'handlers', ()):
+                yield from _module_level(h.body)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            yield from _module_level(node.body)
 
 
 SPLIT_NAMESPACE = 'actions.chunks'
@@ -384,7 +425,16 @@ class Index:
         if name in mod.classes:
             return ('class', mod, mod.classes[name])
         imp = mod.imports.get(name)
-        if imp is None or hops > 3:
+        if hops > 3:
+            return None
+        if imp is None:     # a star import may bind it (``from .impl import *``)
+            for key, (dotted, _attr, level) in list(mod.imports.items()):
+                if key.startswith('*'):
+                    path = self.find_module(mod.path, dotted, level)
+                    target = self.module(path) if path else None
+                    got = self.lookup(target, name, hops + 1) if target else None
+                    if got is not None:
+                        return got
             return None
         dotted, attr, level = imp
         if attr is None:

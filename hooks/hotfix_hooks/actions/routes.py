@@ -51,6 +51,17 @@ _FRAMEWORK_MODULES = {'fastapi': 'fastapi', 'starlette': 'starlette', 'flask': '
                       'quart': 'flask', 'apiflask': 'flask'}
 _ROUTER_NAME_RE = re.compile(r'(^|[._])(app|api|router|routes|bp|blueprint|web)$|'
                              r'(router|_bp|_app|_api|blueprint)$', re.I)
+# ``Route(`` as Python may read it: ``Route (``, ``Route\\\n(``, a comment before the
+# bracket; a text that is not ASCII may spell it with letters Python normalises (NFKC)
+_ROUTE_CALL = re.compile(r'\bRoute(?:\s|\\|#[^\n]*\n)*\(')
+
+
+def may_call_route(text: str) -> bool:
+    """Whether a module of this text may call ``Route(...)`` (Starlette's route objects):
+    only then is its whole tree walked for them."""
+    return not text or not text.isascii() or _ROUTE_CALL.search(text) is not None
+
+
 _NOT_ROUTERS = {'mock', 'patch', 'unittest', 'pytest', 'requests', 'httpx', 'session',
                 'client', 'self', 'cls', 'os', 'dict', 'functools'}
 
@@ -322,7 +333,7 @@ def module_context(skeleton: ast.Module, walk_route: bool,
                    ) -> ModuleContext:
     """The context of a module read in pieces: ``skeleton`` holds every top-level
     statement except functions that assign no router (``defines_router``);
-    ``walk_route``: the source mentions ``Route(`` (or is empty)."""
+    ``walk_route``: the source may call ``Route(`` (``may_call_route``)."""
     consts = _Consts(skeleton)
     return ModuleContext(consts, _routers(skeleton, consts), _module_framework(skeleton),
                          functions, walk_route)
@@ -351,7 +362,7 @@ def find_routes(source: str, file: str, tree: ast.Module | None = None,
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 functions.setdefault(node.name, node)
         builder = _Builder(file, consts, routers, framework_hint, functions)
-        walk_route = 'Route(' in source or not source
+        walk_route = may_call_route(source)
     for node in statements:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:

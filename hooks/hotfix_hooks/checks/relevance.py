@@ -203,7 +203,7 @@ def route_code_reachable(changes: ChangeSet, versions: list[tuple[str, bytes]],
             datas = by_path.get(p)
             if datas is None:
                 unchanged = base.read(p)
-                datas = [unchanged] if unchanged is not None else []
+                datas = [_normalized(unchanged)] if unchanged is not None else []
             if any(_route_code(d) for d in datas):
                 return True
             stem = _stem(p)

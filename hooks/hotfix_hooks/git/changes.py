@@ -24,6 +24,7 @@ from hotfix_hooks.changeset import COPIED
 from hotfix_hooks.changeset import DELETED
 from hotfix_hooks.changeset import FileChange
 from hotfix_hooks.changeset import Hunk
+from hotfix_hooks.changeset import identifiers_view
 from hotfix_hooks.changeset import MODE_SUBMODULE
 from hotfix_hooks.changeset import MODE_SYMLINK
 from hotfix_hooks.changeset import MODIFIED
@@ -193,6 +194,7 @@ class TreeSnapshot(_ListedSnapshot):
         super().__init__(root, reader, label or rev[:12])
         self.rev = rev
         self.overlay = overlay
+        self._nfkc: dict[str, dict[str, bytes] | None] = {}
 
     def _list(self) -> _Entries:
         if self.overlay is not None:
@@ -212,20 +214,49 @@ class TreeSnapshot(_ListedSnapshot):
         return _tree_entry(self.reader, self.rev, path)
 
     def grep(self, words: Iterable[str], suffix: str = '.py') -> list[str] | None:
-        """``git grep -l -w`` over the commit: the blobs are searched by git, not read."""
+        """``git grep -l -w`` over the commit: the blobs are searched by git, not read.
+        git compares bytes; Python reads an identifier in NFKC (``from .ｉmpl import x``
+        imports ``impl``): the files holding a byte outside printable ASCII are listed
+        once, and those whose text NFKC changes are searched as Python reads them."""
         wanted = sorted(set(words))
-        words_regex(wanted)                        # identifiers only: a valid ERE as is
+        rx = words_regex(wanted)                   # identifiers only: a valid ERE as is
         if self.rev == plumbing.EMPTY_TREE:
             return []
-        res = plumbing.run(['grep', '-l', '-z', '-w', '-E', '--no-color', '--no-textconv',
-                            '--no-recurse-submodules', '-e', '|'.join(wanted), self.rev, '--',
-                            f'*{suffix}'], cwd=self.root, check=False)
+        found = self._git_grep(['-w', '-e', '|'.join(wanted)], suffix)
+        lookalike = self._lookalike(suffix)
+        if found is None or lookalike is None:
+            return None
+        hits = set(found)
+        return found + sorted(p for p, data in lookalike.items()
+                              if p not in hits and rx.search(data))
+
+    def _git_grep(self, args: list[str], suffix: str) -> list[str] | None:
+        res = plumbing.run(['grep', '-l', '-z', '-E', '--no-color', '--no-textconv',
+                            '--no-recurse-submodules', *args, self.rev, '--', f'*{suffix}'],
+                           cwd=self.root, check=False, env={**os.environ, 'LC_ALL': 'C'})
         if res.returncode == 1:
             return []
         if res.returncode != 0:
             return None
         prefix = self.rev + ':'
         return [p.removeprefix(prefix) for p in plumbing.zsplit(res.stdout)]
+
+    def _lookalike(self, suffix: str) -> dict[str, bytes] | None:
+        """The files ending in ``suffix`` whose identifiers Python may read otherwise than
+        their bytes (NFKC changes the text): path -> the text as Python reads it. Listed
+        once per snapshot (bytes outside printable ASCII: a superset), read once."""
+        memo = self._nfkc
+        if suffix not in memo:
+            listed = self._git_grep(['-e', '[^[:print:][:space:]]'], suffix)
+            got: dict[str, bytes] | None = None
+            if listed is not None:
+                got = {}
+                for p in listed:
+                    data = self.read(p)
+                    if data is not None and (view := identifiers_view(data)) != data:
+                        got[p] = view
+            memo[suffix] = got
+        return memo[suffix]
 
     def _ls_tree(self) -> _Entries:
         if self.rev == plumbing.EMPTY_TREE:

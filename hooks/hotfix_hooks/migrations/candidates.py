@@ -4,9 +4,10 @@ one the migrations check uses to skip the whole engine when no changed file, on 
 side of the change, can be a migration.
 
 A ``.py`` file is a migration candidate by content (Alembic: ``revision`` and ``def
-upgrade``; Django: ``Migration`` and ``migrations``), wherever it lives; any file under a
-migrations-like folder (or a folder the policy names) and the SQL naming conventions count
-whatever they hold, so a file that cannot be read as text there is still reported.
+upgrade``; Django: ``Migration`` and ``migrations``; ``python_kinds``), wherever it lives;
+any file under a migrations-like folder (or a folder the policy names) and the SQL naming
+conventions count whatever they hold, so a file that cannot be read as text there is still
+reported.
 """
 from __future__ import annotations
 
@@ -17,11 +18,24 @@ from collections.abc import Sequence
 from hotfix_hooks.changeset import ADDED
 from hotfix_hooks.changeset import ChangeSet
 from hotfix_hooks.changeset import DELETED
+from hotfix_hooks.changeset import identifiers_view
 from hotfix_hooks.changeset import matches_any
 
 MIGRATION_DIRS = frozenset({'versions', 'migrations', 'migration', 'migrate', 'alembic'})
 GOLANG = re.compile(r'^(?P<v>\d+)_(?P<name>.+)\.(?P<dir>up|down)\.sql$')
 FLYWAY = re.compile(r'^(?P<kind>[VU])(?P<v>\d+(?:[._]\d+)*)__(?P<name>.+)\.sql$')
+
+
+# ``def upgrade``, as Python reads it: ``def  upgrade``, ``def\tupgrade``, ``def \\\n upgrade``
+_DEF_UPGRADE = re.compile(rb'\bdef(?:\s|\\)+upgrade\b')
+
+
+def python_kinds(data: bytes) -> tuple[bool, bool]:
+    """(Alembic-like, Django-like) of a Python file's bytes, its identifiers read as
+    Python reads them (NFKC: ``def ｕｐｇｒａｄｅ()`` defines ``upgrade``)."""
+    data = identifiers_view(data)
+    return (b'revision' in data and _DEF_UPGRADE.search(data) is not None,
+            b'Migration' in data and b'migrations' in data)
 
 
 def in_migration_dir(path: str) -> bool:
@@ -44,8 +58,7 @@ def migration_like(path: str, data: bytes, folders: Sequence[str]) -> bool:
     if in_migration_dir(path) or sql_convention(path):
         return True
     if path.endswith('.py'):
-        return (b'revision' in data and b'def upgrade' in data) or (
-            b'Migration' in data and b'migrations' in data)
+        return any(python_kinds(data))
     return path.endswith('.sql') and b'migrate:up' in data
 
 

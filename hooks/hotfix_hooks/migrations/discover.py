@@ -161,8 +161,7 @@ def _python(snap: Snapshot, path: str, opts: Options, analyse: bool) -> m.Migrat
     data = snap.read(path)
     if data is None:
         return None
-    is_alembic = b'revision' in data and b'def upgrade' in data
-    is_django = b'Migration' in data and b'migrations' in data
+    is_alembic, is_django = candidates.python_kinds(data)
     if not (is_alembic or is_django) or posixpath.basename(path) in ('env.py', '__init__.py'):
         return None
     text = lenient_text(data)
@@ -291,7 +290,10 @@ def _python_tree(snap: Snapshot, path: str, opts: Options, analyse: bool, text: 
     if is_alembic:
         facts = pyfront.module_facts(tree)
         if 'revision' in facts and 'down_revision' in facts:
-            mig = _alembic(path, tree, facts, opts, analyse, 'globals()' in text)
+            # the tree decides (``_dispatches``); the text only rules it out: ``globals ()``
+            # is a call too, and the name may be spelt with letters Python normalises (NFKC)
+            mig = _alembic(path, tree, facts, opts, analyse,
+                           'globals' in text or not text.isascii())
             mig.suppressions = suppress.scan(path, text)
             return mig
     if is_django:

@@ -270,7 +270,14 @@ def _clean_components(bdata: dict[str, Any], hdata: dict[str, Any]) -> set[str]:
         if k in dirty:
             continue
         for r in _refs_in(node):
-            users.setdefault(r, set()).add(k)
+            # a ref into a component (``#/components/schemas/Item/properties/status``)
+            # depends on that component; one to anything else (``#/paths/..``, an
+            # extension, another file) is not known to be unchanged
+            target = _component_of(r, hc)
+            if target is None:
+                dirty.add(k)
+                break
+            users.setdefault(target, set()).add(k)
     todo = list(dirty)
     while todo:
         k = todo.pop()
@@ -282,6 +289,20 @@ def _clean_components(bdata: dict[str, Any], hdata: dict[str, Any]) -> set[str]:
 
 
 _ABSENT = object()
+
+
+def _component_of(ref: str, comps: dict[str, Any]) -> str | None:
+    """The key (in ``comps``, see ``_components``) of the component ``ref`` points at or
+    into; ``None`` when it points elsewhere or at nothing known."""
+    if ref in comps:
+        return ref
+    parts = ref.split('/')
+    for n in (4, 3):        # #/components/<section>/<name>, #/<section>/<name> (Swagger 2)
+        if len(parts) > n:
+            key = '/'.join(parts[:n])
+            if key in comps:
+                return key
+    return None
 
 
 def _unchanged(bdata: dict[str, Any], hdata: dict[str, Any], o: Op, n: Op,

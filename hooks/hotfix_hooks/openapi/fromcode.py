@@ -171,7 +171,7 @@ class _Piecewise:
 
     def __init__(self, file: str, text: str) -> None:
         self.file = file
-        self.walk_route = 'Route(' in text or not text
+        self.walk_route = pyroutes.may_call_route(text)
         self.pieces: list[tuple[Chunk, list[ast.stmt] | None]] = []  # None: parse again
         body: list[ast.stmt] = []
         # every function by name, nested ones too, first in source order (add_api_route
@@ -456,15 +456,25 @@ class _ModuleIndex:
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
                     and node.value is not None:
                 self.aliases[node.target.id] = node
-            elif isinstance(node, ast.ImportFrom):
-                for a in node.names:
-                    self.imports.setdefault(a.asname or a.name, []).append(node)
-            elif isinstance(node, ast.Import):
-                for a in node.names:
-                    self.imports.setdefault((a.asname or a.name).split('.')[0], []).append(node)
+            elif isinstance(node, (ast.ImportFrom, ast.Import)):
+                self._import(node)
+            elif isinstance(node, (ast.If, ast.Try, ast.With)) or \
+                    node.__class__.__name__ == 'TryStar':
+                # imports Python runs at import time (``try: from .x import Model``)
+                for sub in ast.walk(node):
+                    if isinstance(sub, (ast.ImportFrom, ast.Import)):
+                        self._import(sub)
         for _, name, index in reversed(lazy):
             if name not in self.defs and name not in self._lazy:
                 self._lazy[name] = index
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        """``from .x import *`` is kept under ``*``: looked in when a name is not found."""
+        for a in node.names:
+            name = a.asname or a.name
+            self.imports.setdefault(
+                name if isinstance(node, ast.ImportFrom) else name.split('.')[0], []
+            ).append(node)
 
     def get_def(self, name: str) -> ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The first top-level class or function named ``name`` (parsed on demand in a
@@ -567,6 +577,13 @@ class Builder:
                         target = self.p.module_file(a.name, file)
                         if target is not None:
                             return self.symbol(target, name[len(alias_name) + 1:], depth + 1)
+        for node in index.imports.get('*', ()):     # ``from app.models.audit import *``
+            if isinstance(node, ast.ImportFrom) and head not in index.imports:
+                target = self.p.module_file(self.p.resolve_from(file, node.level, node.module),
+                                            file)
+                got = self.symbol(target, name, depth + 1) if target is not None else None
+                if got is not None:
+                    return got
         return None
 
     def class_kind(self, file: str, node: ast.ClassDef, depth: int = 0) -> str | None:
