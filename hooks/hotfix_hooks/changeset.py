@@ -251,6 +251,7 @@ class CodeSnapshot(Snapshot):
         self._paths: list[str] | None = None
         self._virtual: list[str] = []       # the paths below linked folders
         self._entries: dict[str, tuple[str, str]] | None = None
+        self._links: frozenset[str] | None = None
 
     def _mode(self, path: str) -> str | None:
         if path not in self._modes:
@@ -271,15 +272,19 @@ class CodeSnapshot(Snapshot):
         return path in self._dirs
 
     def _first_link(self, path: str) -> tuple[str, str] | None:
-        """(the first component of ``path`` that is a link, the rest after it)."""
+        """(the first component of ``path`` that is a link, the rest after it). (From the
+        set of the snapshot's links, listed once: most paths asked for are import probes
+        that do not exist, in trees without a link.)"""
+        links = self._links
+        if links is None:
+            links = self._links = frozenset(self.inner.links())
+        if not links:
+            return None
         parts = path.split('/')
         for i in range(1, len(parts) + 1):
             prefix = '/'.join(parts[:i])
-            mode = self._mode(prefix)
-            if mode == MODE_SYMLINK:
+            if prefix in links:
                 return prefix, '/'.join(parts[i:])
-            if mode is not None:
-                return None             # a file: nothing lies below it
         return None
 
     def resolve(self, path: str) -> str | None:

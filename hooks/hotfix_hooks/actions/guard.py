@@ -378,7 +378,6 @@ class _Run:
         self._flags_seen: dict[str, Any] = {}
         self._facts: dict[str, list[Any]] = {}      # path -> [flags, imports, spans]
         self._fact_blobs: dict[str, str | None] = {}
-        self._resolved: dict[str, set[str]] = {}    # path -> where its imports lead
         self._import_paths: dict[tuple[str, tuple[str, str | None, int]], list[str]] = {}
         self._web: GlobSet | None = None
 
@@ -720,7 +719,7 @@ class _Run:
                 text = self.head.index.text(p)
                 if not text or not _may_import(text, stems, bare):
                     continue
-            if not self._targets(p) & helper_set:
+            if not self._reaches(p, helper_set, stems):
                 continue
             # an unchanged file: the base reads the same text (and splits it once)
             text = self.head.index.text(p)
@@ -751,8 +750,10 @@ class _Run:
         out |= self.code_head.aliases(out)
         keep = self._facts_kept()
         fresh = set(out)
+        every: set[str] = set()
         for _ in range(self.cfg['follow_depth']):
             stems = {_stem(h) for h in fresh}
+            every |= stems
             # ``from . import x`` names no module: a package's __init__ is found only so
             bare = any(h.endswith('/__init__.py') for h in fresh)
             fresh = set()
@@ -763,35 +764,41 @@ class _Run:
                     text = self.head.index.text(p)
                     if not text or not _may_import(text, stems, bare):
                         continue
-                if self._targets(p) & out:
+                if self._reaches(p, out, every):
                     fresh.add(p)
             if not fresh:
                 break
             out |= fresh
         return out
 
-    def _targets(self, p: str) -> set[str]:
-        """The repository paths the imports of the unchanged module ``p`` resolve to, the
-        way ``Index.lookup`` follows them (the module, and ``module.attr`` when that is a
-        module): resolved in this run, since they depend on which files exist. (Memoised
-        per folder: nothing is recording consulted paths yet when the importers are
-        looked for, ``Index.record``.)"""
-        got = self._resolved.get(p)
-        if got is None:
-            index = self.head.index
-            got = self._resolved[p] = set()
-            where = p.rpartition('/')[0]     # what ``find_module`` depends on of ``p``
-            for imp in self._import_facts(p):
-                paths = self._import_paths.get((where, imp))
-                if paths is None:
-                    dotted, attr, level = imp
-                    found = [index.find_module(p, dotted, level)]
-                    if attr:
-                        found.append(index.find_module(
-                            p, f'{dotted}.{attr}' if dotted else attr, level))
-                    paths = self._import_paths[(where, imp)] = [f for f in found if f]
-                got.update(paths)
-        return got
+    def _reaches(self, p: str, targets: set[str], stems: set[str]) -> bool:
+        """Whether an import of the unchanged module ``p`` resolves to one of ``targets``
+        (whose import names are ``stems``). Only the imports that can name one are
+        resolved: a module found for ``a.b`` (or ``a`` + attribute ``b``) is named ``b``;
+        ``from . import x`` names its package, resolved always."""
+        where = p.rpartition('/')[0]
+        for imp in self._import_facts(p):
+            dotted, attr, _level = imp
+            if dotted and dotted.rpartition('.')[2] not in stems and attr not in stems:
+                continue
+            paths = self._import_paths.get((where, imp))
+            if paths is None:
+                paths = self._import_paths[(where, imp)] = self._resolve_import(p, imp)
+            if not targets.isdisjoint(paths):
+                return True
+        return False
+
+    def _resolve_import(self, p: str, imp: tuple[str, str | None, int]) -> list[str]:
+        """The repository paths one import of ``p`` resolves to, the way ``Index.lookup``
+        follows them (the module, and ``module.attr`` when that is a module): resolved in
+        this run, since they depend on which files exist (memoised per folder by the
+        caller: nothing is recording consulted paths yet, ``Index.record``)."""
+        dotted, attr, level = imp
+        index = self.head.index
+        found = [index.find_module(p, dotted, level)]
+        if attr:
+            found.append(index.find_module(p, f'{dotted}.{attr}' if dotted else attr, level))
+        return [f for f in found if f]
 
     def scan_repo(self) -> None:
         """Idempotency middleware in unchanged files (read lazily, once): it guards both

@@ -163,6 +163,9 @@ class _ListedSnapshot(Snapshot):
     def paths(self) -> list[str]:
         return [p for p, (mode, _) in self.entries.items() if mode != MODE_SUBMODULE]
 
+    def links(self) -> list[str]:
+        return [p for p, (mode, _) in self.entries.items() if mode == MODE_SYMLINK]
+
     def exists(self, path: str) -> bool:
         entry = self._entry(path)
         return entry is not None and entry[0] != MODE_SUBMODULE
