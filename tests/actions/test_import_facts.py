@@ -224,4 +224,3 @@ def test_a_new_base_commit_starts_from_the_last_base_trees_facts(repo: GitRepo) 
     repo.checkout('main')
     repo.commit('again', files={'app/services/mid.py': 'from .impl import load, rename\n'})
     _hotfix(repo, {'app/services/impl.py': SERVICE_WRITES_STATE}, BYPASS)
-

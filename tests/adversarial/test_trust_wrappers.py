@@ -81,4 +81,3 @@ def test_a_helper_beyond_the_follow_depth_is_not_followed(repo: GitRepo) -> None
     _service(repo, 'two-functions')
     repo.commit('edit impl', files={'app/services/impl.py': SERVICE_WRITES_STATE})
     assert _same(repo) == []
-
