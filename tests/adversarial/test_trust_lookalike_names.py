@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from tests.actions.test_records import _rules
 from tests.actions.test_records import _scan
 from tests.actions.test_records import FILES
 from tests.actions.test_records import ROUTER
 from tests.actions.test_records import SERVICE
 from tests.actions.test_records import SERVICE_WRITES_STATE
+from tests.adversarial.test_trust_cache_actions import _same_as_uncached
+from tests.adversarial.test_trust_cache_actions import _warm_on
 from tests.support.cli import run_cli
 from tests.support.gitrepo import GitRepo
 from tests.support.hookkit import HOTFIX_BRANCH
@@ -28,24 +29,6 @@ BYPASS = ['actions-bypass-patch-transition']
 WIDE_I = '\uff49'        # FULLWIDTH LATIN SMALL LETTER I
 WIDE_O = '\uff4f'        # FULLWIDTH LATIN SMALL LETTER O
 WIDE_GLOBALS = 'ｇｌｏｂａｌｓ'  # fullwidth: Python calls globals
-
-
-def _same_as_uncached(repo: GitRepo, expected: list[str] = BYPASS) -> None:
-    cold = _scan(repo, 'main', '--no-cache')
-    warm = _scan(repo, 'main')
-    assert warm == cold
-    assert _scan(repo, 'main') == warm                       # warm again
-    assert _rules(warm) == expected
-
-
-def _warm_on(repo: GitRepo, files: dict[str, str | bytes | None]) -> None:
-    repo.commit('service', files=files)
-    repo.checkout('warm', create=True)
-    repo.commit('touch the handler', files={'app/routers/orders.py': ROUTER.replace(
-        'return {"id": order_id}', 'return {"id": order_id, "v": 2}')})
-    assert _scan(repo, 'main') == _scan(repo, 'main', '--no-cache') == []
-    repo.checkout('main')
-    repo.checkout('hotfix/ARIS-16-x', create=True)
 
 
 def test_a_fullwidth_relative_re_export_is_followed(repo: GitRepo) -> None:
