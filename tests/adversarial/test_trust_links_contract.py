@@ -65,12 +65,25 @@ def test_a_linked_model_folder_re_pointed_is_read(linked: GitRepo) -> None:
     assert _removed(_same(linked))
 
 
+def _unreadable(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [f for f in found if f['rule'] == 'api-code-unreadable']
+
+
+def _edit_a_route(repo: GitRepo) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Commit an edit of a route in the unchanged-looking service; (all findings, warm ==
+    cold, and the api-code-unreadable ones)."""
+    repo.commit('edit a route', files={'app/routers/orders.py': ORDERS.replace(
+        '    return find(order_id)\n', '    found = find(order_id)\n    return found\n')})
+    found = _same(repo)
+    return found, _unreadable(found)
+
+
 def test_a_model_folder_linked_out_of_reach_is_said(linked: GitRepo) -> None:
     linked.git('rm', '-q', 'app/models')
     os.symlink('/etc', linked.path / 'app/models')
     linked.commit('link out')
     found = _same(linked)
-    said = [f for f in found if f['rule'] == 'api-code-unreadable']
+    said = _unreadable(found)
     assert [f['path'] for f in said] == ['app/models'], found
     assert not _removed(found)
 
@@ -85,10 +98,7 @@ def test_an_unchanged_broken_model_link_reached_from_a_changed_route_is_said(
     repo.commit('first', files={'app/routers/users.py': str(FILES['app/routers/users.py'])
                                 .replace('fetch(user_id)', 'fetch(user_id)  # first')})
     _scan(repo)
-    repo.commit('edit a route', files={'app/routers/orders.py': ORDERS.replace(
-        '    return find(order_id)\n', '    found = find(order_id)\n    return found\n')})
-    found = _same(repo)
-    said = [f for f in found if f['rule'] == 'api-code-unreadable']
+    found, said = _edit_a_route(repo)
     assert [f['path'] for f in said] == ['app/models/common.py'], found
     assert 'app/routers/orders.py' in said[0]['message']
 
@@ -124,10 +134,7 @@ def test_an_unchanged_broken_model_folder_link_reached_from_a_changed_route_is_s
     os.symlink('../../elsewhere/models', repo.path / 'app/models')
     repo.commit('service', files=files)
     repo.checkout('hotfix/ARIS-16-links', create=True)
-    repo.commit('edit a route', files={'app/routers/orders.py': ORDERS.replace(
-        '    return find(order_id)\n', '    found = find(order_id)\n    return found\n')})
-    found = _same(repo)
-    said = [f for f in found if f['rule'] == 'api-code-unreadable']
+    found, said = _edit_a_route(repo)
     assert [f['path'] for f in said] == ['app/models'], found
     assert 'outside the repository' in said[0]['message']
 
